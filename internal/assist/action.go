@@ -1,0 +1,175 @@
+package assist
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+// Allocation sets a quantity of a pledge line against a requirement, and
+// follows that quantity as it is shipped, delivered and accepted.
+type Allocation struct {
+	ID          int64     `json:"id"`
+	PledgeID    int64     `json:"pledge"`
+	LineID      int64     `json:"line"`
+	Requirement int64     `json:"requirement"`
+	Quantity    int64     `json:"quantity"`
+	Shipped     int64     `json:"shipped"`
+	Delivered   int64     `json:"delivered"`
+	Accepted    int64     `json:"accepted"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Actions on a pledge line.
+const (
+	Commit   = "commit"
+	Allocate = "allocate"
+	Ship     = "ship"
+	Deliver  = "deliver"
+	Accept   = "accept"
+	Withdraw = "withdraw"
+)
+
+// Actions lists the line actions in the order a line goes through them.
+var Actions = []string{Commit, Allocate, Ship, Deliver, Accept, Withdraw}
+
+// Action moves a quantity of one pledge line a stage further.
+type Action struct {
+	Kind     string `json:"kind"`
+	Line     int64  `json:"line"`
+	Quantity int64  `json:"quantity"`
+	// Requirement is the requirement to allocate to (allocate only).
+	Requirement int64 `json:"requirement,omitempty"`
+	// Allocation names the allocation to ship, deliver or accept against;
+	// when it is zero the quantity is taken from the line's allocations
+	// oldest first.
+	Allocation int64 `json:"allocation,omitempty"`
+}
+
+// Compatible reports whether item can meet requirement r: the same NSN, or
+// membership of the group r names, or the same group as r's item.
+func Compatible(item catalog.Item, r *Requirement, reqItem *catalog.Item) bool {
+	switch {
+	case r.NSN != "" && item.NSN == r.NSN:
+		return true
+	case r.Group != "":
+		return item.Group == r.Group
+	case reqItem != nil && reqItem.Group != "":
+		return item.Group == reqItem.Group
+	}
+	return false
+}
+
+// apply performs a on line l; allocs are the line's allocations, oldest
+// first, and req the requirement for an allocation. It returns the
+// allocations it changed or created.
+func apply(l *Line, allocs []Allocation, req *Requirement, a Action) ([]*Allocation, error) {
+	q := a.Quantity
+	if q <= 0 {
+		return nil, fault.Field("quantity", "must be a positive whole number")
+	}
+	switch a.Kind {
+	case Commit:
+		if free := l.Pledged - l.Committed; q > free {
+			return nil, fault.Field("quantity", "only %d of line %d can be committed: %d pledged, %d already committed", free, l.No, l.Pledged, l.Committed)
+		}
+		l.Committed += q
+		return nil, nil
+	case Allocate:
+		if free := l.Committed - l.Allocated; q > free {
+			return nil, fault.Field("quantity", "only %d of line %d can be allocated: %d committed, %d already allocated", free, l.No, l.Committed, l.Allocated)
+		}
+		if req.Cancelled {
+			return nil, fault.Field("requirement", "%s is cancelled", req.Ref())
+		}
+		if open := req.Open(); q > open {
+			return nil, fault.Field("quantity", "%s needs only %d more (%d required, %d allocated)", req.Ref(), open, req.Quantity, req.Allocated)
+		}
+		l.Allocated += q
+		req.Allocated += q
+		for i := range allocs {
+			if allocs[i].Requirement == req.ID {
+				allocs[i].Quantity += q
+				return []*Allocation{&allocs[i]}, nil
+			}
+		}
+		return []*Allocation{{LineID: l.ID, Requirement: req.ID, Quantity: q}}, nil
+	case Ship, Deliver, Accept:
+		return move(l, allocs, a)
+	case Withdraw:
+		// What is allocated is promised to a requirement and may be on its
+		// way or delivered; only the rest can be withdrawn.
+		if free := l.Pledged - l.Allocated; q > free {
+			return nil, fault.Field("quantity", "only %d of line %d can be withdrawn: %d pledged, of which %d allocated, %d shipped and %d delivered", free, l.No, l.Pledged, l.Allocated, l.Shipped, l.Delivered)
+		}
+		l.Pledged -= q
+		l.Withdrawn += q
+		if l.Committed > l.Pledged {
+			l.Committed = l.Pledged
+		}
+		return nil, nil
+	}
+	return nil, fault.Field("action", "%q is not an action: use one of commit, allocate, ship, deliver, accept, withdraw", a.Kind)
+}
+
+// move ships, delivers or accepts q of l through its allocations.
+func move(l *Line, allocs []Allocation, a Action) ([]*Allocation, error) {
+	from, to, verb, prev := stage(l, a.Kind)
+	if free := *from - *to; a.Quantity > free {
+		return nil, fault.Field("quantity", "only %d of line %d can be %s: %d %s, %d already %s", free, l.No, verb, *from, prev, *to, verb)
+	}
+	var changed []*Allocation
+	left := a.Quantity
+	for i := range allocs {
+		al := &allocs[i]
+		if a.Allocation != 0 && al.ID != a.Allocation {
+			continue
+		}
+		af, at := allocStage(al, a.Kind)
+		n := min(*af-*at, left)
+		if n <= 0 {
+			continue
+		}
+		*at += n
+		left -= n
+		changed = append(changed, al)
+		if left == 0 {
+			break
+		}
+	}
+	if left > 0 {
+		if a.Allocation != 0 {
+			return nil, fault.Field("quantity", "allocation %d of line %d has only %d that can be %s", a.Allocation, l.No, a.Quantity-left, verb)
+		}
+		return nil, fault.Errorf(fault.Internal, "line %d: allocations do not add up to the line", l.No)
+	}
+	*to += a.Quantity
+	return changed, nil
+}
+
+func stage(l *Line, kind string) (from, to *int64, verb, prev string) {
+	switch kind {
+	case Ship:
+		return &l.Allocated, &l.Shipped, "shipped", "allocated"
+	case Deliver:
+		return &l.Shipped, &l.Delivered, "delivered", "shipped"
+	}
+	return &l.Delivered, &l.Accepted, "accepted", "delivered"
+}
+
+func allocStage(a *Allocation, kind string) (from, to *int64) {
+	switch kind {
+	case Ship:
+		return &a.Quantity, &a.Shipped
+	case Deliver:
+		return &a.Shipped, &a.Delivered
+	}
+	return &a.Delivered, &a.Accepted
+}
+
+// Describe says what an action did, for the activity feed.
+func (a Action) Describe(p *Pledge, l *Line) string {
+	return fmt.Sprintf("%s %d × %s on %s line %d", a.Kind, a.Quantity, l.NSN, p.Ref(), l.No)
+}

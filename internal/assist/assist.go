@@ -1,0 +1,76 @@
+// Package assist owns the assistance ledger: the recipient's requirements,
+// the nations' pledges and their lines, and the allocations that set pledged
+// stock against requirements. Its rules (a line's quantities move through
+// pledged ≥ committed ≥ allocated ≥ shipped ≥ delivered ≥ accepted) live here
+// once, and every entry point (API, UI, import, planner) goes through them.
+//
+// It imports nothing of Longhaul's but fault, money, access, audit and catalog.
+package assist
+
+import (
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+// DateLayout is the layout of a calendar date.
+const DateLayout = "2006-01-02"
+
+// ParseDate checks that s is a calendar date written YYYY-MM-DD and returns it.
+func ParseDate(field, s string) (string, error) {
+	t := strings.TrimSpace(s)
+	if _, err := time.Parse(DateLayout, t); err != nil {
+		return "", fault.Field(field, "%q is not a date: write YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+// Pledge kinds, channels and the pledge's counting categories.
+var (
+	Kinds      = []string{"in_kind", "funds", "procurement", "training", "repair", "services"}
+	Channels   = []string{"bilateral", "nato", "multilateral", "trust_fund", "coalition"}
+	Categories = []string{
+		"equipment_purchase",      // purchase of military equipment
+		"in_kind",                 // in-kind support donated
+		"maintenance_logistics",   // maintenance, logistics and transport of equipment
+		"training",                // military training
+		"operational",             // operational costs of military support
+		"infrastructure_industry", // investment in Ukraine's defence infrastructure and industry
+		"trust_fund",              // contributions to NATO trust funds for Ukraine
+	}
+)
+
+// Label turns a code such as "maintenance_logistics" into words for people.
+func Label(code string) string {
+	switch code {
+	case "nato":
+		return "NATO"
+	case "maintenance_logistics":
+		return "Maintenance, logistics and transport"
+	case "infrastructure_industry":
+		return "Defence infrastructure and industry"
+	case "trust_fund":
+		return "NATO trust fund"
+	case "equipment_purchase":
+		return "Equipment purchase"
+	}
+	s := strings.ReplaceAll(code, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func oneOf(errs *fault.List, field, v string, allowed []string) {
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	if v == "" {
+		errs.Add(field, "is required: use one of %s", strings.Join(allowed, ", "))
+		return
+	}
+	errs.Add(field, "%q is not allowed: use one of %s", v, strings.Join(allowed, ", "))
+}

@@ -1,0 +1,201 @@
+package assist
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/money"
+)
+
+// Pledge is one nation's promise: lines of items, or an amount of money, or
+// both. A pledge is never deleted; its undelivered part can be withdrawn.
+type Pledge struct {
+	ID           int64          `json:"id"`
+	Nation       string         `json:"nation"`
+	Title        string         `json:"title"`
+	Kind         string         `json:"kind"`
+	Channel      string         `json:"channel"`
+	Category     string         `json:"category"`
+	Announced    string         `json:"announced"`
+	Promised     string         `json:"promised"`
+	Reference    string         `json:"reference,omitempty"`
+	Amount       money.Cents    `json:"amount"` // money pledged beside the lines
+	Marking      access.Marking `json:"marking"`
+	Illustrative bool           `json:"illustrative,omitempty"`
+	Lines        []Line         `json:"lines"`
+	Version      int64          `json:"version"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+// Ref is the pledge's reference as people write it.
+func (p *Pledge) Ref() string { return fmt.Sprintf("P-%05d", p.ID) }
+
+// Line is one item of a pledge and how far its quantity has come.
+type Line struct {
+	ID        int64       `json:"id"`
+	No        int         `json:"no"`
+	NSN       string      `json:"nsn"`
+	ItemName  string      `json:"item_name,omitempty"`
+	UnitValue money.Cents `json:"unit_value"`
+	Pledged   int64       `json:"pledged"`
+	Committed int64       `json:"committed"`
+	Allocated int64       `json:"allocated"`
+	Shipped   int64       `json:"shipped"`
+	Delivered int64       `json:"delivered"`
+	Accepted  int64       `json:"accepted"`
+	Withdrawn int64       `json:"withdrawn"`
+}
+
+// Value is the value of q units of the line.
+func (l *Line) Value(q int64) money.Cents { return money.Cents(int64(l.UnitValue) * q) }
+
+// Check verifies the order pledged ≥ committed ≥ allocated ≥ shipped ≥
+// delivered ≥ accepted ≥ 0. The store calls it before every write of a line,
+// so that no path can store a line that breaks it.
+func (l *Line) Check() error {
+	q := []int64{l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, 0}
+	names := []string{"pledged", "committed", "allocated", "shipped", "delivered", "accepted", "zero"}
+	for i := 0; i+1 < len(q); i++ {
+		if q[i] < q[i+1] {
+			return fault.Errorf(fault.Invalid, "line %d: %s (%d) would be less than %s (%d)", l.No, names[i], q[i], names[i+1], q[i+1])
+		}
+	}
+	if l.Withdrawn < 0 {
+		return fault.Errorf(fault.Invalid, "line %d: withdrawn is negative", l.No)
+	}
+	return nil
+}
+
+// Open reports whether the line still has something undelivered.
+func (l *Line) Open() bool { return l.Delivered < l.Pledged }
+
+// State is a line's furthest stage reached, for people.
+func (l *Line) State() string {
+	switch {
+	case l.Pledged == 0 && l.Withdrawn > 0:
+		return "withdrawn"
+	case l.Accepted == l.Pledged:
+		return "accepted"
+	case l.Delivered == l.Pledged:
+		return "delivered"
+	case l.Shipped > 0:
+		return "shipping"
+	case l.Allocated > 0:
+		return "allocated"
+	case l.Committed > 0:
+		return "committed"
+	}
+	return "pledged"
+}
+
+// Value is the pledge's total value: its lines at their unit value plus its amount.
+func (p *Pledge) Value() (pledged, delivered, accepted money.Cents) {
+	pledged = p.Amount
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		pledged += l.Value(l.Pledged)
+		delivered += l.Value(l.Delivered)
+		accepted += l.Value(l.Accepted)
+	}
+	return
+}
+
+// State is "withdrawn" when everything was withdrawn, "complete" when every
+// line was accepted, "open" otherwise.
+func (p *Pledge) State() string {
+	if len(p.Lines) == 0 {
+		return "open"
+	}
+	withdrawn, accepted := true, true
+	for i := range p.Lines {
+		if p.Lines[i].Pledged > 0 {
+			withdrawn = false
+		}
+		if p.Lines[i].Accepted < p.Lines[i].Pledged {
+			accepted = false
+		}
+	}
+	switch {
+	case withdrawn:
+		return "withdrawn"
+	case accepted:
+		return "complete"
+	}
+	return "open"
+}
+
+// Line returns the line with id.
+func (p *Pledge) Line(id int64) (*Line, error) {
+	for i := range p.Lines {
+		if p.Lines[i].ID == id {
+			return &p.Lines[i], nil
+		}
+	}
+	return nil, fault.Field("line", "pledge %s has no line %d", p.Ref(), id)
+}
+
+// Validate checks the fields a person enters and reports every problem.
+// Whether the nation and items exist is checked by the use case.
+func (p *Pledge) Validate() error {
+	var errs fault.List
+	p.Nation = strings.ToUpper(strings.TrimSpace(p.Nation))
+	if p.Nation == "" {
+		errs.Add("nation", "is required")
+	}
+	p.Title = strings.TrimSpace(p.Title)
+	if p.Title == "" {
+		errs.Add("title", "is required")
+	} else if len(p.Title) > 200 {
+		errs.Add("title", "is longer than 200 characters")
+	}
+	oneOf(&errs, "kind", p.Kind, Kinds)
+	oneOf(&errs, "channel", p.Channel, Channels)
+	oneOf(&errs, "category", p.Category, Categories)
+	a, aerr := ParseDate("announced", p.Announced)
+	errs.Append("", aerr)
+	pr, perr := ParseDate("promised", p.Promised)
+	errs.Append("", perr)
+	if aerr == nil && perr == nil {
+		p.Announced, p.Promised = a, pr
+		if pr < a {
+			errs.Add("promised", "%s is before the announcement on %s", pr, a)
+		}
+	}
+	p.Reference = strings.TrimSpace(p.Reference)
+	if len(p.Reference) > 500 {
+		errs.Add("reference", "is longer than 500 characters")
+	}
+	if p.Amount < 0 {
+		errs.Add("amount", "must not be negative")
+	}
+	if len(p.Lines) == 0 && p.Amount == 0 {
+		errs.Add("lines", "a pledge needs at least one line or an amount")
+	}
+	if len(p.Lines) > 500 {
+		errs.Add("lines", "a pledge has at most 500 lines")
+	}
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		f := fmt.Sprintf("lines[%d]", i)
+		l.No = i + 1
+		l.NSN = strings.TrimSpace(l.NSN)
+		if l.NSN == "" {
+			errs.Add(f+".nsn", "is required")
+		}
+		if l.Pledged <= 0 {
+			errs.Add(f+".quantity", "must be a positive whole number")
+		}
+		if l.UnitValue < 0 {
+			errs.Add(f+".unit_value", "must not be negative")
+		}
+		if _, err := l.UnitValue.Mul(l.Pledged); err != nil {
+			errs.Add(f+".unit_value", "quantity × unit value is too large")
+		}
+		l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn = 0, 0, 0, 0, 0, 0
+	}
+	return errs.Err()
+}

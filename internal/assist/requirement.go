@@ -1,0 +1,122 @@
+package assist
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+// Requirement states.
+const (
+	ReqOpen            = "open"
+	ReqPartlyAllocated = "partly_allocated"
+	ReqAllocated       = "allocated"
+	ReqFulfilled       = "fulfilled"
+	ReqCancelled       = "cancelled"
+)
+
+// RequirementStates lists the states in the order they are reached.
+var RequirementStates = []string{ReqOpen, ReqPartlyAllocated, ReqAllocated, ReqFulfilled, ReqCancelled}
+
+// Requirement is something the recipient needs: an item or any item of an
+// interchangeability group, a quantity, a priority (1 critical … 4 routine),
+// a need-by date and a delivery site.
+type Requirement struct {
+	ID           int64          `json:"id"`
+	NSN          string         `json:"nsn,omitempty"`
+	Group        string         `json:"group,omitempty"`
+	Quantity     int64          `json:"quantity"`
+	Priority     int            `json:"priority"`
+	NeedBy       string         `json:"need_by"`
+	DeliverySite string         `json:"delivery_site"`
+	Notes        string         `json:"notes,omitempty"`
+	Marking      access.Marking `json:"marking"`
+	Illustrative bool           `json:"illustrative,omitempty"`
+	Cancelled    bool           `json:"cancelled,omitempty"`
+	// Allocated, Delivered and Accepted sum the allocations set against it.
+	Allocated int64     `json:"allocated"`
+	Delivered int64     `json:"delivered"`
+	Accepted  int64     `json:"accepted"`
+	State     string    `json:"state"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Ref is the requirement's reference as people write it.
+func (r *Requirement) Ref() string { return fmt.Sprintf("R-%05d", r.ID) }
+
+// Derive sets State from the quantities.
+func (r *Requirement) Derive() {
+	switch {
+	case r.Cancelled:
+		r.State = ReqCancelled
+	case r.Accepted >= r.Quantity:
+		r.State = ReqFulfilled
+	case r.Allocated >= r.Quantity:
+		r.State = ReqAllocated
+	case r.Allocated > 0:
+		r.State = ReqPartlyAllocated
+	default:
+		r.State = ReqOpen
+	}
+}
+
+// Open is the quantity not yet allocated.
+func (r *Requirement) Open() int64 {
+	if r.Cancelled || r.Allocated >= r.Quantity {
+		return 0
+	}
+	return r.Quantity - r.Allocated
+}
+
+// Validate checks the fields a person enters, normalising them, and reports
+// every problem. Whether the item and site exist is checked by the use case.
+func (r *Requirement) Validate() error {
+	var errs fault.List
+	r.NSN = strings.TrimSpace(r.NSN)
+	r.Group = strings.TrimSpace(r.Group)
+	if r.NSN == "" && r.Group == "" {
+		errs.Add("nsn", "name an item (NSN) or an interchangeability group")
+	}
+	if r.NSN != "" && r.Group != "" {
+		errs.Add("group", "name an item or a group, not both")
+	}
+	if r.Quantity <= 0 {
+		errs.Add("quantity", "must be a positive whole number")
+	}
+	if r.Priority < 1 || r.Priority > 4 {
+		errs.Add("priority", "must be 1 (critical) to 4 (routine)")
+	}
+	if d, err := ParseDate("need_by", r.NeedBy); err != nil {
+		errs.Append("", err)
+	} else {
+		r.NeedBy = d
+	}
+	r.DeliverySite = strings.ToUpper(strings.TrimSpace(r.DeliverySite))
+	if r.DeliverySite == "" {
+		errs.Add("delivery_site", "is required")
+	}
+	if len(r.Notes) > 2000 {
+		errs.Add("notes", "is longer than 2000 characters")
+	}
+	return errs.Err()
+}
+
+// PriorityLabel names a priority.
+func PriorityLabel(p int) string {
+	switch p {
+	case 1:
+		return "1 critical"
+	case 2:
+		return "2 high"
+	case 3:
+		return "3 medium"
+	case 4:
+		return "4 routine"
+	}
+	return fmt.Sprint(p)
+}

@@ -1,0 +1,428 @@
+package assist
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/audit"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+// Tx is what the ledger's use cases need from storage inside one
+// transaction. Lookups return a fault.NotFound error for a missing record.
+// Updates take the version the caller read and return a fault.Conflict error
+// when the stored record has moved on; they set the record's new version.
+type Tx interface {
+	Now() time.Time
+	Nation(ctx context.Context, code string) (catalog.Nation, error)
+	Site(ctx context.Context, code string) (catalog.Site, error)
+	Item(ctx context.Context, nsn string) (catalog.Item, error)
+	GroupExists(ctx context.Context, group string) (bool, error)
+
+	Requirement(ctx context.Context, id int64) (Requirement, error)
+	CreateRequirement(ctx context.Context, r *Requirement) error
+	UpdateRequirement(ctx context.Context, r *Requirement, version int64) error
+
+	Pledge(ctx context.Context, id int64) (Pledge, error)
+	CreatePledge(ctx context.Context, p *Pledge) error
+	// UpdatePledge writes the pledge's own fields and its lines' quantities.
+	UpdatePledge(ctx context.Context, p *Pledge, version int64) error
+	LineAllocations(ctx context.Context, lineID int64) ([]Allocation, error)
+	RequirementAllocations(ctx context.Context, reqID int64) ([]Allocation, error)
+	SaveAllocation(ctx context.Context, a *Allocation) error
+
+	Audit(ctx context.Context, r audit.Record) error
+}
+
+// Store runs a function in one transaction: it commits when fn returns nil
+// and rolls back otherwise, so a use case's change and its audit event are
+// written together or not at all.
+type Store interface {
+	Transact(ctx context.Context, fn func(Tx) error) error
+}
+
+// Service holds the ledger's use cases.
+type Service struct {
+	Store Store
+}
+
+func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// checkVersion refuses a stale version; zero means the caller named none.
+func checkVersion(what string, have, want int64) error {
+	if want != 0 && have != want {
+		return fault.Errorf(fault.Conflict, "%s was changed by someone else (version %d, you had %d): reload and try again", what, have, want)
+	}
+	return nil
+}
+
+func (s *Service) checkRequirementRefs(ctx context.Context, tx Tx, r *Requirement) error {
+	var errs fault.List
+	if r.NSN != "" {
+		nsn, err := catalog.ParseNSN(r.NSN)
+		if err != nil {
+			errs.Append("", err)
+		} else if _, err := tx.Item(ctx, nsn); err != nil {
+			errs.Append("nsn", notFoundAsField(err, "no item with NSN %s in the catalogue", nsn))
+		} else {
+			r.NSN = nsn
+		}
+	}
+	if r.Group != "" {
+		ok, err := tx.GroupExists(ctx, r.Group)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			errs.Add("group", "no item in the catalogue belongs to group %q", r.Group)
+		}
+	}
+	if r.DeliverySite != "" {
+		site, err := tx.Site(ctx, r.DeliverySite)
+		if err != nil {
+			errs.Append("delivery_site", notFoundAsField(err, "no site %q", r.DeliverySite))
+		} else if !site.HasKind("delivery_point") {
+			errs.Add("delivery_site", "%s (%s) is not a delivery point", site.Code, site.Name)
+		}
+	}
+	return errs.Err()
+}
+
+// notFoundAsField turns a not-found error into an Invalid one with message;
+// other errors pass through.
+func notFoundAsField(err error, format string, args ...any) error {
+	if fault.Code(err) == fault.NotFound {
+		return &fault.Error{Code: fault.Invalid, Message: fmt.Sprintf(format, args...)}
+	}
+	return err
+}
+
+// CreateRequirement validates and stores a new requirement.
+func (s *Service) CreateRequirement(ctx context.Context, r Requirement) (Requirement, error) {
+	if err := r.Validate(); err != nil {
+		return r, err
+	}
+	r.Allocated, r.Delivered, r.Accepted, r.Cancelled = 0, 0, 0, false
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		if err := s.checkRequirementRefs(ctx, tx, &r); err != nil {
+			return err
+		}
+		r.Derive()
+		r.CreatedAt, r.UpdatedAt = tx.Now(), tx.Now()
+		if err := tx.CreateRequirement(ctx, &r); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "requirement.create", Entity: "requirement", EntityID: idString(r.ID), After: r})
+	})
+	return r, err
+}
+
+// UpdateRequirement changes a requirement's fields. Its quantity may not
+// fall below what is already allocated, and the item it names may not change
+// once anything is allocated to it.
+func (s *Service) UpdateRequirement(ctx context.Context, id, version int64, in Requirement) (Requirement, error) {
+	if err := in.Validate(); err != nil {
+		return in, err
+	}
+	var out Requirement
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		old, err := tx.Requirement(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
+			return err
+		}
+		if old.Cancelled {
+			return fault.Errorf(fault.Conflict, "%s is cancelled and can no longer change", old.Ref())
+		}
+		if err := s.checkRequirementRefs(ctx, tx, &in); err != nil {
+			return err
+		}
+		if in.Quantity < old.Allocated {
+			return fault.Field("quantity", "%d is less than the %d already allocated", in.Quantity, old.Allocated)
+		}
+		if old.Allocated > 0 && (in.NSN != old.NSN || in.Group != old.Group) {
+			return fault.Field("nsn", "the item cannot change once stock is allocated to the requirement")
+		}
+		r := old
+		r.NSN, r.Group, r.Quantity, r.Priority, r.NeedBy, r.DeliverySite, r.Notes, r.Marking =
+			in.NSN, in.Group, in.Quantity, in.Priority, in.NeedBy, in.DeliverySite, in.Notes, in.Marking
+		r.Derive()
+		r.UpdatedAt = tx.Now()
+		if err := tx.UpdateRequirement(ctx, &r, old.Version); err != nil {
+			return err
+		}
+		out = r
+		return tx.Audit(ctx, audit.Record{Action: "requirement.update", Entity: "requirement", EntityID: idString(id), Before: old, After: r})
+	})
+	return out, err
+}
+
+// CancelRequirement cancels a requirement that has nothing allocated.
+func (s *Service) CancelRequirement(ctx context.Context, id, version int64) (Requirement, error) {
+	var out Requirement
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		old, err := tx.Requirement(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
+			return err
+		}
+		if old.Cancelled {
+			return fault.Errorf(fault.Conflict, "%s is already cancelled", old.Ref())
+		}
+		if old.Allocated > 0 {
+			return fault.Errorf(fault.Conflict, "%s has %d allocated and cannot be cancelled", old.Ref(), old.Allocated)
+		}
+		r := old
+		r.Cancelled = true
+		r.Derive()
+		r.UpdatedAt = tx.Now()
+		if err := tx.UpdateRequirement(ctx, &r, old.Version); err != nil {
+			return err
+		}
+		out = r
+		return tx.Audit(ctx, audit.Record{Action: "requirement.cancel", Entity: "requirement", EntityID: idString(id), Before: old, After: r})
+	})
+	return out, err
+}
+
+func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
+	var errs fault.List
+	if p.Nation != "" {
+		n, err := tx.Nation(ctx, p.Nation)
+		if err != nil {
+			errs.Append("nation", notFoundAsField(err, "no nation %q: use an ISO 3166 alpha-3 code such as DEU", p.Nation))
+		} else if n.Role == catalog.RoleRecipient {
+			errs.Add("nation", "%s is the recipient and cannot pledge", n.Name)
+		}
+	}
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		f := fmt.Sprintf("lines[%d].nsn", i)
+		if l.NSN == "" {
+			continue
+		}
+		nsn, err := catalog.ParseNSN(l.NSN)
+		if err != nil {
+			errs.Append(f, &fault.Error{Code: fault.Invalid, Message: fault.As(err).Message})
+			continue
+		}
+		item, err := tx.Item(ctx, nsn)
+		if err != nil {
+			errs.Append(f, notFoundAsField(err, "no item with NSN %s in the catalogue", nsn))
+			continue
+		}
+		l.NSN, l.ItemName = nsn, item.Name
+		if l.UnitValue == 0 {
+			l.UnitValue = item.UnitValue
+		}
+	}
+	return errs.Err()
+}
+
+// CreatePledge validates and stores a new pledge with its lines. A line's
+// unit value defaults to the catalogue's when it is zero.
+func (s *Service) CreatePledge(ctx context.Context, p Pledge) (Pledge, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		if err := s.checkPledgeRefs(ctx, tx, &p); err != nil {
+			return err
+		}
+		p.CreatedAt, p.UpdatedAt = tx.Now(), tx.Now()
+		if err := tx.CreatePledge(ctx, &p); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "pledge.create", Entity: "pledge", EntityID: idString(p.ID), After: p})
+	})
+	return p, err
+}
+
+// UpdatePledge changes a pledge's own fields (not its lines): title,
+// channel, category, dates, reference, amount and marking. The nation and
+// kind of a pledge do not change.
+func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge) (Pledge, error) {
+	var out Pledge
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		old, err := tx.Pledge(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
+			return err
+		}
+		if in.Nation != "" && in.Nation != old.Nation {
+			return fault.Field("nation", "the nation of a pledge cannot change")
+		}
+		p := old
+		p.Title, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, p.Marking =
+			in.Title, in.Channel, in.Category, in.Announced, in.Promised, in.Reference, in.Amount, in.Marking
+		if in.Kind != "" {
+			p.Kind = in.Kind
+		}
+		// Validate resets the line quantities of a new pledge, so it checks
+		// the header on a copy without lines when the pledge has any.
+		check := p
+		check.Lines = nil
+		if len(p.Lines) > 0 && check.Amount == 0 {
+			check.Amount = 1
+		}
+		if err := check.Validate(); err != nil {
+			return err
+		}
+		p.Title, p.Announced, p.Promised, p.Reference = check.Title, check.Announced, check.Promised, check.Reference
+		p.UpdatedAt = tx.Now()
+		if err := tx.UpdatePledge(ctx, &p, old.Version); err != nil {
+			return err
+		}
+		out = p
+		return tx.Audit(ctx, audit.Record{Action: "pledge.update", Entity: "pledge", EntityID: idString(id), Before: old, After: p})
+	})
+	return out, err
+}
+
+// Act performs one action on one line of a pledge: commit, allocate to a
+// requirement, ship, deliver, accept or withdraw a quantity. Allocation,
+// shipping, delivery and acceptance also update the requirements concerned.
+func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge, error) {
+	var out Pledge
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		old, err := tx.Pledge(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
+			return err
+		}
+		p := old
+		p.Lines = append([]Line(nil), old.Lines...)
+		l, err := p.Line(a.Line)
+		if err != nil {
+			return err
+		}
+		allocs, err := tx.LineAllocations(ctx, l.ID)
+		if err != nil {
+			return err
+		}
+		var req *Requirement
+		if a.Kind == Allocate {
+			if a.Requirement == 0 {
+				return fault.Field("requirement", "name the requirement to allocate to")
+			}
+			r, err := tx.Requirement(ctx, a.Requirement)
+			if err != nil {
+				return notFoundAsField(err, "no requirement %d", a.Requirement)
+			}
+			item, err := tx.Item(ctx, l.NSN)
+			if err != nil {
+				return err
+			}
+			var reqItem *catalog.Item
+			if r.NSN != "" {
+				ri, err := tx.Item(ctx, r.NSN)
+				if err != nil {
+					return err
+				}
+				reqItem = &ri
+			}
+			if !Compatible(item, &r, reqItem) {
+				return fault.Field("requirement", "%s needs %s, which %s (%s) cannot stand in for", r.Ref(), firstNonEmpty(r.NSN, "group "+r.Group), item.NSN, item.Name)
+			}
+			req = &r
+		}
+		reqBefore := Requirement{}
+		if req != nil {
+			reqBefore = *req
+		}
+		changed, err := apply(l, allocs, req, a)
+		if err != nil {
+			return err
+		}
+		if err := l.Check(); err != nil {
+			return err
+		}
+		p.UpdatedAt = tx.Now()
+		if err := tx.UpdatePledge(ctx, &p, old.Version); err != nil {
+			return err
+		}
+		touched := map[int64]bool{}
+		for _, al := range changed {
+			al.PledgeID, al.LineID = p.ID, l.ID
+			if al.ID == 0 {
+				al.CreatedAt = tx.Now()
+			}
+			if err := tx.SaveAllocation(ctx, al); err != nil {
+				return err
+			}
+			touched[al.Requirement] = true
+		}
+		if req != nil {
+			req.Derive()
+			req.UpdatedAt = tx.Now()
+			if err := tx.UpdateRequirement(ctx, req, reqBefore.Version); err != nil {
+				return err
+			}
+			if err := tx.Audit(ctx, audit.Record{Action: "requirement.allocate", Entity: "requirement", EntityID: idString(req.ID), Before: reqBefore, After: *req}); err != nil {
+				return err
+			}
+		} else if a.Kind == Ship || a.Kind == Deliver || a.Kind == Accept {
+			// The requirement's delivered and accepted follow its allocations.
+			for rid := range touched {
+				if err := s.bump(ctx, tx, rid, a); err != nil {
+					return err
+				}
+			}
+		}
+		out = p
+		return tx.Audit(ctx, audit.Record{Action: "pledge." + a.Kind, Entity: "pledge", EntityID: idString(p.ID), Before: old, After: struct {
+			Pledge
+			Action Action `json:"action"`
+		}{p, a}})
+	})
+	return out, err
+}
+
+// bump adds what action a moved for requirement rid to that requirement.
+func (s *Service) bump(ctx context.Context, tx Tx, rid int64, a Action) error {
+	r, err := tx.Requirement(ctx, rid)
+	if err != nil {
+		return err
+	}
+	before := r
+	// Recount from the allocations rather than adding deltas, so that the
+	// requirement always equals the sum of what is set against it.
+	sum, err := tx.RequirementAllocations(ctx, rid)
+	if err != nil {
+		return err
+	}
+	r.Delivered, r.Accepted = 0, 0
+	for _, al := range sum {
+		r.Delivered += al.Delivered
+		r.Accepted += al.Accepted
+	}
+	if r.Delivered == before.Delivered && r.Accepted == before.Accepted {
+		return nil
+	}
+	r.Derive()
+	r.UpdatedAt = tx.Now()
+	if err := tx.UpdateRequirement(ctx, &r, before.Version); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, audit.Record{Action: "requirement." + a.Kind, Entity: "requirement", EntityID: idString(rid), Before: before, After: r})
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

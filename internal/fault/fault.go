@@ -1,0 +1,124 @@
+// Package fault owns Longhaul's application error: a code that says what kind
+// of failure it is, the field at fault where there is one, and a message a
+// person can act on. Code deep in a domain package or the store returns a
+// *fault.Error; only the web layer turns a code into an HTTP status.
+//
+// It imports nothing of Longhaul's.
+package fault
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codes say what kind of failure an error is.
+const (
+	Conflict     = "conflict"     // the record changed since it was read, or a unique key is taken
+	Internal     = "internal"     // a bug or an unavailable dependency; the detail is logged, never shown
+	Invalid      = "invalid"      // the input breaks a rule; Field names where
+	NotFound     = "not_found"    // no such record, or not one the reader may see
+	Unauthorized = "unauthorized" // no valid identity
+	Forbidden    = "forbidden"    // an identity that may not do this
+	TooLarge     = "too_large"    // the request body is over its limit
+	Unsupported  = "unsupported"  // a media type the endpoint does not take
+	Precondition = "precondition" // a required precondition (If-Match) is missing
+)
+
+// Error is an application error with a code, an optional field and a message.
+type Error struct {
+	Code    string
+	Field   string // JSON path of the offending input, e.g. "lines[2].quantity"
+	Message string
+	// Problems holds further field errors found in the same input, so a form or
+	// an import can report all of them at once.
+	Problems []*Error
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s", e.Field, e.Message)
+	}
+	return e.Message
+}
+
+// Errorf returns an error with code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Field returns an Invalid error for one input field.
+func Field(field, format string, args ...any) *Error {
+	return &Error{Code: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Code returns the code of err: the code of the first *Error in its chain, or
+// Internal for any other non-nil error.
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// As returns the *Error in err's chain, or nil.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+// List gathers field errors so that validation can report every problem at
+// once rather than only the first.
+type List []*Error
+
+// Add appends a field error.
+func (l *List) Add(field, format string, args ...any) {
+	*l = append(*l, Field(field, format, args...))
+}
+
+// Append appends err, prefixing its field with prefix when err is a field error.
+func (l *List) Append(prefix string, err error) {
+	if err == nil {
+		return
+	}
+	e := As(err)
+	if e == nil {
+		*l = append(*l, &Error{Code: Internal, Message: err.Error()})
+		return
+	}
+	if len(e.Problems) > 0 {
+		for _, p := range e.Problems {
+			l.Append(prefix, p)
+		}
+		return
+	}
+	c := *e
+	if prefix != "" {
+		if c.Field == "" {
+			c.Field = prefix
+		} else if c.Field[0] == '[' {
+			c.Field = prefix + c.Field
+		} else {
+			c.Field = prefix + "." + c.Field
+		}
+	}
+	*l = append(*l, &c)
+}
+
+// Err returns nil for an empty list, the only error for a list of one, and
+// otherwise an Invalid error whose Problems hold them all.
+func (l List) Err() error {
+	switch len(l) {
+	case 0:
+		return nil
+	case 1:
+		return l[0]
+	}
+	return &Error{Code: Invalid, Field: l[0].Field, Message: fmt.Sprintf("%d problems, the first: %s", len(l), l[0].Error()), Problems: l}
+}

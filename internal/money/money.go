@@ -1,0 +1,180 @@
+// Package money owns the representation of euro amounts as integer cents and
+// of other fixed-point decimal quantities (kilograms, cubic metres) as integers
+// in their smallest unit. Nothing here ever uses a float.
+package money
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Cents is an amount of money in euro cents.
+type Cents int64
+
+// ParseEUR parses a decimal euro amount such as "1250000", "1,250,000.50" or
+// "-3.5". It refuses fractions of a cent, exponents and anything that is not a
+// plain decimal number.
+func ParseEUR(s string) (Cents, error) {
+	v, err := ParseDecimal(s, 2)
+	if err != nil {
+		return 0, err
+	}
+	return Cents(v), nil
+}
+
+// ErrSyntax is returned for a string that is not a plain decimal number.
+var ErrSyntax = errors.New("not a decimal number")
+
+// ParseDecimal parses a plain decimal number into an integer scaled by
+// 10^places: ParseDecimal("1.5", 3) is 1500. It refuses more than places
+// fractional digits rather than rounding them away. Thousands separators
+// (commas) are allowed before the decimal point.
+func ParseDecimal(s string, places int) (int64, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, fmt.Errorf("empty: %w", ErrSyntax)
+	}
+	neg := false
+	switch t[0] {
+	case '-':
+		neg, t = true, t[1:]
+	case '+':
+		t = t[1:]
+	}
+	whole, frac, hasDot := strings.Cut(t, ".")
+	whole = strings.ReplaceAll(whole, ",", "")
+	if whole == "" && (!hasDot || frac == "") {
+		return 0, fmt.Errorf("%q: %w", s, ErrSyntax)
+	}
+	if hasDot && frac == "" {
+		return 0, fmt.Errorf("%q: %w", s, ErrSyntax)
+	}
+	for _, c := range whole + frac {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("%q: %w", s, ErrSyntax)
+		}
+	}
+	if len(frac) > places {
+		extra := strings.TrimRight(frac[places:], "0")
+		if extra != "" {
+			if places == 2 {
+				return 0, fmt.Errorf("%q has a fraction of a cent", s)
+			}
+			return 0, fmt.Errorf("%q has more than %d decimal places", s, places)
+		}
+		frac = frac[:places]
+	}
+	frac += strings.Repeat("0", places-len(frac))
+	digits := strings.TrimLeft(whole+frac, "0")
+	if digits == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+// FormatDecimal formats v scaled by 10^places as a plain decimal number with
+// exactly places fractional digits.
+func FormatDecimal(v int64, places int) string {
+	if places == 0 {
+		return strconv.FormatInt(v, 10)
+	}
+	sign := ""
+	u := uint64(v)
+	if v < 0 {
+		sign = "-"
+		u = uint64(-(v + 1)) + 1 // safe for math.MinInt64
+	}
+	s := strconv.FormatUint(u, 10)
+	if len(s) <= places {
+		s = strings.Repeat("0", places-len(s)+1) + s
+	}
+	return sign + s[:len(s)-places] + "." + s[len(s)-places:]
+}
+
+// String formats c as a plain decimal euro amount, e.g. "1250000.50".
+func (c Cents) String() string { return FormatDecimal(int64(c), 2) }
+
+// Human formats c for people: "€ 1,250,000.50", or "€ 1.25 bn" / "€ 3.4 m"
+// when short is set.
+func (c Cents) Human(short bool) string {
+	v := int64(c)
+	if short {
+		abs := v
+		if abs < 0 {
+			abs = -abs
+		}
+		switch {
+		case abs >= 100_000_000_000: // 1 bn euro
+			return "€ " + FormatDecimal(v/1_000_000_000, 2) + " bn"
+		case abs >= 100_000_000: // 1 m euro
+			return "€ " + FormatDecimal(v/1_000_000, 2) + " m"
+		}
+	}
+	s := FormatDecimal(v, 2)
+	whole, frac, _ := strings.Cut(s, ".")
+	neg := strings.HasPrefix(whole, "-")
+	whole = strings.TrimPrefix(whole, "-")
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	out := "€ " + b.String() + "." + frac
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// MarshalJSON writes c as a JSON string holding a decimal euro amount, so
+// that no JSON reader turns it into a float.
+func (c Cents) MarshalJSON() ([]byte, error) {
+	return json.Marshal(c.String())
+}
+
+// UnmarshalJSON reads a decimal euro amount given as a JSON string or an
+// integer JSON number of euros, refusing fractions of a cent.
+func (c *Cents) UnmarshalJSON(b []byte) error {
+	var s string
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	} else {
+		s = string(b)
+		if strings.ContainsAny(s, "eE") {
+			return fmt.Errorf("%s: write the amount as a decimal string such as \"1250.50\"", s)
+		}
+	}
+	v, err := ParseEUR(s)
+	if err != nil {
+		return err
+	}
+	*c = v
+	return nil
+}
+
+// Mul returns c times q, refusing a product that overflows int64.
+func (c Cents) Mul(q int64) (Cents, error) {
+	if q == 0 || c == 0 {
+		return 0, nil
+	}
+	p := int64(c) * q
+	if p/q != int64(c) || (int64(c) == -1 && q == math.MinInt64) {
+		return 0, fmt.Errorf("%s × %d overflows", c, q)
+	}
+	return Cents(p), nil
+}

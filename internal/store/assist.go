@@ -1,0 +1,370 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+)
+
+const requirementColumns = "r.id, COALESCE(r.nsn, ''), r.grp, r.quantity, r.priority, r.need_by, r.delivery_site, r.notes, r.classification, r.releasable_to, r.illustrative, r.cancelled, r.allocated, r.delivered, r.accepted, r.state, r.version, r.created_at, r.updated_at"
+
+type requirementRow struct {
+	assist.Requirement
+	rel, created, updated string
+}
+
+func requirementFields() (*requirementRow, []any) {
+	row := &requirementRow{}
+	r := &row.Requirement
+	return row, []any{&r.ID, &r.NSN, &r.Group, &r.Quantity, &r.Priority, &r.NeedBy, &r.DeliverySite, &r.Notes, &r.Marking.Classification, &row.rel,
+		&r.Illustrative, &r.Cancelled, &r.Allocated, &r.Delivered, &r.Accepted, &r.State, &r.Version, &row.created, &row.updated}
+}
+
+func (row *requirementRow) requirement() assist.Requirement {
+	row.Marking.ReleasableTo = access.ParseReleasability(row.rel)
+	row.CreatedAt, row.UpdatedAt = parseTS(row.created), parseTS(row.updated)
+	return row.Requirement
+}
+
+func (db *DB) requirement(ctx context.Context, q querier, id int64) (assist.Requirement, error) {
+	row, dest := requirementFields()
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT `+requirementColumns+` FROM requirements r WHERE r.id = ?`), id).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return assist.Requirement{}, notFound("no requirement %d", id)
+	}
+	return row.requirement(), err
+}
+
+// Requirement returns the requirement with id.
+func (tx *Tx) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
+	return tx.db.requirement(ctx, tx.tx, id)
+}
+
+// Requirement returns the requirement with id.
+func (db *DB) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
+	return db.requirement(ctx, db.read, id)
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// CreateRequirement inserts a requirement and sets its id and version.
+func (tx *Tx) CreateRequirement(ctx context.Context, r *assist.Requirement) error {
+	r.Version = 1
+	id, err := tx.insertID(ctx, `INSERT INTO requirements (nsn, grp, quantity, priority, need_by, delivery_site, notes, classification, releasable_to, illustrative, cancelled, allocated, delivered, accepted, state, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		nullString(r.NSN), r.Group, r.Quantity, r.Priority, r.NeedBy, r.DeliverySite, r.Notes, int(r.Marking.Classification), strings.Join(r.Marking.ReleasableTo, ","),
+		r.Illustrative, r.Cancelled, r.Allocated, r.Delivered, r.Accepted, r.State, ts(r.CreatedAt), ts(r.UpdatedAt))
+	if err != nil {
+		return mapConstraint(err, "requirement")
+	}
+	r.ID = id
+	return nil
+}
+
+// UpdateRequirement writes a requirement if its stored version is version.
+func (tx *Tx) UpdateRequirement(ctx context.Context, r *assist.Requirement, version int64) error {
+	res, err := tx.exec(ctx, `UPDATE requirements SET nsn = ?, grp = ?, quantity = ?, priority = ?, need_by = ?, delivery_site = ?, notes = ?, classification = ?, releasable_to = ?,
+		cancelled = ?, allocated = ?, delivered = ?, accepted = ?, state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		nullString(r.NSN), r.Group, r.Quantity, r.Priority, r.NeedBy, r.DeliverySite, r.Notes, int(r.Marking.Classification), strings.Join(r.Marking.ReleasableTo, ","),
+		r.Cancelled, r.Allocated, r.Delivered, r.Accepted, r.State, ts(r.UpdatedAt), r.ID, version)
+	if err != nil {
+		return mapConstraint(err, r.Ref())
+	}
+	if err := checkUpdated(res, r.Ref(), version); err != nil {
+		return err
+	}
+	r.Version = version + 1
+	return nil
+}
+
+// RequirementFilter selects requirements.
+type RequirementFilter struct {
+	State    string // a state, or "active" for open, partly allocated and allocated
+	Priority int
+	NSN      string
+	Group    string
+	Site     string
+	Q        string
+	Overdue  string // a date: need-by before it and not fulfilled
+}
+
+// Requirements lists requirements.
+func (db *DB) Requirements(ctx context.Context, f RequirementFilter, o ListOptions) (Page[assist.Requirement], error) {
+	q := &listQuery{from: "requirements r", columns: requirementColumns, key: "r.id",
+		sorts: map[string]string{"id": "r.id", "priority": "r.priority", "need_by": "r.need_by", "quantity": "r.quantity", "state": "r.state", "updated_at": "r.updated_at"}, def: "id"}
+	switch f.State {
+	case "":
+	case "active":
+		q.filter("r.state IN ('open', 'partly_allocated', 'allocated')")
+	default:
+		q.filter("r.state = ?", f.State)
+	}
+	if f.Priority != 0 {
+		q.filter("r.priority = ?", f.Priority)
+	}
+	if f.NSN != "" {
+		q.filter("r.nsn = ?", f.NSN)
+	}
+	if f.Group != "" {
+		q.filter("r.grp = ?", f.Group)
+	}
+	if f.Site != "" {
+		q.filter("r.delivery_site = ?", strings.ToUpper(f.Site))
+	}
+	if f.Overdue != "" {
+		q.filter("r.need_by < ? AND r.state NOT IN ('fulfilled', 'cancelled')", f.Overdue)
+	}
+	if f.Q != "" {
+		q.filter("(LOWER(r.notes) LIKE ? ESCAPE '\\' OR COALESCE(r.nsn, '') LIKE ? ESCAPE '\\' OR LOWER(r.grp) LIKE ? ESCAPE '\\' OR r.nsn IN (SELECT nsn FROM items WHERE LOWER(name) LIKE ? ESCAPE '\\'))",
+			likePattern(f.Q), likePattern(f.Q), likePattern(f.Q), likePattern(f.Q))
+	}
+	p, err := runList(ctx, db, q, o, requirementFields)
+	out := Page[assist.Requirement]{Next: p.Next, Total: p.Total, Items: make([]assist.Requirement, len(p.Items))}
+	for i := range p.Items {
+		out.Items[i] = p.Items[i].requirement()
+	}
+	return out, err
+}
+
+const pledgeColumns = "p.id, p.nation, p.title, p.kind, p.channel, p.category, p.announced, p.promised, p.reference, p.amount, p.classification, p.releasable_to, p.illustrative, p.state, p.version, p.created_at, p.updated_at"
+
+type pledgeRow struct {
+	assist.PledgeSummary
+	rel, created, updated string
+}
+
+func pledgeFields() (*pledgeRow, []any) {
+	row := &pledgeRow{}
+	p := &row.Pledge
+	return row, []any{&p.ID, &p.Nation, &p.Title, &p.Kind, &p.Channel, &p.Category, &p.Announced, &p.Promised, &p.Reference, &p.Amount,
+		&p.Marking.Classification, &row.rel, &p.Illustrative, &row.State, &p.Version, &row.created, &row.updated}
+}
+
+func (row *pledgeRow) summary() assist.PledgeSummary {
+	row.Marking.ReleasableTo = access.ParseReleasability(row.rel)
+	row.CreatedAt, row.UpdatedAt = parseTS(row.created), parseTS(row.updated)
+	row.Lines = nil
+	return row.PledgeSummary
+}
+
+func (db *DB) pledge(ctx context.Context, q querier, id int64) (assist.Pledge, error) {
+	row, dest := pledgeFields()
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT `+pledgeColumns+` FROM pledges p WHERE p.id = ?`), id).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return assist.Pledge{}, notFound("no pledge %d", id)
+	}
+	if err != nil {
+		return assist.Pledge{}, err
+	}
+	p := row.summary().Pledge
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn
+		FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE l.pledge_id = ? ORDER BY l.no`), id)
+	if err != nil {
+		return p, err
+	}
+	defer rows.Close()
+	p.Lines = []assist.Line{}
+	for rows.Next() {
+		var l assist.Line
+		if err := rows.Scan(&l.ID, &l.No, &l.NSN, &l.ItemName, &l.UnitValue, &l.Pledged, &l.Committed, &l.Allocated, &l.Shipped, &l.Delivered, &l.Accepted, &l.Withdrawn); err != nil {
+			return p, err
+		}
+		p.Lines = append(p.Lines, l)
+	}
+	return p, rows.Err()
+}
+
+// Pledge returns the pledge with id and its lines.
+func (tx *Tx) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
+	return tx.db.pledge(ctx, tx.tx, id)
+}
+
+// Pledge returns the pledge with id and its lines.
+func (db *DB) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
+	return db.pledge(ctx, db.read, id)
+}
+
+// CreatePledge inserts a pledge and its lines, setting their ids.
+func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
+	p.Version = 1
+	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, kind, channel, category, announced, promised, reference, amount, classification, releasable_to, illustrative, state, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		p.Nation, p.Title, p.Kind, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, int(p.Marking.Classification),
+		strings.Join(p.Marking.ReleasableTo, ","), p.Illustrative, p.State(), ts(p.CreatedAt), ts(p.UpdatedAt))
+	if err != nil {
+		return mapConstraint(err, "pledge")
+	}
+	p.ID = id
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		if err := l.Check(); err != nil {
+			return err
+		}
+		lid, err := tx.insertID(ctx, `INSERT INTO pledge_lines (pledge_id, no, nsn, unit_value, pledged, committed, allocated, shipped, delivered, accepted, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, l.No, l.NSN, l.UnitValue, l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn)
+		if err != nil {
+			return mapConstraint(err, fmt.Sprintf("line %d", l.No))
+		}
+		l.ID = lid
+	}
+	return nil
+}
+
+// UpdatePledge writes a pledge's fields and its lines' quantities if its
+// stored version is version.
+func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64) error {
+	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, kind = ?, channel = ?, category = ?, announced = ?, promised = ?, reference = ?, amount = ?, classification = ?, releasable_to = ?,
+		state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		p.Title, p.Kind, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","),
+		p.State(), ts(p.UpdatedAt), p.ID, version)
+	if err != nil {
+		return mapConstraint(err, p.Ref())
+	}
+	if err := checkUpdated(res, p.Ref(), version); err != nil {
+		return err
+	}
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		if err := l.Check(); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE pledge_lines SET pledged = ?, committed = ?, allocated = ?, shipped = ?, delivered = ?, accepted = ?, withdrawn = ? WHERE id = ? AND pledge_id = ?`,
+			l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn, l.ID, p.ID); err != nil {
+			return mapConstraint(err, fmt.Sprintf("%s line %d", p.Ref(), l.No))
+		}
+	}
+	p.Version = version + 1
+	return nil
+}
+
+const allocationColumns = "a.id, a.pledge_id, a.line_id, a.requirement_id, a.quantity, a.shipped, a.delivered, a.accepted, a.created_at"
+
+func scanAllocations(rows *sql.Rows) ([]assist.Allocation, error) {
+	defer rows.Close()
+	var out []assist.Allocation
+	for rows.Next() {
+		var a assist.Allocation
+		var created string
+		if err := rows.Scan(&a.ID, &a.PledgeID, &a.LineID, &a.Requirement, &a.Quantity, &a.Shipped, &a.Delivered, &a.Accepted, &created); err != nil {
+			return nil, err
+		}
+		a.CreatedAt = parseTS(created)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// LineAllocations returns a line's allocations, oldest first.
+func (tx *Tx) LineAllocations(ctx context.Context, lineID int64) ([]assist.Allocation, error) {
+	rows, err := tx.query(ctx, `SELECT `+allocationColumns+` FROM allocations a WHERE a.line_id = ? ORDER BY a.id`, lineID)
+	if err != nil {
+		return nil, err
+	}
+	return scanAllocations(rows)
+}
+
+// RequirementAllocations returns the allocations set against a requirement.
+func (tx *Tx) RequirementAllocations(ctx context.Context, reqID int64) ([]assist.Allocation, error) {
+	rows, err := tx.query(ctx, `SELECT `+allocationColumns+` FROM allocations a WHERE a.requirement_id = ? ORDER BY a.id`, reqID)
+	if err != nil {
+		return nil, err
+	}
+	return scanAllocations(rows)
+}
+
+// Allocations returns the allocations of a pledge (pledgeID > 0) or of a
+// requirement (reqID > 0).
+func (db *DB) Allocations(ctx context.Context, pledgeID, reqID int64) ([]assist.Allocation, error) {
+	q, arg := `SELECT `+allocationColumns+` FROM allocations a WHERE a.pledge_id = ? ORDER BY a.id`, pledgeID
+	if reqID > 0 {
+		q, arg = `SELECT `+allocationColumns+` FROM allocations a WHERE a.requirement_id = ? ORDER BY a.id`, reqID
+	}
+	rows, err := db.read.QueryContext(ctx, db.rebind(q), arg)
+	if err != nil {
+		return nil, err
+	}
+	return scanAllocations(rows)
+}
+
+// SaveAllocation inserts an allocation without an id, or updates one.
+func (tx *Tx) SaveAllocation(ctx context.Context, a *assist.Allocation) error {
+	if a.ID == 0 {
+		id, err := tx.insertID(ctx, `INSERT INTO allocations (pledge_id, line_id, requirement_id, quantity, shipped, delivered, accepted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.PledgeID, a.LineID, a.Requirement, a.Quantity, a.Shipped, a.Delivered, a.Accepted, ts(a.CreatedAt))
+		if err != nil {
+			return mapConstraint(err, "allocation")
+		}
+		a.ID = id
+		return nil
+	}
+	_, err := tx.exec(ctx, `UPDATE allocations SET quantity = ?, shipped = ?, delivered = ?, accepted = ? WHERE id = ?`, a.Quantity, a.Shipped, a.Delivered, a.Accepted, a.ID)
+	return mapConstraint(err, "allocation")
+}
+
+// PledgeFilter selects pledges.
+type PledgeFilter struct {
+	Nation   string
+	Kind     string
+	Channel  string
+	Category string
+	State    string
+	Q        string
+	Overdue  string // a date: pledges with a line promised before it and not delivered
+}
+
+const pledgeTotals = `(SELECT pledge_id, COUNT(*) AS n, SUM(pledged * unit_value) AS pv, SUM(delivered * unit_value) AS dv, SUM(accepted * unit_value) AS av,
+	SUM(CASE WHEN delivered < pledged THEN 1 ELSE 0 END) AS open_lines FROM pledge_lines GROUP BY pledge_id)`
+
+// Pledges lists pledges with the totals of their lines.
+func (db *DB) Pledges(ctx context.Context, f PledgeFilter, o ListOptions, today string) (Page[assist.PledgeSummary], error) {
+	q := &listQuery{
+		from:    "pledges p LEFT JOIN " + pledgeTotals + " t ON t.pledge_id = p.id",
+		columns: pledgeColumns + ", COALESCE(t.n, 0), p.amount + COALESCE(t.pv, 0), COALESCE(t.dv, 0), COALESCE(t.av, 0), CASE WHEN p.promised < ? THEN COALESCE(t.open_lines, 0) ELSE 0 END",
+		key:     "p.id",
+		sorts: map[string]string{"id": "p.id", "nation": "p.nation", "announced": "p.announced", "promised": "p.promised", "title": "p.title",
+			"value": "(p.amount + COALESCE(t.pv, 0))", "delivered": "COALESCE(t.dv, 0)", "updated_at": "p.updated_at"},
+		def: "-id",
+	}
+	if f.Nation != "" {
+		q.filter("p.nation = ?", strings.ToUpper(f.Nation))
+	}
+	if f.Kind != "" {
+		q.filter("p.kind = ?", f.Kind)
+	}
+	if f.Channel != "" {
+		q.filter("p.channel = ?", f.Channel)
+	}
+	if f.Category != "" {
+		q.filter("p.category = ?", f.Category)
+	}
+	if f.State != "" {
+		q.filter("p.state = ?", f.State)
+	}
+	if f.Overdue != "" {
+		q.filter("p.promised < ? AND COALESCE(t.open_lines, 0) > 0", f.Overdue)
+	}
+	if f.Q != "" {
+		q.filter("(LOWER(p.title) LIKE ? ESCAPE '\\' OR LOWER(p.reference) LIKE ? ESCAPE '\\' OR p.id IN (SELECT l.pledge_id FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE LOWER(i.name) LIKE ? ESCAPE '\\' OR l.nsn LIKE ? ESCAPE '\\'))",
+			likePattern(f.Q), likePattern(f.Q), likePattern(f.Q), likePattern(f.Q))
+	}
+	q.colArgs = []any{today}
+	p, err := runList(ctx, db, q, o, func() (*pledgeRow, []any) {
+		row, dest := pledgeFields()
+		return row, append(dest, &row.LineCount, &row.PledgedValue, &row.DeliveredValue, &row.AcceptedValue, &row.OverdueLines)
+	})
+	out := Page[assist.PledgeSummary]{Next: p.Next, Total: p.Total, Items: make([]assist.PledgeSummary, len(p.Items))}
+	for i := range p.Items {
+		out.Items[i] = p.Items[i].summary()
+	}
+	return out, err
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/audit"
+	"github.com/longhaul/longhaul/internal/money"
+)
+
+// Dashboard computes the ledger at a glance as of the date today
+// (YYYY-MM-DD): value by nation, overdue pledge lines, open requirements by
+// priority and the latest activity.
+func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (assist.Dashboard, error) {
+	d := assist.Dashboard{AsOf: today}
+	byNation := map[string]*assist.NationFigures{}
+	get := func(code, name string) *assist.NationFigures {
+		f := byNation[code]
+		if f == nil {
+			f = &assist.NationFigures{Nation: code, Name: name}
+			byNation[code] = f
+		}
+		return f
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT p.nation, n.name, COUNT(*), SUM(p.amount) FROM pledges p JOIN nations n ON n.code = p.nation GROUP BY p.nation, n.name`)
+	if err != nil {
+		return d, fmt.Errorf("dashboard pledges: %w", err)
+	}
+	for rows.Next() {
+		var code, name string
+		var count int64
+		var amount money.Cents
+		if err := rows.Scan(&code, &name, &count, &amount); err != nil {
+			rows.Close()
+			return d, err
+		}
+		f := get(code, name)
+		f.Pledges, f.Pledged = count, amount
+	}
+	rows.Close()
+	rows, err = db.read.QueryContext(ctx, `SELECT p.nation, SUM(l.pledged * l.unit_value), SUM(l.committed * l.unit_value), SUM(l.delivered * l.unit_value), SUM(l.accepted * l.unit_value)
+		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id GROUP BY p.nation`)
+	if err != nil {
+		return d, fmt.Errorf("dashboard lines: %w", err)
+	}
+	for rows.Next() {
+		var code string
+		var pv, cv, dv, av money.Cents
+		if err := rows.Scan(&code, &pv, &cv, &dv, &av); err != nil {
+			rows.Close()
+			return d, err
+		}
+		f := get(code, "")
+		f.Pledged += pv
+		f.Committed += cv
+		f.Delivered += dv
+		f.Accepted += av
+	}
+	rows.Close()
+	for _, f := range byNation {
+		f.Undelivered = f.Pledged - f.Delivered
+		d.ByNation = append(d.ByNation, *f)
+		t := &d.Totals
+		t.Pledges += f.Pledges
+		t.Pledged += f.Pledged
+		t.Committed += f.Committed
+		t.Delivered += f.Delivered
+		t.Accepted += f.Accepted
+		t.Undelivered += f.Undelivered
+	}
+	d.Totals.Nation, d.Totals.Name = "ALL", "All nations"
+	sort.Slice(d.ByNation, func(i, j int) bool {
+		if d.ByNation[i].Pledged != d.ByNation[j].Pledged {
+			return d.ByNation[i].Pledged > d.ByNation[j].Pledged
+		}
+		return d.ByNation[i].Nation < d.ByNation[j].Nation
+	})
+
+	if err := db.read.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*), COALESCE(SUM((l.pledged - l.delivered) * l.unit_value), 0)
+		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE p.promised < ? AND l.delivered < l.pledged`), today).Scan(&d.OverdueCount, &d.OverdueValue); err != nil {
+		return d, fmt.Errorf("dashboard overdue: %w", err)
+	}
+	day, _ := time.Parse(assist.DateLayout, today)
+	rows, err = db.read.QueryContext(ctx, db.rebind(fmt.Sprintf(`SELECT p.id, p.nation, p.title, l.id, l.no, l.nsn, i.name, p.promised, l.pledged - l.delivered, (l.pledged - l.delivered) * l.unit_value
+		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id JOIN items i ON i.nsn = l.nsn
+		WHERE p.promised < ? AND l.delivered < l.pledged ORDER BY p.promised, l.id LIMIT %d`, overdueLimit)), today)
+	if err != nil {
+		return d, fmt.Errorf("dashboard overdue lines: %w", err)
+	}
+	for rows.Next() {
+		var o assist.OverdueLine
+		if err := rows.Scan(&o.Pledge, &o.Nation, &o.Title, &o.Line, &o.No, &o.NSN, &o.ItemName, &o.Promised, &o.Outstanding, &o.Value); err != nil {
+			rows.Close()
+			return d, err
+		}
+		o.Ref = (&assist.Pledge{ID: o.Pledge}).Ref()
+		if pd, err := time.Parse(assist.DateLayout, o.Promised); err == nil {
+			o.DaysLate = int(day.Sub(pd).Hours() / 24)
+		}
+		d.Overdue = append(d.Overdue, o)
+	}
+	rows.Close()
+
+	rows, err = db.read.QueryContext(ctx, db.rebind(`SELECT priority, COUNT(*), SUM(quantity - allocated), SUM(CASE WHEN need_by < ? THEN 1 ELSE 0 END)
+		FROM requirements WHERE state IN ('open', 'partly_allocated', 'allocated') GROUP BY priority ORDER BY priority`), today)
+	if err != nil {
+		return d, fmt.Errorf("dashboard requirements: %w", err)
+	}
+	have := map[int]assist.PriorityFigures{}
+	for rows.Next() {
+		var p assist.PriorityFigures
+		if err := rows.Scan(&p.Priority, &p.Count, &p.Quantity, &p.Overdue); err != nil {
+			rows.Close()
+			return d, err
+		}
+		have[p.Priority] = p
+	}
+	rows.Close()
+	for pr := 1; pr <= 4; pr++ {
+		p := have[pr]
+		p.Priority = pr
+		d.OpenByPriority = append(d.OpenByPriority, p)
+	}
+	d.Recent, err = db.RecentEvents(ctx, 12)
+	return d, err
+}
+
+// RecentEvents returns the latest n audit events, newest first.
+func (db *DB) RecentEvents(ctx context.Context, n int) ([]audit.Event, error) {
+	rows, err := db.read.QueryContext(ctx, fmt.Sprintf(`SELECT `+eventColumns+` FROM audit_events ORDER BY seq DESC LIMIT %d`, n))
+	if err != nil {
+		return nil, fmt.Errorf("recent events: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+// Page is one page of a list: its records, the cursor of the next page
+// (empty on the last), and the number of records matching the filter.
+type Page[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next,omitempty"`
+	Total int64  `json:"total"`
+}
+
+// ListOptions says how to sort and page a list.
+type ListOptions struct {
+	Sort   string // a column name, "-" before it for descending
+	Limit  int    // 1 to 1000; 0 means 50
+	Cursor string // from the previous page's Next
+}
+
+// MaxLimit is the largest page.
+const MaxLimit = 1000
+
+// listQuery builds a filtered, sorted, keyset-paged SELECT.
+type listQuery struct {
+	from    string            // FROM clause and joins, without WHERE
+	columns string            // selected columns
+	colArgs []any             // arguments of placeholders in columns
+	key     string            // the unique key column, e.g. "p.id"
+	sorts   map[string]string // sort name → column expression
+	def     string            // default sort name
+	where   []string
+	args    []any
+}
+
+func (q *listQuery) filter(cond string, args ...any) {
+	q.where = append(q.where, cond)
+	q.args = append(q.args, args...)
+}
+
+func (q *listQuery) whereSQL() string {
+	if len(q.where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(q.where, " AND ")
+}
+
+// cursor is what a page cursor holds: the last row's sort value and key.
+type cursor struct {
+	Sort  string `json:"s"`
+	Value any    `json:"v"`
+	Key   any    `json:"k"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		d := json.NewDecoder(strings.NewReader(string(b)))
+		d.UseNumber()
+		err = d.Decode(&c)
+	}
+	if err != nil {
+		return c, fault.Field("cursor", "is not a cursor this server gave out")
+	}
+	c.Value, c.Key = fromNumber(c.Value), fromNumber(c.Key)
+	return c, nil
+}
+
+func fromNumber(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if i, err := n.Int64(); err == nil {
+			return i
+		}
+		return n.String()
+	}
+	return v
+}
+
+// build returns the page query (selecting sort value and key as the last two
+// columns), the count query, and their arguments.
+func (q *listQuery) build(o ListOptions) (sel string, selArgs []any, count string, countArgs []any, limit int, sortName string, err error) {
+	limit = o.Limit
+	if limit == 0 {
+		limit = 50
+	}
+	if limit < 1 || limit > MaxLimit {
+		return "", nil, "", nil, 0, "", fault.Field("limit", "must be between 1 and %d", MaxLimit)
+	}
+	sortName = o.Sort
+	if sortName == "" {
+		sortName = q.def
+	}
+	desc := strings.HasPrefix(sortName, "-")
+	col, ok := q.sorts[strings.TrimPrefix(sortName, "-")]
+	if !ok {
+		names := make([]string, 0, len(q.sorts))
+		for n := range q.sorts {
+			names = append(names, n)
+		}
+		return "", nil, "", nil, 0, "", fault.Field("sort", "%q is not a sort order: use one of %s, with - before it for descending", o.Sort, strings.Join(sortedStrings(names), ", "))
+	}
+	count = "SELECT COUNT(*) FROM " + q.from + q.whereSQL()
+	countArgs = q.args
+	where := append([]string(nil), q.where...)
+	selArgs = append(append([]any(nil), q.colArgs...), q.args...)
+	if o.Cursor != "" {
+		c, err := decodeCursor(o.Cursor)
+		if err != nil {
+			return "", nil, "", nil, 0, "", err
+		}
+		if c.Sort != sortName {
+			return "", nil, "", nil, 0, "", fault.Field("cursor", "belongs to sort order %q, not %q", c.Sort, sortName)
+		}
+		op := ">"
+		if desc {
+			op = "<"
+		}
+		where = append(where, fmt.Sprintf("(%s %s ? OR (%s = ? AND %s %s ?))", col, op, col, q.key, op))
+		selArgs = append(selArgs, c.Value, c.Value, c.Key)
+	}
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	w := ""
+	if len(where) > 0 {
+		w = " WHERE " + strings.Join(where, " AND ")
+	}
+	sel = fmt.Sprintf("SELECT %s, %s, %s FROM %s%s ORDER BY %s %s, %s %s LIMIT %d",
+		q.columns, col, q.key, q.from, w, col, dir, q.key, dir, limit+1)
+	return sel, selArgs, count, countArgs, limit, sortName, nil
+}
+
+func sortedStrings(s []string) []string {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s
+}
+
+// likePattern escapes s for a LIKE match anywhere in a column.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + strings.ToLower(r.Replace(s)) + "%"
+}
+
+// runList runs q and returns one page. fields returns a new record and the
+// destinations its columns scan into, in the order q.columns lists them.
+func runList[T any](ctx context.Context, db *DB, q *listQuery, o ListOptions, fields func() (*T, []any)) (Page[T], error) {
+	var page Page[T]
+	sel, selArgs, count, countArgs, limit, sortName, err := q.build(o)
+	if err != nil {
+		return page, err
+	}
+	if err := db.read.QueryRowContext(ctx, db.rebind(count), countArgs...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("count: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, db.rebind(sel), selArgs...)
+	if err != nil {
+		return page, fmt.Errorf("list: %w", err)
+	}
+	defer rows.Close()
+	var lastSort, lastKey any
+	page.Items = []T{}
+	for rows.Next() {
+		rec, dest := fields()
+		var sv, kv any
+		if err := rows.Scan(append(dest, &sv, &kv)...); err != nil {
+			return page, err
+		}
+		if len(page.Items) == limit {
+			page.Next = encodeCursor(cursor{Sort: sortName, Value: normalizeScalar(lastSort), Key: normalizeScalar(lastKey)})
+			break
+		}
+		page.Items = append(page.Items, *rec)
+		lastSort, lastKey = sv, kv
+	}
+	return page, rows.Err()
+}
+
+// normalizeScalar turns driver values into what a cursor can carry.
+func normalizeScalar(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case int32:
+		return int64(x)
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	}
+	return v
+}

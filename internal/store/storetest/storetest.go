@@ -1,0 +1,140 @@
+// Package storetest opens real databases for tests: SQLite in a temporary
+// directory always, and PostgreSQL in a schema of its own when
+// LONGHAUL_TEST_POSTGRES holds a URL.
+package storetest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/store"
+)
+
+// Engines returns the DSNs to test against, by name.
+func Engines(t testing.TB) map[string]func(testing.TB) string {
+	m := map[string]func(testing.TB) string{"sqlite": SQLiteDSN}
+	if os.Getenv("LONGHAUL_TEST_POSTGRES") != "" {
+		m["postgres"] = PostgresDSN
+	} else {
+		once.Do(func() {
+			t.Log("PostgreSQL tests skipped: set LONGHAUL_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run them")
+		})
+	}
+	return m
+}
+
+var once onceFlag
+
+type onceFlag struct{ done atomic.Bool }
+
+func (o *onceFlag) Do(f func()) {
+	if o.done.CompareAndSwap(false, true) {
+		f()
+	}
+}
+
+// SQLiteDSN returns the path of a new database file in a temporary directory.
+func SQLiteDSN(t testing.TB) string {
+	return filepath.Join(t.TempDir(), "longhaul.db")
+}
+
+var schemaSeq atomic.Int64
+
+// PostgresDSN creates an empty schema in the database LONGHAUL_TEST_POSTGRES
+// names, drops it when the test ends, and returns a URL whose search path is
+// that schema. It skips the test when the variable is unset.
+func PostgresDSN(t testing.TB) string {
+	base := os.Getenv("LONGHAUL_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("PostgreSQL tests skipped: set LONGHAUL_TEST_POSTGRES to a postgres:// URL to run them")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	schema := fmt.Sprintf("t_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemaSeq.Add(1))
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Open opens a database at dsn and closes it when the test ends; its clock
+// is fixed at now.
+func Open(t testing.TB, dsn string, now time.Time) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	db.Now = func() time.Time { return now }
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Each runs f as a subtest against every engine.
+func Each(t *testing.T, f func(t *testing.T, db *store.DB)) {
+	for name, dsn := range Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			f(t, Open(t, dsn(t), time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)))
+		})
+	}
+}
+
+// Fixture items and sites that Seed creates.
+const (
+	NSN155     = "1320-12-345-6789" // 155 mm round, group 155MM-NATO
+	NSN155Alt  = "1320-14-111-2222" // another 155 mm round, same group
+	NSNStinger = "1410-01-234-5678" // no group
+	SiteKyiv   = "UA-KYIV"
+	SiteHub    = "PL-RZE"
+)
+
+// Seed adds two sites and three items through the catalogue's use cases.
+func Seed(t testing.TB, db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	cs := catalog.Service{Store: store.Catalog{DB: db}}
+	for _, s := range []catalog.Site{
+		{Code: SiteKyiv, Name: "Kyiv delivery point", Nation: "UKR", Kinds: []string{"delivery_point"}, LatE6: 50450100, LonE6: 30523400},
+		{Code: SiteHub, Name: "Rzeszów-Jasionka", Nation: "POL", Kinds: []string{"logistics_hub"}, LatE6: 50110000, LonE6: 22019000},
+	} {
+		if _, err := cs.CreateSite(ctx, s); err != nil {
+			t.Fatalf("seed site %s: %v", s.Code, err)
+		}
+	}
+	for _, it := range []catalog.Item{
+		{NSN: NSN155, Name: "Cartridge, 155 mm HE M795", Capability: "ammunition", UnitOfIssue: "RD", UnitValue: 350000, MassG: 46700, VolumeCM3: 14000, Group: "155MM-NATO"},
+		{NSN: NSN155Alt, Name: "Cartridge, 155 mm HE DM121", Capability: "ammunition", UnitOfIssue: "RD", UnitValue: 420000, MassG: 45000, VolumeCM3: 14000, Group: "155MM-NATO"},
+		{NSN: NSNStinger, Name: "Guided missile, Stinger", Capability: "air_defence", UnitOfIssue: "EA", UnitValue: 48000000, MassG: 15200, VolumeCM3: 60000},
+	} {
+		if _, err := cs.CreateItem(ctx, it); err != nil {
+			t.Fatalf("seed item %s: %v", it.NSN, err)
+		}
+	}
+}
