@@ -23,7 +23,7 @@ type Pledge struct {
 	Promised     string         `json:"promised"`
 	Reference    string         `json:"reference,omitempty"`
 	Amount       money.Cents    `json:"amount"` // money pledged beside the lines
-	Marking      access.Marking `json:"marking"`
+	access.Marking
 	Illustrative bool           `json:"illustrative,omitempty"`
 	Lines        []Line         `json:"lines"`
 	Version      int64          `json:"version"`

@@ -33,7 +33,7 @@ type Requirement struct {
 	NeedBy       string         `json:"need_by"`
 	DeliverySite string         `json:"delivery_site"`
 	Notes        string         `json:"notes,omitempty"`
-	Marking      access.Marking `json:"marking"`
+	access.Marking
 	Illustrative bool           `json:"illustrative,omitempty"`
 	Cancelled    bool           `json:"cancelled,omitempty"`
 	// Allocated, Delivered and Accepted sum the allocations set against it.

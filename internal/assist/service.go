@@ -105,19 +105,26 @@ func (s *Service) CreateRequirement(ctx context.Context, r Requirement) (Require
 	if err := r.Validate(); err != nil {
 		return r, err
 	}
-	r.Allocated, r.Delivered, r.Accepted, r.Cancelled = 0, 0, 0, false
-	err := s.Store.Transact(ctx, func(tx Tx) error {
-		if err := s.checkRequirementRefs(ctx, tx, &r); err != nil {
-			return err
-		}
-		r.Derive()
-		r.CreatedAt, r.UpdatedAt = tx.Now(), tx.Now()
-		if err := tx.CreateRequirement(ctx, &r); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "requirement.create", Entity: "requirement", EntityID: idString(r.ID), After: r})
-	})
+	err := s.Store.Transact(ctx, func(tx Tx) error { return s.CreateRequirementIn(ctx, tx, &r) })
 	return r, err
+}
+
+// CreateRequirementIn validates and stores a new requirement inside a
+// transaction the caller holds, so that an import adds all or nothing.
+func (s *Service) CreateRequirementIn(ctx context.Context, tx Tx, r *Requirement) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	r.Allocated, r.Delivered, r.Accepted, r.Cancelled = 0, 0, 0, false
+	if err := s.checkRequirementRefs(ctx, tx, r); err != nil {
+		return err
+	}
+	r.Derive()
+	r.CreatedAt, r.UpdatedAt = tx.Now(), tx.Now()
+	if err := tx.CreateRequirement(ctx, r); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, audit.Record{Action: "requirement.create", Entity: "requirement", EntityID: idString(r.ID), After: r})
 }
 
 // UpdateRequirement changes a requirement's fields. Its quantity may not
@@ -232,17 +239,24 @@ func (s *Service) CreatePledge(ctx context.Context, p Pledge) (Pledge, error) {
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	err := s.Store.Transact(ctx, func(tx Tx) error {
-		if err := s.checkPledgeRefs(ctx, tx, &p); err != nil {
-			return err
-		}
-		p.CreatedAt, p.UpdatedAt = tx.Now(), tx.Now()
-		if err := tx.CreatePledge(ctx, &p); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "pledge.create", Entity: "pledge", EntityID: idString(p.ID), After: p})
-	})
+	err := s.Store.Transact(ctx, func(tx Tx) error { return s.CreatePledgeIn(ctx, tx, &p) })
 	return p, err
+}
+
+// CreatePledgeIn validates and stores a new pledge inside a transaction the
+// caller holds, so that an import adds all or nothing.
+func (s *Service) CreatePledgeIn(ctx context.Context, tx Tx, p *Pledge) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := s.checkPledgeRefs(ctx, tx, p); err != nil {
+		return err
+	}
+	p.CreatedAt, p.UpdatedAt = tx.Now(), tx.Now()
+	if err := tx.CreatePledge(ctx, p); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, audit.Record{Action: "pledge.create", Entity: "pledge", EntityID: idString(p.ID), After: p})
 }
 
 // UpdatePledge changes a pledge's own fields (not its lines): title,

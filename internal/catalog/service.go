@@ -35,13 +35,13 @@ func (s *Service) CreateItem(ctx context.Context, it Item) (Item, error) {
 	if err := it.Validate(); err != nil {
 		return it, err
 	}
-	err := s.Store.Transact(ctx, func(tx Tx) error { return s.CreateItemTx(ctx, tx, &it) })
+	err := s.Store.Transact(ctx, func(tx Tx) error { return s.CreateItemIn(ctx, tx, &it) })
 	return it, err
 }
 
-// CreateItemTx adds an item inside a transaction the caller holds, so that
+// CreateItemIn adds an item inside a transaction the caller holds, so that
 // an import can add many items all or nothing.
-func (s *Service) CreateItemTx(ctx context.Context, tx Tx, it *Item) error {
+func (s *Service) CreateItemIn(ctx context.Context, tx Tx, it *Item) error {
 	if err := it.Validate(); err != nil {
 		return err
 	}

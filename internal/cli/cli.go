@@ -1,0 +1,162 @@
+// Package cli owns the longhaul command: its subcommands, flags and
+// LONGHAUL_* environment variables, and the wiring of store, domain and web.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// Version is set at build time with -ldflags "-X …/cli.Version=…".
+var Version = "dev"
+
+// Env reads an environment variable.
+type Env func(string) string
+
+// IO is where a command reads and writes.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, env Env, io IO) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the web server and API", runServe},
+		{"migrate", "create or upgrade the database schema", runMigrate},
+		{"demo", "load the demonstration scenario into a database", runDemo},
+		{"import", "import items, requirements or pledges from CSV", runImport},
+		{"export", "export items, requirements or pledges as CSV", runExport},
+		{"audit", "audit commands: verify", runAudit},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// ErrUsage marks a command line that could not be understood; the message
+// has already been printed.
+var ErrUsage = errors.New("usage")
+
+// Run runs the command line args (without the program name) and returns
+// the process's exit code.
+func Run(ctx context.Context, args []string, env Env, stdio IO) int {
+	err := dispatch(ctx, args, env, stdio)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, ErrUsage):
+		return 2
+	}
+	fmt.Fprintf(stdio.Err, "longhaul: %v\n", err)
+	var ex exitError
+	if errors.As(err, &ex) {
+		return ex.code
+	}
+	return 1
+}
+
+// exitError carries a specific exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+func dispatch(ctx context.Context, args []string, env Env, stdio IO) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdio.Out)
+		if len(args) == 0 {
+			return ErrUsage
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], env, stdio)
+		}
+	}
+	fmt.Fprintf(stdio.Err, "longhaul: unknown command %q\n\n", args[0])
+	usage(stdio.Err)
+	return ErrUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Longhaul coordinates multinational security assistance and training for Ukraine.")
+	fmt.Fprintln(w, "\nUsage: longhaul COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'longhaul COMMAND --help' for a command's flags.")
+	fmt.Fprintln(w, "Every flag can also be set by its LONGHAUL_* environment variable, e.g. LONGHAUL_DB for --db.")
+}
+
+// flags returns a flag set that prints its usage to stdio.Err.
+func flags(name, synopsis string, stdio IO) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdio.Err)
+	fs.Usage = func() {
+		fmt.Fprintf(stdio.Err, "Usage: longhaul %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, then fills every flag not given on the command line
+// from its LONGHAUL_* variable (the flag's name upper-cased, dashes as
+// underscores). A bad value from either stops the command with its name.
+func parse(fs *flag.FlagSet, args []string, env Env) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return ErrUsage
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		name := "LONGHAUL_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := env(name); v != "" {
+			if e := f.Value.Set(v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+const defaultDB = "longhaul.db"
+
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", defaultDB, "database: a SQLite file path or a postgres:// URL (LONGHAUL_DB)")
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: use text or json", format)
+}

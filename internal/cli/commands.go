@@ -1,0 +1,283 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/demo"
+	"github.com/longhaul/longhaul/internal/exchange"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/web"
+)
+
+func openDB(ctx context.Context, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", dsnLabel(dsn), err)
+	}
+	return db, nil
+}
+
+func dsnLabel(dsn string) string {
+	if store.IsPostgres(dsn) {
+		return "(PostgreSQL)"
+	}
+	return dsn
+}
+
+func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
+	loaded, err := demo.Loaded(ctx, db)
+	if err != nil {
+		return err
+	}
+	if loaded {
+		fmt.Fprintln(out, "The demo scenario is already loaded.")
+		return nil
+	}
+	start := time.Now()
+	cat := &catalog.Service{Store: store.Catalog{DB: db}}
+	led := &assist.Service{Store: store.Assist{DB: db}}
+	if err := demo.Load(ctx, cat, led, time.Now().UTC()); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Loaded the demo scenario (%d sites, %d items, illustrative requirements and pledges) in %s.\n",
+		len(demo.Sites), len(demo.Items), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
+	fs := flags("serve", "serve [--db FILE|URL] [--addr HOST:PORT] [--demo]", stdio)
+	dsn := dbFlag(fs)
+	addr := fs.String("addr", "localhost:8080", "address to listen on (LONGHAUL_ADDR)")
+	withDemo := fs.Bool("demo", false, "load the demonstration scenario if the database does not have it (LONGHAUL_DEMO)")
+	logFormat := fs.String("log-format", "text", "log format: text or json (LONGHAUL_LOG_FORMAT)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error (LONGHAUL_LOG_LEVEL)")
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	log, err := newLogger(stdio.Err, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(log)
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *withDemo {
+		if err := loadDemo(ctx, db, stdio.Out); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	srv := web.New(db, log, Version)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	fmt.Fprintf(stdio.Out, "Longhaul %s is serving http://%s (database %s, %s)\n", Version, displayAddr(ln.Addr().String()), dsnLabel(*dsn), db.Dialect())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+func displayAddr(a string) string {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return a
+	}
+	if host == "127.0.0.1" || host == "::1" || host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func runMigrate(ctx context.Context, args []string, env Env, stdio IO) error {
+	fs := flags("migrate", "migrate [--db FILE|URL]", stdio)
+	dsn := dbFlag(fs)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "Database %s is at schema version %d.\n", dsnLabel(*dsn), v)
+	return nil
+}
+
+func runDemo(ctx context.Context, args []string, env Env, stdio IO) error {
+	fs := flags("demo", "demo [--db FILE|URL]", stdio)
+	dsn := dbFlag(fs)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return loadDemo(ctx, db, stdio.Out)
+}
+
+func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
+	fs := flags("import", "import [--db FILE|URL] KIND FILE   (KIND: items, requirements or pledges; FILE - for standard input)", stdio)
+	dsn := dbFlag(fs)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return ErrUsage
+	}
+	kind, name := fs.Arg(0), fs.Arg(1)
+	in := stdio.In
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx = access.WithActor(ctx, access.Actor{Name: "cli:import"})
+	im := &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: &catalog.Service{Store: store.Catalog{DB: db}}, Assist: &assist.Service{Store: store.Assist{DB: db}}}
+	res, err := im.Import(ctx, kind, in)
+	if err != nil {
+		if e := fault.As(err); e != nil && e.Code != fault.Internal {
+			fmt.Fprintf(stdio.Err, "Nothing was imported from %s:\n", name)
+			probs := e.Problems
+			if len(probs) == 0 {
+				probs = []*fault.Error{e}
+			}
+			for _, p := range probs {
+				fmt.Fprintf(stdio.Err, "  %s\n", p.Error())
+			}
+			return exitError{code: 1, err: fmt.Errorf("%d problem(s) in %s", len(probs), name)}
+		}
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "Imported %d %s from %d rows of %s.\n", res.Created, res.Kind, res.Rows, name)
+	return nil
+}
+
+func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
+	fs := flags("export", "export [--db FILE|URL] [--out FILE] KIND   (KIND: items, requirements or pledges)", stdio)
+	dsn := dbFlag(fs)
+	out := fs.String("out", "-", "file to write, - for standard output")
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return ErrUsage
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var w io.Writer = stdio.Out
+	var f *os.File
+	if *out != "-" {
+		if f, err = os.Create(*out); err != nil {
+			return err
+		}
+		w = f
+	}
+	today := time.Now().UTC().Format(assist.DateLayout)
+	switch fs.Arg(0) {
+	case "items":
+		items, e := db.AllItems(ctx, store.ItemFilter{})
+		err = errors.Join(e, exchange.WriteItems(w, items))
+	case "requirements":
+		reqs, e := db.AllRequirements(ctx, store.RequirementFilter{})
+		err = errors.Join(e, exchange.WriteRequirements(w, reqs))
+	case "pledges":
+		ps, e := db.AllPledges(ctx, store.PledgeFilter{}, today)
+		err = errors.Join(e, exchange.WritePledges(w, ps))
+	default:
+		err = fmt.Errorf("%q cannot be exported: use one of %s", fs.Arg(0), strings.Join(exchange.Kinds, ", "))
+	}
+	if f != nil {
+		err = errors.Join(err, f.Close())
+	}
+	return err
+}
+
+func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
+	if len(args) == 0 || args[0] != "verify" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(stdio.Out, "Usage: longhaul audit verify [--db FILE|URL]\n\nChecks every link of the audit chain and names the first broken one.")
+			return nil
+		}
+		fmt.Fprintln(stdio.Err, "Usage: longhaul audit verify [--db FILE|URL]")
+		return ErrUsage
+	}
+	fs := flags("audit verify", "audit verify [--db FILE|URL]", stdio)
+	dsn := dbFlag(fs)
+	if err := parse(fs, args[1:], env); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	res, err := db.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if res.Break != nil {
+		return exitError{code: 3, err: fmt.Errorf("%w; %d events before it are intact", res.Break, res.Events)}
+	}
+	fmt.Fprintf(stdio.Out, "Audit chain intact: %d events, head %s (verified in %s).\n", res.Events, res.Head, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func runVersion(ctx context.Context, args []string, env Env, stdio IO) error {
+	fs := flags("version", "version", stdio)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "longhaul %s\n", Version)
+	return nil
+}

@@ -1,0 +1,59 @@
+package exchange
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/money"
+)
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// WriteItems writes items as CSV.
+func WriteItems(w io.Writer, items []catalog.Item) error {
+	cw := csv.NewWriter(w)
+	cw.Write(Columns["items"])
+	for _, it := range items {
+		cw.Write([]string{it.NSN, it.Name, it.Capability, it.UnitOfIssue, it.UnitValue.String(),
+			money.FormatDecimal(it.MassG, 3), money.FormatDecimal(it.VolumeCM3, 6), it.Group})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteRequirements writes requirements as CSV.
+func WriteRequirements(w io.Writer, reqs []assist.Requirement) error {
+	cw := csv.NewWriter(w)
+	cw.Write(Columns["requirements"])
+	for _, r := range reqs {
+		cw.Write([]string{r.Ref(), r.NSN, r.Group, itoa(r.Quantity), strconv.Itoa(r.Priority), r.NeedBy, r.DeliverySite, r.Notes,
+			r.Classification.String(), strings.Join(r.ReleasableTo, " "), r.State, itoa(r.Allocated), itoa(r.Delivered), itoa(r.Accepted)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WritePledges writes pledges as CSV, one row per line (one row for a
+// pledge of money without lines).
+func WritePledges(w io.Writer, pledges []assist.Pledge) error {
+	cw := csv.NewWriter(w)
+	cw.Write(Columns["pledges"])
+	for _, p := range pledges {
+		head := []string{p.Ref(), p.Nation, p.Title, p.Kind, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount.String(),
+			p.Classification.String(), strings.Join(p.ReleasableTo, " ")}
+		if len(p.Lines) == 0 {
+			cw.Write(append(head, "", "", "", "", "", "", "", "", "", ""))
+			continue
+		}
+		for _, l := range p.Lines {
+			cw.Write(append(append([]string(nil), head...), strconv.Itoa(l.No), l.NSN, itoa(l.Pledged), l.UnitValue.String(),
+				itoa(l.Committed), itoa(l.Allocated), itoa(l.Shipped), itoa(l.Delivered), itoa(l.Accepted), itoa(l.Withdrawn)))
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/exchange"
+)
+
+// Exchange adapts Transact to the import's Store interface.
+type Exchange struct{ DB *DB }
+
+// Transact runs fn in one write transaction.
+func (e Exchange) Transact(ctx context.Context, fn func(exchange.Tx) error) error {
+	return e.DB.Transact(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// all pages through a list to its end.
+func all[T any](ctx context.Context, list func(ListOptions) (Page[T], error), sort string) ([]T, error) {
+	var out []T
+	o := ListOptions{Sort: sort, Limit: MaxLimit}
+	for {
+		p, err := list(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Items...)
+		if p.Next == "" {
+			return out, nil
+		}
+		o.Cursor = p.Next
+	}
+}
+
+// AllItems returns every item that matches f, by NSN.
+func (db *DB) AllItems(ctx context.Context, f ItemFilter) ([]catalog.Item, error) {
+	return all(ctx, func(o ListOptions) (Page[catalog.Item], error) { return db.Items(ctx, f, o) }, "nsn")
+}
+
+// AllRequirements returns every requirement that matches f, by id.
+func (db *DB) AllRequirements(ctx context.Context, f RequirementFilter) ([]assist.Requirement, error) {
+	return all(ctx, func(o ListOptions) (Page[assist.Requirement], error) { return db.Requirements(ctx, f, o) }, "id")
+}
+
+// AllPledges returns every pledge that matches f with its lines, by id.
+func (db *DB) AllPledges(ctx context.Context, f PledgeFilter, today string) ([]assist.Pledge, error) {
+	sums, err := all(ctx, func(o ListOptions) (Page[assist.PledgeSummary], error) { return db.Pledges(ctx, f, o, today) }, "id")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]assist.Pledge, len(sums))
+	index := make(map[int64]int, len(sums))
+	for i := range sums {
+		out[i] = sums[i].Pledge
+		out[i].Lines = []assist.Line{}
+		index[sums[i].ID] = i
+	}
+	// Lines are read in chunks of ids, one query per chunk.
+	for start := 0; start < len(out); start += 500 {
+		end := min(start+500, len(out))
+		ids := make([]any, 0, end-start)
+		for _, p := range out[start:end] {
+			ids = append(ids, p.ID)
+		}
+		q := `SELECT l.pledge_id, l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn
+			FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE l.pledge_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + `) ORDER BY l.pledge_id, l.no`
+		rows, err := db.read.QueryContext(ctx, db.rebind(q), ids...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var pid int64
+			var l assist.Line
+			if err := rows.Scan(&pid, &l.ID, &l.No, &l.NSN, &l.ItemName, &l.UnitValue, &l.Pledged, &l.Committed, &l.Allocated, &l.Shipped, &l.Delivered, &l.Accepted, &l.Withdrawn); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			p := &out[index[pid]]
+			p.Lines = append(p.Lines, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,676 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/exchange"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/store"
+)
+
+func (s *Server) apiRoutes(add func(method, pattern string, h handlerFunc)) {
+	add("GET", "/api/v1/openapi.json", s.apiOpenAPI)
+	add("GET", "/api/v1/nations", s.apiNations)
+	add("GET", "/api/v1/nations/{code}", s.apiNation)
+	add("GET", "/api/v1/sites", s.apiSites)
+	add("POST", "/api/v1/sites", s.apiCreateSite)
+	add("GET", "/api/v1/sites/{code}", s.apiSite)
+	add("GET", "/api/v1/supply-classes", s.apiSupplyClasses)
+	add("GET", "/api/v1/items", s.apiItems)
+	add("POST", "/api/v1/items", s.apiCreateItem)
+	add("GET", "/api/v1/items/{nsn}", s.apiItem)
+	add("PUT", "/api/v1/items/{nsn}", s.apiUpdateItem)
+	add("GET", "/api/v1/requirements", s.apiRequirements)
+	add("POST", "/api/v1/requirements", s.apiCreateRequirement)
+	add("GET", "/api/v1/requirements/{id}", s.apiRequirement)
+	add("PUT", "/api/v1/requirements/{id}", s.apiUpdateRequirement)
+	add("POST", "/api/v1/requirements/{id}/cancel", s.apiCancelRequirement)
+	add("GET", "/api/v1/pledges", s.apiPledges)
+	add("POST", "/api/v1/pledges", s.apiCreatePledge)
+	add("GET", "/api/v1/pledges/{id}", s.apiPledge)
+	add("PUT", "/api/v1/pledges/{id}", s.apiUpdatePledge)
+	for _, a := range assist.Actions {
+		add("POST", "/api/v1/pledges/{id}/"+a, s.apiAct(a))
+	}
+	add("GET", "/api/v1/dashboard", s.apiDashboard)
+	add("GET", "/api/v1/audit/events", s.apiEvents)
+	add("GET", "/api/v1/audit/verify", s.apiVerify)
+	add("GET", "/api/v1/export/{kind}", s.apiExport)
+	add("POST", "/api/v1/import/{kind}", s.apiImport)
+}
+
+func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	b, err := assets.ReadFile("openapi.json")
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(b)
+	return err
+}
+
+// listOptions reads sort, limit and cursor from the query.
+func listOptions(r *http.Request) (store.ListOptions, error) {
+	q := r.URL.Query()
+	o := store.ListOptions{Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			return o, fault.Field("limit", "%q is not a whole number", l)
+		}
+		o.Limit = n
+	}
+	return o, nil
+}
+
+func pathID(r *http.Request) (int64, error) {
+	s := strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), "P-"), "R-"), "0")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fault.Errorf(fault.NotFound, "%q is not an id", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func queryInt(r *http.Request, name string) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fault.Field(name, "%q is not a whole number", v)
+	}
+	return n, nil
+}
+
+func (s *Server) apiNations(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.DB.Nations(r.Context(), store.NationFilter{Role: r.URL.Query().Get("role"), Q: r.URL.Query().Get("q")}, o)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, p)
+}
+
+func (s *Server) apiNation(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.DB.Nation(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, n)
+}
+
+func (s *Server) apiSites(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p, err := s.DB.Sites(r.Context(), store.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, p)
+}
+
+func (s *Server) apiSite(w http.ResponseWriter, r *http.Request) error {
+	site, err := s.DB.Site(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, site)
+}
+
+func (s *Server) apiCreateSite(w http.ResponseWriter, r *http.Request) error {
+	var in catalog.Site
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	site, err := s.Catalog.CreateSite(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/sites/"+site.Code)
+	return writeJSON(w, 201, site)
+}
+
+func (s *Server) apiSupplyClasses(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, 200, map[string]any{"items": catalog.SupplyClasses()})
+}
+
+// itemInput is an item as the API takes it; money and measures are decimal
+// strings so that no float is involved.
+type itemInput struct {
+	NSN         string `json:"nsn"`
+	Name        string `json:"name"`
+	Capability  string `json:"capability"`
+	UnitOfIssue string `json:"unit_of_issue"`
+	UnitValue   string `json:"unit_value"`
+	MassKG      string `json:"mass_kg"`
+	VolumeM3    string `json:"volume_m3"`
+	Group       string `json:"group"`
+}
+
+func parseMoney(errs *fault.List, field, s string) money.Cents {
+	if strings.TrimSpace(s) == "" {
+		return 0
+	}
+	v, err := money.ParseEUR(s)
+	if err != nil {
+		errs.Add(field, "%v", err)
+	}
+	return v
+}
+
+func parseFixed(errs *fault.List, field, s string, places int) int64 {
+	if strings.TrimSpace(s) == "" {
+		return 0
+	}
+	v, err := money.ParseDecimal(s, places)
+	if err != nil {
+		errs.Add(field, "%v", err)
+	}
+	return v
+}
+
+func (in itemInput) item() (catalog.Item, error) {
+	var errs fault.List
+	it := catalog.Item{NSN: in.NSN, Name: in.Name, Capability: in.Capability, UnitOfIssue: in.UnitOfIssue, Group: in.Group}
+	it.UnitValue = parseMoney(&errs, "unit_value", in.UnitValue)
+	it.MassG = parseFixed(&errs, "mass_kg", in.MassKG, 3)
+	it.VolumeCM3 = parseFixed(&errs, "volume_m3", in.VolumeM3, 6)
+	return it, errs.Err()
+}
+
+func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.DB.Items(r.Context(), itemFilter(r), o)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, p)
+}
+
+func itemFilter(r *http.Request) store.ItemFilter {
+	q := r.URL.Query()
+	return store.ItemFilter{Capability: q.Get("capability"), SupplyClass: q.Get("supply_class"), Group: q.Get("group"), Q: q.Get("q")}
+}
+
+func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.DB.Item(r.Context(), r.PathValue("nsn"))
+	if err != nil {
+		return err
+	}
+	setETag(w, it.Version)
+	return writeJSON(w, 200, it)
+}
+
+func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request) error {
+	var in itemInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	it, err := in.item()
+	if err != nil {
+		return err
+	}
+	if it, err = s.Catalog.CreateItem(r.Context(), it); err != nil {
+		return err
+	}
+	setETag(w, it.Version)
+	w.Header().Set("Location", "/api/v1/items/"+it.NSN)
+	return writeJSON(w, 201, it)
+}
+
+func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in itemInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	in.NSN = r.PathValue("nsn")
+	it, err := in.item()
+	if err != nil {
+		return err
+	}
+	if it, err = s.Catalog.UpdateItem(r.Context(), r.PathValue("nsn"), version, it); err != nil {
+		return err
+	}
+	setETag(w, it.Version)
+	return writeJSON(w, 200, it)
+}
+
+// requirementInput is a requirement as the API takes it.
+type requirementInput struct {
+	NSN            string   `json:"nsn"`
+	Group          string   `json:"group"`
+	Quantity       int64    `json:"quantity"`
+	Priority       int      `json:"priority"`
+	NeedBy         string   `json:"need_by"`
+	DeliverySite   string   `json:"delivery_site"`
+	Notes          string   `json:"notes"`
+	Classification string   `json:"classification"`
+	ReleasableTo   []string `json:"releasable_to"`
+}
+
+func marking(errs *fault.List, class string, rel []string) access.Marking {
+	c, err := access.ParseClassification(class)
+	if err != nil {
+		errs.Append("classification", err)
+	}
+	return access.Marking{Classification: c, ReleasableTo: access.Normalize(rel)}
+}
+
+func (in requirementInput) requirement() (assist.Requirement, error) {
+	var errs fault.List
+	q := assist.Requirement{NSN: in.NSN, Group: in.Group, Quantity: in.Quantity, Priority: in.Priority, NeedBy: in.NeedBy, DeliverySite: in.DeliverySite, Notes: in.Notes}
+	q.Marking = marking(&errs, in.Classification, in.ReleasableTo)
+	if err := errs.Err(); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+func requirementFilter(r *http.Request) (store.RequirementFilter, error) {
+	q := r.URL.Query()
+	prio, err := queryInt(r, "priority")
+	f := store.RequirementFilter{State: q.Get("state"), Priority: prio, NSN: q.Get("nsn"), Group: q.Get("group"), Site: q.Get("site"), Q: q.Get("q"), Overdue: q.Get("overdue")}
+	if f.Overdue == "true" || f.Overdue == "1" {
+		f.Overdue = assist.DateLayout // replaced by today below
+	}
+	return f, err
+}
+
+func (s *Server) apiRequirements(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	f, err := requirementFilter(r)
+	if err != nil {
+		return err
+	}
+	if f.Overdue != "" {
+		f.Overdue = s.today()
+	}
+	p, err := s.DB.Requirements(r.Context(), f, o)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, p)
+}
+
+// requirementDetail is a requirement with what is set against it.
+type requirementDetail struct {
+	assist.Requirement
+	Ref         string              `json:"ref"`
+	Allocations []assist.Allocation `json:"allocations"`
+}
+
+func (s *Server) requirementDetail(r *http.Request, id int64) (requirementDetail, error) {
+	q, err := s.DB.Requirement(r.Context(), id)
+	if err != nil {
+		return requirementDetail{}, err
+	}
+	allocs, err := s.DB.Allocations(r.Context(), 0, id)
+	if allocs == nil {
+		allocs = []assist.Allocation{}
+	}
+	return requirementDetail{Requirement: q, Ref: q.Ref(), Allocations: allocs}, err
+}
+
+func (s *Server) apiRequirement(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.requirementDetail(r, id)
+	if err != nil {
+		return err
+	}
+	setETag(w, d.Version)
+	return writeJSON(w, 200, d)
+}
+
+func (s *Server) apiCreateRequirement(w http.ResponseWriter, r *http.Request) error {
+	var in requirementInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	q, err := in.requirement()
+	if err != nil {
+		return err
+	}
+	if q, err = s.Assist.CreateRequirement(r.Context(), q); err != nil {
+		return err
+	}
+	setETag(w, q.Version)
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/requirements/%d", q.ID))
+	return writeJSON(w, 201, requirementDetail{Requirement: q, Ref: q.Ref(), Allocations: []assist.Allocation{}})
+}
+
+func (s *Server) apiUpdateRequirement(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in requirementInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	q, err := in.requirement()
+	if err != nil {
+		return err
+	}
+	if _, err = s.Assist.UpdateRequirement(r.Context(), id, version, q); err != nil {
+		return err
+	}
+	return s.apiRequirement(w, r)
+}
+
+func (s *Server) apiCancelRequirement(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Assist.CancelRequirement(r.Context(), id, version); err != nil {
+		return err
+	}
+	return s.apiRequirement(w, r)
+}
+
+// pledgeInput is a pledge as the API takes it.
+type pledgeInput struct {
+	Nation         string      `json:"nation"`
+	Title          string      `json:"title"`
+	Kind           string      `json:"kind"`
+	Channel        string      `json:"channel"`
+	Category       string      `json:"category"`
+	Announced      string      `json:"announced"`
+	Promised       string      `json:"promised"`
+	Reference      string      `json:"reference"`
+	Amount         string      `json:"amount"`
+	Classification string      `json:"classification"`
+	ReleasableTo   []string    `json:"releasable_to"`
+	Lines          []lineInput `json:"lines"`
+}
+
+type lineInput struct {
+	NSN       string `json:"nsn"`
+	Quantity  int64  `json:"quantity"`
+	UnitValue string `json:"unit_value"`
+}
+
+func (in pledgeInput) pledge() (assist.Pledge, error) {
+	var errs fault.List
+	p := assist.Pledge{Nation: in.Nation, Title: in.Title, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
+		Announced: in.Announced, Promised: in.Promised, Reference: in.Reference}
+	p.Amount = parseMoney(&errs, "amount", in.Amount)
+	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
+	for i, l := range in.Lines {
+		p.Lines = append(p.Lines, assist.Line{NSN: l.NSN, Pledged: l.Quantity, UnitValue: parseMoney(&errs, fmt.Sprintf("lines[%d].unit_value", i), l.UnitValue)})
+	}
+	return p, errs.Err()
+}
+
+func pledgeFilter(r *http.Request) store.PledgeFilter {
+	q := r.URL.Query()
+	return store.PledgeFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Channel: q.Get("channel"), Category: q.Get("category"), State: q.Get("state"), Q: q.Get("q"), Overdue: q.Get("overdue")}
+}
+
+func (s *Server) apiPledges(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	f := pledgeFilter(r)
+	if f.Overdue != "" {
+		f.Overdue = s.today()
+	}
+	p, err := s.DB.Pledges(r.Context(), f, o, s.today())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, p)
+}
+
+// pledgeDetail is a pledge with its state, totals and allocations.
+type pledgeDetail struct {
+	assist.Pledge
+	Ref         string              `json:"ref"`
+	State       string              `json:"state"`
+	Value       money.Cents         `json:"pledged_value"`
+	Delivered   money.Cents         `json:"delivered_value"`
+	Accepted    money.Cents         `json:"accepted_value"`
+	Allocations []assist.Allocation `json:"allocations"`
+}
+
+func (s *Server) pledgeDetail(r *http.Request, p assist.Pledge) (pledgeDetail, error) {
+	allocs, err := s.DB.Allocations(r.Context(), p.ID, 0)
+	if allocs == nil {
+		allocs = []assist.Allocation{}
+	}
+	d := pledgeDetail{Pledge: p, Ref: p.Ref(), State: p.State(), Allocations: allocs}
+	d.Value, d.Delivered, d.Accepted = p.Value()
+	return d, err
+}
+
+func (s *Server) writePledge(w http.ResponseWriter, r *http.Request, status int, p assist.Pledge) error {
+	d, err := s.pledgeDetail(r, p)
+	if err != nil {
+		return err
+	}
+	setETag(w, p.Version)
+	if status == 201 {
+		w.Header().Set("Location", fmt.Sprintf("/api/v1/pledges/%d", p.ID))
+	}
+	return writeJSON(w, status, d)
+}
+
+func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.DB.Pledge(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.writePledge(w, r, 200, p)
+}
+
+func (s *Server) apiCreatePledge(w http.ResponseWriter, r *http.Request) error {
+	var in pledgeInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	p, err := in.pledge()
+	if err != nil {
+		return err
+	}
+	if p, err = s.Assist.CreatePledge(r.Context(), p); err != nil {
+		return err
+	}
+	return s.writePledge(w, r, 201, p)
+}
+
+func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in pledgeInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.Lines) > 0 {
+		return fault.Field("lines", "lines change only through the actions commit, allocate, ship, deliver, accept and withdraw")
+	}
+	p, err := in.pledge()
+	if err != nil {
+		return err
+	}
+	if p, err = s.Assist.UpdatePledge(r.Context(), id, version, p); err != nil {
+		return err
+	}
+	return s.writePledge(w, r, 200, p)
+}
+
+func (s *Server) apiAct(kind string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		version, err := ifMatch(r)
+		if err != nil {
+			return err
+		}
+		var a assist.Action
+		if err := decode(w, r, &a); err != nil {
+			return err
+		}
+		if a.Kind != "" && a.Kind != kind {
+			return fault.Field("kind", "%q does not match the action %s in the path", a.Kind, kind)
+		}
+		a.Kind = kind
+		p, err := s.Assist.Act(r.Context(), id, version, a)
+		if err != nil {
+			return err
+		}
+		return s.writePledge(w, r, 200, p)
+	}
+}
+
+func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.DB.Dashboard(r.Context(), s.today(), 20)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, d)
+}
+
+func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	if limit <= 0 || limit > store.MaxLimit {
+		limit = 100
+	}
+	q := r.URL.Query()
+	evs, err := s.DB.Events(r.Context(), q.Get("entity"), q.Get("entity_id"), limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, map[string]any{"items": evs})
+}
+
+// VerifyReport is the API's answer to an audit verification.
+type VerifyReport struct {
+	OK       bool   `json:"ok"`
+	Events   int64  `json:"events"`
+	Head     string `json:"head"`
+	BrokenAt int64  `json:"broken_at,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.DB.VerifyAudit(r.Context())
+	if err != nil {
+		return err
+	}
+	rep := VerifyReport{OK: res.Break == nil, Events: res.Events, Head: res.Head}
+	if res.Break != nil {
+		rep.BrokenAt, rep.Reason = res.Break.Seq, res.Break.Reason
+	}
+	return writeJSON(w, 200, rep)
+}
+
+// export writes kind as CSV, filtered as the query says.
+func (s *Server) export(w http.ResponseWriter, r *http.Request, kind string) error {
+	var buf bytes.Buffer
+	switch kind {
+	case "items":
+		items, err := s.DB.AllItems(r.Context(), itemFilter(r))
+		if err != nil {
+			return err
+		}
+		exchange.WriteItems(&buf, items)
+	case "requirements":
+		f, err := requirementFilter(r)
+		if err != nil {
+			return err
+		}
+		if f.Overdue != "" {
+			f.Overdue = s.today()
+		}
+		reqs, err := s.DB.AllRequirements(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		exchange.WriteRequirements(&buf, reqs)
+	case "pledges":
+		f := pledgeFilter(r)
+		if f.Overdue != "" {
+			f.Overdue = s.today()
+		}
+		ps, err := s.DB.AllPledges(r.Context(), f, s.today())
+		if err != nil {
+			return err
+		}
+		exchange.WritePledges(&buf, ps)
+	default:
+		return fault.Errorf(fault.NotFound, "%q cannot be exported: use one of %s", kind, strings.Join(exchange.Kinds, ", "))
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-%s-%s.csv"`, kind, s.today()))
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
+	return s.export(w, r, strings.TrimSuffix(r.PathValue("kind"), ".csv"))
+}
+
+func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
+	kind := strings.TrimSuffix(r.PathValue("kind"), ".csv")
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
+		return fault.Errorf(fault.Unsupported, "send the file as text/csv, not %q", ct)
+	}
+	res, err := s.Importer.Import(r.Context(), kind, http.MaxBytesReader(w, r.Body, 32<<20))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, res)
+}

@@ -1,0 +1,155 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/money"
+)
+
+type pages struct {
+	t map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"eur":      func(c money.Cents) string { return c.Human(false) },
+	"eurShort": func(c money.Cents) string { return c.Human(true) },
+	"label":    assist.Label,
+	"priority": assist.PriorityLabel,
+	"num":      formatInt,
+	"time":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"marking":  func(m access.Marking) string { return m.String() },
+	"short":    func(c access.Classification) string { return c.Short() },
+	"join":     strings.Join,
+	"lower":    strings.ToLower,
+	"add":      func(a, b int) int { return a + b },
+	"field": func(errs map[string]string, name string) string {
+		return errs[name]
+	},
+	"next": func(v url.Values, cursor string) string {
+		q := url.Values{}
+		for k, vs := range v {
+			q[k] = vs
+		}
+		q.Del("msg")
+		q.Set("cursor", cursor)
+		return "?" + q.Encode()
+	},
+	"query": func(v url.Values, kv ...string) string {
+		q := url.Values{}
+		for k, vs := range v {
+			q[k] = append([]string(nil), vs...)
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				q.Del(kv[i])
+			} else {
+				q.Set(kv[i], kv[i+1])
+			}
+		}
+		q.Del("cursor")
+		q.Del("msg")
+		if len(q) == 0 {
+			return ""
+		}
+		return "?" + q.Encode()
+	},
+}
+
+// formatInt writes n with thousands separators.
+func formatInt(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func mustPages() *pages {
+	p := &pages{t: map[string]*template.Template{}}
+	layout := template.Must(template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html"))
+	names, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		p.t[name] = template.Must(template.Must(layout.Clone()).ParseFS(assets, n))
+	}
+	return p
+}
+
+// render writes page name; a template error is written as a plain message,
+// since the status line has already gone out.
+func (p *pages) render(w io.Writer, name string, data any) error {
+	t, ok := p.t[name]
+	if !ok {
+		return fmt.Errorf("no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// pageData is what every page gets.
+type pageData struct {
+	Title   string
+	Nav     string
+	Path    string
+	Query   url.Values
+	Flash   string
+	Version string
+	Today   string
+	// Marking is the highest classification of what the page shows.
+	Marking access.Classification
+	Data    any
+}
+
+func (s *Server) pageData(r *http.Request, title string, data any) pageData {
+	nav := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0]
+	return pageData{Title: title, Nav: nav, Path: r.URL.Path, Query: r.URL.Query(), Flash: r.URL.Query().Get("msg"), Version: s.Version, Today: s.today(), Data: data}
+}
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name, title string, data any, marking access.Classification) error {
+	pd := s.pageData(r, title, data)
+	pd.Marking = marking
+	var buf bytes.Buffer
+	if err := s.pages.render(&buf, name, pd); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func staticHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		http.FileServerFS(assets).ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,203 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+// MaxBody is the largest request body the API reads.
+const MaxBody = 1 << 20
+
+// Problem is an RFC 9457 problem details object.
+type Problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail"`
+	Field     string         `json:"field,omitempty"`
+	Errors    []ProblemField `json:"errors,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+}
+
+// ProblemField is one field at fault.
+type ProblemField struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+var statusByCode = map[string]int{
+	fault.Invalid:      http.StatusUnprocessableEntity,
+	fault.Conflict:     http.StatusConflict,
+	fault.NotFound:     http.StatusNotFound,
+	fault.Unauthorized: http.StatusUnauthorized,
+	fault.Forbidden:    http.StatusForbidden,
+	fault.TooLarge:     http.StatusRequestEntityTooLarge,
+	fault.Unsupported:  http.StatusUnsupportedMediaType,
+	fault.Precondition: http.StatusPreconditionRequired,
+	fault.Internal:     http.StatusInternalServerError,
+	"malformed":        http.StatusBadRequest,
+}
+
+// malformed is the code of a body that could not be read at all.
+const malformed = "malformed"
+
+// problemFor turns err into a problem; internal errors say only "internal error".
+func problemFor(err error) Problem {
+	e := fault.As(err)
+	code := fault.Code(err)
+	status := statusByCode[code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	p := Problem{Type: "/problems/" + strings.ReplaceAll(code, "_", "-"), Title: http.StatusText(status), Status: status}
+	if code == fault.Internal || e == nil {
+		p.Type, p.Detail = "/problems/internal", "internal error"
+		return p
+	}
+	p.Detail, p.Field = e.Message, e.Field
+	if e.Field != "" {
+		p.Detail = e.Error()
+	}
+	for _, sub := range e.Problems {
+		p.Errors = append(p.Errors, ProblemField{Field: sub.Field, Detail: sub.Message})
+	}
+	if len(p.Errors) == 0 && e.Field != "" {
+		p.Errors = []ProblemField{{Field: e.Field, Detail: e.Message}}
+	}
+	return p
+}
+
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, api bool, err error) {
+	p := problemFor(err)
+	p.RequestID = RequestID(r.Context())
+	if p.Status >= 500 {
+		s.Log.ErrorContext(r.Context(), "request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if api {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(p.Status)
+		json.NewEncoder(w).Encode(p)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(p.Status)
+	s.pages.render(w, "error", s.pageData(r, "Error", p))
+}
+
+func notFoundPath(r *http.Request) error {
+	return fault.Errorf(fault.NotFound, "nothing at %s %s", r.Method, r.URL.Path)
+}
+
+func isHTMLRequest(r *http.Request) bool {
+	return !strings.HasPrefix(r.URL.Path, "/api/") && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// decode reads a JSON body of at most MaxBody bytes into v, refusing
+// unknown fields, trailing data and other media types, and naming the field
+// at fault where it can.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return fault.Errorf(fault.Unsupported, "the body must be application/json, not %q", ct)
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return decodeError(err)
+		}
+		return &fault.Error{Code: malformed, Message: "the body holds more than one JSON value"}
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var big *http.MaxBytesError
+	switch {
+	case errors.As(err, &big):
+		return fault.Errorf(fault.TooLarge, "the body is larger than %d bytes", MaxBody)
+	case errors.Is(err, io.EOF):
+		return &fault.Error{Code: malformed, Message: "the body is empty: send a JSON object"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &fault.Error{Code: malformed, Message: "the body is not valid JSON: it ends too early"}
+	case errors.As(err, &syn):
+		return &fault.Error{Code: malformed, Message: fmt.Sprintf("the body is not valid JSON at byte %d: %v", syn.Offset, syn)}
+	case errors.As(err, &typ):
+		field := jsonPath(typ.Field)
+		want := typ.Type.String()
+		switch want {
+		case "int64", "int":
+			return fault.Field(field, "must be a whole number, not %s", typ.Value)
+		case "string", "money.Cents":
+			return fault.Field(field, "must be a string, not %s", typ.Value)
+		}
+		return fault.Field(field, "must be %s, not %s", want, typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return fault.Field(name, "is not a field of this request")
+	}
+	// Errors from a field's own UnmarshalJSON (money, classification).
+	msg := err.Error()
+	return fault.Field("", "%s", strings.TrimPrefix(msg, "json: "))
+}
+
+// jsonPath turns encoding/json's "lines.2.quantity" into "lines[2].quantity".
+func jsonPath(p string) string {
+	parts := strings.Split(p, ".")
+	var b strings.Builder
+	for i, s := range parts {
+		if _, err := strconv.Atoi(s); err == nil {
+			b.WriteString("[" + s + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// ifMatch returns the version named by an If-Match header of the form
+// "v12" (quoted, as an ETag), or 0 when there is none.
+func ifMatch(r *http.Request) (int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	h = strings.TrimPrefix(h, "W/")
+	v, err := strconv.ParseInt(strings.TrimPrefix(strings.Trim(h, `"`), "v"), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, fault.Field("If-Match", "%q is not an ETag this server gave out", h)
+	}
+	return v, nil
+}
+
+func setETag(w http.ResponseWriter, version int64) {
+	w.Header().Set("ETag", fmt.Sprintf(`"v%d"`, version))
+}

@@ -1,0 +1,227 @@
+// Package web owns HTTP: the JSON API under /api/v1, the server-rendered
+// UI, their middleware, templates and static assets. Handlers are thin:
+// they decode, call a use case or a store query, and encode.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/exchange"
+	"github.com/longhaul/longhaul/internal/store"
+)
+
+//go:embed templates static openapi.json
+var assets embed.FS
+
+// Server serves Longhaul over HTTP.
+type Server struct {
+	DB       *store.DB
+	Assist   *assist.Service
+	Catalog  *catalog.Service
+	Importer *exchange.Importer
+	Log      *slog.Logger
+	// Now is the clock for "today" in the dashboard and overdue filters.
+	Now     func() time.Time
+	Version string
+
+	pages   *pages
+	metrics *metrics
+}
+
+// New returns a server over db.
+func New(db *store.DB, log *slog.Logger, version string) *Server {
+	s := &Server{
+		DB:      db,
+		Assist:  &assist.Service{Store: store.Assist{DB: db}},
+		Catalog: &catalog.Service{Store: store.Catalog{DB: db}},
+		Log:     log,
+		Now:     time.Now,
+		Version: version,
+	}
+	s.Importer = &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: s.Catalog, Assist: s.Assist}
+	s.pages = mustPages()
+	s.metrics = newMetrics()
+	return s
+}
+
+func (s *Server) today() string { return s.Now().UTC().Format(assist.DateLayout) }
+
+// handlerFunc is an HTTP handler that returns an error for the adapter to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Route is one registered route.
+type Route struct {
+	Method  string
+	Pattern string // path pattern of http.ServeMux
+	API     bool   // answers JSON (errors as problem details)
+	h       handlerFunc
+}
+
+// Routes lists every route the server registers.
+func (s *Server) Routes() []Route {
+	var rs []Route
+	add := func(api bool, method, pattern string, h handlerFunc) {
+		rs = append(rs, Route{Method: method, Pattern: pattern, API: api, h: h})
+	}
+	s.apiRoutes(func(m, p string, h handlerFunc) { add(true, m, p, h) })
+	s.uiRoutes(func(m, p string, h handlerFunc) { add(false, m, p, h) })
+	return rs
+}
+
+// Handler returns the server's HTTP handler with its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.Routes() {
+		rt := rt
+		mux.Handle(rt.Method+" "+rt.Pattern, s.metrics.instrument(rt.Method+" "+rt.Pattern, s.adapt(rt)))
+	}
+	mux.Handle("GET /static/", http.StripPrefix("/", staticHandler()))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := s.DB.Ping(ctx); err != nil {
+			s.Log.ErrorContext(ctx, "readiness: database unreachable", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("database unreachable\n"))
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.renderError(w, r, !isHTMLRequest(r), notFoundPath(r))
+	})
+	return s.requestID(s.secure(s.recoverer(mux)))
+}
+
+// adapt turns a handlerFunc into an http.Handler that renders its error.
+func (s *Server) adapt(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := rt.h(w, r); err != nil {
+			s.renderError(w, r, rt.API, err)
+		}
+	})
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// RequestID returns the id of the request ctx belongs to.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func (s *Server) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		// Until sign-in exists every change is made by the web actor; the
+		// address is kept so that the audit trail says where it came from.
+		ctx = access.WithActor(ctx, access.Actor{Name: "web:" + r.RemoteAddr})
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		s.Log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Duration("duration", time.Since(start)))
+	})
+}
+
+func (s *Server) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.Log.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "panic", p)
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "longhaul_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "longhaul_http_request_duration_seconds", Help: "HTTP request duration by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
+	m.reg.MustRegister(m.requests, m.duration, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) instrument(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw, ok := w.(*statusWriter)
+		if !ok {
+			sw = &statusWriter{ResponseWriter: w, status: 200}
+		}
+		next.ServeHTTP(sw, r)
+		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}

@@ -1,0 +1,683 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/exchange"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/store"
+)
+
+func (s *Server) uiRoutes(add func(method, pattern string, h handlerFunc)) {
+	add("GET", "/{$}", s.uiDashboard)
+	add("GET", "/nations", s.uiNations)
+	add("GET", "/nations/{code}", s.uiNation)
+	add("GET", "/sites", s.uiSites)
+	add("GET", "/items", s.uiItems)
+	add("GET", "/items/new", s.uiItemForm)
+	add("POST", "/items", s.uiCreateItem)
+	add("GET", "/requirements", s.uiRequirements)
+	add("GET", "/requirements/new", s.uiRequirementForm)
+	add("POST", "/requirements", s.uiCreateRequirement)
+	add("GET", "/requirements/{id}", s.uiRequirement)
+	add("POST", "/requirements/{id}/cancel", s.uiCancelRequirement)
+	add("GET", "/pledges", s.uiPledges)
+	add("GET", "/pledges/new", s.uiPledgeForm)
+	add("POST", "/pledges", s.uiCreatePledge)
+	add("GET", "/pledges/{id}", s.uiPledge)
+	add("POST", "/pledges/{id}/act", s.uiAct)
+	add("GET", "/transfer", s.uiTransfer)
+	add("POST", "/transfer/import", s.uiImport)
+	add("GET", "/transfer/export/{kind}", s.uiExport)
+	add("GET", "/audit", s.uiAudit)
+}
+
+// formErrors maps a field to the message shown beside it; "" holds a
+// message for the whole form.
+type formErrors map[string]string
+
+func toFormErrors(err error) (formErrors, bool) {
+	e := fault.As(err)
+	if e == nil || e.Code == fault.Internal || e.Code == fault.NotFound {
+		return nil, false
+	}
+	fe := formErrors{}
+	probs := e.Problems
+	if len(probs) == 0 {
+		probs = []*fault.Error{e}
+	}
+	for _, p := range probs {
+		if _, dup := fe[p.Field]; !dup {
+			fe[p.Field] = p.Message
+		}
+	}
+	if e.Code == fault.Conflict {
+		fe[""] = e.Message
+	}
+	return fe, true
+}
+
+func statusFor(err error) int { return problemFor(err).Status }
+
+type chartRow struct {
+	assist.NationFigures
+	Y, WP, WD, WA int
+}
+
+type dashboardView struct {
+	assist.Dashboard
+	Chart       []chartRow
+	ChartHeight int
+	MaxOpen     int64
+	Bars        []priorityBar
+}
+
+type priorityBar struct {
+	assist.PriorityFigures
+	Width int
+}
+
+const chartWidth = 560
+
+func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.DB.Dashboard(r.Context(), s.today(), 12)
+	if err != nil {
+		return err
+	}
+	v := dashboardView{Dashboard: d}
+	var max money.Cents = 1
+	for _, n := range d.ByNation {
+		if n.Pledged > max {
+			max = n.Pledged
+		}
+	}
+	scale := func(c money.Cents) int { return int(int64(c) * chartWidth / int64(max)) }
+	for i, n := range d.ByNation {
+		if i == 15 {
+			break
+		}
+		v.Chart = append(v.Chart, chartRow{NationFigures: n, Y: 10 + i*24, WP: scale(n.Pledged), WD: scale(n.Delivered), WA: scale(n.Accepted)})
+	}
+	v.ChartHeight = 20 + len(v.Chart)*24
+	var maxCount int64 = 1
+	for _, p := range d.OpenByPriority {
+		maxCount = max64(maxCount, p.Count)
+	}
+	for _, p := range d.OpenByPriority {
+		v.Bars = append(v.Bars, priorityBar{PriorityFigures: p, Width: int(p.Count * 100 / maxCount)})
+	}
+	return s.page(w, r, 200, "dashboard", "Dashboard", v, access.Unclassified)
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func (s *Server) uiNations(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	if o.Limit == 0 {
+		o.Limit = 100
+	}
+	q := r.URL.Query()
+	p, err := s.DB.Nations(r.Context(), store.NationFilter{Role: q.Get("role"), Q: q.Get("q")}, o)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "nations", "Nations", p, access.Unclassified)
+}
+
+type nationView struct {
+	catalog.Nation
+	Rows    []yearRow
+	Pledges store.Page[assist.PledgeSummary]
+	Sites   store.Page[catalog.Site]
+}
+
+// yearRow is one year of a nation's figures, formatted for the page.
+type yearRow struct {
+	Year, GDP, Defence, Share string
+}
+
+func (s *Server) uiNation(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.DB.Nation(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	v := nationView{Nation: n}
+	for i := len(n.Years) - 1; i >= 0; i-- {
+		y := n.Years[i]
+		row := yearRow{Year: strconv.Itoa(y.Year), GDP: formatInt((y.GDPUSD + 500_000) / 1_000_000), Defence: "—", Share: "—"}
+		if y.Estimate {
+			row.Year += "e"
+		}
+		if y.DefenceUSD > 0 {
+			row.Defence = formatInt((y.DefenceUSD + 500_000) / 1_000_000)
+			row.Share = money.FormatDecimal((y.DefencePPM+50)/100, 2) + "%"
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	if v.Pledges, err = s.DB.Pledges(r.Context(), store.PledgeFilter{Nation: n.Code}, store.ListOptions{Limit: 100}, s.today()); err != nil {
+		return err
+	}
+	if v.Sites, err = s.DB.Sites(r.Context(), store.SiteFilter{Nation: n.Code}, store.ListOptions{Limit: 100}); err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "nation", n.Name, v, highestPledge(v.Pledges.Items))
+}
+
+func highestPledge(ps []assist.PledgeSummary) access.Classification {
+	c := access.Unclassified
+	for _, p := range ps {
+		if p.Classification > c {
+			c = p.Classification
+		}
+	}
+	return c
+}
+
+func (s *Server) uiSites(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p, err := s.DB.Sites(r.Context(), store.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "sites", "Sites", struct {
+		store.Page[catalog.Site]
+		Kinds []string
+	}{p, catalog.SiteKinds}, access.Unclassified)
+}
+
+type itemsView struct {
+	store.Page[catalog.Item]
+	Capabilities []string
+	Groups       []string
+}
+
+func (s *Server) uiItems(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.DB.Items(r.Context(), itemFilter(r), o)
+	if err != nil {
+		return err
+	}
+	groups, err := s.DB.Groups(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "items", "Catalogue", itemsView{p, catalog.CapabilityAreas, groups}, access.Unclassified)
+}
+
+type itemFormView struct {
+	In           itemInput
+	Errors       formErrors
+	Capabilities []string
+	Units        []string
+	Groups       []string
+}
+
+func (s *Server) itemForm(w http.ResponseWriter, r *http.Request, status int, in itemInput, errs formErrors) error {
+	groups, err := s.DB.Groups(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "item_form", "New item", itemFormView{in, errs, catalog.CapabilityAreas, catalog.UnitsOfIssue(), groups}, access.Unclassified)
+}
+
+func (s *Server) uiItemForm(w http.ResponseWriter, r *http.Request) error {
+	return s.itemForm(w, r, 200, itemInput{UnitOfIssue: "EA"}, nil)
+}
+
+func (s *Server) uiCreateItem(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	in := itemInput{NSN: f.Get("nsn"), Name: f.Get("name"), Capability: f.Get("capability"), UnitOfIssue: f.Get("unit_of_issue"),
+		UnitValue: f.Get("unit_value"), MassKG: f.Get("mass_kg"), VolumeM3: f.Get("volume_m3"), Group: f.Get("group")}
+	it, err := in.item()
+	if err == nil {
+		it, err = s.Catalog.CreateItem(r.Context(), it)
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.itemForm(w, r, statusFor(err), in, fe)
+		}
+		return err
+	}
+	http.Redirect(w, r, "/items?q="+url.QueryEscape(it.NSN)+"&msg="+url.QueryEscape("Item "+it.NSN+" added to the catalogue"), http.StatusSeeOther)
+	return nil
+}
+
+type requirementsView struct {
+	store.Page[assist.Requirement]
+	States []string
+	Sites  []catalog.Site
+}
+
+func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	f, err := requirementFilter(r)
+	if err != nil {
+		return err
+	}
+	if f.Overdue != "" {
+		f.Overdue = s.today()
+	}
+	p, err := s.DB.Requirements(r.Context(), f, o)
+	if err != nil {
+		return err
+	}
+	sites, err := s.DB.Sites(r.Context(), store.SiteFilter{Kind: "delivery_point"}, store.ListOptions{Limit: store.MaxLimit})
+	if err != nil {
+		return err
+	}
+	c := access.Unclassified
+	for _, q := range p.Items {
+		if q.Classification > c {
+			c = q.Classification
+		}
+	}
+	return s.page(w, r, 200, "requirements", "Requirements", requirementsView{p, assist.RequirementStates, sites.Items}, c)
+}
+
+type requirementFormView struct {
+	In              requirementInput
+	Errors          formErrors
+	Items           []catalog.Item
+	Groups          []string
+	Sites           []catalog.Site
+	Classifications []access.Classification
+}
+
+func (s *Server) requirementForm(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors) error {
+	items, err := s.DB.AllItems(r.Context(), store.ItemFilter{})
+	if err != nil {
+		return err
+	}
+	groups, err := s.DB.Groups(r.Context())
+	if err != nil {
+		return err
+	}
+	sites, err := s.DB.Sites(r.Context(), store.SiteFilter{Kind: "delivery_point"}, store.ListOptions{Limit: store.MaxLimit})
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "requirement_form", "New requirement", requirementFormView{in, errs, items, groups, sites.Items, access.Classifications()}, access.Unclassified)
+}
+
+func (s *Server) uiRequirementForm(w http.ResponseWriter, r *http.Request) error {
+	return s.requirementForm(w, r, 200, requirementInput{Priority: 2, Classification: access.Unclassified.String()}, nil)
+}
+
+func formInt(errs formErrors, f url.Values, name string) int64 {
+	v := strings.TrimSpace(f.Get(name))
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		errs[name] = fmt.Sprintf("%q is not a whole number", v)
+	}
+	return n
+}
+
+func releasable(f url.Values) []string {
+	return access.ParseReleasability(f.Get("releasable_to"))
+}
+
+func (s *Server) uiCreateRequirement(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	pre := formErrors{}
+	in := requirementInput{NSN: f.Get("nsn"), Group: f.Get("group"), NeedBy: f.Get("need_by"), DeliverySite: f.Get("delivery_site"),
+		Notes: f.Get("notes"), Classification: f.Get("classification"), ReleasableTo: releasable(f)}
+	in.Quantity = formInt(pre, f, "quantity")
+	in.Priority = int(formInt(pre, f, "priority"))
+	if len(pre) > 0 {
+		return s.requirementForm(w, r, 422, in, pre)
+	}
+	q, err := in.requirement()
+	if err == nil {
+		q, err = s.Assist.CreateRequirement(r.Context(), q)
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.requirementForm(w, r, statusFor(err), in, fe)
+		}
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/requirements/%d?msg=%s", q.ID, url.QueryEscape("Requirement "+q.Ref()+" submitted")), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) uiRequirement(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.requirementDetail(r, id)
+	if err != nil {
+		return err
+	}
+	evs, err := s.DB.Events(r.Context(), "requirement", strconv.FormatInt(id, 10), 50)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "requirement", d.Ref, struct {
+		requirementDetail
+		Events any
+	}{d, evs}, d.Classification)
+}
+
+func (s *Server) uiCancelRequirement(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
+	q, err := s.Assist.CancelRequirement(r.Context(), id, version)
+	msg := "Requirement " + q.Ref() + " cancelled"
+	if err != nil {
+		if fault.Code(err) == fault.Internal || fault.Code(err) == fault.NotFound {
+			return err
+		}
+		msg = "Not cancelled: " + fault.As(err).Message
+	}
+	http.Redirect(w, r, fmt.Sprintf("/requirements/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
+}
+
+type pledgesView struct {
+	store.Page[assist.PledgeSummary]
+	Kinds, Channels, Categories []string
+	Nations                     []catalog.Nation
+}
+
+func (s *Server) pledgingNations(r *http.Request) ([]catalog.Nation, error) {
+	p, err := s.DB.Nations(r.Context(), store.NationFilter{}, store.ListOptions{Limit: store.MaxLimit, Sort: "name"})
+	var out []catalog.Nation
+	for _, n := range p.Items {
+		if n.Role != catalog.RoleRecipient {
+			out = append(out, n)
+		}
+	}
+	return out, err
+}
+
+func (s *Server) uiPledges(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	f := pledgeFilter(r)
+	if f.Overdue != "" {
+		f.Overdue = s.today()
+	}
+	p, err := s.DB.Pledges(r.Context(), f, o, s.today())
+	if err != nil {
+		return err
+	}
+	nations, err := s.pledgingNations(r)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations}, highestPledge(p.Items))
+}
+
+type pledgeFormView struct {
+	In                          pledgeInput
+	Errors                      formErrors
+	Nations                     []catalog.Nation
+	Items                       []catalog.Item
+	Kinds, Channels, Categories []string
+	Classifications             []access.Classification
+	More                        int
+}
+
+const formLines = 4
+
+func (s *Server) pledgeForm(w http.ResponseWriter, r *http.Request, status int, in pledgeInput, errs formErrors) error {
+	nations, err := s.pledgingNations(r)
+	if err != nil {
+		return err
+	}
+	items, err := s.DB.AllItems(r.Context(), store.ItemFilter{})
+	if err != nil {
+		return err
+	}
+	for len(in.Lines) < formLines {
+		in.Lines = append(in.Lines, lineInput{})
+	}
+	return s.page(w, r, status, "pledge_form", "Record a pledge", pledgeFormView{in, errs, nations, items, assist.Kinds, assist.Channels, assist.Categories, access.Classifications(), len(in.Lines) + 4}, access.Unclassified)
+}
+
+func (s *Server) uiPledgeForm(w http.ResponseWriter, r *http.Request) error {
+	in := pledgeInput{Kind: "in_kind", Channel: "bilateral", Category: "in_kind", Announced: s.today(), Classification: access.Unclassified.String()}
+	if n, _ := strconv.Atoi(r.URL.Query().Get("lines")); n > formLines && n <= 100 {
+		in.Lines = make([]lineInput, n)
+	}
+	return s.pledgeForm(w, r, 200, in, nil)
+}
+
+func (s *Server) uiCreatePledge(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	in := pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Kind: f.Get("kind"), Channel: f.Get("channel"), Category: f.Get("category"),
+		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Amount: f.Get("amount"),
+		Classification: f.Get("classification"), ReleasableTo: releasable(f)}
+	pre := formErrors{}
+	nsns, qtys, values := f["line_nsn"], f["line_quantity"], f["line_unit_value"]
+	// Blank rows of the form are not lines; the others keep their position
+	// among the lines given so that errors point at the right row.
+	var rows []int
+	for i := range nsns {
+		q := ""
+		if i < len(qtys) {
+			q = strings.TrimSpace(qtys[i])
+		}
+		v := ""
+		if i < len(values) {
+			v = values[i]
+		}
+		if strings.TrimSpace(nsns[i]) == "" && q == "" && strings.TrimSpace(v) == "" {
+			continue
+		}
+		l := lineInput{NSN: nsns[i], UnitValue: v}
+		if q != "" {
+			n, err := strconv.ParseInt(q, 10, 64)
+			if err != nil {
+				pre[fmt.Sprintf("lines[%d].quantity", len(in.Lines))] = fmt.Sprintf("%q is not a whole number", q)
+			}
+			l.Quantity = n
+		}
+		in.Lines = append(in.Lines, l)
+		rows = append(rows, i)
+	}
+	if len(pre) > 0 {
+		return s.pledgeForm(w, r, 422, in, pre)
+	}
+	p, err := in.pledge()
+	if err == nil {
+		p, err = s.Assist.CreatePledge(r.Context(), p)
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.pledgeForm(w, r, statusFor(err), in, fe)
+		}
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", p.ID, url.QueryEscape("Pledge "+p.Ref()+" recorded")), http.StatusSeeOther)
+	return nil
+}
+
+type pledgeView struct {
+	pledgeDetail
+	Nation       catalog.Nation
+	Requirements []assist.Requirement
+	Actions      []string
+	Events       any
+	Errors       formErrors
+	ErrLine      int64
+	Last         assist.Action
+}
+
+func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, id int64, errs formErrors, last assist.Action) error {
+	p, err := s.DB.Pledge(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	d, err := s.pledgeDetail(r, p)
+	if err != nil {
+		return err
+	}
+	n, err := s.DB.Nation(r.Context(), p.Nation)
+	if err != nil {
+		return err
+	}
+	reqs, err := s.DB.AllRequirements(r.Context(), store.RequirementFilter{State: "active"})
+	if err != nil {
+		return err
+	}
+	var open []assist.Requirement
+	for _, q := range reqs {
+		if q.Open() > 0 {
+			open = append(open, q)
+		}
+	}
+	evs, err := s.DB.Events(r.Context(), "pledge", strconv.FormatInt(id, 10), 50)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, n, open, assist.Actions, evs, errs, last.Line, last}, p.Classification)
+}
+
+func (s *Server) uiPledge(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	return s.pledgeView(w, r, 200, id, nil, assist.Action{})
+}
+
+func (s *Server) uiAct(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	pre := formErrors{}
+	a := assist.Action{Kind: f.Get("action"), Line: formInt(pre, f, "line"), Quantity: formInt(pre, f, "quantity"), Requirement: formInt(pre, f, "requirement")}
+	version := formInt(pre, f, "version")
+	if len(pre) > 0 {
+		return s.pledgeView(w, r, 422, id, pre, a)
+	}
+	p, err := s.Assist.Act(r.Context(), id, version, a)
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.pledgeView(w, r, statusFor(err), id, fe, a)
+		}
+		return err
+	}
+	l, _ := p.Line(a.Line)
+	msg := fmt.Sprintf("%s: %d on line %d", assist.Label(a.Kind), a.Quantity, l.No)
+	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
+}
+
+type transferView struct {
+	Kinds   []string
+	Columns map[string][]string
+	Derived map[string][]string
+	Result  *exchange.Result
+	Errors  []*fault.Error
+	Message string
+}
+
+func (s *Server) uiTransfer(w http.ResponseWriter, r *http.Request) error {
+	return s.page(w, r, 200, "transfer", "Import and export", transferView{Kinds: exchange.Kinds, Columns: exchange.Columns, Derived: exchange.Derived}, access.Unclassified)
+}
+
+func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
+	v := transferView{Kinds: exchange.Kinds, Columns: exchange.Columns, Derived: exchange.Derived}
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		v.Message = "The upload could not be read: choose a CSV file of at most 32 MiB."
+		return s.page(w, r, 400, "transfer", "Import and export", v, access.Unclassified)
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		v.Message = "Choose a CSV file to import."
+		return s.page(w, r, 422, "transfer", "Import and export", v, access.Unclassified)
+	}
+	defer file.Close()
+	res, err := s.Importer.Import(r.Context(), r.FormValue("kind"), file)
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal {
+			return err
+		}
+		v.Message = "Nothing was imported. Correct these rows and import the file again:"
+		v.Errors = e.Problems
+		if len(v.Errors) == 0 {
+			v.Errors = []*fault.Error{e}
+		}
+		return s.page(w, r, statusFor(err), "transfer", "Import and export", v, access.Unclassified)
+	}
+	v.Result = &res
+	return s.page(w, r, 200, "transfer", "Import and export", v, access.Unclassified)
+}
+
+func (s *Server) uiExport(w http.ResponseWriter, r *http.Request) error {
+	return s.export(w, r, r.PathValue("kind"))
+}
+
+func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
+	var rep *VerifyReport
+	if r.URL.Query().Get("verify") != "" {
+		res, err := s.DB.VerifyAudit(r.Context())
+		if err != nil {
+			return err
+		}
+		rep = &VerifyReport{OK: res.Break == nil, Events: res.Events, Head: res.Head}
+		if res.Break != nil {
+			rep.BrokenAt, rep.Reason = res.Break.Seq, res.Break.Reason
+		}
+	}
+	evs, err := s.DB.Events(r.Context(), r.URL.Query().Get("entity"), r.URL.Query().Get("entity_id"), 200)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "audit", "Audit trail", struct {
+		Report *VerifyReport
+		Events any
+	}{rep, evs}, access.Unclassified)
+}
