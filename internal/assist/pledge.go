@@ -13,22 +13,22 @@ import (
 // Pledge is one nation's promise: lines of items, or an amount of money, or
 // both. A pledge is never deleted; its undelivered part can be withdrawn.
 type Pledge struct {
-	ID           int64          `json:"id"`
-	Nation       string         `json:"nation"`
-	Title        string         `json:"title"`
-	Kind         string         `json:"kind"`
-	Channel      string         `json:"channel"`
-	Category     string         `json:"category"`
-	Announced    string         `json:"announced"`
-	Promised     string         `json:"promised"`
-	Reference    string         `json:"reference,omitempty"`
-	Amount       money.Cents    `json:"amount"` // money pledged beside the lines
+	ID        int64       `json:"id"`
+	Nation    string      `json:"nation"`
+	Title     string      `json:"title"`
+	Kind      string      `json:"kind"`
+	Channel   string      `json:"channel"`
+	Category  string      `json:"category"`
+	Announced string      `json:"announced"`
+	Promised  string      `json:"promised"`
+	Reference string      `json:"reference,omitempty"`
+	Amount    money.Cents `json:"amount"` // money pledged beside the lines
 	access.Marking
-	Illustrative bool           `json:"illustrative,omitempty"`
-	Lines        []Line         `json:"lines"`
-	Version      int64          `json:"version"`
-	CreatedAt    time.Time      `json:"created_at"`
-	UpdatedAt    time.Time      `json:"updated_at"`
+	Illustrative bool      `json:"illustrative,omitempty"`
+	Lines        []Line    `json:"lines"`
+	Version      int64     `json:"version"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Ref is the pledge's reference as people write it.

@@ -25,17 +25,17 @@ var RequirementStates = []string{ReqOpen, ReqPartlyAllocated, ReqAllocated, ReqF
 // interchangeability group, a quantity, a priority (1 critical … 4 routine),
 // a need-by date and a delivery site.
 type Requirement struct {
-	ID           int64          `json:"id"`
-	NSN          string         `json:"nsn,omitempty"`
-	Group        string         `json:"group,omitempty"`
-	Quantity     int64          `json:"quantity"`
-	Priority     int            `json:"priority"`
-	NeedBy       string         `json:"need_by"`
-	DeliverySite string         `json:"delivery_site"`
-	Notes        string         `json:"notes,omitempty"`
+	ID           int64  `json:"id"`
+	NSN          string `json:"nsn,omitempty"`
+	Group        string `json:"group,omitempty"`
+	Quantity     int64  `json:"quantity"`
+	Priority     int    `json:"priority"`
+	NeedBy       string `json:"need_by"`
+	DeliverySite string `json:"delivery_site"`
+	Notes        string `json:"notes,omitempty"`
 	access.Marking
-	Illustrative bool           `json:"illustrative,omitempty"`
-	Cancelled    bool           `json:"cancelled,omitempty"`
+	Illustrative bool `json:"illustrative,omitempty"`
+	Cancelled    bool `json:"cancelled,omitempty"`
 	// Allocated, Delivered and Accepted sum the allocations set against it.
 	Allocated int64     `json:"allocated"`
 	Delivered int64     `json:"delivered"`
