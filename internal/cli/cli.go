@@ -113,15 +113,25 @@ func flags(name, synopsis string, stdio IO) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args, then fills every flag not given on the command line
-// from its LONGHAUL_* variable (the flag's name upper-cased, dashes as
-// underscores). A bad value from either stops the command with its name.
-func parse(fs *flag.FlagSet, args []string, env Env) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+// parse parses args, flags and positional arguments in any order, then
+// fills every flag not given on the command line from its LONGHAUL_*
+// variable (the flag's name upper-cased, dashes as underscores). A bad value
+// from either stops the command with its name. It returns the positional
+// arguments.
+func parse(fs *flag.FlagSet, args []string, env Env) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, ErrUsage
 		}
-		return ErrUsage
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -137,7 +147,7 @@ func parse(fs *flag.FlagSet, args []string, env Env) error {
 			}
 		}
 	})
-	return err
+	return pos, err
 }
 
 const defaultDB = "longhaul.db"
@@ -159,4 +169,18 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("log format %q: use text or json", format)
+}
+
+// parseNoArgs is parse for commands that take no positional arguments.
+func parseNoArgs(fs *flag.FlagSet, args []string, env Env, stdio IO) error {
+	pos, err := parse(fs, args, env)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stdio.Err, "longhaul %s: unexpected argument %q\n", fs.Name(), pos[0])
+		fs.Usage()
+		return ErrUsage
+	}
+	return nil
 }

@@ -64,7 +64,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	withDemo := fs.Bool("demo", false, "load the demonstration scenario if the database does not have it (LONGHAUL_DEMO)")
 	logFormat := fs.String("log-format", "text", "log format: text or json (LONGHAUL_LOG_FORMAT)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error (LONGHAUL_LOG_LEVEL)")
-	if err := parse(fs, args, env); err != nil {
+	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
 	log, err := newLogger(stdio.Err, *logFormat, *logLevel)
@@ -122,7 +122,7 @@ func displayAddr(a string) string {
 func runMigrate(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flags("migrate", "migrate [--db FILE|URL]", stdio)
 	dsn := dbFlag(fs)
-	if err := parse(fs, args, env); err != nil {
+	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
 	db, err := openDB(ctx, *dsn)
@@ -141,7 +141,7 @@ func runMigrate(ctx context.Context, args []string, env Env, stdio IO) error {
 func runDemo(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flags("demo", "demo [--db FILE|URL]", stdio)
 	dsn := dbFlag(fs)
-	if err := parse(fs, args, env); err != nil {
+	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
 	db, err := openDB(ctx, *dsn)
@@ -155,14 +155,15 @@ func runDemo(ctx context.Context, args []string, env Env, stdio IO) error {
 func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flags("import", "import [--db FILE|URL] KIND FILE   (KIND: items, requirements or pledges; FILE - for standard input)", stdio)
 	dsn := dbFlag(fs)
-	if err := parse(fs, args, env); err != nil {
+	pos, err := parse(fs, args, env)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
+	if len(pos) != 2 {
 		fs.Usage()
 		return ErrUsage
 	}
-	kind, name := fs.Arg(0), fs.Arg(1)
+	kind, name := pos[0], pos[1]
 	in := stdio.In
 	if name != "-" {
 		f, err := os.Open(name)
@@ -202,10 +203,11 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flags("export", "export [--db FILE|URL] [--out FILE] KIND   (KIND: items, requirements or pledges)", stdio)
 	dsn := dbFlag(fs)
 	out := fs.String("out", "-", "file to write, - for standard output")
-	if err := parse(fs, args, env); err != nil {
+	pos, err := parse(fs, args, env)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fs.Usage()
 		return ErrUsage
 	}
@@ -223,7 +225,7 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 		w = f
 	}
 	today := time.Now().UTC().Format(assist.DateLayout)
-	switch fs.Arg(0) {
+	switch pos[0] {
 	case "items":
 		items, e := db.AllItems(ctx, store.ItemFilter{})
 		err = errors.Join(e, exchange.WriteItems(w, items))
@@ -234,7 +236,7 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 		ps, e := db.AllPledges(ctx, store.PledgeFilter{}, today)
 		err = errors.Join(e, exchange.WritePledges(w, ps))
 	default:
-		err = fmt.Errorf("%q cannot be exported: use one of %s", fs.Arg(0), strings.Join(exchange.Kinds, ", "))
+		err = fmt.Errorf("%q cannot be exported: use one of %s", pos[0], strings.Join(exchange.Kinds, ", "))
 	}
 	if f != nil {
 		err = errors.Join(err, f.Close())
@@ -253,7 +255,7 @@ func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	fs := flags("audit verify", "audit verify [--db FILE|URL]", stdio)
 	dsn := dbFlag(fs)
-	if err := parse(fs, args[1:], env); err != nil {
+	if err := parseNoArgs(fs, args[1:], env, stdio); err != nil {
 		return err
 	}
 	db, err := openDB(ctx, *dsn)
@@ -275,7 +277,7 @@ func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
 
 func runVersion(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flags("version", "version", stdio)
-	if err := parse(fs, args, env); err != nil {
+	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdio.Out, "longhaul %s\n", Version)

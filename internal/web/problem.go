@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -119,22 +120,68 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 			return fault.Errorf(fault.Unsupported, "the body must be application/json, not %q", ct)
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBody)
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		return decodeError(err, nil)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		return decodeError(err, body)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return decodeError(err)
+			return decodeError(err, body)
 		}
 		return &fault.Error{Code: malformed, Message: "the body holds more than one JSON value"}
 	}
 	return nil
 }
 
-func decodeError(err error) error {
+// locate finds, for encoding/json's index-free path such as
+// "lines.quantity", the element of each array on the way whose value does
+// not fit the expected kind, and returns the full path "lines[2].quantity".
+func locate(body []byte, path string, fits func(any) bool) string {
+	var doc any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if d.Decode(&doc) != nil {
+		return jsonPath(path)
+	}
+	var walk func(v any, parts []string, prefix string) (string, bool)
+	walk = func(v any, parts []string, prefix string) (string, bool) {
+		if arr, ok := v.([]any); ok {
+			for i, el := range arr {
+				if p, ok := walk(el, parts, fmt.Sprintf("%s[%d]", prefix, i)); ok {
+					return p, true
+				}
+			}
+			return "", false
+		}
+		if len(parts) == 0 {
+			return prefix, !fits(v)
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		next := parts[0]
+		if prefix != "" {
+			next = prefix + "." + parts[0]
+		}
+		child, ok := m[parts[0]]
+		if !ok {
+			return "", false
+		}
+		return walk(child, parts[1:], next)
+	}
+	if p, ok := walk(doc, strings.Split(path, "."), ""); ok {
+		return p
+	}
+	return jsonPath(path)
+}
+
+func decodeError(err error, body []byte) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var big *http.MaxBytesError
@@ -148,15 +195,26 @@ func decodeError(err error) error {
 	case errors.As(err, &syn):
 		return &fault.Error{Code: malformed, Message: fmt.Sprintf("the body is not valid JSON at byte %d: %v", syn.Offset, syn)}
 	case errors.As(err, &typ):
-		field := jsonPath(typ.Field)
 		want := typ.Type.String()
 		switch want {
 		case "int64", "int":
+			field := locate(body, typ.Field, func(v any) bool {
+				n, ok := v.(json.Number)
+				if !ok {
+					return false
+				}
+				_, err := n.Int64()
+				return err == nil
+			})
 			return fault.Field(field, "must be a whole number, not %s", typ.Value)
-		case "string", "money.Cents":
+		case "string":
+			field := locate(body, typ.Field, func(v any) bool { _, ok := v.(string); return ok })
+			if strings.HasPrefix(typ.Value, "number") {
+				return fault.Field(field, "must be a string: write amounts as decimal strings such as \"1250.50\"")
+			}
 			return fault.Field(field, "must be a string, not %s", typ.Value)
 		}
-		return fault.Field(field, "must be %s, not %s", want, typ.Value)
+		return fault.Field(jsonPath(typ.Field), "must be %s, not %s", want, typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		return fault.Field(name, "is not a field of this request")

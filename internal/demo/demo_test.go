@@ -1,0 +1,53 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/demo"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+)
+
+func TestDemoLoadsOnEveryEngine(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+		if loaded, err := demo.Loaded(ctx, db); err != nil || loaded {
+			t.Fatalf("loaded before loading: %v %v", loaded, err)
+		}
+		if err := demo.Load(ctx, &catalog.Service{Store: store.Catalog{DB: db}}, &assist.Service{Store: store.Assist{DB: db}}, today); err != nil {
+			t.Fatal(err)
+		}
+		if loaded, _ := demo.Loaded(ctx, db); !loaded {
+			t.Fatal("not loaded after loading")
+		}
+		d, err := db.Dashboard(ctx, "2026-11-23", 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Totals.Pledges != 18 || len(d.ByNation) != 16 {
+			t.Errorf("pledges %d from %d nations", d.Totals.Pledges, len(d.ByNation))
+		}
+		if d.OverdueCount == 0 || d.Totals.Delivered == 0 || d.Totals.Accepted == 0 {
+			t.Errorf("the demo should show deliveries and overdue lines: %+v", d.Totals)
+		}
+		reqs, _ := db.Requirements(ctx, store.RequirementFilter{}, store.ListOptions{Limit: 100})
+		for _, r := range reqs.Items {
+			if !r.Illustrative {
+				t.Errorf("%s is not marked illustrative", r.Ref())
+			}
+		}
+		if res, err := db.VerifyAudit(ctx); err != nil || res.Break != nil {
+			t.Errorf("audit: %+v %v", res, err)
+		}
+		// Every site is in a real nation and the hub of the summit is there.
+		hub, err := db.Site(ctx, "PL-RZE")
+		if err != nil || hub.Nation != "POL" || !hub.HasKind("logistics_hub") {
+			t.Errorf("Rzeszów-Jasionka: %+v %v", hub, err)
+		}
+	})
+}

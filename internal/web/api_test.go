@@ -1,0 +1,401 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/web"
+)
+
+// apiEnv is a running server over a seeded database.
+type apiEnv struct {
+	t  *testing.T
+	db *store.DB
+	ts *httptest.Server
+}
+
+func newAPIEnv(t *testing.T, dsn string) *apiEnv {
+	t.Helper()
+	db := storetest.Open(t, dsn, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	storetest.Seed(t, db)
+	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv.Now = func() time.Time { return time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC) }
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &apiEnv{t: t, db: db, ts: ts}
+}
+
+type apiResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r apiResponse) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("response is not JSON: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+func (e *apiEnv) do(method, path, contentType, body string, header ...string) apiResponse {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return apiResponse{status: res.StatusCode, header: res.Header, body: b}
+}
+
+func (e *apiEnv) fingerprint() string {
+	e.t.Helper()
+	fp, err := e.db.Fingerprint(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return fp
+}
+
+const goodPledge = `{"nation":"DEU","title":"Spring package","kind":"in_kind","channel":"bilateral","category":"in_kind",
+	"announced":"2025-02-01","promised":"2025-04-30","classification":"NATO RESTRICTED","releasable_to":["UKR"],
+	"lines":[{"nsn":"1320-12-345-6789","quantity":100},{"nsn":"1410-01-234-5678","quantity":10,"unit_value":"500000.00"}]}`
+
+func TestAPIPledgeFlow(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			res := e.do("POST", "/api/v1/requirements", "application/json",
+				`{"group":"155MM-NATO","quantity":80,"priority":1,"need_by":"2025-05-01","delivery_site":"UA-KYIV"}`)
+			if res.status != 201 {
+				t.Fatalf("create requirement: %d %s", res.status, res.body)
+			}
+			reqID := int64(res.json(t)["id"].(float64))
+			res = e.do("POST", "/api/v1/pledges", "application/json", goodPledge)
+			if res.status != 201 {
+				t.Fatalf("create pledge: %d %s", res.status, res.body)
+			}
+			p := res.json(t)
+			id := int64(p["id"].(float64))
+			if res.header.Get("ETag") != `"v1"` || res.header.Get("Location") != fmt.Sprintf("/api/v1/pledges/%d", id) {
+				t.Errorf("headers: ETag %q Location %q", res.header.Get("ETag"), res.header.Get("Location"))
+			}
+			if p["pledged_value"] != "5350000.00" || p["classification"] != "NATO RESTRICTED" {
+				t.Errorf("pledge: value %v classification %v", p["pledged_value"], p["classification"])
+			}
+			line := int64(p["lines"].([]any)[0].(map[string]any)["id"].(float64))
+			path := fmt.Sprintf("/api/v1/pledges/%d", id)
+			etag := `"v1"`
+			for _, step := range []struct{ action, body string }{
+				{"commit", fmt.Sprintf(`{"line":%d,"quantity":60}`, line)},
+				{"allocate", fmt.Sprintf(`{"line":%d,"quantity":50,"requirement":%d}`, line, reqID)},
+				{"ship", fmt.Sprintf(`{"line":%d,"quantity":30}`, line)},
+				{"deliver", fmt.Sprintf(`{"line":%d,"quantity":20}`, line)},
+				{"accept", fmt.Sprintf(`{"line":%d,"quantity":10}`, line)},
+				{"withdraw", fmt.Sprintf(`{"line":%d,"quantity":50}`, line)},
+			} {
+				res = e.do("POST", path+"/"+step.action, "application/json", step.body, "If-Match", etag)
+				if res.status != 200 {
+					t.Fatalf("%s: %d %s", step.action, res.status, res.body)
+				}
+				etag = res.header.Get("ETag")
+			}
+			l := res.json(t)["lines"].([]any)[0].(map[string]any)
+			got := fmt.Sprint(l["pledged"], l["committed"], l["allocated"], l["shipped"], l["delivered"], l["accepted"], l["withdrawn"])
+			if got != "50 50 50 30 20 10 50" {
+				t.Errorf("line after the flow: %s", got)
+			}
+			res = e.do("GET", fmt.Sprintf("/api/v1/requirements/%d", reqID), "", "")
+			r := res.json(t)
+			if r["allocated"] != 50.0 || r["delivered"] != 20.0 || r["state"] != "partly_allocated" {
+				t.Errorf("requirement: %v", r)
+			}
+			// Acting on the version read before the last change is refused.
+			before := e.fingerprint()
+			res = e.do("POST", path+"/ship", "application/json", fmt.Sprintf(`{"line":%d,"quantity":1}`, line), "If-Match", `"v2"`)
+			if res.status != 409 || !strings.Contains(res.header.Get("Content-Type"), "problem+json") {
+				t.Errorf("stale If-Match: %d %s", res.status, res.body)
+			}
+			if e.fingerprint() != before {
+				t.Error("a stale write changed the database")
+			}
+			d := e.do("GET", "/api/v1/dashboard", "", "").json(t)
+			tot := d["totals"].(map[string]any)
+			if tot["pledged"] != "5175000.00" || tot["delivered"] != "70000.00" || tot["accepted"] != "35000.00" {
+				t.Errorf("dashboard totals: %v", tot)
+			}
+		})
+	}
+}
+
+// TestAPIRefusesBadInput sends each kind of bad input and checks the answer
+// names what is wrong and that the database and the audit chain are unchanged.
+func TestAPIRefusesBadInput(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			res := e.do("POST", "/api/v1/requirements", "application/json", `{"nsn":"1320-12-345-6789","quantity":40,"priority":2,"need_by":"2025-05-01","delivery_site":"UA-KYIV"}`)
+			reqID := int64(res.json(t)["id"].(float64))
+			p := e.do("POST", "/api/v1/pledges", "application/json", goodPledge).json(t)
+			id := int64(p["id"].(float64))
+			line := int64(p["lines"].([]any)[0].(map[string]any)["id"].(float64))
+			path := fmt.Sprintf("/api/v1/pledges/%d", id)
+			for _, s := range []struct{ a, b string }{
+				{"commit", fmt.Sprintf(`{"line":%d,"quantity":40}`, line)},
+				{"allocate", fmt.Sprintf(`{"line":%d,"quantity":40,"requirement":%d}`, line, reqID)},
+				{"ship", fmt.Sprintf(`{"line":%d,"quantity":30}`, line)},
+				{"deliver", fmt.Sprintf(`{"line":%d,"quantity":20}`, line)},
+				{"accept", fmt.Sprintf(`{"line":%d,"quantity":10}`, line)},
+			} {
+				if r := e.do("POST", path+"/"+s.a, "application/json", s.b); r.status != 200 {
+					t.Fatalf("%s: %d %s", s.a, r.status, r.body)
+				}
+			}
+			pledge := func(replace ...string) string { return strings.NewReplacer(replace...).Replace(goodPledge) }
+			act := func(q int) string { return fmt.Sprintf(`{"line":%d,"quantity":%d}`, line, q) }
+			big := `{"nation":"DEU","title":"` + strings.Repeat("x", 1<<20) + `"}`
+			cases := []struct {
+				name, method, path, ctype, body string
+				status                          int
+				field                           string
+			}{
+				{"unknown nation", "POST", "/api/v1/pledges", "application/json", pledge(`"DEU"`, `"XYZ"`), 422, "nation"},
+				{"unknown site", "POST", "/api/v1/requirements", "application/json", `{"nsn":"1320-12-345-6789","quantity":1,"priority":1,"need_by":"2025-05-01","delivery_site":"ATLANTIS"}`, 422, "delivery_site"},
+				{"malformed NSN", "POST", "/api/v1/pledges", "application/json", pledge("1320-12-345-6789", "1320-12-3456789"), 422, "lines[0].nsn"},
+				{"supply class that does not exist", "POST", "/api/v1/items", "application/json", `{"nsn":"9998-12-345-6789","name":"x","capability":"ammunition","unit_of_issue":"EA","unit_value":"1.00"}`, 422, "nsn"},
+				{"zero quantity", "POST", "/api/v1/pledges", "application/json", pledge(`"quantity":100`, `"quantity":0`), 422, "lines[0].quantity"},
+				{"negative quantity", "POST", "/api/v1/pledges", "application/json", pledge(`"quantity":10,`, `"quantity":-10,`), 422, "lines[1].quantity"},
+				{"fractional quantity", "POST", "/api/v1/pledges", "application/json", pledge(`"quantity":100`, `"quantity":1.5`), 422, "lines[0].quantity"},
+				{"fraction of a cent", "POST", "/api/v1/pledges", "application/json", pledge(`"500000.00"`, `"500000.005"`), 422, "lines[1].unit_value"},
+				{"money as a number", "POST", "/api/v1/pledges", "application/json", pledge(`"500000.00"`, `500000`), 422, "lines[1].unit_value"},
+				{"ship more than allocated", "POST", path + "/ship", "application/json", act(11), 422, "quantity"},
+				{"deliver more than shipped", "POST", path + "/deliver", "application/json", act(11), 422, "quantity"},
+				{"accept more than delivered", "POST", path + "/accept", "application/json", act(11), 422, "quantity"},
+				{"withdraw what was delivered", "POST", path + "/withdraw", "application/json", act(61), 422, "quantity"},
+				{"need-by not a date", "POST", "/api/v1/requirements", "application/json", `{"nsn":"1320-12-345-6789","quantity":1,"priority":1,"need_by":"31/12/2025","delivery_site":"UA-KYIV"}`, 422, "need_by"},
+				{"stale version", "POST", path + "/commit", "application/json", act(1), 409, ""},
+				{"not JSON", "POST", "/api/v1/pledges", "application/json", `{"nation":`, 400, ""},
+				{"unknown field", "POST", "/api/v1/pledges", "application/json", pledge(`"title"`, `"colour":"red","title"`), 422, "colour"},
+				{"over 1 MiB", "POST", "/api/v1/pledges", "application/json", big, 413, ""},
+				{"wrong media type", "POST", "/api/v1/pledges", "text/plain", goodPledge, 415, ""},
+				{"two JSON values", "POST", "/api/v1/pledges", "application/json", goodPledge + goodPledge, 400, ""},
+				{"no such pledge", "POST", "/api/v1/pledges/999/commit", "application/json", act(1), 404, ""},
+				{"bad sort", "GET", "/api/v1/pledges?sort=colour", "", "", 422, "sort"},
+				{"bad limit", "GET", "/api/v1/requirements?limit=5000", "", "", 422, "limit"},
+			}
+			before := e.fingerprint()
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					var hdr []string
+					if c.name == "stale version" {
+						hdr = []string{"If-Match", `"v1"`}
+					}
+					res := e.do(c.method, c.path, c.ctype, c.body, hdr...)
+					if res.status != c.status {
+						t.Fatalf("status %d, want %d: %s", res.status, c.status, res.body)
+					}
+					if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+						t.Errorf("content type %q", ct)
+					}
+					prob := res.json(t)
+					if prob["status"] != float64(c.status) || prob["detail"] == "" {
+						t.Errorf("problem: %v", prob)
+					}
+					if c.field != "" && !problemNames(prob, c.field) {
+						t.Errorf("problem does not name field %s: %s", c.field, res.body)
+					}
+					if after := e.fingerprint(); after != before {
+						t.Error("the database changed")
+					}
+				})
+			}
+			res = e.do("GET", "/api/v1/audit/verify", "", "")
+			if v := res.json(t); v["ok"] != true {
+				t.Errorf("audit chain after refusals: %v", v)
+			}
+		})
+	}
+}
+
+func problemNames(prob map[string]any, field string) bool {
+	if prob["field"] == field {
+		return true
+	}
+	errs, _ := prob["errors"].([]any)
+	for _, e := range errs {
+		if m, ok := e.(map[string]any); ok && m["field"] == field {
+			return true
+		}
+	}
+	return false
+}
+
+func TestAPIListsPageAndFilter(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	for i := 0; i < 5; i++ {
+		body := strings.Replace(goodPledge, `"DEU"`, fmt.Sprintf("%q", []string{"DEU", "FRA", "POL", "DEU", "NLD"}[i]), 1)
+		if r := e.do("POST", "/api/v1/pledges", "application/json", body); r.status != 201 {
+			t.Fatal(string(r.body))
+		}
+	}
+	seen := map[float64]bool{}
+	next := ""
+	for pages := 0; pages < 5; pages++ {
+		q := "/api/v1/pledges?limit=2&sort=nation"
+		if next != "" {
+			q += "&cursor=" + url.QueryEscape(next)
+		}
+		page := e.do("GET", q, "", "").json(t)
+		if page["total"] != 5.0 {
+			t.Fatalf("total %v", page["total"])
+		}
+		for _, it := range page["items"].([]any) {
+			seen[it.(map[string]any)["id"].(float64)] = true
+		}
+		next, _ = page["next"].(string)
+		if next == "" {
+			break
+		}
+	}
+	if len(seen) != 5 {
+		t.Errorf("paging saw %d pledges, want 5", len(seen))
+	}
+	deu := e.do("GET", "/api/v1/pledges?nation=DEU", "", "").json(t)
+	if deu["total"] != 2.0 {
+		t.Errorf("DEU pledges: %v", deu["total"])
+	}
+}
+
+func TestCSVImportIsAllOrNothing(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			before := e.fingerprint()
+			bad := "nsn,name,capability,unit_of_issue,unit_value_eur,mass_kg,volume_m3,group\n" +
+				"1005-12-000-0001,Rifle,small_arms,EA,1200.00,4.1,0.01,\n" +
+				"1005-12-000-0002,Rifle B,small_arms,EA,1200.001,4.1,0.01,\n" +
+				"1005-12-000-0003,Rifle C,small_arms,EA,900,3,0.01,\n" +
+				"9998-12-000-0004,Rifle D,small_arms,EA,900,3,0.01,\n"
+			res := e.do("POST", "/api/v1/import/items", "text/csv", bad)
+			if res.status != 422 {
+				t.Fatalf("bad import: %d %s", res.status, res.body)
+			}
+			body := string(res.body)
+			if !strings.Contains(body, "line 3") || !strings.Contains(body, "line 5") || strings.Contains(body, "line 2") {
+				t.Errorf("problems should name lines 3 and 5 only: %s", body)
+			}
+			if e.fingerprint() != before {
+				t.Fatal("a refused import changed the database")
+			}
+			good := strings.Replace(strings.Replace(bad, "1200.001", "1200.01", 1), "9998-", "1005-", 1)
+			res = e.do("POST", "/api/v1/import/items", "text/csv", good)
+			if res.status != 201 || res.json(t)["created"] != 4.0 {
+				t.Fatalf("good import: %d %s", res.status, res.body)
+			}
+			// Export and re-import give the same rows: the columns are the same both ways.
+			exp := e.do("GET", "/api/v1/export/items?group=", "", "")
+			if exp.status != 200 || !strings.HasPrefix(exp.header.Get("Content-Type"), "text/csv") {
+				t.Fatalf("export: %d", exp.status)
+			}
+			if !strings.Contains(string(exp.body), "1005-12-000-0002,Rifle B,small_arms,EA,1200.01,4.100,0.010000,") {
+				t.Errorf("export:\n%s", exp.body)
+			}
+			// Pledges round-trip through CSV into a second database.
+			e.do("POST", "/api/v1/pledges", "application/json", goodPledge)
+			out := e.do("GET", "/api/v1/export/pledges", "", "")
+			e2 := newAPIEnv(t, storetest.SQLiteDSN(t))
+			res = e2.do("POST", "/api/v1/import/pledges", "text/csv", string(out.body))
+			if res.status != 201 || res.json(t)["created"] != 1.0 {
+				t.Fatalf("re-import of exported pledges: %d %s\n%s", res.status, res.body, out.body)
+			}
+			again := e2.do("GET", "/api/v1/export/pledges", "", "")
+			if string(again.body) != string(out.body) {
+				t.Errorf("round trip changed the pledges:\n%s\n---\n%s", out.body, again.body)
+			}
+		})
+	}
+}
+
+func TestUIFormShowsErrorsBesideFields(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	before := e.fingerprint()
+	form := url.Values{"nation": {"DEU"}, "title": {""}, "kind": {"in_kind"}, "channel": {"bilateral"}, "category": {"in_kind"},
+		"announced": {"2025-02-01"}, "promised": {"2025-13-01"}, "classification": {"NATO UNCLASSIFIED"},
+		"line_nsn": {"1320-12-345-6789", ""}, "line_quantity": {"-3", ""}, "line_unit_value": {"", ""}}
+	res := e.do("POST", "/pledges", "application/x-www-form-urlencoded", form.Encode())
+	if res.status != 422 {
+		t.Fatalf("status %d", res.status)
+	}
+	page := string(res.body)
+	for _, f := range []string{`data-field="title"`, `data-field="promised"`, `data-field="lines[0].quantity"`} {
+		if !strings.Contains(page, f) {
+			t.Errorf("no error beside %s", f)
+		}
+	}
+	if !strings.Contains(page, `value="-3"`) {
+		t.Error("the form lost what the user typed")
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused form changed the database")
+	}
+	// The same form corrected is saved and redirects to the pledge.
+	form.Set("title", "Winter package")
+	form.Set("promised", "2025-12-01")
+	form["line_quantity"] = []string{"30", ""}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	r, err := client.PostForm(e.ts.URL+"/pledges", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/pledges/1?") {
+		t.Errorf("saved form: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+}
+
+func TestOperationalEndpoints(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "longhaul_http_requests_total"} {
+		e.do("GET", "/api/v1/nations", "", "") // so that the request counter has a sample
+		res := e.do("GET", path, "", "")
+		if res.status != 200 || !strings.Contains(string(res.body), want) {
+			t.Errorf("%s: %d %.200s", path, res.status, res.body)
+		}
+	}
+	res := e.do("GET", "/", "", "")
+	csp := res.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || res.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("security headers: %v", res.header)
+	}
+	if res.header.Get("X-Request-Id") == "" {
+		t.Error("no request id")
+	}
+	e.db.Close()
+	if res := e.do("GET", "/readyz", "", ""); res.status != 503 {
+		t.Errorf("readyz with the database closed: %d", res.status)
+	}
+}
