@@ -1,0 +1,47 @@
+package money
+
+import "testing"
+
+func TestParseEUR(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Cents
+		ok   bool
+	}{
+		{"0", 0, true}, {"1250", 125000, true}, {"1,250,000.5", 125000050, true}, {"-3.05", -305, true},
+		{"12.50", 1250, true}, {"12.500", 1250, true}, {".5", 50, true},
+		{"12.505", 0, false}, {"1e3", 0, false}, {"", 0, false}, {"12.", 0, false}, {"abc", 0, false},
+		{"92233720368547758.07", 9223372036854775807, true}, {"92233720368547758.08", 0, false},
+	} {
+		got, err := ParseEUR(c.in)
+		if (err == nil) != c.ok || (c.ok && got != c.want) {
+			t.Errorf("ParseEUR(%q) = %d, %v; want %d ok=%v", c.in, got, err, c.want, c.ok)
+		}
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, c := range []struct {
+		c           Cents
+		plain, long string
+		short       string
+	}{
+		{0, "0.00", "€ 0.00", "€ 0.00"},
+		{5, "0.05", "€ 0.05", "€ 0.05"},
+		{-125000050, "-1250000.50", "-€ 1,250,000.50", "€ -1.25 m"},
+		{4_000_000_000_000, "40000000000.00", "€ 40,000,000,000.00", "€ 40.00 bn"},
+	} {
+		if got := c.c.String(); got != c.plain {
+			t.Errorf("%d.String() = %q", c.c, got)
+		}
+		if got := c.c.Human(false); got != c.long {
+			t.Errorf("%d.Human(false) = %q", c.c, got)
+		}
+		if got := c.c.Human(true); got != c.short {
+			t.Errorf("%d.Human(true) = %q", c.c, got)
+		}
+	}
+	if _, err := Cents(1 << 62).Mul(4); err == nil {
+		t.Error("overflow not refused")
+	}
+}
