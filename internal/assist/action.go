@@ -20,6 +20,9 @@ type Allocation struct {
 	Delivered   int64     `json:"delivered"`
 	Accepted    int64     `json:"accepted"`
 	CreatedAt   time.Time `json:"created_at"`
+	// LineNo and Nation are read with the allocation for display.
+	LineNo int    `json:"line_no"`
+	Nation string `json:"nation"`
 }
 
 // Actions on a pledge line.

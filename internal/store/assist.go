@@ -247,7 +247,9 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 	return nil
 }
 
-const allocationColumns = "a.id, a.pledge_id, a.line_id, a.requirement_id, a.quantity, a.shipped, a.delivered, a.accepted, a.created_at"
+const allocationColumns = "a.id, a.pledge_id, a.line_id, a.requirement_id, a.quantity, a.shipped, a.delivered, a.accepted, a.created_at, l.no, p.nation"
+
+const allocationFrom = " FROM allocations a JOIN pledge_lines l ON l.id = a.line_id JOIN pledges p ON p.id = a.pledge_id"
 
 func scanAllocations(rows *sql.Rows) ([]assist.Allocation, error) {
 	defer rows.Close()
@@ -255,7 +257,7 @@ func scanAllocations(rows *sql.Rows) ([]assist.Allocation, error) {
 	for rows.Next() {
 		var a assist.Allocation
 		var created string
-		if err := rows.Scan(&a.ID, &a.PledgeID, &a.LineID, &a.Requirement, &a.Quantity, &a.Shipped, &a.Delivered, &a.Accepted, &created); err != nil {
+		if err := rows.Scan(&a.ID, &a.PledgeID, &a.LineID, &a.Requirement, &a.Quantity, &a.Shipped, &a.Delivered, &a.Accepted, &created, &a.LineNo, &a.Nation); err != nil {
 			return nil, err
 		}
 		a.CreatedAt = parseTS(created)
@@ -266,7 +268,7 @@ func scanAllocations(rows *sql.Rows) ([]assist.Allocation, error) {
 
 // LineAllocations returns a line's allocations, oldest first.
 func (tx *Tx) LineAllocations(ctx context.Context, lineID int64) ([]assist.Allocation, error) {
-	rows, err := tx.query(ctx, `SELECT `+allocationColumns+` FROM allocations a WHERE a.line_id = ? ORDER BY a.id`, lineID)
+	rows, err := tx.query(ctx, `SELECT `+allocationColumns+allocationFrom+` WHERE a.line_id = ? ORDER BY a.id`, lineID)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +277,7 @@ func (tx *Tx) LineAllocations(ctx context.Context, lineID int64) ([]assist.Alloc
 
 // RequirementAllocations returns the allocations set against a requirement.
 func (tx *Tx) RequirementAllocations(ctx context.Context, reqID int64) ([]assist.Allocation, error) {
-	rows, err := tx.query(ctx, `SELECT `+allocationColumns+` FROM allocations a WHERE a.requirement_id = ? ORDER BY a.id`, reqID)
+	rows, err := tx.query(ctx, `SELECT `+allocationColumns+allocationFrom+` WHERE a.requirement_id = ? ORDER BY a.id`, reqID)
 	if err != nil {
 		return nil, err
 	}
@@ -285,9 +287,9 @@ func (tx *Tx) RequirementAllocations(ctx context.Context, reqID int64) ([]assist
 // Allocations returns the allocations of a pledge (pledgeID > 0) or of a
 // requirement (reqID > 0).
 func (db *DB) Allocations(ctx context.Context, pledgeID, reqID int64) ([]assist.Allocation, error) {
-	q, arg := `SELECT `+allocationColumns+` FROM allocations a WHERE a.pledge_id = ? ORDER BY a.id`, pledgeID
+	q, arg := `SELECT `+allocationColumns+allocationFrom+` WHERE a.pledge_id = ? ORDER BY a.id`, pledgeID
 	if reqID > 0 {
-		q, arg = `SELECT `+allocationColumns+` FROM allocations a WHERE a.requirement_id = ? ORDER BY a.id`, reqID
+		q, arg = `SELECT `+allocationColumns+allocationFrom+` WHERE a.requirement_id = ? ORDER BY a.id`, reqID
 	}
 	rows, err := db.read.QueryContext(ctx, db.rebind(q), arg)
 	if err != nil {

@@ -143,6 +143,12 @@ func TestAPIPledgeFlow(t *testing.T) {
 			if e.fingerprint() != before {
 				t.Error("a stale write changed the database")
 			}
+			page := e.do("GET", fmt.Sprintf("/pledges/%d", id), "", "")
+			for _, want := range []string{"Commit 60 on line 1 (1320-12-345-6789)", "Allocate 50 on line 1 (1320-12-345-6789) to R-00001", "NATO RESTRICTED REL TO UKR"} {
+				if !strings.Contains(string(page.body), want) {
+					t.Errorf("pledge page lacks %q", want)
+				}
+			}
 			d := e.do("GET", "/api/v1/dashboard", "", "").json(t)
 			tot := d["totals"].(map[string]any)
 			if tot["pledged"] != "5175000.00" || tot["delivered"] != "70000.00" || tot["accepted"] != "35000.00" {

@@ -24,6 +24,8 @@ var funcs = template.FuncMap{
 	"eur":      func(c money.Cents) string { return c.Human(false) },
 	"eurShort": func(c money.Cents) string { return c.Human(true) },
 	"label":    assist.Label,
+	"rref":     func(id int64) string { return (&assist.Requirement{ID: id}).Ref() },
+	"pref":     func(id int64) string { return (&assist.Pledge{ID: id}).Ref() },
 	"priority": assist.PriorityLabel,
 	"num":      formatInt,
 	"time":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
@@ -537,6 +539,36 @@ func (s *Server) uiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// historyRow is an audit event as a record's history shows it.
+type historyRow struct {
+	audit.Event
+	Detail string
+}
+
+// history adds to each event what it did, read from the action it records.
+func history(evs []audit.Event) []historyRow {
+	out := make([]historyRow, len(evs))
+	for i, e := range evs {
+		out[i].Event = e
+		var after struct {
+			Lines  []assist.Line  `json:"lines"`
+			Action *assist.Action `json:"action"`
+		}
+		if json.Unmarshal([]byte(e.After), &after) != nil || after.Action == nil {
+			continue
+		}
+		for _, l := range after.Lines {
+			if l.ID == after.Action.Line {
+				out[i].Detail = fmt.Sprintf("%s %s on line %d (%s)", assist.Label(after.Action.Kind), formatInt(after.Action.Quantity), l.No, l.NSN)
+				if after.Action.Requirement != 0 {
+					out[i].Detail += " to " + (&assist.Requirement{ID: after.Action.Requirement}).Ref()
+				}
+			}
+		}
+	}
+	return out
+}
+
 type pledgeView struct {
 	pledgeDetail
 	Nation       catalog.Nation
@@ -575,7 +607,7 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, n, open, assist.Actions, evs, errs, last.Line, last}, p.Classification)
+	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, n, open, assist.Actions, history(evs), errs, last.Line, last}, p.Classification)
 }
 
 func (s *Server) uiPledge(w http.ResponseWriter, r *http.Request) error {
