@@ -425,6 +425,8 @@ type lineInput struct {
 	NSN       string `json:"nsn"`
 	Quantity  int64  `json:"quantity"`
 	UnitValue string `json:"unit_value"`
+	// QuantityText is what a form's user typed, shown again beside an error.
+	QuantityText string `json:"-"`
 }
 
 func (in pledgeInput) pledge() (assist.Pledge, error) {

@@ -511,7 +511,7 @@ func (s *Server) uiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 		if strings.TrimSpace(nsns[i]) == "" && q == "" && strings.TrimSpace(v) == "" {
 			continue
 		}
-		l := lineInput{NSN: nsns[i], UnitValue: v}
+		l := lineInput{NSN: nsns[i], UnitValue: v, QuantityText: q}
 		if q != "" {
 			n, err := strconv.ParseInt(q, 10, 64)
 			if err != nil {
@@ -641,9 +641,14 @@ func (s *Server) uiAct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l, _ := p.Line(a.Line)
-	msg := fmt.Sprintf("%s: %d on line %d", assist.Label(a.Kind), a.Quantity, l.No)
+	msg := fmt.Sprintf("%s %s on line %d", pastTense[a.Kind], formatInt(a.Quantity), l.No)
 	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
 	return nil
+}
+
+var pastTense = map[string]string{
+	assist.Commit: "Committed", assist.Allocate: "Allocated", assist.Ship: "Shipped",
+	assist.Deliver: "Delivered", assist.Accept: "Accepted", assist.Withdraw: "Withdrew",
 }
 
 type transferView struct {
