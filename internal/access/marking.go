@@ -5,6 +5,7 @@
 package access
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 
@@ -98,6 +99,14 @@ func Normalize(codes []string) Releasability {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// MarshalJSON writes an empty list as [], never null.
+func (r Releasability) MarshalJSON() ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("[]"), nil
+	}
+	return json.Marshal([]string(r))
 }
 
 func (r Releasability) String() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/audit"
@@ -249,6 +250,9 @@ func (s *Service) CreatePledgeIn(ctx context.Context, tx Tx, p *Pledge) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
+	if p.Lines == nil {
+		p.Lines = []Line{}
+	}
 	if err := s.checkPledgeRefs(ctx, tx, p); err != nil {
 		return err
 	}
@@ -272,7 +276,7 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
 			return err
 		}
-		if in.Nation != "" && in.Nation != old.Nation {
+		if n := strings.ToUpper(strings.TrimSpace(in.Nation)); n != "" && n != old.Nation {
 			return fault.Field("nation", "the nation of a pledge cannot change")
 		}
 		p := old

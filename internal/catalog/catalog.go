@@ -149,10 +149,10 @@ func (it *Item) Validate() error {
 		errs.Add("unit_value", "must not be negative")
 	}
 	if it.MassG < 0 {
-		errs.Add("mass_g", "must not be negative")
+		errs.Add("mass_kg", "must not be negative")
 	}
 	if it.VolumeCM3 < 0 {
-		errs.Add("volume_cm3", "must not be negative")
+		errs.Add("volume_m3", "must not be negative")
 	}
 	it.Group = strings.TrimSpace(it.Group)
 	if len(it.Group) > 80 {

@@ -85,6 +85,7 @@ func (s *Service) UpdateItem(ctx context.Context, nsn string, version int64, in 
 func (s *Service) CreateSite(ctx context.Context, site Site) (Site, error) {
 	var errs fault.List
 	site.Code = strings.ToUpper(strings.TrimSpace(site.Code))
+	site.Nation = strings.ToUpper(strings.TrimSpace(site.Nation))
 	if site.Code == "" {
 		errs.Add("code", "is required")
 	}

@@ -85,9 +85,13 @@ func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 func (db *DB) Events(ctx context.Context, entity, entityID string, limit int) ([]audit.Event, error) {
 	q := `SELECT ` + eventColumns + ` FROM audit_events`
 	var args []any
-	if entity != "" {
+	switch {
+	case entity != "" && entityID != "":
 		q += ` WHERE entity = ? AND entity_id = ?`
 		args = append(args, entity, entityID)
+	case entity != "":
+		q += ` WHERE entity = ?`
+		args = append(args, entity)
 	}
 	q += fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, limit)
 	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
@@ -95,7 +99,7 @@ func (db *DB) Events(ctx context.Context, entity, entityID string, limit int) ([
 		return nil, err
 	}
 	defer rows.Close()
-	var out []audit.Event
+	out := []audit.Event{}
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {

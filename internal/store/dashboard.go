@@ -15,7 +15,7 @@ import (
 // (YYYY-MM-DD): value by nation, overdue pledge lines, open requirements by
 // priority and the latest activity.
 func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (assist.Dashboard, error) {
-	d := assist.Dashboard{AsOf: today}
+	d := assist.Dashboard{AsOf: today, ByNation: []assist.NationFigures{}, Overdue: []assist.OverdueLine{}}
 	byNation := map[string]*assist.NationFigures{}
 	get := func(code, name string) *assist.NationFigures {
 		f := byNation[code]
@@ -135,7 +135,7 @@ func (db *DB) RecentEvents(ctx context.Context, n int) ([]audit.Event, error) {
 		return nil, fmt.Errorf("recent events: %w", err)
 	}
 	defer rows.Close()
-	var out []audit.Event
+	out := []audit.Event{}
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {

@@ -71,8 +71,14 @@ func listOptions(r *http.Request) (store.ListOptions, error) {
 	return o, nil
 }
 
+// pathID reads the {id} of the path: a number, or a reference with its
+// prefix ("P-00012" for a pledge).
 func pathID(r *http.Request) (int64, error) {
-	s := strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), "P-"), "R-"), "0")
+	prefix := "P-"
+	if strings.Contains(r.URL.Path, "/requirements/") {
+		prefix = "R-"
+	}
+	s := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), prefix), "0")
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, fault.Errorf(fault.NotFound, "%q is not an id", r.PathValue("id"))
@@ -289,12 +295,28 @@ func (in requirementInput) requirement() (assist.Requirement, error) {
 	return q, nil
 }
 
-func requirementFilter(r *http.Request) (store.RequirementFilter, error) {
+// queryBool reads a yes/no query parameter: 1, true, yes or on; 0, false,
+// no, off or empty.
+func queryBool(r *http.Request, name string) (bool, error) {
+	switch strings.ToLower(r.URL.Query().Get(name)) {
+	case "", "0", "false", "no", "off":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	}
+	return false, fault.Field(name, "%q is not true or false", r.URL.Query().Get(name))
+}
+
+func (s *Server) requirementFilter(r *http.Request) (store.RequirementFilter, error) {
 	q := r.URL.Query()
 	prio, err := queryInt(r, "priority")
-	f := store.RequirementFilter{State: q.Get("state"), Priority: prio, NSN: q.Get("nsn"), Group: q.Get("group"), Site: q.Get("site"), Q: q.Get("q"), Overdue: q.Get("overdue")}
-	if f.Overdue == "true" || f.Overdue == "1" {
-		f.Overdue = assist.DateLayout // replaced by today below
+	if err != nil {
+		return store.RequirementFilter{}, err
+	}
+	f := store.RequirementFilter{State: q.Get("state"), Priority: prio, NSN: q.Get("nsn"), Group: q.Get("group"), Site: q.Get("site"), Q: q.Get("q")}
+	overdue, err := queryBool(r, "overdue")
+	if overdue {
+		f.Overdue = s.today()
 	}
 	return f, err
 }
@@ -304,12 +326,9 @@ func (s *Server) apiRequirements(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := requirementFilter(r)
+	f, err := s.requirementFilter(r)
 	if err != nil {
 		return err
-	}
-	if f.Overdue != "" {
-		f.Overdue = s.today()
 	}
 	p, err := s.DB.Requirements(r.Context(), f, o)
 	if err != nil {
@@ -441,9 +460,14 @@ func (in pledgeInput) pledge() (assist.Pledge, error) {
 	return p, errs.Err()
 }
 
-func pledgeFilter(r *http.Request) store.PledgeFilter {
+func (s *Server) pledgeFilter(r *http.Request) (store.PledgeFilter, error) {
 	q := r.URL.Query()
-	return store.PledgeFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Channel: q.Get("channel"), Category: q.Get("category"), State: q.Get("state"), Q: q.Get("q"), Overdue: q.Get("overdue")}
+	f := store.PledgeFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Channel: q.Get("channel"), Category: q.Get("category"), State: q.Get("state"), Q: q.Get("q")}
+	overdue, err := queryBool(r, "overdue")
+	if overdue {
+		f.Overdue = s.today()
+	}
+	return f, err
 }
 
 func (s *Server) apiPledges(w http.ResponseWriter, r *http.Request) error {
@@ -451,9 +475,9 @@ func (s *Server) apiPledges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := pledgeFilter(r)
-	if f.Overdue != "" {
-		f.Overdue = s.today()
+	f, err := s.pledgeFilter(r)
+	if err != nil {
+		return err
 	}
 	p, err := s.DB.Pledges(r.Context(), f, o, s.today())
 	if err != nil {
@@ -587,8 +611,11 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if limit <= 0 || limit > store.MaxLimit {
+	if limit == 0 {
 		limit = 100
+	}
+	if limit < 1 || limit > store.MaxLimit {
+		return fault.Field("limit", "must be between 1 and %d", store.MaxLimit)
 	}
 	q := r.URL.Query()
 	evs, err := s.DB.Events(r.Context(), q.Get("entity"), q.Get("entity_id"), limit)
@@ -630,12 +657,9 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, kind string) err
 		}
 		exchange.WriteItems(&buf, items)
 	case "requirements":
-		f, err := requirementFilter(r)
+		f, err := s.requirementFilter(r)
 		if err != nil {
 			return err
-		}
-		if f.Overdue != "" {
-			f.Overdue = s.today()
 		}
 		reqs, err := s.DB.AllRequirements(r.Context(), f)
 		if err != nil {
@@ -643,9 +667,9 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, kind string) err
 		}
 		exchange.WriteRequirements(&buf, reqs)
 	case "pledges":
-		f := pledgeFilter(r)
-		if f.Overdue != "" {
-			f.Overdue = s.today()
+		f, err := s.pledgeFilter(r)
+		if err != nil {
+			return err
 		}
 		ps, err := s.DB.AllPledges(r.Context(), f, s.today())
 		if err != nil {
@@ -667,6 +691,9 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	kind := strings.TrimSuffix(r.PathValue("kind"), ".csv")
+	if exchange.Columns[kind] == nil {
+		return fault.Errorf(fault.NotFound, "%q cannot be imported: use one of %s", kind, strings.Join(exchange.Kinds, ", "))
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
 		return fault.Errorf(fault.Unsupported, "send the file as text/csv, not %q", ct)
 	}

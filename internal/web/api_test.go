@@ -212,6 +212,9 @@ func TestAPIRefusesBadInput(t *testing.T) {
 				{"no such pledge", "POST", "/api/v1/pledges/999/commit", "application/json", act(1), 404, ""},
 				{"bad sort", "GET", "/api/v1/pledges?sort=colour", "", "", 422, "sort"},
 				{"bad limit", "GET", "/api/v1/requirements?limit=5000", "", "", 422, "limit"},
+				{"bad yes/no", "GET", "/api/v1/pledges?overdue=perhaps", "", "", 422, "overdue"},
+				{"requirement reference for a pledge", "GET", "/api/v1/pledges/R-00001", "", "", 404, ""},
+				{"unknown import kind", "POST", "/api/v1/import/tanks", "text/csv", "a,b\n1,2\n", 404, ""},
 			}
 			before := e.fingerprint()
 			for _, c := range cases {
@@ -289,6 +292,14 @@ func TestAPIListsPageAndFilter(t *testing.T) {
 	}
 	if len(seen) != 5 {
 		t.Errorf("paging saw %d pledges, want 5", len(seen))
+	}
+	for q, want := range map[string]float64{"overdue=false": 5, "overdue=0": 5, "overdue=true": 0} {
+		if got := e.do("GET", "/api/v1/pledges?"+q, "", "").json(t)["total"]; got != want {
+			t.Errorf("%s: %v pledges, want %v", q, got, want)
+		}
+	}
+	if got := e.do("GET", "/api/v1/pledges/P-00002", "", "").json(t)["id"]; got != 2.0 {
+		t.Errorf("pledge by reference: id %v", got)
 	}
 	deu := e.do("GET", "/api/v1/pledges?nation=DEU", "", "").json(t)
 	if deu["total"] != 2.0 {

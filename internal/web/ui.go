@@ -281,12 +281,9 @@ func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := requirementFilter(r)
+	f, err := s.requirementFilter(r)
 	if err != nil {
 		return err
-	}
-	if f.Overdue != "" {
-		f.Overdue = s.today()
 	}
 	p, err := s.DB.Requirements(r.Context(), f, o)
 	if err != nil {
@@ -436,9 +433,9 @@ func (s *Server) uiPledges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := pledgeFilter(r)
-	if f.Overdue != "" {
-		f.Overdue = s.today()
+	f, err := s.pledgeFilter(r)
+	if err != nil {
+		return err
 	}
 	p, err := s.DB.Pledges(r.Context(), f, o, s.today())
 	if err != nil {
