@@ -2,23 +2,42 @@ package access
 
 import "context"
 
-// Actor is who is acting: a person or a program, named in every audit event.
-type Actor struct {
-	Name   string `json:"name"`
-	Nation string `json:"nation,omitempty"`
+type identityKey struct{}
+
+// WithIdentity returns a context that acts as id.
+func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, identityKey{}, id)
 }
 
-type actorKey struct{}
-
-// WithActor returns a context that carries a.
-func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
+// IdentityFrom returns the identity the context acts as, Anonymous when none.
+func IdentityFrom(ctx context.Context) Identity {
+	id, _ := ctx.Value(identityKey{}).(Identity)
+	return id
 }
 
-// ActorFrom returns the actor the context carries, or "system" when none.
-func ActorFrom(ctx context.Context) Actor {
-	if a, ok := ctx.Value(actorKey{}).(Actor); ok && a.Name != "" {
-		return a
+// ActorName is the name audit events give to who acted in ctx.
+func ActorName(ctx context.Context) string {
+	id := IdentityFrom(ctx)
+	if !id.SignedIn() {
+		return "anonymous"
 	}
-	return Actor{Name: "system"}
+	if id.Via == "token" {
+		return id.Name + " (token)"
+	}
+	return id.Name
+}
+
+// Named returns the system identity under another name, e.g. "demo" or
+// "cli:import", for the audit trail.
+func (id Identity) Named(name string) Identity {
+	id.Name = name
+	return id
+}
+
+// Actor and WithActor are kept while benchmarks move to WithIdentity.
+type Actor struct{ Name string }
+
+// WithActor acts as the system under a.Name.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return WithIdentity(ctx, System.Named(a.Name))
 }

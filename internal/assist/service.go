@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
@@ -51,6 +52,35 @@ type Service struct {
 }
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// recipient is the nation whose requirements Longhaul holds.
+const recipient = "UKR"
+
+// canSee returns NotFound for a record the actor may not read, so that a
+// refusal does not tell that it exists.
+func canSee(ctx context.Context, what, nation string, m access.Marking) error {
+	if access.IdentityFrom(ctx).CanSee(nation, m) {
+		return nil
+	}
+	return fault.Errorf(fault.NotFound, "no %s", what)
+}
+
+// mayMark refuses a marking above the actor's clearance: nobody records
+// what they could not read back.
+func mayMark(ctx context.Context, m access.Marking) error {
+	if id := access.IdentityFrom(ctx); m.Classification > id.Clearance {
+		return fault.Field("classification", "%s is above your clearance (%s)", m.Classification, id.Clearance)
+	}
+	return nil
+}
+
+// mayWriteFor refuses a change to another nation's pledge.
+func mayWriteFor(ctx context.Context, nation string) error {
+	if id := access.IdentityFrom(ctx); !id.MayWriteFor(nation) {
+		return fault.Errorf(fault.Forbidden, "%s may not change %s's pledges", id.Name, nation)
+	}
+	return nil
+}
 
 // checkVersion refuses a stale version; zero means the caller named none.
 func checkVersion(what string, have, want int64) error {
@@ -117,6 +147,9 @@ func (s *Service) CreateRequirementIn(ctx context.Context, tx Tx, r *Requirement
 		return err
 	}
 	r.Allocated, r.Delivered, r.Accepted, r.Cancelled = 0, 0, 0, false
+	if err := mayMark(ctx, r.Marking); err != nil {
+		return err
+	}
 	if err := s.checkRequirementRefs(ctx, tx, r); err != nil {
 		return err
 	}
@@ -139,6 +172,12 @@ func (s *Service) UpdateRequirement(ctx context.Context, id, version int64, in R
 	err := s.Store.Transact(ctx, func(tx Tx) error {
 		old, err := tx.Requirement(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := canSee(ctx, "requirement "+idString(id), recipient, old.Marking); err != nil {
+			return err
+		}
+		if err := mayMark(ctx, in.Marking); err != nil {
 			return err
 		}
 		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
@@ -176,6 +215,9 @@ func (s *Service) CancelRequirement(ctx context.Context, id, version int64) (Req
 	err := s.Store.Transact(ctx, func(tx Tx) error {
 		old, err := tx.Requirement(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := canSee(ctx, "requirement "+idString(id), recipient, old.Marking); err != nil {
 			return err
 		}
 		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
@@ -253,6 +295,12 @@ func (s *Service) CreatePledgeIn(ctx context.Context, tx Tx, p *Pledge) error {
 	if p.Lines == nil {
 		p.Lines = []Line{}
 	}
+	if err := mayWriteFor(ctx, p.Nation); err != nil {
+		return err
+	}
+	if err := mayMark(ctx, p.Marking); err != nil {
+		return err
+	}
 	if err := s.checkPledgeRefs(ctx, tx, p); err != nil {
 		return err
 	}
@@ -271,6 +319,15 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 	err := s.Store.Transact(ctx, func(tx Tx) error {
 		old, err := tx.Pledge(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := canSee(ctx, "pledge "+idString(id), old.Nation, old.Marking); err != nil {
+			return err
+		}
+		if err := mayWriteFor(ctx, old.Nation); err != nil {
+			return err
+		}
+		if err := mayMark(ctx, in.Marking); err != nil {
 			return err
 		}
 		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
@@ -316,6 +373,12 @@ func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge,
 		if err != nil {
 			return err
 		}
+		if err := canSee(ctx, "pledge "+idString(id), old.Nation, old.Marking); err != nil {
+			return err
+		}
+		if err := mayAct(ctx, a.Kind, old.Nation); err != nil {
+			return err
+		}
 		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
 			return err
 		}
@@ -335,6 +398,9 @@ func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge,
 				return fault.Field("requirement", "name the requirement to allocate to")
 			}
 			r, err := tx.Requirement(ctx, a.Requirement)
+			if err == nil {
+				err = canSee(ctx, "requirement", recipient, r.Marking)
+			}
 			if err != nil {
 				return notFoundAsField(err, "no requirement %d", a.Requirement)
 			}
@@ -405,6 +471,31 @@ func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge,
 		}{p, a}})
 	})
 	return out, err
+}
+
+// mayAct says who may move a pledge's quantities: the pledging nation (or a
+// coordinator) commits, ships and withdraws; a coordinator allocates; the
+// pledging nation or the recipient records delivery; the recipient (or a
+// coordinator) confirms receipt.
+func mayAct(ctx context.Context, kind, nation string) error {
+	id := access.IdentityFrom(ctx)
+	ok := false
+	switch kind {
+	case Commit, Ship, Withdraw:
+		ok = id.MayWriteFor(nation)
+	case Allocate:
+		ok = id.Has(access.Coordinator) || id.Via == "system"
+	case Deliver:
+		ok = id.MayWriteFor(nation) || id.Has(access.RecipientOfficer)
+	case Accept:
+		ok = id.HasAny(access.Coordinator, access.RecipientOfficer) || id.Via == "system"
+	default:
+		return nil // apply refuses an unknown action with a clear message
+	}
+	if !ok {
+		return fault.Errorf(fault.Forbidden, "%s may not %s on %s's pledges", id.Name, kind, nation)
+	}
+	return nil
 }
 
 // bump adds what action a moved for requirement rid to that requirement.

@@ -10,6 +10,9 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
 )
 
 // Version is set at build time with -ldflags "-X …/cli.Version=…".
@@ -37,6 +40,8 @@ func commands() []command {
 		{"import", "import items, requirements or pledges from CSV", runImport},
 		{"export", "export items, requirements or pledges as CSV", runExport},
 		{"audit", "audit commands: verify", runAudit},
+		{"user", "manage users: add, list, role, disable, enable, password", runUser},
+		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -57,7 +62,14 @@ func Run(ctx context.Context, args []string, env Env, stdio IO) int {
 	case errors.Is(err, ErrUsage):
 		return 2
 	}
-	fmt.Fprintf(stdio.Err, "longhaul: %v\n", err)
+	if e := fault.As(err); e != nil && len(e.Problems) > 0 {
+		fmt.Fprintf(stdio.Err, "longhaul: %d problems:\n", len(e.Problems))
+		for _, p := range e.Problems {
+			fmt.Fprintf(stdio.Err, "  %s\n", p.Error())
+		}
+	} else {
+		fmt.Fprintf(stdio.Err, "longhaul: %v\n", err)
+	}
 	var ex exitError
 	if errors.As(err, &ex) {
 		return ex.code
@@ -75,6 +87,9 @@ func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
 
 func dispatch(ctx context.Context, args []string, env Env, stdio IO) error {
+	// The command line is run by an operator on the server: it acts as the
+	// system, and the audit trail says so.
+	ctx = access.WithIdentity(ctx, access.System.Named("cli"))
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdio.Out)
 		if len(args) == 0 {

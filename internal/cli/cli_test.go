@@ -52,7 +52,7 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "l.db")
 	env := map[string]string{"LONGHAUL_DB": db}
-	if r := run(t, env, "", "migrate"); r.code != 0 || !strings.Contains(r.out, "schema version 1") {
+	if r := run(t, env, "", "migrate"); r.code != 0 || !strings.Contains(r.out, "schema version 2") {
 		t.Fatalf("migrate: %+v", r)
 	}
 	if r := run(t, env, "", "demo"); r.code != 0 || !strings.Contains(r.out, "Loaded the demo scenario") {
@@ -62,7 +62,7 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 		t.Fatalf("demo twice: %+v", r)
 	}
 	r := run(t, env, "", "export", "pledges")
-	if r.code != 0 || strings.Count(r.out, "\n") < 20 || !strings.HasPrefix(r.out, "pledge_ref,nation,title") {
+	if r.code != 0 || strings.Count(r.out, "\n") < 20 || !strings.HasPrefix(r.out, "# NATO RESTRICTED\npledge_ref,nation,title") {
 		t.Fatalf("export: %+v", r)
 	}
 	exported := r.out
@@ -110,4 +110,50 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 		t.Fatalf("verify after tampering: %+v", r)
 	}
 	_ = store.SQLite
+}
+
+func TestUsersAndTokens(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "u.db")
+	env := map[string]string{"LONGHAUL_DB": db}
+	r := run(t, env, "", "user", "add", "--name", "fra-lo", "--nation", "FRA", "--role", "nation_officer", "--clearance", "NATO RESTRICTED")
+	if r.code != 0 || !strings.Contains(r.out, "Password (shown once): ") {
+		t.Fatalf("user add: %+v", r)
+	}
+	if r := run(t, env, "short\n", "user", "add", "--name", "xx", "--nation", "FRA", "--role", "analyst", "--password-stdin"); r.code == 0 || !strings.Contains(r.err, "at least 12 characters") {
+		t.Errorf("short password: %+v", r)
+	}
+	if r := run(t, env, "password1234\n", "user", "add", "--name", "yy", "--nation", "FRA", "--role", "analyst", "--password-stdin"); r.code == 0 || !strings.Contains(r.err, "common passwords") {
+		t.Errorf("common password: %+v", r)
+	}
+	if r := run(t, env, "", "user", "add", "--name", "zz", "--nation", "FRA", "--role", "emperor"); r.code == 0 || !strings.Contains(r.err, `"emperor" is not a role`) {
+		t.Errorf("unknown role: %+v", r)
+	}
+	if r := run(t, env, "", "user", "role", "--name", "fra-lo", "--role", "nation_officer,analyst"); r.code != 0 || !strings.Contains(r.out, "analyst,nation_officer") {
+		t.Errorf("user role: %+v", r)
+	}
+	r = run(t, env, "", "token", "create", "--user", "fra-lo", "--name", "reporting", "--expires", "30d")
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	secret := lines[len(lines)-1]
+	if r.code != 0 || !strings.HasPrefix(secret, "lh_") {
+		t.Fatalf("token create: %+v", r)
+	}
+	if r := run(t, env, "", "token", "list", "--user", "fra-lo"); r.code != 0 || !strings.Contains(r.out, "reporting") || strings.Contains(r.out, secret) {
+		t.Errorf("token list must show the token, never its secret: %+v", r)
+	}
+	if r := run(t, env, "", "token", "revoke", "1"); r.code != 0 {
+		t.Errorf("token revoke: %+v", r)
+	}
+	if r := run(t, env, "", "token", "list"); !strings.Contains(r.out, "revoked") {
+		t.Errorf("revoked token listed as: %s", r.out)
+	}
+	if r := run(t, env, "", "user", "disable", "--name", "fra-lo"); r.code != 0 {
+		t.Errorf("disable: %+v", r)
+	}
+	if r := run(t, env, "", "user", "list"); !strings.Contains(r.out, "disabled") {
+		t.Errorf("user list: %s", r.out)
+	}
+	// Everything the commands did is in an intact audit chain.
+	if r := run(t, env, "", "audit", "verify"); r.code != 0 {
+		t.Errorf("verify: %+v", r)
+	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -52,8 +53,35 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 	if err := demo.Load(ctx, cat, led, time.Now().UTC()); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Loaded the demo scenario (%d sites, %d items, illustrative requirements and pledges) in %s.\n",
-		len(demo.Sites), len(demo.Items), time.Since(start).Round(time.Millisecond))
+	n, err := demo.LoadUsers(ctx, accessService(db))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Loaded the demo scenario (%d sites, %d items, illustrative requirements and pledges, %d users) in %s.\n",
+		len(demo.Sites), len(demo.Items), n, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "Demo users (password %q): ", demo.Password)
+	for i, u := range demo.Users {
+		if i > 0 {
+			fmt.Fprint(out, ", ")
+		}
+		fmt.Fprintf(out, "%s (%s)", u.Name, u.Roles[0])
+	}
+	fmt.Fprintln(out)
+	return nil
+}
+
+// bootstrapAdmin creates an administrator with a one-time password when the
+// database has no user at all, and prints the password once.
+func bootstrapAdmin(ctx context.Context, db *store.DB, out io.Writer) error {
+	n, err := db.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := access.RandomToken(15)
+	if _, err := accessService(db).CreateUser(ctx, access.NewUser{Name: "admin", DisplayName: "Administrator", Nation: "DEU", Roles: []access.Role{access.Admin}, Clearance: access.Unclassified, Password: pw}); err != nil {
+		return fmt.Errorf("create the first administrator: %w", err)
+	}
+	fmt.Fprintf(out, "Created the administrator \"admin\" with the one-time password %s\nSign in, then add users under Users (or with 'longhaul user add'); change it with 'longhaul user password --name admin'.\n", pw)
 	return nil
 }
 
@@ -64,6 +92,8 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	withDemo := fs.Bool("demo", false, "load the demonstration scenario if the database does not have it (LONGHAUL_DEMO)")
 	logFormat := fs.String("log-format", "text", "log format: text or json (LONGHAUL_LOG_FORMAT)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error (LONGHAUL_LOG_LEVEL)")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key (LONGHAUL_TLS_CERT)")
+	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM) (LONGHAUL_TLS_KEY)")
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
@@ -77,15 +107,33 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		return err
 	}
 	defer db.Close()
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
+	}
 	if *withDemo {
 		if err := loadDemo(ctx, db, stdio.Out); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
+	if err := bootstrapAdmin(ctx, db, stdio.Out); err != nil {
+		return err
+	}
 	srv := web.New(db, log, Version)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	scheme := "http"
+	if *tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	} else if !isLoopback(ln.Addr()) {
+		log.Warn("serving plain HTTP on an address other than loopback: passwords and session cookies cross the network unencrypted; use --tls-cert and --tls-key, or a TLS proxy", "addr", ln.Addr().String())
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -94,7 +142,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
-	fmt.Fprintf(stdio.Out, "Longhaul %s is serving http://%s (database %s, %s)\n", Version, displayAddr(ln.Addr().String()), dsnLabel(*dsn), db.Dialect())
+	fmt.Fprintf(stdio.Out, "Longhaul %s is serving %s://%s (database %s, %s)\n", Version, scheme, displayAddr(ln.Addr().String()), dsnLabel(*dsn), db.Dialect())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -106,6 +154,11 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 func displayAddr(a string) string {
@@ -178,7 +231,7 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 		return err
 	}
 	defer db.Close()
-	ctx = access.WithActor(ctx, access.Actor{Name: "cli:import"})
+	ctx = access.WithIdentity(ctx, access.System.Named("cli:import"))
 	im := &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: &catalog.Service{Store: store.Catalog{DB: db}}, Assist: &assist.Service{Store: store.Assist{DB: db}}}
 	res, err := im.Import(ctx, kind, in)
 	if err != nil {
@@ -228,13 +281,16 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 	switch pos[0] {
 	case "items":
 		items, e := db.AllItems(ctx, store.ItemFilter{})
-		err = errors.Join(e, exchange.WriteItems(w, items))
+		_, e2 := exchange.WriteItems(w, items)
+		err = errors.Join(e, e2)
 	case "requirements":
 		reqs, e := db.AllRequirements(ctx, store.RequirementFilter{})
-		err = errors.Join(e, exchange.WriteRequirements(w, reqs))
+		_, e2 := exchange.WriteRequirements(w, reqs)
+		err = errors.Join(e, e2)
 	case "pledges":
 		ps, e := db.AllPledges(ctx, store.PledgeFilter{}, today)
-		err = errors.Join(e, exchange.WritePledges(w, ps))
+		_, e2 := exchange.WritePledges(w, ps)
+		err = errors.Join(e, e2)
 	default:
 		err = fmt.Errorf("%q cannot be exported: use one of %s", pos[0], strings.Join(exchange.Kinds, ", "))
 	}

@@ -168,7 +168,7 @@ func Loaded(ctx context.Context, sites interface {
 // Load adds the scenario through the domain's use cases, so that every
 // record passes the same rules and is audited like any other.
 func Load(ctx context.Context, cat *catalog.Service, ledger *assist.Service, today time.Time) error {
-	ctx = access.WithActor(ctx, access.Actor{Name: "demo"})
+	ctx = access.WithIdentity(ctx, access.System.Named("demo"))
 	for _, s := range Sites {
 		if _, err := cat.CreateSite(ctx, s); err != nil {
 			return fmt.Errorf("demo site %s: %w", s.Code, err)

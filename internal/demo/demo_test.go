@@ -1,7 +1,6 @@
 package demo_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 
 func TestDemoLoadsOnEveryEngine(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 		if loaded, err := demo.Loaded(ctx, db); err != nil || loaded {
 			t.Fatalf("loaded before loading: %v %v", loaded, err)

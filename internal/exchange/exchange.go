@@ -78,6 +78,7 @@ func read(kind string, in io.Reader) ([]row, error) {
 		return nil, fault.Field("kind", "%q cannot be imported: use one of %s", kind, strings.Join(Kinds, ", "))
 	}
 	cr := csv.NewReader(in)
+	cr.Comment = '#' // the marking line an export starts with
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	head, err := cr.Read()

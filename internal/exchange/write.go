@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/money"
@@ -13,8 +14,18 @@ import (
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
-// WriteItems writes items as CSV.
-func WriteItems(w io.Writer, items []catalog.Item) error {
+// writeMarking writes the first line of an export: the highest marking of
+// what it holds, as a comment line that import skips.
+func writeMarking(w io.Writer, c access.Classification) error {
+	_, err := io.WriteString(w, "# "+c.String()+"\n")
+	return err
+}
+
+// WriteItems writes items as CSV and returns the export's marking.
+func WriteItems(w io.Writer, items []catalog.Item) (access.Classification, error) {
+	if err := writeMarking(w, access.Unclassified); err != nil {
+		return 0, err
+	}
 	cw := csv.NewWriter(w)
 	cw.Write(Columns["items"])
 	for _, it := range items {
@@ -22,11 +33,19 @@ func WriteItems(w io.Writer, items []catalog.Item) error {
 			money.FormatDecimal(it.MassG, 3), money.FormatDecimal(it.VolumeCM3, 6), it.Group})
 	}
 	cw.Flush()
-	return cw.Error()
+	return access.Unclassified, cw.Error()
 }
 
-// WriteRequirements writes requirements as CSV.
-func WriteRequirements(w io.Writer, reqs []assist.Requirement) error {
+// WriteRequirements writes requirements as CSV and returns the export's
+// marking.
+func WriteRequirements(w io.Writer, reqs []assist.Requirement) (access.Classification, error) {
+	high := access.Unclassified
+	for _, r := range reqs {
+		high = max(high, r.Classification)
+	}
+	if err := writeMarking(w, high); err != nil {
+		return high, err
+	}
 	cw := csv.NewWriter(w)
 	cw.Write(Columns["requirements"])
 	for _, r := range reqs {
@@ -34,12 +53,19 @@ func WriteRequirements(w io.Writer, reqs []assist.Requirement) error {
 			r.Classification.String(), strings.Join(r.ReleasableTo, " "), r.State, itoa(r.Allocated), itoa(r.Delivered), itoa(r.Accepted)})
 	}
 	cw.Flush()
-	return cw.Error()
+	return high, cw.Error()
 }
 
 // WritePledges writes pledges as CSV, one row per line (one row for a
-// pledge of money without lines).
-func WritePledges(w io.Writer, pledges []assist.Pledge) error {
+// pledge of money without lines), and returns the export's marking.
+func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, error) {
+	high := access.Unclassified
+	for _, p := range pledges {
+		high = max(high, p.Classification)
+	}
+	if err := writeMarking(w, high); err != nil {
+		return high, err
+	}
 	cw := csv.NewWriter(w)
 	cw.Write(Columns["pledges"])
 	for _, p := range pledges {
@@ -55,5 +81,5 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) error {
 		}
 	}
 	cw.Flush()
-	return cw.Error()
+	return high, cw.Error()
 }

@@ -31,9 +31,9 @@ func (row *requirementRow) requirement() assist.Requirement {
 	return row.Requirement
 }
 
-func (db *DB) requirement(ctx context.Context, q querier, id int64) (assist.Requirement, error) {
+func (db *DB) requirement(ctx context.Context, q querier, id int64, v visibility) (assist.Requirement, error) {
 	row, dest := requirementFields()
-	err := q.QueryRowContext(ctx, db.rebind(`SELECT `+requirementColumns+` FROM requirements r WHERE r.id = ?`), id).Scan(dest...)
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT `+requirementColumns+` FROM requirements r WHERE r.id = ? AND `+v.cond), append([]any{id}, v.args...)...).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return assist.Requirement{}, notFound("no requirement %d", id)
 	}
@@ -42,12 +42,12 @@ func (db *DB) requirement(ctx context.Context, q querier, id int64) (assist.Requ
 
 // Requirement returns the requirement with id.
 func (tx *Tx) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
-	return tx.db.requirement(ctx, tx.tx, id)
+	return tx.db.requirement(ctx, tx.tx, id, visibility{cond: "1 = 1"})
 }
 
-// Requirement returns the requirement with id.
+// Requirement returns the requirement with id, if the reader may see it.
 func (db *DB) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
-	return db.requirement(ctx, db.read, id)
+	return db.requirement(ctx, db.read, id, requirementsVisible(ctx))
 }
 
 func nullString(s string) any {
@@ -102,6 +102,7 @@ type RequirementFilter struct {
 func (db *DB) Requirements(ctx context.Context, f RequirementFilter, o ListOptions) (Page[assist.Requirement], error) {
 	q := &listQuery{from: "requirements r", columns: requirementColumns, key: "r.id",
 		sorts: map[string]string{"id": "r.id", "priority": "r.priority", "need_by": "r.need_by", "quantity": "r.quantity", "state": "r.state", "updated_at": "r.updated_at"}, def: "id"}
+	q.visible(requirementsVisible(ctx))
 	switch f.State {
 	case "":
 	case "active":
@@ -157,9 +158,9 @@ func (row *pledgeRow) summary() assist.PledgeSummary {
 	return row.PledgeSummary
 }
 
-func (db *DB) pledge(ctx context.Context, q querier, id int64) (assist.Pledge, error) {
+func (db *DB) pledge(ctx context.Context, q querier, id int64, v visibility) (assist.Pledge, error) {
 	row, dest := pledgeFields()
-	err := q.QueryRowContext(ctx, db.rebind(`SELECT `+pledgeColumns+` FROM pledges p WHERE p.id = ?`), id).Scan(dest...)
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT `+pledgeColumns+` FROM pledges p WHERE p.id = ? AND `+v.cond), append([]any{id}, v.args...)...).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return assist.Pledge{}, notFound("no pledge %d", id)
 	}
@@ -186,12 +187,12 @@ func (db *DB) pledge(ctx context.Context, q querier, id int64) (assist.Pledge, e
 
 // Pledge returns the pledge with id and its lines.
 func (tx *Tx) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
-	return tx.db.pledge(ctx, tx.tx, id)
+	return tx.db.pledge(ctx, tx.tx, id, visibility{cond: "1 = 1"})
 }
 
-// Pledge returns the pledge with id and its lines.
+// Pledge returns the pledge with id and its lines, if the reader may see it.
 func (db *DB) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
-	return db.pledge(ctx, db.read, id)
+	return db.pledge(ctx, db.read, id, pledgesVisible(ctx))
 }
 
 // CreatePledge inserts a pledge and its lines, setting their ids.
@@ -287,11 +288,15 @@ func (tx *Tx) RequirementAllocations(ctx context.Context, reqID int64) ([]assist
 // Allocations returns the allocations of a pledge (pledgeID > 0) or of a
 // requirement (reqID > 0).
 func (db *DB) Allocations(ctx context.Context, pledgeID, reqID int64) ([]assist.Allocation, error) {
-	q, arg := `SELECT `+allocationColumns+allocationFrom+` WHERE a.pledge_id = ? ORDER BY a.id`, pledgeID
+	// An allocation shows both sides: the reader must see the pledge and
+	// the requirement.
+	v := pledgesVisible(ctx).and(requirementsVisible(ctx))
+	from := allocationFrom + " JOIN requirements r ON r.id = a.requirement_id"
+	q, arg := `SELECT `+allocationColumns+from+` WHERE a.pledge_id = ? AND `+v.cond+` ORDER BY a.id`, pledgeID
 	if reqID > 0 {
-		q, arg = `SELECT `+allocationColumns+allocationFrom+` WHERE a.requirement_id = ? ORDER BY a.id`, reqID
+		q, arg = `SELECT `+allocationColumns+from+` WHERE a.requirement_id = ? AND `+v.cond+` ORDER BY a.id`, reqID
 	}
-	rows, err := db.read.QueryContext(ctx, db.rebind(q), arg)
+	rows, err := db.read.QueryContext(ctx, db.rebind(q), append([]any{arg}, v.args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -337,6 +342,7 @@ func (db *DB) Pledges(ctx context.Context, f PledgeFilter, o ListOptions, today 
 			"value": "(p.amount + COALESCE(t.pv, 0))", "delivered": "COALESCE(t.dv, 0)", "updated_at": "p.updated_at"},
 		def: "-id",
 	}
+	q.visible(pledgesVisible(ctx))
 	if f.Nation != "" {
 		q.filter("p.nation = ?", strings.ToUpper(f.Nation))
 	}

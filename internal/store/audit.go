@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/audit"
 )
 
@@ -80,17 +81,35 @@ func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	return res, nil
 }
 
-// Events lists audit events for an entity (all when entity is empty),
-// newest first, at most limit.
+// eventsVisible is the condition under which the reader may see an audit
+// event: the events of a pledge or requirement with the record itself, those
+// of the catalogue with the catalogue, those of users, tokens and sessions
+// by administrators and auditors.
+func eventsVisible(ctx context.Context) visibility {
+	pv, rv := pledgesVisible(ctx), requirementsVisible(ctx)
+	cat, adm := allowed(ctx, access.CatalogRead), allowed(ctx, access.UserAdmin)
+	if id := access.IdentityFrom(ctx); id.Has(access.Auditor) {
+		adm = visibility{cond: "1 = 1"}
+	}
+	cond := "((entity = 'pledge' AND entity_id IN (SELECT CAST(p.id AS TEXT) FROM pledges p WHERE " + pv.cond + "))" +
+		" OR (entity = 'requirement' AND entity_id IN (SELECT CAST(r.id AS TEXT) FROM requirements r WHERE " + rv.cond + "))" +
+		" OR (entity IN ('item', 'site', 'nation') AND " + cat.cond + ")" +
+		" OR (entity IN ('user', 'token', 'access') AND " + adm.cond + "))"
+	return visibility{cond: cond, args: append(append(append(append([]any(nil), pv.args...), rv.args...), cat.args...), adm.args...)}
+}
+
+// Events lists the audit events the reader may see for an entity (all when
+// entity is empty), newest first, at most limit.
 func (db *DB) Events(ctx context.Context, entity, entityID string, limit int) ([]audit.Event, error) {
-	q := `SELECT ` + eventColumns + ` FROM audit_events`
-	var args []any
+	v := eventsVisible(ctx)
+	q := `SELECT ` + eventColumns + ` FROM audit_events WHERE ` + v.cond
+	args := v.args
 	switch {
 	case entity != "" && entityID != "":
-		q += ` WHERE entity = ? AND entity_id = ?`
+		q += ` AND entity = ? AND entity_id = ?`
 		args = append(args, entity, entityID)
 	case entity != "":
-		q += ` WHERE entity = ?`
+		q += ` AND entity = ?`
 		args = append(args, entity)
 	}
 	q += fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, limit)

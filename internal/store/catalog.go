@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
 )
@@ -33,6 +34,7 @@ func (db *DB) loadReference(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx = access.WithIdentity(ctx, access.System.Named("reference"))
 	return db.Transact(ctx, func(tx *Tx) error {
 		years := 0
 		for _, nat := range nations {
@@ -90,6 +92,9 @@ func (tx *Tx) Nation(ctx context.Context, code string) (catalog.Nation, error) {
 
 // Nation returns the nation with code and its yearly figures.
 func (db *DB) Nation(ctx context.Context, code string) (catalog.Nation, error) {
+	if !access.Allowed(access.IdentityFrom(ctx), access.CatalogRead) {
+		return catalog.Nation{}, notFound("no nation %q", code)
+	}
 	return db.nation(ctx, db.read, code, true)
 }
 
@@ -105,6 +110,7 @@ func (db *DB) Nations(ctx context.Context, f NationFilter, o ListOptions) (Page[
 		from: "nations n", columns: "n.code, n.name, n.role, n.member_since, n.eu_member, n.in_baseline", key: "n.code",
 		sorts: map[string]string{"code": "n.code", "name": "n.name", "member_since": "n.member_since", "role": "n.role"}, def: "code",
 	}
+	q.visible(allowed(ctx, access.CatalogRead))
 	if f.Role != "" {
 		q.filter("n.role = ?", f.Role)
 	}
@@ -151,6 +157,9 @@ func (tx *Tx) Site(ctx context.Context, code string) (catalog.Site, error) {
 
 // Site returns the site with code.
 func (db *DB) Site(ctx context.Context, code string) (catalog.Site, error) {
+	if !access.Allowed(access.IdentityFrom(ctx), access.CatalogRead) {
+		return catalog.Site{}, notFound("no site %q", code)
+	}
 	return db.site(ctx, db.read, code)
 }
 
@@ -172,6 +181,7 @@ type SiteFilter struct {
 func (db *DB) Sites(ctx context.Context, f SiteFilter, o ListOptions) (Page[catalog.Site], error) {
 	q := &listQuery{from: "sites s", columns: siteColumns, key: "s.code",
 		sorts: map[string]string{"code": "s.code", "name": "s.name", "nation": "s.nation"}, def: "code"}
+	q.visible(allowed(ctx, access.CatalogRead))
 	if f.Nation != "" {
 		q.filter("s.nation = ?", strings.ToUpper(f.Nation))
 	}
@@ -223,6 +233,9 @@ func (tx *Tx) Item(ctx context.Context, nsn string) (catalog.Item, error) {
 
 // Item returns the item with nsn.
 func (db *DB) Item(ctx context.Context, nsn string) (catalog.Item, error) {
+	if !access.Allowed(access.IdentityFrom(ctx), access.CatalogRead) {
+		return catalog.Item{}, notFound("no item with NSN %s", nsn)
+	}
 	return db.item(ctx, db.read, nsn)
 }
 
@@ -267,6 +280,7 @@ type ItemFilter struct {
 func (db *DB) Items(ctx context.Context, f ItemFilter, o ListOptions) (Page[catalog.Item], error) {
 	q := &listQuery{from: "items i", columns: itemColumns, key: "i.nsn",
 		sorts: map[string]string{"nsn": "i.nsn", "name": "i.name", "capability": "i.capability", "unit_value": "i.unit_value", "group": "i.grp"}, def: "nsn"}
+	q.visible(allowed(ctx, access.CatalogRead))
 	if f.Capability != "" {
 		q.filter("i.capability = ?", f.Capability)
 	}

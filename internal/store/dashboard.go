@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/assist"
-	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/money"
 )
 
@@ -25,7 +24,10 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 		}
 		return f
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT p.nation, n.name, COUNT(*), SUM(p.amount) FROM pledges p JOIN nations n ON n.code = p.nation GROUP BY p.nation, n.name`)
+	// Every figure is computed over what the reader may see, so that no
+	// total betrays a record it does not show.
+	pv, rv := pledgesVisible(ctx), requirementsVisible(ctx)
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT p.nation, n.name, COUNT(*), SUM(p.amount) FROM pledges p JOIN nations n ON n.code = p.nation WHERE `+pv.cond+` GROUP BY p.nation, n.name`), pv.args...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard pledges: %w", err)
 	}
@@ -41,8 +43,8 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 		f.Pledges, f.Pledged = count, amount
 	}
 	rows.Close()
-	rows, err = db.read.QueryContext(ctx, `SELECT p.nation, SUM(l.pledged * l.unit_value), SUM(l.committed * l.unit_value), SUM(l.delivered * l.unit_value), SUM(l.accepted * l.unit_value)
-		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id GROUP BY p.nation`)
+	rows, err = db.read.QueryContext(ctx, db.rebind(`SELECT p.nation, SUM(l.pledged * l.unit_value), SUM(l.committed * l.unit_value), SUM(l.delivered * l.unit_value), SUM(l.accepted * l.unit_value)
+		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard lines: %w", err)
 	}
@@ -80,13 +82,13 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	})
 
 	if err := db.read.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*), COALESCE(SUM((l.pledged - l.delivered) * l.unit_value), 0)
-		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE p.promised < ? AND l.delivered < l.pledged`), today).Scan(&d.OverdueCount, &d.OverdueValue); err != nil {
+		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE p.promised < ? AND l.delivered < l.pledged AND `+pv.cond), append([]any{today}, pv.args...)...).Scan(&d.OverdueCount, &d.OverdueValue); err != nil {
 		return d, fmt.Errorf("dashboard overdue: %w", err)
 	}
 	day, _ := time.Parse(assist.DateLayout, today)
 	rows, err = db.read.QueryContext(ctx, db.rebind(fmt.Sprintf(`SELECT p.id, p.nation, p.title, l.id, l.no, l.nsn, i.name, p.promised, l.pledged - l.delivered, (l.pledged - l.delivered) * l.unit_value
 		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id JOIN items i ON i.nsn = l.nsn
-		WHERE p.promised < ? AND l.delivered < l.pledged ORDER BY p.promised, l.id LIMIT %d`, overdueLimit)), today)
+		WHERE p.promised < ? AND l.delivered < l.pledged AND %s ORDER BY p.promised, l.id LIMIT %d`, pv.cond, overdueLimit)), append([]any{today}, pv.args...)...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard overdue lines: %w", err)
 	}
@@ -104,8 +106,8 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	}
 	rows.Close()
 
-	rows, err = db.read.QueryContext(ctx, db.rebind(`SELECT priority, COUNT(*), SUM(quantity - allocated), SUM(CASE WHEN need_by < ? THEN 1 ELSE 0 END)
-		FROM requirements WHERE state IN ('open', 'partly_allocated', 'allocated') GROUP BY priority ORDER BY priority`), today)
+	rows, err = db.read.QueryContext(ctx, db.rebind(`SELECT r.priority, COUNT(*), SUM(r.quantity - r.allocated), SUM(CASE WHEN r.need_by < ? THEN 1 ELSE 0 END)
+		FROM requirements r WHERE r.state IN ('open', 'partly_allocated', 'allocated') AND `+rv.cond+` GROUP BY r.priority ORDER BY r.priority`), append([]any{today}, rv.args...)...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard requirements: %w", err)
 	}
@@ -124,24 +126,6 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 		p.Priority = pr
 		d.OpenByPriority = append(d.OpenByPriority, p)
 	}
-	d.Recent, err = db.RecentEvents(ctx, 12)
+	d.Recent, err = db.Events(ctx, "", "", 12)
 	return d, err
-}
-
-// RecentEvents returns the latest n audit events, newest first.
-func (db *DB) RecentEvents(ctx context.Context, n int) ([]audit.Event, error) {
-	rows, err := db.read.QueryContext(ctx, fmt.Sprintf(`SELECT `+eventColumns+` FROM audit_events ORDER BY seq DESC LIMIT %d`, n))
-	if err != nil {
-		return nil, fmt.Errorf("recent events: %w", err)
-	}
-	defer rows.Close()
-	out := []audit.Event{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }

@@ -38,7 +38,7 @@ func newPledge(nation string) assist.Pledge {
 
 func TestReferenceData(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		allies, err := db.Nations(ctx, store.NationFilter{Role: "ally"}, store.ListOptions{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
@@ -77,7 +77,7 @@ func TestReferenceData(t *testing.T) {
 
 func TestPledgeLifecycle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		storetest.Seed(t, db)
 		svc := ledger(db)
 		req, err := svc.CreateRequirement(ctx, assist.Requirement{Group: "155MM-NATO", Quantity: 80, Priority: 1, NeedBy: "2025-05-01", DeliverySite: storetest.SiteKyiv})
@@ -172,7 +172,7 @@ func equal(a, b []int64) bool {
 
 func TestRefusedChangesChangeNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		storetest.Seed(t, db)
 		svc := ledger(db)
 		req, err := svc.CreateRequirement(ctx, assist.Requirement{NSN: storetest.NSN155, Quantity: 40, Priority: 2, NeedBy: "2025-05-01", DeliverySite: storetest.SiteKyiv})
@@ -320,7 +320,7 @@ func hasField(err error, field string) bool {
 
 func TestStaleVersionConflicts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		storetest.Seed(t, db)
 		svc := ledger(db)
 		p, _ := svc.CreatePledge(ctx, newPledge("POL"))
@@ -349,7 +349,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dsn := dsnFn(t)
 			db := storetest.Open(t, dsn, storetestNow)
-			ctx := context.Background()
+			ctx := storetest.Ctx()
 			storetest.Seed(t, db)
 			if _, err := ledger(db).CreatePledge(ctx, newPledge("NLD")); err != nil {
 				t.Fatal(err)

@@ -45,6 +45,10 @@ func (q *listQuery) filter(cond string, args ...any) {
 	q.args = append(q.args, args...)
 }
 
+func (q *listQuery) visible(v visibility) {
+	q.filter(v.cond, v.args...)
+}
+
 func (q *listQuery) whereSQL() string {
 	if len(q.where) == 0 {
 		return ""

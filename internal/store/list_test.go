@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ var storetestNow = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func TestListsPageFilterAndSort(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		storetest.Seed(t, db)
 		svc := ledger(db)
 		for i := 0; i < 7; i++ {
@@ -92,7 +91,7 @@ func unique(ids []int64) map[int64]bool {
 
 func TestDashboardFigures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
+		ctx := storetest.Ctx()
 		storetest.Seed(t, db)
 		svc := ledger(db)
 		deu, _ := svc.CreatePledge(ctx, newPledge("DEU")) // 100 × 3,500.00 + 10 × 500,000.00

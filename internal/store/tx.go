@@ -110,7 +110,7 @@ func (tx *Tx) Audit(ctx context.Context, r audit.Record) error {
 		tx.hasher = audit.NewHasher()
 	}
 	e := audit.Event{
-		Seq: tx.headSeq + 1, At: tx.now, Actor: access.ActorFrom(ctx).Name,
+		Seq: tx.headSeq + 1, At: tx.now, Actor: access.ActorName(ctx),
 		Action: r.Action, Entity: r.Entity, EntityID: r.EntityID, Before: before, After: after,
 	}
 	tx.hasher.Seal(&e, tx.headHash)

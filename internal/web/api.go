@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,36 +17,58 @@ import (
 	"github.com/longhaul/longhaul/internal/store"
 )
 
-func (s *Server) apiRoutes(add func(method, pattern string, h handlerFunc)) {
-	add("GET", "/api/v1/openapi.json", s.apiOpenAPI)
-	add("GET", "/api/v1/nations", s.apiNations)
-	add("GET", "/api/v1/nations/{code}", s.apiNation)
-	add("GET", "/api/v1/sites", s.apiSites)
-	add("POST", "/api/v1/sites", s.apiCreateSite)
-	add("GET", "/api/v1/sites/{code}", s.apiSite)
-	add("GET", "/api/v1/supply-classes", s.apiSupplyClasses)
-	add("GET", "/api/v1/items", s.apiItems)
-	add("POST", "/api/v1/items", s.apiCreateItem)
-	add("GET", "/api/v1/items/{nsn}", s.apiItem)
-	add("PUT", "/api/v1/items/{nsn}", s.apiUpdateItem)
-	add("GET", "/api/v1/requirements", s.apiRequirements)
-	add("POST", "/api/v1/requirements", s.apiCreateRequirement)
-	add("GET", "/api/v1/requirements/{id}", s.apiRequirement)
-	add("PUT", "/api/v1/requirements/{id}", s.apiUpdateRequirement)
-	add("POST", "/api/v1/requirements/{id}/cancel", s.apiCancelRequirement)
-	add("GET", "/api/v1/pledges", s.apiPledges)
-	add("POST", "/api/v1/pledges", s.apiCreatePledge)
-	add("GET", "/api/v1/pledges/{id}", s.apiPledge)
-	add("PUT", "/api/v1/pledges/{id}", s.apiUpdatePledge)
+func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
+	add("GET", "/api/v1/openapi.json", access.Public, s.apiOpenAPI)
+	add("GET", "/api/v1/me", access.SignedIn, s.apiMe)
+	add("GET", "/api/v1/nations", access.CatalogRead, s.apiNations)
+	add("GET", "/api/v1/nations/{code}", access.CatalogRead, s.apiNation)
+	add("GET", "/api/v1/sites", access.CatalogRead, s.apiSites)
+	add("POST", "/api/v1/sites", access.CatalogWrite, s.apiCreateSite)
+	add("GET", "/api/v1/sites/{code}", access.CatalogRead, s.apiSite)
+	add("GET", "/api/v1/supply-classes", access.CatalogRead, s.apiSupplyClasses)
+	add("GET", "/api/v1/items", access.CatalogRead, s.apiItems)
+	add("POST", "/api/v1/items", access.CatalogWrite, s.apiCreateItem)
+	add("GET", "/api/v1/items/{nsn}", access.CatalogRead, s.apiItem)
+	add("PUT", "/api/v1/items/{nsn}", access.CatalogWrite, s.apiUpdateItem)
+	add("GET", "/api/v1/requirements", access.RequirementRead, s.apiRequirements)
+	add("POST", "/api/v1/requirements", access.RequirementWrite, s.apiCreateRequirement)
+	add("GET", "/api/v1/requirements/{id}", access.RequirementRead, s.apiRequirement)
+	add("PUT", "/api/v1/requirements/{id}", access.RequirementWrite, s.apiUpdateRequirement)
+	add("POST", "/api/v1/requirements/{id}/cancel", access.RequirementWrite, s.apiCancelRequirement)
+	add("GET", "/api/v1/pledges", access.PledgeRead, s.apiPledges)
+	add("POST", "/api/v1/pledges", access.PledgeWrite, s.apiCreatePledge)
+	add("GET", "/api/v1/pledges/{id}", access.PledgeRead, s.apiPledge)
+	add("PUT", "/api/v1/pledges/{id}", access.PledgeWrite, s.apiUpdatePledge)
 	for _, a := range assist.Actions {
-		add("POST", "/api/v1/pledges/{id}/"+a, s.apiAct(a))
+		add("POST", "/api/v1/pledges/{id}/"+a, actionPermission[a], s.apiAct(a))
 	}
-	add("GET", "/api/v1/dashboard", s.apiDashboard)
-	add("GET", "/api/v1/audit/events", s.apiEvents)
-	add("GET", "/api/v1/audit/verify", s.apiVerify)
-	add("GET", "/api/v1/export/{kind}", s.apiExport)
-	add("POST", "/api/v1/import/{kind}", s.apiImport)
+	add("GET", "/api/v1/dashboard", access.DashboardRead, s.apiDashboard)
+	add("GET", "/api/v1/audit/events", access.AuditRead, s.apiEvents)
+	add("GET", "/api/v1/audit/verify", access.AuditVerify, s.apiVerify)
+	for _, k := range exchange.Kinds {
+		add("GET", "/api/v1/export/"+k, exportPermission[k], s.apiExport(k))
+		add("POST", "/api/v1/import/"+k, importPermission[k], s.apiImport(k))
+	}
+	add("GET", "/api/v1/users", access.UserAdmin, s.apiUsers)
+	add("POST", "/api/v1/users", access.UserAdmin, s.apiCreateUser)
+	add("PUT", "/api/v1/users/{name}", access.UserAdmin, s.apiUpdateUser)
+	add("GET", "/api/v1/tokens", access.TokenOwn, s.apiTokens)
+	add("POST", "/api/v1/tokens", access.TokenOwn, s.apiCreateToken)
+	add("POST", "/api/v1/tokens/{id}/revoke", access.TokenOwn, s.apiRevokeToken)
 }
+
+// actionPermission is the permission of each pledge line action.
+var actionPermission = map[string]access.Permission{
+	assist.Commit: access.PledgeWrite, assist.Ship: access.PledgeWrite, assist.Withdraw: access.PledgeWrite,
+	assist.Allocate: access.PledgeAllocate, assist.Deliver: access.PledgeDeliver, assist.Accept: access.PledgeAccept,
+}
+
+// exportPermission and importPermission are the permissions of moving each
+// kind of record out and in.
+var (
+	exportPermission = map[string]access.Permission{"items": access.CatalogRead, "requirements": access.RequirementRead, "pledges": access.PledgeRead}
+	importPermission = map[string]access.Permission{"items": access.CatalogWrite, "requirements": access.RequirementWrite, "pledges": access.PledgeWrite}
+)
 
 func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	b, err := assets.ReadFile("openapi.json")
@@ -649,51 +672,60 @@ func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) error {
 // export writes kind as CSV, filtered as the query says.
 func (s *Server) export(w http.ResponseWriter, r *http.Request, kind string) error {
 	var buf bytes.Buffer
+	marking, err := s.writeExport(r, &buf, kind)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("X-Classification", marking.String())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-%s-%s.csv"`, kind, s.today()))
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// writeExport writes the records of kind that the query selects and the
+// reader may see, and returns the export's marking.
+func (s *Server) writeExport(r *http.Request, w io.Writer, kind string) (access.Classification, error) {
 	switch kind {
 	case "items":
 		items, err := s.DB.AllItems(r.Context(), itemFilter(r))
 		if err != nil {
-			return err
+			return 0, err
 		}
-		exchange.WriteItems(&buf, items)
+		return exchange.WriteItems(w, items)
 	case "requirements":
 		f, err := s.requirementFilter(r)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		reqs, err := s.DB.AllRequirements(r.Context(), f)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		exchange.WriteRequirements(&buf, reqs)
+		return exchange.WriteRequirements(w, reqs)
 	case "pledges":
 		f, err := s.pledgeFilter(r)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		ps, err := s.DB.AllPledges(r.Context(), f, s.today())
 		if err != nil {
-			return err
+			return 0, err
 		}
-		exchange.WritePledges(&buf, ps)
-	default:
-		return fault.Errorf(fault.NotFound, "%q cannot be exported: use one of %s", kind, strings.Join(exchange.Kinds, ", "))
+		return exchange.WritePledges(w, ps)
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-%s-%s.csv"`, kind, s.today()))
-	_, err := w.Write(buf.Bytes())
-	return err
+	return 0, fault.Errorf(fault.NotFound, "%q cannot be exported: use one of %s", kind, strings.Join(exchange.Kinds, ", "))
 }
 
-func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
-	return s.export(w, r, strings.TrimSuffix(r.PathValue("kind"), ".csv"))
+func (s *Server) apiExport(kind string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error { return s.export(w, r, kind) }
 }
 
-func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
-	kind := strings.TrimSuffix(r.PathValue("kind"), ".csv")
-	if exchange.Columns[kind] == nil {
-		return fault.Errorf(fault.NotFound, "%q cannot be imported: use one of %s", kind, strings.Join(exchange.Kinds, ", "))
-	}
+func (s *Server) apiImport(kind string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error { return s.importCSV(w, r, kind) }
+}
+
+func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, kind string) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
 		return fault.Errorf(fault.Unsupported, "send the file as text/csv, not %q", ct)
 	}

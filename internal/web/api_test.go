@@ -13,16 +13,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 	"github.com/longhaul/longhaul/internal/web"
 )
 
-// apiEnv is a running server over a seeded database.
+// apiEnv is a running server over a seeded database, with a coordinator
+// cleared to NATO SECRET whose token every request sends unless it names
+// another.
 type apiEnv struct {
-	t  *testing.T
-	db *store.DB
-	ts *httptest.Server
+	t     *testing.T
+	db    *store.DB
+	ts    *httptest.Server
+	srv   *web.Server
+	token string
+	now   time.Time
+}
+
+// clock moves the server's clock forward by d.
+func (e *apiEnv) clock(d time.Duration) {
+	e.now = e.now.Add(d)
 }
 
 func newAPIEnv(t *testing.T, dsn string) *apiEnv {
@@ -30,10 +41,37 @@ func newAPIEnv(t *testing.T, dsn string) *apiEnv {
 	db := storetest.Open(t, dsn, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	storetest.Seed(t, db)
 	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
-	srv.Now = func() time.Time { return time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC) }
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return &apiEnv{t: t, db: db, ts: ts}
+	e := &apiEnv{t: t, db: db, srv: srv, now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	srv.Now = func() time.Time { return e.now }
+	srv.Access.Now = srv.Now
+	e.ts = httptest.NewServer(srv.Handler())
+	t.Cleanup(e.ts.Close)
+	e.token = e.user("coordinator", "DEU", access.Secret, access.Coordinator)
+	// The first use of a token is audited; make it here, so that tests of
+	// "nothing changed" compare states after it.
+	if r := e.do("GET", "/api/v1/me", "", ""); r.status != 200 {
+		t.Fatalf("me: %d %s", r.status, r.body)
+	}
+	return e
+}
+
+// testPassword is the password of every user tests create.
+const testPassword = "correct horse battery staple 7"
+
+// user creates a user and returns an API token of theirs.
+func (e *apiEnv) user(name, nation string, clearance access.Classification, roles ...access.Role) string {
+	e.t.Helper()
+	svc := &access.Service{Store: store.Access{DB: e.db}, Read: e.db}
+	ctx := storetest.Ctx()
+	if _, err := svc.CreateUser(ctx, access.NewUser{Name: name, Nation: nation, Roles: roles, Clearance: clearance, Password: testPassword}); err != nil {
+		e.t.Fatal(err)
+	}
+	// Tokens are made a year ahead of the server's fixed clock.
+	_, secret, err := svc.CreateToken(ctx, name, "test", 365*24*time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
 }
 
 type apiResponse struct {
@@ -60,10 +98,15 @@ func (e *apiEnv) do(method, path, contentType, body string, header ...string) ap
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := noRedirect.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -71,6 +114,9 @@ func (e *apiEnv) do(method, path, contentType, body string, header ...string) ap
 	b, _ := io.ReadAll(res.Body)
 	return apiResponse{status: res.StatusCode, header: res.Header, body: b}
 }
+
+// noRedirect answers a redirect itself, so that tests see it.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func (e *apiEnv) fingerprint() string {
 	e.t.Helper()
@@ -384,7 +430,10 @@ func TestUIFormShowsErrorsBesideFields(t *testing.T) {
 	form.Set("promised", "2025-12-01")
 	form["line_quantity"] = []string{"30", ""}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	r, err := client.PostForm(e.ts.URL+"/pledges", form)
+	req, _ := http.NewRequest("POST", e.ts.URL+"/pledges", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	r, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 	"github.com/longhaul/longhaul/internal/web"
@@ -106,6 +108,17 @@ func e2eStart(t *testing.T) *e2eApp {
 
 	db := storetest.Open(t, storetest.SQLiteDSN(t), time.Now())
 	storetest.Seed(t, db)
+	users := &access.Service{Store: store.Access{DB: db}, Read: db}
+	for _, u := range []access.NewUser{
+		{Name: "coordinator", Nation: "DEU", Roles: []access.Role{access.Coordinator}, Clearance: access.Secret},
+		{Name: "deu-officer", Nation: "DEU", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
+		{Name: "fra-officer", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
+	} {
+		u.Password = e2ePassword
+		if _, err := users.CreateUser(storetest.Ctx(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
 	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -308,7 +321,7 @@ func (a *e2eApp) screenshot(name string) {
 // pledgeCount returns how many pledges the database holds.
 func (a *e2eApp) pledgeCount() int64 {
 	a.t.Helper()
-	p, err := a.DB.Pledges(context.Background(), store.PledgeFilter{}, store.ListOptions{Limit: 100}, time.Now().UTC().Format("2006-01-02"))
+	p, err := a.DB.Pledges(storetest.Ctx(), store.PledgeFilter{}, store.ListOptions{Limit: 100}, time.Now().UTC().Format("2006-01-02"))
 	if err != nil {
 		a.t.Fatalf("list pledges: %v", err)
 	}
@@ -341,6 +354,31 @@ func (a *e2eApp) checkConsole(allow ...string) {
 	}
 }
 
+// e2ePassword is the password of the test's users.
+const e2ePassword = "correct horse battery staple 7"
+
+// signIn signs in through the sign-in page and lands on the dashboard.
+func (a *e2eApp) signIn(name string) {
+	a.t.Helper()
+	a.navigate("/signin", 200)
+	a.fill(`#signin-form input[name="name"]`, name)
+	a.fill(`#signin-form input[name="password"]`, e2ePassword)
+	a.click("#signin", 200)
+	if got := a.location().Path; got != "/" {
+		a.fatalf("after signing in as %s the browser is at %s, want /", name, got)
+	}
+	a.wantText("#me", name)
+}
+
+// signOut signs out with the header's button.
+func (a *e2eApp) signOut() {
+	a.t.Helper()
+	a.click(`form[action="/signout"] button`, 200)
+	if got := a.location().Path; got != "/signin" {
+		a.fatalf("after signing out the browser is at %s, want /signin", got)
+	}
+}
+
 // e2ePromised is a delivery date three months from today, after the
 // announcement date that the form proposes (today).
 func e2ePromised() string { return time.Now().UTC().AddDate(0, 3, 0).Format("2006-01-02") }
@@ -351,6 +389,13 @@ func e2ePromised() string { return time.Now().UTC().AddDate(0, 3, 0).Format("200
 func TestE2EPledgeLifecycle(t *testing.T) {
 	start := time.Now()
 	a := e2eStart(t)
+
+	// Signed out, the dashboard sends the browser to the sign-in page.
+	a.navigate("/", 200)
+	if got := a.location().Path; got != "/signin" {
+		a.fatalf("signed out, / shows %s, want /signin", got)
+	}
+	a.signIn("deu-officer")
 
 	// An empty dashboard.
 	a.navigate("/", 200)
@@ -451,6 +496,7 @@ func TestE2EPledgeLifecycle(t *testing.T) {
 // error beside the field, keeps what was entered, and stores nothing.
 func TestE2EPledgeFormRejectsBadQuantity(t *testing.T) {
 	a := e2eStart(t)
+	a.signIn("deu-officer")
 	for _, tc := range []struct{ quantity, message string }{
 		{"abc", `"abc" is not a whole number`},
 		{"0", "must be a positive whole number"},
@@ -500,4 +546,48 @@ func TestE2EPledgeFormRejectsBadQuantity(t *testing.T) {
 	a.wantText(".pager .total", "0 in all")
 	a.screenshot("pledges.png")
 	a.checkConsole("the server responded with a status of 422")
+}
+
+// TestE2ETwoUsersTwoDashboards signs in as a coordinator and as a French
+// liaison officer and sees that a German NATO RESTRICTED pledge, releasable
+// to Ukraine only, is on the first dashboard and not on the second.
+func TestE2ETwoUsersTwoDashboards(t *testing.T) {
+	a := e2eStart(t)
+	svc := &assist.Service{Store: store.Assist{DB: a.DB}}
+	deu := assist.Pledge{Nation: "DEU", Title: "Air defence", Kind: "in_kind", Channel: "bilateral", Category: "in_kind",
+		Announced: "2025-01-10", Promised: "2025-06-30", Lines: []assist.Line{{NSN: storetest.NSNStinger, Pledged: 10}},
+		Marking: access.Marking{Classification: access.Restricted, ReleasableTo: access.Releasability{"UKR"}}}
+	nld := deu
+	nld.Nation, nld.Marking, nld.Lines = "NLD", access.Marking{}, []assist.Line{{NSN: storetest.NSN155, Pledged: 1000}}
+	for _, p := range []assist.Pledge{deu, nld} {
+		if _, err := svc.CreatePledge(storetest.Ctx(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	a.signIn("coordinator")
+	a.navigate("/", 200)
+	if n := a.count(`#by-nation tr[data-nation="DEU"]`); n != 1 {
+		a.fatalf("the coordinator's dashboard has %d DEU rows, want 1", n)
+	}
+	a.wantText(`#by-nation tr[data-nation="NLD"] td.pledged`, "€ 3,500,000.00")
+	a.wantText("#total-pledged", "€ 8.30 m")
+	a.wantText(".banner", "NATO UNCLASSIFIED")
+	a.navigate("/pledges", 200)
+	a.wantText(".pager .total", "2 in all")
+	a.signOut()
+
+	a.signIn("fra-officer")
+	a.navigate("/", 200)
+	if n := a.count(`#by-nation tr[data-nation="DEU"]`); n != 0 {
+		a.fatalf("the French officer's dashboard shows Germany's restricted pledge")
+	}
+	a.wantText(`#by-nation tr[data-nation="NLD"] td.pledged`, "€ 3,500,000.00")
+	a.wantText("#total-pledged", "€ 3.50 m")
+	a.navigate("/pledges", 200)
+	a.wantText(".pager .total", "1 in all")
+	// The pledge's own page is not there for them, as if it did not exist.
+	a.navigate("/pledges/1", 404)
+	a.screenshot("fra-dashboard.png")
+	a.checkConsole("404")
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ var funcs = template.FuncMap{
 	"eur":      func(c money.Cents) string { return c.Human(false) },
 	"eurShort": func(c money.Cents) string { return c.Human(true) },
 	"label":    assist.Label,
+	"hasRole":  func(rs []access.Role, r access.Role) bool { return slices.Contains(rs, r) },
 	"rref":     func(id int64) string { return (&assist.Requirement{ID: id}).Ref() },
 	"pref":     func(id int64) string { return (&assist.Pledge{ID: id}).Ref() },
 	"priority": assist.PriorityLabel,
@@ -129,11 +131,25 @@ type pageData struct {
 	// Marking is the highest classification of what the page shows.
 	Marking access.Classification
 	Data    any
+	// Me is who is signed in, CSRF the token every form posts back, and
+	// Can says which parts of the navigation they may use.
+	Me   access.Identity
+	CSRF string
+	Can  map[string]bool
 }
 
 func (s *Server) pageData(r *http.Request, title string, data any) pageData {
 	nav := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0]
-	return pageData{Title: title, Nav: nav, Path: r.URL.Path, Query: r.URL.Query(), Flash: r.URL.Query().Get("msg"), Version: s.Version, Today: s.today(), Data: data}
+	id := access.IdentityFrom(r.Context())
+	pd := pageData{Title: title, Nav: nav, Path: r.URL.Path, Query: r.URL.Query(), Flash: r.URL.Query().Get("msg"), Version: s.Version, Today: s.today(), Data: data,
+		Me: id, Can: map[string]bool{}}
+	if sess, ok := sessionFrom(r.Context()); ok {
+		pd.CSRF = sess.CSRF
+	}
+	for p := range access.Policy {
+		pd.Can[string(p)] = access.Allowed(id, p)
+	}
+	return pd
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name, title string, data any, marking access.Classification) error {

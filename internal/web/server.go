@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/exchange"
+	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/store"
 )
 
@@ -36,6 +38,8 @@ type Server struct {
 	// Now is the clock for "today" in the dashboard and overdue filters.
 	Now     func() time.Time
 	Version string
+	Access  *access.Service
+	limiter *limiter
 
 	pages   *pages
 	metrics *metrics
@@ -52,6 +56,8 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 		Version: version,
 	}
 	s.Importer = &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: s.Catalog, Assist: s.Assist}
+	s.Access = &access.Service{Store: store.Access{DB: db}, Read: db}
+	s.limiter = newLimiter()
 	s.pages = mustPages()
 	s.metrics = newMetrics()
 	return s
@@ -67,17 +73,23 @@ type Route struct {
 	Method  string
 	Pattern string // path pattern of http.ServeMux
 	API     bool   // answers JSON (errors as problem details)
-	h       handlerFunc
+	// Perm is what the caller must be allowed to do; every route has one,
+	// from the policy table in internal/access.
+	Perm access.Permission
+	h    handlerFunc
 }
 
 // Routes lists every route the server registers.
 func (s *Server) Routes() []Route {
 	var rs []Route
-	add := func(api bool, method, pattern string, h handlerFunc) {
-		rs = append(rs, Route{Method: method, Pattern: pattern, API: api, h: h})
+	add := func(api bool, method, pattern string, perm access.Permission, h handlerFunc) {
+		if !access.Known(perm) {
+			panic(fmt.Sprintf("route %s %s: permission %q is not in the policy table", method, pattern, perm))
+		}
+		rs = append(rs, Route{Method: method, Pattern: pattern, API: api, Perm: perm, h: h})
 	}
-	s.apiRoutes(func(m, p string, h handlerFunc) { add(true, m, p, h) })
-	s.uiRoutes(func(m, p string, h handlerFunc) { add(false, m, p, h) })
+	s.apiRoutes(func(m, p string, perm access.Permission, h handlerFunc) { add(true, m, p, perm, h) })
+	s.uiRoutes(func(m, p string, perm access.Permission, h handlerFunc) { add(false, m, p, perm, h) })
 	return rs
 }
 
@@ -112,10 +124,25 @@ func (s *Server) Handler() http.Handler {
 	return s.requestID(s.secure(s.recoverer(mux)))
 }
 
-// adapt turns a handlerFunc into an http.Handler that renders its error.
+// adapt turns a handlerFunc into an http.Handler that establishes who is
+// calling, checks the route's permission and the CSRF token, and renders the
+// handler's error.
 func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := rt.h(w, r); err != nil {
+		r, err := s.authorize(w, r, rt)
+		if err == nil {
+			err = rt.h(w, r)
+		}
+		if err != nil {
+			// Every refusal, by the route's policy or by a use case's rule,
+			// is audited.
+			if c := fault.Code(err); c == fault.Unauthorized || c == fault.Forbidden {
+				s.refused(r, err)
+			}
+			if !rt.API && fault.Code(err) == fault.Unauthorized {
+				s.toSignIn(w, r)
+				return
+			}
 			s.renderError(w, r, rt.API, err)
 		}
 	})
@@ -138,9 +165,6 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 		id := hex.EncodeToString(b)
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		// Until sign-in exists every change is made by the web actor; the
-		// address is kept so that the audit trail says where it came from.
-		ctx = access.WithActor(ctx, access.Actor{Name: "web:" + r.RemoteAddr})
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		next.ServeHTTP(sw, r.WithContext(ctx))

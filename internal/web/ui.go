@@ -18,28 +18,40 @@ import (
 	"github.com/longhaul/longhaul/internal/store"
 )
 
-func (s *Server) uiRoutes(add func(method, pattern string, h handlerFunc)) {
-	add("GET", "/{$}", s.uiDashboard)
-	add("GET", "/nations", s.uiNations)
-	add("GET", "/nations/{code}", s.uiNation)
-	add("GET", "/sites", s.uiSites)
-	add("GET", "/items", s.uiItems)
-	add("GET", "/items/new", s.uiItemForm)
-	add("POST", "/items", s.uiCreateItem)
-	add("GET", "/requirements", s.uiRequirements)
-	add("GET", "/requirements/new", s.uiRequirementForm)
-	add("POST", "/requirements", s.uiCreateRequirement)
-	add("GET", "/requirements/{id}", s.uiRequirement)
-	add("POST", "/requirements/{id}/cancel", s.uiCancelRequirement)
-	add("GET", "/pledges", s.uiPledges)
-	add("GET", "/pledges/new", s.uiPledgeForm)
-	add("POST", "/pledges", s.uiCreatePledge)
-	add("GET", "/pledges/{id}", s.uiPledge)
-	add("POST", "/pledges/{id}/act", s.uiAct)
-	add("GET", "/transfer", s.uiTransfer)
-	add("POST", "/transfer/import", s.uiImport)
-	add("GET", "/transfer/export/{kind}", s.uiExport)
-	add("GET", "/audit", s.uiAudit)
+func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
+	add("GET", "/signin", access.Public, s.uiSignInForm)
+	add("POST", "/signin", access.Public, s.uiSignIn)
+	add("POST", "/signout", access.SignedIn, s.uiSignOut)
+	add("GET", "/{$}", access.DashboardRead, s.uiDashboard)
+	add("GET", "/nations", access.CatalogRead, s.uiNations)
+	add("GET", "/nations/{code}", access.CatalogRead, s.uiNation)
+	add("GET", "/sites", access.CatalogRead, s.uiSites)
+	add("GET", "/items", access.CatalogRead, s.uiItems)
+	add("GET", "/items/new", access.CatalogWrite, s.uiItemForm)
+	add("POST", "/items", access.CatalogWrite, s.uiCreateItem)
+	add("GET", "/requirements", access.RequirementRead, s.uiRequirements)
+	add("GET", "/requirements/new", access.RequirementWrite, s.uiRequirementForm)
+	add("POST", "/requirements", access.RequirementWrite, s.uiCreateRequirement)
+	add("GET", "/requirements/{id}", access.RequirementRead, s.uiRequirement)
+	add("POST", "/requirements/{id}/cancel", access.RequirementWrite, s.uiCancelRequirement)
+	add("GET", "/pledges", access.PledgeRead, s.uiPledges)
+	add("GET", "/pledges/new", access.PledgeWrite, s.uiPledgeForm)
+	add("POST", "/pledges", access.PledgeWrite, s.uiCreatePledge)
+	add("GET", "/pledges/{id}", access.PledgeRead, s.uiPledge)
+	// Each action's own permission is checked by the use case.
+	add("POST", "/pledges/{id}/act", access.PledgeRead, s.uiAct)
+	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
+	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
+	for _, k := range exchange.Kinds {
+		add("GET", "/transfer/export/"+k, exportPermission[k], s.uiExport(k))
+	}
+	add("GET", "/audit", access.AuditRead, s.uiAudit)
+	add("GET", "/account", access.TokenOwn, s.uiAccount)
+	add("POST", "/account/tokens", access.TokenOwn, s.uiCreateToken)
+	add("POST", "/account/tokens/{id}/revoke", access.TokenOwn, s.uiRevokeToken)
+	add("GET", "/admin/users", access.UserAdmin, s.uiUsers)
+	add("POST", "/admin/users", access.UserAdmin, s.uiCreateUser)
+	add("POST", "/admin/users/{name}", access.UserAdmin, s.uiUpdateUser)
 }
 
 // formErrors maps a field to the message shown beside it; "" holds a
@@ -673,7 +685,18 @@ func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
 		return s.page(w, r, 422, "transfer", "Import and export", v, access.Unclassified)
 	}
 	defer file.Close()
-	res, err := s.Importer.Import(r.Context(), r.FormValue("kind"), file)
+	kind := r.FormValue("kind")
+	perm, ok := importPermission[kind]
+	if !ok {
+		v.Message = fmt.Sprintf("%q cannot be imported: choose items, requirements or pledges.", kind)
+		return s.page(w, r, 422, "transfer", "Import and export", v, access.Unclassified)
+	}
+	if err := access.Check(access.IdentityFrom(r.Context()), perm); err != nil {
+		s.refused(r, err)
+		v.Message = "You may not import " + kind + "."
+		return s.page(w, r, 403, "transfer", "Import and export", v, access.Unclassified)
+	}
+	res, err := s.Importer.Import(r.Context(), kind, file)
 	if err != nil {
 		e := fault.As(err)
 		if e == nil || e.Code == fault.Internal {
@@ -690,8 +713,8 @@ func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
 	return s.page(w, r, 200, "transfer", "Import and export", v, access.Unclassified)
 }
 
-func (s *Server) uiExport(w http.ResponseWriter, r *http.Request) error {
-	return s.export(w, r, r.PathValue("kind"))
+func (s *Server) uiExport(kind string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error { return s.export(w, r, kind) }
 }
 
 func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/store"
 )
@@ -118,7 +119,7 @@ const (
 // Seed adds two sites and three items through the catalogue's use cases.
 func Seed(t testing.TB, db *store.DB) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := Ctx()
 	cs := catalog.Service{Store: store.Catalog{DB: db}}
 	for _, s := range []catalog.Site{
 		{Code: SiteKyiv, Name: "Kyiv delivery point", Nation: "UKR", Kinds: []string{"delivery_point"}, LatE6: 50450100, LonE6: 30523400},
@@ -137,4 +138,10 @@ func Seed(t testing.TB, db *store.DB) {
 			t.Fatalf("seed item %s: %v", it.NSN, err)
 		}
 	}
+}
+
+// Ctx returns a context acting as the system: every role, every clearance.
+// Tests of access rules use access.WithIdentity with the identity they test.
+func Ctx() context.Context {
+	return access.WithIdentity(context.Background(), access.System.Named("test"))
 }

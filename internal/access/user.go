@@ -1,0 +1,411 @@
+package access
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/audit"
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+// User is a person who signs in, or whose tokens a program uses.
+type User struct {
+	ID           int64          `json:"id"`
+	Name         string         `json:"name"`
+	DisplayName  string         `json:"display_name"`
+	Nation       string         `json:"nation"`
+	Roles        []Role         `json:"roles"`
+	Clearance    Classification `json:"clearance"`
+	Disabled     bool           `json:"disabled"`
+	PasswordHash string         `json:"-"`
+	Version      int64          `json:"version"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+// Identity is the identity the user acts as.
+func (u User) Identity(via string) Identity {
+	return Identity{UserID: u.ID, Name: u.Name, Nation: u.Nation, Roles: u.Roles, Clearance: u.Clearance, Via: via}
+}
+
+// auditView is what the audit trail records of a user: never the hash.
+func (u User) auditView() any {
+	return struct {
+		Name        string         `json:"name"`
+		DisplayName string         `json:"display_name"`
+		Nation      string         `json:"nation"`
+		Roles       []Role         `json:"roles"`
+		Clearance   Classification `json:"clearance"`
+		Disabled    bool           `json:"disabled"`
+	}{u.Name, u.DisplayName, u.Nation, u.Roles, u.Clearance, u.Disabled}
+}
+
+// Token is an API token of a user; only its hash is stored.
+type Token struct {
+	ID         int64      `json:"id"`
+	UserID     int64      `json:"user_id"`
+	UserName   string     `json:"user"`
+	Name       string     `json:"name"`
+	Hint       string     `json:"hint"` // the first characters, to tell tokens apart
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// Active reports whether the token may be used at t.
+func (t Token) Active(at time.Time) bool { return t.RevokedAt == nil && at.Before(t.ExpiresAt) }
+
+// Session is a signed-in browser.
+type Session struct {
+	UserID    int64
+	CSRF      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// SessionLifetime is how long a session lasts after sign-in.
+const SessionLifetime = 12 * time.Hour
+
+// TokenPrefix starts every API token, so that a leaked one is recognisable.
+const TokenPrefix = "lh_"
+
+// Hash is the stored form of a session or API token.
+func Hash(secret string) string {
+	s := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(s[:])
+}
+
+// Tx is what the access use cases need from storage inside one transaction.
+type Tx interface {
+	Now() time.Time
+	NationExists(ctx context.Context, code string) (bool, error)
+	CountUsers(ctx context.Context) (int64, error)
+	UserByName(ctx context.Context, name string) (User, error)
+	UserByID(ctx context.Context, id int64) (User, error)
+	CreateUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User, version int64) error
+	CreateToken(ctx context.Context, t *Token, hash string) error
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	TokenByID(ctx context.Context, id int64) (Token, error)
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+	RevokeToken(ctx context.Context, id int64, at time.Time) error
+	CreateSession(ctx context.Context, hash string, s Session) error
+	SessionByHash(ctx context.Context, hash string) (Session, error)
+	DeleteSession(ctx context.Context, hash string) error
+	Audit(ctx context.Context, r audit.Record) error
+}
+
+// Store runs a function in one transaction.
+type Store interface {
+	Transact(ctx context.Context, fn func(Tx) error) error
+}
+
+// Service holds the use cases of identities: users, sign-in, sessions and
+// tokens.
+type Service struct {
+	Store Store
+	Read  Reader
+	// Now is the clock of checks made outside a transaction; nil is time.Now.
+	Now func() time.Time
+}
+
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
+
+// NewUser is what an administrator gives to create a user.
+type NewUser struct {
+	Name        string
+	DisplayName string
+	Nation      string
+	Roles       []Role
+	Clearance   Classification
+	Password    string
+}
+
+// CreateUser adds a user.
+func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
+	var errs fault.List
+	name := strings.ToLower(strings.TrimSpace(in.Name))
+	if !namePattern.MatchString(name) {
+		errs.Add("name", "%q is not a user name: 2 to 64 lower-case letters, digits, dots, dashes or underscores", in.Name)
+	}
+	if len(in.Roles) == 0 {
+		errs.Add("roles", "name at least one role")
+	}
+	if in.Clearance < Unclassified || in.Clearance > Secret {
+		errs.Add("clearance", "is not a classification")
+	}
+	errs.Append("", CheckPassword(in.Password))
+	nation := strings.ToUpper(strings.TrimSpace(in.Nation))
+	if nation == "" {
+		errs.Add("nation", "is required")
+	}
+	if err := errs.Err(); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return User{}, err
+	}
+	u := User{Name: name, DisplayName: strings.TrimSpace(in.DisplayName), Nation: nation, Roles: in.Roles, Clearance: in.Clearance, PasswordHash: hash}
+	if u.DisplayName == "" {
+		u.DisplayName = name
+	}
+	err = s.Store.Transact(ctx, func(tx Tx) error {
+		ok, err := tx.NationExists(ctx, nation)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fault.Field("nation", "no nation %q", nation)
+		}
+		if _, err := tx.UserByName(ctx, name); err == nil {
+			return &fault.Error{Code: fault.Conflict, Field: "name", Message: "a user " + name + " already exists"}
+		} else if fault.Code(err) != fault.NotFound {
+			return err
+		}
+		u.CreatedAt, u.UpdatedAt = tx.Now(), tx.Now()
+		if err := tx.CreateUser(ctx, &u); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "user.create", Entity: "user", EntityID: u.Name, After: u.auditView()})
+	})
+	return u, err
+}
+
+// UpdateUser changes a user's roles, clearance, nation or disabled flag
+// through change, in one audited transaction.
+func (s *Service) UpdateUser(ctx context.Context, name, action string, change func(*User) error) (User, error) {
+	var out User
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		old, err := tx.UserByName(ctx, strings.ToLower(name))
+		if err != nil {
+			return err
+		}
+		u := old
+		u.Roles = append([]Role(nil), old.Roles...)
+		if err := change(&u); err != nil {
+			return err
+		}
+		if u.Nation != old.Nation {
+			ok, err := tx.NationExists(ctx, u.Nation)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fault.Field("nation", "no nation %q", u.Nation)
+			}
+		}
+		u.UpdatedAt = tx.Now()
+		if err := tx.UpdateUser(ctx, &u, old.Version); err != nil {
+			return err
+		}
+		out = u
+		return tx.Audit(ctx, audit.Record{Action: "user." + action, Entity: "user", EntityID: u.Name, Before: old.auditView(), After: u.auditView()})
+	})
+	return out, err
+}
+
+// SetPassword replaces a user's password.
+func (s *Service) SetPassword(ctx context.Context, name, pw string) error {
+	if err := CheckPassword(pw); err != nil {
+		return err
+	}
+	hash, err := HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	_, err = s.UpdateUser(ctx, name, "password", func(u *User) error { u.PasswordHash = hash; return nil })
+	return err
+}
+
+// SignInFailed is the one answer to a failed sign-in, whatever the reason,
+// so that it does not tell whether the name exists.
+var SignInFailed = fault.Errorf(fault.Unauthorized, "the name or password is wrong, or the account is disabled")
+
+// SignIn checks a name and password and opens a session. It returns the
+// session's secret (for the cookie) and the session. Every attempt is
+// audited, failed ones without saying which part was wrong.
+func (s *Service) SignIn(ctx context.Context, name, password, from string) (User, string, Session, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	var u User
+	var secret string
+	var sess Session
+	var failed bool
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		var err error
+		u, err = tx.UserByName(ctx, name)
+		switch {
+		case fault.Code(err) == fault.NotFound:
+			BurnPasswordTime(password)
+			failed = true
+		case err != nil:
+			return err
+		case !VerifyPassword(u.PasswordHash, password) || u.Disabled:
+			failed = true
+		}
+		if failed {
+			return tx.Audit(ctx, audit.Record{Action: "session.signin_failed", Entity: "user", EntityID: name, After: map[string]string{"from": from}})
+		}
+		secret = RandomToken(32)
+		sess = Session{UserID: u.ID, CSRF: RandomToken(24), CreatedAt: tx.Now(), ExpiresAt: tx.Now().Add(SessionLifetime)}
+		if err := tx.CreateSession(ctx, Hash(secret), sess); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "session.signin", Entity: "user", EntityID: u.Name, After: map[string]string{"from": from}})
+	})
+	if err != nil {
+		return User{}, "", Session{}, err
+	}
+	if failed {
+		return User{}, "", Session{}, SignInFailed
+	}
+	return u, secret, sess, nil
+}
+
+// SignOut ends the session with secret.
+func (s *Service) SignOut(ctx context.Context, secret string) error {
+	return s.Store.Transact(ctx, func(tx Tx) error {
+		if err := tx.DeleteSession(ctx, Hash(secret)); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "session.signout", Entity: "user", EntityID: IdentityFrom(ctx).Name})
+	})
+}
+
+// CreateToken creates an API token for the user named, valid for ttl, and
+// returns its secret: the only time it is shown.
+func (s *Service) CreateToken(ctx context.Context, userName, label string, ttl time.Duration) (Token, string, error) {
+	if ttl <= 0 || ttl > 2*365*24*time.Hour {
+		return Token{}, "", fault.Field("expires", "must be between 1 hour and 2 years")
+	}
+	label = strings.TrimSpace(label)
+	if label == "" || len(label) > 100 {
+		return Token{}, "", fault.Field("name", "give the token a name of at most 100 characters, e.g. the program that uses it")
+	}
+	secret := TokenPrefix + RandomToken(32)
+	var t Token
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		u, err := tx.UserByName(ctx, strings.ToLower(userName))
+		if err != nil {
+			return err
+		}
+		t = Token{UserID: u.ID, UserName: u.Name, Name: label, Hint: secret[:len(TokenPrefix)+6], CreatedAt: tx.Now(), ExpiresAt: tx.Now().Add(ttl)}
+		if err := tx.CreateToken(ctx, &t, Hash(secret)); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "token.create", Entity: "token", EntityID: fmt.Sprint(t.ID), After: t})
+	})
+	return t, secret, err
+}
+
+// RevokeToken revokes a token; only its owner or an administrator may.
+func (s *Service) RevokeToken(ctx context.Context, id int64) (Token, error) {
+	me := IdentityFrom(ctx)
+	var out Token
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		t, err := tx.TokenByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if t.UserID != me.UserID && !me.Has(Admin) && me.Via != "system" {
+			return fault.Errorf(fault.NotFound, "no token %d", id)
+		}
+		if t.RevokedAt != nil {
+			out = t
+			return nil
+		}
+		if err := tx.RevokeToken(ctx, id, tx.Now()); err != nil {
+			return err
+		}
+		now := tx.Now()
+		t.RevokedAt = &now
+		out = t
+		return tx.Audit(ctx, audit.Record{Action: "token.revoke", Entity: "token", EntityID: fmt.Sprint(id), After: t})
+	})
+	return out, err
+}
+
+// tokenUseAudit is how often the use of one token is written to the audit
+// trail: at its first use and then at most once in this period.
+const tokenUseAudit = time.Hour
+
+// Reader is what authentication reads outside any write transaction, so
+// that checking a request's credentials never waits for a writer.
+type Reader interface {
+	SessionByHash(ctx context.Context, hash string) (Session, error)
+	TokenByHash(ctx context.Context, hash string) (Token, error)
+	UserByID(ctx context.Context, id int64) (User, error)
+}
+
+// Authenticate resolves a session secret or an API token to an identity.
+// It returns Unauthorized for anything unknown, expired, revoked or
+// belonging to a disabled user.
+func (s *Service) Authenticate(ctx context.Context, sessionSecret, bearer string) (Identity, Session, error) {
+	now := s.now()
+	switch {
+	case bearer != "":
+		t, err := s.Read.TokenByHash(ctx, Hash(bearer))
+		if fault.Code(err) == fault.Internal {
+			return Identity{}, Session{}, err
+		}
+		if err != nil || !t.Active(now) {
+			return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "the API token is unknown, expired or revoked")
+		}
+		u, err := s.Read.UserByID(ctx, t.UserID)
+		if err != nil {
+			return Identity{}, Session{}, err
+		}
+		if u.Disabled {
+			return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "the API token's user is disabled")
+		}
+		id := u.Identity("token")
+		// Last use is kept to the minute, and written to the audit trail at
+		// the first use and then hourly, so that a busy program does not
+		// turn every read into a write.
+		if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= time.Minute {
+			err := s.Store.Transact(WithIdentity(ctx, id), func(tx Tx) error {
+				if err := tx.TouchToken(ctx, t.ID, tx.Now()); err != nil {
+					return err
+				}
+				if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= tokenUseAudit {
+					return tx.Audit(WithIdentity(ctx, id), audit.Record{Action: "token.use", Entity: "token", EntityID: fmt.Sprint(t.ID)})
+				}
+				return nil
+			})
+			if err != nil {
+				return Identity{}, Session{}, err
+			}
+		}
+		return id, Session{}, nil
+	case sessionSecret != "":
+		sess, err := s.Read.SessionByHash(ctx, Hash(sessionSecret))
+		if fault.Code(err) == fault.Internal {
+			return Identity{}, Session{}, err
+		}
+		if err != nil || !now.Before(sess.ExpiresAt) {
+			return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "the session has ended: sign in again")
+		}
+		u, err := s.Read.UserByID(ctx, sess.UserID)
+		if err != nil {
+			return Identity{}, Session{}, err
+		}
+		if u.Disabled {
+			return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "the account is disabled")
+		}
+		return u.Identity("session"), sess, nil
+	}
+	return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "sign in or send an API token")
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}

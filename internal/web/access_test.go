@@ -1,0 +1,307 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/audit"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/web"
+)
+
+// matrixPath fills a route pattern's parameters with values that exist or
+// plausibly could.
+func matrixPath(pattern string) string {
+	r := strings.NewReplacer("{id}", "1", "{code}", "DEU", "{nsn}", storetest.NSN155, "{name}", "nobody", "{$}", "")
+	return r.Replace(pattern)
+}
+
+// TestAuthorizationMatrix sends every registered route a request from every
+// role and from nobody, and checks the answer against the policy table:
+// allowed requests are never refused for who sent them, refused ones are
+// 403 (401 or a redirect to sign-in for nobody).
+func TestAuthorizationMatrix(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	tokens := map[access.Role]string{}
+	for _, r := range access.Roles {
+		tokens[r] = e.user("m-"+strings.ReplaceAll(string(r), "_", "-"), "DEU", access.Secret, r)
+		e.do("GET", "/api/v1/me", "", "", "Authorization", "Bearer "+tokens[r]) // first use, audited
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	srv := web.New(e.db, nil, "test")
+	routes := srv.Routes()
+	if len(routes) < 60 {
+		t.Fatalf("only %d routes", len(routes))
+	}
+	for _, rt := range routes {
+		if !access.Known(rt.Perm) || rt.Perm == "" {
+			t.Errorf("%s %s has no entry in the policy table", rt.Method, rt.Pattern)
+		}
+		callers := append([]access.Role{""}, access.Roles...)
+		for _, role := range callers {
+			name := fmt.Sprintf("%s %s as %s", rt.Method, rt.Pattern, role)
+			body, ctype := "", ""
+			if rt.Method != "GET" {
+				body, ctype = "{}", "application/json"
+				if !rt.API {
+					body, ctype = "x=1", "application/x-www-form-urlencoded"
+				}
+			}
+			req, _ := http.NewRequest(rt.Method, e.ts.URL+matrixPath(rt.Pattern), strings.NewReader(body))
+			if ctype != "" {
+				req.Header.Set("Content-Type", ctype)
+			}
+			id := access.Anonymous
+			if role != "" {
+				req.Header.Set("Authorization", "Bearer "+tokens[role])
+				id = access.Identity{Roles: []access.Role{role}, Via: "token"}
+			}
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			toSignIn := res.StatusCode == 303 && strings.HasPrefix(res.Header.Get("Location"), "/signin?next=")
+			refused := res.StatusCode == 401 || res.StatusCode == 403 || toSignIn
+			allowed := access.Allowed(id, rt.Perm)
+			switch {
+			case rt.Perm == access.Public:
+				if res.StatusCode == 403 || toSignIn {
+					t.Errorf("%s: public route answered %d", name, res.StatusCode)
+				}
+			case allowed && refused:
+				t.Errorf("%s: refused (%d) though the policy allows it", name, res.StatusCode)
+			case !allowed && role == "" && rt.API && res.StatusCode != 401:
+				t.Errorf("%s: %d, want 401", name, res.StatusCode)
+			case !allowed && role == "" && !rt.API && !toSignIn:
+				t.Errorf("%s: %d, want a redirect to sign in", name, res.StatusCode)
+			case !allowed && role != "" && res.StatusCode != 403:
+				t.Errorf("%s: %d, want 403", name, res.StatusCode)
+			}
+		}
+	}
+}
+
+func (e *apiEnv) records() string {
+	e.t.Helper()
+	fp, err := e.db.FingerprintRecords(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return fp
+}
+
+func (e *apiEnv) lastEvent() audit.Event {
+	e.t.Helper()
+	evs, err := e.db.Events(storetest.Ctx(), "", "", 1)
+	if err != nil || len(evs) == 0 {
+		e.t.Fatalf("last event: %v", err)
+	}
+	return evs[0]
+}
+
+// TestCredentialsRefused sends bad credentials of every kind and checks that
+// each is refused, changes no record, and is audited.
+func TestCredentialsRefused(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			svc := &access.Service{Store: store.Access{DB: e.db}, Read: e.db}
+			officer := e.user("deu-officer", "DEU", access.Restricted, access.NationOfficer)
+			e.do("GET", "/api/v1/me", "", "", "Authorization", "Bearer "+officer)
+			_, shortLived, err := svc.CreateToken(storetest.Ctx(), "deu-officer", "short", time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			revoked := e.user("revoked", "DEU", access.Restricted, access.NationOfficer)
+			tok, err := e.db.TokenByHash(context.Background(), access.Hash(revoked))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.RevokeToken(storetest.Ctx(), tok.ID); err != nil {
+				t.Fatal(err)
+			}
+			disabled := e.user("gone", "DEU", access.Restricted, access.NationOfficer)
+			if _, err := svc.UpdateUser(storetest.Ctx(), "gone", "disable", func(u *access.User) error { u.Disabled = true; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			// Sign in a browser session for the CSRF case.
+			form := url.Values{"name": {"deu-officer"}, "password": {testPassword}}
+			res := e.do("POST", "/signin", "application/x-www-form-urlencoded", form.Encode(), "Authorization", "")
+			var session string
+			for _, c := range res.header.Values("Set-Cookie") {
+				if v, ok := strings.CutPrefix(c, web.SessionCookie+"="); ok {
+					session, _, _ = strings.Cut(v, ";")
+					if !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Lax") || strings.Contains(c, "Secure") {
+						t.Errorf("session cookie attributes: %s", c)
+					}
+				}
+			}
+			if session == "" {
+				t.Fatalf("no session cookie after signing in: %d %v", res.status, res.header)
+			}
+
+			pledge := strings.Replace(goodPledge, `"DEU"`, `"USA"`, 1)
+			cases := []struct {
+				name, method, path, ctype, body string
+				header                          []string
+				status                          int
+			}{
+				{"no token", "GET", "/api/v1/pledges", "", "", []string{"Authorization", ""}, 401},
+				{"malformed header", "GET", "/api/v1/pledges", "", "", []string{"Authorization", "Basic abc"}, 401},
+				{"forged token", "GET", "/api/v1/pledges", "", "", []string{"Authorization", "Bearer lh_" + strings.Repeat("A", 43)}, 401},
+				{"revoked token", "GET", "/api/v1/pledges", "", "", []string{"Authorization", "Bearer " + revoked}, 401},
+				{"token of a disabled user", "GET", "/api/v1/pledges", "", "", []string{"Authorization", "Bearer " + disabled}, 401},
+				{"forged cookie", "GET", "/api/v1/pledges", "", "", []string{"Authorization", "", "Cookie", web.SessionCookie + "=forged"}, 401},
+				{"session without CSRF token", "POST", "/api/v1/pledges", "application/json", strings.Replace(goodPledge, `"DEU"`, `"DEU"`, 1), []string{"Authorization", "", "Cookie", web.SessionCookie + "=" + session}, 403},
+				{"form without CSRF token", "POST", "/pledges", "application/x-www-form-urlencoded", "nation=DEU&title=x", []string{"Authorization", "", "Cookie", web.SessionCookie + "=" + session}, 403},
+				{"nation officer pledging for the USA", "POST", "/api/v1/pledges", "application/json", pledge, []string{"Authorization", "Bearer " + officer}, 403},
+				{"nation officer allocating", "POST", "/api/v1/pledges/1/allocate", "application/json", `{"line":1,"quantity":1,"requirement":1}`, []string{"Authorization", "Bearer " + officer}, 403},
+				{"nation officer listing users", "GET", "/api/v1/users", "", "", []string{"Authorization", "Bearer " + officer}, 403},
+			}
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					before := e.records()
+					res := e.do(c.method, c.path, c.ctype, c.body, c.header...)
+					if res.status != c.status {
+						t.Fatalf("status %d, want %d: %s", res.status, c.status, res.body)
+					}
+					if after := e.records(); after != before {
+						t.Error("a refused request changed a record")
+					}
+					if ev := e.lastEvent(); ev.Action != "access.refused" || ev.EntityID != c.method+" "+c.path {
+						t.Errorf("last audit event %s %s, want the refusal", ev.Action, ev.EntityID)
+					}
+				})
+			}
+			// The short-lived token works now and not after it expires.
+			if r := e.do("GET", "/api/v1/me", "", "", "Authorization", "Bearer "+shortLived); r.status != 200 {
+				t.Errorf("fresh token: %d", r.status)
+			}
+			e.clock(2 * time.Minute)
+			if r := e.do("GET", "/api/v1/me", "", "", "Authorization", "Bearer "+shortLived); r.status != 401 {
+				t.Errorf("expired token: %d, want 401", r.status)
+			}
+			// With the token, the same session may change what it may.
+			res = e.do("GET", "/api/v1/me", "", "", "Authorization", "", "Cookie", web.SessionCookie+"="+session)
+			if res.status != 200 || res.json(t)["name"] != "deu-officer" {
+				t.Fatalf("me by cookie: %d %s", res.status, res.body)
+			}
+			if res := e.do("POST", "/api/v1/audit/verify", "", "", "Authorization", ""); res.status == 200 {
+				t.Error("verify must not answer a POST")
+			}
+			if v := e.do("GET", "/api/v1/audit/verify", "", "").json(t); v["ok"] != true {
+				t.Errorf("audit chain after the refusals: %v", v)
+			}
+		})
+	}
+}
+
+func TestSignInThrottlesWithoutTellingNamesApart(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("pol-officer", "POL", access.Restricted, access.NationOfficer)
+	signIn := func(name, pw string) apiResponse {
+		return e.do("POST", "/signin", "application/x-www-form-urlencoded", url.Values{"name": {name}, "password": {pw}}.Encode(), "Authorization", "")
+	}
+	wrong, unknown := signIn("pol-officer", "not the password at all"), signIn("nobody-here", "not the password at all")
+	if wrong.status != 401 || unknown.status != 401 || !strings.Contains(string(wrong.body), "the name or password is wrong") || !strings.Contains(string(unknown.body), "the name or password is wrong") {
+		t.Fatalf("failed sign-ins: %d, %d", wrong.status, unknown.status)
+	}
+	if ev := e.lastEvent(); ev.Action != "session.signin_failed" || ev.EntityID != "nobody-here" {
+		t.Errorf("failed sign-in not audited: %+v", ev)
+	}
+	for i := 0; i < 4; i++ {
+		signIn("pol-officer", "still not the password")
+		signIn("nobody-here", "still not the password")
+	}
+	// Both names are now locked alike, and the right password does not help.
+	for _, name := range []string{"pol-officer", "nobody-here"} {
+		r := signIn(name, testPassword)
+		if r.status != 429 || !strings.Contains(string(r.body), "too many failed sign-ins") {
+			t.Errorf("%s after 5 failures: %d", name, r.status)
+		}
+	}
+	// Another account from the same address is not yet locked.
+	e.user("ita-officer", "ITA", access.Restricted, access.NationOfficer)
+	if r := signIn("ita-officer", testPassword); r.status != 303 {
+		t.Errorf("another account: %d, want 303", r.status)
+	}
+}
+
+// TestRestrictedPledgeAbsentThroughTheAPI is the leak test over HTTP: a DEU
+// NATO RESTRICTED pledge releasable to UKR only, read by a FRA officer, a
+// cleared coordinator and an uncleared one.
+func TestRestrictedPledgeAbsentThroughTheAPI(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	res := e.do("POST", "/api/v1/pledges", "application/json", strings.Replace(goodPledge, "Spring package", "Hidden package", 1))
+	if res.status != 201 {
+		t.Fatal(string(res.body))
+	}
+	id := int64(res.json(t)["id"].(float64))
+	open := strings.NewReplacer(`"DEU"`, `"NLD"`, `"NATO RESTRICTED"`, `"NATO UNCLASSIFIED"`, `["UKR"]`, `[]`).Replace(goodPledge)
+	if r := e.do("POST", "/api/v1/pledges", "application/json", open); r.status != 201 {
+		t.Fatal(string(r.body))
+	}
+	readers := map[string]struct {
+		token string
+		sees  bool
+	}{
+		"fra officer":           {e.user("fra", "FRA", access.Restricted, access.NationOfficer), false},
+		"uncleared coordinator": {e.user("coord-u", "USA", access.Unclassified, access.Coordinator), false},
+		"cleared coordinator":   {e.user("coord-r", "USA", access.Restricted, access.Coordinator), true},
+	}
+	for who, r := range readers {
+		t.Run(who, func(t *testing.T) {
+			auth := []string{"Authorization", "Bearer " + r.token}
+			list := e.do("GET", "/api/v1/pledges", "", "", auth...).json(t)
+			search := e.do("GET", "/api/v1/pledges?q=hidden", "", "", auth...).json(t)
+			detail := e.do("GET", fmt.Sprintf("/api/v1/pledges/%d", id), "", "", auth...)
+			dash := e.do("GET", "/api/v1/dashboard", "", "", auth...)
+			csv := e.do("GET", "/api/v1/export/pledges", "", "", auth...)
+			page := e.do("GET", "/pledges", "", "", auth...)
+			want := 1.0
+			if r.sees {
+				want = 2
+			}
+			if list["total"] != want || len(list["items"].([]any)) != int(want) {
+				t.Errorf("list: total %v", list["total"])
+			}
+			if got := search["total"] == 1.0; got != r.sees {
+				t.Errorf("search finds it: %v", got)
+			}
+			if r.sees != (detail.status == 200) || (!r.sees && detail.status != 404) {
+				t.Errorf("detail: %d", detail.status)
+			}
+			if got := strings.Contains(string(dash.body), `"nation": "DEU"`); got != r.sees {
+				t.Errorf("dashboard has a DEU row: %v", got)
+			}
+			if got := strings.Contains(string(csv.body), "Hidden package"); got != r.sees {
+				t.Errorf("CSV export has it: %v", got)
+			}
+			if got := strings.Contains(string(page.body), "Hidden package"); got != r.sees {
+				t.Errorf("pledges page has it: %v", got)
+			}
+			// Pages and exports carry the highest marking of what they hold.
+			wantMark := "NATO UNCLASSIFIED"
+			if r.sees {
+				wantMark = "NATO RESTRICTED"
+			}
+			if got := csv.header.Get("X-Classification"); got != wantMark {
+				t.Errorf("export marking %q, want %q", got, wantMark)
+			}
+			if !strings.HasPrefix(string(csv.body), "# "+wantMark+"\n") {
+				t.Errorf("export does not start with its marking: %.40q", csv.body)
+			}
+			if !strings.Contains(string(page.body), `data-marking="`+wantMark+`"`) {
+				t.Errorf("page banner is not %s", wantMark)
+			}
+		})
+	}
+}

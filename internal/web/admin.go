@@ -1,0 +1,141 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+type accountView struct {
+	Now     time.Time
+	Me      me
+	Tokens  any
+	Created *createdToken
+	Errors  formErrors
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request, status int, created *createdToken, errs formErrors) error {
+	id := access.IdentityFrom(r.Context())
+	ts, err := s.DB.Tokens(r.Context(), id.UserID)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "account", "Your account", accountView{s.Now(), whoAmI(id), ts, created, errs}, access.Unclassified)
+}
+
+func (s *Server) uiAccount(w http.ResponseWriter, r *http.Request) error {
+	return s.account(w, r, 200, nil, nil)
+}
+
+func (s *Server) uiCreateToken(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.createToken(r, tokenInput{Name: r.FormValue("name"), Expires: r.FormValue("expires")})
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.account(w, r, statusFor(err), nil, fe)
+		}
+		return err
+	}
+	return s.account(w, r, 201, &t, nil)
+}
+
+func (s *Server) uiRevokeToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Access.RevokeToken(r.Context(), id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account?msg="+url.QueryEscape("Token revoked"), http.StatusSeeOther)
+	return nil
+}
+
+type usersView struct {
+	Users           any
+	In              userInput
+	Errors          formErrors
+	Roles           []access.Role
+	Classifications []access.Classification
+	Password        string // a generated password, shown once
+}
+
+func (s *Server) users(w http.ResponseWriter, r *http.Request, status int, in userInput, errs formErrors, password string) error {
+	users, err := s.DB.Users(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "users", "Users", usersView{users, in, errs, access.Roles, access.Classifications(), password}, access.Unclassified)
+}
+
+func (s *Server) uiUsers(w http.ResponseWriter, r *http.Request) error {
+	return s.users(w, r, 200, userInput{Clearance: access.Restricted.String()}, nil, "")
+}
+
+func (s *Server) uiCreateUser(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	in := userInput{Name: f.Get("name"), DisplayName: f.Get("display_name"), Nation: f.Get("nation"), Roles: f["roles"], Clearance: f.Get("clearance")}
+	generated := ""
+	in.Password = f.Get("password")
+	if strings.TrimSpace(in.Password) == "" {
+		generated = access.RandomToken(15)
+		in.Password = generated
+	}
+	rs, cl, err := in.parse()
+	if err == nil {
+		_, err = s.Access.CreateUser(r.Context(), access.NewUser{Name: in.Name, DisplayName: in.DisplayName, Nation: in.Nation, Roles: rs, Clearance: cl, Password: in.Password})
+	}
+	in.Password = ""
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.users(w, r, statusFor(err), in, fe, "")
+		}
+		return err
+	}
+	return s.users(w, r, 201, userInput{Clearance: access.Restricted.String()}, nil, generated)
+}
+
+func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	name := r.PathValue("name")
+	msg := "User " + name + " updated"
+	_, err := s.Access.UpdateUser(r.Context(), name, f.Get("do"), func(u *access.User) error {
+		switch f.Get("do") {
+		case "disable":
+			u.Disabled = true
+		case "enable":
+			u.Disabled = false
+		case "roles":
+			rs, err := access.ParseRoles(strings.Join(f["roles"], ","))
+			if err != nil {
+				return err
+			}
+			cl, err := access.ParseClassification(f.Get("clearance"))
+			if err != nil {
+				return err
+			}
+			u.Roles, u.Clearance = rs, cl
+		default:
+			return fault.Field("do", "say disable, enable or roles")
+		}
+		return nil
+	})
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal {
+			return err
+		}
+		msg = "Not changed: " + e.Error()
+	}
+	http.Redirect(w, r, "/admin/users?msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	return nil
+}
