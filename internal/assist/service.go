@@ -90,8 +90,23 @@ func checkVersion(what string, have, want int64) error {
 	return nil
 }
 
+// checkReleasability refuses releasability to a nation that does not exist.
+func checkReleasability(ctx context.Context, tx Tx, errs *fault.List, m access.Marking) error {
+	for _, code := range m.ReleasableTo {
+		if _, err := tx.Nation(ctx, code); fault.Code(err) == fault.NotFound {
+			errs.Add("releasable_to", "%q is not a nation: use ISO alpha-3 codes such as UKR", code)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Service) checkRequirementRefs(ctx context.Context, tx Tx, r *Requirement) error {
 	var errs fault.List
+	if err := checkReleasability(ctx, tx, &errs, r.Marking); err != nil {
+		return err
+	}
 	if r.NSN != "" {
 		nsn, err := catalog.ParseNSN(r.NSN)
 		if err != nil {
@@ -244,6 +259,9 @@ func (s *Service) CancelRequirement(ctx context.Context, id, version int64) (Req
 
 func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
 	var errs fault.List
+	if err := checkReleasability(ctx, tx, &errs, p.Marking); err != nil {
+		return err
+	}
 	if p.Nation != "" {
 		n, err := tx.Nation(ctx, p.Nation)
 		if err != nil {

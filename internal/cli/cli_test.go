@@ -52,7 +52,7 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "l.db")
 	env := map[string]string{"LONGHAUL_DB": db}
-	if r := run(t, env, "", "migrate"); r.code != 0 || !strings.Contains(r.out, "schema version 2") {
+	if r := run(t, env, "", "migrate"); r.code != 0 || !strings.Contains(r.out, "schema version 3") {
 		t.Fatalf("migrate: %+v", r)
 	}
 	if r := run(t, env, "", "demo"); r.code != 0 || !strings.Contains(r.out, "Loaded the demo scenario") {

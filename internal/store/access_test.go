@@ -175,3 +175,35 @@ func TestNationOfficerChangesOnlyOwnPledges(t *testing.T) {
 		}
 	})
 }
+
+// TestAudienceComputedAtStart opens a database whose records lack their
+// audience mask, as those written before migration 0003 do, and checks that
+// the server computes it at start and the records are visible again.
+func TestAudienceComputedAtStart(t *testing.T) {
+	for name, dsnFn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			dsn := dsnFn(t)
+			db := storetest.Open(t, dsn, storetestNow)
+			storetest.Seed(t, db)
+			p := newPledge("DEU") // REL TO UKR
+			p.ReleasableTo = access.Releasability{"FRA", "UKR"}
+			got, err := ledger(db).CreatePledge(storetest.Ctx(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := rawDB(t, db, dsn)
+			mustExec(t, raw, fmt.Sprintf(`UPDATE pledges SET audience = 0 WHERE id = %d`, got.ID))
+			if _, err := db.Pledge(as(fraOfficer), got.ID); fault.Code(err) != fault.NotFound {
+				t.Fatalf("without its mask the pledge must be hidden from nation officers: %v", err)
+			}
+			db.Close()
+			db = storetest.Open(t, dsn, storetestNow)
+			if _, err := db.Pledge(as(fraOfficer), got.ID); err != nil {
+				t.Errorf("after start, FRA sees the pledge releasable to it: %v", err)
+			}
+			if _, err := db.Pledge(as(access.Identity{Name: "pol", Nation: "POL", Roles: []access.Role{access.NationOfficer}, Clearance: access.Secret, Via: "token"}), got.ID); fault.Code(err) != fault.NotFound {
+				t.Errorf("POL must not see it: %v", err)
+			}
+		})
+	}
+}

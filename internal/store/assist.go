@@ -9,7 +9,11 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/fault"
 )
+
+// recipient owns every requirement.
+const recipient = "UKR"
 
 const requirementColumns = "r.id, COALESCE(r.nsn, ''), r.grp, r.quantity, r.priority, r.need_by, r.delivery_site, r.notes, r.classification, r.releasable_to, r.illustrative, r.cancelled, r.allocated, r.delivered, r.accepted, r.state, r.version, r.created_at, r.updated_at"
 
@@ -47,7 +51,7 @@ func (tx *Tx) Requirement(ctx context.Context, id int64) (assist.Requirement, er
 
 // Requirement returns the requirement with id, if the reader may see it.
 func (db *DB) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
-	return db.requirement(ctx, db.read, id, requirementsVisible(ctx))
+	return db.requirement(ctx, db.read, id, db.requirementsVisible(ctx))
 }
 
 func nullString(s string) any {
@@ -57,12 +61,26 @@ func nullString(s string) any {
 	return s
 }
 
+// audience is the visibility mask of a record; an unknown nation in its
+// releasability is refused.
+func (tx *Tx) audience(owner string, rel access.Releasability) (int64, error) {
+	mask, err := tx.db.audience(owner, rel)
+	if err != nil {
+		return 0, fault.Field("releasable_to", "%v", err)
+	}
+	return mask, nil
+}
+
 // CreateRequirement inserts a requirement and sets its id and version.
 func (tx *Tx) CreateRequirement(ctx context.Context, r *assist.Requirement) error {
 	r.Version = 1
-	id, err := tx.insertID(ctx, `INSERT INTO requirements (nsn, grp, quantity, priority, need_by, delivery_site, notes, classification, releasable_to, illustrative, cancelled, allocated, delivered, accepted, state, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-		nullString(r.NSN), r.Group, r.Quantity, r.Priority, r.NeedBy, r.DeliverySite, r.Notes, int(r.Marking.Classification), strings.Join(r.Marking.ReleasableTo, ","),
+	aud, err := tx.audience(recipient, r.ReleasableTo)
+	if err != nil {
+		return err
+	}
+	id, err := tx.insertID(ctx, `INSERT INTO requirements (nsn, grp, quantity, priority, need_by, delivery_site, notes, classification, releasable_to, audience, illustrative, cancelled, allocated, delivered, accepted, state, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		nullString(r.NSN), r.Group, r.Quantity, r.Priority, r.NeedBy, r.DeliverySite, r.Notes, int(r.Marking.Classification), strings.Join(r.Marking.ReleasableTo, ","), aud,
 		r.Illustrative, r.Cancelled, r.Allocated, r.Delivered, r.Accepted, r.State, ts(r.CreatedAt), ts(r.UpdatedAt))
 	if err != nil {
 		return mapConstraint(err, "requirement")
@@ -73,9 +91,13 @@ func (tx *Tx) CreateRequirement(ctx context.Context, r *assist.Requirement) erro
 
 // UpdateRequirement writes a requirement if its stored version is version.
 func (tx *Tx) UpdateRequirement(ctx context.Context, r *assist.Requirement, version int64) error {
-	res, err := tx.exec(ctx, `UPDATE requirements SET nsn = ?, grp = ?, quantity = ?, priority = ?, need_by = ?, delivery_site = ?, notes = ?, classification = ?, releasable_to = ?,
+	aud, err := tx.audience(recipient, r.ReleasableTo)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `UPDATE requirements SET nsn = ?, grp = ?, quantity = ?, priority = ?, need_by = ?, delivery_site = ?, notes = ?, classification = ?, releasable_to = ?, audience = ?,
 		cancelled = ?, allocated = ?, delivered = ?, accepted = ?, state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		nullString(r.NSN), r.Group, r.Quantity, r.Priority, r.NeedBy, r.DeliverySite, r.Notes, int(r.Marking.Classification), strings.Join(r.Marking.ReleasableTo, ","),
+		nullString(r.NSN), r.Group, r.Quantity, r.Priority, r.NeedBy, r.DeliverySite, r.Notes, int(r.Marking.Classification), strings.Join(r.Marking.ReleasableTo, ","), aud,
 		r.Cancelled, r.Allocated, r.Delivered, r.Accepted, r.State, ts(r.UpdatedAt), r.ID, version)
 	if err != nil {
 		return mapConstraint(err, r.Ref())
@@ -102,7 +124,7 @@ type RequirementFilter struct {
 func (db *DB) Requirements(ctx context.Context, f RequirementFilter, o ListOptions) (Page[assist.Requirement], error) {
 	q := &listQuery{from: "requirements r", columns: requirementColumns, key: "r.id",
 		sorts: map[string]string{"id": "r.id", "priority": "r.priority", "need_by": "r.need_by", "quantity": "r.quantity", "state": "r.state", "updated_at": "r.updated_at"}, def: "id"}
-	q.visible(requirementsVisible(ctx))
+	q.visible(db.requirementsVisible(ctx))
 	switch f.State {
 	case "":
 	case "active":
@@ -192,16 +214,20 @@ func (tx *Tx) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
 
 // Pledge returns the pledge with id and its lines, if the reader may see it.
 func (db *DB) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
-	return db.pledge(ctx, db.read, id, pledgesVisible(ctx))
+	return db.pledge(ctx, db.read, id, db.pledgesVisible(ctx))
 }
 
 // CreatePledge inserts a pledge and its lines, setting their ids.
 func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 	p.Version = 1
-	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, kind, channel, category, announced, promised, reference, amount, classification, releasable_to, illustrative, state, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+	aud, err := tx.audience(p.Nation, p.ReleasableTo)
+	if err != nil {
+		return err
+	}
+	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, kind, channel, category, announced, promised, reference, amount, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		p.Nation, p.Title, p.Kind, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, int(p.Marking.Classification),
-		strings.Join(p.Marking.ReleasableTo, ","), p.Illustrative, p.State(), ts(p.CreatedAt), ts(p.UpdatedAt))
+		strings.Join(p.Marking.ReleasableTo, ","), aud, p.Illustrative, p.State(), ts(p.CreatedAt), ts(p.UpdatedAt))
 	if err != nil {
 		return mapConstraint(err, "pledge")
 	}
@@ -224,9 +250,13 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 // UpdatePledge writes a pledge's fields and its lines' quantities if its
 // stored version is version.
 func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64) error {
-	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, kind = ?, channel = ?, category = ?, announced = ?, promised = ?, reference = ?, amount = ?, classification = ?, releasable_to = ?,
+	aud, err := tx.audience(p.Nation, p.ReleasableTo)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, kind = ?, channel = ?, category = ?, announced = ?, promised = ?, reference = ?, amount = ?, classification = ?, releasable_to = ?, audience = ?,
 		state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		p.Title, p.Kind, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","),
+		p.Title, p.Kind, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","), aud,
 		p.State(), ts(p.UpdatedAt), p.ID, version)
 	if err != nil {
 		return mapConstraint(err, p.Ref())
@@ -290,7 +320,7 @@ func (tx *Tx) RequirementAllocations(ctx context.Context, reqID int64) ([]assist
 func (db *DB) Allocations(ctx context.Context, pledgeID, reqID int64) ([]assist.Allocation, error) {
 	// An allocation shows both sides: the reader must see the pledge and
 	// the requirement.
-	v := pledgesVisible(ctx).and(requirementsVisible(ctx))
+	v := db.pledgesVisible(ctx).and(db.requirementsVisible(ctx))
 	from := allocationFrom + " JOIN requirements r ON r.id = a.requirement_id"
 	q, arg := `SELECT `+allocationColumns+from+` WHERE a.pledge_id = ? AND `+v.cond+` ORDER BY a.id`, pledgeID
 	if reqID > 0 {
@@ -329,20 +359,28 @@ type PledgeFilter struct {
 	Overdue  string // a date: pledges with a line promised before it and not delivered
 }
 
-const pledgeTotals = `(SELECT pledge_id, COUNT(*) AS n, SUM(pledged * unit_value) AS pv, SUM(delivered * unit_value) AS dv, SUM(accepted * unit_value) AS av,
-	SUM(CASE WHEN delivered < pledged THEN 1 ELSE 0 END) AS open_lines FROM pledge_lines GROUP BY pledge_id)`
+// The totals of a pledge's lines are read by correlated subqueries, which
+// the database evaluates only for the rows of the page (through the index on
+// pledge_lines (pledge_id, no)), not for every pledge.
+const (
+	pledgeValue     = "(p.amount + COALESCE((SELECT SUM(l.pledged * l.unit_value) FROM pledge_lines l WHERE l.pledge_id = p.id), 0))"
+	pledgeDelivered = "COALESCE((SELECT SUM(l.delivered * l.unit_value) FROM pledge_lines l WHERE l.pledge_id = p.id), 0)"
+	pledgeAccepted  = "COALESCE((SELECT SUM(l.accepted * l.unit_value) FROM pledge_lines l WHERE l.pledge_id = p.id), 0)"
+	pledgeLineCount = "(SELECT COUNT(*) FROM pledge_lines l WHERE l.pledge_id = p.id)"
+	pledgeOpenLines = "(SELECT COUNT(*) FROM pledge_lines l WHERE l.pledge_id = p.id AND l.delivered < l.pledged)"
+)
 
 // Pledges lists pledges with the totals of their lines.
 func (db *DB) Pledges(ctx context.Context, f PledgeFilter, o ListOptions, today string) (Page[assist.PledgeSummary], error) {
 	q := &listQuery{
-		from:    "pledges p LEFT JOIN " + pledgeTotals + " t ON t.pledge_id = p.id",
-		columns: pledgeColumns + ", COALESCE(t.n, 0), p.amount + COALESCE(t.pv, 0), COALESCE(t.dv, 0), COALESCE(t.av, 0), CASE WHEN p.promised < ? THEN COALESCE(t.open_lines, 0) ELSE 0 END",
+		from:    "pledges p",
+		columns: pledgeColumns + ", " + pledgeLineCount + ", " + pledgeValue + ", " + pledgeDelivered + ", " + pledgeAccepted + ", CASE WHEN p.promised < ? THEN " + pledgeOpenLines + " ELSE 0 END",
 		key:     "p.id",
 		sorts: map[string]string{"id": "p.id", "nation": "p.nation", "announced": "p.announced", "promised": "p.promised", "title": "p.title",
-			"value": "(p.amount + COALESCE(t.pv, 0))", "delivered": "COALESCE(t.dv, 0)", "updated_at": "p.updated_at"},
+			"value": pledgeValue, "delivered": pledgeDelivered, "updated_at": "p.updated_at"},
 		def: "-id",
 	}
-	q.visible(pledgesVisible(ctx))
+	q.visible(db.pledgesVisible(ctx))
 	if f.Nation != "" {
 		q.filter("p.nation = ?", strings.ToUpper(f.Nation))
 	}
@@ -359,7 +397,7 @@ func (db *DB) Pledges(ctx context.Context, f PledgeFilter, o ListOptions, today 
 		q.filter("p.state = ?", f.State)
 	}
 	if f.Overdue != "" {
-		q.filter("p.promised < ? AND COALESCE(t.open_lines, 0) > 0", f.Overdue)
+		q.filter("p.promised < ? AND EXISTS (SELECT 1 FROM pledge_lines l WHERE l.pledge_id = p.id AND l.delivered < l.pledged)", f.Overdue)
 	}
 	if f.Q != "" {
 		q.filter("(LOWER(p.title) LIKE ? ESCAPE '\\' OR LOWER(p.reference) LIKE ? ESCAPE '\\' OR p.id IN (SELECT l.pledge_id FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE LOWER(i.name) LIKE ? ESCAPE '\\' OR l.nsn LIKE ? ESCAPE '\\'))",

@@ -85,8 +85,8 @@ func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 // event: the events of a pledge or requirement with the record itself, those
 // of the catalogue with the catalogue, those of users, tokens and sessions
 // by administrators and auditors.
-func eventsVisible(ctx context.Context) visibility {
-	pv, rv := pledgesVisible(ctx), requirementsVisible(ctx)
+func (db *DB) eventsVisible(ctx context.Context) visibility {
+	pv, rv := db.pledgesVisible(ctx), db.requirementsVisible(ctx)
 	cat, adm := allowed(ctx, access.CatalogRead), allowed(ctx, access.UserAdmin)
 	if id := access.IdentityFrom(ctx); id.Has(access.Auditor) {
 		adm = visibility{cond: "1 = 1"}
@@ -101,7 +101,7 @@ func eventsVisible(ctx context.Context) visibility {
 // Events lists the audit events the reader may see for an entity (all when
 // entity is empty), newest first, at most limit.
 func (db *DB) Events(ctx context.Context, entity, entityID string, limit int) ([]audit.Event, error) {
-	v := eventsVisible(ctx)
+	v := db.eventsVisible(ctx)
 	q := `SELECT ` + eventColumns + ` FROM audit_events WHERE ` + v.cond
 	args := v.args
 	switch {

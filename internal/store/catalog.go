@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -35,11 +36,21 @@ func (db *DB) loadReference(ctx context.Context) error {
 		return err
 	}
 	ctx = access.WithIdentity(ctx, access.System.Named("reference"))
+	// Audience bits follow the codes' order, as migration 0003 numbers them.
+	codes := make([]string, len(nations))
+	for i, n := range nations {
+		codes[i] = n.Code
+	}
+	sort.Strings(codes)
+	bit := map[string]int{}
+	for i, c := range codes {
+		bit[c] = i + 1
+	}
 	return db.Transact(ctx, func(tx *Tx) error {
 		years := 0
 		for _, nat := range nations {
-			if _, err := tx.exec(ctx, `INSERT INTO nations (code, name, role, member_since, eu_member, in_baseline) VALUES (?, ?, ?, ?, ?, ?)`,
-				nat.Code, nat.Name, nat.Role, nat.MemberSince, nat.EUMember, nat.InBaseline); err != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO nations (code, name, role, member_since, eu_member, in_baseline, audience_bit) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				nat.Code, nat.Name, nat.Role, nat.MemberSince, nat.EUMember, nat.InBaseline, bit[nat.Code]); err != nil {
 				return fmt.Errorf("nation %s: %w", nat.Code, err)
 			}
 			for _, y := range nat.Years {

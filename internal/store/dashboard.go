@@ -26,7 +26,7 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	}
 	// Every figure is computed over what the reader may see, so that no
 	// total betrays a record it does not show.
-	pv, rv := pledgesVisible(ctx), requirementsVisible(ctx)
+	pv, rv := db.pledgesVisible(ctx), db.requirementsVisible(ctx)
 	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT p.nation, n.name, COUNT(*), SUM(p.amount) FROM pledges p JOIN nations n ON n.code = p.nation WHERE `+pv.cond+` GROUP BY p.nation, n.name`), pv.args...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard pledges: %w", err)

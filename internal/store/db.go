@@ -41,6 +41,8 @@ type DB struct {
 	// Now is the clock; a transaction reads it once, at its start.
 	Now func() time.Time
 	dsn string
+	// bits maps a nation to its audience bit (see migration 0003).
+	bits map[string]int64
 }
 
 // Dialect is SQLite or Postgres.
@@ -193,7 +195,10 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
-	return db.loadReference(ctx)
+	if err := db.loadReference(ctx); err != nil {
+		return err
+	}
+	return db.loadAudience(ctx)
 }
 
 func (db *DB) applyMigration(ctx context.Context, m migration) error {
