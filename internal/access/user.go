@@ -281,8 +281,8 @@ func (s *Service) SignOut(ctx context.Context, secret string) error {
 // CreateToken creates an API token for the user named, valid for ttl, and
 // returns its secret: the only time it is shown.
 func (s *Service) CreateToken(ctx context.Context, userName, label string, ttl time.Duration) (Token, string, error) {
-	if ttl <= 0 || ttl > 2*365*24*time.Hour {
-		return Token{}, "", fault.Field("expires", "must be between 1 hour and 2 years")
+	if ttl < time.Minute || ttl > 2*365*24*time.Hour {
+		return Token{}, "", fault.Field("expires", "must be between 1 minute and 2 years")
 	}
 	label = strings.TrimSpace(label)
 	if label == "" || len(label) > 100 {

@@ -305,3 +305,31 @@ func TestRestrictedPledgeAbsentThroughTheAPI(t *testing.T) {
 		})
 	}
 }
+
+func TestAuthorizationHeaderAndUserUpdates(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	res := e.do("GET", "/api/v1/me", "", "", "Authorization", "")
+	if res.status != 401 || res.header.Get("WWW-Authenticate") == "" {
+		t.Errorf("401 without WWW-Authenticate: %d %v", res.status, res.header)
+	}
+	if res := e.do("GET", "/api/v1/me", "", "", "Authorization", "bearer "+e.token); res.status != 200 {
+		t.Errorf("the scheme is case-insensitive: %d", res.status)
+	}
+	if res := e.do("GET", "/api/v1/me", "", "", "Authorization", "Basic YTpi"); res.status != 401 || !strings.Contains(string(res.body), "Bearer TOKEN") {
+		t.Errorf("another scheme: %d %s", res.status, res.body)
+	}
+	admin := e.user("root", "DEU", access.Secret, access.Admin)
+	e.user("pol-officer", "POL", access.Restricted, access.NationOfficer)
+	as := []string{"Authorization", "Bearer " + admin}
+	res = e.do("PUT", "/api/v1/users/pol-officer", "application/json", `{"roles":["nation_officer","analyst"]}`, as...)
+	if res.status != 200 {
+		t.Fatalf("update: %d %s", res.status, res.body)
+	}
+	u := res.json(t)
+	if u["clearance"] != "NATO RESTRICTED" || len(u["roles"].([]any)) != 2 {
+		t.Errorf("a PUT naming only roles must keep the clearance: %v", u)
+	}
+	if res := e.do("PUT", "/api/v1/users/pol-officer", "application/json", `{"name":"other"}`, as...); res.status != 422 || !problemNames(res.json(t), "name") {
+		t.Errorf("rename: %d %s", res.status, res.body)
+	}
+}

@@ -97,8 +97,11 @@ func listOptions(r *http.Request) (store.ListOptions, error) {
 // pathID reads the {id} of the path: a number, or a reference with its
 // prefix ("P-00012" for a pledge).
 func pathID(r *http.Request) (int64, error) {
-	prefix := "P-"
-	if strings.Contains(r.URL.Path, "/requirements/") {
+	prefix := "#" // no prefix but for pledges and requirements
+	switch {
+	case strings.Contains(r.URL.Path, "/pledges/"):
+		prefix = "P-"
+	case strings.Contains(r.URL.Path, "/requirements/"):
 		prefix = "R-"
 	}
 	s := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), prefix), "0")

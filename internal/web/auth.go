@@ -27,13 +27,18 @@ func sessionFrom(ctx context.Context) (access.Session, bool) {
 	return s, ok
 }
 
+// bearer returns the token of an Authorization header, and whether the
+// request has one at all; a header of another scheme gives an empty token.
 func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	if h == "" {
 		return "", false
 	}
-	t, ok := strings.CutPrefix(h, "Bearer ")
-	return strings.TrimSpace(t), ok || h != ""
+	scheme, tok, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", true
+	}
+	return strings.TrimSpace(tok), true
 }
 
 // authorize establishes the identity of r from its API token or session
@@ -47,11 +52,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 	cookie, _ := r.Cookie(SessionCookie)
 	var err error
 	switch {
+	case hasBearer && tok == "":
+		err = fault.Errorf(fault.Unauthorized, "the Authorization header must be 'Bearer TOKEN'")
 	case hasBearer:
 		id, _, err = s.Access.Authenticate(ctx, "", tok)
-		if tok == "" {
-			err = fault.Errorf(fault.Unauthorized, "the Authorization header must be 'Bearer TOKEN'")
-		}
 	case cookie != nil && cookie.Value != "":
 		id, sess, err = s.Access.Authenticate(ctx, cookie.Value, "")
 		if fault.Code(err) == fault.Unauthorized {
@@ -75,7 +79,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 	if id.Via == "session" && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		given := r.Header.Get("X-CSRF-Token")
 		if given == "" {
-			given = r.FormValue("csrf")
+			given = r.PostFormValue("csrf") // never from the URL, which logs keep
 		}
 		if given == "" || subtle.ConstantTimeCompare([]byte(given), []byte(sess.CSRF)) != 1 {
 			return r, fault.Errorf(fault.Forbidden, "the form is missing its security token or it has expired: reload the page and try again")
@@ -231,6 +235,9 @@ func (s *Server) uiSignOut(w http.ResponseWriter, r *http.Request) error {
 type me struct {
 	access.Identity
 	Permissions []access.Permission `json:"permissions"`
+	// CSRF is the token a signed-in browser session sends with changes
+	// (header X-CSRF-Token); empty for API tokens, which need none.
+	CSRF string `json:"csrf,omitempty"`
 }
 
 func whoAmI(id access.Identity) me {
@@ -253,7 +260,11 @@ func sortPerms(ps []access.Permission) {
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, 200, whoAmI(access.IdentityFrom(r.Context())))
+	m := whoAmI(access.IdentityFrom(r.Context()))
+	if sess, ok := sessionFrom(r.Context()); ok {
+		m.CSRF = sess.CSRF
+	}
+	return writeJSON(w, 200, m)
 }
 
 // userInput is a user as the API and the admin page take it.
@@ -299,7 +310,6 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/api/v1/users/"+u.Name)
 	return writeJSON(w, 201, u)
 }
 
@@ -308,15 +318,33 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if in.Password != "" || (in.Name != "" && in.Name != r.PathValue("name")) {
-		return fault.Field("password", "a user's name and password do not change here")
+	if in.Name != "" && in.Name != r.PathValue("name") {
+		return fault.Field("name", "a user's name does not change")
 	}
-	rs, cl, err := in.parse()
-	if err != nil {
-		return err
+	if in.Password != "" {
+		return fault.Field("password", "passwords change with 'longhaul user password', not here")
+	}
+	// Only what the request names changes.
+	var rs []access.Role
+	var cl access.Classification
+	var err error
+	if len(in.Roles) > 0 {
+		if rs, err = access.ParseRoles(strings.Join(in.Roles, ",")); err != nil {
+			return err
+		}
+	}
+	if in.Clearance != "" {
+		if cl, err = access.ParseClassification(in.Clearance); err != nil {
+			return fault.Field("clearance", "%s", fault.As(err).Message)
+		}
 	}
 	u, err := s.Access.UpdateUser(r.Context(), r.PathValue("name"), "update", func(u *access.User) error {
-		u.Roles, u.Clearance = rs, cl
+		if rs != nil {
+			u.Roles = rs
+		}
+		if in.Clearance != "" {
+			u.Clearance = cl
+		}
 		if in.Nation != "" {
 			u.Nation = strings.ToUpper(in.Nation)
 		}

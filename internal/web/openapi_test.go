@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +12,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +24,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
 
@@ -79,7 +85,8 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	}
 	for _, name := range []string{"Nation", "NationYear", "Site", "Item", "ItemInput", "Requirement", "RequirementInput", "Pledge", "PledgeInput",
 		"Line", "Allocation", "Action", "PledgeSummary", "Dashboard", "AuditEvent", "VerifyReport", "ImportResult", "Problem",
-		"NationPage", "SitePage", "ItemPage", "RequirementPage", "PledgePage"} {
+		"NationPage", "SitePage", "ItemPage", "RequirementPage", "PledgePage",
+		"Me", "Role", "Permission", "User", "UserList", "UserInput", "UserUpdate", "Token", "TokenList", "TokenInput", "CreatedToken"} {
 		if doc.Components.Schemas[name] == nil {
 			t.Errorf("components/schemas has no %s", name)
 		}
@@ -172,6 +179,133 @@ func TestOpenAPIOperationsAreConsistent(t *testing.T) {
 	}
 }
 
+// oaPermission is the sentence an operation's description gives about who
+// may call it: the permission of its route and the roles the policy table
+// grants it to.
+func oaPermission(p access.Permission) string {
+	switch p {
+	case access.Public:
+		return "Permission: `public` (no credentials needed)."
+	case access.SignedIn:
+		return "Permission: `signed_in` (any signed-in user)."
+	}
+	roles := make([]string, 0, len(access.Policy[p]))
+	for _, r := range access.Policy[p] {
+		roles = append(roles, string(r))
+	}
+	sort.Strings(roles)
+	return fmt.Sprintf("Permission: `%s` (roles: %s).", p, strings.Join(roles, ", "))
+}
+
+// oaEnum returns the enum of a component schema as strings, sorted.
+func oaEnum(t *testing.T, doc *openapi3.T, name string) []string {
+	t.Helper()
+	s := doc.Components.Schemas[name]
+	if s == nil || s.Value == nil {
+		t.Fatalf("components/schemas has no %s", name)
+	}
+	var out []string
+	for _, v := range s.Value.Enum {
+		out = append(out, fmt.Sprint(v))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// oaCheckSecurity checks that an operation needs credentials or, when
+// public, says "security: []", and that a secured one answers 401 and 403
+// as problems.
+func oaCheckSecurity(t *testing.T, key string, op *openapi3.Operation, public bool) {
+	t.Helper()
+	if public {
+		if op.Security == nil || len(*op.Security) != 0 {
+			t.Errorf("%s needs no credentials but does not say security: []", key)
+		}
+		for _, code := range []string{"401", "403"} {
+			if op.Responses.Value(code) != nil {
+				t.Errorf("%s needs no credentials but documents a %s", key, code)
+			}
+		}
+		return
+	}
+	if op.Security != nil {
+		t.Errorf("%s needs credentials: it should take the document's security, not its own %v", key, *op.Security)
+	}
+	for code, name := range map[string]string{"401": "Unauthorized", "403": "Forbidden"} {
+		if r := op.Responses.Value(code); r == nil || r.Ref != "#/components/responses/"+name {
+			t.Errorf("%s needs credentials but has no %s response referring to #/components/responses/%s", key, code, name)
+		}
+	}
+}
+
+// TestOpenAPISecurityFollowsThePolicy checks that the document says how to
+// authenticate, that exactly the public routes need no credentials, and that
+// every operation names the permission of its route and the roles that hold
+// it, so that the document follows the policy table.
+func TestOpenAPISecurityFollowsThePolicy(t *testing.T) {
+	doc := oaLoad(t)
+	schemes := doc.Components.SecuritySchemes
+	if s := schemes["bearerAuth"]; s == nil || s.Value.Type != "http" || s.Value.Scheme != "bearer" {
+		t.Error("components/securitySchemes has no bearerAuth of type http, scheme bearer")
+	}
+	if s := schemes["sessionCookie"]; s == nil || s.Value.Type != "apiKey" || s.Value.In != "cookie" || s.Value.Name != SessionCookie {
+		t.Errorf("components/securitySchemes has no sessionCookie of type apiKey in the cookie %s", SessionCookie)
+	}
+	var alternatives []string
+	for _, req := range doc.Security {
+		for name, scopes := range req {
+			if len(req) != 1 || len(scopes) != 0 {
+				t.Errorf("security %v: each alternative should be one scheme without scopes", req)
+			}
+			alternatives = append(alternatives, name)
+		}
+	}
+	sort.Strings(alternatives)
+	if want := []string{"bearerAuth", "sessionCookie"}; !slices.Equal(alternatives, want) {
+		t.Errorf("the document's security is %v, want either of %v", alternatives, want)
+	}
+
+	documented := oaDocumented(doc)
+	for _, rt := range (&Server{}).Routes() {
+		if !rt.API {
+			continue
+		}
+		key := rt.Method + " " + oaTemplate(rt.Pattern)
+		op := documented[key]
+		if op == nil {
+			continue // TestOpenAPIDocumentsEveryRoute says so
+		}
+		oaCheckSecurity(t, key, op, rt.Perm == access.Public)
+		if got := op.Extensions["x-permission"]; got != string(rt.Perm) {
+			t.Errorf("%s: x-permission is %v, the route needs %s", key, got, rt.Perm)
+		}
+		if want := oaPermission(rt.Perm); !strings.Contains(op.Description, want) {
+			t.Errorf("%s: the description does not say %q\n%s", key, want, op.Description)
+		}
+	}
+	for _, p := range oaOutsideAPI {
+		if op := documented["GET "+p]; op != nil {
+			oaCheckSecurity(t, "GET "+p, op, true)
+		}
+	}
+
+	var roles, perms []string
+	for _, r := range access.Roles {
+		roles = append(roles, string(r))
+	}
+	for p := range access.Policy {
+		perms = append(perms, string(p))
+	}
+	sort.Strings(roles)
+	sort.Strings(perms)
+	if got := oaEnum(t, doc, "Role"); !slices.Equal(got, roles) {
+		t.Errorf("Role enumerates %v, the roles are %v", got, roles)
+	}
+	if got := oaEnum(t, doc, "Permission"); !slices.Equal(got, perms) {
+		t.Errorf("Permission enumerates %v, the policy table has %v", got, perms)
+	}
+}
+
 // oaStrict closes every object schema of the components that does not say
 // otherwise. The document leaves responses open so that clients tolerate
 // new fields; the live test closes them so that a field the server sends
@@ -207,6 +341,7 @@ type oaClient struct {
 	base   string
 	router routers.Router
 	seen   map[string]bool // operations exercised, "METHOD /path"
+	token  string          // API token sent unless a call says otherwise
 }
 
 // oaCall is one request and what it should get.
@@ -215,6 +350,10 @@ type oaCall struct {
 	header       map[string]string
 	body         string // JSON unless header says otherwise
 	status       int
+	// token is the API token to send instead of the client's; noToken sends
+	// none (a call may still authenticate with a Cookie header).
+	token   string
+	noToken bool
 	// badRequest says the document itself refuses the request (the server
 	// should too); rawBody that the body is not even parseable, so the
 	// request is not checked against the document at all.
@@ -250,6 +389,9 @@ func (c *oaClient) newRequest(call oaCall) *http.Request {
 	if call.body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if tok := cmp.Or(call.token, c.token); tok != "" && !call.noToken {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	for k, v := range call.header {
 		req.Header.Set(k, v)
 	}
@@ -260,7 +402,7 @@ func (c *oaClient) do(call oaCall) oaReply {
 	c.t.Helper()
 	name := call.method + " " + call.path
 	ctx := context.Background()
-	opts := &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}
+	opts := &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true, AuthenticationFunc: oaAuthenticate}
 
 	vreq := c.newRequest(call)
 	route, params, err := c.router.FindRoute(vreq)
@@ -299,6 +441,102 @@ func (c *oaClient) do(call oaCall) oaReply {
 	return oaReply{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
+// oaAuthenticate checks that a request carries what a security scheme of
+// the document asks for; whether the credentials are good is the server's
+// to say.
+func oaAuthenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	r, s := in.RequestValidationInput.Request, in.SecurityScheme
+	switch {
+	case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && tok != "" {
+			return nil
+		}
+		return fmt.Errorf("no Authorization: Bearer header")
+	case s.Type == "apiKey" && s.In == "cookie":
+		if c, err := r.Cookie(s.Name); err == nil && c.Value != "" {
+			return nil
+		}
+		return fmt.Errorf("no %s cookie", s.Name)
+	}
+	return fmt.Errorf("security scheme %s is not one the test knows", in.SecuritySchemeName)
+}
+
+// oaCSV decodes a CSV body as the server's import reads it: the marking
+// line an export starts with is a comment. kin-openapi's own decoder knows
+// no comments and takes that line for a short record.
+func oaCSV(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	r.Comment = '#'
+	if _, err := r.ReadAll(); err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// oaPassword is the password of every user the live test creates.
+const oaPassword = "openapi live test passphrase 9"
+
+// oaUser creates a user through the access use cases and returns an API
+// token of theirs.
+func oaUser(t *testing.T, db *store.DB, name, nation string, clearance access.Classification, roles ...access.Role) string {
+	t.Helper()
+	svc := &access.Service{Store: store.Access{DB: db}, Read: db}
+	ctx := storetest.Ctx()
+	if _, err := svc.CreateUser(ctx, access.NewUser{Name: name, Nation: nation, Roles: roles, Clearance: clearance, Password: oaPassword}); err != nil {
+		t.Fatalf("create user %s: %v", name, err)
+	}
+	_, secret, err := svc.CreateToken(ctx, name, "openapi test", 365*24*time.Hour)
+	if err != nil {
+		t.Fatalf("create a token of %s: %v", name, err)
+	}
+	return secret
+}
+
+// oaSignIn signs in through the sign-in form and returns the session
+// cookie as a Cookie header.
+func oaSignIn(t *testing.T, base, name string) string {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(base+"/signin", url.Values{"name": {name}, "password": {oaPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == SessionCookie && c.Value != "" {
+			return c.Name + "=" + c.Value
+		}
+	}
+	t.Fatalf("signing in as %s: status %d and no %s cookie", name, resp.StatusCode, SessionCookie)
+	return ""
+}
+
+// oaCSRF reads the session's CSRF token from the account page, where the
+// browser finds it.
+func oaCSRF(t *testing.T, base, cookie string) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+"/account", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Cookie", cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("GET /account: status %d and no csrf field", resp.StatusCode)
+	}
+	return string(m[1])
+}
+
 func oaClip(b []byte) []byte {
 	if len(b) > 2000 {
 		return append(b[:2000:2000], "…"...)
@@ -333,17 +571,48 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	openapi3filter.RegisterBodyDecoder("text/csv", oaCSV)
+	t.Cleanup(func() { openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.CsvBodyDecoder) })
 	db := storetest.Open(t, storetest.SQLiteDSN(t), time.Now())
 	storetest.Seed(t, db)
 	srv := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	c := &oaClient{t: t, base: ts.URL, router: router, seen: map[string]bool{}}
 
-	// Operations outside the API.
-	c.do(oaCall{method: "GET", path: "/healthz", status: 200})
-	c.do(oaCall{method: "GET", path: "/readyz", status: 200})
-	c.do(oaCall{method: "GET", path: "/api/v1/openapi.json", status: 200})
+	// A coordinator cleared to NATO SECRET makes every request unless one
+	// names another caller; an admin manages users; a nation officer is
+	// refused what is not theirs.
+	coordinator := oaUser(t, db, "oa.coordinator", "DEU", access.Secret, access.Coordinator)
+	admin := oaUser(t, db, "oa.admin", "DEU", access.Unclassified, access.Admin)
+	officer := oaUser(t, db, "oa.officer", "POL", access.Restricted, access.NationOfficer)
+	c := &oaClient{t: t, base: ts.URL, router: router, seen: map[string]bool{}, token: coordinator}
+
+	// Operations that need no credentials.
+	c.do(oaCall{method: "GET", path: "/healthz", noToken: true, status: 200})
+	c.do(oaCall{method: "GET", path: "/readyz", noToken: true, status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/openapi.json", noToken: true, status: 200})
+
+	// Who is calling. The first use of each token is audited; it happens
+	// here, before anything else is checked.
+	for _, u := range []struct {
+		name, token string
+		role        access.Role
+	}{{"oa.coordinator", coordinator, access.Coordinator}, {"oa.admin", admin, access.Admin}, {"oa.officer", officer, access.NationOfficer}} {
+		me := c.do(oaCall{method: "GET", path: "/api/v1/me", token: u.token, status: 200}).json(t)
+		if me["name"] != u.name || me["via"] != "token" {
+			t.Errorf("GET /api/v1/me as %s: name %v via %v, want %s via token", u.name, me["name"], me["via"], u.name)
+		}
+		var want []any
+		for p := range access.Policy {
+			if access.Allowed(access.Identity{Roles: []access.Role{u.role}, Via: "token"}, p) {
+				want = append(want, string(p))
+			}
+		}
+		slices.SortFunc(want, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+		if got, _ := me["permissions"].([]any); !slices.Equal(got, want) {
+			t.Errorf("GET /api/v1/me as %s: permissions %v, want %v", u.name, got, want)
+		}
+	}
 
 	// Catalogue.
 	items := c.do(oaCall{method: "GET", path: "/api/v1/items", status: 200}).json(t)
@@ -432,7 +701,14 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "GET", path: "/api/v1/dashboard", status: 200})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/audit/events?entity=pledge&entity_id=%d", id), status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/audit/verify", status: 200})
-	c.do(oaCall{method: "GET", path: "/api/v1/export/pledges.csv", status: 200})
+	pledgesCSV := c.do(oaCall{method: "GET", path: "/api/v1/export/pledges", status: 200})
+	reqsCSV := c.do(oaCall{method: "GET", path: "/api/v1/export/requirements?state=active&priority=1", status: 200})
+	if mark := reqsCSV.header.Get("X-Classification"); !bytes.HasPrefix(reqsCSV.body, []byte("# "+mark+"\n")) {
+		t.Errorf("GET /api/v1/export/requirements: X-Classification %q, but the file starts %q", mark, oaClip(reqsCSV.body[:min(40, len(reqsCSV.body))]))
+	}
+	// An export imports again as new records, its marking line and all.
+	c.do(oaCall{method: "POST", path: "/api/v1/import/requirements", header: map[string]string{"Content-Type": "text/csv"}, body: string(reqsCSV.body), status: 201})
+	c.do(oaCall{method: "POST", path: "/api/v1/import/pledges", header: map[string]string{"Content-Type": "text/csv"}, body: string(pledgesCSV.body), status: 201})
 	c.do(oaCall{method: "GET", path: "/api/v1/export/items?capability=ammunition", status: 200})
 	c.do(oaCall{method: "POST", path: "/api/v1/import/items", header: map[string]string{"Content-Type": "text/csv"}, status: 201,
 		body: "nsn,name,capability,unit_value_eur\n1005-01-000-0002,\"Carbine, 5.56 mm\",small_arms,1200\n"})
@@ -459,7 +735,58 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "POST", path: "/api/v1/items", header: map[string]string{"Content-Type": "application/xml"}, body: "<item/>", status: 415, badRequest: true})
 	c.do(oaCall{method: "POST", path: "/api/v1/import/items", header: map[string]string{"Content-Type": "application/json"}, body: "{}", status: 415, badRequest: true})
 
-	c.do(oaCall{method: "GET", path: "/metrics", status: 200})
+	// Users, as an admin.
+	c.do(oaCall{method: "GET", path: "/api/v1/users", token: admin, status: 200})
+	newUser := oaJSON(map[string]any{"name": "oa.recipient", "display_name": "O. Kovalenko", "nation": "UKR", "roles": []string{"recipient_officer"},
+		"clearance": "NR", "password": oaPassword})
+	c.do(oaCall{method: "POST", path: "/api/v1/users", token: admin, body: newUser, status: 201})
+	c.do(oaCall{method: "POST", path: "/api/v1/users", token: admin, body: newUser, status: 409})
+	c.do(oaCall{method: "POST", path: "/api/v1/users", token: admin, status: 422, badRequest: true,
+		body: oaJSON(map[string]any{"name": "oa.short", "nation": "UKR", "roles": []string{"analyst"}, "password": "too short"})})
+	updated := c.do(oaCall{method: "PUT", path: "/api/v1/users/oa.recipient", token: admin, status: 200,
+		body: oaJSON(map[string]any{"display_name": "Olena Kovalenko", "roles": []string{"recipient_officer", "analyst"}, "clearance": "NATO CONFIDENTIAL", "disabled": true})}).json(t)
+	if updated["disabled"] != true || updated["clearance"] != "NATO CONFIDENTIAL" {
+		t.Errorf("PUT /api/v1/users/oa.recipient: disabled %v clearance %v, want true and NATO CONFIDENTIAL", updated["disabled"], updated["clearance"])
+	}
+	c.do(oaCall{method: "PUT", path: "/api/v1/users/nobody.here", token: admin, status: 404,
+		body: oaJSON(map[string]any{"roles": []string{"analyst"}, "clearance": "NU"})})
+
+	// The caller's own API tokens.
+	tok := c.do(oaCall{method: "POST", path: "/api/v1/tokens", body: oaJSON(map[string]any{"name": "nightly export", "expires": "30d"}), status: 201}).json(t)
+	secret, _ := tok["secret"].(string)
+	tokPath := fmt.Sprintf("/api/v1/tokens/%d/revoke", oaNum(t, tok["id"]))
+	if list := c.do(oaCall{method: "GET", path: "/api/v1/tokens", status: 200}).json(t); oaNum(t, list["total"]) != 2 {
+		t.Errorf("GET /api/v1/tokens: total %v, want the coordinator's 2", list["total"])
+	}
+	c.do(oaCall{method: "GET", path: "/api/v1/me", token: secret, status: 200})
+	c.do(oaCall{method: "POST", path: tokPath, token: officer, status: 404}) // not theirs
+	if r := c.do(oaCall{method: "POST", path: tokPath, status: 200}).json(t); r["revoked_at"] == nil {
+		t.Errorf("POST %s: no revoked_at", tokPath)
+	}
+	c.do(oaCall{method: "POST", path: tokPath, status: 200}) // again: nothing changes
+	c.do(oaCall{method: "POST", path: "/api/v1/tokens/999999/revoke", status: 404})
+	c.do(oaCall{method: "POST", path: "/api/v1/tokens", body: oaJSON(map[string]any{"name": "forever", "expires": "forever"}), status: 422})
+
+	// Refusals of who is calling: 401 without good credentials, 403 for a
+	// role without the permission or a rule on the record.
+	c.do(oaCall{method: "GET", path: "/api/v1/items", noToken: true, status: 401, badRequest: true})
+	c.do(oaCall{method: "GET", path: "/api/v1/me", token: secret, status: 401}) // revoked
+	c.do(oaCall{method: "GET", path: "/api/v1/items", token: "lh_not-a-token", status: 401})
+	c.do(oaCall{method: "GET", path: "/api/v1/users", token: officer, status: 403})
+	c.do(oaCall{method: "POST", path: "/api/v1/pledges", token: officer, body: pledge, status: 403}) // a DEU pledge
+	c.do(oaCall{method: "GET", path: "/api/v1/export/pledges", token: admin, status: 403})
+
+	// The session cookie: reads need only it, changes its CSRF token too.
+	cookie := oaSignIn(t, ts.URL, "oa.coordinator")
+	if me := c.do(oaCall{method: "GET", path: "/api/v1/me", noToken: true, header: map[string]string{"Cookie": cookie}, status: 200}).json(t); me["via"] != "session" {
+		t.Errorf("GET /api/v1/me with the session cookie: via %v, want session", me["via"])
+	}
+	c.do(oaCall{method: "POST", path: "/api/v1/tokens", noToken: true, header: map[string]string{"Cookie": cookie},
+		body: oaJSON(map[string]any{"name": "from the browser"}), status: 403})
+	c.do(oaCall{method: "POST", path: "/api/v1/tokens", noToken: true, header: map[string]string{"Cookie": cookie, "X-CSRF-Token": oaCSRF(t, ts.URL, cookie)},
+		body: oaJSON(map[string]any{"name": "from the browser"}), status: 201})
+
+	c.do(oaCall{method: "GET", path: "/metrics", noToken: true, status: 200})
 
 	// Say what the live test did not reach, so gaps are visible.
 	var missed []string

@@ -83,6 +83,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, api bool, e
 		s.Log.ErrorContext(r.Context(), "request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if api {
+		if p.Status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="longhaul"`)
+		}
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(p.Status)
 		json.NewEncoder(w).Encode(p)
