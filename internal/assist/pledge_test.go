@@ -1,0 +1,82 @@
+package assist
+
+import (
+	"testing"
+
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+func TestLineActionsKeepTheOrder(t *testing.T) {
+	l := Line{ID: 1, No: 1, Pledged: 100}
+	req := &Requirement{ID: 7, Quantity: 60}
+	var allocs []Allocation
+	step := func(kind string, q int64) error {
+		changed, err := apply(&l, allocs, req, Action{Kind: kind, Line: 1, Quantity: q, Requirement: 7})
+		if err == nil {
+			for _, c := range changed {
+				if c.ID == 0 && len(allocs) == 0 {
+					c.ID = 1
+					allocs = append(allocs, *c)
+				}
+			}
+			if err := l.Check(); err != nil {
+				t.Fatalf("after %s %d the order broke: %v", kind, q, err)
+			}
+		}
+		return err
+	}
+	for _, s := range []struct {
+		kind string
+		q    int64
+		ok   bool
+	}{
+		{Ship, 1, false},      // nothing allocated
+		{Allocate, 1, false},  // nothing committed
+		{Commit, 101, false},  // more than pledged
+		{Commit, 80, true},    //
+		{Allocate, 61, false}, // the requirement needs 60
+		{Allocate, 50, true},  //
+		{Ship, 51, false},     // more than allocated
+		{Ship, 40, true},      //
+		{Deliver, 41, false},  // more than shipped
+		{Deliver, 30, true},   //
+		{Accept, 31, false},   // more than delivered
+		{Accept, 30, true},    //
+		{Withdraw, 51, false}, // 50 are allocated
+		{Withdraw, 50, true},  //
+		{Commit, 0, false},    // not positive
+		{"cancel", 1, false},  // no such action
+	} {
+		err := step(s.kind, s.q)
+		if (err == nil) != s.ok {
+			t.Fatalf("%s %d: %v, want ok=%v", s.kind, s.q, err, s.ok)
+		}
+		if err != nil && fault.Code(err) != fault.Invalid {
+			t.Errorf("%s %d: code %s", s.kind, s.q, fault.Code(err))
+		}
+	}
+	if l.Pledged != 50 || l.Withdrawn != 50 || l.Committed != 50 || l.Allocated != 50 || l.Accepted != 30 {
+		t.Errorf("line %+v", l)
+	}
+	if allocs[0].Quantity != 50 || allocs[0].Shipped != 40 || allocs[0].Delivered != 30 || allocs[0].Accepted != 30 {
+		t.Errorf("allocation %+v", allocs[0])
+	}
+	if req.Allocated != 50 {
+		t.Errorf("requirement allocated %d", req.Allocated)
+	}
+}
+
+func TestRequirementState(t *testing.T) {
+	r := Requirement{Quantity: 10}
+	for _, c := range []struct {
+		alloc, acc int64
+		cancelled  bool
+		want       string
+	}{{0, 0, false, ReqOpen}, {4, 0, false, ReqPartlyAllocated}, {10, 3, false, ReqAllocated}, {10, 10, false, ReqFulfilled}, {0, 0, true, ReqCancelled}} {
+		r.Allocated, r.Accepted, r.Cancelled = c.alloc, c.acc, c.cancelled
+		r.Derive()
+		if r.State != c.want {
+			t.Errorf("%+v: %s, want %s", c, r.State, c.want)
+		}
+	}
+}
