@@ -394,7 +394,7 @@ func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge,
 		if err := canSee(ctx, "pledge "+idString(id), old.Nation, old.Marking); err != nil {
 			return err
 		}
-		if err := mayAct(ctx, a.Kind, old.Nation); err != nil {
+		if err := MayAct(ctx, a.Kind, old.Nation); err != nil {
 			return err
 		}
 		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
@@ -491,11 +491,11 @@ func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge,
 	return out, err
 }
 
-// mayAct says who may move a pledge's quantities: the pledging nation (or a
+// MayAct says who may move a pledge's quantities: the pledging nation (or a
 // coordinator) commits, ships and withdraws; a coordinator allocates; the
 // pledging nation or the recipient records delivery; the recipient (or a
 // coordinator) confirms receipt.
-func mayAct(ctx context.Context, kind, nation string) error {
+func MayAct(ctx context.Context, kind, nation string) error {
 	id := access.IdentityFrom(ctx)
 	ok := false
 	switch kind {

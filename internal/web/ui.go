@@ -616,7 +616,15 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, n, open, assist.Actions, history(evs), errs, last.Line, last}, p.Classification)
+	// Offer only the actions the reader may take on this nation's pledge.
+	me := access.IdentityFrom(r.Context())
+	var actions []string
+	for _, a := range assist.Actions {
+		if access.Allowed(me, actionPermission[a]) && assist.MayAct(r.Context(), a, p.Nation) == nil {
+			actions = append(actions, a)
+		}
+	}
+	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, n, open, actions, history(evs), errs, last.Line, last}, p.Classification)
 }
 
 func (s *Server) uiPledge(w http.ResponseWriter, r *http.Request) error {
