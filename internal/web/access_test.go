@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -331,5 +332,36 @@ func TestAuthorizationHeaderAndUserUpdates(t *testing.T) {
 	}
 	if res := e.do("PUT", "/api/v1/users/pol-officer", "application/json", `{"name":"other"}`, as...); res.status != 422 || !problemNames(res.json(t), "name") {
 		t.Errorf("rename: %d %s", res.status, res.body)
+	}
+}
+
+func TestPledgePageOffersOnlyAllowedActions(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	open := strings.NewReplacer(`"NATO RESTRICTED"`, `"NATO UNCLASSIFIED"`, `["UKR"]`, `[]`).Replace(goodPledge)
+	if r := e.do("POST", "/api/v1/pledges", "application/json", open); r.status != 201 {
+		t.Fatal(string(r.body))
+	}
+	for who, want := range map[string][]string{
+		"coordinator": {"commit", "allocate", "ship", "deliver", "accept", "withdraw"},
+		"deu":         {"commit", "ship", "deliver", "withdraw"},
+		"fra":         nil,
+		"ukr":         {"deliver", "accept"},
+	} {
+		token := e.token
+		switch who {
+		case "deu":
+			token = e.user("deu-lo", "DEU", access.Restricted, access.NationOfficer)
+		case "fra":
+			token = e.user("fra-lo", "FRA", access.Restricted, access.NationOfficer)
+		case "ukr":
+			token = e.user("ukr-lo", "UKR", access.Restricted, access.RecipientOfficer)
+		}
+		page := string(e.do("GET", "/pledges/1", "", "", "Authorization", "Bearer "+token).body)
+		for _, a := range []string{"commit", "allocate", "ship", "deliver", "accept", "withdraw"} {
+			offered := strings.Contains(page, `<option value="`+a+`"`)
+			if offered != slices.Contains(want, a) {
+				t.Errorf("%s: action %s offered=%v", who, a, offered)
+			}
+		}
 	}
 }
