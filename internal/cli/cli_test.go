@@ -55,7 +55,7 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 	if r := run(t, env, "", "migrate"); r.code != 0 || !strings.Contains(r.out, "schema version 3") {
 		t.Fatalf("migrate: %+v", r)
 	}
-	if r := run(t, env, "", "demo"); r.code != 0 || !strings.Contains(r.out, "Loaded the demo scenario") {
+	if r := run(t, env, "", "demo"); r.code != 0 || !strings.Contains(r.out, "Loaded the demo scenario") || !strings.Contains(r.out, "9 users") {
 		t.Fatalf("demo: %+v", r)
 	}
 	if r := run(t, env, "", "demo"); r.code != 0 || !strings.Contains(r.out, "already loaded") {
