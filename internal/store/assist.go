@@ -10,6 +10,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/money"
 )
 
 // recipient owns every requirement.
@@ -217,6 +218,40 @@ func (db *DB) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
 	return db.pledge(ctx, db.read, id, db.pledgesVisible(ctx))
 }
 
+// totals are a pledge's line totals as the pledges table keeps them
+// (migration 0004).
+type totals struct {
+	lines                                 int
+	pledged, committed, delivered, accepted money.Cents
+	openLines                             int
+	open                                  money.Cents
+}
+
+func pledgeTotals(p *assist.Pledge) totals {
+	var t totals
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		t.lines++
+		t.pledged += l.Value(l.Pledged)
+		t.committed += l.Value(l.Committed)
+		t.delivered += l.Value(l.Delivered)
+		t.accepted += l.Value(l.Accepted)
+		if l.Delivered < l.Pledged {
+			t.openLines++
+			t.open += l.Value(l.Pledged - l.Delivered)
+		}
+	}
+	return t
+}
+
+// writeTotals stores the totals of p's lines on its row.
+func (tx *Tx) writeTotals(ctx context.Context, p *assist.Pledge) error {
+	t := pledgeTotals(p)
+	_, err := tx.exec(ctx, `UPDATE pledges SET line_count = ?, pledged_value = ?, committed_value = ?, delivered_value = ?, accepted_value = ?, open_lines = ?, open_value = ? WHERE id = ?`,
+		t.lines, t.pledged, t.committed, t.delivered, t.accepted, t.openLines, t.open, p.ID)
+	return err
+}
+
 // CreatePledge inserts a pledge and its lines, setting their ids.
 func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 	p.Version = 1
@@ -244,7 +279,7 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 		}
 		l.ID = lid
 	}
-	return nil
+	return tx.writeTotals(ctx, p)
 }
 
 // UpdatePledge writes a pledge's fields and its lines' quantities if its
@@ -275,7 +310,7 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 		}
 	}
 	p.Version = version + 1
-	return nil
+	return tx.writeTotals(ctx, p)
 }
 
 const allocationColumns = "a.id, a.pledge_id, a.line_id, a.requirement_id, a.quantity, a.shipped, a.delivered, a.accepted, a.created_at, l.no, p.nation"
@@ -359,15 +394,13 @@ type PledgeFilter struct {
 	Overdue  string // a date: pledges with a line promised before it and not delivered
 }
 
-// The totals of a pledge's lines are read by correlated subqueries, which
-// the database evaluates only for the rows of the page (through the index on
-// pledge_lines (pledge_id, no)), not for every pledge.
+// The totals of a pledge's lines are kept on its row (migration 0004).
 const (
-	pledgeValue     = "(p.amount + COALESCE((SELECT SUM(l.pledged * l.unit_value) FROM pledge_lines l WHERE l.pledge_id = p.id), 0))"
-	pledgeDelivered = "COALESCE((SELECT SUM(l.delivered * l.unit_value) FROM pledge_lines l WHERE l.pledge_id = p.id), 0)"
-	pledgeAccepted  = "COALESCE((SELECT SUM(l.accepted * l.unit_value) FROM pledge_lines l WHERE l.pledge_id = p.id), 0)"
-	pledgeLineCount = "(SELECT COUNT(*) FROM pledge_lines l WHERE l.pledge_id = p.id)"
-	pledgeOpenLines = "(SELECT COUNT(*) FROM pledge_lines l WHERE l.pledge_id = p.id AND l.delivered < l.pledged)"
+	pledgeValue     = "(p.amount + p.pledged_value)"
+	pledgeDelivered = "p.delivered_value"
+	pledgeAccepted  = "p.accepted_value"
+	pledgeLineCount = "p.line_count"
+	pledgeOpenLines = "p.open_lines"
 )
 
 // Pledges lists pledges with the totals of their lines.
@@ -397,7 +430,7 @@ func (db *DB) Pledges(ctx context.Context, f PledgeFilter, o ListOptions, today 
 		q.filter("p.state = ?", f.State)
 	}
 	if f.Overdue != "" {
-		q.filter("p.promised < ? AND EXISTS (SELECT 1 FROM pledge_lines l WHERE l.pledge_id = p.id AND l.delivered < l.pledged)", f.Overdue)
+		q.filter("p.promised < ? AND p.open_lines > 0", f.Overdue)
 	}
 	if f.Q != "" {
 		q.filter("(LOWER(p.title) LIKE ? ESCAPE '\\' OR LOWER(p.reference) LIKE ? ESCAPE '\\' OR p.id IN (SELECT l.pledge_id FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE LOWER(i.name) LIKE ? ESCAPE '\\' OR l.nsn LIKE ? ESCAPE '\\'))",

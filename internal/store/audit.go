@@ -84,17 +84,27 @@ func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 // eventsVisible is the condition under which the reader may see an audit
 // event: the events of a pledge or requirement with the record itself, those
 // of the catalogue with the catalogue, those of users, tokens and sessions
-// by administrators and auditors.
+// by administrators and auditors. The record is looked up by its key from
+// the event (EXISTS), so that reading the newest events walks back from the
+// newest and stops, rather than gathering every visible record first.
 func (db *DB) eventsVisible(ctx context.Context) visibility {
 	pv, rv := db.pledgesVisible(ctx), db.requirementsVisible(ctx)
 	cat, adm := allowed(ctx, access.CatalogRead), allowed(ctx, access.UserAdmin)
 	if id := access.IdentityFrom(ctx); id.Has(access.Auditor) {
 		adm = visibility{cond: "1 = 1"}
 	}
-	cond := "((entity = 'pledge' AND entity_id IN (SELECT CAST(p.id AS TEXT) FROM pledges p WHERE " + pv.cond + "))" +
-		" OR (entity = 'requirement' AND entity_id IN (SELECT CAST(r.id AS TEXT) FROM requirements r WHERE " + rv.cond + "))" +
-		" OR (entity IN ('item', 'site', 'nation') AND " + cat.cond + ")" +
-		" OR (entity IN ('user', 'token', 'access') AND " + adm.cond + "))"
+	// SQLite compares the integer key with the text entity_id numerically;
+	// PostgreSQL needs the text cast, guarded so that no other entity's id
+	// is ever cast.
+	key, entity := "audit_events.entity_id", "+audit_events.entity" // unary plus: SQLite walks by seq, not the entity index
+	if db.dialect == Postgres {
+		entity = "audit_events.entity"
+		key = "CASE WHEN audit_events.entity_id ~ '^[0-9]{1,18}$' THEN CAST(audit_events.entity_id AS BIGINT) END"
+	}
+	cond := "((" + entity + " = 'pledge' AND EXISTS (SELECT 1 FROM pledges p WHERE p.id = " + key + " AND " + pv.cond + "))" +
+		" OR (" + entity + " = 'requirement' AND EXISTS (SELECT 1 FROM requirements r WHERE r.id = " + key + " AND " + rv.cond + "))" +
+		" OR (" + entity + " IN ('item', 'site', 'nation') AND " + cat.cond + ")" +
+		" OR (" + entity + " IN ('user', 'token', 'access') AND " + adm.cond + "))"
 	return visibility{cond: cond, args: append(append(append(append([]any(nil), pv.args...), rv.args...), cat.args...), adm.args...)}
 }
 

@@ -400,6 +400,7 @@ func benchFillLedger(b *testing.B, raw *sql.DB, pg bool) {
 			amount = int64(i%97) * 100_000_00
 		}
 		complete := true
+		var pv, cv, dv, av, openLines, openValue int64 // the totals the pledge keeps (migration 0004)
 		for j := 1; j <= 3; j++ {
 			it := items[(i+j)%3]
 			q := int64(10 + (i*7+j*11)%500)
@@ -425,6 +426,10 @@ func benchFillLedger(b *testing.B, raw *sql.DB, pg bool) {
 			if acc < q {
 				complete = false
 			}
+			pv, cv, dv, av = pv+q*it.value, cv+c*it.value, dv+d*it.value, av+acc*it.value
+			if d < q {
+				openLines, openValue = openLines+1, openValue+(q-d)*it.value
+			}
 			lines = append(lines, []any{int64(len(lines) + 1), int64(i), j, it.nsn, it.value, q, c, a, s, d, acc, 0})
 		}
 		state := "open"
@@ -435,7 +440,7 @@ func benchFillLedger(b *testing.B, raw *sql.DB, pg bool) {
 		pledges = append(pledges, []any{int64(i), nation, "Package " + strconv.Itoa(i), assist.Kinds[i%len(assist.Kinds)],
 			assist.Channels[i%len(assist.Channels)], assist.Categories[i%len(assist.Categories)],
 			announced.Format(assist.DateLayout), promised.Format(assist.DateLayout), "", amount, i % 2, strings.Join(rel, ","), benchAudience(bits, nation, rel...),
-			false, state, 1, stamp, stamp})
+			false, state, 1, stamp, stamp, 3, pv, cv, dv, av, openLines, openValue})
 	}
 	var reqs [][]any
 	states := []string{"open", "partly_allocated", "allocated", "fulfilled", "cancelled"}
@@ -467,7 +472,7 @@ func benchFillLedger(b *testing.B, raw *sql.DB, pg bool) {
 		rows  [][]any
 	}{
 		{"audit_events", strings.Split("seq at actor action entity entity_id before after prev_hash hash", " "), events},
-		{"pledges", strings.Split("id nation title kind channel category announced promised reference amount classification releasable_to audience illustrative state version created_at updated_at", " "), pledges},
+		{"pledges", strings.Split("id nation title kind channel category announced promised reference amount classification releasable_to audience illustrative state version created_at updated_at line_count pledged_value committed_value delivered_value accepted_value open_lines open_value", " "), pledges},
 		{"pledge_lines", strings.Split("id pledge_id no nsn unit_value pledged committed allocated shipped delivered accepted withdrawn", " "), lines},
 		{"requirements", strings.Split("id nsn grp quantity priority need_by delivery_site notes classification releasable_to audience illustrative cancelled allocated delivered accepted state version created_at updated_at", " "), reqs},
 	} {

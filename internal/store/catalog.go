@@ -329,3 +329,21 @@ func (db *DB) Groups(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// nationNames maps every nation's code to its name.
+func (db *DB) nationNames(ctx context.Context) (map[string]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT code, name FROM nations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var c, n string
+		if err := rows.Scan(&c, &n); err != nil {
+			return nil, err
+		}
+		m[c] = n
+	}
+	return m, rows.Err()
+}

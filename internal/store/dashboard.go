@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/assist"
-	"github.com/longhaul/longhaul/internal/money"
 )
 
 // Dashboard computes the ledger at a glance as of the date today
@@ -15,56 +14,29 @@ import (
 // priority and the latest activity.
 func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (assist.Dashboard, error) {
 	d := assist.Dashboard{AsOf: today, ByNation: []assist.NationFigures{}, Overdue: []assist.OverdueLine{}}
-	byNation := map[string]*assist.NationFigures{}
-	get := func(code, name string) *assist.NationFigures {
-		f := byNation[code]
-		if f == nil {
-			f = &assist.NationFigures{Nation: code, Name: name}
-			byNation[code] = f
-		}
-		return f
-	}
 	// Every figure is computed over what the reader may see, so that no
 	// total betrays a record it does not show.
 	pv, rv := db.pledgesVisible(ctx), db.requirementsVisible(ctx)
-	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT p.nation, n.name, COUNT(*), SUM(p.amount) FROM pledges p JOIN nations n ON n.code = p.nation WHERE `+pv.cond+` GROUP BY p.nation, n.name`), pv.args...)
+	// One row a pledge, read through the covering index pledges_by_nation:
+	// each pledge keeps its lines' totals (migration 0004).
+	names, err := db.nationNames(ctx)
+	if err != nil {
+		return d, err
+	}
+	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT p.nation, COUNT(*), SUM(p.amount + p.pledged_value), SUM(p.committed_value), SUM(p.delivered_value), SUM(p.accepted_value)
+		FROM pledges p WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard pledges: %w", err)
 	}
 	for rows.Next() {
-		var code, name string
-		var count int64
-		var amount money.Cents
-		if err := rows.Scan(&code, &name, &count, &amount); err != nil {
+		var f assist.NationFigures
+		if err := rows.Scan(&f.Nation, &f.Pledges, &f.Pledged, &f.Committed, &f.Delivered, &f.Accepted); err != nil {
 			rows.Close()
 			return d, err
 		}
-		f := get(code, name)
-		f.Pledges, f.Pledged = count, amount
-	}
-	rows.Close()
-	rows, err = db.read.QueryContext(ctx, db.rebind(`SELECT p.nation, SUM(l.pledged * l.unit_value), SUM(l.committed * l.unit_value), SUM(l.delivered * l.unit_value), SUM(l.accepted * l.unit_value)
-		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
-	if err != nil {
-		return d, fmt.Errorf("dashboard lines: %w", err)
-	}
-	for rows.Next() {
-		var code string
-		var pv, cv, dv, av money.Cents
-		if err := rows.Scan(&code, &pv, &cv, &dv, &av); err != nil {
-			rows.Close()
-			return d, err
-		}
-		f := get(code, "")
-		f.Pledged += pv
-		f.Committed += cv
-		f.Delivered += dv
-		f.Accepted += av
-	}
-	rows.Close()
-	for _, f := range byNation {
+		f.Name = names[f.Nation]
 		f.Undelivered = f.Pledged - f.Delivered
-		d.ByNation = append(d.ByNation, *f)
+		d.ByNation = append(d.ByNation, f)
 		t := &d.Totals
 		t.Pledges += f.Pledges
 		t.Pledged += f.Pledged
@@ -73,6 +45,10 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 		t.Accepted += f.Accepted
 		t.Undelivered += f.Undelivered
 	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
 	d.Totals.Nation, d.Totals.Name = "ALL", "All nations"
 	sort.Slice(d.ByNation, func(i, j int) bool {
 		if d.ByNation[i].Pledged != d.ByNation[j].Pledged {
@@ -80,15 +56,15 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 		}
 		return d.ByNation[i].Nation < d.ByNation[j].Nation
 	})
-
-	if err := db.read.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*), COALESCE(SUM((l.pledged - l.delivered) * l.unit_value), 0)
-		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE p.promised < ? AND l.delivered < l.pledged AND `+pv.cond), append([]any{today}, pv.args...)...).Scan(&d.OverdueCount, &d.OverdueValue); err != nil {
+	if err := db.read.QueryRowContext(ctx, db.rebind(`SELECT COALESCE(SUM(p.open_lines), 0), COALESCE(SUM(p.open_value), 0)
+		FROM pledges p WHERE p.promised < ? AND p.open_lines > 0 AND `+pv.cond), append([]any{today}, pv.args...)...).Scan(&d.OverdueCount, &d.OverdueValue); err != nil {
 		return d, fmt.Errorf("dashboard overdue: %w", err)
 	}
 	day, _ := time.Parse(assist.DateLayout, today)
 	rows, err = db.read.QueryContext(ctx, db.rebind(fmt.Sprintf(`SELECT p.id, p.nation, p.title, l.id, l.no, l.nsn, i.name, p.promised, l.pledged - l.delivered, (l.pledged - l.delivered) * l.unit_value
-		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id JOIN items i ON i.nsn = l.nsn
-		WHERE p.promised < ? AND l.delivered < l.pledged AND %s ORDER BY p.promised, l.id LIMIT %d`, pv.cond, overdueLimit)), append([]any{today}, pv.args...)...)
+		FROM (SELECT p.id, p.nation, p.title, p.promised FROM pledges p WHERE p.promised < ? AND p.open_lines > 0 AND %s ORDER BY p.promised, p.id LIMIT %d) p
+		JOIN pledge_lines l ON l.pledge_id = p.id JOIN items i ON i.nsn = l.nsn
+		WHERE l.delivered < l.pledged ORDER BY p.promised, p.id, l.no LIMIT %d`, pv.cond, overdueLimit, overdueLimit)), append([]any{today}, pv.args...)...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard overdue lines: %w", err)
 	}

@@ -402,3 +402,53 @@ func mustExec(t *testing.T, db *sql.DB, q string) {
 		t.Fatalf("%s: %d rows", q, n)
 	}
 }
+
+// TestPledgeTotalsFollowTheLines checks that the totals each pledge keeps
+// equal the sums over its lines after every kind of change.
+func TestPledgeTotalsFollowTheLines(t *testing.T) {
+	for name, dsnFn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			dsn := dsnFn(t)
+			db := storetest.Open(t, dsn, storetestNow)
+			ctx := storetest.Ctx()
+			storetest.Seed(t, db)
+			svc := ledger(db)
+			req, _ := svc.CreateRequirement(ctx, assist.Requirement{NSN: storetest.NSN155, Quantity: 50, Priority: 1, NeedBy: "2025-05-01", DeliverySite: storetest.SiteKyiv})
+			p, err := svc.CreatePledge(ctx, newPledge("DEU"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := p.Lines[0].ID
+			check := func(step string) {
+				t.Helper()
+				var bad int
+				err := rawDB(t, db, dsn).QueryRow(`SELECT COUNT(*) FROM pledges p WHERE
+					p.line_count <> (SELECT COUNT(*) FROM pledge_lines l WHERE l.pledge_id = p.id) OR
+					p.pledged_value <> (SELECT COALESCE(SUM(l.pledged * l.unit_value), 0) FROM pledge_lines l WHERE l.pledge_id = p.id) OR
+					p.committed_value <> (SELECT COALESCE(SUM(l.committed * l.unit_value), 0) FROM pledge_lines l WHERE l.pledge_id = p.id) OR
+					p.delivered_value <> (SELECT COALESCE(SUM(l.delivered * l.unit_value), 0) FROM pledge_lines l WHERE l.pledge_id = p.id) OR
+					p.accepted_value <> (SELECT COALESCE(SUM(l.accepted * l.unit_value), 0) FROM pledge_lines l WHERE l.pledge_id = p.id) OR
+					p.open_lines <> (SELECT COUNT(*) FROM pledge_lines l WHERE l.pledge_id = p.id AND l.delivered < l.pledged) OR
+					p.open_value <> (SELECT COALESCE(SUM((l.pledged - l.delivered) * l.unit_value), 0) FROM pledge_lines l WHERE l.pledge_id = p.id AND l.delivered < l.pledged)`).Scan(&bad)
+				if err != nil || bad != 0 {
+					t.Fatalf("after %s: %d pledges whose totals differ from their lines (%v)", step, bad, err)
+				}
+			}
+			check("create")
+			for _, a := range []assist.Action{{Kind: "commit", Quantity: 50}, {Kind: "allocate", Quantity: 50, Requirement: req.ID}, {Kind: "ship", Quantity: 50},
+				{Kind: "deliver", Quantity: 50}, {Kind: "accept", Quantity: 20}, {Kind: "withdraw", Quantity: 30}} {
+				a.Line = l
+				if p, err = svc.Act(ctx, p.ID, 0, a); err != nil {
+					t.Fatal(err)
+				}
+				check(a.Kind)
+			}
+			edit := p
+			edit.Amount = 123456
+			if _, err := svc.UpdatePledge(ctx, p.ID, 0, edit); err != nil {
+				t.Fatal(err)
+			}
+			check("update")
+		})
+	}
+}
