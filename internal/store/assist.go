@@ -221,10 +221,10 @@ func (db *DB) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
 // totals are a pledge's line totals as the pledges table keeps them
 // (migration 0004).
 type totals struct {
-	lines                                 int
+	lines                                   int
 	pledged, committed, delivered, accepted money.Cents
-	openLines                             int
-	open                                  money.Cents
+	openLines                               int
+	open                                    money.Cents
 }
 
 func pledgeTotals(p *assist.Pledge) totals {
