@@ -35,7 +35,7 @@ func (tx *Tx) CountUsers(ctx context.Context) (int64, error) {
 // CountUsers returns the number of users.
 func (db *DB) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	err := db.rq.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
 	return n, err
 }
 
@@ -66,22 +66,22 @@ func (db *DB) userBy(ctx context.Context, q querier, col string, v any) (access.
 
 // UserByName returns the user with name.
 func (tx *Tx) UserByName(ctx context.Context, name string) (access.User, error) {
-	return tx.db.userBy(ctx, tx.tx, "name", name)
+	return tx.db.userBy(ctx, tx, "name", name)
 }
 
 // UserByID returns the user with id.
 func (tx *Tx) UserByID(ctx context.Context, id int64) (access.User, error) {
-	return tx.db.userBy(ctx, tx.tx, "id", id)
+	return tx.db.userBy(ctx, tx, "id", id)
 }
 
 // UserByID returns the user with id.
 func (db *DB) UserByID(ctx context.Context, id int64) (access.User, error) {
-	return db.userBy(ctx, db.read, "id", id)
+	return db.userBy(ctx, db.rq, "id", id)
 }
 
 // UserByName returns the user with name.
 func (db *DB) UserByName(ctx context.Context, name string) (access.User, error) {
-	return db.userBy(ctx, db.read, "name", strings.ToLower(name))
+	return db.userBy(ctx, db.rq, "name", strings.ToLower(name))
 }
 
 func joinRoles(rs []access.Role) string {
@@ -126,7 +126,7 @@ func (tx *Tx) UpdateUser(ctx context.Context, u *access.User, version int64) err
 
 // Users lists every user by name.
 func (db *DB) Users(ctx context.Context) ([]access.User, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
+	rows, err := db.rq.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -184,17 +184,17 @@ func (tx *Tx) CreateToken(ctx context.Context, t *access.Token, hash string) err
 
 // TokenByHash returns the token whose secret hashes to hash.
 func (tx *Tx) TokenByHash(ctx context.Context, hash string) (access.Token, error) {
-	return tx.db.tokenBy(ctx, tx.tx, "hash", hash)
+	return tx.db.tokenBy(ctx, tx, "hash", hash)
 }
 
 // TokenByHash returns the token whose secret hashes to hash.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (access.Token, error) {
-	return db.tokenBy(ctx, db.read, "hash", hash)
+	return db.tokenBy(ctx, db.rq, "hash", hash)
 }
 
 // TokenByID returns the token with id.
 func (tx *Tx) TokenByID(ctx context.Context, id int64) (access.Token, error) {
-	return tx.db.tokenBy(ctx, tx.tx, "id", id)
+	return tx.db.tokenBy(ctx, tx, "id", id)
 }
 
 // TouchToken records the token's last use.
@@ -216,7 +216,7 @@ func (db *DB) Tokens(ctx context.Context, userID int64) ([]access.Token, error) 
 		q += ` WHERE t.user_id = ?`
 		args = append(args, userID)
 	}
-	rows, err := db.read.QueryContext(ctx, db.rebind(q+` ORDER BY t.id DESC`), args...)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(q+` ORDER BY t.id DESC`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -251,12 +251,12 @@ func (db *DB) sessionByHash(ctx context.Context, q querier, hash string) (access
 
 // SessionByHash returns the session whose secret hashes to hash.
 func (tx *Tx) SessionByHash(ctx context.Context, hash string) (access.Session, error) {
-	return tx.db.sessionByHash(ctx, tx.tx, hash)
+	return tx.db.sessionByHash(ctx, tx, hash)
 }
 
 // SessionByHash returns the session whose secret hashes to hash.
 func (db *DB) SessionByHash(ctx context.Context, hash string) (access.Session, error) {
-	return db.sessionByHash(ctx, db.read, hash)
+	return db.sessionByHash(ctx, db.rq, hash)
 }
 
 // DeleteSession ends a session.

@@ -47,12 +47,12 @@ func (db *DB) requirement(ctx context.Context, q querier, id int64, v visibility
 
 // Requirement returns the requirement with id.
 func (tx *Tx) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
-	return tx.db.requirement(ctx, tx.tx, id, visibility{cond: "1 = 1"})
+	return tx.db.requirement(ctx, tx, id, visibility{cond: "1 = 1"})
 }
 
 // Requirement returns the requirement with id, if the reader may see it.
 func (db *DB) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
-	return db.requirement(ctx, db.read, id, db.requirementsVisible(ctx))
+	return db.requirement(ctx, db.rq, id, db.requirementsVisible(ctx))
 }
 
 func nullString(s string) any {
@@ -210,12 +210,12 @@ func (db *DB) pledge(ctx context.Context, q querier, id int64, v visibility) (as
 
 // Pledge returns the pledge with id and its lines.
 func (tx *Tx) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
-	return tx.db.pledge(ctx, tx.tx, id, visibility{cond: "1 = 1"})
+	return tx.db.pledge(ctx, tx, id, visibility{cond: "1 = 1"})
 }
 
 // Pledge returns the pledge with id and its lines, if the reader may see it.
 func (db *DB) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
-	return db.pledge(ctx, db.read, id, db.pledgesVisible(ctx))
+	return db.pledge(ctx, db.rq, id, db.pledgesVisible(ctx))
 }
 
 // totals are a pledge's line totals as the pledges table keeps them
@@ -361,7 +361,7 @@ func (db *DB) Allocations(ctx context.Context, pledgeID, reqID int64) ([]assist.
 	if reqID > 0 {
 		q, arg = `SELECT `+allocationColumns+from+` WHERE a.requirement_id = ? AND `+v.cond+` ORDER BY a.id`, reqID
 	}
-	rows, err := db.read.QueryContext(ctx, db.rebind(q), append([]any{arg}, v.args...)...)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(q), append([]any{arg}, v.args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ type VerifyResult struct {
 // first broken link in Break; err is only for failures to read.
 func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	var res VerifyResult
-	rows, err := db.read.QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_events ORDER BY seq`)
+	rows, err := db.rq.QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_events ORDER BY seq`)
 	if err != nil {
 		return res, fmt.Errorf("read audit events: %w", err)
 	}
@@ -72,7 +72,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	}
 	var headSeq int64
 	var headHash string
-	if err := db.read.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil && err != sql.ErrNoRows {
+	if err := db.rq.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil && err != sql.ErrNoRows {
 		return res, err
 	}
 	if headSeq != v.Count() || headHash != v.Head() {
@@ -123,7 +123,7 @@ func (db *DB) Events(ctx context.Context, entity, entityID string, limit int) ([
 		args = append(args, entity)
 	}
 	q += fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, limit)
-	rows, err := db.read.QueryContext(ctx, db.rebind(q), args...)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(q), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -98,7 +98,7 @@ func (db *DB) nation(ctx context.Context, q querier, code string, withYears bool
 
 // Nation returns the nation with code, without its yearly figures.
 func (tx *Tx) Nation(ctx context.Context, code string) (catalog.Nation, error) {
-	return tx.db.nation(ctx, tx.tx, code, false)
+	return tx.db.nation(ctx, tx, code, false)
 }
 
 // Nation returns the nation with code and its yearly figures.
@@ -106,7 +106,7 @@ func (db *DB) Nation(ctx context.Context, code string) (catalog.Nation, error) {
 	if !access.Allowed(access.IdentityFrom(ctx), access.CatalogRead) {
 		return catalog.Nation{}, notFound("no nation %q", code)
 	}
-	return db.nation(ctx, db.read, code, true)
+	return db.nation(ctx, db.rq, code, true)
 }
 
 // NationFilter selects nations.
@@ -163,7 +163,7 @@ func (db *DB) site(ctx context.Context, q querier, code string) (catalog.Site, e
 
 // Site returns the site with code.
 func (tx *Tx) Site(ctx context.Context, code string) (catalog.Site, error) {
-	return tx.db.site(ctx, tx.tx, code)
+	return tx.db.site(ctx, tx, code)
 }
 
 // Site returns the site with code.
@@ -171,7 +171,7 @@ func (db *DB) Site(ctx context.Context, code string) (catalog.Site, error) {
 	if !access.Allowed(access.IdentityFrom(ctx), access.CatalogRead) {
 		return catalog.Site{}, notFound("no site %q", code)
 	}
-	return db.site(ctx, db.read, code)
+	return db.site(ctx, db.rq, code)
 }
 
 // CreateSite inserts a site.
@@ -239,7 +239,7 @@ func (db *DB) item(ctx context.Context, q querier, nsn string) (catalog.Item, er
 
 // Item returns the item with nsn.
 func (tx *Tx) Item(ctx context.Context, nsn string) (catalog.Item, error) {
-	return tx.db.item(ctx, tx.tx, nsn)
+	return tx.db.item(ctx, tx, nsn)
 }
 
 // Item returns the item with nsn.
@@ -247,7 +247,7 @@ func (db *DB) Item(ctx context.Context, nsn string) (catalog.Item, error) {
 	if !access.Allowed(access.IdentityFrom(ctx), access.CatalogRead) {
 		return catalog.Item{}, notFound("no item with NSN %s", nsn)
 	}
-	return db.item(ctx, db.read, nsn)
+	return db.item(ctx, db.rq, nsn)
 }
 
 // GroupExists reports whether any item belongs to group.
@@ -314,7 +314,7 @@ func (db *DB) Items(ctx context.Context, f ItemFilter, o ListOptions) (Page[cata
 
 // Groups lists the interchangeability groups in use.
 func (db *DB) Groups(ctx context.Context) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT grp FROM items WHERE grp <> '' ORDER BY grp`)
+	rows, err := db.rq.QueryContext(ctx, `SELECT DISTINCT grp FROM items WHERE grp <> '' ORDER BY grp`)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +332,7 @@ func (db *DB) Groups(ctx context.Context) ([]string, error) {
 
 // nationNames maps every nation's code to its name.
 func (db *DB) nationNames(ctx context.Context) (map[string]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT code, name FROM nations`)
+	rows, err := db.rq.QueryContext(ctx, `SELECT code, name FROM nations`)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	if err != nil {
 		return d, err
 	}
-	rows, err := db.read.QueryContext(ctx, db.rebind(`SELECT p.nation, COUNT(*), SUM(p.amount + p.pledged_value), SUM(p.committed_value), SUM(p.delivered_value), SUM(p.accepted_value)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, COUNT(*), SUM(p.amount + p.pledged_value), SUM(p.committed_value), SUM(p.delivered_value), SUM(p.accepted_value)
 		FROM pledges p WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard pledges: %w", err)
@@ -56,12 +56,12 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 		}
 		return d.ByNation[i].Nation < d.ByNation[j].Nation
 	})
-	if err := db.read.QueryRowContext(ctx, db.rebind(`SELECT COALESCE(SUM(p.open_lines), 0), COALESCE(SUM(p.open_value), 0)
+	if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COALESCE(SUM(p.open_lines), 0), COALESCE(SUM(p.open_value), 0)
 		FROM pledges p WHERE p.promised < ? AND p.open_lines > 0 AND `+pv.cond), append([]any{today}, pv.args...)...).Scan(&d.OverdueCount, &d.OverdueValue); err != nil {
 		return d, fmt.Errorf("dashboard overdue: %w", err)
 	}
 	day, _ := time.Parse(assist.DateLayout, today)
-	rows, err = db.read.QueryContext(ctx, db.rebind(fmt.Sprintf(`SELECT p.id, p.nation, p.title, l.id, l.no, l.nsn, i.name, p.promised, l.pledged - l.delivered, (l.pledged - l.delivered) * l.unit_value
+	rows, err = db.rq.QueryContext(ctx, db.rebind(fmt.Sprintf(`SELECT p.id, p.nation, p.title, l.id, l.no, l.nsn, i.name, p.promised, l.pledged - l.delivered, (l.pledged - l.delivered) * l.unit_value
 		FROM (SELECT p.id, p.nation, p.title, p.promised FROM pledges p WHERE p.promised < ? AND p.open_lines > 0 AND %s ORDER BY p.promised, p.id LIMIT %d) p
 		JOIN pledge_lines l ON l.pledge_id = p.id JOIN items i ON i.nsn = l.nsn
 		WHERE l.delivered < l.pledged ORDER BY p.promised, p.id, l.no LIMIT %d`, pv.cond, overdueLimit, overdueLimit)), append([]any{today}, pv.args...)...)
@@ -82,7 +82,7 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	}
 	rows.Close()
 
-	rows, err = db.read.QueryContext(ctx, db.rebind(`SELECT r.priority, COUNT(*), SUM(r.quantity - r.allocated), SUM(CASE WHEN r.need_by < ? THEN 1 ELSE 0 END)
+	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT r.priority, COUNT(*), SUM(r.quantity - r.allocated), SUM(CASE WHEN r.need_by < ? THEN 1 ELSE 0 END)
 		FROM requirements r WHERE r.state IN ('open', 'partly_allocated', 'allocated') AND `+rv.cond+` GROUP BY r.priority ORDER BY r.priority`), append([]any{today}, rv.args...)...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard requirements: %w", err)

@@ -43,6 +43,10 @@ type DB struct {
 	dsn string
 	// bits maps a nation to its audience bit (see migration 0003).
 	bits map[string]int64
+	// stmts holds the write path's prepared statements (SQLite), rq runs
+	// the reads.
+	stmts stmtCache
+	rq    *readPool
 }
 
 // Dialect is SQLite or Postgres.
@@ -81,6 +85,7 @@ func open(dsn string) (*DB, error) {
 		w.SetMaxOpenConns(8)
 		w.SetMaxIdleConns(8)
 		db.write, db.read = w, w
+		db.rq = &readPool{db: w}
 		return db, nil
 	}
 	db.dialect = SQLite
@@ -101,6 +106,7 @@ func open(dsn string) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db.write, db.read = w, r
+	db.rq = &readPool{db: r, cache: true}
 	return db, nil
 }
 
@@ -114,6 +120,8 @@ func redact(dsn string) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stmts.close()
+	db.rq.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		if e := db.read.Close(); err == nil {
@@ -126,7 +134,7 @@ func (db *DB) Close() error {
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
-	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	return db.rq.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
 // rebind turns the ? placeholders of a query into $1, $2… for PostgreSQL.
@@ -234,7 +242,7 @@ func (db *DB) applyMigration(ctx context.Context, m migration) error {
 // SchemaVersion returns the highest migration applied.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+	err := db.rq.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
 	return int(v.Int64), err
 }
 

@@ -34,7 +34,7 @@ func (db *DB) fingerprint(ctx context.Context, skip map[string]bool) (string, er
 		if skip[t.name] {
 			continue
 		}
-		rows, err := db.read.QueryContext(ctx, fmt.Sprintf("SELECT * FROM %s ORDER BY %s", t.name, t.order))
+		rows, err := db.rq.QueryContext(ctx, fmt.Sprintf("SELECT * FROM %s ORDER BY %s", t.name, t.order))
 		if err != nil {
 			return "", fmt.Errorf("fingerprint %s: %w", t.name, err)
 		}

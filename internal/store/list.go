@@ -171,10 +171,10 @@ func runList[T any](ctx context.Context, db *DB, q *listQuery, o ListOptions, fi
 	if err != nil {
 		return page, err
 	}
-	if err := db.read.QueryRowContext(ctx, db.rebind(count), countArgs...).Scan(&page.Total); err != nil {
+	if err := db.rq.QueryRowContext(ctx, db.rebind(count), countArgs...).Scan(&page.Total); err != nil {
 		return page, fmt.Errorf("count: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, db.rebind(sel), selArgs...)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(sel), selArgs...)
 	if err != nil {
 		return page, fmt.Errorf("list: %w", err)
 	}

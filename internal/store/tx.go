@@ -45,6 +45,11 @@ func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) (err error) {
 		if err != nil {
 			sqlTx.Rollback()
 		}
+		// The connection is free again: prepare what the transaction met
+		// for the first time.
+		if db.dialect == SQLite && db.stmts.pending() {
+			db.stmts.prepare(context.WithoutCancel(ctx), db.write)
+		}
 	}()
 	// Lock the head of the audit chain first: on PostgreSQL this orders the
 	// writers, as SQLite's single writer does by itself.
@@ -52,7 +57,7 @@ func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) (err error) {
 	if db.dialect == Postgres {
 		lock += ` FOR UPDATE`
 	}
-	if err := sqlTx.QueryRowContext(ctx, lock).Scan(&tx.headSeq, &tx.headHash); err != nil {
+	if err := tx.queryRow(ctx, lock).Scan(&tx.headSeq, &tx.headHash); err != nil {
 		return fmt.Errorf("lock audit head: %w", err)
 	}
 	if err := fn(tx); err != nil {
@@ -78,15 +83,27 @@ func (a Assist) Transact(ctx context.Context, fn func(assist.Tx) error) error {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.db.rebind(q), args...)
+	q = tx.db.rebind(q)
+	if s := tx.stmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return tx.tx.ExecContext(ctx, q, args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+	q = tx.db.rebind(q)
+	if s := tx.stmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return tx.tx.QueryRowContext(ctx, q, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, tx.db.rebind(q), args...)
+	q = tx.db.rebind(q)
+	if s := tx.stmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return tx.tx.QueryContext(ctx, q, args...)
 }
 
 // insertID runs an INSERT … RETURNING id and returns the id.

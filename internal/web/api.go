@@ -534,8 +534,13 @@ func (s *Server) pledgeDetail(r *http.Request, p assist.Pledge) (pledgeDetail, e
 }
 
 func (s *Server) writePledge(w http.ResponseWriter, r *http.Request, status int, p assist.Pledge) error {
-	d, err := s.pledgeDetail(r, p)
-	if err != nil {
+	var d pledgeDetail
+	var err error
+	if status == 201 {
+		// A pledge just recorded has no allocations to read.
+		d = pledgeDetail{Pledge: p, Ref: p.Ref(), State: p.State(), Allocations: []assist.Allocation{}}
+		d.Value, d.Delivered, d.Accepted = p.Value()
+	} else if d, err = s.pledgeDetail(r, p); err != nil {
 		return err
 	}
 	setETag(w, p.Version)
