@@ -33,11 +33,3 @@ func (id Identity) Named(name string) Identity {
 	id.Name = name
 	return id
 }
-
-// Actor and WithActor are kept while benchmarks move to WithIdentity.
-type Actor struct{ Name string }
-
-// WithActor acts as the system under a.Name.
-func WithActor(ctx context.Context, a Actor) context.Context {
-	return WithIdentity(ctx, System.Named(a.Name))
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -37,46 +38,127 @@ type VerifyResult struct {
 	Break  *audit.Break
 }
 
-// VerifyAudit reads the whole audit chain in order and checks every link,
-// and that the chain's recorded head is its last event. It returns the
+// verifySegments is how many parts of a long chain are verified at once,
+// and verifyInPartsFrom the length from which a chain is (a variable so
+// that tests can check the joining on short chains).
+const verifySegments = 2
+
+var verifyInPartsFrom int64 = 10_000
+
+// segmentResult is what verifying one part of the chain found.
+type segmentResult struct {
+	first, last int64 // sequence numbers of the first and last event read
+	count       int64
+	firstPrev   string
+	head        string
+	brk         *audit.Break
+	err         error
+}
+
+// verifySegment checks the events from seq start up to, not including,
+// end (0: to the end of the chain), its first link taken on trust. It scans
+// into reused byte buffers, so that a long chain costs no allocation per
+// event beyond the driver's.
+func (db *DB) verifySegment(ctx context.Context, start, end int64) segmentResult {
+	q, args := `SELECT `+eventColumns+` FROM audit_events WHERE seq >= ?`, []any{start}
+	if end > 0 {
+		q += ` AND seq < ?`
+		args = append(args, end)
+	}
+	rows, err := db.read.QueryContext(ctx, db.rebind(q+` ORDER BY seq`), args...)
+	if err != nil {
+		return segmentResult{err: fmt.Errorf("read audit events: %w", err)}
+	}
+	defer rows.Close()
+	v := audit.NewSegmentVerifier(start)
+	var res segmentResult
+	var r audit.Raw
+	for rows.Next() {
+		if err := rows.Scan(&r.Seq, (*sql.RawBytes)(&r.At), (*sql.RawBytes)(&r.Actor), (*sql.RawBytes)(&r.Action), (*sql.RawBytes)(&r.Entity),
+			(*sql.RawBytes)(&r.EntityID), (*sql.RawBytes)(&r.Before), (*sql.RawBytes)(&r.After), (*sql.RawBytes)(&r.PrevHash), (*sql.RawBytes)(&r.Hash)); err != nil {
+			res.err = err
+			return res
+		}
+		if res.count == 0 && res.brk == nil {
+			res.first = r.Seq
+		}
+		if err := v.CheckRaw(&r); err != nil {
+			res.brk = err.(*audit.Break)
+			break
+		}
+		res.last = r.Seq
+		res.count++
+	}
+	if err := rows.Err(); err != nil && res.err == nil {
+		res.err = err
+	}
+	res.firstPrev, res.head = v.FirstPrev(), v.HeadRaw()
+	return res
+}
+
+// VerifyAudit reads the whole audit chain and checks every link, and that
+// the chain's recorded head is its last event. A long chain is read in
+// parts at once, each checked on its own and then joined. It returns the
 // first broken link in Break; err is only for failures to read.
 func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	var res VerifyResult
-	rows, err := db.rq.QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_events ORDER BY seq`)
-	if err != nil {
-		return res, fmt.Errorf("read audit events: %w", err)
-	}
-	defer rows.Close()
-	v := audit.NewVerifier()
-	var e audit.Event
-	var at string
-	for rows.Next() {
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Entity, &e.EntityID, &e.Before, &e.After, &e.PrevHash, &e.Hash); err != nil {
-			return res, err
-		}
-		if e.At, err = time.Parse(audit.TimeLayout, at); err != nil {
-			res.Break = &audit.Break{Seq: e.Seq, Reason: fmt.Sprintf("its time %q is not one the chain writes (it was edited)", at)}
-			break
-		}
-		if err := v.Check(&e); err != nil {
-			res.Break = err.(*audit.Break)
-			break
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return res, err
-	}
-	res.Events, res.Head = v.Count(), v.Head()
-	if res.Break != nil {
-		return res, nil
-	}
 	var headSeq int64
 	var headHash string
 	if err := db.rq.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil && err != sql.ErrNoRows {
 		return res, err
 	}
-	if headSeq != v.Count() || headHash != v.Head() {
-		res.Break = &audit.Break{Seq: v.Count() + 1, Reason: fmt.Sprintf("the chain ends at event %d but its head records event %d (events were removed from the end)", v.Count(), headSeq)}
+	parts := int64(verifySegments)
+	if headSeq < verifyInPartsFrom {
+		parts = 1
+	}
+	starts := make([]int64, parts)
+	for i := range starts {
+		starts[i] = 1 + int64(i)*headSeq/parts
+	}
+	results := make([]segmentResult, parts)
+	var wg sync.WaitGroup
+	for i := range starts {
+		end := int64(0)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		wg.Add(1)
+		go func(i int, start, end int64) {
+			defer wg.Done()
+			results[i] = db.verifySegment(ctx, start, end)
+		}(i, starts[i], end)
+	}
+	wg.Wait()
+	// Join the parts in order: each must start where the one before ended,
+	// with the previous hash that part ended on.
+	next, prev := int64(1), audit.Genesis
+	for _, seg := range results {
+		if seg.err != nil {
+			return res, seg.err
+		}
+		if seg.count > 0 || seg.brk != nil {
+			first := seg.first
+			if seg.count == 0 {
+				first = seg.brk.Seq
+			}
+			switch {
+			case first != next:
+				res.Break = &audit.Break{Seq: first, Reason: fmt.Sprintf("expected event %d, found %d (an event was removed or inserted)", next, first)}
+			case seg.count > 0 && seg.firstPrev != prev:
+				res.Break = &audit.Break{Seq: first, Reason: "its previous hash does not match the event before it"}
+			case seg.brk != nil:
+				res.Break = seg.brk
+			}
+			if res.Break != nil {
+				return res, nil
+			}
+			res.Events += seg.count
+			next, prev = seg.last+1, seg.head
+		}
+	}
+	res.Head = prev
+	if res.Events != next-1 || headSeq != next-1 || headHash != prev {
+		res.Break = &audit.Break{Seq: next, Reason: fmt.Sprintf("the chain ends at event %d but its head records event %d (events were removed from the end)", next-1, headSeq)}
 	}
 	return res, nil
 }

@@ -89,7 +89,7 @@ func open(dsn string) (*DB, error) {
 		return db, nil
 	}
 	db.dialect = SQLite
-	file := strings.TrimPrefix(dsn, "sqlite:")
+	file := sqliteURIPath(strings.TrimPrefix(dsn, "sqlite:"))
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	w, err := sql.Open("sqlite", "file:"+file+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
@@ -108,6 +108,12 @@ func open(dsn string) (*DB, error) {
 	db.write, db.read = w, r
 	db.rq = &readPool{db: r, cache: true}
 	return db, nil
+}
+
+// sqliteURIPath escapes a file path for a SQLite "file:" URI, in which
+// '?' would start the parameters and '#' a fragment.
+func sqliteURIPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }
 
 func redact(dsn string) string {

@@ -345,6 +345,16 @@ func TestStaleVersionConflicts(t *testing.T) {
 }
 
 func TestAuditVerifyFindsTampering(t *testing.T) {
+	for _, inParts := range []bool{false, true} {
+		if inParts {
+			// Read the 7 events in two parts, joined at event 4.
+			defer store.VerifyInPartsFrom(1)()
+		}
+		testAuditVerifyFindsTampering(t)
+	}
+}
+
+func testAuditVerifyFindsTampering(t *testing.T) {
 	for name, dsnFn := range storetest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
 			dsn := dsnFn(t)
@@ -368,6 +378,11 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 			res, _ = db.VerifyAudit(ctx)
 			if res.Break == nil || res.Break.Seq != 7 {
 				t.Fatalf("removed last event: %+v, want a break at 7", res.Break)
+			}
+			mustExec(t, raw, `UPDATE audit_events SET actor = 'mallory' WHERE seq = 4`)
+			res, _ = db.VerifyAudit(ctx)
+			if res.Break == nil || res.Break.Seq != 4 {
+				t.Fatalf("edited event 4: %+v, want a break at 4", res.Break)
 			}
 			mustExec(t, raw, `UPDATE audit_events SET actor = 'mallory' WHERE seq = 3`)
 			res, _ = db.VerifyAudit(ctx)

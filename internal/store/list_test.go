@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -138,3 +140,16 @@ func TestDashboardFigures(t *testing.T) {
 func assistCents(v int64) moneyCents { return moneyCents(v) }
 
 type moneyCents = money.Cents
+
+// TestDatabasePathWithURICharacters opens a SQLite file whose path holds
+// characters that a file: URI would otherwise read as its query or fragment.
+func TestDatabasePathWithURICharacters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger #1?v=2%.db")
+	db := storetest.Open(t, path, storetestNow)
+	if _, err := db.Nation(storetest.Ctx(), "DEU"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the database is not at the path given: %v", err)
+	}
+}
