@@ -347,16 +347,21 @@ func (s *Server) requirementFilter(r *http.Request) (store.RequirementFilter, er
 	return f, err
 }
 
-func (s *Server) apiRequirements(w http.ResponseWriter, r *http.Request) error {
+// requirementPage is the page of requirements the query asks for.
+func (s *Server) requirementPage(r *http.Request) (store.Page[assist.Requirement], error) {
 	o, err := listOptions(r)
 	if err != nil {
-		return err
+		return store.Page[assist.Requirement]{}, err
 	}
 	f, err := s.requirementFilter(r)
 	if err != nil {
-		return err
+		return store.Page[assist.Requirement]{}, err
 	}
-	p, err := s.DB.Requirements(r.Context(), f, o)
+	return s.DB.Requirements(r.Context(), f, o)
+}
+
+func (s *Server) apiRequirements(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.requirementPage(r)
 	if err != nil {
 		return err
 	}
@@ -496,16 +501,21 @@ func (s *Server) pledgeFilter(r *http.Request) (store.PledgeFilter, error) {
 	return f, err
 }
 
-func (s *Server) apiPledges(w http.ResponseWriter, r *http.Request) error {
+// pledgePage is the page of pledges the query asks for, for API and UI alike.
+func (s *Server) pledgePage(r *http.Request) (store.Page[assist.PledgeSummary], error) {
 	o, err := listOptions(r)
 	if err != nil {
-		return err
+		return store.Page[assist.PledgeSummary]{}, err
 	}
 	f, err := s.pledgeFilter(r)
 	if err != nil {
-		return err
+		return store.Page[assist.PledgeSummary]{}, err
 	}
-	p, err := s.DB.Pledges(r.Context(), f, o, s.today())
+	return s.DB.Pledges(r.Context(), f, o, s.today())
+}
+
+func (s *Server) apiPledges(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.pledgePage(r)
 	if err != nil {
 		return err
 	}

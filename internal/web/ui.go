@@ -289,15 +289,7 @@ type requirementsView struct {
 }
 
 func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
-	o, err := listOptions(r)
-	if err != nil {
-		return err
-	}
-	f, err := s.requirementFilter(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.DB.Requirements(r.Context(), f, o)
+	p, err := s.requirementPage(r)
 	if err != nil {
 		return err
 	}
@@ -441,15 +433,7 @@ func (s *Server) pledgingNations(r *http.Request) ([]catalog.Nation, error) {
 }
 
 func (s *Server) uiPledges(w http.ResponseWriter, r *http.Request) error {
-	o, err := listOptions(r)
-	if err != nil {
-		return err
-	}
-	f, err := s.pledgeFilter(r)
-	if err != nil {
-		return err
-	}
-	p, err := s.DB.Pledges(r.Context(), f, o, s.today())
+	p, err := s.pledgePage(r)
 	if err != nil {
 		return err
 	}
