@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ type User struct {
 func (u User) Identity(via string) Identity {
 	return Identity{UserID: u.ID, Name: u.Name, Nation: u.Nation, Roles: u.Roles, Clearance: u.Clearance, Via: via}
 }
+
+func (u User) activeAdmin() bool { return !u.Disabled && slices.Contains(u.Roles, Admin) }
 
 // auditView is what the audit trail records of a user: never the hash.
 func (u User) auditView() any {
@@ -86,6 +89,7 @@ type Tx interface {
 	Now() time.Time
 	NationExists(ctx context.Context, code string) (bool, error)
 	CountUsers(ctx context.Context) (int64, error)
+	CountActiveAdmins(ctx context.Context) (int64, error)
 	UserByName(ctx context.Context, name string) (User, error)
 	UserByID(ctx context.Context, id int64) (User, error)
 	CreateUser(ctx context.Context, u *User) error
@@ -191,6 +195,15 @@ func (s *Service) UpdateUser(ctx context.Context, name, action string, change fu
 		u.Roles = append([]Role(nil), old.Roles...)
 		if err := change(&u); err != nil {
 			return err
+		}
+		if old.activeAdmin() && !u.activeAdmin() {
+			n, err := tx.CountActiveAdmins(ctx)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return fault.Errorf(fault.Conflict, "%s is the last active administrator: make another one first", old.Name)
+			}
 		}
 		if u.Nation != old.Nation {
 			ok, err := tx.NationExists(ctx, u.Nation)

@@ -158,3 +158,20 @@ func TestUsersAndTokens(t *testing.T) {
 		t.Errorf("verify: %+v", r)
 	}
 }
+
+func TestLastAdministratorStays(t *testing.T) {
+	env := map[string]string{"LONGHAUL_DB": filepath.Join(t.TempDir(), "a.db")}
+	if r := run(t, env, "", "user", "add", "--name", "root", "--nation", "DEU", "--role", "admin"); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := run(t, env, "", "user", "disable", "--name", "root"); r.code == 0 || !strings.Contains(r.err, "last active administrator") {
+		t.Errorf("disabling the last administrator: %+v", r)
+	}
+	if r := run(t, env, "", "user", "role", "--name", "root", "--role", "analyst"); r.code == 0 || !strings.Contains(r.err, "last active administrator") {
+		t.Errorf("taking the last administrator's role: %+v", r)
+	}
+	run(t, env, "", "user", "add", "--name", "root2", "--nation", "DEU", "--role", "admin")
+	if r := run(t, env, "", "user", "disable", "--name", "root"); r.code != 0 {
+		t.Errorf("with a second administrator: %+v", r)
+	}
+}

@@ -32,6 +32,13 @@ func (tx *Tx) CountUsers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
+// CountActiveAdmins returns the number of administrators not disabled.
+func (tx *Tx) CountActiveAdmins(ctx context.Context) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE disabled = ? AND (',' || roles || ',') LIKE '%,admin,%'`, false).Scan(&n)
+	return n, err
+}
+
 // CountUsers returns the number of users.
 func (db *DB) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
