@@ -10,9 +10,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -89,11 +91,23 @@ func TestServeBootstrapsAdminOverTLS(t *testing.T) {
 	if pw == nil {
 		t.Fatalf("no one-time password printed:\n%s", out)
 	}
+	jar, _ := cookiejar.New(nil)
 	client := &http.Client{
+		Jar:           jar,
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	res, err := client.PostForm(base+"/signin", url.Values{"name": {"admin"}, "password": {pw[1]}})
+	formPage, err := client.Get(base + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(formPage.Body)
+	formPage.Body.Close()
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if token == nil {
+		t.Fatal("no sign-in form token")
+	}
+	res, err := client.PostForm(base+"/signin", url.Values{"name": {"admin"}, "password": {pw[1]}, "csrf": {string(token[1])}})
 	if err != nil {
 		t.Fatal(err)
 	}

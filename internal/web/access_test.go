@@ -37,6 +37,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	srv := web.New(e.db, nil, "test")
+	const signinToken = "a-sign-in-form-token-of-the-matrix" // the sign-in form's, sent as cookie and field
 	routes := srv.Routes()
 	if len(routes) < 60 {
 		t.Fatalf("only %d routes", len(routes))
@@ -55,7 +56,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 					body, ctype = "x=1", "application/x-www-form-urlencoded"
 				}
 			}
+			if rt.Pattern == "/signin" && rt.Method == "POST" {
+				body += "&csrf=" + signinToken
+			}
 			req, _ := http.NewRequest(rt.Method, e.ts.URL+matrixPath(rt.Pattern), strings.NewReader(body))
+			if rt.Pattern == "/signin" {
+				req.Header.Set("Cookie", "longhaul_signin="+signinToken)
+			}
 			if ctype != "" {
 				req.Header.Set("Content-Type", ctype)
 			}
@@ -134,8 +141,7 @@ func TestCredentialsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Sign in a browser session for the CSRF case.
-			form := url.Values{"name": {"deu-officer"}, "password": {testPassword}}
-			res := e.do("POST", "/signin", "application/x-www-form-urlencoded", form.Encode(), "Authorization", "")
+			res := e.signIn("deu-officer", testPassword)
 			var session string
 			for _, c := range res.header.Values("Set-Cookie") {
 				if v, ok := strings.CutPrefix(c, web.SessionCookie+"="); ok {
@@ -209,7 +215,7 @@ func TestSignInThrottlesWithoutTellingNamesApart(t *testing.T) {
 	e := newAPIEnv(t, storetest.SQLiteDSN(t))
 	e.user("pol-officer", "POL", access.Restricted, access.NationOfficer)
 	signIn := func(name, pw string) apiResponse {
-		return e.do("POST", "/signin", "application/x-www-form-urlencoded", url.Values{"name": {name}, "password": {pw}}.Encode(), "Authorization", "")
+		return e.signIn(name, pw)
 	}
 	wrong, unknown := signIn("pol-officer", "not the password at all"), signIn("nobody-here", "not the password at all")
 	if wrong.status != 401 || unknown.status != 401 || !strings.Contains(string(wrong.body), "the name or password is wrong") || !strings.Contains(string(unknown.body), "the name or password is wrong") {
@@ -363,5 +369,17 @@ func TestPledgePageOffersOnlyAllowedActions(t *testing.T) {
 				t.Errorf("%s: action %s offered=%v", who, a, offered)
 			}
 		}
+	}
+}
+
+func TestSignInNeedsTheFormsToken(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("pol-officer", "POL", access.Restricted, access.NationOfficer)
+	form := url.Values{"name": {"pol-officer"}, "password": {testPassword}}
+	if r := e.do("POST", "/signin", "application/x-www-form-urlencoded", form.Encode(), "Authorization", ""); r.status != 403 || strings.Contains(strings.Join(r.header.Values("Set-Cookie"), ";"), web.SessionCookie) {
+		t.Errorf("sign-in without the form's token: %d", r.status)
+	}
+	if r := e.signIn("pol-officer", testPassword); r.status != 303 {
+		t.Errorf("sign-in with it: %d", r.status)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,25 @@ func (e *apiEnv) do(method, path, contentType, body string, header ...string) ap
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return apiResponse{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// signIn posts the sign-in form as a browser does: with the token and the
+// cookie that the form's page gave it.
+func (e *apiEnv) signIn(name, password string) apiResponse {
+	e.t.Helper()
+	page := e.do("GET", "/signin", "", "", "Authorization", "")
+	var cookie string
+	for _, c := range page.header.Values("Set-Cookie") {
+		if v, ok := strings.CutPrefix(c, "longhaul_signin="); ok {
+			cookie, _, _ = strings.Cut(v, ";")
+		}
+	}
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page.body)
+	if cookie == "" || token == nil {
+		e.t.Fatalf("the sign-in page gave no token: %v", page.header)
+	}
+	form := url.Values{"name": {name}, "password": {password}, "csrf": {string(token[1])}}
+	return e.do("POST", "/signin", "application/x-www-form-urlencoded", form.Encode(), "Authorization", "", "Cookie", "longhaul_signin="+cookie)
 }
 
 // noRedirect answers a redirect itself, so that tests see it.

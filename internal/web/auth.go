@@ -179,10 +179,27 @@ var ErrLocked = fault.Errorf(fault.Unauthorized, "too many failed sign-ins for t
 
 type signInView struct {
 	Name, Next, Error string
+	Token             string // the sign-in form's own CSRF token
+}
+
+// signInCookie holds the token the sign-in form must post back, so that
+// another site cannot sign a browser in to an account of its choosing.
+const signInCookie = "longhaul_signin"
+
+// signInToken returns the browser's sign-in token, setting a new one when
+// it has none.
+func signInToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(signInCookie); err == nil && len(c.Value) >= 20 {
+		return c.Value
+	}
+	t := access.RandomToken(18)
+	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: t, Path: "/signin", MaxAge: 3600, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	return t
 }
 
 func (s *Server) uiSignInForm(w http.ResponseWriter, r *http.Request) error {
-	return s.page(w, r, 200, "signin", "Sign in", signInView{Next: safeNext(r.URL.Query().Get("next"))}, access.Unclassified)
+	v := signInView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r)}
+	return s.page(w, r, 200, "signin", "Sign in", v, access.Unclassified)
 }
 
 // safeNext keeps a redirect after sign-in on this site.
@@ -198,7 +215,13 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	name := strings.ToLower(strings.TrimSpace(r.PostForm.Get("name")))
-	v := signInView{Name: name, Next: safeNext(r.PostForm.Get("next"))}
+	v := signInView{Name: name, Next: safeNext(r.PostForm.Get("next")), Token: signInToken(w, r)}
+	if c, err := r.Cookie(signInCookie); err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
+		err := fault.Errorf(fault.Forbidden, "the sign-in form has expired: sign in again")
+		s.refused(r, err)
+		v.Error = fault.As(err).Message
+		return s.page(w, r, http.StatusForbidden, "signin", "Sign in", v, access.Unclassified)
+	}
 	addr := clientAddr(r)
 	if s.limiter.locked(name, addr) {
 		s.refused(r, ErrLocked)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -500,8 +501,19 @@ func oaUser(t *testing.T, db *store.DB, name, nation string, clearance access.Cl
 // cookie as a Cookie header.
 func oaSignIn(t *testing.T, base, name string) string {
 	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(base+"/signin", url.Values{"name": {name}, "password": {oaPassword}})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	form, err := client.Get(base + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(form.Body)
+	form.Body.Close()
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if token == nil {
+		t.Fatal("the sign-in page has no form token")
+	}
+	resp, err := client.PostForm(base+"/signin", url.Values{"name": {name}, "password": {oaPassword}, "csrf": {string(token[1])}})
 	if err != nil {
 		t.Fatal(err)
 	}
