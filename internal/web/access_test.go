@@ -383,3 +383,17 @@ func TestSignInNeedsTheFormsToken(t *testing.T) {
 		t.Errorf("sign-in with it: %d", r.status)
 	}
 }
+
+func TestAdministratorListsEveryToken(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	admin := e.user("root", "DEU", access.Secret, access.Admin)
+	officer := e.user("pol-officer", "POL", access.Restricted, access.NationOfficer)
+	mine := e.do("GET", "/api/v1/tokens", "", "", "Authorization", "Bearer "+admin).json(t)
+	all := e.do("GET", "/api/v1/tokens?all=true", "", "", "Authorization", "Bearer "+admin).json(t)
+	if mine["total"] != 1.0 || all["total"] != 3.0 {
+		t.Errorf("admin's own tokens %v, all tokens %v; want 1 and 3", mine["total"], all["total"])
+	}
+	if r := e.do("GET", "/api/v1/tokens?all=true", "", "", "Authorization", "Bearer "+officer); r.status != 403 {
+		t.Errorf("a nation officer listing every token: %d", r.status)
+	}
+}

@@ -386,7 +386,19 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
-	ts, err := s.DB.Tokens(r.Context(), access.IdentityFrom(r.Context()).UserID)
+	all, err := queryBool(r, "all")
+	if err != nil {
+		return err
+	}
+	me := access.IdentityFrom(r.Context())
+	uid := me.UserID
+	if all {
+		if err := access.Check(me, access.UserAdmin); err != nil {
+			return err
+		}
+		uid = 0 // every user's
+	}
+	ts, err := s.DB.Tokens(r.Context(), uid)
 	if err != nil {
 		return err
 	}
