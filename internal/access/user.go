@@ -102,6 +102,7 @@ type Tx interface {
 	CreateSession(ctx context.Context, hash string, s Session) error
 	SessionByHash(ctx context.Context, hash string) (Session, error)
 	DeleteSession(ctx context.Context, hash string) error
+	DeleteUserSessions(ctx context.Context, userID int64) error
 	Audit(ctx context.Context, r audit.Record) error
 }
 
@@ -217,6 +218,12 @@ func (s *Service) UpdateUser(ctx context.Context, name, action string, change fu
 		u.UpdatedAt = tx.Now()
 		if err := tx.UpdateUser(ctx, &u, old.Version); err != nil {
 			return err
+		}
+		if u.PasswordHash != old.PasswordHash || u.Disabled {
+			// A new password or a disabled account ends every session.
+			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+				return err
+			}
 		}
 		out = u
 		return tx.Audit(ctx, audit.Record{Action: "user." + action, Entity: "user", EntityID: u.Name, Before: old.auditView(), After: u.auditView()})

@@ -122,13 +122,13 @@ func (tx *Tx) UpdateUser(ctx context.Context, u *access.User, version int64) err
 		return err
 	}
 	u.Version = version + 1
-	if u.Disabled {
-		// A disabled user's sessions end at once.
-		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
-			return err
-		}
-	}
 	return nil
+}
+
+// DeleteUserSessions ends every session of a user.
+func (tx *Tx) DeleteUserSessions(ctx context.Context, userID int64) error {
+	_, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	return err
 }
 
 // Users lists every user by name.

@@ -56,15 +56,18 @@ type segmentResult struct {
 }
 
 // verifySegment checks the events from seq start up to, not including,
-// end (0: to the end of the chain), its first link taken on trust. It scans
+// end, its first link taken on trust. It scans
 // into reused byte buffers, so that a long chain costs no allocation per
 // event beyond the driver's.
 func (db *DB) verifySegment(ctx context.Context, start, end int64) segmentResult {
+	// The first part reads from the very beginning, so that an event
+	// slipped in before event 1 is read and refused.
 	q, args := `SELECT `+eventColumns+` FROM audit_events WHERE seq >= ?`, []any{start}
-	if end > 0 {
-		q += ` AND seq < ?`
-		args = append(args, end)
+	if start <= 1 {
+		q, args = `SELECT `+eventColumns+` FROM audit_events WHERE 1 = 1`, nil
 	}
+	q += ` AND seq < ?`
+	args = append(args, end)
 	rows, err := db.read.QueryContext(ctx, db.rebind(q+` ORDER BY seq`), args...)
 	if err != nil {
 		return segmentResult{err: fmt.Errorf("read audit events: %w", err)}
@@ -118,7 +121,9 @@ func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	results := make([]segmentResult, parts)
 	var wg sync.WaitGroup
 	for i := range starts {
-		end := int64(0)
+		// The chain is verified as far as the head read above: events that
+		// writers add meanwhile are checked below, not read as tampering.
+		end := headSeq + 1
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
@@ -159,6 +164,18 @@ func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 	res.Head = prev
 	if res.Events != next-1 || headSeq != next-1 || headHash != prev {
 		res.Break = &audit.Break{Seq: next, Reason: fmt.Sprintf("the chain ends at event %d but its head records event %d (events were removed from the end)", next-1, headSeq)}
+		return res, nil
+	}
+	// Events past the head that no writer recorded there were added by hand.
+	var maxSeq, nowHead int64
+	if err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM audit_events`).Scan(&maxSeq); err != nil {
+		return res, err
+	}
+	if err := db.read.QueryRowContext(ctx, `SELECT seq FROM audit_head WHERE id = 1`).Scan(&nowHead); err != nil {
+		return res, err
+	}
+	if maxSeq > nowHead {
+		res.Break = &audit.Break{Seq: nowHead + 1, Reason: fmt.Sprintf("events up to %d follow the last one the head records, %d (events were added by hand)", maxSeq, nowHead)}
 	}
 	return res, nil
 }
@@ -204,7 +221,8 @@ func (db *DB) Events(ctx context.Context, entity, entityID string, limit int) ([
 		q += ` AND entity = ?`
 		args = append(args, entity)
 	}
-	q += fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, limit)
+	q += ` ORDER BY seq DESC LIMIT ?`
+	args = append(args, limit)
 	rows, err := db.rq.QueryContext(ctx, db.rebind(q), args...)
 	if err != nil {
 		return nil, err

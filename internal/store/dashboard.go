@@ -62,9 +62,9 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	}
 	day, _ := time.Parse(assist.DateLayout, today)
 	rows, err = db.rq.QueryContext(ctx, db.rebind(fmt.Sprintf(`SELECT p.id, p.nation, p.title, l.id, l.no, l.nsn, i.name, p.promised, l.pledged - l.delivered, (l.pledged - l.delivered) * l.unit_value
-		FROM (SELECT p.id, p.nation, p.title, p.promised FROM pledges p WHERE p.promised < ? AND p.open_lines > 0 AND %s ORDER BY p.promised, p.id LIMIT %d) p
+		FROM (SELECT p.id, p.nation, p.title, p.promised FROM pledges p WHERE p.promised < ? AND p.open_lines > 0 AND %s ORDER BY p.promised, p.id LIMIT ?) p
 		JOIN pledge_lines l ON l.pledge_id = p.id JOIN items i ON i.nsn = l.nsn
-		WHERE l.delivered < l.pledged ORDER BY p.promised, p.id, l.no LIMIT %d`, pv.cond, overdueLimit, overdueLimit)), append([]any{today}, pv.args...)...)
+		WHERE l.delivered < l.pledged ORDER BY p.promised, p.id, l.no LIMIT ?`, pv.cond)), append(append([]any{today}, pv.args...), overdueLimit, overdueLimit)...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard overdue lines: %w", err)
 	}

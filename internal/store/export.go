@@ -66,7 +66,8 @@ func (db *DB) AllPledges(ctx context.Context, f PledgeFilter, today string) ([]a
 		}
 		q := `SELECT l.pledge_id, l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn
 			FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE l.pledge_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + `) ORDER BY l.pledge_id, l.no`
-		rows, err := db.rq.QueryContext(ctx, db.rebind(q), ids...)
+		// Lists of ids vary in length: not worth a prepared statement each.
+		rows, err := db.read.QueryContext(ctx, db.rebind(q), ids...)
 		if err != nil {
 			return nil, err
 		}

@@ -369,6 +369,18 @@ func testAuditVerifyFindsTampering(t *testing.T) {
 				t.Fatalf("before tampering: %+v %v", res, err)
 			}
 			raw := rawDB(t, db, dsn)
+			mustExec(t, raw, `INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) VALUES (0, '2025-03-01T09:00:00.000000Z', 'mallory', 'pledge.delete', 'pledge', '1', '', '', 'x', 'y')`)
+			res, _ = db.VerifyAudit(ctx)
+			if res.Break == nil || res.Break.Seq != 0 {
+				t.Fatalf("event slipped in before the first: %+v, want a break at 0", res.Break)
+			}
+			mustExec(t, raw, `DELETE FROM audit_events WHERE seq = 0`)
+			mustExec(t, raw, `INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) VALUES (99, '2025-03-01T09:00:00.000000Z', 'mallory', 'pledge.delete', 'pledge', '1', '', '', 'x', 'y')`)
+			res, _ = db.VerifyAudit(ctx)
+			if res.Break == nil || !strings.Contains(res.Break.Reason, "added by hand") {
+				t.Fatalf("event added past the head: %+v", res.Break)
+			}
+			mustExec(t, raw, `DELETE FROM audit_events WHERE seq = 99`)
 			mustExec(t, raw, `UPDATE audit_events SET after = REPLACE(after, '"pledged":100', '"pledged":10') WHERE seq = 7`)
 			res, _ = db.VerifyAudit(ctx)
 			if res.Break == nil || res.Break.Seq != 7 || !strings.Contains(res.Break.Reason, "edited") {
@@ -466,4 +478,42 @@ func TestPledgeTotalsFollowTheLines(t *testing.T) {
 			check("update")
 		})
 	}
+}
+
+// TestAuditVerifyWhileWriting verifies the chain while pledges are written:
+// events added meanwhile are not tampering.
+func TestAuditVerifyWhileWriting(t *testing.T) {
+	defer store.VerifyInPartsFrom(1)()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		storetest.Seed(t, db)
+		svc := ledger(db)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				p := newPledge("DEU")
+				p.ReleasableTo = nil
+				if _, err := svc.CreatePledge(ctx, p); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		for i := 0; i < 30; i++ {
+			res, err := db.VerifyAudit(ctx)
+			if err != nil || res.Break != nil {
+				t.Errorf("verify %d while writing: %+v %v", i, res.Break, err)
+				break
+			}
+		}
+		close(stop)
+		<-done
+	})
 }

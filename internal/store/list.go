@@ -143,8 +143,11 @@ func (q *listQuery) build(o ListOptions) (sel string, selArgs []any, count strin
 	if len(where) > 0 {
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
-	sel = fmt.Sprintf("SELECT %s, %s, %s FROM %s%s ORDER BY %s %s, %s %s LIMIT %d",
-		q.columns, col, q.key, q.from, w, col, dir, q.key, dir, limit+1)
+	// The limit is a parameter, so that every page size shares one prepared
+	// statement.
+	sel = fmt.Sprintf("SELECT %s, %s, %s FROM %s%s ORDER BY %s %s, %s %s LIMIT ?",
+		q.columns, col, q.key, q.from, w, col, dir, q.key, dir)
+	selArgs = append(selArgs, limit+1)
 	return sel, selArgs, count, countArgs, limit, sortName, nil
 }
 

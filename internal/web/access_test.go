@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -395,5 +396,59 @@ func TestAdministratorListsEveryToken(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/v1/tokens?all=true", "", "", "Authorization", "Bearer "+officer); r.status != 403 {
 		t.Errorf("a nation officer listing every token: %d", r.status)
+	}
+}
+
+// TestSignInThrottleHoldsUnderParallelAttempts sends many wrong passwords at
+// once: no more than the limit reach the password check.
+func TestSignInThrottleHoldsUnderParallelAttempts(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("esp-officer", "ESP", access.Restricted, access.NationOfficer)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.signIn("esp-officer", "wrong wrong wrong")
+		}()
+	}
+	wg.Wait()
+	evs, err := e.db.Events(storetest.Ctx(), "user", "esp-officer", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, ev := range evs {
+		if ev.Action == "session.signin_failed" {
+			checked++
+		}
+	}
+	if checked > 5 {
+		t.Errorf("%d attempts reached the password check, the limit is 5", checked)
+	}
+}
+
+func TestNewPasswordEndsSessions(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("nor-officer", "NOR", access.Restricted, access.NationOfficer)
+	res := e.signIn("nor-officer", testPassword)
+	var cookie string
+	for _, c := range res.header.Values("Set-Cookie") {
+		if v, ok := strings.CutPrefix(c, web.SessionCookie+"="); ok {
+			cookie, _, _ = strings.Cut(v, ";")
+		}
+	}
+	me := func() int {
+		return e.do("GET", "/api/v1/me", "", "", "Authorization", "", "Cookie", web.SessionCookie+"="+cookie).status
+	}
+	if got := me(); got != 200 {
+		t.Fatalf("session: %d", got)
+	}
+	svc := &access.Service{Store: store.Access{DB: e.db}, Read: e.db}
+	if err := svc.SetPassword(storetest.Ctx(), "nor-officer", "a brand new passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if got := me(); got != 401 {
+		t.Errorf("session after a password change: %d, want 401", got)
 	}
 }

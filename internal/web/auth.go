@@ -153,25 +153,31 @@ func (l *limiter) recent(key string) int {
 	return len(ts) - i
 }
 
-// locked reports whether sign-in for name from addr is locked now.
-func (l *limiter) locked(name, addr string) bool {
+// attempt reserves a sign-in attempt for name from addr, counted as a
+// failure until it succeeds, and reports false when sign-in is locked. The
+// check and the count are one step, so that attempts sent at once cannot
+// all pass the check before any of them is counted.
+func (l *limiter) attempt(name, addr string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.recent("u:"+name) >= maxAccountFailure || l.recent("a:"+addr) >= maxAddressFailure
-}
-
-func (l *limiter) fail(name, addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if l.recent("u:"+name) >= maxAccountFailure || l.recent("a:"+addr) >= maxAddressFailure {
+		return false
+	}
 	now := l.now()
 	l.failures["u:"+name] = append(l.failures["u:"+name], now)
 	l.failures["a:"+addr] = append(l.failures["a:"+addr], now)
+	return true
 }
 
-func (l *limiter) succeed(name string) {
+// succeed clears the account's failures and takes back the attempt's count
+// from the address.
+func (l *limiter) succeed(name, addr string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.failures, "u:"+name)
+	if ts := l.failures["a:"+addr]; len(ts) > 0 {
+		l.failures["a:"+addr] = ts[:len(ts)-1]
+	}
 }
 
 // ErrLocked is the answer while sign-in is throttled.
@@ -223,7 +229,7 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		return s.page(w, r, http.StatusForbidden, "signin", "Sign in", v, access.Unclassified)
 	}
 	addr := clientAddr(r)
-	if s.limiter.locked(name, addr) {
+	if !s.limiter.attempt(name, addr) {
 		s.refused(r, ErrLocked)
 		v.Error = fault.As(ErrLocked).Message
 		return s.page(w, r, http.StatusTooManyRequests, "signin", "Sign in", v, access.Unclassified)
@@ -233,11 +239,10 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		if fault.Code(err) != fault.Unauthorized {
 			return err
 		}
-		s.limiter.fail(name, addr)
 		v.Error = fault.As(err).Message
 		return s.page(w, r, http.StatusUnauthorized, "signin", "Sign in", v, access.Unclassified)
 	}
-	s.limiter.succeed(name)
+	s.limiter.succeed(name, addr)
 	setSessionCookie(w, r, secret, sess.ExpiresAt)
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 	return nil
