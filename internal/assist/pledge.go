@@ -34,6 +34,9 @@ type Pledge struct {
 // Ref is the pledge's reference as people write it.
 func (p *Pledge) Ref() string { return fmt.Sprintf("P-%05d", p.ID) }
 
+// AuditMarking is the owner and marking of the pledge, for the audit trail.
+func (p Pledge) AuditMarking() (string, access.Marking) { return p.Nation, p.Marking }
+
 // Line is one item of a pledge and how far its quantity has come.
 type Line struct {
 	ID        int64       `json:"id"`

@@ -49,6 +49,10 @@ type Requirement struct {
 // Ref is the requirement's reference as people write it.
 func (r *Requirement) Ref() string { return fmt.Sprintf("R-%05d", r.ID) }
 
+// AuditMarking is the owner (the recipient) and marking of the requirement,
+// for the audit trail.
+func (r Requirement) AuditMarking() (string, access.Marking) { return "UKR", r.Marking }
+
 // Derive sets State from the quantities.
 func (r *Requirement) Derive() {
 	switch {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -205,5 +206,65 @@ func TestAudienceComputedAtStart(t *testing.T) {
 				t.Errorf("POL must not see it: %v", err)
 			}
 		})
+	}
+}
+
+// TestAuditTrailShowsEventsAsTheyWereMarked downgrades a SECRET pledge to
+// UNCLASSIFIED: the events that hold its SECRET state stay hidden from a
+// reader without that clearance, also after they are recomputed at start.
+func TestAuditTrailShowsEventsAsTheyWereMarked(t *testing.T) {
+	for name, dsnFn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			dsn := dsnFn(t)
+			db := storetest.Open(t, dsn, storetestNow)
+			storetest.Seed(t, db)
+			svc := ledger(db)
+			p := newPledge("DEU")
+			p.Title = "SECRET-ERA TITLE"
+			p.Marking = access.Marking{Classification: access.Secret}
+			p, err := svc.CreatePledge(storetest.Ctx(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			down := p
+			down.Title = "Open title"
+			down.Marking = access.Marking{}
+			if _, err := svc.UpdatePledge(storetest.Ctx(), p.ID, 0, down); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Act(storetest.Ctx(), p.ID, 0, assist.Action{Kind: assist.Commit, Line: p.Lines[0].ID, Quantity: 1}); err != nil {
+				t.Fatal(err)
+			}
+			reader := access.Identity{Name: "fra", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Unclassified, Via: "token"}
+			check := func(when string) {
+				t.Helper()
+				evs, err := db.Events(as(reader), "pledge", fmt.Sprint(p.ID), 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(evs) != 1 || evs[0].Action != "pledge.commit" {
+					var got []string
+					for _, e := range evs {
+						got = append(got, e.Action)
+					}
+					t.Errorf("%s: the reader sees %v, want only pledge.commit", when, got)
+				}
+				if _, err := db.Pledge(as(reader), p.ID); err != nil {
+					t.Errorf("%s: the pledge itself is unclassified now: %v", when, err)
+				}
+			}
+			check("as written")
+			mustExecN(t, rawDB(t, db, dsn), `UPDATE audit_events SET classification = -1, audience_before = 0, audience_after = 0`)
+			db.Close()
+			db = storetest.Open(t, dsn, storetestNow)
+			check("recomputed at start")
+		})
+	}
+}
+
+func mustExecN(t *testing.T, db *sql.DB, q string) {
+	t.Helper()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatalf("%s: %v", q, err)
 	}
 }

@@ -45,7 +45,7 @@ func (db *DB) loadAudience(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return db.backfillEventMarking(ctx)
 }
 
 func (db *DB) backfillAudience(ctx context.Context, table, owner string) error {

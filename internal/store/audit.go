@@ -181,29 +181,33 @@ func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
 }
 
 // eventsVisible is the condition under which the reader may see an audit
-// event: the events of a pledge or requirement with the record itself, those
-// of the catalogue with the catalogue, those of users, tokens and sessions
-// by administrators and auditors. The record is looked up by its key from
-// the event (EXISTS), so that reading the newest events walks back from the
-// newest and stops, rather than gathering every visible record first.
+// event: a pledge's or requirement's event if the reader may read such
+// records and may see the record as the event holds it, before and after
+// the change (migration 0005), which may differ from how it is marked now;
+// the catalogue's with the catalogue; those of users, tokens, sessions and
+// refusals by administrators and auditors.
 func (db *DB) eventsVisible(ctx context.Context) visibility {
-	pv, rv := db.pledgesVisible(ctx), db.requirementsVisible(ctx)
+	id := access.IdentityFrom(ctx)
+	record := func(perm access.Permission) visibility {
+		if !access.Allowed(id, perm) {
+			return visibility{cond: "1 = 0"}
+		}
+		if id.SeesAllNations() || id.Via == "system" {
+			return visibility{cond: "audit_events.classification <= ?", args: []any{int(id.Clearance)}}
+		}
+		r := db.readerAudience(id.Nation)
+		return visibility{cond: "(audit_events.classification <= ? AND (audit_events.audience_before & ?) <> 0 AND (audit_events.audience_after & ?) <> 0)",
+			args: []any{int(id.Clearance), r, r}}
+	}
+	pv, rv := record(access.PledgeRead), record(access.RequirementRead)
 	cat, adm := allowed(ctx, access.CatalogRead), allowed(ctx, access.UserAdmin)
-	if id := access.IdentityFrom(ctx); id.Has(access.Auditor) {
+	if id.Has(access.Auditor) {
 		adm = visibility{cond: "1 = 1"}
 	}
-	// SQLite compares the integer key with the text entity_id numerically;
-	// PostgreSQL needs the text cast, guarded so that no other entity's id
-	// is ever cast.
-	key, entity := "audit_events.entity_id", "+audit_events.entity" // unary plus: SQLite walks by seq, not the entity index
-	if db.dialect == Postgres {
-		entity = "audit_events.entity"
-		key = "CASE WHEN audit_events.entity_id ~ '^[0-9]{1,18}$' THEN CAST(audit_events.entity_id AS BIGINT) END"
-	}
-	cond := "((" + entity + " = 'pledge' AND EXISTS (SELECT 1 FROM pledges p WHERE p.id = " + key + " AND " + pv.cond + "))" +
-		" OR (" + entity + " = 'requirement' AND EXISTS (SELECT 1 FROM requirements r WHERE r.id = " + key + " AND " + rv.cond + "))" +
-		" OR (" + entity + " IN ('item', 'site', 'nation') AND " + cat.cond + ")" +
-		" OR (" + entity + " IN ('user', 'token', 'access') AND " + adm.cond + "))"
+	cond := "((audit_events.entity = 'pledge' AND " + pv.cond + ")" +
+		" OR (audit_events.entity = 'requirement' AND " + rv.cond + ")" +
+		" OR (audit_events.entity IN ('item', 'site', 'nation') AND " + cat.cond + ")" +
+		" OR (audit_events.entity IN ('user', 'token', 'access') AND " + adm.cond + "))"
 	return visibility{cond: cond, args: append(append(append(append([]any(nil), pv.args...), rv.args...), cat.args...), adm.args...)}
 }
 

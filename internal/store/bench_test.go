@@ -212,7 +212,7 @@ func benchNewBare(b *testing.B, dsn string) *benchBare {
 		qPledge: benchRebind(pg, `INSERT INTO pledges (nation, title, kind, channel, category, announced, promised, reference, amount, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`),
 		qLine: benchRebind(pg, `INSERT INTO pledge_lines (pledge_id, no, nsn, unit_value, pledged, committed, allocated, shipped, delivered, accepted, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		qEvt:  benchRebind(pg, `INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		qEvt:  benchRebind(pg, `INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, classification, audience_before, audience_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 	}
 	if err := raw.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM audit_events`).Scan(&bb.seq); err != nil {
 		b.Fatal(err)
@@ -246,7 +246,7 @@ func (bb *benchBare) insert(ctx context.Context) error {
 		}
 	}
 	bb.seq++
-	if _, err := tx.ExecContext(ctx, bb.qEvt, bb.seq, now, "bench-deu (token)", "pledge.create", "pledge", strconv.FormatInt(id, 10), "", bb.after, benchHash, benchHash); err != nil {
+	if _, err := tx.ExecContext(ctx, bb.qEvt, bb.seq, now, "bench-deu (token)", "pledge.create", "pledge", strconv.FormatInt(id, 10), "", bb.after, benchHash, benchHash, 1, 1, 1); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -471,7 +471,7 @@ func benchFillLedger(b *testing.B, raw *sql.DB, pg bool) {
 		cols  []string
 		rows  [][]any
 	}{
-		{"audit_events", strings.Split("seq at actor action entity entity_id before after prev_hash hash", " "), events},
+		{"audit_events", strings.Split("seq at actor action entity entity_id before after prev_hash hash classification audience_before audience_after", " "), events},
 		{"pledges", strings.Split("id nation title kind channel category announced promised reference amount classification releasable_to audience illustrative state version created_at updated_at line_count pledged_value committed_value delivered_value accepted_value open_lines open_value", " "), pledges},
 		{"pledge_lines", strings.Split("id pledge_id no nsn unit_value pledged committed allocated shipped delivered accepted withdrawn", " "), lines},
 		{"requirements", strings.Split("id nsn grp quantity priority need_by delivery_site notes classification releasable_to audience illustrative cancelled allocated delivered accepted state version created_at updated_at", " "), reqs},
@@ -517,7 +517,8 @@ func benchHistory(b *testing.B, tx *sql.Tx, pledges, reqs int) ([][]any, audit.E
 		e := audit.Event{Seq: head.Seq + 1, At: benchNow.Add(time.Duration(len(rows)-pledges-reqs) * time.Minute), Actor: "bench-deu (token)",
 			Action: entity + ".create", Entity: entity, EntityID: strconv.Itoa(id), After: after}
 		h.Seal(&e, head.Hash)
-		rows = append(rows, []any{e.Seq, e.At.Format(audit.TimeLayout), e.Actor, e.Action, e.Entity, e.EntityID, "", e.After, e.PrevHash, e.Hash})
+		// NATO RESTRICTED, releasable to all (migration 0005's columns).
+		rows = append(rows, []any{e.Seq, e.At.Format(audit.TimeLayout), e.Actor, e.Action, e.Entity, e.EntityID, "", e.After, e.PrevHash, e.Hash, 1, 1, 1})
 		head = e
 	}
 	r := 0

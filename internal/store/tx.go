@@ -131,8 +131,10 @@ func (tx *Tx) Audit(ctx context.Context, r audit.Record) error {
 		Action: r.Action, Entity: r.Entity, EntityID: r.EntityID, Before: before, After: after,
 	}
 	tx.hasher.Seal(&e, tx.headHash)
-	if _, err := tx.exec(ctx, `INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, e.At.Format(audit.TimeLayout), e.Actor, e.Action, e.Entity, e.EntityID, e.Before, e.After, e.PrevHash, e.Hash); err != nil {
+	class, audBefore, audAfter := tx.db.eventMarking(r.Before, r.After)
+	if _, err := tx.exec(ctx, `INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, classification, audience_before, audience_after)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, e.At.Format(audit.TimeLayout), e.Actor, e.Action, e.Entity, e.EntityID, e.Before, e.After, e.PrevHash, e.Hash, class, audBefore, audAfter); err != nil {
 		return fmt.Errorf("append audit event: %w", err)
 	}
 	tx.headSeq, tx.headHash, tx.appended = e.Seq, e.Hash, true

@@ -157,8 +157,8 @@ func (bb *benchBare) insert(ctx context.Context) error {
 		}
 	}
 	bb.seq++
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		bb.seq, now, "bench-deu (token)", "pledge.create", "pledge", strconv.FormatInt(id, 10), "", benchAuditAfter, benchHash, benchHash); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, classification, audience_before, audience_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		bb.seq, now, "bench-deu (token)", "pledge.create", "pledge", strconv.FormatInt(id, 10), "", benchAuditAfter, benchHash, benchHash, 1, 1, 1); err != nil {
 		return err
 	}
 	return tx.Commit()
