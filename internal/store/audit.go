@@ -204,10 +204,16 @@ func (db *DB) eventsVisible(ctx context.Context) visibility {
 	if id.Has(access.Auditor) {
 		adm = visibility{cond: "1 = 1"}
 	}
-	cond := "((audit_events.entity = 'pledge' AND " + pv.cond + ")" +
-		" OR (audit_events.entity = 'requirement' AND " + rv.cond + ")" +
-		" OR (audit_events.entity IN ('item', 'site', 'nation') AND " + cat.cond + ")" +
-		" OR (audit_events.entity IN ('user', 'token', 'access') AND " + adm.cond + "))"
+	// Unary plus: SQLite walks the chain by seq (newest first, stopping at
+	// the limit) rather than through the entity index.
+	entity := "+audit_events.entity"
+	if db.dialect == Postgres {
+		entity = "audit_events.entity"
+	}
+	cond := "((" + entity + " = 'pledge' AND " + pv.cond + ")" +
+		" OR (" + entity + " = 'requirement' AND " + rv.cond + ")" +
+		" OR (" + entity + " IN ('item', 'site', 'nation') AND " + cat.cond + ")" +
+		" OR (" + entity + " IN ('user', 'token', 'access') AND " + adm.cond + "))"
 	return visibility{cond: cond, args: append(append(append(append([]any(nil), pv.args...), rv.args...), cat.args...), adm.args...)}
 }
 
