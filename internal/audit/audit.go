@@ -7,7 +7,6 @@
 package audit
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -87,17 +86,17 @@ func field[S string | []byte](b []byte, s S) []byte {
 	return append(b, s...)
 }
 
-// Raw is an event as stored, its text fields as bytes, so that verifying a
-// long chain neither parses times nor allocates strings. At is the stored
-// time text, which the canonical encoding holds as written.
+// Raw is an event as stored, its fields as the database gives them, so that
+// verifying a long chain neither parses times nor copies text. At is the
+// stored time text, which the canonical encoding holds as written.
 type Raw struct {
 	Seq                                                                int64
-	At, Actor, Action, Entity, EntityID, Before, After, PrevHash, Hash []byte
+	At, Actor, Action, Entity, EntityID, Before, After, PrevHash, Hash string
 }
 
 func encodeRaw(b []byte, r *Raw) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Seq))
-	for _, f := range [...][]byte{r.At, r.Actor, r.Action, r.Entity, r.EntityID, r.Before, r.After, r.PrevHash} {
+	for _, f := range [...]string{r.At, r.Actor, r.Action, r.Entity, r.EntityID, r.Before, r.After, r.PrevHash} {
 		b = field(b, f)
 	}
 	return b
@@ -125,15 +124,16 @@ type Verifier struct {
 	prev  string
 	next  int64
 	count int64
-	// For CheckRaw: the previous hash as bytes, and buffers reused per event.
-	prevRaw  []byte
-	firstRaw []byte
+	// For CheckRaw: the first event's previous hash, whether one was read,
+	// and the hex of each event's hash, reused.
+	firstRaw string
+	started  bool
 	sum      [64]byte
 }
 
 // NewVerifier returns a Verifier expecting the chain to start at sequence 1.
 func NewVerifier() *Verifier {
-	return &Verifier{h: NewHasher(), prev: Genesis, next: 1, prevRaw: []byte(Genesis)}
+	return &Verifier{h: NewHasher(), prev: Genesis, next: 1, started: true}
 }
 
 // NewSegmentVerifier returns a Verifier for the part of a chain that starts
@@ -144,35 +144,34 @@ func NewSegmentVerifier(start int64) *Verifier {
 }
 
 // FirstPrev is the previous hash the first event of a segment named.
-func (v *Verifier) FirstPrev() string { return string(v.firstRaw) }
+func (v *Verifier) FirstPrev() string { return v.firstRaw }
 
 // CheckRaw verifies the next event as stored, like Check.
 func (v *Verifier) CheckRaw(r *Raw) error {
 	if r.Seq != v.next {
 		return &Break{Seq: r.Seq, Reason: fmt.Sprintf("expected event %d, found %d (an event was removed or inserted)", v.next, r.Seq)}
 	}
-	if v.prevRaw == nil { // the first event of a segment
-		v.firstRaw = append(v.firstRaw[:0], r.PrevHash...)
-		v.prevRaw = append([]byte(nil), r.PrevHash...)
+	if !v.started { // the first event of a segment
+		v.firstRaw, v.prev, v.started = r.PrevHash, r.PrevHash, true
 	}
-	if !bytes.Equal(r.PrevHash, v.prevRaw) {
+	if r.PrevHash != v.prev {
 		return &Break{Seq: r.Seq, Reason: "its previous hash does not match the event before it"}
 	}
 	v.h.buf = encodeRaw(v.h.buf[:0], r)
 	v.h.h.Reset()
 	v.h.h.Write(v.h.buf)
 	hex.Encode(v.sum[:], v.h.h.Sum(v.h.sum[:0]))
-	if !bytes.Equal(v.sum[:], r.Hash) {
+	if string(v.sum[:]) != r.Hash {
 		return &Break{Seq: r.Seq, Reason: "its content does not match its hash (it was edited)"}
 	}
-	v.prevRaw = append(v.prevRaw[:0], r.Hash...)
+	v.prev = r.Hash
 	v.next = r.Seq + 1
 	v.count++
 	return nil
 }
 
 // HeadRaw is the hash of the last event CheckRaw verified.
-func (v *Verifier) HeadRaw() string { return string(v.prevRaw) }
+func (v *Verifier) HeadRaw() string { return v.prev }
 
 // Check verifies the next event and returns a *Break at the first bad link:
 // a gap or reordering in the sequence, a previous hash that does not match

@@ -21,8 +21,8 @@ func chain(n int) []Event {
 }
 
 func raw(e Event) Raw {
-	return Raw{Seq: e.Seq, At: []byte(e.At.Format(TimeLayout)), Actor: []byte(e.Actor), Action: []byte(e.Action), Entity: []byte(e.Entity),
-		EntityID: []byte(e.EntityID), Before: []byte(e.Before), After: []byte(e.After), PrevHash: []byte(e.PrevHash), Hash: []byte(e.Hash)}
+	return Raw{Seq: e.Seq, At: e.At.Format(TimeLayout), Actor: e.Actor, Action: e.Action, Entity: e.Entity,
+		EntityID: e.EntityID, Before: e.Before, After: e.After, PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
 func TestVerifiersAgree(t *testing.T) {
