@@ -485,3 +485,33 @@ func TestOperationalEndpoints(t *testing.T) {
 		t.Errorf("readyz with the database closed: %d", res.status)
 	}
 }
+
+func TestUIEditsARequirement(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	res := e.do("POST", "/api/v1/requirements", "application/json", `{"nsn":"1320-12-345-6789","quantity":40,"priority":2,"need_by":"2025-05-01","delivery_site":"UA-KYIV"}`)
+	if res.status != 201 {
+		t.Fatal(string(res.body))
+	}
+	page := e.do("GET", "/requirements/1/edit", "", "")
+	if page.status != 200 || !strings.Contains(string(page.body), `value="40"`) || !strings.Contains(string(page.body), `name="version" value="1"`) {
+		t.Fatalf("edit form: %d", page.status)
+	}
+	form := url.Values{"nsn": {storetest.NSN155}, "quantity": {"55"}, "priority": {"1"}, "need_by": {"2025-04-15"}, "delivery_site": {storetest.SiteKyiv},
+		"classification": {"NATO UNCLASSIFIED"}, "version": {"1"}}
+	if r := e.do("POST", "/requirements/1", "application/x-www-form-urlencoded", form.Encode()); r.status != 303 {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	got := e.do("GET", "/api/v1/requirements/1", "", "").json(t)
+	if got["quantity"] != 55.0 || got["priority"] != 1.0 || got["version"] != 2.0 {
+		t.Errorf("after the edit: %v", got)
+	}
+	// The same form again holds a stale version: refused, nothing changed.
+	before := e.fingerprint()
+	r := e.do("POST", "/requirements/1", "application/x-www-form-urlencoded", form.Encode())
+	if r.status != 409 || !strings.Contains(string(r.body), "changed by someone else") {
+		t.Errorf("stale edit: %d", r.status)
+	}
+	if e.fingerprint() != before {
+		t.Error("a stale edit changed the database")
+	}
+}

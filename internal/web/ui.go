@@ -33,6 +33,8 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("GET", "/requirements/new", access.RequirementWrite, s.uiRequirementForm)
 	add("POST", "/requirements", access.RequirementWrite, s.uiCreateRequirement)
 	add("GET", "/requirements/{id}", access.RequirementRead, s.uiRequirement)
+	add("GET", "/requirements/{id}/edit", access.RequirementWrite, s.uiRequirementEdit)
+	add("POST", "/requirements/{id}", access.RequirementWrite, s.uiUpdateRequirement)
 	add("POST", "/requirements/{id}/cancel", access.RequirementWrite, s.uiCancelRequirement)
 	add("GET", "/pledges", access.PledgeRead, s.uiPledges)
 	add("GET", "/pledges/new", access.PledgeWrite, s.uiPledgeForm)
@@ -307,8 +309,11 @@ func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
 }
 
 type requirementFormView struct {
-	In              requirementInput
-	Errors          formErrors
+	In     requirementInput
+	Errors formErrors
+	// ID and Version are set when an existing requirement is edited.
+	ID, Version     int64
+	Ref             string
 	Items           []catalog.Item
 	Groups          []string
 	Sites           []catalog.Site
@@ -316,6 +321,12 @@ type requirementFormView struct {
 }
 
 func (s *Server) requirementForm(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors) error {
+	return s.requirementFormFor(w, r, status, in, errs, assist.Requirement{})
+}
+
+// requirementFormFor renders the form for a new requirement, or for editing
+// existing when its ID is set.
+func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors, existing assist.Requirement) error {
 	items, err := s.DB.AllItems(r.Context(), store.ItemFilter{})
 	if err != nil {
 		return err
@@ -328,7 +339,13 @@ func (s *Server) requirementForm(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "requirement_form", "New requirement", requirementFormView{in, errs, items, groups, sites.Items, access.Classifications()}, access.Unclassified)
+	v := requirementFormView{In: in, Errors: errs, Items: items, Groups: groups, Sites: sites.Items, Classifications: access.Classifications()}
+	title := "New requirement"
+	if existing.ID != 0 {
+		v.ID, v.Version, v.Ref = existing.ID, existing.Version, existing.Ref()
+		title = "Edit " + existing.Ref()
+	}
+	return s.page(w, r, status, "requirement_form", title, v, existing.Classification)
 }
 
 func (s *Server) uiRequirementForm(w http.ResponseWriter, r *http.Request) error {
@@ -351,16 +368,67 @@ func releasable(f url.Values) []string {
 	return access.ParseReleasability(f.Get("releasable_to"))
 }
 
-func (s *Server) uiCreateRequirement(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return &fault.Error{Code: malformed, Message: "the form could not be read"}
-	}
-	f := r.PostForm
+// requirementFromForm reads the requirement form; pre holds what could not
+// be read as numbers.
+func requirementFromForm(f url.Values) (requirementInput, formErrors) {
 	pre := formErrors{}
 	in := requirementInput{NSN: f.Get("nsn"), Group: f.Get("group"), NeedBy: f.Get("need_by"), DeliverySite: f.Get("delivery_site"),
 		Notes: f.Get("notes"), Classification: f.Get("classification"), ReleasableTo: releasable(f)}
 	in.Quantity = formInt(pre, f, "quantity")
 	in.Priority = int(formInt(pre, f, "priority"))
+	return in, pre
+}
+
+func (s *Server) uiRequirementEdit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	q, err := s.DB.Requirement(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	in := requirementInput{NSN: q.NSN, Group: q.Group, Quantity: q.Quantity, Priority: q.Priority, NeedBy: q.NeedBy, DeliverySite: q.DeliverySite,
+		Notes: q.Notes, Classification: q.Classification.String(), ReleasableTo: q.ReleasableTo}
+	return s.requirementFormFor(w, r, 200, in, nil, q)
+}
+
+func (s *Server) uiUpdateRequirement(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	existing, err := s.DB.Requirement(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	in, pre := requirementFromForm(r.PostForm)
+	version := formInt(pre, r.PostForm, "version")
+	if len(pre) > 0 {
+		return s.requirementFormFor(w, r, 422, in, pre, existing)
+	}
+	q, err := in.requirement()
+	if err == nil {
+		q, err = s.Assist.UpdateRequirement(r.Context(), id, version, q)
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.requirementFormFor(w, r, statusFor(err), in, fe, existing)
+		}
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/requirements/%d?msg=%s", id, url.QueryEscape("Requirement "+q.Ref()+" updated")), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) uiCreateRequirement(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	in, pre := requirementFromForm(r.PostForm)
 	if len(pre) > 0 {
 		return s.requirementForm(w, r, 422, in, pre)
 	}
