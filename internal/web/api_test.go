@@ -515,3 +515,29 @@ func TestUIEditsARequirement(t *testing.T) {
 		t.Error("a stale edit changed the database")
 	}
 }
+
+func TestUIEditsAPledgesOwnFields(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	if r := e.do("POST", "/api/v1/pledges", "application/json", goodPledge); r.status != 201 {
+		t.Fatal(string(r.body))
+	}
+	page := e.do("GET", "/pledges/1/edit", "", "")
+	if page.status != 200 || !strings.Contains(string(page.body), `value="Spring package"`) || strings.Contains(string(page.body), `name="line_nsn"`) {
+		t.Fatalf("edit form: %d", page.status)
+	}
+	form := url.Values{"nation": {"DEU"}, "title": {"Spring package, revised"}, "kind": {"in_kind"}, "channel": {"bilateral"}, "category": {"in_kind"},
+		"announced": {"2025-02-01"}, "promised": {"2025-05-31"}, "classification": {"NATO RESTRICTED"}, "releasable_to": {"UKR"}, "version": {"1"}}
+	if r := e.do("POST", "/pledges/1", "application/x-www-form-urlencoded", form.Encode()); r.status != 303 {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	got := e.do("GET", "/api/v1/pledges/1", "", "").json(t)
+	if got["title"] != "Spring package, revised" || got["promised"] != "2025-05-31" || len(got["lines"].([]any)) != 2 || got["version"] != 2.0 {
+		t.Errorf("after the edit: %v", got)
+	}
+	form.Set("promised", "2024-01-01") // before the announcement
+	form.Set("version", "2")
+	r := e.do("POST", "/pledges/1", "application/x-www-form-urlencoded", form.Encode())
+	if r.status != 422 || !strings.Contains(string(r.body), `data-field="promised"`) {
+		t.Errorf("bad date: %d", r.status)
+	}
+}

@@ -40,6 +40,8 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("GET", "/pledges/new", access.PledgeWrite, s.uiPledgeForm)
 	add("POST", "/pledges", access.PledgeWrite, s.uiCreatePledge)
 	add("GET", "/pledges/{id}", access.PledgeRead, s.uiPledge)
+	add("GET", "/pledges/{id}/edit", access.PledgeWrite, s.uiPledgeEdit)
+	add("POST", "/pledges/{id}", access.PledgeWrite, s.uiUpdatePledge)
 	// Each action's own permission is checked by the use case.
 	add("POST", "/pledges/{id}/act", access.PledgeRead, s.uiAct)
 	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
@@ -520,11 +522,19 @@ type pledgeFormView struct {
 	Kinds, Channels, Categories []string
 	Classifications             []access.Classification
 	More                        int
+	// ID, Version and Ref are set when an existing pledge's own fields are
+	// edited; its lines then change only through their actions.
+	ID, Version int64
+	Ref         string
 }
 
 const formLines = 4
 
 func (s *Server) pledgeForm(w http.ResponseWriter, r *http.Request, status int, in pledgeInput, errs formErrors) error {
+	return s.pledgeFormFor(w, r, status, in, errs, assist.Pledge{})
+}
+
+func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status int, in pledgeInput, errs formErrors, existing assist.Pledge) error {
 	nations, err := s.pledgingNations(r)
 	if err != nil {
 		return err
@@ -533,10 +543,71 @@ func (s *Server) pledgeForm(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	for len(in.Lines) < formLines {
-		in.Lines = append(in.Lines, lineInput{})
+	v := pledgeFormView{In: in, Errors: errs, Nations: nations, Items: items, Kinds: assist.Kinds, Channels: assist.Channels, Categories: assist.Categories,
+		Classifications: access.Classifications()}
+	title := "Record a pledge"
+	if existing.ID != 0 {
+		v.ID, v.Version, v.Ref, v.In.Lines = existing.ID, existing.Version, existing.Ref(), nil
+		title = "Edit " + existing.Ref()
+	} else {
+		for len(v.In.Lines) < formLines {
+			v.In.Lines = append(v.In.Lines, lineInput{})
+		}
+		v.More = len(v.In.Lines) + 4
 	}
-	return s.page(w, r, status, "pledge_form", "Record a pledge", pledgeFormView{in, errs, nations, items, assist.Kinds, assist.Channels, assist.Categories, access.Classifications(), len(in.Lines) + 4}, access.Unclassified)
+	return s.page(w, r, status, "pledge_form", title, v, existing.Classification)
+}
+
+func pledgeHeaderFromForm(f url.Values) pledgeInput {
+	return pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Kind: f.Get("kind"), Channel: f.Get("channel"), Category: f.Get("category"),
+		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Amount: f.Get("amount"),
+		Classification: f.Get("classification"), ReleasableTo: releasable(f)}
+}
+
+func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.DB.Pledge(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	in := pledgeInput{Nation: p.Nation, Title: p.Title, Kind: p.Kind, Channel: p.Channel, Category: p.Category, Announced: p.Announced, Promised: p.Promised,
+		Reference: p.Reference, Amount: p.Amount.String(), Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
+	return s.pledgeFormFor(w, r, 200, in, nil, p)
+}
+
+func (s *Server) uiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	existing, err := s.DB.Pledge(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	in := pledgeHeaderFromForm(r.PostForm)
+	pre := formErrors{}
+	version := formInt(pre, r.PostForm, "version")
+	if len(pre) > 0 {
+		return s.pledgeFormFor(w, r, 422, in, pre, existing)
+	}
+	p, err := in.pledge()
+	if err == nil {
+		p, err = s.Assist.UpdatePledge(r.Context(), id, version, p)
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.pledgeFormFor(w, r, statusFor(err), in, fe, existing)
+		}
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape("Pledge "+p.Ref()+" updated")), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) uiPledgeForm(w http.ResponseWriter, r *http.Request) error {
@@ -552,9 +623,7 @@ func (s *Server) uiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	f := r.PostForm
-	in := pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Kind: f.Get("kind"), Channel: f.Get("channel"), Category: f.Get("category"),
-		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Amount: f.Get("amount"),
-		Classification: f.Get("classification"), ReleasableTo: releasable(f)}
+	in := pledgeHeaderFromForm(f)
 	pre := formErrors{}
 	nsns, qtys, values := f["line_nsn"], f["line_quantity"], f["line_unit_value"]
 	// Blank rows of the form are not lines; the others keep their position
@@ -632,6 +701,7 @@ func history(evs []audit.Event) []historyRow {
 
 type pledgeView struct {
 	pledgeDetail
+	CanEdit      bool
 	Nation       catalog.Nation
 	Requirements []assist.Requirement
 	Actions      []string
@@ -676,7 +746,8 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 			actions = append(actions, a)
 		}
 	}
-	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, n, open, actions, history(evs), errs, last.Line, last}, p.Classification)
+	canEdit := access.Allowed(me, access.PledgeWrite) && me.MayWriteFor(p.Nation)
+	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, canEdit, n, open, actions, history(evs), errs, last.Line, last}, p.Classification)
 }
 
 func (s *Server) uiPledge(w http.ResponseWriter, r *http.Request) error {
