@@ -541,3 +541,22 @@ func TestUIEditsAPledgesOwnFields(t *testing.T) {
 		t.Errorf("bad date: %d", r.status)
 	}
 }
+
+func TestUIAddsASite(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	form := url.Values{"code": {"RO-LENR"}, "name": {"Logistics node Romania"}, "nation": {"rou"}, "kinds": {"logistics_hub"}, "lat": {"47.6875"}, "lon": {"26.3541"}}
+	if r := e.do("POST", "/sites", "application/x-www-form-urlencoded", form.Encode()); r.status != 303 {
+		t.Fatalf("add: %d %s", r.status, r.body)
+	}
+	site := e.do("GET", "/api/v1/sites/RO-LENR", "", "").json(t)
+	if site["nation"] != "ROU" || site["lat_e6"] != 47687500.0 || site["lon_e6"] != 26354100.0 {
+		t.Errorf("site: %v", site)
+	}
+	form.Set("code", "XX-1")
+	form.Set("lat", "95")
+	form.Set("nation", "ATL")
+	r := e.do("POST", "/sites", "application/x-www-form-urlencoded", form.Encode())
+	if r.status != 422 || !strings.Contains(string(r.body), `data-field="lat_e6"`) {
+		t.Errorf("bad site: %d", r.status)
+	}
+}

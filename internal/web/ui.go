@@ -26,6 +26,8 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("GET", "/nations", access.CatalogRead, s.uiNations)
 	add("GET", "/nations/{code}", access.CatalogRead, s.uiNation)
 	add("GET", "/sites", access.CatalogRead, s.uiSites)
+	add("GET", "/sites/new", access.CatalogWrite, s.uiSiteForm)
+	add("POST", "/sites", access.CatalogWrite, s.uiCreateSite)
 	add("GET", "/items", access.CatalogRead, s.uiItems)
 	add("GET", "/items/new", access.CatalogWrite, s.uiItemForm)
 	add("POST", "/items", access.CatalogWrite, s.uiCreateItem)
@@ -221,6 +223,50 @@ func (s *Server) uiSites(w http.ResponseWriter, r *http.Request) error {
 		store.Page[catalog.Site]
 		Kinds []string
 	}{p, catalog.SiteKinds}, access.Unclassified)
+}
+
+// siteInput is the site form as typed: coordinates in decimal degrees.
+type siteInput struct {
+	Code, Name, Nation, Lat, Lon, Notes string
+	Kinds                               []string
+}
+
+type siteFormView struct {
+	In     siteInput
+	Errors formErrors
+	Kinds  []string
+}
+
+func (s *Server) siteForm(w http.ResponseWriter, r *http.Request, status int, in siteInput, errs formErrors) error {
+	return s.page(w, r, status, "site_form", "New site", siteFormView{in, errs, catalog.SiteKinds}, access.Unclassified)
+}
+
+func (s *Server) uiSiteForm(w http.ResponseWriter, r *http.Request) error {
+	return s.siteForm(w, r, 200, siteInput{}, nil)
+}
+
+func (s *Server) uiCreateSite(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	in := siteInput{Code: f.Get("code"), Name: f.Get("name"), Nation: f.Get("nation"), Lat: f.Get("lat"), Lon: f.Get("lon"), Notes: f.Get("notes"), Kinds: f["kinds"]}
+	var errs fault.List
+	site := catalog.Site{Code: in.Code, Name: in.Name, Nation: in.Nation, Kinds: in.Kinds, Notes: in.Notes}
+	site.LatE6 = parseFixed(&errs, "lat_e6", in.Lat, 6)
+	site.LonE6 = parseFixed(&errs, "lon_e6", in.Lon, 6)
+	err := errs.Err()
+	if err == nil {
+		site, err = s.Catalog.CreateSite(r.Context(), site)
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.siteForm(w, r, statusFor(err), in, fe)
+		}
+		return err
+	}
+	http.Redirect(w, r, "/sites?q="+url.QueryEscape(site.Code)+"&msg="+url.QueryEscape("Site "+site.Code+" added"), http.StatusSeeOther)
+	return nil
 }
 
 type itemsView struct {
