@@ -560,3 +560,25 @@ func TestUIAddsASite(t *testing.T) {
 		t.Errorf("bad site: %d", r.status)
 	}
 }
+
+func TestUIEditsAnItem(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	page := e.do("GET", "/items/"+storetest.NSN155+"/edit", "", "")
+	if page.status != 200 || !strings.Contains(string(page.body), `value="3500.00"`) || !strings.Contains(string(page.body), `name="version" value="1"`) {
+		t.Fatalf("edit form: %d", page.status)
+	}
+	form := url.Values{"name": {"Cartridge, 155 mm HE M795 (lot 2)"}, "capability": {"ammunition"}, "unit_of_issue": {"RD"}, "unit_value": {"3650.00"},
+		"mass_kg": {"46.7"}, "volume_m3": {"0.014"}, "group": {"155MM-NATO"}, "version": {"1"}}
+	if r := e.do("POST", "/items/"+storetest.NSN155, "application/x-www-form-urlencoded", form.Encode()); r.status != 303 {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	it := e.do("GET", "/api/v1/items/"+storetest.NSN155, "", "").json(t)
+	if it["unit_value"] != "3650.00" || it["version"] != 2.0 || it["mass_g"] != 46700.0 {
+		t.Errorf("after the edit: %v", it)
+	}
+	form.Set("unit_value", "12.345")
+	form.Set("version", "2")
+	if r := e.do("POST", "/items/"+storetest.NSN155, "application/x-www-form-urlencoded", form.Encode()); r.status != 422 || !strings.Contains(string(r.body), `data-field="unit_value"`) {
+		t.Errorf("fraction of a cent: %d", r.status)
+	}
+}

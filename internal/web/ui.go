@@ -31,6 +31,8 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("GET", "/items", access.CatalogRead, s.uiItems)
 	add("GET", "/items/new", access.CatalogWrite, s.uiItemForm)
 	add("POST", "/items", access.CatalogWrite, s.uiCreateItem)
+	add("GET", "/items/{nsn}/edit", access.CatalogWrite, s.uiItemEdit)
+	add("POST", "/items/{nsn}", access.CatalogWrite, s.uiUpdateItem)
 	add("GET", "/requirements", access.RequirementRead, s.uiRequirements)
 	add("GET", "/requirements/new", access.RequirementWrite, s.uiRequirementForm)
 	add("POST", "/requirements", access.RequirementWrite, s.uiCreateRequirement)
@@ -297,14 +299,64 @@ type itemFormView struct {
 	Capabilities []string
 	Units        []string
 	Groups       []string
+	// Version is set when an existing item is edited; its NSN stays.
+	Version int64
 }
 
 func (s *Server) itemForm(w http.ResponseWriter, r *http.Request, status int, in itemInput, errs formErrors) error {
+	return s.itemFormFor(w, r, status, in, errs, 0)
+}
+
+func (s *Server) itemFormFor(w http.ResponseWriter, r *http.Request, status int, in itemInput, errs formErrors, version int64) error {
 	groups, err := s.DB.Groups(r.Context())
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "item_form", "New item", itemFormView{in, errs, catalog.CapabilityAreas, catalog.UnitsOfIssue(), groups}, access.Unclassified)
+	title := "New item"
+	if version != 0 {
+		title = "Edit " + in.NSN
+	}
+	return s.page(w, r, status, "item_form", title, itemFormView{in, errs, catalog.CapabilityAreas, catalog.UnitsOfIssue(), groups, version}, access.Unclassified)
+}
+
+func itemFromForm(f url.Values) itemInput {
+	return itemInput{NSN: f.Get("nsn"), Name: f.Get("name"), Capability: f.Get("capability"), UnitOfIssue: f.Get("unit_of_issue"),
+		UnitValue: f.Get("unit_value"), MassKG: f.Get("mass_kg"), VolumeM3: f.Get("volume_m3"), Group: f.Get("group")}
+}
+
+func (s *Server) uiItemEdit(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.DB.Item(r.Context(), r.PathValue("nsn"))
+	if err != nil {
+		return err
+	}
+	in := itemInput{NSN: it.NSN, Name: it.Name, Capability: it.Capability, UnitOfIssue: it.UnitOfIssue, UnitValue: it.UnitValue.String(),
+		MassKG: money.FormatDecimal(it.MassG, 3), VolumeM3: money.FormatDecimal(it.VolumeCM3, 6), Group: it.Group}
+	return s.itemFormFor(w, r, 200, in, nil, it.Version)
+}
+
+func (s *Server) uiUpdateItem(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	in := itemFromForm(r.PostForm)
+	in.NSN = r.PathValue("nsn")
+	pre := formErrors{}
+	version := formInt(pre, r.PostForm, "version")
+	if len(pre) > 0 {
+		return s.itemFormFor(w, r, 422, in, pre, max(version, 1))
+	}
+	it, err := in.item()
+	if err == nil {
+		it, err = s.Catalog.UpdateItem(r.Context(), in.NSN, version, it)
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.itemFormFor(w, r, statusFor(err), in, fe, max(version, 1))
+		}
+		return err
+	}
+	http.Redirect(w, r, "/items?q="+url.QueryEscape(it.NSN)+"&msg="+url.QueryEscape("Item "+it.NSN+" updated"), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) uiItemForm(w http.ResponseWriter, r *http.Request) error {
@@ -315,9 +367,7 @@ func (s *Server) uiCreateItem(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
-	f := r.PostForm
-	in := itemInput{NSN: f.Get("nsn"), Name: f.Get("name"), Capability: f.Get("capability"), UnitOfIssue: f.Get("unit_of_issue"),
-		UnitValue: f.Get("unit_value"), MassKG: f.Get("mass_kg"), VolumeM3: f.Get("volume_m3"), Group: f.Get("group")}
+	in := itemFromForm(r.PostForm)
 	it, err := in.item()
 	if err == nil {
 		it, err = s.Catalog.CreateItem(r.Context(), it)
