@@ -171,8 +171,3 @@ func allocStage(a *Allocation, kind string) (from, to *int64) {
 	}
 	return &a.Delivered, &a.Accepted
 }
-
-// Describe says what an action did, for the activity feed.
-func (a Action) Describe(p *Pledge, l *Line) string {
-	return fmt.Sprintf("%s %d × %s on %s line %d", a.Kind, a.Quantity, l.NSN, p.Ref(), l.No)
-}

@@ -42,7 +42,6 @@ var statusByCode = map[string]int{
 	fault.Forbidden:    http.StatusForbidden,
 	fault.TooLarge:     http.StatusRequestEntityTooLarge,
 	fault.Unsupported:  http.StatusUnsupportedMediaType,
-	fault.Precondition: http.StatusPreconditionRequired,
 	fault.Internal:     http.StatusInternalServerError,
 	"malformed":        http.StatusBadRequest,
 }
