@@ -1,7 +1,6 @@
 package assist
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/catalog"
