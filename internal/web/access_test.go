@@ -87,6 +87,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 			case allowed && refused:
 				t.Errorf("%s: refused (%d) though the policy allows it", name, res.StatusCode)
+			case res.StatusCode >= 500:
+				t.Errorf("%s: %d", name, res.StatusCode)
 			case !allowed && role == "" && rt.API && res.StatusCode != 401:
 				t.Errorf("%s: %d, want 401", name, res.StatusCode)
 			case !allowed && role == "" && !rt.API && !toSignIn:
