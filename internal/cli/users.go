@@ -185,22 +185,6 @@ func joinRoleNames(rs []access.Role) string {
 	return strings.Join(s, ",")
 }
 
-// parseTTL reads a lifetime such as 90d, 12h or 30m.
-func parseTTL(s string) (time.Duration, error) {
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("--expires %q: write a number of days such as 90d, or hours such as 12h", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("--expires %q: write a number of days such as 90d, or hours such as 12h", s)
-	}
-	return d, nil
-}
-
 const tokenUsage = `Usage:
   longhaul token create --user NAME [--name LABEL] [--expires 90d]
   longhaul token list [--user NAME]
@@ -236,7 +220,7 @@ func runToken(ctx context.Context, args []string, env Env, stdio IO) error {
 			fmt.Fprintln(stdio.Err, "longhaul token create: --user is required")
 			return ErrUsage
 		}
-		ttl, err := parseTTL(*expires)
+		ttl, err := access.ParseLifetime(*expires)
 		if err != nil {
 			return err
 		}

@@ -215,35 +215,13 @@ func rowError(errs *fault.List, line int, err error) bool {
 func parseItem(r row) (catalog.Item, error) {
 	var errs fault.List
 	it := catalog.Item{NSN: r.get("nsn"), Name: r.get("name"), Capability: r.get("capability"), UnitOfIssue: r.get("unit_of_issue"), Group: r.get("group")}
-	it.UnitValue = cents(&errs, "unit_value_eur", r.get("unit_value_eur"))
-	it.MassG = fixed(&errs, "mass_kg", r.get("mass_kg"), 3)
-	it.VolumeCM3 = fixed(&errs, "volume_m3", r.get("volume_m3"), 6)
+	it.UnitValue = money.FieldEUR(&errs, "unit_value_eur", r.get("unit_value_eur"))
+	it.MassG = money.FieldDecimal(&errs, "mass_kg", r.get("mass_kg"), 3)
+	it.VolumeCM3 = money.FieldDecimal(&errs, "volume_m3", r.get("volume_m3"), 6)
 	if err := errs.Err(); err != nil {
 		return it, err
 	}
 	return it, it.Validate()
-}
-
-func cents(errs *fault.List, field, s string) money.Cents {
-	if s == "" {
-		return 0
-	}
-	v, err := money.ParseEUR(s)
-	if err != nil {
-		errs.Add(field, "%v", err)
-	}
-	return v
-}
-
-func fixed(errs *fault.List, field, s string, places int) int64 {
-	if s == "" {
-		return 0
-	}
-	v, err := money.ParseDecimal(s, places)
-	if err != nil {
-		errs.Add(field, "%v", err)
-	}
-	return v
 }
 
 func integer(errs *fault.List, field, s string) int64 {
@@ -300,7 +278,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 		if g == nil || ref == "" {
 			p := assist.Pledge{Nation: r.get("nation"), Title: r.get("title"), Kind: r.get("kind"), Channel: r.get("channel"), Category: r.get("category"),
 				Announced: r.get("announced"), Promised: r.get("promised"), Reference: r.get("reference")}
-			p.Amount = cents(&rowErrs, "amount_eur", r.get("amount_eur"))
+			p.Amount = money.FieldEUR(&rowErrs, "amount_eur", r.get("amount_eur"))
 			p.Marking = marking(&rowErrs, r)
 			g = &pledgeGroup{pledge: p, first: r.line}
 			out = append(out, g)
@@ -318,7 +296,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 		if r.get("nsn") != "" || r.get("quantity") != "" {
 			l := assist.Line{NSN: r.get("nsn")}
 			l.Pledged = integer(&rowErrs, "quantity", r.get("quantity"))
-			l.UnitValue = cents(&rowErrs, "unit_value_eur", r.get("unit_value_eur"))
+			l.UnitValue = money.FieldEUR(&rowErrs, "unit_value_eur", r.get("unit_value_eur"))
 			g.pledge.Lines = append(g.pledge.Lines, l)
 			g.lines = append(g.lines, r.line)
 		}

@@ -1,6 +1,8 @@
 // Package money owns the representation of euro amounts as integer cents and
 // of other fixed-point decimal quantities (kilograms, cubic metres) as integers
 // in their smallest unit. Nothing here ever uses a float.
+//
+// It imports nothing of Longhaul's but fault.
 package money
 
 import (
@@ -10,6 +12,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/longhaul/longhaul/internal/fault"
 )
 
 // Cents is an amount of money in euro cents.
@@ -121,22 +125,11 @@ func (c Cents) Human(short bool) string {
 			return "€ " + FormatDecimal(v/1_000_000, 2) + " m"
 		}
 	}
-	s := FormatDecimal(v, 2)
-	whole, frac, _ := strings.Cut(s, ".")
-	neg := strings.HasPrefix(whole, "-")
-	whole = strings.TrimPrefix(whole, "-")
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
+	whole, frac, _ := strings.Cut(FormatDecimal(v, 2), ".")
+	if g, neg := strings.CutPrefix(Grouped(whole), "-"); neg {
+		return "-€ " + g + "." + frac
 	}
-	out := "€ " + b.String() + "." + frac
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return "€ " + Grouped(whole) + "." + frac
 }
 
 // MarshalJSON writes c as a JSON string holding a decimal euro amount, so
@@ -177,4 +170,40 @@ func (c Cents) Mul(q int64) (Cents, error) {
 		return 0, fmt.Errorf("%s × %d overflows", c, q)
 	}
 	return Cents(p), nil
+}
+
+// Grouped writes the digits of an integer with thousands separators:
+// "-1234567" becomes "-1,234,567".
+func Grouped(digits string) string {
+	neg := strings.HasPrefix(digits, "-")
+	digits = strings.TrimPrefix(digits, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// FieldEUR parses an optional euro amount typed into field: empty is zero,
+// and a bad amount is added to errs under field.
+func FieldEUR(errs *fault.List, field, s string) Cents {
+	return Cents(FieldDecimal(errs, field, s, 2))
+}
+
+// FieldDecimal is FieldEUR for a decimal with places fractional digits.
+func FieldDecimal(errs *fault.List, field, s string, places int) int64 {
+	if strings.TrimSpace(s) == "" {
+		return 0
+	}
+	v, err := ParseDecimal(s, places)
+	if err != nil {
+		errs.Add(field, "%v", err)
+	}
+	return v
 }

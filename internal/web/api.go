@@ -195,34 +195,12 @@ type itemInput struct {
 	Group       string `json:"group"`
 }
 
-func parseMoney(errs *fault.List, field, s string) money.Cents {
-	if strings.TrimSpace(s) == "" {
-		return 0
-	}
-	v, err := money.ParseEUR(s)
-	if err != nil {
-		errs.Add(field, "%v", err)
-	}
-	return v
-}
-
-func parseFixed(errs *fault.List, field, s string, places int) int64 {
-	if strings.TrimSpace(s) == "" {
-		return 0
-	}
-	v, err := money.ParseDecimal(s, places)
-	if err != nil {
-		errs.Add(field, "%v", err)
-	}
-	return v
-}
-
 func (in itemInput) item() (catalog.Item, error) {
 	var errs fault.List
 	it := catalog.Item{NSN: in.NSN, Name: in.Name, Capability: in.Capability, UnitOfIssue: in.UnitOfIssue, Group: in.Group}
-	it.UnitValue = parseMoney(&errs, "unit_value", in.UnitValue)
-	it.MassG = parseFixed(&errs, "mass_kg", in.MassKG, 3)
-	it.VolumeCM3 = parseFixed(&errs, "volume_m3", in.VolumeM3, 6)
+	it.UnitValue = money.FieldEUR(&errs, "unit_value", in.UnitValue)
+	it.MassG = money.FieldDecimal(&errs, "mass_kg", in.MassKG, 3)
+	it.VolumeCM3 = money.FieldDecimal(&errs, "volume_m3", in.VolumeM3, 6)
 	return it, errs.Err()
 }
 
@@ -483,10 +461,10 @@ func (in pledgeInput) pledge() (assist.Pledge, error) {
 	var errs fault.List
 	p := assist.Pledge{Nation: in.Nation, Title: in.Title, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
 		Announced: in.Announced, Promised: in.Promised, Reference: in.Reference}
-	p.Amount = parseMoney(&errs, "amount", in.Amount)
+	p.Amount = money.FieldEUR(&errs, "amount", in.Amount)
 	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
 	for i, l := range in.Lines {
-		p.Lines = append(p.Lines, assist.Line{NSN: l.NSN, Pledged: l.Quantity, UnitValue: parseMoney(&errs, fmt.Sprintf("lines[%d].unit_value", i), l.UnitValue)})
+		p.Lines = append(p.Lines, assist.Line{NSN: l.NSN, Pledged: l.Quantity, UnitValue: money.FieldEUR(&errs, fmt.Sprintf("lines[%d].unit_value", i), l.UnitValue)})
 	}
 	return p, errs.Err()
 }

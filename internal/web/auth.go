@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -422,23 +421,8 @@ type createdToken struct {
 	Secret string `json:"secret"`
 }
 
-func parseTTL(s string) (time.Duration, error) {
-	if s == "" {
-		return 90 * 24 * time.Hour, nil
-	}
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(d, "%d", &n); err == nil && n > 0 && fmt.Sprint(n) == d {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return d, nil
-	}
-	return 0, fault.Field("expires", "%q is not a lifetime: write days such as 90d or hours such as 12h", s)
-}
-
 func (s *Server) createToken(r *http.Request, in tokenInput) (createdToken, error) {
-	ttl, err := parseTTL(in.Expires)
+	ttl, err := access.ParseLifetime(in.Expires)
 	if err != nil {
 		return createdToken{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,22 +71,7 @@ var funcs = template.FuncMap{
 }
 
 // formatInt writes n with thousands separators.
-func formatInt(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func formatInt(n int64) string { return money.Grouped(strconv.FormatInt(n, 10)) }
 
 func mustPages() *pages {
 	p := &pages{t: map[string]*template.Template{}}

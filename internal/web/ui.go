@@ -255,8 +255,8 @@ func (s *Server) uiCreateSite(w http.ResponseWriter, r *http.Request) error {
 	in := siteInput{Code: f.Get("code"), Name: f.Get("name"), Nation: f.Get("nation"), Lat: f.Get("lat"), Lon: f.Get("lon"), Notes: f.Get("notes"), Kinds: f["kinds"]}
 	var errs fault.List
 	site := catalog.Site{Code: in.Code, Name: in.Name, Nation: in.Nation, Kinds: in.Kinds, Notes: in.Notes}
-	site.LatE6 = parseFixed(&errs, "lat_e6", in.Lat, 6)
-	site.LonE6 = parseFixed(&errs, "lon_e6", in.Lon, 6)
+	site.LatE6 = money.FieldDecimal(&errs, "lat_e6", in.Lat, 6)
+	site.LonE6 = money.FieldDecimal(&errs, "lon_e6", in.Lon, 6)
 	err := errs.Err()
 	if err == nil {
 		site, err = s.Catalog.CreateSite(r.Context(), site)
