@@ -49,25 +49,36 @@ func (db *DB) loadAudience(ctx context.Context) error {
 }
 
 func (db *DB) backfillAudience(ctx context.Context, table, owner string) error {
-	type row struct {
-		id         int64
-		owner, rel string
-	}
 	rows, err := db.write.QueryContext(ctx, `SELECT id, `+owner+`, releasable_to FROM `+table+` WHERE audience = 0`)
 	if err != nil {
 		return err
 	}
-	var todo []row
+	var updates [][]any
 	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.owner, &r.rel); err != nil {
+		var id int64
+		var own, rel string
+		if err := rows.Scan(&id, &own, &rel); err != nil {
 			rows.Close()
 			return err
 		}
-		todo = append(todo, r)
+		mask, err := db.audience(own, access.ParseReleasability(rel))
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("%s %d: %w", table, id, err)
+		}
+		updates = append(updates, []any{mask, id})
 	}
 	rows.Close()
-	if len(todo) == 0 {
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return db.execAll(ctx, `UPDATE `+table+` SET audience = ? WHERE id = ?`, updates)
+}
+
+// execAll runs the statement q once for each argument list, all in one
+// transaction; the start-up backfills use it.
+func (db *DB) execAll(ctx context.Context, q string, argLists [][]any) error {
+	if len(argLists) == 0 {
 		return nil
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
@@ -75,13 +86,10 @@ func (db *DB) backfillAudience(ctx context.Context, table, owner string) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, r := range todo {
-		mask, err := db.audience(r.owner, access.ParseReleasability(r.rel))
-		if err != nil {
-			return fmt.Errorf("%s %d: %w", table, r.id, err)
-		}
-		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE `+table+` SET audience = ? WHERE id = ?`), mask, r.id); err != nil {
-			return err
+	q = db.rebind(q)
+	for _, args := range argLists {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("%s %v: %w", q, args[len(args)-1], err)
 		}
 	}
 	return tx.Commit()

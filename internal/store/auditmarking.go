@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/longhaul/longhaul/internal/access"
 )
@@ -54,12 +53,7 @@ func (db *DB) backfillEventMarking(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	type upd struct {
-		seq          int64
-		class        int
-		before, aftr int64
-	}
-	var todo []upd
+	var updates [][]any
 	for rows.Next() {
 		var seq int64
 		var entity, before, after string
@@ -81,24 +75,11 @@ func (db *DB) backfillEventMarking(ctx context.Context) error {
 			return m
 		}
 		c, b, a := db.eventMarking(decode(before), decode(after))
-		todo = append(todo, upd{seq, c, b, a})
+		updates = append(updates, []any{c, b, a, seq})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if len(todo) == 0 {
-		return nil
-	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, u := range todo {
-		if _, err := tx.ExecContext(ctx, db.rebind(`UPDATE audit_events SET classification = ?, audience_before = ?, audience_after = ? WHERE seq = ?`), u.class, u.before, u.aftr, u.seq); err != nil {
-			return fmt.Errorf("audit event %d: %w", u.seq, err)
-		}
-	}
-	return tx.Commit()
+	return db.execAll(ctx, `UPDATE audit_events SET classification = ?, audience_before = ?, audience_after = ? WHERE seq = ?`, updates)
 }
