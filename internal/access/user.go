@@ -378,12 +378,9 @@ func (s *Service) Authenticate(ctx context.Context, sessionSecret, bearer string
 		if err != nil || !t.Active(now) {
 			return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "the API token is unknown, expired or revoked")
 		}
-		u, err := s.Read.UserByID(ctx, t.UserID)
+		u, err := s.activeUser(ctx, t.UserID)
 		if err != nil {
 			return Identity{}, Session{}, err
-		}
-		if u.Disabled {
-			return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "the API token's user is disabled")
 		}
 		id := u.Identity("token")
 		// Last use is kept to the minute, and written to the audit trail at
@@ -412,16 +409,26 @@ func (s *Service) Authenticate(ctx context.Context, sessionSecret, bearer string
 		if err != nil || !now.Before(sess.ExpiresAt) {
 			return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "the session has ended: sign in again")
 		}
-		u, err := s.Read.UserByID(ctx, sess.UserID)
+		u, err := s.activeUser(ctx, sess.UserID)
 		if err != nil {
 			return Identity{}, Session{}, err
-		}
-		if u.Disabled {
-			return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "the account is disabled")
 		}
 		return u.Identity("session"), sess, nil
 	}
 	return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "sign in or send an API token")
+}
+
+// activeUser returns the user a token or session belongs to, refusing a
+// disabled one.
+func (s *Service) activeUser(ctx context.Context, id int64) (User, error) {
+	u, err := s.Read.UserByID(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	if u.Disabled {
+		return u, fault.Errorf(fault.Unauthorized, "the account is disabled")
+	}
+	return u, nil
 }
 
 func (s *Service) now() time.Time {

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/longhaul/longhaul/internal/cli"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 type result struct {
@@ -110,7 +109,6 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 	if r.code != 3 || !strings.Contains(r.err, "broken at event 42") {
 		t.Fatalf("verify after tampering: %+v", r)
 	}
-	_ = store.SQLite
 }
 
 func TestUsersAndTokens(t *testing.T) {

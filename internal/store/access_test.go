@@ -63,8 +63,6 @@ func TestRestrictedPledgeDoesNotLeak(t *testing.T) {
 				d, _ := db.Dashboard(ctx, today, 20)
 				hasDEU := slices.ContainsFunc(d.ByNation, func(n assist.NationFigures) bool { return n.Nation == "DEU" })
 				evs, _ := db.Events(ctx, "pledge", fmt.Sprint(p.ID), 10)
-				allocs, _ := db.Allocations(ctx, p.ID, 0)
-				_ = allocs
 				got := []bool{inList, search.Total == 1, getErr == nil, len(all) == 1, hasDEU, len(evs) > 0}
 				for i, g := range got {
 					if g != c.sees {

@@ -96,7 +96,7 @@ func TestDashboardFigures(t *testing.T) {
 		ctx := storetest.Ctx()
 		storetest.Seed(t, db)
 		svc := ledger(db)
-		deu, _ := svc.CreatePledge(ctx, newPledge("DEU")) // 100 × 3,500.00 + 10 × 500,000.00
+		svc.CreatePledge(ctx, newPledge("DEU")) // 100 × 3,500.00 + 10 × 500,000.00
 		late := newPledge("FRA")
 		late.Announced, late.Promised = "2024-10-01", "2025-01-31"
 		fra, _ := svc.CreatePledge(ctx, late)
@@ -112,7 +112,7 @@ func TestDashboardFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := int64(100*350000 + 10*50000000)
-		if d.Totals.Pledged != 2*assistCents(want) || d.Totals.Delivered != 10*350000 || d.Totals.Accepted != 4*350000 {
+		if d.Totals.Pledged != 2*money.Cents(want) || d.Totals.Delivered != 10*350000 || d.Totals.Accepted != 4*350000 {
 			t.Errorf("totals %+v", d.Totals)
 		}
 		if len(d.ByNation) != 2 {
@@ -129,17 +129,12 @@ func TestDashboardFigures(t *testing.T) {
 		if len(d.Recent) < 2 || d.Recent[0].Action != "pledge.accept" || d.Recent[1].Action != "requirement.accept" {
 			t.Errorf("recent: %d events, want pledge.accept then requirement.accept first", len(d.Recent))
 		}
-		_ = deu
 		pl, err := db.Pledges(ctx, store.PledgeFilter{Overdue: "2025-03-01"}, store.ListOptions{}, "2025-03-01")
 		if err != nil || pl.Total != 1 || pl.Items[0].Nation != "FRA" || pl.Items[0].OverdueLines != 2 {
 			t.Errorf("overdue pledges: %+v %v", pl, err)
 		}
 	})
 }
-
-func assistCents(v int64) moneyCents { return moneyCents(v) }
-
-type moneyCents = money.Cents
 
 // TestDatabasePathWithURICharacters opens a SQLite file whose path holds
 // characters that a file: URI would otherwise read as its query or fragment.

@@ -511,24 +511,24 @@ type pledgeDetail struct {
 	Allocations []assist.Allocation `json:"allocations"`
 }
 
-func (s *Server) pledgeDetail(r *http.Request, p assist.Pledge) (pledgeDetail, error) {
-	allocs, err := s.DB.Allocations(r.Context(), p.ID, 0)
-	if allocs == nil {
-		allocs = []assist.Allocation{}
-	}
-	d := pledgeDetail{Pledge: p, Ref: p.Ref(), State: p.State(), Allocations: allocs}
+// pledgeDetail adds to p its state, values and allocations; a pledge just
+// recorded (fresh) has no allocations to read.
+func (s *Server) pledgeDetail(r *http.Request, p assist.Pledge, fresh bool) (pledgeDetail, error) {
+	d := pledgeDetail{Pledge: p, Ref: p.Ref(), State: p.State(), Allocations: []assist.Allocation{}}
 	d.Value, d.Delivered, d.Accepted = p.Value()
+	if fresh {
+		return d, nil
+	}
+	allocs, err := s.DB.Allocations(r.Context(), p.ID, 0)
+	if len(allocs) > 0 {
+		d.Allocations = allocs
+	}
 	return d, err
 }
 
 func (s *Server) writePledge(w http.ResponseWriter, r *http.Request, status int, p assist.Pledge) error {
-	var d pledgeDetail
-	var err error
-	if status == 201 {
-		// A pledge just recorded has no allocations to read.
-		d = pledgeDetail{Pledge: p, Ref: p.Ref(), State: p.State(), Allocations: []assist.Allocation{}}
-		d.Value, d.Delivered, d.Accepted = p.Value()
-	} else if d, err = s.pledgeDetail(r, p); err != nil {
+	d, err := s.pledgeDetail(r, p, status == 201)
+	if err != nil {
 		return err
 	}
 	setETag(w, p.Version)

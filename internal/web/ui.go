@@ -812,7 +812,7 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	d, err := s.pledgeDetail(r, p)
+	d, err := s.pledgeDetail(r, p, false)
 	if err != nil {
 		return err
 	}
