@@ -245,6 +245,25 @@ func (s *Service) SetPassword(ctx context.Context, name, pw string) error {
 	return err
 }
 
+// ChangeOwnPassword replaces the password of the user named after checking
+// their current one; every session of theirs ends, this one included.
+func (s *Service) ChangeOwnPassword(ctx context.Context, name, current, next string) error {
+	if err := CheckPassword(next); err != nil {
+		return fault.Field("new_password", "%s", fault.As(err).Message)
+	}
+	u, err := s.Read.UserByName(ctx, name)
+	if err != nil {
+		return err
+	}
+	if !VerifyPassword(u.PasswordHash, current) {
+		return fault.Field("current_password", "is not your current password")
+	}
+	if current == next {
+		return fault.Field("new_password", "is the same as the current one")
+	}
+	return s.SetPassword(ctx, name, next)
+}
+
 // SignInFailed is the one answer to a failed sign-in, whatever the reason,
 // so that it does not tell whether the name exists.
 var SignInFailed = fault.Errorf(fault.Unauthorized, "the name or password is wrong, or the account is disabled")
@@ -362,6 +381,7 @@ type Reader interface {
 	SessionByHash(ctx context.Context, hash string) (Session, error)
 	TokenByHash(ctx context.Context, hash string) (Token, error)
 	UserByID(ctx context.Context, id int64) (User, error)
+	UserByName(ctx context.Context, name string) (User, error)
 }
 
 // Authenticate resolves a session secret or an API token to an identity.

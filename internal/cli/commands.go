@@ -81,7 +81,7 @@ func bootstrapAdmin(ctx context.Context, db *store.DB, out io.Writer) error {
 	if _, err := accessService(db).CreateUser(ctx, access.NewUser{Name: "admin", DisplayName: "Administrator", Nation: "DEU", Roles: []access.Role{access.Admin}, Clearance: access.Unclassified, Password: pw}); err != nil {
 		return fmt.Errorf("create the first administrator: %w", err)
 	}
-	fmt.Fprintf(out, "Created the administrator \"admin\" with the one-time password %s\nSign in, then add users under Users (or with 'longhaul user add'); change it with 'longhaul user password --name admin'.\n", pw)
+	fmt.Fprintf(out, "Created the administrator \"admin\" with the one-time password %s\nSign in and change it under Your account; add users under Users (or with 'longhaul user add').\n", pw)
 	return nil
 }
 

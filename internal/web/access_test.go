@@ -454,3 +454,36 @@ func TestNewPasswordEndsSessions(t *testing.T) {
 		t.Errorf("session after a password change: %d, want 401", got)
 	}
 }
+
+func TestUsersChangeTheirOwnPassword(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("lva-officer", "LVA", access.Restricted, access.NationOfficer)
+	res := e.signIn("lva-officer", testPassword)
+	var cookie string
+	for _, c := range res.header.Values("Set-Cookie") {
+		if v, ok := strings.CutPrefix(c, web.SessionCookie+"="); ok {
+			cookie, _, _ = strings.Cut(v, ";")
+		}
+	}
+	jar := []string{"Authorization", "", "Cookie", web.SessionCookie + "=" + cookie}
+	me := e.do("GET", "/api/v1/me", "", "", jar...).json(t)
+	change := func(current, next string) apiResponse {
+		form := url.Values{"csrf": {me["csrf"].(string)}, "current_password": {current}, "new_password": {next}}
+		return e.do("POST", "/account/password", "application/x-www-form-urlencoded", form.Encode(), jar...)
+	}
+	if r := change("not my password at all", "a new passphrase 2026"); r.status != 422 || !strings.Contains(string(r.body), `data-field="current_password"`) {
+		t.Errorf("wrong current password: %d", r.status)
+	}
+	if r := change(testPassword, "short"); r.status != 422 || !strings.Contains(string(r.body), `data-field="new_password"`) {
+		t.Errorf("short new password: %d", r.status)
+	}
+	if r := change(testPassword, "a new passphrase 2026"); r.status != 303 {
+		t.Fatalf("change: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/api/v1/me", "", "", jar...); r.status != 401 {
+		t.Errorf("the old session after the change: %d, want 401", r.status)
+	}
+	if r := e.signIn("lva-officer", "a new passphrase 2026"); r.status != 303 {
+		t.Errorf("sign-in with the new password: %d", r.status)
+	}
+}

@@ -42,6 +42,23 @@ func (s *Server) uiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	return s.account(w, r, 201, &t, nil)
 }
 
+func (s *Server) uiChangePassword(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	me := access.IdentityFrom(r.Context())
+	err := s.Access.ChangeOwnPassword(r.Context(), me.Name, r.PostForm.Get("current_password"), r.PostForm.Get("new_password"))
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.account(w, r, statusFor(err), nil, fe)
+		}
+		return err
+	}
+	clearSessionCookie(w, r)
+	http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Password changed: sign in with the new one"), http.StatusSeeOther)
+	return nil
+}
+
 func (s *Server) uiRevokeToken(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {

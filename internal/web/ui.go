@@ -56,6 +56,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("GET", "/audit", access.AuditRead, s.uiAudit)
 	add("GET", "/account", access.TokenOwn, s.uiAccount)
 	add("POST", "/account/tokens", access.TokenOwn, s.uiCreateToken)
+	add("POST", "/account/password", access.SignedIn, s.uiChangePassword)
 	add("POST", "/account/tokens/{id}/revoke", access.TokenOwn, s.uiRevokeToken)
 	add("GET", "/admin/users", access.UserAdmin, s.uiUsers)
 	add("POST", "/admin/users", access.UserAdmin, s.uiCreateUser)
