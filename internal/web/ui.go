@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -821,26 +822,29 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	reqs, err := s.DB.AllRequirements(r.Context(), store.RequirementFilter{State: "active"})
-	if err != nil {
-		return err
-	}
-	var open []assist.Requirement
-	for _, q := range reqs {
-		if q.Open() > 0 {
-			open = append(open, q)
-		}
-	}
 	evs, err := s.DB.Events(r.Context(), "pledge", strconv.FormatInt(id, 10), 50)
 	if err != nil {
 		return err
 	}
-	// Offer only the actions the reader may take on this nation's pledge.
+	// Offer only the actions the reader may take on this nation's pledge,
+	// and read the requirements to allocate to only for those who may.
 	me := access.IdentityFrom(r.Context())
 	var actions []string
 	for _, a := range assist.Actions {
 		if access.Allowed(me, actionPermission[a]) && assist.MayAct(r.Context(), a, p.Nation) == nil {
 			actions = append(actions, a)
+		}
+	}
+	var open []assist.Requirement
+	if slices.Contains(actions, assist.Allocate) {
+		reqs, err := s.DB.AllRequirements(r.Context(), store.RequirementFilter{State: "active"})
+		if err != nil {
+			return err
+		}
+		for _, q := range reqs {
+			if q.Open() > 0 {
+				open = append(open, q)
+			}
 		}
 	}
 	canEdit := access.Allowed(me, access.PledgeWrite) && me.MayWriteFor(p.Nation)
