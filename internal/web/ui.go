@@ -800,6 +800,7 @@ func history(evs []audit.Event) []historyRow {
 type pledgeView struct {
 	pledgeDetail
 	CanEdit      bool
+	CanAllocate  bool
 	Nation       catalog.Nation
 	Requirements []assist.Requirement
 	Actions      []string
@@ -848,7 +849,7 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	canEdit := access.Allowed(me, access.PledgeWrite) && me.MayWriteFor(p.Nation)
-	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, canEdit, n, open, actions, history(evs), errs, last.Line, last}, p.Classification)
+	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, canEdit, slices.Contains(actions, assist.Allocate), n, open, actions, history(evs), errs, last.Line, last}, p.Classification)
 }
 
 func (s *Server) uiPledge(w http.ResponseWriter, r *http.Request) error {
