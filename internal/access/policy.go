@@ -25,6 +25,15 @@ const (
 	PledgeDeliver    Permission = "pledge.deliver"  // record a delivery
 	PledgeAccept     Permission = "pledge.accept"   // confirm receipt
 	DashboardRead    Permission = "dashboard.read"
+	NetworkRead      Permission = "network.read"      // sites, links, hubs and the map
+	NetworkWrite     Permission = "network.write"     // links and hub limits
+	ShipmentRead     Permission = "shipment.read"     // shipments, custody, discrepancies
+	ShipmentPlan     Permission = "shipment.plan"     // create and cancel shipments
+	ShipmentCustody  Permission = "shipment.custody"  // hand goods on: dispatch, arrive, depart, hold
+	ShipmentReceive  Permission = "shipment.receive"  // receive at the destination
+	DiscrepancyClose Permission = "discrepancy.close" // resolve a discrepancy
+	StockRead        Permission = "stock.read"        // stock and throughput at the hubs
+	StockCount       Permission = "stock.count"       // record a physical count
 	AuditRead        Permission = "audit.read"
 	AuditVerify      Permission = "audit.verify"
 	UserAdmin        Permission = "user.admin"
@@ -44,6 +53,15 @@ var Policy = map[Permission][]Role{
 	PledgeDeliver:    {Coordinator, NationOfficer, RecipientOfficer},
 	PledgeAccept:     {Coordinator, RecipientOfficer},
 	DashboardRead:    Roles,
+	NetworkRead:      Roles,
+	NetworkWrite:     {Admin, Coordinator},
+	ShipmentRead:     {Coordinator, NationOfficer, RecipientOfficer, HubOperator, Auditor},
+	ShipmentPlan:     {Coordinator, NationOfficer},
+	ShipmentCustody:  {Coordinator, NationOfficer, RecipientOfficer, HubOperator},
+	ShipmentReceive:  {Coordinator, RecipientOfficer},
+	DiscrepancyClose: {Coordinator},
+	StockRead:        {Coordinator, HubOperator, NationOfficer, Auditor},
+	StockCount:       {Coordinator, HubOperator},
 	AuditRead:        {Auditor, Coordinator},
 	AuditVerify:      {Auditor, Coordinator, Admin},
 	UserAdmin:        {Admin},

@@ -61,6 +61,8 @@ type Identity struct {
 	Nation    string         `json:"nation"`
 	Roles     []Role         `json:"roles"`
 	Clearance Classification `json:"clearance"`
+	// Site is the site a hub operator or facility manager works at.
+	Site string `json:"site,omitempty"`
 	// Via says how the identity was established: "session", "token", or
 	// "system" for the command line and the demo loader.
 	Via string `json:"via"`

@@ -17,22 +17,24 @@ import (
 
 // User is a person who signs in, or whose tokens a program uses.
 type User struct {
-	ID           int64          `json:"id"`
-	Name         string         `json:"name"`
-	DisplayName  string         `json:"display_name"`
-	Nation       string         `json:"nation"`
-	Roles        []Role         `json:"roles"`
-	Clearance    Classification `json:"clearance"`
-	Disabled     bool           `json:"disabled"`
-	PasswordHash string         `json:"-"`
-	Version      int64          `json:"version"`
-	CreatedAt    time.Time      `json:"created_at"`
-	UpdatedAt    time.Time      `json:"updated_at"`
+	ID          int64          `json:"id"`
+	Name        string         `json:"name"`
+	DisplayName string         `json:"display_name"`
+	Nation      string         `json:"nation"`
+	Roles       []Role         `json:"roles"`
+	Clearance   Classification `json:"clearance"`
+	// Site is where a hub operator or facility manager works, a site code.
+	Site         string    `json:"site,omitempty"`
+	Disabled     bool      `json:"disabled"`
+	PasswordHash string    `json:"-"`
+	Version      int64     `json:"version"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Identity is the identity the user acts as.
 func (u User) Identity(via string) Identity {
-	return Identity{UserID: u.ID, Name: u.Name, Nation: u.Nation, Roles: u.Roles, Clearance: u.Clearance, Via: via}
+	return Identity{UserID: u.ID, Name: u.Name, Nation: u.Nation, Roles: u.Roles, Clearance: u.Clearance, Site: u.Site, Via: via}
 }
 
 func (u User) activeAdmin() bool { return !u.Disabled && slices.Contains(u.Roles, Admin) }
@@ -45,8 +47,9 @@ func (u User) auditView() any {
 		Nation      string         `json:"nation"`
 		Roles       []Role         `json:"roles"`
 		Clearance   Classification `json:"clearance"`
+		Site        string         `json:"site,omitempty"`
 		Disabled    bool           `json:"disabled"`
-	}{u.Name, u.DisplayName, u.Nation, u.Roles, u.Clearance, u.Disabled}
+	}{u.Name, u.DisplayName, u.Nation, u.Roles, u.Clearance, u.Site, u.Disabled}
 }
 
 // Token is an API token of a user; only its hash is stored.
@@ -89,6 +92,7 @@ func Hash(secret string) string {
 type Tx interface {
 	Now() time.Time
 	NationExists(ctx context.Context, code string) (bool, error)
+	SiteExists(ctx context.Context, code string) (bool, error)
 	CountUsers(ctx context.Context) (int64, error)
 	CountActiveAdmins(ctx context.Context) (int64, error)
 	UserByName(ctx context.Context, name string) (User, error)
@@ -130,6 +134,7 @@ type NewUser struct {
 	Nation      string
 	Roles       []Role
 	Clearance   Classification
+	Site        string // the site a hub operator or facility manager works at
 	Password    string
 }
 
@@ -158,7 +163,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	u := User{Name: name, DisplayName: strings.TrimSpace(in.DisplayName), Nation: nation, Roles: in.Roles, Clearance: in.Clearance, PasswordHash: hash}
+	u := User{Name: name, DisplayName: strings.TrimSpace(in.DisplayName), Nation: nation, Roles: in.Roles, Clearance: in.Clearance, Site: strings.ToUpper(strings.TrimSpace(in.Site)), PasswordHash: hash}
 	if u.DisplayName == "" {
 		u.DisplayName = name
 	}
@@ -169,6 +174,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		}
 		if !ok {
 			return fault.Field("nation", "no nation %q", nation)
+		}
+		if err := checkSite(ctx, tx, u.Site); err != nil {
+			return err
 		}
 		if _, err := tx.UserByName(ctx, name); err == nil {
 			return &fault.Error{Code: fault.Conflict, Field: "name", Message: "a user " + name + " already exists"}
@@ -214,6 +222,11 @@ func (s *Service) UpdateUser(ctx context.Context, name, action string, change fu
 			}
 			if !ok {
 				return fault.Field("nation", "no nation %q", u.Nation)
+			}
+		}
+		if u.Site != old.Site {
+			if err := checkSite(ctx, tx, u.Site); err != nil {
+				return err
 			}
 		}
 		u.UpdatedAt = tx.Now()
@@ -473,4 +486,19 @@ func ParseLifetime(s string) (time.Duration, error) {
 		return d, nil
 	}
 	return 0, fault.Field("expires", "%q is not a lifetime: write days such as 90d or hours such as 12h", s)
+}
+
+// checkSite refuses a work site that does not exist; no site is fine.
+func checkSite(ctx context.Context, tx Tx, code string) error {
+	if code == "" {
+		return nil
+	}
+	ok, err := tx.SiteExists(ctx, code)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fault.Field("site", "no site %q", code)
+	}
+	return nil
 }

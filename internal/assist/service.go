@@ -477,7 +477,7 @@ func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge,
 		} else if a.Kind == Ship || a.Kind == Deliver || a.Kind == Accept {
 			// The requirement's delivered and accepted follow its allocations.
 			for rid := range touched {
-				if err := s.bump(ctx, tx, rid, a); err != nil {
+				if err := Recount(ctx, tx, rid, "requirement."+a.Kind); err != nil {
 					return err
 				}
 			}
@@ -516,8 +516,11 @@ func MayAct(ctx context.Context, kind, nation string) error {
 	return nil
 }
 
-// bump adds what action a moved for requirement rid to that requirement.
-func (s *Service) bump(ctx context.Context, tx Tx, rid int64, a Action) error {
+// Recount sets requirement rid's delivered and accepted quantities to the
+// sums over its allocations, and audits the change as action when there is
+// one. Every path that moves an allocation's delivered or accepted quantity
+// calls it in the same transaction.
+func Recount(ctx context.Context, tx Tx, rid int64, action string) error {
 	r, err := tx.Requirement(ctx, rid)
 	if err != nil {
 		return err
@@ -542,7 +545,7 @@ func (s *Service) bump(ctx context.Context, tx Tx, rid int64, a Action) error {
 	if err := tx.UpdateRequirement(ctx, &r, before.Version); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: "requirement." + a.Kind, Entity: "requirement", EntityID: idString(rid), Before: before, After: r})
+	return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: idString(rid), Before: before, After: r})
 }
 
 func firstNonEmpty(s ...string) string {

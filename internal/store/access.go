@@ -25,6 +25,13 @@ func (tx *Tx) NationExists(ctx context.Context, code string) (bool, error) {
 	return n > 0, err
 }
 
+// SiteExists reports whether a site with code exists.
+func (tx *Tx) SiteExists(ctx context.Context, code string) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sites WHERE code = ?`, strings.ToUpper(code)).Scan(&n)
+	return n > 0, err
+}
+
 // CountUsers returns the number of users.
 func (tx *Tx) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
@@ -46,12 +53,12 @@ func (db *DB) CountUsers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-const userColumns = "id, name, display_name, nation, roles, clearance, disabled, password_hash, version, created_at, updated_at"
+const userColumns = "id, name, display_name, nation, roles, clearance, site, disabled, password_hash, version, created_at, updated_at"
 
 func scanUser(s scanner) (access.User, error) {
 	var u access.User
 	var roles, created, updated string
-	if err := s.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Nation, &roles, &u.Clearance, &u.Disabled, &u.PasswordHash, &u.Version, &created, &updated); err != nil {
+	if err := s.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Nation, &roles, &u.Clearance, &u.Site, &u.Disabled, &u.PasswordHash, &u.Version, &created, &updated); err != nil {
 		return u, err
 	}
 	for _, r := range strings.Split(roles, ",") {
@@ -102,8 +109,8 @@ func joinRoles(rs []access.Role) string {
 // CreateUser inserts a user.
 func (tx *Tx) CreateUser(ctx context.Context, u *access.User) error {
 	u.Version = 1
-	id, err := tx.insertID(ctx, `INSERT INTO users (name, display_name, nation, roles, clearance, disabled, password_hash, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-		u.Name, u.DisplayName, u.Nation, joinRoles(u.Roles), int(u.Clearance), u.Disabled, u.PasswordHash, ts(u.CreatedAt), ts(u.UpdatedAt))
+	id, err := tx.insertID(ctx, `INSERT INTO users (name, display_name, nation, roles, clearance, site, disabled, password_hash, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		u.Name, u.DisplayName, u.Nation, joinRoles(u.Roles), int(u.Clearance), u.Site, u.Disabled, u.PasswordHash, ts(u.CreatedAt), ts(u.UpdatedAt))
 	if err != nil {
 		return mapConstraint(err, "user "+u.Name)
 	}
@@ -113,8 +120,8 @@ func (tx *Tx) CreateUser(ctx context.Context, u *access.User) error {
 
 // UpdateUser writes a user if its stored version is version.
 func (tx *Tx) UpdateUser(ctx context.Context, u *access.User, version int64) error {
-	res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, nation = ?, roles = ?, clearance = ?, disabled = ?, password_hash = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		u.DisplayName, u.Nation, joinRoles(u.Roles), int(u.Clearance), u.Disabled, u.PasswordHash, ts(u.UpdatedAt), u.ID, version)
+	res, err := tx.exec(ctx, `UPDATE users SET display_name = ?, nation = ?, roles = ?, clearance = ?, site = ?, disabled = ?, password_hash = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		u.DisplayName, u.Nation, joinRoles(u.Roles), int(u.Clearance), u.Site, u.Disabled, u.PasswordHash, ts(u.UpdatedAt), u.ID, version)
 	if err != nil {
 		return mapConstraint(err, "user "+u.Name)
 	}

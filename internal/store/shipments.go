@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/money"
+)
+
+// ShipmentFilter selects shipments.
+type ShipmentFilter struct {
+	State       string // a state, or "active" for those on their way (dispatched to delivered, and held)
+	Nation      string
+	Origin      string
+	Destination string
+	Site        string    // the route passes this site
+	Late        time.Time // past their ETA at this instant and not delivered
+	Pledge      int64     // carries goods of this pledge
+}
+
+// Shipments lists the shipments the reader may see.
+func (db *DB) Shipments(ctx context.Context, f ShipmentFilter, o ListOptions) (Page[logistics.Shipment], error) {
+	q := &listQuery{from: "shipments s", columns: shipmentColumns, key: "s.id",
+		sorts: map[string]string{"id": "s.id", "eta": "s.eta", "planned_departure": "s.planned_departure", "state": "s.state", "mass": "s.mass_g", "value": "s.value", "updated_at": "s.updated_at"}, def: "-id"}
+	q.visible(db.shipmentsVisible(ctx))
+	switch f.State {
+	case "":
+	case "active":
+		q.filter("s.state IN ('dispatched', 'at_hub', 'in_transit', 'delivered', 'held')")
+	default:
+		q.filter("s.state = ?", f.State)
+	}
+	if f.Nation != "" {
+		q.filter("s.nation = ?", strings.ToUpper(f.Nation))
+	}
+	if f.Origin != "" {
+		q.filter("s.origin = ?", strings.ToUpper(f.Origin))
+	}
+	if f.Destination != "" {
+		q.filter("s.destination = ?", strings.ToUpper(f.Destination))
+	}
+	if f.Site != "" {
+		q.filter("s.route LIKE ?", "%,"+strings.ToUpper(f.Site)+",%")
+	}
+	if !f.Late.IsZero() {
+		q.filter("s.eta < ? AND s.state NOT IN ('delivered', 'received', 'cancelled')", ts(f.Late))
+	}
+	if f.Pledge != 0 {
+		q.filter("s.id IN (SELECT shipment_id FROM shipment_lines WHERE pledge_id = ?)", f.Pledge)
+	}
+	p, err := runList(ctx, db, q, o, shipmentFields)
+	out := Page[logistics.Shipment]{Next: p.Next, Total: p.Total, Items: make([]logistics.Shipment, len(p.Items))}
+	for i := range p.Items {
+		out.Items[i] = p.Items[i].shipment()
+	}
+	return out, err
+}
+
+// AtRiskLine is a pledge line whose promised date will be missed given the
+// ETA of a shipment carrying it.
+type AtRiskLine struct {
+	Pledge   int64       `json:"pledge"`
+	Ref      string      `json:"ref"`
+	Nation   string      `json:"nation"`
+	Title    string      `json:"title"`
+	LineNo   int         `json:"line_no"`
+	NSN      string      `json:"nsn"`
+	ItemName string      `json:"item_name"`
+	Promised string      `json:"promised"`
+	Shipment int64       `json:"shipment"`
+	ETA      time.Time   `json:"eta"`
+	DaysLate int         `json:"days_late"`
+	Quantity int64       `json:"quantity"`
+	Value    money.Cents `json:"value"`
+}
+
+// LogisticsSummary is logistics at a glance for the dashboard.
+type LogisticsSummary struct {
+	Active    int64                `json:"active"` // shipments on their way
+	Late      int64                `json:"late"`   // past their ETA
+	Held      int64                `json:"held"`   // held
+	OpenDiscr int64                `json:"open_discrepancies"`
+	LateList  []logistics.Shipment `json:"late_shipments"`
+	AtRisk    []AtRiskLine         `json:"at_risk"`
+}
+
+// Logistics returns the logistics figures at instant now, over what the
+// reader may see; lists hold at most limit rows.
+func (db *DB) Logistics(ctx context.Context, now time.Time, limit int) (LogisticsSummary, error) {
+	out := LogisticsSummary{LateList: []logistics.Shipment{}, AtRisk: []AtRiskLine{}}
+	v := db.shipmentsVisible(ctx)
+	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT
+		COALESCE(SUM(CASE WHEN s.state IN ('dispatched', 'at_hub', 'in_transit', 'delivered', 'held') THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN s.eta < ? AND s.state NOT IN ('delivered', 'received', 'cancelled') THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN s.state = 'held' THEN 1 ELSE 0 END), 0)
+		FROM shipments s WHERE `+v.cond), append([]any{ts(now)}, v.args...)...).Scan(&out.Active, &out.Late, &out.Held)
+	if err != nil {
+		return out, err
+	}
+	if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM discrepancies d JOIN shipments s ON s.id = d.shipment_id WHERE d.state = 'open' AND `+v.cond), v.args...).Scan(&out.OpenDiscr); err != nil {
+		return out, err
+	}
+	late, err := db.Shipments(ctx, ShipmentFilter{Late: now}, ListOptions{Sort: "eta", Limit: limit})
+	if err != nil {
+		return out, err
+	}
+	out.LateList = late.Items
+	out.AtRisk, err = db.AtRisk(ctx, limit)
+	return out, err
+}
+
+// AtRisk lists pledge lines on their way whose shipment's ETA falls after
+// the pledge's promised date, the latest first; limit 0 lists all.
+func (db *DB) AtRisk(ctx context.Context, limit int) ([]AtRiskLine, error) {
+	v := db.shipmentsVisible(ctx).and(db.pledgesVisible(ctx))
+	q := `SELECT p.id, p.nation, p.title, l.no, sl.nsn, i.name, p.promised, s.id, s.eta, sl.quantity, sl.quantity * sl.unit_value
+		FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id JOIN pledges p ON p.id = sl.pledge_id
+		JOIN pledge_lines l ON l.id = sl.line_id JOIN items i ON i.nsn = sl.nsn
+		WHERE s.state IN ('planned', 'dispatched', 'at_hub', 'in_transit', 'held') AND SUBSTR(s.eta, 1, 10) > p.promised AND ` + v.cond + `
+		ORDER BY p.promised, s.id, l.no`
+	args := v.args
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(append([]any(nil), args...), limit)
+	}
+	rows, err := db.rq.QueryContext(ctx, db.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []AtRiskLine{}
+	for rows.Next() {
+		var a AtRiskLine
+		var eta string
+		if err := rows.Scan(&a.Pledge, &a.Nation, &a.Title, &a.LineNo, &a.NSN, &a.ItemName, &a.Promised, &a.Shipment, &eta, &a.Quantity, &a.Value); err != nil {
+			return nil, err
+		}
+		a.ETA = parseTS(eta)
+		if p, err := time.Parse("2006-01-02", a.Promised); err == nil {
+			a.DaysLate = int(a.ETA.Sub(p).Hours()/24) + 1
+		}
+		a.Ref = fmt.Sprintf("P-%05d", a.Pledge)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// HubLoad is a hub at a glance: its limits, what it holds and what waits.
+type HubLoad struct {
+	logistics.Hub
+	StockG      int64 `json:"stock_g"`      // mass held now
+	AtHub       int64 `json:"at_hub"`       // shipments waiting at the hub
+	AtHubG      int64 `json:"at_hub_g"`     // their mass
+	Inbound     int64 `json:"inbound"`      // shipments on their way to it
+	InboundG    int64 `json:"inbound_g"`    // their mass
+	TodayG      int64 `json:"today_g"`      // mass handled today, in and out
+	OverLimit   bool  `json:"over_limit"`   // today's handling is over the throughput limit
+	OverStorage bool  `json:"over_storage"` // stock is over the storage limit
+}
+
+// Hubs returns every logistics hub with its load at instant now.
+func (db *DB) Hubs(ctx context.Context, now time.Time) ([]HubLoad, error) {
+	if !access.Allowed(access.IdentityFrom(ctx), access.NetworkRead) {
+		return []HubLoad{}, nil
+	}
+	hubs, err := db.hubs(ctx, db.rq, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]HubLoad, len(hubs))
+	idx := map[string]int{}
+	for i, h := range hubs {
+		out[i].Hub = h
+		idx[h.Site] = i
+	}
+	// Stock mass per hub from the maintained balances.
+	rows, err := db.rq.QueryContext(ctx, `SELECT h.site, COALESCE(SUM(h.quantity * i.mass_g), 0) FROM hub_stock h JOIN items i ON i.nsn = h.nsn GROUP BY h.site`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var site string
+		var g int64
+		if err := rows.Scan(&site, &g); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if i, ok := idx[site]; ok {
+			out[i].StockG = g
+		}
+	}
+	rows.Close()
+	// What waits at each hub and what is on its way there, counted over
+	// every shipment: a hub's load is the hub's, whoever owns the goods.
+	rows, err = db.rq.QueryContext(ctx, `SELECT state, location, leg, legs, mass_g FROM shipments WHERE state IN ('dispatched', 'at_hub', 'in_transit')`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var state, loc, legs string
+		var leg int
+		var g int64
+		if err := rows.Scan(&state, &loc, &leg, &legs, &g); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if state == logistics.AtHub {
+			if i, ok := idx[loc]; ok {
+				out[i].AtHub++
+				out[i].AtHubG += g
+			}
+			continue
+		}
+		if to := nextStop(legs, leg); to != "" {
+			if i, ok := idx[to]; ok {
+				out[i].Inbound++
+				out[i].InboundG += g
+			}
+		}
+	}
+	rows.Close()
+	today := now.UTC().Format("2006-01-02")
+	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT site, SUM(mass_g) FROM stock_events WHERE day = ? AND kind <> 'count' GROUP BY site`), today)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var site string
+		var g int64
+		if err := rows.Scan(&site, &g); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if i, ok := idx[site]; ok {
+			out[i].TodayG = g
+		}
+	}
+	rows.Close()
+	for i := range out {
+		h := &out[i]
+		h.OverLimit = h.Configured && h.TodayG > h.ThroughputTDay*1_000_000
+		h.OverStorage = h.Configured && h.StockG > h.StorageTonnes*1_000_000
+	}
+	return out, rows.Err()
+}
+
+// nextStop is the site a moving shipment goes to next: the end of the leg
+// under way, read from its legs as stored.
+func nextStop(legsJSON string, leg int) string {
+	var legs []logistics.Leg
+	if err := json.Unmarshal([]byte(legsJSON), &legs); err != nil || leg < 0 || leg >= len(legs) {
+		return ""
+	}
+	return legs[leg].To
+}
