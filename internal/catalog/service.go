@@ -83,6 +83,30 @@ func (s *Service) UpdateItem(ctx context.Context, nsn string, version int64, in 
 
 // CreateSite validates and adds a site.
 func (s *Service) CreateSite(ctx context.Context, site Site) (Site, error) {
+	if err := site.Validate(); err != nil {
+		return site, err
+	}
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		if _, err := tx.Nation(ctx, site.Nation); err != nil {
+			if fault.Code(err) == fault.NotFound {
+				return fault.Field("nation", "no nation %q", site.Nation)
+			}
+			return err
+		}
+		if _, err := tx.Site(ctx, site.Code); err == nil {
+			return &fault.Error{Code: fault.Conflict, Field: "code", Message: "a site " + site.Code + " already exists"}
+		}
+		if err := tx.CreateSite(ctx, &site); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "site.create", Entity: "site", EntityID: site.Code, After: site})
+	})
+	return site, err
+}
+
+// Validate normalises the site's code and nation and checks its own fields;
+// whether the nation exists is for the use case to check.
+func (site *Site) Validate() error {
 	var errs fault.List
 	site.Code = strings.ToUpper(strings.TrimSpace(site.Code))
 	site.Nation = strings.ToUpper(strings.TrimSpace(site.Nation))
@@ -106,23 +130,5 @@ func (s *Service) CreateSite(ctx context.Context, site Site) (Site, error) {
 	if site.LonE6 < -180_000_000 || site.LonE6 > 180_000_000 {
 		errs.Add("lon_e6", "must be between -180 and 180 degrees")
 	}
-	if err := errs.Err(); err != nil {
-		return site, err
-	}
-	err := s.Store.Transact(ctx, func(tx Tx) error {
-		if _, err := tx.Nation(ctx, site.Nation); err != nil {
-			if fault.Code(err) == fault.NotFound {
-				return fault.Field("nation", "no nation %q", site.Nation)
-			}
-			return err
-		}
-		if _, err := tx.Site(ctx, site.Code); err == nil {
-			return &fault.Error{Code: fault.Conflict, Field: "code", Message: "a site " + site.Code + " already exists"}
-		}
-		if err := tx.CreateSite(ctx, &site); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "site.create", Entity: "site", EntityID: site.Code, After: site})
-	})
-	return site, err
+	return errs.Err()
 }

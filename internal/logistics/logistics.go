@@ -200,7 +200,7 @@ type Shipment struct {
 	Notes            string      `json:"notes,omitempty"`
 	access.Marking
 	Legs      []Leg     `json:"legs"`
-	Lines     []Line    `json:"lines"`
+	Lines     []Line    `json:"lines,omitempty"`
 	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

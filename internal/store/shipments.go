@@ -61,6 +61,43 @@ func (db *DB) Shipments(ctx context.Context, f ShipmentFilter, o ListOptions) (P
 	return out, err
 }
 
+// WithLines loads the lines of shipments read from a list, for exports.
+func (db *DB) WithLines(ctx context.Context, ships []logistics.Shipment) error {
+	idx := map[int64]int{}
+	for i := range ships {
+		idx[ships[i].ID] = i
+	}
+	for start := 0; start < len(ships); start += 500 {
+		end := min(start+500, len(ships))
+		marks := make([]string, 0, end-start)
+		args := make([]any, 0, end-start)
+		for _, s := range ships[start:end] {
+			marks = append(marks, "?")
+			args = append(args, s.ID)
+		}
+		rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT sl.shipment_id, sl.no, sl.allocation_id, sl.pledge_id, sl.line_id, sl.requirement_id, sl.nsn, i.name, sl.quantity, sl.received, sl.unit_value, sl.mass_g
+			FROM shipment_lines sl JOIN items i ON i.nsn = sl.nsn WHERE sl.shipment_id IN (`+strings.Join(marks, ", ")+`) ORDER BY sl.shipment_id, sl.no`), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var l logistics.Line
+			if err := rows.Scan(&id, &l.No, &l.Allocation, &l.Pledge, &l.PledgeLine, &l.Requirement, &l.NSN, &l.ItemName, &l.Quantity, &l.Received, &l.UnitValue, &l.MassG); err != nil {
+				rows.Close()
+				return err
+			}
+			s := &ships[idx[id]]
+			s.Lines = append(s.Lines, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // AtRiskLine is a pledge line whose promised date will be missed given the
 // ETA of a shipment carrying it.
 type AtRiskLine struct {

@@ -42,6 +42,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	for _, a := range assist.Actions {
 		add("POST", "/api/v1/pledges/{id}/"+a, actionPermission[a], s.apiAct(a))
 	}
+	s.logisticsRoutes(add)
 	add("GET", "/api/v1/dashboard", access.DashboardRead, s.apiDashboard)
 	add("GET", "/api/v1/audit/events", access.AuditRead, s.apiEvents)
 	add("GET", "/api/v1/audit/verify", access.AuditVerify, s.apiVerify)
@@ -103,6 +104,10 @@ func pathID(r *http.Request) (int64, error) {
 		prefix = "P-"
 	case strings.Contains(r.URL.Path, "/requirements/"):
 		prefix = "R-"
+	case strings.Contains(r.URL.Path, "/shipments/"):
+		prefix = "S-"
+	case strings.Contains(r.URL.Path, "/discrepancies/"):
+		prefix = "D-"
 	}
 	s := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), prefix), "0")
 	id, err := strconv.ParseInt(s, 10, 64)

@@ -22,6 +22,7 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 )
 
@@ -32,6 +33,7 @@ var assets embed.FS
 type Server struct {
 	DB       *store.DB
 	Assist   *assist.Service
+	Logi     *logistics.Service
 	Catalog  *catalog.Service
 	Importer *exchange.Importer
 	Log      *slog.Logger
@@ -50,6 +52,7 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 	s := &Server{
 		DB:      db,
 		Assist:  &assist.Service{Store: store.Assist{DB: db}},
+		Logi:    &logistics.Service{Store: store.Logistics{DB: db}},
 		Catalog: &catalog.Service{Store: store.Catalog{DB: db}},
 		Log:     log,
 		Now:     time.Now,
