@@ -19,6 +19,7 @@ import (
 	"github.com/longhaul/longhaul/internal/demo"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/web"
 )
@@ -50,15 +51,23 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 	start := time.Now()
 	cat := &catalog.Service{Store: store.Catalog{DB: db}}
 	led := &assist.Service{Store: store.Assist{DB: db}}
-	if err := demo.Load(ctx, cat, led, time.Now().UTC()); err != nil {
+	now := time.Now().UTC()
+	if err := demo.Load(ctx, cat, led, now); err != nil {
+		return err
+	}
+	lg := &logistics.Service{Store: store.Logistics{DB: db}}
+	all := func(ctx context.Context) ([]assist.Pledge, error) {
+		return db.AllPledges(ctx, store.PledgeFilter{}, now.Format(assist.DateLayout))
+	}
+	if err := demo.LoadLogistics(ctx, lg, all, now); err != nil {
 		return err
 	}
 	n, err := demo.LoadUsers(ctx, accessService(db))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Loaded the demo scenario (%d sites, %d items, illustrative requirements and pledges, %d users) in %s.\n",
-		len(demo.Sites), len(demo.Items), n, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "Loaded the demo scenario (%d sites, %d links, %d items, illustrative requirements, pledges and shipments, %d users) in %s.\n",
+		len(demo.Sites), len(demo.Links), len(demo.Items), n, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(out, "Demo users (password %q): ", demo.Password)
 	for i, u := range demo.Users {
 		if i > 0 {

@@ -1,12 +1,14 @@
 package demo_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/demo"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
@@ -39,6 +41,26 @@ func TestDemoLoadsOnEveryEngine(t *testing.T) {
 			if !r.Illustrative {
 				t.Errorf("%s is not marked illustrative", r.Ref())
 			}
+		}
+		all := func(ctx context.Context) ([]assist.Pledge, error) {
+			return db.AllPledges(ctx, store.PledgeFilter{}, "2026-11-23")
+		}
+		db.Now = func() time.Time { return today.Add(9 * time.Hour) }
+		if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, today.Add(9*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		lg, err := db.Logistics(ctx, today.Add(9*time.Hour), 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The demo shows a shipment at every stage: one late on the rail
+		// leg, one held at the hub, a received one with an open discrepancy.
+		if lg.Active != 4 || lg.Late == 0 || lg.Held != 1 || lg.OpenDiscr != 1 || len(lg.AtRisk) == 0 {
+			t.Errorf("demo logistics: active %d, late %d, held %d, open discrepancies %d, at risk %d", lg.Active, lg.Late, lg.Held, lg.OpenDiscr, len(lg.AtRisk))
+		}
+		stock, err := db.HubStock(ctx, "PL-RZE")
+		if err != nil || len(stock) != 2 {
+			t.Errorf("stock at Rzeszów: %+v %v, want the US rounds and the held Stingers", stock, err)
 		}
 		if res, err := db.VerifyAudit(ctx); err != nil || res.Break != nil {
 			t.Errorf("audit: %+v %v", res, err)

@@ -213,7 +213,7 @@ func (s *Shipment) Ref() string { return fmt.Sprintf("S-%05d", s.ID) }
 func (s Shipment) AuditMarking() (string, access.Marking) { return s.Nation, s.Marking }
 
 // Route is the sites the shipment passes, origin first.
-func (s *Shipment) Route() []string {
+func (s Shipment) Route() []string {
 	r := []string{s.Origin}
 	for _, l := range s.Legs {
 		r = append(r, l.To)
@@ -222,7 +222,7 @@ func (s *Shipment) Route() []string {
 }
 
 // Late reports whether the shipment is past its ETA at t and not there yet.
-func (s *Shipment) Late(t time.Time) bool {
+func (s Shipment) Late(t time.Time) bool {
 	switch s.State {
 	case Delivered, Received, Cancelled:
 		return false
@@ -231,7 +231,7 @@ func (s *Shipment) Late(t time.Time) bool {
 }
 
 // Sent is the total quantity of the shipment's lines.
-func (s *Shipment) Sent() (n int64) {
+func (s Shipment) Sent() (n int64) {
 	for _, l := range s.Lines {
 		n += l.Quantity
 	}

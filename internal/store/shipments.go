@@ -295,3 +295,84 @@ func nextStop(legsJSON string, leg int) string {
 	}
 	return legs[leg].To
 }
+
+// OpenAllocation is an allocation with goods still to ship: what a planner
+// picks a shipment's lines from.
+type OpenAllocation struct {
+	ID           int64  `json:"id"`
+	Pledge       int64  `json:"pledge"`
+	Nation       string `json:"nation"`
+	LineNo       int    `json:"line_no"`
+	NSN          string `json:"nsn"`
+	ItemName     string `json:"item_name"`
+	Requirement  int64  `json:"requirement"`
+	DeliverySite string `json:"delivery_site"`
+	Free         int64  `json:"free"` // allocated, not shipped and not in a planned shipment
+}
+
+// OpenAllocations lists the allocations the reader may see that have goods
+// left to ship, oldest first, at most limit.
+func (db *DB) OpenAllocations(ctx context.Context, limit int) ([]OpenAllocation, error) {
+	v := db.pledgesVisible(ctx).and(db.requirementsVisible(ctx))
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT a.id, a.pledge_id, p.nation, l.no, l.nsn, i.name, a.requirement_id, r.delivery_site,
+		a.quantity - a.shipped - COALESCE((SELECT SUM(sl.quantity) FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id WHERE sl.allocation_id = a.id AND s.state = 'planned'), 0)
+		FROM allocations a JOIN pledges p ON p.id = a.pledge_id JOIN pledge_lines l ON l.id = a.line_id JOIN items i ON i.nsn = l.nsn JOIN requirements r ON r.id = a.requirement_id
+		WHERE a.quantity > a.shipped AND `+v.cond+` ORDER BY a.id LIMIT ?`), append(append([]any(nil), v.args...), limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []OpenAllocation{}
+	for rows.Next() {
+		var a OpenAllocation
+		if err := rows.Scan(&a.ID, &a.Pledge, &a.Nation, &a.LineNo, &a.NSN, &a.ItemName, &a.Requirement, &a.DeliverySite, &a.Free); err != nil {
+			return nil, err
+		}
+		if a.Free > 0 {
+			out = append(out, a)
+		}
+	}
+	return out, rows.Err()
+}
+
+// DeliveredByNation is the value each nation has delivered, over the
+// pledges the reader may see.
+func (db *DB) DeliveredByNation(ctx context.Context) (map[string]money.Cents, error) {
+	v := db.pledgesVisible(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, SUM(p.delivered_value) FROM pledges p WHERE `+v.cond+` GROUP BY p.nation`), v.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]money.Cents{}
+	for rows.Next() {
+		var n string
+		var c money.Cents
+		if err := rows.Scan(&n, &c); err != nil {
+			return nil, err
+		}
+		out[n] = c
+	}
+	return out, rows.Err()
+}
+
+// MovingShipments returns the shipments the reader may see that are on
+// their way (dispatched, at a hub, in transit or held), without lines: what
+// the map draws.
+func (db *DB) MovingShipments(ctx context.Context) ([]logistics.Shipment, error) {
+	v := db.shipmentsVisible(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT `+shipmentColumns+` FROM shipments s WHERE s.state IN ('dispatched', 'at_hub', 'in_transit', 'held') AND `+v.cond+` ORDER BY s.id`), v.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []logistics.Shipment{}
+	for rows.Next() {
+		r, dest := shipmentFields()
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, r.shipment())
+	}
+	return out, rows.Err()
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 )
 
@@ -23,20 +24,31 @@ type pages struct {
 }
 
 var funcs = template.FuncMap{
-	"eur":      func(c money.Cents) string { return c.Human(false) },
-	"eurShort": func(c money.Cents) string { return c.Human(true) },
-	"label":    assist.Label,
-	"hasRole":  func(rs []access.Role, r access.Role) bool { return slices.Contains(rs, r) },
-	"rref":     func(id int64) string { return (&assist.Requirement{ID: id}).Ref() },
-	"pref":     func(id int64) string { return (&assist.Pledge{ID: id}).Ref() },
-	"priority": assist.PriorityLabel,
-	"num":      formatInt,
-	"time":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"marking":  func(m access.Marking) string { return m.String() },
-	"short":    func(c access.Classification) string { return c.Short() },
-	"join":     strings.Join,
-	"lower":    strings.ToLower,
-	"add":      func(a, b int) int { return a + b },
+	"eur":       func(c money.Cents) string { return c.Human(false) },
+	"eurShort":  func(c money.Cents) string { return c.Human(true) },
+	"label":     assist.Label,
+	"hasRole":   func(rs []access.Role, r access.Role) bool { return slices.Contains(rs, r) },
+	"rref":      func(id int64) string { return (&assist.Requirement{ID: id}).Ref() },
+	"pref":      func(id int64) string { return (&assist.Pledge{ID: id}).Ref() },
+	"priority":  assist.PriorityLabel,
+	"num":       formatInt,
+	"time":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"marking":   func(m access.Marking) string { return m.String() },
+	"short":     func(c access.Classification) string { return c.Short() },
+	"join":      strings.Join,
+	"lower":     strings.ToLower,
+	"add":       func(a, b int) int { return a + b },
+	"mul":       func(a, b int) int { return a * b },
+	"tonnes":    tonnes,
+	"sref":      func(id int64) string { return (&logistics.Shipment{ID: id}).Ref() },
+	"shipState": logistics.Label,
+	"custodyLabel": func(a string) string {
+		if l, ok := custodyLabels[a]; ok {
+			return l
+		}
+		return a
+	},
+	"lineValue": func(unit money.Cents, q int64) money.Cents { return money.Cents(int64(unit) * q) },
 	"field": func(errs map[string]string, name string) string {
 		return errs[name]
 	},
@@ -156,4 +168,10 @@ func staticHandler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		http.FileServerFS(assets).ServeHTTP(w, r)
 	})
+}
+
+// custodyLabels name the custody actions for people.
+var custodyLabels = map[string]string{
+	logistics.Dispatch: "Dispatch", logistics.Arrive: "Record arrival", logistics.Depart: "Record departure",
+	logistics.Hold: "Hold", logistics.Release: "Release", logistics.Cancel: "Cancel shipment", "receive": "Received",
 }

@@ -49,6 +49,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("POST", "/pledges/{id}", access.PledgeWrite, s.uiUpdatePledge)
 	// Each action's own permission is checked by the use case.
 	add("POST", "/pledges/{id}/act", access.PledgeRead, s.uiAct)
+	s.logisticsPages(add)
 	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
 	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
 	for _, k := range exchange.Kinds {
@@ -102,6 +103,8 @@ type dashboardView struct {
 	ChartHeight int
 	MaxOpen     int64
 	Bars        []priorityBar
+	// Logistics is shown to readers of shipments.
+	Logistics *store.LogisticsSummary
 }
 
 type priorityBar struct {
@@ -138,7 +141,20 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range d.OpenByPriority {
 		v.Bars = append(v.Bars, priorityBar{PriorityFigures: p, Width: int(p.Count * 100 / maxCount)})
 	}
-	return s.page(w, r, 200, "dashboard", "Dashboard", v, access.Unclassified)
+	marking := access.Unclassified
+	if access.Allowed(access.IdentityFrom(r.Context()), access.ShipmentRead) {
+		lg, err := s.DB.Logistics(r.Context(), s.Now(), 10)
+		if err != nil {
+			return err
+		}
+		v.Logistics = &lg
+		for _, sh := range lg.LateList {
+			if sh.Classification > marking {
+				marking = sh.Classification
+			}
+		}
+	}
+	return s.page(w, r, 200, "dashboard", "Dashboard", v, marking)
 }
 
 func max64(a, b int64) int64 {

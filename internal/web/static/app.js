@@ -16,6 +16,22 @@ document.addEventListener("DOMContentLoaded", function () {
       if (action.value === "withdraw" && !window.confirm(f.dataset.confirmWithdraw)) e.preventDefault();
     });
   });
+  // The map: choosing a hub or a link shows its load beside the map.
+  var info = document.getElementById("map-info");
+  if (info) {
+    var chosen = null;
+    document.querySelectorAll("svg.map [data-panel]").forEach(function (el) {
+      function show() {
+        if (chosen) chosen.classList.remove("selected");
+        chosen = el;
+        el.classList.add("selected");
+        info.textContent = el.dataset.panel;
+        info.classList.remove("muted");
+      }
+      el.addEventListener("click", show);
+      el.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(); } });
+    });
+  }
   // Show that a submission is under way and prevent double submits.
   document.querySelectorAll("form[method=post]").forEach(function (f) {
     f.addEventListener("submit", function (e) {

@@ -1,0 +1,176 @@
+package web_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/demo"
+	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/web"
+)
+
+// demoEnv is a running server over the demo scenario, its clock at now.
+func demoEnv(t *testing.T, now time.Time) *apiEnv {
+	t.Helper()
+	db := storetest.Open(t, storetest.SQLiteDSN(t), now)
+	ctx := storetest.Ctx()
+	if err := demo.Load(ctx, &catalog.Service{Store: store.Catalog{DB: db}}, &assist.Service{Store: store.Assist{DB: db}}, now); err != nil {
+		t.Fatal(err)
+	}
+	all := func(ctx context.Context) ([]assist.Pledge, error) {
+		return db.AllPledges(ctx, store.PledgeFilter{}, now.Format(assist.DateLayout))
+	}
+	if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, now); err != nil {
+		t.Fatal(err)
+	}
+	srv := web.New(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), "test")
+	e := &apiEnv{t: t, db: db, srv: srv, now: now}
+	srv.Now = func() time.Time { return e.now }
+	srv.Access.Now = srv.Now
+	e.ts = httptest.NewServer(srv.Handler())
+	t.Cleanup(e.ts.Close)
+	e.token = e.user("lg-coordinator", "DEU", access.Secret, access.Coordinator)
+	return e
+}
+
+func siteToken(e *apiEnv, name, nation, site string, roles ...access.Role) string {
+	e.t.Helper()
+	svc := &access.Service{Store: store.Access{DB: e.db}, Read: e.db}
+	ctx := storetest.Ctx()
+	if _, err := svc.CreateUser(ctx, access.NewUser{Name: name, Nation: nation, Site: site, Roles: roles, Clearance: access.Secret, Password: testPassword}); err != nil {
+		e.t.Fatal(err)
+	}
+	_, secret, err := svc.CreateToken(ctx, name, "test", 24*time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
+}
+
+func TestLogisticsPages(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	e := demoEnv(t, now)
+	for path, want := range map[string][]string{
+		"/":                    {`id="logistics"`, `id="late-shipments"`, `id="at-risk"`},
+		"/shipments":           {`id="shipments"`, "DE-DEP1 → PL-RZE → UA-DNIPRO", `class="tag late"`, "Export CSV"},
+		"/shipments?late=true": {"GB-DEP1 → PL-RZE → UA-KYIV"},
+		"/shipments/1":         {`id="custody"`, "DB Cargo train 51870", "received", `id="shipment-discrepancies"`, "damaged packaging"},
+		"/shipments/2":         {`id="act-depart"`, `id="act-hold"`, "at a hub"},
+		"/shipments/new":       {`id="shipment-form"`, "free"},
+		"/network":             {`id="hubs"`, "Rzeszów-Jasionka", `id="links"`, "Ramstein airlift", `id="link-form"`},
+		"/hubs/PL-RZE":         {`id="stock"`, "1320-01-000-0002", `id="count-form"`, `id="waiting-list"`, "S-00002"},
+		"/discrepancies":       {`id="discrepancies"`, "damaged"},
+		"/map":                 {`<svg class="map"`, `data-site="PL-RZE"`, `class="ship`, `data-code="UKR"`, "data-panel="},
+	} {
+		res := e.do("GET", path, "", "")
+		if res.status != 200 {
+			t.Errorf("GET %s: %d\n%.400s", path, res.status, res.body)
+			continue
+		}
+		for _, w := range want {
+			if !strings.Contains(string(res.body), w) {
+				t.Errorf("GET %s: no %q", path, w)
+			}
+		}
+	}
+
+	// The hub operator sees the shipments through their hub, and counts
+	// its stock; a count below zero is refused beside the field.
+	hub := siteToken(e, "rze-op", "POL", "PL-RZE", access.HubOperator)
+	other := siteToken(e, "ro-op", "ROU", "RO-LENR", access.HubOperator)
+	e.token = other
+	if res := e.do("GET", "/shipments", "", ""); res.status != 200 || strings.Contains(string(res.body), "S-00001") {
+		t.Errorf("the Romanian hub's operator sees Rzeszów's shipments (%d)", res.status)
+	}
+	if res := e.do("GET", "/shipments/1", "", ""); res.status != 404 {
+		t.Errorf("another hub's shipment: %d, want 404", res.status)
+	}
+	e.token = hub
+	if res := e.do("GET", "/shipments", "", ""); !strings.Contains(string(res.body), "S-00002") {
+		t.Error("the hub operator does not see the shipment waiting at the hub")
+	}
+	before := e.fingerprint()
+	res := e.do("POST", "/hubs/PL-RZE/count", "application/x-www-form-urlencoded", url.Values{"nsn": {"1320-01-000-0002"}, "counted": {"-5"}}.Encode())
+	if res.status != 422 || !strings.Contains(string(res.body), `data-field="lines[0].counted"`) {
+		t.Errorf("negative count: %d\n%.600s", res.status, res.body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused count changed the database")
+	}
+	res = e.do("POST", "/hubs/PL-RZE/count", "application/x-www-form-urlencoded", url.Values{"nsn": {"1320-01-000-0002"}, "counted": {"2990"}, "reason": {"ten rounds found damaged in bay 2 and quarantined"}}.Encode())
+	if res.status != 303 || !strings.Contains(res.header.Get("Location"), "1+adjustments") {
+		t.Errorf("count: %d %s", res.status, res.header.Get("Location"))
+	}
+	// Departing from the hub through the page: the shipment moves on.
+	res = e.do("POST", "/shipments/2/act", "application/x-www-form-urlencoded", url.Values{"action": {"depart"}, "to": {"PKP Cargo train 88"}, "version": {"1"}}.Encode())
+	if res.status != 409 || !strings.Contains(string(res.body), "changed by someone else") {
+		t.Errorf("a stale version: %d", res.status)
+	}
+	res = e.do("POST", "/shipments/2/act", "application/x-www-form-urlencoded", url.Values{"action": {"depart"}, "to": {"PKP Cargo train 88"}}.Encode())
+	if res.status != 303 {
+		t.Fatalf("depart: %d %.300s", res.status, res.body)
+	}
+	if page := string(e.do("GET", "/shipments/2", "", "").body); !strings.Contains(page, "PKP Cargo train 88") || !strings.Contains(page, "in transit") {
+		t.Error("the shipment page does not show the departure")
+	}
+
+	// The recipient receives through the form; a shortfall needs a reason.
+	e.token = siteToken(e, "ua-officer", "UKR", "", access.RecipientOfficer)
+	res = e.do("POST", "/shipments/2/act", "application/x-www-form-urlencoded", url.Values{"action": {"arrive"}}.Encode())
+	if res.status != 303 {
+		t.Fatalf("arrive: %d %.300s", res.status, res.body)
+	}
+	before = e.fingerprint()
+	res = e.do("POST", "/shipments/2/receive", "application/x-www-form-urlencoded", url.Values{"no": {"1"}, "received": {"2900"}, "kind": {""}, "reason": {""}}.Encode())
+	if res.status != 422 || !strings.Contains(string(res.body), "say whether the 100 missing are short, damaged or lost") {
+		t.Errorf("receipt without a reason: %d\n%.500s", res.status, res.body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused receipt changed the database")
+	}
+	res = e.do("POST", "/shipments/2/receive", "application/x-www-form-urlencoded", url.Values{"no": {"1"}, "received": {"2900"}, "kind": {"lost"}, "reason": {"one pallet missing at unloading"}}.Encode())
+	if res.status != 303 || !strings.Contains(res.header.Get("Location"), "1+discrepancy") {
+		t.Errorf("receipt: %d %s", res.status, res.header.Get("Location"))
+	}
+}
+
+func TestPlanShipmentForm(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	page := string(e.do("GET", "/shipments/new", "", "").body)
+	m := regexp.MustCompile(`<option value="(\d+)" >#\d+ · P-\d+ line \d+ · NOR`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no Norwegian allocation offered:\n%s", page)
+	}
+	before := e.fingerprint()
+	form := url.Values{"origin": {"DE-DEP1"}, "destination": {"UA-LVIV"}, "via": {"UA-KYIV"}, "planned_departure": {"2026-11-24T08:00"}, "allocation": {m[1], ""}, "quantity": {"5", ""}}
+	res := e.do("POST", "/shipments", "application/x-www-form-urlencoded", form.Encode())
+	if res.status != 422 || !strings.Contains(string(res.body), "is not a logistics hub") || !strings.Contains(string(res.body), `value="UA-KYIV"`) {
+		t.Errorf("through a delivery point: %d\n%.800s", res.status, res.body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused plan changed the database")
+	}
+	form.Set("via", "")
+	res = e.do("POST", "/shipments", "application/x-www-form-urlencoded", form.Encode())
+	if res.status != 303 {
+		t.Fatalf("plan: %d\n%.800s", res.status, res.body)
+	}
+	loc, _ := url.QueryUnescape(res.header.Get("Location"))
+	// Depot to Rzeszów by road (12 h), 12 h at the hub, 5 h on to Lviv.
+	if !strings.Contains(loc, "DE-DEP1 → PL-RZE → UA-LVIV, ETA 2026-11-25 13:00 UTC") {
+		t.Errorf("planned: %s", loc)
+	}
+
+}
