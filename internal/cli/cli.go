@@ -39,6 +39,8 @@ func commands() []command {
 		{"demo", "load the demonstration scenario into a database", runDemo},
 		{"import", "import items, requirements or pledges from CSV", runImport},
 		{"export", "export items, requirements or pledges as CSV", runExport},
+		{"shipment", "shipments: list, show, receive", runShipment},
+		{"network", "the logistics network as CSV: import, export", runNetwork},
 		{"audit", "audit commands: verify", runAudit},
 		{"user", "manage users: add, list, role, disable, enable, password", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},

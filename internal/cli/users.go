@@ -43,9 +43,9 @@ func readSecret(r io.Reader) (string, error) {
 }
 
 const userUsage = `Usage:
-  longhaul user add --name NAME --nation DEU --role ROLE[,ROLE] [--clearance "NATO RESTRICTED"] [--display "Full Name"] [--password-stdin]
+  longhaul user add --name NAME --nation DEU --role ROLE[,ROLE] [--clearance "NATO RESTRICTED"] [--site PL-RZE] [--display "Full Name"] [--password-stdin]
   longhaul user list
-  longhaul user role --name NAME --role ROLE[,ROLE] [--clearance C] [--nation N]
+  longhaul user role --name NAME --role ROLE[,ROLE] [--clearance C] [--nation N] [--site S]
   longhaul user disable --name NAME
   longhaul user enable --name NAME
   longhaul user password --name NAME [--password-stdin]
@@ -67,6 +67,7 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 	nation := fs.String("nation", "", "the user's nation (ISO alpha-3)")
 	roles := fs.String("role", "", "roles, comma-separated")
 	clearance := fs.String("clearance", "", "NATO UNCLASSIFIED, NATO RESTRICTED, NATO CONFIDENTIAL or NATO SECRET")
+	site := fs.String("site", "", "the site a hub operator or facility manager works at, e.g. PL-RZE")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	if err := parseNoArgs(fs, rest, env, stdio); err != nil {
 		return err
@@ -102,7 +103,7 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 		if err != nil {
 			return err
 		}
-		u, err := svc.CreateUser(ctx, access.NewUser{Name: *name, DisplayName: *display, Nation: *nation, Roles: rs, Clearance: cl, Password: pw})
+		u, err := svc.CreateUser(ctx, access.NewUser{Name: *name, DisplayName: *display, Nation: *nation, Roles: rs, Clearance: cl, Site: *site, Password: pw})
 		if err != nil {
 			return err
 		}
@@ -145,6 +146,9 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 			}
 			if *nation != "" {
 				u.Nation = strings.ToUpper(*nation)
+			}
+			if *site != "" {
+				u.Site = strings.ToUpper(*site)
 			}
 			return nil
 		})

@@ -52,14 +52,13 @@ func WriteNetwork(w io.Writer, n logistics.Network) error {
 	return cw.Error()
 }
 
-// ReadNetwork parses a network file. Every bad row is reported with its
-// line; a file with any bad row yields no rows.
+// ReadNetwork parses a network file into rows; a row that cannot be read
+// carries its error, for the import to report with every other problem.
 func ReadNetwork(in io.Reader) ([]logistics.NetworkRow, error) {
 	rows, err := read("network", in)
 	if err != nil {
 		return nil, err
 	}
-	var errs fault.List
 	var out []logistics.NetworkRow
 	for _, r := range rows {
 		var le fault.List
@@ -69,9 +68,6 @@ func ReadNetwork(in io.Reader) ([]logistics.NetworkRow, error) {
 			s := catalog.Site{Code: r.get("code"), Name: r.get("name"), Nation: r.get("nation"), Kinds: strings.Fields(strings.ReplaceAll(r.get("kinds"), ",", " ")), Notes: r.get("notes")}
 			s.LatE6 = money.FieldDecimal(&le, "lat", r.get("lat"), 6)
 			s.LonE6 = money.FieldDecimal(&le, "lon", r.get("lon"), 6)
-			if err := le.Err(); err == nil {
-				le.Append("", s.Validate())
-			}
 			nr.Site = &s
 			if t, st, d := r.get("throughput_t_day"), r.get("storage_t"), r.get("dwell_hours"); t != "" || st != "" || d != "" {
 				if !s.HasKind("logistics_hub") {
@@ -84,21 +80,12 @@ func ReadNetwork(in io.Reader) ([]logistics.NetworkRow, error) {
 			l.TransitHours = integer(&le, "transit_hours", r.get("transit_hours"))
 			l.CapacityTonnesDay = integer(&le, "capacity_t_day", r.get("capacity_t_day"))
 			l.CapacityPalletsDay = integer(&le, "capacity_pallets_day", r.get("capacity_pallets_day"))
-			if err := le.Err(); err == nil {
-				le.Append("", l.Validate())
-			}
 			nr.Link = &l
 		default:
 			le.Add("record", "%q is neither site nor link", rec)
 		}
-		if err := le.Err(); err != nil {
-			errs.Append(fmt.Sprintf("line %d", r.line), err)
-			continue
-		}
+		nr.Err = le.Err()
 		out = append(out, nr)
-	}
-	if err := errs.Err(); err != nil {
-		return nil, err
 	}
 	return out, nil
 }

@@ -206,7 +206,8 @@ func setHub(ctx context.Context, tx Tx, site string, version int64, h *Hub) erro
 // NetworkRow is one row of a network import: a site (with its hub limits
 // when it is a hub) or a link.
 type NetworkRow struct {
-	Line int // the row's line in the file, for errors
+	Line int   // the row's line in the file, for errors
+	Err  error // what was wrong in reading the row, if anything
 	Site *catalog.Site
 	Hub  *Hub
 	Link *Link
@@ -215,26 +216,43 @@ type NetworkRow struct {
 // ImportNetwork creates or updates the sites, hub limits and links of rows,
 // all or nothing; every bad row is reported with its line.
 func (s *Service) ImportNetwork(ctx context.Context, rows []NetworkRow) (sites, links int, err error) {
-	var errs fault.List
+	// Rows whose own fields are bad are reported with the rest and skipped,
+	// so that one answer names every problem of the file.
+	var pre fault.List
+	bad := map[int]bool{}
 	for _, r := range rows {
+		where := fmt.Sprintf("line %d", r.Line)
+		if r.Err != nil {
+			pre.Append(where, r.Err)
+			bad[r.Line] = true
+			continue
+		}
+		if r.Site != nil {
+			if err := r.Site.Validate(); err != nil {
+				pre.Append(where, err)
+				bad[r.Line] = true
+			}
+		}
 		if r.Link != nil {
 			if err := r.Link.Validate(); err != nil {
-				errs.Append(fmt.Sprintf("line %d", r.Line), err)
+				pre.Append(where, err)
+				bad[r.Line] = true
 			}
 		}
 		if r.Hub != nil {
 			if err := r.Hub.Validate(); err != nil {
-				errs.Append(fmt.Sprintf("line %d", r.Line), err)
+				pre.Append(where, err)
+				bad[r.Line] = true
 			}
 		}
 	}
-	if err := errs.Err(); err != nil {
-		return 0, 0, err
-	}
 	err = s.Store.Transact(ctx, func(tx Tx) error {
-		var errs fault.List
+		errs := pre
 		for _, r := range rows {
 			where := fmt.Sprintf("line %d", r.Line)
+			if bad[r.Line] {
+				continue
+			}
 			if r.Site != nil {
 				old, err := tx.Site(ctx, r.Site.Code)
 				switch {

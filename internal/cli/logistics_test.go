@@ -1,0 +1,76 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestShipmentAndNetworkCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"LONGHAUL_DB": filepath.Join(dir, "l.db")}
+	if r := run(t, env, "", "demo"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	r := run(t, env, "", "shipment", "list")
+	if r.code != 0 || !strings.Contains(r.out, "S-00002") || !strings.Contains(r.out, "6 shipments.") {
+		t.Fatalf("shipment list: %+v", r)
+	}
+	r = run(t, env, "", "shipment", "list", "--late")
+	if r.code != 0 || !strings.Contains(r.out, "S-00003") || strings.Contains(r.out, "S-00002") {
+		t.Errorf("shipment list --late: %+v", r)
+	}
+	r = run(t, env, "", "shipment", "list", "--csv", "--state", "received")
+	if r.code != 0 || !strings.HasPrefix(r.out, "# NATO UNCLASSIFIED\nref,") || !strings.Contains(r.out, "S-00001,DEU") {
+		t.Errorf("shipment list --csv: %+v", r)
+	}
+	if r := run(t, env, "", "shipment", "list", "--state", "lost"); r.code == 0 || !strings.Contains(r.err, "not a shipment state") {
+		t.Errorf("a bad state: %+v", r)
+	}
+	r = run(t, env, "", "shipment", "show", "S-00001")
+	if r.code != 0 || !strings.Contains(r.out, "DB Cargo train 51870") || !strings.Contains(r.out, "D-00001 line 1: 12 damaged") {
+		t.Errorf("shipment show: %+v", r)
+	}
+	// S-00002 waits at the hub: receiving it now is refused, and says why.
+	r = run(t, env, "", "shipment", "receive", "S-00002")
+	if r.code != 1 || !strings.Contains(r.err, "only a delivered shipment can be received") {
+		t.Errorf("receive a shipment at the hub: %+v", r)
+	}
+	r = run(t, env, "", "shipment", "receive", "S-00001")
+	if r.code != 1 || !strings.Contains(r.err, "received already") {
+		t.Errorf("receive twice: %+v", r)
+	}
+	if r := run(t, env, "", "shipment", "receive", "S-00001", "--line", "one=3"); r.code == 0 || !strings.Contains(r.err, "is not a line number") {
+		t.Errorf("a bad --line: %+v", r)
+	}
+
+	// The network goes out and comes back unchanged; a bad file changes nothing.
+	out := filepath.Join(dir, "network.csv")
+	if r := run(t, env, "", "network", "export", "--out", out); r.code != 0 || !strings.Contains(r.out, "16 links") {
+		t.Fatalf("network export: %+v", r)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, env, string(b), "network", "import", "-"); r.code != 0 || !strings.Contains(r.out, "16 links created or updated") {
+		t.Errorf("network import of the export: %+v", r)
+	}
+	again := run(t, env, "", "network", "export")
+	if again.out != string(b) {
+		t.Errorf("the network changed on a round trip:\n%s\nthen\n%s", b, again.out)
+	}
+	bad := strings.Replace(string(b), ",PL-RZE,UA-LVIV,road,5,", ",PL-RZE,UA-NOWHERE,road,5,", 1)
+	bad = strings.Replace(bad, "link,,,,,,,,,,DE-DEP1,PL-RZE,road,12,", "link,,,,,,,,,,DE-DEP1,PL-RZE,road,-12,", 1)
+	r = run(t, env, bad, "network", "import", "-")
+	if r.code != 1 || !strings.Contains(r.err, "UA-NOWHERE") || !strings.Contains(r.err, "transit_hours") {
+		t.Errorf("a bad network file: %+v", r)
+	}
+	if after := run(t, env, "", "network", "export"); after.out != string(b) {
+		t.Error("a refused network import changed the network")
+	}
+	if r := run(t, env, "", "audit", "verify"); r.code != 0 {
+		t.Errorf("audit verify: %+v", r)
+	}
+}
