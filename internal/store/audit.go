@@ -228,8 +228,8 @@ func (db *DB) eventsVisible(ctx context.Context) visibility {
 		return visibility{cond: "(audit_events.classification <= ? AND (audit_events.audience_before & ?) <> 0 AND (audit_events.audience_after & ?) <> 0)",
 			args: []any{int(id.Clearance), r, r}}
 	}
-	pv, rv := record(access.PledgeRead), record(access.RequirementRead)
-	cat, adm := allowed(ctx, access.CatalogRead), allowed(ctx, access.UserAdmin)
+	pv, rv, sv := record(access.PledgeRead), record(access.RequirementRead), record(access.ShipmentRead)
+	cat, adm, net := allowed(ctx, access.CatalogRead), allowed(ctx, access.UserAdmin), allowed(ctx, access.NetworkRead)
 	if id.Has(access.Auditor) {
 		adm = visibility{cond: "1 = 1"}
 	}
@@ -241,9 +241,15 @@ func (db *DB) eventsVisible(ctx context.Context) visibility {
 	}
 	cond := "((" + entity + " = 'pledge' AND " + pv.cond + ")" +
 		" OR (" + entity + " = 'requirement' AND " + rv.cond + ")" +
+		" OR (" + entity + " IN ('shipment', 'discrepancy') AND " + sv.cond + ")" +
 		" OR (" + entity + " IN ('item', 'site', 'nation') AND " + cat.cond + ")" +
+		" OR (" + entity + " IN ('link', 'hub') AND " + net.cond + ")" +
 		" OR (" + entity + " IN ('user', 'token', 'access') AND " + adm.cond + "))"
-	return visibility{cond: cond, args: append(append(append(append([]any(nil), pv.args...), rv.args...), cat.args...), adm.args...)}
+	var args []any
+	for _, v := range []visibility{pv, rv, sv, cat, net, adm} {
+		args = append(args, v.args...)
+	}
+	return visibility{cond: cond, args: args}
 }
 
 // Events lists the audit events the reader may see for an entity (all when

@@ -28,7 +28,7 @@ func logi(db *store.DB) *logistics.Service {
 // seedNetwork adds a German depot, a Romanian hub and a repair shop to the
 // fixture sites, and links depot → Rzeszów (road, 20 h) → Kyiv (rail, 18 h),
 // and depot → Romania → Kyiv, slower.
-func seedNetwork(t *testing.T, db *store.DB) {
+func seedNetwork(t testing.TB, db *store.DB) {
 	t.Helper()
 	ctx := storetest.Ctx()
 	storetest.Seed(t, db)

@@ -419,6 +419,13 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	v.Links, v.Names, v.Modes = n.Links, map[string]string{}, logistics.Modes
+	if e := r.URL.Query().Get("edit"); e != "" && v.Link.ID == 0 && v.Errors == nil {
+		for _, l := range n.Links {
+			if strconv.FormatInt(l.ID, 10) == e {
+				v.Link = l
+			}
+		}
+	}
 	for code, site := range n.Sites {
 		v.Names[code] = site.Name
 		v.Sites = append(v.Sites, code)
@@ -449,12 +456,14 @@ func (s *Server) uiSaveLink(w http.ResponseWriter, r *http.Request) error {
 	l := logistics.Link{From: f.Get("from"), To: f.Get("to"), Mode: f.Get("mode"), Notes: f.Get("notes"),
 		TransitHours: formInt(errs, f, "transit_hours"), CapacityTonnesDay: formInt(errs, f, "capacity_t_day"), CapacityPalletsDay: formInt(errs, f, "capacity_pallets_day")}
 	id, version := formInt(errs, f, "id"), formInt(errs, f, "version")
+	l.ID, l.Version = id, version
 	if len(errs) > 0 {
 		return s.networkPage(w, r, 422, networkView{Link: l, Errors: errs})
 	}
 	saved, err := s.Logi.SaveLink(r.Context(), id, version, l)
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
+			l.ID, l.Version = id, version
 			return s.networkPage(w, r, statusFor(err), networkView{Link: l, Errors: fe})
 		}
 		return err
@@ -521,6 +530,7 @@ type hubView struct {
 	Waiting  []shipmentView
 	Inbound  []shipmentView
 	Chart    []throughputBar
+	BarWidth int
 	LimitY   int
 	Errors   formErrors
 	CanCount bool
@@ -577,8 +587,10 @@ func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, status int, err
 	}
 	top = max(top, 1)
 	const h = 120
+	step := 740 / max(len(v.Stock.Throughput), 1)
+	v.BarWidth = max(step-8, 2)
 	for i, d := range v.Stock.Throughput {
-		b := throughputBar{DayLoad: d, X: 40 + i*34}
+		b := throughputBar{DayLoad: d, X: 40 + i*step}
 		b.HIn = int(d.InG * h / top)
 		b.HOut = int(d.OutG * h / top)
 		b.YIn = 10 + h - b.HIn

@@ -174,3 +174,31 @@ func TestPlanShipmentForm(t *testing.T) {
 	}
 
 }
+
+func TestNetworkPageEditsALink(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	page := string(e.do("GET", "/network?edit=1", "", "").body)
+	if !strings.Contains(page, "Change the link DE-DEP1 → PL-RZE (road)") || !strings.Contains(page, `name="version" value="1"`) {
+		t.Fatalf("the edit form:\n%.2000s", page)
+	}
+	form := url.Values{"id": {"1"}, "version": {"1"}, "from": {"DE-DEP1"}, "to": {"PL-RZE"}, "mode": {"road"}, "transit_hours": {"0"}}
+	before := e.fingerprint()
+	if res := e.do("POST", "/network/links", "application/x-www-form-urlencoded", form.Encode()); res.status != 422 || !strings.Contains(string(res.body), `data-field="transit_hours"`) {
+		t.Errorf("zero transit hours: %d", res.status)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused link changed the database")
+	}
+	form.Set("transit_hours", "11")
+	form.Set("capacity_t_day", "650")
+	if res := e.do("POST", "/network/links", "application/x-www-form-urlencoded", form.Encode()); res.status != 303 {
+		t.Fatalf("save: %d %.500s", res.status, res.body)
+	}
+	if res := e.do("POST", "/network/links", "application/x-www-form-urlencoded", form.Encode()); res.status != 409 {
+		t.Errorf("the same form again, with the old version: %d, want 409", res.status)
+	}
+	l, err := e.db.Link(storetest.Ctx(), 1)
+	if err != nil || l.TransitHours != 11 || l.CapacityTonnesDay != 650 || l.Version != 2 {
+		t.Errorf("link after the edit: %+v %v", l, err)
+	}
+}

@@ -8,6 +8,7 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   document.querySelectorAll("form.act").forEach(function (f) {
     var action = f.querySelector("select[name=action]");
+    if (!action) return; // forms of one fixed action
     var req = f.querySelector("select[name=requirement]");
     function sync() { if (req) req.hidden = action.value !== "allocate"; }
     action.addEventListener("change", sync);

@@ -1,0 +1,148 @@
+package web_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+)
+
+// e2eNetwork adds a German depot with links through Rzeszów to Kyiv, an
+// allocation of 60 rounds to ship, and the people who handle them: the
+// hub's operator and the recipient's officer.
+func e2eNetwork(t *testing.T, a *e2eApp) {
+	t.Helper()
+	ctx := storetest.Ctx()
+	cs := catalog.Service{Store: store.Catalog{DB: a.DB}}
+	if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-DEPOT", Name: "Depot Pfungstadt", Nation: "DEU", Kinds: []string{"donor_depot"}, LatE6: 49800000, LonE6: 8600000}); err != nil {
+		t.Fatal(err)
+	}
+	lg := &logistics.Service{Store: store.Logistics{DB: a.DB}}
+	for _, l := range []logistics.Link{
+		{From: "DE-DEPOT", To: storetest.SiteHub, Mode: "road", TransitHours: 20, CapacityTonnesDay: 400},
+		{From: storetest.SiteHub, To: storetest.SiteKyiv, Mode: "rail", TransitHours: 18, CapacityTonnesDay: 1000},
+	} {
+		if _, err := lg.SaveLink(ctx, 0, 0, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	led := &assist.Service{Store: store.Assist{DB: a.DB}}
+	req, err := led.CreateRequirement(ctx, assist.Requirement{NSN: storetest.NSN155, Quantity: 80, Priority: 1, NeedBy: time.Now().UTC().AddDate(0, 1, 0).Format("2006-01-02"), DeliverySite: storetest.SiteKyiv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := led.CreatePledge(ctx, assist.Pledge{Nation: "DEU", Title: "155 mm rounds for Kyiv", Kind: "in_kind", Channel: "bilateral", Category: "in_kind",
+		Announced: time.Now().UTC().Format("2006-01-02"), Promised: e2ePromised(), Lines: []assist.Line{{NSN: storetest.NSN155, Pledged: 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, act := range []assist.Action{{Kind: assist.Commit, Line: p.Lines[0].ID, Quantity: 100}, {Kind: assist.Allocate, Line: p.Lines[0].ID, Quantity: 60, Requirement: req.ID}} {
+		if p, err = led.Act(ctx, p.ID, 0, act); err != nil {
+			t.Fatal(err)
+		}
+	}
+	users := &access.Service{Store: store.Access{DB: a.DB}, Read: a.DB}
+	for _, u := range []access.NewUser{
+		{Name: "rze-operator", Nation: "POL", Site: storetest.SiteHub, Roles: []access.Role{access.HubOperator}, Clearance: access.Restricted},
+		{Name: "ukr-officer", Nation: "UKR", Roles: []access.Role{access.RecipientOfficer}, Clearance: access.Restricted},
+	} {
+		u.Password = e2ePassword
+		if _, err := users.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestE2EShipmentJourney follows a shipment with a real browser: the
+// coordinator plans and dispatches it, the hub's operator takes it in,
+// sees it in stock and sends it on, the recipient's officer receives it two
+// rounds short; the dashboard, the hub and the map follow.
+func TestE2EShipmentJourney(t *testing.T) {
+	a := e2eStart(t)
+	e2eNetwork(t, a)
+
+	a.signIn("coordinator")
+	a.click(`header nav a[href="/shipments"]`, 200)
+	a.wantText("#shipments tbody td.muted", "No shipment matches.")
+	a.click(`a.button[href="/shipments/new"]`, 200)
+	a.fill(`#shipment-form select[name="origin"]`, "DE-DEPOT")
+	a.fill(`#shipment-form select[name="destination"]`, storetest.SiteKyiv)
+	alloc := e2eRun(a, "read the first allocation", chromedp.Evaluate[string](`document.querySelector('#shipment-form select[name="allocation"] option[value]:not([value=""])').value`))
+	a.fill(`#shipment-form select[name="allocation"]`, alloc)
+	a.fill(`#shipment-form input[name="quantity"]`, "40")
+	a.click(`#shipment-form button`, 200)
+	m := regexp.MustCompile(`^/shipments/([0-9]+)$`).FindStringSubmatch(a.location().Path)
+	if m == nil {
+		a.fatalf("after planning, the browser is at %s", a.location())
+	}
+	page := "/shipments/" + m[1]
+	if got := a.text("p.flash"); !strings.Contains(got, "DE-DEPOT → PL-RZE → UA-KYIV") {
+		a.fatalf("the plan's confirmation reads %q", got)
+	}
+	a.wantText("#shipment-state", "planned")
+	a.fill(`#act-dispatch input[name="to"]`, "Spedition Müller, truck 7")
+	a.click(`#act-dispatch button`, 200)
+	a.wantText("#shipment-state", "dispatched")
+	a.wantText("#holder", "Spedition Müller, truck 7")
+	a.signOut()
+
+	// The hub operator records the arrival and sees the goods in stock.
+	a.signIn("rze-operator")
+	a.navigate(page, 200)
+	if n := a.count("#act-dispatch"); n != 0 {
+		a.fatalf("a dispatched shipment still offers dispatch")
+	}
+	a.click(`#act-arrive button`, 200)
+	a.wantText("#shipment-state", "at a hub")
+	a.navigate("/hubs/"+storetest.SiteHub, 200)
+	a.wantText(`#stock tr[data-nsn="`+storetest.NSN155+`"] td.qty`, "40")
+	a.navigate(page, 200)
+	a.click(`#act-depart button`, 200)
+	a.wantText("#shipment-state", "in transit")
+	a.signOut()
+
+	// The recipient takes it and receives it two short.
+	a.signIn("ukr-officer")
+	a.navigate(page, 200)
+	a.click(`#act-arrive button`, 200)
+	a.wantText("#shipment-state", "delivered")
+	a.fill(`#receive-form input[name="received"]`, "38")
+	a.click(`#receive-form button`, 422)
+	if got := a.text(`#receive-form .field-error`); !strings.Contains(got, "short, damaged or lost") {
+		a.fatalf("a shortfall without a reason reads %q", got)
+	}
+	a.fill(`#receive-form input[name="received"]`, "38")
+	a.fill(`#receive-form select[name="kind"]`, "short")
+	a.fill(`#receive-form input[name="reason"]`, "two rounds missing from pallet 3")
+	a.click(`#receive-form button`, 200)
+	a.wantText("#shipment-state", "received")
+	a.wantText("#goods td.received", "38")
+	if got := a.text("#shipment-discrepancies tbody tr"); !strings.Contains(got, "short") || !strings.Contains(got, "two rounds missing") {
+		a.fatalf("the discrepancy reads %q", got)
+	}
+	if n := a.count("#custody li"); n != 5 {
+		a.fatalf("the custody timeline has %d events, want 5", n)
+	}
+	a.signOut()
+
+	// The coordinator's dashboard counts the open discrepancy; the map
+	// shows the hub's load when it is chosen.
+	a.signIn("coordinator")
+	a.wantText(`#logistics a[href="/discrepancies?state=open"]`, "1")
+	a.navigate("/map", 200)
+	a.do("choose the hub on the map", chromedp.Click(chromedp.CSS(`svg.map g[data-site="PL-RZE"] circle`)))
+	if got := a.text("#map-info"); !strings.Contains(got, "Rzeszów") {
+		a.fatalf("choosing the hub shows %q", got)
+	}
+	a.screenshot("map.png")
+	a.checkConsole("422")
+}
