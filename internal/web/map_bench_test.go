@@ -35,7 +35,9 @@ func BenchmarkMapPage(b *testing.B) {
 	if err := demo.Load(ctx, &catalog.Service{Store: store.Catalog{DB: db}}, &assist.Service{Store: store.Assist{DB: db}}, benchNow); err != nil {
 		b.Fatal(err)
 	}
-	all := func(ctx context.Context) ([]assist.Pledge, error) { return db.AllPledges(ctx, store.PledgeFilter{}, "2026-11-23") }
+	all := func(ctx context.Context) ([]assist.Pledge, error) {
+		return db.AllPledges(ctx, store.PledgeFilter{}, "2026-11-23")
+	}
 	lg := &logistics.Service{Store: store.Logistics{DB: db}}
 	if err := demo.LoadLogistics(ctx, lg, all, benchNow); err != nil {
 		b.Fatal(err)
