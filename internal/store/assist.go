@@ -392,6 +392,7 @@ type PledgeFilter struct {
 	State    string
 	Q        string
 	Overdue  string // a date: pledges with a line promised before it and not delivered
+	AtRisk   bool   // pledges whose goods on their way arrive, by their shipment's ETA, after the promised date
 }
 
 // The totals of a pledge's lines are kept on its row (migration 0004).
@@ -431,6 +432,10 @@ func (db *DB) Pledges(ctx context.Context, f PledgeFilter, o ListOptions, today 
 	}
 	if f.Overdue != "" {
 		q.filter("p.promised < ? AND p.open_lines > 0", f.Overdue)
+	}
+	if f.AtRisk {
+		q.filter(`p.id IN (SELECT sl.pledge_id FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
+			WHERE s.state IN ('planned', 'dispatched', 'at_hub', 'in_transit', 'held') AND SUBSTR(s.eta, 1, 10) > p.promised)`)
 	}
 	if f.Q != "" {
 		q.filter("(LOWER(p.title) LIKE ? ESCAPE '\\' OR LOWER(p.reference) LIKE ? ESCAPE '\\' OR p.id IN (SELECT l.pledge_id FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE LOWER(i.name) LIKE ? ESCAPE '\\' OR l.nsn LIKE ? ESCAPE '\\'))",

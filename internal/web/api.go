@@ -481,6 +481,10 @@ func (s *Server) pledgeFilter(r *http.Request) (store.PledgeFilter, error) {
 	if overdue {
 		f.Overdue = s.today()
 	}
+	if err != nil {
+		return f, err
+	}
+	f.AtRisk, err = queryBool(r, "at_risk")
 	return f, err
 }
 

@@ -202,3 +202,26 @@ func TestNetworkPageEditsALink(t *testing.T) {
 		t.Errorf("link after the edit: %+v %v", l, err)
 	}
 }
+
+func TestPledgesAtRiskFilter(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	res := e.do("GET", "/api/v1/pledges?at_risk=true", "", "")
+	if res.status != 200 {
+		t.Fatalf("at_risk: %d %s", res.status, res.body)
+	}
+	got := res.json(t)
+	// The French ammunition (promised 60 days ago), the American rounds
+	// (5 days ago) and the Lithuanian Stingers (3 days ago) are on their
+	// way: their ETAs fall after. The Polish Piorun, promised in 30 days,
+	// arrives in time.
+	var titles []string
+	for _, it := range got["items"].([]any) {
+		titles = append(titles, it.(map[string]any)["title"].(string))
+	}
+	if all := strings.Join(titles, "|"); len(titles) != 3 || !strings.Contains(all, "CAESAR") || !strings.Contains(all, "Stinger") || !strings.Contains(all, "GMLRS") {
+		t.Errorf("pledges at risk: %v", titles)
+	}
+	if page := string(e.do("GET", "/pledges?at_risk=1", "", "").body); !strings.Contains(page, "CAESAR") || strings.Contains(page, "Patriot") {
+		t.Error("the pledges page does not filter by risk")
+	}
+}
