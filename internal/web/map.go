@@ -161,8 +161,9 @@ func (s *Server) buildMap(ctx context.Context) (mapView, error) {
 		if l.CapacityTonnesDay > 0 {
 			info += fmt.Sprintf(" (%d%% of a day's capacity)", ld.massG/(l.CapacityTonnesDay*10_000))
 		}
-		fmt.Fprintf(&b, `<g class="link mode-%s" data-link="%d" data-panel="%s" tabindex="0"><line class="hit" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/></g>`,
-			l.Mode, l.ID, html.EscapeString(info), x1, y1, x2, y2, x1, y1, x2, y2)
+		esc := html.EscapeString(info)
+		fmt.Fprintf(&b, `<g class="link mode-%s" data-link="%d" data-panel="%s" tabindex="0"><title>%s</title><line class="hit" x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/><line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f"/></g>`,
+			l.Mode, l.ID, esc, esc, x1, y1, x2, y2, x1, y1, x2, y2)
 	}
 	b.WriteString(`</g>`)
 
@@ -237,8 +238,9 @@ func (s *Server) buildMap(ctx context.Context) (mapView, error) {
 				info += fmt.Sprintf(" of %s t storage\nToday %s t handled of %s t a day", formatInt(h.StorageTonnes), tonnes(h.TodayG), formatInt(h.ThroughputTDay))
 			}
 		}
-		fmt.Fprintf(&b, `<g class="%s" data-site="%s" data-panel="%s" tabindex="0"><circle cx="%.1f" cy="%.1f" r="%.1f"/><text x="%.1f" y="%.1f">%s</text></g>`,
-			kind, c, html.EscapeString(info), x, y, r, x+r+2, y+3, html.EscapeString(c))
+		esc := html.EscapeString(info)
+		fmt.Fprintf(&b, `<g class="%s" data-site="%s" data-panel="%s" tabindex="0"><title>%s</title><circle cx="%.1f" cy="%.1f" r="%.1f"/><text x="%.1f" y="%.1f">%s</text></g>`,
+			kind, c, esc, esc, x, y, r, x+r+2, y+3, html.EscapeString(c))
 	}
 	b.WriteString(`</g></svg>`)
 	v.SVG = template.HTML(b.String())
