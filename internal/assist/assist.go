@@ -61,16 +61,3 @@ func Label(code string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
-
-func oneOf(errs *fault.List, field, v string, allowed []string) {
-	for _, a := range allowed {
-		if v == a {
-			return
-		}
-	}
-	if v == "" {
-		errs.Add(field, "is required: use one of %s", strings.Join(allowed, ", "))
-		return
-	}
-	errs.Add(field, "%q is not allowed: use one of %s", v, strings.Join(allowed, ", "))
-}

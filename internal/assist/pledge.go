@@ -155,9 +155,9 @@ func (p *Pledge) Validate() error {
 	} else if len(p.Title) > 200 {
 		errs.Add("title", "is longer than 200 characters")
 	}
-	oneOf(&errs, "kind", p.Kind, Kinds)
-	oneOf(&errs, "channel", p.Channel, Channels)
-	oneOf(&errs, "category", p.Category, Categories)
+	errs.OneOf("kind", p.Kind, Kinds)
+	errs.OneOf("channel", p.Channel, Channels)
+	errs.OneOf("category", p.Category, Categories)
 	a, aerr := ParseDate("announced", p.Announced)
 	errs.Append("", aerr)
 	pr, perr := ParseDate("promised", p.Promised)

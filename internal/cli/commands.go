@@ -244,18 +244,7 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 	im := &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: &catalog.Service{Store: store.Catalog{DB: db}}, Assist: &assist.Service{Store: store.Assist{DB: db}}}
 	res, err := im.Import(ctx, kind, in)
 	if err != nil {
-		if e := fault.As(err); e != nil && e.Code != fault.Internal {
-			fmt.Fprintf(stdio.Err, "Nothing was imported from %s:\n", name)
-			probs := e.Problems
-			if len(probs) == 0 {
-				probs = []*fault.Error{e}
-			}
-			for _, p := range probs {
-				fmt.Fprintf(stdio.Err, "  %s\n", p.Error())
-			}
-			return exitError{code: 1, err: fmt.Errorf("%d problem(s) in %s", len(probs), name)}
-		}
-		return err
+		return problems(stdio, err, "Nothing was imported from "+name, name)
 	}
 	fmt.Fprintf(stdio.Out, "Imported %d %s from %d rows of %s.\n", res.Created, res.Kind, res.Rows, name)
 	return nil
@@ -347,4 +336,22 @@ func runVersion(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	fmt.Fprintf(stdio.Out, "longhaul %s\n", Version)
 	return nil
+}
+
+// problems prints every problem of a refused change under a heading and
+// returns an error that exits 1; an internal error is returned as it is.
+func problems(stdio IO, err error, heading, what string) error {
+	e := fault.As(err)
+	if e == nil || e.Code == fault.Internal {
+		return err
+	}
+	fmt.Fprintf(stdio.Err, "%s:\n", heading)
+	probs := e.Problems
+	if len(probs) == 0 {
+		probs = []*fault.Error{e}
+	}
+	for _, p := range probs {
+		fmt.Fprintf(stdio.Err, "  %s\n", p.Error())
+	}
+	return exitError{code: 1, err: fmt.Errorf("%d problem(s) in %s", len(probs), what)}
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/exchange"
-	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/store"
@@ -157,18 +156,7 @@ func runShipment(ctx context.Context, args []string, env Env, stdio IO) error {
 		lg := &logistics.Service{Store: store.Logistics{DB: db}}
 		s, ds, err := lg.Receive(ctx, id, 0, rc)
 		if err != nil {
-			if e := fault.As(err); e != nil && e.Code != fault.Internal {
-				fmt.Fprintf(stdio.Err, "Nothing was received:\n")
-				probs := e.Problems
-				if len(probs) == 0 {
-					probs = []*fault.Error{e}
-				}
-				for _, p := range probs {
-					fmt.Fprintf(stdio.Err, "  %s\n", p.Error())
-				}
-				return exitError{code: 1, err: fmt.Errorf("%s not received", pos[0])}
-			}
-			return err
+			return problems(stdio, err, "Nothing was received", pos[0])
 		}
 		fmt.Fprintf(stdio.Out, "Received %s at %s: %d line%s", s.Ref(), s.Destination, len(s.Lines), plural(len(s.Lines)))
 		if len(ds) > 0 {
@@ -345,18 +333,7 @@ func runNetwork(ctx context.Context, args []string, env Env, stdio IO) error {
 			sites, links, err = (&logistics.Service{Store: store.Logistics{DB: db}}).ImportNetwork(ctx, rows)
 		}
 		if err != nil {
-			if e := fault.As(err); e != nil && e.Code != fault.Internal {
-				fmt.Fprintf(stdio.Err, "Nothing was imported from %s:\n", pos[0])
-				probs := e.Problems
-				if len(probs) == 0 {
-					probs = []*fault.Error{e}
-				}
-				for _, p := range probs {
-					fmt.Fprintf(stdio.Err, "  %s\n", p.Error())
-				}
-				return exitError{code: 1, err: fmt.Errorf("%d problem(s) in %s", len(probs), pos[0])}
-			}
-			return err
+			return problems(stdio, err, "Nothing was imported from "+pos[0], pos[0])
 		}
 		fmt.Fprintf(stdio.Out, "Imported %d rows of %s: %d sites and %d links created or updated.\n", len(rows), pos[0], sites, links)
 		return nil

@@ -9,6 +9,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Codes say what kind of failure an error is.
@@ -76,6 +77,20 @@ func As(err error) *Error {
 // List gathers field errors so that validation can report every problem at
 // once rather than only the first.
 type List []*Error
+
+// OneOf adds an error for field unless v is one of allowed, naming them.
+func (l *List) OneOf(field, v string, allowed []string) {
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	if v == "" {
+		l.Add(field, "is required: use one of %s", strings.Join(allowed, ", "))
+		return
+	}
+	l.Add(field, "%q is not allowed: use one of %s", v, strings.Join(allowed, ", "))
+}
 
 // Add appends a field error.
 func (l *List) Add(field, format string, args ...any) {

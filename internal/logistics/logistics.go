@@ -104,7 +104,7 @@ func (l *Link) Validate() error {
 	if l.From != "" && l.From == l.To {
 		errs.Add("to", "a link joins two different sites")
 	}
-	oneOf(&errs, "mode", l.Mode, Modes)
+	errs.OneOf("mode", l.Mode, Modes)
 	if l.TransitHours <= 0 {
 		errs.Add("transit_hours", "must be at least 1")
 	}
@@ -310,19 +310,6 @@ type StockEvent struct {
 	At       time.Time `json:"at"`
 	Reason   string    `json:"reason,omitempty"`
 	Actor    string    `json:"actor"`
-}
-
-func oneOf(errs *fault.List, field, v string, allowed []string) {
-	for _, a := range allowed {
-		if v == a {
-			return
-		}
-	}
-	if v == "" {
-		errs.Add(field, "is required: use one of %s", strings.Join(allowed, ", "))
-		return
-	}
-	errs.Add(field, "%q is not allowed: use one of %s", v, strings.Join(allowed, ", "))
 }
 
 func contains(list []string, v string) bool {

@@ -103,6 +103,19 @@ func canSee(ctx context.Context, s *Shipment) error {
 	return fault.Errorf(fault.NotFound, "no shipment %d", s.ID)
 }
 
+// shipmentFor reads the shipment a use case changes: it must be one the
+// actor may see, at the version they read (0 for any).
+func shipmentFor(ctx context.Context, tx Tx, id, version int64) (Shipment, error) {
+	sh, err := tx.Shipment(ctx, id)
+	if err != nil {
+		return sh, err
+	}
+	if err := canSee(ctx, &sh); err != nil {
+		return sh, err
+	}
+	return sh, checkVersion(sh.Ref(), sh.Version, version)
+}
+
 func checkVersion(what string, have, want int64) error {
 	if want != 0 && have != want {
 		return fault.Errorf(fault.Conflict, "%s was changed by someone else (version %d, you had %d): reload and try again", what, have, want)
@@ -514,14 +527,8 @@ func (s *Service) Hand(ctx context.Context, id, version int64, m Move) (Shipment
 	}
 	who := access.IdentityFrom(ctx)
 	err := s.Store.Transact(ctx, func(tx Tx) error {
-		old, err := tx.Shipment(ctx, id)
+		old, err := shipmentFor(ctx, tx, id, version)
 		if err != nil {
-			return err
-		}
-		if err := canSee(ctx, &old); err != nil {
-			return err
-		}
-		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
 			return err
 		}
 		events, err := tx.Custody(ctx, id)
@@ -845,14 +852,8 @@ func (s *Service) Receive(ctx context.Context, id, version int64, rc Receipt) (S
 	var made []Discrepancy
 	who := access.IdentityFrom(ctx)
 	err := s.Store.Transact(ctx, func(tx Tx) error {
-		old, err := tx.Shipment(ctx, id)
+		old, err := shipmentFor(ctx, tx, id, version)
 		if err != nil {
-			return err
-		}
-		if err := canSee(ctx, &old); err != nil {
-			return err
-		}
-		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
 			return err
 		}
 		if old.State == Received {
@@ -981,7 +982,7 @@ func (s *Service) Resolve(ctx context.Context, id, version int64, resolution, no
 	resolution = strings.ToLower(strings.TrimSpace(resolution))
 	note = strings.TrimSpace(note)
 	var errs fault.List
-	oneOf(&errs, "resolution", resolution, []string{Found, Loss})
+	errs.OneOf("resolution", resolution, []string{Found, Loss})
 	if note == "" {
 		errs.Add("note", "say how the discrepancy was resolved")
 	}
