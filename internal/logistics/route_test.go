@@ -13,7 +13,9 @@ import (
 // network: a depot with a road to a slow hub and a rail line to a fast one,
 // a repair shop (no hub) on a shortcut, and both hubs on to the front.
 func network() logistics.Network {
-	site := func(code string, kinds ...string) catalog.Site { return catalog.Site{Code: code, Name: code, Kinds: kinds} }
+	site := func(code string, kinds ...string) catalog.Site {
+		return catalog.Site{Code: code, Name: code, Kinds: kinds}
+	}
 	return logistics.Network{
 		Sites: map[string]catalog.Site{
 			"DEPOT": site("DEPOT", "donor_depot"), "SLOW": site("SLOW", "logistics_hub"), "FAST": site("FAST", "logistics_hub"),
