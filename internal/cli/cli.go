@@ -41,6 +41,7 @@ func commands() []command {
 		{"export", "export items, requirements or pledges as CSV", runExport},
 		{"shipment", "shipments: list, show, receive", runShipment},
 		{"network", "the logistics network as CSV: import, export", runNetwork},
+		{"flow", "minimum-cost flow: solve a DIMACS problem", runFlow},
 		{"audit", "audit commands: verify", runAudit},
 		{"user", "manage users: add, list, role, disable, enable, password", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},

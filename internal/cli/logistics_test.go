@@ -74,3 +74,26 @@ func TestShipmentAndNetworkCommands(t *testing.T) {
 		t.Errorf("audit verify: %+v", r)
 	}
 }
+
+func TestFlowSolve(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "small.min")
+	if err := os.WriteFile(file, []byte("c two sources, two sinks\np min 4 5\nn 1 4\nn 2 2\nn 3 -3\nn 4 -3\na 1 3 0 3 2\na 1 4 0 4 6\na 2 3 0 2 1\na 2 4 0 2 3\na 3 4 0 5 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, nil, "", "flow", "solve", file); r.code != 0 || r.out != "s 16\n" {
+		t.Errorf("solve: %+v", r)
+	}
+	if r := run(t, nil, "", "flow", "solve", "--flows", file); r.code != 0 || !strings.Contains(r.out, "\nf 1 3 3\n") {
+		t.Errorf("solve --flows: %+v", r)
+	}
+	if r := run(t, nil, "p min 2 0\nn 1 3\nn 2 -3\n", "flow", "solve", "-"); r.code != 1 || !strings.Contains(r.err, "infeasible") {
+		t.Errorf("an infeasible problem: %+v", r)
+	}
+	if r := run(t, nil, "p min 1 1\na 1 1 0 9223372036854775807 -1\n", "flow", "solve", "-"); r.code != 1 || !strings.Contains(r.err, "unbounded") {
+		t.Errorf("an unbounded problem: %+v", r)
+	}
+	if r := run(t, nil, "p min 2 1\na 1 3 0 1 1\n", "flow", "solve", "-"); r.code != 1 || !strings.Contains(r.err, "line 2") {
+		t.Errorf("a malformed problem: %+v", r)
+	}
+}
