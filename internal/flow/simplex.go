@@ -90,16 +90,20 @@ func simplex(nw *Network, total, maxCost int64) Solution {
 	s.parent[n], s.pred[n] = none, none
 	for v := 0; v < n; v++ {
 		e := m + v
-		s.capa[e], s.cost[e] = Inf, art
+		// A node with flow to send passes it to the root for nothing; the
+		// root passes flow on to a node short of it at the artificial
+		// cost, which no real path can exceed: at the optimum an
+		// artificial arc carries flow only when no feasible flow exists.
+		s.capa[e] = Inf
 		if supply[v] >= 0 {
 			s.src[e], s.dst[e] = int32(v), s.root
 			s.flo[e] = supply[v]
 			s.dir[v] = 1
-			s.pi[v] = -art
 		} else {
 			s.src[e], s.dst[e] = s.root, int32(v)
 			s.flo[e] = -supply[v]
 			s.dir[v] = -1
+			s.cost[e] = art
 			s.pi[v] = art
 		}
 		s.parent[v], s.pred[v], s.depth[v] = s.root, int32(e), 1
