@@ -173,8 +173,23 @@ func abs(x int64) int64 {
 	return x
 }
 
-// Solve solves nw from scratch with the network simplex.
-func Solve(nw *Network) (Solution, error) {
+// Method chooses how Solve works.
+type Method int
+
+// The methods: Auto chooses by the network's shape.
+const (
+	Auto Method = iota
+	NetworkSimplex
+	CostScaling
+)
+
+// Solve solves nw from scratch with the method that suits its shape.
+func Solve(nw *Network) (Solution, error) { return SolveBy(nw, Auto) }
+
+// SolveBy solves nw from scratch with method m. Cost scaling applies to
+// networks without negative costs; for others, and whenever it cannot
+// settle a network exactly, the network simplex solves it.
+func SolveBy(nw *Network, m Method) (Solution, error) {
 	total, maxCost, err := check(nw)
 	if err != nil {
 		return Solution{}, err
@@ -185,6 +200,14 @@ func Solve(nw *Network) (Solution, error) {
 	}
 	if sum != 0 {
 		return Solution{Status: Infeasible}, nil
+	}
+	if m == Auto {
+		m = choose(nw)
+	}
+	if m == CostScaling && nonNegative(nw) {
+		if sol, ok := costScaling(nw, total, maxCost); ok {
+			return sol, nil
+		}
 	}
 	sol := simplex(nw, total, maxCost)
 	if sol.Status == Unbounded && !feasible(nw, total) {
@@ -245,4 +268,33 @@ func Slack(nw *Network, flow, pi []int64) error {
 		}
 	}
 	return nil
+}
+
+func nonNegative(nw *Network) bool {
+	for _, a := range nw.Arcs {
+		if a.Cost < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// choose picks the method for a network by its shape. Where many nodes send
+// or receive (as in allocation plans: every depot sends, every requirement
+// receives) cost scaling is several times faster than the simplex; where
+// few do (the classic transportation benchmarks) the simplex is faster.
+func choose(nw *Network) Method {
+	if len(nw.Arcs) < 5000 {
+		return NetworkSimplex
+	}
+	ends := 0
+	for _, s := range nw.Supply {
+		if s != 0 {
+			ends++
+		}
+	}
+	if ends*10 > len(nw.Supply)*3 {
+		return CostScaling
+	}
+	return NetworkSimplex
 }

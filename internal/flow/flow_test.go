@@ -296,3 +296,42 @@ func TestRefusesOverflow(t *testing.T) {
 		t.Error("a lower bound above the capacity was accepted")
 	}
 }
+
+func TestCostScalingAgainstSimplex(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	scaled := 0
+	for i := 0; i < 3000; i++ {
+		n := 2 + r.IntN(9)
+		nw := randomNetwork(r, n, r.IntN(30), i%2 == 0)
+		for k := range nw.Arcs {
+			nw.Arcs[k].Cost = abs64(nw.Arcs[k].Cost)
+		}
+		want, err := flow.SolveBy(nw, flow.NetworkSimplex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := flow.SolveBy(nw, flow.CostScaling)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != want.Status || got.Status == flow.Optimal && got.Cost != want.Cost {
+			t.Fatalf("instance %d %+v: cost scaling %s %d, simplex %s %d", i, nw, got.Status, got.Cost, want.Status, want.Cost)
+		}
+		if got.Status == flow.Optimal {
+			checkSolution(t, nw, got)
+			if got.Method == "cost scaling" {
+				scaled++
+			}
+		}
+	}
+	if scaled < 800 {
+		t.Errorf("cost scaling settled only %d instances itself", scaled)
+	}
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
