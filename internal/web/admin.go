@@ -97,7 +97,7 @@ func (s *Server) uiCreateUser(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	f := r.PostForm
-	in := userInput{Name: f.Get("name"), DisplayName: f.Get("display_name"), Nation: f.Get("nation"), Roles: f["roles"], Clearance: f.Get("clearance")}
+	in := userInput{Name: f.Get("name"), DisplayName: f.Get("display_name"), Nation: f.Get("nation"), Roles: f["roles"], Clearance: f.Get("clearance"), Site: f.Get("site")}
 	generated := ""
 	in.Password = f.Get("password")
 	if strings.TrimSpace(in.Password) == "" {
@@ -106,7 +106,7 @@ func (s *Server) uiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	rs, cl, err := in.parse()
 	if err == nil {
-		_, err = s.Access.CreateUser(r.Context(), access.NewUser{Name: in.Name, DisplayName: in.DisplayName, Nation: in.Nation, Roles: rs, Clearance: cl, Password: in.Password})
+		_, err = s.Access.CreateUser(r.Context(), access.NewUser{Name: in.Name, DisplayName: in.DisplayName, Nation: in.Nation, Roles: rs, Clearance: cl, Site: in.Site, Password: in.Password})
 	}
 	in.Password = ""
 	if err != nil {
@@ -141,6 +141,7 @@ func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			u.Roles, u.Clearance = rs, cl
+			u.Site = strings.ToUpper(strings.TrimSpace(f.Get("site")))
 		default:
 			return fault.Field("do", "say disable, enable or roles")
 		}

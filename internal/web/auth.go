@@ -301,6 +301,7 @@ type userInput struct {
 	Nation      string   `json:"nation"`
 	Roles       []string `json:"roles"`
 	Clearance   string   `json:"clearance"`
+	Site        string   `json:"site,omitempty"`
 	Password    string   `json:"password"`
 	Disabled    *bool    `json:"disabled,omitempty"`
 }
@@ -333,7 +334,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Access.CreateUser(r.Context(), access.NewUser{Name: in.Name, DisplayName: in.DisplayName, Nation: in.Nation, Roles: rs, Clearance: cl, Password: in.Password})
+	u, err := s.Access.CreateUser(r.Context(), access.NewUser{Name: in.Name, DisplayName: in.DisplayName, Nation: in.Nation, Roles: rs, Clearance: cl, Site: in.Site, Password: in.Password})
 	if err != nil {
 		return err
 	}
@@ -371,6 +372,12 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		if in.Clearance != "" {
 			u.Clearance = cl
+		}
+		if in.Site != "" {
+			u.Site = strings.ToUpper(strings.TrimSpace(in.Site))
+			if u.Site == "-" {
+				u.Site = ""
+			}
 		}
 		if in.Nation != "" {
 			u.Nation = strings.ToUpper(in.Nation)

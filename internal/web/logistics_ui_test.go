@@ -225,3 +225,23 @@ func TestPledgesAtRiskFilter(t *testing.T) {
 		t.Error("the pledges page does not filter by risk")
 	}
 }
+
+func TestAdministratorSetsAHubOperatorsSite(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.token = e.user("admin-1", "DEU", access.Unclassified, access.Admin)
+	res := e.do("POST", "/api/v1/users", "application/json", `{"name":"rze-op-2","nation":"POL","roles":["hub_operator"],"clearance":"NATO RESTRICTED","site":"PL-RZE","password":"`+testPassword+`"}`)
+	if res.status != 201 || !strings.Contains(string(res.body), `"site": "PL-RZE"`) {
+		t.Fatalf("create: %d %s", res.status, res.body)
+	}
+	if res := e.do("POST", "/api/v1/users", "application/json", `{"name":"rze-op-3","nation":"POL","roles":["hub_operator"],"clearance":"NATO RESTRICTED","site":"PL-NOWHERE","password":"`+testPassword+`"}`); res.status != 422 || !strings.Contains(string(res.body), `no site`) {
+		t.Errorf("a site that does not exist: %d %s", res.status, res.body)
+	}
+	form := url.Values{"do": {"roles"}, "roles": {"hub_operator"}, "clearance": {"NATO RESTRICTED"}, "site": {"ua-kyiv"}}
+	if res := e.do("POST", "/admin/users/rze-op-2", "application/x-www-form-urlencoded", form.Encode()); res.status != 303 || strings.Contains(res.header.Get("Location"), "Not+changed") {
+		t.Fatalf("update: %d %s", res.status, res.header.Get("Location"))
+	}
+	u, err := e.db.UserByName(context.Background(), "rze-op-2")
+	if err != nil || u.Site != "UA-KYIV" {
+		t.Errorf("site after the update: %q %v", u.Site, err)
+	}
+}
