@@ -12,11 +12,13 @@ import (
 )
 
 const flowUsage = `Usage:
-  longhaul flow solve [--flows] [--stats] FILE   (FILE - for standard input)
+  longhaul flow solve [--flows] [--stats] [--method auto|simplex|scaling] FILE   (FILE - for standard input)
 Reads a minimum-cost flow problem in the DIMACS format (p min, n and a lines)
 and prints the optimal cost as "s COST", with "f FROM TO FLOW" lines for
 --flows and "c" comment lines with timings for --stats. An infeasible,
-unbounded or malformed problem is named on standard error and exits 1.`
+unbounded or malformed problem is named on standard error and exits 1.
+--method chooses the algorithm: the network simplex, cost scaling (for
+networks without negative costs), or by the network's shape (the default).`
 
 func runFlow(ctx context.Context, args []string, env Env, stdio IO) error {
 	sub, rest, err := subcommand(args, stdio, flowUsage)
@@ -33,12 +35,18 @@ func runFlow(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flags("flow solve", strings.SplitN(flowUsage, "\n", 2)[1], stdio)
 	flows := fs.Bool("flows", false, "print the flow on every arc that carries one")
 	stats := fs.Bool("stats", false, "print timings and the method as DIMACS comment lines")
+	method := fs.String("method", "auto", "auto, simplex or scaling")
 	pos, err := parse(fs, rest, env)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		fs.Usage()
+		return ErrUsage
+	}
+	m, ok := map[string]flow.Method{"auto": flow.Auto, "simplex": flow.NetworkSimplex, "scaling": flow.CostScaling}[*method]
+	if !ok {
+		fmt.Fprintf(stdio.Err, "longhaul flow solve: --method %q: use auto, simplex or scaling\n", *method)
 		return ErrUsage
 	}
 	in := stdio.In
@@ -56,7 +64,7 @@ func runFlow(ctx context.Context, args []string, env Env, stdio IO) error {
 		return exitError{code: 1, err: fmt.Errorf("%s: %w", pos[0], err)}
 	}
 	t1 := time.Now()
-	sol, err := flow.Solve(nw)
+	sol, err := flow.SolveBy(nw, m)
 	if err != nil {
 		return exitError{code: 1, err: fmt.Errorf("%s: %w", pos[0], err)}
 	}

@@ -87,6 +87,12 @@ func TestFlowSolve(t *testing.T) {
 	if r := run(t, nil, "", "flow", "solve", "--flows", file); r.code != 0 || !strings.Contains(r.out, "\nf 1 3 3\n") {
 		t.Errorf("solve --flows: %+v", r)
 	}
+	if r := run(t, nil, "", "flow", "solve", "--stats", "--method", "scaling", file); r.code != 0 || !strings.Contains(r.out, "c method cost scaling\n") || !strings.HasSuffix(r.out, "s 16\n") {
+		t.Errorf("solve --method scaling: %+v", r)
+	}
+	if r := run(t, nil, "", "flow", "solve", "--method", "magic", file); r.code != 2 || !strings.Contains(r.err, "use auto, simplex or scaling") {
+		t.Errorf("a bad method: %+v", r)
+	}
 	if r := run(t, nil, "p min 2 0\nn 1 3\nn 2 -3\n", "flow", "solve", "-"); r.code != 1 || !strings.Contains(r.err, "infeasible") {
 		t.Errorf("an infeasible problem: %+v", r)
 	}
