@@ -16,16 +16,19 @@ type simplexState struct {
 	orig            []int32 // simplex arc → network arc, for real arcs
 
 	// The spanning tree: each node's parent, the arc to it and whether that
-	// arc points up (node → parent, +1) or down (−1); depth and potential;
-	// children as doubly linked sibling lists.
-	parent, pred            []int32
-	dir                     []int8
-	depth                   []int32
-	pi                      []int64
-	child, sibNext, sibPrev []int32
+	// arc points up (node → parent, +1) or down (−1), and its potential.
+	// The nodes in preorder form a circular list (thread, with rev the
+	// other way); a subtree is the run from its root to last[root], of
+	// size[root] nodes.
+	parent, pred []int32
+	dir          []int8
+	pi           []int64
+	thread, rev  []int32
+	last, size   []int32
 
 	block, next int // block search: block size and where the next block starts
-	stack       []int32
+	stem        []int32
+	parts       [][2]int32
 }
 
 const none = -1
@@ -81,13 +84,23 @@ func simplex(nw *Network, total, maxCost int64) Solution {
 	// carrying its supply.
 	nodes := n + 1
 	s.parent, s.pred = make([]int32, nodes), make([]int32, nodes)
-	s.dir, s.depth = make([]int8, nodes), make([]int32, nodes)
+	s.dir = make([]int8, nodes)
 	s.pi = make([]int64, nodes)
-	s.child, s.sibNext, s.sibPrev = make([]int32, nodes), make([]int32, nodes), make([]int32, nodes)
-	for v := range s.child {
-		s.child[v], s.sibNext[v], s.sibPrev[v] = none, none, none
-	}
+	s.thread, s.rev = make([]int32, nodes), make([]int32, nodes)
+	s.last, s.size = make([]int32, nodes), make([]int32, nodes)
 	s.parent[n], s.pred[n] = none, none
+	// Preorder: the root, then every node as a leaf below it.
+	order := make([]int32, 0, nodes)
+	order = append(order, s.root)
+	for v := 0; v < n; v++ {
+		order = append(order, int32(v))
+	}
+	for i, v := range order {
+		w := order[(i+1)%nodes]
+		s.thread[v], s.rev[w] = w, v
+		s.last[v], s.size[v] = v, 1
+	}
+	s.last[n], s.size[n] = order[nodes-1], int32(nodes)
 	for v := 0; v < n; v++ {
 		e := m + v
 		// A node with flow to send passes it to the root for nothing; the
@@ -106,8 +119,7 @@ func simplex(nw *Network, total, maxCost int64) Solution {
 			s.cost[e] = art
 			s.pi[v] = art
 		}
-		s.parent[v], s.pred[v], s.depth[v] = s.root, int32(e), 1
-		s.addChild(s.root, int32(v))
+		s.parent[v], s.pred[v] = s.root, int32(e)
 	}
 	s.block = max(int(math.Sqrt(float64(all))), 10)
 	for {
@@ -135,30 +147,6 @@ func simplex(nw *Network, total, maxCost int64) Solution {
 	sol.Potential = make([]int64, n)
 	copy(sol.Potential, s.pi[:n])
 	return sol
-}
-
-// addChild makes c the first child of p.
-func (s *simplexState) addChild(p, c int32) {
-	f := s.child[p]
-	s.sibNext[c], s.sibPrev[c] = f, none
-	if f != none {
-		s.sibPrev[f] = c
-	}
-	s.child[p] = c
-}
-
-// removeChild takes c out of p's children.
-func (s *simplexState) removeChild(p, c int32) {
-	pr, nx := s.sibPrev[c], s.sibNext[c]
-	if pr != none {
-		s.sibNext[pr] = nx
-	} else {
-		s.child[p] = nx
-	}
-	if nx != none {
-		s.sibPrev[nx] = pr
-	}
-	s.sibNext[c], s.sibPrev[c] = none, none
 }
 
 // entering picks the arc to enter the tree by block search: the arc that
@@ -209,13 +197,10 @@ func (s *simplexState) pivot(in int) bool {
 	// The join: the first common ancestor of the arc's ends.
 	a, b := u, v
 	for a != b {
-		switch da, db := s.depth[a], s.depth[b]; {
-		case da > db:
+		if s.size[a] < s.size[b] {
 			a = s.parent[a]
-		case db > da:
+		} else {
 			b = s.parent[b]
-		default:
-			a, b = s.parent[a], s.parent[b]
 		}
 	}
 	join := a
@@ -279,40 +264,101 @@ func (s *simplexState) pivot(in int) bool {
 	if side == 2 {
 		uIn, vIn = second, first
 	}
-	// Reverse the stem from uIn up to out: each node's old parent becomes
-	// its child.
-	newParent, newPred := vIn, int32(in)
+	s.rehang(int32(in), uIn, vIn, out, join)
+	return true
+}
+
+// rehang moves the subtree of out, which holds uIn, to hang from vIn by the
+// entering arc in: the stem from uIn up to out turns round, the subtree's
+// run in the preorder is rebuilt and moved after vIn, and sizes, lasts and
+// potentials follow.
+func (s *simplexState) rehang(in, uIn, vIn, out, join int32) {
+	thread, rev, last, size := s.thread, s.rev, s.last, s.size
+	// Potentials: the whole subtree shifts by one amount.
+	newPi := s.pi[vIn] + s.cost[in]
+	if s.src[in] == uIn {
+		newPi = s.pi[vIn] - s.cost[in]
+	}
+	sigma := newPi - s.pi[uIn]
+	oldLast := last[out]
+	if sigma != 0 {
+		for x := out; ; x = thread[x] {
+			s.pi[x] += sigma
+			if x == oldLast {
+				break
+			}
+		}
+	}
+	// The stem, uIn first.
+	stem := s.stem[:0]
+	for x := uIn; ; x = s.parent[x] {
+		stem = append(stem, x)
+		if x == out {
+			break
+		}
+	}
+	s.stem = stem
+	// The new preorder of the subtree: each stem node with what hung below
+	// it apart from the stem node below it, uIn's part first.
+	parts := append(s.parts[:0], [2]int32{uIn, last[uIn]})
+	for i := 1; i < len(stem); i++ {
+		x, below := stem[i], stem[i-1]
+		parts = append(parts, [2]int32{x, rev[below]})
+		if last[below] != last[x] {
+			parts = append(parts, [2]int32{thread[last[below]], last[x]})
+		}
+	}
+	s.parts = parts
+	// Take the old run out of the list.
+	prevOut, nextOut := rev[out], thread[oldLast]
+	thread[prevOut], rev[nextOut] = nextOut, prevOut
+	// Link the parts and put them after vIn.
+	for i := 0; i+1 < len(parts); i++ {
+		a, b := parts[i][1], parts[i+1][0]
+		thread[a], rev[b] = b, a
+	}
+	newLast := parts[len(parts)-1][1]
+	after := thread[vIn]
+	thread[vIn], rev[uIn] = uIn, vIn
+	thread[newLast], rev[after] = after, newLast
+	// Sizes: the stem's from the old ones, then the paths to the join.
+	total := size[out]
+	prevOld := size[uIn]
+	size[uIn] = total
+	for i := 1; i < len(stem); i++ {
+		x := stem[i]
+		cur := size[x]
+		size[x] = total - prevOld
+		prevOld = cur
+	}
+	vOut := s.parent[out]
+	for x := vIn; x != join; x = s.parent[x] {
+		size[x] += total
+	}
+	for x := vOut; x != join; x = s.parent[x] {
+		size[x] -= total
+	}
+	// Lasts: every stem node's subtree now ends the moved run; ancestors
+	// that ended with the old run end before it, then those that end with
+	// vIn end with the new run.
+	for x := vOut; x != none && last[x] == oldLast; x = s.parent[x] {
+		last[x] = prevOut
+	}
+	for _, x := range stem {
+		last[x] = newLast
+	}
+	for x := vIn; x != none && last[x] == vIn; x = s.parent[x] {
+		last[x] = newLast
+	}
+	// Parents turn round along the stem.
+	newParent, newPred := vIn, in
 	newDir := int8(-1)
 	if s.src[in] == uIn {
 		newDir = 1
 	}
-	for x := uIn; ; {
-		oldParent, oldPred, oldDir := s.parent[x], s.pred[x], s.dir[x]
-		s.removeChild(oldParent, x)
-		s.addChild(newParent, x)
+	for _, x := range stem {
+		oldPred, oldDir := s.pred[x], s.dir[x]
 		s.parent[x], s.pred[x], s.dir[x] = newParent, newPred, newDir
-		if x == out {
-			break
-		}
 		newParent, newPred, newDir = x, oldPred, -oldDir
-		x = oldParent
 	}
-	// Depths and potentials of the re-hung subtree follow its new root.
-	stack := append(s.stack[:0], uIn)
-	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		p, e := s.parent[x], s.pred[x]
-		s.depth[x] = s.depth[p] + 1
-		if s.dir[x] > 0 {
-			s.pi[x] = s.pi[p] - s.cost[e]
-		} else {
-			s.pi[x] = s.pi[p] + s.cost[e]
-		}
-		for c := s.child[x]; c != none; c = s.sibNext[c] {
-			stack = append(stack, c)
-		}
-	}
-	s.stack = stack
-	return true
 }
