@@ -335,3 +335,26 @@ func abs64(x int64) int64 {
 	}
 	return x
 }
+
+// TestMethodsAgreeOnLargerNetworks solves generated networks of a few
+// thousand arcs by both methods: two independent algorithms must find the
+// same optimal cost, and each answer must carry its certificate.
+func TestMethodsAgreeOnLargerNetworks(t *testing.T) {
+	for seed := uint64(1); seed <= 6; seed++ {
+		for _, nw := range []*flow.Network{netgen(3000, seed), planner(3000, seed)} {
+			ns, err := flow.SolveBy(nw, flow.NetworkSimplex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs, err := flow.SolveBy(nw, flow.CostScaling)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ns.Status != flow.Optimal || cs.Status != flow.Optimal || ns.Cost != cs.Cost || cs.Method != "cost scaling" {
+				t.Fatalf("seed %d: simplex %s %d, cost scaling %s %d (%s)", seed, ns.Status, ns.Cost, cs.Status, cs.Cost, cs.Method)
+			}
+			checkSolution(t, nw, ns)
+			checkSolution(t, nw, cs)
+		}
+	}
+}
