@@ -42,6 +42,7 @@ func commands() []command {
 		{"shipment", "shipments: list, show, receive", runShipment},
 		{"network", "the logistics network as CSV: import, export", runNetwork},
 		{"flow", "minimum-cost flow: solve a DIMACS problem", runFlow},
+		{"plan", "propose allocations through the hubs: allocate", runPlan},
 		{"audit", "audit commands: verify", runAudit},
 		{"user", "manage users: add, list, role, disable, enable, password", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},

@@ -103,3 +103,22 @@ func TestFlowSolve(t *testing.T) {
 		t.Errorf("a malformed problem: %+v", r)
 	}
 }
+
+func TestPlanAllocate(t *testing.T) {
+	env := map[string]string{"LONGHAUL_DB": filepath.Join(t.TempDir(), "l.db")}
+	if r := run(t, env, "", "demo"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	before := run(t, env, "", "export", "pledges").out
+	r := run(t, env, "", "plan", "allocate", "--horizon", "30d")
+	if r.code != 0 || !strings.Contains(r.out, "Proposal over a 30-day horizon") || !strings.Contains(r.out, "R-00001") ||
+		!strings.Contains(r.out, "has no donor depot") || !strings.Contains(r.out, "PL-RZE:") {
+		t.Errorf("plan allocate: %+v", r)
+	}
+	if after := run(t, env, "", "export", "pledges").out; after != before {
+		t.Error("a proposal changed the ledger")
+	}
+	if r := run(t, env, "", "plan", "allocate", "--horizon", "forever"); r.code != 2 || !strings.Contains(r.err, "number of days") {
+		t.Errorf("a bad horizon: %+v", r)
+	}
+}

@@ -162,8 +162,9 @@ type builder struct {
 	cls map[string]*classNet
 
 	unmet, unused int
-	unmetArc      map[int]int // need → its unmet arc
-	stockArc      map[int]int // stock → the arc from its node to its depot node
+	homeless      map[string][]string // class → nations whose stock has no depot
+	unmetArc      map[int]int         // need → its unmet arc
+	stockArc      map[int]int         // stock → the arc from its node to its depot node
 	hubArcs       map[string][]hubArc
 }
 
@@ -193,7 +194,7 @@ type planArc struct {
 }
 
 func newBuilder(in Input) *builder {
-	return &builder{in: in, nw: &flow.Network{}, cls: map[string]*classNet{}, unmetArc: map[int]int{}, stockArc: map[int]int{}, hubArcs: map[string][]hubArc{}}
+	return &builder{in: in, nw: &flow.Network{}, cls: map[string]*classNet{}, unmetArc: map[int]int{}, stockArc: map[int]int{}, hubArcs: map[string][]hubArc{}, homeless: map[string][]string{}}
 }
 
 func (b *builder) node(supply int64) int {
@@ -215,6 +216,12 @@ func (b *builder) build() error {
 	b.unmet = b.node(0)
 	b.unused = b.node(0)
 	for i, s := range b.in.Stock {
+		if s.Quantity > 0 && s.Depot == "" {
+			k := class(s.Item)
+			if !slices.Contains(b.homeless[k], s.Nation) {
+				b.homeless[k] = append(b.homeless[k], s.Nation)
+			}
+		}
 		if s.Quantity <= 0 || s.Depot == "" {
 			continue
 		}
@@ -475,6 +482,10 @@ func (b *builder) reason(i int, f []int64) string {
 		what = "group " + n.Group
 	}
 	if c == nil || len(c.depot) == 0 {
+		if nations := b.homeless[needClass(n)]; len(nations) > 0 {
+			slices.Sort(nations)
+			return fmt.Sprintf("compatible stock of %s has no donor depot in the network: add one for it to be planned", joinAnd(nations))
+		}
 		return fmt.Sprintf("no compatible stock anywhere: nothing committed and unallocated can stand in for %s", what)
 	}
 	var full []string

@@ -175,3 +175,18 @@ func TestSharedHubLimitAcrossClasses(t *testing.T) {
 		t.Errorf("rounds %d, unmet %+v: the hub's limit should be named", p.Rounds, p.Unmet)
 	}
 }
+
+func TestStockWithoutDepotIsNamed(t *testing.T) {
+	in := plan.Input{
+		Stock:   []plan.Stock{{Pledge: 1, Line: 1, Nation: "SWE", Item: stinger, Quantity: 10}},
+		Needs:   []plan.Need{{Requirement: 1, NSN: stinger.NSN, Item: &stinger, Quantity: 5, Priority: 2, NeedBy: "2026-12-01", Site: "UA-KYIV"}},
+		Network: network(3000), Start: start, Horizon: 30,
+	}
+	p, err := plan.Make(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Unmet) != 1 || !strings.Contains(p.Unmet[0].Reason, "stock of SWE has no donor depot") {
+		t.Errorf("unmet %+v", p.Unmet)
+	}
+}
