@@ -34,6 +34,7 @@ type Stock struct {
 	Item         catalog.Item
 	Quantity     int64
 	Depot        string // a donor depot of the nation; empty when it has none
+	Marking      int    // the pledge's classification, for the proposal's marking
 }
 
 // Need is an open requirement: the quantity not yet allocated.
@@ -45,6 +46,7 @@ type Need struct {
 	Priority    int    // 1 critical … 4 routine
 	NeedBy      string // YYYY-MM-DD
 	Site        string // delivery point
+	Marking     int    // the requirement's classification
 }
 
 // Input is what a plan is made from.

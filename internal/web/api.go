@@ -43,6 +43,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 		add("POST", "/api/v1/pledges/{id}/"+a, actionPermission[a], s.apiAct(a))
 	}
 	s.logisticsRoutes(add)
+	add("GET", "/api/v1/plans/proposal", access.PledgeAllocate, s.apiProposal)
 	add("GET", "/api/v1/dashboard", access.DashboardRead, s.apiDashboard)
 	add("GET", "/api/v1/audit/events", access.AuditRead, s.apiEvents)
 	add("GET", "/api/v1/audit/verify", access.AuditVerify, s.apiVerify)

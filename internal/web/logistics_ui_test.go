@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -243,5 +244,54 @@ func TestAdministratorSetsAHubOperatorsSite(t *testing.T) {
 	u, err := e.db.UserByName(context.Background(), "rze-op-2")
 	if err != nil || u.Site != "UA-KYIV" {
 		t.Errorf("site after the update: %q %v", u.Site, err)
+	}
+}
+
+func TestAllocationProposalPage(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	e.do("GET", "/api/v1/me", "", "") // the token's first use is audited
+	before := e.fingerprint()
+	page := e.do("GET", "/plans/proposal?horizon=30", "", "")
+	if page.status != 200 || !strings.Contains(string(page.body), `id="proposal"`) || !strings.Contains(string(page.body), "FR-DEP1 → PL-RZE → UA-DNIPRO") ||
+		!strings.Contains(string(page.body), "has no donor depot") {
+		t.Fatalf("proposal page: %d\n%.2000s", page.status, page.body)
+	}
+	// It proposes restricted French stock: the page is marked so.
+	if !strings.Contains(string(page.body), `data-marking="NATO RESTRICTED"`) {
+		t.Error("the proposal page does not carry the marking of what it shows")
+	}
+	res := e.do("GET", "/api/v1/plans/proposal", "", "")
+	if res.status != 200 {
+		t.Fatalf("API: %d %s", res.status, res.body)
+	}
+	var v struct {
+		Served int64 `json:"served"`
+		Needs  []struct {
+			Requirement int64  `json:"requirement"`
+			Priority    int    `json:"priority"`
+			Served      int64  `json:"served"`
+			Unmet       int64  `json:"unmet"`
+			Reason      string `json:"reason"`
+		} `json:"needs"`
+		TookMS float64 `json:"took_ms"`
+	}
+	if err := json.Unmarshal(res.body, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Served == 0 || len(v.Needs) == 0 || v.Needs[0].Priority != 1 {
+		t.Errorf("proposal: served %d, needs %+v", v.Served, v.Needs)
+	}
+	if v.TookMS > 1000 {
+		t.Logf("the demo plan took %.0f ms", v.TookMS)
+	}
+	if res := e.do("GET", "/api/v1/plans/proposal?horizon=0", "", ""); res.status != 422 {
+		t.Errorf("a bad horizon: %d", res.status)
+	}
+	if e.fingerprint() != before {
+		t.Error("a proposal changed the database")
+	}
+	e.token = siteToken(e, "deu-lo", "DEU", "", access.NationOfficer)
+	if res := e.do("GET", "/api/v1/plans/proposal", "", ""); res.status != 403 {
+		t.Errorf("a nation officer asked for a proposal: %d, want 403", res.status)
 	}
 }

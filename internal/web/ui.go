@@ -50,6 +50,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	// Each action's own permission is checked by the use case.
 	add("POST", "/pledges/{id}/act", access.PledgeRead, s.uiAct)
 	s.logisticsPages(add)
+	s.planPages(add)
 	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
 	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
 	for _, k := range exchange.Kinds {

@@ -1,0 +1,152 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/plan"
+)
+
+func (s *Server) planPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
+	add("GET", "/plans/proposal", access.PledgeAllocate, s.uiProposal)
+}
+
+// proposalLine is a proposed allocation as people read it.
+type proposalLine struct {
+	Pledge      int64       `json:"pledge"`
+	PledgeLine  int64       `json:"pledge_line"`
+	Nation      string      `json:"nation"`
+	NSN         string      `json:"nsn"`
+	ItemName    string      `json:"item_name"`
+	Quantity    int64       `json:"quantity"`
+	Value       money.Cents `json:"value"`
+	Route       []string    `json:"route"`
+	ETA         time.Time   `json:"eta"`
+	DaysLate    int         `json:"days_late"`
+	TransitHour int64       `json:"transit_hours"`
+}
+
+// proposalNeed is one requirement with what the proposal sends it.
+type proposalNeed struct {
+	Requirement int64          `json:"requirement"`
+	NSN         string         `json:"nsn,omitempty"`
+	Group       string         `json:"group,omitempty"`
+	Priority    int            `json:"priority"`
+	NeedBy      string         `json:"need_by"`
+	Site        string         `json:"site"`
+	Open        int64          `json:"open"`
+	Served      int64          `json:"served"`
+	Unmet       int64          `json:"unmet"`
+	Reason      string         `json:"reason,omitempty"`
+	Lines       []proposalLine `json:"lines"`
+}
+
+// proposalView is an allocation proposal: by requirement, most urgent
+// first, with the hubs' loads.
+type proposalView struct {
+	Horizon  int                   `json:"horizon_days"`
+	Start    time.Time             `json:"start"`
+	TookMS   float64               `json:"took_ms"`
+	Rounds   int                   `json:"rounds"`
+	Served   int64                 `json:"served"`
+	Unmet    int64                 `json:"unmet"`
+	Late     int64                 `json:"late"`
+	Value    money.Cents           `json:"value"`
+	Needs    []proposalNeed        `json:"needs"`
+	Hubs     []plan.HubLoad        `json:"hubs"`
+	Horizons []int                 `json:"-"`
+	Marking  access.Classification `json:"-"`
+}
+
+func (s *Server) proposal(r *http.Request) (proposalView, error) {
+	days := 30
+	if h := r.URL.Query().Get("horizon"); h != "" {
+		n, err := strconv.Atoi(h)
+		if err != nil || n < 1 || n > 366 {
+			return proposalView{}, fault.Field("horizon", "%q is not a number of days from 1 to 366", h)
+		}
+		days = n
+	}
+	in, err := s.DB.PlanInput(r.Context())
+	if err != nil {
+		return proposalView{}, err
+	}
+	in.Start, in.Horizon = s.Now().UTC(), days
+	t0 := time.Now()
+	p, err := plan.Make(in)
+	if err != nil {
+		return proposalView{}, err
+	}
+	v := proposalView{Horizon: days, Start: in.Start, TookMS: float64(time.Since(t0).Microseconds()) / 1000, Rounds: p.Rounds, Hubs: p.Hubs, Horizons: []int{7, 14, 30, 60, 90}}
+	if v.Hubs == nil {
+		v.Hubs = []plan.HubLoad{}
+	}
+	byNeed := map[int]*proposalNeed{}
+	need := func(i int) *proposalNeed {
+		if pn, ok := byNeed[i]; ok {
+			return pn
+		}
+		n := in.Needs[i]
+		pn := &proposalNeed{Requirement: n.Requirement, NSN: n.NSN, Group: n.Group, Priority: n.Priority, NeedBy: n.NeedBy, Site: n.Site, Open: n.Quantity, Lines: []proposalLine{}}
+		byNeed[i] = pn
+		return pn
+	}
+	for _, l := range p.Lines {
+		st := in.Stock[l.Stock]
+		v.Marking = max(v.Marking, access.Classification(st.Marking), access.Classification(in.Needs[l.Need].Marking))
+		pl := proposalLine{Pledge: st.Pledge, PledgeLine: st.Line, Nation: st.Nation, NSN: st.Item.NSN, ItemName: st.Item.Name, Quantity: l.Quantity,
+			Value: money.Cents(int64(st.Item.UnitValue) * l.Quantity), Route: l.Route, ETA: l.ETA, DaysLate: l.DaysLate, TransitHour: l.TransitHour}
+		pn := need(l.Need)
+		pn.Lines = append(pn.Lines, pl)
+		pn.Served += l.Quantity
+		v.Served += l.Quantity
+		v.Value += pl.Value
+		if l.DaysLate > 0 {
+			v.Late += l.Quantity
+		}
+	}
+	for _, u := range p.Unmet {
+		v.Marking = max(v.Marking, access.Classification(in.Needs[u.Need].Marking))
+		pn := need(u.Need)
+		pn.Unmet, pn.Reason = u.Quantity, u.Reason
+		v.Unmet += u.Quantity
+	}
+	for _, pn := range byNeed {
+		v.Needs = append(v.Needs, *pn)
+	}
+	sort.Slice(v.Needs, func(i, j int) bool {
+		a, b := v.Needs[i], v.Needs[j]
+		if a.Priority != b.Priority {
+			return a.Priority < b.Priority
+		}
+		if a.NeedBy != b.NeedBy {
+			return a.NeedBy < b.NeedBy
+		}
+		return a.Requirement < b.Requirement
+	})
+	if v.Needs == nil {
+		v.Needs = []proposalNeed{}
+	}
+	return v, nil
+}
+
+func (s *Server) uiProposal(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.proposal(r)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "proposal", "Allocation proposal", v, v.Marking)
+}
+
+func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.proposal(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, v)
+}
