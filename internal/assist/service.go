@@ -387,6 +387,18 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge, error) {
 	var out Pledge
 	err := s.Store.Transact(ctx, func(tx Tx) error {
+		var err error
+		out, err = ActIn(ctx, tx, id, version, a)
+		return err
+	})
+	return out, err
+}
+
+// ActIn is Act inside a transaction the caller holds, for use cases that
+// move pledge lines together with other records (a plan's approval).
+func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, error) {
+	var out Pledge
+	err := func() error {
 		old, err := tx.Pledge(ctx, id)
 		if err != nil {
 			return err
@@ -487,7 +499,7 @@ func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge,
 			Pledge
 			Action Action `json:"action"`
 		}{p, a}})
-	})
+	}()
 	return out, err
 }
 

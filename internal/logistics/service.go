@@ -352,6 +352,19 @@ type NewLine struct {
 // computes its ETA from the legs and the hubs' dwell time.
 func (s *Service) CreateShipment(ctx context.Context, in NewShipment) (Shipment, error) {
 	var out Shipment
+	if err := in.validate(); err != nil {
+		return out, err
+	}
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		var err error
+		out, err = CreateShipmentIn(ctx, tx, in)
+		return err
+	})
+	return out, err
+}
+
+// validate normalises a new shipment's fields and checks them.
+func (in *NewShipment) validate() error {
 	var errs fault.List
 	in.Origin, in.Destination = strings.ToUpper(strings.TrimSpace(in.Origin)), strings.ToUpper(strings.TrimSpace(in.Destination))
 	if in.Origin == "" {
@@ -385,11 +398,18 @@ func (s *Service) CreateShipment(ctx context.Context, in NewShipment) (Shipment,
 			errs.Add(f+".quantity", "must not be negative")
 		}
 	}
-	if err := errs.Err(); err != nil {
+	return errs.Err()
+}
+
+// CreateShipmentIn is CreateShipment inside a transaction the caller holds,
+// for use cases that plan shipments together with other records.
+func CreateShipmentIn(ctx context.Context, tx Tx, in NewShipment) (Shipment, error) {
+	var out Shipment
+	if err := in.validate(); err != nil {
 		return out, err
 	}
 	id := access.IdentityFrom(ctx)
-	err := s.Store.Transact(ctx, func(tx Tx) error {
+	err := func() error {
 		net, err := tx.Network(ctx)
 		if err != nil {
 			return err
@@ -505,7 +525,7 @@ func (s *Service) CreateShipment(ctx context.Context, in NewShipment) (Shipment,
 		}
 		out = sh
 		return tx.Audit(ctx, audit.Record{Action: "shipment.create", Entity: "shipment", EntityID: idString(sh.ID), After: sh})
-	})
+	}()
 	return out, err
 }
 

@@ -279,8 +279,15 @@ func (b *builder) build() error {
 		if len(c.depot) == 0 || len(c.point) == 0 {
 			continue
 		}
+		hubSites := make([]string, 0, len(net.Hubs))
 		for site := range net.Sites {
 			if net.Sites[site].HasKind("logistics_hub") {
+				hubSites = append(hubSites, site)
+			}
+		}
+		sort.Strings(hubSites)
+		for _, site := range hubSites {
+			{
 				in, out := b.node(0), b.node(0)
 				c.hubIn[site], c.hubOut[site] = in, out
 				h := net.Hubs[site]

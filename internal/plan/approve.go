@@ -1,0 +1,137 @@
+package plan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/logistics"
+)
+
+// Fingerprint is a digest of what a proposal was made from: the stock, the
+// needs and the network. A proposal is approved only while its inputs are
+// unchanged.
+func Fingerprint(in Input) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "h%d\n", in.Horizon)
+	for _, s := range in.Stock {
+		fmt.Fprintf(&b, "s%d/%d/%d/%s\n", s.Pledge, s.Line, s.Quantity, s.Depot)
+	}
+	for _, n := range in.Needs {
+		fmt.Fprintf(&b, "n%d/%d/%d/%s/%s\n", n.Requirement, n.Quantity, n.Priority, n.NeedBy, n.Site)
+	}
+	for _, l := range in.Network.Links {
+		fmt.Fprintf(&b, "l%d/%d\n", l.ID, l.Version)
+	}
+	sites := make([]string, 0, len(in.Network.Hubs))
+	for site := range in.Network.Hubs {
+		sites = append(sites, site)
+	}
+	sort.Strings(sites)
+	for _, site := range sites {
+		fmt.Fprintf(&b, "h%s/%d\n", site, in.Network.Hubs[site].Version)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:12])
+}
+
+// Key names a proposal line for exclusion: its pledge line and requirement.
+type Key struct {
+	PledgeLine  int64 `json:"pledge_line"`
+	Requirement int64 `json:"requirement"`
+}
+
+// Approved is what an approval wrote.
+type Approved struct {
+	Allocations int     `json:"allocations"`
+	Units       int64   `json:"units"`
+	Shipments   []int64 `json:"shipments"`
+}
+
+// Store runs a function in one transaction.
+type Store interface {
+	Transact(ctx context.Context, fn func(logistics.Tx) error) error
+}
+
+// Approve writes a proposal, less the excluded lines, in one transaction:
+// each line becomes an allocation of its pledge line to its requirement,
+// and the lines that leave the same depot for the same delivery point by
+// the same route become one planned shipment. in must be read afresh and
+// fingerprint be the one the proposal was shown with: a proposal whose
+// inputs have changed since is refused, to be made again. Whatever fails
+// leaves everything as it was.
+func Approve(ctx context.Context, st Store, in Input, p Plan, fingerprint string, exclude []Key) (Approved, error) {
+	var out Approved
+	if fingerprint != Fingerprint(in) {
+		return out, fault.Errorf(fault.Conflict, "the ledger or the network changed since this proposal was made: plan again and review the new proposal")
+	}
+	skip := map[Key]bool{}
+	for _, k := range exclude {
+		skip[k] = true
+	}
+	type group struct {
+		nation, origin, dest string
+		via                  []string
+		lines                []logistics.NewLine
+	}
+	err := st.Transact(ctx, func(tx logistics.Tx) error {
+		groups := map[string]*group{}
+		var order []string
+		for _, l := range p.Lines {
+			s, n := in.Stock[l.Stock], in.Needs[l.Need]
+			if skip[Key{s.Line, n.Requirement}] {
+				continue
+			}
+			if _, err := assist.ActIn(ctx, tx, s.Pledge, 0, assist.Action{Kind: assist.Allocate, Line: s.Line, Quantity: l.Quantity, Requirement: n.Requirement}); err != nil {
+				return fmt.Errorf("allocate %d of pledge line %d to R-%05d: %w", l.Quantity, s.Line, n.Requirement, err)
+			}
+			out.Allocations++
+			out.Units += l.Quantity
+			als, err := tx.LineAllocations(ctx, s.Line)
+			if err != nil {
+				return err
+			}
+			i := slices.IndexFunc(als, func(a assist.Allocation) bool { return a.Requirement == n.Requirement })
+			if i < 0 {
+				return fmt.Errorf("the allocation of pledge line %d to R-%05d is missing", s.Line, n.Requirement)
+			}
+			if len(l.Route) < 2 {
+				continue
+			}
+			key := s.Nation + "|" + strings.Join(l.Route, ">")
+			g, ok := groups[key]
+			if !ok {
+				g = &group{nation: s.Nation, origin: l.Route[0], dest: l.Route[len(l.Route)-1], via: l.Route[1 : len(l.Route)-1]}
+				groups[key] = g
+				order = append(order, key)
+			}
+			// Several lines of one allocation add up in one shipment line.
+			j := slices.IndexFunc(g.lines, func(x logistics.NewLine) bool { return x.Allocation == als[i].ID })
+			if j < 0 {
+				g.lines = append(g.lines, logistics.NewLine{Allocation: als[i].ID, Quantity: l.Quantity})
+			} else {
+				g.lines[j].Quantity += l.Quantity
+			}
+		}
+		for _, key := range order {
+			g := groups[key]
+			sh, err := logistics.CreateShipmentIn(ctx, tx, logistics.NewShipment{Origin: g.origin, Destination: g.dest, Via: g.via,
+				PlannedDeparture: in.Start, Lines: g.lines, Notes: "planned by the allocation planner"})
+			if err != nil {
+				return fmt.Errorf("plan the shipment %s: %w", strings.ReplaceAll(key, "|", " "), err)
+			}
+			out.Shipments = append(out.Shipments, sh.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return Approved{}, err
+	}
+	return out, nil
+}
