@@ -121,4 +121,14 @@ func TestPlanAllocate(t *testing.T) {
 	if r := run(t, env, "", "plan", "allocate", "--horizon", "forever"); r.code != 2 || !strings.Contains(r.err, "number of days") {
 		t.Errorf("a bad horizon: %+v", r)
 	}
+	r = run(t, env, "", "plan", "allocate", "--approve")
+	if r.code != 0 || !strings.Contains(r.out, "Approved: 6 allocations of 14256 units") {
+		t.Errorf("plan allocate --approve: %+v", r)
+	}
+	if r := run(t, env, "", "shipment", "list", "--state", "planned"); r.code != 0 || !strings.Contains(r.out, "CZ-DEP1>PL-RZE>UA-DNIPRO") {
+		t.Errorf("the approved plan's shipments: %+v", r)
+	}
+	if r := run(t, env, "", "audit", "verify"); r.code != 0 {
+		t.Errorf("audit verify: %+v", r)
+	}
 }

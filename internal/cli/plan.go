@@ -10,14 +10,16 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/plan"
+	"github.com/longhaul/longhaul/internal/store"
 )
 
 const planUsage = `Usage:
-  longhaul plan allocate [--horizon 30d]
+  longhaul plan allocate [--horizon 30d] [--approve]
 Proposes allocations of committed, unallocated pledged stock to open
 requirements through the hubs, priority first, and prints the proposal: the
 lines by requirement, what stays unmet and why, and the hubs' loads against
-their limits. It changes nothing.`
+their limits. It changes nothing unless --approve is given: then it writes
+the proposal in one transaction, as allocations and planned shipments.`
 
 func runPlan(ctx context.Context, args []string, env Env, stdio IO) error {
 	sub, rest, err := subcommand(args, stdio, planUsage)
@@ -34,6 +36,7 @@ func runPlan(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flags("plan allocate", strings.SplitN(planUsage, "\n", 2)[1], stdio)
 	dsn := dbFlag(fs)
 	horizon := fs.String("horizon", "30d", "days over which hub throughput counts, e.g. 30d")
+	approve := fs.Bool("approve", false, "write the proposal: allocations and planned shipments")
 	if err := parseNoArgs(fs, rest, env, stdio); err != nil {
 		return err
 	}
@@ -59,6 +62,14 @@ func runPlan(ctx context.Context, args []string, env Env, stdio IO) error {
 		return err
 	}
 	printPlan(stdio, in, p, time.Since(t0))
+	if !*approve {
+		return nil
+	}
+	got, err := plan.Approve(ctx, store.Logistics{DB: db}, in, p, plan.Fingerprint(in), nil)
+	if err != nil {
+		return problems(stdio, err, "Nothing was approved", "the proposal")
+	}
+	fmt.Fprintf(stdio.Out, "\nApproved: %d allocations of %d units, %d planned shipments.\n", got.Allocations, got.Units, len(got.Shipments))
 	return nil
 }
 

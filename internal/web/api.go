@@ -44,6 +44,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	}
 	s.logisticsRoutes(add)
 	add("GET", "/api/v1/plans/proposal", access.PledgeAllocate, s.apiProposal)
+	add("POST", "/api/v1/plans/proposal/approve", access.PledgeAllocate, s.apiApprove)
 	add("GET", "/api/v1/dashboard", access.DashboardRead, s.apiDashboard)
 	add("GET", "/api/v1/audit/events", access.AuditRead, s.apiEvents)
 	add("GET", "/api/v1/audit/verify", access.AuditVerify, s.apiVerify)

@@ -295,3 +295,47 @@ func TestAllocationProposalPage(t *testing.T) {
 		t.Errorf("a nation officer asked for a proposal: %d, want 403", res.status)
 	}
 }
+
+func TestApproveProposal(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	res := e.do("GET", "/api/v1/plans/proposal", "", "")
+	var v struct {
+		Fingerprint string `json:"fingerprint"`
+		Served      int64  `json:"served"`
+	}
+	if err := json.Unmarshal(res.body, &v); err != nil || v.Fingerprint == "" {
+		t.Fatalf("proposal: %v %s", err, res.body)
+	}
+	before := e.fingerprint()
+	if res := e.do("POST", "/api/v1/plans/proposal/approve", "application/json", `{"fingerprint":"0000"}`); res.status != 409 || !strings.Contains(string(res.body), "plan again") {
+		t.Errorf("a stale fingerprint: %d %s", res.status, res.body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused approval changed the database")
+	}
+	// Through the page: the French 155 mm line excluded.
+	page := string(e.do("GET", "/plans/proposal", "", "").body)
+	m := regexp.MustCompile(`name="exclude" value="(\d+-\d+)" aria-label="exclude P-00006`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no exclude box for the French line:\n%.3000s", page)
+	}
+	form := url.Values{"horizon": {"30"}, "fingerprint": {v.Fingerprint}, "exclude": {m[1]}}
+	res = e.do("POST", "/plans/proposal/approve", "application/x-www-form-urlencoded", form.Encode())
+	if res.status != 303 || !strings.Contains(res.header.Get("Location"), "/shipments?state=planned") {
+		t.Fatalf("approve: %d %.1500s", res.status, res.body)
+	}
+	loc, _ := url.QueryUnescape(res.header.Get("Location"))
+	if !strings.Contains(loc, "Approved: 5 allocations of 13256 units") {
+		t.Errorf("approved: %s", loc)
+	}
+	// The French stock is still free and the next proposal offers it alone
+	// for the 155 mm requirement.
+	again := string(e.do("GET", "/plans/proposal", "", "").body)
+	if !strings.Contains(again, "P-00006") || strings.Contains(again, "P-00018") {
+		t.Error("after the approval the proposal should hold only what was left out")
+	}
+	res = e.do("POST", "/plans/proposal/approve", "application/x-www-form-urlencoded", form.Encode())
+	if res.status != 409 || !strings.Contains(string(res.body), `id="approve-error"`) {
+		t.Errorf("approving the old proposal again: %d", res.status)
+	}
+}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -10,10 +12,12 @@ import (
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/plan"
+	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) planPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
 	add("GET", "/plans/proposal", access.PledgeAllocate, s.uiProposal)
+	add("POST", "/plans/proposal/approve", access.PledgeAllocate, s.uiApprove)
 }
 
 // proposalLine is a proposed allocation as people read it.
@@ -61,6 +65,11 @@ type proposalView struct {
 	Hubs     []plan.HubLoad        `json:"hubs"`
 	Horizons []int                 `json:"-"`
 	Marking  access.Classification `json:"-"`
+	// Fingerprint identifies the inputs: approval is refused once they change.
+	Fingerprint string `json:"fingerprint"`
+	Error       string `json:"-"`
+	in          plan.Input
+	plan        plan.Plan
 }
 
 func (s *Server) proposal(r *http.Request) (proposalView, error) {
@@ -82,7 +91,7 @@ func (s *Server) proposal(r *http.Request) (proposalView, error) {
 	if err != nil {
 		return proposalView{}, err
 	}
-	v := proposalView{Horizon: days, Start: in.Start, TookMS: float64(time.Since(t0).Microseconds()) / 1000, Rounds: p.Rounds, Hubs: p.Hubs, Horizons: []int{7, 14, 30, 60, 90}}
+	v := proposalView{Fingerprint: plan.Fingerprint(in), in: in, plan: p, Horizon: days, Start: in.Start, TookMS: float64(time.Since(t0).Microseconds()) / 1000, Rounds: p.Rounds, Hubs: p.Hubs, Horizons: []int{7, 14, 30, 60, 90}}
 	if v.Hubs == nil {
 		v.Hubs = []plan.HubLoad{}
 	}
@@ -149,4 +158,68 @@ func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, v)
+}
+
+// approveInput is an approval of a proposal.
+type approveInput struct {
+	Horizon     int        `json:"horizon"`
+	Fingerprint string     `json:"fingerprint"`
+	Exclude     []plan.Key `json:"exclude"`
+}
+
+func (s *Server) approve(r *http.Request, in approveInput) (plan.Approved, proposalView, error) {
+	q := r.URL.Query()
+	q.Set("horizon", strconv.Itoa(in.Horizon))
+	r.URL.RawQuery = q.Encode()
+	v, err := s.proposal(r)
+	if err != nil {
+		return plan.Approved{}, v, err
+	}
+	got, err := plan.Approve(r.Context(), store.Logistics{DB: s.DB}, v.in, v.plan, in.Fingerprint, in.Exclude)
+	return got, v, err
+}
+
+func (s *Server) uiApprove(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	in := approveInput{Fingerprint: f.Get("fingerprint")}
+	in.Horizon, _ = strconv.Atoi(f.Get("horizon"))
+	for _, x := range f["exclude"] {
+		var k plan.Key
+		if _, err := fmt.Sscanf(x, "%d-%d", &k.PledgeLine, &k.Requirement); err == nil {
+			in.Exclude = append(in.Exclude, k)
+		}
+	}
+	got, v, err := s.approve(r, in)
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal || v.Needs == nil {
+			return err
+		}
+		v.Error = e.Message
+		return s.page(w, r, problemFor(err).Status, "proposal", "Allocation proposal", v, v.Marking)
+	}
+	msg := fmt.Sprintf("Approved: %d allocations of %d units, %d planned shipments", got.Allocations, got.Units, len(got.Shipments))
+	http.Redirect(w, r, "/shipments?state=planned&msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiApprove(w http.ResponseWriter, r *http.Request) error {
+	var in approveInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.Horizon == 0 {
+		in.Horizon = 30
+	}
+	got, _, err := s.approve(r, in)
+	if err != nil {
+		return err
+	}
+	if got.Shipments == nil {
+		got.Shipments = []int64{}
+	}
+	return writeJSON(w, 201, got)
 }
