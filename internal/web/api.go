@@ -43,7 +43,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 		add("POST", "/api/v1/pledges/{id}/"+a, actionPermission[a], s.apiAct(a))
 	}
 	s.logisticsRoutes(add)
-	add("GET", "/api/v1/plans/proposal", access.PledgeAllocate, s.apiProposal)
+	add("GET", "/api/v1/plans/proposal", access.PledgeWrite, s.apiProposal)
 	add("POST", "/api/v1/plans/proposal/approve", access.PledgeAllocate, s.apiApprove)
 	add("GET", "/api/v1/dashboard", access.DashboardRead, s.apiDashboard)
 	add("GET", "/api/v1/audit/events", access.AuditRead, s.apiEvents)

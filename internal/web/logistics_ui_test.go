@@ -290,9 +290,30 @@ func TestAllocationProposalPage(t *testing.T) {
 	if e.fingerprint() != before {
 		t.Error("a proposal changed the database")
 	}
-	e.token = siteToken(e, "deu-lo", "DEU", "", access.NationOfficer)
-	if res := e.do("GET", "/api/v1/plans/proposal", "", ""); res.status != 403 {
-		t.Errorf("a nation officer asked for a proposal: %d, want 403", res.status)
+	// A French officer sees the lines of France's pledges, and cannot
+	// approve.
+	e.token = siteToken(e, "fra-lo", "FRA", "", access.NationOfficer)
+	res = e.do("GET", "/api/v1/plans/proposal", "", "")
+	var own struct {
+		Fingerprint string `json:"fingerprint"`
+		Needs       []struct {
+			Lines []struct {
+				Nation string `json:"nation"`
+			} `json:"lines"`
+		} `json:"needs"`
+	}
+	if err := json.Unmarshal(res.body, &own); err != nil || res.status != 200 || own.Fingerprint != "" || len(own.Needs) != 1 {
+		t.Fatalf("a nation officer's proposal: %d %v %s", res.status, err, res.body)
+	}
+	for _, n := range own.Needs {
+		for _, l := range n.Lines {
+			if l.Nation != "FRA" {
+				t.Errorf("the French officer sees a line of %s", l.Nation)
+			}
+		}
+	}
+	if res := e.do("POST", "/api/v1/plans/proposal/approve", "application/json", `{"fingerprint":"x"}`); res.status != 403 {
+		t.Errorf("a nation officer approving: %d, want 403", res.status)
 	}
 }
 

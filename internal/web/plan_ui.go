@@ -16,7 +16,7 @@ import (
 )
 
 func (s *Server) planPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
-	add("GET", "/plans/proposal", access.PledgeAllocate, s.uiProposal)
+	add("GET", "/plans/proposal", access.PledgeWrite, s.uiProposal)
 	add("POST", "/plans/proposal/approve", access.PledgeAllocate, s.uiApprove)
 }
 
@@ -81,7 +81,16 @@ func (s *Server) proposal(r *http.Request) (proposalView, error) {
 		}
 		days = n
 	}
-	in, err := s.DB.PlanInput(r.Context())
+	// A plan is made over all the stock and every need, whoever asks; a
+	// reader who may not allocate (a nation officer) sees the lines of
+	// their own nation's pledges, and no fingerprint to approve with.
+	me := access.IdentityFrom(r.Context())
+	mayAllocate := access.Allowed(me, access.PledgeAllocate)
+	ctx := r.Context()
+	if !mayAllocate {
+		ctx = access.WithIdentity(ctx, access.System.Named(me.Name))
+	}
+	in, err := s.DB.PlanInput(ctx)
 	if err != nil {
 		return proposalView{}, err
 	}
@@ -104,6 +113,16 @@ func (s *Server) proposal(r *http.Request) (proposalView, error) {
 		pn := &proposalNeed{Requirement: n.Requirement, NSN: n.NSN, Group: n.Group, Priority: n.Priority, NeedBy: n.NeedBy, Site: n.Site, Open: n.Quantity, Lines: []proposalLine{}}
 		byNeed[i] = pn
 		return pn
+	}
+	if !mayAllocate {
+		v.Fingerprint = ""
+		var own []plan.Line
+		for _, l := range p.Lines {
+			if in.Stock[l.Stock].Nation == me.Nation {
+				own = append(own, l)
+			}
+		}
+		p.Lines, p.Unmet = own, nil
 	}
 	for _, l := range p.Lines {
 		st := in.Stock[l.Stock]
