@@ -360,3 +360,33 @@ func TestApproveProposal(t *testing.T) {
 		t.Errorf("approving the old proposal again: %d", res.status)
 	}
 }
+
+// TestEveryRoleRendersEveryPage opens the main pages as each role over the
+// demo: a page answers, refuses or hides; it never fails.
+func TestEveryRoleRendersEveryPage(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	tokens := map[string]string{"coordinator": e.token}
+	for _, u := range []struct {
+		name, nation, site string
+		role               access.Role
+	}{
+		{"r-nation", "DEU", "", access.NationOfficer}, {"r-recipient", "UKR", "", access.RecipientOfficer},
+		{"r-hub", "POL", "PL-RZE", access.HubOperator}, {"r-facility", "POL", "PL-GLI", access.FacilityManager},
+		{"r-analyst", "POL", "", access.Analyst}, {"r-auditor", "NLD", "", access.Auditor}, {"r-admin", "DEU", "", access.Admin},
+	} {
+		tokens[string(u.role)] = siteToken(e, u.name, u.nation, u.site, u.role)
+	}
+	pages := []string{"/", "/shipments", "/shipments/1", "/shipments/2", "/shipments/new", "/discrepancies", "/network", "/hubs/PL-RZE", "/map",
+		"/plans/proposal", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
+	for role, tok := range tokens {
+		e.token = tok
+		for _, p := range pages {
+			res := e.do("GET", p, "", "")
+			switch res.status {
+			case 200, 403, 404:
+			default:
+				t.Errorf("%s GET %s: %d\n%.300s", role, p, res.status, res.body)
+			}
+		}
+	}
+}
