@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -79,7 +80,7 @@ func runShipment(ctx context.Context, args []string, env Env, stdio IO) error {
 			return ErrUsage
 		}
 		f := store.ShipmentFilter{State: *state, Site: *site, Nation: *nation}
-		if f.State != "" && f.State != "active" && !contains(logistics.States, f.State) {
+		if f.State != "" && f.State != "active" && !slices.Contains(logistics.States, f.State) {
 			return fmt.Errorf("%q is not a shipment state: use active or one of %s", f.State, strings.Join(logistics.States, ", "))
 		}
 		now := time.Now().UTC()
@@ -340,15 +341,6 @@ func runNetwork(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	fmt.Fprintln(stdio.Err, networkUsage)
 	return ErrUsage
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func plural(n int) string {

@@ -27,6 +27,7 @@ var Kinds = []string{"items", "requirements", "pledges"}
 // Columns of each kind, in order. Columns after the first blank-named marker
 // in Derived are written on export and ignored on import.
 var Columns = map[string][]string{
+	"network":      NetworkColumns,
 	"items":        {"nsn", "name", "capability", "unit_of_issue", "unit_value_eur", "mass_kg", "volume_m3", "group"},
 	"requirements": {"ref", "nsn", "group", "quantity", "priority", "need_by", "delivery_site", "notes", "classification", "releasable_to", "state", "allocated", "delivered", "accepted"},
 	"pledges": {"pledge_ref", "nation", "title", "kind", "channel", "category", "announced", "promised", "reference", "amount_eur", "classification", "releasable_to",

@@ -22,8 +22,6 @@ import (
 var NetworkColumns = []string{"record", "code", "name", "nation", "kinds", "lat", "lon", "throughput_t_day", "storage_t", "dwell_hours",
 	"from", "to", "mode", "transit_hours", "capacity_t_day", "capacity_pallets_day", "notes"}
 
-func init() { Columns["network"] = NetworkColumns }
-
 // WriteNetwork writes the network's sites (with hub limits) and links as
 // CSV; sites first, by code, then links by id.
 func WriteNetwork(w io.Writer, n logistics.Network) error {

@@ -209,8 +209,8 @@ func SolveBy(nw *Network, m Method) (Solution, error) {
 			return sol, nil
 		}
 	}
-	sol := simplex(nw, total, maxCost)
-	if sol.Status == Unbounded && !feasible(nw, total) {
+	sol := simplex(nw, maxCost)
+	if sol.Status == Unbounded && !feasible(nw) {
 		// A problem with no feasible flow is infeasible, whatever its costs.
 		sol.Status = Infeasible
 	}
@@ -219,13 +219,13 @@ func SolveBy(nw *Network, m Method) (Solution, error) {
 
 // feasible reports whether any flow meets nw's supplies within its bounds:
 // the same network with every cost zero, which cannot be unbounded.
-func feasible(nw *Network, total int64) bool {
+func feasible(nw *Network) bool {
 	free := &Network{Supply: nw.Supply, Arcs: make([]Arc, len(nw.Arcs))}
 	for i, a := range nw.Arcs {
 		a.Cost = 0
 		free.Arcs[i] = a
 	}
-	return simplex(free, total, 0).Status == Optimal
+	return simplex(free, 0).Status == Optimal
 }
 
 // Cost returns the cost of flow on nw, or an error when a flow breaks a

@@ -20,7 +20,6 @@ type scalingState struct {
 	cost  []int64 // scaled
 	res   []int64 // residual capacity
 	arc   []int32 // the network arc of a forward edge, −1 for reverse and artificial edges
-	fwd   []bool  // a forward edge of a network arc
 	inf   []bool  // the arc has no capacity limit
 	price []int64
 	ex    []int64
@@ -69,13 +68,13 @@ func costScaling(nw *Network, total, maxCost int64) (sol Solution, ok bool) {
 	}
 	E := int(deg[nodes])
 	s := &scalingState{n: nodes, first: deg, to: make([]int32, E), rev: make([]int32, E), cost: make([]int64, E), res: make([]int64, E),
-		arc: make([]int32, E), fwd: make([]bool, E), inf: make([]bool, E), price: make([]int64, nodes), ex: make([]int64, nodes), cur: make([]int32, nodes)}
+		arc: make([]int32, E), inf: make([]bool, E), price: make([]int64, nodes), ex: make([]int64, nodes), cur: make([]int32, nodes)}
 	pos := append([]int32(nil), deg[:nodes]...)
 	add := func(u, v int, c, capa int64, arc int32, inf bool) {
 		e, f := pos[u], pos[v]
 		pos[u]++
 		pos[v]++
-		s.to[e], s.rev[e], s.cost[e], s.res[e], s.arc[e], s.fwd[e], s.inf[e] = int32(v), f, c*alpha, capa, arc, arc >= 0, inf
+		s.to[e], s.rev[e], s.cost[e], s.res[e], s.arc[e], s.inf[e] = int32(v), f, c*alpha, capa, arc, inf
 		s.to[f], s.rev[f], s.cost[f], s.res[f], s.arc[f] = int32(u), e, -c*alpha, 0, -1
 	}
 	sol = Solution{Flow: make([]int64, len(nw.Arcs)), Method: "cost scaling"}
@@ -199,10 +198,10 @@ func costScaling(nw *Network, total, maxCost int64) (sol Solution, ok bool) {
 	// Flows; an artificial edge in use means no feasible flow exists.
 	for u := 0; u < nodes; u++ {
 		for e := s.first[u]; e < s.first[u+1]; e++ {
-			if !s.fwd[e] && !s.fwd[s.rev[e]] && s.cost[e] > 0 && s.res[s.rev[e]] > 0 {
+			if !(s.arc[e] >= 0) && !(s.arc[s.rev[e]] >= 0) && s.cost[e] > 0 && s.res[s.rev[e]] > 0 {
 				return sol, false // an artificial arc in use: leave the verdict to the simplex
 			}
-			if s.fwd[e] {
+			if s.arc[e] >= 0 {
 				i := s.arc[e]
 				sol.Flow[i] = s.res[s.rev[e]] + nw.Arcs[i].Lower
 			}
@@ -259,10 +258,10 @@ func (s *scalingState) exactPotentials(nw *Network, pi []int64, root int) bool {
 				continue
 			}
 			residual := s.res[e] > 0
-			if s.fwd[e] && s.inf[e] {
+			if (s.arc[e] >= 0) && s.inf[e] {
 				residual = true
 			}
-			if !residual || (s.arc[e] < 0 && !s.fwd[s.rev[e]]) {
+			if !residual || (s.arc[e] < 0 && !(s.arc[s.rev[e]] >= 0)) {
 				continue
 			}
 			c := s.cost[e] / alpha

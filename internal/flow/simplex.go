@@ -34,7 +34,7 @@ type simplexState struct {
 const none = -1
 
 // simplex solves nw, already checked, from scratch.
-func simplex(nw *Network, total, maxCost int64) Solution {
+func simplex(nw *Network, maxCost int64) Solution {
 	n := len(nw.Supply)
 	art := (maxCost + 1) * int64(n+1)
 	supply := make([]int64, n)
@@ -79,7 +79,6 @@ func simplex(nw *Network, total, maxCost int64) Solution {
 		supply[a.To] += a.Lower
 		k++
 	}
-	_ = total
 	// The first tree: every node hangs from the root by its artificial arc,
 	// carrying its supply.
 	nodes := n + 1

@@ -128,7 +128,6 @@ type Hub struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 	Name           string    `json:"name,omitempty"`
 	Nation         string    `json:"nation,omitempty"`
-	LatE6, LonE6   int64     `json:"-"`
 	Configured     bool      `json:"configured"` // limits were set; otherwise none apply
 }
 
@@ -230,14 +229,6 @@ func (s Shipment) Late(t time.Time) bool {
 	return t.After(s.ETA)
 }
 
-// Sent is the total quantity of the shipment's lines.
-func (s Shipment) Sent() (n int64) {
-	for _, l := range s.Lines {
-		n += l.Quantity
-	}
-	return n
-}
-
 // CustodyEvent is one change of hands: who handed what to whom, where and
 // when. Events are numbered from 1 per shipment and never change.
 type CustodyEvent struct {
@@ -310,13 +301,4 @@ type StockEvent struct {
 	At       time.Time `json:"at"`
 	Reason   string    `json:"reason,omitempty"`
 	Actor    string    `json:"actor"`
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -330,15 +330,13 @@ func (s *Service) ImportNetwork(ctx context.Context, rows []NetworkRow) (sites, 
 
 // NewShipment is what a planner gives to create a shipment.
 type NewShipment struct {
-	Origin           string     `json:"origin"`
-	Destination      string     `json:"destination"`
-	Via              []string   `json:"via"`   // hubs between; empty to let Longhaul find the quickest route
-	Modes            []string   `json:"modes"` // per leg, optional
-	PlannedDeparture time.Time  `json:"planned_departure"`
-	Lines            []NewLine  `json:"lines"`
-	Notes            string     `json:"notes"`
-	ReleasableTo     []string   `json:"-"`
-	Now              *time.Time `json:"-"`
+	Origin           string    `json:"origin"`
+	Destination      string    `json:"destination"`
+	Via              []string  `json:"via"`   // hubs between; empty to let Longhaul find the quickest route
+	Modes            []string  `json:"modes"` // per leg, optional
+	PlannedDeparture time.Time `json:"planned_departure"`
+	Lines            []NewLine `json:"lines"`
+	Notes            string    `json:"notes"`
 }
 
 // NewLine takes a quantity from one allocation; zero takes all that is
@@ -381,7 +379,7 @@ func (in *NewShipment) validate() error {
 	}
 	for i, m := range in.Modes {
 		in.Modes[i] = strings.ToLower(strings.TrimSpace(m))
-		if in.Modes[i] != "" && !contains(Modes, in.Modes[i]) {
+		if in.Modes[i] != "" && !slices.Contains(Modes, in.Modes[i]) {
 			errs.Add("modes", "%q is not a mode: use %s", m, strings.Join(Modes, ", "))
 		}
 	}
@@ -542,7 +540,7 @@ type Move struct {
 // stock and, at dispatch, the pledge lines' shipped quantity.
 func (s *Service) Hand(ctx context.Context, id, version int64, m Move) (Shipment, error) {
 	var out Shipment
-	if !contains(Actions, m.Action) {
+	if !slices.Contains(Actions, m.Action) {
 		return out, fault.Field("action", "%q is not a custody action: use %s", m.Action, strings.Join(Actions, ", "))
 	}
 	who := access.IdentityFrom(ctx)
@@ -932,7 +930,7 @@ func (s *Service) Receive(ctx context.Context, id, version int64, rc Receipt) (S
 				continue
 			case r.Received < l.Quantity:
 				d.Quantity = l.Quantity - r.Received
-				if r.Kind == Surplus || !contains(DiscrepancyKinds, r.Kind) {
+				if r.Kind == Surplus || !slices.Contains(DiscrepancyKinds, r.Kind) {
 					errs.Add(f+".kind", "%d sent, %d received: say whether the %d missing are short, damaged or lost", l.Quantity, r.Received, d.Quantity)
 					continue
 				}

@@ -140,7 +140,7 @@ func (db *DB) Link(ctx context.Context, id int64) (logistics.Link, error) {
 	return ls[0], nil
 }
 
-const hubColumns = "s.code, s.name, s.nation, s.lat_e6, s.lon_e6, COALESCE(h.throughput_t_day, 0), COALESCE(h.storage_t, 0), COALESCE(h.dwell_hours, 0), COALESCE(h.version, 0), COALESCE(h.updated_at, '')"
+const hubColumns = "s.code, s.name, s.nation, COALESCE(h.throughput_t_day, 0), COALESCE(h.storage_t, 0), COALESCE(h.dwell_hours, 0), COALESCE(h.version, 0), COALESCE(h.updated_at, '')"
 
 func (db *DB) hubs(ctx context.Context, q querier, where string, args ...any) ([]logistics.Hub, error) {
 	rows, err := q.QueryContext(ctx, db.rebind(`SELECT `+hubColumns+` FROM sites s LEFT JOIN hubs h ON h.site = s.code
@@ -153,7 +153,7 @@ func (db *DB) hubs(ctx context.Context, q querier, where string, args ...any) ([
 	for rows.Next() {
 		var h logistics.Hub
 		var updated string
-		if err := rows.Scan(&h.Site, &h.Name, &h.Nation, &h.LatE6, &h.LonE6, &h.ThroughputTDay, &h.StorageTonnes, &h.DwellHours, &h.Version, &updated); err != nil {
+		if err := rows.Scan(&h.Site, &h.Name, &h.Nation, &h.ThroughputTDay, &h.StorageTonnes, &h.DwellHours, &h.Version, &updated); err != nil {
 			return nil, err
 		}
 		h.Configured = h.Version > 0
@@ -445,7 +445,13 @@ func (tx *Tx) Custody(ctx context.Context, shipment int64) ([]logistics.CustodyE
 
 // Custody returns the custody chain of a shipment the reader may see.
 func (db *DB) Custody(ctx context.Context, shipment int64) ([]logistics.CustodyEvent, error) {
-	if _, err := db.shipment(ctx, db.rq, shipment, db.shipmentsVisible(ctx)); err != nil {
+	v := db.shipmentsVisible(ctx)
+	var one int
+	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT 1 FROM shipments s WHERE s.id = ? AND `+v.cond), append([]any{shipment}, v.args...)...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("no shipment %d", shipment)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return db.custody(ctx, db.rq, shipment)

@@ -683,10 +683,16 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, kind string) err
 	if err != nil {
 		return err
 	}
+	return s.sendCSV(w, kind, marking, buf.Bytes())
+}
+
+// sendCSV answers a CSV export: its marking in X-Classification (and as
+// its first line, written by the exchange package) and a dated file name.
+func (s *Server) sendCSV(w http.ResponseWriter, kind string, marking access.Classification, body []byte) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("X-Classification", marking.String())
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-%s-%s.csv"`, kind, s.today()))
-	_, err = w.Write(buf.Bytes())
+	_, err := w.Write(body)
 	return err
 }
 

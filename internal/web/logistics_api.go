@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -201,11 +202,7 @@ func (s *Server) apiNetworkExport(w http.ResponseWriter, r *http.Request) error 
 	if err := exchange.WriteNetwork(&buf, n); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("X-Classification", access.Unclassified.String())
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-network-%s.csv"`, s.today()))
-	_, err = w.Write(buf.Bytes())
-	return err
+	return s.sendCSV(w, "network", access.Unclassified, buf.Bytes())
 }
 
 // networkResult says what a network import created or changed.
@@ -234,7 +231,7 @@ func (s *Server) apiNetworkImport(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) shipmentFilter(r *http.Request) (store.ShipmentFilter, error) {
 	q := r.URL.Query()
 	f := store.ShipmentFilter{State: q.Get("state"), Nation: q.Get("nation"), Origin: q.Get("origin"), Destination: q.Get("destination"), Site: q.Get("site")}
-	if f.State != "" && f.State != "active" && !contains(logistics.States, f.State) {
+	if f.State != "" && f.State != "active" && !slices.Contains(logistics.States, f.State) {
 		return f, fault.Field("state", "%q is not a shipment state: use active or one of %s", f.State, strings.Join(logistics.States, ", "))
 	}
 	switch q.Get("late") {
@@ -311,11 +308,7 @@ func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f store
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("X-Classification", marking.String())
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-shipments-%s.csv"`, s.today()))
-	_, err = w.Write(buf.Bytes())
-	return err
+	return s.sendCSV(w, "shipments", marking, buf.Bytes())
 }
 
 func (s *Server) writeShipment(w http.ResponseWriter, r *http.Request, status int, sh logistics.Shipment) error {
@@ -427,7 +420,7 @@ func (s *Server) discrepancyFilter(r *http.Request) (store.DiscrepancyFilter, er
 	if f.State != "" && f.State != logistics.Open && f.State != logistics.Resolved {
 		return f, fault.Field("state", "%q is not open or resolved", f.State)
 	}
-	if f.Kind != "" && !contains(logistics.DiscrepancyKinds, f.Kind) {
+	if f.Kind != "" && !slices.Contains(logistics.DiscrepancyKinds, f.Kind) {
 		return f, fault.Field("kind", "%q is not one of %s", f.Kind, strings.Join(logistics.DiscrepancyKinds, ", "))
 	}
 	if v := q.Get("shipment"); v != "" {
@@ -489,13 +482,4 @@ func (s *Server) apiLogistics(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, sum)
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -430,17 +431,9 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, status int,
 		v.Names[code] = site.Name
 		v.Sites = append(v.Sites, code)
 	}
-	sortStrings(v.Sites)
+	slices.Sort(v.Sites)
 	v.CanWrite = access.Allowed(access.IdentityFrom(r.Context()), access.NetworkWrite)
 	return s.page(w, r, status, "network", "Network", v, access.Unclassified)
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 func (s *Server) uiNetwork(w http.ResponseWriter, r *http.Request) error {
@@ -562,21 +555,17 @@ func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, status int, err
 	if v.Stock, err = s.hubStock(r, code); err != nil {
 		return err
 	}
-	waiting, err := s.DB.Shipments(r.Context(), store.ShipmentFilter{State: logistics.AtHub, Site: code}, store.ListOptions{Limit: 100, Sort: "eta"})
-	if err != nil {
-		return err
-	}
-	for _, sh := range waiting.Items {
-		if sh.Location == code {
-			v.Waiting = append(v.Waiting, s.shipmentView(sh))
-		}
-	}
-	moving, err := s.DB.Shipments(r.Context(), store.ShipmentFilter{State: "active", Site: code}, store.ListOptions{Limit: 200, Sort: "eta"})
+	// One read of what is on its way through the hub: waiting here, or
+	// bound for it on the leg under way.
+	moving, err := s.DB.Shipments(r.Context(), store.ShipmentFilter{State: "active", Site: code}, store.ListOptions{Limit: 300, Sort: "eta"})
 	if err != nil {
 		return err
 	}
 	for _, sh := range moving.Items {
-		if (sh.State == logistics.Dispatched || sh.State == logistics.InTransit) && sh.Leg < len(sh.Legs) && sh.Legs[sh.Leg].To == code {
+		switch {
+		case sh.State == logistics.AtHub && sh.Location == code:
+			v.Waiting = append(v.Waiting, s.shipmentView(sh))
+		case (sh.State == logistics.Dispatched || sh.State == logistics.InTransit) && sh.Leg < len(sh.Legs) && sh.Legs[sh.Leg].To == code:
 			v.Inbound = append(v.Inbound, s.shipmentView(sh))
 		}
 	}

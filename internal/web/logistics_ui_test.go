@@ -273,16 +273,12 @@ func TestAllocationProposalPage(t *testing.T) {
 			Unmet       int64  `json:"unmet"`
 			Reason      string `json:"reason"`
 		} `json:"needs"`
-		TookMS float64 `json:"took_ms"`
 	}
 	if err := json.Unmarshal(res.body, &v); err != nil {
 		t.Fatal(err)
 	}
 	if v.Served == 0 || len(v.Needs) == 0 || v.Needs[0].Priority != 1 {
 		t.Errorf("proposal: served %d, needs %+v", v.Served, v.Needs)
-	}
-	if v.TookMS > 1000 {
-		t.Logf("the demo plan took %.0f ms", v.TookMS)
 	}
 	if res := e.do("GET", "/api/v1/plans/proposal?horizon=0", "", ""); res.status != 422 {
 		t.Errorf("a bad horizon: %d", res.status)

@@ -21,18 +21,16 @@ import (
 
 // mapView is the map page: the SVG drawn on the server and its legend.
 type mapView struct {
-	SVG      template.HTML
-	Moving   int
-	AtHubs   int
-	Late     int
-	Shades   []mapShade
-	Marking  access.Classification
-	Width    int
-	Height   int
-	Sites    int
-	Links    int
-	Hubs     []store.HubLoad
-	Delivery int
+	SVG     template.HTML
+	Moving  int
+	AtHubs  int
+	Late    int
+	Shades  []mapShade
+	Marking access.Classification
+	Width   int
+	Height  int
+	Sites   int
+	Links   int
 }
 
 type mapShade struct {
@@ -67,7 +65,6 @@ func (s *Server) buildMap(ctx context.Context) (mapView, error) {
 	if err != nil {
 		return v, err
 	}
-	v.Hubs = hubs
 	delivered, err := s.DB.DeliveredByNation(ctx)
 	if err != nil {
 		return v, err
@@ -229,7 +226,6 @@ func (s *Server) buildMap(ctx context.Context) (mapView, error) {
 			kind, r = "depot", 4.5
 		case site.HasKind("delivery_point"):
 			kind, r = "delivery", 4.5
-			v.Delivery++
 		}
 		info := fmt.Sprintf("%s (%s, %s)\n%s", site.Name, site.Code, site.Nation, strings.ReplaceAll(strings.Join(site.Kinds, ", "), "_", " "))
 		if h, ok := hubLoad[c]; ok {
