@@ -111,8 +111,8 @@ func TestPlanAllocate(t *testing.T) {
 	}
 	before := run(t, env, "", "export", "pledges").out
 	r := run(t, env, "", "plan", "allocate", "--horizon", "30d")
-	if r.code != 0 || !strings.Contains(r.out, "Proposal over a 30-day horizon") || !strings.Contains(r.out, "R-00001") ||
-		!strings.Contains(r.out, "has no donor depot") || !strings.Contains(r.out, "PL-RZE:") {
+	if r.code != 0 || !strings.Contains(r.out, "Plan 1 (proposed) over a 30-day horizon") || !strings.Contains(r.out, "R-00001") ||
+		!strings.Contains(r.out, "has no donor depot") || !strings.Contains(r.out, "PL-RZE:") || !strings.Contains(r.out, "Saved as plan 1") {
 		t.Errorf("plan allocate: %+v", r)
 	}
 	if after := run(t, env, "", "export", "pledges").out; after != before {
@@ -121,9 +121,38 @@ func TestPlanAllocate(t *testing.T) {
 	if r := run(t, env, "", "plan", "allocate", "--horizon", "forever"); r.code != 2 || !strings.Contains(r.err, "number of days") {
 		t.Errorf("a bad horizon: %+v", r)
 	}
+	if r := run(t, env, "", "plan", "list"); r.code != 0 || !strings.Contains(r.out, "proposed") || !strings.Contains(r.out, "30 d") {
+		t.Errorf("plan list: %+v", r)
+	}
+	if r := run(t, env, "", "plan", "show", "1"); r.code != 0 || !strings.Contains(r.out, "Plan 1 (proposed)") || !strings.Contains(r.out, "by cli:plan") {
+		t.Errorf("plan show: %+v", r)
+	}
+	if r := run(t, env, "", "plan", "show", "99"); r.code == 0 || !strings.Contains(r.err, "no plan 99") {
+		t.Errorf("plan show of a missing plan: %+v", r)
+	}
+	if r := run(t, env, "", "plan", "approve", "1", "--exclude", "twelve"); r.code != 2 || !strings.Contains(r.err, "LINE-REQUIREMENT") {
+		t.Errorf("a bad exclusion: %+v", r)
+	}
+	// Plan 2 is made and approved at once; plan 1 is now stale and refused.
 	r = run(t, env, "", "plan", "allocate", "--approve")
-	if r.code != 0 || !strings.Contains(r.out, "Approved: 6 allocations of 14256 units") {
+	if r.code != 0 || !strings.Contains(r.out, "Approved plan 2: 6 allocations of 14256 units") {
 		t.Errorf("plan allocate --approve: %+v", r)
+	}
+	mid := run(t, env, "", "export", "pledges").out
+	if r := run(t, env, "", "plan", "approve", "1"); r.code == 0 || !strings.Contains(r.err, "changed since plan 1 was made") {
+		t.Errorf("approving a stale plan: %+v", r)
+	}
+	if r := run(t, env, "", "plan", "approve", "2"); r.code == 0 || !strings.Contains(r.err, "approved already") {
+		t.Errorf("approving a plan twice: %+v", r)
+	}
+	if after := run(t, env, "", "export", "pledges").out; after != mid {
+		t.Error("a refused approval changed the ledger")
+	}
+	if r := run(t, env, "", "plan", "show", "1"); r.code != 0 || !strings.Contains(r.out, "cannot be approved") {
+		t.Errorf("a stale plan shown: %+v", r)
+	}
+	if r := run(t, env, "", "plan", "list", "--state", "approved"); r.code != 0 || strings.Count(r.out, "approved") != 1 {
+		t.Errorf("plan list --state approved: %+v", r)
 	}
 	if r := run(t, env, "", "shipment", "list", "--state", "planned"); r.code != 0 || !strings.Contains(r.out, "CZ-DEP1>PL-RZE>UA-DNIPRO") {
 		t.Errorf("the approved plan's shipments: %+v", r)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,11 +16,17 @@ import (
 
 const planUsage = `Usage:
   longhaul plan allocate [--horizon 30d] [--approve]
-Proposes allocations of committed, unallocated pledged stock to open
-requirements through the hubs, priority first, and prints the proposal: the
-lines by requirement, what stays unmet and why, and the hubs' loads against
-their limits. It changes nothing unless --approve is given: then it writes
-the proposal in one transaction, as allocations and planned shipments.`
+  longhaul plan list [--state proposed|approved]
+  longhaul plan show ID
+  longhaul plan approve ID [--exclude LINE-REQUIREMENT,...]
+allocate proposes allocations of committed, unallocated pledged stock to
+open requirements through the hubs, priority first, saves the proposal as a
+plan and prints it: the lines by requirement, what stays unmet and why, and
+the hubs' loads against their limits. It changes no allocation unless
+--approve is given: then it writes the plan in one transaction, as
+allocations and planned shipments. approve does that for a saved plan,
+leaving out the excluded lines (a pledge line's id and a requirement's,
+e.g. 12-5); a plan whose inputs changed since it was made is refused.`
 
 func runPlan(ctx context.Context, args []string, env Env, stdio IO) error {
 	sub, rest, err := subcommand(args, stdio, planUsage)
@@ -29,11 +36,21 @@ func runPlan(ctx context.Context, args []string, env Env, stdio IO) error {
 		}
 		return err
 	}
-	if sub != "allocate" {
-		fmt.Fprintln(stdio.Err, planUsage)
-		return ErrUsage
+	ctx = access.WithIdentity(ctx, access.System.Named("cli:plan"))
+	switch sub {
+	case "allocate":
+		return planAllocate(ctx, rest, env, stdio)
+	case "list":
+		return planList(ctx, rest, env, stdio)
+	case "show", "approve":
+		return planOne(ctx, sub, rest, env, stdio)
 	}
-	fs := flags("plan allocate", strings.SplitN(planUsage, "\n", 2)[1], stdio)
+	fmt.Fprintln(stdio.Err, planUsage)
+	return ErrUsage
+}
+
+func planAllocate(ctx context.Context, rest []string, env Env, stdio IO) error {
+	fs := flags("plan allocate", "plan allocate [--horizon 30d] [--approve]", stdio)
 	dsn := dbFlag(fs)
 	horizon := fs.String("horizon", "30d", "days over which hub throughput counts, e.g. 30d")
 	approve := fs.Bool("approve", false, "write the proposal: allocations and planned shipments")
@@ -50,27 +67,114 @@ func runPlan(ctx context.Context, args []string, env Env, stdio IO) error {
 		return err
 	}
 	defer db.Close()
-	ctx = access.WithIdentity(ctx, access.System.Named("cli:plan"))
-	in, err := db.PlanInput(ctx)
-	if err != nil {
-		return err
-	}
-	in.Start, in.Horizon = time.Now().UTC(), days
 	t0 := time.Now()
-	p, err := plan.Make(in)
+	sv, err := db.MakePlan(ctx, days, time.Now().UTC())
 	if err != nil {
 		return err
 	}
-	printPlan(stdio, in, p, time.Since(t0))
+	printPlan(stdio, sv, time.Since(t0))
 	if !*approve {
+		fmt.Fprintf(stdio.Out, "\nSaved as plan %d: approve it with `longhaul plan approve %d` or on its page, /plans/%d.\n", sv.ID, sv.ID, sv.ID)
 		return nil
 	}
-	got, err := plan.Approve(ctx, store.Logistics{DB: db}, in, p, plan.Fingerprint(in), nil)
+	return approvePlan(ctx, db, &sv, nil, stdio)
+}
+
+func approvePlan(ctx context.Context, db *store.DB, sv *plan.Saved, exclude []plan.Key, stdio IO) error {
+	got, err := db.ApprovePlan(ctx, sv, exclude)
 	if err != nil {
-		return problems(stdio, err, "Nothing was approved", "the proposal")
+		return problems(stdio, err, "Nothing was approved", fmt.Sprintf("plan %d", sv.ID))
 	}
-	fmt.Fprintf(stdio.Out, "\nApproved: %d allocations of %d units, %d planned shipments.\n", got.Allocations, got.Units, len(got.Shipments))
+	fmt.Fprintf(stdio.Out, "\nApproved plan %d: %d allocations of %d units, %d planned shipments.\n", sv.ID, got.Allocations, got.Units, len(got.Shipments))
 	return nil
+}
+
+func planList(ctx context.Context, rest []string, env Env, stdio IO) error {
+	fs := flags("plan list", "plan list [--state proposed|approved]", stdio)
+	dsn := dbFlag(fs)
+	state := fs.String("state", "", "proposed or approved")
+	if err := parseNoArgs(fs, rest, env, stdio); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PLAN\tMADE\tBY\tHORIZON\tSTATE\tPROPOSED\tLATE\tUNMET")
+	o := store.ListOptions{Limit: store.MaxLimit}
+	for {
+		p, err := db.Plans(ctx, store.PlanFilter{State: *state}, o)
+		if err != nil {
+			return problems(stdio, err, "Cannot list the plans", "the list")
+		}
+		for _, s := range p.Items {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d d\t%s\t%d\t%d\t%d\n", s.ID, s.MadeAt.Format("2006-01-02 15:04"), s.MadeBy, s.Horizon, s.State, s.Served, s.Late, s.Unmet)
+		}
+		if p.Next == "" {
+			break
+		}
+		o.Cursor = p.Next
+	}
+	return tw.Flush()
+}
+
+func planOne(ctx context.Context, sub string, rest []string, env Env, stdio IO) error {
+	fs := flags("plan "+sub, "plan "+sub+" ID", stdio)
+	dsn := dbFlag(fs)
+	var exclude *string
+	if sub == "approve" {
+		exclude = fs.String("exclude", "", "lines to leave out, LINE-REQUIREMENT separated by commas, e.g. 12-5,13-5")
+	}
+	pos, err := parse(fs, rest, env)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stdio.Err, "longhaul plan %s: give one plan id\n", sub)
+		return ErrUsage
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id <= 0 {
+		fmt.Fprintf(stdio.Err, "longhaul plan %s: %q is not a plan id\n", sub, pos[0])
+		return ErrUsage
+	}
+	var keys []plan.Key
+	if exclude != nil && *exclude != "" {
+		for _, x := range strings.Split(*exclude, ",") {
+			var k plan.Key
+			if _, err := fmt.Sscanf(strings.TrimSpace(x), "%d-%d", &k.PledgeLine, &k.Requirement); err != nil {
+				fmt.Fprintf(stdio.Err, "longhaul plan approve: --exclude %q: write a pledge line and a requirement as LINE-REQUIREMENT, e.g. 12-5\n", x)
+				return ErrUsage
+			}
+			keys = append(keys, k)
+		}
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sv, err := db.Plan(ctx, id)
+	if err != nil {
+		return problems(stdio, err, "No such plan", fmt.Sprintf("plan %d", id))
+	}
+	if sub == "show" {
+		printPlan(stdio, sv, 0)
+		stale, err := db.PlanStale(ctx, sv)
+		if err != nil {
+			return err
+		}
+		switch {
+		case sv.Decision != nil:
+			fmt.Fprintf(stdio.Out, "\nApproved %s by %s: %d allocations of %d units, shipments %v.\n", sv.DecidedAt.Format("2006-01-02 15:04"), sv.DecidedBy, sv.Decision.Allocations, sv.Decision.Units, sv.Decision.Shipments)
+		case stale:
+			fmt.Fprintln(stdio.Out, "\nThe ledger or the network changed since this plan was made: it cannot be approved; make a new one with `longhaul plan allocate`.")
+		}
+		return nil
+	}
+	return approvePlan(ctx, db, &sv, keys, stdio)
 }
 
 // parseDays reads a number of days written 30 or 30d.
@@ -82,7 +186,8 @@ func parseDays(s string) (int, error) {
 	return n, nil
 }
 
-func printPlan(stdio IO, in plan.Input, p plan.Plan, took time.Duration) {
+func printPlan(stdio IO, sv plan.Saved, took time.Duration) {
+	in, p := sv.Input, sv.Plan
 	var units, late int64
 	var value money.Cents
 	for _, l := range p.Lines {
@@ -96,8 +201,12 @@ func printPlan(stdio IO, in plan.Input, p plan.Plan, took time.Duration) {
 	for _, u := range p.Unmet {
 		unmet += u.Quantity
 	}
-	fmt.Fprintf(stdio.Out, "Proposal over a %d-day horizon, made in %s (%d solve%s): %d lines, %d units worth %s to %d requirements; %d units late; %d units unmet.\n",
-		in.Horizon, took.Round(100*time.Microsecond), p.Rounds, plural(p.Rounds), len(p.Lines), units, value.Human(true), countNeeds(p), late, unmet)
+	made := sv.MadeAt.Format("2006-01-02 15:04") + " by " + sv.MadeBy
+	if took > 0 {
+		made = "in " + took.Round(100*time.Microsecond).String()
+	}
+	fmt.Fprintf(stdio.Out, "Plan %d (%s) over a %d-day horizon, made %s (%d solve%s): %d lines, %d units worth %s to %d requirements; %d units late; %d units unmet.\n",
+		sv.ID, sv.State, in.Horizon, made, p.Rounds, plural(p.Rounds), len(p.Lines), units, value.Human(true), countNeeds(p), late, unmet)
 	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nREQUIREMENT\tPRIORITY\tNEED BY\tFROM\tQUANTITY\tROUTE\tETA\tLATE")
 	for _, l := range p.Lines {

@@ -59,6 +59,15 @@ type Store interface {
 	Transact(ctx context.Context, fn func(logistics.Tx) error) error
 }
 
+// Options are the reviewer's choices in an approval.
+type Options struct {
+	Exclude []Key
+	// Record, when set, runs in the approval's transaction once the
+	// allocations and shipments are written: it marks a saved plan
+	// approved, so that a plan is approved once or not at all.
+	Record func(ctx context.Context, tx logistics.Tx, got Approved) error
+}
+
 // Approve writes a proposal, less the excluded lines, in one transaction:
 // each line becomes an allocation of its pledge line to its requirement,
 // and the lines that leave the same depot for the same delivery point by
@@ -66,13 +75,18 @@ type Store interface {
 // fingerprint be the one the proposal was shown with: a proposal whose
 // inputs have changed since is refused, to be made again. Whatever fails
 // leaves everything as it was.
-func Approve(ctx context.Context, st Store, in Input, p Plan, fingerprint string, exclude []Key) (Approved, error) {
+func Approve(ctx context.Context, st Store, in Input, p Plan, fingerprint string, opt Options) (Approved, error) {
 	var out Approved
 	if fingerprint != Fingerprint(in) {
 		return out, fault.Errorf(fault.Conflict, "the ledger or the network changed since this proposal was made: plan again and review the new proposal")
 	}
+	for _, l := range p.Lines {
+		if l.Stock < 0 || l.Stock >= len(in.Stock) || l.Need < 0 || l.Need >= len(in.Needs) {
+			return out, fmt.Errorf("a proposal line refers to stock %d or need %d outside its inputs", l.Stock, l.Need)
+		}
+	}
 	skip := map[Key]bool{}
-	for _, k := range exclude {
+	for _, k := range opt.Exclude {
 		skip[k] = true
 	}
 	type group struct {
@@ -127,6 +141,9 @@ func Approve(ctx context.Context, st Store, in Input, p Plan, fingerprint string
 				return fmt.Errorf("plan the shipment %s: %w", strings.ReplaceAll(key, "|", " "), err)
 			}
 			out.Shipments = append(out.Shipments, sh.ID)
+		}
+		if opt.Record != nil {
+			return opt.Record(ctx, tx, out)
 		}
 		return nil
 	})

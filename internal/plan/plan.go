@@ -35,6 +35,9 @@ type Stock struct {
 	Quantity     int64
 	Depot        string // a donor depot of the nation; empty when it has none
 	Marking      int    // the pledge's classification, for the proposal's marking
+	// Committed and Allocated are the line's totals before the plan, for
+	// the difference it would make.
+	Committed, Allocated int64
 }
 
 // Need is an open requirement: the quantity not yet allocated.
@@ -47,6 +50,9 @@ type Need struct {
 	NeedBy      string // YYYY-MM-DD
 	Site        string // delivery point
 	Marking     int    // the requirement's classification
+	// Total and Allocated are the requirement's quantity and what was
+	// allocated to it before the plan.
+	Total, Allocated int64
 }
 
 // Input is what a plan is made from.
@@ -78,12 +84,30 @@ type Unmet struct {
 
 // HubLoad is what a plan sends through a hub.
 type HubLoad struct {
-	Site     string
-	MassG    int64
-	LimitG   int64 // the throughput over the horizon; 0 without a limit
-	AtLimit  bool
-	Quantity int64
-	Classes  int
+	Site     string `json:"site"`
+	MassG    int64  `json:"mass_g"`
+	LimitG   int64  `json:"limit_g"`           // what may pass over the horizon; 0 without a limit
+	Binding  string `json:"binding,omitempty"` // which limit that is: "throughput" or "storage"
+	AtLimit  bool   `json:"at_limit"`
+	Quantity int64  `json:"quantity"`
+	Classes  int    `json:"classes"`
+}
+
+// hubLimit is the mass in grams hub h can pass over a horizon of days,
+// and which of its limits sets it: its throughput a day, or its storage,
+// which holds each tonne for the dwell time, so that it turns over
+// horizon×24/dwell times. 0 means no limit.
+func hubLimit(h logistics.Hub, days int) (int64, string) {
+	if !h.Configured {
+		return 0, ""
+	}
+	limit, binding := h.ThroughputTDay*int64(days)*1_000_000, "throughput"
+	if h.StorageTonnes > 0 && h.DwellHours > 0 {
+		if st := h.StorageTonnes * 1_000_000 * int64(days) * 24 / h.DwellHours; st < limit {
+			limit, binding = st, "storage"
+		}
+	}
+	return limit, binding
 }
 
 // Plan is a proposal.
@@ -295,8 +319,8 @@ func (b *builder) build() error {
 				dwell := int64(logistics.DefaultDwellHours)
 				if h.Configured {
 					dwell = h.DwellHours
-					if c.massG > 0 {
-						capUnits = h.ThroughputTDay * int64(b.in.Horizon) * 1_000_000 / c.massG
+					if limit, _ := hubLimit(h, b.in.Horizon); c.massG > 0 {
+						capUnits = limit / c.massG
 					}
 				}
 				a := b.nw.AddArc(in, out, 0, capUnits, dwell*costHour)
@@ -333,7 +357,7 @@ func (b *builder) shareHubs(s *flow.Solver, f []int64) bool {
 		if !h.Configured {
 			continue
 		}
-		limit := h.ThroughputTDay * int64(b.in.Horizon) * 1_000_000
+		limit, _ := hubLimit(h, b.in.Horizon)
 		var mass int64
 		for _, ha := range arcs {
 			mass += f[ha.arc] * ha.massG
@@ -456,9 +480,7 @@ func (b *builder) read(p *Plan, f []int64) {
 	for _, site := range sites {
 		h := b.in.Network.Hubs[site]
 		hl := HubLoad{Site: site}
-		if h.Configured {
-			hl.LimitG = h.ThroughputTDay * int64(b.in.Horizon) * 1_000_000
-		}
+		hl.LimitG, hl.Binding = hubLimit(h, b.in.Horizon)
 		for _, ha := range b.hubArcs[site] {
 			if f[ha.arc] > 0 {
 				hl.Classes++

@@ -190,3 +190,40 @@ func TestStockWithoutDepotIsNamed(t *testing.T) {
 		t.Errorf("unmet %+v", p.Unmet)
 	}
 }
+
+func TestHubStorageLimits(t *testing.T) {
+	// Rzeszów passes 1,000 t a day but stores 1 t, each tonne for 12 hours:
+	// 2 t a day, 60 t over 30 days, about 1,304 rounds; the rest goes
+	// through Romania.
+	nw := network(1000)
+	h := nw.Hubs["PL-RZE"]
+	h.StorageTonnes = 1
+	nw.Hubs["PL-RZE"] = h
+	in := plan.Input{
+		Stock:   []plan.Stock{{Pledge: 1, Line: 1, Item: dm121, Quantity: 2000, Depot: "DE-DEP"}},
+		Needs:   []plan.Need{{Requirement: 1, Group: "155MM", Quantity: 2000, Priority: 1, NeedBy: "2026-12-20", Site: "UA-KYIV"}},
+		Network: nw, Start: start, Horizon: 30,
+	}
+	p, err := plan.Make(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var viaRZE int64
+	for _, l := range p.Lines {
+		if l.Route[1] == "PL-RZE" {
+			viaRZE += l.Quantity
+		}
+	}
+	want := int64(60 * 1_000_000 / 46_000)
+	if viaRZE != want || served(p, 0) != 2000 {
+		t.Errorf("via Rzeszów %d, want %d set by its storage; served %d of 2000", viaRZE, want, served(p, 0))
+	}
+	for _, hl := range p.Hubs {
+		if hl.Site == "PL-RZE" && (hl.Binding != "storage" || hl.LimitG != 60_000_000 || !hl.AtLimit) {
+			t.Errorf("Rzeszów's load: %+v", hl)
+		}
+		if hl.Site == "RO-HUB" && hl.Binding != "throughput" {
+			t.Errorf("Romania stores nothing declared: its throughput binds, got %+v", hl)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func (db *DB) PlanInput(ctx context.Context) (plan.Input, error) {
 		}
 	}
 	pv := db.pledgesVisible(ctx)
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.id, l.id, p.nation, p.classification, l.committed - l.allocated, i.nsn, i.name, i.capability, i.unit_of_issue, i.unit_value, i.mass_g, i.volume_cm3, i.grp
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.id, l.id, p.nation, p.classification, l.committed - l.allocated, l.committed, l.allocated, i.nsn, i.name, i.capability, i.unit_of_issue, i.unit_value, i.mass_g, i.volume_cm3, i.grp
 		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id JOIN items i ON i.nsn = l.nsn
 		WHERE l.committed > l.allocated AND `+pv.cond+` ORDER BY p.promised, p.id, l.no`), pv.args...)
 	if err != nil {
@@ -37,7 +37,7 @@ func (db *DB) PlanInput(ctx context.Context) (plan.Input, error) {
 	for rows.Next() {
 		var s plan.Stock
 		it := &s.Item
-		if err := rows.Scan(&s.Pledge, &s.Line, &s.Nation, &s.Marking, &s.Quantity, &it.NSN, &it.Name, &it.Capability, &it.UnitOfIssue, &it.UnitValue, &it.MassG, &it.VolumeCM3, &it.Group); err != nil {
+		if err := rows.Scan(&s.Pledge, &s.Line, &s.Nation, &s.Marking, &s.Quantity, &s.Committed, &s.Allocated, &it.NSN, &it.Name, &it.Capability, &it.UnitOfIssue, &it.UnitValue, &it.MassG, &it.VolumeCM3, &it.Group); err != nil {
 			rows.Close()
 			return in, err
 		}
@@ -49,7 +49,7 @@ func (db *DB) PlanInput(ctx context.Context) (plan.Input, error) {
 		return in, err
 	}
 	rv := db.requirementsVisible(ctx)
-	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT r.id, r.classification, COALESCE(r.nsn, ''), r.grp, r.quantity - r.allocated, r.priority, r.need_by, r.delivery_site,
+	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT r.id, r.classification, COALESCE(r.nsn, ''), r.grp, r.quantity - r.allocated, r.quantity, r.allocated, r.priority, r.need_by, r.delivery_site,
 		COALESCE(i.name, ''), COALESCE(i.mass_g, 0), COALESCE(i.grp, '')
 		FROM requirements r LEFT JOIN items i ON i.nsn = r.nsn
 		WHERE r.state IN ('open', 'partly_allocated') AND r.quantity > r.allocated AND `+rv.cond+` ORDER BY r.priority, r.need_by, r.id`), rv.args...)
@@ -61,7 +61,7 @@ func (db *DB) PlanInput(ctx context.Context) (plan.Input, error) {
 		var nd plan.Need
 		var name, grp string
 		var mass int64
-		if err := rows.Scan(&nd.Requirement, &nd.Marking, &nd.NSN, &nd.Group, &nd.Quantity, &nd.Priority, &nd.NeedBy, &nd.Site, &name, &mass, &grp); err != nil {
+		if err := rows.Scan(&nd.Requirement, &nd.Marking, &nd.NSN, &nd.Group, &nd.Quantity, &nd.Total, &nd.Allocated, &nd.Priority, &nd.NeedBy, &nd.Site, &name, &mass, &grp); err != nil {
 			return in, err
 		}
 		if nd.NSN != "" {

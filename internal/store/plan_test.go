@@ -53,7 +53,7 @@ func TestPlanApproval(t *testing.T) {
 		}
 		fp := plan.Fingerprint(in)
 		// Excluding the Stingers: only the rounds are allocated and shipped.
-		got, err := plan.Approve(ctx, store.Logistics{DB: db}, in, pl, fp, []plan.Key{{PledgeLine: p.Lines[1].ID, Requirement: r2.ID}})
+		got, err := plan.Approve(ctx, store.Logistics{DB: db}, in, pl, fp, plan.Options{Exclude: []plan.Key{{PledgeLine: p.Lines[1].ID, Requirement: r2.ID}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,10 +71,10 @@ func TestPlanApproval(t *testing.T) {
 		// The same proposal again is stale: its stock has been allocated.
 		// Against inputs read before, the ledger itself refuses it.
 		fpBefore := mustFingerprint(t, db)
-		if _, err := plan.Approve(ctx, store.Logistics{DB: db}, in, pl, fp, nil); fault.Code(err) != fault.Invalid {
+		if _, err := plan.Approve(ctx, store.Logistics{DB: db}, in, pl, fp, plan.Options{}); fault.Code(err) != fault.Invalid {
 			t.Errorf("a stale approval against old inputs: %v, want the ledger's refusal", err)
 		}
-		if _, err := plan.Approve(ctx, store.Logistics{DB: db}, func() plan.Input { in2, _ := db.PlanInput(ctx); in2.Start, in2.Horizon = db.Now(), 30; return in2 }(), pl, fp, nil); fault.Code(err) != fault.Conflict {
+		if _, err := plan.Approve(ctx, store.Logistics{DB: db}, func() plan.Input { in2, _ := db.PlanInput(ctx); in2.Start, in2.Horizon = db.Now(), 30; return in2 }(), pl, fp, plan.Options{}); fault.Code(err) != fault.Conflict {
 			t.Errorf("an approval against changed inputs: %v, want conflict", err)
 		}
 		if mustFingerprint(t, db) != fpBefore {
@@ -84,6 +84,91 @@ func TestPlanApproval(t *testing.T) {
 		in, pl = propose()
 		if len(pl.Lines) != 1 || in.Stock[pl.Lines[0].Stock].Item.NSN != storetest.NSNStinger {
 			t.Errorf("the new proposal: %+v", pl.Lines)
+		}
+	})
+}
+
+func TestSavedPlans(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		seedNetwork(t, db)
+		svc := ledger(db)
+		r, err := svc.CreateRequirement(ctx, assist.Requirement{Group: "155MM-NATO", Quantity: 60, Priority: 1, NeedBy: "2025-03-20", DeliverySite: storetest.SiteKyiv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := svc.CreatePledge(ctx, newPledge("DEU"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range p.Lines {
+			if p, err = svc.Act(ctx, p.ID, 0, assist.Action{Kind: assist.Commit, Line: l.ID, Quantity: l.Pledged}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first, err := db.MakePlan(ctx, 30, db.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := db.MakePlan(ctx, 14, db.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Read back as it was saved.
+		got, err := db.Plan(ctx, first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != plan.StateProposed || got.Fingerprint != first.Fingerprint || got.Served != 60 || len(got.Plan.Lines) != len(first.Plan.Lines) ||
+			len(got.Input.Stock) != len(first.Input.Stock) || got.Input.Needs[0].Total != 60 || got.MadeBy == "" || got.Horizon != 30 {
+			t.Fatalf("the plan read back: %+v", got)
+		}
+		if stale, err := db.PlanStale(ctx, got); err != nil || stale {
+			t.Errorf("a fresh plan is stale: %v %v", stale, err)
+		}
+		if _, err := db.Plan(ctx, 999); fault.Code(err) != fault.NotFound {
+			t.Errorf("a missing plan: %v", err)
+		}
+		page, err := db.Plans(ctx, store.PlanFilter{}, store.ListOptions{})
+		if err != nil || page.Total != 2 || page.Items[0].ID != second.ID {
+			t.Fatalf("the list, newest first: %+v %v", page, err)
+		}
+		// Approved once: the allocation is written with the plan's state.
+		got2, err := db.Plan(ctx, second.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := db.ApprovePlan(ctx, &got2, nil)
+		if err != nil || done.Units != 60 {
+			t.Fatalf("approve: %+v %v", done, err)
+		}
+		req, err := db.Requirement(ctx, r.ID)
+		if err != nil || req.Allocated != 60 {
+			t.Errorf("the requirement after the approval: %+v %v", req, err)
+		}
+		after, err := db.Plan(ctx, second.ID)
+		if err != nil || after.State != plan.StateApproved || after.Decision == nil || after.Decision.Units != 60 || after.DecidedAt == nil {
+			t.Errorf("the approved plan: %+v %v", after, err)
+		}
+		// Twice, or the first plan now stale: refused, nothing written.
+		fp := mustFingerprint(t, db)
+		if _, err := db.ApprovePlan(ctx, &got2, nil); fault.Code(err) != fault.Conflict {
+			t.Errorf("approving again: %v", err)
+		}
+		if stale, err := db.PlanStale(ctx, got); err != nil || !stale {
+			t.Errorf("the first plan after the second's approval: stale %v %v", stale, err)
+		}
+		if _, err := db.ApprovePlan(ctx, &got, nil); fault.Code(err) != fault.Conflict {
+			t.Errorf("approving a stale plan: %v", err)
+		}
+		if mustFingerprint(t, db) != fp {
+			t.Error("a refused approval changed the database")
+		}
+		if page, err := db.Plans(ctx, store.PlanFilter{State: plan.StateApproved}, store.ListOptions{}); err != nil || page.Total != 1 {
+			t.Errorf("approved plans: %+v %v", page, err)
+		}
+		if _, err := db.Plans(ctx, store.PlanFilter{State: "done"}, store.ListOptions{}); fault.Code(err) != fault.Invalid {
+			t.Errorf("a bad state: %v", err)
 		}
 	})
 }

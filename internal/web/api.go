@@ -43,8 +43,10 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 		add("POST", "/api/v1/pledges/{id}/"+a, actionPermission[a], s.apiAct(a))
 	}
 	s.logisticsRoutes(add)
-	add("GET", "/api/v1/plans/proposal", access.PledgeWrite, s.apiProposal)
-	add("POST", "/api/v1/plans/proposal/approve", access.PledgeAllocate, s.apiApprove)
+	add("GET", "/api/v1/plans", access.PledgeWrite, s.apiPlans)
+	add("POST", "/api/v1/plans", access.PledgeAllocate, s.apiMakePlan)
+	add("GET", "/api/v1/plans/{id}", access.PledgeWrite, s.apiPlan)
+	add("POST", "/api/v1/plans/{id}/approve", access.PledgeAllocate, s.apiApprovePlan)
 	add("GET", "/api/v1/dashboard", access.DashboardRead, s.apiDashboard)
 	add("GET", "/api/v1/audit/events", access.AuditRead, s.apiEvents)
 	add("GET", "/api/v1/audit/verify", access.AuditVerify, s.apiVerify)

@@ -247,113 +247,198 @@ func TestAdministratorSetsAHubOperatorsSite(t *testing.T) {
 	}
 }
 
-func TestAllocationProposalPage(t *testing.T) {
+// planJSON is what the tests read of a saved plan.
+type planJSON struct {
+	ID          int64  `json:"id"`
+	State       string `json:"state"`
+	Fingerprint string `json:"fingerprint"`
+	Served      int64  `json:"served"`
+	Stale       bool   `json:"stale"`
+	CanApprove  bool   `json:"can_approve"`
+	OwnOnly     bool   `json:"own_lines_only"`
+	Needs       []struct {
+		Requirement int64  `json:"requirement"`
+		Priority    int    `json:"priority"`
+		Quantity    int64  `json:"quantity"`
+		Allocated   int64  `json:"allocated_before"`
+		Served      int64  `json:"served"`
+		Unmet       int64  `json:"unmet"`
+		Reason      string `json:"reason"`
+		Lines       []struct {
+			Nation string `json:"nation"`
+		} `json:"lines"`
+	} `json:"needs"`
+	Nations []struct {
+		Nation   string `json:"nation"`
+		Before   int64  `json:"allocated_before"`
+		Proposed int64  `json:"proposed"`
+	} `json:"nations"`
+}
+
+func TestAllocationPlanPages(t *testing.T) {
 	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	e.do("GET", "/api/v1/me", "", "") // the token's first use is audited
-	before := e.fingerprint()
-	page := e.do("GET", "/plans/proposal?horizon=30", "", "")
-	if page.status != 200 || !strings.Contains(string(page.body), `id="proposal"`) || !strings.Contains(string(page.body), "FR-DEP1 → PL-RZE → UA-DNIPRO") ||
-		!strings.Contains(string(page.body), "has no donor depot") {
-		t.Fatalf("proposal page: %d\n%.2000s", page.status, page.body)
+	ledger := func() string { return string(e.do("GET", "/api/v1/pledges?limit=1000", "", "").body) }
+	before := ledger()
+	// Made through the page: a saved plan to review.
+	res := e.do("POST", "/plans", "application/x-www-form-urlencoded", "horizon=30")
+	if res.status != 303 || !strings.HasPrefix(res.header.Get("Location"), "/plans/1?") {
+		t.Fatalf("make a plan: %d %s %.500s", res.status, res.header.Get("Location"), res.body)
+	}
+	page := e.do("GET", "/plans/1", "", "")
+	body := string(page.body)
+	if page.status != 200 || !strings.Contains(body, `id="proposal"`) || !strings.Contains(body, "FR-DEP1 → PL-RZE → UA-DNIPRO") ||
+		!strings.Contains(body, "has no donor depot") || !strings.Contains(body, `id="plan-nations"`) || !strings.Contains(body, `id="approve"`) {
+		t.Fatalf("plan page: %d\n%.2000s", page.status, body)
 	}
 	// It proposes restricted French stock: the page is marked so.
-	if !strings.Contains(string(page.body), `data-marking="NATO RESTRICTED"`) {
-		t.Error("the proposal page does not carry the marking of what it shows")
+	if !strings.Contains(body, `data-marking="NATO RESTRICTED"`) {
+		t.Error("the plan page does not carry the marking of what it shows")
 	}
-	res := e.do("GET", "/api/v1/plans/proposal", "", "")
-	if res.status != 200 {
-		t.Fatalf("API: %d %s", res.status, res.body)
+	if ledger() != before {
+		t.Error("making a plan changed the ledger")
 	}
-	var v struct {
-		Served int64 `json:"served"`
-		Needs  []struct {
-			Requirement int64  `json:"requirement"`
-			Priority    int    `json:"priority"`
-			Served      int64  `json:"served"`
-			Unmet       int64  `json:"unmet"`
-			Reason      string `json:"reason"`
-		} `json:"needs"`
+	list := string(e.do("GET", "/plans", "", "").body)
+	if !strings.Contains(list, `href="/plans/1"`) || !strings.Contains(list, `data-state="proposed"`) {
+		t.Errorf("the plans list:\n%.1500s", list)
 	}
-	if err := json.Unmarshal(res.body, &v); err != nil {
-		t.Fatal(err)
+	// Through the API: made, listed, read back as it was saved.
+	res = e.do("POST", "/api/v1/plans", "application/json", `{"horizon_days": 14}`)
+	var v planJSON
+	if err := json.Unmarshal(res.body, &v); err != nil || res.status != 201 || v.ID != 2 || res.header.Get("Location") != "/api/v1/plans/2" {
+		t.Fatalf("API make: %d %v %s", res.status, err, res.body)
 	}
-	if v.Served == 0 || len(v.Needs) == 0 || v.Needs[0].Priority != 1 {
-		t.Errorf("proposal: served %d, needs %+v", v.Served, v.Needs)
+	if v.Served == 0 || len(v.Needs) == 0 || v.Needs[0].Priority != 1 || !v.CanApprove || v.Stale || v.Fingerprint == "" || len(v.Nations) == 0 {
+		t.Errorf("API plan: %+v", v)
 	}
-	if res := e.do("GET", "/api/v1/plans/proposal?horizon=0", "", ""); res.status != 422 {
-		t.Errorf("a bad horizon: %d", res.status)
+	for _, n := range v.Needs {
+		if n.Allocated+n.Served+n.Unmet > n.Quantity {
+			t.Errorf("R-%05d: %d allocated before, %d proposed and %d unmet are more than its %d", n.Requirement, n.Allocated, n.Served, n.Unmet, n.Quantity)
+		}
 	}
-	if e.fingerprint() != before {
-		t.Error("a proposal changed the database")
+	var again planJSON
+	if res := e.do("GET", "/api/v1/plans/2", "", ""); res.status != 200 || json.Unmarshal(res.body, &again) != nil || again.Served != v.Served || len(again.Needs) != len(v.Needs) {
+		t.Errorf("API show: %d %s", res.status, res.body)
+	}
+	var lst struct {
+		Total int64 `json:"total"`
+	}
+	if res := e.do("GET", "/api/v1/plans?state=proposed", "", ""); res.status != 200 || json.Unmarshal(res.body, &lst) != nil || lst.Total != 2 {
+		t.Errorf("API list: %d %s", res.status, res.body)
+	}
+	csv := e.do("GET", "/api/v1/plans/2?format=csv", "", "")
+	if csv.status != 200 || !strings.HasPrefix(string(csv.body), "plan,requirement,priority") || csv.header.Get("X-Classification") != "NATO RESTRICTED" {
+		t.Errorf("CSV export: %d %s %.300s", csv.status, csv.header.Get("X-Classification"), csv.body)
+	}
+	for _, bad := range []string{`{"horizon_days": 0.5}`, `{"horizon_days": 400}`} {
+		if res := e.do("POST", "/api/v1/plans", "application/json", bad); res.status != 422 && res.status != 400 {
+			t.Errorf("a bad horizon %s: %d", bad, res.status)
+		}
+	}
+	if res := e.do("GET", "/api/v1/plans/99", "", ""); res.status != 404 {
+		t.Errorf("a missing plan: %d", res.status)
+	}
+	if res := e.do("GET", "/api/v1/plans?state=done", "", ""); res.status != 422 {
+		t.Errorf("a bad state filter: %d", res.status)
+	}
+	if ledger() != before {
+		t.Error("plans changed the ledger")
 	}
 	// A French officer sees the lines of France's pledges, and cannot
-	// approve.
+	// make or approve a plan.
 	e.token = siteToken(e, "fra-lo", "FRA", "", access.NationOfficer)
-	res = e.do("GET", "/api/v1/plans/proposal", "", "")
-	var own struct {
-		Fingerprint string `json:"fingerprint"`
-		Needs       []struct {
-			Lines []struct {
-				Nation string `json:"nation"`
-			} `json:"lines"`
-		} `json:"needs"`
-	}
-	if err := json.Unmarshal(res.body, &own); err != nil || res.status != 200 || own.Fingerprint != "" || len(own.Needs) != 1 {
-		t.Fatalf("a nation officer's proposal: %d %v %s", res.status, err, res.body)
+	res = e.do("GET", "/api/v1/plans/1", "", "")
+	var own planJSON
+	if err := json.Unmarshal(res.body, &own); err != nil || res.status != 200 || own.Fingerprint != "" || own.CanApprove || !own.OwnOnly || len(own.Needs) != 1 {
+		t.Fatalf("a nation officer's plan: %d %v %s", res.status, err, res.body)
 	}
 	for _, n := range own.Needs {
+		if n.Unmet != 0 || n.Reason != "" {
+			t.Errorf("the French officer sees what is unmet of R-%05d", n.Requirement)
+		}
 		for _, l := range n.Lines {
 			if l.Nation != "FRA" {
 				t.Errorf("the French officer sees a line of %s", l.Nation)
 			}
 		}
 	}
-	if res := e.do("POST", "/api/v1/plans/proposal/approve", "application/json", `{"fingerprint":"x"}`); res.status != 403 {
+	if page := string(e.do("GET", "/plans/1", "", "").body); !strings.Contains(page, `id="own-lines"`) || strings.Contains(page, `id="approve"`) {
+		t.Error("the French officer's page should show own lines and no approval")
+	}
+	if res := e.do("POST", "/api/v1/plans/1/approve", "application/json", `{}`); res.status != 403 {
 		t.Errorf("a nation officer approving: %d, want 403", res.status)
+	}
+	if res := e.do("POST", "/api/v1/plans", "application/json", `{}`); res.status != 403 {
+		t.Errorf("a nation officer planning: %d, want 403", res.status)
 	}
 }
 
-func TestApproveProposal(t *testing.T) {
+func TestApprovePlan(t *testing.T) {
 	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	res := e.do("GET", "/api/v1/plans/proposal", "", "")
-	var v struct {
-		Fingerprint string `json:"fingerprint"`
-		Served      int64  `json:"served"`
+	for range 2 {
+		if res := e.do("POST", "/api/v1/plans", "application/json", `{}`); res.status != 201 {
+			t.Fatalf("make: %d %s", res.status, res.body)
+		}
 	}
-	if err := json.Unmarshal(res.body, &v); err != nil || v.Fingerprint == "" {
-		t.Fatalf("proposal: %v %s", err, res.body)
-	}
-	before := e.fingerprint()
-	if res := e.do("POST", "/api/v1/plans/proposal/approve", "application/json", `{"fingerprint":"0000"}`); res.status != 409 || !strings.Contains(string(res.body), "plan again") {
-		t.Errorf("a stale fingerprint: %d %s", res.status, res.body)
-	}
-	if e.fingerprint() != before {
-		t.Error("a refused approval changed the database")
-	}
-	// Through the page: the French 155 mm line excluded.
-	page := string(e.do("GET", "/plans/proposal", "", "").body)
+	// Through the page: plan 2 with the French 155 mm line excluded.
+	page := string(e.do("GET", "/plans/2", "", "").body)
 	m := regexp.MustCompile(`name="exclude" value="(\d+-\d+)" aria-label="exclude P-00006`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no exclude box for the French line:\n%.3000s", page)
 	}
-	form := url.Values{"horizon": {"30"}, "fingerprint": {v.Fingerprint}, "exclude": {m[1]}}
-	res = e.do("POST", "/plans/proposal/approve", "application/x-www-form-urlencoded", form.Encode())
-	if res.status != 303 || !strings.Contains(res.header.Get("Location"), "/shipments?state=planned") {
+	res := e.do("POST", "/plans/2/approve", "application/x-www-form-urlencoded", url.Values{"exclude": {"French"}}.Encode())
+	if res.status != 422 || !strings.Contains(string(res.body), "LINE-REQUIREMENT") {
+		t.Errorf("a malformed exclusion: %d", res.status)
+	}
+	before := e.fingerprint()
+	res = e.do("POST", "/plans/2/approve", "application/x-www-form-urlencoded", url.Values{"exclude": {m[1]}}.Encode())
+	if res.status != 303 || !strings.HasPrefix(res.header.Get("Location"), "/plans/2?") {
 		t.Fatalf("approve: %d %.1500s", res.status, res.body)
 	}
-	loc, _ := url.QueryUnescape(res.header.Get("Location"))
-	if !strings.Contains(loc, "Approved: 5 allocations of 13256 units") {
-		t.Errorf("approved: %s", loc)
+	done := string(e.do("GET", "/plans/2", "", "").body)
+	if !strings.Contains(done, `id="decision"`) || !strings.Contains(done, "Approved: 5 allocations of 13,256 units, 1 line left out") || strings.Contains(done, `id="approve"`) {
+		t.Errorf("the approved plan's page:\n%.3000s", done)
 	}
-	// The French stock is still free and the next proposal offers it alone
-	// for the 155 mm requirement.
-	again := string(e.do("GET", "/plans/proposal", "", "").body)
+	if !strings.Contains(done, `href="/shipments/`) {
+		t.Error("the approved plan does not link its shipments")
+	}
+	if e.fingerprint() == before {
+		t.Error("the approval wrote nothing")
+	}
+	var v planJSON
+	if res := e.do("GET", "/api/v1/plans/2", "", ""); json.Unmarshal(res.body, &v) != nil || v.State != "approved" || v.CanApprove {
+		t.Errorf("the approved plan by the API: %s", res.body)
+	}
+	// Plan 1 was made from the same ledger: it is stale now, says so, and
+	// is refused; one click makes a new plan from the ledger as it is.
+	before = e.fingerprint()
+	stale := e.do("GET", "/plans/1", "", "")
+	if !strings.Contains(string(stale.body), `id="replan"`) || strings.Contains(string(stale.body), `id="approve"`) {
+		t.Errorf("a stale plan's page:\n%.2000s", stale.body)
+	}
+	res = e.do("POST", "/plans/1/approve", "application/x-www-form-urlencoded", "")
+	if res.status != 409 || !strings.Contains(string(res.body), `id="approve-error"`) || !strings.Contains(string(res.body), "plan again") || !strings.Contains(string(res.body), `id="replan"`) {
+		t.Errorf("approving a stale plan: %d %.1500s", res.status, res.body)
+	}
+	if res := e.do("POST", "/api/v1/plans/1/approve", "application/json", `{}`); res.status != 409 || !strings.Contains(string(res.body), "changed since plan 1 was made") {
+		t.Errorf("approving a stale plan by the API: %d %s", res.status, res.body)
+	}
+	if res := e.do("POST", "/api/v1/plans/2/approve", "application/json", `{}`); res.status != 409 || !strings.Contains(string(res.body), "approved already") {
+		t.Errorf("approving a plan twice: %d %s", res.status, res.body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused approval changed the database")
+	}
+	// The new plan offers the French stock alone for the 155 mm requirement.
+	res = e.do("POST", "/plans", "application/x-www-form-urlencoded", "horizon=30")
+	if res.status != 303 || !strings.HasPrefix(res.header.Get("Location"), "/plans/3?") {
+		t.Fatalf("plan again: %d %s", res.status, res.header.Get("Location"))
+	}
+	again := string(e.do("GET", "/plans/3", "", "").body)
 	if !strings.Contains(again, "P-00006") || strings.Contains(again, "P-00018") {
-		t.Error("after the approval the proposal should hold only what was left out")
+		t.Error("after the approval the new plan should hold only what was left out")
 	}
-	res = e.do("POST", "/plans/proposal/approve", "application/x-www-form-urlencoded", form.Encode())
-	if res.status != 409 || !strings.Contains(string(res.body), `id="approve-error"`) {
-		t.Errorf("approving the old proposal again: %d", res.status)
+	if res := e.do("POST", "/api/v1/plans/3/approve", "application/json", `{"exclude": []}`); res.status != 201 {
+		t.Errorf("approving plan 3 by the API: %d %s", res.status, res.body)
 	}
 }
 
@@ -361,6 +446,9 @@ func TestApproveProposal(t *testing.T) {
 // demo: a page answers, refuses or hides; it never fails.
 func TestEveryRoleRendersEveryPage(t *testing.T) {
 	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	if res := e.do("POST", "/api/v1/plans", "application/json", `{}`); res.status != 201 {
+		t.Fatalf("make a plan: %d %s", res.status, res.body)
+	}
 	tokens := map[string]string{"coordinator": e.token}
 	for _, u := range []struct {
 		name, nation, site string
@@ -373,7 +461,7 @@ func TestEveryRoleRendersEveryPage(t *testing.T) {
 		tokens[string(u.role)] = siteToken(e, u.name, u.nation, u.site, u.role)
 	}
 	pages := []string{"/", "/shipments", "/shipments/1", "/shipments/2", "/shipments/new", "/discrepancies", "/network", "/hubs/PL-RZE", "/map",
-		"/plans/proposal", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
+		"/plans", "/plans/1", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
 	for role, tok := range tokens {
 		e.token = tok
 		for _, p := range pages {

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -16,8 +19,10 @@ import (
 )
 
 func (s *Server) planPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
-	add("GET", "/plans/proposal", access.PledgeWrite, s.uiProposal)
-	add("POST", "/plans/proposal/approve", access.PledgeAllocate, s.uiApprove)
+	add("GET", "/plans", access.PledgeWrite, s.uiPlans)
+	add("POST", "/plans", access.PledgeAllocate, s.uiMakePlan)
+	add("GET", "/plans/{id}", access.PledgeWrite, s.uiPlan)
+	add("POST", "/plans/{id}/approve", access.PledgeAllocate, s.uiApprovePlan)
 }
 
 // proposalLine is a proposed allocation as people read it.
@@ -35,7 +40,8 @@ type proposalLine struct {
 	TransitHour int64       `json:"transit_hours"`
 }
 
-// proposalNeed is one requirement with what the proposal sends it.
+// proposalNeed is one requirement with what the proposal sends it, and
+// what it had before.
 type proposalNeed struct {
 	Requirement int64          `json:"requirement"`
 	NSN         string         `json:"nsn,omitempty"`
@@ -43,6 +49,8 @@ type proposalNeed struct {
 	Priority    int            `json:"priority"`
 	NeedBy      string         `json:"need_by"`
 	Site        string         `json:"site"`
+	Quantity    int64          `json:"quantity"`
+	Allocated   int64          `json:"allocated_before"`
 	Open        int64          `json:"open"`
 	Served      int64          `json:"served"`
 	Unmet       int64          `json:"unmet"`
@@ -50,83 +58,106 @@ type proposalNeed struct {
 	Lines       []proposalLine `json:"lines"`
 }
 
-// proposalView is an allocation proposal: by requirement, most urgent
-// first, with the hubs' loads.
-type proposalView struct {
-	Horizon  int                   `json:"horizon_days"`
-	Start    time.Time             `json:"start"`
-	TookMS   float64               `json:"took_ms"`
-	Rounds   int                   `json:"rounds"`
-	Served   int64                 `json:"served"`
-	Unmet    int64                 `json:"unmet"`
-	Late     int64                 `json:"late"`
-	Value    money.Cents           `json:"value"`
-	Needs    []proposalNeed        `json:"needs"`
-	Hubs     []plan.HubLoad        `json:"hubs"`
-	Horizons []int                 `json:"-"`
-	Marking  access.Classification `json:"-"`
-	// Fingerprint identifies the inputs: approval is refused once they change.
-	Fingerprint string `json:"fingerprint"`
-	Error       string `json:"-"`
-	in          plan.Input
-	plan        plan.Plan
+// After is what the requirement would have allocated once the plan is
+// approved.
+func (n proposalNeed) After() int64 { return n.Allocated + n.Served }
+
+// nationDiff is the difference a plan makes to a nation's allocations.
+type nationDiff struct {
+	Nation    string      `json:"nation"`
+	Lines     int         `json:"pledge_lines"`
+	Committed int64       `json:"committed"`
+	Before    int64       `json:"allocated_before"`
+	Proposed  int64       `json:"proposed"`
+	Value     money.Cents `json:"proposed_value"`
 }
 
-func (s *Server) proposal(r *http.Request) (proposalView, error) {
-	days := 30
-	if h := r.URL.Query().Get("horizon"); h != "" {
-		n, err := strconv.Atoi(h)
-		if err != nil || n < 1 || n > 366 {
-			return proposalView{}, fault.Field("horizon", "%q is not a number of days from 1 to 366", h)
-		}
-		days = n
+// After is what the nation's lines would have allocated.
+func (d nationDiff) After() int64 { return d.Before + d.Proposed }
+
+// proposalView is a saved allocation plan as its reader may see it: by
+// requirement, most urgent first, with the hubs' loads and the difference
+// from the current allocations.
+type proposalView struct {
+	ID          int64                 `json:"id"`
+	State       string                `json:"state"`
+	MadeAt      time.Time             `json:"made_at"`
+	MadeBy      string                `json:"made_by"`
+	Horizon     int                   `json:"horizon_days"`
+	Start       time.Time             `json:"start"`
+	Rounds      int                   `json:"rounds"`
+	Served      int64                 `json:"served"`
+	Unmet       int64                 `json:"unmet"`
+	Late        int64                 `json:"late"`
+	Value       money.Cents           `json:"value"`
+	Needs       []proposalNeed        `json:"needs"`
+	Nations     []nationDiff          `json:"nations"`
+	Hubs        []plan.HubLoad        `json:"hubs"`
+	Fingerprint string                `json:"fingerprint"`
+	Stale       bool                  `json:"stale"` // its inputs changed since it was made: it cannot be approved
+	CanApprove  bool                  `json:"can_approve"`
+	OwnOnly     bool                  `json:"own_lines_only"` // the reader sees the lines of their nation's pledges only
+	Hidden      int                   `json:"hidden_lines"`   // lines above the reader's clearance
+	DecidedAt   *time.Time            `json:"decided_at,omitempty"`
+	DecidedBy   string                `json:"decided_by,omitempty"`
+	Decision    *plan.Decision        `json:"decision,omitempty"`
+	Horizons    []int                 `json:"-"`
+	Marking     access.Classification `json:"-"`
+	Error       string                `json:"-"`
+	TookMS      float64               `json:"-"`
+	saved       plan.Saved
+}
+
+var planHorizons = []int{7, 14, 30, 60, 90}
+
+func horizonOf(v string) (int, error) {
+	if v == "" {
+		return 30, nil
 	}
-	// A plan is made over all the stock and every need, whoever asks; a
-	// reader who may not allocate (a nation officer) sees the lines of
-	// their own nation's pledges, and no fingerprint to approve with.
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+	if err != nil || n < 1 || n > 366 {
+		return 0, fault.Field("horizon", "%q is not a number of days from 1 to 366", v)
+	}
+	return n, nil
+}
+
+// planView shows saved plan sv to the reader: a coordinator sees every
+// line their clearance allows, and may approve a current proposal only if
+// that is all of it; a nation officer sees the lines of their own
+// nation's pledges.
+func (s *Server) planView(r *http.Request, sv plan.Saved) (proposalView, error) {
 	me := access.IdentityFrom(r.Context())
 	mayAllocate := access.Allowed(me, access.PledgeAllocate)
-	ctx := r.Context()
-	if !mayAllocate {
-		ctx = access.WithIdentity(ctx, access.System.Named(me.Name))
-	}
-	in, err := s.DB.PlanInput(ctx)
-	if err != nil {
-		return proposalView{}, err
-	}
-	in.Start, in.Horizon = s.Now().UTC(), days
-	t0 := time.Now()
-	p, err := plan.Make(in)
-	if err != nil {
-		return proposalView{}, err
-	}
-	v := proposalView{Fingerprint: plan.Fingerprint(in), in: in, plan: p, Horizon: days, Start: in.Start, TookMS: float64(time.Since(t0).Microseconds()) / 1000, Rounds: p.Rounds, Hubs: p.Hubs, Horizons: []int{7, 14, 30, 60, 90}}
+	in, p := sv.Input, sv.Plan
+	v := proposalView{ID: sv.ID, State: sv.State, MadeAt: sv.MadeAt, MadeBy: sv.MadeBy, Horizon: sv.Horizon, Start: sv.Start, Rounds: p.Rounds,
+		Hubs: p.Hubs, Horizons: planHorizons, DecidedAt: sv.DecidedAt, DecidedBy: sv.DecidedBy, Decision: sv.Decision, OwnOnly: !mayAllocate, saved: sv}
 	if v.Hubs == nil {
 		v.Hubs = []plan.HubLoad{}
 	}
+	cleared := func(m int) bool { return access.Classification(m) <= me.Clearance }
 	byNeed := map[int]*proposalNeed{}
 	need := func(i int) *proposalNeed {
 		if pn, ok := byNeed[i]; ok {
 			return pn
 		}
 		n := in.Needs[i]
-		pn := &proposalNeed{Requirement: n.Requirement, NSN: n.NSN, Group: n.Group, Priority: n.Priority, NeedBy: n.NeedBy, Site: n.Site, Open: n.Quantity, Lines: []proposalLine{}}
+		pn := &proposalNeed{Requirement: n.Requirement, NSN: n.NSN, Group: n.Group, Priority: n.Priority, NeedBy: n.NeedBy, Site: n.Site,
+			Quantity: n.Total, Allocated: n.Allocated, Open: n.Quantity, Lines: []proposalLine{}}
 		byNeed[i] = pn
 		return pn
 	}
-	if !mayAllocate {
-		v.Fingerprint = ""
-		var own []plan.Line
-		for _, l := range p.Lines {
-			if in.Stock[l.Stock].Nation == me.Nation {
-				own = append(own, l)
-			}
-		}
-		p.Lines, p.Unmet = own, nil
-	}
+	nations := map[string]*nationDiff{}
+	seenLine := map[int]bool{}
 	for _, l := range p.Lines {
-		st := in.Stock[l.Stock]
-		v.Marking = max(v.Marking, access.Classification(st.Marking), access.Classification(in.Needs[l.Need].Marking))
+		st, nd := in.Stock[l.Stock], in.Needs[l.Need]
+		if !mayAllocate && st.Nation != me.Nation {
+			continue
+		}
+		if !cleared(st.Marking) || !cleared(nd.Marking) {
+			v.Hidden++
+			continue
+		}
+		v.Marking = max(v.Marking, access.Classification(st.Marking), access.Classification(nd.Marking))
 		pl := proposalLine{Pledge: st.Pledge, PledgeLine: st.Line, Nation: st.Nation, NSN: st.Item.NSN, ItemName: st.Item.Name, Quantity: l.Quantity,
 			Value: money.Cents(int64(st.Item.UnitValue) * l.Quantity), Route: l.Route, ETA: l.ETA, DaysLate: l.DaysLate, TransitHour: l.TransitHour}
 		pn := need(l.Need)
@@ -137,12 +168,31 @@ func (s *Server) proposal(r *http.Request) (proposalView, error) {
 		if l.DaysLate > 0 {
 			v.Late += l.Quantity
 		}
+		d := nations[st.Nation]
+		if d == nil {
+			d = &nationDiff{Nation: st.Nation}
+			nations[st.Nation] = d
+		}
+		if !seenLine[l.Stock] {
+			seenLine[l.Stock] = true
+			d.Lines++
+			d.Committed += st.Committed
+			d.Before += st.Allocated
+		}
+		d.Proposed += l.Quantity
+		d.Value += pl.Value
 	}
-	for _, u := range p.Unmet {
-		v.Marking = max(v.Marking, access.Classification(in.Needs[u.Need].Marking))
-		pn := need(u.Need)
-		pn.Unmet, pn.Reason = u.Quantity, u.Reason
-		v.Unmet += u.Quantity
+	if mayAllocate {
+		for _, u := range p.Unmet {
+			if !cleared(in.Needs[u.Need].Marking) {
+				v.Hidden++
+				continue
+			}
+			v.Marking = max(v.Marking, access.Classification(in.Needs[u.Need].Marking))
+			pn := need(u.Need)
+			pn.Unmet, pn.Reason = u.Quantity, u.Reason
+			v.Unmet += u.Quantity
+		}
 	}
 	for _, pn := range byNeed {
 		v.Needs = append(v.Needs, *pn)
@@ -160,80 +210,233 @@ func (s *Server) proposal(r *http.Request) (proposalView, error) {
 	if v.Needs == nil {
 		v.Needs = []proposalNeed{}
 	}
+	v.Nations = []nationDiff{}
+	for _, d := range nations {
+		v.Nations = append(v.Nations, *d)
+	}
+	sort.Slice(v.Nations, func(i, j int) bool { return v.Nations[i].Nation < v.Nations[j].Nation })
+	if mayAllocate && v.Hidden == 0 {
+		stale, err := s.DB.PlanStale(r.Context(), sv)
+		if err != nil {
+			return v, err
+		}
+		v.Stale = stale
+		v.Fingerprint = sv.Fingerprint
+		v.CanApprove = sv.State == plan.StateProposed && !stale && v.Served > 0
+	}
 	return v, nil
 }
 
-func (s *Server) uiProposal(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.proposal(r)
+func (s *Server) savedPlan(r *http.Request) (proposalView, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return proposalView{}, err
+	}
+	sv, err := s.DB.Plan(r.Context(), id)
+	if err != nil {
+		return proposalView{}, err
+	}
+	return s.planView(r, sv)
+}
+
+// plansView is the list of saved plans.
+type plansView struct {
+	store.Page[plan.Saved]
+	Horizons []int
+	Figures  bool // the reader sees the plans' figures (coordinators)
+}
+
+func (s *Server) planList(r *http.Request) (store.Page[plan.Saved], error) {
+	o, err := listOptions(r)
+	if err != nil {
+		return store.Page[plan.Saved]{}, err
+	}
+	p, err := s.DB.Plans(r.Context(), store.PlanFilter{State: r.URL.Query().Get("state")}, o)
+	if err != nil {
+		return p, err
+	}
+	// The figures of a plan are a coordinator's, and only up to their
+	// clearance.
+	me := access.IdentityFrom(r.Context())
+	for i := range p.Items {
+		if !access.Allowed(me, access.PledgeAllocate) || access.Classification(p.Items[i].Marking) > me.Clearance {
+			p.Items[i].Served, p.Items[i].Unmet, p.Items[i].Late = 0, 0, 0
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) uiPlans(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.planList(r)
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, 200, "proposal", "Allocation proposal", v, v.Marking)
+	v := plansView{Page: p, Horizons: planHorizons, Figures: access.Allowed(access.IdentityFrom(r.Context()), access.PledgeAllocate)}
+	return s.page(w, r, 200, "plans", "Allocation plans", v, access.Unclassified)
 }
 
-func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.proposal(r)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, 200, v)
-}
-
-// approveInput is an approval of a proposal.
-type approveInput struct {
-	Horizon     int        `json:"horizon"`
-	Fingerprint string     `json:"fingerprint"`
-	Exclude     []plan.Key `json:"exclude"`
-}
-
-func (s *Server) approve(r *http.Request, in approveInput) (plan.Approved, proposalView, error) {
-	q := r.URL.Query()
-	q.Set("horizon", strconv.Itoa(in.Horizon))
-	r.URL.RawQuery = q.Encode()
-	v, err := s.proposal(r)
-	if err != nil {
-		return plan.Approved{}, v, err
-	}
-	got, err := plan.Approve(r.Context(), store.Logistics{DB: s.DB}, v.in, v.plan, in.Fingerprint, in.Exclude)
-	return got, v, err
-}
-
-func (s *Server) uiApprove(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiMakePlan(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
-	f := r.PostForm
-	in := approveInput{Fingerprint: f.Get("fingerprint")}
-	in.Horizon, _ = strconv.Atoi(f.Get("horizon"))
-	for _, x := range f["exclude"] {
-		var k plan.Key
-		if _, err := fmt.Sscanf(x, "%d-%d", &k.PledgeLine, &k.Requirement); err == nil {
-			in.Exclude = append(in.Exclude, k)
-		}
-	}
-	got, v, err := s.approve(r, in)
+	h, err := horizonOf(r.PostForm.Get("horizon"))
 	if err != nil {
-		e := fault.As(err)
-		if e == nil || e.Code == fault.Internal || v.Needs == nil {
-			return err
-		}
-		v.Error = e.Message
-		return s.page(w, r, problemFor(err).Status, "proposal", "Allocation proposal", v, v.Marking)
+		return err
 	}
-	msg := fmt.Sprintf("Approved: %d allocations of %d units, %d planned shipments", got.Allocations, got.Units, len(got.Shipments))
-	http.Redirect(w, r, "/shipments?state=planned&msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	t0 := time.Now()
+	sv, err := s.DB.MakePlan(r.Context(), h, s.Now().UTC())
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("Plan %d made in %.0f ms: review it and approve", sv.ID, float64(time.Since(t0).Microseconds())/1000)
+	http.Redirect(w, r, fmt.Sprintf("/plans/%d?msg=%s", sv.ID, url.QueryEscape(msg)), http.StatusSeeOther)
 	return nil
 }
 
-func (s *Server) apiApprove(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiPlan(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.savedPlan(r)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "proposal", fmt.Sprintf("Allocation plan %d", v.ID), v, v.Marking)
+}
+
+// exclusions reads "pledge line-requirement" pairs.
+func exclusions(xs []string) ([]plan.Key, error) {
+	var out []plan.Key
+	for _, x := range xs {
+		var k plan.Key
+		if _, err := fmt.Sscanf(x, "%d-%d", &k.PledgeLine, &k.Requirement); err != nil {
+			return nil, fault.Field("exclude", "%q is not a pledge line and a requirement, written LINE-REQUIREMENT", x)
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// approvePlan approves saved plan v as the reader, leaving out the
+// excluded lines: only a reader who sees all of it may.
+func (s *Server) approvePlan(r *http.Request, v proposalView, exclude []plan.Key) (plan.Approved, error) {
+	if v.Hidden > 0 && v.State == plan.StateProposed {
+		return plan.Approved{}, fault.Errorf(fault.Forbidden, "plan %d holds %d lines above your clearance: a coordinator cleared for all of it approves it", v.ID, v.Hidden)
+	}
+	return s.DB.ApprovePlan(r.Context(), &v.saved, exclude)
+}
+
+func (s *Server) uiApprovePlan(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	v, err := s.savedPlan(r)
+	if err != nil {
+		return err
+	}
+	exclude, err := exclusions(r.PostForm["exclude"])
+	if err == nil {
+		_, err = s.approvePlan(r, v, exclude)
+	}
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal {
+			return err
+		}
+		if e.Code == fault.Conflict {
+			v.Stale, v.CanApprove = v.State == plan.StateProposed, false
+		}
+		v.Error = e.Message
+		return s.page(w, r, problemFor(err).Status, "proposal", fmt.Sprintf("Allocation plan %d", v.ID), v, v.Marking)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/plans/%d?msg=%s", v.ID, url.QueryEscape("Approved: the allocations are made and the shipments planned")), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiPlans(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.planList(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, p)
+}
+
+// makePlanInput asks for a plan.
+type makePlanInput struct {
+	Horizon int `json:"horizon_days"`
+}
+
+func (s *Server) apiMakePlan(w http.ResponseWriter, r *http.Request) error {
+	var in makePlanInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	h, err := horizonOf(strconv.Itoa(in.Horizon))
+	if in.Horizon == 0 {
+		h, err = 30, nil
+	}
+	if err != nil {
+		return err
+	}
+	sv, err := s.DB.MakePlan(r.Context(), h, s.Now().UTC())
+	if err != nil {
+		return err
+	}
+	v, err := s.planView(r, sv)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/plans/%d", sv.ID))
+	return writeJSON(w, 201, v)
+}
+
+func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.savedPlan(r)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("format") == "csv" {
+		return s.exportPlan(w, v)
+	}
+	w.Header().Set("X-Classification", v.Marking.String())
+	return writeJSON(w, 200, v)
+}
+
+// exportPlan writes a plan's lines as the reader sees them, one row per
+// proposed line and one per unmet quantity.
+func (s *Server) exportPlan(w http.ResponseWriter, v proposalView) error {
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	cw.Write([]string{"plan", "requirement", "priority", "need_by", "delivery_site", "pledge", "pledge_line", "nation", "nsn", "quantity", "value_eur", "route", "eta", "days_late", "unmet", "reason"})
+	for _, n := range v.Needs {
+		req := fmt.Sprintf("R-%05d", n.Requirement)
+		for _, l := range n.Lines {
+			cw.Write([]string{strconv.FormatInt(v.ID, 10), req, strconv.Itoa(n.Priority), n.NeedBy, n.Site, fmt.Sprintf("P-%05d", l.Pledge), strconv.FormatInt(l.PledgeLine, 10),
+				l.Nation, l.NSN, strconv.FormatInt(l.Quantity, 10), l.Value.String(), strings.Join(l.Route, ">"), l.ETA.UTC().Format(time.RFC3339), strconv.Itoa(l.DaysLate), "", ""})
+		}
+		if n.Unmet > 0 {
+			cw.Write([]string{strconv.FormatInt(v.ID, 10), req, strconv.Itoa(n.Priority), n.NeedBy, n.Site, "", "", "", n.NSN, "", "", "", "", "", strconv.FormatInt(n.Unmet, 10), n.Reason})
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return s.sendCSV(w, fmt.Sprintf("plan-%d", v.ID), v.Marking, buf.Bytes())
+}
+
+// approveInput is an approval of a saved plan.
+type approveInput struct {
+	Exclude []plan.Key `json:"exclude"`
+}
+
+func (s *Server) apiApprovePlan(w http.ResponseWriter, r *http.Request) error {
 	var in approveInput
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if in.Horizon == 0 {
-		in.Horizon = 30
+	v, err := s.savedPlan(r)
+	if err != nil {
+		return err
 	}
-	got, _, err := s.approve(r, in)
+	got, err := s.approvePlan(r, v, in.Exclude)
 	if err != nil {
 		return err
 	}

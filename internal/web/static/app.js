@@ -38,7 +38,7 @@ document.addEventListener("DOMContentLoaded", function () {
     f.addEventListener("submit", function (e) {
       if (e.defaultPrevented) return;
       var b = f.querySelector("button");
-      if (b) { b.disabled = true; b.dataset.label = b.textContent; b.textContent = "Working…"; }
+      if (b) { b.disabled = true; b.dataset.label = b.textContent; b.textContent = f.dataset.busy || "Working…"; }
     });
   });
 });
