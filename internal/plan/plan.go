@@ -9,7 +9,9 @@
 // throughput over the horizon; the delivery points; the requirements. An
 // "unmet" node can serve any requirement at a cost that ranks priority
 // first, and an "unused" node takes stock nobody needs, so every instance
-// is feasible and a shortfall shows as flow on an unmet arc. Classes share
+// is feasible and a shortfall shows as flow on an unmet arc. Which of the
+// units arriving at a delivery point serves which requirement there is
+// then chosen so that the fewest hours are late (see rematch). Classes share
 // the hubs: each class may use a hub's whole limit at first, and where the
 // classes together exceed it, their shares are cut in proportion and the
 // plan is solved again from where it was.
@@ -177,7 +179,9 @@ func Make(in Input) (Plan, error) {
 	}
 	p.Cost = sol.Cost
 	b.nw = solver.Network() // with the hubs' shares as they ended
-	b.read(&p, sol.Flow)
+	if err := b.read(&p, sol.Flow); err != nil {
+		return Plan{}, err
+	}
 	return p, nil
 }
 
@@ -376,7 +380,7 @@ func (b *builder) shareHubs(s *flow.Solver, f []int64) bool {
 
 // read decomposes the flow into proposal lines (stock → route → need), the
 // unmet quantities with their reasons, and the hubs' loads.
-func (b *builder) read(p *Plan, f []int64) {
+func (b *builder) read(p *Plan, f []int64) error {
 	arcs := b.nw.Arcs
 	flowLeft := append([]int64(nil), f...)
 	// Outgoing arcs per node, for walking paths.
@@ -457,11 +461,12 @@ func (b *builder) read(p *Plan, f []int64) {
 				}
 			}
 			l.ETA = b.in.Start.Add(time.Duration(l.TransitHour) * time.Hour)
-			if t, err := time.Parse("2006-01-02", b.in.Needs[need].NeedBy); err == nil && l.ETA.After(t.Add(24*time.Hour)) {
-				l.DaysLate = int(l.ETA.Sub(t.Add(24*time.Hour)).Hours()/24) + 1
-			}
+			l.DaysLate = daysLate(l.ETA, b.in.Needs[need])
 			p.Lines = append(p.Lines, l)
 		}
+	}
+	if err := b.rematch(p); err != nil {
+		return err
 	}
 	// Unmet quantities and why.
 	for i := range b.in.Needs {
@@ -502,6 +507,110 @@ func (b *builder) read(p *Plan, f []int64) {
 		}
 		return p.Lines[i].Stock < p.Lines[j].Stock
 	})
+	return nil
+}
+
+// lateAfter is the instant after which a delivery for n is late: the end
+// of its need-by day. Zero when n has no readable need-by date.
+func lateAfter(n Need) time.Time {
+	t, err := time.Parse("2006-01-02", n.NeedBy)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.Add(24 * time.Hour)
+}
+
+// daysLate is how many days after n's need-by date eta falls, counting a
+// part of a day as a day.
+func daysLate(eta time.Time, n Need) int {
+	end := lateAfter(n)
+	if end.IsZero() || !eta.After(end) {
+		return 0
+	}
+	return int(eta.Sub(end).Hours()/24) + 1
+}
+
+// rematch assigns again the units that arrive at each delivery point to
+// the requirements there, so that the fewest hours are late. The flow
+// decides how much each requirement gets (priority, then need-by date) and
+// by which routes the stock comes (transit time); which arriving unit
+// serves which requirement at the same point does not change its cost, so
+// the solver's choice is arbitrary. Here it is made on purpose: a small
+// transportation problem per point and class, solved with the same
+// engine, whose costs are the hours each unit would be late for each
+// requirement, and one more for leaving the line where it was.
+func (b *builder) rematch(p *Plan) error {
+	type key struct{ class, site string }
+	groups := map[key][]int{}
+	var order []key
+	for i, l := range p.Lines {
+		n := b.in.Needs[l.Need]
+		k := key{needClass(n), n.Site}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	var out []Line
+	for _, k := range order {
+		idx := groups[k]
+		var needs []int
+		served := map[int]int64{}
+		etas := map[time.Time]bool{}
+		for _, i := range idx {
+			l := p.Lines[i]
+			if _, ok := served[l.Need]; !ok {
+				needs = append(needs, l.Need)
+			}
+			served[l.Need] += l.Quantity
+			etas[l.ETA] = true
+		}
+		if len(needs) < 2 || len(etas) < 2 {
+			for _, i := range idx {
+				out = append(out, p.Lines[i])
+			}
+			continue
+		}
+		nw := flow.NewNetwork(len(idx) + len(needs))
+		type pair struct{ line, need int }
+		var arcs []pair
+		for li, i := range idx {
+			l := p.Lines[i]
+			nw.Supply[li] = l.Quantity
+			for ni, n := range needs {
+				var cost int64
+				if end := lateAfter(b.in.Needs[n]); !end.IsZero() && l.ETA.After(end) {
+					cost = 2 * int64(l.ETA.Sub(end)/time.Hour+1)
+				}
+				if n != l.Need {
+					cost++
+				}
+				nw.AddArc(li, len(idx)+ni, 0, l.Quantity, cost)
+				arcs = append(arcs, pair{i, n})
+			}
+		}
+		for ni, n := range needs {
+			nw.Supply[len(idx)+ni] = -served[n]
+		}
+		sol, err := flow.Solve(nw)
+		if err != nil {
+			return err
+		}
+		if sol.Status != flow.Optimal {
+			return fmt.Errorf("matching arrivals to requirements at %s is %s: this is a defect in the planner", k.site, sol.Status)
+		}
+		for a, q := range sol.Flow {
+			if q == 0 {
+				continue
+			}
+			l := p.Lines[arcs[a].line]
+			l.Need, l.Quantity = arcs[a].need, q
+			l.DaysLate = daysLate(l.ETA, b.in.Needs[l.Need])
+			out = append(out, l)
+		}
+	}
+	p.Lines = out
+	return nil
 }
 
 // reason says in words why need i is not fully met.

@@ -227,3 +227,35 @@ func TestHubStorageLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestTightNeedGetsTheFastRoute(t *testing.T) {
+	// 1,000 rounds for two requirements at Kyiv: 300 needed tomorrow, 700
+	// next week. Rzeszów passes 652 in time for tomorrow; Romania's route
+	// takes three days. The 300 must come through Rzeszów, whatever the
+	// order the requirements are read in.
+	tight := plan.Need{Requirement: 1, Group: "155MM", Quantity: 300, Priority: 2, NeedBy: "2026-11-24", Site: "UA-KYIV"}
+	loose := plan.Need{Requirement: 2, Group: "155MM", Quantity: 700, Priority: 2, NeedBy: "2026-11-30", Site: "UA-KYIV"}
+	for _, needs := range [][]plan.Need{{tight, loose}, {loose, tight}} {
+		in := plan.Input{
+			Stock:   []plan.Stock{{Pledge: 1, Line: 1, Item: dm121, Quantity: 1000, Depot: "DE-DEP"}},
+			Needs:   needs,
+			Network: network(1), Start: start, Horizon: 30,
+		}
+		p, err := plan.Make(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range p.Lines {
+			n := in.Needs[l.Need]
+			if n.Requirement == 1 && (l.Route[1] != "PL-RZE" || l.DaysLate != 0) {
+				t.Errorf("needs read as %d, %d: the tight requirement gets %d via %v, %d days late", needs[0].Requirement, needs[1].Requirement, l.Quantity, l.Route, l.DaysLate)
+			}
+			if l.DaysLate != 0 {
+				t.Errorf("line %+v is late; nothing need be", l)
+			}
+		}
+		if served(p, 0) != needs[0].Quantity || served(p, 1) != needs[1].Quantity {
+			t.Errorf("served %d and %d", served(p, 0), served(p, 1))
+		}
+	}
+}
