@@ -146,3 +146,57 @@ func TestE2EShipmentJourney(t *testing.T) {
 	a.screenshot("map.png")
 	a.checkConsole("422")
 }
+
+// TestE2EAllocationPlan makes, reviews and approves an allocation plan
+// with a real browser: a plan made stale by a new requirement says so and
+// is made again in one click; the approved plan links its shipment, and
+// the German officer sees the lines of Germany's pledge.
+func TestE2EAllocationPlan(t *testing.T) {
+	a := e2eStart(t)
+	e2eNetwork(t, a)
+
+	a.signIn("coordinator")
+	a.click(`header nav a[href="/plans"]`, 200)
+	a.wantText("#plans tbody td.muted", "No plan yet. Make one above.")
+	a.click(`#plan-now`, 200)
+	if a.location().Path != "/plans/1" {
+		a.fatalf("after making a plan, the browser is at %s", a.location())
+	}
+	// 40 rounds are committed and free; the requirement lacks 20.
+	a.wantText("#served", "20")
+	a.wantText(`#plan-nations tr[data-nation="DEU"] td:nth-child(5)`, "+20")
+	a.wantText(`#proposal td.diff`, "60 → 80 of 80")
+
+	// A new requirement arrives: the plan is stale and cannot be approved.
+	led := &assist.Service{Store: store.Assist{DB: a.DB}}
+	if _, err := led.CreateRequirement(storetest.Ctx(), assist.Requirement{NSN: storetest.NSN155, Quantity: 10, Priority: 1,
+		NeedBy: time.Now().UTC().AddDate(0, 0, 20).Format("2006-01-02"), DeliverySite: storetest.SiteKyiv}); err != nil {
+		t.Fatal(err)
+	}
+	a.navigate("/plans/1", 200)
+	if n := a.count("#approve"); n != 0 {
+		a.fatalf("a stale plan offers approval")
+	}
+	a.click(`#replan-now`, 200)
+	if a.location().Path != "/plans/2" {
+		a.fatalf("planning again leads to %s", a.location())
+	}
+	a.wantText("#served", "30")
+	a.do("accept the confirmation", chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`))
+	a.click(`#approve`, 200)
+	a.wantText("#plan-state", "approved")
+	a.wantText("#decision", "Approved: 2 allocations of 30 units; planned shipments: S-00001.")
+	a.click(`#decision a[href^="/shipments/"]`, 200)
+	a.wantText("#shipment-state", "planned")
+	a.navigate("/plans", 200)
+	a.wantText(`#plans tr[data-id="2"] .state`, "approved")
+	a.signOut()
+
+	a.signIn("deu-officer")
+	a.navigate("/plans/2", 200)
+	a.wantText("#own-lines", "The lines below are those of your nation's pledges in the coordinators' plan; coordinators review and approve it.")
+	if n := a.count(`#proposal tbody tr[data-requirement]`); n != 2 {
+		a.fatalf("the German officer sees %d lines, want 2", n)
+	}
+	a.checkConsole()
+}
