@@ -23,6 +23,10 @@ type Pledge struct {
 	Promised  string      `json:"promised"`
 	Reference string      `json:"reference,omitempty"`
 	Amount    money.Cents `json:"amount"` // money pledged beside the lines
+	// Depot is the donor depot where the pledged stock waits to be
+	// shipped; empty when not known, and the planner then takes the
+	// nation's first depot.
+	Depot string `json:"depot,omitempty"`
 	access.Marking
 	Illustrative bool      `json:"illustrative,omitempty"`
 	Lines        []Line    `json:"lines"`
@@ -168,6 +172,7 @@ func (p *Pledge) Validate() error {
 			errs.Add("promised", "%s is before the announcement on %s", pr, a)
 		}
 	}
+	p.Depot = strings.ToUpper(strings.TrimSpace(p.Depot))
 	p.Reference = strings.TrimSpace(p.Reference)
 	if len(p.Reference) > 500 {
 		errs.Add("reference", "is longer than 500 characters")

@@ -270,6 +270,14 @@ func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
 			errs.Add("nation", "%s is the recipient and cannot pledge", n.Name)
 		}
 	}
+	if p.Depot != "" {
+		site, err := tx.Site(ctx, p.Depot)
+		if err != nil {
+			errs.Append("depot", notFoundAsField(err, "no site %q", p.Depot))
+		} else if !site.HasKind("donor_depot") {
+			errs.Add("depot", "%s (%s) is not a donor depot", site.Code, site.Name)
+		}
+	}
 	for i := range p.Lines {
 		l := &p.Lines[i]
 		f := fmt.Sprintf("lines[%d].nsn", i)
@@ -355,8 +363,8 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 			return fault.Field("nation", "the nation of a pledge cannot change")
 		}
 		p := old
-		p.Title, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, p.Marking =
-			in.Title, in.Channel, in.Category, in.Announced, in.Promised, in.Reference, in.Amount, in.Marking
+		p.Title, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, p.Marking, p.Depot =
+			in.Title, in.Channel, in.Category, in.Announced, in.Promised, in.Reference, in.Amount, in.Marking, in.Depot
 		if in.Kind != "" {
 			p.Kind = in.Kind
 		}
@@ -370,7 +378,7 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		if err := check.Validate(); err != nil {
 			return err
 		}
-		p.Title, p.Announced, p.Promised, p.Reference = check.Title, check.Announced, check.Promised, check.Reference
+		p.Title, p.Announced, p.Promised, p.Reference, p.Depot = check.Title, check.Announced, check.Promised, check.Reference, check.Depot
 		p.UpdatedAt = tx.Now()
 		if err := tx.UpdatePledge(ctx, &p, old.Version); err != nil {
 			return err

@@ -30,7 +30,7 @@ var Columns = map[string][]string{
 	"network":      NetworkColumns,
 	"items":        {"nsn", "name", "capability", "unit_of_issue", "unit_value_eur", "mass_kg", "volume_m3", "group"},
 	"requirements": {"ref", "nsn", "group", "quantity", "priority", "need_by", "delivery_site", "notes", "classification", "releasable_to", "state", "allocated", "delivered", "accepted"},
-	"pledges": {"pledge_ref", "nation", "title", "kind", "channel", "category", "announced", "promised", "reference", "amount_eur", "classification", "releasable_to",
+	"pledges": {"pledge_ref", "nation", "title", "kind", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "classification", "releasable_to",
 		"line", "nsn", "quantity", "unit_value_eur", "committed", "allocated", "shipped", "delivered", "accepted", "withdrawn"},
 }
 
@@ -269,7 +269,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 	var errs fault.List
 	var out []*pledgeGroup
 	byRef := map[string]*pledgeGroup{}
-	header := []string{"nation", "title", "kind", "channel", "category", "announced", "promised", "reference", "amount_eur", "classification", "releasable_to"}
+	header := []string{"nation", "title", "kind", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "classification", "releasable_to"}
 	firstRow := map[string]row{}
 	for _, r := range rows {
 		ref := r.get("pledge_ref")
@@ -278,7 +278,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 		g := byRef[ref]
 		if g == nil || ref == "" {
 			p := assist.Pledge{Nation: r.get("nation"), Title: r.get("title"), Kind: r.get("kind"), Channel: r.get("channel"), Category: r.get("category"),
-				Announced: r.get("announced"), Promised: r.get("promised"), Reference: r.get("reference")}
+				Announced: r.get("announced"), Promised: r.get("promised"), Reference: r.get("reference"), Depot: r.get("depot")}
 			p.Amount = money.FieldEUR(&rowErrs, "amount_eur", r.get("amount_eur"))
 			p.Marking = marking(&rowErrs, r)
 			g = &pledgeGroup{pledge: p, first: r.line}

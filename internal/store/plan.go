@@ -10,8 +10,8 @@ import (
 
 // PlanInput reads what an allocation plan is made from, over what the
 // reader may see: every pledge line's committed and unallocated quantity at
-// a donor depot of its nation (the first by code), and every active
-// requirement's unallocated quantity.
+// its pledge's depot, or else a donor depot of its nation (the first by
+// code), and every active requirement's unallocated quantity.
 func (db *DB) PlanInput(ctx context.Context) (plan.Input, error) {
 	var in plan.Input
 	n, err := db.Network(ctx)
@@ -28,7 +28,7 @@ func (db *DB) PlanInput(ctx context.Context) (plan.Input, error) {
 		}
 	}
 	pv := db.pledgesVisible(ctx)
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.id, l.id, p.nation, p.classification, l.committed - l.allocated, l.committed, l.allocated, i.nsn, i.name, i.capability, i.unit_of_issue, i.unit_value, i.mass_g, i.volume_cm3, i.grp
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.id, l.id, p.nation, p.depot, p.classification, l.committed - l.allocated, l.committed, l.allocated, i.nsn, i.name, i.capability, i.unit_of_issue, i.unit_value, i.mass_g, i.volume_cm3, i.grp
 		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id JOIN items i ON i.nsn = l.nsn
 		WHERE l.committed > l.allocated AND `+pv.cond+` ORDER BY p.promised, p.id, l.no`), pv.args...)
 	if err != nil {
@@ -37,11 +37,15 @@ func (db *DB) PlanInput(ctx context.Context) (plan.Input, error) {
 	for rows.Next() {
 		var s plan.Stock
 		it := &s.Item
-		if err := rows.Scan(&s.Pledge, &s.Line, &s.Nation, &s.Marking, &s.Quantity, &s.Committed, &s.Allocated, &it.NSN, &it.Name, &it.Capability, &it.UnitOfIssue, &it.UnitValue, &it.MassG, &it.VolumeCM3, &it.Group); err != nil {
+		var depot string
+		if err := rows.Scan(&s.Pledge, &s.Line, &s.Nation, &depot, &s.Marking, &s.Quantity, &s.Committed, &s.Allocated, &it.NSN, &it.Name, &it.Capability, &it.UnitOfIssue, &it.UnitValue, &it.MassG, &it.VolumeCM3, &it.Group); err != nil {
 			rows.Close()
 			return in, err
 		}
-		s.Depot = depots[s.Nation]
+		s.Depot = depot
+		if s.Depot == "" {
+			s.Depot = depots[s.Nation]
+		}
 		in.Stock = append(in.Stock, s)
 	}
 	rows.Close()

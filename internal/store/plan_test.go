@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/store"
@@ -169,6 +171,61 @@ func TestSavedPlans(t *testing.T) {
 		}
 		if _, err := db.Plans(ctx, store.PlanFilter{State: "done"}, store.ListOptions{}); fault.Code(err) != fault.Invalid {
 			t.Errorf("a bad state: %v", err)
+		}
+	})
+}
+
+func TestPledgeDepot(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		seedNetwork(t, db)
+		cs := catalog.Service{Store: store.Catalog{DB: db}}
+		// A second German depot, first by code: pledges without a depot
+		// wait there; a pledge that names its depot waits where it says.
+		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-AAA", Name: "Depot Aachen", Nation: "DEU", Kinds: []string{"donor_depot"}, LatE6: 50770000, LonE6: 6080000}); err != nil {
+			t.Fatal(err)
+		}
+		svc := ledger(db)
+		for _, bad := range []struct{ depot, want string }{{"XX-NONE", "no site"}, {storetest.SiteKyiv, "is not a donor depot"}} {
+			p := newPledge("DEU")
+			p.Depot = bad.depot
+			_, err := svc.CreatePledge(ctx, p)
+			if e := fault.As(err); e == nil || e.Code != fault.Invalid || e.Field != "depot" || !strings.Contains(e.Message, bad.want) {
+				t.Errorf("depot %s: %v, want %q on depot", bad.depot, err, bad.want)
+			}
+		}
+		named := newPledge("DEU")
+		named.Depot = strings.ToLower(siteDepot)
+		named, err := svc.CreatePledge(ctx, named)
+		if err != nil || named.Depot != siteDepot {
+			t.Fatalf("a pledge with its depot: %+v %v", named.Depot, err)
+		}
+		unnamed, err := svc.CreatePledge(ctx, newPledge("DEU"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []assist.Pledge{named, unnamed} {
+			for _, l := range p.Lines {
+				if _, err := svc.Act(ctx, p.ID, 0, assist.Action{Kind: assist.Commit, Line: l.ID, Quantity: l.Pledged}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if got, err := db.Pledge(ctx, named.ID); err != nil || got.Depot != siteDepot {
+			t.Errorf("the depot read back: %q %v", got.Depot, err)
+		}
+		in, err := db.PlanInput(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range in.Stock {
+			want := "DE-AAA"
+			if s.Pledge == named.ID {
+				want = siteDepot
+			}
+			if s.Depot != want {
+				t.Errorf("stock of P-%05d waits at %s, want %s", s.Pledge, s.Depot, want)
+			}
 		}
 	})
 }

@@ -452,6 +452,7 @@ type pledgeInput struct {
 	Announced      string      `json:"announced"`
 	Promised       string      `json:"promised"`
 	Reference      string      `json:"reference"`
+	Depot          string      `json:"depot"`
 	Amount         string      `json:"amount"`
 	Classification string      `json:"classification"`
 	ReleasableTo   []string    `json:"releasable_to"`
@@ -469,7 +470,7 @@ type lineInput struct {
 func (in pledgeInput) pledge() (assist.Pledge, error) {
 	var errs fault.List
 	p := assist.Pledge{Nation: in.Nation, Title: in.Title, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
-		Announced: in.Announced, Promised: in.Promised, Reference: in.Reference}
+		Announced: in.Announced, Promised: in.Promised, Reference: in.Reference, Depot: in.Depot}
 	p.Amount = money.FieldEUR(&errs, "amount", in.Amount)
 	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
 	for i, l := range in.Lines {

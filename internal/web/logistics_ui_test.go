@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -472,5 +473,36 @@ func TestEveryRoleRendersEveryPage(t *testing.T) {
 				t.Errorf("%s GET %s: %d\n%.300s", role, p, res.status, res.body)
 			}
 		}
+	}
+}
+
+func TestPledgeDepotThroughAPIAndForm(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	form := string(e.do("GET", "/pledges/new", "", "").body)
+	if !strings.Contains(form, `<select name="depot">`) || !strings.Contains(form, `value="DE-DEP1"`) || strings.Contains(form, `<option value="UA-KYIV"`) {
+		t.Errorf("the pledge form's depot list:\n%.3000s", form)
+	}
+	withDepot := func(depot string) string {
+		return `{"nation":"DEU","title":"Spring package","depot":"` + depot + `","kind":"in_kind","channel":"bilateral","category":"in_kind",
+			"announced":"2026-11-01","promised":"2026-12-30","classification":"NATO UNCLASSIFIED","lines":[{"nsn":"1315-12-000-0004","quantity":100}]}`
+	}
+	before := e.fingerprint()
+	res := e.do("POST", "/api/v1/pledges", "application/json", withDepot("UA-KYIV"))
+	if res.status != 422 || !strings.Contains(string(res.body), `"depot"`) || !strings.Contains(string(res.body), "not a donor depot") {
+		t.Errorf("a delivery point as depot: %d %s", res.status, res.body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused pledge changed the database")
+	}
+	res = e.do("POST", "/api/v1/pledges", "application/json", withDepot("de-dep1"))
+	var p struct {
+		ID    int64  `json:"id"`
+		Depot string `json:"depot"`
+	}
+	if err := json.Unmarshal(res.body, &p); err != nil || res.status != 201 || p.Depot != "DE-DEP1" {
+		t.Fatalf("a pledge with its depot: %d %s", res.status, res.body)
+	}
+	if page := string(e.do("GET", fmt.Sprintf("/pledges/%d", p.ID), "", "").body); !strings.Contains(page, `<dd id="pledge-depot">DE-DEP1</dd>`) {
+		t.Error("the pledge page does not show its depot")
 	}
 }

@@ -636,6 +636,7 @@ type pledgeFormView struct {
 	Items                       []catalog.Item
 	Kinds, Channels, Categories []string
 	Classifications             []access.Classification
+	Depots                      []catalog.Site
 	More                        int
 	// ID, Version and Ref are set when an existing pledge's own fields are
 	// edited; its lines then change only through their actions.
@@ -658,8 +659,12 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
+	depots, err := s.DB.Sites(r.Context(), store.SiteFilter{Kind: "donor_depot"}, store.ListOptions{Limit: store.MaxLimit, Sort: "code"})
+	if err != nil {
+		return err
+	}
 	v := pledgeFormView{In: in, Errors: errs, Nations: nations, Items: items, Kinds: assist.Kinds, Channels: assist.Channels, Categories: assist.Categories,
-		Classifications: access.Classifications()}
+		Classifications: access.Classifications(), Depots: depots.Items}
 	title := "Record a pledge"
 	if existing.ID != 0 {
 		v.ID, v.Version, v.Ref, v.In.Lines = existing.ID, existing.Version, existing.Ref(), nil
@@ -675,7 +680,7 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 
 func pledgeHeaderFromForm(f url.Values) pledgeInput {
 	return pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Kind: f.Get("kind"), Channel: f.Get("channel"), Category: f.Get("category"),
-		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Amount: f.Get("amount"),
+		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Depot: f.Get("depot"), Amount: f.Get("amount"),
 		Classification: f.Get("classification"), ReleasableTo: releasable(f)}
 }
 
@@ -689,7 +694,7 @@ func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := pledgeInput{Nation: p.Nation, Title: p.Title, Kind: p.Kind, Channel: p.Channel, Category: p.Category, Announced: p.Announced, Promised: p.Promised,
-		Reference: p.Reference, Amount: p.Amount.String(), Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
+		Reference: p.Reference, Depot: p.Depot, Amount: p.Amount.String(), Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
 	return s.pledgeFormFor(w, r, 200, in, nil, p)
 }
 

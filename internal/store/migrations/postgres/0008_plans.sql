@@ -22,3 +22,7 @@ CREATE TABLE plans (
 );
 
 CREATE INDEX plans_made ON plans (made_at);
+
+-- Where a pledge's stock waits: a donor depot, checked when the pledge is
+-- written; empty when not known.
+ALTER TABLE pledges ADD COLUMN depot TEXT NOT NULL DEFAULT '';
