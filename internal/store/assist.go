@@ -304,6 +304,9 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 		if err := l.Check(); err != nil {
 			return err
 		}
+		if err := tx.recordDelivery(ctx, p.ID, l.ID, l.Delivered); err != nil {
+			return err
+		}
 		if _, err := tx.exec(ctx, `UPDATE pledge_lines SET pledged = ?, committed = ?, allocated = ?, shipped = ?, delivered = ?, accepted = ?, withdrawn = ? WHERE id = ? AND pledge_id = ?`,
 			l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn, l.ID, p.ID); err != nil {
 			return mapConstraint(err, fmt.Sprintf("%s line %d", p.Ref(), l.No))

@@ -214,7 +214,10 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.loadReference(ctx); err != nil {
 		return err
 	}
-	return db.loadAudience(ctx)
+	if err := db.loadAudience(ctx); err != nil {
+		return err
+	}
+	return db.seedAccounts(ctx)
 }
 
 func (db *DB) applyMigration(ctx context.Context, m migration) error {
