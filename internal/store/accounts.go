@@ -18,9 +18,10 @@ import (
 	"github.com/longhaul/longhaul/internal/money"
 )
 
-// seedAccounts starts the accounts, once: the Washington baseline for
-// 2025 with the Allies that take part, the ECB's rates and the register of
-// agreements.
+// seedAccounts starts the accounts of a database that has nations but no
+// accounts yet: the Washington baseline for 2025 with the Allies that take
+// part, the ECB's rates and the register of agreements. A new database
+// gets them with its reference data, in the same event.
 func (db *DB) seedAccounts(ctx context.Context) error {
 	var n int
 	if err := db.write.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM agreements) + (SELECT COUNT(*) FROM baselines) + (SELECT COUNT(*) FROM exchange_rates)`).Scan(&n); err != nil {
@@ -29,43 +30,50 @@ func (db *DB) seedAccounts(ctx context.Context) error {
 	if n > 0 {
 		return nil
 	}
-	ags, err := accounts.ReferenceAgreements()
-	if err != nil {
-		return err
-	}
 	ctx = access.WithIdentity(ctx, access.System.Named("reference"))
 	return db.Transact(ctx, func(tx *Tx) error {
-		for _, a := range ags {
-			if _, err := tx.exec(ctx, `INSERT INTO agreements (nation, signatory, date_signed, duration_years, amount, currency, period, source_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				a.Nation, a.Signatory, a.Signed, a.Years, a.Amount, a.Currency, a.Period, a.Source); err != nil {
-				return fmt.Errorf("agreement of %s: %w", a.Nation, err)
-			}
-		}
-		for _, r := range accounts.ReferenceRates {
-			if err := tx.saveRate(ctx, r); err != nil {
-				return err
-			}
-		}
-		b := accounts.Washington
-		rows, err := tx.query(ctx, `SELECT code FROM nations WHERE role = 'ally' AND in_baseline ORDER BY code`)
+		what, err := tx.seedAccounts(ctx)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var c string
-			if err := rows.Scan(&c); err != nil {
-				rows.Close()
-				return err
-			}
-			b.Nations = append(b.Nations, c)
-		}
-		rows.Close()
-		if err := tx.saveBaseline(ctx, &b, 0); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "reference.accounts", Entity: "baseline", EntityID: "2025",
-			After: map[string]any{"agreements": len(ags), "rates": len(accounts.ReferenceRates), "baseline": b}})
+		return tx.Audit(ctx, audit.Record{Action: "reference.accounts", Entity: "baseline", EntityID: "2025", After: what})
 	})
+}
+
+func (tx *Tx) seedAccounts(ctx context.Context) (map[string]any, error) {
+	ags, err := accounts.ReferenceAgreements()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range ags {
+		if _, err := tx.exec(ctx, `INSERT INTO agreements (nation, signatory, date_signed, duration_years, amount, currency, period, source_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Nation, a.Signatory, a.Signed, a.Years, a.Amount, a.Currency, a.Period, a.Source); err != nil {
+			return nil, fmt.Errorf("agreement of %s: %w", a.Nation, err)
+		}
+	}
+	for _, r := range accounts.ReferenceRates {
+		if err := tx.saveRate(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	b := accounts.Washington
+	rows, err := tx.query(ctx, `SELECT code FROM nations WHERE role = 'ally' AND in_baseline ORDER BY code`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		b.Nations = append(b.Nations, c)
+	}
+	rows.Close()
+	if err := tx.saveBaseline(ctx, &b, 0); err != nil {
+		return nil, err
+	}
+	return map[string]any{"agreements": len(ags), "exchange_rates": len(accounts.ReferenceRates), "baseline": b}, nil
 }
 
 // recordDeliveries writes a delivery for every line of p whose delivered

@@ -61,8 +61,12 @@ func (db *DB) loadReference(ctx context.Context) error {
 				years++
 			}
 		}
+		acc, err := tx.seedAccounts(ctx)
+		if err != nil {
+			return err
+		}
 		return tx.Audit(ctx, audit.Record{Action: "reference.load", Entity: "nation", EntityID: "*",
-			After: map[string]any{"nations": len(nations), "nation_years": years, "source": "NATO Defence Expenditure 2014-2024 (17 June 2024); nato_members.csv"}})
+			After: map[string]any{"nations": len(nations), "nation_years": years, "source": "NATO Defence Expenditure 2014-2024 (17 June 2024); nato_members.csv", "accounts": acc}})
 	})
 }
 
