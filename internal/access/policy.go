@@ -25,6 +25,8 @@ const (
 	PledgeDeliver    Permission = "pledge.deliver"  // record a delivery
 	PledgeAccept     Permission = "pledge.accept"   // confirm receipt
 	DashboardRead    Permission = "dashboard.read"
+	AccountsRead     Permission = "accounts.read"     // the pledge's accounts, fair shares, contributions, reports
+	BaselineWrite    Permission = "baseline.write"    // baselines, their nations, exchange rates
 	NetworkRead      Permission = "network.read"      // sites, links, hubs and the map
 	NetworkWrite     Permission = "network.write"     // links and hub limits
 	ShipmentRead     Permission = "shipment.read"     // shipments, custody, discrepancies
@@ -53,6 +55,8 @@ var Policy = map[Permission][]Role{
 	PledgeDeliver:    {Coordinator, NationOfficer, RecipientOfficer},
 	PledgeAccept:     {Coordinator, RecipientOfficer},
 	DashboardRead:    Roles,
+	AccountsRead:     {Coordinator, NationOfficer, RecipientOfficer, Auditor, Analyst},
+	BaselineWrite:    {Coordinator},
 	NetworkRead:      Roles,
 	NetworkWrite:     {Admin, Coordinator},
 	ShipmentRead:     {Coordinator, NationOfficer, RecipientOfficer, HubOperator, Auditor},

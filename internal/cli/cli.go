@@ -43,6 +43,7 @@ func commands() []command {
 		{"network", "the logistics network as CSV: import, export", runNetwork},
 		{"flow", "minimum-cost flow: solve a DIMACS problem", runFlow},
 		{"plan", "propose allocations through the hubs: allocate", runPlan},
+		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"audit", "audit commands: verify", runAudit},
 		{"user", "manage users: add, list, role, disable, enable, password", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},

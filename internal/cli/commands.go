@@ -62,6 +62,9 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 	if err := demo.LoadLogistics(ctx, lg, all, now); err != nil {
 		return err
 	}
+	if err := demo.LoadAccounts(ctx, db, now); err != nil {
+		return err
+	}
 	n, err := demo.LoadUsers(ctx, accessService(db))
 	if err != nil {
 		return err

@@ -161,3 +161,38 @@ func TestPlanAllocate(t *testing.T) {
 		t.Errorf("audit verify: %+v", r)
 	}
 }
+
+func TestReports(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"LONGHAUL_DB": filepath.Join(dir, "l.db")}
+	if r := run(t, env, "", "demo"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	r := run(t, env, "", "report", "spending", "--year", "2024")
+	if r.code != 0 || !strings.Contains(r.out, "23 of 31 Allies spent 2% of GDP or more on defence in 2024") || !strings.Contains(r.out, "4.12% e") {
+		t.Errorf("report spending: %+v", r)
+	}
+	if r := run(t, env, "", "report", "spending", "--year", "2023"); !strings.Contains(r.out, "10 of 31 Allies") {
+		t.Errorf("2023: %+v", r)
+	}
+	if r := run(t, env, "", "report", "spending", "--year", "2031"); r.code == 0 || !strings.Contains(r.err, "2014 to 2024") {
+		t.Errorf("a year without figures: %+v", r)
+	}
+	for _, format := range []string{"html", "pdf", "xlsx"} {
+		out := filepath.Join(dir, "review."+format)
+		r := run(t, env, "", "report", "review", "--year", "2025", "--format", format, "--out", out)
+		b, err := os.ReadFile(out)
+		if r.code != 0 || err != nil || len(b) < 1000 || !strings.Contains(r.err, "marked NATO") {
+			t.Errorf("report review --format %s: %+v %v %d bytes", format, r, err, len(b))
+		}
+	}
+	if r := run(t, env, "", "report", "review", "--year", "2025", "--format", "doc", "--out", "x"); r.code != 2 || !strings.Contains(r.err, "use html, pdf or xlsx") {
+		t.Errorf("a bad format: %+v", r)
+	}
+	if r := run(t, env, "", "report", "review", "--year", "2019", "--format", "pdf", "--out", filepath.Join(dir, "x.pdf")); r.code == 0 || !strings.Contains(r.err, "no baseline for 2019") {
+		t.Errorf("a year without a baseline: %+v", r)
+	}
+	if r := run(t, env, "", "report", "iati", "--year", "2026"); r.code != 0 || !strings.Contains(r.out, "<iati-activities") || !strings.Contains(r.err, "public activities") {
+		t.Errorf("report iati: %+v", r)
+	}
+}

@@ -49,6 +49,18 @@ func TestDemoLoadsOnEveryEngine(t *testing.T) {
 		if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, today.Add(9*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
+		if err := demo.LoadAccounts(ctx, db, today); err != nil {
+			t.Fatal(err)
+		}
+		// The demo's year has a baseline, and its accounts count the demo's
+		// deliveries and contributions.
+		l, err := db.Accounts(ctx, 2026, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Alliance.Delivered == 0 || l.Alliance.Direct != 1_260_000_000_00 || l.Baseline.Amount != 40_000_000_000_00 {
+			t.Errorf("the demo's accounts: delivered %s, direct %s, baseline %s", l.Alliance.Delivered, l.Alliance.Direct, l.Baseline.Amount)
+		}
 		lg, err := db.Logistics(ctx, today.Add(9*time.Hour), 50)
 		if err != nil {
 			t.Fatal(err)

@@ -439,7 +439,7 @@ func contributionFields() (*contributionRow, []any) {
 func (db *DB) Contributions(ctx context.Context, f ContributionFilter, o ListOptions) (Page[accounts.Contribution], error) {
 	q := &listQuery{from: "contributions c", columns: contributionColumns, key: "c.id",
 		sorts: map[string]string{"id": "c.id", "date": "c.on_date", "nation": "c.nation", "amount": "c.amount", "category": "c.category"}, def: "-date"}
-	q.visible(db.visible(ctx, access.PledgeRead, "c"))
+	q.visible(db.visible(ctx, access.AccountsRead, "c"))
 	if f.Nation != "" {
 		q.filter("c.nation = ?", strings.ToUpper(f.Nation))
 	}
@@ -466,13 +466,13 @@ func (db *DB) Contributions(ctx context.Context, f ContributionFilter, o ListOpt
 // Ledger is the accounts of a year as the reader may see them: each
 // nation's, and the Alliance's.
 type Ledger struct {
-	Baseline accounts.Baseline  `json:"baseline"`
-	Shares   []accounts.Share   `json:"shares"`
-	Rate     *accounts.Rate     `json:"gdp_rate,omitempty"`
-	Accounts []accounts.Account `json:"accounts"`
-	Alliance accounts.Account   `json:"alliance"`
-	Flagged  []string           `json:"flagged"`
-	Marking  access.Classification
+	Baseline accounts.Baseline     `json:"baseline"`
+	Shares   []accounts.Share      `json:"shares"`
+	Rate     *accounts.Rate        `json:"gdp_rate,omitempty"`
+	Accounts []accounts.Account    `json:"accounts"`
+	Alliance accounts.Account      `json:"alliance"`
+	Flagged  []string              `json:"flagged"`
+	Marking  access.Classification `json:"-"`
 }
 
 // Accounts works out every nation's account for year, at today: the
@@ -504,7 +504,7 @@ func (db *DB) Accounts(ctx context.Context, year int, today time.Time) (Ledger, 
 	}
 	from, to := fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year)
 	half := `CASE WHEN substr(%s, 6, 2) <= '06' THEN 1 ELSE 2 END`
-	pv := db.pledgesVisible(ctx)
+	pv := db.visible(ctx, access.AccountsRead, "p")
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, p.category, `+fmt.Sprintf(half, "d.on_date")+`, SUM(d.value), MAX(p.classification)
 		FROM deliveries d JOIN pledges p ON p.id = d.pledge_id WHERE d.on_date >= ? AND d.on_date <= ? AND `+pv.cond+`
 		GROUP BY p.nation, p.category, `+fmt.Sprintf(half, "d.on_date")), append([]any{from, to}, pv.args...)...)
@@ -520,7 +520,7 @@ func (db *DB) Accounts(ctx context.Context, year int, today time.Time) (Ledger, 
 	}); err != nil {
 		return l, err
 	}
-	cv := db.visible(ctx, access.PledgeRead, "c")
+	cv := db.visible(ctx, access.AccountsRead, "c")
 	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT c.nation, c.category, `+fmt.Sprintf(half, "c.on_date")+`, SUM(c.amount), MAX(c.classification), CASE WHEN c.pledge_id IS NULL THEN 1 ELSE 0 END
 		FROM contributions c WHERE c.on_date >= ? AND c.on_date <= ? AND `+cv.cond+`
 		GROUP BY c.nation, c.category, `+fmt.Sprintf(half, "c.on_date")+`, CASE WHEN c.pledge_id IS NULL THEN 1 ELSE 0 END`), append([]any{from, to}, cv.args...)...)
@@ -571,6 +571,7 @@ func (db *DB) Accounts(ctx context.Context, year int, today time.Time) (Ledger, 
 	if err := rows.Err(); err != nil {
 		return l, err
 	}
+	l.Accounts = []accounts.Account{}
 	l.Alliance = accounts.Account{Nation: "", Name: "Alliance", ByCategory: map[string]money.Cents{}}
 	l.Flagged = []string{}
 	for _, code := range order {
@@ -677,6 +678,12 @@ type Spending struct {
 	Meets2     bool   `json:"meets_2_percent"`
 }
 
+// BarWidth is the share on a scale where 2% is 200, capped at 500.
+func (s Spending) BarWidth() int64 { return min(s.PPM/100, 500) }
+
+// Millions is the defence expenditure in millions of US dollars.
+func (s Spending) Millions() int64 { return (s.DefenceUSD + 500_000) / 1_000_000 }
+
 // Spending lists the Allies' defence expenditure in year, highest share
 // first; Allies without armed forces (no figure) are left out.
 func (db *DB) Spending(ctx context.Context, year int) ([]Spending, error) {
@@ -702,4 +709,175 @@ func (db *DB) Spending(ctx context.Context, year int) ([]Spending, error) {
 		return nil, fault.Field("year", "NATO's tables have no figures for %d: they cover 2014 to 2024", year)
 	}
 	return out, nil
+}
+
+// Delivery is how a nation's deliveries in a year kept the dates its
+// pledges promised.
+type Delivery struct {
+	Nation     string      `json:"nation"`
+	Deliveries int         `json:"deliveries"`
+	Value      money.Cents `json:"value"`
+	OnTime     money.Cents `json:"on_time_value"` // delivered on or before the promised date
+	OnTimePPM  int64       `json:"on_time_ppm"`   // of the value
+	// SlipTenths is the average number of days a delivery came after its
+	// pledge's promised date, in tenths of a day (an early one counts 0).
+	SlipTenths int64 `json:"average_slip_tenths"`
+}
+
+// DeliveryRecord works out, per nation, the deliveries of year the reader
+// may see against their pledges' promised dates.
+func (db *DB) DeliveryRecord(ctx context.Context, year int) ([]Delivery, access.Classification, error) {
+	pv := db.visible(ctx, access.AccountsRead, "p")
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, d.on_date, p.promised, COUNT(*), SUM(d.value), MAX(p.classification)
+		FROM deliveries d JOIN pledges p ON p.id = d.pledge_id WHERE d.quantity > 0 AND d.on_date >= ? AND d.on_date <= ? AND `+pv.cond+`
+		GROUP BY p.nation, d.on_date, p.promised ORDER BY p.nation`), append([]any{fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year)}, pv.args...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Delivery
+	slip := map[string]int64{}
+	marking := access.Unclassified
+	for rows.Next() {
+		var nation, on, promised string
+		var n int
+		var v money.Cents
+		var m access.Classification
+		if err := rows.Scan(&nation, &on, &promised, &n, &v, &m); err != nil {
+			return nil, 0, err
+		}
+		marking = max(marking, m)
+		if len(out) == 0 || out[len(out)-1].Nation != nation {
+			out = append(out, Delivery{Nation: nation})
+		}
+		d := &out[len(out)-1]
+		d.Deliveries += n
+		d.Value += v
+		a, errA := time.Parse("2006-01-02", on)
+		b, errB := time.Parse("2006-01-02", promised)
+		if errA == nil && errB == nil && a.After(b) {
+			slip[nation] += int64(a.Sub(b).Hours()/24) * int64(n)
+		} else {
+			d.OnTime += v
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	for i := range out {
+		d := &out[i]
+		if d.Value > 0 {
+			d.OnTimePPM = int64(d.OnTime) * 1_000_000 / int64(d.Value)
+		}
+		if d.Deliveries > 0 {
+			d.SlipTenths = (slip[d.Nation]*10 + int64(d.Deliveries)/2) / int64(d.Deliveries)
+		}
+	}
+	return out, marking, nil
+}
+
+// OpenNeed counts the open requirements of a priority and capability area.
+type OpenNeed struct {
+	Priority   int    `json:"priority"`
+	Capability string `json:"capability"`
+	Count      int    `json:"requirements"`
+	Open       int64  `json:"open_quantity"` // not yet allocated
+}
+
+// OpenNeeds counts the open requirements the reader may see by priority
+// and capability area (a group's, from its items).
+func (db *DB) OpenNeeds(ctx context.Context) ([]OpenNeed, access.Classification, error) {
+	rv := db.requirementsVisible(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT r.priority, COALESCE(i.capability, (SELECT MIN(g.capability) FROM items g WHERE g.grp = r.grp AND r.grp <> ''), ''),
+		COUNT(*), SUM(r.quantity - r.allocated), MAX(r.classification)
+		FROM requirements r LEFT JOIN items i ON i.nsn = r.nsn
+		WHERE r.state IN ('open', 'partly_allocated') AND `+rv.cond+`
+		GROUP BY r.priority, COALESCE(i.capability, (SELECT MIN(g.capability) FROM items g WHERE g.grp = r.grp AND r.grp <> ''), '')
+		ORDER BY r.priority, 2`), rv.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []OpenNeed{}
+	marking := access.Unclassified
+	for rows.Next() {
+		var o OpenNeed
+		var m access.Classification
+		if err := rows.Scan(&o.Priority, &o.Capability, &o.Count, &o.Open, &m); err != nil {
+			return nil, 0, err
+		}
+		marking = max(marking, m)
+		out = append(out, o)
+	}
+	return out, marking, rows.Err()
+}
+
+// Activity is a public pledge as IATI reports it: what was committed and
+// what was delivered, when.
+type Activity struct {
+	Pledge       int64
+	Nation       string
+	Name         string
+	Title        string
+	Category     string
+	Announced    string
+	Promised     string
+	Committed    money.Cents
+	Delivered    []Dated // deliveries by date
+	Illustrative bool
+	Updated      time.Time
+}
+
+// Dated is an amount on a date.
+type Dated struct {
+	Date  string
+	Value money.Cents
+}
+
+// PublicActivities lists the pledges that may be published (NATO
+// UNCLASSIFIED and releasable to all) with their committed value and, for
+// year, their deliveries; pledges with neither are left out.
+func (db *DB) PublicActivities(ctx context.Context, year int) ([]Activity, error) {
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.id, p.nation, n.name, p.title, p.category, p.announced, p.promised, p.updated_at, p.illustrative,
+		(SELECT COALESCE(SUM(l.committed * l.unit_value), 0) FROM pledge_lines l WHERE l.pledge_id = p.id)
+		FROM pledges p JOIN nations n ON n.code = p.nation WHERE p.classification = 0 AND p.releasable_to = '' ORDER BY p.id`))
+	if err != nil {
+		return nil, err
+	}
+	var out []Activity
+	for rows.Next() {
+		var a Activity
+		var updated string
+		if err := rows.Scan(&a.Pledge, &a.Nation, &a.Name, &a.Title, &a.Category, &a.Announced, &a.Promised, &updated, &a.Illustrative, &a.Committed); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.Updated = parseTS(updated)
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	kept := out[:0]
+	for _, a := range out {
+		drows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT on_date, SUM(value) FROM deliveries WHERE pledge_id = ? AND on_date >= ? AND on_date <= ? GROUP BY on_date ORDER BY on_date`),
+			a.Pledge, fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year))
+		if err != nil {
+			return nil, err
+		}
+		for drows.Next() {
+			var d Dated
+			if err := drows.Scan(&d.Date, &d.Value); err != nil {
+				drows.Close()
+				return nil, err
+			}
+			a.Delivered = append(a.Delivered, d)
+		}
+		drows.Close()
+		if a.Committed > 0 || len(a.Delivered) > 0 {
+			kept = append(kept, a)
+		}
+	}
+	return kept, nil
 }

@@ -43,6 +43,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 		add("POST", "/api/v1/pledges/{id}/"+a, actionPermission[a], s.apiAct(a))
 	}
 	s.logisticsRoutes(add)
+	s.accountsAPI(add)
 	add("GET", "/api/v1/plans", access.PledgeWrite, s.apiPlans)
 	add("POST", "/api/v1/plans", access.PledgeAllocate, s.apiMakePlan)
 	add("GET", "/api/v1/plans/{id}", access.PledgeWrite, s.apiPlan)

@@ -37,6 +37,9 @@ func demoEnv(t *testing.T, now time.Time) *apiEnv {
 	if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, now); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.LoadAccounts(ctx, db, now); err != nil {
+		t.Fatal(err)
+	}
 	srv := web.New(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), "test")
 	e := &apiEnv{t: t, db: db, srv: srv, now: now}
 	srv.Now = func() time.Time { return e.now }
@@ -462,7 +465,7 @@ func TestEveryRoleRendersEveryPage(t *testing.T) {
 		tokens[string(u.role)] = siteToken(e, u.name, u.nation, u.site, u.role)
 	}
 	pages := []string{"/", "/shipments", "/shipments/1", "/shipments/2", "/shipments/new", "/discrepancies", "/network", "/hubs/PL-RZE", "/map",
-		"/plans", "/plans/1", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
+		"/plans", "/plans/1", "/accounts", "/contributions", "/baselines", "/agreements", "/spending", "/reports/review", "/nations/DEU", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
 	for role, tok := range tokens {
 		e.token = tok
 		for _, p := range pages {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"log/slog"
@@ -465,6 +466,18 @@ func oaAuthenticate(_ context.Context, in *openapi3filter.AuthenticationInput) e
 // oaCSV decodes a CSV body as the server's import reads it: the marking
 // line an export starts with is a comment. kin-openapi's own decoder knows
 // no comments and takes that line for a short record.
+// oaXML checks that a body is well-formed XML.
+func oaXML(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+	dec := xml.NewDecoder(body)
+	for {
+		if _, err := dec.Token(); err == io.EOF {
+			return "", nil
+		} else if err != nil {
+			return nil, err
+		}
+	}
+}
+
 func oaCSV(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
 	b, err := io.ReadAll(body)
 	if err != nil {
@@ -585,6 +598,8 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	}
 	openapi3filter.RegisterBodyDecoder("text/csv", oaCSV)
 	t.Cleanup(func() { openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.CsvBodyDecoder) })
+	openapi3filter.RegisterBodyDecoder("application/xml", oaXML)
+	t.Cleanup(func() { openapi3filter.UnregisterBodyDecoder("application/xml") })
 	db := storetest.Open(t, storetest.SQLiteDSN(t), time.Now())
 	storetest.Seed(t, db)
 	srv := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
@@ -797,6 +812,39 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 		body: oaJSON(map[string]any{"name": "from the browser"}), status: 403})
 	c.do(oaCall{method: "POST", path: "/api/v1/tokens", noToken: true, header: map[string]string{"Cookie": cookie, "X-CSRF-Token": oaCSRF(t, ts.URL, cookie)},
 		body: oaJSON(map[string]any{"name": "from the browser"}), status: 201})
+
+	// The pledge's accounts.
+	c.do(oaCall{method: "GET", path: "/api/v1/baselines", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/baselines/2025", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/baselines/2031", status: 404})
+	c.do(oaCall{method: "POST", path: "/api/v1/baselines", status: 409, body: oaJSON(map[string]any{"year": 2025, "amount": "1.00", "gdp_year": 2024, "nations": []string{"DEU"}})})
+	b26 := c.do(oaCall{method: "POST", path: "/api/v1/baselines", status: 201, body: oaJSON(map[string]any{"year": 2026, "amount": "1000.00", "gdp_year": 2024, "nations": []string{"DEU", "POL"}})})
+	c.do(oaCall{method: "POST", path: "/api/v1/baselines", status: 422, body: oaJSON(map[string]any{"year": 2027, "amount": "1000.00", "gdp_year": 2024, "nations": []string{"DEU", "JPN"}})})
+	c.do(oaCall{method: "PUT", path: "/api/v1/baselines/2026", status: 200, header: map[string]string{"If-Match": `"v1"`},
+		body: oaJSON(map[string]any{"amount": "2000.00", "gdp_year": 2024, "nations": []string{"DEU", "POL", "FRA"}})})
+	c.do(oaCall{method: "PUT", path: "/api/v1/baselines/2026", status: 409, header: map[string]string{"If-Match": `"v1"`},
+		body: oaJSON(map[string]any{"amount": "2000.00", "gdp_year": 2024, "nations": []string{"DEU"}})})
+	_ = b26
+	c.do(oaCall{method: "GET", path: "/api/v1/exchange-rates", status: 200})
+	c.do(oaCall{method: "POST", path: "/api/v1/exchange-rates", status: 201, body: oaJSON(map[string]any{"currency": "NOK", "year": 2025, "per_eur": "11.7", "source": "test"})})
+	c.do(oaCall{method: "POST", path: "/api/v1/exchange-rates", status: 422, body: oaJSON(map[string]any{"currency": "NOK", "year": 2025, "per_eur": "-1", "source": ""})})
+	c.do(oaCall{method: "POST", path: "/api/v1/contributions", status: 201, body: oaJSON(map[string]any{"nation": "NOR", "date": "2025-03-01", "category": "training", "currency": "NOK", "amount": "117000.00", "evidence": "invoice 12"})})
+	c.do(oaCall{method: "POST", path: "/api/v1/contributions", status: 422, body: oaJSON(map[string]any{"nation": "NOR", "date": "2024-03-01", "category": "bribes", "amount": "-1", "evidence": ""})})
+	c.do(oaCall{method: "GET", path: "/api/v1/contributions?year=2025", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/contributions?format=csv", status: 200})
+	acc := c.do(oaCall{method: "GET", path: "/api/v1/accounts?year=2025", status: 200}).json(t)
+	if al, _ := acc["alliance"].(map[string]any); al["direct"] != "10000.00" {
+		t.Errorf("the Alliance's direct contributions: %v", al["direct"])
+	}
+	c.do(oaCall{method: "GET", path: "/api/v1/accounts?year=2025&format=csv", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/accounts?year=2019", status: 404})
+	c.do(oaCall{method: "GET", path: "/api/v1/agreements", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/spending?year=2023", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/spending?year=2031", status: 422})
+	c.do(oaCall{method: "GET", path: "/api/v1/reports/review?year=2025", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/reports/review?year=2025&format=xlsx", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/reports/iati?year=2025", status: 200})
+	c.do(oaCall{method: "POST", path: "/api/v1/baselines", token: officer, status: 403, body: oaJSON(map[string]any{"year": 2028, "amount": "1.00", "gdp_year": 2024, "nations": []string{"DEU"}})})
 
 	c.do(oaCall{method: "GET", path: "/metrics", noToken: true, status: 200})
 

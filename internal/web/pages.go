@@ -17,6 +17,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/report"
 )
 
 type pages struct {
@@ -32,6 +33,10 @@ var funcs = template.FuncMap{
 	"pref":      func(id int64) string { return (&assist.Pledge{ID: id}).Ref() },
 	"priority":  assist.PriorityLabel,
 	"num":       formatInt,
+	"pct":       func(ppm int64, decimals int) string { return report.Percent(ppm, decimals) },
+	"days":      report.Days,
+	"cents":     func(m map[string]money.Cents, k string) money.Cents { return m[k] },
+	"contains":  func(xs []string, x string) bool { return slices.Contains(xs, x) },
 	"time":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"marking":   func(m access.Marking) string { return m.String() },
 	"short":     func(c access.Classification) string { return c.Short() },

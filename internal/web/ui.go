@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
@@ -51,6 +52,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("POST", "/pledges/{id}/act", access.PledgeRead, s.uiAct)
 	s.logisticsPages(add)
 	s.planPages(add)
+	s.accountsRoutes(add)
 	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
 	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
 	for _, k := range exchange.Kinds {
@@ -183,9 +185,12 @@ func (s *Server) uiNations(w http.ResponseWriter, r *http.Request) error {
 
 type nationView struct {
 	catalog.Nation
-	Rows    []yearRow
-	Pledges store.Page[assist.PledgeSummary]
-	Sites   store.Page[catalog.Site]
+	Rows      []yearRow
+	Pledges   store.Page[assist.PledgeSummary]
+	Sites     store.Page[catalog.Site]
+	Agreement *accounts.Agreement
+	Account   *accounts.Account // in the latest baseline year, for readers of the accounts
+	Year      int
 }
 
 // yearRow is one year of a nation's figures, formatted for the page.
@@ -217,7 +222,27 @@ func (s *Server) uiNation(w http.ResponseWriter, r *http.Request) error {
 	if v.Sites, err = s.DB.Sites(r.Context(), store.SiteFilter{Nation: n.Code}, store.ListOptions{Limit: 100}); err != nil {
 		return err
 	}
-	return s.page(w, r, 200, "nation", n.Name, v, highestPledge(v.Pledges.Items))
+	if a, err := s.DB.Agreement(r.Context(), n.Code); err == nil {
+		v.Agreement = &a
+	} else if fault.Code(err) != fault.NotFound {
+		return err
+	}
+	marking := highestPledge(v.Pledges.Items)
+	if access.Allowed(access.IdentityFrom(r.Context()), access.AccountsRead) {
+		if year, _, err := s.accountsYear(r); err == nil {
+			l, err := s.DB.Accounts(r.Context(), year, s.Now())
+			if err != nil {
+				return err
+			}
+			for i := range l.Accounts {
+				if l.Accounts[i].Nation == n.Code {
+					v.Account, v.Year = &l.Accounts[i], year
+					marking = max(marking, l.Marking)
+				}
+			}
+		}
+	}
+	return s.page(w, r, 200, "nation", n.Name, v, marking)
 }
 
 func highestPledge(ps []assist.PledgeSummary) access.Classification {

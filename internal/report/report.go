@@ -1,0 +1,179 @@
+// Package report makes the summit review report of a year from the
+// accounts, the ledger and NATO's figures, as its reader may see them, and
+// writes it as PDF or XLSX (the web UI renders the same data as HTML), and
+// the public part of the contributions as IATI activity XML.
+package report
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/accounts"
+	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/store"
+)
+
+// Review is the summit review report of a year.
+type Review struct {
+	Year    int                   `json:"year"`
+	Made    time.Time             `json:"made"`
+	Reader  string                `json:"reader"`
+	Marking access.Classification `json:"marking"`
+
+	Ledger       store.Ledger         `json:"accounts"`
+	Deliveries   []store.Delivery     `json:"deliveries"`
+	Needs        []store.OpenNeed     `json:"open_requirements"`
+	Agreements   []accounts.Agreement `json:"agreements"`
+	SpendingYear int                  `json:"spending_year"`
+	Spending     []store.Spending     `json:"spending"`
+	AtTwo        int                  `json:"allies_at_2_percent"`
+}
+
+// Build gathers the review of year as the identity of ctx may see it.
+func Build(ctx context.Context, db *store.DB, year int, now time.Time) (Review, error) {
+	rv := Review{Year: year, Made: now.UTC(), Reader: access.ActorName(ctx)}
+	var err error
+	if rv.Ledger, err = db.Accounts(ctx, year, now); err != nil {
+		return rv, err
+	}
+	rv.Marking = rv.Ledger.Marking
+	var m access.Classification
+	if rv.Deliveries, m, err = db.DeliveryRecord(ctx, year); err != nil {
+		return rv, err
+	}
+	if rv.Deliveries == nil {
+		rv.Deliveries = []store.Delivery{}
+	}
+	rv.Marking = max(rv.Marking, m)
+	if rv.Needs, m, err = db.OpenNeeds(ctx); err != nil {
+		return rv, err
+	}
+	rv.Marking = max(rv.Marking, m)
+	if rv.Agreements, err = db.Agreements(ctx); err != nil {
+		return rv, err
+	}
+	rv.SpendingYear = min(rv.Ledger.Baseline.GDPYear, 2024)
+	if rv.Spending, err = db.Spending(ctx, rv.SpendingYear); err != nil {
+		return rv, err
+	}
+	for _, s := range rv.Spending {
+		if s.Meets2 {
+			rv.AtTwo++
+		}
+	}
+	return rv, nil
+}
+
+// Percent writes parts per million as a percentage with decimals places.
+func Percent(ppm int64, decimals int) string {
+	scale := int64(1)
+	for range 4 - decimals {
+		scale *= 10
+	}
+	return money.FormatDecimal((ppm+scale/2)/scale, decimals) + "%"
+}
+
+// Days writes tenths of a day as days with one decimal.
+func Days(tenths int64) string { return money.FormatDecimal(tenths, 1) }
+
+// Title is the report's title.
+func (rv *Review) Title() string {
+	return fmt.Sprintf("Summit review %d: the pledge of long-term security assistance for Ukraine", rv.Year)
+}
+
+// Name is a nation's name in the accounts, or its code.
+func (rv *Review) Name(code string) string {
+	for _, a := range rv.Ledger.Accounts {
+		if a.Nation == code && a.Name != "" {
+			return a.Name
+		}
+	}
+	for _, s := range rv.Spending {
+		if s.Nation == code {
+			return s.Name
+		}
+	}
+	return code
+}
+
+// Table is one table of the report, as text cells, for the PDF and the
+// workbook alike.
+type Table struct {
+	Sheet   string
+	Title   string
+	Note    string
+	Head    []string
+	Right   []bool // right-aligned (figures)
+	Numeric []bool // written as numbers in the workbook
+	Widths  []float64
+	Rows    [][]string
+	Total   []string
+}
+
+func eur(c money.Cents) string { return c.String() }
+
+// Tables lays out the report's content once.
+func (rv *Review) Tables() []Table {
+	l := rv.Ledger
+	summary := Table{Sheet: "Summary", Title: "Baseline progress", Head: []string{"Figure", "Value"}, Right: []bool{false, true}, Widths: []float64{110, 70},
+		Rows: [][]string{
+			{"Baseline (EUR)", eur(l.Baseline.Amount)},
+			{"Participating nations", fmt.Sprint(len(l.Baseline.Nations))},
+			{"GDP reference year", fmt.Sprint(l.Baseline.GDPYear)},
+			{"Counted so far (EUR)", eur(l.Alliance.Counted)},
+			{"Share of the baseline met", Percent(l.Alliance.MetPPM, 1)},
+			{"Counted in the first half (EUR)", eur(l.Alliance.Halves[0])},
+			{"Counted in the second half (EUR)", eur(l.Alliance.Halves[1])},
+			{"Pledged, not yet delivered (EUR)", eur(l.Alliance.Outstanding)},
+			{"Nations below half their fair share by mid-year", fmt.Sprint(len(l.Flagged))},
+		}}
+	shares := Table{Sheet: "Fair shares", Title: "Fair shares against contributions (EUR)",
+		Note:  "Fair share: the baseline times the nation's share of the participants' GDP (NATO, current prices), largest-remainder rounding to the cent.",
+		Head:  []string{"Nation", "Fair share", "Counted", "Met", "First half", "Second half", "Outstanding", "Flag"},
+		Right: []bool{false, true, true, true, true, true, true, false}, Numeric: []bool{false, true, true, false, true, true, true, false},
+		Widths: []float64{38, 26, 24, 14, 22, 22, 24, 10}}
+	var fair, counted, h1, h2, out money.Cents
+	for _, a := range l.Accounts {
+		flag := ""
+		if a.Flagged {
+			flag = "below"
+		}
+		shares.Rows = append(shares.Rows, []string{a.Name + " (" + a.Nation + ")", eur(a.Fair), eur(a.Counted), Percent(a.MetPPM, 1), eur(a.Halves[0]), eur(a.Halves[1]), eur(a.Outstanding), flag})
+		fair += a.Fair
+		counted += a.Counted
+		h1 += a.Halves[0]
+		h2 += a.Halves[1]
+		out += a.Outstanding
+	}
+	shares.Total = []string{"Total", eur(fair), eur(counted), "", eur(h1), eur(h2), eur(out), ""}
+	deliveries := Table{Sheet: "Deliveries", Title: "Deliveries against promises",
+		Note: "On time: share of the delivered value that arrived by the pledge's promised date. Slip: average days after it, an early delivery counting 0.",
+		Head: []string{"Nation", "Deliveries", "Value (EUR)", "On time", "Average slip (days)"}, Right: []bool{false, true, true, true, true},
+		Numeric: []bool{false, true, true, false, true}, Widths: []float64{60, 25, 35, 25, 35}}
+	for _, d := range rv.Deliveries {
+		deliveries.Rows = append(deliveries.Rows, []string{rv.Name(d.Nation) + " (" + d.Nation + ")", fmt.Sprint(d.Deliveries), eur(d.Value), Percent(d.OnTimePPM, 1), Days(d.SlipTenths)})
+	}
+	needs := Table{Sheet: "Open requirements", Title: "Open requirements by priority and capability area", Head: []string{"Priority", "Capability area", "Requirements", "Open quantity"},
+		Right: []bool{false, false, true, true}, Numeric: []bool{true, false, true, true}, Widths: []float64{25, 80, 35, 40}}
+	for _, n := range rv.Needs {
+		needs.Rows = append(needs.Rows, []string{fmt.Sprint(n.Priority), n.Capability, fmt.Sprint(n.Count), fmt.Sprint(n.Open)})
+	}
+	ags := Table{Sheet: "Agreements", Title: "Bilateral security agreements", Head: []string{"Signatory", "Signed", "Years", "Stated amount", "Currency", "Period"},
+		Right: []bool{false, false, true, true, false, false}, Widths: []float64{36, 22, 12, 30, 18, 62}}
+	for _, a := range rv.Agreements {
+		ags.Rows = append(ags.Rows, []string{a.Signatory, a.Signed, fmt.Sprint(a.Years), a.Amount, a.Currency, a.Period})
+	}
+	spend := Table{Sheet: "Spending", Title: fmt.Sprintf("Defence expenditure as a share of GDP, %d (%d Allies at or above 2%%)", rv.SpendingYear, rv.AtTwo),
+		Note: "NATO, Defence Expenditure of NATO Countries (2014-2024), 17 June 2024; 2023 and 2024 are estimates.",
+		Head: []string{"Ally", "Share of GDP", "At 2%"}, Right: []bool{false, true, false}, Widths: []float64{80, 40, 30}}
+	for _, s := range rv.Spending {
+		at := ""
+		if s.Meets2 {
+			at = "yes"
+		}
+		spend.Rows = append(spend.Rows, []string{s.Name + " (" + s.Nation + ")", Percent(s.PPM, 2), at})
+	}
+	return []Table{summary, shares, deliveries, needs, ags, spend}
+}

@@ -1,0 +1,168 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/accounts"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/report"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+)
+
+// seeded is a database at 2025-03-01 with a German pledge of 155 mm
+// rounds, 30 delivered, and a restricted French one delivered in full.
+func seeded(t *testing.T) *store.DB {
+	t.Helper()
+	db := storetest.Open(t, storetest.SQLiteDSN(t), time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	storetest.Seed(t, db)
+	ctx := storetest.Ctx()
+	svc := &assist.Service{Store: store.Assist{DB: db}}
+	req, err := svc.CreateRequirement(ctx, assist.Requirement{NSN: storetest.NSN155, Quantity: 200, Priority: 1, NeedBy: "2025-06-01", DeliverySite: storetest.SiteKyiv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []assist.Pledge{
+		{Nation: "DEU", Title: "155 mm rounds, spring", Kind: "in_kind", Channel: "bilateral", Category: "in_kind", Announced: "2025-01-10", Promised: "2025-02-15",
+			Lines: []assist.Line{{NSN: storetest.NSN155, Pledged: 100}}},
+		{Nation: "FRA", Title: "155 mm rounds, restricted", Kind: "in_kind", Channel: "bilateral", Category: "in_kind", Announced: "2025-01-10", Promised: "2025-04-30",
+			Marking: access.Marking{Classification: access.Restricted}, Lines: []assist.Line{{NSN: storetest.NSN155, Pledged: 50}}},
+	} {
+		p, err := svc.CreatePledge(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, q := p.Lines[0].ID, p.Lines[0].Pledged
+		for _, a := range []assist.Action{{Kind: assist.Commit, Line: l, Quantity: q}, {Kind: assist.Allocate, Line: l, Quantity: q, Requirement: req.ID},
+			{Kind: assist.Ship, Line: l, Quantity: q}, {Kind: assist.Deliver, Line: l, Quantity: min(q, 30)}} {
+			if p, err = svc.Act(ctx, p.ID, 0, a); err != nil {
+				t.Fatalf("%s: %v", a.Kind, err)
+			}
+		}
+	}
+	if _, err := db.AddContribution(ctx, accounts.Contribution{Nation: "NLD", Date: "2025-02-01", Category: "trust_fund", Currency: "EUR", Original: 2_000_000_00, Evidence: "CAP trust fund receipt"}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func reader(clearance access.Classification) *access.Identity {
+	return &access.Identity{UserID: 5, Name: "analyst", Nation: "POL", Roles: []access.Role{access.Analyst}, Clearance: clearance, Via: "token"}
+}
+
+func TestReviewPDFAndWorkbook(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext (Debian: poppler-utils) is needed to read the PDF back")
+	}
+	db := seeded(t)
+	now := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		clearance access.Classification
+		marking   string
+		counted   string
+	}{{access.Restricted, "NATO RESTRICTED", "2210000"}, {access.Unclassified, "NATO UNCLASSIFIED", "2105000"}} {
+		ctx := access.WithIdentity(storetest.Ctx(), *reader(c.clearance))
+		rv, err := report.Build(ctx, db, 2025, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		var pdf bytes.Buffer
+		if err := rv.PDF(&pdf); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, "review.pdf")
+		if err := os.WriteFile(file, pdf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		info, err := exec.Command("pdfinfo", file).CombinedOutput()
+		if err != nil {
+			t.Fatalf("pdfinfo: %v %s", err, info)
+		}
+		if !strings.Contains(string(info), "Pages:") || strings.Contains(string(info), "Pages:           1\n") {
+			t.Errorf("the PDF should run to several pages:\n%s", info)
+		}
+		text, err := exec.Command("pdftotext", "-layout", file, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Summit review 2025", c.marking, "Fair shares against contributions", "United States (USA)", "40000000000.00",
+			"Bilateral security agreements", "United Kingdom", "23 Allies at or above 2%", "Poland (POL)", "4.12%", c.counted + ".00"} {
+			if !strings.Contains(string(text), want) {
+				t.Errorf("%s: the PDF lacks %q", c.marking, want)
+			}
+		}
+		var xl bytes.Buffer
+		if err := rv.XLSX(&xl); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&xl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Fair shares,Deliveries,Open requirements,Agreements,Spending" {
+			t.Errorf("sheets: %s", got)
+		}
+		rows, err := f.GetRows("Fair shares")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows[0][0] != c.marking {
+			t.Errorf("the sheet's marking: %q", rows[0][0])
+		}
+		total := rows[len(rows)-1]
+		if total[0] != "Total" || total[1] != "40000000000" || total[2] != c.counted {
+			t.Errorf("%s: the total row %v, want fair shares of 40000000000 and %s counted", c.marking, total, c.counted)
+		}
+		if ags, _ := f.GetRows("Agreements"); len(ags) != 3+23 {
+			t.Errorf("the agreements sheet has %d rows, want the marking, title, header and 23 agreements", len(ags))
+		}
+		f.Close()
+	}
+}
+
+func TestIATIExport(t *testing.T) {
+	db := seeded(t)
+	var buf bytes.Buffer
+	n, err := report.IATI(storetest.Ctx(), db, &buf, 2025, time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Version    string `xml:"version,attr"`
+		Activities []struct {
+			ID           string `xml:"iati-identifier"`
+			Title        string `xml:"title>narrative"`
+			Transactions []struct {
+				Type struct {
+					Code string `xml:"code,attr"`
+				} `xml:"transaction-type"`
+				Date struct {
+					ISO string `xml:"iso-date,attr"`
+				} `xml:"transaction-date"`
+				Value string `xml:"value"`
+			} `xml:"transaction"`
+		} `xml:"iati-activity"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	// Only the unclassified German pledge is public.
+	if n != 1 || len(doc.Activities) != 1 || doc.Version != "2.03" || doc.Activities[0].Title != "155 mm rounds, spring" {
+		t.Fatalf("activities: %d %+v", n, doc)
+	}
+	tx := doc.Activities[0].Transactions
+	if len(tx) != 2 || tx[0].Type.Code != "2" || tx[0].Value != "350000.00" || tx[1].Type.Code != "3" || tx[1].Value != "105000.00" || tx[1].Date.ISO != "2025-03-01" {
+		t.Errorf("transactions: %+v", tx)
+	}
+}
