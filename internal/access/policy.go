@@ -26,7 +26,7 @@ const (
 	PledgeAccept     Permission = "pledge.accept"   // confirm receipt
 	DashboardRead    Permission = "dashboard.read"
 	AccountsRead     Permission = "accounts.read"     // the pledge's accounts, fair shares, contributions, reports
-	BaselineWrite    Permission = "baseline.write"    // baselines, their nations, exchange rates
+	AccountsWrite    Permission = "accounts.write"    // baselines, their nations, exchange rates
 	NetworkRead      Permission = "network.read"      // sites, links, hubs and the map
 	NetworkWrite     Permission = "network.write"     // links and hub limits
 	ShipmentRead     Permission = "shipment.read"     // shipments, custody, discrepancies
@@ -56,7 +56,7 @@ var Policy = map[Permission][]Role{
 	PledgeAccept:     {Coordinator, RecipientOfficer},
 	DashboardRead:    Roles,
 	AccountsRead:     {Coordinator, NationOfficer, RecipientOfficer, Auditor, Analyst},
-	BaselineWrite:    {Coordinator},
+	AccountsWrite:    {Coordinator},
 	NetworkRead:      Roles,
 	NetworkWrite:     {Admin, Coordinator},
 	ShipmentRead:     {Coordinator, NationOfficer, RecipientOfficer, HubOperator, Auditor},

@@ -5,7 +5,12 @@ import (
 	_ "embed"
 	"encoding/csv"
 	"fmt"
+	"math/big"
 	"strconv"
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/fault"
 )
 
 // The register of agreements starts from the 23 bilateral security
@@ -68,3 +73,36 @@ var ReferenceRates = []Rate{
 // figures then were its 2024 estimates.
 var Washington = Baseline{Year: 2025, Amount: 40_000_000_000_00, GDPYear: 2024,
 	Notes: "Washington Summit Pledge of Long-Term Security Assistance for Ukraine, 10 July 2024: a minimum baseline of EUR 40 billion within the next year, in proportion to each Ally's share of NATO GDP; Hungary does not take part."}
+
+// Validate checks an agreement and normalises its codes.
+func (a *Agreement) Validate() error {
+	var errs fault.List
+	a.Nation = strings.ToUpper(strings.TrimSpace(a.Nation))
+	if a.Nation == "" {
+		errs.Add("nation", "is required")
+	}
+	a.Signatory = strings.TrimSpace(a.Signatory)
+	if d, err := assist.ParseDate("date_signed", a.Signed); err != nil {
+		errs.Append("", err)
+	} else {
+		a.Signed = d
+	}
+	if a.Years < 1 || a.Years > 50 {
+		errs.Add("duration_years", "%d is not a number of years from 1 to 50", a.Years)
+	}
+	a.Amount, a.Currency = strings.TrimSpace(a.Amount), strings.ToUpper(strings.TrimSpace(a.Currency))
+	switch {
+	case a.Amount == "" && a.Currency == "":
+	case a.Amount == "":
+		errs.Add("amount", "a currency without an amount: give both or neither")
+	default:
+		if r, ok := new(big.Rat).SetString(a.Amount); !ok || r.Sign() < 0 || strings.ContainsAny(a.Amount, "/eE") {
+			errs.Add("amount", "%q is not an amount: write a decimal number such as 2500000000", a.Amount)
+		}
+		if a.Currency != "PCT_GDP" && (len(a.Currency) != 3 || strings.Trim(a.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "") {
+			errs.Add("currency", "%q is not an ISO 4217 code such as EUR, or PCT_GDP for a share of GDP", a.Currency)
+		}
+	}
+	a.Period, a.Source = strings.TrimSpace(a.Period), strings.TrimSpace(a.Source)
+	return errs.Err()
+}

@@ -643,6 +643,38 @@ func (db *DB) Agreement(ctx context.Context, nation string) (accounts.Agreement,
 	return as[0], nil
 }
 
+// SaveAgreement adds an agreement to the register or replaces the one of
+// its nation.
+func (db *DB) SaveAgreement(ctx context.Context, a accounts.Agreement) (accounts.Agreement, error) {
+	if err := a.Validate(); err != nil {
+		return a, err
+	}
+	err := db.Transact(ctx, func(tx *Tx) error {
+		n, err := db.nation(ctx, tx, a.Nation, false)
+		if err != nil {
+			return notFoundField(err, "no nation %q", a.Nation)
+		}
+		if a.Signatory == "" {
+			a.Signatory = n.Name
+		}
+		var before any
+		if old, err := db.agreements(ctx, a.Nation); err != nil {
+			return err
+		} else if len(old) > 0 {
+			before = old[0]
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM agreements WHERE nation = ?`, a.Nation); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO agreements (nation, signatory, date_signed, duration_years, amount, currency, period, source_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Nation, a.Signatory, a.Signed, a.Years, a.Amount, a.Currency, a.Period, a.Source); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "agreement.save", Entity: "agreement", EntityID: a.Nation, Before: before, After: a})
+	})
+	return a, err
+}
+
 func (db *DB) agreements(ctx context.Context, nation string) ([]accounts.Agreement, error) {
 	q := `SELECT nation, signatory, date_signed, duration_years, amount, currency, period, source_url FROM agreements`
 	var args []any

@@ -23,9 +23,10 @@ func (s *Server) accountsRoutes(add func(method, pattern string, perm access.Per
 	add("GET", "/contributions", access.AccountsRead, s.uiContributions)
 	add("POST", "/contributions", access.PledgeWrite, s.uiAddContribution)
 	add("GET", "/baselines", access.AccountsRead, s.uiBaselines)
-	add("POST", "/baselines", access.BaselineWrite, s.uiSaveBaseline)
-	add("POST", "/exchange-rates", access.BaselineWrite, s.uiSaveRate)
+	add("POST", "/baselines", access.AccountsWrite, s.uiSaveBaseline)
+	add("POST", "/exchange-rates", access.AccountsWrite, s.uiSaveRate)
 	add("GET", "/agreements", access.CatalogRead, s.uiAgreements)
+	add("POST", "/agreements", access.AccountsWrite, s.uiSaveAgreement)
 	add("GET", "/spending", access.CatalogRead, s.uiSpending)
 	add("GET", "/reports/review", access.AccountsRead, s.uiReview)
 }
@@ -33,14 +34,15 @@ func (s *Server) accountsRoutes(add func(method, pattern string, perm access.Per
 func (s *Server) accountsAPI(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
 	add("GET", "/api/v1/accounts", access.AccountsRead, s.apiAccounts)
 	add("GET", "/api/v1/baselines", access.AccountsRead, s.apiBaselines)
-	add("POST", "/api/v1/baselines", access.BaselineWrite, s.apiCreateBaseline)
+	add("POST", "/api/v1/baselines", access.AccountsWrite, s.apiCreateBaseline)
 	add("GET", "/api/v1/baselines/{year}", access.AccountsRead, s.apiBaseline)
-	add("PUT", "/api/v1/baselines/{year}", access.BaselineWrite, s.apiUpdateBaseline)
+	add("PUT", "/api/v1/baselines/{year}", access.AccountsWrite, s.apiUpdateBaseline)
 	add("GET", "/api/v1/exchange-rates", access.AccountsRead, s.apiRates)
-	add("POST", "/api/v1/exchange-rates", access.BaselineWrite, s.apiSaveRate)
+	add("POST", "/api/v1/exchange-rates", access.AccountsWrite, s.apiSaveRate)
 	add("GET", "/api/v1/contributions", access.AccountsRead, s.apiContributions)
 	add("POST", "/api/v1/contributions", access.PledgeWrite, s.apiAddContribution)
 	add("GET", "/api/v1/agreements", access.CatalogRead, s.apiAgreements)
+	add("POST", "/api/v1/agreements", access.AccountsWrite, s.apiSaveAgreement)
 	add("GET", "/api/v1/spending", access.CatalogRead, s.apiSpending)
 	add("GET", "/api/v1/reports/review", access.AccountsRead, s.apiReview)
 	add("GET", "/api/v1/reports/iati", access.AccountsRead, s.apiIATI)
@@ -561,12 +563,56 @@ func (s *Server) apiAddContribution(w http.ResponseWriter, r *http.Request) erro
 
 // Agreements and spending.
 
+type agreementsView struct {
+	Agreements []accounts.Agreement
+	In         accounts.Agreement
+	Errors     formErrors
+}
+
+func (s *Server) agreementsPage(w http.ResponseWriter, r *http.Request, status int, v agreementsView) error {
+	var err error
+	if v.Agreements, err = s.DB.Agreements(r.Context()); err != nil {
+		return err
+	}
+	if v.In.Years == 0 {
+		v.In.Years = 10
+	}
+	return s.page(w, r, status, "agreements", "Security agreements", v, access.Unclassified)
+}
+
 func (s *Server) uiAgreements(w http.ResponseWriter, r *http.Request) error {
-	as, err := s.DB.Agreements(r.Context())
+	return s.agreementsPage(w, r, 200, agreementsView{})
+}
+
+func (s *Server) uiSaveAgreement(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	a := accounts.Agreement{Nation: f.Get("nation"), Signatory: f.Get("signatory"), Signed: f.Get("date_signed"), Amount: f.Get("amount"), Currency: f.Get("currency"),
+		Period: f.Get("period"), Source: f.Get("source_url")}
+	a.Years, _ = strconv.Atoi(f.Get("duration_years"))
+	saved, err := s.DB.SaveAgreement(r.Context(), a)
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.agreementsPage(w, r, statusFor(err), agreementsView{In: a, Errors: fe})
+		}
+		return err
+	}
+	http.Redirect(w, r, "/agreements?msg="+url.QueryEscape(fmt.Sprintf("The agreement of %s, signed %s, is in the register", saved.Signatory, saved.Signed)), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiSaveAgreement(w http.ResponseWriter, r *http.Request) error {
+	var a accounts.Agreement
+	if err := decode(w, r, &a); err != nil {
+		return err
+	}
+	saved, err := s.DB.SaveAgreement(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, 200, "agreements", "Security agreements", as, access.Unclassified)
+	return writeJSON(w, 201, saved)
 }
 
 func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) error {

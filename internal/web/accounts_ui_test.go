@@ -38,6 +38,21 @@ func TestAccountsPages(t *testing.T) {
 	if n := strings.Count(ags, "<tr data-nation="); n != 23 {
 		t.Errorf("the agreements page lists %d agreements, want 23", n)
 	}
+	// The register takes a new agreement, and refuses a bad one.
+	bad := url.Values{"nation": {"SVN"}, "date_signed": {"July"}, "duration_years": {"10"}, "amount": {"1e9"}, "currency": {"EUR"}}
+	if res := e.do("POST", "/agreements", "application/x-www-form-urlencoded", bad.Encode()); res.status != 422 || !strings.Contains(string(res.body), `data-field="date_signed"`) || !strings.Contains(string(res.body), `data-field="amount"`) {
+		t.Errorf("a bad agreement: %d", res.status)
+	}
+	good := url.Values{"nation": {"SVN"}, "date_signed": {"2024-09-05"}, "duration_years": {"10"}, "amount": {"0.1"}, "currency": {"PCT_GDP"}}
+	if res := e.do("POST", "/agreements", "application/x-www-form-urlencoded", good.Encode()); res.status != 303 {
+		t.Fatalf("an agreement: %d %.800s", res.status, res.body)
+	}
+	if n := strings.Count(string(e.do("GET", "/agreements", "", "").body), "<tr data-nation="); n != 24 {
+		t.Errorf("%d agreements after adding Slovenia's, want 24", n)
+	}
+	if p := string(e.do("GET", "/nations/SVN", "", "").body); !strings.Contains(p, "0.1% of GDP") || !strings.Contains(p, "Slovenia") {
+		t.Error("Slovenia's page does not show its agreement")
+	}
 	gbr := string(e.do("GET", "/nations/GBR", "", "").body)
 	if !strings.Contains(gbr, `id="nation-agreement"`) || !strings.Contains(gbr, "GBP 2500000000") || !strings.Contains(gbr, `id="nation-account"`) {
 		t.Errorf("the United Kingdom's page:\n%.3000s", gbr)

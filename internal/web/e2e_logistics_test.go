@@ -200,3 +200,34 @@ func TestE2EAllocationPlan(t *testing.T) {
 	}
 	a.checkConsole()
 }
+
+// TestE2EAccounts reads the pledge's accounts and reports a contribution
+// with a real browser: the fair shares add up to the baseline, the
+// contribution counts, the nation's page shows its agreement.
+func TestE2EAccounts(t *testing.T) {
+	a := e2eStart(t)
+	a.signIn("coordinator")
+	a.click(`header nav a[href="/accounts"]`, 200)
+	a.wantText("#fair-total", "€ 40,000,000,000.00")
+	a.wantText("#counted", "€ 0.00")
+	a.screenshot("accounts.png")
+	a.navigate("/contributions", 200)
+	a.fill(`#contribution-form select[name="nation"]`, "NLD")
+	a.fill(`#contribution-form input[name="date"]`, "2025-02-03")
+	a.fill(`#contribution-form select[name="category"]`, "trust_fund")
+	a.fill(`#contribution-form input[name="amount"]`, "2000000")
+	a.click(`#contribution-form button`, 422)
+	a.wantText(`#contribution-form .field-error[data-field="evidence"]`, "give the evidence: a document, a report or an address where the contribution can be checked")
+	a.fill(`#contribution-form input[name="evidence"]`, "CAP trust fund receipt 2025/7")
+	a.click(`#contribution-form button`, 200)
+	if got := a.text("p.flash"); !strings.Contains(got, "€ 2,000,000.00 of NLD") {
+		a.fatalf("the confirmation reads %q", got)
+	}
+	a.navigate("/accounts?year=2025", 200)
+	a.wantText(`#accounts tr[data-nation="NLD"] td.counted`, "€ 2,000,000.00")
+	a.navigate("/nations/NLD", 200)
+	if got := a.text("#nation-agreement"); !strings.Contains(got, "2024-03-01") || !strings.Contains(got, "EUR 2000000000") {
+		a.fatalf("the Netherlands' agreement reads %q", got)
+	}
+	a.checkConsole("422")
+}

@@ -839,6 +839,8 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "GET", path: "/api/v1/accounts?year=2025&format=csv", status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/accounts?year=2019", status: 404})
 	c.do(oaCall{method: "GET", path: "/api/v1/agreements", status: 200})
+	c.do(oaCall{method: "POST", path: "/api/v1/agreements", status: 201, body: oaJSON(map[string]any{"nation": "POL", "date_signed": "2024-07-08", "duration_years": 10, "period": "signed in Warsaw"})})
+	c.do(oaCall{method: "POST", path: "/api/v1/agreements", status: 422, body: oaJSON(map[string]any{"nation": "POL", "date_signed": "8 July", "duration_years": 0, "amount": "lots", "currency": "zloty"})})
 	c.do(oaCall{method: "GET", path: "/api/v1/spending?year=2023", status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/spending?year=2031", status: 422})
 	c.do(oaCall{method: "GET", path: "/api/v1/reports/review?year=2025", status: 200})
