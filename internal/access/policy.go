@@ -36,6 +36,10 @@ const (
 	DiscrepancyClose Permission = "discrepancy.close" // resolve a discrepancy
 	StockRead        Permission = "stock.read"        // stock and throughput at the hubs
 	StockCount       Permission = "stock.count"       // record a physical count
+	EquipmentRead    Permission = "equipment.read"    // the equipment register, repair orders and facilities
+	EquipmentWrite   Permission = "equipment.write"   // register equipment, report damage
+	RepairPlan       Permission = "repair.plan"       // plan and approve repairs, set up repair facilities
+	RepairUpdate     Permission = "repair.update"     // move repair orders on
 	AuditRead        Permission = "audit.read"
 	AuditVerify      Permission = "audit.verify"
 	UserAdmin        Permission = "user.admin"
@@ -66,6 +70,10 @@ var Policy = map[Permission][]Role{
 	DiscrepancyClose: {Coordinator},
 	StockRead:        {Coordinator, HubOperator, NationOfficer, Auditor},
 	StockCount:       {Coordinator, HubOperator},
+	EquipmentRead:    {Coordinator, NationOfficer, RecipientOfficer, FacilityManager, Auditor, Analyst},
+	EquipmentWrite:   {Coordinator, RecipientOfficer},
+	RepairPlan:       {Coordinator},
+	RepairUpdate:     {Coordinator, FacilityManager, RecipientOfficer},
 	AuditRead:        {Auditor, Coordinator},
 	AuditVerify:      {Auditor, Coordinator, Admin},
 	UserAdmin:        {Admin},

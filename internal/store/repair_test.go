@@ -1,0 +1,188 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/repair"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+)
+
+// seedRepair adds a repair facility at Gliwice with one slot for Stingers
+// (14 days), a road from Kyiv, and two registered Stingers.
+func seedRepair(t *testing.T, db *store.DB) (repair.Equipment, repair.Equipment) {
+	t.Helper()
+	ctx := storetest.Ctx()
+	storetest.Seed(t, db)
+	cs := catalog.Service{Store: store.Catalog{DB: db}}
+	if _, err := cs.CreateSite(ctx, catalog.Site{Code: "PL-GLI", Name: "Gliwice repair hub", Nation: "POL", Kinds: []string{"repair_facility"}, LatE6: 50294200, LonE6: 18667000}); err != nil {
+		t.Fatal(err)
+	}
+	lg := &logistics.Service{Store: store.Logistics{DB: db}}
+	for _, l := range []logistics.Link{{From: storetest.SiteKyiv, To: "PL-GLI", Mode: "road", TransitHours: 30}, {From: "PL-GLI", To: storetest.SiteKyiv, Mode: "road", TransitHours: 30}} {
+		if _, err := lg.SaveLink(ctx, 0, 0, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pieces []repair.Equipment
+	for _, serial := range []string{"st-001", "ST-002"} {
+		e, err := db.RegisterEquipment(ctx, repair.Equipment{NSN: storetest.NSNStinger, Serial: serial, Donor: "USA", Received: "2025-01-10", Location: storetest.SiteKyiv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pieces = append(pieces, e)
+	}
+	return pieces[0], pieces[1]
+}
+
+func TestRepairFacilityRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		seedRepair(t, db)
+		for _, c := range []struct {
+			f    repair.RepairFacility
+			want string
+		}{
+			{repair.RepairFacility{Site: storetest.SiteHub, Slots: 1, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}}}, "is not a repair facility"},
+			{repair.RepairFacility{Site: "PL-GLI", Slots: 1, Competences: []repair.Competence{{Target: "TANKS", Days: 14}}}, "neither an NSN nor an interchangeability group"},
+			{repair.RepairFacility{Site: "PL-GLI", Slots: 0, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 0}}}, "slots"},
+		} {
+			if _, err := db.SaveFacility(ctx, c.f, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%+v: %v, want %q", c.f, err, c.want)
+			}
+		}
+		f, err := db.SaveFacility(ctx, repair.RepairFacility{Site: "pl-gli", Slots: 1, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}, {Target: "155MM-NATO", Days: 3}}}, 0)
+		if err != nil || f.Version != 1 || f.Name != "Gliwice repair hub" {
+			t.Fatalf("a facility: %+v %v", f, err)
+		}
+		fs, err := db.RepairFacilities(ctx)
+		if err != nil || len(fs) != 1 || len(fs[0].Competences) != 2 {
+			t.Errorf("facilities: %+v %v", fs, err)
+		}
+	})
+}
+
+func TestEquipmentAndRepairOrders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		one, two := seedRepair(t, db)
+		if one.Serial != "ST-001" || one.ItemName == "" || one.State != repair.Operational {
+			t.Errorf("the first piece: %+v", one)
+		}
+		fp := mustFingerprint(t, db)
+		if _, err := db.RegisterEquipment(ctx, repair.Equipment{NSN: storetest.NSNStinger, Serial: "ST-001", Donor: "USA", Received: "2025-01-10", Location: storetest.SiteKyiv}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "registered already, as E-00001") {
+			t.Errorf("a serial number twice: %v", err)
+		}
+		if _, err := db.RegisterEquipment(ctx, repair.Equipment{NSN: "9999-99-999-9999", Serial: "X", Donor: "XXX", Received: "soon", Location: "NOWHERE"}); fault.Code(err) != fault.Invalid {
+			t.Errorf("a bad piece: %v", err)
+		}
+		if mustFingerprint(t, db) != fp {
+			t.Error("a refused registration changed the database")
+		}
+		if _, err := db.SaveFacility(ctx, repair.RepairFacility{Site: "PL-GLI", Slots: 1, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}}}, 0); err != nil {
+			t.Fatal(err)
+		}
+		// Damage on both: two orders wait for Gliwice.
+		var orders []repair.Order
+		for _, e := range []repair.Equipment{one, two} {
+			o, _, err := db.ReportDamage(ctx, repair.Damage{Equipment: e.ID, Fault: "seeker head failure", Severity: repair.Facility, Priority: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			orders = append(orders, o)
+		}
+		if _, _, err := db.ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "again", Severity: repair.Facility}); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "open repair order, RO-00001") {
+			t.Errorf("a second report on an open order: %v", err)
+		}
+		start := db.Now()
+		in, fpr, err := db.RepairPlanInput(ctx, start, 90)
+		if err != nil || len(in.Orders) != 2 || len(in.Facilities) != 1 {
+			t.Fatalf("plan input: %+v %v", in, err)
+		}
+		p, err := repair.Plan(in)
+		if err != nil || len(p.Assignments) != 2 || p.Assignments[0].Facility != "PL-GLI" || p.Assignments[0].Transport != 30 {
+			t.Fatalf("plan: %+v %v", p, err)
+		}
+		if _, err := db.ApproveRepairs(ctx, p, "stale", start, 90); fault.Code(err) != fault.Conflict {
+			t.Errorf("a stale plan: %v", err)
+		}
+		if n, err := db.ApproveRepairs(ctx, p, fpr, start, 90); err != nil || n != 2 {
+			t.Fatalf("approve: %d %v", n, err)
+		}
+		// The state machine: out of order refused; one slot at Gliwice.
+		if _, err := db.MoveOrder(ctx, orders[0].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "it can go only to in transit") {
+			t.Errorf("in repair before transit: %v", err)
+		}
+		if _, err := db.MoveOrder(ctx, orders[0].ID, 0, repair.Returned, ""); fault.Code(err) != fault.Conflict {
+			t.Errorf("returning a piece never sent: %v", err)
+		}
+		for _, o := range orders {
+			if _, err := db.MoveOrder(ctx, o.ID, 0, repair.Transit, "truck 3"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		manager := access.WithIdentity(ctx, access.Identity{UserID: 7, Name: "gli-manager", Nation: "POL", Roles: []access.Role{access.FacilityManager}, Site: "PL-GLI", Clearance: access.Restricted, Via: "token"})
+		other := access.WithIdentity(ctx, access.Identity{UserID: 8, Name: "jon-manager", Nation: "LTU", Roles: []access.Role{access.FacilityManager}, Site: "LT-JON", Clearance: access.Restricted, Via: "token"})
+		if _, err := db.MoveOrder(other, orders[0].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Forbidden {
+			t.Errorf("another facility's manager: %v", err)
+		}
+		if _, err := db.MoveOrder(manager, orders[0].ID, 0, repair.Repairs, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MoveOrder(manager, orders[1].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "has 1 slots and 1 orders in repair") {
+			t.Errorf("more in repair than slots: %v", err)
+		}
+		if p, err := db.Orders(other, store.OrderFilter{}, store.ListOptions{}); err != nil || p.Total != 0 {
+			t.Errorf("another facility's manager sees %d orders", p.Total)
+		}
+		if p, err := db.Orders(manager, store.OrderFilter{}, store.ListOptions{}); err != nil || p.Total != 2 {
+			t.Errorf("Gliwice's manager sees %d orders", p.Total)
+		}
+		db.Now = func() time.Time { return start.AddDate(0, 0, 12) }
+		for _, to := range []string{repair.Parts, repair.Repairs, repair.Repaired, repair.Returned} {
+			if _, err := db.MoveOrder(manager, orders[0].ID, 0, to, ""); err != nil {
+				t.Fatalf("%s: %v", to, err)
+			}
+		}
+		ukr := access.WithIdentity(ctx, access.Identity{UserID: 9, Name: "ukr", Nation: "UKR", Roles: []access.Role{access.RecipientOfficer}, Clearance: access.Restricted, Via: "token"})
+		if _, err := db.MoveOrder(ukr, orders[0].ID, 0, repair.Received, "back with 3rd brigade"); err != nil {
+			t.Fatal(err)
+		}
+		e, timeline, os, err := db.Piece(ctx, one.ID)
+		if err != nil || e.State != repair.Operational || e.Location != storetest.SiteKyiv || len(os) != 1 || len(timeline) < 8 {
+			t.Errorf("the piece after repair: %+v, %d events, %d orders, %v", e, len(timeline), len(os), err)
+		}
+		stats, err := db.FacilityStatistics(ctx)
+		if err != nil || len(stats) != 1 || stats[0].Done != 1 || stats[0].Median != 12 || stats[0].InRepair != 0 || stats[0].Incoming != 1 {
+			t.Errorf("Gliwice's statistics: %+v %v", stats, err)
+		}
+		// The American officer sees the pieces the United States donated;
+		// the German none.
+		usa := access.WithIdentity(ctx, access.Identity{UserID: 10, Name: "usa", Nation: "USA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
+		deu := access.WithIdentity(ctx, access.Identity{UserID: 11, Name: "deu", Nation: "DEU", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
+		if p, _ := db.EquipmentList(usa, store.EquipmentFilter{}, store.ListOptions{}); p.Total != 2 {
+			t.Errorf("the American officer sees %d pieces", p.Total)
+		}
+		if p, _ := db.EquipmentList(deu, store.EquipmentFilter{}, store.ListOptions{}); p.Total != 0 {
+			t.Errorf("the German officer sees %d pieces", p.Total)
+		}
+		// Beyond repair: it leaves the fleet and a replacement is asked for.
+		_, req, err := db.ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "destroyed by a strike", Severity: repair.Beyond, Priority: 1, Replace: true})
+		if err != nil || req == nil || req.NSN != storetest.NSNStinger || req.Quantity != 1 {
+			t.Fatalf("beyond repair: %+v %v", req, err)
+		}
+		if _, _, err := db.ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "more", Severity: repair.Theatre}); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "is destroyed") {
+			t.Errorf("damage on a destroyed piece: %v", err)
+		}
+		sys, _, err := db.Fleet(ctx)
+		if err != nil || len(sys) != 1 || sys[0].InFleet != 1 || sys[0].ByState[repair.Destroyed] != 1 || sys[0].AvailPPM != 0 {
+			t.Errorf("the fleet: %+v %v", sys, err)
+		}
+	})
+}
