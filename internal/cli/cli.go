@@ -43,6 +43,8 @@ func commands() []command {
 		{"network", "the logistics network as CSV: import, export", runNetwork},
 		{"flow", "minimum-cost flow: solve a DIMACS problem", runFlow},
 		{"plan", "propose allocations through the hubs: allocate", runPlan},
+		{"equipment", "the equipment register: list, show", runEquipment},
+		{"repair", "repair orders: plan, list", runRepair},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"audit", "audit commands: verify", runAudit},
 		{"user", "manage users: add, list, role, disable, enable, password", runUser},

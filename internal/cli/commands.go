@@ -65,6 +65,9 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 	if err := demo.LoadAccounts(ctx, db, now); err != nil {
 		return err
 	}
+	if err := demo.LoadRepair(ctx, store.RepairDemo{DB: db}, now); err != nil {
+		return err
+	}
 	n, err := demo.LoadUsers(ctx, accessService(db))
 	if err != nil {
 		return err

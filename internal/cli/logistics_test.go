@@ -47,14 +47,14 @@ func TestShipmentAndNetworkCommands(t *testing.T) {
 
 	// The network goes out and comes back unchanged; a bad file changes nothing.
 	out := filepath.Join(dir, "network.csv")
-	if r := run(t, env, "", "network", "export", "--out", out); r.code != 0 || !strings.Contains(r.out, "16 links") {
+	if r := run(t, env, "", "network", "export", "--out", out); r.code != 0 || !strings.Contains(r.out, "24 links") {
 		t.Fatalf("network export: %+v", r)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, env, string(b), "network", "import", "-"); r.code != 0 || !strings.Contains(r.out, "16 links created or updated") {
+	if r := run(t, env, string(b), "network", "import", "-"); r.code != 0 || !strings.Contains(r.out, "24 links created or updated") {
 		t.Errorf("network import of the export: %+v", r)
 	}
 	again := run(t, env, "", "network", "export")
@@ -194,5 +194,34 @@ func TestReports(t *testing.T) {
 	}
 	if r := run(t, env, "", "report", "iati", "--year", "2026"); r.code != 0 || !strings.Contains(r.out, "<iati-activities") || !strings.Contains(r.err, "public activities") {
 		t.Errorf("report iati: %+v", r)
+	}
+}
+
+func TestEquipmentAndRepairCommands(t *testing.T) {
+	env := map[string]string{"LONGHAUL_DB": filepath.Join(t.TempDir(), "l.db")}
+	if r := run(t, env, "", "demo"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	if r := run(t, env, "", "equipment", "list", "--state", "damaged"); r.code != 0 || strings.Count(r.out, "damaged") != 7 {
+		t.Errorf("equipment list --state damaged: %+v", r)
+	}
+	if r := run(t, env, "", "equipment", "show", "E-00001"); r.code != 0 || !strings.Contains(r.out, "L2A4-PL-001") || !strings.Contains(r.out, "RO-00001") || !strings.Contains(r.out, "registered") {
+		t.Errorf("equipment show: %+v", r)
+	}
+	if r := run(t, env, "", "equipment", "show", "E-09999"); r.code == 0 || !strings.Contains(r.err, "no equipment E-09999") {
+		t.Errorf("a missing piece: %+v", r)
+	}
+	r := run(t, env, "", "repair", "plan", "--horizon", "90d")
+	if r.code != 0 || !strings.Contains(r.out, "7 of 7 waiting orders placed") || !strings.Contains(r.out, "PL-USRP") {
+		t.Errorf("repair plan: %+v", r)
+	}
+	if r := run(t, env, "", "repair", "plan", "--approve"); r.code != 0 || !strings.Contains(r.out, "Approved: 7 repair orders") {
+		t.Errorf("repair plan --approve: %+v", r)
+	}
+	if r := run(t, env, "", "repair", "list", "--state", "assigned"); r.code != 0 || strings.Count(r.out, "assigned") != 7 {
+		t.Errorf("repair list: %+v", r)
+	}
+	if r := run(t, env, "", "repair", "list", "--state", "lost"); r.code == 0 || !strings.Contains(r.err, "not a repair order state") {
+		t.Errorf("a bad state: %+v", r)
 	}
 }

@@ -30,6 +30,15 @@ var Links = []logistics.Link{
 	{From: "RO-LENR", To: "UA-LVIV", Mode: "road", TransitHours: 9, CapacityTonnesDay: 400, CapacityPalletsDay: 500},
 	{From: "RO-LENR", To: "UA-KYIV", Mode: "road", TransitHours: 12, CapacityTonnesDay: 400, CapacityPalletsDay: 500},
 	{From: "RO-LENR", To: "UA-DNIPRO", Mode: "road", TransitHours: 18, CapacityTonnesDay: 350, CapacityPalletsDay: 450},
+	// Back out of Ukraine, for equipment going to repair (illustrative).
+	{From: "UA-LVIV", To: "PL-RZE", Mode: "road", TransitHours: 5, CapacityTonnesDay: 600, CapacityPalletsDay: 600, Notes: "returns and repair convoys"},
+	{From: "UA-KYIV", To: "PL-RZE", Mode: "rail", TransitHours: 14, CapacityTonnesDay: 1_000, CapacityPalletsDay: 1_000, Notes: "returns and repair convoys"},
+	{From: "UA-DNIPRO", To: "PL-RZE", Mode: "rail", TransitHours: 26, CapacityTonnesDay: 800, CapacityPalletsDay: 800, Notes: "returns and repair convoys"},
+	{From: "UA-DNIPRO", To: "RO-LENR", Mode: "road", TransitHours: 18, CapacityTonnesDay: 200, CapacityPalletsDay: 200, Notes: "returns and repair convoys"},
+	{From: "PL-RZE", To: "PL-GLI", Mode: "rail", TransitHours: 8, CapacityTonnesDay: 500, CapacityPalletsDay: 500},
+	{From: "PL-RZE", To: "PL-USRP", Mode: "road", TransitHours: 4, CapacityTonnesDay: 300, CapacityPalletsDay: 300},
+	{From: "PL-RZE", To: "LT-JON", Mode: "road", TransitHours: 14, CapacityTonnesDay: 300, CapacityPalletsDay: 300},
+	{From: "RO-LENR", To: "RO-SMR", Mode: "road", TransitHours: 6, CapacityTonnesDay: 300, CapacityPalletsDay: 300},
 }
 
 // Hubs are the limits of the demo's hubs (illustrative).

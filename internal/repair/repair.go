@@ -51,7 +51,7 @@ type Equipment struct {
 }
 
 // Ref is the equipment's reference as people write it.
-func (e *Equipment) Ref() string { return fmt.Sprintf("E-%05d", e.ID) }
+func (e Equipment) Ref() string { return fmt.Sprintf("E-%05d", e.ID) }
 
 // Gone says whether the piece has left the fleet for good.
 func (e *Equipment) Gone() bool { return e.State == Destroyed || e.State == WrittenOff }
@@ -169,7 +169,7 @@ type Order struct {
 }
 
 // Ref is the order's reference as people write it.
-func (o *Order) Ref() string { return fmt.Sprintf("RO-%05d", o.ID) }
+func (o Order) Ref() string { return fmt.Sprintf("RO-%05d", o.ID) }
 
 // Open says whether the order is still on its way.
 func (o *Order) Open() bool {

@@ -850,3 +850,12 @@ func (db *DB) FacilityStatistics(ctx context.Context) ([]FacilityStats, error) {
 	}
 	return out, nil
 }
+
+// RepairDemo adapts the store to the demo's repair loader.
+type RepairDemo struct{ *DB }
+
+// ReportDamage reports damage and returns its order.
+func (d RepairDemo) ReportDamage(ctx context.Context, dm repair.Damage) (repair.Order, error) {
+	o, _, err := d.DB.ReportDamage(ctx, dm)
+	return o, err
+}

@@ -40,6 +40,9 @@ func demoEnv(t *testing.T, now time.Time) *apiEnv {
 	if err := demo.LoadAccounts(ctx, db, now); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.LoadRepair(ctx, store.RepairDemo{DB: db}, now); err != nil {
+		t.Fatal(err)
+	}
 	srv := web.New(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), "test")
 	e := &apiEnv{t: t, db: db, srv: srv, now: now}
 	srv.Now = func() time.Time { return e.now }
@@ -465,7 +468,7 @@ func TestEveryRoleRendersEveryPage(t *testing.T) {
 		tokens[string(u.role)] = siteToken(e, u.name, u.nation, u.site, u.role)
 	}
 	pages := []string{"/", "/shipments", "/shipments/1", "/shipments/2", "/shipments/new", "/discrepancies", "/network", "/hubs/PL-RZE", "/map",
-		"/plans", "/plans/1", "/accounts", "/contributions", "/baselines", "/agreements", "/spending", "/reports/review", "/nations/DEU", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
+		"/plans", "/plans/1", "/accounts", "/contributions", "/baselines", "/agreements", "/spending", "/reports/review", "/nations/DEU", "/equipment", "/equipment/1", "/repairs", "/repairs/1", "/repairs/plan", "/repair-facilities", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
 	for role, tok := range tokens {
 		e.token = tok
 		for _, p := range pages {

@@ -848,6 +848,30 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "GET", path: "/api/v1/reports/iati?year=2025", status: 200})
 	c.do(oaCall{method: "POST", path: "/api/v1/baselines", token: officer, status: 403, body: oaJSON(map[string]any{"year": 2028, "amount": "1.00", "gdp_year": 2024, "nations": []string{"DEU"}})})
 
+	// Repair.
+	c.do(oaCall{method: "POST", path: "/api/v1/sites", status: 201,
+		body: oaJSON(map[string]any{"code": "PL-GLI", "name": "Gliwice repair hub", "nation": "POL", "kinds": []string{"repair_facility"}, "lat_e6": 50294200, "lon_e6": 18667000})})
+	c.do(oaCall{method: "POST", path: "/api/v1/links", status: 201, body: oaJSON(map[string]any{"from": storetest.SiteKyiv, "to": "PL-GLI", "mode": "road", "transit_hours": 30})})
+	c.do(oaCall{method: "POST", path: "/api/v1/repair-facilities", status: 201, body: oaJSON(map[string]any{"site": "PL-GLI", "slots": 2, "competences": []map[string]any{{"target": storetest.NSNStinger, "turnaround_days": 14}}})})
+	c.do(oaCall{method: "POST", path: "/api/v1/repair-facilities", status: 422, body: oaJSON(map[string]any{"site": storetest.SiteKyiv, "slots": 2, "competences": []map[string]any{{"target": storetest.NSNStinger, "turnaround_days": 14}}})})
+	c.do(oaCall{method: "GET", path: "/api/v1/repair-facilities", status: 200})
+	piece := c.do(oaCall{method: "POST", path: "/api/v1/equipment", status: 201, body: oaJSON(map[string]any{"nsn": storetest.NSNStinger, "serial": "ST-9", "donor": "USA", "received": "2025-01-10", "location": storetest.SiteKyiv})}).json(t)
+	c.do(oaCall{method: "POST", path: "/api/v1/equipment", status: 422, body: oaJSON(map[string]any{"nsn": storetest.NSNStinger, "serial": "ST-9", "donor": "USA", "received": "2025-01-10", "location": storetest.SiteKyiv})})
+	pid := oaNum(t, piece["id"])
+	c.do(oaCall{method: "GET", path: "/api/v1/equipment?state=operational", status: 200})
+	dmg := c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/equipment/%d/damage", pid), status: 201, body: oaJSON(map[string]any{"fault": "seeker", "severity": "facility", "priority": 1})}).json(t)
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/equipment/%d/damage", pid), status: 409, body: oaJSON(map[string]any{"fault": "again", "severity": "facility"})})
+	oid := oaNum(t, dmg["order"].(map[string]any)["id"])
+	plan := c.do(oaCall{method: "GET", path: "/api/v1/repairs/plan?horizon=60", status: 200}).json(t)
+	c.do(oaCall{method: "POST", path: "/api/v1/repairs/plan/approve", status: 409, body: oaJSON(map[string]any{"start": plan["start"], "horizon_days": 60, "fingerprint": "stale"})})
+	c.do(oaCall{method: "POST", path: "/api/v1/repairs/plan/approve", status: 201, body: oaJSON(map[string]any{"start": plan["start"], "horizon_days": 60, "fingerprint": plan["fingerprint"]})})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/repairs/%d/move", oid), status: 409, body: oaJSON(map[string]any{"state": "repaired"})})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/repairs/%d/move", oid), status: 200, body: oaJSON(map[string]any{"state": "in_transit", "note": "truck"})})
+	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/repairs/%d", oid), status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/repairs?state=open", status: 200})
+	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/equipment/%d", pid), status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/fleet", status: 200})
+
 	c.do(oaCall{method: "GET", path: "/metrics", noToken: true, status: 200})
 
 	// Say what the live test did not reach, so gaps are visible.

@@ -53,6 +53,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	s.logisticsPages(add)
 	s.planPages(add)
 	s.accountsRoutes(add)
+	s.repairPages(add)
 	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
 	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
 	for _, k := range exchange.Kinds {

@@ -1,0 +1,629 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/repair"
+	"github.com/longhaul/longhaul/internal/store"
+)
+
+func (s *Server) repairPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
+	add("GET", "/equipment", access.EquipmentRead, s.uiEquipment)
+	add("POST", "/equipment", access.EquipmentWrite, s.uiRegister)
+	add("GET", "/equipment/{id}", access.EquipmentRead, s.uiPiece)
+	add("POST", "/equipment/{id}/damage", access.EquipmentWrite, s.uiDamage)
+	add("GET", "/repairs", access.EquipmentRead, s.uiRepairs)
+	add("GET", "/repairs/plan", access.RepairPlan, s.uiRepairPlan)
+	add("POST", "/repairs/plan/approve", access.RepairPlan, s.uiApproveRepairs)
+	add("GET", "/repairs/{id}", access.EquipmentRead, s.uiOrder)
+	add("POST", "/repairs/{id}/move", access.RepairUpdate, s.uiMoveOrder)
+	add("GET", "/repair-facilities", access.EquipmentRead, s.uiFacilities)
+	add("POST", "/repair-facilities", access.RepairPlan, s.uiSaveFacility)
+}
+
+func (s *Server) repairAPI(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
+	add("GET", "/api/v1/equipment", access.EquipmentRead, s.apiEquipment)
+	add("POST", "/api/v1/equipment", access.EquipmentWrite, s.apiRegister)
+	add("GET", "/api/v1/equipment/{id}", access.EquipmentRead, s.apiPiece)
+	add("POST", "/api/v1/equipment/{id}/damage", access.EquipmentWrite, s.apiDamage)
+	add("GET", "/api/v1/repairs", access.EquipmentRead, s.apiOrders)
+	add("GET", "/api/v1/repairs/plan", access.RepairPlan, s.apiRepairPlan)
+	add("POST", "/api/v1/repairs/plan/approve", access.RepairPlan, s.apiApproveRepairs)
+	add("GET", "/api/v1/repairs/{id}", access.EquipmentRead, s.apiOrder)
+	add("POST", "/api/v1/repairs/{id}/move", access.RepairUpdate, s.apiMoveOrder)
+	add("GET", "/api/v1/repair-facilities", access.EquipmentRead, s.apiFacilities)
+	add("POST", "/api/v1/repair-facilities", access.RepairPlan, s.apiSaveFacility)
+	add("GET", "/api/v1/fleet", access.EquipmentRead, s.apiFleet)
+}
+
+func repairID(r *http.Request, prefix string) (int64, error) {
+	v := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), prefix), "0")
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fault.Errorf(fault.NotFound, "%q is not an id", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// Equipment.
+
+type equipmentView struct {
+	store.Page[repair.Equipment]
+	States []string
+	In     repair.Equipment
+	Errors formErrors
+}
+
+func equipmentFilter(r *http.Request) store.EquipmentFilter {
+	q := r.URL.Query()
+	return store.EquipmentFilter{State: q.Get("state"), NSN: q.Get("nsn"), Donor: q.Get("donor"), Q: q.Get("q")}
+}
+
+func (s *Server) equipmentPage(w http.ResponseWriter, r *http.Request, status int, v equipmentView) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	if v.Page, err = s.DB.EquipmentList(r.Context(), equipmentFilter(r), o); err != nil {
+		return err
+	}
+	v.States = repair.EquipmentStates
+	if v.In.Received == "" {
+		v.In.Received = s.today()
+	}
+	return s.page(w, r, status, "equipment", "Equipment", v, access.Unclassified)
+}
+
+func (s *Server) uiEquipment(w http.ResponseWriter, r *http.Request) error {
+	return s.equipmentPage(w, r, 200, equipmentView{})
+}
+
+func pieceFromForm(f url.Values) (repair.Equipment, formErrors) {
+	e := repair.Equipment{NSN: f.Get("nsn"), Serial: f.Get("serial"), Donor: f.Get("donor"), Received: f.Get("received"), Location: f.Get("location"), Notes: f.Get("notes")}
+	pre := formErrors{}
+	for name, dst := range map[string]*int64{"hours": &e.Hours, "rounds": &e.Rounds} {
+		if v := strings.TrimSpace(f.Get(name)); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				pre[name] = fmt.Sprintf("%q is not a whole number", v)
+			}
+			*dst = n
+		}
+	}
+	return e, pre
+}
+
+func (s *Server) uiRegister(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	e, pre := pieceFromForm(r.PostForm)
+	if len(pre) > 0 {
+		return s.equipmentPage(w, r, 422, equipmentView{In: e, Errors: pre})
+	}
+	e, err := s.DB.RegisterEquipment(r.Context(), e)
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.equipmentPage(w, r, statusFor(err), equipmentView{In: e, Errors: fe})
+		}
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/equipment/%d?msg=%s", e.ID, url.QueryEscape(fmt.Sprintf("%s registered: %s %s", e.Ref(), e.ItemName, e.Serial))), http.StatusSeeOther)
+	return nil
+}
+
+type pieceView struct {
+	repair.Equipment
+	Timeline   []store.EquipmentEvent
+	Orders     []repair.Order
+	Severities []string
+	Damage     repair.Damage
+	Errors     formErrors
+}
+
+func (s *Server) pieceView(r *http.Request) (pieceView, error) {
+	id, err := repairID(r, "E-")
+	if err != nil {
+		return pieceView{}, err
+	}
+	e, tl, os, err := s.DB.Piece(r.Context(), id)
+	if err != nil {
+		return pieceView{}, err
+	}
+	return pieceView{Equipment: e, Timeline: tl, Orders: os, Severities: repair.Severities, Damage: repair.Damage{Priority: 3, Location: e.Location}}, nil
+}
+
+func (s *Server) uiPiece(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.pieceView(r)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "piece", v.Ref()+" "+v.ItemName, v, access.Unclassified)
+}
+
+func (s *Server) uiDamage(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	v, err := s.pieceView(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	d := repair.Damage{Equipment: v.ID, Fault: f.Get("fault"), Severity: f.Get("severity"), Location: f.Get("location"), Replace: f.Get("replace") != ""}
+	d.Priority, _ = strconv.Atoi(f.Get("priority"))
+	o, req, err := s.DB.ReportDamage(r.Context(), d)
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			v.Damage, v.Errors = d, fe
+			return s.page(w, r, statusFor(err), "piece", v.Ref()+" "+v.ItemName, v, access.Unclassified)
+		}
+		return err
+	}
+	msg := fmt.Sprintf("Damage reported: %s opened", o.Ref())
+	if d.Severity == repair.Beyond {
+		msg = v.Ref() + " is beyond repair and leaves the fleet"
+		if req != nil {
+			msg += fmt.Sprintf("; replacement asked for as %s", req.Ref())
+		}
+	}
+	http.Redirect(w, r, fmt.Sprintf("/equipment/%d?msg=%s", v.ID, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiEquipment(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.DB.EquipmentList(r.Context(), equipmentFilter(r), o)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, p)
+}
+
+func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
+	var e repair.Equipment
+	if err := decode(w, r, &e); err != nil {
+		return err
+	}
+	e, err := s.DB.RegisterEquipment(r.Context(), e)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/equipment/%d", e.ID))
+	return writeJSON(w, 201, e)
+}
+
+type pieceJSON struct {
+	repair.Equipment
+	Timeline []store.EquipmentEvent `json:"timeline"`
+	Orders   []repair.Order         `json:"orders"`
+}
+
+func (s *Server) apiPiece(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.pieceView(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, pieceJSON{v.Equipment, v.Timeline, v.Orders})
+}
+
+type damageResult struct {
+	Order       *repair.Order `json:"order,omitempty"`
+	Requirement int64         `json:"replacement_requirement,omitempty"`
+}
+
+func (s *Server) apiDamage(w http.ResponseWriter, r *http.Request) error {
+	id, err := repairID(r, "E-")
+	if err != nil {
+		return err
+	}
+	var d repair.Damage
+	if err := decode(w, r, &d); err != nil {
+		return err
+	}
+	d.Equipment = id
+	o, req, err := s.DB.ReportDamage(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	var out damageResult
+	if o.ID != 0 {
+		out.Order = &o
+	}
+	if req != nil {
+		out.Requirement = req.ID
+	}
+	return writeJSON(w, 201, out)
+}
+
+// Orders, the fleet and the facilities.
+
+type repairsView struct {
+	store.Page[repair.Order]
+	States     []string
+	BySystem   []store.FleetRow
+	ByDonor    []store.FleetRow
+	Facilities []store.FacilityStats
+	Pipeline   []pipelineBar
+}
+
+// pipelineBar is the number of open orders in a state, for the chart.
+type pipelineBar struct {
+	State string
+	Count int64
+	Width int
+}
+
+func (s *Server) uiRepairs(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	v := repairsView{States: repair.OrderStates}
+	if v.Page, err = s.DB.Orders(r.Context(), store.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o); err != nil {
+		return err
+	}
+	if v.BySystem, v.ByDonor, err = s.DB.Fleet(r.Context()); err != nil {
+		return err
+	}
+	if v.Facilities, err = s.DB.FacilityStatistics(r.Context()); err != nil {
+		return err
+	}
+	var top int64 = 1
+	for _, st := range repair.OrderStates[:len(repair.OrderStates)-1] {
+		p, err := s.DB.Orders(r.Context(), store.OrderFilter{State: st}, store.ListOptions{Limit: 1})
+		if err != nil {
+			return err
+		}
+		v.Pipeline = append(v.Pipeline, pipelineBar{State: st, Count: p.Total})
+		top = max(top, p.Total)
+	}
+	for i := range v.Pipeline {
+		v.Pipeline[i].Width = int(v.Pipeline[i].Count * 400 / top)
+	}
+	return s.page(w, r, 200, "repairs", "Repairs", v, access.Unclassified)
+}
+
+func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) error {
+	o, err := listOptions(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p, err := s.DB.Orders(r.Context(), store.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, p)
+}
+
+type orderView struct {
+	repair.Order
+	Next   []string
+	Errors string
+}
+
+func nextStates(o repair.Order) []string {
+	var out []string
+	for _, st := range repair.OrderStates {
+		c := o
+		if c.Move(st) == nil {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// pathOrder reads the repair order the path names.
+func (s *Server) pathOrder(r *http.Request) (repair.Order, error) {
+	id, err := repairID(r, "RO-")
+	if err != nil {
+		return repair.Order{}, err
+	}
+	return s.DB.Order(r.Context(), id)
+}
+
+func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.pathOrder(r)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "repair", o.Ref(), orderView{Order: o, Next: nextStates(o)}, access.Unclassified)
+}
+
+func (s *Server) uiMoveOrder(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	id, err := repairID(r, "RO-")
+	if err != nil {
+		return err
+	}
+	version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	o, err := s.DB.MoveOrder(r.Context(), id, version, r.PostForm.Get("state"), r.PostForm.Get("note"))
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal || e.Code == fault.NotFound {
+			return err
+		}
+		cur, rerr := s.DB.Order(r.Context(), id)
+		if rerr != nil {
+			return err
+		}
+		return s.page(w, r, statusFor(err), "repair", cur.Ref(), orderView{Order: cur, Next: nextStates(cur), Errors: e.Message}, access.Unclassified)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/repairs/%d?msg=%s", o.ID, url.QueryEscape(fmt.Sprintf("%s is %s", o.Ref(), strings.ReplaceAll(o.State, "_", " ")))), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.pathOrder(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, o)
+}
+
+type moveInput struct {
+	State   string `json:"state"`
+	Note    string `json:"note"`
+	Version int64  `json:"version"`
+}
+
+func (s *Server) apiMoveOrder(w http.ResponseWriter, r *http.Request) error {
+	id, err := repairID(r, "RO-")
+	if err != nil {
+		return err
+	}
+	var in moveInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	o, err := s.DB.MoveOrder(r.Context(), id, in.Version, in.State, in.Note)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, o)
+}
+
+type facilitiesView struct {
+	Facilities []store.FacilityStats
+	Config     []repair.RepairFacility
+	In         repair.RepairFacility
+	Text       string // competences as written in the form
+	Errors     formErrors
+}
+
+func (s *Server) facilitiesPage(w http.ResponseWriter, r *http.Request, status int, v facilitiesView) error {
+	var err error
+	if v.Facilities, err = s.DB.FacilityStatistics(r.Context()); err != nil {
+		return err
+	}
+	if v.Config, err = s.DB.RepairFacilities(r.Context()); err != nil {
+		return err
+	}
+	return s.page(w, r, status, "facilities", "Repair facilities", v, access.Unclassified)
+}
+
+func (s *Server) uiFacilities(w http.ResponseWriter, r *http.Request) error {
+	return s.facilitiesPage(w, r, 200, facilitiesView{})
+}
+
+// parseCompetences reads "TARGET=DAYS" pairs separated by commas or lines.
+func parseCompetences(text string) ([]repair.Competence, error) {
+	var out []repair.Competence
+	for _, part := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '\n' || r == ';' }) {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		target, days, ok := strings.Cut(part, "=")
+		n, err := strconv.Atoi(strings.TrimSpace(days))
+		if !ok || err != nil {
+			return nil, fault.Field("competences", "%q: write an NSN or a group, =, and the turnaround in days, e.g. LEOPARD-2=60", part)
+		}
+		out = append(out, repair.Competence{Target: strings.TrimSpace(target), Days: n})
+	}
+	return out, nil
+}
+
+func (s *Server) uiSaveFacility(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	in := repair.RepairFacility{Site: f.Get("site")}
+	in.Slots, _ = strconv.Atoi(f.Get("slots"))
+	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
+	cs, err := parseCompetences(f.Get("competences"))
+	if err == nil {
+		in.Competences = cs
+		in, err = s.DB.SaveFacility(r.Context(), in, version)
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.facilitiesPage(w, r, statusFor(err), facilitiesView{In: in, Text: f.Get("competences"), Errors: fe})
+		}
+		return err
+	}
+	http.Redirect(w, r, "/repair-facilities?msg="+url.QueryEscape(fmt.Sprintf("%s: %d slots, %d systems", in.Site, in.Slots, len(in.Competences))), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiFacilities(w http.ResponseWriter, r *http.Request) error {
+	fs, err := s.DB.RepairFacilities(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, fs)
+}
+
+type facilityInput struct {
+	repair.RepairFacility
+}
+
+func (s *Server) apiSaveFacility(w http.ResponseWriter, r *http.Request) error {
+	var in facilityInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	f, err := s.DB.SaveFacility(r.Context(), in.RepairFacility, in.Version)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, f)
+}
+
+type fleetJSON struct {
+	BySystem   []store.FleetRow      `json:"by_system"`
+	ByDonor    []store.FleetRow      `json:"by_donor"`
+	Facilities []store.FacilityStats `json:"facilities"`
+}
+
+func (s *Server) apiFleet(w http.ResponseWriter, r *http.Request) error {
+	var v fleetJSON
+	var err error
+	if v.BySystem, v.ByDonor, err = s.DB.Fleet(r.Context()); err != nil {
+		return err
+	}
+	if v.Facilities, err = s.DB.FacilityStatistics(r.Context()); err != nil {
+		return err
+	}
+	return writeJSON(w, 200, v)
+}
+
+// The repair plan.
+
+type repairPlanView struct {
+	repair.Proposal
+	Start       time.Time                `json:"start"`
+	Horizon     int                      `json:"horizon_days"`
+	Fingerprint string                   `json:"fingerprint"`
+	Orders      map[int64]repair.Waiting `json:"-"`
+	TookMS      float64                  `json:"took_ms"`
+	Horizons    []int                    `json:"-"`
+	Error       string                   `json:"-"`
+}
+
+func (s *Server) repairPlan(r *http.Request, start time.Time, horizon int) (repairPlanView, error) {
+	in, fp, err := s.DB.RepairPlanInput(r.Context(), start, horizon)
+	if err != nil {
+		return repairPlanView{}, err
+	}
+	t0 := time.Now()
+	p, err := repair.Plan(in)
+	if err != nil {
+		return repairPlanView{}, err
+	}
+	v := repairPlanView{Proposal: p, Start: start, Horizon: horizon, Fingerprint: fp, TookMS: float64(time.Since(t0).Microseconds()) / 1000,
+		Orders: map[int64]repair.Waiting{}, Horizons: []int{30, 60, 90, 180}}
+	for _, o := range in.Orders {
+		v.Orders[o.Order] = o
+	}
+	return v, nil
+}
+
+func planHorizon(v string) (int, error) {
+	if v == "" {
+		return 90, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+	if err != nil || n < 7 || n > 366 {
+		return 0, fault.Field("horizon", "%q is not a number of days from 7 to 366", v)
+	}
+	return n, nil
+}
+
+func (s *Server) uiRepairPlan(w http.ResponseWriter, r *http.Request) error {
+	h, err := planHorizon(r.URL.Query().Get("horizon"))
+	if err != nil {
+		return err
+	}
+	v, err := s.repairPlan(r, s.Now().UTC().Truncate(time.Second), h)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "repair_plan", "Repair plan", v, access.Unclassified)
+}
+
+func (s *Server) apiRepairPlan(w http.ResponseWriter, r *http.Request) error {
+	h, err := planHorizon(r.URL.Query().Get("horizon"))
+	if err != nil {
+		return err
+	}
+	v, err := s.repairPlan(r, s.Now().UTC().Truncate(time.Second), h)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, v)
+}
+
+type approveRepairsInput struct {
+	Start       time.Time `json:"start"`
+	Horizon     int       `json:"horizon_days"`
+	Fingerprint string    `json:"fingerprint"`
+}
+
+// approveRepairs makes the plan again from the ledger as it is and, if
+// nothing changed since it was shown, assigns its orders.
+func (s *Server) approveRepairs(r *http.Request, in approveRepairsInput) (int, error) {
+	if in.Horizon == 0 {
+		in.Horizon = 90
+	}
+	v, err := s.repairPlan(r, in.Start, in.Horizon)
+	if err != nil {
+		return 0, err
+	}
+	if v.Fingerprint != in.Fingerprint {
+		return 0, fault.Errorf(fault.Conflict, "repair orders or facilities changed since this plan was made: plan again and review the new plan")
+	}
+	return s.DB.ApproveRepairs(r.Context(), v.Proposal, v.Fingerprint, in.Start, in.Horizon)
+}
+
+func (s *Server) uiApproveRepairs(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	in := approveRepairsInput{Fingerprint: f.Get("fingerprint")}
+	in.Horizon, _ = strconv.Atoi(f.Get("horizon"))
+	in.Start, _ = time.Parse(time.RFC3339, f.Get("start"))
+	n, err := s.approveRepairs(r, in)
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal {
+			return err
+		}
+		v, verr := s.repairPlan(r, s.Now().UTC().Truncate(time.Second), max(in.Horizon, 7))
+		if verr != nil {
+			return err
+		}
+		v.Error = e.Message
+		return s.page(w, r, statusFor(err), "repair_plan", "Repair plan", v, access.Unclassified)
+	}
+	http.Redirect(w, r, "/repairs?state=assigned&msg="+url.QueryEscape(fmt.Sprintf("Approved: %d repair orders assigned to their facilities", n)), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiApproveRepairs(w http.ResponseWriter, r *http.Request) error {
+	var in approveRepairsInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	n, err := s.approveRepairs(r, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, map[string]int{"assigned": n})
+}

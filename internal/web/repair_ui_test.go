@@ -1,0 +1,99 @@
+package web_test
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+)
+
+func TestRepairPlanPageAndApproval(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	page := string(e.do("GET", "/repairs/plan", "", "").body)
+	if n := strings.Count(page, `<td><a href="/repairs/`); n != 7 || !strings.Contains(page, "Every waiting order is placed.") {
+		t.Fatalf("the plan places %d orders:\n%.3000s", n, page)
+	}
+	m := regexp.MustCompile(`name="fingerprint" value="([^"]+)"><input type="hidden" name="start" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no approval form")
+	}
+	form := url.Values{"horizon": {"90"}, "fingerprint": {"stale"}, "start": {m[2]}}
+	if res := e.do("POST", "/repairs/plan/approve", "application/x-www-form-urlencoded", form.Encode()); res.status != 409 || !strings.Contains(string(res.body), `id="approve-error"`) {
+		t.Errorf("a stale plan: %d", res.status)
+	}
+	form.Set("fingerprint", m[1])
+	res := e.do("POST", "/repairs/plan/approve", "application/x-www-form-urlencoded", form.Encode())
+	if loc, _ := url.QueryUnescape(res.header.Get("Location")); res.status != 303 || !strings.Contains(loc, "Approved: 7 repair orders") {
+		t.Fatalf("approve: %d %s", res.status, loc)
+	}
+	list := string(e.do("GET", "/repairs?state=assigned", "", "").body)
+	if n := strings.Count(list, `data-state="assigned"`); n != 7 {
+		t.Errorf("%d orders assigned", n)
+	}
+	// The facility's manager at Satu Mare moves its orders on; Gliwice's
+	// manager sees none of them.
+	e.token = siteToken(e, "smr-manager", "ROU", "RO-SMR", access.FacilityManager)
+	smr := string(e.do("GET", "/repairs", "", "").body)
+	ids := regexp.MustCompile(`<tr data-id="(\d+)" data-state="assigned">`).FindAllStringSubmatch(smr, -1)
+	if len(ids) == 0 {
+		t.Fatalf("Satu Mare's manager sees no order:\n%.2000s", smr)
+	}
+	id := ids[0][1]
+	if res := e.do("POST", "/repairs/"+id+"/move", "application/x-www-form-urlencoded", url.Values{"state": {"in_repair"}}.Encode()); res.status != 409 || !strings.Contains(string(res.body), "it can go only to in transit") {
+		t.Errorf("out of order: %d", res.status)
+	}
+	for _, st := range []string{"in_transit", "in_repair"} {
+		if res := e.do("POST", "/repairs/"+id+"/move", "application/x-www-form-urlencoded", url.Values{"state": {st}, "note": {"ok"}}.Encode()); res.status != 303 {
+			t.Fatalf("%s: %d %.500s", st, res.status, res.body)
+		}
+	}
+	if p := string(e.do("GET", "/repairs/"+id, "", "").body); !strings.Contains(p, `id="order-state">in repair`) && !strings.Contains(p, `id="order-state">In repair`) {
+		t.Errorf("the order page:\n%.1500s", p)
+	}
+	e.token = siteToken(e, "gli-manager", "POL", "PL-GLI", access.FacilityManager)
+	if p := string(e.do("GET", "/repairs", "", "").body); strings.Contains(p, `<tr data-id="`+id+`"`) {
+		t.Error("Gliwice's manager sees Satu Mare's order")
+	}
+	if res := e.do("GET", "/repairs/"+id, "", ""); res.status != 404 {
+		t.Errorf("Gliwice's manager opens Satu Mare's order: %d", res.status)
+	}
+}
+
+func TestEquipmentPages(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	dup := url.Values{"nsn": {"1025-01-000-0009"}, "serial": {"M777-US-001"}, "donor": {"USA"}, "received": {"2026-06-01"}, "location": {"UA-KYIV"}}
+	if res := e.do("POST", "/equipment", "application/x-www-form-urlencoded", dup.Encode()); res.status != 422 || !strings.Contains(string(res.body), "registered already") {
+		t.Errorf("a serial twice: %d", res.status)
+	}
+	dup.Set("serial", "M777-US-099")
+	res := e.do("POST", "/equipment", "application/x-www-form-urlencoded", dup.Encode())
+	if res.status != 303 {
+		t.Fatalf("register: %d %.500s", res.status, res.body)
+	}
+	piece := strings.SplitN(res.header.Get("Location"), "?", 2)[0]
+	res = e.do("POST", piece+"/damage", "application/x-www-form-urlencoded", url.Values{"fault": {""}, "severity": {"facility"}}.Encode())
+	if res.status != 422 || !strings.Contains(string(res.body), `data-field="fault"`) {
+		t.Errorf("damage without a fault: %d", res.status)
+	}
+	res = e.do("POST", piece+"/damage", "application/x-www-form-urlencoded", url.Values{"fault": {"hit by artillery"}, "severity": {"beyond"}, "priority": {"1"}, "replace": {"1"}, "location": {"UA-KYIV"}}.Encode())
+	if loc, _ := url.QueryUnescape(res.header.Get("Location")); res.status != 303 || !strings.Contains(loc, "beyond repair") || !strings.Contains(loc, "replacement asked for as R-") {
+		t.Fatalf("beyond repair: %d %s", res.status, loc)
+	}
+	p := string(e.do("GET", piece, "", "").body)
+	if !strings.Contains(p, `id="piece-state">destroyed`) && !strings.Contains(p, `id="piece-state">Destroyed`) || strings.Contains(p, `id="damage-form"`) {
+		t.Errorf("the destroyed piece's page:\n%.2000s", p)
+	}
+	fleet := string(e.do("GET", "/repairs", "", "").body)
+	if !strings.Contains(fleet, `<tr data-nsn="1025-01-000-0009">`) || !strings.Contains(fleet, `id="pipeline"`) {
+		t.Errorf("the repairs page:\n%.2000s", fleet)
+	}
+	// The German officer sees Germany's pieces only.
+	e.token = siteToken(e, "deu-lo", "DEU", "", access.NationOfficer)
+	list := string(e.do("GET", "/equipment", "", "").body)
+	if strings.Contains(list, "M777-US") || !strings.Contains(list, "L2A6-DE-001") {
+		t.Errorf("the German officer's register:\n%.2000s", list)
+	}
+}
