@@ -130,8 +130,8 @@ func (s *Service) checkRequirementRefs(ctx context.Context, tx Tx, r *Requiremen
 		site, err := tx.Site(ctx, r.DeliverySite)
 		if err != nil {
 			errs.Append("delivery_site", notFoundAsField(err, "no site %q", r.DeliverySite))
-		} else if !site.HasKind("delivery_point") {
-			errs.Add("delivery_site", "%s (%s) is not a delivery point", site.Code, site.Name)
+		} else if !site.HasKind("delivery_point") && !site.HasKind("repair_facility") {
+			errs.Add("delivery_site", "%s (%s) is neither a delivery point nor a repair facility (for spare parts)", site.Code, site.Name)
 		}
 	}
 	return errs.Err()

@@ -322,3 +322,9 @@ func (f *RepairFacility) Validate() error {
 	}
 	return errs.Err()
 }
+
+// Part is a spare part a repair order needs.
+type Part struct {
+	NSN      string `json:"nsn"`
+	Quantity int64  `json:"quantity"`
+}

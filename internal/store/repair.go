@@ -859,3 +859,129 @@ func (d RepairDemo) ReportDamage(ctx context.Context, dm repair.Damage) (repair.
 	o, _, err := d.DB.ReportDamage(ctx, dm)
 	return o, err
 }
+
+// PartNeed is a spare part an order needs, as a requirement, with what is
+// on its way: the pledges allocated to it and the shipments carrying it.
+type PartNeed struct {
+	Requirement int64   `json:"requirement"`
+	NSN         string  `json:"nsn"`
+	ItemName    string  `json:"item_name"`
+	Quantity    int64   `json:"quantity"`
+	Allocated   int64   `json:"allocated"`
+	Delivered   int64   `json:"delivered"`
+	Pledges     []int64 `json:"pledges"`
+	Shipments   []int64 `json:"shipments"`
+}
+
+// AddParts records the spare parts a repair order needs, each as a
+// requirement delivered to the order's facility (or where the piece is,
+// for a repair in theatre), in one transaction; an order in repair then
+// waits for its parts.
+func (db *DB) AddParts(ctx context.Context, orderID int64, parts []repair.Part) ([]PartNeed, error) {
+	if len(parts) == 0 {
+		return nil, fault.Field("parts", "name at least one part: an NSN and a quantity")
+	}
+	err := db.Transact(ctx, func(tx *Tx) error {
+		r, dest := orderFields()
+		err := tx.queryRow(ctx, `SELECT `+orderColumns+` FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE o.id = ?`, orderID).Scan(dest...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("no repair order RO-%05d", orderID)
+		}
+		if err != nil {
+			return err
+		}
+		o := r.order()
+		me := access.IdentityFrom(ctx)
+		if me.Via != "system" && !me.Has(access.Coordinator) && !(me.Has(access.FacilityManager) && me.Site == o.Facility) {
+			return fault.Errorf(fault.Forbidden, "%s may not ask for parts for %s", me.Name, o.Ref())
+		}
+		if !o.Open() || o.State == repair.Repaired || o.State == repair.Returned {
+			return fault.Errorf(fault.Conflict, "%s is %s: it needs no more parts", o.Ref(), strings.ReplaceAll(o.State, "_", " "))
+		}
+		site := o.Facility
+		if site == "" {
+			site = o.Location
+		}
+		var errs fault.List
+		svc := assist.Service{}
+		for i, p := range parts {
+			if p.Quantity <= 0 {
+				errs.Add(fmt.Sprintf("parts[%d].quantity", i), "must be a positive whole number")
+				continue
+			}
+			req := assist.Requirement{NSN: strings.TrimSpace(p.NSN), Quantity: p.Quantity, Priority: o.Priority, NeedBy: tx.now.AddDate(0, 0, 30).Format("2006-01-02"),
+				DeliverySite: site, Notes: fmt.Sprintf("spare parts for %s (%s %s)", o.Ref(), o.ItemName, o.Serial)}
+			if err := svc.CreateRequirementIn(ctx, tx, &req); err != nil {
+				if e := fault.As(err); e != nil && e.Code == fault.Invalid {
+					errs.Append(fmt.Sprintf("parts[%d]", i), err)
+					continue
+				}
+				return err
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO repair_parts (order_id, requirement_id) VALUES (?, ?)`, o.ID, req.ID); err != nil {
+				return err
+			}
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		if err := tx.orderEvent(ctx, o.ID, o.State, fmt.Sprintf("%d parts asked for", len(parts))); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if o, err := db.Order(ctx, orderID); err == nil && o.State == repair.Repairs {
+		if _, err := db.MoveOrder(ctx, orderID, 0, repair.Parts, "waiting for parts"); err != nil {
+			return nil, err
+		}
+	}
+	return db.Parts(ctx, orderID)
+}
+
+// Parts lists a repair order's spare parts with what brings them.
+func (db *DB) Parts(ctx context.Context, orderID int64) ([]PartNeed, error) {
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT r.id, COALESCE(r.nsn, ''), COALESCE(i.name, ''), r.quantity, r.allocated, r.delivered
+		FROM repair_parts p JOIN requirements r ON r.id = p.requirement_id LEFT JOIN items i ON i.nsn = r.nsn WHERE p.order_id = ? ORDER BY r.id`), orderID)
+	if err != nil {
+		return nil, err
+	}
+	out := []PartNeed{}
+	for rows.Next() {
+		var p PartNeed
+		if err := rows.Scan(&p.Requirement, &p.NSN, &p.ItemName, &p.Quantity, &p.Allocated, &p.Delivered); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	rows.Close()
+	for i := range out {
+		p := &out[i]
+		p.Pledges, p.Shipments = []int64{}, []int64{}
+		for _, q := range []struct {
+			sql string
+			dst *[]int64
+		}{
+			{`SELECT DISTINCT pledge_id FROM allocations WHERE requirement_id = ? ORDER BY pledge_id`, &p.Pledges},
+			{`SELECT DISTINCT sl.shipment_id FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id WHERE sl.requirement_id = ? AND s.state <> 'cancelled' ORDER BY sl.shipment_id`, &p.Shipments},
+		} {
+			rs, err := db.rq.QueryContext(ctx, db.rebind(q.sql), p.Requirement)
+			if err != nil {
+				return nil, err
+			}
+			for rs.Next() {
+				var id int64
+				if err := rs.Scan(&id); err != nil {
+					rs.Close()
+					return nil, err
+				}
+				*q.dst = append(*q.dst, id)
+			}
+			rs.Close()
+		}
+	}
+	return out, nil
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/logistics"
@@ -183,6 +184,67 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		sys, _, err := db.Fleet(ctx)
 		if err != nil || len(sys) != 1 || sys[0].InFleet != 1 || sys[0].ByState[repair.Destroyed] != 1 || sys[0].AvailPPM != 0 {
 			t.Errorf("the fleet: %+v %v", sys, err)
+		}
+	})
+}
+
+func TestSpareParts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		one, _ := seedRepair(t, db)
+		if _, err := db.SaveFacility(ctx, repair.RepairFacility{Site: "PL-GLI", Slots: 2, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}}}, 0); err != nil {
+			t.Fatal(err)
+		}
+		o, _, err := db.ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "seeker", Severity: repair.Facility, Priority: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, fp, err := db.RepairPlanInput(ctx, db.Now(), 60)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := repair.Plan(in)
+		if _, err := db.ApproveRepairs(ctx, p, fp, db.Now(), 60); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range []string{repair.Transit, repair.Repairs} {
+			if _, err := db.MoveOrder(ctx, o.ID, 0, st, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fpBefore := mustFingerprint(t, db)
+		if _, err := db.AddParts(ctx, o.ID, []repair.Part{{NSN: storetest.NSN155, Quantity: 4}, {NSN: "0000-00-000-0000", Quantity: 0}}); fault.Code(err) != fault.Invalid {
+			t.Errorf("bad parts: %v", err)
+		}
+		if mustFingerprint(t, db) != fpBefore {
+			t.Error("refused parts changed the database")
+		}
+		parts, err := db.AddParts(ctx, o.ID, []repair.Part{{NSN: storetest.NSN155, Quantity: 4}})
+		if err != nil || len(parts) != 1 || parts[0].Quantity != 4 {
+			t.Fatalf("parts: %+v %v", parts, err)
+		}
+		req, err := db.Requirement(ctx, parts[0].Requirement)
+		if err != nil || req.DeliverySite != "PL-GLI" || !strings.Contains(req.Notes, "RO-00001") {
+			t.Errorf("the parts' requirement: %+v %v", req, err)
+		}
+		if got, _ := db.Order(ctx, o.ID); got.State != repair.Parts {
+			t.Errorf("the order waits for parts: %s", got.State)
+		}
+		// A German pledge of rounds allocated to it shows as coming.
+		svc := ledger(db)
+		pl, err := svc.CreatePledge(ctx, newPledge("DEU"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := pl.Lines[0].ID
+		for _, a := range []assist.Action{{Kind: assist.Commit, Line: line, Quantity: 4}, {Kind: assist.Allocate, Line: line, Quantity: 4, Requirement: req.ID}} {
+			if pl, err = svc.Act(ctx, pl.ID, 0, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		parts, err = db.Parts(ctx, o.ID)
+		if err != nil || parts[0].Allocated != 4 || len(parts[0].Pledges) != 1 || parts[0].Pledges[0] != pl.ID {
+			t.Errorf("parts after the allocation: %+v %v", parts, err)
 		}
 	})
 }

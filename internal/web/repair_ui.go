@@ -24,6 +24,7 @@ func (s *Server) repairPages(add func(method, pattern string, perm access.Permis
 	add("POST", "/repairs/plan/approve", access.RepairPlan, s.uiApproveRepairs)
 	add("GET", "/repairs/{id}", access.EquipmentRead, s.uiOrder)
 	add("POST", "/repairs/{id}/move", access.RepairUpdate, s.uiMoveOrder)
+	add("POST", "/repairs/{id}/parts", access.RepairUpdate, s.uiAddParts)
 	add("GET", "/repair-facilities", access.EquipmentRead, s.uiFacilities)
 	add("POST", "/repair-facilities", access.RepairPlan, s.uiSaveFacility)
 }
@@ -38,6 +39,7 @@ func (s *Server) repairAPI(add func(method, pattern string, perm access.Permissi
 	add("POST", "/api/v1/repairs/plan/approve", access.RepairPlan, s.apiApproveRepairs)
 	add("GET", "/api/v1/repairs/{id}", access.EquipmentRead, s.apiOrder)
 	add("POST", "/api/v1/repairs/{id}/move", access.RepairUpdate, s.apiMoveOrder)
+	add("POST", "/api/v1/repairs/{id}/parts", access.RepairUpdate, s.apiAddParts)
 	add("GET", "/api/v1/repair-facilities", access.EquipmentRead, s.apiFacilities)
 	add("POST", "/api/v1/repair-facilities", access.RepairPlan, s.apiSaveFacility)
 	add("GET", "/api/v1/fleet", access.EquipmentRead, s.apiFleet)
@@ -310,8 +312,92 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) error {
 
 type orderView struct {
 	repair.Order
-	Next   []string
-	Errors string
+	Next      []string
+	Parts     []store.PartNeed
+	PartsText string
+	Errors    string
+}
+
+func (s *Server) orderPage(w http.ResponseWriter, r *http.Request, status int, o repair.Order, v orderView) error {
+	parts, err := s.DB.Parts(r.Context(), o.ID)
+	if err != nil {
+		return err
+	}
+	v.Order, v.Next, v.Parts = o, nextStates(o), parts
+	return s.page(w, r, status, "repair", o.Ref(), v, access.Unclassified)
+}
+
+// parseParts reads "NSN=QUANTITY" pairs separated by commas or lines.
+func parseParts(text string) ([]repair.Part, error) {
+	var out []repair.Part
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '\n' || r == ';' }) {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		nsn, q, ok := strings.Cut(f, "=")
+		n, err := strconv.ParseInt(strings.TrimSpace(q), 10, 64)
+		if !ok || err != nil {
+			return nil, fault.Field("parts", "%q: write an NSN, =, and a quantity, e.g. 2530-12-000-0101=4", f)
+		}
+		out = append(out, repair.Part{NSN: strings.TrimSpace(nsn), Quantity: n})
+	}
+	return out, nil
+}
+
+func (s *Server) uiAddParts(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	o, err := s.pathOrder(r)
+	if err != nil {
+		return err
+	}
+	text := r.PostForm.Get("parts")
+	parts, err := parseParts(text)
+	if err == nil {
+		_, err = s.DB.AddParts(r.Context(), o.ID, parts)
+	}
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal || e.Code == fault.NotFound {
+			return err
+		}
+		return s.orderPage(w, r, statusFor(err), o, orderView{PartsText: text, Errors: problemText(e)})
+	}
+	http.Redirect(w, r, fmt.Sprintf("/repairs/%d?msg=%s", o.ID, url.QueryEscape(fmt.Sprintf("%d parts asked for, as requirements at the facility", len(parts)))), http.StatusSeeOther)
+	return nil
+}
+
+// problemText is an error and its problems in one line.
+func problemText(e *fault.Error) string {
+	msg := e.Error()
+	for _, p := range e.Problems {
+		if p.Error() != e.Error() {
+			msg += "; " + p.Error()
+		}
+	}
+	return msg
+}
+
+type partsInput struct {
+	Parts []repair.Part `json:"parts"`
+}
+
+func (s *Server) apiAddParts(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.pathOrder(r)
+	if err != nil {
+		return err
+	}
+	var in partsInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	parts, err := s.DB.AddParts(r.Context(), o.ID, in.Parts)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, parts)
 }
 
 func nextStates(o repair.Order) []string {
@@ -339,7 +425,7 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, 200, "repair", o.Ref(), orderView{Order: o, Next: nextStates(o)}, access.Unclassified)
+	return s.orderPage(w, r, 200, o, orderView{})
 }
 
 func (s *Server) uiMoveOrder(w http.ResponseWriter, r *http.Request) error {
@@ -361,10 +447,15 @@ func (s *Server) uiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 		if rerr != nil {
 			return err
 		}
-		return s.page(w, r, statusFor(err), "repair", cur.Ref(), orderView{Order: cur, Next: nextStates(cur), Errors: e.Message}, access.Unclassified)
+		return s.orderPage(w, r, statusFor(err), cur, orderView{Errors: e.Message})
 	}
 	http.Redirect(w, r, fmt.Sprintf("/repairs/%d?msg=%s", o.ID, url.QueryEscape(fmt.Sprintf("%s is %s", o.Ref(), strings.ReplaceAll(o.State, "_", " ")))), http.StatusSeeOther)
 	return nil
+}
+
+type orderJSON struct {
+	repair.Order
+	Parts []store.PartNeed `json:"parts"`
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) error {
@@ -372,7 +463,11 @@ func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 200, o)
+	parts, err := s.DB.Parts(r.Context(), o.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, orderJSON{o, parts})
 }
 
 type moveInput struct {

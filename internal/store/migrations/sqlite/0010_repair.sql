@@ -76,3 +76,11 @@ CREATE TABLE repair_order_events (
 	note     TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX repair_order_events_order ON repair_order_events (order_id, id);
+
+-- The spare parts a repair order needs: each is a requirement like any
+-- other, delivered to the facility, so pledged parts can be allocated to it.
+CREATE TABLE repair_parts (
+	order_id       INTEGER NOT NULL REFERENCES repair_orders (id),
+	requirement_id INTEGER NOT NULL REFERENCES requirements (id),
+	PRIMARY KEY (order_id, requirement_id)
+);
