@@ -47,14 +47,14 @@ func TestShipmentAndNetworkCommands(t *testing.T) {
 
 	// The network goes out and comes back unchanged; a bad file changes nothing.
 	out := filepath.Join(dir, "network.csv")
-	if r := run(t, env, "", "network", "export", "--out", out); r.code != 0 || !strings.Contains(r.out, "24 links") {
+	if r := run(t, env, "", "network", "export", "--out", out); r.code != 0 || !strings.Contains(r.out, "28 links") {
 		t.Fatalf("network export: %+v", r)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, env, string(b), "network", "import", "-"); r.code != 0 || !strings.Contains(r.out, "24 links created or updated") {
+	if r := run(t, env, string(b), "network", "import", "-"); r.code != 0 || !strings.Contains(r.out, "28 links created or updated") {
 		t.Errorf("network import of the export: %+v", r)
 	}
 	again := run(t, env, "", "network", "export")

@@ -39,6 +39,10 @@ var Links = []logistics.Link{
 	{From: "PL-RZE", To: "PL-USRP", Mode: "road", TransitHours: 4, CapacityTonnesDay: 300, CapacityPalletsDay: 300},
 	{From: "PL-RZE", To: "LT-JON", Mode: "road", TransitHours: 14, CapacityTonnesDay: 300, CapacityPalletsDay: 300},
 	{From: "RO-LENR", To: "RO-SMR", Mode: "road", TransitHours: 6, CapacityTonnesDay: 300, CapacityPalletsDay: 300},
+	{From: "PL-GLI", To: "PL-RZE", Mode: "rail", TransitHours: 8, CapacityTonnesDay: 500, CapacityPalletsDay: 500},
+	{From: "PL-USRP", To: "PL-RZE", Mode: "road", TransitHours: 4, CapacityTonnesDay: 300, CapacityPalletsDay: 300},
+	{From: "LT-JON", To: "PL-RZE", Mode: "road", TransitHours: 14, CapacityTonnesDay: 300, CapacityPalletsDay: 300},
+	{From: "RO-SMR", To: "RO-LENR", Mode: "road", TransitHours: 6, CapacityTonnesDay: 300, CapacityPalletsDay: 300},
 }
 
 // Hubs are the limits of the demo's hubs (illustrative).

@@ -337,6 +337,9 @@ type NewShipment struct {
 	PlannedDeparture time.Time `json:"planned_departure"`
 	Lines            []NewLine `json:"lines"`
 	Notes            string    `json:"notes"`
+	// Nation owns the goods of a shipment without lines: equipment on its
+	// way to repair and back, described in the notes.
+	Nation string `json:"-"`
 }
 
 // NewLine takes a quantity from one allocation; zero takes all that is
@@ -371,7 +374,7 @@ func (in *NewShipment) validate() error {
 	if in.Destination == "" {
 		errs.Add("destination", "is required: the site they go to")
 	}
-	if len(in.Lines) == 0 {
+	if len(in.Lines) == 0 && in.Nation == "" {
 		errs.Add("lines", "name at least one allocation to ship")
 	}
 	if in.PlannedDeparture.IsZero() {
@@ -509,6 +512,9 @@ func CreateShipmentIn(ctx context.Context, tx Tx, in NewShipment) (Shipment, err
 		}
 		if err := errs.Err(); err != nil {
 			return err
+		}
+		if len(in.Lines) == 0 {
+			sh.Nation = strings.ToUpper(in.Nation)
 		}
 		if relSet && len(rel) == 0 {
 			rel = []string{sh.Nation} // released to nobody else

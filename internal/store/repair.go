@@ -15,6 +15,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
 )
 
@@ -325,7 +326,7 @@ func (tx *Tx) orderEvent(ctx context.Context, order int64, state, note string) e
 	return err
 }
 
-const orderColumns = `o.id, o.equipment_id, e.serial, e.nsn, i.name, i.grp, e.donor, o.fault, o.severity, o.priority, o.location, o.state, COALESCE(o.facility, ''), o.due, o.reported_at, o.repaired_on, o.version, o.updated_at`
+const orderColumns = `o.id, o.equipment_id, e.serial, e.nsn, i.name, i.grp, e.donor, o.fault, o.severity, o.priority, o.location, o.state, COALESCE(o.facility, ''), o.due, COALESCE(o.outbound_shipment, 0), COALESCE(o.return_shipment, 0), o.reported_at, o.repaired_on, o.version, o.updated_at`
 
 type orderRow struct {
 	repair.Order
@@ -335,7 +336,7 @@ type orderRow struct {
 func orderFields() (*orderRow, []any) {
 	r := &orderRow{}
 	o := &r.Order
-	return r, []any{&o.ID, &o.Equipment, &o.Serial, &o.NSN, &o.ItemName, &o.Group, &o.Donor, &o.Fault, &o.Severity, &o.Priority, &o.Location, &o.State, &o.Facility, &o.Due, &r.reported, &o.Repaired, &o.Version, &r.updated}
+	return r, []any{&o.ID, &o.Equipment, &o.Serial, &o.NSN, &o.ItemName, &o.Group, &o.Donor, &o.Fault, &o.Severity, &o.Priority, &o.Location, &o.State, &o.Facility, &o.Due, &o.Outbound, &o.Inbound, &r.reported, &o.Repaired, &o.Version, &r.updated}
 }
 
 func (r *orderRow) order() repair.Order {
@@ -684,6 +685,29 @@ func (db *DB) ApproveRepairs(ctx context.Context, p repair.Proposal, fingerprint
 				return fault.Errorf(fault.Invalid, "%s is not competent for the piece of RO-%05d", a.Facility, a.Order)
 			}
 			note := fmt.Sprintf("to %s, %d h away; repair from %s, due %s", a.Facility, a.Transport, a.Start.Format("2006-01-02"), a.Due.Format("2006-01-02"))
+			// The piece's transport there and back, as shipments with their
+			// custody chain.
+			var loc, donor, serial, item string
+			if err := tx.queryRow(ctx, `SELECT o.location, e.donor, e.serial, i.name FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE o.id = ?`, a.Order).Scan(&loc, &donor, &serial, &item); err != nil {
+				return err
+			}
+			what := fmt.Sprintf("%s %s for repair order RO-%05d", item, serial, a.Order)
+			out, err := logistics.CreateShipmentIn(ctx, tx, logistics.NewShipment{Origin: loc, Destination: a.Facility, PlannedDeparture: start, Nation: donor, Notes: "to repair: " + what})
+			if err != nil {
+				return fmt.Errorf("the transport of RO-%05d to %s: %w", a.Order, a.Facility, err)
+			}
+			back, err := logistics.CreateShipmentIn(ctx, tx, logistics.NewShipment{Origin: a.Facility, Destination: loc, PlannedDeparture: a.Due, Nation: donor, Notes: "back from repair: " + what})
+			var backID any
+			if err == nil {
+				backID = back.ID
+			} else if fault.As(err) != nil && fault.Code(err) != fault.Internal {
+				note += fmt.Sprintf("; no return shipment planned (%s): plan it by hand", fault.As(err).Message)
+			} else {
+				return err
+			}
+			if _, err := tx.exec(ctx, `UPDATE repair_orders SET outbound_shipment = ?, return_shipment = ? WHERE id = ?`, out.ID, backID, a.Order); err != nil {
+				return err
+			}
 			if err := tx.orderEvent(ctx, a.Order, repair.Assigned, note); err != nil {
 				return err
 			}

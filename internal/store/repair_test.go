@@ -116,6 +116,19 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		if n, err := db.ApproveRepairs(ctx, p, fpr, start, 90); err != nil || n != 2 {
 			t.Fatalf("approve: %d %v", n, err)
 		}
+		// Each order goes there and back as planned shipments.
+		got, err := db.Order(ctx, orders[0].ID)
+		if err != nil || got.Outbound == 0 || got.Inbound == 0 {
+			t.Fatalf("the order's transport: %+v %v", got, err)
+		}
+		out, err := db.Shipment(ctx, got.Outbound)
+		if err != nil || out.Origin != storetest.SiteKyiv || out.Destination != "PL-GLI" || out.State != logistics.Planned || out.Nation != "USA" || !strings.Contains(out.Notes, "RO-00001") {
+			t.Errorf("the outbound shipment: %+v %v", out, err)
+		}
+		back, err := db.Shipment(ctx, got.Inbound)
+		if err != nil || back.Origin != "PL-GLI" || back.Destination != storetest.SiteKyiv || !back.PlannedDeparture.After(out.PlannedDeparture) {
+			t.Errorf("the return shipment: %+v %v", back, err)
+		}
 		// The state machine: out of order refused; one slot at Gliwice.
 		if _, err := db.MoveOrder(ctx, orders[0].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "it can go only to in transit") {
 			t.Errorf("in repair before transit: %v", err)

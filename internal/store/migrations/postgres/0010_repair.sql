@@ -58,6 +58,8 @@ CREATE TABLE repair_orders (
 	state        TEXT NOT NULL,
 	facility     TEXT REFERENCES sites (code),
 	due          TEXT NOT NULL DEFAULT '',
+	outbound_shipment BIGINT REFERENCES shipments (id),
+	return_shipment   BIGINT REFERENCES shipments (id),
 	reported_at  TEXT NOT NULL,
 	repaired_on  TEXT NOT NULL DEFAULT '',
 	version      INTEGER NOT NULL DEFAULT 1,
