@@ -73,13 +73,17 @@ func (e *Equipment) Validate() error {
 	if e.Donor == "" {
 		errs.Add("donor", "is required")
 	}
-	if d, err := assist.ParseDate("received", e.Received); err != nil {
-		errs.Append("", err)
-	} else {
-		e.Received = d
+	// A piece that came through Longhaul takes its date and place from the
+	// shipment's receipt.
+	if e.Received != "" || e.Shipment == 0 {
+		if d, err := assist.ParseDate("received", e.Received); err != nil {
+			errs.Append("", err)
+		} else {
+			e.Received = d
+		}
 	}
 	e.Location = strings.ToUpper(strings.TrimSpace(e.Location))
-	if e.Location == "" {
+	if e.Location == "" && e.Shipment == 0 {
 		errs.Add("location", "is required")
 	}
 	if e.State == "" {

@@ -74,9 +74,6 @@ func (db *DB) RegisterEquipment(ctx context.Context, e repair.Equipment) (repair
 		if _, err := db.nation(ctx, tx, e.Donor, false); err != nil {
 			errs.Append("donor", notFoundField(err, "no nation %q", e.Donor))
 		}
-		if _, err := tx.Site(ctx, e.Location); err != nil {
-			errs.Append("location", notFoundField(err, "no site %q", e.Location))
-		}
 		var other int64
 		if err := tx.queryRow(ctx, `SELECT id FROM equipment WHERE nsn = ? AND serial = ?`, e.NSN, e.Serial).Scan(&other); err == nil {
 			errs.Add("serial", "serial number %s of %s is registered already, as E-%05d", e.Serial, e.NSN, other)
@@ -84,9 +81,21 @@ func (db *DB) RegisterEquipment(ctx context.Context, e repair.Equipment) (repair
 			return err
 		}
 		if e.Shipment != 0 {
-			var dest string
-			if err := tx.queryRow(ctx, `SELECT destination FROM shipments WHERE id = ? AND state = 'received'`, e.Shipment).Scan(&dest); err != nil {
+			var dest, received string
+			if err := tx.queryRow(ctx, `SELECT destination, COALESCE(received_at, '') FROM shipments WHERE id = ? AND state = 'received'`, e.Shipment).Scan(&dest, &received); err != nil {
 				errs.Add("shipment", "S-%05d is not a received shipment", e.Shipment)
+			} else {
+				if e.Received == "" {
+					e.Received = parseTS(received).Format("2006-01-02")
+				}
+				if e.Location == "" {
+					e.Location = dest
+				}
+			}
+		}
+		if e.Location != "" {
+			if _, err := tx.Site(ctx, e.Location); err != nil {
+				errs.Append("location", notFoundField(err, "no site %q", e.Location))
 			}
 		}
 		if err := errs.Err(); err != nil {
@@ -1006,6 +1015,74 @@ func (db *DB) Parts(ctx context.Context, orderID int64) ([]PartNeed, error) {
 			}
 			rs.Close()
 		}
+	}
+	return out, nil
+}
+
+// PipelineWeek counts the open repair orders in each state at the end of a
+// week.
+type PipelineWeek struct {
+	End    time.Time      `json:"end"`
+	Counts map[string]int `json:"counts"`
+	Total  int            `json:"total"`
+}
+
+// Pipeline counts, for each of the last weeks weeks up to now, the orders
+// the reader may see by the state they were in at the week's end, from
+// the orders' history.
+func (db *DB) Pipeline(ctx context.Context, weeks int, now time.Time) ([]PipelineWeek, error) {
+	v := db.ordersVisible(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT o.id, o.severity, ev.state, ev.at FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id
+		JOIN repair_order_events ev ON ev.order_id = o.id WHERE `+v.cond+` ORDER BY o.id, ev.id`), v.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type step struct {
+		at    time.Time
+		state string
+	}
+	type hist struct {
+		severity string
+		steps    []step
+	}
+	orders := map[int64]*hist{}
+	for rows.Next() {
+		var id int64
+		var sev, state, at string
+		if err := rows.Scan(&id, &sev, &state, &at); err != nil {
+			return nil, err
+		}
+		h := orders[id]
+		if h == nil {
+			h = &hist{severity: sev}
+			orders[id] = h
+		}
+		h.steps = append(h.steps, step{parseTS(at), state})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]PipelineWeek, weeks)
+	for w := range weeks {
+		end := now.AddDate(0, 0, -7*(weeks-1-w))
+		pw := PipelineWeek{End: end, Counts: map[string]int{}}
+		for _, h := range orders {
+			state := ""
+			for _, s := range h.steps {
+				if s.at.After(end) {
+					break
+				}
+				state = s.state
+			}
+			o := repair.Order{Severity: h.severity, State: state}
+			if state == "" || !o.Open() {
+				continue
+			}
+			pw.Counts[state]++
+			pw.Total++
+		}
+		out[w] = pw
 	}
 	return out, nil
 }

@@ -257,6 +257,22 @@ type repairsView struct {
 	ByDonor    []store.FleetRow
 	Facilities []store.FacilityStats
 	Pipeline   []pipelineBar
+	History    []historyBar
+	OpenStates []string
+}
+
+// historyBar is one week of the pipeline over time: a stacked bar.
+type historyBar struct {
+	Label string
+	X     int
+	Parts []historyPart
+	Total int
+}
+
+type historyPart struct {
+	State     string
+	Y, Height int
+	Count     int
 }
 
 // pipelineBar is the number of open orders in a state, for the chart.
@@ -293,6 +309,29 @@ func (s *Server) uiRepairs(w http.ResponseWriter, r *http.Request) error {
 	}
 	for i := range v.Pipeline {
 		v.Pipeline[i].Width = int(v.Pipeline[i].Count * 400 / top)
+	}
+	hist, err := s.DB.Pipeline(r.Context(), 12, s.Now())
+	if err != nil {
+		return err
+	}
+	v.OpenStates = repair.OrderStates[:len(repair.OrderStates)-1]
+	most := 1
+	for _, h := range hist {
+		most = max(most, h.Total)
+	}
+	for i, h := range hist {
+		b := historyBar{Label: h.End.Format("01-02"), X: 40 + i*50, Total: h.Total}
+		y := 170
+		for _, st := range v.OpenStates {
+			n := h.Counts[st]
+			if n == 0 {
+				continue
+			}
+			ht := n * 150 / most
+			y -= ht
+			b.Parts = append(b.Parts, historyPart{State: st, Y: y, Height: ht, Count: n})
+		}
+		v.History = append(v.History, b)
 	}
 	return s.page(w, r, 200, "repairs", "Repairs", v, access.Unclassified)
 }

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -89,6 +91,30 @@ func TestEquipmentPages(t *testing.T) {
 	fleet := string(e.do("GET", "/repairs", "", "").body)
 	if !strings.Contains(fleet, `<tr data-nsn="1025-01-000-0009">`) || !strings.Contains(fleet, `id="pipeline"`) {
 		t.Errorf("the repairs page:\n%.2000s", fleet)
+	}
+	if !strings.Contains(fleet, `id="pipeline-history"`) || !strings.Contains(fleet, `class="st-reported"`) {
+		t.Error("the repairs page lacks the pipeline over time")
+	}
+	// A piece that came through Longhaul takes its date and place from the
+	// shipment's receipt.
+	var ships struct {
+		Items []struct {
+			ID          int64     `json:"id"`
+			Destination string    `json:"destination"`
+			ReceivedAt  time.Time `json:"received_at"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(e.do("GET", "/api/v1/shipments?state=received", "", "").body, &ships); err != nil || len(ships.Items) == 0 {
+		t.Fatalf("no received shipment in the demo: %v", err)
+	}
+	sh := ships.Items[0]
+	res = e.do("POST", "/api/v1/equipment", "application/json", fmt.Sprintf(`{"nsn":"2355-12-000-0020","serial":"APC-NL-099","donor":"NLD","shipment":%d}`, sh.ID))
+	var got struct {
+		Received string `json:"received"`
+		Location string `json:"location"`
+	}
+	if err := json.Unmarshal(res.body, &got); err != nil || res.status != 201 || got.Received != sh.ReceivedAt.UTC().Format("2006-01-02") || got.Location != sh.Destination {
+		t.Errorf("registered from %d (%s at %s): %d %s", sh.ID, sh.ReceivedAt, sh.Destination, res.status, res.body)
 	}
 	// The German officer sees Germany's pieces only.
 	e.token = siteToken(e, "deu-lo", "DEU", "", access.NationOfficer)
