@@ -113,6 +113,28 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		if _, err := db.ApproveRepairs(ctx, p, "stale", start, 90); fault.Code(err) != fault.Conflict {
 			t.Errorf("a stale plan: %v", err)
 		}
+		// An order sent to a facility without the competence is refused,
+		// and the whole approval with it.
+		cs := catalog.Service{Store: store.Catalog{DB: db}}
+		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "RO-SMR", Name: "Satu Mare", Nation: "ROU", Kinds: []string{"repair_facility"}, LatE6: 47792000, LonE6: 22885000}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SaveFacility(ctx, repair.RepairFacility{Site: "RO-SMR", Slots: 5, Competences: []repair.Competence{{Target: storetest.NSN155, Days: 5}}}, 0); err != nil {
+			t.Fatal(err)
+		}
+		in, fpr, err = db.RepairPlanInput(ctx, start, 90)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrong := repair.Proposal{Assignments: append([]repair.Assignment{}, p.Assignments...)}
+		wrong.Assignments[1].Facility = "RO-SMR"
+		fpBefore := mustFingerprint(t, db)
+		if _, err := db.ApproveRepairs(ctx, wrong, fpr, start, 90); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "RO-SMR is not competent") {
+			t.Errorf("a facility without the competence: %v", err)
+		}
+		if mustFingerprint(t, db) != fpBefore {
+			t.Error("a refused approval changed the database")
+		}
 		if n, err := db.ApproveRepairs(ctx, p, fpr, start, 90); err != nil || n != 2 {
 			t.Fatalf("approve: %d %v", n, err)
 		}
@@ -173,7 +195,7 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 			t.Errorf("the piece after repair: %+v, %d events, %d orders, %v", e, len(timeline), len(os), err)
 		}
 		stats, err := db.FacilityStatistics(ctx)
-		if err != nil || len(stats) != 1 || stats[0].Done != 1 || stats[0].Median != 12 || stats[0].InRepair != 0 || stats[0].Incoming != 1 {
+		if err != nil || len(stats) != 2 || stats[0].Done != 1 || stats[0].Median != 12 || stats[0].InRepair != 0 || stats[0].Incoming != 1 {
 			t.Errorf("Gliwice's statistics: %+v %v", stats, err)
 		}
 		// The American officer sees the pieces the United States donated;
