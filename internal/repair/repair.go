@@ -163,11 +163,15 @@ type Order struct {
 	State     string `json:"state"`
 	Facility  string `json:"facility,omitempty"`
 	// Due is when the facility is expected to finish, from the plan.
-	Due       string    `json:"due,omitempty"`
-	Outbound  int64     `json:"outbound_shipment,omitempty"`
-	Inbound   int64     `json:"return_shipment,omitempty"`
-	Reported  time.Time `json:"reported_at"`
-	Repaired  string    `json:"repaired_on,omitempty"`
+	Due      string    `json:"due,omitempty"`
+	Outbound int64     `json:"outbound_shipment,omitempty"`
+	Inbound  int64     `json:"return_shipment,omitempty"`
+	Reported time.Time `json:"reported_at"`
+	Repaired string    `json:"repaired_on,omitempty"`
+	// Cost is what the repair cost, in euro cents, and PaidBy the nation
+	// that paid it; it counts in that nation's pledge accounts.
+	Cost      int64     `json:"cost,omitempty"`
+	PaidBy    string    `json:"paid_by,omitempty"`
 	Version   int64     `json:"version"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

@@ -350,7 +350,14 @@ func (db *DB) AddContribution(ctx context.Context, c accounts.Contribution) (acc
 	if c.Classification > id.Clearance {
 		return c, fault.Field("classification", "%s is above your clearance (%s)", c.Classification, id.Clearance)
 	}
-	err := db.Transact(ctx, func(tx *Tx) error {
+	err := db.Transact(ctx, func(tx *Tx) error { return tx.addContribution(ctx, &c) })
+	return c, err
+}
+
+// addContribution checks and records c in the transaction.
+func (tx *Tx) addContribution(ctx context.Context, c *accounts.Contribution) error {
+	db := tx.db
+	{
 		var errs fault.List
 		if _, err := db.nation(ctx, tx, c.Nation, false); err != nil {
 			errs.Append("nation", notFoundField(err, "no nation %q", c.Nation))
@@ -404,8 +411,7 @@ func (db *DB) AddContribution(ctx context.Context, c accounts.Contribution) (acc
 			return mapConstraint(err, "contribution")
 		}
 		return tx.Audit(ctx, audit.Record{Action: "contribution.create", Entity: "contribution", EntityID: strconv.FormatInt(c.ID, 10), After: c})
-	})
-	return c, err
+	}
 }
 
 func notFoundField(err error, format string, args ...any) error {

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/repair"
 )
 
@@ -335,7 +337,7 @@ func (tx *Tx) orderEvent(ctx context.Context, order int64, state, note string) e
 	return err
 }
 
-const orderColumns = `o.id, o.equipment_id, e.serial, e.nsn, i.name, i.grp, e.donor, o.fault, o.severity, o.priority, o.location, o.state, COALESCE(o.facility, ''), o.due, COALESCE(o.outbound_shipment, 0), COALESCE(o.return_shipment, 0), o.reported_at, o.repaired_on, o.version, o.updated_at`
+const orderColumns = `o.id, o.equipment_id, e.serial, e.nsn, i.name, i.grp, e.donor, o.fault, o.severity, o.priority, o.location, o.state, COALESCE(o.facility, ''), o.due, COALESCE(o.outbound_shipment, 0), COALESCE(o.return_shipment, 0), o.reported_at, o.repaired_on, o.cost, o.paid_by, o.version, o.updated_at`
 
 type orderRow struct {
 	repair.Order
@@ -345,7 +347,7 @@ type orderRow struct {
 func orderFields() (*orderRow, []any) {
 	r := &orderRow{}
 	o := &r.Order
-	return r, []any{&o.ID, &o.Equipment, &o.Serial, &o.NSN, &o.ItemName, &o.Group, &o.Donor, &o.Fault, &o.Severity, &o.Priority, &o.Location, &o.State, &o.Facility, &o.Due, &o.Outbound, &o.Inbound, &r.reported, &o.Repaired, &o.Version, &r.updated}
+	return r, []any{&o.ID, &o.Equipment, &o.Serial, &o.NSN, &o.ItemName, &o.Group, &o.Donor, &o.Fault, &o.Severity, &o.Priority, &o.Location, &o.State, &o.Facility, &o.Due, &o.Outbound, &o.Inbound, &r.reported, &o.Repaired, &o.Cost, &o.PaidBy, &o.Version, &r.updated}
 }
 
 func (r *orderRow) order() repair.Order {
@@ -1085,4 +1087,55 @@ func (db *DB) Pipeline(ctx context.Context, weeks int, now time.Time) ([]Pipelin
 		out[w] = pw
 	}
 	return out, nil
+}
+
+// RecordRepairCost records what a finished repair cost and who paid: the
+// cost counts as that nation's contribution to maintenance and logistics,
+// dated today, with the order as its evidence, in the same transaction. A
+// cost is recorded once.
+func (db *DB) RecordRepairCost(ctx context.Context, id int64, cost money.Cents, paidBy string) (repair.Order, error) {
+	var o repair.Order
+	if cost <= 0 {
+		return o, fault.Field("cost", "must be more than zero")
+	}
+	err := db.Transact(ctx, func(tx *Tx) error {
+		r, dest := orderFields()
+		err := tx.queryRow(ctx, `SELECT `+orderColumns+` FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE o.id = ?`, id).Scan(dest...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("no repair order RO-%05d", id)
+		}
+		if err != nil {
+			return err
+		}
+		o = r.order()
+		me := access.IdentityFrom(ctx)
+		if me.Via != "system" && !me.Has(access.Coordinator) && !(me.Has(access.FacilityManager) && me.Site == o.Facility) {
+			return fault.Errorf(fault.Forbidden, "%s may not record the cost of %s", me.Name, o.Ref())
+		}
+		if o.State != repair.Repaired && o.State != repair.Returned && o.State != repair.Received {
+			return fault.Errorf(fault.Conflict, "%s is %s: its cost is recorded once it is repaired", o.Ref(), strings.ReplaceAll(o.State, "_", " "))
+		}
+		if o.Cost > 0 {
+			return fault.Errorf(fault.Conflict, "the cost of %s was recorded already: %s paid by %s", o.Ref(), money.Cents(o.Cost).Human(false), o.PaidBy)
+		}
+		c := accounts.Contribution{Nation: paidBy, Date: tx.now.Format("2006-01-02"), Category: "maintenance_logistics", Currency: "EUR", Original: cost,
+			Evidence: fmt.Sprintf("repair order %s at %s", o.Ref(), o.Facility), Notes: fmt.Sprintf("repair of %s %s", o.ItemName, o.Serial)}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if err := tx.addContribution(ctx, &c); err != nil {
+			return err
+		}
+		before := o
+		o.Cost, o.PaidBy = int64(cost), c.Nation
+		if _, err := tx.exec(ctx, `UPDATE repair_orders SET cost = ?, paid_by = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, o.Cost, o.PaidBy, ts(tx.now), o.ID, before.Version); err != nil {
+			return err
+		}
+		o.Version++
+		if err := tx.orderEvent(ctx, o.ID, o.State, fmt.Sprintf("cost %s paid by %s, counted as %s", cost.Human(false), o.PaidBy, c.Ref())); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "repair.cost", Entity: "repair_order", EntityID: strconv.FormatInt(o.ID, 10), Before: before, After: o})
+	})
+	return o, err
 }

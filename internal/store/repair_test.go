@@ -190,6 +190,25 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		if _, err := db.MoveOrder(ukr, orders[0].ID, 0, repair.Received, "back with 3rd brigade"); err != nil {
 			t.Fatal(err)
 		}
+		// The repair's cost counts in the paying nation's accounts, once.
+		if _, err := db.RecordRepairCost(ctx, orders[1].ID, 1000, "USA"); fault.Code(err) != fault.Conflict {
+			t.Errorf("the cost of an order not yet repaired: %v", err)
+		}
+		if o, err := db.RecordRepairCost(ctx, orders[0].ID, 250_000_00, "usa"); err != nil || o.Cost != 250_000_00 || o.PaidBy != "USA" {
+			t.Fatalf("a repair's cost: %+v %v", o, err)
+		}
+		if _, err := db.RecordRepairCost(ctx, orders[0].ID, 1000, "USA"); fault.Code(err) != fault.Conflict {
+			t.Errorf("a cost recorded twice: %v", err)
+		}
+		led, err := db.Accounts(ctx, 2025, db.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range led.Accounts {
+			if a.Nation == "USA" && (a.Direct != 250_000_00 || a.ByCategory["maintenance_logistics"] != 250_000_00) {
+				t.Errorf("the United States' account: %+v", a)
+			}
+		}
 		e, timeline, os, err := db.Piece(ctx, one.ID)
 		if err != nil || e.State != repair.Operational || e.Location != storetest.SiteKyiv || len(os) != 1 || len(timeline) < 8 {
 			t.Errorf("the piece after repair: %+v, %d events, %d orders, %v", e, len(timeline), len(os), err)

@@ -870,6 +870,7 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/repairs/%d/parts", oid), status: 201, body: oaJSON(map[string]any{"parts": []map[string]any{{"nsn": storetest.NSN155, "quantity": 2}}})})
 	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/repairs/%d/parts", oid), status: 422, body: oaJSON(map[string]any{"parts": []map[string]any{{"nsn": "0000-00-000-0000", "quantity": 0}}})})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/repairs/%d", oid), status: 200})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/repairs/%d/cost", oid), status: 409, body: oaJSON(map[string]any{"cost": "1000.00", "paid_by": "USA"})})
 	c.do(oaCall{method: "GET", path: "/api/v1/repairs?state=open", status: 200})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/equipment/%d", pid), status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/fleet", status: 200})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 )
@@ -25,6 +26,7 @@ func (s *Server) repairPages(add func(method, pattern string, perm access.Permis
 	add("GET", "/repairs/{id}", access.EquipmentRead, s.uiOrder)
 	add("POST", "/repairs/{id}/move", access.RepairUpdate, s.uiMoveOrder)
 	add("POST", "/repairs/{id}/parts", access.RepairUpdate, s.uiAddParts)
+	add("POST", "/repairs/{id}/cost", access.RepairUpdate, s.uiRepairCost)
 	add("GET", "/repair-facilities", access.EquipmentRead, s.uiFacilities)
 	add("POST", "/repair-facilities", access.RepairPlan, s.uiSaveFacility)
 }
@@ -40,6 +42,7 @@ func (s *Server) repairAPI(add func(method, pattern string, perm access.Permissi
 	add("GET", "/api/v1/repairs/{id}", access.EquipmentRead, s.apiOrder)
 	add("POST", "/api/v1/repairs/{id}/move", access.RepairUpdate, s.apiMoveOrder)
 	add("POST", "/api/v1/repairs/{id}/parts", access.RepairUpdate, s.apiAddParts)
+	add("POST", "/api/v1/repairs/{id}/cost", access.RepairUpdate, s.apiRepairCost)
 	add("GET", "/api/v1/repair-facilities", access.EquipmentRead, s.apiFacilities)
 	add("POST", "/api/v1/repair-facilities", access.RepairPlan, s.apiSaveFacility)
 	add("GET", "/api/v1/fleet", access.EquipmentRead, s.apiFleet)
@@ -760,4 +763,55 @@ func (s *Server) apiApproveRepairs(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return writeJSON(w, 201, map[string]int{"assigned": n})
+}
+
+// costInput is a finished repair's cost and who paid it.
+type costInput struct {
+	Cost   string `json:"cost"`
+	PaidBy string `json:"paid_by"`
+}
+
+func (s *Server) recordCost(r *http.Request, in costInput) (repair.Order, error) {
+	o, err := s.pathOrder(r)
+	if err != nil {
+		return o, err
+	}
+	var errs fault.List
+	cost := money.FieldEUR(&errs, "cost", in.Cost)
+	if err := errs.Err(); err != nil {
+		return o, err
+	}
+	return s.DB.RecordRepairCost(r.Context(), o.ID, cost, in.PaidBy)
+}
+
+func (s *Server) uiRepairCost(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	o, err := s.recordCost(r, costInput{Cost: r.PostForm.Get("cost"), PaidBy: r.PostForm.Get("paid_by")})
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal || e.Code == fault.NotFound {
+			return err
+		}
+		cur, rerr := s.pathOrder(r)
+		if rerr != nil {
+			return err
+		}
+		return s.orderPage(w, r, statusFor(err), cur, orderView{Errors: problemText(e)})
+	}
+	http.Redirect(w, r, fmt.Sprintf("/repairs/%d?msg=%s", o.ID, url.QueryEscape(fmt.Sprintf("Cost of %s recorded: %s paid by %s, counted in its pledge accounts", o.Ref(), money.Cents(o.Cost).Human(false), o.PaidBy))), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiRepairCost(w http.ResponseWriter, r *http.Request) error {
+	var in costInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	o, err := s.recordCost(r, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, o)
 }

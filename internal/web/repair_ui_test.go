@@ -55,6 +55,17 @@ func TestRepairPlanPageAndApproval(t *testing.T) {
 	if p := string(e.do("GET", "/repairs/"+id, "", "").body); !strings.Contains(p, `id="order-state">in repair`) && !strings.Contains(p, `id="order-state">In repair`) {
 		t.Errorf("the order page:\n%.1500s", p)
 	}
+	// Repaired, its cost counts in the paying nation's accounts.
+	if res := e.do("POST", "/repairs/"+id+"/move", "application/x-www-form-urlencoded", url.Values{"state": {"repaired"}}.Encode()); res.status != 303 {
+		t.Fatalf("repaired: %d", res.status)
+	}
+	if res := e.do("POST", "/repairs/"+id+"/cost", "application/x-www-form-urlencoded", url.Values{"cost": {"-5"}, "paid_by": {"DEU"}}.Encode()); res.status != 422 || !strings.Contains(string(res.body), `id="move-error"`) {
+		t.Errorf("a negative cost: %d", res.status)
+	}
+	res = e.do("POST", "/repairs/"+id+"/cost", "application/x-www-form-urlencoded", url.Values{"cost": {"1200000"}, "paid_by": {"DEU"}}.Encode())
+	if loc, _ := url.QueryUnescape(res.header.Get("Location")); res.status != 303 || !strings.Contains(loc, "€ 1,200,000.00 paid by DEU") {
+		t.Fatalf("the cost: %d %s %.500s", res.status, loc, res.body)
+	}
 	e.token = siteToken(e, "gli-manager", "POL", "PL-GLI", access.FacilityManager)
 	if p := string(e.do("GET", "/repairs", "", "").body); strings.Contains(p, `<tr data-id="`+id+`"`) {
 		t.Error("Gliwice's manager sees Satu Mare's order")

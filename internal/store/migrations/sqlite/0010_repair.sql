@@ -62,6 +62,8 @@ CREATE TABLE repair_orders (
 	return_shipment   INTEGER REFERENCES shipments (id),
 	reported_at  TEXT NOT NULL,
 	repaired_on  TEXT NOT NULL DEFAULT '',
+	cost         INTEGER NOT NULL DEFAULT 0 CHECK (cost >= 0),
+	paid_by      TEXT NOT NULL DEFAULT '',
 	version      INTEGER NOT NULL DEFAULT 1,
 	updated_at   TEXT NOT NULL
 );
