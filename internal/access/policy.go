@@ -40,6 +40,10 @@ const (
 	EquipmentWrite   Permission = "equipment.write"   // register equipment, report damage
 	RepairPlan       Permission = "repair.plan"       // plan and approve repairs, set up repair facilities
 	RepairUpdate     Permission = "repair.update"     // move repair orders on
+	TrainingRead     Permission = "training.read"     // courses, classes, cohorts, enrolments, throughput
+	CourseWrite      Permission = "course.write"      // offer courses and classes, record attendance and completion
+	CohortWrite      Permission = "cohort.write"      // nominate cohorts
+	TrainingPlan     Permission = "training.plan"     // plan and approve seats
 	AuditRead        Permission = "audit.read"
 	AuditVerify      Permission = "audit.verify"
 	UserAdmin        Permission = "user.admin"
@@ -74,6 +78,10 @@ var Policy = map[Permission][]Role{
 	EquipmentWrite:   {Coordinator, RecipientOfficer},
 	RepairPlan:       {Coordinator},
 	RepairUpdate:     {Coordinator, FacilityManager, RecipientOfficer},
+	TrainingRead:     {Coordinator, NationOfficer, RecipientOfficer, FacilityManager, Auditor, Analyst},
+	CourseWrite:      {Coordinator, NationOfficer, FacilityManager},
+	CohortWrite:      {Coordinator, RecipientOfficer},
+	TrainingPlan:     {Coordinator},
 	AuditRead:        {Auditor, Coordinator},
 	AuditVerify:      {Auditor, Coordinator, Admin},
 	UserAdmin:        {Admin},

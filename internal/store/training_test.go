@@ -1,0 +1,127 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/training"
+)
+
+func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		storetest.Seed(t, db)
+		cs := catalog.Service{Store: store.Catalog{DB: db}}
+		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
+			t.Fatal(err)
+		}
+		fp := mustFingerprint(t, db)
+		if _, err := db.SaveCourse(ctx, training.Offer{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: storetest.SiteHub, Seats: 20, MinSize: 8}, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "is not a training facility") {
+			t.Errorf("a course at a hub: %v", err)
+		}
+		if _, err := db.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 0, Earliest: "2025-03-01", NeededBy: "2025-06-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "at least one trainee") {
+			t.Errorf("a cohort of zero: %v", err)
+		}
+		if mustFingerprint(t, db) != fp {
+			t.Error("refused records changed the database")
+		}
+		for _, o := range []training.Offer{
+			{Code: "LEO-BASIC", Title: "Leopard basics", Skill: "LEO-BASIC", Host: "DEU", Site: "DE-MUN", Seats: 30, MinSize: 4, CostPerSeat: 10_000_00},
+			{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: "DE-MUN", Seats: 12, MinSize: 8, Prerequisite: "LEO-BASIC", CostPerSeat: 50_000_00},
+		} {
+			if _, err := db.SaveCourse(ctx, o, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-05-01", End: "2025-04-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "before the class starts") {
+			t.Errorf("a class that ends before it starts: %v", err)
+		}
+		basic, err := db.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
+		if err != nil || basic.Seats != 30 {
+			t.Fatalf("a class: %+v %v", basic, err)
+		}
+		crew, err := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cohort, err := db.AddCohort(ctx, training.CohortOf{Skill: "LEO-BASIC", Size: 10, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-04-15", Unit: "33rd brigade"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := db.Now()
+		in, fpr, err := db.TrainingPlanInput(ctx, start, 180)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := training.Plan(in)
+		if err != nil || len(p.Enrolments) != 1 || p.Enrolments[0].Class != basic.ID || p.Enrolments[0].Trainees != 10 {
+			t.Fatalf("plan: %+v %v", p, err)
+		}
+		// Refused: more than the seats; a cohort without the prerequisite.
+		over := training.Proposal{Enrolments: []training.Enrolment{{Cohort: cohort.ID, Class: crew.ID, Trainees: 13}}}
+		if _, err := db.ApproveTraining(ctx, over, fpr, start, 180); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "has 12 seats") {
+			t.Errorf("more enrolments than seats: %v", err)
+		}
+		noPre := training.Proposal{Enrolments: []training.Enrolment{{Cohort: cohort.ID, Class: crew.ID, Trainees: 2}}}
+		if _, err := db.ApproveTraining(ctx, noPre, fpr, start, 180); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "has not done LEO-BASIC") {
+			t.Errorf("enrolling without the prerequisite: %v", err)
+		}
+		if n, err := db.ApproveTraining(ctx, p, fpr, start, 180); err != nil || n != 1 {
+			t.Fatalf("approve: %d %v", n, err)
+		}
+		if _, err := db.ApproveTraining(ctx, p, fpr, start, 180); fault.Code(err) != fault.Conflict {
+			t.Errorf("approving the same plan again: %v", err)
+		}
+		// The host records the class: no more completions than enrolled;
+		// attrition with its reason. Completed seats count as Germany's
+		// training contribution.
+		ens, err := db.Enrolments(ctx, basic.ID)
+		if err != nil || len(ens) != 1 {
+			t.Fatalf("enrolments: %+v %v", ens, err)
+		}
+		host := access.WithIdentity(ctx, access.Identity{UserID: 5, Name: "mun", Nation: "POL", Roles: []access.Role{access.FacilityManager}, Site: "DE-MUN", Clearance: access.Restricted, Via: "token"})
+		other := access.WithIdentity(ctx, access.Identity{UserID: 6, Name: "fra", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
+		if _, err := db.RecordClass(other, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 10}}); fault.Code(err) != fault.Forbidden {
+			t.Errorf("another nation records the class: %v", err)
+		}
+		if _, err := db.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 12, Completed: 11}}); fault.Code(err) != fault.Invalid {
+			t.Errorf("more completed than enrolled: %v", err)
+		}
+		if _, err := db.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1}}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "reason") {
+			t.Errorf("attrition without a reason: %v", err)
+		}
+		if n, err := db.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1, Reason: "injured"}}); err != nil || n != 9 {
+			t.Fatalf("record: %d %v", n, err)
+		}
+		l, err := db.Accounts(ctx, 2025, time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range l.Accounts {
+			if a.Nation == "DEU" && a.ByCategory["training"] != 9*10_000_00 {
+				t.Errorf("Germany's training contribution: %s", a.ByCategory["training"])
+			}
+		}
+		cohorts, err := db.Cohorts(ctx)
+		if err != nil || len(cohorts) != 1 || cohorts[0].Trained != 9 || len(cohorts[0].Completed) != 1 {
+			t.Errorf("the cohort after the class: %+v %v", cohorts, err)
+		}
+		tp, err := db.TrainingThroughput(ctx)
+		if err != nil || len(tp.Trained) != 1 || tp.Trained[0].Trained != 9 || tp.Trained[0].Month != "2025-03" || len(tp.Seats) != 2 {
+			t.Errorf("throughput: %+v %v", tp, err)
+		}
+		// The French officer hosts nothing and sees no course or cohort.
+		if cs, _ := db.Courses(other); len(cs) != 0 {
+			t.Errorf("the French officer sees %d courses", len(cs))
+		}
+		if hs, _ := db.Cohorts(other); len(hs) != 0 {
+			t.Errorf("the French officer sees %d cohorts", len(hs))
+		}
+	})
+}

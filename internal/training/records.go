@@ -1,0 +1,154 @@
+package training
+
+import (
+	"strings"
+
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/money"
+)
+
+// Offer is a course offered at an allied training facility.
+type Offer struct {
+	Code           string      `json:"code"`
+	Title          string      `json:"title"`
+	Skill          string      `json:"skill"` // a skill, or a system's NSN or interchangeability group
+	Host           string      `json:"host"`  // the host nation
+	Site           string      `json:"site"`  // a training facility
+	Language       string      `json:"language,omitempty"`
+	Interpretation bool        `json:"interpretation"`
+	Seats          int         `json:"seats_per_class"`
+	MinSize        int         `json:"min_size"`
+	Prerequisite   string      `json:"prerequisite,omitempty"` // another course's code
+	CostPerSeat    money.Cents `json:"cost_per_seat"`
+	Version        int64       `json:"version"`
+}
+
+// Validate checks a course's own fields.
+func (o *Offer) Validate() error {
+	var errs fault.List
+	o.Code = strings.ToUpper(strings.TrimSpace(o.Code))
+	if o.Code == "" {
+		errs.Add("code", "is required")
+	}
+	o.Title, o.Skill = strings.TrimSpace(o.Title), strings.TrimSpace(o.Skill)
+	if o.Title == "" {
+		errs.Add("title", "is required")
+	}
+	if o.Skill == "" {
+		errs.Add("skill", "is required: a skill, or the NSN or group of the system it trains on")
+	}
+	o.Host, o.Site = strings.ToUpper(strings.TrimSpace(o.Host)), strings.ToUpper(strings.TrimSpace(o.Site))
+	if o.Host == "" {
+		errs.Add("host", "is required")
+	}
+	if o.Site == "" {
+		errs.Add("site", "is required")
+	}
+	if o.Seats < 1 {
+		errs.Add("seats_per_class", "must be at least 1")
+	}
+	if o.MinSize < 0 || o.MinSize > o.Seats {
+		errs.Add("min_size", "%d is not between 0 and the %d seats", o.MinSize, o.Seats)
+	}
+	o.Prerequisite = strings.ToUpper(strings.TrimSpace(o.Prerequisite))
+	if o.Prerequisite != "" && o.Prerequisite == o.Code {
+		errs.Add("prerequisite", "a course cannot be its own prerequisite")
+	}
+	if o.CostPerSeat < 0 {
+		errs.Add("cost_per_seat", "must not be negative")
+	}
+	return errs.Err()
+}
+
+// ClassOf is a class of a course with its enrolment.
+type ClassOf struct {
+	ID        int64  `json:"id"`
+	Course    string `json:"course"`
+	Title     string `json:"title,omitempty"`
+	Skill     string `json:"skill,omitempty"`
+	Site      string `json:"site,omitempty"`
+	Host      string `json:"host,omitempty"`
+	Start     string `json:"start"`
+	End       string `json:"end"`
+	Seats     int    `json:"seats"`
+	MinSize   int    `json:"min_size"`
+	Enrolled  int    `json:"enrolled"`
+	Cancelled bool   `json:"cancelled"`
+	Version   int64  `json:"version"`
+}
+
+// Validate checks a class's dates and seats.
+func (c *ClassOf) Validate() error {
+	var errs fault.List
+	s, err := assist.ParseDate("start", c.Start)
+	errs.Append("", err)
+	e, err2 := assist.ParseDate("end", c.End)
+	errs.Append("", err2)
+	if err == nil && err2 == nil {
+		c.Start, c.End = s, e
+		if e < s {
+			errs.Add("end", "%s is before the class starts on %s", e, s)
+		}
+	}
+	if c.Seats < 0 {
+		errs.Add("seats", "must not be negative")
+	}
+	return errs.Err()
+}
+
+// CohortOf is a nominated cohort of trainees.
+type CohortOf struct {
+	ID          int64    `json:"id"`
+	Skill       string   `json:"skill"`
+	Size        int      `json:"size"`
+	Priority    int      `json:"priority"`
+	Earliest    string   `json:"earliest_start"`
+	NeededBy    string   `json:"needed_by"`
+	Unit        string   `json:"unit,omitempty"`
+	Requirement int64    `json:"requirement,omitempty"` // the system it will crew
+	Notes       string   `json:"notes,omitempty"`
+	Enrolled    int      `json:"enrolled"`
+	Trained     int      `json:"trained"`
+	Completed   []string `json:"completed_courses"`
+	Version     int64    `json:"version"`
+}
+
+// Validate checks a cohort's own fields.
+func (c *CohortOf) Validate() error {
+	var errs fault.List
+	c.Skill = strings.TrimSpace(c.Skill)
+	if c.Skill == "" {
+		errs.Add("skill", "is required")
+	}
+	if c.Size <= 0 {
+		errs.Add("size", "a cohort has at least one trainee")
+	}
+	if c.Priority == 0 {
+		c.Priority = 3
+	}
+	if c.Priority < 1 || c.Priority > 4 {
+		errs.Add("priority", "%d is not a priority from 1 (critical) to 4 (routine)", c.Priority)
+	}
+	e, err := assist.ParseDate("earliest_start", c.Earliest)
+	errs.Append("", err)
+	n, err2 := assist.ParseDate("needed_by", c.NeededBy)
+	errs.Append("", err2)
+	if err == nil && err2 == nil {
+		c.Earliest, c.NeededBy = e, n
+		if n < e {
+			errs.Add("needed_by", "%s is before the earliest start, %s", n, e)
+		}
+	}
+	c.Unit, c.Notes = strings.TrimSpace(c.Unit), strings.TrimSpace(c.Notes)
+	return errs.Err()
+}
+
+// Record is what a host records when a class ends, per enrolment.
+type Record struct {
+	Enrolment int64  `json:"enrolment"`
+	Attended  int    `json:"attended"`
+	Completed int    `json:"completed"`
+	Attrition int    `json:"attrition"`
+	Reason    string `json:"reason,omitempty"`
+}
