@@ -45,6 +45,8 @@ func commands() []command {
 		{"plan", "propose allocations through the hubs: allocate", runPlan},
 		{"equipment", "the equipment register: list, show", runEquipment},
 		{"repair", "repair orders: plan, list", runRepair},
+		{"course", "training courses: list, import", runCourse},
+		{"training", "training seats: plan", runTraining},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"audit", "audit commands: verify", runAudit},
 		{"user", "manage users: add, list, role, disable, enable, password", runUser},

@@ -225,3 +225,31 @@ func TestEquipmentAndRepairCommands(t *testing.T) {
 		t.Errorf("a bad state: %+v", r)
 	}
 }
+
+func TestCourseAndTrainingCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"LONGHAUL_DB": filepath.Join(dir, "l.db")}
+	if r := run(t, env, "", "demo"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	bad := "code,title,skill,host,site,seats_per_class,min_size,prerequisite,cost_per_seat_eur\nLEO-B,Leopard basics,LEO-BASIC,DEU,DE-MUN,20,4,,10000\nLEO,Leopard crews,LEOPARD-2,DEU,PL-RZE,12,8,LEO-B,40000\n"
+	if r := run(t, env, bad, "course", "import", "-"); r.code == 0 || !strings.Contains(r.err, "line 3") || !strings.Contains(r.err, "not a training facility") {
+		t.Errorf("a course at a hub: %+v", r)
+	}
+	if r := run(t, env, "", "course", "list"); r.code != 0 || strings.Contains(r.out, "LEO-B") {
+		t.Errorf("a refused import left courses: %+v", r)
+	}
+	good := strings.Replace(bad, "DEU,PL-RZE", "DEU,DE-MUN", 1)
+	if r := run(t, env, good, "course", "import", "-"); r.code != 0 || !strings.Contains(r.out, "2 courses offered") {
+		t.Fatalf("course import: %+v", r)
+	}
+	if r := run(t, env, "", "course", "list"); r.code != 0 || !strings.Contains(r.out, "LEO-B") || !strings.Contains(r.out, "€ 40,000.00") {
+		t.Errorf("course list: %+v", r)
+	}
+	if r := run(t, env, "", "training", "plan"); r.code != 0 || !strings.Contains(r.out, "0 of 0 waiting trainees placed") {
+		t.Errorf("training plan: %+v", r)
+	}
+	if r := run(t, env, "", "training", "plan", "--horizon", "forever"); r.code != 2 {
+		t.Errorf("a bad horizon: %+v", r)
+	}
+}

@@ -556,7 +556,7 @@ func (db *DB) Accounts(ctx context.Context, year int, today time.Time) (Ledger, 
 		return l, err
 	}
 	rows.Close()
-	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, SUM((l.pledged - l.delivered - l.withdrawn) * l.unit_value)
+	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, SUM((l.pledged - l.delivered - l.withdrawn) * l.unit_value), MAX(p.classification)
 		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
 	if err != nil {
 		return l, err
@@ -565,8 +565,12 @@ func (db *DB) Accounts(ctx context.Context, year int, today time.Time) (Ledger, 
 	for rows.Next() {
 		var nation string
 		var v money.Cents
-		if err := rows.Scan(&nation, &v); err != nil {
+		var m access.Classification
+		if err := rows.Scan(&nation, &v, &m); err != nil {
 			return l, err
+		}
+		if v > 0 {
+			l.Marking = max(l.Marking, m)
 		}
 		if a, ok := byNation[nation]; ok {
 			a.Outstanding = v

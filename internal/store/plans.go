@@ -225,6 +225,9 @@ func (db *DB) ApprovePlan(ctx context.Context, sv *plan.Saved, exclude []plan.Ke
 	if sv.State == plan.StateApproved {
 		return plan.Approved{}, fault.Errorf(fault.Conflict, "plan %d was approved already", sv.ID)
 	}
+	if today := db.Now().UTC().Format("2006-01-02"); sv.Start.UTC().Format("2006-01-02") < today {
+		return plan.Approved{}, fault.Errorf(fault.Conflict, "plan %d was made on %s: its shipments would leave in the past; plan again", sv.ID, sv.Start.UTC().Format("2006-01-02"))
+	}
 	in, err := db.PlanInput(ctx)
 	if err != nil {
 		return plan.Approved{}, err

@@ -208,7 +208,13 @@ func (db *DB) Piece(ctx context.Context, id int64) (repair.Equipment, []Equipmen
 		return repair.Equipment{}, nil, nil, err
 	}
 	e := r.piece()
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT at, actor, kind, state, site, COALESCE(order_id, 0), note FROM equipment_events WHERE equipment_id = ? ORDER BY id`), id)
+	// A facility manager reads the piece's history at their facility only.
+	q, args := `SELECT at, actor, kind, state, site, COALESCE(order_id, 0), note FROM equipment_events WHERE equipment_id = ?`, []any{id}
+	if me := access.IdentityFrom(ctx); me.Has(access.FacilityManager) && !me.HasAny(access.Coordinator, access.RecipientOfficer, access.Auditor, access.Analyst, access.NationOfficer) && me.Via != "system" {
+		q += ` AND (order_id IS NULL OR order_id IN (SELECT id FROM repair_orders WHERE facility = ?))`
+		args = append(args, me.Site)
+	}
+	rows, err := db.rq.QueryContext(ctx, db.rebind(q+` ORDER BY id`), args...)
 	if err != nil {
 		return e, nil, nil, err
 	}
@@ -412,86 +418,94 @@ func (db *DB) Order(ctx context.Context, id int64) (repair.Order, error) {
 func (db *DB) MoveOrder(ctx context.Context, id, version int64, to, note string) (repair.Order, error) {
 	var o repair.Order
 	err := db.Transact(ctx, func(tx *Tx) error {
-		r, dest := orderFields()
-		err := tx.queryRow(ctx, `SELECT `+orderColumns+` FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE o.id = ?`, id).Scan(dest...)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("no repair order RO-%05d", id)
-		}
-		if err != nil {
-			return err
-		}
-		o = r.order()
-		me := access.IdentityFrom(ctx)
-		if me.Via != "system" && !me.Has(access.Coordinator) {
-			switch {
-			case me.Has(access.FacilityManager) && o.Facility != "" && o.Facility == me.Site:
-			case me.Has(access.RecipientOfficer) && (to == repair.Received || o.Severity == repair.Theatre):
-			default:
-				return fault.Errorf(fault.Forbidden, "%s may not move %s: it is %s's to move", me.Name, o.Ref(), orderOwner(o))
-			}
-		}
-		if version != 0 && version != o.Version {
-			return fault.Errorf(fault.Conflict, "%s was changed by someone else since version %d: reload and try again", o.Ref(), version)
-		}
-		before := o
-		if err := o.Move(to); err != nil {
-			return err
-		}
-		if to == repair.Repairs && before.State != repair.Parts {
-			site := o.Facility
-			if o.Severity == repair.Theatre {
-				site = ""
-			}
-			if site != "" {
-				var slots, busy int
-				if err := tx.queryRow(ctx, `SELECT slots FROM repair_facilities WHERE site = ?`, site).Scan(&slots); err != nil {
-					return fmt.Errorf("the slots of %s: %w", site, err)
-				}
-				if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM repair_orders WHERE facility = ? AND state IN ('in_repair', 'awaiting_parts')`, site).Scan(&busy); err != nil {
-					return err
-				}
-				if busy >= slots {
-					return fault.Errorf(fault.Conflict, "%s has %d slots and %d orders in repair: %s waits for a free slot", site, slots, busy, o.Ref())
-				}
-			}
-		}
-		if to == repair.Repaired {
-			o.Repaired = tx.now.Format("2006-01-02")
-		}
-		res, err := tx.exec(ctx, `UPDATE repair_orders SET state = ?, repaired_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, o.State, o.Repaired, ts(tx.now), o.ID, before.Version)
-		if err != nil {
-			return err
-		}
-		if err := checkUpdated(res, o.Ref(), before.Version); err != nil {
-			return err
-		}
-		o.Version, o.UpdatedAt = before.Version+1, tx.now
-		if err := tx.orderEvent(ctx, o.ID, o.State, note); err != nil {
-			return err
-		}
-		e, err := tx.piece(ctx, o.Equipment)
-		if err != nil {
-			return err
-		}
-		eb := e
-		e.State = repair.EquipmentState(&o)
-		switch to {
-		case repair.Repairs:
-			if o.Facility != "" {
-				e.Location = o.Facility
-			}
-		case repair.Received:
-			e.Location = o.Location
-		}
-		if err := tx.savePiece(ctx, &e, eb.Version); err != nil {
-			return err
-		}
-		if err := tx.equipmentEvent(ctx, e.ID, "repair."+to, e.State, e.Location, o.ID, note); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "repair." + to, Entity: "repair_order", EntityID: strconv.FormatInt(o.ID, 10), Before: before, After: o})
+		var err error
+		o, err = db.moveOrderIn(ctx, tx, id, version, to, note)
+		return err
 	})
 	return o, err
+}
+
+// moveOrderIn is MoveOrder inside a transaction the caller holds.
+func (db *DB) moveOrderIn(ctx context.Context, tx *Tx, id, version int64, to, note string) (repair.Order, error) {
+	var o repair.Order
+	r, dest := orderFields()
+	err := tx.queryRow(ctx, `SELECT `+orderColumns+` FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE o.id = ?`, id).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, notFound("no repair order RO-%05d", id)
+	}
+	if err != nil {
+		return o, err
+	}
+	o = r.order()
+	me := access.IdentityFrom(ctx)
+	if me.Via != "system" && !me.Has(access.Coordinator) {
+		switch {
+		case me.Has(access.FacilityManager) && o.Facility != "" && o.Facility == me.Site:
+		case me.Has(access.RecipientOfficer) && (to == repair.Received || o.Severity == repair.Theatre):
+		default:
+			return o, fault.Errorf(fault.Forbidden, "%s may not move %s: it is %s's to move", me.Name, o.Ref(), orderOwner(o))
+		}
+	}
+	if version != 0 && version != o.Version {
+		return o, fault.Errorf(fault.Conflict, "%s was changed by someone else since version %d: reload and try again", o.Ref(), version)
+	}
+	before := o
+	if err := o.Move(to); err != nil {
+		return o, err
+	}
+	if to == repair.Repairs && before.State != repair.Parts {
+		site := o.Facility
+		if o.Severity == repair.Theatre {
+			site = ""
+		}
+		if site != "" {
+			var slots, busy int
+			if err := tx.queryRow(ctx, `SELECT slots FROM repair_facilities WHERE site = ?`, site).Scan(&slots); err != nil {
+				return o, fmt.Errorf("the slots of %s: %w", site, err)
+			}
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM repair_orders WHERE facility = ? AND state IN ('in_repair', 'awaiting_parts')`, site).Scan(&busy); err != nil {
+				return o, err
+			}
+			if busy >= slots {
+				return o, fault.Errorf(fault.Conflict, "%s has %d slots and %d orders in repair: %s waits for a free slot", site, slots, busy, o.Ref())
+			}
+		}
+	}
+	if to == repair.Repaired {
+		o.Repaired = tx.now.Format("2006-01-02")
+	}
+	res, err := tx.exec(ctx, `UPDATE repair_orders SET state = ?, repaired_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, o.State, o.Repaired, ts(tx.now), o.ID, before.Version)
+	if err != nil {
+		return o, err
+	}
+	if err := checkUpdated(res, o.Ref(), before.Version); err != nil {
+		return o, err
+	}
+	o.Version, o.UpdatedAt = before.Version+1, tx.now
+	if err := tx.orderEvent(ctx, o.ID, o.State, note); err != nil {
+		return o, err
+	}
+	e, err := tx.piece(ctx, o.Equipment)
+	if err != nil {
+		return o, err
+	}
+	eb := e
+	e.State = repair.EquipmentState(&o)
+	switch to {
+	case repair.Repairs:
+		if o.Facility != "" {
+			e.Location = o.Facility
+		}
+	case repair.Received:
+		e.Location = o.Location
+	}
+	if err := tx.savePiece(ctx, &e, eb.Version); err != nil {
+		return o, err
+	}
+	if err := tx.equipmentEvent(ctx, e.ID, "repair."+to, e.State, e.Location, o.ID, note); err != nil {
+		return o, err
+	}
+	return o, tx.Audit(ctx, audit.Record{Action: "repair." + to, Entity: "repair_order", EntityID: strconv.FormatInt(o.ID, 10), Before: before, After: o})
 }
 
 func orderOwner(o repair.Order) string {
@@ -963,15 +977,15 @@ func (db *DB) AddParts(ctx context.Context, orderID int64, parts []repair.Part) 
 		if err := tx.orderEvent(ctx, o.ID, o.State, fmt.Sprintf("%d parts asked for", len(parts))); err != nil {
 			return err
 		}
+		if o.State == repair.Repairs {
+			if _, err := db.moveOrderIn(ctx, tx, o.ID, 0, repair.Parts, "waiting for parts"); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	if o, err := db.Order(ctx, orderID); err == nil && o.State == repair.Repairs {
-		if _, err := db.MoveOrder(ctx, orderID, 0, repair.Parts, "waiting for parts"); err != nil {
-			return nil, err
-		}
 	}
 	return db.Parts(ctx, orderID)
 }
@@ -1111,6 +1125,11 @@ func (db *DB) RecordRepairCost(ctx context.Context, id int64, cost money.Cents, 
 		me := access.IdentityFrom(ctx)
 		if me.Via != "system" && !me.Has(access.Coordinator) && !(me.Has(access.FacilityManager) && me.Site == o.Facility) {
 			return fault.Errorf(fault.Forbidden, "%s may not record the cost of %s", me.Name, o.Ref())
+		}
+		// The cost counts in the payer's accounts: only a coordinator, or
+		// the payer's own people, say who paid.
+		if me.Via != "system" && !me.Has(access.Coordinator) && !strings.EqualFold(me.Nation, strings.TrimSpace(paidBy)) {
+			return fault.Errorf(fault.Forbidden, "%s may record a cost paid by %s only, their own nation; a coordinator records others", me.Name, me.Nation)
 		}
 		if o.State != repair.Repaired && o.State != repair.Returned && o.State != repair.Received {
 			return fault.Errorf(fault.Conflict, "%s is %s: its cost is recorded once it is repaired", o.Ref(), strings.ReplaceAll(o.State, "_", " "))

@@ -66,55 +66,74 @@ func cohortsVisible(ctx context.Context) visibility {
 // SaveCourse offers a course (version 0) or changes it. Its site must be a
 // training facility, its host a nation, its prerequisite another course.
 func (db *DB) SaveCourse(ctx context.Context, o training.Offer, version int64) (training.Offer, error) {
+	err := db.Transact(ctx, func(tx *Tx) error { return db.saveCourseIn(ctx, tx, &o, version) })
+	return o, err
+}
+
+// ImportCourses offers courses in one transaction: all, or none if any is
+// refused, each refusal named by its line (the first course is line 2).
+func (db *DB) ImportCourses(ctx context.Context, offers []training.Offer) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		var errs fault.List
+		for i := range offers {
+			if err := db.saveCourseIn(ctx, tx, &offers[i], 0); err != nil {
+				if e := fault.As(err); e == nil || e.Code == fault.Internal {
+					return err
+				}
+				errs.Append(fmt.Sprintf("line %d", i+2), err)
+			}
+		}
+		return errs.Err()
+	})
+}
+
+func (db *DB) saveCourseIn(ctx context.Context, tx *Tx, o *training.Offer, version int64) error {
 	if err := o.Validate(); err != nil {
-		return o, err
+		return err
 	}
 	id := access.IdentityFrom(ctx)
 	if !mayHost(id, o.Host, o.Site) {
-		return o, fault.Errorf(fault.Forbidden, "%s may not offer courses of %s at %s", id.Name, o.Host, o.Site)
+		return fault.Errorf(fault.Forbidden, "%s may not offer courses of %s at %s", id.Name, o.Host, o.Site)
 	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		var errs fault.List
-		if _, err := db.nation(ctx, tx, o.Host, false); err != nil {
-			errs.Append("host", notFoundField(err, "no nation %q", o.Host))
-		}
-		if site, err := tx.Site(ctx, o.Site); err != nil {
-			errs.Append("site", notFoundField(err, "no site %q", o.Site))
-		} else if !site.HasKind("training_facility") {
-			errs.Add("site", "%s (%s) is not a training facility", site.Code, site.Name)
-		}
-		if o.Prerequisite != "" {
-			var n int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM courses WHERE code = ?`, o.Prerequisite).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 {
-				errs.Add("prerequisite", "no course %s", o.Prerequisite)
-			}
-		}
-		if err := errs.Err(); err != nil {
+	var errs fault.List
+	if _, err := db.nation(ctx, tx, o.Host, false); err != nil {
+		errs.Append("host", notFoundField(err, "no nation %q", o.Host))
+	}
+	if site, err := tx.Site(ctx, o.Site); err != nil {
+		errs.Append("site", notFoundField(err, "no site %q", o.Site))
+	} else if !site.HasKind("training_facility") {
+		errs.Add("site", "%s (%s) is not a training facility", site.Code, site.Name)
+	}
+	if o.Prerequisite != "" {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM courses WHERE code = ?`, o.Prerequisite).Scan(&n); err != nil {
 			return err
 		}
-		if version == 0 {
-			if _, err := tx.exec(ctx, `INSERT INTO courses (code, title, skill, host, site, language, interpretation, seats, min_size, prerequisite, cost_per_seat, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-				o.Code, o.Title, o.Skill, o.Host, o.Site, o.Language, o.Interpretation, o.Seats, o.MinSize, o.Prerequisite, o.CostPerSeat, ts(tx.now)); err != nil {
-				return mapConstraint(err, "course "+o.Code)
-			}
-			o.Version = 1
-		} else {
-			res, err := tx.exec(ctx, `UPDATE courses SET title = ?, skill = ?, host = ?, site = ?, language = ?, interpretation = ?, seats = ?, min_size = ?, prerequisite = ?, cost_per_seat = ?, version = version + 1, updated_at = ? WHERE code = ? AND version = ?`,
-				o.Title, o.Skill, o.Host, o.Site, o.Language, o.Interpretation, o.Seats, o.MinSize, o.Prerequisite, o.CostPerSeat, ts(tx.now), o.Code, version)
-			if err != nil {
-				return err
-			}
-			if err := checkUpdated(res, "course "+o.Code, version); err != nil {
-				return err
-			}
-			o.Version = version + 1
+		if n == 0 {
+			errs.Add("prerequisite", "no course %s", o.Prerequisite)
 		}
-		return tx.Audit(ctx, audit.Record{Action: "course.save", Entity: "course", EntityID: o.Code, After: o})
-	})
-	return o, err
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if version == 0 {
+		if _, err := tx.exec(ctx, `INSERT INTO courses (code, title, skill, host, site, language, interpretation, seats, min_size, prerequisite, cost_per_seat, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+			o.Code, o.Title, o.Skill, o.Host, o.Site, o.Language, o.Interpretation, o.Seats, o.MinSize, o.Prerequisite, o.CostPerSeat, ts(tx.now)); err != nil {
+			return mapConstraint(err, "course "+o.Code)
+		}
+		o.Version = 1
+	} else {
+		res, err := tx.exec(ctx, `UPDATE courses SET title = ?, skill = ?, host = ?, site = ?, language = ?, interpretation = ?, seats = ?, min_size = ?, prerequisite = ?, cost_per_seat = ?, version = version + 1, updated_at = ? WHERE code = ? AND version = ?`,
+			o.Title, o.Skill, o.Host, o.Site, o.Language, o.Interpretation, o.Seats, o.MinSize, o.Prerequisite, o.CostPerSeat, ts(tx.now), o.Code, version)
+		if err != nil {
+			return err
+		}
+		if err := checkUpdated(res, "course "+o.Code, version); err != nil {
+			return err
+		}
+		o.Version = version + 1
+	}
+	return tx.Audit(ctx, audit.Record{Action: "course.save", Entity: "course", EntityID: o.Code, After: o})
 }
 
 // Courses lists the courses the reader may see.

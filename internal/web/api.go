@@ -45,6 +45,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	s.logisticsRoutes(add)
 	s.accountsAPI(add)
 	s.repairAPI(add)
+	s.trainingAPI(add)
 	add("GET", "/api/v1/plans", access.PledgeWrite, s.apiPlans)
 	add("POST", "/api/v1/plans", access.PledgeAllocate, s.apiMakePlan)
 	add("GET", "/api/v1/plans/{id}", access.PledgeWrite, s.apiPlan)

@@ -368,8 +368,8 @@ func TestAllocationPlanPages(t *testing.T) {
 			}
 		}
 	}
-	if page := string(e.do("GET", "/plans/1", "", "").body); !strings.Contains(page, `id="own-lines"`) || strings.Contains(page, `id="approve"`) {
-		t.Error("the French officer's page should show own lines and no approval")
+	if page := string(e.do("GET", "/plans/1", "", "").body); !strings.Contains(page, `id="own-lines"`) || strings.Contains(page, `id="approve"`) || strings.Contains(page, "<td>PL-RZE</td>") {
+		t.Error("the French officer's page should show own lines, no approval and no hub loads of the whole plan")
 	}
 	if res := e.do("POST", "/api/v1/plans/1/approve", "application/json", `{}`); res.status != 403 {
 		t.Errorf("a nation officer approving: %d, want 403", res.status)
@@ -468,7 +468,7 @@ func TestEveryRoleRendersEveryPage(t *testing.T) {
 		tokens[string(u.role)] = siteToken(e, u.name, u.nation, u.site, u.role)
 	}
 	pages := []string{"/", "/shipments", "/shipments/1", "/shipments/2", "/shipments/new", "/discrepancies", "/network", "/hubs/PL-RZE", "/map",
-		"/plans", "/plans/1", "/accounts", "/contributions", "/baselines", "/agreements", "/spending", "/reports/review", "/nations/DEU", "/equipment", "/equipment/1", "/repairs", "/repairs/1", "/repairs/plan", "/repair-facilities", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
+		"/plans", "/plans/1", "/accounts", "/contributions", "/baselines", "/agreements", "/spending", "/reports/review", "/nations/DEU", "/equipment", "/equipment/1", "/repairs", "/repairs/1", "/repairs/plan", "/repair-facilities", "/training", "/training/plan", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
 	for role, tok := range tokens {
 		e.token = tok
 		for _, p := range pages {

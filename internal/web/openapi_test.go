@@ -875,6 +875,24 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/equipment/%d", pid), status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/fleet", status: 200})
 
+	// Training.
+	c.do(oaCall{method: "POST", path: "/api/v1/sites", status: 201,
+		body: oaJSON(map[string]any{"code": "DE-MUN", "name": "Munster training area", "nation": "DEU", "kinds": []string{"training_facility"}, "lat_e6": 52986000, "lon_e6": 10087000})})
+	c.do(oaCall{method: "POST", path: "/api/v1/courses", status: 201, body: oaJSON(map[string]any{"code": "LEO", "title": "Leopard crews", "skill": "LEOPARD-2", "host": "DEU", "site": "DE-MUN", "seats_per_class": 12, "min_size": 4, "cost_per_seat": "40000.00"})})
+	c.do(oaCall{method: "POST", path: "/api/v1/courses", status: 422, body: oaJSON(map[string]any{"code": "X", "title": "X", "skill": "X", "host": "DEU", "site": storetest.SiteKyiv, "seats_per_class": 12})})
+	c.do(oaCall{method: "GET", path: "/api/v1/courses", status: 200})
+	cl := c.do(oaCall{method: "POST", path: "/api/v1/classes", status: 201, body: oaJSON(map[string]any{"course": "LEO", "start": time.Now().AddDate(0, 0, 10).Format("2006-01-02"), "end": time.Now().AddDate(0, 0, 50).Format("2006-01-02")})}).json(t)
+	c.do(oaCall{method: "GET", path: "/api/v1/classes?course=LEO", status: 200})
+	c.do(oaCall{method: "POST", path: "/api/v1/cohorts", status: 201, body: oaJSON(map[string]any{"skill": "LEOPARD-2", "size": 6, "priority": 1, "earliest_start": time.Now().Format("2006-01-02"), "needed_by": time.Now().AddDate(0, 3, 0).Format("2006-01-02")})})
+	c.do(oaCall{method: "POST", path: "/api/v1/cohorts", status: 422, body: oaJSON(map[string]any{"skill": "LEOPARD-2", "size": 0, "earliest_start": "2026-01-01", "needed_by": "2026-02-01"})})
+	c.do(oaCall{method: "GET", path: "/api/v1/cohorts", status: 200})
+	tplan := c.do(oaCall{method: "GET", path: "/api/v1/training/plan", status: 200}).json(t)
+	c.do(oaCall{method: "POST", path: "/api/v1/training/plan/approve", status: 201, body: oaJSON(map[string]any{"start": tplan["start"], "fingerprint": tplan["fingerprint"]})})
+	clid := oaNum(t, cl["id"])
+	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/classes/%d/enrolments", clid), status: 200})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/classes/%d/record", clid), status: 422, body: oaJSON(map[string]any{"records": []map[string]any{{"enrolment": 999, "attended": 1}}})})
+	c.do(oaCall{method: "GET", path: "/api/v1/training/throughput", status: 200})
+
 	c.do(oaCall{method: "GET", path: "/metrics", noToken: true, status: 200})
 
 	// Say what the live test did not reach, so gaps are visible.

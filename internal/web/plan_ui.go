@@ -215,6 +215,11 @@ func (s *Server) planView(r *http.Request, sv plan.Saved) (proposalView, error) 
 		v.Nations = append(v.Nations, *d)
 	}
 	sort.Slice(v.Nations, func(i, j int) bool { return v.Nations[i].Nation < v.Nations[j].Nation })
+	// Hub loads and the approval's totals cover the whole plan: only a
+	// reader who sees all of it reads them.
+	if !mayAllocate || v.Hidden > 0 {
+		v.Hubs, v.Decision = []plan.HubLoad{}, nil
+	}
 	if mayAllocate && v.Hidden == 0 {
 		stale, err := s.DB.PlanStale(r.Context(), sv)
 		if err != nil {
@@ -261,6 +266,7 @@ func (s *Server) planList(r *http.Request) (store.Page[plan.Saved], error) {
 	for i := range p.Items {
 		if !access.Allowed(me, access.PledgeAllocate) || access.Classification(p.Items[i].Marking) > me.Clearance {
 			p.Items[i].Served, p.Items[i].Unmet, p.Items[i].Late = 0, 0, 0
+			p.Items[i].Decision, p.Items[i].Fingerprint = nil, ""
 		}
 	}
 	return p, nil

@@ -715,6 +715,9 @@ type approveRepairsInput struct {
 // approveRepairs makes the plan again from the ledger as it is and, if
 // nothing changed since it was shown, assigns its orders.
 func (s *Server) approveRepairs(r *http.Request, in approveRepairsInput) (int, error) {
+	if in.Start.IsZero() {
+		return 0, fault.Field("start", "give the plan's start, as the plan gave it")
+	}
 	if in.Horizon == 0 {
 		in.Horizon = 90
 	}

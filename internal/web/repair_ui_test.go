@@ -62,8 +62,11 @@ func TestRepairPlanPageAndApproval(t *testing.T) {
 	if res := e.do("POST", "/repairs/"+id+"/cost", "application/x-www-form-urlencoded", url.Values{"cost": {"-5"}, "paid_by": {"DEU"}}.Encode()); res.status != 422 || !strings.Contains(string(res.body), `id="move-error"`) {
 		t.Errorf("a negative cost: %d", res.status)
 	}
-	res = e.do("POST", "/repairs/"+id+"/cost", "application/x-www-form-urlencoded", url.Values{"cost": {"1200000"}, "paid_by": {"DEU"}}.Encode())
-	if loc, _ := url.QueryUnescape(res.header.Get("Location")); res.status != 303 || !strings.Contains(loc, "€ 1,200,000.00 paid by DEU") {
+	if res := e.do("POST", "/repairs/"+id+"/cost", "application/x-www-form-urlencoded", url.Values{"cost": {"1200000"}, "paid_by": {"DEU"}}.Encode()); res.status != 403 {
+		t.Errorf("a Romanian facility manager crediting Germany: %d", res.status)
+	}
+	res = e.do("POST", "/repairs/"+id+"/cost", "application/x-www-form-urlencoded", url.Values{"cost": {"1200000"}, "paid_by": {"ROU"}}.Encode())
+	if loc, _ := url.QueryUnescape(res.header.Get("Location")); res.status != 303 || !strings.Contains(loc, "€ 1,200,000.00 paid by ROU") {
 		t.Fatalf("the cost: %d %s %.500s", res.status, loc, res.body)
 	}
 	e.token = siteToken(e, "gli-manager", "POL", "PL-GLI", access.FacilityManager)

@@ -1,0 +1,429 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/training"
+)
+
+func (s *Server) trainingPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
+	add("GET", "/training", access.TrainingRead, s.uiTraining)
+	add("POST", "/training/courses", access.CourseWrite, s.uiSaveCourse)
+	add("POST", "/training/classes", access.CourseWrite, s.uiAddClass)
+	add("POST", "/training/cohorts", access.CohortWrite, s.uiAddCohort)
+	add("GET", "/training/plan", access.TrainingPlan, s.uiTrainingPlan)
+	add("POST", "/training/plan/approve", access.TrainingPlan, s.uiApproveTraining)
+	add("GET", "/training/classes/{id}", access.TrainingRead, s.uiClass)
+	add("POST", "/training/classes/{id}/record", access.CourseWrite, s.uiRecordClass)
+}
+
+func (s *Server) trainingAPI(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
+	add("GET", "/api/v1/courses", access.TrainingRead, s.apiCourses)
+	add("POST", "/api/v1/courses", access.CourseWrite, s.apiSaveCourse)
+	add("GET", "/api/v1/classes", access.TrainingRead, s.apiClasses)
+	add("POST", "/api/v1/classes", access.CourseWrite, s.apiAddClass)
+	add("GET", "/api/v1/classes/{id}/enrolments", access.TrainingRead, s.apiEnrolments)
+	add("POST", "/api/v1/classes/{id}/record", access.CourseWrite, s.apiRecordClass)
+	add("GET", "/api/v1/cohorts", access.TrainingRead, s.apiCohorts)
+	add("POST", "/api/v1/cohorts", access.CohortWrite, s.apiAddCohort)
+	add("GET", "/api/v1/training/plan", access.TrainingPlan, s.apiTrainingPlan)
+	add("POST", "/api/v1/training/plan/approve", access.TrainingPlan, s.apiApproveTraining)
+	add("GET", "/api/v1/training/throughput", access.TrainingRead, s.apiThroughput)
+}
+
+type trainingView struct {
+	Courses    []training.Offer
+	Classes    []training.ClassOf
+	Cohorts    []training.CohortOf
+	Throughput store.Throughput
+	Course     training.Offer
+	Class      training.ClassOf
+	Cohort     training.CohortOf
+	Form       string // which form the errors belong to
+	Errors     formErrors
+}
+
+func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request, status int, v trainingView) error {
+	var err error
+	if v.Courses, err = s.DB.Courses(r.Context()); err != nil {
+		return err
+	}
+	if v.Classes, err = s.DB.Classes(r.Context(), ""); err != nil {
+		return err
+	}
+	if v.Cohorts, err = s.DB.Cohorts(r.Context()); err != nil {
+		return err
+	}
+	if v.Throughput, err = s.DB.TrainingThroughput(r.Context()); err != nil {
+		return err
+	}
+	return s.page(w, r, status, "training", "Training", v, access.Unclassified)
+}
+
+func (s *Server) uiTraining(w http.ResponseWriter, r *http.Request) error {
+	return s.trainingPage(w, r, 200, trainingView{})
+}
+
+func intField(f url.Values, name string) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(f.Get(name)))
+	return n
+}
+
+func courseFromForm(f url.Values) (training.Offer, error) {
+	o := training.Offer{Code: f.Get("code"), Title: f.Get("title"), Skill: f.Get("skill"), Host: f.Get("host"), Site: f.Get("site"), Language: f.Get("language"),
+		Interpretation: f.Get("interpretation") != "", Seats: intField(f, "seats"), MinSize: intField(f, "min_size"), Prerequisite: f.Get("prerequisite")}
+	var errs fault.List
+	if c := strings.TrimSpace(f.Get("cost_per_seat")); c != "" {
+		o.CostPerSeat = money.FieldEUR(&errs, "cost_per_seat", c)
+	}
+	return o, errs.Err()
+}
+
+func (s *Server) uiSaveCourse(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	o, err := courseFromForm(r.PostForm)
+	if err == nil {
+		o, err = s.DB.SaveCourse(r.Context(), o, int64(intField(r.PostForm, "version")))
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.trainingPage(w, r, statusFor(err), trainingView{Course: o, Form: "course", Errors: fe})
+		}
+		return err
+	}
+	http.Redirect(w, r, "/training?msg="+url.QueryEscape(fmt.Sprintf("Course %s offered at %s", o.Code, o.Site)), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) uiAddClass(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	c := training.ClassOf{Course: f.Get("course"), Start: f.Get("start"), End: f.Get("end"), Seats: intField(f, "seats"), MinSize: intField(f, "min_size")}
+	c, err := s.DB.AddClass(r.Context(), c)
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.trainingPage(w, r, statusFor(err), trainingView{Class: c, Form: "class", Errors: fe})
+		}
+		return err
+	}
+	http.Redirect(w, r, "/training?msg="+url.QueryEscape(fmt.Sprintf("Class of %s from %s to %s added", c.Course, c.Start, c.End)), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) uiAddCohort(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	c := training.CohortOf{Skill: f.Get("skill"), Size: intField(f, "size"), Priority: intField(f, "priority"), Earliest: f.Get("earliest_start"), NeededBy: f.Get("needed_by"), Unit: f.Get("unit"), Notes: f.Get("notes")}
+	if req := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(f.Get("requirement"))), "R-"), "0"); req != "" {
+		c.Requirement, _ = strconv.ParseInt(req, 10, 64)
+	}
+	c, err := s.DB.AddCohort(r.Context(), c)
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.trainingPage(w, r, statusFor(err), trainingView{Cohort: c, Form: "cohort", Errors: fe})
+		}
+		return err
+	}
+	http.Redirect(w, r, "/training?msg="+url.QueryEscape(fmt.Sprintf("Cohort %d of %d trainees for %s nominated", c.ID, c.Size, c.Skill)), http.StatusSeeOther)
+	return nil
+}
+
+type trainingPlanView struct {
+	training.Proposal
+	Start       time.Time `json:"start"`
+	Horizon     int       `json:"horizon_days"`
+	Fingerprint string    `json:"fingerprint"`
+	TookMS      float64   `json:"took_ms"`
+	Error       string    `json:"-"`
+}
+
+func (s *Server) trainingPlan(r *http.Request, start time.Time, horizon int) (trainingPlanView, error) {
+	in, fp, err := s.DB.TrainingPlanInput(r.Context(), start, horizon)
+	if err != nil {
+		return trainingPlanView{}, err
+	}
+	t0 := time.Now()
+	p, err := training.Plan(in)
+	if err != nil {
+		return trainingPlanView{}, err
+	}
+	if p.Enrolments == nil {
+		p.Enrolments = []training.Enrolment{}
+	}
+	if p.Unplaced == nil {
+		p.Unplaced = []training.Unplaced{}
+	}
+	if p.UnderMin == nil {
+		p.UnderMin = []int64{}
+	}
+	return trainingPlanView{Proposal: p, Start: start, Horizon: horizon, Fingerprint: fp, TookMS: float64(time.Since(t0).Microseconds()) / 1000}, nil
+}
+
+func trainingHorizon(v string) (int, error) {
+	if v == "" {
+		return 365, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+	if err != nil || n < 7 || n > 730 {
+		return 0, fault.Field("horizon", "%q is not a number of days from 7 to 730", v)
+	}
+	return n, nil
+}
+
+func (s *Server) uiTrainingPlan(w http.ResponseWriter, r *http.Request) error {
+	h, err := trainingHorizon(r.URL.Query().Get("horizon"))
+	if err != nil {
+		return err
+	}
+	v, err := s.trainingPlan(r, s.Now().UTC().Truncate(time.Second), h)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, 200, "training_plan", "Training plan", v, access.Unclassified)
+}
+
+func (s *Server) apiTrainingPlan(w http.ResponseWriter, r *http.Request) error {
+	h, err := trainingHorizon(r.URL.Query().Get("horizon"))
+	if err != nil {
+		return err
+	}
+	v, err := s.trainingPlan(r, s.Now().UTC().Truncate(time.Second), h)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, v)
+}
+
+func (s *Server) approveTraining(r *http.Request, in approveRepairsInput) (int, error) {
+	if in.Start.IsZero() {
+		return 0, fault.Field("start", "give the plan's start, as the plan gave it")
+	}
+	if in.Horizon == 0 {
+		in.Horizon = 365
+	}
+	v, err := s.trainingPlan(r, in.Start, in.Horizon)
+	if err != nil {
+		return 0, err
+	}
+	if v.Fingerprint != in.Fingerprint {
+		return 0, fault.Errorf(fault.Conflict, "courses, classes or cohorts changed since this plan was made: plan again and review the new plan")
+	}
+	return s.DB.ApproveTraining(r.Context(), v.Proposal, v.Fingerprint, in.Start, in.Horizon)
+}
+
+func (s *Server) uiApproveTraining(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	in := approveRepairsInput{Fingerprint: f.Get("fingerprint"), Horizon: intField(f, "horizon")}
+	in.Start, _ = time.Parse(time.RFC3339, f.Get("start"))
+	n, err := s.approveTraining(r, in)
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal {
+			return err
+		}
+		v, verr := s.trainingPlan(r, s.Now().UTC().Truncate(time.Second), max(in.Horizon, 7))
+		if verr != nil {
+			return err
+		}
+		v.Error = e.Message
+		return s.page(w, r, statusFor(err), "training_plan", "Training plan", v, access.Unclassified)
+	}
+	http.Redirect(w, r, "/training?msg="+url.QueryEscape(fmt.Sprintf("Approved: %d enrolments", n)), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiApproveTraining(w http.ResponseWriter, r *http.Request) error {
+	var in approveRepairsInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	n, err := s.approveTraining(r, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, map[string]int{"enrolled": n})
+}
+
+type classView struct {
+	Class      training.ClassOf
+	Enrolments []store.EnrolmentOf
+	Errors     string
+}
+
+func (s *Server) classOf(r *http.Request) (training.ClassOf, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return training.ClassOf{}, fault.Errorf(fault.NotFound, "%q is not a class", r.PathValue("id"))
+	}
+	cs, err := s.DB.Classes(r.Context(), "")
+	if err != nil {
+		return training.ClassOf{}, err
+	}
+	for _, c := range cs {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return training.ClassOf{}, fault.Errorf(fault.NotFound, "no class %d", id)
+}
+
+func (s *Server) classPage(w http.ResponseWriter, r *http.Request, status int, msg string) error {
+	c, err := s.classOf(r)
+	if err != nil {
+		return err
+	}
+	ens, err := s.DB.Enrolments(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "class", fmt.Sprintf("Class %d of %s", c.ID, c.Course), classView{Class: c, Enrolments: ens, Errors: msg}, access.Unclassified)
+}
+
+func (s *Server) uiClass(w http.ResponseWriter, r *http.Request) error {
+	return s.classPage(w, r, 200, "")
+}
+
+func (s *Server) uiRecordClass(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	c, err := s.classOf(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	var recs []training.Record
+	for _, id := range f["enrolment"] {
+		p := "e" + id + "_"
+		n, _ := strconv.ParseInt(id, 10, 64)
+		recs = append(recs, training.Record{Enrolment: n, Attended: intField(f, p+"attended"), Completed: intField(f, p+"completed"), Attrition: intField(f, p+"attrition"), Reason: f.Get(p + "reason")})
+	}
+	n, err := s.DB.RecordClass(r.Context(), c.ID, recs)
+	if err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal || e.Code == fault.NotFound {
+			return err
+		}
+		return s.classPage(w, r, statusFor(err), problemText(e))
+	}
+	http.Redirect(w, r, fmt.Sprintf("/training/classes/%d?msg=%s", c.ID, url.QueryEscape(fmt.Sprintf("Recorded: %d trainees completed", n))), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiCourses(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.DB.Courses(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, cs)
+}
+
+func (s *Server) apiSaveCourse(w http.ResponseWriter, r *http.Request) error {
+	var o training.Offer
+	if err := decode(w, r, &o); err != nil {
+		return err
+	}
+	saved, err := s.DB.SaveCourse(r.Context(), o, o.Version)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, saved)
+}
+
+func (s *Server) apiClasses(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.DB.Classes(r.Context(), r.URL.Query().Get("course"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, cs)
+}
+
+func (s *Server) apiAddClass(w http.ResponseWriter, r *http.Request) error {
+	var c training.ClassOf
+	if err := decode(w, r, &c); err != nil {
+		return err
+	}
+	c, err := s.DB.AddClass(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, c)
+}
+
+func (s *Server) apiEnrolments(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.classOf(r)
+	if err != nil {
+		return err
+	}
+	ens, err := s.DB.Enrolments(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, ens)
+}
+
+type recordInput struct {
+	Records []training.Record `json:"records"`
+}
+
+func (s *Server) apiRecordClass(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.classOf(r)
+	if err != nil {
+		return err
+	}
+	var in recordInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	n, err := s.DB.RecordClass(r.Context(), c.ID, in.Records)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, map[string]int{"completed": n})
+}
+
+func (s *Server) apiCohorts(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.DB.Cohorts(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, cs)
+}
+
+func (s *Server) apiAddCohort(w http.ResponseWriter, r *http.Request) error {
+	var c training.CohortOf
+	if err := decode(w, r, &c); err != nil {
+		return err
+	}
+	c, err := s.DB.AddCohort(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, c)
+}
+
+func (s *Server) apiThroughput(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.DB.TrainingThroughput(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, t)
+}
