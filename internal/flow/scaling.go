@@ -112,10 +112,16 @@ func costScaling(nw *Network, total, maxCost int64) (sol Solution, ok bool) {
 		fwd[i] = e
 	}
 	pos = nil
+	sources := 0
+	for _, x := range s.ex {
+		if x > 0 {
+			sources++
+		}
+	}
 	if !s.maxFlow() {
 		return Solution{Status: Infeasible, Method: sol.Method}, true
 	}
-	steps, ok := s.refine(maxCost * scale)
+	steps, ok := s.refine(maxCost*scale, sources)
 	if !ok {
 		return sol, false
 	}
@@ -254,12 +260,16 @@ func (s *scalingState) maxFlow() bool {
 // to 1. It returns the number of pushes and relabels, and false when prices
 // run beyond what a feasible network can need (which would mean a bug or an
 // overflow ahead).
-func (s *scalingState) refine(maxScaled int64) (int, bool) {
+func (s *scalingState) refine(maxScaled int64, sources int) (int, bool) {
 	n, first, edges, ex, price, cur := s.n, s.first, s.edges, s.ex, s.price, s.cur
 	eps := max(maxScaled/scaleFactor, 1)
 	queue := make([]int32, 0, n)
 	var path [pathLength]int32
 	steps := 0
+	// Global updates after every n + (nodes with supply)² relabels.
+	every := int64(n) + int64(sources)*int64(sources)
+
+	relabels, nextUpdate := int64(0), every
 	for phase := 0; ; phase++ {
 		if phase > 0 && s.priceRefinement(eps) {
 			// The flow is ε-optimal already: this phase has nothing to do.
@@ -367,6 +377,7 @@ func (s *scalingState) refine(maxScaled int64) (int, bool) {
 				}
 				cur[tip] = first[tip]
 				steps++
+				relabels++
 				if k > 0 {
 					k--
 					tip = edges[edges[path[k]].rev].to
@@ -388,6 +399,10 @@ func (s *scalingState) refine(maxScaled int64) (int, bool) {
 				u = v
 			}
 			steps += k
+			if relabels >= nextUpdate {
+				s.globalUpdate(eps)
+				nextUpdate += every
+			}
 		}
 		if eps == 1 {
 			return steps, true
@@ -396,15 +411,10 @@ func (s *scalingState) refine(maxScaled int64) (int, bool) {
 	}
 }
 
-// priceRefinement tries to make the current flow ε-optimal by changing
-// prices only, which spares a whole phase when it succeeds. While the
-// admissible graph (residual edges of negative reduced cost) has no cycle,
-// it gives every node a rank, how many ε its price must fall for the edges
-// into it to be within ε, spreads the falls along the other residual edges
-// from the highest rank down, and tries again; it succeeds when no rank is
-// needed.
-func (s *scalingState) priceRefinement(eps int64) bool {
-	n, first, edges, price, cur := s.n, s.first, s.edges, s.price, s.cur
+// workspace makes the ranks and buckets that price refinement and global
+// updates share, and returns the number of ranks.
+func (s *scalingState) workspace() int32 {
+	n := s.n
 	maxRank := int32(scaleFactor * (n + 1))
 	if s.rank == nil {
 		s.rank = make([]int32, n)
@@ -418,6 +428,108 @@ func (s *scalingState) priceRefinement(eps int64) bool {
 			s.buckets[r] = int32(n)
 		}
 	}
+	return maxRank
+}
+
+// globalUpdate lowers prices so that every node with excess is as close as
+// it can be, in ε steps of reduced cost, to a node short of flow: ranks by
+// a bucketed Dijkstra search backwards from the nodes short of flow over
+// residual edges, until the search has met all the excess. Each node's
+// price falls by its rank times ε (at most the last rank reached).
+func (s *scalingState) globalUpdate(eps int64) {
+	n, first, edges, ex, price, cur := s.n, s.first, s.edges, s.ex, s.price, s.cur
+	maxRank := s.workspace()
+	rank, bnext, bprev, buckets := s.rank, s.bnext, s.bprev, s.buckets
+	end := int32(n)
+	var excess int64
+	b0 := end
+	for v := 0; v < n; v++ {
+		if ex[v] < 0 {
+			rank[v] = 0
+			bnext[v] = b0
+			bprev[b0] = int32(v)
+			b0 = int32(v)
+		} else {
+			excess += ex[v]
+			rank[v] = maxRank
+		}
+	}
+	if excess == 0 {
+		return
+	}
+	buckets[0] = b0
+	r := int32(0)
+	highest := int32(0) // highest bucket used
+scan:
+	for ; r < maxRank; r++ {
+		for buckets[r] != end {
+			u := buckets[r]
+			buckets[r] = bnext[u]
+			pu := price[u]
+			for e := first[u]; e < first[u+1]; e++ {
+				re := &edges[edges[e].rev] // the edge from v into u
+				if re.res <= 0 {
+					continue
+				}
+				v := edges[e].to
+				old := rank[v]
+				if r >= old {
+					continue
+				}
+				k := (re.cost + price[v] - pu) / eps
+				if k >= int64(maxRank) {
+					continue
+				}
+				nr := r + 1 + int32(k)
+				if nr >= old {
+					continue
+				}
+				rank[v] = nr
+				cur[v] = first[v]
+				if old < maxRank {
+					if buckets[old] == v {
+						buckets[old] = bnext[v]
+					} else {
+						p, q := bprev[v], bnext[v]
+						bnext[p] = q
+						bprev[q] = p
+					}
+				}
+				b := buckets[nr]
+				bnext[v] = b
+				bprev[b] = v
+				buckets[nr] = v
+				highest = max(highest, nr)
+			}
+			if ex[u] > 0 {
+				excess -= ex[u]
+				if excess <= 0 {
+					break scan
+				}
+			}
+		}
+	}
+	for b := int32(0); b <= highest; b++ {
+		buckets[b] = end
+	}
+	for v := 0; v < n; v++ {
+		if k := min(rank[v], r); k > 0 {
+			price[v] -= int64(k) * eps
+			cur[v] = first[v]
+		}
+	}
+}
+
+// priceRefinement tries to make the current flow ε-optimal by changing
+// prices only, which spares a whole phase when it succeeds. While the
+// admissible graph (residual edges of negative reduced cost) has no cycle,
+// it gives every node a rank, how many ε its price must fall for the edges
+// into it to be within ε, spreads the falls along the other residual edges
+// from the highest rank down, and tries again; it succeeds when no rank is
+// needed.
+func (s *scalingState) priceRefinement(eps int64) bool {
+	n, first, edges, price, cur := s.n, s.first, s.edges, s.price, s.cur
+	maxRank := s.workspace()
 	rank, mark, pred, bnext, bprev, buckets := s.rank, s.mark, s.pred, s.bnext, s.bprev, s.buckets
 	end := int32(n) // the empty bucket
 	for round := 0; round < 32; round++ {
