@@ -120,7 +120,30 @@ func simplex(nw *Network, maxCost int64) Solution {
 		}
 		s.parent[v], s.pred[v] = s.root, int32(e)
 	}
-	s.block = max(int(math.Sqrt(float64(all))), 10)
+	s.block = max(int(math.Sqrt(float64(m))), 10)
+	// First pivots: the cheapest arc into each node short of flow, which
+	// settles much of the tree at once where few nodes send.
+	cheapest := make([]int32, n)
+	for v := range cheapest {
+		cheapest[v] = none
+	}
+	for k := 0; k < m; k++ {
+		v := s.dst[k]
+		if supply[v] < 0 && (cheapest[v] == none || s.cost[k] < s.cost[cheapest[v]]) {
+			cheapest[v] = int32(k)
+		}
+	}
+	for v := 0; v < n; v++ {
+		k := int(cheapest[v])
+		if k == none || int64(s.state[k])*(s.cost[k]+s.pi[s.src[k]]-s.pi[s.dst[k]]) >= 0 {
+			continue
+		}
+		if !s.pivot(k) {
+			return Solution{Status: Unbounded, Method: sol.Method, Steps: sol.Steps}
+		}
+		sol.Steps++
+	}
+	cheapest = nil
 	for {
 		in := s.entering()
 		if in == none {
@@ -150,30 +173,37 @@ func simplex(nw *Network, maxCost int64) Solution {
 
 // entering picks the arc to enter the tree by block search: the arc that
 // most violates optimality within the first block that has one. It returns
-// none when no arc violates optimality.
+// none when no arc violates optimality. Only real arcs are searched: an
+// artificial arc that has left the tree carries nothing and need not come
+// back, as its cost is never below that of a real path.
 func (s *simplexState) entering() int {
-	all := len(s.src)
+	m := s.arcs
+	st := s.state[:m]
+	cost, src, dst := s.cost[:len(st)], s.src[:len(st)], s.dst[:len(st)]
+	pi := s.pi
 	best, bestV := none, int64(0)
-	count := 0
-	pi, cost, st, src, dst := s.pi, s.cost, s.state, s.src, s.dst
-	for i, k := 0, s.next; i < all; i++ {
-		if st[k] != 0 {
-			if v := int64(st[k]) * (cost[k] + pi[src[k]] - pi[dst[k]]); v < bestV {
-				best, bestV = k, v
+	count := s.block
+	lo, hi := s.next, m
+	for pass := 0; pass < 2; pass++ {
+		for k := lo; k < hi; k++ {
+			if st[k] != 0 {
+				if v := int64(st[k]) * (cost[k] + pi[src[k]] - pi[dst[k]]); v < bestV {
+					best, bestV = k, v
+				}
+			}
+			count--
+			if count == 0 {
+				if best != none {
+					s.next = k + 1
+					if s.next == m {
+						s.next = 0
+					}
+					return best
+				}
+				count = s.block
 			}
 		}
-		k++
-		if k == all {
-			k = 0
-		}
-		count++
-		if count == s.block {
-			if best != none {
-				s.next = k
-				return best
-			}
-			count = 0
-		}
+		lo, hi = 0, s.next
 	}
 	s.next = 0
 	return best
