@@ -186,10 +186,9 @@ func (s *simplexState) entering() int {
 	lo, hi := s.next, m
 	for pass := 0; pass < 2; pass++ {
 		for k := lo; k < hi; k++ {
-			if st[k] != 0 {
-				if v := int64(st[k]) * (cost[k] + pi[src[k]] - pi[dst[k]]); v < bestV {
-					best, bestV = k, v
-				}
+			// Tree arcs have state 0: no violation.
+			if v := int64(st[k]) * (cost[k] + pi[src[k]] - pi[dst[k]]); v < bestV {
+				best, bestV = k, v
 			}
 			count--
 			if count == 0 {
