@@ -221,14 +221,16 @@ func (s *simplexState) residual(e int32) int64 {
 // comes loose. It returns false when nothing blocks: the problem is
 // unbounded.
 func (s *simplexState) pivot(in int) bool {
+	parent, pred, dir, size := s.parent, s.pred, s.dir, s.size
+	flo, capa := s.flo, s.capa
 	u, v := s.src[in], s.dst[in]
 	// The join: the first common ancestor of the arc's ends.
 	a, b := u, v
 	for a != b {
-		if s.size[a] < s.size[b] {
-			a = s.parent[a]
+		if size[a] < size[b] {
+			a = parent[a]
 		} else {
-			b = s.parent[b]
+			b = parent[b]
 		}
 	}
 	join := a
@@ -239,24 +241,28 @@ func (s *simplexState) pivot(in int) bool {
 	delta := s.residual(int32(in))
 	if s.state[in] < 0 {
 		first, second = v, u
-		delta = s.flo[in]
+		delta = flo[in]
 	}
 	out, side := int32(none), 0
-	for x := first; x != join; x = s.parent[x] {
-		e := s.pred[x]
-		d := s.flo[e]
-		if s.dir[x] < 0 {
-			d = s.residual(e)
+	for x := first; x != join; x = parent[x] {
+		e := pred[x]
+		d := flo[e]
+		if dir[x] < 0 {
+			if d = Inf; capa[e] != Inf {
+				d = capa[e] - flo[e]
+			}
 		}
 		if d < delta {
 			delta, out, side = d, x, 1
 		}
 	}
-	for x := second; x != join; x = s.parent[x] {
-		e := s.pred[x]
-		d := s.flo[e]
-		if s.dir[x] > 0 {
-			d = s.residual(e)
+	for x := second; x != join; x = parent[x] {
+		e := pred[x]
+		d := flo[e]
+		if dir[x] > 0 {
+			if d = Inf; capa[e] != Inf {
+				d = capa[e] - flo[e]
+			}
 		}
 		if d <= delta {
 			delta, out, side = d, x, 2
@@ -267,12 +273,12 @@ func (s *simplexState) pivot(in int) bool {
 	}
 	if delta > 0 {
 		val := delta * int64(s.state[in])
-		s.flo[in] += val
-		for x := u; x != join; x = s.parent[x] {
-			s.flo[s.pred[x]] -= int64(s.dir[x]) * val
+		flo[in] += val
+		for x := u; x != join; x = parent[x] {
+			flo[pred[x]] -= int64(dir[x]) * val
 		}
-		for x := v; x != join; x = s.parent[x] {
-			s.flo[s.pred[x]] += int64(s.dir[x]) * val
+		for x := v; x != join; x = parent[x] {
+			flo[pred[x]] += int64(dir[x]) * val
 		}
 	}
 	if out == none {
@@ -302,16 +308,17 @@ func (s *simplexState) pivot(in int) bool {
 // potentials follow.
 func (s *simplexState) rehang(in, uIn, vIn, out, join int32) {
 	thread, rev, last, size := s.thread, s.rev, s.last, s.size
+	parent, pi := s.parent, s.pi
 	// Potentials: the whole subtree shifts by one amount.
-	newPi := s.pi[vIn] + s.cost[in]
+	newPi := pi[vIn] + s.cost[in]
 	if s.src[in] == uIn {
-		newPi = s.pi[vIn] - s.cost[in]
+		newPi = pi[vIn] - s.cost[in]
 	}
-	sigma := newPi - s.pi[uIn]
+	sigma := newPi - pi[uIn]
 	oldLast := last[out]
 	if sigma != 0 {
 		for x := out; ; x = thread[x] {
-			s.pi[x] += sigma
+			pi[x] += sigma
 			if x == oldLast {
 				break
 			}
@@ -319,7 +326,7 @@ func (s *simplexState) rehang(in, uIn, vIn, out, join int32) {
 	}
 	// The stem, uIn first.
 	stem := s.stem[:0]
-	for x := uIn; ; x = s.parent[x] {
+	for x := uIn; ; x = parent[x] {
 		stem = append(stem, x)
 		if x == out {
 			break
@@ -359,23 +366,23 @@ func (s *simplexState) rehang(in, uIn, vIn, out, join int32) {
 		size[x] = total - prevOld
 		prevOld = cur
 	}
-	vOut := s.parent[out]
-	for x := vIn; x != join; x = s.parent[x] {
+	vOut := parent[out]
+	for x := vIn; x != join; x = parent[x] {
 		size[x] += total
 	}
-	for x := vOut; x != join; x = s.parent[x] {
+	for x := vOut; x != join; x = parent[x] {
 		size[x] -= total
 	}
 	// Lasts: every stem node's subtree now ends the moved run; ancestors
 	// that ended with the old run end before it, then those that end with
 	// vIn end with the new run.
-	for x := vOut; x != none && last[x] == oldLast; x = s.parent[x] {
+	for x := vOut; x != none && last[x] == oldLast; x = parent[x] {
 		last[x] = prevOut
 	}
 	for _, x := range stem {
 		last[x] = newLast
 	}
-	for x := vIn; x != none && last[x] == vIn; x = s.parent[x] {
+	for x := vIn; x != none && last[x] == vIn; x = parent[x] {
 		last[x] = newLast
 	}
 	// Parents turn round along the stem.
@@ -384,9 +391,10 @@ func (s *simplexState) rehang(in, uIn, vIn, out, join int32) {
 	if s.src[in] == uIn {
 		newDir = 1
 	}
+	pred, dir := s.pred, s.dir
 	for _, x := range stem {
-		oldPred, oldDir := s.pred[x], s.dir[x]
-		s.parent[x], s.pred[x], s.dir[x] = newParent, newPred, newDir
+		oldPred, oldDir := pred[x], dir[x]
+		parent[x], pred[x], dir[x] = newParent, newPred, newDir
 		newParent, newPred, newDir = x, oldPred, -oldDir
 	}
 }
