@@ -178,33 +178,29 @@ func simplex(nw *Network, maxCost int64) Solution {
 // back, as its cost is never below that of a real path.
 func (s *simplexState) entering() int {
 	m := s.arcs
-	st := s.state[:m]
-	cost, src, dst := s.cost[:len(st)], s.src[:len(st)], s.dst[:len(st)]
-	pi := s.pi
+	st, cost, src, dst, pi := s.state[:m], s.cost[:m], s.src[:m], s.dst[:m], s.pi
 	best, bestV := none, int64(0)
-	count := s.block
-	lo, hi := s.next, m
-	for pass := 0; pass < 2; pass++ {
-		for k := lo; k < hi; k++ {
+	k := s.next
+	for scanned := 0; scanned < m; {
+		end := min(k+s.block, m)
+		bs := st[k:end]
+		bc, bsrc, bdst := cost[k:end][:len(bs)], src[k:end][:len(bs)], dst[k:end][:len(bs)]
+		for j, x := range bs {
 			// Tree arcs have state 0: no violation.
-			if v := int64(st[k]) * (cost[k] + pi[src[k]] - pi[dst[k]]); v < bestV {
-				best, bestV = k, v
-			}
-			count--
-			if count == 0 {
-				if best != none {
-					s.next = k + 1
-					if s.next == m {
-						s.next = 0
-					}
-					return best
-				}
-				count = s.block
+			if v := int64(x) * (bc[j] + pi[bsrc[j]] - pi[bdst[j]]); v < bestV {
+				best, bestV = k+j, v
 			}
 		}
-		lo, hi = 0, s.next
+		scanned += end - k
+		k = end
+		if k == m {
+			k = 0
+		}
+		if best != none {
+			break
+		}
 	}
-	s.next = 0
+	s.next = k
 	return best
 }
 
