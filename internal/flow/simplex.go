@@ -167,7 +167,9 @@ func simplex(nw *Network, maxCost int64) Solution {
 		sol.Cost += sol.Flow[i] * a.Cost
 	}
 	sol.Potential = make([]int64, n)
-	copy(sol.Potential, s.pi[:n])
+	for v := range sol.Potential {
+		sol.Potential[v] = s.pi[v] - s.pi[s.root]
+	}
 	return sol
 }
 
@@ -312,11 +314,22 @@ func (s *simplexState) rehang(in, uIn, vIn, out, join int32) {
 	}
 	sigma := newPi - pi[uIn]
 	oldLast := last[out]
-	if sigma != 0 {
+	if sigma != 0 && int(size[out])*2 <= len(pi) {
 		for x := out; ; x = thread[x] {
 			pi[x] += sigma
 			if x == oldLast {
 				break
+			}
+		}
+	} else if sigma != 0 {
+		// The subtree is most of the tree: shifting everything else the
+		// other way gives the same reduced costs for less work.
+		for x := thread[oldLast]; x != out; x = thread[x] {
+			pi[x] -= sigma
+		}
+		if r := pi[s.root]; r > limit/8 || r < -limit/8 {
+			for x := range pi {
+				pi[x] -= r
 			}
 		}
 	}
