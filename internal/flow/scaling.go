@@ -512,6 +512,15 @@ scan:
 	for b := int32(0); b <= highest; b++ {
 		buckets[b] = end
 	}
+	// Prices fall by at most r·ε; where that could leave the safe range,
+	// leave them as they are (the update only speeds things up).
+	floor := int64(0)
+	for _, p := range price {
+		floor = min(floor, p)
+	}
+	if !mulFits(int64(r)+1, eps) || floor-(int64(r)+1)*eps < -limit/2 {
+		return
+	}
 	for v := 0; v < n; v++ {
 		if k := min(rank[v], r); k > 0 {
 			price[v] -= int64(k) * eps
