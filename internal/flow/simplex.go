@@ -55,7 +55,15 @@ func simplex(nw *Network, maxCost int64) Solution {
 	s.capa, s.cost, s.flo = make([]int64, all), make([]int64, all), make([]int64, all)
 	s.state = make([]int8, all)
 	s.orig = make([]int32, m)
-	k := 0
+	// The arcs are stored mixed (as LEMON does): consecutive network arcs
+	// go skip places apart, so that each block of the search sees arcs
+	// from all over the network rather than, say, all the arcs out of a
+	// few nodes. It takes many fewer pivots on planner-shaped networks.
+	skip := 3
+	if n > 0 {
+		skip = max(m/n, 3)
+	}
+	k, next, round := 0, 0, 0
 	for i, a := range nw.Arcs {
 		if a.From == a.To {
 			sol.Flow[i] = a.Lower
@@ -67,6 +75,11 @@ func simplex(nw *Network, maxCost int64) Solution {
 			}
 			continue
 		}
+		k = next
+		if next += skip; next >= m {
+			round++
+			next = round
+		}
 		s.src[k], s.dst[k] = int32(a.From), int32(a.To)
 		s.capa[k] = a.Cap
 		if a.Cap != Inf {
@@ -77,7 +90,6 @@ func simplex(nw *Network, maxCost int64) Solution {
 		s.orig[k] = int32(i)
 		supply[a.From] -= a.Lower
 		supply[a.To] += a.Lower
-		k++
 	}
 	// The first tree: every node hangs from the root by its artificial arc,
 	// carrying its supply.
