@@ -281,14 +281,15 @@ func nonNegative(nw *Network) bool {
 	return true
 }
 
-// choose picks the method for a network by its shape. Where many nodes send
-// or receive (as in allocation plans: every depot sends, every requirement
-// receives) cost scaling is several times faster than the simplex; where
-// few do (the classic transportation benchmarks) the simplex is faster up
-// to some hundreds of thousands of arcs, and cost scaling beyond, as the
-// simplex's pivots grow with the size and each pivot costs more.
+// choose picks the method for a network by its shape and size. Below some
+// 20,000 arcs the simplex is faster. Above, where many nodes send or
+// receive (as in allocation plans: every depot sends, every requirement
+// receives) cost scaling is several times faster; where few do (the
+// classic transportation benchmarks) the simplex is faster up to some
+// hundreds of thousands of arcs, and cost scaling beyond, as the simplex's
+// pivots grow with the size and each pivot costs more.
 func choose(nw *Network) Method {
-	if len(nw.Arcs) < 5000 {
+	if len(nw.Arcs) < 20_000 {
 		return NetworkSimplex
 	}
 	ends := 0
