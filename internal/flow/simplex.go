@@ -132,7 +132,9 @@ func simplex(nw *Network, maxCost int64) Solution {
 		}
 		s.parent[v], s.pred[v] = s.root, int32(e)
 	}
-	s.block = max(int(math.Sqrt(float64(m))), 10)
+	// Blocks of 1.6·√m arcs: with the arcs mixed, fewer pivots than √m
+	// (LEMON's choice) for less searching than 2·√m.
+	s.block = max(int(1.6*math.Sqrt(float64(m))), 10)
 	// First pivots: the cheapest arc into each node short of flow, which
 	// settles much of the tree at once where few nodes send.
 	cheapest := make([]int32, n)
