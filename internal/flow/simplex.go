@@ -199,13 +199,8 @@ func (s *simplexState) entering() int {
 	k := s.next
 	for scanned := 0; scanned < m; {
 		end := min(k+s.block, m)
-		bs := st[k:end]
-		bc, bsrc, bdst := cost[k:end][:len(bs)], src[k:end][:len(bs)], dst[k:end][:len(bs)]
-		for j, x := range bs {
-			// Tree arcs have state 0: no violation.
-			if v := int64(x) * (bc[j] + pi[bsrc[j]] - pi[bdst[j]]); v < bestV {
-				best, bestV = k+j, v
-			}
+		if j, v := scanBlock(st[k:end], cost[k:end], src[k:end], dst[k:end], pi); v < bestV {
+			best, bestV = k+j, v
 		}
 		scanned += end - k
 		k = end
@@ -218,6 +213,24 @@ func (s *simplexState) entering() int {
 	}
 	s.next = k
 	return best
+}
+
+// scanBlock returns the arc of a block that most violates optimality and
+// its violation (the reduced cost signed by the arc's state; 0 for none).
+// It is a function of its own so that its loop keeps everything in
+// registers.
+//
+//go:noinline
+func scanBlock(st []int8, cost []int64, src, dst []int32, pi []int64) (int, int64) {
+	cost, src, dst = cost[:len(st)], src[:len(st)], dst[:len(st)]
+	best, bestV := 0, int64(0)
+	for j, x := range st {
+		// Tree arcs have state 0: no violation.
+		if v := int64(x) * (cost[j] + pi[src[j]] - pi[dst[j]]); v < bestV {
+			best, bestV = j, v
+		}
+	}
+	return best, bestV
 }
 
 // residual is how much more flow arc e can take.
