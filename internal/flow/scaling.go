@@ -327,18 +327,9 @@ func (s *scalingState) refine(maxScaled int64, sources int) (int, bool) {
 		search:
 			for k < pathLength && ex[tip] >= 0 {
 				pt := price[tip]
-				minRC := int64(math.MaxInt64)
 				e, end := cur[tip], first[tip+1]
-				for ; e < end; e++ {
-					ed := &edges[e]
-					if ed.res > 0 {
-						rc := ed.cost + pt - price[ed.to]
-						if rc < 0 {
-							break
-						}
-						minRC = min(minRC, rc)
-					}
-				}
+				j, minRC := admissible(edges[e:end], pt, price)
+				e += int32(j)
 				if e < end {
 					cur[tip] = e
 					v := edges[e].to
@@ -362,12 +353,7 @@ func (s *scalingState) refine(maxScaled int64, sources int) (int, bool) {
 					r := &edges[edges[path[k-1]].rev]
 					minRC = min(minRC, r.cost+pt-price[r.to])
 				}
-				for e := first[tip]; e < cur[tip]; e++ {
-					ed := &edges[e]
-					if ed.res > 0 {
-						minRC = min(minRC, ed.cost+pt-price[ed.to])
-					}
-				}
+				minRC = min(minRC, leastReduced(edges[first[tip]:cur[tip]], pt, price))
 				if minRC == math.MaxInt64 {
 					return steps, false
 				}
@@ -527,6 +513,41 @@ scan:
 			cur[v] = first[v]
 		}
 	}
+}
+
+// admissible returns the index in es of the first residual edge whose
+// reduced cost, from a node of price pt, is negative, or len(es) if none
+// is, with the least reduced cost of the residual edges before it. It is a
+// function of its own so that its loop keeps everything in registers.
+//
+//go:noinline
+func admissible(es []edge, pt int64, price []int64) (int, int64) {
+	minRC := int64(math.MaxInt64)
+	for j := range es {
+		ed := &es[j]
+		if ed.res > 0 {
+			rc := ed.cost + pt - price[ed.to]
+			if rc < 0 {
+				return j, minRC
+			}
+			minRC = min(minRC, rc)
+		}
+	}
+	return len(es), minRC
+}
+
+// leastReduced returns the least reduced cost, from a node of price pt, of
+// the residual edges in es (math.MaxInt64 if none).
+//
+//go:noinline
+func leastReduced(es []edge, pt int64, price []int64) int64 {
+	minRC := int64(math.MaxInt64)
+	for j := range es {
+		if ed := &es[j]; ed.res > 0 {
+			minRC = min(minRC, ed.cost+pt-price[ed.to])
+		}
+	}
+	return minRC
 }
 
 // priceRefinement tries to make the current flow ε-optimal by changing
