@@ -84,7 +84,7 @@ type Solution struct {
 	Cost      int64
 	Flow      []int64 // per arc
 	Potential []int64 // per node: the dual prices
-	Method    string  // "network simplex" or "warm start"
+	Method    string  // "network simplex", "cost scaling" or "warm start"
 	Steps     int     // pivots or augmentations
 }
 
