@@ -10,8 +10,10 @@
 // It says when a problem is infeasible or unbounded, and refuses a network
 // whose costs and capacities could overflow int64 arithmetic.
 //
-// The method is the primal network simplex with a block-search pivot rule
-// and an artificial root. A Solver keeps a solution and re-solves after
+// Two methods solve from scratch: the primal network simplex with a
+// block-search pivot rule and an artificial root, and cost scaling
+// (partial augment-relabel, for networks without negative costs); Solve
+// chooses between them by the network's shape and size. A Solver keeps a solution and re-solves after
 // small changes (a supply, a capacity or a cost, an arc added or closed) by
 // repairing it with shortest augmenting paths on reduced costs, which is far
 // cheaper than solving again.
@@ -82,7 +84,7 @@ type Solution struct {
 	Cost      int64
 	Flow      []int64 // per arc
 	Potential []int64 // per node: the dual prices
-	Method    string  // "network simplex" or "warm start"
+	Method    string  // "network simplex", "cost scaling" or "warm start"
 	Steps     int     // pivots or augmentations
 }
 
@@ -279,12 +281,15 @@ func nonNegative(nw *Network) bool {
 	return true
 }
 
-// choose picks the method for a network by its shape. Where many nodes send
-// or receive (as in allocation plans: every depot sends, every requirement
-// receives) cost scaling is several times faster than the simplex; where
-// few do (the classic transportation benchmarks) the simplex is faster.
+// choose picks the method for a network by its shape and size. Below some
+// 20,000 arcs the simplex is faster. Above, where many nodes send or
+// receive (as in allocation plans: every depot sends, every requirement
+// receives) cost scaling is several times faster; where few do (the
+// classic transportation benchmarks) the simplex is faster up to some
+// hundreds of thousands of arcs, and cost scaling beyond, as the simplex's
+// pivots grow with the size and each pivot costs more.
 func choose(nw *Network) Method {
-	if len(nw.Arcs) < 5000 {
+	if len(nw.Arcs) < 20_000 {
 		return NetworkSimplex
 	}
 	ends := 0
@@ -293,7 +298,7 @@ func choose(nw *Network) Method {
 			ends++
 		}
 	}
-	if ends*10 > len(nw.Supply)*3 {
+	if ends*10 > len(nw.Supply)*3 || len(nw.Arcs) >= 750_000 {
 		return CostScaling
 	}
 	return NetworkSimplex

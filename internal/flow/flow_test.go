@@ -358,3 +358,70 @@ func TestMethodsAgreeOnLargerNetworks(t *testing.T) {
 		}
 	}
 }
+
+// TestCostScalingMediumNetworks compares cost scaling with the simplex on
+// random networks of a few hundred nodes, large enough for its maximum flow,
+// global price updates and price refinement to come into play: wide cost
+// ranges, lower bounds, arcs without limit, and supplies that sometimes
+// cannot be met.
+func TestCostScalingMediumNetworks(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	scaled, infeasible := 0, 0
+	for i := 0; i < 120; i++ {
+		n := 20 + r.IntN(300)
+		nw := flow.NewNetwork(n)
+		maxCost := []int64{1, 10, 10_000, 1_000_000_000}[i%4]
+		for k := 0; k < n*(2+r.IntN(6)); k++ {
+			u, v := r.IntN(n), r.IntN(n)
+			lo := int64(0)
+			if r.IntN(10) == 0 {
+				lo = int64(r.IntN(4))
+			}
+			c := lo + int64(r.IntN(50))
+			if r.IntN(6) == 0 {
+				c = flow.Inf
+			}
+			nw.AddArc(u, v, lo, c, r.Int64N(maxCost+1))
+		}
+		if i%5 != 0 {
+			// A ring of arcs through every node keeps most instances feasible.
+			for v := 0; v < n; v++ {
+				nw.AddArc(v, (v+1)%n, 0, 1000+int64(r.IntN(1000)), maxCost)
+			}
+		}
+		pairs, most := n/3, 60
+		if i%2 == 0 {
+			pairs, most = 3, 600 // few nodes send: global updates come into play
+		}
+		for k := 0; k < pairs; k++ {
+			q := int64(r.IntN(most))
+			a, b := r.IntN(n), r.IntN(n)
+			nw.Supply[a] += q
+			nw.Supply[b] -= q
+		}
+		want, err := flow.SolveBy(nw, flow.NetworkSimplex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := flow.SolveBy(nw, flow.CostScaling)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != want.Status || got.Status == flow.Optimal && got.Cost != want.Cost {
+			t.Fatalf("instance %d: cost scaling %s %d, simplex %s %d", i, got.Status, got.Cost, want.Status, want.Cost)
+		}
+		switch {
+		case got.Status == flow.Optimal:
+			checkSolution(t, nw, got)
+			if got.Method == "cost scaling" {
+				scaled++
+			}
+		case got.Status == flow.Infeasible:
+			infeasible++
+		}
+	}
+	t.Logf("%d settled by cost scaling, %d infeasible", scaled, infeasible)
+	if scaled < 40 || infeasible < 10 {
+		t.Errorf("cost scaling settled %d instances itself, %d were infeasible: the instances should have more of both", scaled, infeasible)
+	}
+}
