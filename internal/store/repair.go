@@ -1158,3 +1158,39 @@ func (db *DB) RecordRepairCost(ctx context.Context, id int64, cost money.Cents, 
 	})
 	return o, err
 }
+
+// WriteOff takes a piece out of the fleet for good, with the reason: one
+// destroyed or written off already, or with an open repair order, is
+// refused.
+func (db *DB) WriteOff(ctx context.Context, id int64, reason string) (repair.Equipment, error) {
+	var e repair.Equipment
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return e, fault.Field("reason", "say why the piece is written off")
+	}
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var err error
+		if e, err = tx.piece(ctx, id); err != nil {
+			return err
+		}
+		if e.Gone() {
+			return fault.Errorf(fault.Conflict, "%s is %s already", e.Ref(), strings.ReplaceAll(e.State, "_", " "))
+		}
+		var open int64
+		if err := tx.queryRow(ctx, `SELECT id FROM repair_orders WHERE equipment_id = ? AND NOT ((severity = 'theatre' AND state = 'repaired') OR state = 'received')`, e.ID).Scan(&open); err == nil {
+			return fault.Errorf(fault.Conflict, "%s has an open repair order, RO-%05d: finish it first", e.Ref(), open)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		before := e
+		e.State = repair.WrittenOff
+		if err := tx.savePiece(ctx, &e, before.Version); err != nil {
+			return err
+		}
+		if err := tx.equipmentEvent(ctx, e.ID, "written off", e.State, e.Location, 0, reason); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "equipment.write_off", Entity: "equipment", EntityID: strconv.FormatInt(e.ID, 10), Before: before, After: e})
+	})
+	return e, err
+}

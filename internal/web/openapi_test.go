@@ -874,6 +874,7 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "GET", path: "/api/v1/repairs?state=open", status: 200})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/equipment/%d", pid), status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/fleet", status: 200})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/equipment/%d/write-off", pid), status: 409, body: oaJSON(map[string]any{"reason": "uneconomic"})})
 
 	// Training.
 	c.do(oaCall{method: "POST", path: "/api/v1/sites", status: 201,

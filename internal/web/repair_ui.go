@@ -20,6 +20,7 @@ func (s *Server) repairPages(add func(method, pattern string, perm access.Permis
 	add("POST", "/equipment", access.EquipmentWrite, s.uiRegister)
 	add("GET", "/equipment/{id}", access.EquipmentRead, s.uiPiece)
 	add("POST", "/equipment/{id}/damage", access.EquipmentWrite, s.uiDamage)
+	add("POST", "/equipment/{id}/write-off", access.EquipmentWrite, s.uiWriteOff)
 	add("GET", "/repairs", access.EquipmentRead, s.uiRepairs)
 	add("GET", "/repairs/plan", access.RepairPlan, s.uiRepairPlan)
 	add("POST", "/repairs/plan/approve", access.RepairPlan, s.uiApproveRepairs)
@@ -36,6 +37,7 @@ func (s *Server) repairAPI(add func(method, pattern string, perm access.Permissi
 	add("POST", "/api/v1/equipment", access.EquipmentWrite, s.apiRegister)
 	add("GET", "/api/v1/equipment/{id}", access.EquipmentRead, s.apiPiece)
 	add("POST", "/api/v1/equipment/{id}/damage", access.EquipmentWrite, s.apiDamage)
+	add("POST", "/api/v1/equipment/{id}/write-off", access.EquipmentWrite, s.apiWriteOff)
 	add("GET", "/api/v1/repairs", access.EquipmentRead, s.apiOrders)
 	add("GET", "/api/v1/repairs/plan", access.RepairPlan, s.apiRepairPlan)
 	add("POST", "/api/v1/repairs/plan/approve", access.RepairPlan, s.apiApproveRepairs)
@@ -817,4 +819,44 @@ func (s *Server) apiRepairCost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, o)
+}
+
+func (s *Server) uiWriteOff(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	v, err := s.pieceView(r)
+	if err != nil {
+		return err
+	}
+	e, err := s.DB.WriteOff(r.Context(), v.ID, r.PostForm.Get("reason"))
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			v.Errors = fe
+			return s.page(w, r, statusFor(err), "piece", v.Ref()+" "+v.ItemName, v, access.Unclassified)
+		}
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/equipment/%d?msg=%s", e.ID, url.QueryEscape(e.Ref()+" is written off and leaves the fleet")), http.StatusSeeOther)
+	return nil
+}
+
+type writeOffInput struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) apiWriteOff(w http.ResponseWriter, r *http.Request) error {
+	id, err := repairID(r, "E-")
+	if err != nil {
+		return err
+	}
+	var in writeOffInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	e, err := s.DB.WriteOff(r.Context(), id, in.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, e)
 }

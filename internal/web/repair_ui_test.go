@@ -102,6 +102,16 @@ func TestEquipmentPages(t *testing.T) {
 	if !strings.Contains(p, `id="piece-state">destroyed`) && !strings.Contains(p, `id="piece-state">Destroyed`) || strings.Contains(p, `id="damage-form"`) {
 		t.Errorf("the destroyed piece's page:\n%.2000s", p)
 	}
+	// An operational piece is written off with its reason.
+	if res := e.do("POST", "/equipment/1/write-off", "application/x-www-form-urlencoded", url.Values{"reason": {""}}.Encode()); res.status != 422 || !strings.Contains(string(res.body), `data-field="reason"`) {
+		t.Errorf("a write-off without a reason: %d", res.status)
+	}
+	if res := e.do("POST", "/equipment/3/write-off", "application/x-www-form-urlencoded", url.Values{"reason": {"hull cracked, uneconomic"}}.Encode()); res.status != 303 {
+		t.Errorf("a write-off: %d %.500s", res.status, res.body)
+	}
+	if res := e.do("POST", "/equipment/3/write-off", "application/x-www-form-urlencoded", url.Values{"reason": {"again"}}.Encode()); res.status != 409 {
+		t.Errorf("a write-off twice: %d", res.status)
+	}
 	fleet := string(e.do("GET", "/repairs", "", "").body)
 	if !strings.Contains(fleet, `<tr data-nsn="1025-01-000-0009">`) || !strings.Contains(fleet, `id="pipeline"`) {
 		t.Errorf("the repairs page:\n%.2000s", fleet)
