@@ -246,13 +246,14 @@ func (db *DB) AddCohort(ctx context.Context, c training.CohortOf) (training.Coho
 	return c, err
 }
 
-// Cohorts lists the cohorts the reader may see, with what they have
-// enrolled in, trained and completed.
+// Cohorts lists the cohorts the reader may see, with the trainees enrolled
+// in and trained for their own skill (a prerequisite's class is on the
+// way there) and the courses they completed.
 func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
 	v := cohortsVisible(ctx)
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT h.id, h.skill, h.size, h.priority, h.earliest, h.needed_by, h.unit, COALESCE(h.requirement_id, 0), h.notes, h.version,
-		(SELECT COALESCE(SUM(en.trainees), 0) FROM enrolments en JOIN classes k ON k.id = en.class_id WHERE en.cohort_id = h.id AND NOT k.cancelled),
-		(SELECT COALESCE(SUM(en.completed), 0) FROM enrolments en WHERE en.cohort_id = h.id)
+		(SELECT COALESCE(SUM(en.trainees), 0) FROM enrolments en JOIN classes k ON k.id = en.class_id JOIN courses cs ON cs.code = k.course WHERE en.cohort_id = h.id AND NOT k.cancelled AND cs.skill = h.skill),
+		(SELECT COALESCE(SUM(en.completed), 0) FROM enrolments en JOIN classes k ON k.id = en.class_id JOIN courses cs ON cs.code = k.course WHERE en.cohort_id = h.id AND cs.skill = h.skill)
 		FROM cohorts h WHERE `+v.cond+` ORDER BY h.priority, h.needed_by, h.id`), v.args...)
 	if err != nil {
 		return nil, err
@@ -363,19 +364,41 @@ func (db *DB) ApproveTraining(ctx context.Context, p training.Proposal, fingerpr
 	for _, c := range in.Cohorts {
 		completed[c.ID] = c.Completed
 	}
+	// A prerequisite also counts when the same plan places the cohort in
+	// a class of it that ends before the class that asks for it starts.
+	type span struct{ course, start, end string }
+	planned := map[int64][]span{}
+	for _, e := range p.Enrolments {
+		var sp span
+		if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT course, start_on, end_on FROM classes WHERE id = ?`), e.Class).Scan(&sp.course, &sp.start, &sp.end); err != nil {
+			return 0, fault.Errorf(fault.Invalid, "no class %d", e.Class)
+		}
+		planned[e.Cohort] = append(planned[e.Cohort], sp)
+	}
+	done := func(cohort int64, pre, start string) bool {
+		if slices.Contains(completed[cohort], pre) {
+			return true
+		}
+		for _, sp := range planned[cohort] {
+			if sp.course == pre && sp.end < start {
+				return true
+			}
+		}
+		return false
+	}
 	n := 0
 	err = db.Transact(ctx, func(tx *Tx) error {
 		for _, e := range p.Enrolments {
-			var course, pre string
+			var course, pre, start string
 			var seats, taken int
-			if err := tx.queryRow(ctx, `SELECT k.course, c.prerequisite, k.seats, (SELECT COALESCE(SUM(trainees), 0) FROM enrolments WHERE class_id = k.id) FROM classes k JOIN courses c ON c.code = k.course WHERE k.id = ?`, e.Class).
-				Scan(&course, &pre, &seats, &taken); err != nil {
+			if err := tx.queryRow(ctx, `SELECT k.course, c.prerequisite, k.start_on, k.seats, (SELECT COALESCE(SUM(trainees), 0) FROM enrolments WHERE class_id = k.id) FROM classes k JOIN courses c ON c.code = k.course WHERE k.id = ?`, e.Class).
+				Scan(&course, &pre, &start, &seats, &taken); err != nil {
 				return fmt.Errorf("class %d: %w", e.Class, err)
 			}
 			if taken+e.Trainees > seats {
 				return fault.Errorf(fault.Conflict, "class %d of %s has %d seats and %d taken: %d more do not fit", e.Class, course, seats, taken, e.Trainees)
 			}
-			if pre != "" && !slices.Contains(completed[e.Cohort], pre) {
+			if pre != "" && !done(e.Cohort, pre, start) {
 				return fault.Errorf(fault.Invalid, "cohort %d has not done %s, which %s asks for first", e.Cohort, pre, course)
 			}
 			id, err := tx.insertID(ctx, `INSERT INTO enrolments (cohort_id, class_id, trainees, version, created_at) VALUES (?, ?, ?, 1, ?)`, e.Cohort, e.Class, e.Trainees, ts(tx.now))

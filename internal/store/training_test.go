@@ -125,3 +125,51 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 		}
 	})
 }
+
+func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		storetest.Seed(t, db)
+		cs := catalog.Service{Store: store.Catalog{DB: db}}
+		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []training.Offer{
+			{Code: "LEO-BASIC", Title: "Leopard basics", Skill: "LEO-BASIC", Host: "DEU", Site: "DE-MUN", Seats: 30},
+			{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: "DE-MUN", Seats: 12, Prerequisite: "LEO-BASIC"},
+		} {
+			if _, err := db.SaveCourse(ctx, o, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		basic, _ := db.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
+		early, _ := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-03-20", End: "2025-05-10"})
+		crew, _ := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
+		cohort, err := db.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 4, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, fp, err := db.TrainingPlanInput(ctx, db.Now(), 180)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := training.Plan(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64]int{}
+		for _, e := range p.Enrolments {
+			got[e.Class] += e.Trainees
+		}
+		if got[basic.ID] != 4 || got[crew.ID] != 4 || got[early.ID] != 0 {
+			t.Fatalf("the basics, then the crew class after them: %v", got)
+		}
+		if n, err := db.ApproveTraining(ctx, p, fp, db.Now(), 180); err != nil || n != 2 {
+			t.Fatalf("approve: %d %v", n, err)
+		}
+		cohorts, _ := db.Cohorts(ctx)
+		if len(cohorts) != 1 || cohorts[0].ID != cohort.ID || cohorts[0].Enrolled != 4 {
+			t.Errorf("the cohort: %+v", cohorts)
+		}
+	})
+}

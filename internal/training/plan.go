@@ -105,10 +105,118 @@ const (
 
 // Plan places the cohorts' trainees in the classes of their skill with free
 // seats that start no earlier than the cohort may and end within the
-// horizon, where the cohort has done the course's prerequisite: most
-// urgent first, then the least lateness against the needed-by date, then
-// graduation closest to its system's arrival.
+// horizon: most urgent first, then the least lateness against the
+// needed-by date, then graduation closest to its system's arrival.
+// Prerequisites come in order: a cohort that has not done the course its
+// skill's classes ask for first is placed in a class of that course, and
+// then, from the day after it ends, in a class of its own skill.
 func Plan(in PlanInput) (Proposal, error) {
+	// The prerequisite each cohort still needs, if every course of its
+	// skill asks for one it has not done.
+	need := map[int64]string{}
+	for _, c := range in.Cohorts {
+		pre, all := "", true
+		for _, co := range in.Courses {
+			if co.Skill != c.Skill {
+				continue
+			}
+			if co.Prerequisite == "" || slices.Contains(c.Completed, co.Prerequisite) {
+				all = false
+				break
+			}
+			pre = co.Prerequisite
+		}
+		if all && pre != "" {
+			if _, ok := in.Courses[pre]; ok {
+				need[c.ID] = pre
+			}
+		}
+	}
+	if len(need) == 0 {
+		return planOnce(in)
+	}
+	// First the prerequisites, beside the cohorts that need none.
+	first := in
+	first.Cohorts = nil
+	byID := map[int64]Cohort{}
+	for _, c := range in.Cohorts {
+		byID[c.ID] = c
+		if pre, ok := need[c.ID]; ok {
+			sub := c
+			sub.Skill, sub.ETA = in.Courses[pre].Skill, time.Time{}
+			first.Cohorts = append(first.Cohorts, sub)
+			continue
+		}
+		first.Cohorts = append(first.Cohorts, c)
+	}
+	p1, err := planOnce(first)
+	if err != nil {
+		return p1, err
+	}
+	// Then the skill itself, for those who got the prerequisite, from the
+	// day after their prerequisite class ends, in the seats left.
+	classByID := map[int64]int{}
+	for i, k := range in.Classes {
+		classByID[k.ID] = i
+	}
+	second := in
+	second.Cohorts = nil
+	second.Classes = slices.Clone(in.Classes)
+	after := map[int64]Cohort{}
+	var out Proposal
+	for _, e := range p1.Enrolments {
+		second.Classes[classByID[e.Class]].Enrolled += e.Trainees
+		out.Enrolments = append(out.Enrolments, e)
+		if pre, ok := need[e.Cohort]; ok {
+			c := after[e.Cohort]
+			if c.ID == 0 {
+				c = byID[e.Cohort]
+				c.Size, c.Completed = 0, append(slices.Clone(c.Completed), pre)
+			}
+			c.Size += e.Trainees
+			if end := in.Classes[classByID[e.Class]].End.Add(24 * time.Hour); end.After(c.Earliest) {
+				c.Earliest = end
+			}
+			after[e.Cohort] = c
+		}
+	}
+	for _, u := range p1.Unplaced {
+		if pre, ok := need[u.Cohort]; ok {
+			u.Reason = fmt.Sprintf("first %s, which %s asks for: %s", pre, byID[u.Cohort].Skill, u.Reason)
+		}
+		out.Unplaced = append(out.Unplaced, u)
+	}
+	for _, c := range in.Cohorts {
+		if a, ok := after[c.ID]; ok {
+			second.Cohorts = append(second.Cohorts, a)
+		}
+	}
+	p2, err := planOnce(second)
+	if err != nil {
+		return p2, err
+	}
+	out.Enrolments = append(out.Enrolments, p2.Enrolments...)
+	out.Unplaced = append(out.Unplaced, p2.Unplaced...)
+	taken := map[int64]int{}
+	for _, e := range out.Enrolments {
+		taken[e.Class] += e.Trainees
+	}
+	for _, k := range in.Classes {
+		if n := k.Enrolled + taken[k.ID]; n > 0 && n < k.MinSize {
+			out.UnderMin = append(out.UnderMin, k.ID)
+		}
+	}
+	sort.Slice(out.Enrolments, func(i, j int) bool {
+		if out.Enrolments[i].Cohort != out.Enrolments[j].Cohort {
+			return out.Enrolments[i].Cohort < out.Enrolments[j].Cohort
+		}
+		return out.Enrolments[i].Class < out.Enrolments[j].Class
+	})
+	return out, nil
+}
+
+// planOnce is one placement of the cohorts as they stand.
+func planOnce(in PlanInput) (Proposal, error) {
 	if in.Horizon <= 0 {
 		in.Horizon = 365
 	}

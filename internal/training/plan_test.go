@@ -116,3 +116,30 @@ func BenchmarkPlan5000(b *testing.B) {
 	b.ReportMetric(float64(placed), "trainees-placed")
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/plan")
 }
+
+func TestPrerequisitesInOrder(t *testing.T) {
+	in := training.PlanInput{
+		Courses: map[string]training.Course{"BASIC": {Code: "BASIC", Skill: "LEO-BASIC"}, "LEO": {Code: "LEO", Skill: "LEOPARD-2", Prerequisite: "BASIC"}},
+		Classes: []training.Class{
+			{ID: 1, Course: "BASIC", Skill: "LEO-BASIC", Start: d(0), End: d(20), Seats: 10},
+			{ID: 2, Course: "LEO", Skill: "LEOPARD-2", Start: d(10), End: d(50), Seats: 10},
+			{ID: 3, Course: "LEO", Skill: "LEOPARD-2", Start: d(25), End: d(65), Seats: 10},
+		},
+		Cohorts: []training.Cohort{{ID: 7, Skill: "LEOPARD-2", Size: 8, Priority: 1, Earliest: d(0), NeededBy: d(90)}},
+		Start:   day0, Horizon: 365,
+	}
+	p, err := training.Plan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]int{}
+	for _, e := range p.Enrolments {
+		if e.Cohort != 7 {
+			t.Errorf("enrolment of cohort %d", e.Cohort)
+		}
+		got[e.Class] += e.Trainees
+	}
+	if got[1] != 8 || got[3] != 8 || got[2] != 0 || len(p.Unplaced) != 0 {
+		t.Errorf("the basics first, then the crew course that starts after them: %v, unplaced %+v", got, p.Unplaced)
+	}
+}
