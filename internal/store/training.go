@@ -231,13 +231,23 @@ func (db *DB) AddCohort(ctx context.Context, c training.CohortOf) (training.Coho
 				return notFoundField(err, "no requirement R-%05d", c.Requirement)
 			}
 		}
-		var req any
+		var req, line any
 		if c.Requirement != 0 {
 			req = c.Requirement
 		}
+		if c.PledgeLine != 0 {
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM pledge_lines WHERE id = ?`, c.PledgeLine).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return fault.Field("pledge_line", "no pledge line %d", c.PledgeLine)
+			}
+			line = c.PledgeLine
+		}
 		var err error
-		if c.ID, err = tx.insertID(ctx, `INSERT INTO cohorts (skill, size, priority, earliest, needed_by, unit, requirement_id, notes, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-			c.Skill, c.Size, c.Priority, c.Earliest, c.NeededBy, c.Unit, req, c.Notes, ts(tx.now)); err != nil {
+		if c.ID, err = tx.insertID(ctx, `INSERT INTO cohorts (skill, size, priority, earliest, needed_by, unit, requirement_id, pledge_line_id, notes, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+			c.Skill, c.Size, c.Priority, c.Earliest, c.NeededBy, c.Unit, req, line, c.Notes, ts(tx.now)); err != nil {
 			return err
 		}
 		c.Version, c.Completed = 1, []string{}
@@ -251,7 +261,7 @@ func (db *DB) AddCohort(ctx context.Context, c training.CohortOf) (training.Coho
 // way there) and the courses they completed.
 func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
 	v := cohortsVisible(ctx)
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT h.id, h.skill, h.size, h.priority, h.earliest, h.needed_by, h.unit, COALESCE(h.requirement_id, 0), h.notes, h.version,
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT h.id, h.skill, h.size, h.priority, h.earliest, h.needed_by, h.unit, COALESCE(h.requirement_id, 0), COALESCE(h.pledge_line_id, 0), h.notes, h.version,
 		(SELECT COALESCE(SUM(en.trainees), 0) FROM enrolments en JOIN classes k ON k.id = en.class_id JOIN courses cs ON cs.code = k.course WHERE en.cohort_id = h.id AND NOT k.cancelled AND cs.skill = h.skill),
 		(SELECT COALESCE(SUM(en.completed), 0) FROM enrolments en JOIN classes k ON k.id = en.class_id JOIN courses cs ON cs.code = k.course WHERE en.cohort_id = h.id AND cs.skill = h.skill)
 		FROM cohorts h WHERE `+v.cond+` ORDER BY h.priority, h.needed_by, h.id`), v.args...)
@@ -261,7 +271,7 @@ func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
 	out := []training.CohortOf{}
 	for rows.Next() {
 		var c training.CohortOf
-		if err := rows.Scan(&c.ID, &c.Skill, &c.Size, &c.Priority, &c.Earliest, &c.NeededBy, &c.Unit, &c.Requirement, &c.Notes, &c.Version, &c.Enrolled, &c.Trained); err != nil {
+		if err := rows.Scan(&c.ID, &c.Skill, &c.Size, &c.Priority, &c.Earliest, &c.NeededBy, &c.Unit, &c.Requirement, &c.PledgeLine, &c.Notes, &c.Version, &c.Enrolled, &c.Trained); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -333,14 +343,21 @@ func (db *DB) TrainingPlanInput(ctx context.Context, start time.Time, horizon in
 		if co.Earliest.Before(start) {
 			co.Earliest = start.Truncate(24 * time.Hour)
 		}
-		if c.Requirement != 0 {
+		// The system arrives with the first shipment that brings it.
+		for _, link := range []struct {
+			col string
+			id  int64
+		}{{"requirement_id", c.Requirement}, {"line_id", c.PledgeLine}} {
+			if link.id == 0 {
+				continue
+			}
 			var eta string
-			err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COALESCE(MIN(s.eta), '') FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id WHERE sl.requirement_id = ? AND s.state <> 'cancelled'`), c.Requirement).Scan(&eta)
+			err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COALESCE(MIN(s.eta), '') FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id WHERE sl.`+link.col+` = ? AND s.state <> 'cancelled'`), link.id).Scan(&eta)
 			if err != nil {
 				return in, "", err
 			}
-			if eta != "" {
-				co.ETA = parseTS(eta)
+			if t := parseTS(eta); eta != "" && (co.ETA.IsZero() || t.Before(co.ETA)) {
+				co.ETA = t
 			}
 		}
 		in.Cohorts = append(in.Cohorts, co)

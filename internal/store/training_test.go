@@ -8,6 +8,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 	"github.com/longhaul/longhaul/internal/training"
@@ -170,6 +171,38 @@ func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
 		cohorts, _ := db.Cohorts(ctx)
 		if len(cohorts) != 1 || cohorts[0].ID != cohort.ID || cohorts[0].Enrolled != 4 {
 			t.Errorf("the cohort: %+v", cohorts)
+		}
+	})
+}
+
+func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		seedNetwork(t, db)
+		p, req, al := allocated(t, db)
+		sh, err := logi(db).CreateShipment(ctx, logistics.NewShipment{Origin: siteDepot, Destination: storetest.SiteKyiv, PlannedDeparture: time.Date(2025, 5, 1, 6, 0, 0, 0, time.UTC),
+			Lines: []logistics.NewLine{{Allocation: al.ID, Quantity: 40}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddCohort(ctx, training.CohortOf{Skill: "X", Size: 2, Earliest: "2025-03-01", NeededBy: "2025-07-01", PledgeLine: 99999}); fault.Code(err) != fault.Invalid {
+			t.Errorf("a cohort for a pledge line that is not one: %v", err)
+		}
+		for _, c := range []training.CohortOf{
+			{Skill: "GUNNERS", Size: 4, Earliest: "2025-03-01", NeededBy: "2025-07-01", PledgeLine: p.Lines[0].ID},
+			{Skill: "GUNNERS", Size: 4, Earliest: "2025-03-01", NeededBy: "2025-07-01", Requirement: req.ID},
+			{Skill: "GUNNERS", Size: 4, Earliest: "2025-03-01", NeededBy: "2025-07-01"},
+		} {
+			if _, err := db.AddCohort(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		in, _, err := db.TrainingPlanInput(ctx, db.Now(), 180)
+		if err != nil || len(in.Cohorts) != 3 {
+			t.Fatalf("plan input: %+v %v", in.Cohorts, err)
+		}
+		if !in.Cohorts[0].ETA.Equal(sh.ETA) || !in.Cohorts[1].ETA.Equal(sh.ETA) || !in.Cohorts[2].ETA.IsZero() {
+			t.Errorf("the systems' arrival %s: cohorts' ETAs %s, %s, %s", sh.ETA, in.Cohorts[0].ETA, in.Cohorts[1].ETA, in.Cohorts[2].ETA)
 		}
 	})
 }

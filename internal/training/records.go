@@ -106,7 +106,8 @@ type CohortOf struct {
 	Earliest    string   `json:"earliest_start"`
 	NeededBy    string   `json:"needed_by"`
 	Unit        string   `json:"unit,omitempty"`
-	Requirement int64    `json:"requirement,omitempty"` // the system it will crew
+	Requirement int64    `json:"requirement,omitempty"` // the system it will crew, as asked for
+	PledgeLine  int64    `json:"pledge_line,omitempty"` // or as pledged
 	Notes       string   `json:"notes,omitempty"`
 	Enrolled    int      `json:"enrolled"`
 	Trained     int      `json:"trained"`

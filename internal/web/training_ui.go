@@ -132,6 +132,7 @@ func (s *Server) uiAddCohort(w http.ResponseWriter, r *http.Request) error {
 	if req := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(f.Get("requirement"))), "R-"), "0"); req != "" {
 		c.Requirement, _ = strconv.ParseInt(req, 10, 64)
 	}
+	c.PledgeLine = int64(intField(f, "pledge_line"))
 	c, err := s.DB.AddCohort(r.Context(), c)
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {

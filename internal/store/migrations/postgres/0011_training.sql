@@ -40,6 +40,7 @@ CREATE TABLE cohorts (
 	needed_by      TEXT NOT NULL,
 	unit           TEXT NOT NULL DEFAULT '',
 	requirement_id BIGINT REFERENCES requirements (id),
+	pledge_line_id BIGINT REFERENCES pledge_lines (id),
 	notes          TEXT NOT NULL DEFAULT '',
 	version        INTEGER NOT NULL DEFAULT 1,
 	created_at     TEXT NOT NULL

@@ -40,6 +40,7 @@ CREATE TABLE cohorts (
 	needed_by      TEXT NOT NULL,
 	unit           TEXT NOT NULL DEFAULT '',
 	requirement_id INTEGER REFERENCES requirements (id),
+	pledge_line_id INTEGER REFERENCES pledge_lines (id),
 	notes          TEXT NOT NULL DEFAULT '',
 	version        INTEGER NOT NULL DEFAULT 1,
 	created_at     TEXT NOT NULL
