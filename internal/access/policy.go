@@ -44,6 +44,9 @@ const (
 	CourseWrite      Permission = "course.write"      // offer courses and classes, record attendance and completion
 	CohortWrite      Permission = "cohort.write"      // nominate cohorts
 	TrainingPlan     Permission = "training.plan"     // plan and approve seats
+	LessonRead       Permission = "lesson.read"       // observations and lessons
+	LessonSubmit     Permission = "lesson.submit"     // submit an observation
+	LessonAnalyse    Permission = "lesson.analyse"    // triage, analyse, assign actions, validate
 	AuditRead        Permission = "audit.read"
 	AuditVerify      Permission = "audit.verify"
 	UserAdmin        Permission = "user.admin"
@@ -82,6 +85,9 @@ var Policy = map[Permission][]Role{
 	CourseWrite:      {Coordinator, NationOfficer, FacilityManager},
 	CohortWrite:      {Coordinator, RecipientOfficer},
 	TrainingPlan:     {Coordinator},
+	LessonRead:       Roles,
+	LessonSubmit:     Roles,
+	LessonAnalyse:    {Analyst, Coordinator},
 	AuditRead:        {Auditor, Coordinator},
 	AuditVerify:      {Auditor, Coordinator, Admin},
 	UserAdmin:        {Admin},

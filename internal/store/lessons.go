@@ -1,0 +1,482 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/audit"
+	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/repair"
+)
+
+func (db *DB) lessonsVisible(ctx context.Context) visibility {
+	return db.visible(ctx, access.LessonRead, "l")
+}
+
+// SubmitLesson records an observation, marked as its submitter says, owned
+// by the submitter's nation.
+func (db *DB) SubmitLesson(ctx context.Context, l lessons.Lesson) (lessons.Lesson, error) {
+	if err := l.Validate(); err != nil {
+		return l, err
+	}
+	id := access.IdentityFrom(ctx)
+	if l.Classification > id.Clearance {
+		return l, fault.Field("classification", "%s is above your clearance (%s)", l.Classification, id.Clearance)
+	}
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var errs fault.List
+		for i, nsn := range l.Systems {
+			if _, err := tx.Item(ctx, nsn); err != nil {
+				errs.Append(fmt.Sprintf("systems[%d]", i), notFoundField(err, "no item with NSN %s in the catalogue", nsn))
+			}
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		l.Owner = id.Nation
+		aud, err := tx.audience(l.Owner, l.ReleasableTo)
+		if err != nil {
+			return err
+		}
+		l.State, l.CreatedBy, l.CreatedAt, l.Version = lessons.Submitted, access.ActorName(ctx), tx.now, 1
+		l.ID, err = tx.insertID(ctx, `INSERT INTO lessons (title, observed, place, observed_on, source, capability, systems, classification, releasable_to, audience, owner, state, created_by, created_at, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+			l.Title, l.Observed, l.Where, l.When, l.Source, l.Capability, strings.Join(l.Systems, ","), int(l.Classification), strings.Join(l.ReleasableTo, ","), aud, l.Owner, l.State, l.CreatedBy, ts(l.CreatedAt))
+		if err != nil {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "lesson.submit", Entity: "lesson", EntityID: strconv.FormatInt(l.ID, 10), After: l})
+	})
+	return l, err
+}
+
+const lessonColumns = `l.id, l.title, l.observed, l.place, l.observed_on, l.source, l.capability, l.systems, l.classification, l.releasable_to, l.owner, l.state, l.reason, l.analysis, l.conclusion, l.recommendation, l.created_by, l.created_at, COALESCE(l.learned_at, ''), l.version`
+
+type lessonRow struct {
+	lessons.Lesson
+	systems, rel, created, learned string
+}
+
+func lessonFields() (*lessonRow, []any) {
+	r := &lessonRow{}
+	l := &r.Lesson
+	return r, []any{&l.ID, &l.Title, &l.Observed, &l.Where, &l.When, &l.Source, &l.Capability, &r.systems, &l.Classification, &r.rel, &l.Owner, &l.State, &l.Reason, &l.Analysis, &l.Conclusion, &l.Recommendation, &l.CreatedBy, &r.created, &r.learned, &l.Version}
+}
+
+func (r *lessonRow) lesson() lessons.Lesson {
+	l := r.Lesson
+	l.Systems = []string{}
+	if r.systems != "" {
+		l.Systems = strings.Split(r.systems, ",")
+	}
+	l.ReleasableTo = access.ParseReleasability(r.rel)
+	l.CreatedAt = parseTS(r.created)
+	if r.learned != "" {
+		t := parseTS(r.learned)
+		l.LearnedAt = &t
+	}
+	return l
+}
+
+// LessonFilter narrows a search of lessons.
+type LessonFilter struct {
+	Q          string // words, all of which must appear
+	Capability string
+	System     string // an NSN
+	State      string
+	From, To   string // observed on, YYYY-MM-DD
+}
+
+// ftsQuery turns words into a query every dialect reads the same way: the
+// words, all of them, without operators.
+func ftsWords(q string) []string {
+	return strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// SearchLessons lists the lessons the reader may see that match f, newest
+// observation first; Q searches the full text (SQLite FTS5 or PostgreSQL
+// full-text search).
+func (db *DB) SearchLessons(ctx context.Context, f LessonFilter, o ListOptions) (Page[lessons.Lesson], error) {
+	q := &listQuery{from: "lessons l", columns: lessonColumns, key: "l.id",
+		sorts: map[string]string{"id": "l.id", "observed": "l.observed_on", "state": "l.state", "capability": "l.capability"}, def: "-id"}
+	q.visible(db.lessonsVisible(ctx))
+	if words := ftsWords(f.Q); len(words) > 0 {
+		if db.dialect == Postgres {
+			q.filter("l.search @@ plainto_tsquery('english', ?)", strings.Join(words, " "))
+		} else {
+			quoted := make([]string, len(words))
+			for i, w := range words {
+				quoted[i] = `"` + w + `"`
+			}
+			q.filter("l.id IN (SELECT rowid FROM lessons_fts WHERE lessons_fts MATCH ?)", strings.Join(quoted, " "))
+		}
+	}
+	if f.Capability != "" {
+		q.filter("l.capability = ?", f.Capability)
+	}
+	if f.System != "" {
+		q.filter("(',' || l.systems || ',') LIKE ?", "%,"+strings.TrimSpace(f.System)+",%")
+	}
+	if f.State != "" {
+		if !slices.Contains(lessons.States, f.State) {
+			return Page[lessons.Lesson]{}, fault.Field("state", "%q is not a state: use one of %s", f.State, strings.Join(lessons.States, ", "))
+		}
+		q.filter("l.state = ?", f.State)
+	}
+	if f.From != "" {
+		q.filter("l.observed_on >= ?", f.From)
+	}
+	if f.To != "" {
+		q.filter("l.observed_on <= ?", f.To)
+	}
+	p, err := runList(ctx, db, q, o, lessonFields)
+	out := Page[lessons.Lesson]{Next: p.Next, Total: p.Total, Items: make([]lessons.Lesson, len(p.Items))}
+	for i := range p.Items {
+		out.Items[i] = p.Items[i].lesson()
+	}
+	return out, err
+}
+
+// SimilarLessons suggests up to n lessons the reader may see that share
+// words with text, best match first, so that an observation can join one
+// already made instead of repeating it.
+func (db *DB) SimilarLessons(ctx context.Context, text string, n int) ([]lessons.Lesson, error) {
+	words := ftsWords(text)
+	var keep []string
+	for _, w := range words {
+		if len(w) > 3 && !slices.Contains(keep, w) {
+			keep = append(keep, w)
+		}
+	}
+	if len(keep) == 0 {
+		return []lessons.Lesson{}, nil
+	}
+	v := db.lessonsVisible(ctx)
+	var query string
+	var args []any
+	if db.dialect == Postgres {
+		query = `SELECT ` + lessonColumns + ` FROM lessons l, to_tsquery('english', ?) q WHERE l.search @@ q AND ` + v.cond + ` ORDER BY ts_rank(l.search, q) DESC, l.id DESC LIMIT ?`
+		args = append(append([]any{strings.Join(keep, " | ")}, v.args...), n)
+	} else {
+		quoted := make([]string, len(keep))
+		for i, w := range keep {
+			quoted[i] = `"` + w + `"`
+		}
+		query = `SELECT ` + lessonColumns + ` FROM lessons_fts f JOIN lessons l ON l.id = f.rowid WHERE lessons_fts MATCH ? AND ` + v.cond + ` ORDER BY bm25(lessons_fts), l.id DESC LIMIT ?`
+		args = append(append([]any{strings.Join(quoted, " OR ")}, v.args...), n)
+	}
+	rows, err := db.rq.QueryContext(ctx, db.rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []lessons.Lesson{}
+	for rows.Next() {
+		r, dest := lessonFields()
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, r.lesson())
+	}
+	return out, rows.Err()
+}
+
+// Lesson reads a lesson the reader may see with its actions and links.
+func (db *DB) Lesson(ctx context.Context, id int64) (lessons.Lesson, error) {
+	v := db.lessonsVisible(ctx)
+	r, dest := lessonFields()
+	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT `+lessonColumns+` FROM lessons l WHERE l.id = ? AND `+v.cond), append([]any{id}, v.args...)...).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return lessons.Lesson{}, notFound("no lesson L-%05d", id)
+	}
+	if err != nil {
+		return lessons.Lesson{}, err
+	}
+	l := r.lesson()
+	if l.Actions, err = db.lessonActions(ctx, db.rq, l.ID); err != nil {
+		return l, err
+	}
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT kind, ref FROM lesson_links WHERE lesson_id = ? ORDER BY kind, ref`), l.ID)
+	if err != nil {
+		return l, err
+	}
+	defer rows.Close()
+	l.Links = []lessons.Link{}
+	for rows.Next() {
+		var k lessons.Link
+		if err := rows.Scan(&k.Kind, &k.Ref); err != nil {
+			return l, err
+		}
+		l.Links = append(l.Links, k)
+	}
+	return l, rows.Err()
+}
+
+func (db *DB) lessonActions(ctx context.Context, q querier, lesson int64) ([]lessons.Action, error) {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT id, lesson_id, owner_kind, owner, description, due, COALESCE(done_at, '') FROM lesson_actions WHERE lesson_id = ? ORDER BY id`), lesson)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []lessons.Action{}
+	for rows.Next() {
+		var a lessons.Action
+		var done string
+		if err := rows.Scan(&a.ID, &a.Lesson, &a.OwnerKind, &a.Owner, &a.Description, &a.Due, &done); err != nil {
+			return nil, err
+		}
+		if done != "" {
+			t := parseTS(done)
+			a.DoneAt = &t
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Step is one step of the lessons process.
+type Step struct {
+	To             string `json:"to"`
+	Reason         string `json:"reason,omitempty"`
+	Analysis       string `json:"analysis,omitempty"`
+	Conclusion     string `json:"conclusion,omitempty"`
+	Recommendation string `json:"recommendation,omitempty"`
+}
+
+// AdvanceLesson takes a lesson one step on, if that step may follow:
+// rejection and closure need a reason, identification its analysis,
+// conclusion and recommendation, and validation as learned every action
+// done. Assigning actions is AddAction's.
+func (db *DB) AdvanceLesson(ctx context.Context, id, version int64, s Step) (lessons.Lesson, error) {
+	var l lessons.Lesson
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var err error
+		if l, err = db.Lesson(ctx, id); err != nil {
+			return err
+		}
+		if version != 0 && version != l.Version {
+			return fault.Errorf(fault.Conflict, "%s was changed by someone else since version %d: reload and try again", l.Ref(), version)
+		}
+		before := l
+		if s.To == lessons.Actioned {
+			return fault.Field("to", "actions are assigned one by one: add an action with its owner and due date")
+		}
+		if err := l.Move(s.To); err != nil {
+			return err
+		}
+		var errs fault.List
+		switch s.To {
+		case lessons.Rejected, lessons.Closed:
+			if l.Reason = strings.TrimSpace(s.Reason); l.Reason == "" {
+				errs.Add("reason", "say why")
+			}
+		case lessons.Identified:
+			l.Analysis, l.Conclusion, l.Recommendation = strings.TrimSpace(s.Analysis), strings.TrimSpace(s.Conclusion), strings.TrimSpace(s.Recommendation)
+			for f, v := range map[string]string{"analysis": l.Analysis, "conclusion": l.Conclusion, "recommendation": l.Recommendation} {
+				if v == "" {
+					errs.Add(f, "is required to identify a lesson")
+				}
+			}
+		case lessons.Learned:
+			for _, a := range l.Actions {
+				if !a.Done() {
+					errs.Add("actions", "action %d (%s, due %s) is not done: a lesson is learned once its actions are", a.ID, a.Owner, a.Due)
+				}
+			}
+			t := tx.now
+			l.LearnedAt = &t
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		var learned any
+		if l.LearnedAt != nil {
+			learned = ts(*l.LearnedAt)
+		}
+		res, err := tx.exec(ctx, `UPDATE lessons SET state = ?, reason = ?, analysis = ?, conclusion = ?, recommendation = ?, learned_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+			l.State, l.Reason, l.Analysis, l.Conclusion, l.Recommendation, learned, l.ID, before.Version)
+		if err != nil {
+			return err
+		}
+		if err := checkUpdated(res, l.Ref(), before.Version); err != nil {
+			return err
+		}
+		l.Version++
+		return tx.Audit(ctx, audit.Record{Action: "lesson." + s.To, Entity: "lesson", EntityID: strconv.FormatInt(l.ID, 10), Before: before, After: l})
+	})
+	return l, err
+}
+
+// AddAction assigns a remedial action to an identified lesson, with its
+// owner and due date; the first one makes the lesson actioned.
+func (db *DB) AddAction(ctx context.Context, lesson int64, a lessons.Action) (lessons.Action, error) {
+	if err := a.Validate(); err != nil {
+		return a, err
+	}
+	err := db.Transact(ctx, func(tx *Tx) error {
+		l, err := db.Lesson(ctx, lesson)
+		if err != nil {
+			return err
+		}
+		if l.State != lessons.Identified && l.State != lessons.Actioned {
+			return fault.Errorf(fault.Conflict, "%s is %s: actions follow an identified lesson", l.Ref(), l.State)
+		}
+		a.Lesson = l.ID
+		if a.ID, err = tx.insertID(ctx, `INSERT INTO lesson_actions (lesson_id, owner_kind, owner, description, due) VALUES (?, ?, ?, ?, ?)`, l.ID, a.OwnerKind, a.Owner, a.Description, a.Due); err != nil {
+			return err
+		}
+		if l.State == lessons.Identified {
+			if _, err := tx.exec(ctx, `UPDATE lessons SET state = ?, version = version + 1 WHERE id = ?`, lessons.Actioned, l.ID); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(ctx, audit.Record{Action: "lesson.action", Entity: "lesson", EntityID: strconv.FormatInt(l.ID, 10), After: a})
+	})
+	return a, err
+}
+
+// ActionDone records that an action is done.
+func (db *DB) ActionDone(ctx context.Context, action int64) (lessons.Action, error) {
+	var a lessons.Action
+	err := db.Transact(ctx, func(tx *Tx) error {
+		var lesson int64
+		if err := tx.queryRow(ctx, `SELECT lesson_id FROM lesson_actions WHERE id = ?`, action).Scan(&lesson); errors.Is(err, sql.ErrNoRows) {
+			return notFound("no action %d", action)
+		} else if err != nil {
+			return err
+		}
+		if _, err := db.Lesson(ctx, lesson); err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE lesson_actions SET done_at = ? WHERE id = ? AND done_at IS NULL`, ts(tx.now), action)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fault.Errorf(fault.Conflict, "action %d is done already", action)
+		}
+		as, err := db.lessonActions(ctx, tx, lesson)
+		if err != nil {
+			return err
+		}
+		for _, x := range as {
+			if x.ID == action {
+				a = x
+			}
+		}
+		return tx.Audit(ctx, audit.Record{Action: "lesson.action_done", Entity: "lesson", EntityID: strconv.FormatInt(lesson, 10), After: a})
+	})
+	return a, err
+}
+
+// LinkLesson ties a lesson to a record it should change; the record must
+// exist and the reader be able to see it.
+func (db *DB) LinkLesson(ctx context.Context, lesson int64, k lessons.Link) error {
+	if !slices.Contains(lessons.LinkKinds, k.Kind) {
+		return fault.Field("kind", "%q is not a kind of record: use one of %s", k.Kind, strings.Join(lessons.LinkKinds, ", "))
+	}
+	k.Ref = strings.ToUpper(strings.TrimSpace(k.Ref))
+	if _, err := db.Lesson(ctx, lesson); err != nil {
+		return err
+	}
+	var err error
+	switch k.Kind {
+	case "course":
+		var cs []string
+		offers, e := db.Courses(ctx)
+		for _, o := range offers {
+			cs = append(cs, o.Code)
+		}
+		if err = e; err == nil && !slices.Contains(cs, k.Ref) {
+			err = fault.Field("ref", "no course %s you may see", k.Ref)
+		}
+	case "equipment":
+		var id int64
+		if id, err = strconv.ParseInt(strings.TrimLeft(strings.TrimPrefix(k.Ref, "E-"), "0"), 10, 64); err != nil {
+			err = fault.Field("ref", "%q is not a piece such as E-00012", k.Ref)
+		} else if _, _, _, err = db.Piece(ctx, id); fault.Code(err) == fault.NotFound {
+			err = fault.Field("ref", "no piece %s you may see", k.Ref)
+		}
+		k.Ref = fmt.Sprintf("E-%05d", id)
+	case "facility":
+		fs, e := db.RepairFacilities(ctx)
+		err = e
+		if err == nil && !slices.ContainsFunc(fs, func(f repair.RepairFacility) bool { return f.Site == k.Ref }) {
+			err = fault.Field("ref", "no repair facility %s", k.Ref)
+		}
+	case "requirement":
+		var id int64
+		if id, err = strconv.ParseInt(strings.TrimLeft(strings.TrimPrefix(k.Ref, "R-"), "0"), 10, 64); err != nil {
+			err = fault.Field("ref", "%q is not a requirement such as R-00012", k.Ref)
+		} else if _, err = db.Requirement(ctx, id); fault.Code(err) == fault.NotFound {
+			err = fault.Field("ref", "no requirement %s you may see", k.Ref)
+		}
+		k.Ref = fmt.Sprintf("R-%05d", id)
+	}
+	if err != nil {
+		return err
+	}
+	return db.Transact(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `INSERT INTO lesson_links (lesson_id, kind, ref) VALUES (?, ?, ?)`, lesson, k.Kind, k.Ref); err != nil {
+			return mapConstraint(err, "link")
+		}
+		return tx.Audit(ctx, audit.Record{Action: "lesson.link", Entity: "lesson", EntityID: strconv.FormatInt(lesson, 10), After: k})
+	})
+}
+
+// LessonsFor lists the lessons the reader may see that are linked to a
+// record.
+func (db *DB) LessonsFor(ctx context.Context, kind, ref string) ([]lessons.Lesson, error) {
+	v := db.lessonsVisible(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT `+lessonColumns+` FROM lessons l JOIN lesson_links k ON k.lesson_id = l.id WHERE k.kind = ? AND k.ref = ? AND `+v.cond+` ORDER BY l.id DESC`),
+		append([]any{kind, strings.ToUpper(ref)}, v.args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []lessons.Lesson{}
+	for rows.Next() {
+		r, dest := lessonFields()
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		out = append(out, r.lesson())
+	}
+	return out, rows.Err()
+}
+
+// OverdueAction is an action past its due date, with its lesson.
+type OverdueAction struct {
+	lessons.Action
+	Title string `json:"title"`
+}
+
+// OverdueActions lists the actions of lessons the reader may see that are
+// past their due date at today, by owner.
+func (db *DB) OverdueActions(ctx context.Context, today time.Time) ([]OverdueAction, error) {
+	v := db.lessonsVisible(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT a.id, a.lesson_id, a.owner_kind, a.owner, a.description, a.due, l.title FROM lesson_actions a JOIN lessons l ON l.id = a.lesson_id
+		WHERE a.done_at IS NULL AND a.due < ? AND `+v.cond+` ORDER BY a.owner, a.due`), append([]any{today.Format("2006-01-02")}, v.args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []OverdueAction{}
+	for rows.Next() {
+		var o OverdueAction
+		if err := rows.Scan(&o.ID, &o.Lesson, &o.OwnerKind, &o.Owner, &o.Description, &o.Due, &o.Title); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
