@@ -1,9 +1,37 @@
 package store
 
+import (
+	"context"
+	"fmt"
+)
+
 // VerifyInPartsFrom sets the chain length from which VerifyAudit reads in
 // parts, and returns a function that restores it.
 func VerifyInPartsFrom(n int64) func() {
 	old := verifyInPartsFrom
 	verifyInPartsFrom = n
 	return func() { verifyInPartsFrom = old }
+}
+
+// InsertLessonsForBench writes n lessons in one transaction, bypassing the
+// use case (no audit events), for the search benchmark: their words come
+// from vocab, so that a search term matches a known share of them.
+func (db *DB) InsertLessonsForBench(n int, vocab []string) error {
+	ctx := context.Background()
+	return db.Transact(ctx, func(tx *Tx) error {
+		for i := range n {
+			w := func(k int) string { return vocab[(i*k+k*7)%len(vocab)] }
+			title := w(3) + " " + w(5) + " " + w(11)
+			text := "Observed " + w(13) + " " + w(17) + " during " + w(19) + " " + w(23) + "; units report " + w(29) + " and " + w(31) + "."
+			class := 0
+			if i%10 == 0 {
+				class = 1
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO lessons (title, observed, observed_on, capability, classification, audience, owner, state, created_by, created_at) VALUES (?, ?, ?, ?, ?, 1, 'POL', 'submitted', 'bench', ?)`,
+				title, text, fmt.Sprintf("2025-%02d-%02d", 1+i%12, 1+i%28), []string{"air_defence", "artillery", "armour", "logistics"}[i%4], class, ts(tx.now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
