@@ -46,6 +46,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	s.accountsAPI(add)
 	s.repairAPI(add)
 	s.trainingAPI(add)
+	s.lessonAPI(add)
 	add("GET", "/api/v1/plans", access.PledgeWrite, s.apiPlans)
 	add("POST", "/api/v1/plans", access.PledgeAllocate, s.apiMakePlan)
 	add("GET", "/api/v1/plans/{id}", access.PledgeWrite, s.apiPlan)

@@ -468,7 +468,7 @@ func TestEveryRoleRendersEveryPage(t *testing.T) {
 		tokens[string(u.role)] = siteToken(e, u.name, u.nation, u.site, u.role)
 	}
 	pages := []string{"/", "/shipments", "/shipments/1", "/shipments/2", "/shipments/new", "/discrepancies", "/network", "/hubs/PL-RZE", "/map",
-		"/plans", "/plans/1", "/accounts", "/contributions", "/baselines", "/agreements", "/spending", "/reports/review", "/nations/DEU", "/equipment", "/equipment/1", "/repairs", "/repairs/1", "/repairs/plan", "/repair-facilities", "/training", "/training/plan", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
+		"/plans", "/plans/1", "/accounts", "/contributions", "/baselines", "/agreements", "/spending", "/reports/review", "/nations/DEU", "/equipment", "/equipment/1", "/repairs", "/repairs/1", "/repairs/plan", "/repair-facilities", "/training", "/training/plan", "/lessons", "/pledges", "/requirements", "/items", "/sites", "/audit", "/admin/users", "/account"}
 	for role, tok := range tokens {
 		e.token = tok
 		for _, p := range pages {

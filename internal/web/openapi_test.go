@@ -894,6 +894,22 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/classes/%d/record", clid), status: 422, body: oaJSON(map[string]any{"records": []map[string]any{{"enrolment": 999, "attended": 1}}})})
 	c.do(oaCall{method: "GET", path: "/api/v1/training/throughput", status: 200})
 
+	// Lessons.
+	lz := c.do(oaCall{method: "POST", path: "/api/v1/lessons", status: 201, body: oaJSON(map[string]any{"title": "Stinger seekers fail in frost", "observation": "Seekers lose lock after cold storage.", "observed_on": "2025-01-20", "capability": "air_defence", "systems": []string{storetest.NSNStinger}})}).json(t)
+	c.do(oaCall{method: "POST", path: "/api/v1/lessons", status: 422, body: oaJSON(map[string]any{"title": "", "observation": "", "observed_on": "soon", "capability": ""})})
+	lzid := oaNum(t, lz["id"])
+	c.do(oaCall{method: "GET", path: "/api/v1/lessons?q=seekers+frost", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/lessons/similar?text=frost", status: 200})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/step", lzid), status: 409, body: oaJSON(map[string]any{"to": "learned"})})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/step", lzid), status: 200, body: oaJSON(map[string]any{"to": "accepted"})})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/step", lzid), status: 200, body: oaJSON(map[string]any{"to": "identified", "analysis": "cold soak", "conclusion": "storage", "recommendation": "heated storage"})})
+	la := c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/actions", lzid), status: 201, body: oaJSON(map[string]any{"owner_kind": "nation", "owner": "USA", "description": "heated containers", "due": "2025-02-15"})}).json(t)
+	c.do(oaCall{method: "GET", path: "/api/v1/lessons/overdue", status: 200})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/actions/%d/done", lzid, oaNum(t, la["id"])), status: 200})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/links", lzid), status: 422, body: oaJSON(map[string]any{"kind": "requirement", "ref": "R-09999"})})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/links", lzid), status: 201, body: oaJSON(map[string]any{"kind": "course", "ref": "LEO"})})
+	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/lessons/%d", lzid), status: 200})
+
 	c.do(oaCall{method: "GET", path: "/metrics", noToken: true, status: 200})
 
 	// Say what the live test did not reach, so gaps are visible.

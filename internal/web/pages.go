@@ -38,6 +38,7 @@ var funcs = template.FuncMap{
 	"cents":     func(m map[string]money.Cents, k string) money.Cents { return m[k] },
 	"contains":  func(xs []string, x string) bool { return slices.Contains(xs, x) },
 	"list4":     func() []int { return []int{1, 2, 3, 4} },
+	"hasPrefix": strings.HasPrefix,
 	"cents0":    func(c int64) money.Cents { return money.Cents(c) },
 	"time":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"marking":   func(m access.Marking) string { return m.String() },

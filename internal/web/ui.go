@@ -55,6 +55,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	s.accountsRoutes(add)
 	s.repairPages(add)
 	s.trainingPages(add)
+	s.lessonPages(add)
 	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
 	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
 	for _, k := range exchange.Kinds {
