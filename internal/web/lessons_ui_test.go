@@ -12,7 +12,9 @@ import (
 
 func TestLessonsPages(t *testing.T) {
 	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	post := func(path string, v url.Values) apiResponse { return e.do("POST", path, "application/x-www-form-urlencoded", v.Encode()) }
+	post := func(path string, v url.Values) apiResponse {
+		return e.do("POST", path, "application/x-www-form-urlencoded", v.Encode())
+	}
 	obs := url.Values{"title": {"Leopard track pins shear in mud"}, "observation": {"Track pins shear after long road marches in deep mud."}, "observed_on": {"2026-10-02"},
 		"capability": {"armour"}, "systems": {"2350-12-000-0012"}, "classification": {"NATO UNCLASSIFIED"}}
 	if res := post("/lessons", url.Values{"title": {""}, "observation": {""}, "observed_on": {"soon"}}); res.status != 422 || !strings.Contains(string(res.body), `data-field="title"`) {
