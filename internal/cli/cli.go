@@ -47,6 +47,7 @@ func commands() []command {
 		{"repair", "repair orders: plan, list", runRepair},
 		{"course", "training courses: list, import", runCourse},
 		{"training", "training seats: plan", runTraining},
+		{"lessons", "lessons learned: list, show, export", runLessons},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"audit", "audit commands: verify", runAudit},
 		{"user", "manage users: add, list, role, disable, enable, password", runUser},

@@ -253,3 +253,27 @@ func TestCourseAndTrainingCommands(t *testing.T) {
 		t.Errorf("a bad horizon: %+v", r)
 	}
 }
+
+func TestLessonsCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"LONGHAUL_DB": filepath.Join(dir, "l.db")}
+	if r := run(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %+v", r)
+	}
+	if r := run(t, env, "", "lessons", "list"); r.code != 0 || !strings.Contains(r.out, "0 in all") {
+		t.Errorf("lessons list: %+v", r)
+	}
+	if r := run(t, env, "", "lessons", "show", "L-00009"); r.code == 0 || !strings.Contains(r.err, "no lesson L-00009") {
+		t.Errorf("a missing lesson: %+v", r)
+	}
+	out := filepath.Join(dir, "digest.xlsx")
+	if r := run(t, env, "", "lessons", "export", "--from", "2025-01-01", "--to", "2025-12-31", "--format", "xlsx", "--out", out); r.code != 0 || !strings.Contains(r.err, "0 lessons") {
+		t.Errorf("lessons export: %+v", r)
+	}
+	if b, err := os.ReadFile(out); err != nil || len(b) < 1000 {
+		t.Errorf("the digest: %d bytes, %v", len(b), err)
+	}
+	if r := run(t, env, "", "lessons", "export", "--format", "doc"); r.code != 2 {
+		t.Errorf("a bad export: %+v", r)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/report"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -164,5 +165,48 @@ func TestIATIExport(t *testing.T) {
 	tx := doc.Activities[0].Transactions
 	if len(tx) != 2 || tx[0].Type.Code != "2" || tx[0].Value != "350000.00" || tx[1].Type.Code != "3" || tx[1].Value != "105000.00" || tx[1].Date.ISO != "2025-03-01" {
 		t.Errorf("transactions: %+v", tx)
+	}
+}
+
+func TestLessonsDigest(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLiteDSN(t), time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	storetest.Seed(t, db)
+	analyst := access.WithIdentity(storetest.Ctx(), *reader(access.Restricted))
+	for _, l := range []lessons.Lesson{
+		{Title: "Track pins shear in mud", Observed: "After long marches.", When: "2025-02-01", Capability: "armour"},
+		{Title: "Jammer settings", Observed: "Restricted settings.", When: "2025-02-02", Capability: "drones", Marking: access.Marking{Classification: access.Restricted}},
+		{Title: "Old lesson", Observed: "Out of the period.", When: "2024-02-02", Capability: "armour"},
+	} {
+		if _, err := db.SubmitLesson(analyst, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		clearance access.Classification
+		n         int
+		marking   access.Classification
+	}{{access.Restricted, 2, access.Restricted}, {access.Unclassified, 1, access.Unclassified}} {
+		ctx := access.WithIdentity(storetest.Ctx(), *reader(c.clearance))
+		d, err := report.BuildDigest(ctx, db, "2025-01-01", "2025-12-31", "", time.Now())
+		if err != nil || len(d.Lessons) != c.n || d.Marking != c.marking {
+			t.Fatalf("digest for %s: %d lessons marked %s, %v", c.clearance, len(d.Lessons), d.Marking, err)
+		}
+		var xl bytes.Buffer
+		if err := d.XLSX(&xl); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&xl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := f.GetRows("Lessons")
+		if rows[0][0] != c.marking.String() || len(rows) != 3+c.n {
+			t.Errorf("the workbook: %v", rows)
+		}
+		f.Close()
+		var pdf bytes.Buffer
+		if err := d.PDF(&pdf); err != nil || !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF")) {
+			t.Errorf("the PDF: %v", err)
+		}
 	}
 }

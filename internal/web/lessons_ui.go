@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/report"
 	"github.com/longhaul/longhaul/internal/store"
 )
 
@@ -28,6 +30,7 @@ func (s *Server) lessonAPI(add func(method, pattern string, perm access.Permissi
 	add("POST", "/api/v1/lessons", access.LessonSubmit, s.apiSubmitLesson)
 	add("GET", "/api/v1/lessons/similar", access.LessonRead, s.apiSimilarLessons)
 	add("GET", "/api/v1/lessons/overdue", access.LessonRead, s.apiOverdueActions)
+	add("GET", "/api/v1/lessons/digest", access.LessonRead, s.apiDigest)
 	add("GET", "/api/v1/lessons/{id}", access.LessonRead, s.apiLesson)
 	add("POST", "/api/v1/lessons/{id}/step", access.LessonAnalyse, s.apiLessonStep)
 	add("POST", "/api/v1/lessons/{id}/actions", access.LessonAnalyse, s.apiLessonAction)
@@ -371,4 +374,34 @@ func (s *Server) apiLessonLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 201, l)
+}
+
+func (s *Server) apiDigest(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	from, to := q.Get("from"), q.Get("to")
+	if from == "" || to == "" {
+		return fault.Field("from", "give the period: from and to, YYYY-MM-DD")
+	}
+	d, err := report.BuildDigest(r.Context(), s.DB, from, to, q.Get("capability"), s.Now())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	var ctype, ext string
+	switch f := q.Get("format"); f {
+	case "pdf":
+		ctype, ext, err = "application/pdf", "pdf", d.PDF(&buf)
+	case "xlsx":
+		ctype, ext, err = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", d.XLSX(&buf)
+	default:
+		return fault.Field("format", "%q is not a format: use pdf or xlsx", f)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Classification", d.Marking.String())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-lessons-%s-%s.%s"`, from, to, ext))
+	_, err = w.Write(buf.Bytes())
+	return err
 }

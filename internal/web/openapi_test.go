@@ -909,6 +909,7 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/links", lzid), status: 422, body: oaJSON(map[string]any{"kind": "requirement", "ref": "R-09999"})})
 	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/links", lzid), status: 201, body: oaJSON(map[string]any{"kind": "course", "ref": "LEO"})})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/lessons/%d", lzid), status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/lessons/digest?from=2025-01-01&to=2025-12-31&format=xlsx", status: 200})
 
 	c.do(oaCall{method: "GET", path: "/metrics", noToken: true, status: 200})
 
