@@ -480,3 +480,95 @@ func (db *DB) OverdueActions(ctx context.Context, today time.Time) ([]OverdueAct
 	}
 	return out, rows.Err()
 }
+
+// LessonEffect compares, for a system a lesson names, the repair orders
+// reported per 30 days before and after its last action was done.
+type LessonEffect struct {
+	System       string `json:"system"`
+	Since        string `json:"since"` // the day the last action was done
+	DaysBefore   int    `json:"days_before"`
+	OrdersBefore int    `json:"orders_before"`
+	DaysAfter    int    `json:"days_after"`
+	OrdersAfter  int    `json:"orders_after"`
+}
+
+// RatePer30 writes orders over days as orders per 30 days, one decimal.
+func RatePer30(orders, days int) string {
+	if days <= 0 {
+		return "—"
+	}
+	tenths := (orders*300 + days/2) / days
+	return fmt.Sprintf("%d.%d", tenths/10, tenths%10)
+}
+
+// LessonEffects works out, for a lesson whose actions are all done, the
+// repair rate of each system it names before and after, over the orders
+// the reader may see, in windows of equal length (up to 180 days).
+func (db *DB) LessonEffects(ctx context.Context, l lessons.Lesson, now time.Time) ([]LessonEffect, error) {
+	var last time.Time
+	for _, a := range l.Actions {
+		if !a.Done() {
+			return nil, nil
+		}
+		if a.DoneAt.After(last) {
+			last = *a.DoneAt
+		}
+	}
+	if last.IsZero() || len(l.Systems) == 0 {
+		return nil, nil
+	}
+	window := min(int(now.Sub(last).Hours()/24), 180)
+	if window < 1 {
+		window = 1
+	}
+	since := last.UTC().Truncate(24 * time.Hour)
+	from, to := since.AddDate(0, 0, -window), since.AddDate(0, 0, window)
+	v := db.ordersVisible(ctx)
+	var out []LessonEffect
+	for _, nsn := range l.Systems {
+		e := LessonEffect{System: nsn, Since: since.Format("2006-01-02"), DaysBefore: window, DaysAfter: window}
+		for _, w := range []struct {
+			a, b time.Time
+			n    *int
+		}{{from, since, &e.OrdersBefore}, {since, to, &e.OrdersAfter}} {
+			if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id WHERE e.nsn = ? AND o.reported_at >= ? AND o.reported_at < ? AND `+v.cond),
+				append([]any{nsn, ts(w.a), ts(w.b)}, v.args...)...).Scan(w.n); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// LessonTimes is how long lessons took from observation to learned.
+type LessonTimes struct {
+	Learned    int `json:"learned"`
+	MedianDays int `json:"median_days"`
+}
+
+// LearningTimes works out the median days from observation to lesson
+// learned over the lessons the reader may see.
+func (db *DB) LearningTimes(ctx context.Context) (LessonTimes, error) {
+	v := db.lessonsVisible(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT l.observed_on, l.learned_at FROM lessons l WHERE l.learned_at IS NOT NULL AND `+v.cond), v.args...)
+	if err != nil {
+		return LessonTimes{}, err
+	}
+	defer rows.Close()
+	var days []int
+	for rows.Next() {
+		var obs, learned string
+		if err := rows.Scan(&obs, &learned); err != nil {
+			return LessonTimes{}, err
+		}
+		o, _ := time.Parse("2006-01-02", obs)
+		days = append(days, int(parseTS(learned).Sub(o).Hours()/24))
+	}
+	slices.Sort(days)
+	t := LessonTimes{Learned: len(days)}
+	if len(days) > 0 {
+		t.MedianDays = days[(len(days)-1)/2]
+	}
+	return t, rows.Err()
+}

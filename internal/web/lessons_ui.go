@@ -54,6 +54,7 @@ func lessonFilter(r *http.Request) store.LessonFilter {
 
 type lessonsView struct {
 	store.Page[lessons.Lesson]
+	Times    store.LessonTimes
 	States   []string
 	Overdue  []store.OverdueAction
 	In       lessons.Lesson
@@ -75,6 +76,9 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	if v.Overdue, err = s.DB.OverdueActions(r.Context(), s.Now()); err != nil {
+		return err
+	}
+	if v.Times, err = s.DB.LearningTimes(r.Context()); err != nil {
 		return err
 	}
 	v.States, v.Classes = lessons.States, access.Classifications()
@@ -137,6 +141,7 @@ func (s *Server) uiSubmitLesson(w http.ResponseWriter, r *http.Request) error {
 
 type lessonView struct {
 	lessons.Lesson
+	Effects    []store.LessonEffect
 	Similar    []lessons.Lesson
 	OwnerKinds []string
 	LinkKinds  []string
@@ -158,6 +163,9 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request, status int, 
 		return err
 	}
 	v := lessonView{Lesson: l, OwnerKinds: lessons.OwnerKinds, LinkKinds: lessons.LinkKinds, Today: s.today(), Errors: msg}
+	if v.Effects, err = s.DB.LessonEffects(r.Context(), l, s.Now()); err != nil {
+		return err
+	}
 	for _, x := range similar {
 		if x.ID != l.ID {
 			v.Similar = append(v.Similar, x)

@@ -59,11 +59,33 @@ func TestLessonsPages(t *testing.T) {
 	if list := string(e.do("GET", "/lessons", "", "").body); !strings.Contains(list, "fit hardened pins") {
 		t.Error("the overdue action is not listed")
 	}
+	if dash := string(e.do("GET", "/", "", "").body); !strings.Contains(dash, `id="dashboard-overdue"`) || !strings.Contains(dash, "fit hardened pins") {
+		t.Error("the dashboard does not show the overdue action")
+	}
 	if res := post("/lessons/1/actions/"+m[1]+"/done", nil); res.status != 303 {
 		t.Fatalf("done: %d", res.status)
 	}
 	if res := post("/lessons/1/step", url.Values{"to": {"learned"}}); res.status != 303 {
 		t.Errorf("learned: %d", res.status)
+	}
+	// The lesson names the Leopard 2A4: its repair rate before and after
+	// the action shows; the linked piece and requirement show the lesson.
+	learned := string(e.do("GET", "/lessons/1", "", "").body)
+	if !strings.Contains(learned, `id="effects"`) || !strings.Contains(learned, "0 in 1 d") || !strings.Contains(learned, "2 in 1 d") {
+		t.Errorf("the lesson's effect:\n%.3000s", learned)
+	}
+	for _, k := range []url.Values{{"kind": {"equipment"}, "ref": {"E-00001"}}, {"kind": {"requirement"}, "ref": {"R-00001"}}} {
+		if res := post("/lessons/1/links", k); res.status != 303 {
+			t.Errorf("link %v: %d", k, res.status)
+		}
+	}
+	for _, page := range []string{"/equipment/1", "/requirements/1"} {
+		if p := string(e.do("GET", page, "", "").body); !strings.Contains(p, `id="lessons"`) || !strings.Contains(p, "Leopard track pins shear in mud") {
+			t.Errorf("%s does not show its lesson", page)
+		}
+	}
+	if p := string(e.do("GET", "/", "", "").body); strings.Contains(p, `id="dashboard-overdue"`) {
+		t.Error("the dashboard lists an action that is done")
 	}
 	// A restricted observation is not found by someone not cleared.
 	restricted := url.Values{"title": {"Jammer settings against Orlan drones"}, "observation": {"Restricted jammer settings."}, "observed_on": {"2026-10-05"}, "capability": {"drones"}, "classification": {"NATO RESTRICTED"}, "checked": {"1"}}

@@ -18,6 +18,7 @@ import (
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/report"
+	"github.com/longhaul/longhaul/internal/store"
 )
 
 type pages struct {
@@ -39,6 +40,7 @@ var funcs = template.FuncMap{
 	"contains":  func(xs []string, x string) bool { return slices.Contains(xs, x) },
 	"list4":     func() []int { return []int{1, 2, 3, 4} },
 	"hasPrefix": strings.HasPrefix,
+	"rate30":    store.RatePer30,
 	"cents0":    func(c int64) money.Cents { return money.Cents(c) },
 	"time":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"marking":   func(m access.Marking) string { return m.String() },

@@ -10,6 +10,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
@@ -128,6 +129,7 @@ func (s *Server) uiRegister(w http.ResponseWriter, r *http.Request) error {
 
 type pieceView struct {
 	repair.Equipment
+	Lessons    []lessons.Lesson
 	Timeline   []store.EquipmentEvent
 	Orders     []repair.Order
 	Severities []string
@@ -144,7 +146,11 @@ func (s *Server) pieceView(r *http.Request) (pieceView, error) {
 	if err != nil {
 		return pieceView{}, err
 	}
-	return pieceView{Equipment: e, Timeline: tl, Orders: os, Severities: repair.Severities, Damage: repair.Damage{Priority: 3, Location: e.Location}}, nil
+	ls, err := s.DB.LessonsFor(r.Context(), "equipment", e.Ref())
+	if err != nil {
+		return pieceView{}, err
+	}
+	return pieceView{Equipment: e, Lessons: ls, Timeline: tl, Orders: os, Severities: repair.Severities, Damage: repair.Damage{Priority: 3, Location: e.Location}}, nil
 }
 
 func (s *Server) uiPiece(w http.ResponseWriter, r *http.Request) error {

@@ -111,6 +111,8 @@ type dashboardView struct {
 	Bars        []priorityBar
 	// Logistics is shown to readers of shipments.
 	Logistics *store.LogisticsSummary
+	// OverdueActions are the lessons' remedial actions past their due date.
+	OverdueActions []store.OverdueAction
 }
 
 type priorityBar struct {
@@ -126,6 +128,9 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := dashboardView{Dashboard: d}
+	if v.OverdueActions, err = s.DB.OverdueActions(r.Context(), s.Now()); err != nil {
+		return err
+	}
 	var max money.Cents = 1
 	for _, n := range d.ByNation {
 		if n.Pledged > max {
@@ -604,10 +609,19 @@ func (s *Server) uiRequirement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ls, err := s.DB.LessonsFor(r.Context(), "requirement", d.Ref)
+	if err != nil {
+		return err
+	}
+	marking := d.Classification
+	for _, l := range ls {
+		marking = max(marking, l.Classification)
+	}
 	return s.page(w, r, 200, "requirement", d.Ref, struct {
 		requirementDetail
-		Events any
-	}{d, evs}, d.Classification)
+		Events  any
+		Lessons any
+	}{d, evs, ls}, marking)
 }
 
 func (s *Server) uiCancelRequirement(w http.ResponseWriter, r *http.Request) error {
