@@ -79,6 +79,9 @@ func TestLessonsPages(t *testing.T) {
 			t.Errorf("link %v: %d", k, res.status)
 		}
 	}
+	if p := string(e.do("GET", "/repair-facilities", "", "").body); !strings.Contains(p, `id="facility-lessons"`) {
+		t.Error("the facilities page does not show the lesson linked to Gliwice")
+	}
 	for _, page := range []string{"/equipment/1", "/requirements/1"} {
 		if p := string(e.do("GET", page, "", "").body); !strings.Contains(p, `id="lessons"`) || !strings.Contains(p, "Leopard track pins shear in mud") {
 			t.Errorf("%s does not show its lesson", page)

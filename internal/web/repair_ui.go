@@ -543,6 +543,7 @@ func (s *Server) apiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 }
 
 type facilitiesView struct {
+	Lessons    map[string][]lessons.Lesson // by facility
 	Facilities []store.FacilityStats
 	Config     []repair.RepairFacility
 	In         repair.RepairFacility
@@ -557,6 +558,16 @@ func (s *Server) facilitiesPage(w http.ResponseWriter, r *http.Request, status i
 	}
 	if v.Config, err = s.DB.RepairFacilities(r.Context()); err != nil {
 		return err
+	}
+	v.Lessons = map[string][]lessons.Lesson{}
+	for _, f := range v.Config {
+		ls, err := s.DB.LessonsFor(r.Context(), "facility", f.Site)
+		if err != nil {
+			return err
+		}
+		if len(ls) > 0 {
+			v.Lessons[f.Site] = ls
+		}
 	}
 	return s.page(w, r, status, "facilities", "Repair facilities", v, access.Unclassified)
 }

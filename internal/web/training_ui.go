@@ -10,6 +10,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
@@ -42,6 +43,7 @@ func (s *Server) trainingAPI(add func(method, pattern string, perm access.Permis
 
 type trainingView struct {
 	Courses    []training.Offer
+	Lessons    map[string][]lessons.Lesson // by course
 	Classes    []training.ClassOf
 	Cohorts    []training.CohortOf
 	Throughput store.Throughput
@@ -56,6 +58,16 @@ func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request, status int
 	var err error
 	if v.Courses, err = s.DB.Courses(r.Context()); err != nil {
 		return err
+	}
+	v.Lessons = map[string][]lessons.Lesson{}
+	for _, c := range v.Courses {
+		ls, err := s.DB.LessonsFor(r.Context(), "course", c.Code)
+		if err != nil {
+			return err
+		}
+		if len(ls) > 0 {
+			v.Lessons[c.Code] = ls
+		}
 	}
 	if v.Classes, err = s.DB.Classes(r.Context(), ""); err != nil {
 		return err
