@@ -231,3 +231,52 @@ func TestE2EAccounts(t *testing.T) {
 	}
 	a.checkConsole("422")
 }
+
+// TestE2ELessons submits an observation with a real browser, is shown the
+// similar lesson first, submits it anyway, and an analyst takes it to an
+// identified lesson with an action.
+func TestE2ELessons(t *testing.T) {
+	a := e2eStart(t)
+	a.signIn("coordinator")
+	a.click(`header nav a[href="/lessons"]`, 200)
+	a.wantText("#lessons tbody td.muted", "No lesson matches.")
+	submit := func() {
+		a.fill(`#lesson-form input[name="title"]`, "Stinger seekers fail in frost")
+		a.fill(`#lesson-form textarea[name="observation"]`, "Seekers lose lock after storage in unheated trucks.")
+		a.fill(`#lesson-form input[name="capability"]`, "air_defence")
+	}
+	submit()
+	a.click(`#lesson-form button`, 200)
+	if a.location().Path != "/lessons/1" {
+		a.fatalf("after submitting, the browser is at %s", a.location())
+	}
+	a.wantText("#lesson-state", "submitted")
+	a.navigate("/lessons", 200)
+	submit()
+	a.click(`#lesson-form button`, 200)
+	if got := a.text("#similar"); !strings.Contains(got, "Stinger seekers fail in frost") {
+		a.fatalf("the similar lessons read %q", got)
+	}
+	a.click(`#lesson-form button`, 200)
+	a.wantText("#lesson-state", "submitted")
+	a.navigate("/lessons/1", 200)
+	a.fill(`#step-form select[name="to"]`, "accepted")
+	a.click(`#step-form button`, 200)
+	a.wantText("#lesson-state", "accepted")
+	a.fill(`#step-form select[name="to"]`, "identified")
+	a.fill(`#step-form textarea[name="analysis"]`, "cold soak")
+	a.fill(`#step-form textarea[name="conclusion"]`, "storage")
+	a.fill(`#step-form textarea[name="recommendation"]`, "heated containers")
+	a.click(`#step-form button`, 200)
+	a.wantText("#lesson-state", "identified")
+	a.fill(`#action-form input[name="owner"]`, "USA")
+	a.fill(`#action-form input[name="description"]`, "heated containers for missiles")
+	a.fill(`#action-form input[name="due"]`, "2030-01-31")
+	a.click(`#action-form button`, 200)
+	a.wantText("#lesson-state", "actioned")
+	a.navigate("/lessons?q=frost+seekers", 200)
+	if n := a.count("#lessons tbody tr[data-id]"); n != 2 {
+		a.fatalf("the search finds %d lessons, want 2", n)
+	}
+	a.checkConsole()
+}
