@@ -99,8 +99,13 @@ type LessonFilter struct {
 // ftsQuery turns words into a query every dialect reads the same way: the
 // words, all of them, without operators.
 func ftsWords(q string) []string {
-	return strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	words := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	return slices.DeleteFunc(words, func(w string) bool { return slices.Contains(stopwords, w) })
 }
+
+// stopwords are left out of a search on both engines, as PostgreSQL's
+// English configuration does.
+var stopwords = []string{"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on", "or", "the", "to", "was", "were", "with"}
 
 // SearchLessons lists the lessons the reader may see that match f, newest
 // observation first; Q searches the full text (SQLite FTS5 or PostgreSQL
@@ -344,12 +349,12 @@ func (db *DB) AddAction(ctx context.Context, lesson int64, a lessons.Action) (le
 	return a, err
 }
 
-// ActionDone records that an action is done.
-func (db *DB) ActionDone(ctx context.Context, action int64) (lessons.Action, error) {
+// ActionDone records that an action of a lesson is done.
+func (db *DB) ActionDone(ctx context.Context, lessonID, action int64) (lessons.Action, error) {
 	var a lessons.Action
 	err := db.Transact(ctx, func(tx *Tx) error {
 		var lesson int64
-		if err := tx.queryRow(ctx, `SELECT lesson_id FROM lesson_actions WHERE id = ?`, action).Scan(&lesson); errors.Is(err, sql.ErrNoRows) {
+		if err := tx.queryRow(ctx, `SELECT lesson_id FROM lesson_actions WHERE id = ? AND lesson_id = ?`, action, lessonID).Scan(&lesson); errors.Is(err, sql.ErrNoRows) {
 			return notFound("no action %d", action)
 		} else if err != nil {
 			return err
@@ -457,14 +462,15 @@ func (db *DB) LessonsFor(ctx context.Context, kind, ref string) ([]lessons.Lesso
 // OverdueAction is an action past its due date, with its lesson.
 type OverdueAction struct {
 	lessons.Action
-	Title string `json:"title"`
+	Title          string                `json:"title"`
+	Classification access.Classification `json:"-"`
 }
 
 // OverdueActions lists the actions of lessons the reader may see that are
 // past their due date at today, by owner.
 func (db *DB) OverdueActions(ctx context.Context, today time.Time) ([]OverdueAction, error) {
 	v := db.lessonsVisible(ctx)
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT a.id, a.lesson_id, a.owner_kind, a.owner, a.description, a.due, l.title FROM lesson_actions a JOIN lessons l ON l.id = a.lesson_id
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT a.id, a.lesson_id, a.owner_kind, a.owner, a.description, a.due, l.title, l.classification FROM lesson_actions a JOIN lessons l ON l.id = a.lesson_id
 		WHERE a.done_at IS NULL AND a.due < ? AND `+v.cond+` ORDER BY a.owner, a.due`), append([]any{today.Format("2006-01-02")}, v.args...)...)
 	if err != nil {
 		return nil, err
@@ -473,7 +479,7 @@ func (db *DB) OverdueActions(ctx context.Context, today time.Time) ([]OverdueAct
 	out := []OverdueAction{}
 	for rows.Next() {
 		var o OverdueAction
-		if err := rows.Scan(&o.ID, &o.Lesson, &o.OwnerKind, &o.Owner, &o.Description, &o.Due, &o.Title); err != nil {
+		if err := rows.Scan(&o.ID, &o.Lesson, &o.OwnerKind, &o.Owner, &o.Description, &o.Due, &o.Title, &o.Classification); err != nil {
 			return nil, err
 		}
 		out = append(out, o)

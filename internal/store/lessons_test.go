@@ -39,6 +39,14 @@ func TestLessonsProcessAndSearch(t *testing.T) {
 		if p, _ := db.SearchLessons(coord, store.LessonFilter{Q: "unheated trucks"}, store.ListOptions{}); p.Total != 1 || p.Items[0].ID != obs.ID {
 			t.Errorf("unheated trucks: %+v", p)
 		}
+		// Words match their forms alike on both engines, and little words
+		// are left out.
+		if p, _ := db.SearchLessons(coord, store.LessonFilter{Q: "the seeker heads"}, store.ListOptions{}); p.Total != 1 {
+			t.Errorf("the seeker heads: %d", p.Total)
+		}
+		if p, _ := db.SearchLessons(coord, store.LessonFilter{Q: "truck"}, store.ListOptions{}); p.Total != 1 {
+			t.Errorf("truck (trucks in the text): %d", p.Total)
+		}
 		if p, _ := db.SearchLessons(coord, store.LessonFilter{Q: "tank"}, store.ListOptions{}); p.Total != 0 {
 			t.Errorf("tank: %d", p.Total)
 		}
@@ -86,7 +94,10 @@ func TestLessonsProcessAndSearch(t *testing.T) {
 		if _, err := db.AdvanceLesson(coord, obs.ID, 0, store.Step{To: lessons.Learned}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "is not done") {
 			t.Errorf("learned before its actions are done: %v", err)
 		}
-		if _, err := db.ActionDone(coord, a.ID); err != nil {
+		if _, err := db.ActionDone(coord, secret.ID, a.ID); fault.Code(err) != fault.NotFound {
+			t.Errorf("an action done through another lesson: %v", err)
+		}
+		if _, err := db.ActionDone(coord, obs.ID, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		l, err := db.AdvanceLesson(coord, obs.ID, 0, store.Step{To: lessons.Learned})

@@ -116,6 +116,18 @@ func (db *DB) saveCourseIn(ctx context.Context, tx *Tx, o *training.Offer, versi
 	if err := errs.Err(); err != nil {
 		return err
 	}
+	var oldHost, oldSite string
+	err := tx.queryRow(ctx, `SELECT host, site FROM courses WHERE code = ?`, o.Code).Scan(&oldHost, &oldSite)
+	switch {
+	case err == nil && version == 0:
+		return fault.Errorf(fault.Conflict, "course %s exists already: change it with its version", o.Code)
+	case err == nil && !mayHost(id, oldHost, oldSite):
+		return fault.Errorf(fault.NotFound, "no course %s", o.Code)
+	case errors.Is(err, sql.ErrNoRows) && version != 0:
+		return fault.Errorf(fault.NotFound, "no course %s", o.Code)
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
 	if version == 0 {
 		if _, err := tx.exec(ctx, `INSERT INTO courses (code, title, skill, host, site, language, interpretation, seats, min_size, prerequisite, cost_per_seat, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
 			o.Code, o.Title, o.Skill, o.Host, o.Site, o.Language, o.Interpretation, o.Seats, o.MinSize, o.Prerequisite, o.CostPerSeat, ts(tx.now)); err != nil {
@@ -227,7 +239,7 @@ func (db *DB) AddCohort(ctx context.Context, c training.CohortOf) (training.Coho
 	}
 	err := db.Transact(ctx, func(tx *Tx) error {
 		if c.Requirement != 0 {
-			if _, err := tx.Requirement(ctx, c.Requirement); err != nil {
+			if _, err := db.Requirement(ctx, c.Requirement); err != nil {
 				return notFoundField(err, "no requirement R-%05d", c.Requirement)
 			}
 		}
@@ -237,7 +249,8 @@ func (db *DB) AddCohort(ctx context.Context, c training.CohortOf) (training.Coho
 		}
 		if c.PledgeLine != 0 {
 			var n int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM pledge_lines WHERE id = ?`, c.PledgeLine).Scan(&n); err != nil {
+			pv := db.pledgesVisible(ctx)
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE l.id = ? AND `+pv.cond, append([]any{c.PledgeLine}, pv.args...)...).Scan(&n); err != nil {
 				return err
 			}
 			if n == 0 {
@@ -282,7 +295,9 @@ func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	done, err := db.rq.QueryContext(ctx, `SELECT DISTINCT en.cohort_id, k.course FROM enrolments en JOIN classes k ON k.id = en.class_id WHERE en.recorded AND en.completed > 0`)
+	// A course is done when every trainee of the cohort completed it;
+	// CompletedBy says how many did, for those partly through.
+	done, err := db.rq.QueryContext(ctx, `SELECT en.cohort_id, k.course, SUM(en.completed) FROM enrolments en JOIN classes k ON k.id = en.class_id WHERE en.recorded GROUP BY en.cohort_id, k.course`)
 	if err != nil {
 		return nil, err
 	}
@@ -290,12 +305,19 @@ func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
 	for done.Next() {
 		var id int64
 		var course string
-		if err := done.Scan(&id, &course); err != nil {
+		var n int
+		if err := done.Scan(&id, &course, &n); err != nil {
 			return nil, err
 		}
 		for i := range out {
-			if out[i].ID == id {
-				out[i].Completed = append(out[i].Completed, course)
+			if out[i].ID == id && n > 0 {
+				if out[i].CompletedBy == nil {
+					out[i].CompletedBy = map[string]int{}
+				}
+				out[i].CompletedBy[course] = n
+				if n >= out[i].Size {
+					out[i].Completed = append(out[i].Completed, course)
+				}
 			}
 		}
 	}
@@ -340,6 +362,17 @@ func (db *DB) TrainingPlanInput(ctx context.Context, start time.Time, horizon in
 			continue
 		}
 		co := training.Cohort{ID: c.ID, Skill: c.Skill, Size: left, Priority: c.Priority, Earliest: day(c.Earliest), NeededBy: day(c.NeededBy), Completed: c.Completed}
+		// Where only some trainees completed the prerequisite of the
+		// skill's courses, only they go on.
+		for _, o := range offers {
+			if o.Skill != c.Skill || o.Prerequisite == "" || slices.Contains(co.Completed, o.Prerequisite) {
+				continue
+			}
+			if k := c.CompletedBy[o.Prerequisite]; k > 0 {
+				co.Completed = append(slices.Clone(co.Completed), o.Prerequisite)
+				co.Size = min(co.Size, k)
+			}
+		}
 		if co.Earliest.Before(start) {
 			co.Earliest = start.Truncate(24 * time.Hour)
 		}
@@ -646,7 +679,8 @@ func (db *DB) TrainingThroughput(ctx context.Context) (Throughput, error) {
 		}
 		seen[o.Skill] = true
 		var n int
-		if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM equipment e JOIN items i ON i.nsn = e.nsn WHERE (e.nsn = ? OR i.grp = ?) AND e.state NOT IN ('destroyed', 'written_off')`), o.Skill, o.Skill).Scan(&n); err != nil {
+		ev := db.equipmentVisible(ctx, "e")
+		if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM equipment e JOIN items i ON i.nsn = e.nsn WHERE (e.nsn = ? OR i.grp = ?) AND e.state NOT IN ('destroyed', 'written_off') AND `+ev.cond), append([]any{o.Skill, o.Skill}, ev.args...)...).Scan(&n); err != nil {
 			return t, err
 		}
 		if n == 0 && crews[o.Skill] == 0 {

@@ -40,6 +40,15 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Another nation's officer cannot take the course over, and a
+		// duplicate in an import is named without breaking the rest.
+		pol := access.WithIdentity(ctx, access.Identity{UserID: 4, Name: "pol", Nation: "POL", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
+		if _, err := db.SaveCourse(pol, training.Offer{Code: "LEO", Title: "Mine now", Skill: "LEOPARD-2", Host: "POL", Site: "DE-MUN", Seats: 12}, 1); fault.Code(err) != fault.NotFound && fault.Code(err) != fault.Forbidden {
+			t.Errorf("a Polish officer taking over a German course: %v", err)
+		}
+		if err := db.ImportCourses(ctx, []training.Offer{{Code: "LEO", Title: "again", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}, {Code: "NEW", Title: "new", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}}); err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "exists already") || fault.Code(err) == fault.Internal {
+			t.Errorf("an import with a duplicate: %v", err)
+		}
 		if _, err := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-05-01", End: "2025-04-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "before the class starts") {
 			t.Errorf("a class that ends before it starts: %v", err)
 		}
@@ -110,7 +119,7 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 			}
 		}
 		cohorts, err := db.Cohorts(ctx)
-		if err != nil || len(cohorts) != 1 || cohorts[0].Trained != 9 || len(cohorts[0].Completed) != 1 {
+		if err != nil || len(cohorts) != 1 || cohorts[0].Trained != 9 || len(cohorts[0].Completed) != 0 || cohorts[0].CompletedBy["LEO-BASIC"] != 9 {
 			t.Errorf("the cohort after the class: %+v %v", cohorts, err)
 		}
 		tp, err := db.TrainingThroughput(ctx)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/flow"
@@ -47,6 +48,10 @@ type Cohort struct {
 	// before it.
 	ETA time.Time
 }
+
+// courseKey marks a cohort that asks for one course's classes rather than
+// a skill's: the prerequisite it must do first.
+const courseKey = "course:"
 
 // Lead is how long before its system arrives a crew should graduate, at
 // most.
@@ -143,7 +148,7 @@ func Plan(in PlanInput) (Proposal, error) {
 		byID[c.ID] = c
 		if pre, ok := need[c.ID]; ok {
 			sub := c
-			sub.Skill, sub.ETA = in.Courses[pre].Skill, time.Time{}
+			sub.Skill, sub.ETA = courseKey+pre, time.Time{}
 			first.Cohorts = append(first.Cohorts, sub)
 			continue
 		}
@@ -182,7 +187,7 @@ func Plan(in PlanInput) (Proposal, error) {
 	}
 	for _, u := range p1.Unplaced {
 		if pre, ok := need[u.Cohort]; ok {
-			u.Reason = fmt.Sprintf("first %s, which %s asks for: %s", pre, byID[u.Cohort].Skill, u.Reason)
+			u.Reason = fmt.Sprintf("first %s, which %s asks for: %s", pre, byID[u.Cohort].Skill, strings.ReplaceAll(u.Reason, courseKey, "course "))
 		}
 		out.Unplaced = append(out.Unplaced, u)
 	}
@@ -231,6 +236,7 @@ func planOnce(in PlanInput) (Proposal, error) {
 			continue
 		}
 		bySkill[c.Skill] = append(bySkill[c.Skill], i)
+		bySkill[courseKey+c.Course] = append(bySkill[courseKey+c.Course], i)
 	}
 	for _, idx := range bySkill {
 		sort.Slice(idx, func(a, b int) bool { return in.Classes[idx[a]].Start.Before(in.Classes[idx[b]].Start) })

@@ -111,8 +111,10 @@ type CohortOf struct {
 	Notes       string   `json:"notes,omitempty"`
 	Enrolled    int      `json:"enrolled"`
 	Trained     int      `json:"trained"`
-	Completed   []string `json:"completed_courses"`
-	Version     int64    `json:"version"`
+	Completed   []string `json:"completed_courses"` // by every trainee
+	// CompletedBy counts, per course, the trainees who completed it.
+	CompletedBy map[string]int `json:"-"`
+	Version     int64          `json:"version"`
 }
 
 // Validate checks a cohort's own fields.

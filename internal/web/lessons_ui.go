@@ -91,6 +91,9 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request, status int,
 	for _, l := range v.Similar {
 		v.Marking = max(v.Marking, l.Classification)
 	}
+	for _, a := range v.Overdue {
+		v.Marking = max(v.Marking, a.Classification)
+	}
 	return s.page(w, r, status, "lessons", "Lessons learned", v, v.Marking)
 }
 
@@ -171,7 +174,11 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request, status int, 
 			v.Similar = append(v.Similar, x)
 		}
 	}
-	return s.page(w, r, status, "lesson", l.Ref()+" "+l.Title, v, l.Classification)
+	marking := l.Classification
+	for _, x := range v.Similar {
+		marking = max(marking, x.Classification)
+	}
+	return s.page(w, r, status, "lesson", l.Ref()+" "+l.Title, v, marking)
 }
 
 func (s *Server) uiLesson(w http.ResponseWriter, r *http.Request) error {
@@ -224,7 +231,11 @@ func (s *Server) uiLessonActionDone(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return fault.Errorf(fault.NotFound, "%q is not an action", r.PathValue("action"))
 	}
-	_, err = s.DB.ActionDone(r.Context(), action)
+	id, err := lessonID(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.ActionDone(r.Context(), id, action)
 	return s.uiLessonOutcome(w, r, err, "Action done")
 }
 
@@ -358,7 +369,11 @@ func (s *Server) apiLessonActionDone(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return fault.Errorf(fault.NotFound, "%q is not an action", r.PathValue("action"))
 	}
-	a, err := s.DB.ActionDone(r.Context(), action)
+	id, err := lessonID(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.DB.ActionDone(r.Context(), id, action)
 	if err != nil {
 		return err
 	}

@@ -158,7 +158,7 @@ func (s *Server) uiPiece(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, 200, "piece", v.Ref()+" "+v.ItemName, v, access.Unclassified)
+	return s.page(w, r, 200, "piece", v.Ref()+" "+v.ItemName, v, lessonsMarking(v.Lessons))
 }
 
 func (s *Server) uiDamage(w http.ResponseWriter, r *http.Request) error {
@@ -569,7 +569,13 @@ func (s *Server) facilitiesPage(w http.ResponseWriter, r *http.Request, status i
 			v.Lessons[f.Site] = ls
 		}
 	}
-	return s.page(w, r, status, "facilities", "Repair facilities", v, access.Unclassified)
+	marking := access.Unclassified
+	for _, ls := range v.Lessons {
+		for _, l := range ls {
+			marking = max(marking, l.Classification)
+		}
+	}
+	return s.page(w, r, status, "facilities", "Repair facilities", v, marking)
 }
 
 func (s *Server) uiFacilities(w http.ResponseWriter, r *http.Request) error {
@@ -876,4 +882,13 @@ func (s *Server) apiWriteOff(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, e)
+}
+
+// lessonsMarking is the highest classification of lessons shown on a page.
+func lessonsMarking(ls []lessons.Lesson) access.Classification {
+	m := access.Unclassified
+	for _, l := range ls {
+		m = max(m, l.Classification)
+	}
+	return m
 }

@@ -78,7 +78,13 @@ func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request, status int
 	if v.Throughput, err = s.DB.TrainingThroughput(r.Context()); err != nil {
 		return err
 	}
-	return s.page(w, r, status, "training", "Training", v, access.Unclassified)
+	marking := access.Unclassified
+	for _, ls := range v.Lessons {
+		for _, l := range ls {
+			marking = max(marking, l.Classification)
+		}
+	}
+	return s.page(w, r, status, "training", "Training", v, marking)
 }
 
 func (s *Server) uiTraining(w http.ResponseWriter, r *http.Request) error {

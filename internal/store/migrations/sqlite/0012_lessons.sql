@@ -28,7 +28,7 @@ CREATE TABLE lessons (
 CREATE INDEX lessons_state ON lessons (state, capability);
 CREATE INDEX lessons_observed ON lessons (observed_on);
 
-CREATE VIRTUAL TABLE lessons_fts USING fts5(title, observed, analysis, conclusion, recommendation, content='lessons', content_rowid='id');
+CREATE VIRTUAL TABLE lessons_fts USING fts5(title, observed, analysis, conclusion, recommendation, content='lessons', content_rowid='id', tokenize='porter unicode61');
 CREATE TRIGGER lessons_ai AFTER INSERT ON lessons BEGIN
 	INSERT INTO lessons_fts (rowid, title, observed, analysis, conclusion, recommendation) VALUES (new.id, new.title, new.observed, new.analysis, new.conclusion, new.recommendation);
 END;
