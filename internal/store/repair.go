@@ -399,6 +399,26 @@ func (db *DB) Orders(ctx context.Context, f OrderFilter, o ListOptions) (Page[re
 	return out, err
 }
 
+// OrderCounts counts the repair orders the reader may see in each state.
+func (db *DB) OrderCounts(ctx context.Context) (map[string]int64, error) {
+	v := db.ordersVisible(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT o.state, COUNT(*) FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id WHERE `+v.cond+` GROUP BY o.state`), v.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
 // Order reads a repair order the reader may see.
 func (db *DB) Order(ctx context.Context, id int64) (repair.Order, error) {
 	v := db.ordersVisible(ctx)

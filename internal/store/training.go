@@ -209,14 +209,29 @@ const classColumns = `k.id, k.course, c.title, c.skill, c.site, c.host, k.start_
 // Classes lists the classes of the courses the reader may see, soonest
 // first; course narrows them to one course.
 func (db *DB) Classes(ctx context.Context, course string) ([]training.ClassOf, error) {
-	v := coursesVisible(ctx, "c")
-	q := `SELECT ` + classColumns + ` FROM classes k JOIN courses c ON c.code = k.course WHERE ` + v.cond
-	args := v.args
 	if course != "" {
-		q += ` AND k.course = ?`
-		args = append(args, strings.ToUpper(course))
+		return db.classes(ctx, `k.course = ?`, strings.ToUpper(course))
 	}
-	rows, err := db.rq.QueryContext(ctx, db.rebind(q+` ORDER BY k.start_on, k.id`), args...)
+	return db.classes(ctx, `1 = 1`)
+}
+
+// Class reads one class of a course the reader may see.
+func (db *DB) Class(ctx context.Context, id int64) (training.ClassOf, error) {
+	cs, err := db.classes(ctx, `k.id = ?`, id)
+	if err != nil {
+		return training.ClassOf{}, err
+	}
+	if len(cs) == 0 {
+		return training.ClassOf{}, fault.Errorf(fault.NotFound, "no class %d", id)
+	}
+	return cs[0], nil
+}
+
+// classes lists the visible classes meeting cond, soonest first.
+func (db *DB) classes(ctx context.Context, cond string, args ...any) ([]training.ClassOf, error) {
+	v := coursesVisible(ctx, "c")
+	q := `SELECT ` + classColumns + ` FROM classes k JOIN courses c ON c.code = k.course WHERE ` + v.cond + ` AND ` + cond
+	rows, err := db.rq.QueryContext(ctx, db.rebind(q+` ORDER BY k.start_on, k.id`), append(slices.Clone(v.args), args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +312,10 @@ func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
 	}
 	// A course is done when every trainee of the cohort completed it;
 	// CompletedBy says how many did, for those partly through.
+	at := make(map[int64]int, len(out))
+	for i, c := range out {
+		at[c.ID] = i
+	}
 	done, err := db.rq.QueryContext(ctx, `SELECT en.cohort_id, k.course, SUM(en.completed) FROM enrolments en JOIN classes k ON k.id = en.class_id WHERE en.recorded GROUP BY en.cohort_id, k.course`)
 	if err != nil {
 		return nil, err
@@ -309,16 +328,17 @@ func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
 		if err := done.Scan(&id, &course, &n); err != nil {
 			return nil, err
 		}
-		for i := range out {
-			if out[i].ID == id && n > 0 {
-				if out[i].CompletedBy == nil {
-					out[i].CompletedBy = map[string]int{}
-				}
-				out[i].CompletedBy[course] = n
-				if n >= out[i].Size {
-					out[i].Completed = append(out[i].Completed, course)
-				}
-			}
+		i, ok := at[id]
+		if !ok || n <= 0 {
+			continue
+		}
+		c := &out[i]
+		if c.CompletedBy == nil {
+			c.CompletedBy = map[string]int{}
+		}
+		c.CompletedBy[course] = n
+		if n >= c.Size {
+			c.Completed = append(c.Completed, course)
 		}
 	}
 	return out, done.Err()

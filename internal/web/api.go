@@ -106,8 +106,14 @@ func listOptions(r *http.Request) (store.ListOptions, error) {
 // pathID reads the {id} of the path: a number, or a reference with its
 // prefix ("P-00012" for a pledge).
 func pathID(r *http.Request) (int64, error) {
-	prefix := "#" // no prefix but for pledges and requirements
+	prefix := "#" // numbers alone but for the kinds with a printed prefix
 	switch {
+	case strings.Contains(r.URL.Path, "/equipment/"):
+		prefix = "E-"
+	case strings.Contains(r.URL.Path, "/repairs/"):
+		prefix = "RO-"
+	case strings.Contains(r.URL.Path, "/lessons/"):
+		prefix = "L-"
 	case strings.Contains(r.URL.Path, "/pledges/"):
 		prefix = "P-"
 	case strings.Contains(r.URL.Path, "/requirements/"):

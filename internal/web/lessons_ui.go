@@ -38,15 +38,6 @@ func (s *Server) lessonAPI(add func(method, pattern string, perm access.Permissi
 	add("POST", "/api/v1/lessons/{id}/links", access.LessonAnalyse, s.apiLessonLink)
 }
 
-func lessonID(r *http.Request) (int64, error) {
-	v := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), "L-"), "0")
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fault.Errorf(fault.NotFound, "%q is not a lesson", r.PathValue("id"))
-	}
-	return id, nil
-}
-
 func lessonFilter(r *http.Request) store.LessonFilter {
 	q := r.URL.Query()
 	return store.LessonFilter{Q: q.Get("q"), Capability: q.Get("capability"), System: q.Get("system"), State: q.Get("state"), From: q.Get("from"), To: q.Get("to")}
@@ -153,7 +144,7 @@ type lessonView struct {
 }
 
 func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request, status int, msg string) error {
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -203,7 +194,7 @@ func (s *Server) uiLessonStep(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -217,7 +208,7 @@ func (s *Server) uiLessonAction(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -231,7 +222,7 @@ func (s *Server) uiLessonActionDone(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return fault.Errorf(fault.NotFound, "%q is not an action", r.PathValue("action"))
 	}
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -243,7 +234,7 @@ func (s *Server) uiLessonLink(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -317,7 +308,7 @@ func (s *Server) apiOverdueActions(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiLesson(w http.ResponseWriter, r *http.Request) error {
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -330,7 +321,7 @@ func (s *Server) apiLesson(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiLessonStep(w http.ResponseWriter, r *http.Request) error {
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -349,7 +340,7 @@ func (s *Server) apiLessonStep(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiLessonAction(w http.ResponseWriter, r *http.Request) error {
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -369,7 +360,7 @@ func (s *Server) apiLessonActionDone(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return fault.Errorf(fault.NotFound, "%q is not an action", r.PathValue("action"))
 	}
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -381,7 +372,7 @@ func (s *Server) apiLessonActionDone(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) apiLessonLink(w http.ResponseWriter, r *http.Request) error {
-	id, err := lessonID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}

@@ -110,16 +110,21 @@ type proposalView struct {
 
 var planHorizons = []int{7, 14, 30, 60, 90}
 
-func horizonOf(v string) (int, error) {
+// horizonDays reads a planning horizon such as "90" or "90d": def when v
+// is empty, else a whole number of days from lo to hi.
+func horizonDays(v string, def, lo, hi int) (int, error) {
 	if v == "" {
-		return 30, nil
+		return def, nil
 	}
 	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
-	if err != nil || n < 1 || n > 366 {
-		return 0, fault.Field("horizon", "%q is not a number of days from 1 to 366", v)
+	if err != nil || n < lo || n > hi {
+		return 0, fault.Field("horizon", "%q is not a number of days from %d to %d", v, lo, hi)
 	}
 	return n, nil
 }
+
+// horizonOf reads the horizon of an allocation plan.
+func horizonOf(v string) (int, error) { return horizonDays(v, 30, 1, 366) }
 
 // planView shows saved plan sv to the reader: a coordinator sees every
 // line their clearance allows, and may approve a current proposal only if

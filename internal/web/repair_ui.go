@@ -51,15 +51,6 @@ func (s *Server) repairAPI(add func(method, pattern string, perm access.Permissi
 	add("GET", "/api/v1/fleet", access.EquipmentRead, s.apiFleet)
 }
 
-func repairID(r *http.Request, prefix string) (int64, error) {
-	v := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), prefix), "0")
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fault.Errorf(fault.NotFound, "%q is not an id", r.PathValue("id"))
-	}
-	return id, nil
-}
-
 // Equipment.
 
 type equipmentView struct {
@@ -138,7 +129,7 @@ type pieceView struct {
 }
 
 func (s *Server) pieceView(r *http.Request) (pieceView, error) {
-	id, err := repairID(r, "E-")
+	id, err := pathID(r)
 	if err != nil {
 		return pieceView{}, err
 	}
@@ -236,7 +227,7 @@ type damageResult struct {
 }
 
 func (s *Server) apiDamage(w http.ResponseWriter, r *http.Request) error {
-	id, err := repairID(r, "E-")
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -309,14 +300,14 @@ func (s *Server) uiRepairs(w http.ResponseWriter, r *http.Request) error {
 	if v.Facilities, err = s.DB.FacilityStatistics(r.Context()); err != nil {
 		return err
 	}
+	counts, err := s.DB.OrderCounts(r.Context())
+	if err != nil {
+		return err
+	}
 	var top int64 = 1
 	for _, st := range repair.OrderStates[:len(repair.OrderStates)-1] {
-		p, err := s.DB.Orders(r.Context(), store.OrderFilter{State: st}, store.ListOptions{Limit: 1})
-		if err != nil {
-			return err
-		}
-		v.Pipeline = append(v.Pipeline, pipelineBar{State: st, Count: p.Total})
-		top = max(top, p.Total)
+		v.Pipeline = append(v.Pipeline, pipelineBar{State: st, Count: counts[st]})
+		top = max(top, counts[st])
 	}
 	for i := range v.Pipeline {
 		v.Pipeline[i].Width = int(v.Pipeline[i].Count * 400 / top)
@@ -463,7 +454,7 @@ func nextStates(o repair.Order) []string {
 
 // pathOrder reads the repair order the path names.
 func (s *Server) pathOrder(r *http.Request) (repair.Order, error) {
-	id, err := repairID(r, "RO-")
+	id, err := pathID(r)
 	if err != nil {
 		return repair.Order{}, err
 	}
@@ -482,7 +473,7 @@ func (s *Server) uiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
-	id, err := repairID(r, "RO-")
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -527,7 +518,7 @@ type moveInput struct {
 }
 
 func (s *Server) apiMoveOrder(w http.ResponseWriter, r *http.Request) error {
-	id, err := repairID(r, "RO-")
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -631,16 +622,12 @@ func (s *Server) apiFacilities(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, fs)
 }
 
-type facilityInput struct {
-	repair.RepairFacility
-}
-
 func (s *Server) apiSaveFacility(w http.ResponseWriter, r *http.Request) error {
-	var in facilityInput
+	var in repair.RepairFacility
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	f, err := s.DB.SaveFacility(r.Context(), in.RepairFacility, in.Version)
+	f, err := s.DB.SaveFacility(r.Context(), in, in.Version)
 	if err != nil {
 		return err
 	}
@@ -696,19 +683,8 @@ func (s *Server) repairPlan(r *http.Request, start time.Time, horizon int) (repa
 	return v, nil
 }
 
-func planHorizon(v string) (int, error) {
-	if v == "" {
-		return 90, nil
-	}
-	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
-	if err != nil || n < 7 || n > 366 {
-		return 0, fault.Field("horizon", "%q is not a number of days from 7 to 366", v)
-	}
-	return n, nil
-}
-
 func (s *Server) uiRepairPlan(w http.ResponseWriter, r *http.Request) error {
-	h, err := planHorizon(r.URL.Query().Get("horizon"))
+	h, err := horizonDays(r.URL.Query().Get("horizon"), 90, 7, 366)
 	if err != nil {
 		return err
 	}
@@ -720,7 +696,7 @@ func (s *Server) uiRepairPlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiRepairPlan(w http.ResponseWriter, r *http.Request) error {
-	h, err := planHorizon(r.URL.Query().Get("horizon"))
+	h, err := horizonDays(r.URL.Query().Get("horizon"), 90, 7, 366)
 	if err != nil {
 		return err
 	}
@@ -750,10 +726,9 @@ func (s *Server) approveRepairs(r *http.Request, in approveRepairsInput) (int, e
 	if err != nil {
 		return 0, err
 	}
-	if v.Fingerprint != in.Fingerprint {
-		return 0, fault.Errorf(fault.Conflict, "repair orders or facilities changed since this plan was made: plan again and review the new plan")
-	}
-	return s.DB.ApproveRepairs(r.Context(), v.Proposal, v.Fingerprint, in.Start, in.Horizon)
+	// The store approves the proposal only if what it was made from is
+	// still what the reviewer saw.
+	return s.DB.ApproveRepairs(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
 }
 
 func (s *Server) uiApproveRepairs(w http.ResponseWriter, r *http.Request) error {
@@ -869,7 +844,7 @@ type writeOffInput struct {
 }
 
 func (s *Server) apiWriteOff(w http.ResponseWriter, r *http.Request) error {
-	id, err := repairID(r, "E-")
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}

@@ -116,6 +116,16 @@ func TestEquipmentPages(t *testing.T) {
 	if !strings.Contains(fleet, `<tr data-nsn="1025-01-000-0009">`) || !strings.Contains(fleet, `id="pipeline"`) {
 		t.Errorf("the repairs page:\n%.2000s", fleet)
 	}
+	// Each bar of the pipeline counts the orders in its state.
+	svg := fleet[strings.Index(fleet, `id="pipeline"`):]
+	svg = svg[:strings.Index(svg, "</svg>")]
+	for i, st := range []string{"reported", "assigned"} {
+		want := e.do("GET", "/api/v1/repairs?limit=1&state="+st, "", "").json(t)["total"]
+		bar := regexp.MustCompile(fmt.Sprintf(`x="\d+" y="%d">(\d+)</text>`, 14+20*i)).FindStringSubmatch(svg)
+		if bar == nil || bar[1] != fmt.Sprint(want) {
+			t.Errorf("the pipeline's %s bar reads %v, the list counts %v:\n%s", st, bar, want, svg)
+		}
+	}
 	if !strings.Contains(fleet, `id="pipeline-history"`) || !strings.Contains(fleet, `class="st-reported"`) {
 		t.Error("the repairs page lacks the pipeline over time")
 	}

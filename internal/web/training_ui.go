@@ -91,15 +91,24 @@ func (s *Server) uiTraining(w http.ResponseWriter, r *http.Request) error {
 	return s.trainingPage(w, r, 200, trainingView{})
 }
 
-func intField(f url.Values, name string) int {
-	n, _ := strconv.Atoi(strings.TrimSpace(f.Get(name)))
+// intField reads whole number field name of f, 0 when empty; anything
+// else goes on errs with the field's name.
+func intField(errs *fault.List, f url.Values, name string) int {
+	v := strings.TrimSpace(f.Get(name))
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		errs.Add(name, "%q is not a whole number", v)
+	}
 	return n
 }
 
 func courseFromForm(f url.Values) (training.Offer, error) {
-	o := training.Offer{Code: f.Get("code"), Title: f.Get("title"), Skill: f.Get("skill"), Host: f.Get("host"), Site: f.Get("site"), Language: f.Get("language"),
-		Interpretation: f.Get("interpretation") != "", Seats: intField(f, "seats"), MinSize: intField(f, "min_size"), Prerequisite: f.Get("prerequisite")}
 	var errs fault.List
+	o := training.Offer{Code: f.Get("code"), Title: f.Get("title"), Skill: f.Get("skill"), Host: f.Get("host"), Site: f.Get("site"), Language: f.Get("language"),
+		Interpretation: f.Get("interpretation") != "", Seats: intField(&errs, f, "seats"), MinSize: intField(&errs, f, "min_size"), Prerequisite: f.Get("prerequisite")}
 	if c := strings.TrimSpace(f.Get("cost_per_seat")); c != "" {
 		o.CostPerSeat = money.FieldEUR(&errs, "cost_per_seat", c)
 	}
@@ -112,7 +121,8 @@ func (s *Server) uiSaveCourse(w http.ResponseWriter, r *http.Request) error {
 	}
 	o, err := courseFromForm(r.PostForm)
 	if err == nil {
-		o, err = s.DB.SaveCourse(r.Context(), o, int64(intField(r.PostForm, "version")))
+		version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+		o, err = s.DB.SaveCourse(r.Context(), o, version)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -129,8 +139,12 @@ func (s *Server) uiAddClass(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	f := r.PostForm
-	c := training.ClassOf{Course: f.Get("course"), Start: f.Get("start"), End: f.Get("end"), Seats: intField(f, "seats"), MinSize: intField(f, "min_size")}
-	c, err := s.DB.AddClass(r.Context(), c)
+	var errs fault.List
+	c := training.ClassOf{Course: f.Get("course"), Start: f.Get("start"), End: f.Get("end"), Seats: intField(&errs, f, "seats"), MinSize: intField(&errs, f, "min_size")}
+	err := errs.Err()
+	if err == nil {
+		c, err = s.DB.AddClass(r.Context(), c)
+	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			return s.trainingPage(w, r, statusFor(err), trainingView{Class: c, Form: "class", Errors: fe})
@@ -146,12 +160,20 @@ func (s *Server) uiAddCohort(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	f := r.PostForm
-	c := training.CohortOf{Skill: f.Get("skill"), Size: intField(f, "size"), Priority: intField(f, "priority"), Earliest: f.Get("earliest_start"), NeededBy: f.Get("needed_by"), Unit: f.Get("unit"), Notes: f.Get("notes")}
-	if req := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(f.Get("requirement"))), "R-"), "0"); req != "" {
-		c.Requirement, _ = strconv.ParseInt(req, 10, 64)
+	var errs fault.List
+	c := training.CohortOf{Skill: f.Get("skill"), Size: intField(&errs, f, "size"), Priority: intField(&errs, f, "priority"), Earliest: f.Get("earliest_start"), NeededBy: f.Get("needed_by"), Unit: f.Get("unit"), Notes: f.Get("notes")}
+	if v := strings.TrimSpace(f.Get("requirement")); v != "" {
+		n, err := strconv.ParseInt(strings.TrimPrefix(strings.ToUpper(v), "R-"), 10, 64)
+		if err != nil || n <= 0 {
+			errs.Add("requirement", "%q is not a requirement: give its number, such as R-00012", v)
+		}
+		c.Requirement = n
 	}
-	c.PledgeLine = int64(intField(f, "pledge_line"))
-	c, err := s.DB.AddCohort(r.Context(), c)
+	c.PledgeLine = int64(intField(&errs, f, "pledge_line"))
+	err := errs.Err()
+	if err == nil {
+		c, err = s.DB.AddCohort(r.Context(), c)
+	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			return s.trainingPage(w, r, statusFor(err), trainingView{Cohort: c, Form: "cohort", Errors: fe})
@@ -193,19 +215,8 @@ func (s *Server) trainingPlan(r *http.Request, start time.Time, horizon int) (tr
 	return trainingPlanView{Proposal: p, Start: start, Horizon: horizon, Fingerprint: fp, TookMS: float64(time.Since(t0).Microseconds()) / 1000}, nil
 }
 
-func trainingHorizon(v string) (int, error) {
-	if v == "" {
-		return 365, nil
-	}
-	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
-	if err != nil || n < 7 || n > 730 {
-		return 0, fault.Field("horizon", "%q is not a number of days from 7 to 730", v)
-	}
-	return n, nil
-}
-
 func (s *Server) uiTrainingPlan(w http.ResponseWriter, r *http.Request) error {
-	h, err := trainingHorizon(r.URL.Query().Get("horizon"))
+	h, err := horizonDays(r.URL.Query().Get("horizon"), 365, 7, 730)
 	if err != nil {
 		return err
 	}
@@ -217,7 +228,7 @@ func (s *Server) uiTrainingPlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiTrainingPlan(w http.ResponseWriter, r *http.Request) error {
-	h, err := trainingHorizon(r.URL.Query().Get("horizon"))
+	h, err := horizonDays(r.URL.Query().Get("horizon"), 365, 7, 730)
 	if err != nil {
 		return err
 	}
@@ -239,10 +250,9 @@ func (s *Server) approveTraining(r *http.Request, in approveRepairsInput) (int, 
 	if err != nil {
 		return 0, err
 	}
-	if v.Fingerprint != in.Fingerprint {
-		return 0, fault.Errorf(fault.Conflict, "courses, classes or cohorts changed since this plan was made: plan again and review the new plan")
-	}
-	return s.DB.ApproveTraining(r.Context(), v.Proposal, v.Fingerprint, in.Start, in.Horizon)
+	// The store approves the proposal only if what it was made from is
+	// still what the reviewer saw.
+	return s.DB.ApproveTraining(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
 }
 
 func (s *Server) uiApproveTraining(w http.ResponseWriter, r *http.Request) error {
@@ -250,7 +260,8 @@ func (s *Server) uiApproveTraining(w http.ResponseWriter, r *http.Request) error
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	f := r.PostForm
-	in := approveRepairsInput{Fingerprint: f.Get("fingerprint"), Horizon: intField(f, "horizon")}
+	in := approveRepairsInput{Fingerprint: f.Get("fingerprint")}
+	in.Horizon, _ = strconv.Atoi(f.Get("horizon"))
 	in.Start, _ = time.Parse(time.RFC3339, f.Get("start"))
 	n, err := s.approveTraining(r, in)
 	if err != nil {
@@ -288,20 +299,11 @@ type classView struct {
 }
 
 func (s *Server) classOf(r *http.Request) (training.ClassOf, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return training.ClassOf{}, fault.Errorf(fault.NotFound, "%q is not a class", r.PathValue("id"))
-	}
-	cs, err := s.DB.Classes(r.Context(), "")
+	id, err := pathID(r)
 	if err != nil {
 		return training.ClassOf{}, err
 	}
-	for _, c := range cs {
-		if c.ID == id {
-			return c, nil
-		}
-	}
-	return training.ClassOf{}, fault.Errorf(fault.NotFound, "no class %d", id)
+	return s.DB.Class(r.Context(), id)
 }
 
 func (s *Server) classPage(w http.ResponseWriter, r *http.Request, status int, msg string) error {
@@ -330,12 +332,17 @@ func (s *Server) uiRecordClass(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	var recs []training.Record
+	var errs fault.List
 	for _, id := range f["enrolment"] {
 		p := "e" + id + "_"
 		n, _ := strconv.ParseInt(id, 10, 64)
-		recs = append(recs, training.Record{Enrolment: n, Attended: intField(f, p+"attended"), Completed: intField(f, p+"completed"), Attrition: intField(f, p+"attrition"), Reason: f.Get(p + "reason")})
+		recs = append(recs, training.Record{Enrolment: n, Attended: intField(&errs, f, p+"attended"), Completed: intField(&errs, f, p+"completed"), Attrition: intField(&errs, f, p+"attrition"), Reason: f.Get(p + "reason")})
 	}
-	n, err := s.DB.RecordClass(r.Context(), c.ID, recs)
+	err = errs.Err()
+	var n int
+	if err == nil {
+		n, err = s.DB.RecordClass(r.Context(), c.ID, recs)
+	}
 	if err != nil {
 		e := fault.As(err)
 		if e == nil || e.Code == fault.Internal || e.Code == fault.NotFound {

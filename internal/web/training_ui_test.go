@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -32,6 +31,12 @@ func TestTrainingPages(t *testing.T) {
 	if res := post("/training/cohorts", url.Values{"skill": {"LEOPARD-2"}, "size": {"0"}, "earliest_start": {"2026-11-25"}, "needed_by": {"2027-02-01"}}); res.status != 422 || !strings.Contains(string(res.body), "at least one trainee") {
 		t.Errorf("a cohort of zero: %d", res.status)
 	}
+	// A number that is not one, or a requirement that is not one, is
+	// said so by its field, not read as nothing.
+	res := post("/training/cohorts", url.Values{"skill": {"LEOPARD-2"}, "size": {"ten"}, "requirement": {"R-abc"}, "earliest_start": {"2026-11-25"}, "needed_by": {"2027-02-01"}})
+	if body := string(res.body); res.status != 422 || !strings.Contains(body, `data-field="size">&#34;ten&#34; is not a whole number`) || !strings.Contains(body, `data-field="requirement"`) {
+		t.Errorf("a cohort of %q trainees for requirement %q: %d\n%.3000s", "ten", "R-abc", res.status, res.body)
+	}
 	if res := post("/training/cohorts", url.Values{"skill": {"LEOPARD-2"}, "size": {"10"}, "priority": {"1"}, "earliest_start": {"2026-11-25"}, "needed_by": {"2027-02-01"}, "unit": {"47th brigade"}}); res.status != 303 {
 		t.Fatalf("a cohort: %d", res.status)
 	}
@@ -39,6 +44,9 @@ func TestTrainingPages(t *testing.T) {
 	m := regexp.MustCompile(`name="fingerprint" value="([^"]+)"><input type="hidden" name="start" value="([^"]+)"`).FindStringSubmatch(page)
 	if m == nil || !strings.Contains(page, "Every waiting trainee is placed.") {
 		t.Fatalf("the plan page:\n%.2500s", page)
+	}
+	if res := post("/training/plan/approve", url.Values{"fingerprint": {"stale"}, "start": {m[2]}, "horizon": {"365"}}); res.status != 409 || !strings.Contains(string(res.body), "changed since this plan was made") {
+		t.Errorf("a stale plan: %d", res.status)
 	}
 	if res := post("/training/plan/approve", url.Values{"fingerprint": {m[1]}, "start": {m[2]}, "horizon": {"365"}}); res.status != 303 {
 		t.Fatalf("approve: %d %.500s", res.status, res.body)
@@ -53,6 +61,11 @@ func TestTrainingPages(t *testing.T) {
 	em := regexp.MustCompile(`name="enrolment" value="(\d+)"`).FindStringSubmatch(class)
 	if em == nil {
 		t.Fatalf("the class page:\n%.2000s", class)
+	}
+	for _, bad := range []string{"999", "x"} {
+		if res := e.do("GET", "/training/classes/"+bad, "", ""); res.status != 404 {
+			t.Errorf("class %s: %d, want 404", bad, res.status)
+		}
 	}
 	f := func(k string) string { return "e" + em[1] + "_" + k }
 	if res := post("/training/classes/1/record", url.Values{"enrolment": {em[1]}, f("attended"): {"10"}, f("completed"): {"11"}}); res.status != 422 || !strings.Contains(string(res.body), `id="record-error"`) {
@@ -80,7 +93,9 @@ func TestTrainingPages(t *testing.T) {
 	if err := json.Unmarshal(e.do("GET", "/api/v1/training/throughput", "", "").body, &tp); err != nil || len(tp.Trained) != 1 || tp.Trained[0].Trained != 9 {
 		t.Errorf("throughput: %+v %v", tp, err)
 	}
-	if p := string(e.do("GET", "/training", "", "").body); !strings.Contains(p, `id="crews"`) || !strings.Contains(p, fmt.Sprint(9)) {
+	p := string(e.do("GET", "/training", "", "").body)
+	trained, _, _ := strings.Cut(p[strings.Index(p, `id="trained"`)+1:], "</table>")
+	if !strings.Contains(p, `id="crews"`) || !strings.Contains(trained, `<td class="num">9</td></tr>`) {
 		t.Error("the training page")
 	}
 }
