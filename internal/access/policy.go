@@ -49,6 +49,7 @@ const (
 	LessonAnalyse    Permission = "lesson.analyse"    // triage, analyse, assign actions, validate
 	AuditRead        Permission = "audit.read"
 	AuditVerify      Permission = "audit.verify"
+	LedgerCheck      Permission = "ledger.check" // recompute the ledger's invariants
 	UserAdmin        Permission = "user.admin"
 	TokenOwn         Permission = "token.own" // one's own API tokens
 )
@@ -90,6 +91,7 @@ var Policy = map[Permission][]Role{
 	LessonAnalyse:    {Analyst, Coordinator},
 	AuditRead:        {Auditor, Coordinator},
 	AuditVerify:      {Auditor, Coordinator, Admin},
+	LedgerCheck:      {Auditor, Coordinator},
 	UserAdmin:        {Admin},
 	TokenOwn:         Roles,
 }

@@ -28,14 +28,24 @@ type Allocation struct {
 const (
 	Commit   = "commit"
 	Allocate = "allocate"
-	Ship     = "ship"
-	Deliver  = "deliver"
 	Accept   = "accept"
 	Withdraw = "withdraw"
 )
 
+// Ship and Deliver name the stages a line reaches only through shipments
+// (internal/logistics): dispatch ships, the recipient's receipt delivers.
+// They are not actions a person takes on a line, so that every delivered
+// unit has a receipt and every difference a discrepancy.
+const (
+	Ship    = "ship"
+	Deliver = "deliver"
+)
+
 // Actions lists the line actions in the order a line goes through them.
-var Actions = []string{Commit, Allocate, Ship, Deliver, Accept, Withdraw}
+var Actions = []string{Commit, Allocate, Accept, Withdraw}
+
+// ThroughShipments is the refusal of a ship or deliver action on a line.
+const ThroughShipments = "a pledge line is shipped and delivered only through shipments: plan a shipment from its allocation (or record a handover outside the hub network as a direct shipment), and the recipient's receipt delivers it"
 
 // Action moves a quantity of one pledge line a stage further.
 type Action struct {
@@ -98,7 +108,9 @@ func apply(l *Line, allocs []Allocation, req *Requirement, a Action) ([]*Allocat
 			}
 		}
 		return []*Allocation{{LineID: l.ID, Requirement: req.ID, Quantity: q}}, nil
-	case Ship, Deliver, Accept:
+	case Ship, Deliver:
+		return nil, fault.Field("action", ThroughShipments)
+	case Accept:
 		return move(l, allocs, a)
 	case Withdraw:
 		// What is allocated is promised to a requirement and may be on its
@@ -113,10 +125,10 @@ func apply(l *Line, allocs []Allocation, req *Requirement, a Action) ([]*Allocat
 		}
 		return nil, nil
 	}
-	return nil, fault.Field("action", "%q is not an action: use one of commit, allocate, ship, deliver, accept, withdraw", a.Kind)
+	return nil, fault.Field("action", "%q is not an action: use one of commit, allocate, accept, withdraw", a.Kind)
 }
 
-// move ships, delivers or accepts q of l through its allocations.
+// move accepts q of l through its allocations.
 func move(l *Line, allocs []Allocation, a Action) ([]*Allocation, error) {
 	from, to, verb, prev := stage(l, a.Kind)
 	if free := *from - *to; a.Quantity > free {
@@ -152,21 +164,9 @@ func move(l *Line, allocs []Allocation, a Action) ([]*Allocation, error) {
 }
 
 func stage(l *Line, kind string) (from, to *int64, verb, prev string) {
-	switch kind {
-	case Ship:
-		return &l.Allocated, &l.Shipped, "shipped", "allocated"
-	case Deliver:
-		return &l.Shipped, &l.Delivered, "delivered", "shipped"
-	}
 	return &l.Delivered, &l.Accepted, "accepted", "delivered"
 }
 
 func allocStage(a *Allocation, kind string) (from, to *int64) {
-	switch kind {
-	case Ship:
-		return &a.Quantity, &a.Shipped
-	case Deliver:
-		return &a.Shipped, &a.Delivered
-	}
 	return &a.Delivered, &a.Accepted
 }

@@ -54,6 +54,8 @@ func Label(code string) string {
 		return "NATO trust fund"
 	case "equipment_purchase":
 		return "Equipment purchase"
+	case ReqReceived:
+		return "Received, awaiting acceptance"
 	}
 	s := strings.ReplaceAll(code, "_", " ")
 	if s == "" {

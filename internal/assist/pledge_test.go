@@ -11,6 +11,13 @@ func TestLineActionsKeepTheOrder(t *testing.T) {
 	req := &Requirement{ID: 7, Quantity: 60}
 	var allocs []Allocation
 	step := func(kind string, q int64) error {
+		if kind == "receipt" {
+			// What a shipment does (internal/logistics): it ships q, and
+			// the recipient's receipt delivers q-10.
+			l.Shipped, allocs[0].Shipped = l.Shipped+q, allocs[0].Shipped+q
+			l.Delivered, allocs[0].Delivered = l.Delivered+q-10, allocs[0].Delivered+q-10
+			return l.Check()
+		}
 		changed, err := apply(&l, allocs, req, Action{Kind: kind, Line: 1, Quantity: q, Requirement: 7})
 		if err == nil {
 			for _, c := range changed {
@@ -36,10 +43,9 @@ func TestLineActionsKeepTheOrder(t *testing.T) {
 		{Commit, 80, true},    //
 		{Allocate, 61, false}, // the requirement needs 60
 		{Allocate, 50, true},  //
-		{Ship, 51, false},     // more than allocated
-		{Ship, 40, true},      //
-		{Deliver, 41, false},  // more than shipped
-		{Deliver, 30, true},   //
+		{Ship, 40, false},     // only through shipments
+		{Deliver, 30, false},  // only through a receipt
+		{"receipt", 40, true}, // shipped 40, delivered 30
 		{Accept, 31, false},   // more than delivered
 		{Accept, 30, true},    //
 		{Withdraw, 51, false}, // 50 are allocated
@@ -73,10 +79,18 @@ func TestRequirementState(t *testing.T) {
 		cancelled  bool
 		want       string
 	}{{0, 0, false, ReqOpen}, {4, 0, false, ReqPartlyAllocated}, {10, 3, false, ReqAllocated}, {10, 10, false, ReqFulfilled}, {0, 0, true, ReqCancelled}} {
-		r.Allocated, r.Accepted, r.Cancelled = c.alloc, c.acc, c.cancelled
+		r.Allocated, r.Delivered, r.Accepted, r.Cancelled = c.alloc, c.acc, c.acc, c.cancelled
 		r.Derive()
 		if r.State != c.want {
 			t.Errorf("%+v: %s, want %s", c, r.State, c.want)
 		}
+	}
+}
+
+func TestRequirementReceivedAwaitsAcceptance(t *testing.T) {
+	r := Requirement{Quantity: 10, Allocated: 10, Delivered: 10, Accepted: 4}
+	r.Derive()
+	if r.State != ReqReceived || Label(r.State) != "Received, awaiting acceptance" {
+		t.Errorf("all received, 4 accepted: %s (%s)", r.State, Label(r.State))
 	}
 }

@@ -14,12 +14,15 @@ const (
 	ReqOpen            = "open"
 	ReqPartlyAllocated = "partly_allocated"
 	ReqAllocated       = "allocated"
-	ReqFulfilled       = "fulfilled"
-	ReqCancelled       = "cancelled"
+	// ReqReceived is a requirement whose goods have all been received and
+	// wait for the recipient's acceptance (the acceptance certificate).
+	ReqReceived  = "awaiting_acceptance"
+	ReqFulfilled = "fulfilled"
+	ReqCancelled = "cancelled"
 )
 
 // RequirementStates lists the states in the order they are reached.
-var RequirementStates = []string{ReqOpen, ReqPartlyAllocated, ReqAllocated, ReqFulfilled, ReqCancelled}
+var RequirementStates = []string{ReqOpen, ReqPartlyAllocated, ReqAllocated, ReqReceived, ReqFulfilled, ReqCancelled}
 
 // Requirement is something the recipient needs: an item or any item of an
 // interchangeability group, a quantity, a priority (1 critical … 4 routine),
@@ -60,6 +63,8 @@ func (r *Requirement) Derive() {
 		r.State = ReqCancelled
 	case r.Accepted >= r.Quantity:
 		r.State = ReqFulfilled
+	case r.Delivered >= r.Quantity:
+		r.State = ReqReceived
 	case r.Allocated >= r.Quantity:
 		r.State = ReqAllocated
 	case r.Allocated > 0:

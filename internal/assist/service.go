@@ -494,7 +494,7 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 			if err := tx.Audit(ctx, audit.Record{Action: "requirement.allocate", Entity: "requirement", EntityID: idString(req.ID), Before: reqBefore, After: *req}); err != nil {
 				return err
 			}
-		} else if a.Kind == Ship || a.Kind == Deliver || a.Kind == Accept {
+		} else if a.Kind == Accept {
 			// The requirement's delivered and accepted follow its allocations.
 			for rid := range touched {
 				if err := Recount(ctx, tx, rid, "requirement."+a.Kind); err != nil {
@@ -512,19 +512,16 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 }
 
 // MayAct says who may move a pledge's quantities: the pledging nation (or a
-// coordinator) commits, ships and withdraws; a coordinator allocates; the
-// pledging nation or the recipient records delivery; the recipient (or a
-// coordinator) confirms receipt.
+// coordinator) commits and withdraws; a coordinator allocates; the
+// recipient (or a coordinator) accepts what was received.
 func MayAct(ctx context.Context, kind, nation string) error {
 	id := access.IdentityFrom(ctx)
 	ok := false
 	switch kind {
-	case Commit, Ship, Withdraw:
+	case Commit, Withdraw:
 		ok = id.MayWriteFor(nation)
 	case Allocate:
 		ok = id.Has(access.Coordinator) || id.Via == "system"
-	case Deliver:
-		ok = id.MayWriteFor(nation) || id.Has(access.RecipientOfficer)
 	case Accept:
 		ok = id.HasAny(access.Coordinator, access.RecipientOfficer) || id.Via == "system"
 	default:

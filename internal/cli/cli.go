@@ -50,6 +50,7 @@ func commands() []command {
 		{"lessons", "lessons learned: list, show, export", runLessons},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"audit", "audit commands: verify", runAudit},
+		{"check", "recompute every invariant of the ledger; exit 3 if one is broken", runCheck},
 		{"user", "manage users: add, list, role, disable, enable, password", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"version", "print the version", runVersion},

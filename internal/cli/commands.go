@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -332,6 +333,39 @@ func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
 		return exitError{code: 3, err: fmt.Errorf("%w; %d events before it are intact", res.Break, res.Events)}
 	}
 	fmt.Fprintf(stdio.Out, "Audit chain intact: %d events, head %s (verified in %s).\n", res.Events, res.Head, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func runCheck(ctx context.Context, args []string, env Env, stdio IO) error {
+	fs := flags("check", "check [--db FILE|URL] [--json]", stdio)
+	dsn := dbFlag(fs)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parseNoArgs(fs, args, env, stdio); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	rep, err := db.Check(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdio.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		rep.Write(stdio.Out)
+		fmt.Fprintf(stdio.Out, "Checked in %s.\n", time.Since(start).Round(time.Millisecond))
+	}
+	if !rep.OK() {
+		return exitError{code: 3, err: fmt.Errorf("%d violation(s) of the ledger's invariants", len(rep.Violations))}
+	}
 	return nil
 }
 

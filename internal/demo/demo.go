@@ -16,6 +16,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 )
 
@@ -40,7 +41,7 @@ var Sites = []catalog.Site{
 	{Code: "US-TUC", Name: "162nd Wing, Morris ANGB, Tucson", Nation: "USA", Kinds: []string{"training_facility"}, LatE6: 32166000, LonE6: -110883000, Notes: "F-16 pilots"},
 	{Code: "DE-DEP1", Name: "Bundeswehr depot (illustrative)", Nation: "DEU", Kinds: []string{"donor_depot"}, LatE6: 52520000, LonE6: 13405000, Notes: "illustrative"},
 	{Code: "FR-DEP1", Name: "French Army depot (illustrative)", Nation: "FRA", Kinds: []string{"donor_depot"}, LatE6: 48860000, LonE6: 2350000, Notes: "illustrative"},
-	{Code: "US-DEP1", Name: "US Army prepositioned stock (illustrative)", Nation: "DEU", Kinds: []string{"donor_depot"}, LatE6: 49440000, LonE6: 7770000, Notes: "illustrative"},
+	{Code: "US-DEP1", Name: "US Army prepositioned stock (illustrative)", Nation: "USA", Kinds: []string{"donor_depot"}, LatE6: 49440000, LonE6: 7770000, Notes: "illustrative"},
 	{Code: "GB-DEP1", Name: "British Army depot (illustrative)", Nation: "GBR", Kinds: []string{"donor_depot"}, LatE6: 51900000, LonE6: -1150000, Notes: "illustrative"},
 	{Code: "PL-DEP1", Name: "Polish Armed Forces depot (illustrative)", Nation: "POL", Kinds: []string{"donor_depot"}, LatE6: 52230000, LonE6: 21010000, Notes: "illustrative"},
 	{Code: "CZ-DEP1", Name: "Czech ammunition depot (illustrative)", Nation: "CZE", Kinds: []string{"donor_depot"}, LatE6: 49190000, LonE6: 16610000, Notes: "illustrative"},
@@ -169,7 +170,9 @@ func Loaded(ctx context.Context, sites interface {
 }
 
 // Load adds the scenario through the domain's use cases, so that every
-// record passes the same rules and is audited like any other.
+// record passes the same rules and is audited like any other: the sites,
+// items, requirements and pledges, committed and allocated. LoadLogistics
+// then moves the goods.
 func Load(ctx context.Context, cat *catalog.Service, ledger *assist.Service, today time.Time) error {
 	ctx = access.WithIdentity(ctx, access.System.Named("demo"))
 	for _, s := range Sites {
@@ -205,24 +208,94 @@ func Load(ctx context.Context, cat *catalog.Service, ledger *assist.Service, tod
 			return fmt.Errorf("demo pledge %q: %w", ps.title, err)
 		}
 		for i, l := range ps.lines {
-			steps := []assist.Action{{Kind: assist.Commit, Quantity: l.commit}}
-			if l.req >= 0 {
-				steps = append(steps,
-					assist.Action{Kind: assist.Allocate, Quantity: l.alloc, Requirement: reqIDs[l.req]},
-					assist.Action{Kind: assist.Ship, Quantity: l.ship},
-					assist.Action{Kind: assist.Deliver, Quantity: l.deliver},
-					assist.Action{Kind: assist.Accept, Quantity: l.accept})
-			}
-			for _, a := range steps {
+			act := func(a assist.Action) error {
 				if a.Quantity == 0 {
-					continue
+					return nil
 				}
 				a.Line = p.Lines[i].ID
-				if p, err = ledger.Act(ctx, p.ID, p.Version, a); err != nil {
+				if p, err = ledger.Act(ctx, p.ID, 0, a); err != nil {
 					return fmt.Errorf("demo pledge %q line %d %s: %w", ps.title, i+1, a.Kind, err)
+				}
+				return nil
+			}
+			if err := act(assist.Action{Kind: assist.Commit, Quantity: l.commit}); err != nil {
+				return err
+			}
+			if l.req < 0 {
+				continue
+			}
+			if err := act(assist.Action{Kind: assist.Allocate, Quantity: l.alloc, Requirement: reqIDs[l.req]}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// deliver moves the pledges' goods as they move in life, through
+// shipments: each line's delivered units handed over directly and
+// received, the rest of what it shipped handed over and waiting for the
+// recipient's receipt; then the recipient accepts what the line accepted.
+func deliver(ctx context.Context, lg *logistics.Service, ledger *assist.Service, byTitle map[string]assist.Pledge) error {
+	for _, ps := range pledges {
+		p, ok := byTitle[ps.title]
+		if !ok {
+			return fmt.Errorf("demo: no pledge %q", ps.title)
+		}
+		for i, l := range ps.lines {
+			if l.req < 0 {
+				continue
+			}
+			if err := handOver(ctx, lg, p, i, l.deliver, true); err != nil {
+				return err
+			}
+			if err := handOver(ctx, lg, p, i, l.ship-l.deliver, false); err != nil {
+				return err
+			}
+			if l.accept > 0 {
+				if _, err := ledger.Act(ctx, p.ID, 0, assist.Action{Kind: assist.Accept, Line: p.Lines[i].ID, Quantity: l.accept}); err != nil {
+					return fmt.Errorf("demo pledge %q line %d accept: %w", ps.title, i+1, err)
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// handOver hands qty of line i of p over to the recipient directly, from
+// the nation's depot, and has it received in full when received is set.
+func handOver(ctx context.Context, lg *logistics.Service, p assist.Pledge, i int, qty int64, received bool) error {
+	if qty <= 0 {
+		return nil
+	}
+	var alloc int64
+	var origin string
+	err := lg.Store.Transact(ctx, func(tx logistics.Tx) error {
+		als, err := tx.LineAllocations(ctx, p.Lines[i].ID)
+		if err != nil || len(als) == 0 {
+			return fmt.Errorf("no allocation (%v)", err)
+		}
+		alloc = als[0].ID
+		net, err := tx.Network(ctx)
+		origin = net.DepotOf(p.Nation)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("demo handover of %q: %w", p.Title, err)
+	}
+	in := logistics.Handover{Origin: origin, Lines: []logistics.NewLine{{Allocation: alloc, Quantity: qty}}, Note: "illustrative"}
+	if origin == "" {
+		in.Origin, in.Override = "PL-RZE", "the donor's stock has no depot in the scenario: handed over at the hub (illustrative)"
+	}
+	sh, err := lg.HandOver(ctx, in)
+	if err != nil {
+		return fmt.Errorf("demo handover of %q line %d: %w", p.Title, i+1, err)
+	}
+	if !received {
+		return nil
+	}
+	if _, _, err := lg.Receive(ctx, sh.ID, sh.Version, logistics.Receipt{To: "receiving unit (illustrative)"}); err != nil {
+		return fmt.Errorf("demo receipt of %s: %w", sh.Ref(), err)
 	}
 	return nil
 }

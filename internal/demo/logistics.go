@@ -66,6 +66,7 @@ type shipmentSpec struct {
 	received int64 // -1: not received
 	kind     string
 	reason   string
+	override string // why the goods leave from somewhere else than their nation's depot
 }
 
 type demoMove struct {
@@ -86,7 +87,7 @@ var shipments = []shipmentSpec{
 	{pledge: "155 mm ammunition (CAESAR-compatible)", qty: 2_000, origin: "FR-DEP1", dest: "UA-DNIPRO", via: []string{"PL-RZE"}, departH: -20,
 		moves: []demoMove{{Dispatch, -18, "Transports Lecomte, convoy 4", ""}}, received: -1},
 	{pledge: "Piorun MANPADS", qty: 150, origin: "PL-DEP1", dest: "UA-DNIPRO", via: []string{"PL-RZE"}, departH: 30, received: -1},
-	{pledge: "Stinger missiles", qty: 40, origin: "PL-DEP1", dest: "UA-DNIPRO", via: []string{"PL-RZE"}, departH: -50,
+	{pledge: "Stinger missiles", qty: 40, origin: "PL-DEP1", override: "Lithuanian stock staged at the Polish depot (illustrative)", dest: "UA-DNIPRO", via: []string{"PL-RZE"}, departH: -50,
 		moves: []demoMove{{Dispatch, -49, "Convoy 7", ""}, {Arrive, -44, "", ""}, {Hold, -40, "", "export licence for the onward leg under review"}}, received: -1},
 }
 
@@ -139,7 +140,7 @@ func LoadLogistics(ctx context.Context, lg *logistics.Service, pledges func(cont
 			return fmt.Errorf("demo shipment of %q: no allocation (%v)", spec.pledge, err)
 		}
 		sh, err := lg.CreateShipment(ctx, logistics.NewShipment{Origin: spec.origin, Destination: spec.dest, Via: spec.via, Modes: spec.modes,
-			PlannedDeparture: hour(spec.departH), Lines: []logistics.NewLine{{Allocation: alloc, Quantity: spec.qty}}, Notes: "illustrative"})
+			PlannedDeparture: hour(spec.departH), Lines: []logistics.NewLine{{Allocation: alloc, Quantity: spec.qty}}, Notes: "illustrative", Override: spec.override})
 		if err != nil {
 			return fmt.Errorf("demo shipment of %q: %w", spec.pledge, err)
 		}
@@ -157,5 +158,13 @@ func LoadLogistics(ctx context.Context, lg *logistics.Service, pledges func(cont
 			}
 		}
 	}
-	return nil
+	return deliver(ctx, lg, &assist.Service{Store: ledgerStore{lg.Store}}, byTitle)
+}
+
+// ledgerStore lets the ledger's accept run in logistics' transactions:
+// logistics.Tx holds assist.Tx.
+type ledgerStore struct{ logistics.Store }
+
+func (s ledgerStore) Transact(ctx context.Context, fn func(assist.Tx) error) error {
+	return s.Store.Transact(ctx, func(tx logistics.Tx) error { return fn(tx) })
 }

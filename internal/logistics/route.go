@@ -23,6 +23,18 @@ func (n *Network) dwell(site string) int64 {
 	return DefaultDwellHours
 }
 
+// DepotOf is the first donor depot of nation, by code, or "" when it has
+// none.
+func (n *Network) DepotOf(nation string) string {
+	best := ""
+	for code, s := range n.Sites {
+		if s.Nation == nation && s.HasKind("donor_depot") && (best == "" || code < best) {
+			best = code
+		}
+	}
+	return best
+}
+
 // isHub reports whether goods may pass through site.
 func (n *Network) isHub(site string) bool {
 	s, ok := n.Sites[site]

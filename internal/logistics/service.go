@@ -340,6 +340,12 @@ type NewShipment struct {
 	// Nation owns the goods of a shipment without lines: equipment on its
 	// way to repair and back, described in the notes.
 	Nation string `json:"-"`
+	// Override is the reason for shipping from somewhere other than where
+	// the allocations' stock waits, or to somewhere other than their
+	// requirements' delivery point; without one such a shipment is refused.
+	Override string `json:"override_reason,omitempty"`
+	// direct is a handover outside the hub network: one leg, no link.
+	direct bool
 }
 
 // NewLine takes a quantity from one allocation; zero takes all that is
@@ -425,6 +431,7 @@ func CreateShipmentIn(ctx context.Context, tx Tx, in NewShipment) (Shipment, err
 		if err := errs.Err(); err != nil {
 			return err
 		}
+		var legs []Leg
 		route := []string{in.Origin}
 		for _, v := range in.Via {
 			if v = strings.ToUpper(strings.TrimSpace(v)); v != "" {
@@ -432,16 +439,23 @@ func CreateShipmentIn(ctx context.Context, tx Tx, in NewShipment) (Shipment, err
 			}
 		}
 		route = append(route, in.Destination)
-		if len(route) == 2 && len(in.Modes) == 0 {
-			if _, direct := net.fastest(in.Origin, in.Destination, ""); !direct {
-				if route, err = net.Route(in.Origin, in.Destination); err != nil {
-					return err
+		switch {
+		case in.direct:
+			if in.Origin == in.Destination {
+				return fault.Field("destination", "is the origin: goods are handed over somewhere else")
+			}
+			legs = []Leg{{No: 1, From: in.Origin, To: in.Destination, Mode: DirectMode}}
+		default:
+			if len(route) == 2 && len(in.Modes) == 0 {
+				if _, direct := net.fastest(in.Origin, in.Destination, ""); !direct {
+					if route, err = net.Route(in.Origin, in.Destination); err != nil {
+						return err
+					}
 				}
 			}
-		}
-		legs, err := net.Legs(route, in.Modes)
-		if err != nil {
-			return err
+			if legs, err = net.Legs(route, in.Modes); err != nil {
+				return err
+			}
 		}
 		sh := Shipment{Origin: in.Origin, Destination: in.Destination, State: Planned, Holder: in.Origin, Location: in.Origin,
 			PlannedDeparture: in.PlannedDeparture.UTC(), Legs: legs, Notes: strings.TrimSpace(in.Notes)}
@@ -492,6 +506,9 @@ func CreateShipmentIn(ctx context.Context, tx Tx, in NewShipment) (Shipment, err
 			if err != nil {
 				return err
 			}
+			if err := plausible(ctx, tx, net, &errs, f, in, p, al); err != nil {
+				return err
+			}
 			item, err := tx.Item(ctx, pl.NSN)
 			if err != nil {
 				return err
@@ -523,14 +540,157 @@ func CreateShipmentIn(ctx context.Context, tx Tx, in NewShipment) (Shipment, err
 		if !id.MayWriteFor(sh.Nation) {
 			return fault.Errorf(fault.Forbidden, "%s may not ship %s's goods", id.Name, sh.Nation)
 		}
+		override := strings.TrimSpace(in.Override)
+		if override != "" {
+			sh.Notes = strings.TrimSpace(sh.Notes + "\nroute override: " + override)
+		}
 		sh.CreatedAt, sh.UpdatedAt = tx.Now(), tx.Now()
 		if err := tx.CreateShipment(ctx, &sh); err != nil {
 			return err
 		}
 		out = sh
-		return tx.Audit(ctx, audit.Record{Action: "shipment.create", Entity: "shipment", EntityID: idString(sh.ID), After: sh})
+		return tx.Audit(ctx, audit.Record{Action: "shipment.create", Entity: "shipment", EntityID: idString(sh.ID), After: struct {
+			Shipment
+			Override string `json:"override_reason,omitempty"`
+		}{sh, override}})
 	}()
 	return out, err
+}
+
+// DirectMode is the mode of a handover outside the hub network: the goods
+// go from the donor's hands straight to the recipient's, with no link and
+// no transit time of the network's.
+const DirectMode = "direct"
+
+// plausible checks that allocation al of pledge p may leave in.Origin for
+// in.Destination: the stock waits at the pledge's depot (or, when it names
+// none, at one of its nation's depots) and goes to the requirement's
+// delivery point. A shipment that does otherwise needs a reason
+// (in.Override), which is kept in its notes and its audit event.
+func plausible(ctx context.Context, tx Tx, net Network, errs *fault.List, field string, in NewShipment, p assist.Pledge, al assist.Allocation) error {
+	if strings.TrimSpace(in.Override) != "" {
+		return nil
+	}
+	origin := net.Sites[in.Origin]
+	switch {
+	case p.Depot != "" && in.Origin != p.Depot:
+		errs.Add("origin", "the stock of allocation %d waits at %s, %s's depot: ship it from there, or give the reason for %s in override_reason", al.ID, p.Depot, p.Ref(), in.Origin)
+	case p.Depot == "" && (origin.Nation != p.Nation || !origin.HasKind("donor_depot")):
+		errs.Add("origin", "the stock of allocation %d waits at a depot of %s's, and %s (%s) is not one: ship it from there, or give the reason in override_reason", al.ID, p.Nation, in.Origin, origin.Name)
+	}
+	r, err := tx.Requirement(ctx, al.Requirement)
+	if err != nil {
+		return err
+	}
+	if r.DeliverySite != "" && r.DeliverySite != in.Destination {
+		errs.Add("destination", "allocation %d serves %s, delivered at %s: ship it there, or give the reason for %s in override_reason", al.ID, r.Ref(), r.DeliverySite, in.Destination)
+	}
+	return nil
+}
+
+// Handover is goods handed over outside the hub network, a donor
+// delivering straight to a unit: a direct shipment, recorded as dispatched
+// and arrived at once, that waits for the recipient's receipt like any
+// other. So every delivered unit has a receipt, and every difference a
+// discrepancy.
+type Handover struct {
+	Lines []NewLine `json:"lines"`
+	// Origin defaults to where the first allocation's stock waits, and
+	// Destination to its requirement's delivery point.
+	Origin      string    `json:"origin"`
+	Destination string    `json:"destination"`
+	At          time.Time `json:"at"` // when the goods were handed over; zero for now
+	Note        string    `json:"note"`
+	Override    string    `json:"override_reason,omitempty"`
+}
+
+// HandOver records a handover outside the hub network in one transaction:
+// the direct shipment, its dispatch (the pledge lines' shipped) and its
+// arrival at the destination, where the recipient receives it.
+func (s *Service) HandOver(ctx context.Context, in Handover) (Shipment, error) {
+	var out Shipment
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		at, err := eventTime(in.At, tx.Now(), nil)
+		if err != nil {
+			return err
+		}
+		ns := NewShipment{Origin: in.Origin, Destination: in.Destination, PlannedDeparture: at, Lines: in.Lines,
+			Notes: strings.TrimSpace("handed over directly. " + strings.TrimSpace(in.Note)), Override: in.Override, direct: true}
+		if len(in.Lines) > 0 && (strings.TrimSpace(ns.Origin) == "" || strings.TrimSpace(ns.Destination) == "") {
+			if err := handoverEnds(ctx, tx, &ns); err != nil {
+				return err
+			}
+		}
+		sh, err := CreateShipmentIn(ctx, tx, ns)
+		if err != nil {
+			return err
+		}
+		before := sh
+		via := "handed over directly"
+		sh.Legs = slices.Clone(sh.Legs)
+		sh.Legs[0].Depart, sh.Legs[0].Arrive = at, at
+		sh.State, sh.Leg, sh.DispatchedAt, sh.ETA = Delivered, 0, at, at
+		sh.Location, sh.Holder = sh.Destination, sh.Destination
+		if err := s.ship(ctx, tx, &sh); err != nil {
+			return err
+		}
+		sh.UpdatedAt = tx.Now()
+		if err := tx.UpdateShipment(ctx, &sh, before.Version); err != nil {
+			return err
+		}
+		actor, note := access.ActorName(ctx), strings.TrimSpace(in.Note)
+		for _, ev := range []CustodyEvent{
+			{At: at, Action: Dispatch, State: Dispatched, Site: sh.Origin, From: sh.Origin, To: via, Actor: actor, Note: note},
+			{At: at, Action: Arrive, State: Delivered, Site: sh.Destination, From: via, To: sh.Destination, Actor: actor, Note: note},
+		} {
+			if err := tx.AddCustody(ctx, sh.ID, &ev); err != nil {
+				return err
+			}
+		}
+		out = sh
+		return tx.Audit(ctx, audit.Record{Action: "shipment.handover", Entity: "shipment", EntityID: idString(sh.ID), Before: before, After: sh})
+	})
+	return out, err
+}
+
+// handoverEnds fills in a handover's missing origin and destination from
+// its first allocation: where its stock waits and where its requirement is
+// delivered.
+func handoverEnds(ctx context.Context, tx Tx, ns *NewShipment) error {
+	al, err := tx.Allocation(ctx, ns.Lines[0].Allocation)
+	if fault.Code(err) == fault.NotFound {
+		return fault.Field("lines[0].allocation", "no allocation %d", ns.Lines[0].Allocation)
+	} else if err != nil {
+		return err
+	}
+	p, err := tx.Pledge(ctx, al.PledgeID)
+	if err != nil {
+		return err
+	}
+	if !access.IdentityFrom(ctx).CanSee(p.Nation, p.Marking) {
+		return fault.Field("lines[0].allocation", "no allocation %d", al.ID)
+	}
+	if strings.TrimSpace(ns.Origin) == "" {
+		ns.Origin = p.Depot
+		if ns.Origin == "" {
+			net, err := tx.Network(ctx)
+			if err != nil {
+				return err
+			}
+			ns.Origin = net.DepotOf(p.Nation)
+		}
+		if ns.Origin == "" {
+			return fault.Field("origin", "%s names no depot and %s has none: name the site the goods left from", p.Ref(), p.Nation)
+		}
+	}
+	if strings.TrimSpace(ns.Destination) == "" {
+		r, err := tx.Requirement(ctx, al.Requirement)
+		if err != nil {
+			return err
+		}
+		ns.Destination = r.DeliverySite
+	}
+	return nil
 }
 
 // Move is one custody action on a shipment.
@@ -608,6 +768,9 @@ func (s *Service) Hand(ctx context.Context, id, version int64, m Move) (Shipment
 			if err := holds(leg.To); err != nil {
 				return fault.Errorf(fault.Forbidden, "%s may not take the goods of %s at %s", who.Name, old.Ref(), leg.To)
 			}
+			if err := arrivalPlausible(*leg, events, at, ev.Note); err != nil {
+				return err
+			}
 			leg.Arrive = at
 			sh.Location, sh.Holder = leg.To, leg.To
 			ev.Site, ev.To = leg.To, leg.To
@@ -680,6 +843,28 @@ func (s *Service) Hand(ctx context.Context, id, version int64, m Move) (Shipment
 		}{sh, ev}})
 	})
 	return out, err
+}
+
+// arrivalPlausible refuses, without a note that says why, an arrival in
+// less than half the leg's transit time after the goods left: a hub arrival
+// one second into a 12-hour leg is a slip of the hand far more often than a
+// fact.
+func arrivalPlausible(leg Leg, events []CustodyEvent, at time.Time, note string) error {
+	if leg.TransitHours <= 0 || note != "" || len(events) == 0 {
+		return nil
+	}
+	left := events[len(events)-1].At
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Action == Dispatch || events[i].Action == Depart {
+			left = events[i].At
+			break
+		}
+	}
+	took, least := at.Sub(left), time.Duration(leg.TransitHours)*time.Hour/2
+	if took < least {
+		return fault.Field("note", "the goods left %s at %s and the leg takes %d h: an arrival after %s needs a note saying why", leg.From, left.Format(time.RFC3339), leg.TransitHours, took.Truncate(time.Second))
+	}
+	return nil
 }
 
 // eventTime is when a custody event happened: given, or now; never in the
@@ -862,6 +1047,9 @@ type ReceiptLine struct {
 // were received in full.
 type Receipt struct {
 	Lines []ReceiptLine `json:"lines"`
+	// Accept accepts what is received in the same transaction: the
+	// recipient's acceptance certificate signed with the receipt.
+	Accept bool `json:"accept,omitempty"`
 	To    string        `json:"to"` // the unit that takes the goods
 	Note  string        `json:"note"`
 	At    time.Time     `json:"at"`
@@ -969,6 +1157,11 @@ func (s *Service) Receive(ctx context.Context, id, version int64, rc Receipt) (S
 		}); err != nil {
 			return err
 		}
+		if rc.Accept {
+			if err := accept(ctx, tx, &sh); err != nil {
+				return err
+			}
+		}
 		for i := range made {
 			if err := tx.CreateDiscrepancy(ctx, &made[i]); err != nil {
 				return err
@@ -996,6 +1189,22 @@ func (s *Service) Receive(ctx context.Context, id, version int64, rc Receipt) (S
 		}{sh, ev}})
 	})
 	return out, made, err
+}
+
+// accept accepts what was received of each line of sh, through the
+// ledger's own accept action, so that its rule and audit are the same as
+// accepting on the pledge's page.
+func accept(ctx context.Context, tx Tx, sh *Shipment) error {
+	for _, l := range sh.Lines {
+		q := min(l.Received, l.Quantity)
+		if q <= 0 {
+			continue
+		}
+		if _, err := assist.ActIn(ctx, tx, l.Pledge, 0, assist.Action{Kind: assist.Accept, Line: l.PledgeLine, Quantity: q, Allocation: l.Allocation}); err != nil {
+			return fmt.Errorf("accept line %d: %w", l.No, err)
+		}
+	}
+	return nil
 }
 
 // Resolve closes an open discrepancy: found (the missing goods arrived

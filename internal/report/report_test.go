@@ -44,12 +44,12 @@ func seeded(t *testing.T) *store.DB {
 			t.Fatal(err)
 		}
 		l, q := p.Lines[0].ID, p.Lines[0].Pledged
-		for _, a := range []assist.Action{{Kind: assist.Commit, Line: l, Quantity: q}, {Kind: assist.Allocate, Line: l, Quantity: q, Requirement: req.ID},
-			{Kind: assist.Ship, Line: l, Quantity: q}, {Kind: assist.Deliver, Line: l, Quantity: min(q, 30)}} {
+		for _, a := range []assist.Action{{Kind: assist.Commit, Line: l, Quantity: q}, {Kind: assist.Allocate, Line: l, Quantity: q, Requirement: req.ID}} {
 			if p, err = svc.Act(ctx, p.ID, 0, a); err != nil {
 				t.Fatalf("%s: %v", a.Kind, err)
 			}
 		}
+		storetest.Ship(t, db, p.ID, l, q, min(q, 30))
 	}
 	if _, err := db.AddContribution(ctx, accounts.Contribution{Nation: "NLD", Date: "2025-02-01", Category: "trust_fund", Currency: "EUR", Original: 2_000_000_00, Evidence: "CAP trust fund receipt"}); err != nil {
 		t.Fatal(err)

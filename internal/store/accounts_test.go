@@ -137,12 +137,12 @@ func TestContributionsCountOnce(t *testing.T) {
 		line := p.Lines[0].ID // 155 mm at EUR 3,500.00
 		for _, a := range []assist.Action{
 			{Kind: assist.Commit, Line: line, Quantity: 40}, {Kind: assist.Allocate, Line: line, Quantity: 40, Requirement: req.ID},
-			{Kind: assist.Ship, Line: line, Quantity: 40}, {Kind: assist.Deliver, Line: line, Quantity: 30},
 		} {
 			if p, err = svc.Act(ctx, p.ID, 0, a); err != nil {
 				t.Fatalf("%s: %v", a.Kind, err)
 			}
 		}
+		storetest.Ship(t, db, p.ID, line, 40, 30)
 		// Bad contributions are refused and change nothing.
 		fp := mustFingerprint(t, db)
 		good := accounts.Contribution{Nation: "DEU", Date: "2025-02-10", Category: "training", Currency: "EUR", Original: 50_000_00, Evidence: "BMVg report 2025-02"}

@@ -129,7 +129,7 @@ func (db *DB) Requirements(ctx context.Context, f RequirementFilter, o ListOptio
 	switch f.State {
 	case "":
 	case "active":
-		q.filter("r.state IN ('open', 'partly_allocated', 'allocated')")
+		q.filter("r.state IN ('open', 'partly_allocated', 'allocated', 'awaiting_acceptance')")
 	default:
 		q.filter("r.state = ?", f.State)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
@@ -95,11 +96,15 @@ func TestPledgeLifecycle(t *testing.T) {
 		steps := []assist.Action{
 			{Kind: assist.Commit, Line: line, Quantity: 60},
 			{Kind: assist.Allocate, Line: line, Quantity: 50, Requirement: req.ID},
-			{Kind: assist.Ship, Line: line, Quantity: 30},
-			{Kind: assist.Deliver, Line: line, Quantity: 20},
+			{Kind: "shipments"}, // 30 shipped, 20 of them received
 			{Kind: assist.Accept, Line: line, Quantity: 10},
 		}
 		for _, a := range steps {
+			if a.Kind == "shipments" {
+				storetest.Ship(t, db, p.ID, line, 30, 20)
+				p, _ = db.Pledge(ctx, p.ID)
+				continue
+			}
 			if p, err = svc.Act(ctx, p.ID, p.Version, a); err != nil {
 				t.Fatalf("%s: %v", a.Kind, err)
 			}
@@ -109,8 +114,10 @@ func TestPledgeLifecycle(t *testing.T) {
 			t.Errorf("line quantities %v", got)
 		}
 		stored, _ := db.Pledge(ctx, p.ID)
-		if stored.Version != 6 || stored.Lines[0].Accepted != 10 {
-			t.Errorf("stored pledge version %d accepted %d, want 6 and 10", stored.Version, stored.Lines[0].Accepted)
+		// Created, committed, allocated, shipped (20 handed over), delivered
+		// (their receipt), shipped (10 more), accepted.
+		if stored.Version != 7 || stored.Lines[0].Accepted != 10 {
+			t.Errorf("stored pledge version %d accepted %d, want 7 and 10", stored.Version, stored.Lines[0].Accepted)
 		}
 		r, _ := db.Requirement(ctx, req.ID)
 		if r.Allocated != 50 || r.Delivered != 20 || r.Accepted != 10 || r.State != assist.ReqPartlyAllocated {
@@ -181,7 +188,11 @@ func TestRefusedChangesChangeNothing(t *testing.T) {
 		}
 		p, _ := svc.CreatePledge(ctx, newPledge("FRA"))
 		line := p.Lines[0].ID
-		for _, a := range []assist.Action{{Kind: "commit", Line: line, Quantity: 40}, {Kind: "allocate", Line: line, Quantity: 40, Requirement: req.ID}, {Kind: "ship", Line: line, Quantity: 30}, {Kind: "deliver", Line: line, Quantity: 20}, {Kind: "accept", Line: line, Quantity: 10}} {
+		for _, a := range []assist.Action{{Kind: "commit", Line: line, Quantity: 40}, {Kind: "allocate", Line: line, Quantity: 40, Requirement: req.ID}, {Kind: "shipments"}, {Kind: "accept", Line: line, Quantity: 10}} {
+			if a.Kind == "shipments" {
+				storetest.Ship(t, db, p.ID, line, 30, 20)
+				continue
+			}
 			if p, err = svc.Act(ctx, p.ID, 0, a); err != nil {
 				t.Fatal(err)
 			}
@@ -242,14 +253,19 @@ func TestRefusedChangesChangeNothing(t *testing.T) {
 				_, err := svc.CreateRequirement(ctx, assist.Requirement{NSN: storetest.NSN155, Quantity: 1, Priority: 1, NeedBy: "next week", DeliverySite: storetest.SiteKyiv})
 				return err
 			}, fault.Invalid, "need_by"},
+			{"ship on the line instead of a shipment", func() error {
+				_, err := svc.Act(ctx, p.ID, 0, assist.Action{Kind: "ship", Line: line, Quantity: 1})
+				return err
+			}, fault.Invalid, "action"},
+			{"deliver on the line instead of a receipt", func() error {
+				_, err := svc.Act(ctx, p.ID, 0, assist.Action{Kind: "deliver", Line: line, Quantity: 1})
+				return err
+			}, fault.Invalid, "action"},
 			{"ship more than allocated", func() error {
-				_, err := svc.Act(ctx, p.ID, 0, assist.Action{Kind: "ship", Line: line, Quantity: 11})
+				_, err := (&logistics.Service{Store: store.Logistics{DB: db}}).HandOver(ctx, logistics.Handover{Origin: storetest.SiteHub, Override: "test",
+					Lines: []logistics.NewLine{{Allocation: firstAllocation(t, db, p.ID), Quantity: 11}}})
 				return err
-			}, fault.Invalid, "quantity"},
-			{"deliver more than shipped", func() error {
-				_, err := svc.Act(ctx, p.ID, 0, assist.Action{Kind: "deliver", Line: line, Quantity: 11})
-				return err
-			}, fault.Invalid, "quantity"},
+			}, fault.Invalid, "lines[0].quantity"},
 			{"accept more than delivered", func() error {
 				_, err := svc.Act(ctx, p.ID, 0, assist.Action{Kind: "accept", Line: line, Quantity: 11})
 				return err
@@ -462,9 +478,14 @@ func TestPledgeTotalsFollowTheLines(t *testing.T) {
 				}
 			}
 			check("create")
-			for _, a := range []assist.Action{{Kind: "commit", Quantity: 50}, {Kind: "allocate", Quantity: 50, Requirement: req.ID}, {Kind: "ship", Quantity: 50},
-				{Kind: "deliver", Quantity: 50}, {Kind: "accept", Quantity: 20}, {Kind: "withdraw", Quantity: 30}} {
+			for _, a := range []assist.Action{{Kind: "commit", Quantity: 50}, {Kind: "allocate", Quantity: 50, Requirement: req.ID}, {Kind: "shipments"},
+				{Kind: "accept", Quantity: 20}, {Kind: "withdraw", Quantity: 30}} {
 				a.Line = l
+				if a.Kind == "shipments" {
+					storetest.Ship(t, db, p.ID, l, 50, 50)
+					check("ship and receive")
+					continue
+				}
 				if p, err = svc.Act(ctx, p.ID, 0, a); err != nil {
 					t.Fatal(err)
 				}
@@ -516,4 +537,14 @@ func TestAuditVerifyWhileWriting(t *testing.T) {
 		close(stop)
 		<-done
 	})
+}
+
+// firstAllocation is the oldest allocation of pledge p.
+func firstAllocation(t *testing.T, db *store.DB, p int64) int64 {
+	t.Helper()
+	als, err := db.Allocations(storetest.Ctx(), p, 0)
+	if err != nil || len(als) == 0 {
+		t.Fatalf("allocations of pledge %d: %v %v", p, als, err)
+	}
+	return als[0].ID
 }

@@ -101,8 +101,12 @@ func TestDashboardFigures(t *testing.T) {
 		late.Announced, late.Promised = "2024-10-01", "2025-01-31"
 		fra, _ := svc.CreatePledge(ctx, late)
 		req, _ := svc.CreateRequirement(ctx, assist.Requirement{NSN: storetest.NSN155, Quantity: 10, Priority: 1, NeedBy: "2025-02-01", DeliverySite: storetest.SiteKyiv})
-		for _, a := range []assist.Action{{Kind: "commit", Quantity: 10}, {Kind: "allocate", Quantity: 10, Requirement: req.ID}, {Kind: "ship", Quantity: 10}, {Kind: "deliver", Quantity: 10}, {Kind: "accept", Quantity: 4}} {
+		for _, a := range []assist.Action{{Kind: "commit", Quantity: 10}, {Kind: "allocate", Quantity: 10, Requirement: req.ID}, {Kind: "shipments"}, {Kind: "accept", Quantity: 4}} {
 			a.Line = fra.Lines[0].ID
+			if a.Kind == "shipments" {
+				storetest.Ship(t, db, fra.ID, a.Line, 10, 10)
+				continue
+			}
 			if _, err := svc.Act(ctx, fra.ID, 0, a); err != nil {
 				t.Fatal(err)
 			}

@@ -153,7 +153,7 @@ func TestShipmentLifecycle(t *testing.T) {
 		if got := mustFingerprint(t, db); got != fp {
 			t.Fatal("a refused custody event changed the database")
 		}
-		if sh, err = svc.Hand(ctx, sh.ID, sh.Version, logistics.Move{Action: logistics.Dispatch, To: "Spedition Müller, truck 7"}); err != nil {
+		if sh, err = svc.Hand(ctx, sh.ID, sh.Version, logistics.Move{Action: logistics.Dispatch, To: "Spedition Müller, truck 7", At: db.Now().Add(-100 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		p, _ = db.Pledge(ctx, p.ID)
@@ -163,7 +163,13 @@ func TestShipmentLifecycle(t *testing.T) {
 		if _, err := svc.Hand(suceava, sh.ID, 0, logistics.Move{Action: logistics.Arrive}); err == nil {
 			t.Error("a hub off the route took the goods")
 		}
-		if sh, err = svc.Hand(rze, sh.ID, 0, logistics.Move{Action: logistics.Arrive}); err != nil {
+		// An arrival far quicker than the leg needs a note saying why.
+		_, err = svc.Hand(rze, sh.ID, 0, logistics.Move{Action: logistics.Arrive, At: db.Now().Add(-99 * time.Hour)})
+		wantCode(t, "an arrival an hour into a 20-hour leg, without a note", err, fault.Invalid)
+		if fe := fault.As(err); fe == nil || fe.Field != "note" {
+			t.Errorf("the quick arrival's error names %+v, want the note", fe)
+		}
+		if sh, err = svc.Hand(rze, sh.ID, 0, logistics.Move{Action: logistics.Arrive, At: db.Now().Add(-80 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if sh.State != logistics.AtHub || sh.Location != storetest.SiteHub {
@@ -175,14 +181,14 @@ func TestShipmentLifecycle(t *testing.T) {
 		}
 		_, err = svc.Hand(ctx, sh.ID, 0, logistics.Move{Action: logistics.Dispatch})
 		wantCode(t, "dispatch again", err, fault.Conflict)
-		if sh, err = svc.Hand(rze, sh.ID, 0, logistics.Move{Action: logistics.Depart, To: "PKP Cargo train 4411"}); err != nil {
+		if sh, err = svc.Hand(rze, sh.ID, 0, logistics.Move{Action: logistics.Depart, To: "PKP Cargo train 4411", At: db.Now().Add(-60 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		stock, _ = db.HubStock(ctx, storetest.SiteHub)
 		if len(stock) != 0 {
 			t.Errorf("stock after departure: %+v", stock)
 		}
-		if sh, err = svc.Hand(kyiv, sh.ID, 0, logistics.Move{Action: logistics.Arrive}); err != nil {
+		if sh, err = svc.Hand(kyiv, sh.ID, 0, logistics.Move{Action: logistics.Arrive, At: db.Now().Add(-2 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		if sh.State != logistics.Delivered {

@@ -351,10 +351,10 @@ func TestPledgePageOffersOnlyAllowedActions(t *testing.T) {
 		t.Fatal(string(r.body))
 	}
 	for who, want := range map[string][]string{
-		"coordinator": {"commit", "allocate", "ship", "deliver", "accept", "withdraw"},
-		"deu":         {"commit", "ship", "deliver", "withdraw"},
+		"coordinator": {"commit", "allocate", "accept", "withdraw"},
+		"deu":         {"commit", "withdraw"},
 		"fra":         nil,
-		"ukr":         {"deliver", "accept"},
+		"ukr":         {"accept"},
 	} {
 		token := e.token
 		switch who {

@@ -11,6 +11,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/check"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/money"
@@ -42,6 +43,13 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	for _, a := range assist.Actions {
 		add("POST", "/api/v1/pledges/{id}/"+a, actionPermission[a], s.apiAct(a))
 	}
+	// A line is shipped and delivered through shipments only: the old
+	// action paths say where to go instead of answering 404.
+	for _, a := range []string{assist.Ship, assist.Deliver} {
+		add("POST", "/api/v1/pledges/{id}/"+a, access.PledgeRead, func(w http.ResponseWriter, r *http.Request) error {
+			return fault.Field("action", "%s: POST /api/v1/shipments, or POST /api/v1/shipments/handover for a handover outside the hub network", assist.ThroughShipments)
+		})
+	}
 	s.logisticsRoutes(add)
 	s.accountsAPI(add)
 	s.repairAPI(add)
@@ -54,6 +62,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	add("GET", "/api/v1/dashboard", access.DashboardRead, s.apiDashboard)
 	add("GET", "/api/v1/audit/events", access.AuditRead, s.apiEvents)
 	add("GET", "/api/v1/audit/verify", access.AuditVerify, s.apiVerify)
+	add("GET", "/api/v1/check", access.LedgerCheck, s.apiCheck)
 	for _, k := range exchange.Kinds {
 		add("GET", "/api/v1/export/"+k, exportPermission[k], s.apiExport(k))
 		add("POST", "/api/v1/import/"+k, importPermission[k], s.apiImport(k))
@@ -68,8 +77,8 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 
 // actionPermission is the permission of each pledge line action.
 var actionPermission = map[string]access.Permission{
-	assist.Commit: access.PledgeWrite, assist.Ship: access.PledgeWrite, assist.Withdraw: access.PledgeWrite,
-	assist.Allocate: access.PledgeAllocate, assist.Deliver: access.PledgeDeliver, assist.Accept: access.PledgeAccept,
+	assist.Commit: access.PledgeWrite, assist.Withdraw: access.PledgeWrite,
+	assist.Allocate: access.PledgeAllocate, assist.Accept: access.PledgeAccept,
 }
 
 // exportPermission and importPermission are the permissions of moving each
@@ -687,6 +696,18 @@ func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) error {
 		rep.BrokenAt, rep.Reason = res.Break.Seq, res.Break.Reason
 	}
 	return writeJSON(w, 200, rep)
+}
+
+// apiCheck recomputes the ledger's invariants and names every violation.
+func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.Checker.Check(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, struct {
+		OK bool `json:"ok"`
+		check.Report
+	}{rep.OK(), rep})
 }
 
 // export writes kind as CSV, filtered as the query says.

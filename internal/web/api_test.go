@@ -90,6 +90,39 @@ func (r apiResponse) json(t *testing.T) map[string]any {
 	return m
 }
 
+// ship moves shipped units of pledge id's first allocation through the
+// API, as only shipments may: handed over from the hub to the delivery
+// point, the first delivered of them received in full.
+func (e *apiEnv) ship(id int64, shipped, delivered int64) {
+	e.t.Helper()
+	alloc := firstAllocationID(e, id)
+	hand := func(q int64, receive bool) {
+		res := e.do("POST", "/api/v1/shipments/handover", "application/json",
+			fmt.Sprintf(`{"origin":"PL-RZE","override_reason":"handed over at the hub","lines":[{"allocation":%d,"quantity":%d}]}`, alloc, q))
+		if res.status != 201 {
+			e.t.Fatalf("hand over %d: %d %s", q, res.status, res.body)
+		}
+		if !receive {
+			return
+		}
+		sh := int64(res.json(e.t)["id"].(float64))
+		if res := e.do("POST", fmt.Sprintf("/api/v1/shipments/%d/receive", sh), "application/json", `{}`); res.status != 200 {
+			e.t.Fatalf("receive S-%d: %d %s", sh, res.status, res.body)
+		}
+	}
+	hand(delivered, true)
+	if shipped > delivered {
+		hand(shipped-delivered, false)
+	}
+}
+
+// firstAllocationID is the id of pledge id's oldest allocation.
+func firstAllocationID(e *apiEnv, id int64) int64 {
+	e.t.Helper()
+	p := e.do("GET", fmt.Sprintf("/api/v1/pledges/%d", id), "", "").json(e.t)
+	return int64(p["allocations"].([]any)[0].(map[string]any)["id"].(float64))
+}
+
 func (e *apiEnv) do(method, path, contentType, body string, header ...string) apiResponse {
 	e.t.Helper()
 	req, err := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body))
@@ -179,11 +212,15 @@ func TestAPIPledgeFlow(t *testing.T) {
 			for _, step := range []struct{ action, body string }{
 				{"commit", fmt.Sprintf(`{"line":%d,"quantity":60}`, line)},
 				{"allocate", fmt.Sprintf(`{"line":%d,"quantity":50,"requirement":%d}`, line, reqID)},
-				{"ship", fmt.Sprintf(`{"line":%d,"quantity":30}`, line)},
-				{"deliver", fmt.Sprintf(`{"line":%d,"quantity":20}`, line)},
+				{"shipments", ""}, // 30 shipped, 20 of them received
 				{"accept", fmt.Sprintf(`{"line":%d,"quantity":10}`, line)},
 				{"withdraw", fmt.Sprintf(`{"line":%d,"quantity":50}`, line)},
 			} {
+				if step.action == "shipments" {
+					e.ship(id, 30, 20)
+					etag = e.do("GET", path, "", "").header.Get("ETag")
+					continue
+				}
 				res = e.do("POST", path+"/"+step.action, "application/json", step.body, "If-Match", etag)
 				if res.status != 200 {
 					t.Fatalf("%s: %d %s", step.action, res.status, res.body)
@@ -200,9 +237,16 @@ func TestAPIPledgeFlow(t *testing.T) {
 			if r["allocated"] != 50.0 || r["delivered"] != 20.0 || r["state"] != "partly_allocated" {
 				t.Errorf("requirement: %v", r)
 			}
-			// Acting on the version read before the last change is refused.
+			// A line is shipped and delivered through shipments only.
 			before := e.fingerprint()
-			res = e.do("POST", path+"/ship", "application/json", fmt.Sprintf(`{"line":%d,"quantity":1}`, line), "If-Match", `"v2"`)
+			for _, a := range []string{"ship", "deliver"} {
+				res = e.do("POST", path+"/"+a, "application/json", fmt.Sprintf(`{"line":%d,"quantity":1}`, line))
+				if res.status != 422 || !strings.Contains(string(res.body), "only through shipments") || !strings.Contains(string(res.body), "/api/v1/shipments/handover") {
+					t.Errorf("%s on the line: %d %s", a, res.status, res.body)
+				}
+			}
+			// Acting on the version read before the last change is refused.
+			res = e.do("POST", path+"/commit", "application/json", fmt.Sprintf(`{"line":%d,"quantity":1}`, line), "If-Match", `"v2"`)
 			if res.status != 409 || !strings.Contains(res.header.Get("Content-Type"), "problem+json") {
 				t.Errorf("stale If-Match: %d %s", res.status, res.body)
 			}
@@ -239,10 +283,13 @@ func TestAPIRefusesBadInput(t *testing.T) {
 			for _, s := range []struct{ a, b string }{
 				{"commit", fmt.Sprintf(`{"line":%d,"quantity":40}`, line)},
 				{"allocate", fmt.Sprintf(`{"line":%d,"quantity":40,"requirement":%d}`, line, reqID)},
-				{"ship", fmt.Sprintf(`{"line":%d,"quantity":30}`, line)},
-				{"deliver", fmt.Sprintf(`{"line":%d,"quantity":20}`, line)},
+				{"shipments", ""},
 				{"accept", fmt.Sprintf(`{"line":%d,"quantity":10}`, line)},
 			} {
+				if s.a == "shipments" {
+					e.ship(id, 30, 20)
+					continue
+				}
 				if r := e.do("POST", path+"/"+s.a, "application/json", s.b); r.status != 200 {
 					t.Fatalf("%s: %d %s", s.a, r.status, r.body)
 				}
@@ -264,8 +311,8 @@ func TestAPIRefusesBadInput(t *testing.T) {
 				{"fractional quantity", "POST", "/api/v1/pledges", "application/json", pledge(`"quantity":100`, `"quantity":1.5`), 422, "lines[0].quantity"},
 				{"fraction of a cent", "POST", "/api/v1/pledges", "application/json", pledge(`"500000.00"`, `"500000.005"`), 422, "lines[1].unit_value"},
 				{"money as a number", "POST", "/api/v1/pledges", "application/json", pledge(`"500000.00"`, `500000`), 422, "lines[1].unit_value"},
-				{"ship more than allocated", "POST", path + "/ship", "application/json", act(11), 422, "quantity"},
-				{"deliver more than shipped", "POST", path + "/deliver", "application/json", act(11), 422, "quantity"},
+				{"ship on the line, not through a shipment", "POST", path + "/ship", "application/json", act(1), 422, "action"},
+				{"ship more than allocated", "POST", "/api/v1/shipments/handover", "application/json", fmt.Sprintf(`{"origin":"PL-RZE","override_reason":"at the hub","lines":[{"allocation":%d,"quantity":11}]}`, firstAllocationID(e, id)), 422, "lines[0].quantity"},
 				{"accept more than delivered", "POST", path + "/accept", "application/json", act(11), 422, "quantity"},
 				{"withdraw what was delivered", "POST", path + "/withdraw", "application/json", act(61), 422, "quantity"},
 				{"need-by not a date", "POST", "/api/v1/requirements", "application/json", `{"nsn":"1320-12-345-6789","quantity":1,"priority":1,"need_by":"31/12/2025","delivery_site":"UA-KYIV"}`, 422, "need_by"},

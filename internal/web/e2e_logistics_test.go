@@ -101,6 +101,12 @@ func TestE2EShipmentJourney(t *testing.T) {
 	if n := a.count("#act-dispatch"); n != 0 {
 		a.fatalf("a dispatched shipment still offers dispatch")
 	}
+	// Seconds into a 20-hour leg: the arrival needs a note saying why.
+	a.click(`#act-arrive button`, 422)
+	if got := a.text(`#act-arrive .field-error`); !strings.Contains(got, "needs a note saying why") {
+		a.fatalf("a quick arrival without a note: %q", got)
+	}
+	a.fill(`#act-arrive input[name="note"]`, "arrived early: test convoy")
 	a.click(`#act-arrive button`, 200)
 	a.wantText("#shipment-state", "at a hub")
 	a.navigate("/hubs/"+storetest.SiteHub, 200)
@@ -113,6 +119,7 @@ func TestE2EShipmentJourney(t *testing.T) {
 	// The recipient takes it and receives it two short.
 	a.signIn("ukr-officer")
 	a.navigate(page, 200)
+	a.fill(`#act-arrive input[name="note"]`, "arrived early: test convoy")
 	a.click(`#act-arrive button`, 200)
 	a.wantText("#shipment-state", "delivered")
 	a.fill(`#receive-form input[name="received"]`, "38")

@@ -28,6 +28,7 @@ func (s *Server) logisticsRoutes(add func(method, pattern string, perm access.Pe
 	add("POST", "/api/v1/network/import", access.NetworkWrite, s.apiNetworkImport)
 	add("GET", "/api/v1/shipments", access.ShipmentRead, s.apiShipments)
 	add("POST", "/api/v1/shipments", access.ShipmentPlan, s.apiCreateShipment)
+	add("POST", "/api/v1/shipments/handover", access.ShipmentPlan, s.apiHandOver)
 	add("GET", "/api/v1/shipments/{id}", access.ShipmentRead, s.apiShipment)
 	for _, a := range logistics.Actions {
 		add("POST", "/api/v1/shipments/{id}/"+a, custodyPermission(a), s.apiHand(a))
@@ -343,6 +344,19 @@ func (s *Server) apiCreateShipment(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	sh, err := s.Logi.CreateShipment(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return s.writeShipment(w, r, 201, sh)
+}
+
+// apiHandOver records goods handed over outside the hub network.
+func (s *Server) apiHandOver(w http.ResponseWriter, r *http.Request) error {
+	var in logistics.Handover
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	sh, err := s.Logi.HandOver(r.Context(), in)
 	if err != nil {
 		return err
 	}

@@ -151,7 +151,9 @@ func TestLogisticsAPI(t *testing.T) {
 		t.Errorf("logistics summary: active %v, at risk %v; the pledge promised 2025-02-01", sum["active"], sum["at_risk"])
 	}
 	c.do(oaCall{method: "POST", path: path + "/receive", token: kyiv, status: 409})
-	c.do(oaCall{method: "POST", path: path + "/arrive", token: kyiv, status: 200})
+	// Just departed on a 16-hour leg: arriving now needs a note saying why.
+	c.do(oaCall{method: "POST", path: path + "/arrive", token: kyiv, status: 422})
+	c.do(oaCall{method: "POST", path: path + "/arrive", token: kyiv, body: oaJSON(map[string]any{"note": "the train ran ahead of the timetable"}), status: 200})
 	c.do(oaCall{method: "POST", path: path + "/receive", token: kyiv, body: oaJSON(map[string]any{"lines": []map[string]any{{"no": 1, "received": 37}}}), status: 422})
 	rc := c.do(oaCall{method: "POST", path: path + "/receive", token: kyiv, body: oaJSON(map[string]any{"lines": []map[string]any{{"no": 1, "received": 37, "kind": "short", "reason": "three rounds missing at unloading"}}}), status: 200}).json(t)
 	ds := rc["discrepancies"].([]any)

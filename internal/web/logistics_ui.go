@@ -117,7 +117,7 @@ func (s *Server) uiCreateShipment(w http.ResponseWriter, r *http.Request) error 
 	}
 	f := r.PostForm
 	v := shipmentFormView{Errors: formErrors{}, Via: f.Get("via"), Departure: f.Get("planned_departure")}
-	v.In = logistics.NewShipment{Origin: f.Get("origin"), Destination: f.Get("destination"), Notes: f.Get("notes")}
+	v.In = logistics.NewShipment{Origin: f.Get("origin"), Destination: f.Get("destination"), Notes: f.Get("notes"), Override: f.Get("override_reason")}
 	for _, h := range strings.FieldsFunc(v.Via, func(r rune) bool { return r == ',' || r == ' ' || r == '>' }) {
 		v.In.Via = append(v.In.Via, h)
 	}
@@ -293,7 +293,7 @@ func (s *Server) uiReceive(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	pre := formErrors{}
-	rc := logistics.Receipt{To: f.Get("to"), Note: f.Get("note"), At: formTime(pre, f, "at")}
+	rc := logistics.Receipt{To: f.Get("to"), Note: f.Get("note"), At: formTime(pre, f, "at"), Accept: f.Get("accept") != ""}
 	version := formInt(pre, f, "version")
 	nos := f["no"]
 	for i, no := range nos {
@@ -321,6 +321,9 @@ func (s *Server) uiReceive(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	msg := fmt.Sprintf("Received %s", sh.Ref())
+	if rc.Accept {
+		msg = fmt.Sprintf("Received and accepted %s", sh.Ref())
+	}
 	if len(ds) > 0 {
 		msg += fmt.Sprintf(" with %d discrepanc%s opened", len(ds), map[bool]string{true: "y", false: "ies"}[len(ds) == 1])
 	}

@@ -137,6 +137,10 @@ func TestLogisticsPages(t *testing.T) {
 	// The recipient receives through the form; a shortfall needs a reason.
 	e.token = siteToken(e, "ua-officer", "UKR", "", access.RecipientOfficer)
 	res = e.do("POST", "/shipments/2/act", "application/x-www-form-urlencoded", url.Values{"action": {"arrive"}}.Encode())
+	if res.status != 422 || !strings.Contains(string(res.body), "needs a note saying why") {
+		t.Errorf("an arrival just after departure, without a note: %d %.300s", res.status, res.body)
+	}
+	res = e.do("POST", "/shipments/2/act", "application/x-www-form-urlencoded", url.Values{"action": {"arrive"}, "note": {"unloaded early at Kyiv"}}.Encode())
 	if res.status != 303 {
 		t.Fatalf("arrive: %d %.300s", res.status, res.body)
 	}
@@ -171,6 +175,15 @@ func TestPlanShipmentForm(t *testing.T) {
 		t.Error("a refused plan changed the database")
 	}
 	form.Set("via", "")
+	// Norway's stock does not wait at the German depot: that needs a reason.
+	res = e.do("POST", "/shipments", "application/x-www-form-urlencoded", form.Encode())
+	if res.status != 422 || !strings.Contains(string(res.body), "override_reason") || !strings.Contains(string(res.body), `data-field="origin"`) {
+		t.Errorf("from another nation's depot without a reason: %d\n%.800s", res.status, res.body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused plan changed the database")
+	}
+	form.Set("override_reason", "Norwegian trucks staged at the Bundeswehr depot")
 	res = e.do("POST", "/shipments", "application/x-www-form-urlencoded", form.Encode())
 	if res.status != 303 {
 		t.Fatalf("plan: %d\n%.800s", res.status, res.body)

@@ -170,7 +170,8 @@ func TestOpenAPIOperationsAreConsistent(t *testing.T) {
 				t.Errorf("%s response %s does not use the Problem schema", k, code)
 			}
 		}
-		if !success {
+		// A deprecated operation may only refuse, saying where to go instead.
+		if !success && !op.Deprecated {
 			t.Errorf("%s has no 2xx response", k)
 		}
 		for _, p := range append(doc.Paths.Value(path).Parameters, op.Parameters...) {
@@ -698,20 +699,39 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	etag = got.header.Get("ETag")
 	for _, a := range []map[string]any{
 		{"kind": "commit", "line": lineID, "quantity": 600},
-		{"kind": "allocate", "line": lineID, "quantity": 400, "requirement": reqID},
-		{"kind": "ship", "line": lineID, "quantity": 100},
-		{"line": lineID, "quantity": 100},
+		{"line": lineID, "quantity": 400, "requirement": reqID}, // the kind may be left to the path
+		{"kind": "shipments"},
 		{"kind": "accept", "line": lineID, "quantity": 50},
 		{"kind": "withdraw", "line": lineID, "quantity": 50},
 	} {
 		kind, _ := a["kind"].(string)
-		if kind == "" {
-			kind = "deliver" // the kind may be left to the path
+		switch kind {
+		case "":
+			kind = "allocate"
+		case "shipments":
+			// 100 handed over directly, received and accepted in one step
+			// (but not from a site the stock does not wait at, unexplained).
+			als := c.do(oaCall{method: "GET", path: path, status: 200}).json(t)["allocations"].([]any)
+			alloc := oaNum(t, als[0].(map[string]any)["id"])
+			c.do(oaCall{method: "POST", path: "/api/v1/shipments/handover", status: 422,
+				body: oaJSON(map[string]any{"origin": "PL-RZE", "lines": []map[string]any{{"allocation": alloc, "quantity": 100}}})})
+			sh := c.do(oaCall{method: "POST", path: "/api/v1/shipments/handover", status: 201,
+				body: oaJSON(map[string]any{"origin": "PL-RZE", "override_reason": "handed over at the hub", "lines": []map[string]any{{"allocation": alloc, "quantity": 100}}})}).json(t)
+			c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/shipments/%d/receive", oaNum(t, sh["id"])), status: 200, body: oaJSON(map[string]any{"accept": true})})
+			// 100 more, received and left for acceptance on the line.
+			sh = c.do(oaCall{method: "POST", path: "/api/v1/shipments/handover", status: 201,
+				body: oaJSON(map[string]any{"origin": "PL-RZE", "override_reason": "handed over at the hub", "lines": []map[string]any{{"allocation": alloc, "quantity": 100}}})}).json(t)
+			c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/shipments/%d/receive", oaNum(t, sh["id"])), status: 200})
+			etag = c.do(oaCall{method: "GET", path: path, status: 200}).header.Get("ETag")
+			continue
 		}
 		r := c.do(oaCall{method: "POST", path: path + "/" + kind, header: map[string]string{"If-Match": etag}, body: oaJSON(a), status: 200})
 		etag = r.header.Get("ETag")
 	}
-	c.do(oaCall{method: "POST", path: path + "/deliver", header: map[string]string{"If-Match": `"v1"`}, body: oaJSON(map[string]any{"line": lineID, "quantity": 1}), status: 409})
+	for _, a := range []string{"ship", "deliver"} {
+		c.do(oaCall{method: "POST", path: path + "/" + a, body: oaJSON(map[string]any{"line": lineID, "quantity": 1}), status: 422})
+	}
+	c.do(oaCall{method: "POST", path: path + "/accept", header: map[string]string{"If-Match": `"v1"`}, body: oaJSON(map[string]any{"line": lineID, "quantity": 1}), status: 409})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/requirements/%d", reqID), status: 200})
 	funds := c.do(oaCall{method: "POST", path: "/api/v1/pledges", status: 201,
 		body: oaJSON(map[string]any{"nation": "POL", "title": "Drone coalition contribution", "kind": "funds", "channel": "coalition", "category": "trust_fund",

@@ -20,6 +20,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/check"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/logistics"
@@ -41,6 +42,8 @@ type Server struct {
 	Now     func() time.Time
 	Version string
 	Access  *access.Service
+	// Checker recomputes the ledger's invariants (GET /api/v1/check).
+	Checker check.Checker
 	limiter *limiter
 
 	pages   *pages
@@ -60,6 +63,7 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 	}
 	s.Importer = &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: s.Catalog, Assist: s.Assist}
 	s.Access = &access.Service{Store: store.Access{DB: db}, Read: db}
+	s.Checker = db
 	s.limiter = newLimiter()
 	s.pages = mustPages()
 	s.metrics = newMetrics()

@@ -16,6 +16,7 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/store"
 )
@@ -50,6 +51,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("POST", "/pledges/{id}", access.PledgeWrite, s.uiUpdatePledge)
 	// Each action's own permission is checked by the use case.
 	add("POST", "/pledges/{id}/act", access.PledgeRead, s.uiAct)
+	add("POST", "/pledges/{id}/handover", access.ShipmentPlan, s.uiHandOver)
 	s.logisticsPages(add)
 	s.planPages(add)
 	s.accountsRoutes(add)
@@ -865,6 +867,10 @@ type pledgeView struct {
 	pledgeDetail
 	CanEdit      bool
 	CanAllocate  bool
+	// Shippable are the allocations with goods left to ship, offered to
+	// whoever may ship this nation's goods for a direct handover.
+	Shippable []shippable
+	Handover  formErrors
 	Nation       catalog.Nation
 	Requirements []assist.Requirement
 	Actions      []string
@@ -913,7 +919,55 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	canEdit := access.Allowed(me, access.PledgeWrite) && me.MayWriteFor(p.Nation)
-	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, pledgeView{d, canEdit, slices.Contains(actions, assist.Allocate), n, open, actions, history(evs), errs, last.Line, last}, p.Classification)
+	v := pledgeView{pledgeDetail: d, CanEdit: canEdit, CanAllocate: slices.Contains(actions, assist.Allocate), Nation: n, Requirements: open,
+		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last}
+	if last.Kind == "handover" {
+		v.Handover, v.Errors, v.ErrLine = errs, nil, 0
+	}
+	if access.Allowed(me, access.ShipmentPlan) && me.MayWriteFor(p.Nation) {
+		for _, a := range d.Allocations {
+			if free := a.Quantity - a.Shipped; free > 0 {
+				v.Shippable = append(v.Shippable, shippable{a.ID, a.Requirement, a.LineNo, free})
+			}
+		}
+	}
+	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, v, p.Classification)
+}
+
+// shippable is an allocation with goods left to ship.
+type shippable struct {
+	ID, Requirement int64
+	LineNo          int
+	Free            int64
+}
+
+// uiHandOver records goods of a pledge handed over outside the hub network.
+func (s *Server) uiHandOver(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	errs := formErrors{}
+	in := logistics.Handover{Destination: f.Get("destination"), Note: f.Get("note"), At: formTime(errs, f, "at"), Override: f.Get("override_reason")}
+	in.Lines = []logistics.NewLine{{Allocation: formInt(errs, f, "allocation"), Quantity: formInt(errs, f, "quantity")}}
+	last := assist.Action{Kind: "handover"}
+	if len(errs) > 0 {
+		return s.pledgeView(w, r, 422, id, errs, last)
+	}
+	sh, err := s.Logi.HandOver(r.Context(), in)
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.pledgeView(w, r, statusFor(err), id, fe, last)
+		}
+		return err
+	}
+	msg := fmt.Sprintf("Handed over: %s waits for the recipient's receipt at %s", sh.Ref(), sh.Destination)
+	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) uiPledge(w http.ResponseWriter, r *http.Request) error {

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 )
 
@@ -144,4 +146,46 @@ func Seed(t testing.TB, db *store.DB) {
 // Tests of access rules use access.WithIdentity with the identity they test.
 func Ctx() context.Context {
 	return access.WithIdentity(context.Background(), access.System.Named("test"))
+}
+
+// Ship moves shipped units of pledge line line through shipments, as only
+// shipments may: handed over directly from the hub to the requirements'
+// delivery points, oldest allocation first. The first delivered of them
+// are received in full; the rest wait for the recipient's receipt.
+func Ship(t testing.TB, db *store.DB, pledge, line, shipped, delivered int64) {
+	t.Helper()
+	ctx := Ctx()
+	lg := &logistics.Service{Store: store.Logistics{DB: db}}
+	als, err := db.Allocations(ctx, pledge, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hand := func(al assist.Allocation, q int64, receive bool) {
+		sh, err := lg.HandOver(ctx, logistics.Handover{Origin: SiteHub, Override: "test fixture", Lines: []logistics.NewLine{{Allocation: al.ID, Quantity: q}}})
+		if err != nil {
+			t.Fatalf("hand over %d of allocation %d: %v", q, al.ID, err)
+		}
+		if receive {
+			if _, _, err := lg.Receive(ctx, sh.ID, sh.Version, logistics.Receipt{}); err != nil {
+				t.Fatalf("receive %s: %v", sh.Ref(), err)
+			}
+		}
+	}
+	for _, al := range als {
+		if al.LineID != line {
+			continue
+		}
+		free := al.Quantity - al.Shipped
+		if d := min(delivered, free); d > 0 {
+			hand(al, d, true)
+			delivered, shipped, free = delivered-d, shipped-d, free-d
+		}
+		if s := min(shipped, free); s > 0 {
+			hand(al, s, false)
+			shipped -= s
+		}
+	}
+	if shipped > 0 || delivered > 0 {
+		t.Fatalf("pledge line %d has too little allocated to ship %d more (%d of them delivered)", line, shipped, delivered)
+	}
 }

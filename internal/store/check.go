@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/longhaul/longhaul/internal/check"
+)
+
+// invariantSQL finds the records that break one invariant: each row is the
+// record's key (an id or a code) and what is wrong with it.
+type invariantSQL struct {
+	name string
+	ref  func(key string) string
+	sql  string
+}
+
+func refOf(format string) func(string) string {
+	return func(k string) string {
+		var id int64
+		if _, err := fmt.Sscan(k, &id); err == nil {
+			return fmt.Sprintf(format, id)
+		}
+		return k
+	}
+}
+
+func asIs(k string) string { return k }
+
+// n is an integer column as text, for the details.
+func n(col string) string { return "CAST(" + col + " AS TEXT)" }
+
+// missingSQL is, per shipment line, what the open or lost discrepancies say
+// is missing (a discrepancy resolved as found was received after all), and
+// surplusSQL what came on top.
+const (
+	missingSQL = `SELECT shipment_id, line_no, SUM(quantity) AS q FROM discrepancies
+		WHERE kind <> 'surplus' AND NOT (state = 'resolved' AND resolution = 'found') GROUP BY shipment_id, line_no`
+	surplusSQL = `SELECT shipment_id, line_no, SUM(quantity) AS q FROM discrepancies WHERE kind = 'surplus' GROUP BY shipment_id, line_no`
+)
+
+var invariants = []invariantSQL{
+	{check.LineOrder, refOf("P-%05d"), `SELECT ` + n("l.pledge_id") + `, 'line ' || ` + n("l.no") + ` || ': pledged ' || ` + n("l.pledged") +
+		` || ', committed ' || ` + n("l.committed") + ` || ', allocated ' || ` + n("l.allocated") + ` || ', shipped ' || ` + n("l.shipped") +
+		` || ', delivered ' || ` + n("l.delivered") + ` || ', accepted ' || ` + n("l.accepted") + `
+		FROM pledge_lines l WHERE NOT (l.pledged >= l.committed AND l.committed >= l.allocated AND l.allocated >= l.shipped
+			AND l.shipped >= l.delivered AND l.delivered >= l.accepted AND l.accepted >= 0 AND l.withdrawn >= 0)`},
+	{check.PledgeTotals, refOf("P-%05d"), `SELECT ` + n("p.id") + `, 'stored totals (lines ' || ` + n("p.line_count") + ` || ', pledged ' || ` + n("p.pledged_value") +
+		` || ', delivered ' || ` + n("p.delivered_value") + ` || ', open ' || ` + n("p.open_value") + ` || ') differ from its lines (lines ' || ` + n("COALESCE(t.lines, 0)") +
+		` || ', pledged ' || ` + n("COALESCE(t.pledged, 0)") + ` || ', delivered ' || ` + n("COALESCE(t.delivered, 0)") + ` || ', open ' || ` + n("COALESCE(t.open_value, 0)") + ` || ')'
+		FROM pledges p LEFT JOIN (SELECT pledge_id, COUNT(*) AS lines, SUM(pledged * unit_value) AS pledged, SUM(committed * unit_value) AS committed,
+			SUM(delivered * unit_value) AS delivered, SUM(accepted * unit_value) AS accepted,
+			SUM(CASE WHEN delivered < pledged THEN 1 ELSE 0 END) AS open_lines,
+			SUM(CASE WHEN delivered < pledged THEN (pledged - delivered) * unit_value ELSE 0 END) AS open_value
+			FROM pledge_lines GROUP BY pledge_id) t ON t.pledge_id = p.id
+		WHERE p.line_count <> COALESCE(t.lines, 0) OR p.pledged_value <> COALESCE(t.pledged, 0) OR p.committed_value <> COALESCE(t.committed, 0)
+			OR p.delivered_value <> COALESCE(t.delivered, 0) OR p.accepted_value <> COALESCE(t.accepted, 0)
+			OR p.open_lines <> COALESCE(t.open_lines, 0) OR p.open_value <> COALESCE(t.open_value, 0)`},
+	{check.LineAllocations, refOf("P-%05d"), `SELECT ` + n("l.pledge_id") + `, 'line ' || ` + n("l.no") + ` || ' reads allocated ' || ` + n("l.allocated") +
+		` || ', shipped ' || ` + n("l.shipped") + ` || ', delivered ' || ` + n("l.delivered") + ` || ', accepted ' || ` + n("l.accepted") +
+		` || '; its allocations hold ' || ` + n("COALESCE(a.q, 0)") + ` || ', ' || ` + n("COALESCE(a.s, 0)") + ` || ', ' || ` + n("COALESCE(a.d, 0)") + ` || ', ' || ` + n("COALESCE(a.a, 0)") + `
+		FROM pledge_lines l LEFT JOIN (SELECT line_id, SUM(quantity) AS q, SUM(shipped) AS s, SUM(delivered) AS d, SUM(accepted) AS a FROM allocations GROUP BY line_id) a ON a.line_id = l.id
+		WHERE l.allocated <> COALESCE(a.q, 0) OR l.shipped <> COALESCE(a.s, 0) OR l.delivered <> COALESCE(a.d, 0) OR l.accepted <> COALESCE(a.a, 0)`},
+	{check.Fulfilment, refOf("R-%05d"), `SELECT ` + n("r.id") + `, 'reads allocated ' || ` + n("r.allocated") + ` || ', delivered ' || ` + n("r.delivered") +
+		` || ', accepted ' || ` + n("r.accepted") + ` || ' (' || r.state || '); its allocations hold ' || ` + n("COALESCE(a.q, 0)") + ` || ', ' || ` + n("COALESCE(a.d, 0)") + ` || ', ' || ` + n("COALESCE(a.a, 0)") + `
+		FROM requirements r LEFT JOIN (SELECT requirement_id, SUM(quantity) AS q, SUM(delivered) AS d, SUM(accepted) AS a FROM allocations GROUP BY requirement_id) a ON a.requirement_id = r.id
+		WHERE r.allocated <> COALESCE(a.q, 0) OR r.delivered <> COALESCE(a.d, 0) OR r.accepted <> COALESCE(a.a, 0)
+			OR r.state <> CASE WHEN r.cancelled THEN 'cancelled' WHEN r.accepted >= r.quantity THEN 'fulfilled'
+				WHEN r.delivered >= r.quantity THEN 'awaiting_acceptance' WHEN r.allocated >= r.quantity THEN 'allocated'
+				WHEN r.allocated > 0 THEN 'partly_allocated' ELSE 'open' END`},
+	{check.ShippedByShipment, refOf("P-%05d"), `SELECT ` + n("a.pledge_id") + `, 'allocation ' || ` + n("a.id") + ` || ' reads shipped ' || ` + n("a.shipped") +
+		` || ', its dispatched shipments carry ' || ` + n("COALESCE(s.q, 0)") + `
+		FROM allocations a LEFT JOIN (SELECT sl.allocation_id, SUM(sl.quantity) AS q FROM shipment_lines sl JOIN shipments sh ON sh.id = sl.shipment_id
+			WHERE sh.state NOT IN ('planned', 'cancelled') GROUP BY sl.allocation_id) s ON s.allocation_id = a.id
+		WHERE a.shipped <> COALESCE(s.q, 0)`},
+	{check.DeliveredByReceipt, refOf("P-%05d"), `SELECT ` + n("a.pledge_id") + `, 'allocation ' || ` + n("a.id") + ` || ' reads delivered ' || ` + n("a.delivered") +
+		` || ', the recipient received ' || ` + n("COALESCE(s.q, 0)") + ` || ' of it'
+		FROM allocations a LEFT JOIN (SELECT sl.allocation_id, SUM(CASE WHEN sl.received < sl.quantity THEN sl.received ELSE sl.quantity END) AS q
+			FROM shipment_lines sl JOIN shipments sh ON sh.id = sl.shipment_id WHERE sh.state = 'received' GROUP BY sl.allocation_id) s ON s.allocation_id = a.id
+		WHERE a.delivered <> COALESCE(s.q, 0)`},
+	{check.SentReceived, refOf("S-%05d"), `SELECT ` + n("sl.shipment_id") + `, 'line ' || ` + n("sl.no") + ` || ': sent ' || ` + n("sl.quantity") + ` || ', received ' || ` + n("sl.received") +
+		` || ', missing by its discrepancies ' || ` + n("COALESCE(m.q, 0)") + ` || ', surplus ' || ` + n("COALESCE(x.q, 0)") + `
+		FROM shipment_lines sl JOIN shipments sh ON sh.id = sl.shipment_id
+		LEFT JOIN (` + missingSQL + `) m ON m.shipment_id = sl.shipment_id AND m.line_no = sl.no
+		LEFT JOIN (` + surplusSQL + `) x ON x.shipment_id = sl.shipment_id AND x.line_no = sl.no
+		WHERE sh.state = 'received' AND sl.quantity <> sl.received + COALESCE(m.q, 0) - COALESCE(x.q, 0)`},
+	{check.HubStock, asIs, `SELECT h.site || ' ' || h.nsn, 'stock reads ' || ` + n("h.quantity") + ` || ', its events add up to ' || ` + n("COALESCE(e.q, 0)") + `
+		FROM hub_stock h LEFT JOIN (SELECT site, nsn, SUM(delta) AS q FROM stock_events GROUP BY site, nsn) e ON e.site = h.site AND e.nsn = h.nsn
+		WHERE h.quantity <> COALESCE(e.q, 0)
+		UNION ALL
+		SELECT e.site || ' ' || e.nsn, 'no stock recorded, its events add up to ' || ` + n("e.q") + `
+		FROM (SELECT site, nsn, SUM(delta) AS q FROM stock_events GROUP BY site, nsn) e
+		WHERE e.q <> 0 AND NOT EXISTS (SELECT 1 FROM hub_stock h WHERE h.site = e.site AND h.nsn = e.nsn)`},
+	{check.RepairSlots, asIs, `SELECT f.site, ` + n("b.k") + ` || ' orders in repair, ' || ` + n("f.slots") + ` || ' slots'
+		FROM repair_facilities f JOIN (SELECT facility, COUNT(*) AS k FROM repair_orders WHERE state IN ('in_repair', 'awaiting_parts') GROUP BY facility) b ON b.facility = f.site
+		WHERE b.k > f.slots`},
+	{check.ClassSeats, refOf("class %d"), `SELECT ` + n("c.id") + `, ` + n("e.k") + ` || ' trainees enrolled, ' || ` + n("c.seats") + ` || ' seats'
+		FROM classes c JOIN (SELECT class_id, SUM(trainees) AS k FROM enrolments GROUP BY class_id) e ON e.class_id = c.id
+		WHERE e.k > c.seats`},
+	{check.DeliveriesOnce, refOf("P-%05d"), `SELECT ` + n("l.pledge_id") + `, 'line ' || ` + n("l.no") + ` || ' delivered ' || ` + n("l.delivered") +
+		` || ', the accounts record ' || ` + n("COALESCE(d.q, 0)") + `
+		FROM pledge_lines l LEFT JOIN (SELECT line_id, SUM(quantity) AS q FROM deliveries GROUP BY line_id) d ON d.line_id = l.id
+		WHERE l.delivered <> COALESCE(d.q, 0)`},
+}
+
+// Check recomputes every invariant of the ledger from the rows, reading
+// everything whatever the reader may see (it is for auditors and
+// coordinators, who are told only which records break which rule), and
+// names each violation with the record involved.
+func (db *DB) Check(ctx context.Context) (check.Report, error) {
+	rep := check.Report{Violations: []check.Violation{}}
+	for _, inv := range invariants {
+		rows, err := db.rq.QueryContext(ctx, inv.sql)
+		if err != nil {
+			return rep, fmt.Errorf("check %s: %w", inv.name, err)
+		}
+		for rows.Next() {
+			var key, detail string
+			if err := rows.Scan(&key, &detail); err != nil {
+				rows.Close()
+				return rep, fmt.Errorf("check %s: %w", inv.name, err)
+			}
+			rep.Violations = append(rep.Violations, check.Violation{Invariant: inv.name, Record: inv.ref(key), Detail: detail})
+		}
+		if err := rows.Close(); err != nil {
+			return rep, err
+		}
+		if err := rows.Err(); err != nil {
+			return rep, fmt.Errorf("check %s: %w", inv.name, err)
+		}
+		rep.Checked = append(rep.Checked, inv.name)
+	}
+	res, err := db.VerifyAudit(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("check %s: %w", check.AuditChain, err)
+	}
+	if res.Break != nil {
+		rep.Violations = append(rep.Violations, check.Violation{Invariant: check.AuditChain, Record: fmt.Sprintf("event %d", res.Break.Seq), Detail: res.Break.Reason})
+	}
+	rep.Checked = append(rep.Checked, check.AuditChain)
+	var k int64
+	if err := db.rq.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM pledge_lines) + (SELECT COUNT(*) FROM allocations) + (SELECT COUNT(*) FROM requirements)
+		+ (SELECT COUNT(*) FROM shipment_lines) + (SELECT COUNT(*) FROM stock_events) + (SELECT COUNT(*) FROM repair_orders) + (SELECT COUNT(*) FROM enrolments)
+		+ (SELECT COUNT(*) FROM deliveries)`).Scan(&k); err != nil {
+		return rep, err
+	}
+	rep.Records = k + res.Events
+	return rep, nil
+}
