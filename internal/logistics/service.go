@@ -1049,10 +1049,10 @@ type Receipt struct {
 	Lines []ReceiptLine `json:"lines"`
 	// Accept accepts what is received in the same transaction: the
 	// recipient's acceptance certificate signed with the receipt.
-	Accept bool `json:"accept,omitempty"`
-	To    string        `json:"to"` // the unit that takes the goods
-	Note  string        `json:"note"`
-	At    time.Time     `json:"at"`
+	Accept bool      `json:"accept,omitempty"`
+	To     string    `json:"to"` // the unit that takes the goods
+	Note   string    `json:"note"`
+	At     time.Time `json:"at"`
 }
 
 // Receive records the receipt of a delivered shipment, once. It moves the

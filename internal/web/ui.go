@@ -865,12 +865,12 @@ func history(evs []audit.Event) []historyRow {
 
 type pledgeView struct {
 	pledgeDetail
-	CanEdit      bool
-	CanAllocate  bool
+	CanEdit     bool
+	CanAllocate bool
 	// Shippable are the allocations with goods left to ship, offered to
 	// whoever may ship this nation's goods for a direct handover.
-	Shippable []shippable
-	Handover  formErrors
+	Shippable    []shippable
+	Handover     formErrors
 	Nation       catalog.Nation
 	Requirements []assist.Requirement
 	Actions      []string
