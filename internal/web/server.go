@@ -22,6 +22,7 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 )
@@ -36,6 +37,7 @@ type Server struct {
 	Logi     *logistics.Service
 	Catalog  *catalog.Service
 	Importer *exchange.Importer
+	Lessons  *lessons.Service
 	Log      *slog.Logger
 	// Now is the clock for "today" in the dashboard and overdue filters.
 	Now     func() time.Time
@@ -54,6 +56,7 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 		Assist:  &assist.Service{Store: store.Assist{DB: db}},
 		Logi:    &logistics.Service{Store: store.Logistics{DB: db}},
 		Catalog: &catalog.Service{Store: store.Catalog{DB: db}},
+		Lessons: &lessons.Service{Store: store.Lessons{DB: db}},
 		Log:     log,
 		Now:     time.Now,
 		Version: version,
