@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/store"
@@ -111,6 +112,32 @@ func TestLessonsProcessAndSearch(t *testing.T) {
 		}
 		if err := svc.Link(coord, obs.ID, lessons.Link{Kind: "planet", Ref: "x"}); fault.Code(err) != fault.Invalid {
 			t.Errorf("a link of no kind: %v", err)
+		}
+		if _, err := svc.ActionDone(coord, obs.ID, a.ID); fault.Code(err) != fault.Conflict {
+			t.Errorf("an action done twice: %v", err)
+		}
+		// A link names only what the linker may see: a restricted
+		// requirement is no requirement to an analyst not cleared for it.
+		req, err := (&assist.Service{Store: store.Assist{DB: db}}).CreateRequirement(ctx, assist.Requirement{NSN: storetest.NSNStinger, Quantity: 4, Priority: 1, NeedBy: "2025-06-01",
+			DeliverySite: storetest.SiteKyiv, Marking: access.Marking{Classification: access.Restricted}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		uncleared := access.WithIdentity(ctx, access.Identity{UserID: 3, Name: "junior", Nation: "POL", Roles: []access.Role{access.Analyst}, Clearance: access.Unclassified, Via: "token"})
+		if err := svc.Link(uncleared, obs.ID, lessons.Link{Kind: "requirement", Ref: req.Ref()}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "you may see") {
+			t.Errorf("a link to a requirement the linker may not see: %v", err)
+		}
+		if err := svc.Link(coord, obs.ID, lessons.Link{Kind: "requirement", Ref: req.Ref()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Link(coord, obs.ID, lessons.Link{Kind: "requirement", Ref: req.Ref()}); fault.Code(err) != fault.Conflict {
+			t.Errorf("the same link twice: %v", err)
+		}
+		if ls, err := db.LessonsFor(coord, "requirement", req.Ref()); err != nil || len(ls) != 1 || ls[0].ID != obs.ID {
+			t.Errorf("the requirement's lessons: %+v %v", ls, err)
+		}
+		if err := svc.Link(coord, obs.ID, lessons.Link{Kind: "facility", Ref: storetest.SiteHub}); fault.Code(err) != fault.Invalid {
+			t.Errorf("a link to a site that is no repair facility: %v", err)
 		}
 	})
 }
