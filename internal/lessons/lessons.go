@@ -3,6 +3,10 @@
 // rejected, analysed into a lesson identified, given remedial actions with
 // owners and due dates, and, once the actions are done, validated as a
 // lesson learned — or closed as not actionable. No step is skipped.
+//
+// The rules sit on Lesson and Link; Service holds the use cases, each one
+// transaction through the Tx port that the store implements. The package
+// knows no SQL and no HTTP: it never imports store or web.
 package lessons
 
 import (
