@@ -3,11 +3,16 @@
 // rejected, analysed into a lesson identified, given remedial actions with
 // owners and due dates, and, once the actions are done, validated as a
 // lesson learned — or closed as not actionable. No step is skipped.
+//
+// The rules sit on Lesson and Link; Service holds the use cases, each one
+// transaction through the Tx port that the store implements. The package
+// knows no SQL and no HTTP: it never imports store or web.
 package lessons
 
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,6 +118,116 @@ func (l *Lesson) Move(to string) error {
 	return nil
 }
 
+// Submit makes l an observation submitted at at by id, whom the audit trail
+// names actor: owned by the submitter's nation, for releasability, and
+// marked no higher than their clearance, since nobody records what they
+// could not read back.
+func (l *Lesson) Submit(id access.Identity, actor string, at time.Time) error {
+	if l.Classification > id.Clearance {
+		return fault.Field("classification", "%s is above your clearance (%s)", l.Classification, id.Clearance)
+	}
+	l.Owner, l.State, l.CreatedBy, l.CreatedAt = id.Nation, Submitted, actor, at
+	l.Reason, l.Analysis, l.Conclusion, l.Recommendation, l.LearnedAt, l.Actions, l.Links = "", "", "", "", nil, nil, nil
+	return nil
+}
+
+// Step is one step of the lessons process.
+type Step struct {
+	To             string `json:"to"`
+	Reason         string `json:"reason,omitempty"`
+	Analysis       string `json:"analysis,omitempty"`
+	Conclusion     string `json:"conclusion,omitempty"`
+	Recommendation string `json:"recommendation,omitempty"`
+}
+
+// Advance takes the lesson one step on at at, if that step may follow:
+// rejection and closure need a reason, identification its analysis,
+// conclusion and recommendation, and validation as learned every action
+// done (see Learn). Actions are assigned one by one (see Assign). On a
+// refusal the lesson is left as it was.
+func (l *Lesson) Advance(s Step, at time.Time) error {
+	if s.To == Actioned {
+		return fault.Field("to", "actions are assigned one by one: add an action with its owner and due date")
+	}
+	if s.To == Learned {
+		return l.Learn(at)
+	}
+	n := *l
+	if err := n.Move(s.To); err != nil {
+		return err
+	}
+	var errs fault.List
+	switch s.To {
+	case Rejected, Closed:
+		if n.Reason = strings.TrimSpace(s.Reason); n.Reason == "" {
+			errs.Add("reason", "say why")
+		}
+	case Identified:
+		n.Analysis, n.Conclusion, n.Recommendation = strings.TrimSpace(s.Analysis), strings.TrimSpace(s.Conclusion), strings.TrimSpace(s.Recommendation)
+		for _, f := range []struct{ name, v string }{{"analysis", n.Analysis}, {"conclusion", n.Conclusion}, {"recommendation", n.Recommendation}} {
+			if f.v == "" {
+				errs.Add(f.name, "is required to identify a lesson")
+			}
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	*l = n
+	return nil
+}
+
+// Learn validates an actioned lesson as learned at at. A lesson is learned
+// once its remedial actions are: every one must be done.
+func (l *Lesson) Learn(at time.Time) error {
+	n := *l
+	if err := n.Move(Learned); err != nil {
+		return err
+	}
+	var errs fault.List
+	for _, a := range n.Actions {
+		if !a.Done() {
+			errs.Add("actions", "action %d (%s, due %s) is not done: a lesson is learned once its actions are", a.ID, a.Owner, a.Due)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	n.LearnedAt = &at
+	*l = n
+	return nil
+}
+
+// Assign gives the lesson the remedial action a, which must follow an
+// identified lesson; the first one makes the lesson actioned. It sets the
+// action's lesson.
+func (l *Lesson) Assign(a *Action) error {
+	if l.State != Identified && l.State != Actioned {
+		return fault.Errorf(fault.Conflict, "%s is %s: actions follow an identified lesson", l.Ref(), l.State)
+	}
+	a.Lesson = l.ID
+	l.State = Actioned
+	return nil
+}
+
+// Finish marks the lesson's action id done at at and returns it. Only an
+// action of this lesson is found here, so that nobody marks another
+// lesson's action done through a lesson they may see.
+func (l *Lesson) Finish(id int64, at time.Time) (Action, error) {
+	for i := range l.Actions {
+		a := &l.Actions[i]
+		if a.ID != id {
+			continue
+		}
+		if a.Done() {
+			return *a, fault.Errorf(fault.Conflict, "action %d is done already", id)
+		}
+		a.DoneAt = &at
+		return *a, nil
+	}
+	return Action{}, fault.Errorf(fault.NotFound, "no action %d", id)
+}
+
 // Owner kinds of a remedial action.
 var OwnerKinds = []string{"nation", "facility", "course", "nsatu"}
 
@@ -165,4 +280,58 @@ var LinkKinds = []string{"course", "equipment", "facility", "requirement"}
 type Link struct {
 	Kind string `json:"kind"`
 	Ref  string `json:"ref"`
+}
+
+// Normalize checks a link's kind and writes its reference as people do:
+// a course code or facility site in capitals, a piece as E-00012 and a
+// requirement as R-00012.
+func (k *Link) Normalize() error {
+	if !slices.Contains(LinkKinds, k.Kind) {
+		return fault.Field("kind", "%q is not a kind of record: use one of %s", k.Kind, strings.Join(LinkKinds, ", "))
+	}
+	k.Ref = strings.ToUpper(strings.TrimSpace(k.Ref))
+	switch k.Kind {
+	case "equipment":
+		id, err := refID(k.Ref, "E-")
+		if err != nil {
+			return fault.Field("ref", "%q is not a piece such as E-00012", k.Ref)
+		}
+		k.Ref = fmt.Sprintf("E-%05d", id)
+	case "requirement":
+		id, err := refID(k.Ref, "R-")
+		if err != nil {
+			return fault.Field("ref", "%q is not a requirement such as R-00012", k.Ref)
+		}
+		k.Ref = fmt.Sprintf("R-%05d", id)
+	}
+	return nil
+}
+
+// ID is the id of the piece or requirement a normalized link names, zero
+// for the other kinds.
+func (k Link) ID() int64 {
+	prefix := map[string]string{"equipment": "E-", "requirement": "R-"}[k.Kind]
+	if prefix == "" {
+		return 0
+	}
+	id, _ := refID(k.Ref, prefix)
+	return id
+}
+
+// Unseen is the refusal of a link to a record the linker may not see, or
+// that does not exist: the two are answered alike.
+func (k Link) Unseen() error {
+	switch k.Kind {
+	case "course":
+		return fault.Field("ref", "no course %s you may see", k.Ref)
+	case "equipment":
+		return fault.Field("ref", "no piece %s you may see", k.Ref)
+	case "facility":
+		return fault.Field("ref", "no repair facility %s", k.Ref)
+	}
+	return fault.Field("ref", "no requirement %s you may see", k.Ref)
+}
+
+func refID(ref, prefix string) (int64, error) {
+	return strconv.ParseInt(strings.TrimLeft(strings.TrimPrefix(ref, prefix), "0"), 10, 64)
 }

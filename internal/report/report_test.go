@@ -177,7 +177,7 @@ func TestLessonsDigest(t *testing.T) {
 		{Title: "Jammer settings", Observed: "Restricted settings.", When: "2025-02-02", Capability: "drones", Marking: access.Marking{Classification: access.Restricted}},
 		{Title: "Old lesson", Observed: "Out of the period.", When: "2024-02-02", Capability: "armour"},
 	} {
-		if _, err := db.SubmitLesson(analyst, l); err != nil {
+		if _, err := (&lessons.Service{Store: store.Lessons{DB: db}}).Submit(analyst, l); err != nil {
 			t.Fatal(err)
 		}
 	}

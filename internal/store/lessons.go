@@ -6,57 +6,143 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/longhaul/longhaul/internal/access"
-	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
-	"github.com/longhaul/longhaul/internal/repair"
 )
 
 func (db *DB) lessonsVisible(ctx context.Context) visibility {
 	return db.visible(ctx, access.LessonRead, "l")
 }
 
-// SubmitLesson records an observation, marked as its submitter says, owned
-// by the submitter's nation.
-func (db *DB) SubmitLesson(ctx context.Context, l lessons.Lesson) (lessons.Lesson, error) {
-	if err := l.Validate(); err != nil {
-		return l, err
+// Lessons adapts Transact to the lessons process's Store interface.
+type Lessons struct{ DB *DB }
+
+// Transact runs fn in one write transaction.
+func (s Lessons) Transact(ctx context.Context, fn func(lessons.Tx) error) error {
+	return s.DB.Transact(ctx, func(tx *Tx) error { return fn(lessonsTx{tx}) })
+}
+
+// lessonsTx is a write transaction as the lessons process sees it.
+type lessonsTx struct{ *Tx }
+
+var _ lessons.Tx = lessonsTx{}
+
+// Lesson reads a lesson with its actions and links, whoever reads it.
+func (tx lessonsTx) Lesson(ctx context.Context, id int64) (lessons.Lesson, error) {
+	return tx.db.lesson(ctx, tx.Tx, id, visibility{cond: "1 = 1"})
+}
+
+// CreateLesson inserts a submitted lesson and sets its id and version; an
+// unknown nation in its releasability is refused.
+func (tx lessonsTx) CreateLesson(ctx context.Context, l *lessons.Lesson) error {
+	aud, err := tx.audience(l.Owner, l.ReleasableTo)
+	if err != nil {
+		return err
 	}
-	id := access.IdentityFrom(ctx)
-	if l.Classification > id.Clearance {
-		return l, fault.Field("classification", "%s is above your clearance (%s)", l.Classification, id.Clearance)
+	id, err := tx.insertID(ctx, `INSERT INTO lessons (title, observed, place, observed_on, source, capability, systems, classification, releasable_to, audience, owner, state, created_by, created_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		l.Title, l.Observed, l.Where, l.When, l.Source, l.Capability, strings.Join(l.Systems, ","), int(l.Classification), strings.Join(l.ReleasableTo, ","), aud, l.Owner, l.State, l.CreatedBy, ts(l.CreatedAt))
+	if err != nil {
+		return err
 	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		var errs fault.List
-		for i, nsn := range l.Systems {
-			if _, err := tx.Item(ctx, nsn); err != nil {
-				errs.Append(fmt.Sprintf("systems[%d]", i), notFoundField(err, "no item with NSN %s in the catalogue", nsn))
-			}
-		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		l.Owner = id.Nation
-		aud, err := tx.audience(l.Owner, l.ReleasableTo)
-		if err != nil {
-			return err
-		}
-		l.State, l.CreatedBy, l.CreatedAt, l.Version = lessons.Submitted, access.ActorName(ctx), tx.now, 1
-		l.ID, err = tx.insertID(ctx, `INSERT INTO lessons (title, observed, place, observed_on, source, capability, systems, classification, releasable_to, audience, owner, state, created_by, created_at, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-			l.Title, l.Observed, l.Where, l.When, l.Source, l.Capability, strings.Join(l.Systems, ","), int(l.Classification), strings.Join(l.ReleasableTo, ","), aud, l.Owner, l.State, l.CreatedBy, ts(l.CreatedAt))
-		if err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "lesson.submit", Entity: "lesson", EntityID: strconv.FormatInt(l.ID, 10), After: l})
-	})
-	return l, err
+	l.ID, l.Version = id, 1
+	return nil
+}
+
+// UpdateLesson writes a lesson's state and findings if its stored version
+// is version.
+func (tx lessonsTx) UpdateLesson(ctx context.Context, l *lessons.Lesson, version int64) error {
+	var learned any
+	if l.LearnedAt != nil {
+		learned = ts(*l.LearnedAt)
+	}
+	res, err := tx.exec(ctx, `UPDATE lessons SET state = ?, reason = ?, analysis = ?, conclusion = ?, recommendation = ?, learned_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		l.State, l.Reason, l.Analysis, l.Conclusion, l.Recommendation, learned, l.ID, version)
+	if err != nil {
+		return err
+	}
+	if err := checkUpdated(res, l.Ref(), version); err != nil {
+		return err
+	}
+	l.Version = version + 1
+	return nil
+}
+
+// CreateAction inserts a remedial action and sets its id.
+func (tx lessonsTx) CreateAction(ctx context.Context, a *lessons.Action) error {
+	id, err := tx.insertID(ctx, `INSERT INTO lesson_actions (lesson_id, owner_kind, owner, description, due) VALUES (?, ?, ?, ?, ?)`, a.Lesson, a.OwnerKind, a.Owner, a.Description, a.Due)
+	if err != nil {
+		return mapConstraint(err, "action")
+	}
+	a.ID = id
+	return nil
+}
+
+// FinishAction sets the done time of an action of its lesson that is not
+// done yet.
+func (tx lessonsTx) FinishAction(ctx context.Context, a lessons.Action) error {
+	if a.DoneAt == nil {
+		return fmt.Errorf("action %d: no time it was done", a.ID)
+	}
+	res, err := tx.exec(ctx, `UPDATE lesson_actions SET done_at = ? WHERE id = ? AND lesson_id = ? AND done_at IS NULL`, ts(*a.DoneAt), a.ID, a.Lesson)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return fault.Errorf(fault.Conflict, "action %d is done already", a.ID)
+	}
+	return nil
+}
+
+// CreateLink inserts a link of a lesson to a record.
+func (tx lessonsTx) CreateLink(ctx context.Context, lesson int64, k lessons.Link) error {
+	if _, err := tx.exec(ctx, `INSERT INTO lesson_links (lesson_id, kind, ref) VALUES (?, ?, ?)`, lesson, k.Kind, k.Ref); err != nil {
+		return mapConstraint(err, "link")
+	}
+	return nil
+}
+
+// exists reports whether the query finds a row.
+func (tx lessonsTx) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	var one int
+	err := tx.queryRow(ctx, q, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CourseVisible reports whether the course with code exists and the reader
+// may see it.
+func (tx lessonsTx) CourseVisible(ctx context.Context, code string) (bool, error) {
+	v := coursesVisible(ctx, "c")
+	return tx.exists(ctx, `SELECT 1 FROM courses c WHERE c.code = ? AND `+v.cond, append([]any{code}, v.args...)...)
+}
+
+// PieceVisible reports whether the piece of equipment with id exists and
+// the reader may see it.
+func (tx lessonsTx) PieceVisible(ctx context.Context, id int64) (bool, error) {
+	v := tx.db.equipmentVisible(ctx, "e")
+	return tx.exists(ctx, `SELECT 1 FROM equipment e WHERE e.id = ? AND `+v.cond, append([]any{id}, v.args...)...)
+}
+
+// RequirementVisible reports whether the requirement with id exists and the
+// reader may see it.
+func (tx lessonsTx) RequirementVisible(ctx context.Context, id int64) (bool, error) {
+	v := tx.db.requirementsVisible(ctx)
+	return tx.exists(ctx, `SELECT 1 FROM requirements r WHERE r.id = ? AND `+v.cond, append([]any{id}, v.args...)...)
+}
+
+// RepairFacilityExists reports whether site is a repair facility.
+func (tx lessonsTx) RepairFacilityExists(ctx context.Context, site string) (bool, error) {
+	return tx.exists(ctx, `SELECT 1 FROM repair_facilities WHERE site = ?`, site)
 }
 
 const lessonColumns = `l.id, l.title, l.observed, l.place, l.observed_on, l.source, l.capability, l.systems, l.classification, l.releasable_to, l.owner, l.state, l.reason, l.analysis, l.conclusion, l.recommendation, l.created_by, l.created_at, COALESCE(l.learned_at, ''), l.version`
@@ -197,9 +283,12 @@ func (db *DB) SimilarLessons(ctx context.Context, text string, n int) ([]lessons
 
 // Lesson reads a lesson the reader may see with its actions and links.
 func (db *DB) Lesson(ctx context.Context, id int64) (lessons.Lesson, error) {
-	v := db.lessonsVisible(ctx)
+	return db.lesson(ctx, db.rq, id, db.lessonsVisible(ctx))
+}
+
+func (db *DB) lesson(ctx context.Context, q querier, id int64, v visibility) (lessons.Lesson, error) {
 	r, dest := lessonFields()
-	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT `+lessonColumns+` FROM lessons l WHERE l.id = ? AND `+v.cond), append([]any{id}, v.args...)...).Scan(dest...)
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT `+lessonColumns+` FROM lessons l WHERE l.id = ? AND `+v.cond), append([]any{id}, v.args...)...).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return lessons.Lesson{}, notFound("no lesson L-%05d", id)
 	}
@@ -207,10 +296,10 @@ func (db *DB) Lesson(ctx context.Context, id int64) (lessons.Lesson, error) {
 		return lessons.Lesson{}, err
 	}
 	l := r.lesson()
-	if l.Actions, err = db.lessonActions(ctx, db.rq, l.ID); err != nil {
+	if l.Actions, err = db.lessonActions(ctx, q, l.ID); err != nil {
 		return l, err
 	}
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT kind, ref FROM lesson_links WHERE lesson_id = ? ORDER BY kind, ref`), l.ID)
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT kind, ref FROM lesson_links WHERE lesson_id = ? ORDER BY kind, ref`), l.ID)
 	if err != nil {
 		return l, err
 	}
@@ -246,196 +335,6 @@ func (db *DB) lessonActions(ctx context.Context, q querier, lesson int64) ([]les
 		out = append(out, a)
 	}
 	return out, rows.Err()
-}
-
-// Step is one step of the lessons process.
-type Step struct {
-	To             string `json:"to"`
-	Reason         string `json:"reason,omitempty"`
-	Analysis       string `json:"analysis,omitempty"`
-	Conclusion     string `json:"conclusion,omitempty"`
-	Recommendation string `json:"recommendation,omitempty"`
-}
-
-// AdvanceLesson takes a lesson one step on, if that step may follow:
-// rejection and closure need a reason, identification its analysis,
-// conclusion and recommendation, and validation as learned every action
-// done. Assigning actions is AddAction's.
-func (db *DB) AdvanceLesson(ctx context.Context, id, version int64, s Step) (lessons.Lesson, error) {
-	var l lessons.Lesson
-	err := db.Transact(ctx, func(tx *Tx) error {
-		var err error
-		if l, err = db.Lesson(ctx, id); err != nil {
-			return err
-		}
-		if version != 0 && version != l.Version {
-			return fault.Errorf(fault.Conflict, "%s was changed by someone else since version %d: reload and try again", l.Ref(), version)
-		}
-		before := l
-		if s.To == lessons.Actioned {
-			return fault.Field("to", "actions are assigned one by one: add an action with its owner and due date")
-		}
-		if err := l.Move(s.To); err != nil {
-			return err
-		}
-		var errs fault.List
-		switch s.To {
-		case lessons.Rejected, lessons.Closed:
-			if l.Reason = strings.TrimSpace(s.Reason); l.Reason == "" {
-				errs.Add("reason", "say why")
-			}
-		case lessons.Identified:
-			l.Analysis, l.Conclusion, l.Recommendation = strings.TrimSpace(s.Analysis), strings.TrimSpace(s.Conclusion), strings.TrimSpace(s.Recommendation)
-			for f, v := range map[string]string{"analysis": l.Analysis, "conclusion": l.Conclusion, "recommendation": l.Recommendation} {
-				if v == "" {
-					errs.Add(f, "is required to identify a lesson")
-				}
-			}
-		case lessons.Learned:
-			for _, a := range l.Actions {
-				if !a.Done() {
-					errs.Add("actions", "action %d (%s, due %s) is not done: a lesson is learned once its actions are", a.ID, a.Owner, a.Due)
-				}
-			}
-			t := tx.now
-			l.LearnedAt = &t
-		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		var learned any
-		if l.LearnedAt != nil {
-			learned = ts(*l.LearnedAt)
-		}
-		res, err := tx.exec(ctx, `UPDATE lessons SET state = ?, reason = ?, analysis = ?, conclusion = ?, recommendation = ?, learned_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			l.State, l.Reason, l.Analysis, l.Conclusion, l.Recommendation, learned, l.ID, before.Version)
-		if err != nil {
-			return err
-		}
-		if err := checkUpdated(res, l.Ref(), before.Version); err != nil {
-			return err
-		}
-		l.Version++
-		return tx.Audit(ctx, audit.Record{Action: "lesson." + s.To, Entity: "lesson", EntityID: strconv.FormatInt(l.ID, 10), Before: before, After: l})
-	})
-	return l, err
-}
-
-// AddAction assigns a remedial action to an identified lesson, with its
-// owner and due date; the first one makes the lesson actioned.
-func (db *DB) AddAction(ctx context.Context, lesson int64, a lessons.Action) (lessons.Action, error) {
-	if err := a.Validate(); err != nil {
-		return a, err
-	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		l, err := db.Lesson(ctx, lesson)
-		if err != nil {
-			return err
-		}
-		if l.State != lessons.Identified && l.State != lessons.Actioned {
-			return fault.Errorf(fault.Conflict, "%s is %s: actions follow an identified lesson", l.Ref(), l.State)
-		}
-		a.Lesson = l.ID
-		if a.ID, err = tx.insertID(ctx, `INSERT INTO lesson_actions (lesson_id, owner_kind, owner, description, due) VALUES (?, ?, ?, ?, ?)`, l.ID, a.OwnerKind, a.Owner, a.Description, a.Due); err != nil {
-			return err
-		}
-		if l.State == lessons.Identified {
-			if _, err := tx.exec(ctx, `UPDATE lessons SET state = ?, version = version + 1 WHERE id = ?`, lessons.Actioned, l.ID); err != nil {
-				return err
-			}
-		}
-		return tx.Audit(ctx, audit.Record{Action: "lesson.action", Entity: "lesson", EntityID: strconv.FormatInt(l.ID, 10), After: a})
-	})
-	return a, err
-}
-
-// ActionDone records that an action of a lesson is done.
-func (db *DB) ActionDone(ctx context.Context, lessonID, action int64) (lessons.Action, error) {
-	var a lessons.Action
-	err := db.Transact(ctx, func(tx *Tx) error {
-		var lesson int64
-		if err := tx.queryRow(ctx, `SELECT lesson_id FROM lesson_actions WHERE id = ? AND lesson_id = ?`, action, lessonID).Scan(&lesson); errors.Is(err, sql.ErrNoRows) {
-			return notFound("no action %d", action)
-		} else if err != nil {
-			return err
-		}
-		if _, err := db.Lesson(ctx, lesson); err != nil {
-			return err
-		}
-		res, err := tx.exec(ctx, `UPDATE lesson_actions SET done_at = ? WHERE id = ? AND done_at IS NULL`, ts(tx.now), action)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fault.Errorf(fault.Conflict, "action %d is done already", action)
-		}
-		as, err := db.lessonActions(ctx, tx, lesson)
-		if err != nil {
-			return err
-		}
-		for _, x := range as {
-			if x.ID == action {
-				a = x
-			}
-		}
-		return tx.Audit(ctx, audit.Record{Action: "lesson.action_done", Entity: "lesson", EntityID: strconv.FormatInt(lesson, 10), After: a})
-	})
-	return a, err
-}
-
-// LinkLesson ties a lesson to a record it should change; the record must
-// exist and the reader be able to see it.
-func (db *DB) LinkLesson(ctx context.Context, lesson int64, k lessons.Link) error {
-	if !slices.Contains(lessons.LinkKinds, k.Kind) {
-		return fault.Field("kind", "%q is not a kind of record: use one of %s", k.Kind, strings.Join(lessons.LinkKinds, ", "))
-	}
-	k.Ref = strings.ToUpper(strings.TrimSpace(k.Ref))
-	if _, err := db.Lesson(ctx, lesson); err != nil {
-		return err
-	}
-	var err error
-	switch k.Kind {
-	case "course":
-		var cs []string
-		offers, e := db.Courses(ctx)
-		for _, o := range offers {
-			cs = append(cs, o.Code)
-		}
-		if err = e; err == nil && !slices.Contains(cs, k.Ref) {
-			err = fault.Field("ref", "no course %s you may see", k.Ref)
-		}
-	case "equipment":
-		var id int64
-		if id, err = strconv.ParseInt(strings.TrimLeft(strings.TrimPrefix(k.Ref, "E-"), "0"), 10, 64); err != nil {
-			err = fault.Field("ref", "%q is not a piece such as E-00012", k.Ref)
-		} else if _, _, _, err = db.Piece(ctx, id); fault.Code(err) == fault.NotFound {
-			err = fault.Field("ref", "no piece %s you may see", k.Ref)
-		}
-		k.Ref = fmt.Sprintf("E-%05d", id)
-	case "facility":
-		fs, e := db.RepairFacilities(ctx)
-		err = e
-		if err == nil && !slices.ContainsFunc(fs, func(f repair.RepairFacility) bool { return f.Site == k.Ref }) {
-			err = fault.Field("ref", "no repair facility %s", k.Ref)
-		}
-	case "requirement":
-		var id int64
-		if id, err = strconv.ParseInt(strings.TrimLeft(strings.TrimPrefix(k.Ref, "R-"), "0"), 10, 64); err != nil {
-			err = fault.Field("ref", "%q is not a requirement such as R-00012", k.Ref)
-		} else if _, err = db.Requirement(ctx, id); fault.Code(err) == fault.NotFound {
-			err = fault.Field("ref", "no requirement %s you may see", k.Ref)
-		}
-		k.Ref = fmt.Sprintf("R-%05d", id)
-	}
-	if err != nil {
-		return err
-	}
-	return db.Transact(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `INSERT INTO lesson_links (lesson_id, kind, ref) VALUES (?, ?, ?)`, lesson, k.Kind, k.Ref); err != nil {
-			return mapConstraint(err, "link")
-		}
-		return tx.Audit(ctx, audit.Record{Action: "lesson.link", Entity: "lesson", EntityID: strconv.FormatInt(lesson, 10), After: k})
-	})
 }
 
 // LessonsFor lists the lessons the reader may see that are linked to a

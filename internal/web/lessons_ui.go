@@ -121,7 +121,7 @@ func (s *Server) uiSubmitLesson(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err == nil {
-		l, err = s.DB.SubmitLesson(r.Context(), l)
+		l, err = s.Lessons.Submit(r.Context(), l)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -200,7 +200,7 @@ func (s *Server) uiLessonStep(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
-	l, err := s.DB.AdvanceLesson(r.Context(), id, version, store.Step{To: f.Get("to"), Reason: f.Get("reason"), Analysis: f.Get("analysis"), Conclusion: f.Get("conclusion"), Recommendation: f.Get("recommendation")})
+	l, err := s.Lessons.Advance(r.Context(), id, version, lessons.Step{To: f.Get("to"), Reason: f.Get("reason"), Analysis: f.Get("analysis"), Conclusion: f.Get("conclusion"), Recommendation: f.Get("recommendation")})
 	return s.uiLessonOutcome(w, r, err, fmt.Sprintf("%s is %s", l.Ref(), l.State))
 }
 
@@ -213,7 +213,7 @@ func (s *Server) uiLessonAction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
-	a, err := s.DB.AddAction(r.Context(), id, lessons.Action{OwnerKind: f.Get("owner_kind"), Owner: f.Get("owner"), Description: f.Get("description"), Due: f.Get("due")})
+	a, err := s.Lessons.AddAction(r.Context(), id, lessons.Action{OwnerKind: f.Get("owner_kind"), Owner: f.Get("owner"), Description: f.Get("description"), Due: f.Get("due")})
 	return s.uiLessonOutcome(w, r, err, fmt.Sprintf("Action assigned to %s, due %s", a.Owner, a.Due))
 }
 
@@ -226,7 +226,7 @@ func (s *Server) uiLessonActionDone(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.ActionDone(r.Context(), id, action)
+	_, err = s.Lessons.ActionDone(r.Context(), id, action)
 	return s.uiLessonOutcome(w, r, err, "Action done")
 }
 
@@ -239,7 +239,7 @@ func (s *Server) uiLessonLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	k := lessons.Link{Kind: r.PostForm.Get("kind"), Ref: r.PostForm.Get("ref")}
-	err = s.DB.LinkLesson(r.Context(), id, k)
+	err = s.Lessons.Link(r.Context(), id, k)
 	return s.uiLessonOutcome(w, r, err, fmt.Sprintf("Linked to %s %s", k.Kind, strings.ToUpper(k.Ref)))
 }
 
@@ -270,7 +270,7 @@ func (s *Server) apiSubmitLesson(w http.ResponseWriter, r *http.Request) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	l, err := s.DB.SubmitLesson(r.Context(), l)
+	l, err := s.Lessons.Submit(r.Context(), l)
 	if err != nil {
 		return err
 	}
@@ -326,13 +326,13 @@ func (s *Server) apiLessonStep(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in struct {
-		store.Step
+		lessons.Step
 		Version int64 `json:"version"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	l, err := s.DB.AdvanceLesson(r.Context(), id, in.Version, in.Step)
+	l, err := s.Lessons.Advance(r.Context(), id, in.Version, in.Step)
 	if err != nil {
 		return err
 	}
@@ -348,7 +348,7 @@ func (s *Server) apiLessonAction(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &a); err != nil {
 		return err
 	}
-	a, err = s.DB.AddAction(r.Context(), id, a)
+	a, err = s.Lessons.AddAction(r.Context(), id, a)
 	if err != nil {
 		return err
 	}
@@ -364,7 +364,7 @@ func (s *Server) apiLessonActionDone(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	a, err := s.DB.ActionDone(r.Context(), id, action)
+	a, err := s.Lessons.ActionDone(r.Context(), id, action)
 	if err != nil {
 		return err
 	}
@@ -380,7 +380,7 @@ func (s *Server) apiLessonLink(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &k); err != nil {
 		return err
 	}
-	if err := s.DB.LinkLesson(r.Context(), id, k); err != nil {
+	if err := s.Lessons.Link(r.Context(), id, k); err != nil {
 		return err
 	}
 	l, err := s.DB.Lesson(r.Context(), id)

@@ -23,6 +23,7 @@ import (
 	"github.com/longhaul/longhaul/internal/check"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 )
@@ -37,6 +38,7 @@ type Server struct {
 	Logi     *logistics.Service
 	Catalog  *catalog.Service
 	Importer *exchange.Importer
+	Lessons  *lessons.Service
 	Log      *slog.Logger
 	// Now is the clock for "today" in the dashboard and overdue filters.
 	Now     func() time.Time
@@ -57,6 +59,7 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 		Assist:  &assist.Service{Store: store.Assist{DB: db}},
 		Logi:    &logistics.Service{Store: store.Logistics{DB: db}},
 		Catalog: &catalog.Service{Store: store.Catalog{DB: db}},
+		Lessons: &lessons.Service{Store: store.Lessons{DB: db}},
 		Log:     log,
 		Now:     time.Now,
 		Version: version,
