@@ -14,6 +14,10 @@
 //   - an amount in another currency becomes euros by dividing it by the
 //     rate (units of the currency per euro, an exact decimal) and rounding
 //     half away from zero to the cent.
+//
+// Its use cases (Service) change the accounts through the storage port it
+// declares (Tx), one transaction and one audit event each; it never
+// imports the store, the web or the command line.
 package accounts
 
 import (
