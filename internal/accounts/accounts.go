@@ -14,6 +14,10 @@
 //   - an amount in another currency becomes euros by dividing it by the
 //     rate (units of the currency per euro, an exact decimal) and rounding
 //     half away from zero to the cent.
+//
+// Its use cases (Service) change the accounts through the storage port it
+// declares (Tx), one transaction and one audit event each; it never
+// imports the store, the web or the command line.
 package accounts
 
 import (
@@ -21,6 +25,7 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,6 +79,29 @@ func (b *Baseline) Validate() error {
 	b.Nations = ns
 	if len(ns) == 0 {
 		errs.Add("nations", "name at least one participating nation")
+	}
+	return errs.Err()
+}
+
+// CheckGDP refuses, by name, a participating nation that gdp (the GDP
+// figures of the baseline's GDP year, of the nations that exist) does not
+// hold or holds without a figure: a fair share follows GDP, and a nation
+// without a figure would silently get none.
+func (b *Baseline) CheckGDP(gdp []NationGDP) error {
+	byCode := make(map[string]NationGDP, len(gdp))
+	for _, g := range gdp {
+		byCode[g.Nation] = g
+	}
+	var errs fault.List
+	for _, code := range b.Nations {
+		g, ok := byCode[code]
+		if !ok {
+			errs.Add("nations", "no nation %q", code)
+			continue
+		}
+		if g.GDPUSD <= 0 {
+			errs.Add("nations", "no GDP figure for %s (%s) in %d: choose another reference year or leave it out", g.Name, code, b.GDPYear)
+		}
 	}
 	return errs.Err()
 }
@@ -241,8 +269,42 @@ func (c Contribution) AuditMarking() (string, access.Marking) { return c.Nation,
 // that reports a pledge does not, its deliveries count.
 func (c *Contribution) Counts() bool { return c.Pledge == 0 }
 
-// Validate checks a contribution's own fields; the store checks that its
-// nation, currency rate, pledge and baseline year exist.
+// Year is the year whose baseline the contribution counts against: the
+// year of its date.
+func (c *Contribution) Year() int {
+	y, _ := strconv.Atoi(c.Date[:min(4, len(c.Date))])
+	return y
+}
+
+// Convert sets the contribution's euro amount from its original amount at
+// r, its currency's rate in its year.
+func (c *Contribution) Convert(r Rate) error {
+	if !strings.EqualFold(r.Currency, c.Currency) || r.Year != c.Year() {
+		return fmt.Errorf("a contribution in %s of %d converted at the rate of %s in %d", c.Currency, c.Year(), r.Currency, r.Year)
+	}
+	eur, err := ToEUR(int64(c.Original), r.PerEUR)
+	if err != nil {
+		return err
+	}
+	c.Rate, c.Amount = r.PerEUR, eur
+	return nil
+}
+
+// MayCredit says whether id may credit a cost to payer's account, as when
+// a finished repair's cost is recorded with who paid: the cost counts as
+// the payer's contribution, so only a coordinator (or the system), or the
+// payer's own people, say who paid.
+func MayCredit(id access.Identity, payer string) error {
+	if id.Via == "system" || id.Has(access.Coordinator) || strings.EqualFold(id.Nation, strings.TrimSpace(payer)) {
+		return nil
+	}
+	return fault.Errorf(fault.Forbidden, "%s may record a cost paid by %s only, their own nation; a coordinator records others", id.Name, id.Nation)
+}
+
+// Validate checks a contribution's own fields: it needs a nation, a date,
+// a counting category, an amount more than zero and its evidence. The
+// service checks that its nation, currency rate, pledge and baseline year
+// exist.
 func (c *Contribution) Validate() error {
 	var errs fault.List
 	c.Nation = strings.ToUpper(strings.TrimSpace(c.Nation))

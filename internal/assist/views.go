@@ -65,3 +65,11 @@ type Dashboard struct {
 	OpenByPriority []PriorityFigures `json:"open_by_priority"`
 	Recent         []audit.Event     `json:"recent"`
 }
+
+// OpenNeed counts the open requirements of a priority and capability area.
+type OpenNeed struct {
+	Priority   int    `json:"priority"`
+	Capability string `json:"capability"`
+	Count      int    `json:"requirements"`
+	Open       int64  `json:"open_quantity"` // not yet allocated
+}

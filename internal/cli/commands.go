@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/demo"
@@ -63,7 +64,7 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 	if err := demo.LoadLogistics(ctx, lg, all, now); err != nil {
 		return err
 	}
-	if err := demo.LoadAccounts(ctx, db, now); err != nil {
+	if err := demo.LoadAccounts(ctx, db, &accounts.Service{Store: store.Accounts{DB: db}}, now); err != nil {
 		return err
 	}
 	if err := demo.LoadRepair(ctx, store.RepairDemo{DB: db}, now); err != nil {

@@ -9,9 +9,13 @@ import (
 	"github.com/longhaul/longhaul/internal/money"
 )
 
-// AccountsStore is what the demo's accounts are written through.
+// AccountsStore is where the demo reads the baselines.
 type AccountsStore interface {
 	Baseline(ctx context.Context, year int) (accounts.Baseline, error)
+}
+
+// AccountsService is what the demo's accounts are written through.
+type AccountsService interface {
 	SaveBaseline(ctx context.Context, b accounts.Baseline, version int64) (accounts.Baseline, error)
 	AddContribution(ctx context.Context, c accounts.Contribution) (accounts.Contribution, error)
 }
@@ -35,7 +39,7 @@ var demoContributions = []struct {
 // 2025 baseline carried over, marked illustrative), and reports a few
 // contributions directly, so that the accounts show more than the demo's
 // deliveries.
-func LoadAccounts(ctx context.Context, st AccountsStore, today time.Time) error {
+func LoadAccounts(ctx context.Context, st AccountsStore, svc AccountsService, today time.Time) error {
 	year := today.Year()
 	if _, err := st.Baseline(ctx, year); err != nil {
 		b, err := st.Baseline(ctx, accounts.Washington.Year)
@@ -43,7 +47,7 @@ func LoadAccounts(ctx context.Context, st AccountsStore, today time.Time) error 
 			return err
 		}
 		b.Year, b.Notes = year, fmt.Sprintf("Illustrative: the demo carries the %d baseline into %d.", accounts.Washington.Year, year)
-		if _, err := st.SaveBaseline(ctx, b, 0); err != nil {
+		if _, err := svc.SaveBaseline(ctx, b, 0); err != nil {
 			return fmt.Errorf("demo baseline %d: %w", year, err)
 		}
 	}
@@ -52,7 +56,7 @@ func LoadAccounts(ctx context.Context, st AccountsStore, today time.Time) error 
 		if d.Year() != year {
 			d = time.Date(year, 1, 15, 0, 0, 0, 0, time.UTC)
 		}
-		if _, err := st.AddContribution(ctx, accounts.Contribution{Nation: c.nation, Date: d.Format("2006-01-02"), Category: c.category, Currency: "EUR",
+		if _, err := svc.AddContribution(ctx, accounts.Contribution{Nation: c.nation, Date: d.Format("2006-01-02"), Category: c.category, Currency: "EUR",
 			Original: c.eur, Evidence: c.evidence}); err != nil {
 			return fmt.Errorf("demo contribution of %s: %w", c.nation, err)
 		}

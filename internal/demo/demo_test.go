@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/demo"
@@ -39,7 +40,7 @@ func TestDemoLoadsOnEveryEngine(t *testing.T) {
 		if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, today.Add(9*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if err := demo.LoadAccounts(ctx, db, today); err != nil {
+		if err := demo.LoadAccounts(ctx, db, &accounts.Service{Store: store.Accounts{DB: db}}, today); err != nil {
 			t.Fatal(err)
 		}
 		// Goods moved through shipments: delivered and accepted.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/lessons"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 // Digest is the lessons of a period and capability area as a reader may
@@ -26,29 +25,25 @@ type Digest struct {
 	Lessons    []lessons.Lesson
 }
 
+// LessonSearch reads the lessons a digest holds.
+type LessonSearch interface {
+	// LessonsObserved lists, with their actions, the lessons the reader
+	// may see observed from from to to (and of one capability area when
+	// capability is set), the earliest first.
+	LessonsObserved(ctx context.Context, from, to, capability string) ([]lessons.Lesson, error)
+}
+
 // BuildDigest gathers the lessons observed from from to to (and of one
 // capability area when capability is set) that the identity of ctx may
 // see, with their actions.
-func BuildDigest(ctx context.Context, db *store.DB, from, to, capability string, now time.Time) (Digest, error) {
+func BuildDigest(ctx context.Context, ls LessonSearch, from, to, capability string, now time.Time) (Digest, error) {
 	d := Digest{From: from, To: to, Capability: capability, Made: now.UTC(), Reader: access.ActorName(ctx)}
-	o := store.ListOptions{Limit: store.MaxLimit, Sort: "observed"}
-	for {
-		p, err := db.SearchLessons(ctx, store.LessonFilter{From: from, To: to, Capability: capability}, o)
-		if err != nil {
-			return d, err
-		}
-		for _, l := range p.Items {
-			full, err := db.Lesson(ctx, l.ID)
-			if err != nil {
-				return d, err
-			}
-			d.Lessons = append(d.Lessons, full)
-			d.Marking = max(d.Marking, l.Classification)
-		}
-		if p.Next == "" {
-			break
-		}
-		o.Cursor = p.Next
+	var err error
+	if d.Lessons, err = ls.LessonsObserved(ctx, from, to, capability); err != nil {
+		return d, err
+	}
+	for _, l := range d.Lessons {
+		d.Marking = max(d.Marking, l.Classification)
 	}
 	return d, nil
 }

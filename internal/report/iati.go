@@ -7,8 +7,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 // The IATI activity standard, version 2.03: the elements this export
@@ -88,6 +88,14 @@ type iatiValue struct {
 	Amount   string `xml:",chardata"`
 }
 
+// Publisher reads what may be published.
+type Publisher interface {
+	// PublicActivities lists the pledges that may be published (NATO
+	// UNCLASSIFIED and releasable to all) with their committed value and,
+	// for year, their deliveries.
+	PublicActivities(ctx context.Context, year int) ([]accounts.Activity, error)
+}
+
 // ReportingOrg is who publishes Longhaul's IATI file.
 const ReportingOrg = "XI-LONGHAUL-NSATU"
 
@@ -95,8 +103,8 @@ const ReportingOrg = "XI-LONGHAUL-NSATU"
 // activities: one per pledge that is NATO UNCLASSIFIED and releasable to
 // all, its committed value as a commitment on its announcement date and
 // each day's deliveries in the year as a disbursement.
-func IATI(ctx context.Context, db *store.DB, w io.Writer, year int, now time.Time) (int, error) {
-	acts, err := db.PublicActivities(ctx, year)
+func IATI(ctx context.Context, pub Publisher, w io.Writer, year int, now time.Time) (int, error) {
+	acts, err := pub.PublicActivities(ctx, year)
 	if err != nil {
 		return 0, err
 	}

@@ -11,9 +11,19 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/accounts"
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/store"
 )
+
+// Reader reads what a summit review shows, each figure counting only what
+// the reader of ctx may see.
+type Reader interface {
+	Accounts(ctx context.Context, year int, today time.Time) (accounts.Ledger, error)
+	DeliveryRecord(ctx context.Context, year int) ([]accounts.Delivery, access.Classification, error)
+	OpenNeeds(ctx context.Context) ([]assist.OpenNeed, access.Classification, error)
+	Agreements(ctx context.Context) ([]accounts.Agreement, error)
+	Spending(ctx context.Context, year int) ([]accounts.Spending, error)
+}
 
 // Review is the summit review report of a year.
 type Review struct {
@@ -22,17 +32,17 @@ type Review struct {
 	Reader  string                `json:"reader"`
 	Marking access.Classification `json:"marking"`
 
-	Ledger       store.Ledger         `json:"accounts"`
-	Deliveries   []store.Delivery     `json:"deliveries"`
-	Needs        []store.OpenNeed     `json:"open_requirements"`
+	Ledger       accounts.Ledger      `json:"accounts"`
+	Deliveries   []accounts.Delivery  `json:"deliveries"`
+	Needs        []assist.OpenNeed    `json:"open_requirements"`
 	Agreements   []accounts.Agreement `json:"agreements"`
 	SpendingYear int                  `json:"spending_year"`
-	Spending     []store.Spending     `json:"spending"`
+	Spending     []accounts.Spending  `json:"spending"`
 	AtTwo        int                  `json:"allies_at_2_percent"`
 }
 
 // Build gathers the review of year as the identity of ctx may see it.
-func Build(ctx context.Context, db *store.DB, year int, now time.Time) (Review, error) {
+func Build(ctx context.Context, db Reader, year int, now time.Time) (Review, error) {
 	rv := Review{Year: year, Made: now.UTC(), Reader: access.ActorName(ctx)}
 	var err error
 	if rv.Ledger, err = db.Accounts(ctx, year, now); err != nil {
@@ -44,7 +54,7 @@ func Build(ctx context.Context, db *store.DB, year int, now time.Time) (Review, 
 		return rv, err
 	}
 	if rv.Deliveries == nil {
-		rv.Deliveries = []store.Delivery{}
+		rv.Deliveries = []accounts.Delivery{}
 	}
 	rv.Marking = max(rv.Marking, m)
 	if rv.Needs, m, err = db.OpenNeeds(ctx); err != nil {

@@ -51,7 +51,7 @@ func seeded(t *testing.T) *store.DB {
 		}
 		storetest.Ship(t, db, p.ID, l, q, min(q, 30))
 	}
-	if _, err := db.AddContribution(ctx, accounts.Contribution{Nation: "NLD", Date: "2025-02-01", Category: "trust_fund", Currency: "EUR", Original: 2_000_000_00, Evidence: "CAP trust fund receipt"}); err != nil {
+	if _, err := (&accounts.Service{Store: store.Accounts{DB: db}}).AddContribution(ctx, accounts.Contribution{Nation: "NLD", Date: "2025-02-01", Category: "trust_fund", Currency: "EUR", Original: 2_000_000_00, Evidence: "CAP trust fund receipt"}); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -53,30 +53,30 @@ func TestBaselineRules(t *testing.T) {
 		ctx := storetest.Ctx()
 		fp := mustFingerprint(t, db)
 		b := accounts.Baseline{Year: 2025, Amount: 100, GDPYear: 2024, Nations: []string{"DEU"}}
-		if _, err := db.SaveBaseline(ctx, b, 0); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "exists already") {
+		if _, err := accountsService(db).SaveBaseline(ctx, b, 0); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "exists already") {
 			t.Errorf("a second baseline for 2025: %v", err)
 		}
 		b.Year, b.GDPYear, b.Nations = 2026, 2025, []string{"DEU", "FRA"}
-		if _, err := db.SaveBaseline(ctx, b, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "no GDP figure for Germany (DEU) in 2025") {
+		if _, err := accountsService(db).SaveBaseline(ctx, b, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "no GDP figure for Germany (DEU) in 2025") {
 			t.Errorf("a GDP year without figures: %v", err)
 		}
 		b.GDPYear, b.Nations = 2024, []string{"DEU", "JPN"}
-		if _, err := db.SaveBaseline(ctx, b, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "Japan (JPN)") {
+		if _, err := accountsService(db).SaveBaseline(ctx, b, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "Japan (JPN)") {
 			t.Errorf("a participant without NATO's GDP figure: %v", err)
 		}
 		if mustFingerprint(t, db) != fp {
 			t.Error("a refused baseline changed the database")
 		}
 		b.Nations = []string{"deu", "FRA"}
-		got, err := db.SaveBaseline(ctx, b, 0)
+		got, err := accountsService(db).SaveBaseline(ctx, b, 0)
 		if err != nil || got.Version != 1 || strings.Join(got.Nations, ",") != "DEU,FRA" {
 			t.Fatalf("a 2026 baseline: %+v %v", got, err)
 		}
 		got.Nations = append(got.Nations, "POL")
-		if _, err := db.SaveBaseline(ctx, got, 7); fault.Code(err) != fault.Conflict {
+		if _, err := accountsService(db).SaveBaseline(ctx, got, 7); fault.Code(err) != fault.Conflict {
 			t.Errorf("a stale version: %v", err)
 		}
-		if got, err = db.SaveBaseline(ctx, got, got.Version); err != nil || got.Version != 2 {
+		if got, err = accountsService(db).SaveBaseline(ctx, got, got.Version); err != nil || got.Version != 2 {
 			t.Fatalf("adding Poland: %+v %v", got, err)
 		}
 		_, shares, _, err := db.FairShares(ctx, 2026)
@@ -160,7 +160,7 @@ func TestContributionsCountOnce(t *testing.T) {
 		} {
 			bad := good
 			c.change(&bad)
-			_, err := db.AddContribution(ctx, bad)
+			_, err := accountsService(db).AddContribution(ctx, bad)
 			e := fault.As(err)
 			if e == nil || e.Code != fault.Invalid || !strings.Contains(fmt.Sprint(err), c.field) {
 				t.Errorf("%s: %v", c.field, err)
@@ -172,17 +172,17 @@ func TestContributionsCountOnce(t *testing.T) {
 		// The delivery of 30 rounds is also reported directly, naming the
 		// pledge: it counts once. A direct training contribution in pounds
 		// counts in euros at the 2025 rate, once there is one.
-		if _, err := db.AddContribution(ctx, accounts.Contribution{Nation: "DEU", Date: "2025-03-01", Category: "in_kind", Currency: "EUR", Original: 105_000_00, Pledge: p.ID, Evidence: "delivery note 7"}); err != nil {
+		if _, err := accountsService(db).AddContribution(ctx, accounts.Contribution{Nation: "DEU", Date: "2025-03-01", Category: "in_kind", Currency: "EUR", Original: 105_000_00, Pledge: p.ID, Evidence: "delivery note 7"}); err != nil {
 			t.Fatal(err)
 		}
 		gbp := accounts.Contribution{Nation: "DEU", Date: "2025-08-15", Category: "training", Currency: "GBP", Original: 1_000_00, Evidence: "course invoice"}
-		if _, err := db.AddContribution(ctx, gbp); fault.Code(err) != fault.Invalid {
+		if _, err := accountsService(db).AddContribution(ctx, gbp); fault.Code(err) != fault.Invalid {
 			t.Errorf("pounds in 2025 without a 2025 rate: %v", err)
 		}
-		if _, err := db.SaveRate(ctx, accounts.Rate{Currency: "gbp", Year: 2025, PerEUR: "0.8", Source: "test rate"}); err != nil {
+		if _, err := accountsService(db).SaveRate(ctx, accounts.Rate{Currency: "gbp", Year: 2025, PerEUR: "0.8", Source: "test rate"}); err != nil {
 			t.Fatal(err)
 		}
-		c, err := db.AddContribution(ctx, gbp)
+		c, err := accountsService(db).AddContribution(ctx, gbp)
 		if err != nil || c.Amount != 1_250_00 || c.Rate != "0.8" {
 			t.Fatalf("pounds converted: %+v %v", c, err)
 		}
@@ -226,4 +226,9 @@ func TestContributionsCountOnce(t *testing.T) {
 			t.Errorf("France sees deliveries %s and direct %s", l.Alliance.Delivered, l.Alliance.Direct)
 		}
 	})
+}
+
+// accountsService is the accounts' use cases over db.
+func accountsService(db *store.DB) *accounts.Service {
+	return &accounts.Service{Store: store.Accounts{DB: db}}
 }

@@ -1146,10 +1146,8 @@ func (db *DB) RecordRepairCost(ctx context.Context, id int64, cost money.Cents, 
 		if me.Via != "system" && !me.Has(access.Coordinator) && !(me.Has(access.FacilityManager) && me.Site == o.Facility) {
 			return fault.Errorf(fault.Forbidden, "%s may not record the cost of %s", me.Name, o.Ref())
 		}
-		// The cost counts in the payer's accounts: only a coordinator, or
-		// the payer's own people, say who paid.
-		if me.Via != "system" && !me.Has(access.Coordinator) && !strings.EqualFold(me.Nation, strings.TrimSpace(paidBy)) {
-			return fault.Errorf(fault.Forbidden, "%s may record a cost paid by %s only, their own nation; a coordinator records others", me.Name, me.Nation)
+		if err := accounts.MayCredit(me, paidBy); err != nil {
+			return err
 		}
 		if o.State != repair.Repaired && o.State != repair.Returned && o.State != repair.Received {
 			return fault.Errorf(fault.Conflict, "%s is %s: its cost is recorded once it is repaired", o.Ref(), strings.ReplaceAll(o.State, "_", " "))

@@ -100,7 +100,7 @@ type accountRow struct {
 type accountsView struct {
 	Year       int
 	Years      []int
-	Ledger     store.Ledger
+	Ledger     accounts.Ledger
 	Rows       []accountRow
 	Categories []string
 	// The half-year chart: bars for what counted in each half and a line
@@ -252,7 +252,7 @@ func (s *Server) uiSaveBaseline(w http.ResponseWriter, r *http.Request) error {
 	in := baselineFromForm(r.PostForm)
 	b, err := in.baseline()
 	if err == nil {
-		b, err = s.DB.SaveBaseline(r.Context(), b, in.Version)
+		b, err = s.Accounts.SaveBaseline(r.Context(), b, in.Version)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -271,7 +271,7 @@ func (s *Server) uiSaveRate(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	rt := accounts.Rate{Currency: f.Get("currency"), PerEUR: f.Get("per_eur"), Source: f.Get("source")}
 	rt.Year, _ = strconv.Atoi(f.Get("year"))
-	saved, err := s.DB.SaveRate(r.Context(), rt)
+	saved, err := s.Accounts.SaveRate(r.Context(), rt)
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			return s.baselinesPage(w, r, statusFor(err), baselinesView{Rate: rt, RateError: fe})
@@ -327,7 +327,7 @@ func (s *Server) apiCreateBaseline(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if b, err = s.DB.SaveBaseline(r.Context(), b, 0); err != nil {
+	if b, err = s.Accounts.SaveBaseline(r.Context(), b, 0); err != nil {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/baselines/%d", b.Year))
@@ -356,7 +356,7 @@ func (s *Server) apiUpdateBaseline(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if b, err = s.DB.SaveBaseline(r.Context(), b, in.Version); err != nil {
+	if b, err = s.Accounts.SaveBaseline(r.Context(), b, in.Version); err != nil {
 		return err
 	}
 	w.Header().Set("ETag", fmt.Sprintf(`"v%d"`, b.Version))
@@ -376,7 +376,7 @@ func (s *Server) apiSaveRate(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &rt); err != nil {
 		return err
 	}
-	saved, err := s.DB.SaveRate(r.Context(), rt)
+	saved, err := s.Accounts.SaveRate(r.Context(), rt)
 	if err != nil {
 		return err
 	}
@@ -479,7 +479,7 @@ func (s *Server) uiAddContribution(w http.ResponseWriter, r *http.Request) error
 		Pledge: f.Get("pledge"), Evidence: f.Get("evidence"), Notes: f.Get("notes"), Classification: f.Get("classification"), ReleasableTo: releasable(f)}
 	c, err := in.contribution()
 	if err == nil {
-		c, err = s.DB.AddContribution(r.Context(), c)
+		c, err = s.Accounts.AddContribution(r.Context(), c)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -555,7 +555,7 @@ func (s *Server) apiAddContribution(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if c, err = s.DB.AddContribution(r.Context(), c); err != nil {
+	if c, err = s.Accounts.AddContribution(r.Context(), c); err != nil {
 		return err
 	}
 	return writeJSON(w, 201, c)
@@ -592,7 +592,7 @@ func (s *Server) uiSaveAgreement(w http.ResponseWriter, r *http.Request) error {
 	a := accounts.Agreement{Nation: f.Get("nation"), Signatory: f.Get("signatory"), Signed: f.Get("date_signed"), Amount: f.Get("amount"), Currency: f.Get("currency"),
 		Period: f.Get("period"), Source: f.Get("source_url")}
 	a.Years, _ = strconv.Atoi(f.Get("duration_years"))
-	saved, err := s.DB.SaveAgreement(r.Context(), a)
+	saved, err := s.Accounts.SaveAgreement(r.Context(), a)
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			return s.agreementsPage(w, r, statusFor(err), agreementsView{In: a, Errors: fe})
@@ -608,7 +608,7 @@ func (s *Server) apiSaveAgreement(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(w, r, &a); err != nil {
 		return err
 	}
-	saved, err := s.DB.SaveAgreement(r.Context(), a)
+	saved, err := s.Accounts.SaveAgreement(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -624,11 +624,11 @@ func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) error {
 }
 
 type spendingView struct {
-	Year   int              `json:"year"`
-	AtTwo  int              `json:"allies_at_2_percent"`
-	Of     int              `json:"allies"`
-	Allies []store.Spending `json:"allies_figures"`
-	Years  []int            `json:"-"`
+	Year   int                 `json:"year"`
+	AtTwo  int                 `json:"allies_at_2_percent"`
+	Of     int                 `json:"allies"`
+	Allies []accounts.Spending `json:"allies_figures"`
+	Years  []int               `json:"-"`
 }
 
 func (s *Server) spending(r *http.Request) (spendingView, error) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/demo"
@@ -37,7 +38,7 @@ func demoEnv(t *testing.T, now time.Time) *apiEnv {
 	if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := demo.LoadAccounts(ctx, db, now); err != nil {
+	if err := demo.LoadAccounts(ctx, db, &accounts.Service{Store: store.Accounts{DB: db}}, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := demo.LoadRepair(ctx, store.RepairDemo{DB: db}, now); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/check"
@@ -39,6 +40,7 @@ type Server struct {
 	Catalog  *catalog.Service
 	Importer *exchange.Importer
 	Lessons  *lessons.Service
+	Accounts *accounts.Service
 	Log      *slog.Logger
 	// Now is the clock for "today" in the dashboard and overdue filters.
 	Now     func() time.Time
@@ -67,6 +69,7 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 	s.Importer = &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: s.Catalog, Assist: s.Assist}
 	s.Access = &access.Service{Store: store.Access{DB: db}, Read: db}
 	s.Checker = db
+	s.Accounts = &accounts.Service{Store: store.Accounts{DB: db}}
 	s.limiter = newLimiter()
 	s.pages = mustPages()
 	s.metrics = newMetrics()
