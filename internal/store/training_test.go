@@ -17,16 +17,17 @@ import (
 func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
+		trs := &training.Service{Store: store.Training{DB: db}}
 		storetest.Seed(t, db)
 		cs := catalog.Service{Store: store.Catalog{DB: db}}
 		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
 			t.Fatal(err)
 		}
 		fp := mustFingerprint(t, db)
-		if _, err := db.SaveCourse(ctx, training.Offer{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: storetest.SiteHub, Seats: 20, MinSize: 8}, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "is not a training facility") {
+		if _, err := trs.SaveCourse(ctx, training.Offer{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: storetest.SiteHub, Seats: 20, MinSize: 8}, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "is not a training facility") {
 			t.Errorf("a course at a hub: %v", err)
 		}
-		if _, err := db.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 0, Earliest: "2025-03-01", NeededBy: "2025-06-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "at least one trainee") {
+		if _, err := trs.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 0, Earliest: "2025-03-01", NeededBy: "2025-06-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "at least one trainee") {
 			t.Errorf("a cohort of zero: %v", err)
 		}
 		if mustFingerprint(t, db) != fp {
@@ -36,31 +37,31 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 			{Code: "LEO-BASIC", Title: "Leopard basics", Skill: "LEO-BASIC", Host: "DEU", Site: "DE-MUN", Seats: 30, MinSize: 4, CostPerSeat: 10_000_00},
 			{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: "DE-MUN", Seats: 12, MinSize: 8, Prerequisite: "LEO-BASIC", CostPerSeat: 50_000_00},
 		} {
-			if _, err := db.SaveCourse(ctx, o, 0); err != nil {
+			if _, err := trs.SaveCourse(ctx, o, 0); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// Another nation's officer cannot take the course over, and a
 		// duplicate in an import is named without breaking the rest.
 		pol := access.WithIdentity(ctx, access.Identity{UserID: 4, Name: "pol", Nation: "POL", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
-		if _, err := db.SaveCourse(pol, training.Offer{Code: "LEO", Title: "Mine now", Skill: "LEOPARD-2", Host: "POL", Site: "DE-MUN", Seats: 12}, 1); fault.Code(err) != fault.NotFound && fault.Code(err) != fault.Forbidden {
+		if _, err := trs.SaveCourse(pol, training.Offer{Code: "LEO", Title: "Mine now", Skill: "LEOPARD-2", Host: "POL", Site: "DE-MUN", Seats: 12}, 1); fault.Code(err) != fault.NotFound && fault.Code(err) != fault.Forbidden {
 			t.Errorf("a Polish officer taking over a German course: %v", err)
 		}
-		if err := db.ImportCourses(ctx, []training.Offer{{Code: "LEO", Title: "again", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}, {Code: "NEW", Title: "new", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}}); err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "exists already") || fault.Code(err) == fault.Internal {
+		if err := trs.ImportCourses(ctx, []training.Offer{{Code: "LEO", Title: "again", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}, {Code: "NEW", Title: "new", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}}); err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "exists already") || fault.Code(err) == fault.Internal {
 			t.Errorf("an import with a duplicate: %v", err)
 		}
-		if _, err := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-05-01", End: "2025-04-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "before the class starts") {
+		if _, err := trs.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-05-01", End: "2025-04-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "before the class starts") {
 			t.Errorf("a class that ends before it starts: %v", err)
 		}
-		basic, err := db.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
+		basic, err := trs.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
 		if err != nil || basic.Seats != 30 {
 			t.Fatalf("a class: %+v %v", basic, err)
 		}
-		crew, err := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
+		crew, err := trs.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cohort, err := db.AddCohort(ctx, training.CohortOf{Skill: "LEO-BASIC", Size: 10, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-04-15", Unit: "33rd brigade"})
+		cohort, err := trs.AddCohort(ctx, training.CohortOf{Skill: "LEO-BASIC", Size: 10, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-04-15", Unit: "33rd brigade"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,17 +76,17 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 		}
 		// Refused: more than the seats; a cohort without the prerequisite.
 		over := training.Proposal{Enrolments: []training.Enrolment{{Cohort: cohort.ID, Class: crew.ID, Trainees: 13}}}
-		if _, err := db.ApproveTraining(ctx, over, fpr, start, 180); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "has 12 seats") {
+		if _, err := trs.Approve(ctx, over, fpr, start, 180); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "has 12 seats") {
 			t.Errorf("more enrolments than seats: %v", err)
 		}
 		noPre := training.Proposal{Enrolments: []training.Enrolment{{Cohort: cohort.ID, Class: crew.ID, Trainees: 2}}}
-		if _, err := db.ApproveTraining(ctx, noPre, fpr, start, 180); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "has not done LEO-BASIC") {
+		if _, err := trs.Approve(ctx, noPre, fpr, start, 180); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "has not done LEO-BASIC") {
 			t.Errorf("enrolling without the prerequisite: %v", err)
 		}
-		if n, err := db.ApproveTraining(ctx, p, fpr, start, 180); err != nil || n != 1 {
+		if n, err := trs.Approve(ctx, p, fpr, start, 180); err != nil || n != 1 {
 			t.Fatalf("approve: %d %v", n, err)
 		}
-		if _, err := db.ApproveTraining(ctx, p, fpr, start, 180); fault.Code(err) != fault.Conflict {
+		if _, err := trs.Approve(ctx, p, fpr, start, 180); fault.Code(err) != fault.Conflict {
 			t.Errorf("approving the same plan again: %v", err)
 		}
 		// The host records the class: no more completions than enrolled;
@@ -97,16 +98,16 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 		}
 		host := access.WithIdentity(ctx, access.Identity{UserID: 5, Name: "mun", Nation: "POL", Roles: []access.Role{access.FacilityManager}, Site: "DE-MUN", Clearance: access.Restricted, Via: "token"})
 		other := access.WithIdentity(ctx, access.Identity{UserID: 6, Name: "fra", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
-		if _, err := db.RecordClass(other, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 10}}); fault.Code(err) != fault.Forbidden {
+		if _, err := trs.RecordClass(other, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 10}}); fault.Code(err) != fault.Forbidden {
 			t.Errorf("another nation records the class: %v", err)
 		}
-		if _, err := db.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 12, Completed: 11}}); fault.Code(err) != fault.Invalid {
+		if _, err := trs.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 12, Completed: 11}}); fault.Code(err) != fault.Invalid {
 			t.Errorf("more completed than enrolled: %v", err)
 		}
-		if _, err := db.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1}}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "reason") {
+		if _, err := trs.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1}}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "reason") {
 			t.Errorf("attrition without a reason: %v", err)
 		}
-		if n, err := db.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1, Reason: "injured"}}); err != nil || n != 9 {
+		if n, err := trs.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1, Reason: "injured"}}); err != nil || n != 9 {
 			t.Fatalf("record: %d %v", n, err)
 		}
 		l, err := db.Accounts(ctx, 2025, time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC))
@@ -139,6 +140,7 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
+		trs := &training.Service{Store: store.Training{DB: db}}
 		storetest.Seed(t, db)
 		cs := catalog.Service{Store: store.Catalog{DB: db}}
 		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
@@ -148,14 +150,14 @@ func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
 			{Code: "LEO-BASIC", Title: "Leopard basics", Skill: "LEO-BASIC", Host: "DEU", Site: "DE-MUN", Seats: 30},
 			{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: "DE-MUN", Seats: 12, Prerequisite: "LEO-BASIC"},
 		} {
-			if _, err := db.SaveCourse(ctx, o, 0); err != nil {
+			if _, err := trs.SaveCourse(ctx, o, 0); err != nil {
 				t.Fatal(err)
 			}
 		}
-		basic, _ := db.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
-		early, _ := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-03-20", End: "2025-05-10"})
-		crew, _ := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
-		cohort, err := db.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 4, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
+		basic, _ := trs.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
+		early, _ := trs.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-03-20", End: "2025-05-10"})
+		crew, _ := trs.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
+		cohort, err := trs.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 4, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +176,7 @@ func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
 		if got[basic.ID] != 4 || got[crew.ID] != 4 || got[early.ID] != 0 {
 			t.Fatalf("the basics, then the crew class after them: %v", got)
 		}
-		if n, err := db.ApproveTraining(ctx, p, fp, db.Now(), 180); err != nil || n != 2 {
+		if n, err := trs.Approve(ctx, p, fp, db.Now(), 180); err != nil || n != 2 {
 			t.Fatalf("approve: %d %v", n, err)
 		}
 		cohorts, _ := db.Cohorts(ctx)
@@ -187,6 +189,7 @@ func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
 func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
+		trs := &training.Service{Store: store.Training{DB: db}}
 		seedNetwork(t, db)
 		p, req, al := allocated(t, db)
 		sh, err := logi(db).CreateShipment(ctx, logistics.NewShipment{Origin: siteDepot, Destination: storetest.SiteKyiv, PlannedDeparture: time.Date(2025, 5, 1, 6, 0, 0, 0, time.UTC),
@@ -194,7 +197,7 @@ func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.AddCohort(ctx, training.CohortOf{Skill: "X", Size: 2, Earliest: "2025-03-01", NeededBy: "2025-07-01", PledgeLine: 99999}); fault.Code(err) != fault.Invalid {
+		if _, err := trs.AddCohort(ctx, training.CohortOf{Skill: "X", Size: 2, Earliest: "2025-03-01", NeededBy: "2025-07-01", PledgeLine: 99999}); fault.Code(err) != fault.Invalid {
 			t.Errorf("a cohort for a pledge line that is not one: %v", err)
 		}
 		for _, c := range []training.CohortOf{
@@ -202,7 +205,7 @@ func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
 			{Skill: "GUNNERS", Size: 4, Earliest: "2025-03-01", NeededBy: "2025-07-01", Requirement: req.ID},
 			{Skill: "GUNNERS", Size: 4, Earliest: "2025-03-01", NeededBy: "2025-07-01"},
 		} {
-			if _, err := db.AddCohort(ctx, c); err != nil {
+			if _, err := trs.AddCohort(ctx, c); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/training"
 )
 
 //go:embed templates static openapi.json
@@ -35,6 +36,7 @@ type Server struct {
 	Assist   *assist.Service
 	Logi     *logistics.Service
 	Catalog  *catalog.Service
+	Training *training.Service
 	Importer *exchange.Importer
 	Log      *slog.Logger
 	// Now is the clock for "today" in the dashboard and overdue filters.
@@ -58,6 +60,7 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 		Now:     time.Now,
 		Version: version,
 	}
+	s.Training = &training.Service{Store: store.Training{DB: db}}
 	s.Importer = &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: s.Catalog, Assist: s.Assist}
 	s.Access = &access.Service{Store: store.Access{DB: db}, Read: db}
 	s.limiter = newLimiter()
