@@ -1,7 +1,10 @@
 package store_test
 
 import (
+	"context"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,4 +220,150 @@ func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
 			t.Errorf("the systems' arrival %s: cohorts' ETAs %s, %s, %s", sh.ETA, in.Cohorts[0].ETA, in.Cohorts[1].ETA, in.Cohorts[2].ETA)
 		}
 	})
+}
+
+// trainingFixture adds a training facility, a course of many seats, one
+// class of it and a cohort waiting for it.
+func trainingFixture(t *testing.T, db *store.DB, trs *training.Service) training.ClassOf {
+	t.Helper()
+	ctx := storetest.Ctx()
+	storetest.Seed(t, db)
+	cs := catalog.Service{Store: store.Catalog{DB: db}}
+	if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trs.SaveCourse(ctx, training.Offer{Code: "MED", Title: "Combat first aid", Skill: "MEDIC", Host: "DEU", Site: "DE-MUN", Seats: 1000}, 0); err != nil {
+		t.Fatal(err)
+	}
+	class, err := trs.AddClass(ctx, training.ClassOf{Course: "MED", Start: "2025-03-10", End: "2025-03-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trs.AddCohort(ctx, training.CohortOf{Skill: "MEDIC", Size: 3, Earliest: "2025-03-01", NeededBy: "2025-07-01"}); err != nil {
+		t.Fatal(err)
+	}
+	return class
+}
+
+func TestTrainingApprovalRefusedWhenAnInputChanged(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(ctx context.Context, trs *training.Service) error
+	}{
+		{"a new cohort", func(ctx context.Context, trs *training.Service) error {
+			_, err := trs.AddCohort(ctx, training.CohortOf{Skill: "MEDIC", Size: 2, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
+			return err
+		}},
+		{"a new class", func(ctx context.Context, trs *training.Service) error {
+			_, err := trs.AddClass(ctx, training.ClassOf{Course: "MED", Start: "2025-04-01", End: "2025-04-20"})
+			return err
+		}},
+		{"the course's seats", func(ctx context.Context, trs *training.Service) error {
+			_, err := trs.SaveCourse(ctx, training.Offer{Code: "MED", Title: "Combat first aid", Skill: "MEDIC", Host: "DEU", Site: "DE-MUN", Seats: 2}, 1)
+			return err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				ctx := storetest.Ctx()
+				trs := &training.Service{Store: store.Training{DB: db}}
+				trainingFixture(t, db, trs)
+				in, fp, err := db.TrainingPlanInput(ctx, db.Now(), 180)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := training.Plan(in)
+				if err != nil || len(p.Enrolments) != 1 {
+					t.Fatalf("plan: %+v %v", p, err)
+				}
+				if err := c.change(ctx, trs); err != nil {
+					t.Fatal(err)
+				}
+				before := mustFingerprint(t, db)
+				if n, err := trs.Approve(ctx, p, fp, db.Now(), 180); fault.Code(err) != fault.Conflict || n != 0 {
+					t.Fatalf("approving a plan made before %s: %d %v", c.name, n, err)
+				}
+				if mustFingerprint(t, db) != before {
+					t.Error("the refused approval wrote to the database")
+				}
+				if ens, err := db.Enrolments(ctx, p.Enrolments[0].Class); err != nil || len(ens) != 0 {
+					t.Errorf("enrolments after the refused approval: %+v %v", ens, err)
+				}
+			})
+		})
+	}
+}
+
+// TestTrainingApprovalNeverAppliesAStalePlan approves a plan while another
+// writer nominates a cohort, round after round: either the approval is
+// refused, or the nomination committed after it (its audit event comes
+// after the enrolments').
+func TestTrainingApprovalNeverAppliesAStalePlan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		trs := &training.Service{Store: store.Training{DB: db}}
+		trainingFixture(t, db, trs)
+		const rounds = 30
+		applied, refused := 0, 0
+		for round := range rounds {
+			in, fp, err := db.TrainingPlanInput(ctx, db.Now(), 180)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := training.Plan(in)
+			if err != nil || len(p.Enrolments) == 0 {
+				t.Fatalf("round %d: plan %+v %v", round, p, err)
+			}
+			enrolsBefore := len(mustEvents(t, db, "enrolment", ""))
+			go1 := make(chan struct{})
+			var wg sync.WaitGroup
+			var approveErr, nominateErr error
+			var cohort training.CohortOf
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-go1
+				_, approveErr = trs.Approve(ctx, p, fp, db.Now(), 180)
+			}()
+			go func() {
+				defer wg.Done()
+				<-go1
+				// Rounds differ in when the nomination comes, so that it
+				// falls before, during and after the approval.
+				time.Sleep(time.Duration(round%10) * 30 * time.Microsecond)
+				cohort, nominateErr = trs.AddCohort(ctx, training.CohortOf{Skill: "MEDIC", Size: 1, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
+			}()
+			close(go1)
+			wg.Wait()
+			if nominateErr != nil {
+				t.Fatalf("round %d: nominate: %v", round, nominateErr)
+			}
+			enrols := mustEvents(t, db, "enrolment", "")
+			if approveErr != nil {
+				if fault.Code(approveErr) != fault.Conflict {
+					t.Fatalf("round %d: approval refused with %v, want a conflict", round, approveErr)
+				}
+				if len(enrols) != enrolsBefore {
+					t.Fatalf("round %d: a refused approval wrote %d enrolments", round, len(enrols)-enrolsBefore)
+				}
+				refused++
+				continue
+			}
+			applied++
+			nominated := mustEvents(t, db, "cohort", strconv.FormatInt(cohort.ID, 10))
+			if len(nominated) != 1 || len(enrols) == enrolsBefore || nominated[0] < enrols[len(enrols)-1] {
+				t.Fatalf("round %d: a plan made before cohort %d was nominated was applied after it (events %v, enrolments %v)", round, cohort.ID, nominated, enrols[enrolsBefore:])
+			}
+		}
+		t.Logf("%d rounds: %d approved, %d refused", rounds, applied, refused)
+	})
+}
+
+func mustEvents(t *testing.T, db *store.DB, entity, id string) []int64 {
+	t.Helper()
+	seqs, err := db.EventSeqs(entity, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seqs
 }
