@@ -348,7 +348,6 @@ func (s *Service) RecordClass(ctx context.Context, class int64, recs []Record) (
 			return fault.Errorf(fault.Forbidden, "%s may not record the class of %s", id.Name, k.Course)
 		}
 		var errs fault.List
-		var recorded []EnrolmentOf
 		for i, r := range recs {
 			f := fmt.Sprintf("records[%d]", i)
 			e, err := tx.Enrolment(ctx, r.Enrolment)
@@ -363,21 +362,20 @@ func (s *Service) RecordClass(ctx context.Context, class int64, recs []Record) (
 				return err
 			}
 			after, err := e.Record(r)
-			if err != nil {
-				errs.Append(f, err)
+			errs.Append(f, err)
+			if errs.Err() != nil {
+				// Go on only to report the other records' faults.
 				continue
 			}
-			recorded = append(recorded, after)
+			// Written at once, so that the same enrolment named twice is
+			// recorded once.
+			if err := tx.RecordEnrolment(ctx, &after, e.Version); err != nil {
+				return err
+			}
+			completed += after.Completed
 		}
 		if err := errs.Err(); err != nil {
 			return err
-		}
-		for i := range recorded {
-			e := &recorded[i]
-			if err := tx.RecordEnrolment(ctx, e, e.Version); err != nil {
-				return err
-			}
-			completed += e.Completed
 		}
 		if err := tx.Audit(ctx, audit.Record{Action: "class.record", Entity: "class", EntityID: idString(class), After: recs}); err != nil {
 			return err
