@@ -21,11 +21,7 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
 		trs := &training.Service{Store: store.Training{DB: db}}
-		storetest.Seed(t, db)
-		cs := catalog.Service{Store: store.Catalog{DB: db}}
-		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
-			t.Fatal(err)
-		}
+		seedTrainingFacility(t, db)
 		fp := mustFingerprint(t, db)
 		if _, err := trs.SaveCourse(ctx, training.Offer{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: storetest.SiteHub, Seats: 20, MinSize: 8}, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "is not a training facility") {
 			t.Errorf("a course at a hub: %v", err)
@@ -144,11 +140,7 @@ func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
 		trs := &training.Service{Store: store.Training{DB: db}}
-		storetest.Seed(t, db)
-		cs := catalog.Service{Store: store.Catalog{DB: db}}
-		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
-			t.Fatal(err)
-		}
+		seedTrainingFacility(t, db)
 		for _, o := range []training.Offer{
 			{Code: "LEO-BASIC", Title: "Leopard basics", Skill: "LEO-BASIC", Host: "DEU", Site: "DE-MUN", Seats: 30},
 			{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: "DE-MUN", Seats: 12, Prerequisite: "LEO-BASIC"},
@@ -222,16 +214,23 @@ func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
 	})
 }
 
+// seedTrainingFacility seeds the fixtures and a training facility at
+// Munster, DE-MUN.
+func seedTrainingFacility(t *testing.T, db *store.DB) {
+	t.Helper()
+	storetest.Seed(t, db)
+	cs := catalog.Service{Store: store.Catalog{DB: db}}
+	if _, err := cs.CreateSite(storetest.Ctx(), catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // trainingFixture adds a training facility, a course of many seats, one
 // class of it and a cohort waiting for it.
 func trainingFixture(t *testing.T, db *store.DB, trs *training.Service) training.ClassOf {
 	t.Helper()
 	ctx := storetest.Ctx()
-	storetest.Seed(t, db)
-	cs := catalog.Service{Store: store.Catalog{DB: db}}
-	if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
-		t.Fatal(err)
-	}
+	seedTrainingFacility(t, db)
 	if _, err := trs.SaveCourse(ctx, training.Offer{Code: "MED", Title: "Combat first aid", Skill: "MEDIC", Host: "DEU", Site: "DE-MUN", Seats: 1000}, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -75,6 +75,15 @@ func (tx *fakeTx) Now() time.Time { return time.Date(2025, 3, 1, 9, 0, 0, 0, tim
 
 func (tx *fakeTx) id() int64 { tx.s.seq++; return tx.s.seq }
 
+// find returns m[k], or a not-found error saying format of k.
+func find[K comparable, V any](m map[K]V, k K, format string) (V, error) {
+	v, ok := m[k]
+	if !ok {
+		return v, fault.Errorf(fault.NotFound, format, k)
+	}
+	return v, nil
+}
+
 func (tx *fakeTx) Nation(ctx context.Context, code string) (catalog.Nation, error) {
 	if !tx.s.nations[code] {
 		return catalog.Nation{}, fault.Errorf(fault.NotFound, "no nation %q", code)
@@ -83,35 +92,19 @@ func (tx *fakeTx) Nation(ctx context.Context, code string) (catalog.Nation, erro
 }
 
 func (tx *fakeTx) Site(ctx context.Context, code string) (catalog.Site, error) {
-	s, ok := tx.s.sites[code]
-	if !ok {
-		return s, fault.Errorf(fault.NotFound, "no site %q", code)
-	}
-	return s, nil
+	return find(tx.s.sites, code, "no site %q")
 }
 
 func (tx *fakeTx) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
-	r, ok := tx.s.requirements[id]
-	if !ok {
-		return r, fault.Errorf(fault.NotFound, "no requirement %d", id)
-	}
-	return r, nil
+	return find(tx.s.requirements, id, "no requirement %d")
 }
 
 func (tx *fakeTx) LinePledge(ctx context.Context, line int64) (assist.Pledge, error) {
-	p, ok := tx.s.linePledges[line]
-	if !ok {
-		return p, fault.Errorf(fault.NotFound, "no pledge line %d", line)
-	}
-	return p, nil
+	return find(tx.s.linePledges, line, "no pledge line %d")
 }
 
 func (tx *fakeTx) Course(ctx context.Context, code string) (Offer, error) {
-	o, ok := tx.s.courses[code]
-	if !ok {
-		return o, fault.Errorf(fault.NotFound, "no course %s", code)
-	}
-	return o, nil
+	return find(tx.s.courses, code, "no course %s")
 }
 
 func (tx *fakeTx) CreateCourse(ctx context.Context, o *Offer) error {
@@ -160,11 +153,7 @@ func (tx *fakeTx) CreateCohort(ctx context.Context, c *CohortOf) error {
 }
 
 func (tx *fakeTx) Enrolment(ctx context.Context, id int64) (EnrolmentOf, error) {
-	e, ok := tx.s.enrolments[id]
-	if !ok {
-		return e, fault.Errorf(fault.NotFound, "no enrolment %d", id)
-	}
-	return e, nil
+	return find(tx.s.enrolments, id, "no enrolment %d")
 }
 
 func (tx *fakeTx) CreateEnrolment(ctx context.Context, e *EnrolmentOf) error {
