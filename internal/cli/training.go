@@ -15,6 +15,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
 )
 
@@ -82,7 +83,7 @@ func runCourse(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	// All or nothing: a course may name an earlier one of the file as its
 	// prerequisite.
-	if err := db.ImportCourses(ctx, offers); err != nil {
+	if err := (&training.Service{Store: store.Training{DB: db}}).ImportCourses(ctx, offers); err != nil {
 		return problems(stdio, err, "Nothing was imported", "the file")
 	}
 	n := len(offers)
@@ -226,7 +227,7 @@ func runTraining(ctx context.Context, args []string, env Env, stdio IO) error {
 	if !*approve {
 		return nil
 	}
-	n, err := db.ApproveTraining(ctx, p, fp, start, days)
+	n, err := (&training.Service{Store: store.Training{DB: db}}).Approve(ctx, p, fp, start, days)
 	if err != nil {
 		return problems(stdio, err, "Nothing was approved", "the training plan")
 	}

@@ -2,28 +2,14 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
-	"github.com/longhaul/longhaul/internal/accounts"
-	"github.com/longhaul/longhaul/internal/audit"
-	"github.com/longhaul/longhaul/internal/fault"
-	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/training"
 )
-
-// mayHost says whether the identity may offer and run courses of host at
-// site: a coordinator any, a nation officer their nation's, a facility
-// manager their site's.
-func mayHost(id access.Identity, host, site string) bool {
-	return id.Via == "system" || id.Has(access.Coordinator) || (id.Has(access.NationOfficer) && id.Nation == host) || (id.Has(access.FacilityManager) && id.Site == site)
-}
 
 // coursesVisible: hosts see their own courses; the others who read
 // training see all.
@@ -63,96 +49,19 @@ func cohortsVisible(ctx context.Context) visibility {
 	return visibility{cond: "h.id IN (SELECT en.cohort_id FROM enrolments en JOIN classes cl ON cl.id = en.class_id JOIN courses cv ON cv.code = cl.course WHERE " + v.cond + ")", args: v.args}
 }
 
-// SaveCourse offers a course (version 0) or changes it. Its site must be a
-// training facility, its host a nation, its prerequisite another course.
-func (db *DB) SaveCourse(ctx context.Context, o training.Offer, version int64) (training.Offer, error) {
-	err := db.Transact(ctx, func(tx *Tx) error { return db.saveCourseIn(ctx, tx, &o, version) })
-	return o, err
-}
-
-// ImportCourses offers courses in one transaction: all, or none if any is
-// refused, each refusal named by its line (the first course is line 2).
-func (db *DB) ImportCourses(ctx context.Context, offers []training.Offer) error {
-	return db.Transact(ctx, func(tx *Tx) error {
-		var errs fault.List
-		for i := range offers {
-			if err := db.saveCourseIn(ctx, tx, &offers[i], 0); err != nil {
-				if e := fault.As(err); e == nil || e.Code == fault.Internal {
-					return err
-				}
-				errs.Append(fmt.Sprintf("line %d", i+2), err)
-			}
-		}
-		return errs.Err()
-	})
-}
-
-func (db *DB) saveCourseIn(ctx context.Context, tx *Tx, o *training.Offer, version int64) error {
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	id := access.IdentityFrom(ctx)
-	if !mayHost(id, o.Host, o.Site) {
-		return fault.Errorf(fault.Forbidden, "%s may not offer courses of %s at %s", id.Name, o.Host, o.Site)
-	}
-	var errs fault.List
-	if _, err := db.nation(ctx, tx, o.Host, false); err != nil {
-		errs.Append("host", notFoundField(err, "no nation %q", o.Host))
-	}
-	if site, err := tx.Site(ctx, o.Site); err != nil {
-		errs.Append("site", notFoundField(err, "no site %q", o.Site))
-	} else if !site.HasKind("training_facility") {
-		errs.Add("site", "%s (%s) is not a training facility", site.Code, site.Name)
-	}
-	if o.Prerequisite != "" {
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM courses WHERE code = ?`, o.Prerequisite).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			errs.Add("prerequisite", "no course %s", o.Prerequisite)
-		}
-	}
-	if err := errs.Err(); err != nil {
-		return err
-	}
-	var oldHost, oldSite string
-	err := tx.queryRow(ctx, `SELECT host, site FROM courses WHERE code = ?`, o.Code).Scan(&oldHost, &oldSite)
-	switch {
-	case err == nil && version == 0:
-		return fault.Errorf(fault.Conflict, "course %s exists already: change it with its version", o.Code)
-	case err == nil && !mayHost(id, oldHost, oldSite):
-		return fault.Errorf(fault.NotFound, "no course %s", o.Code)
-	case errors.Is(err, sql.ErrNoRows) && version != 0:
-		return fault.Errorf(fault.NotFound, "no course %s", o.Code)
-	case err != nil && !errors.Is(err, sql.ErrNoRows):
-		return err
-	}
-	if version == 0 {
-		if _, err := tx.exec(ctx, `INSERT INTO courses (code, title, skill, host, site, language, interpretation, seats, min_size, prerequisite, cost_per_seat, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-			o.Code, o.Title, o.Skill, o.Host, o.Site, o.Language, o.Interpretation, o.Seats, o.MinSize, o.Prerequisite, o.CostPerSeat, ts(tx.now)); err != nil {
-			return mapConstraint(err, "course "+o.Code)
-		}
-		o.Version = 1
-	} else {
-		res, err := tx.exec(ctx, `UPDATE courses SET title = ?, skill = ?, host = ?, site = ?, language = ?, interpretation = ?, seats = ?, min_size = ?, prerequisite = ?, cost_per_seat = ?, version = version + 1, updated_at = ? WHERE code = ? AND version = ?`,
-			o.Title, o.Skill, o.Host, o.Site, o.Language, o.Interpretation, o.Seats, o.MinSize, o.Prerequisite, o.CostPerSeat, ts(tx.now), o.Code, version)
-		if err != nil {
-			return err
-		}
-		if err := checkUpdated(res, "course "+o.Code, version); err != nil {
-			return err
-		}
-		o.Version = version + 1
-	}
-	return tx.Audit(ctx, audit.Record{Action: "course.save", Entity: "course", EntityID: o.Code, After: o})
-}
+// everyRecord is the visibility of the use cases' lookups and the planner's
+// input: every record, the use cases decide who may see what.
+var everyRecord = visibility{cond: "1 = 1"}
 
 // Courses lists the courses the reader may see.
 func (db *DB) Courses(ctx context.Context) ([]training.Offer, error) {
-	v := coursesVisible(ctx, "c")
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT c.code, c.title, c.skill, c.host, c.site, c.language, c.interpretation, c.seats, c.min_size, c.prerequisite, c.cost_per_seat, c.version
-		FROM courses c WHERE `+v.cond+` ORDER BY c.code`), v.args...)
+	return db.courses(ctx, db.rq, coursesVisible(ctx, "c"), "1 = 1")
+}
+
+// courses lists the courses visible under v meeting cond, by code.
+func (db *DB) courses(ctx context.Context, q querier, v visibility, cond string, args ...any) ([]training.Offer, error) {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT c.code, c.title, c.skill, c.host, c.site, c.language, c.interpretation, c.seats, c.min_size, c.prerequisite, c.cost_per_seat, c.version
+		FROM courses c WHERE `+v.cond+` AND `+cond+` ORDER BY c.code`), append(slices.Clone(v.args), args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -168,41 +77,6 @@ func (db *DB) Courses(ctx context.Context) ([]training.Offer, error) {
 	return out, rows.Err()
 }
 
-// AddClass adds a class to a course: its seats and minimum size default to
-// the course's.
-func (db *DB) AddClass(ctx context.Context, c training.ClassOf) (training.ClassOf, error) {
-	if err := c.Validate(); err != nil {
-		return c, err
-	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		var host, site string
-		var seats, minSize int
-		err := tx.queryRow(ctx, `SELECT host, site, seats, min_size FROM courses WHERE code = ?`, strings.ToUpper(c.Course)).Scan(&host, &site, &seats, &minSize)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fault.Field("course", "no course %s", c.Course)
-		}
-		if err != nil {
-			return err
-		}
-		if id := access.IdentityFrom(ctx); !mayHost(id, host, site) {
-			return fault.Errorf(fault.Forbidden, "%s may not add classes to %s", id.Name, c.Course)
-		}
-		c.Course = strings.ToUpper(c.Course)
-		if c.Seats == 0 {
-			c.Seats = seats
-		}
-		if c.MinSize == 0 {
-			c.MinSize = minSize
-		}
-		if c.ID, err = tx.insertID(ctx, `INSERT INTO classes (course, start_on, end_on, seats, min_size, version) VALUES (?, ?, ?, ?, ?, 1)`, c.Course, c.Start, c.End, c.Seats, c.MinSize); err != nil {
-			return mapConstraint(err, "class")
-		}
-		c.Version = 1
-		return tx.Audit(ctx, audit.Record{Action: "class.create", Entity: "class", EntityID: strconv.FormatInt(c.ID, 10), After: c})
-	})
-	return c, err
-}
-
 const classColumns = `k.id, k.course, c.title, c.skill, c.site, c.host, k.start_on, k.end_on, k.seats, k.min_size, k.cancelled, k.version,
 	(SELECT COALESCE(SUM(en.trainees), 0) FROM enrolments en WHERE en.class_id = k.id)`
 
@@ -210,28 +84,31 @@ const classColumns = `k.id, k.course, c.title, c.skill, c.site, c.host, k.start_
 // first; course narrows them to one course.
 func (db *DB) Classes(ctx context.Context, course string) ([]training.ClassOf, error) {
 	if course != "" {
-		return db.classes(ctx, `k.course = ?`, strings.ToUpper(course))
+		return db.classes(ctx, db.rq, coursesVisible(ctx, "c"), `k.course = ?`, strings.ToUpper(course))
 	}
-	return db.classes(ctx, `1 = 1`)
+	return db.classes(ctx, db.rq, coursesVisible(ctx, "c"), `1 = 1`)
 }
 
 // Class reads one class of a course the reader may see.
 func (db *DB) Class(ctx context.Context, id int64) (training.ClassOf, error) {
-	cs, err := db.classes(ctx, `k.id = ?`, id)
+	return db.class(ctx, db.rq, coursesVisible(ctx, "c"), id)
+}
+
+func (db *DB) class(ctx context.Context, q querier, v visibility, id int64) (training.ClassOf, error) {
+	cs, err := db.classes(ctx, q, v, `k.id = ?`, id)
 	if err != nil {
 		return training.ClassOf{}, err
 	}
 	if len(cs) == 0 {
-		return training.ClassOf{}, fault.Errorf(fault.NotFound, "no class %d", id)
+		return training.ClassOf{}, notFound("no class %d", id)
 	}
 	return cs[0], nil
 }
 
-// classes lists the visible classes meeting cond, soonest first.
-func (db *DB) classes(ctx context.Context, cond string, args ...any) ([]training.ClassOf, error) {
-	v := coursesVisible(ctx, "c")
-	q := `SELECT ` + classColumns + ` FROM classes k JOIN courses c ON c.code = k.course WHERE ` + v.cond + ` AND ` + cond
-	rows, err := db.rq.QueryContext(ctx, db.rebind(q+` ORDER BY k.start_on, k.id`), append(slices.Clone(v.args), args...)...)
+// classes lists the classes visible under v meeting cond, soonest first.
+func (db *DB) classes(ctx context.Context, q querier, v visibility, cond string, args ...any) ([]training.ClassOf, error) {
+	query := `SELECT ` + classColumns + ` FROM classes k JOIN courses c ON c.code = k.course WHERE ` + v.cond + ` AND ` + cond
+	rows, err := q.QueryContext(ctx, db.rebind(query+` ORDER BY k.start_on, k.id`), append(slices.Clone(v.args), args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -247,49 +124,15 @@ func (db *DB) classes(ctx context.Context, cond string, args ...any) ([]training
 	return out, rows.Err()
 }
 
-// AddCohort nominates a cohort.
-func (db *DB) AddCohort(ctx context.Context, c training.CohortOf) (training.CohortOf, error) {
-	if err := c.Validate(); err != nil {
-		return c, err
-	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		if c.Requirement != 0 {
-			if _, err := db.Requirement(ctx, c.Requirement); err != nil {
-				return notFoundField(err, "no requirement R-%05d", c.Requirement)
-			}
-		}
-		var req, line any
-		if c.Requirement != 0 {
-			req = c.Requirement
-		}
-		if c.PledgeLine != 0 {
-			var n int
-			pv := db.pledgesVisible(ctx)
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE l.id = ? AND `+pv.cond, append([]any{c.PledgeLine}, pv.args...)...).Scan(&n); err != nil {
-				return err
-			}
-			if n == 0 {
-				return fault.Field("pledge_line", "no pledge line %d", c.PledgeLine)
-			}
-			line = c.PledgeLine
-		}
-		var err error
-		if c.ID, err = tx.insertID(ctx, `INSERT INTO cohorts (skill, size, priority, earliest, needed_by, unit, requirement_id, pledge_line_id, notes, version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-			c.Skill, c.Size, c.Priority, c.Earliest, c.NeededBy, c.Unit, req, line, c.Notes, ts(tx.now)); err != nil {
-			return err
-		}
-		c.Version, c.Completed = 1, []string{}
-		return tx.Audit(ctx, audit.Record{Action: "cohort.create", Entity: "cohort", EntityID: strconv.FormatInt(c.ID, 10), After: c})
-	})
-	return c, err
-}
-
 // Cohorts lists the cohorts the reader may see, with the trainees enrolled
 // in and trained for their own skill (a prerequisite's class is on the
 // way there) and the courses they completed.
 func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
-	v := cohortsVisible(ctx)
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT h.id, h.skill, h.size, h.priority, h.earliest, h.needed_by, h.unit, COALESCE(h.requirement_id, 0), COALESCE(h.pledge_line_id, 0), h.notes, h.version,
+	return db.cohorts(ctx, db.rq, cohortsVisible(ctx))
+}
+
+func (db *DB) cohorts(ctx context.Context, q querier, v visibility) ([]training.CohortOf, error) {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT h.id, h.skill, h.size, h.priority, h.earliest, h.needed_by, h.unit, COALESCE(h.requirement_id, 0), COALESCE(h.pledge_line_id, 0), h.notes, h.version,
 		(SELECT COALESCE(SUM(en.trainees), 0) FROM enrolments en JOIN classes k ON k.id = en.class_id JOIN courses cs ON cs.code = k.course WHERE en.cohort_id = h.id AND NOT k.cancelled AND cs.skill = h.skill),
 		(SELECT COALESCE(SUM(en.completed), 0) FROM enrolments en JOIN classes k ON k.id = en.class_id JOIN courses cs ON cs.code = k.course WHERE en.cohort_id = h.id AND cs.skill = h.skill)
 		FROM cohorts h WHERE `+v.cond+` ORDER BY h.priority, h.needed_by, h.id`), v.args...)
@@ -316,7 +159,7 @@ func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
 	for i, c := range out {
 		at[c.ID] = i
 	}
-	done, err := db.rq.QueryContext(ctx, `SELECT en.cohort_id, k.course, SUM(en.completed) FROM enrolments en JOIN classes k ON k.id = en.class_id WHERE en.recorded GROUP BY en.cohort_id, k.course`)
+	done, err := q.QueryContext(ctx, `SELECT en.cohort_id, k.course, SUM(en.completed) FROM enrolments en JOIN classes k ON k.id = en.class_id WHERE en.recorded GROUP BY en.cohort_id, k.course`)
 	if err != nil {
 		return nil, err
 	}
@@ -346,12 +189,20 @@ func (db *DB) Cohorts(ctx context.Context) ([]training.CohortOf, error) {
 
 // TrainingPlanInput reads the cohorts still waiting for seats, the classes
 // with free seats, the courses, and for cohorts that will crew a system the
-// expected arrival of the first shipment bringing it.
+// expected arrival of the first shipment bringing it, with the fingerprint
+// an approval is checked against. It reads every record: it is for those
+// who plan.
 func (db *DB) TrainingPlanInput(ctx context.Context, start time.Time, horizon int) (training.PlanInput, string, error) {
+	return db.trainingPlanInput(ctx, db.rq, start, horizon)
+}
+
+// trainingPlanInput reads the plan's input through q: the read pool for a
+// proposal, the write transaction for its approval, so that both see the
+// same fingerprint of the same rows.
+func (db *DB) trainingPlanInput(ctx context.Context, q querier, start time.Time, horizon int) (training.PlanInput, string, error) {
 	in := training.PlanInput{Start: start, Horizon: horizon, Courses: map[string]training.Course{}}
-	ctx = access.WithIdentity(ctx, access.System.Named(access.ActorName(ctx)))
 	var fp strings.Builder
-	offers, err := db.Courses(ctx)
+	offers, err := db.courses(ctx, q, everyRecord, "1 = 1")
 	if err != nil {
 		return in, "", err
 	}
@@ -359,7 +210,7 @@ func (db *DB) TrainingPlanInput(ctx context.Context, start time.Time, horizon in
 		in.Courses[o.Code] = training.Course{Code: o.Code, Skill: o.Skill, Prerequisite: o.Prerequisite}
 		fmt.Fprintf(&fp, "c%s/%d;", o.Code, o.Version)
 	}
-	classes, err := db.Classes(ctx, "")
+	classes, err := db.classes(ctx, q, everyRecord, "1 = 1")
 	if err != nil {
 		return in, "", err
 	}
@@ -371,7 +222,7 @@ func (db *DB) TrainingPlanInput(ctx context.Context, start time.Time, horizon in
 		}
 		in.Classes = append(in.Classes, training.Class{ID: c.ID, Course: c.Course, Skill: c.Skill, Start: day(c.Start), End: day(c.End), Seats: c.Seats, MinSize: c.MinSize, Enrolled: c.Enrolled})
 	}
-	cohorts, err := db.Cohorts(ctx)
+	cohorts, err := db.cohorts(ctx, q, everyRecord)
 	if err != nil {
 		return in, "", err
 	}
@@ -405,7 +256,7 @@ func (db *DB) TrainingPlanInput(ctx context.Context, start time.Time, horizon in
 				continue
 			}
 			var eta string
-			err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COALESCE(MIN(s.eta), '') FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id WHERE sl.`+link.col+` = ? AND s.state <> 'cancelled'`), link.id).Scan(&eta)
+			err := q.QueryRowContext(ctx, db.rebind(`SELECT COALESCE(MIN(s.eta), '') FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id WHERE sl.`+link.col+` = ? AND s.state <> 'cancelled'`), link.id).Scan(&eta)
 			if err != nil {
 				return in, "", err
 			}
@@ -418,188 +269,31 @@ func (db *DB) TrainingPlanInput(ctx context.Context, start time.Time, horizon in
 	return in, fp.String(), nil
 }
 
-// ApproveTraining enrols the planned trainees, in one transaction, if
-// courses, classes and cohorts are as they were when the plan was made. A
-// class is never filled beyond its seats, and a cohort enrols only where it
-// has done the course's prerequisite.
-func (db *DB) ApproveTraining(ctx context.Context, p training.Proposal, fingerprint string, start time.Time, horizon int) (int, error) {
-	in, fp, err := db.TrainingPlanInput(ctx, start, horizon)
-	if err != nil {
-		return 0, err
-	}
-	if fp != fingerprint {
-		return 0, fault.Errorf(fault.Conflict, "courses, classes or cohorts changed since this plan was made: plan again and review the new plan")
-	}
-	completed := map[int64][]string{}
-	for _, c := range in.Cohorts {
-		completed[c.ID] = c.Completed
-	}
-	// A prerequisite also counts when the same plan places the cohort in
-	// a class of it that ends before the class that asks for it starts.
-	type span struct{ course, start, end string }
-	planned := map[int64][]span{}
-	for _, e := range p.Enrolments {
-		var sp span
-		if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT course, start_on, end_on FROM classes WHERE id = ?`), e.Class).Scan(&sp.course, &sp.start, &sp.end); err != nil {
-			return 0, fault.Errorf(fault.Invalid, "no class %d", e.Class)
-		}
-		planned[e.Cohort] = append(planned[e.Cohort], sp)
-	}
-	done := func(cohort int64, pre, start string) bool {
-		if slices.Contains(completed[cohort], pre) {
-			return true
-		}
-		for _, sp := range planned[cohort] {
-			if sp.course == pre && sp.end < start {
-				return true
-			}
-		}
-		return false
-	}
-	n := 0
-	err = db.Transact(ctx, func(tx *Tx) error {
-		for _, e := range p.Enrolments {
-			var course, pre, start string
-			var seats, taken int
-			if err := tx.queryRow(ctx, `SELECT k.course, c.prerequisite, k.start_on, k.seats, (SELECT COALESCE(SUM(trainees), 0) FROM enrolments WHERE class_id = k.id) FROM classes k JOIN courses c ON c.code = k.course WHERE k.id = ?`, e.Class).
-				Scan(&course, &pre, &start, &seats, &taken); err != nil {
-				return fmt.Errorf("class %d: %w", e.Class, err)
-			}
-			if taken+e.Trainees > seats {
-				return fault.Errorf(fault.Conflict, "class %d of %s has %d seats and %d taken: %d more do not fit", e.Class, course, seats, taken, e.Trainees)
-			}
-			if pre != "" && !done(e.Cohort, pre, start) {
-				return fault.Errorf(fault.Invalid, "cohort %d has not done %s, which %s asks for first", e.Cohort, pre, course)
-			}
-			id, err := tx.insertID(ctx, `INSERT INTO enrolments (cohort_id, class_id, trainees, version, created_at) VALUES (?, ?, ?, 1, ?)`, e.Cohort, e.Class, e.Trainees, ts(tx.now))
-			if err != nil {
-				return mapConstraint(err, "enrolment")
-			}
-			if err := tx.Audit(ctx, audit.Record{Action: "training.enrol", Entity: "enrolment", EntityID: strconv.FormatInt(id, 10), After: e}); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
-	})
-	return n, err
-}
-
-// EnrolmentOf is an enrolment with its class's course.
-type EnrolmentOf struct {
-	ID        int64  `json:"id"`
-	Cohort    int64  `json:"cohort"`
-	Class     int64  `json:"class"`
-	Course    string `json:"course"`
-	Trainees  int    `json:"trainees"`
-	Attended  int    `json:"attended"`
-	Completed int    `json:"completed"`
-	Attrition int    `json:"attrition"`
-	Reason    string `json:"reason,omitempty"`
-	Recorded  bool   `json:"recorded"`
-}
+const enrolmentColumns = `en.id, en.cohort_id, en.class_id, k.course, en.trainees, en.attended, en.completed, en.attrition, en.reason, en.recorded, en.version`
 
 // Enrolments lists a class's enrolments.
-func (db *DB) Enrolments(ctx context.Context, class int64) ([]EnrolmentOf, error) {
-	v := coursesVisible(ctx, "c")
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT en.id, en.cohort_id, en.class_id, k.course, en.trainees, en.attended, en.completed, en.attrition, en.reason, en.recorded
-		FROM enrolments en JOIN classes k ON k.id = en.class_id JOIN courses c ON c.code = k.course WHERE en.class_id = ? AND `+v.cond+` ORDER BY en.id`), append([]any{class}, v.args...)...)
+func (db *DB) Enrolments(ctx context.Context, class int64) ([]training.EnrolmentOf, error) {
+	return db.enrolments(ctx, db.rq, coursesVisible(ctx, "c"), `en.class_id = ?`, class)
+}
+
+// enrolments lists the enrolments in classes of courses visible under v
+// meeting cond, in the order they were made.
+func (db *DB) enrolments(ctx context.Context, q querier, v visibility, cond string, args ...any) ([]training.EnrolmentOf, error) {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT `+enrolmentColumns+`
+		FROM enrolments en JOIN classes k ON k.id = en.class_id JOIN courses c ON c.code = k.course WHERE `+cond+` AND `+v.cond+` ORDER BY en.id`), append(slices.Clone(args), v.args...)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []EnrolmentOf{}
+	out := []training.EnrolmentOf{}
 	for rows.Next() {
-		var e EnrolmentOf
-		if err := rows.Scan(&e.ID, &e.Cohort, &e.Class, &e.Course, &e.Trainees, &e.Attended, &e.Completed, &e.Attrition, &e.Reason, &e.Recorded); err != nil {
+		var e training.EnrolmentOf
+		if err := rows.Scan(&e.ID, &e.Cohort, &e.Class, &e.Course, &e.Trainees, &e.Attended, &e.Completed, &e.Attrition, &e.Reason, &e.Recorded, &e.Version); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// RecordClass records attendance, completion and attrition for a class's
-// enrolments, once: no more complete than attended, none beyond those
-// enrolled, and attrition with its reason. The completed trainees' seats
-// count as the host's training contribution at the course's cost per seat,
-// on the class's last day, when that day falls in a baseline year.
-func (db *DB) RecordClass(ctx context.Context, class int64, recs []training.Record) (int, error) {
-	completed := 0
-	err := db.Transact(ctx, func(tx *Tx) error {
-		var course, host, site, end string
-		var cost int64
-		err := tx.queryRow(ctx, `SELECT k.course, c.host, c.site, k.end_on, c.cost_per_seat FROM classes k JOIN courses c ON c.code = k.course WHERE k.id = ?`, class).Scan(&course, &host, &site, &end, &cost)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("no class %d", class)
-		}
-		if err != nil {
-			return err
-		}
-		if id := access.IdentityFrom(ctx); !mayHost(id, host, site) {
-			return fault.Errorf(fault.Forbidden, "%s may not record the class of %s", id.Name, course)
-		}
-		var errs fault.List
-		for i, r := range recs {
-			f := fmt.Sprintf("records[%d]", i)
-			var trainees int
-			var recorded bool
-			err := tx.queryRow(ctx, `SELECT trainees, recorded FROM enrolments WHERE id = ? AND class_id = ?`, r.Enrolment, class).Scan(&trainees, &recorded)
-			if errors.Is(err, sql.ErrNoRows) {
-				errs.Add(f+".enrolment", "no enrolment %d in this class", r.Enrolment)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			switch {
-			case recorded:
-				errs.Add(f, "enrolment %d was recorded already", r.Enrolment)
-			case r.Attended < 0 || r.Completed < 0 || r.Attrition < 0:
-				errs.Add(f, "counts must not be negative")
-			case r.Attended > trainees:
-				errs.Add(f+".attended", "%d attended of %d enrolled", r.Attended, trainees)
-			case r.Completed > r.Attended:
-				errs.Add(f+".completed", "%d completed but %d attended: completion is recorded for no more than attended, of %d enrolled", r.Completed, r.Attended, trainees)
-			case r.Completed+r.Attrition > trainees:
-				errs.Add(f+".attrition", "%d completed and %d left are more than the %d enrolled", r.Completed, r.Attrition, trainees)
-			case r.Attrition > 0 && strings.TrimSpace(r.Reason) == "":
-				errs.Add(f+".reason", "give the reason for the attrition")
-			}
-			if err := errs.Err(); err != nil {
-				continue
-			}
-			if _, err := tx.exec(ctx, `UPDATE enrolments SET attended = ?, completed = ?, attrition = ?, reason = ?, recorded = ?, version = version + 1 WHERE id = ?`,
-				r.Attended, r.Completed, r.Attrition, strings.TrimSpace(r.Reason), true, r.Enrolment); err != nil {
-				return err
-			}
-			completed += r.Completed
-		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		if err := tx.Audit(ctx, audit.Record{Action: "class.record", Entity: "class", EntityID: strconv.FormatInt(class, 10), After: recs}); err != nil {
-			return err
-		}
-		if cost == 0 || completed == 0 {
-			return nil
-		}
-		var baselines int
-		year, _ := strconv.Atoi(end[:4])
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM baselines WHERE year = ?`, year).Scan(&baselines); err != nil {
-			return err
-		}
-		if baselines == 0 {
-			return nil
-		}
-		c := accounts.Contribution{Nation: host, Date: end, Category: "training", Currency: "EUR", Original: money.Cents(cost * int64(completed)),
-			Evidence: fmt.Sprintf("class %d of course %s: %d trainees completed", class, course, completed)}
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		return tx.addContribution(ctx, &c)
-	})
-	return completed, err
 }
 
 // Throughput is what the training delivers.

@@ -1,7 +1,10 @@
 package store_test
 
 import (
+	"context"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,16 +20,13 @@ import (
 func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
-		storetest.Seed(t, db)
-		cs := catalog.Service{Store: store.Catalog{DB: db}}
-		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
-			t.Fatal(err)
-		}
+		trs := &training.Service{Store: store.Training{DB: db}}
+		seedTrainingFacility(t, db)
 		fp := mustFingerprint(t, db)
-		if _, err := db.SaveCourse(ctx, training.Offer{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: storetest.SiteHub, Seats: 20, MinSize: 8}, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "is not a training facility") {
+		if _, err := trs.SaveCourse(ctx, training.Offer{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: storetest.SiteHub, Seats: 20, MinSize: 8}, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "is not a training facility") {
 			t.Errorf("a course at a hub: %v", err)
 		}
-		if _, err := db.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 0, Earliest: "2025-03-01", NeededBy: "2025-06-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "at least one trainee") {
+		if _, err := trs.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 0, Earliest: "2025-03-01", NeededBy: "2025-06-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "at least one trainee") {
 			t.Errorf("a cohort of zero: %v", err)
 		}
 		if mustFingerprint(t, db) != fp {
@@ -36,31 +36,31 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 			{Code: "LEO-BASIC", Title: "Leopard basics", Skill: "LEO-BASIC", Host: "DEU", Site: "DE-MUN", Seats: 30, MinSize: 4, CostPerSeat: 10_000_00},
 			{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: "DE-MUN", Seats: 12, MinSize: 8, Prerequisite: "LEO-BASIC", CostPerSeat: 50_000_00},
 		} {
-			if _, err := db.SaveCourse(ctx, o, 0); err != nil {
+			if _, err := trs.SaveCourse(ctx, o, 0); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// Another nation's officer cannot take the course over, and a
 		// duplicate in an import is named without breaking the rest.
 		pol := access.WithIdentity(ctx, access.Identity{UserID: 4, Name: "pol", Nation: "POL", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
-		if _, err := db.SaveCourse(pol, training.Offer{Code: "LEO", Title: "Mine now", Skill: "LEOPARD-2", Host: "POL", Site: "DE-MUN", Seats: 12}, 1); fault.Code(err) != fault.NotFound && fault.Code(err) != fault.Forbidden {
+		if _, err := trs.SaveCourse(pol, training.Offer{Code: "LEO", Title: "Mine now", Skill: "LEOPARD-2", Host: "POL", Site: "DE-MUN", Seats: 12}, 1); fault.Code(err) != fault.NotFound && fault.Code(err) != fault.Forbidden {
 			t.Errorf("a Polish officer taking over a German course: %v", err)
 		}
-		if err := db.ImportCourses(ctx, []training.Offer{{Code: "LEO", Title: "again", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}, {Code: "NEW", Title: "new", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}}); err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "exists already") || fault.Code(err) == fault.Internal {
+		if err := trs.ImportCourses(ctx, []training.Offer{{Code: "LEO", Title: "again", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}, {Code: "NEW", Title: "new", Skill: "X", Host: "DEU", Site: "DE-MUN", Seats: 2}}); err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "exists already") || fault.Code(err) == fault.Internal {
 			t.Errorf("an import with a duplicate: %v", err)
 		}
-		if _, err := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-05-01", End: "2025-04-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "before the class starts") {
+		if _, err := trs.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-05-01", End: "2025-04-01"}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "before the class starts") {
 			t.Errorf("a class that ends before it starts: %v", err)
 		}
-		basic, err := db.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
+		basic, err := trs.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
 		if err != nil || basic.Seats != 30 {
 			t.Fatalf("a class: %+v %v", basic, err)
 		}
-		crew, err := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
+		crew, err := trs.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cohort, err := db.AddCohort(ctx, training.CohortOf{Skill: "LEO-BASIC", Size: 10, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-04-15", Unit: "33rd brigade"})
+		cohort, err := trs.AddCohort(ctx, training.CohortOf{Skill: "LEO-BASIC", Size: 10, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-04-15", Unit: "33rd brigade"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,17 +75,17 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 		}
 		// Refused: more than the seats; a cohort without the prerequisite.
 		over := training.Proposal{Enrolments: []training.Enrolment{{Cohort: cohort.ID, Class: crew.ID, Trainees: 13}}}
-		if _, err := db.ApproveTraining(ctx, over, fpr, start, 180); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "has 12 seats") {
+		if _, err := trs.Approve(ctx, over, fpr, start, 180); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "has 12 seats") {
 			t.Errorf("more enrolments than seats: %v", err)
 		}
 		noPre := training.Proposal{Enrolments: []training.Enrolment{{Cohort: cohort.ID, Class: crew.ID, Trainees: 2}}}
-		if _, err := db.ApproveTraining(ctx, noPre, fpr, start, 180); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "has not done LEO-BASIC") {
+		if _, err := trs.Approve(ctx, noPre, fpr, start, 180); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "has not done LEO-BASIC") {
 			t.Errorf("enrolling without the prerequisite: %v", err)
 		}
-		if n, err := db.ApproveTraining(ctx, p, fpr, start, 180); err != nil || n != 1 {
+		if n, err := trs.Approve(ctx, p, fpr, start, 180); err != nil || n != 1 {
 			t.Fatalf("approve: %d %v", n, err)
 		}
-		if _, err := db.ApproveTraining(ctx, p, fpr, start, 180); fault.Code(err) != fault.Conflict {
+		if _, err := trs.Approve(ctx, p, fpr, start, 180); fault.Code(err) != fault.Conflict {
 			t.Errorf("approving the same plan again: %v", err)
 		}
 		// The host records the class: no more completions than enrolled;
@@ -97,16 +97,16 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 		}
 		host := access.WithIdentity(ctx, access.Identity{UserID: 5, Name: "mun", Nation: "POL", Roles: []access.Role{access.FacilityManager}, Site: "DE-MUN", Clearance: access.Restricted, Via: "token"})
 		other := access.WithIdentity(ctx, access.Identity{UserID: 6, Name: "fra", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
-		if _, err := db.RecordClass(other, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 10}}); fault.Code(err) != fault.Forbidden {
+		if _, err := trs.RecordClass(other, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 10}}); fault.Code(err) != fault.Forbidden {
 			t.Errorf("another nation records the class: %v", err)
 		}
-		if _, err := db.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 12, Completed: 11}}); fault.Code(err) != fault.Invalid {
+		if _, err := trs.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 12, Completed: 11}}); fault.Code(err) != fault.Invalid {
 			t.Errorf("more completed than enrolled: %v", err)
 		}
-		if _, err := db.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1}}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "reason") {
+		if _, err := trs.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1}}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "reason") {
 			t.Errorf("attrition without a reason: %v", err)
 		}
-		if n, err := db.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1, Reason: "injured"}}); err != nil || n != 9 {
+		if n, err := trs.RecordClass(host, basic.ID, []training.Record{{Enrolment: ens[0].ID, Attended: 10, Completed: 9, Attrition: 1, Reason: "injured"}}); err != nil || n != 9 {
 			t.Fatalf("record: %d %v", n, err)
 		}
 		l, err := db.Accounts(ctx, 2025, time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC))
@@ -139,23 +139,20 @@ func TestTrainingCoursesCohortsAndSeats(t *testing.T) {
 func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
-		storetest.Seed(t, db)
-		cs := catalog.Service{Store: store.Catalog{DB: db}}
-		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
-			t.Fatal(err)
-		}
+		trs := &training.Service{Store: store.Training{DB: db}}
+		seedTrainingFacility(t, db)
 		for _, o := range []training.Offer{
 			{Code: "LEO-BASIC", Title: "Leopard basics", Skill: "LEO-BASIC", Host: "DEU", Site: "DE-MUN", Seats: 30},
 			{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: "DE-MUN", Seats: 12, Prerequisite: "LEO-BASIC"},
 		} {
-			if _, err := db.SaveCourse(ctx, o, 0); err != nil {
+			if _, err := trs.SaveCourse(ctx, o, 0); err != nil {
 				t.Fatal(err)
 			}
 		}
-		basic, _ := db.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
-		early, _ := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-03-20", End: "2025-05-10"})
-		crew, _ := db.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
-		cohort, err := db.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 4, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
+		basic, _ := trs.AddClass(ctx, training.ClassOf{Course: "LEO-BASIC", Start: "2025-03-10", End: "2025-03-31"})
+		early, _ := trs.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-03-20", End: "2025-05-10"})
+		crew, _ := trs.AddClass(ctx, training.ClassOf{Course: "LEO", Start: "2025-04-14", End: "2025-06-02"})
+		cohort, err := trs.AddCohort(ctx, training.CohortOf{Skill: "LEOPARD-2", Size: 4, Priority: 1, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +171,7 @@ func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
 		if got[basic.ID] != 4 || got[crew.ID] != 4 || got[early.ID] != 0 {
 			t.Fatalf("the basics, then the crew class after them: %v", got)
 		}
-		if n, err := db.ApproveTraining(ctx, p, fp, db.Now(), 180); err != nil || n != 2 {
+		if n, err := trs.Approve(ctx, p, fp, db.Now(), 180); err != nil || n != 2 {
 			t.Fatalf("approve: %d %v", n, err)
 		}
 		cohorts, _ := db.Cohorts(ctx)
@@ -187,6 +184,7 @@ func TestTrainingPrerequisitesPlannedInOrder(t *testing.T) {
 func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
+		trs := &training.Service{Store: store.Training{DB: db}}
 		seedNetwork(t, db)
 		p, req, al := allocated(t, db)
 		sh, err := logi(db).CreateShipment(ctx, logistics.NewShipment{Origin: siteDepot, Destination: storetest.SiteKyiv, PlannedDeparture: time.Date(2025, 5, 1, 6, 0, 0, 0, time.UTC),
@@ -194,7 +192,7 @@ func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.AddCohort(ctx, training.CohortOf{Skill: "X", Size: 2, Earliest: "2025-03-01", NeededBy: "2025-07-01", PledgeLine: 99999}); fault.Code(err) != fault.Invalid {
+		if _, err := trs.AddCohort(ctx, training.CohortOf{Skill: "X", Size: 2, Earliest: "2025-03-01", NeededBy: "2025-07-01", PledgeLine: 99999}); fault.Code(err) != fault.Invalid {
 			t.Errorf("a cohort for a pledge line that is not one: %v", err)
 		}
 		for _, c := range []training.CohortOf{
@@ -202,7 +200,7 @@ func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
 			{Skill: "GUNNERS", Size: 4, Earliest: "2025-03-01", NeededBy: "2025-07-01", Requirement: req.ID},
 			{Skill: "GUNNERS", Size: 4, Earliest: "2025-03-01", NeededBy: "2025-07-01"},
 		} {
-			if _, err := db.AddCohort(ctx, c); err != nil {
+			if _, err := trs.AddCohort(ctx, c); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -214,4 +212,157 @@ func TestCohortsCrewTheSystemsOnTheirWay(t *testing.T) {
 			t.Errorf("the systems' arrival %s: cohorts' ETAs %s, %s, %s", sh.ETA, in.Cohorts[0].ETA, in.Cohorts[1].ETA, in.Cohorts[2].ETA)
 		}
 	})
+}
+
+// seedTrainingFacility seeds the fixtures and a training facility at
+// Munster, DE-MUN.
+func seedTrainingFacility(t *testing.T, db *store.DB) {
+	t.Helper()
+	storetest.Seed(t, db)
+	cs := catalog.Service{Store: store.Catalog{DB: db}}
+	if _, err := cs.CreateSite(storetest.Ctx(), catalog.Site{Code: "DE-MUN", Name: "Munster training area", Nation: "DEU", Kinds: []string{"training_facility"}, LatE6: 52986000, LonE6: 10087000}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// trainingFixture adds a training facility, a course of many seats, one
+// class of it and a cohort waiting for it.
+func trainingFixture(t *testing.T, db *store.DB, trs *training.Service) training.ClassOf {
+	t.Helper()
+	ctx := storetest.Ctx()
+	seedTrainingFacility(t, db)
+	if _, err := trs.SaveCourse(ctx, training.Offer{Code: "MED", Title: "Combat first aid", Skill: "MEDIC", Host: "DEU", Site: "DE-MUN", Seats: 1000}, 0); err != nil {
+		t.Fatal(err)
+	}
+	class, err := trs.AddClass(ctx, training.ClassOf{Course: "MED", Start: "2025-03-10", End: "2025-03-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trs.AddCohort(ctx, training.CohortOf{Skill: "MEDIC", Size: 3, Earliest: "2025-03-01", NeededBy: "2025-07-01"}); err != nil {
+		t.Fatal(err)
+	}
+	return class
+}
+
+func TestTrainingApprovalRefusedWhenAnInputChanged(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(ctx context.Context, trs *training.Service) error
+	}{
+		{"a new cohort", func(ctx context.Context, trs *training.Service) error {
+			_, err := trs.AddCohort(ctx, training.CohortOf{Skill: "MEDIC", Size: 2, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
+			return err
+		}},
+		{"a new class", func(ctx context.Context, trs *training.Service) error {
+			_, err := trs.AddClass(ctx, training.ClassOf{Course: "MED", Start: "2025-04-01", End: "2025-04-20"})
+			return err
+		}},
+		{"the course's seats", func(ctx context.Context, trs *training.Service) error {
+			_, err := trs.SaveCourse(ctx, training.Offer{Code: "MED", Title: "Combat first aid", Skill: "MEDIC", Host: "DEU", Site: "DE-MUN", Seats: 2}, 1)
+			return err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				ctx := storetest.Ctx()
+				trs := &training.Service{Store: store.Training{DB: db}}
+				trainingFixture(t, db, trs)
+				in, fp, err := db.TrainingPlanInput(ctx, db.Now(), 180)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := training.Plan(in)
+				if err != nil || len(p.Enrolments) != 1 {
+					t.Fatalf("plan: %+v %v", p, err)
+				}
+				if err := c.change(ctx, trs); err != nil {
+					t.Fatal(err)
+				}
+				before := mustFingerprint(t, db)
+				if n, err := trs.Approve(ctx, p, fp, db.Now(), 180); fault.Code(err) != fault.Conflict || n != 0 {
+					t.Fatalf("approving a plan made before %s: %d %v", c.name, n, err)
+				}
+				if mustFingerprint(t, db) != before {
+					t.Error("the refused approval wrote to the database")
+				}
+				if ens, err := db.Enrolments(ctx, p.Enrolments[0].Class); err != nil || len(ens) != 0 {
+					t.Errorf("enrolments after the refused approval: %+v %v", ens, err)
+				}
+			})
+		})
+	}
+}
+
+// TestTrainingApprovalNeverAppliesAStalePlan approves a plan while another
+// writer nominates a cohort, round after round: either the approval is
+// refused, or the nomination committed after it (its audit event comes
+// after the enrolments').
+func TestTrainingApprovalNeverAppliesAStalePlan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		trs := &training.Service{Store: store.Training{DB: db}}
+		trainingFixture(t, db, trs)
+		const rounds = 30
+		applied, refused := 0, 0
+		for round := range rounds {
+			in, fp, err := db.TrainingPlanInput(ctx, db.Now(), 180)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := training.Plan(in)
+			if err != nil || len(p.Enrolments) == 0 {
+				t.Fatalf("round %d: plan %+v %v", round, p, err)
+			}
+			enrolsBefore := len(mustEvents(t, db, "enrolment", ""))
+			go1 := make(chan struct{})
+			var wg sync.WaitGroup
+			var approveErr, nominateErr error
+			var cohort training.CohortOf
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-go1
+				_, approveErr = trs.Approve(ctx, p, fp, db.Now(), 180)
+			}()
+			go func() {
+				defer wg.Done()
+				<-go1
+				// Rounds differ in when the nomination comes, so that it
+				// falls before, during and after the approval.
+				time.Sleep(time.Duration(round%10) * 30 * time.Microsecond)
+				cohort, nominateErr = trs.AddCohort(ctx, training.CohortOf{Skill: "MEDIC", Size: 1, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
+			}()
+			close(go1)
+			wg.Wait()
+			if nominateErr != nil {
+				t.Fatalf("round %d: nominate: %v", round, nominateErr)
+			}
+			enrols := mustEvents(t, db, "enrolment", "")
+			if approveErr != nil {
+				if fault.Code(approveErr) != fault.Conflict {
+					t.Fatalf("round %d: approval refused with %v, want a conflict", round, approveErr)
+				}
+				if len(enrols) != enrolsBefore {
+					t.Fatalf("round %d: a refused approval wrote %d enrolments", round, len(enrols)-enrolsBefore)
+				}
+				refused++
+				continue
+			}
+			applied++
+			nominated := mustEvents(t, db, "cohort", strconv.FormatInt(cohort.ID, 10))
+			if len(nominated) != 1 || len(enrols) == enrolsBefore || nominated[0] < enrols[len(enrols)-1] {
+				t.Fatalf("round %d: a plan made before cohort %d was nominated was applied after it (events %v, enrolments %v)", round, cohort.ID, nominated, enrols[enrolsBefore:])
+			}
+		}
+		t.Logf("%d rounds: %d approved, %d refused", rounds, applied, refused)
+	})
+}
+
+func mustEvents(t *testing.T, db *store.DB, entity, id string) []int64 {
+	t.Helper()
+	seqs, err := db.EventSeqs(entity, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seqs
 }

@@ -3,6 +3,7 @@ package training
 import (
 	"strings"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/money"
@@ -154,4 +155,80 @@ type Record struct {
 	Completed int    `json:"completed"`
 	Attrition int    `json:"attrition"`
 	Reason    string `json:"reason,omitempty"`
+}
+
+// MayHost reports whether id may offer and run courses of host at site: a
+// coordinator any, a nation officer their own nation's, a facility manager
+// those at their own site.
+func MayHost(id access.Identity, host, site string) bool {
+	return id.Via == "system" || id.Has(access.Coordinator) || (id.Has(access.NationOfficer) && id.Nation == host) || (id.Has(access.FacilityManager) && id.Site == site)
+}
+
+// HostedBy reports whether id may change the course, its classes and their
+// records: only its current host may, so that nobody takes another's course
+// over by naming themselves its host.
+func (o Offer) HostedBy(id access.Identity) bool { return MayHost(id, o.Host, o.Site) }
+
+// NewClass is a class of the course: its seats and minimum size default to
+// the course's.
+func (o Offer) NewClass(c ClassOf) ClassOf {
+	c.Course = o.Code
+	if c.Seats == 0 {
+		c.Seats = o.Seats
+	}
+	if c.MinSize == 0 {
+		c.MinSize = o.MinSize
+	}
+	return c
+}
+
+// Fits refuses trainees more than the class's free seats: a class is never
+// filled beyond its seats.
+func (c ClassOf) Fits(trainees int) error {
+	if c.Enrolled+trainees > c.Seats {
+		return fault.Errorf(fault.Conflict, "class %d of %s has %d seats and %d taken: %d more do not fit", c.ID, c.Course, c.Seats, c.Enrolled, trainees)
+	}
+	return nil
+}
+
+// MayNominate reports whether id may nominate cohorts: the recipient's
+// officers and the coordinators.
+func MayNominate(id access.Identity) bool { return access.Allowed(id, access.CohortWrite) }
+
+// EnrolmentOf is an enrolment with its class's course.
+type EnrolmentOf struct {
+	ID        int64  `json:"id"`
+	Cohort    int64  `json:"cohort"`
+	Class     int64  `json:"class"`
+	Course    string `json:"course"`
+	Trainees  int    `json:"trainees"`
+	Attended  int    `json:"attended"`
+	Completed int    `json:"completed"`
+	Attrition int    `json:"attrition"`
+	Reason    string `json:"reason,omitempty"`
+	Recorded  bool   `json:"recorded"`
+	Version   int64  `json:"-"`
+}
+
+// Record returns the enrolment with r recorded: once, no more attended than
+// enrolled, no more completed than attended, no more completed and left than
+// enrolled, and attrition with its reason. Field names are relative to the
+// record.
+func (e EnrolmentOf) Record(r Record) (EnrolmentOf, error) {
+	switch {
+	case e.Recorded:
+		return e, fault.Field("", "enrolment %d was recorded already", e.ID)
+	case r.Attended < 0 || r.Completed < 0 || r.Attrition < 0:
+		return e, fault.Field("", "counts must not be negative")
+	case r.Attended > e.Trainees:
+		return e, fault.Field("attended", "%d attended of %d enrolled", r.Attended, e.Trainees)
+	case r.Completed > r.Attended:
+		return e, fault.Field("completed", "%d completed but %d attended: completion is recorded for no more than attended, of %d enrolled", r.Completed, r.Attended, e.Trainees)
+	case r.Completed+r.Attrition > e.Trainees:
+		return e, fault.Field("attrition", "%d completed and %d left are more than the %d enrolled", r.Completed, r.Attrition, e.Trainees)
+	case r.Attrition > 0 && strings.TrimSpace(r.Reason) == "":
+		return e, fault.Field("reason", "give the reason for the attrition")
+	}
+	e.Attended, e.Completed, e.Attrition, e.Reason, e.Recorded = r.Attended, r.Completed, r.Attrition, strings.TrimSpace(r.Reason), true
+	return e, nil
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/training"
 )
 
 //go:embed templates static openapi.json
@@ -38,6 +39,7 @@ type Server struct {
 	Assist   *assist.Service
 	Logi     *logistics.Service
 	Catalog  *catalog.Service
+	Training *training.Service
 	Importer *exchange.Importer
 	Lessons  *lessons.Service
 	Accounts *accounts.Service
@@ -66,6 +68,7 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 		Now:     time.Now,
 		Version: version,
 	}
+	s.Training = &training.Service{Store: store.Training{DB: db}}
 	s.Importer = &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: s.Catalog, Assist: s.Assist}
 	s.Access = &access.Service{Store: store.Access{DB: db}, Read: db}
 	s.Checker = db

@@ -122,7 +122,7 @@ func (s *Server) uiSaveCourse(w http.ResponseWriter, r *http.Request) error {
 	o, err := courseFromForm(r.PostForm)
 	if err == nil {
 		version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-		o, err = s.DB.SaveCourse(r.Context(), o, version)
+		o, err = s.Training.SaveCourse(r.Context(), o, version)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -143,7 +143,7 @@ func (s *Server) uiAddClass(w http.ResponseWriter, r *http.Request) error {
 	c := training.ClassOf{Course: f.Get("course"), Start: f.Get("start"), End: f.Get("end"), Seats: intField(&errs, f, "seats"), MinSize: intField(&errs, f, "min_size")}
 	err := errs.Err()
 	if err == nil {
-		c, err = s.DB.AddClass(r.Context(), c)
+		c, err = s.Training.AddClass(r.Context(), c)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -172,7 +172,7 @@ func (s *Server) uiAddCohort(w http.ResponseWriter, r *http.Request) error {
 	c.PledgeLine = int64(intField(&errs, f, "pledge_line"))
 	err := errs.Err()
 	if err == nil {
-		c, err = s.DB.AddCohort(r.Context(), c)
+		c, err = s.Training.AddCohort(r.Context(), c)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -250,9 +250,9 @@ func (s *Server) approveTraining(r *http.Request, in approveRepairsInput) (int, 
 	if err != nil {
 		return 0, err
 	}
-	// The store approves the proposal only if what it was made from is
-	// still what the reviewer saw.
-	return s.DB.ApproveTraining(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
+	// The proposal is approved only if what it was made from is still
+	// what the reviewer saw.
+	return s.Training.Approve(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
 }
 
 func (s *Server) uiApproveTraining(w http.ResponseWriter, r *http.Request) error {
@@ -294,7 +294,7 @@ func (s *Server) apiApproveTraining(w http.ResponseWriter, r *http.Request) erro
 
 type classView struct {
 	Class      training.ClassOf
-	Enrolments []store.EnrolmentOf
+	Enrolments []training.EnrolmentOf
 	Errors     string
 }
 
@@ -341,7 +341,7 @@ func (s *Server) uiRecordClass(w http.ResponseWriter, r *http.Request) error {
 	err = errs.Err()
 	var n int
 	if err == nil {
-		n, err = s.DB.RecordClass(r.Context(), c.ID, recs)
+		n, err = s.Training.RecordClass(r.Context(), c.ID, recs)
 	}
 	if err != nil {
 		e := fault.As(err)
@@ -367,7 +367,7 @@ func (s *Server) apiSaveCourse(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &o); err != nil {
 		return err
 	}
-	saved, err := s.DB.SaveCourse(r.Context(), o, o.Version)
+	saved, err := s.Training.SaveCourse(r.Context(), o, o.Version)
 	if err != nil {
 		return err
 	}
@@ -387,7 +387,7 @@ func (s *Server) apiAddClass(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &c); err != nil {
 		return err
 	}
-	c, err := s.DB.AddClass(r.Context(), c)
+	c, err := s.Training.AddClass(r.Context(), c)
 	if err != nil {
 		return err
 	}
@@ -419,7 +419,7 @@ func (s *Server) apiRecordClass(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	n, err := s.DB.RecordClass(r.Context(), c.ID, in.Records)
+	n, err := s.Training.RecordClass(r.Context(), c.ID, in.Records)
 	if err != nil {
 		return err
 	}
@@ -439,7 +439,7 @@ func (s *Server) apiAddCohort(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &c); err != nil {
 		return err
 	}
-	c, err := s.DB.AddCohort(r.Context(), c)
+	c, err := s.Training.AddCohort(r.Context(), c)
 	if err != nil {
 		return err
 	}

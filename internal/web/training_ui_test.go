@@ -45,7 +45,7 @@ func TestTrainingPages(t *testing.T) {
 	if m == nil || !strings.Contains(page, "Every waiting trainee is placed.") {
 		t.Fatalf("the plan page:\n%.2500s", page)
 	}
-	if res := post("/training/plan/approve", url.Values{"fingerprint": {"stale"}, "start": {m[2]}, "horizon": {"365"}}); res.status != 409 || !strings.Contains(string(res.body), "changed since this plan was made") {
+	if res := post("/training/plan/approve", url.Values{"fingerprint": {"stale"}, "start": {m[2]}, "horizon": {"365"}}); res.status != 409 || !strings.Contains(string(res.body), "changed since it was made") {
 		t.Errorf("a stale plan: %d", res.status)
 	}
 	if res := post("/training/plan/approve", url.Values{"fingerprint": {m[1]}, "start": {m[2]}, "horizon": {"365"}}); res.status != 303 {
