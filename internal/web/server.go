@@ -23,6 +23,7 @@ import (
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 )
 
@@ -35,6 +36,7 @@ type Server struct {
 	Assist   *assist.Service
 	Logi     *logistics.Service
 	Catalog  *catalog.Service
+	Repair   *repair.Service
 	Importer *exchange.Importer
 	Log      *slog.Logger
 	// Now is the clock for "today" in the dashboard and overdue filters.
@@ -54,6 +56,7 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 		Assist:  &assist.Service{Store: store.Assist{DB: db}},
 		Logi:    &logistics.Service{Store: store.Logistics{DB: db}},
 		Catalog: &catalog.Service{Store: store.Catalog{DB: db}},
+		Repair:  &repair.Service{Store: store.Repair{DB: db}},
 		Log:     log,
 		Now:     time.Now,
 		Version: version,
