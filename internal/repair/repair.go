@@ -2,7 +2,9 @@
 // number, the damage reported on it, the allied facilities that repair it,
 // and the repair orders that take a piece from damage back into service.
 // Its planner assigns waiting orders to competent facilities with free
-// slots through internal/flow.
+// slots through internal/flow. Its use cases (Service) decide who may do
+// what and apply the rules on the records' own types, through the storage
+// ports it declares (Tx, Store); it holds no SQL and no HTTP.
 package repair
 
 import (

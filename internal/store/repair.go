@@ -42,11 +42,17 @@ func (db *DB) equipmentVisible(ctx context.Context, alias string) visibility {
 	return visibility{cond: "(" + strings.Join(conds, " OR ") + ")", args: args}
 }
 
+// facilityOnly says whether id reads repairs as a facility manager only:
+// the orders of their facility and the pieces' history there.
+func facilityOnly(id access.Identity) bool {
+	return id.Has(access.FacilityManager) && !id.HasAny(access.Coordinator, access.RecipientOfficer, access.Auditor, access.Analyst, access.NationOfficer) && id.Via != "system"
+}
+
 // ordersVisible: a facility manager reads their facility's orders only.
 func (db *DB) ordersVisible(ctx context.Context) visibility {
 	id := access.IdentityFrom(ctx)
 	v := db.equipmentVisible(ctx, "e")
-	if id.Has(access.FacilityManager) && !id.HasAny(access.Coordinator, access.RecipientOfficer, access.Auditor, access.Analyst, access.NationOfficer) && id.Via != "system" {
+	if facilityOnly(id) {
 		return visibility{cond: "o.facility = ?", args: []any{id.Site}}
 	}
 	return v
@@ -132,7 +138,7 @@ func (db *DB) Piece(ctx context.Context, id int64) (repair.Equipment, []Equipmen
 	e := r.piece()
 	// A facility manager reads the piece's history at their facility only.
 	q, args := `SELECT at, actor, kind, state, site, COALESCE(order_id, 0), note FROM equipment_events WHERE equipment_id = ?`, []any{id}
-	if me := access.IdentityFrom(ctx); me.Has(access.FacilityManager) && !me.HasAny(access.Coordinator, access.RecipientOfficer, access.Auditor, access.Analyst, access.NationOfficer) && me.Via != "system" {
+	if me := access.IdentityFrom(ctx); facilityOnly(me) {
 		q += ` AND (order_id IS NULL OR order_id IN (SELECT id FROM repair_orders WHERE facility = ?))`
 		args = append(args, me.Site)
 	}
