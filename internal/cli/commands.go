@@ -22,6 +22,7 @@ import (
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/web"
 )
@@ -67,7 +68,7 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 	if err := demo.LoadAccounts(ctx, db, &accounts.Service{Store: store.Accounts{DB: db}}, now); err != nil {
 		return err
 	}
-	if err := demo.LoadRepair(ctx, store.RepairDemo{DB: db}, now); err != nil {
+	if err := demo.LoadRepair(ctx, &repair.Service{Store: store.Repair{DB: db}}, now); err != nil {
 		return err
 	}
 	n, err := demo.LoadUsers(ctx, accessService(db))

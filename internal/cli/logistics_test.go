@@ -14,7 +14,7 @@ func TestShipmentAndNetworkCommands(t *testing.T) {
 		t.Fatalf("demo: %+v", r)
 	}
 	r := run(t, env, "", "shipment", "list")
-	if r.code != 0 || !strings.Contains(r.out, "S-00002") || !strings.Contains(r.out, "6 shipments.") {
+	if r.code != 0 || !strings.Contains(r.out, "S-00002") || !strings.Contains(r.out, "29 shipments.") {
 		t.Fatalf("shipment list: %+v", r)
 	}
 	r = run(t, env, "", "shipment", "list", "--late")
@@ -22,7 +22,7 @@ func TestShipmentAndNetworkCommands(t *testing.T) {
 		t.Errorf("shipment list --late: %+v", r)
 	}
 	r = run(t, env, "", "shipment", "list", "--csv", "--state", "received")
-	if r.code != 0 || !strings.HasPrefix(r.out, "# NATO UNCLASSIFIED\nref,") || !strings.Contains(r.out, "S-00001,DEU") {
+	if r.code != 0 || !strings.HasPrefix(r.out, "# NATO RESTRICTED\nref,") || !strings.Contains(r.out, "S-00001,DEU") {
 		t.Errorf("shipment list --csv: %+v", r)
 	}
 	if r := run(t, env, "", "shipment", "list", "--state", "lost"); r.code == 0 || !strings.Contains(r.err, "not a shipment state") {

@@ -191,7 +191,8 @@ func runRepair(ctx context.Context, args []string, env Env, stdio IO) error {
 	if !*approve {
 		return nil
 	}
-	n, err := db.ApproveRepairs(ctx, p, fp, start, days)
+	svc := &repair.Service{Store: store.Repair{DB: db}}
+	n, err := svc.Approve(ctx, p, fp, start, days)
 	if err != nil {
 		return problems(stdio, err, "Nothing was approved", "the repair plan")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/repair"
 )
 
@@ -12,7 +13,7 @@ import (
 type RepairStore interface {
 	SaveFacility(ctx context.Context, f repair.RepairFacility, version int64) (repair.RepairFacility, error)
 	RegisterEquipment(ctx context.Context, e repair.Equipment) (repair.Equipment, error)
-	ReportDamage(ctx context.Context, d repair.Damage) (repair.Order, error)
+	ReportDamage(ctx context.Context, d repair.Damage) (repair.Order, *assist.Requirement, error)
 	MoveOrder(ctx context.Context, id, version int64, to, note string) (repair.Order, error)
 }
 
@@ -80,7 +81,7 @@ func LoadRepair(ctx context.Context, st RepairStore, now time.Time) error {
 		}
 	}
 	for _, d := range damage {
-		o, err := st.ReportDamage(ctx, repair.Damage{Equipment: ids[d.sys][d.n-1], Fault: d.fault, Severity: d.severity, Priority: d.priority})
+		o, _, err := st.ReportDamage(ctx, repair.Damage{Equipment: ids[d.sys][d.n-1], Fault: d.fault, Severity: d.severity, Priority: d.priority})
 		if err != nil {
 			return fmt.Errorf("demo damage %q: %w", d.fault, err)
 		}

@@ -2,7 +2,9 @@
 // number, the damage reported on it, the allied facilities that repair it,
 // and the repair orders that take a piece from damage back into service.
 // Its planner assigns waiting orders to competent facilities with free
-// slots through internal/flow.
+// slots through internal/flow. Its use cases (Service) decide who may do
+// what and apply the rules on the records' own types, through the storage
+// ports it declares (Tx, Store); it holds no SQL and no HTTP.
 package repair
 
 import (
@@ -11,8 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/money"
 )
 
 // The states of a piece of equipment.
@@ -335,4 +341,188 @@ func (f *RepairFacility) Validate() error {
 type Part struct {
 	NSN      string `json:"nsn"`
 	Quantity int64  `json:"quantity"`
+}
+
+// Report applies a damage report to the piece. A piece destroyed or written
+// off, or one with an open order (open, nil when there is none), is
+// refused. Damage beyond repair takes the piece out of the fleet and opens
+// no order; other damage leaves it damaged where it was reported and
+// returns the order it opens, in state reported.
+func (e *Equipment) Report(d Damage, open *Order, now time.Time) (*Order, error) {
+	if e.Gone() {
+		return nil, fault.Errorf(fault.Conflict, "%s (%s %s) is %s: no damage can be reported on it", e.Ref(), e.ItemName, e.Serial, label(e.State))
+	}
+	if open != nil {
+		return nil, fault.Errorf(fault.Conflict, "%s has an open repair order, %s: report on that order", e.Ref(), open.Ref())
+	}
+	if d.Severity == Beyond {
+		e.State = Destroyed
+		return nil, nil
+	}
+	e.State, e.Location = Damaged, d.Location
+	return &Order{Equipment: e.ID, Serial: e.Serial, NSN: e.NSN, ItemName: e.ItemName, Group: e.Group, Donor: e.Donor, Fault: d.Fault, Severity: d.Severity,
+		Priority: d.Priority, Location: d.Location, State: Reported, Reported: now, UpdatedAt: now, Version: 1}, nil
+}
+
+// WriteOff takes the piece out of the fleet for good. One destroyed or
+// written off already, or with an open order (open, nil when there is
+// none), is refused: an order is finished first.
+func (e *Equipment) WriteOff(open *Order) error {
+	if e.Gone() {
+		return fault.Errorf(fault.Conflict, "%s is %s already", e.Ref(), label(e.State))
+	}
+	if open != nil {
+		return fault.Errorf(fault.Conflict, "%s has an open repair order, %s: finish it first", e.Ref(), open.Ref())
+	}
+	e.State = WrittenOff
+	return nil
+}
+
+// Replacement is the requirement a report of damage beyond repair raises
+// for a new piece of the same item, delivered where the damage was
+// reported (site), which must be a delivery point.
+func (d *Damage) Replacement(e Equipment, site catalog.Site, now time.Time) (assist.Requirement, error) {
+	if !site.HasKind("delivery_point") {
+		return assist.Requirement{}, fault.Field("location", "%s is not a delivery point: a replacement is asked for at one", site.Code)
+	}
+	return assist.Requirement{NSN: e.NSN, Quantity: 1, Priority: d.Priority, NeedBy: now.AddDate(0, 0, 90).Format("2006-01-02"), DeliverySite: site.Code,
+		Notes: fmt.Sprintf("replacement for %s %s (%s), beyond repair: %s", e.ItemName, e.Serial, e.Ref(), d.Fault)}, nil
+}
+
+// privileged says whether id acts for the whole coordination: a
+// coordinator, or the system itself.
+func privileged(id access.Identity) bool { return id.Via == "system" || id.Has(access.Coordinator) }
+
+// atFacility says whether id manages the order's facility.
+func (o *Order) atFacility(id access.Identity) bool {
+	return id.Has(access.FacilityManager) && o.Facility != "" && o.Facility == id.Site
+}
+
+// MayMove refuses id moving the order on to state to: a facility manager
+// moves their own facility's orders only, and a recipient officer only
+// receives a piece back or moves a repair in theatre; a coordinator moves
+// any.
+func (o *Order) MayMove(id access.Identity, to string) error {
+	switch {
+	case privileged(id):
+	case o.atFacility(id):
+	case id.Has(access.RecipientOfficer) && (to == Received || o.Severity == Theatre):
+	default:
+		return fault.Errorf(fault.Forbidden, "%s may not move %s: it is %s's to move", id.Name, o.Ref(), o.owner())
+	}
+	return nil
+}
+
+func (o *Order) owner() string {
+	if o.Facility != "" {
+		return o.Facility
+	}
+	return "a coordinator"
+}
+
+// TakesSlot says whether the order, just moved on from state from, now
+// takes one of its facility's slots: it starts its repair there (a repair
+// resumed after waiting for parts kept its slot, and one in theatre needs
+// none).
+func (o *Order) TakesSlot(from string) bool {
+	return o.State == Repairs && from != Parts && o.Severity != Theatre && o.Facility != ""
+}
+
+// Admit refuses an order that would take a slot of the facility when busy
+// orders hold them all already: a facility never repairs more at once
+// than it has slots.
+func (f *RepairFacility) Admit(busy int, o *Order) error {
+	if busy >= f.Slots {
+		return fault.Errorf(fault.Conflict, "%s has %d slots and %d orders in repair: %s waits for a free slot", f.Site, f.Slots, busy, o.Ref())
+	}
+	return nil
+}
+
+// MayAskParts refuses id asking for spare parts for the order: only a
+// coordinator or the manager of its facility may, and only while the
+// order is still before its repair's end.
+func (o *Order) MayAskParts(id access.Identity) error {
+	if !privileged(id) && !o.atFacility(id) {
+		return fault.Errorf(fault.Forbidden, "%s may not ask for parts for %s", id.Name, o.Ref())
+	}
+	if !o.Open() || o.State == Repaired || o.State == Returned {
+		return fault.Errorf(fault.Conflict, "%s is %s: it needs no more parts", o.Ref(), label(o.State))
+	}
+	return nil
+}
+
+// PartsSite is where the order's spare parts are delivered: its facility,
+// or where the piece is for a repair in theatre.
+func (o *Order) PartsSite() string {
+	if o.Facility != "" {
+		return o.Facility
+	}
+	return o.Location
+}
+
+// MayRecordCost refuses id recording what the order's repair cost and
+// that paidBy paid it. The cost counts in the payer's pledge accounts, so
+// only a coordinator, or the payer's own people at the order's facility,
+// say who paid; and a cost is recorded once, after the repair.
+func (o *Order) MayRecordCost(id access.Identity, paidBy string) error {
+	if !privileged(id) && !(id.Has(access.FacilityManager) && id.Site == o.Facility) {
+		return fault.Errorf(fault.Forbidden, "%s may not record the cost of %s", id.Name, o.Ref())
+	}
+	if !privileged(id) && !strings.EqualFold(id.Nation, strings.TrimSpace(paidBy)) {
+		return fault.Errorf(fault.Forbidden, "%s may record a cost paid by %s only, their own nation; a coordinator records others", id.Name, id.Nation)
+	}
+	if o.State != Repaired && o.State != Returned && o.State != Received {
+		return fault.Errorf(fault.Conflict, "%s is %s: its cost is recorded once it is repaired", o.Ref(), label(o.State))
+	}
+	if o.Cost > 0 {
+		return fault.Errorf(fault.Conflict, "the cost of %s was recorded already: %s paid by %s", o.Ref(), money.Cents(o.Cost).Human(false), o.PaidBy)
+	}
+	return nil
+}
+
+// CostContribution is the contribution a repair's cost counts as: the
+// payer's maintenance and logistics, dated on, with the order as its
+// evidence.
+func (o *Order) CostContribution(cost money.Cents, paidBy, on string) accounts.Contribution {
+	return accounts.Contribution{Nation: paidBy, Date: on, Category: "maintenance_logistics", Currency: "EUR", Original: cost,
+		Evidence: fmt.Sprintf("repair order %s at %s", o.Ref(), o.Facility), Notes: fmt.Sprintf("repair of %s %s", o.ItemName, o.Serial)}
+}
+
+// Follow sets the piece's state and place from its order's, just moved
+// on: the piece is at the facility while it is repaired there, and back
+// where it was reported once received.
+func (e *Equipment) Follow(o *Order) {
+	e.State = EquipmentState(o)
+	switch o.State {
+	case Repairs:
+		if o.Facility != "" {
+			e.Location = o.Facility
+		}
+	case Received:
+		e.Location = o.Location
+	}
+}
+
+// AssignTo assigns a waiting order to facility f, due on due: the order
+// must still be reported (a plan places only waiting orders) and the
+// facility competent for its item.
+func (o *Order) AssignTo(f *RepairFacility, due time.Time) error {
+	if o.State != Reported {
+		return fault.Errorf(fault.Conflict, "%s is no longer waiting: plan again", o.Ref())
+	}
+	if _, ok := f.Competent(o.NSN, o.Group); !ok {
+		return fault.Errorf(fault.Invalid, "%s is not competent for the piece of %s", f.Site, o.Ref())
+	}
+	if err := o.Move(Assigned); err != nil {
+		return err
+	}
+	o.Facility, o.Due = f.Site, due.Format("2006-01-02")
+	return nil
+}
+
+// PartRequirement is the requirement that brings spare part p to the
+// order, needed within 30 days of now.
+func (o *Order) PartRequirement(p Part, now time.Time) assist.Requirement {
+	return assist.Requirement{NSN: strings.TrimSpace(p.NSN), Quantity: p.Quantity, Priority: o.Priority, NeedBy: now.AddDate(0, 0, 30).Format("2006-01-02"),
+		DeliverySite: o.PartsSite(), Notes: fmt.Sprintf("spare parts for %s (%s %s)", o.Ref(), o.ItemName, o.Serial)}
 }

@@ -99,15 +99,6 @@ func (tx *Tx) insertAgreement(ctx context.Context, a accounts.Agreement) error {
 	return err
 }
 
-// addContribution records c in the transaction for the use cases that
-// credit a nation and are still written in this package (a repair's cost,
-// a class's seats): the accounts decide, the transaction only carries the
-// change. It goes once those use cases live in their own packages and call
-// accounts.AddContributionIn themselves.
-func (tx *Tx) addContribution(ctx context.Context, c *accounts.Contribution) error {
-	return accounts.AddContributionIn(ctx, accountsTx{tx}, c)
-}
-
 // seedAccounts starts the accounts of a database that has nations but no
 // accounts yet: the Washington baseline for 2025 with the Allies that take
 // part, the ECB's rates and the register of agreements. A new database

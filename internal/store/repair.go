@@ -7,17 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
-	"github.com/longhaul/longhaul/internal/accounts"
-	"github.com/longhaul/longhaul/internal/assist"
-	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/fault"
-	"github.com/longhaul/longhaul/internal/logistics"
-	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/repair"
 )
 
@@ -48,86 +42,20 @@ func (db *DB) equipmentVisible(ctx context.Context, alias string) visibility {
 	return visibility{cond: "(" + strings.Join(conds, " OR ") + ")", args: args}
 }
 
+// facilityOnly says whether id reads repairs as a facility manager only:
+// the orders of their facility and the pieces' history there.
+func facilityOnly(id access.Identity) bool {
+	return id.Has(access.FacilityManager) && !id.HasAny(access.Coordinator, access.RecipientOfficer, access.Auditor, access.Analyst, access.NationOfficer) && id.Via != "system"
+}
+
 // ordersVisible: a facility manager reads their facility's orders only.
 func (db *DB) ordersVisible(ctx context.Context) visibility {
 	id := access.IdentityFrom(ctx)
 	v := db.equipmentVisible(ctx, "e")
-	if id.Has(access.FacilityManager) && !id.HasAny(access.Coordinator, access.RecipientOfficer, access.Auditor, access.Analyst, access.NationOfficer) && id.Via != "system" {
+	if facilityOnly(id) {
 		return visibility{cond: "o.facility = ?", args: []any{id.Site}}
 	}
 	return v
-}
-
-// RegisterEquipment adds a piece to the register: its item must exist,
-// its serial number be new for that item, its donor a nation and its
-// location a site.
-func (db *DB) RegisterEquipment(ctx context.Context, e repair.Equipment) (repair.Equipment, error) {
-	if err := e.Validate(); err != nil {
-		return e, err
-	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		var errs fault.List
-		it, err := tx.Item(ctx, e.NSN)
-		if err != nil {
-			errs.Append("nsn", notFoundField(err, "no item with NSN %s in the catalogue", e.NSN))
-		} else {
-			e.ItemName, e.Group = it.Name, it.Group
-		}
-		if _, err := db.nation(ctx, tx, e.Donor, false); err != nil {
-			errs.Append("donor", notFoundField(err, "no nation %q", e.Donor))
-		}
-		var other int64
-		if err := tx.queryRow(ctx, `SELECT id FROM equipment WHERE nsn = ? AND serial = ?`, e.NSN, e.Serial).Scan(&other); err == nil {
-			errs.Add("serial", "serial number %s of %s is registered already, as E-%05d", e.Serial, e.NSN, other)
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if e.Shipment != 0 {
-			var dest, received string
-			if err := tx.queryRow(ctx, `SELECT destination, COALESCE(received_at, '') FROM shipments WHERE id = ? AND state = 'received'`, e.Shipment).Scan(&dest, &received); err != nil {
-				errs.Add("shipment", "S-%05d is not a received shipment", e.Shipment)
-			} else {
-				if e.Received == "" {
-					e.Received = parseTS(received).Format("2006-01-02")
-				}
-				if e.Location == "" {
-					e.Location = dest
-				}
-			}
-		}
-		if e.Location != "" {
-			if _, err := tx.Site(ctx, e.Location); err != nil {
-				errs.Append("location", notFoundField(err, "no site %q", e.Location))
-			}
-		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		e.CreatedAt, e.UpdatedAt, e.Version = tx.now, tx.now, 1
-		var ship any
-		if e.Shipment != 0 {
-			ship = e.Shipment
-		}
-		if e.ID, err = tx.insertID(ctx, `INSERT INTO equipment (nsn, serial, donor, received_on, shipment_id, location, state, hours, rounds, notes, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`, e.NSN, e.Serial, e.Donor, e.Received, ship, e.Location, e.State, e.Hours, e.Rounds, e.Notes, ts(e.CreatedAt), ts(e.UpdatedAt)); err != nil {
-			return mapConstraint(err, "equipment")
-		}
-		if err := tx.equipmentEvent(ctx, e.ID, "registered", e.State, e.Location, 0, fmt.Sprintf("received %s from %s", e.Received, e.Donor)); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "equipment.register", Entity: "equipment", EntityID: strconv.FormatInt(e.ID, 10), After: e})
-	})
-	return e, err
-}
-
-func (tx *Tx) equipmentEvent(ctx context.Context, id int64, kind, state, site string, order int64, note string) error {
-	var o any
-	if order != 0 {
-		o = order
-	}
-	_, err := tx.exec(ctx, `INSERT INTO equipment_events (equipment_id, at, actor, kind, state, site, order_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, ts(tx.now), access.ActorName(ctx), kind, state, site, o, note)
-	return err
 }
 
 const equipmentColumns = `e.id, e.nsn, i.name, i.grp, e.serial, e.donor, e.received_on, COALESCE(e.shipment_id, 0), e.location, e.state, e.hours, e.rounds, e.notes, e.version, e.created_at, e.updated_at`
@@ -210,7 +138,7 @@ func (db *DB) Piece(ctx context.Context, id int64) (repair.Equipment, []Equipmen
 	e := r.piece()
 	// A facility manager reads the piece's history at their facility only.
 	q, args := `SELECT at, actor, kind, state, site, COALESCE(order_id, 0), note FROM equipment_events WHERE equipment_id = ?`, []any{id}
-	if me := access.IdentityFrom(ctx); me.Has(access.FacilityManager) && !me.HasAny(access.Coordinator, access.RecipientOfficer, access.Auditor, access.Analyst, access.NationOfficer) && me.Via != "system" {
+	if me := access.IdentityFrom(ctx); facilityOnly(me) {
 		q += ` AND (order_id IS NULL OR order_id IN (SELECT id FROM repair_orders WHERE facility = ?))`
 		args = append(args, me.Site)
 	}
@@ -234,115 +162,6 @@ func (db *DB) Piece(ctx context.Context, id int64) (repair.Equipment, []Equipmen
 	return e, evs, orders.Items, err
 }
 
-// ReportDamage records damage on a piece: one beyond repair leaves the
-// fleet (and, if asked, raises a requirement for a replacement at the same
-// place in the same transaction); other damage opens a repair order. A
-// destroyed or written-off piece, or one with an open order, is refused.
-func (db *DB) ReportDamage(ctx context.Context, d repair.Damage) (repair.Order, *assist.Requirement, error) {
-	if err := d.Validate(); err != nil {
-		return repair.Order{}, nil, err
-	}
-	var o repair.Order
-	var req *assist.Requirement
-	err := db.Transact(ctx, func(tx *Tx) error {
-		e, err := tx.piece(ctx, d.Equipment)
-		if err != nil {
-			return err
-		}
-		if e.Gone() {
-			return fault.Errorf(fault.Conflict, "%s (%s %s) is %s: no damage can be reported on it", e.Ref(), e.ItemName, e.Serial, strings.ReplaceAll(e.State, "_", " "))
-		}
-		var open int64
-		if err := tx.queryRow(ctx, `SELECT id FROM repair_orders WHERE equipment_id = ? AND NOT ((severity = 'theatre' AND state = 'repaired') OR state = 'received')`, e.ID).Scan(&open); err == nil {
-			return fault.Errorf(fault.Conflict, "%s has an open repair order, RO-%05d: report on that order", e.Ref(), open)
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if d.Location == "" {
-			d.Location = e.Location
-		}
-		if _, err := tx.Site(ctx, d.Location); err != nil {
-			return notFoundField(err, "no site %q", d.Location)
-		}
-		before := e
-		if d.Severity == repair.Beyond {
-			e.State = repair.Destroyed
-			if err := tx.savePiece(ctx, &e, before.Version); err != nil {
-				return err
-			}
-			if err := tx.equipmentEvent(ctx, e.ID, "destroyed", e.State, d.Location, 0, d.Fault); err != nil {
-				return err
-			}
-			if err := tx.Audit(ctx, audit.Record{Action: "equipment.destroyed", Entity: "equipment", EntityID: strconv.FormatInt(e.ID, 10), Before: before, After: e}); err != nil {
-				return err
-			}
-			if d.Replace {
-				site, err := tx.Site(ctx, d.Location)
-				if err != nil {
-					return err
-				}
-				if !site.HasKind("delivery_point") {
-					return fault.Field("location", "%s is not a delivery point: a replacement is asked for at one", site.Code)
-				}
-				r := assist.Requirement{NSN: e.NSN, Quantity: 1, Priority: d.Priority, NeedBy: tx.now.AddDate(0, 0, 90).Format("2006-01-02"), DeliverySite: d.Location,
-					Notes: fmt.Sprintf("replacement for %s %s (%s), beyond repair: %s", e.ItemName, e.Serial, e.Ref(), d.Fault)}
-				svc := assist.Service{}
-				if err := svc.CreateRequirementIn(ctx, tx, &r); err != nil {
-					return err
-				}
-				req = &r
-			}
-			return nil
-		}
-		o = repair.Order{Equipment: e.ID, Serial: e.Serial, NSN: e.NSN, ItemName: e.ItemName, Group: e.Group, Donor: e.Donor, Fault: d.Fault, Severity: d.Severity,
-			Priority: d.Priority, Location: d.Location, State: repair.Reported, Reported: tx.now, UpdatedAt: tx.now, Version: 1}
-		if o.ID, err = tx.insertID(ctx, `INSERT INTO repair_orders (equipment_id, fault, severity, priority, location, state, reported_at, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-			o.Equipment, o.Fault, o.Severity, o.Priority, o.Location, o.State, ts(tx.now), ts(tx.now)); err != nil {
-			return err
-		}
-		if err := tx.orderEvent(ctx, o.ID, o.State, d.Fault); err != nil {
-			return err
-		}
-		e.State, e.Location = repair.Damaged, d.Location
-		if err := tx.savePiece(ctx, &e, before.Version); err != nil {
-			return err
-		}
-		if err := tx.equipmentEvent(ctx, e.ID, "damaged", e.State, d.Location, o.ID, fmt.Sprintf("%s (%s)", d.Fault, d.Severity)); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "repair.report", Entity: "repair_order", EntityID: strconv.FormatInt(o.ID, 10), After: o})
-	})
-	return o, req, err
-}
-
-func (tx *Tx) piece(ctx context.Context, id int64) (repair.Equipment, error) {
-	r, dest := equipmentFields()
-	err := tx.queryRow(ctx, `SELECT `+equipmentColumns+` FROM equipment e JOIN items i ON i.nsn = e.nsn WHERE e.id = ?`, id).Scan(dest...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return repair.Equipment{}, notFound("no equipment E-%05d", id)
-	}
-	return r.piece(), err
-}
-
-func (tx *Tx) savePiece(ctx context.Context, e *repair.Equipment, version int64) error {
-	e.UpdatedAt = tx.now
-	res, err := tx.exec(ctx, `UPDATE equipment SET state = ?, location = ?, hours = ?, rounds = ?, notes = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		e.State, e.Location, e.Hours, e.Rounds, e.Notes, ts(e.UpdatedAt), e.ID, version)
-	if err != nil {
-		return err
-	}
-	if err := checkUpdated(res, e.Ref(), version); err != nil {
-		return err
-	}
-	e.Version = version + 1
-	return nil
-}
-
-func (tx *Tx) orderEvent(ctx context.Context, order int64, state, note string) error {
-	_, err := tx.exec(ctx, `INSERT INTO repair_order_events (order_id, at, state, actor, note) VALUES (?, ?, ?, ?, ?)`, order, ts(tx.now), state, access.ActorName(ctx), note)
-	return err
-}
-
 const orderColumns = `o.id, o.equipment_id, e.serial, e.nsn, i.name, i.grp, e.donor, o.fault, o.severity, o.priority, o.location, o.state, COALESCE(o.facility, ''), o.due, COALESCE(o.outbound_shipment, 0), COALESCE(o.return_shipment, 0), o.reported_at, o.repaired_on, o.cost, o.paid_by, o.version, o.updated_at`
 
 type orderRow struct {
@@ -363,6 +182,9 @@ func (r *orderRow) order() repair.Order {
 	return o
 }
 
+// orderOpen is the condition of an order still on its way (repair.Order.Open).
+const orderOpen = "NOT ((o.severity = 'theatre' AND o.state = 'repaired') OR o.state = 'received')"
+
 // OrderFilter narrows the list of repair orders.
 type OrderFilter struct {
 	State     string // a state, or "open"
@@ -378,7 +200,7 @@ func (db *DB) Orders(ctx context.Context, f OrderFilter, o ListOptions) (Page[re
 	switch f.State {
 	case "":
 	case "open":
-		q.filter("NOT ((o.severity = 'theatre' AND o.state = 'repaired') OR o.state = 'received')")
+		q.filter(orderOpen)
 	default:
 		if !slices.Contains(repair.OrderStates, f.State) {
 			return Page[repair.Order]{}, fault.Field("state", "%q is not a repair order state: use open or one of %s", f.State, strings.Join(repair.OrderStates, ", "))
@@ -431,113 +253,19 @@ func (db *DB) Order(ctx context.Context, id int64) (repair.Order, error) {
 	return r.order(), err
 }
 
-// MoveOrder moves a repair order on to state to, if its stored version is
-// version (0: any). A facility manager moves their facility's orders only;
-// an order starts its repair only while its facility has a free slot. The
-// piece's state and location follow.
-func (db *DB) MoveOrder(ctx context.Context, id, version int64, to, note string) (repair.Order, error) {
-	var o repair.Order
-	err := db.Transact(ctx, func(tx *Tx) error {
-		var err error
-		o, err = db.moveOrderIn(ctx, tx, id, version, to, note)
-		return err
-	})
-	return o, err
-}
-
-// moveOrderIn is MoveOrder inside a transaction the caller holds.
-func (db *DB) moveOrderIn(ctx context.Context, tx *Tx, id, version int64, to, note string) (repair.Order, error) {
-	var o repair.Order
-	r, dest := orderFields()
-	err := tx.queryRow(ctx, `SELECT `+orderColumns+` FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE o.id = ?`, id).Scan(dest...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return o, notFound("no repair order RO-%05d", id)
-	}
-	if err != nil {
-		return o, err
-	}
-	o = r.order()
-	me := access.IdentityFrom(ctx)
-	if me.Via != "system" && !me.Has(access.Coordinator) {
-		switch {
-		case me.Has(access.FacilityManager) && o.Facility != "" && o.Facility == me.Site:
-		case me.Has(access.RecipientOfficer) && (to == repair.Received || o.Severity == repair.Theatre):
-		default:
-			return o, fault.Errorf(fault.Forbidden, "%s may not move %s: it is %s's to move", me.Name, o.Ref(), orderOwner(o))
-		}
-	}
-	if version != 0 && version != o.Version {
-		return o, fault.Errorf(fault.Conflict, "%s was changed by someone else since version %d: reload and try again", o.Ref(), version)
-	}
-	before := o
-	if err := o.Move(to); err != nil {
-		return o, err
-	}
-	if to == repair.Repairs && before.State != repair.Parts {
-		site := o.Facility
-		if o.Severity == repair.Theatre {
-			site = ""
-		}
-		if site != "" {
-			var slots, busy int
-			if err := tx.queryRow(ctx, `SELECT slots FROM repair_facilities WHERE site = ?`, site).Scan(&slots); err != nil {
-				return o, fmt.Errorf("the slots of %s: %w", site, err)
-			}
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM repair_orders WHERE facility = ? AND state IN ('in_repair', 'awaiting_parts')`, site).Scan(&busy); err != nil {
-				return o, err
-			}
-			if busy >= slots {
-				return o, fault.Errorf(fault.Conflict, "%s has %d slots and %d orders in repair: %s waits for a free slot", site, slots, busy, o.Ref())
-			}
-		}
-	}
-	if to == repair.Repaired {
-		o.Repaired = tx.now.Format("2006-01-02")
-	}
-	res, err := tx.exec(ctx, `UPDATE repair_orders SET state = ?, repaired_on = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, o.State, o.Repaired, ts(tx.now), o.ID, before.Version)
-	if err != nil {
-		return o, err
-	}
-	if err := checkUpdated(res, o.Ref(), before.Version); err != nil {
-		return o, err
-	}
-	o.Version, o.UpdatedAt = before.Version+1, tx.now
-	if err := tx.orderEvent(ctx, o.ID, o.State, note); err != nil {
-		return o, err
-	}
-	e, err := tx.piece(ctx, o.Equipment)
-	if err != nil {
-		return o, err
-	}
-	eb := e
-	e.State = repair.EquipmentState(&o)
-	switch to {
-	case repair.Repairs:
-		if o.Facility != "" {
-			e.Location = o.Facility
-		}
-	case repair.Received:
-		e.Location = o.Location
-	}
-	if err := tx.savePiece(ctx, &e, eb.Version); err != nil {
-		return o, err
-	}
-	if err := tx.equipmentEvent(ctx, e.ID, "repair."+to, e.State, e.Location, o.ID, note); err != nil {
-		return o, err
-	}
-	return o, tx.Audit(ctx, audit.Record{Action: "repair." + to, Entity: "repair_order", EntityID: strconv.FormatInt(o.ID, 10), Before: before, After: o})
-}
-
-func orderOwner(o repair.Order) string {
-	if o.Facility != "" {
-		return o.Facility
-	}
-	return "a coordinator"
-}
-
 // RepairFacilities lists the repair facilities with their competences.
 func (db *DB) RepairFacilities(ctx context.Context) ([]repair.RepairFacility, error) {
-	rows, err := db.rq.QueryContext(ctx, `SELECT f.site, s.name, s.nation, f.slots, f.version FROM repair_facilities f JOIN sites s ON s.code = f.site ORDER BY f.site`)
+	return db.repairFacilities(ctx, db.rq, "")
+}
+
+// repairFacilities reads the facilities (site, or all when empty) with
+// their competences, through q: the read pool or a transaction.
+func (db *DB) repairFacilities(ctx context.Context, q querier, site string) ([]repair.RepairFacility, error) {
+	where, args := "", []any{}
+	if site != "" {
+		where, args = " WHERE f.site = ?", []any{site}
+	}
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT f.site, s.name, s.nation, f.slots, f.version FROM repair_facilities f JOIN sites s ON s.code = f.site`+where+` ORDER BY f.site`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -551,7 +279,10 @@ func (db *DB) RepairFacilities(ctx context.Context) ([]repair.RepairFacility, er
 		out = append(out, f)
 	}
 	rows.Close()
-	crow, err := db.rq.QueryContext(ctx, `SELECT site, target, turnaround_days FROM repair_competences ORDER BY site, target`)
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	crow, err := q.QueryContext(ctx, db.rebind(`SELECT f.site, f.target, f.turnaround_days FROM repair_competences f`+where+` ORDER BY f.site, f.target`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -571,104 +302,59 @@ func (db *DB) RepairFacilities(ctx context.Context) ([]repair.RepairFacility, er
 	return out, crow.Err()
 }
 
-// SaveFacility sets up a repair facility (version 0) or changes its slots
-// and competences. Its site must be a repair facility; its competences name
-// catalogue items or groups.
-func (db *DB) SaveFacility(ctx context.Context, f repair.RepairFacility, version int64) (repair.RepairFacility, error) {
-	if err := f.Validate(); err != nil {
-		return f, err
-	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		site, err := tx.Site(ctx, f.Site)
-		if err != nil {
-			return notFoundField(err, "no site %q", f.Site)
-		}
-		if !site.HasKind("repair_facility") {
-			return fault.Field("site", "%s (%s) is not a repair facility", site.Code, site.Name)
-		}
-		f.Name, f.Nation = site.Name, site.Nation
-		var errs fault.List
-		for i, c := range f.Competences {
-			if _, err := tx.Item(ctx, c.Target); err == nil {
-				continue
-			}
-			if ok, err := tx.GroupExists(ctx, c.Target); err != nil {
-				return err
-			} else if !ok {
-				errs.Add(fmt.Sprintf("competences[%d].target", i), "%q is neither an NSN nor an interchangeability group of the catalogue", c.Target)
-			}
-		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		if version == 0 {
-			if _, err := tx.exec(ctx, `INSERT INTO repair_facilities (site, slots, version, updated_at) VALUES (?, ?, 1, ?)`, f.Site, f.Slots, ts(tx.now)); err != nil {
-				return mapConstraint(err, "repair facility "+f.Site)
-			}
-			f.Version = 1
-		} else {
-			res, err := tx.exec(ctx, `UPDATE repair_facilities SET slots = ?, version = version + 1, updated_at = ? WHERE site = ? AND version = ?`, f.Slots, ts(tx.now), f.Site, version)
-			if err != nil {
-				return err
-			}
-			if err := checkUpdated(res, "repair facility "+f.Site, version); err != nil {
-				return err
-			}
-			f.Version = version + 1
-			if _, err := tx.exec(ctx, `DELETE FROM repair_competences WHERE site = ?`, f.Site); err != nil {
-				return err
-			}
-		}
-		for _, c := range f.Competences {
-			if _, err := tx.exec(ctx, `INSERT INTO repair_competences (site, target, turnaround_days) VALUES (?, ?, ?)`, f.Site, c.Target, c.Days); err != nil {
-				return err
-			}
-		}
-		return tx.Audit(ctx, audit.Record{Action: "repair.facility", Entity: "repair_facility", EntityID: f.Site, After: f})
-	})
-	return f, err
-}
-
 // RepairPlanInput reads the orders waiting for a facility, the facilities
 // with the days their open orders still need, and the network's transit
-// times.
+// times, with the fingerprint of those inputs. The plan is the whole
+// coordination's: it reads every order, whoever asks.
 func (db *DB) RepairPlanInput(ctx context.Context, start time.Time, horizon int) (repair.PlanInput, string, error) {
+	return db.repairPlanInput(ctx, db.rq, start, horizon)
+}
+
+// repairPlanInput is RepairPlanInput through q, so that an approval reads
+// the same inputs, and computes the same fingerprint, inside its write
+// transaction.
+func (db *DB) repairPlanInput(ctx context.Context, q querier, start time.Time, horizon int) (repair.PlanInput, string, error) {
 	in := repair.PlanInput{Start: start, Horizon: horizon, Busy: map[string][]int{}}
 	var err error
-	if in.Facilities, err = db.RepairFacilities(ctx); err != nil {
+	if in.Facilities, err = db.repairFacilities(ctx, q, ""); err != nil {
 		return in, "", err
 	}
-	ctx = access.WithIdentity(ctx, access.System.Named(access.ActorName(ctx)))
-	var fp strings.Builder
-	o := ListOptions{Limit: MaxLimit, Sort: "id"}
-	for {
-		p, err := db.Orders(ctx, OrderFilter{State: "open"}, o)
-		if err != nil {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT `+orderColumns+` FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE `+orderOpen+` ORDER BY o.id`))
+	if err != nil {
+		return in, "", err
+	}
+	var open []repair.Order
+	for rows.Next() {
+		r, dest := orderFields()
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
 			return in, "", err
 		}
-		for _, x := range p.Items {
-			fmt.Fprintf(&fp, "%d/%d;", x.ID, x.Version)
-			switch {
-			case x.Severity != repair.Facility:
-			case x.State == repair.Reported:
-				in.Orders = append(in.Orders, repair.Waiting{Order: x.ID, NSN: x.NSN, Group: x.Group, ItemName: x.ItemName, Location: x.Location, Priority: x.Priority, Reported: x.Reported})
-			case x.Facility != "" && x.State != repair.Repaired && x.State != repair.Returned:
-				left := 30
-				if due, err := time.Parse("2006-01-02", x.Due); err == nil {
-					left = max(int(due.Sub(start).Hours()/24), 1)
-				}
-				in.Busy[x.Facility] = append(in.Busy[x.Facility], left)
+		open = append(open, r.order())
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return in, "", err
+	}
+	var fp strings.Builder
+	for _, x := range open {
+		fmt.Fprintf(&fp, "%d/%d;", x.ID, x.Version)
+		switch {
+		case x.Severity != repair.Facility:
+		case x.State == repair.Reported:
+			in.Orders = append(in.Orders, repair.Waiting{Order: x.ID, NSN: x.NSN, Group: x.Group, ItemName: x.ItemName, Location: x.Location, Priority: x.Priority, Reported: x.Reported})
+		case x.Facility != "" && x.State != repair.Repaired && x.State != repair.Returned:
+			left := 30
+			if due, err := time.Parse("2006-01-02", x.Due); err == nil {
+				left = max(int(due.Sub(start).Hours()/24), 1)
 			}
+			in.Busy[x.Facility] = append(in.Busy[x.Facility], left)
 		}
-		if p.Next == "" {
-			break
-		}
-		o.Cursor = p.Next
 	}
 	for _, f := range in.Facilities {
 		fmt.Fprintf(&fp, "f%s/%d;", f.Site, f.Version)
 	}
-	n, err := db.Network(ctx)
+	n, err := db.network(ctx, q)
 	if err != nil {
 		return in, "", err
 	}
@@ -697,83 +383,6 @@ func (db *DB) RepairPlanInput(ctx context.Context, start time.Time, horizon int)
 	}
 	sort.Slice(in.Orders, func(i, j int) bool { return in.Orders[i].Order < in.Orders[j].Order })
 	return in, fp.String(), nil
-}
-
-// ApproveRepairs assigns the planned orders to their facilities, in one
-// transaction: each must still be reported and unchanged since the plan
-// was made (fingerprint), or nothing is written.
-func (db *DB) ApproveRepairs(ctx context.Context, p repair.Proposal, fingerprint string, start time.Time, horizon int) (int, error) {
-	_, fp, err := db.RepairPlanInput(ctx, start, horizon)
-	if err != nil {
-		return 0, err
-	}
-	if fp != fingerprint {
-		return 0, fault.Errorf(fault.Conflict, "repair orders or facilities changed since this plan was made: plan again and review the new plan")
-	}
-	n := 0
-	err = db.Transact(ctx, func(tx *Tx) error {
-		for _, a := range p.Assignments {
-			res, err := tx.exec(ctx, `UPDATE repair_orders SET state = ?, facility = ?, due = ?, version = version + 1, updated_at = ? WHERE id = ? AND state = ?`,
-				repair.Assigned, a.Facility, a.Due.Format("2006-01-02"), ts(tx.now), a.Order, repair.Reported)
-			if err != nil {
-				return err
-			}
-			if k, _ := res.RowsAffected(); k != 1 {
-				return fault.Errorf(fault.Conflict, "RO-%05d is no longer waiting: plan again", a.Order)
-			}
-			var competent int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn
-				JOIN repair_competences c ON c.site = ? AND (c.target = e.nsn OR (i.grp <> '' AND c.target = i.grp)) WHERE o.id = ?`, a.Facility, a.Order).Scan(&competent); err != nil {
-				return err
-			}
-			if competent == 0 {
-				return fault.Errorf(fault.Invalid, "%s is not competent for the piece of RO-%05d", a.Facility, a.Order)
-			}
-			note := fmt.Sprintf("to %s, %d h away; repair from %s, due %s", a.Facility, a.Transport, a.Start.Format("2006-01-02"), a.Due.Format("2006-01-02"))
-			// The piece's transport there and back, as shipments with their
-			// custody chain.
-			var loc, donor, serial, item string
-			if err := tx.queryRow(ctx, `SELECT o.location, e.donor, e.serial, i.name FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE o.id = ?`, a.Order).Scan(&loc, &donor, &serial, &item); err != nil {
-				return err
-			}
-			what := fmt.Sprintf("%s %s for repair order RO-%05d", item, serial, a.Order)
-			out, err := logistics.CreateShipmentIn(ctx, tx, logistics.NewShipment{Origin: loc, Destination: a.Facility, PlannedDeparture: start, Nation: donor, Notes: "to repair: " + what})
-			if err != nil {
-				return fmt.Errorf("the transport of RO-%05d to %s: %w", a.Order, a.Facility, err)
-			}
-			back, err := logistics.CreateShipmentIn(ctx, tx, logistics.NewShipment{Origin: a.Facility, Destination: loc, PlannedDeparture: a.Due, Nation: donor, Notes: "back from repair: " + what})
-			var backID any
-			if err == nil {
-				backID = back.ID
-			} else if fault.As(err) != nil && fault.Code(err) != fault.Internal {
-				note += fmt.Sprintf("; no return shipment planned (%s): plan it by hand", fault.As(err).Message)
-			} else {
-				return err
-			}
-			if _, err := tx.exec(ctx, `UPDATE repair_orders SET outbound_shipment = ?, return_shipment = ? WHERE id = ?`, out.ID, backID, a.Order); err != nil {
-				return err
-			}
-			if err := tx.orderEvent(ctx, a.Order, repair.Assigned, note); err != nil {
-				return err
-			}
-			var eq int64
-			if err := tx.queryRow(ctx, `SELECT equipment_id FROM repair_orders WHERE id = ?`, a.Order).Scan(&eq); err != nil {
-				return err
-			}
-			if err := tx.equipmentEvent(ctx, eq, "repair.assigned", repair.Damaged, a.Facility, a.Order, note); err != nil {
-				return err
-			}
-			if err := tx.Audit(ctx, audit.Record{Action: "repair.assigned", Entity: "repair_order", EntityID: strconv.FormatInt(a.Order, 10), After: a}); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return n, nil
 }
 
 // FleetRow counts the pieces of a system (or a donor's) by state.
@@ -920,15 +529,6 @@ func (db *DB) FacilityStatistics(ctx context.Context) ([]FacilityStats, error) {
 	return out, nil
 }
 
-// RepairDemo adapts the store to the demo's repair loader.
-type RepairDemo struct{ *DB }
-
-// ReportDamage reports damage and returns its order.
-func (d RepairDemo) ReportDamage(ctx context.Context, dm repair.Damage) (repair.Order, error) {
-	o, _, err := d.DB.ReportDamage(ctx, dm)
-	return o, err
-}
-
 // PartNeed is a spare part an order needs, as a requirement, with what is
 // on its way: the pledges allocated to it and the shipments carrying it.
 type PartNeed struct {
@@ -940,74 +540,6 @@ type PartNeed struct {
 	Delivered   int64   `json:"delivered"`
 	Pledges     []int64 `json:"pledges"`
 	Shipments   []int64 `json:"shipments"`
-}
-
-// AddParts records the spare parts a repair order needs, each as a
-// requirement delivered to the order's facility (or where the piece is,
-// for a repair in theatre), in one transaction; an order in repair then
-// waits for its parts.
-func (db *DB) AddParts(ctx context.Context, orderID int64, parts []repair.Part) ([]PartNeed, error) {
-	if len(parts) == 0 {
-		return nil, fault.Field("parts", "name at least one part: an NSN and a quantity")
-	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		r, dest := orderFields()
-		err := tx.queryRow(ctx, `SELECT `+orderColumns+` FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE o.id = ?`, orderID).Scan(dest...)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("no repair order RO-%05d", orderID)
-		}
-		if err != nil {
-			return err
-		}
-		o := r.order()
-		me := access.IdentityFrom(ctx)
-		if me.Via != "system" && !me.Has(access.Coordinator) && !(me.Has(access.FacilityManager) && me.Site == o.Facility) {
-			return fault.Errorf(fault.Forbidden, "%s may not ask for parts for %s", me.Name, o.Ref())
-		}
-		if !o.Open() || o.State == repair.Repaired || o.State == repair.Returned {
-			return fault.Errorf(fault.Conflict, "%s is %s: it needs no more parts", o.Ref(), strings.ReplaceAll(o.State, "_", " "))
-		}
-		site := o.Facility
-		if site == "" {
-			site = o.Location
-		}
-		var errs fault.List
-		svc := assist.Service{}
-		for i, p := range parts {
-			if p.Quantity <= 0 {
-				errs.Add(fmt.Sprintf("parts[%d].quantity", i), "must be a positive whole number")
-				continue
-			}
-			req := assist.Requirement{NSN: strings.TrimSpace(p.NSN), Quantity: p.Quantity, Priority: o.Priority, NeedBy: tx.now.AddDate(0, 0, 30).Format("2006-01-02"),
-				DeliverySite: site, Notes: fmt.Sprintf("spare parts for %s (%s %s)", o.Ref(), o.ItemName, o.Serial)}
-			if err := svc.CreateRequirementIn(ctx, tx, &req); err != nil {
-				if e := fault.As(err); e != nil && e.Code == fault.Invalid {
-					errs.Append(fmt.Sprintf("parts[%d]", i), err)
-					continue
-				}
-				return err
-			}
-			if _, err := tx.exec(ctx, `INSERT INTO repair_parts (order_id, requirement_id) VALUES (?, ?)`, o.ID, req.ID); err != nil {
-				return err
-			}
-		}
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		if err := tx.orderEvent(ctx, o.ID, o.State, fmt.Sprintf("%d parts asked for", len(parts))); err != nil {
-			return err
-		}
-		if o.State == repair.Repairs {
-			if _, err := db.moveOrderIn(ctx, tx, o.ID, 0, repair.Parts, "waiting for parts"); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return db.Parts(ctx, orderID)
 }
 
 // Parts lists a repair order's spare parts with what brings them.
@@ -1121,94 +653,4 @@ func (db *DB) Pipeline(ctx context.Context, weeks int, now time.Time) ([]Pipelin
 		out[w] = pw
 	}
 	return out, nil
-}
-
-// RecordRepairCost records what a finished repair cost and who paid: the
-// cost counts as that nation's contribution to maintenance and logistics,
-// dated today, with the order as its evidence, in the same transaction. A
-// cost is recorded once.
-func (db *DB) RecordRepairCost(ctx context.Context, id int64, cost money.Cents, paidBy string) (repair.Order, error) {
-	var o repair.Order
-	if cost <= 0 {
-		return o, fault.Field("cost", "must be more than zero")
-	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		r, dest := orderFields()
-		err := tx.queryRow(ctx, `SELECT `+orderColumns+` FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn WHERE o.id = ?`, id).Scan(dest...)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("no repair order RO-%05d", id)
-		}
-		if err != nil {
-			return err
-		}
-		o = r.order()
-		me := access.IdentityFrom(ctx)
-		if me.Via != "system" && !me.Has(access.Coordinator) && !(me.Has(access.FacilityManager) && me.Site == o.Facility) {
-			return fault.Errorf(fault.Forbidden, "%s may not record the cost of %s", me.Name, o.Ref())
-		}
-		if err := accounts.MayCredit(me, paidBy); err != nil {
-			return err
-		}
-		if o.State != repair.Repaired && o.State != repair.Returned && o.State != repair.Received {
-			return fault.Errorf(fault.Conflict, "%s is %s: its cost is recorded once it is repaired", o.Ref(), strings.ReplaceAll(o.State, "_", " "))
-		}
-		if o.Cost > 0 {
-			return fault.Errorf(fault.Conflict, "the cost of %s was recorded already: %s paid by %s", o.Ref(), money.Cents(o.Cost).Human(false), o.PaidBy)
-		}
-		c := accounts.Contribution{Nation: paidBy, Date: tx.now.Format("2006-01-02"), Category: "maintenance_logistics", Currency: "EUR", Original: cost,
-			Evidence: fmt.Sprintf("repair order %s at %s", o.Ref(), o.Facility), Notes: fmt.Sprintf("repair of %s %s", o.ItemName, o.Serial)}
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		if err := tx.addContribution(ctx, &c); err != nil {
-			return err
-		}
-		before := o
-		o.Cost, o.PaidBy = int64(cost), c.Nation
-		if _, err := tx.exec(ctx, `UPDATE repair_orders SET cost = ?, paid_by = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, o.Cost, o.PaidBy, ts(tx.now), o.ID, before.Version); err != nil {
-			return err
-		}
-		o.Version++
-		if err := tx.orderEvent(ctx, o.ID, o.State, fmt.Sprintf("cost %s paid by %s, counted as %s", cost.Human(false), o.PaidBy, c.Ref())); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "repair.cost", Entity: "repair_order", EntityID: strconv.FormatInt(o.ID, 10), Before: before, After: o})
-	})
-	return o, err
-}
-
-// WriteOff takes a piece out of the fleet for good, with the reason: one
-// destroyed or written off already, or with an open repair order, is
-// refused.
-func (db *DB) WriteOff(ctx context.Context, id int64, reason string) (repair.Equipment, error) {
-	var e repair.Equipment
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return e, fault.Field("reason", "say why the piece is written off")
-	}
-	err := db.Transact(ctx, func(tx *Tx) error {
-		var err error
-		if e, err = tx.piece(ctx, id); err != nil {
-			return err
-		}
-		if e.Gone() {
-			return fault.Errorf(fault.Conflict, "%s is %s already", e.Ref(), strings.ReplaceAll(e.State, "_", " "))
-		}
-		var open int64
-		if err := tx.queryRow(ctx, `SELECT id FROM repair_orders WHERE equipment_id = ? AND NOT ((severity = 'theatre' AND state = 'repaired') OR state = 'received')`, e.ID).Scan(&open); err == nil {
-			return fault.Errorf(fault.Conflict, "%s has an open repair order, RO-%05d: finish it first", e.Ref(), open)
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		before := e
-		e.State = repair.WrittenOff
-		if err := tx.savePiece(ctx, &e, before.Version); err != nil {
-			return err
-		}
-		if err := tx.equipmentEvent(ctx, e.ID, "written off", e.State, e.Location, 0, reason); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "equipment.write_off", Entity: "equipment", EntityID: strconv.FormatInt(e.ID, 10), Before: before, After: e})
-	})
-	return e, err
 }

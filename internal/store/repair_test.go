@@ -15,6 +15,8 @@ import (
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
 
+func repairs(db *store.DB) *repair.Service { return &repair.Service{Store: store.Repair{DB: db}} }
+
 // seedRepair adds a repair facility at Gliwice with one slot for Stingers
 // (14 days), a road from Kyiv, and two registered Stingers.
 func seedRepair(t *testing.T, db *store.DB) (repair.Equipment, repair.Equipment) {
@@ -33,7 +35,7 @@ func seedRepair(t *testing.T, db *store.DB) (repair.Equipment, repair.Equipment)
 	}
 	var pieces []repair.Equipment
 	for _, serial := range []string{"st-001", "ST-002"} {
-		e, err := db.RegisterEquipment(ctx, repair.Equipment{NSN: storetest.NSNStinger, Serial: serial, Donor: "USA", Received: "2025-01-10", Location: storetest.SiteKyiv})
+		e, err := repairs(db).RegisterEquipment(ctx, repair.Equipment{NSN: storetest.NSNStinger, Serial: serial, Donor: "USA", Received: "2025-01-10", Location: storetest.SiteKyiv})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,11 +56,11 @@ func TestRepairFacilityRules(t *testing.T) {
 			{repair.RepairFacility{Site: "PL-GLI", Slots: 1, Competences: []repair.Competence{{Target: "TANKS", Days: 14}}}, "neither an NSN nor an interchangeability group"},
 			{repair.RepairFacility{Site: "PL-GLI", Slots: 0, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 0}}}, "slots"},
 		} {
-			if _, err := db.SaveFacility(ctx, c.f, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), c.want) {
+			if _, err := repairs(db).SaveFacility(ctx, c.f, 0); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("%+v: %v, want %q", c.f, err, c.want)
 			}
 		}
-		f, err := db.SaveFacility(ctx, repair.RepairFacility{Site: "pl-gli", Slots: 1, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}, {Target: "155MM-NATO", Days: 3}}}, 0)
+		f, err := repairs(db).SaveFacility(ctx, repair.RepairFacility{Site: "pl-gli", Slots: 1, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}, {Target: "155MM-NATO", Days: 3}}}, 0)
 		if err != nil || f.Version != 1 || f.Name != "Gliwice repair hub" {
 			t.Fatalf("a facility: %+v %v", f, err)
 		}
@@ -77,28 +79,28 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 			t.Errorf("the first piece: %+v", one)
 		}
 		fp := mustFingerprint(t, db)
-		if _, err := db.RegisterEquipment(ctx, repair.Equipment{NSN: storetest.NSNStinger, Serial: "ST-001", Donor: "USA", Received: "2025-01-10", Location: storetest.SiteKyiv}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "registered already, as E-00001") {
+		if _, err := repairs(db).RegisterEquipment(ctx, repair.Equipment{NSN: storetest.NSNStinger, Serial: "ST-001", Donor: "USA", Received: "2025-01-10", Location: storetest.SiteKyiv}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "registered already, as E-00001") {
 			t.Errorf("a serial number twice: %v", err)
 		}
-		if _, err := db.RegisterEquipment(ctx, repair.Equipment{NSN: "9999-99-999-9999", Serial: "X", Donor: "XXX", Received: "soon", Location: "NOWHERE"}); fault.Code(err) != fault.Invalid {
+		if _, err := repairs(db).RegisterEquipment(ctx, repair.Equipment{NSN: "9999-99-999-9999", Serial: "X", Donor: "XXX", Received: "soon", Location: "NOWHERE"}); fault.Code(err) != fault.Invalid {
 			t.Errorf("a bad piece: %v", err)
 		}
 		if mustFingerprint(t, db) != fp {
 			t.Error("a refused registration changed the database")
 		}
-		if _, err := db.SaveFacility(ctx, repair.RepairFacility{Site: "PL-GLI", Slots: 1, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}}}, 0); err != nil {
+		if _, err := repairs(db).SaveFacility(ctx, repair.RepairFacility{Site: "PL-GLI", Slots: 1, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}}}, 0); err != nil {
 			t.Fatal(err)
 		}
 		// Damage on both: two orders wait for Gliwice.
 		var orders []repair.Order
 		for _, e := range []repair.Equipment{one, two} {
-			o, _, err := db.ReportDamage(ctx, repair.Damage{Equipment: e.ID, Fault: "seeker head failure", Severity: repair.Facility, Priority: 1})
+			o, _, err := repairs(db).ReportDamage(ctx, repair.Damage{Equipment: e.ID, Fault: "seeker head failure", Severity: repair.Facility, Priority: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
 			orders = append(orders, o)
 		}
-		if _, _, err := db.ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "again", Severity: repair.Facility}); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "open repair order, RO-00001") {
+		if _, _, err := repairs(db).ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "again", Severity: repair.Facility}); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "open repair order, RO-00001") {
 			t.Errorf("a second report on an open order: %v", err)
 		}
 		start := db.Now()
@@ -110,7 +112,7 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		if err != nil || len(p.Assignments) != 2 || p.Assignments[0].Facility != "PL-GLI" || p.Assignments[0].Transport != 30 {
 			t.Fatalf("plan: %+v %v", p, err)
 		}
-		if _, err := db.ApproveRepairs(ctx, p, "stale", start, 90); fault.Code(err) != fault.Conflict {
+		if _, err := repairs(db).Approve(ctx, p, "stale", start, 90); fault.Code(err) != fault.Conflict {
 			t.Errorf("a stale plan: %v", err)
 		}
 		// An order sent to a facility without the competence is refused,
@@ -119,7 +121,7 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "RO-SMR", Name: "Satu Mare", Nation: "ROU", Kinds: []string{"repair_facility"}, LatE6: 47792000, LonE6: 22885000}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.SaveFacility(ctx, repair.RepairFacility{Site: "RO-SMR", Slots: 5, Competences: []repair.Competence{{Target: storetest.NSN155, Days: 5}}}, 0); err != nil {
+		if _, err := repairs(db).SaveFacility(ctx, repair.RepairFacility{Site: "RO-SMR", Slots: 5, Competences: []repair.Competence{{Target: storetest.NSN155, Days: 5}}}, 0); err != nil {
 			t.Fatal(err)
 		}
 		in, fpr, err = db.RepairPlanInput(ctx, start, 90)
@@ -129,13 +131,13 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		wrong := repair.Proposal{Assignments: append([]repair.Assignment{}, p.Assignments...)}
 		wrong.Assignments[1].Facility = "RO-SMR"
 		fpBefore := mustFingerprint(t, db)
-		if _, err := db.ApproveRepairs(ctx, wrong, fpr, start, 90); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "RO-SMR is not competent") {
+		if _, err := repairs(db).Approve(ctx, wrong, fpr, start, 90); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "RO-SMR is not competent") {
 			t.Errorf("a facility without the competence: %v", err)
 		}
 		if mustFingerprint(t, db) != fpBefore {
 			t.Error("a refused approval changed the database")
 		}
-		if n, err := db.ApproveRepairs(ctx, p, fpr, start, 90); err != nil || n != 2 {
+		if n, err := repairs(db).Approve(ctx, p, fpr, start, 90); err != nil || n != 2 {
 			t.Fatalf("approve: %d %v", n, err)
 		}
 		// Each order goes there and back as planned shipments.
@@ -152,26 +154,26 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 			t.Errorf("the return shipment: %+v %v", back, err)
 		}
 		// The state machine: out of order refused; one slot at Gliwice.
-		if _, err := db.MoveOrder(ctx, orders[0].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "it can go only to in transit") {
+		if _, err := repairs(db).MoveOrder(ctx, orders[0].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "it can go only to in transit") {
 			t.Errorf("in repair before transit: %v", err)
 		}
-		if _, err := db.MoveOrder(ctx, orders[0].ID, 0, repair.Returned, ""); fault.Code(err) != fault.Conflict {
+		if _, err := repairs(db).MoveOrder(ctx, orders[0].ID, 0, repair.Returned, ""); fault.Code(err) != fault.Conflict {
 			t.Errorf("returning a piece never sent: %v", err)
 		}
 		for _, o := range orders {
-			if _, err := db.MoveOrder(ctx, o.ID, 0, repair.Transit, "truck 3"); err != nil {
+			if _, err := repairs(db).MoveOrder(ctx, o.ID, 0, repair.Transit, "truck 3"); err != nil {
 				t.Fatal(err)
 			}
 		}
 		manager := access.WithIdentity(ctx, access.Identity{UserID: 7, Name: "gli-manager", Nation: "POL", Roles: []access.Role{access.FacilityManager}, Site: "PL-GLI", Clearance: access.Restricted, Via: "token"})
 		other := access.WithIdentity(ctx, access.Identity{UserID: 8, Name: "jon-manager", Nation: "LTU", Roles: []access.Role{access.FacilityManager}, Site: "LT-JON", Clearance: access.Restricted, Via: "token"})
-		if _, err := db.MoveOrder(other, orders[0].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Forbidden {
+		if _, err := repairs(db).MoveOrder(other, orders[0].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Forbidden {
 			t.Errorf("another facility's manager: %v", err)
 		}
-		if _, err := db.MoveOrder(manager, orders[0].ID, 0, repair.Repairs, ""); err != nil {
+		if _, err := repairs(db).MoveOrder(manager, orders[0].ID, 0, repair.Repairs, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.MoveOrder(manager, orders[1].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "has 1 slots and 1 orders in repair") {
+		if _, err := repairs(db).MoveOrder(manager, orders[1].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "has 1 slots and 1 orders in repair") {
 			t.Errorf("more in repair than slots: %v", err)
 		}
 		if p, err := db.Orders(other, store.OrderFilter{}, store.ListOptions{}); err != nil || p.Total != 0 {
@@ -182,22 +184,22 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		}
 		db.Now = func() time.Time { return start.AddDate(0, 0, 12) }
 		for _, to := range []string{repair.Parts, repair.Repairs, repair.Repaired, repair.Returned} {
-			if _, err := db.MoveOrder(manager, orders[0].ID, 0, to, ""); err != nil {
+			if _, err := repairs(db).MoveOrder(manager, orders[0].ID, 0, to, ""); err != nil {
 				t.Fatalf("%s: %v", to, err)
 			}
 		}
 		ukr := access.WithIdentity(ctx, access.Identity{UserID: 9, Name: "ukr", Nation: "UKR", Roles: []access.Role{access.RecipientOfficer}, Clearance: access.Restricted, Via: "token"})
-		if _, err := db.MoveOrder(ukr, orders[0].ID, 0, repair.Received, "back with 3rd brigade"); err != nil {
+		if _, err := repairs(db).MoveOrder(ukr, orders[0].ID, 0, repair.Received, "back with 3rd brigade"); err != nil {
 			t.Fatal(err)
 		}
 		// The repair's cost counts in the paying nation's accounts, once.
-		if _, err := db.RecordRepairCost(ctx, orders[1].ID, 1000, "USA"); fault.Code(err) != fault.Conflict {
+		if _, err := repairs(db).RecordCost(ctx, orders[1].ID, 1000, "USA"); fault.Code(err) != fault.Conflict {
 			t.Errorf("the cost of an order not yet repaired: %v", err)
 		}
-		if o, err := db.RecordRepairCost(ctx, orders[0].ID, 250_000_00, "usa"); err != nil || o.Cost != 250_000_00 || o.PaidBy != "USA" {
+		if o, err := repairs(db).RecordCost(ctx, orders[0].ID, 250_000_00, "usa"); err != nil || o.Cost != 250_000_00 || o.PaidBy != "USA" {
 			t.Fatalf("a repair's cost: %+v %v", o, err)
 		}
-		if _, err := db.RecordRepairCost(ctx, orders[0].ID, 1000, "USA"); fault.Code(err) != fault.Conflict {
+		if _, err := repairs(db).RecordCost(ctx, orders[0].ID, 1000, "USA"); fault.Code(err) != fault.Conflict {
 			t.Errorf("a cost recorded twice: %v", err)
 		}
 		led, err := db.Accounts(ctx, 2025, db.Now())
@@ -228,11 +230,11 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 			t.Errorf("the German officer sees %d pieces", p.Total)
 		}
 		// Beyond repair: it leaves the fleet and a replacement is asked for.
-		_, req, err := db.ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "destroyed by a strike", Severity: repair.Beyond, Priority: 1, Replace: true})
+		_, req, err := repairs(db).ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "destroyed by a strike", Severity: repair.Beyond, Priority: 1, Replace: true})
 		if err != nil || req == nil || req.NSN != storetest.NSNStinger || req.Quantity != 1 {
 			t.Fatalf("beyond repair: %+v %v", req, err)
 		}
-		if _, _, err := db.ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "more", Severity: repair.Theatre}); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "is destroyed") {
+		if _, _, err := repairs(db).ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "more", Severity: repair.Theatre}); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "is destroyed") {
 			t.Errorf("damage on a destroyed piece: %v", err)
 		}
 		sys, _, err := db.Fleet(ctx)
@@ -246,10 +248,10 @@ func TestSpareParts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
 		one, _ := seedRepair(t, db)
-		if _, err := db.SaveFacility(ctx, repair.RepairFacility{Site: "PL-GLI", Slots: 2, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}}}, 0); err != nil {
+		if _, err := repairs(db).SaveFacility(ctx, repair.RepairFacility{Site: "PL-GLI", Slots: 2, Competences: []repair.Competence{{Target: storetest.NSNStinger, Days: 14}}}, 0); err != nil {
 			t.Fatal(err)
 		}
-		o, _, err := db.ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "seeker", Severity: repair.Facility, Priority: 1})
+		o, _, err := repairs(db).ReportDamage(ctx, repair.Damage{Equipment: one.ID, Fault: "seeker", Severity: repair.Facility, Priority: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,24 +260,28 @@ func TestSpareParts(t *testing.T) {
 			t.Fatal(err)
 		}
 		p, _ := repair.Plan(in)
-		if _, err := db.ApproveRepairs(ctx, p, fp, db.Now(), 60); err != nil {
+		if _, err := repairs(db).Approve(ctx, p, fp, db.Now(), 60); err != nil {
 			t.Fatal(err)
 		}
 		for _, st := range []string{repair.Transit, repair.Repairs} {
-			if _, err := db.MoveOrder(ctx, o.ID, 0, st, ""); err != nil {
+			if _, err := repairs(db).MoveOrder(ctx, o.ID, 0, st, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
 		fpBefore := mustFingerprint(t, db)
-		if _, err := db.AddParts(ctx, o.ID, []repair.Part{{NSN: storetest.NSN155, Quantity: 4}, {NSN: "0000-00-000-0000", Quantity: 0}}); fault.Code(err) != fault.Invalid {
+		if _, err := repairs(db).AddParts(ctx, o.ID, []repair.Part{{NSN: storetest.NSN155, Quantity: 4}, {NSN: "0000-00-000-0000", Quantity: 0}}); fault.Code(err) != fault.Invalid {
 			t.Errorf("bad parts: %v", err)
 		}
 		if mustFingerprint(t, db) != fpBefore {
 			t.Error("refused parts changed the database")
 		}
-		parts, err := db.AddParts(ctx, o.ID, []repair.Part{{NSN: storetest.NSN155, Quantity: 4}})
-		if err != nil || len(parts) != 1 || parts[0].Quantity != 4 {
-			t.Fatalf("parts: %+v %v", parts, err)
+		reqs, err := repairs(db).AddParts(ctx, o.ID, []repair.Part{{NSN: storetest.NSN155, Quantity: 4}})
+		if err != nil || len(reqs) != 1 || reqs[0].Quantity != 4 {
+			t.Fatalf("parts: %+v %v", reqs, err)
+		}
+		parts, err := db.Parts(ctx, o.ID)
+		if err != nil || len(parts) != 1 || parts[0].Quantity != 4 || parts[0].Requirement != reqs[0].ID {
+			t.Fatalf("the order's parts: %+v %v", parts, err)
 		}
 		req, err := db.Requirement(ctx, parts[0].Requirement)
 		if err != nil || req.DeliverySite != "PL-GLI" || !strings.Contains(req.Notes, "RO-00001") {

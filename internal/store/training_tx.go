@@ -158,8 +158,5 @@ func (tx trainingTx) BaselineYear(ctx context.Context, year int) (bool, error) {
 	return n > 0, err
 }
 
-// AddContribution records a contribution with the accounts' checks and its
-// audit event.
-func (tx trainingTx) AddContribution(ctx context.Context, c *accounts.Contribution) error {
-	return tx.addContribution(ctx, c)
-}
+// Accounts is the accounts' port over the same transaction.
+func (tx trainingTx) Accounts() accounts.Tx { return accountsTx{tx.Tx} }

@@ -52,9 +52,10 @@ type Tx interface {
 	// BaselineYear says whether year has a baseline that contributions
 	// count against.
 	BaselineYear(ctx context.Context, year int) (bool, error)
-	// AddContribution records a contribution against the baseline with
-	// its audit event, by the accounts' rules.
-	AddContribution(ctx context.Context, c *accounts.Contribution) error
+	// Accounts is the accounts' view of the same transaction, for the
+	// accounts' own use case (accounts.AddContributionIn) to credit the
+	// host of a class in the same change.
+	Accounts() accounts.Tx
 
 	Audit(ctx context.Context, r audit.Record) error
 }
@@ -407,5 +408,5 @@ func credit(ctx context.Context, tx Tx, k ClassOf, course Offer, completed int) 
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return tx.AddContribution(ctx, &c)
+	return accounts.AddContributionIn(ctx, tx.Accounts(), &c)
 }

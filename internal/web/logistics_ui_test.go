@@ -19,6 +19,7 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/demo"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 	"github.com/longhaul/longhaul/internal/web"
@@ -41,7 +42,7 @@ func demoEnv(t *testing.T, now time.Time) *apiEnv {
 	if err := demo.LoadAccounts(ctx, db, &accounts.Service{Store: store.Accounts{DB: db}}, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := demo.LoadRepair(ctx, store.RepairDemo{DB: db}, now); err != nil {
+	if err := demo.LoadRepair(ctx, &repair.Service{Store: store.Repair{DB: db}}, now); err != nil {
 		t.Fatal(err)
 	}
 	srv := web.New(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), "test")

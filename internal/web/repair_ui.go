@@ -107,7 +107,7 @@ func (s *Server) uiRegister(w http.ResponseWriter, r *http.Request) error {
 	if len(pre) > 0 {
 		return s.equipmentPage(w, r, 422, equipmentView{In: e, Errors: pre})
 	}
-	e, err := s.DB.RegisterEquipment(r.Context(), e)
+	e, err := s.Repair.RegisterEquipment(r.Context(), e)
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			return s.equipmentPage(w, r, statusFor(err), equipmentView{In: e, Errors: fe})
@@ -163,7 +163,7 @@ func (s *Server) uiDamage(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	d := repair.Damage{Equipment: v.ID, Fault: f.Get("fault"), Severity: f.Get("severity"), Location: f.Get("location"), Replace: f.Get("replace") != ""}
 	d.Priority, _ = strconv.Atoi(f.Get("priority"))
-	o, req, err := s.DB.ReportDamage(r.Context(), d)
+	o, req, err := s.Repair.ReportDamage(r.Context(), d)
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			v.Damage, v.Errors = d, fe
@@ -199,7 +199,7 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &e); err != nil {
 		return err
 	}
-	e, err := s.DB.RegisterEquipment(r.Context(), e)
+	e, err := s.Repair.RegisterEquipment(r.Context(), e)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Server) apiDamage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Equipment = id
-	o, req, err := s.DB.ReportDamage(r.Context(), d)
+	o, req, err := s.Repair.ReportDamage(r.Context(), d)
 	if err != nil {
 		return err
 	}
@@ -397,7 +397,7 @@ func (s *Server) uiAddParts(w http.ResponseWriter, r *http.Request) error {
 	text := r.PostForm.Get("parts")
 	parts, err := parseParts(text)
 	if err == nil {
-		_, err = s.DB.AddParts(r.Context(), o.ID, parts)
+		_, err = s.Repair.AddParts(r.Context(), o.ID, parts)
 	}
 	if err != nil {
 		e := fault.As(err)
@@ -434,7 +434,10 @@ func (s *Server) apiAddParts(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	parts, err := s.DB.AddParts(r.Context(), o.ID, in.Parts)
+	if _, err := s.Repair.AddParts(r.Context(), o.ID, in.Parts); err != nil {
+		return err
+	}
+	parts, err := s.DB.Parts(r.Context(), o.ID)
 	if err != nil {
 		return err
 	}
@@ -478,7 +481,7 @@ func (s *Server) uiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	o, err := s.DB.MoveOrder(r.Context(), id, version, r.PostForm.Get("state"), r.PostForm.Get("note"))
+	o, err := s.Repair.MoveOrder(r.Context(), id, version, r.PostForm.Get("state"), r.PostForm.Get("note"))
 	if err != nil {
 		e := fault.As(err)
 		if e == nil || e.Code == fault.Internal || e.Code == fault.NotFound {
@@ -526,7 +529,7 @@ func (s *Server) apiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	o, err := s.DB.MoveOrder(r.Context(), id, in.Version, in.State, in.Note)
+	o, err := s.Repair.MoveOrder(r.Context(), id, in.Version, in.State, in.Note)
 	if err != nil {
 		return err
 	}
@@ -602,7 +605,7 @@ func (s *Server) uiSaveFacility(w http.ResponseWriter, r *http.Request) error {
 	cs, err := parseCompetences(f.Get("competences"))
 	if err == nil {
 		in.Competences = cs
-		in, err = s.DB.SaveFacility(r.Context(), in, version)
+		in, err = s.Repair.SaveFacility(r.Context(), in, version)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -627,7 +630,7 @@ func (s *Server) apiSaveFacility(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	f, err := s.DB.SaveFacility(r.Context(), in, in.Version)
+	f, err := s.Repair.SaveFacility(r.Context(), in, in.Version)
 	if err != nil {
 		return err
 	}
@@ -726,9 +729,9 @@ func (s *Server) approveRepairs(r *http.Request, in approveRepairsInput) (int, e
 	if err != nil {
 		return 0, err
 	}
-	// The store approves the proposal only if what it was made from is
-	// still what the reviewer saw.
-	return s.DB.ApproveRepairs(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
+	// The proposal is approved only if what it was made from is still what
+	// the reviewer saw, read again in the approval's own transaction.
+	return s.Repair.Approve(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
 }
 
 func (s *Server) uiApproveRepairs(w http.ResponseWriter, r *http.Request) error {
@@ -784,7 +787,7 @@ func (s *Server) recordCost(r *http.Request, in costInput) (repair.Order, error)
 	if err := errs.Err(); err != nil {
 		return o, err
 	}
-	return s.DB.RecordRepairCost(r.Context(), o.ID, cost, in.PaidBy)
+	return s.Repair.RecordCost(r.Context(), o.ID, cost, in.PaidBy)
 }
 
 func (s *Server) uiRepairCost(w http.ResponseWriter, r *http.Request) error {
@@ -827,7 +830,7 @@ func (s *Server) uiWriteOff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.DB.WriteOff(r.Context(), v.ID, r.PostForm.Get("reason"))
+	e, err := s.Repair.WriteOff(r.Context(), v.ID, r.PostForm.Get("reason"))
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			v.Errors = fe
@@ -852,7 +855,7 @@ func (s *Server) apiWriteOff(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	e, err := s.DB.WriteOff(r.Context(), id, in.Reason)
+	e, err := s.Repair.WriteOff(r.Context(), id, in.Reason)
 	if err != nil {
 		return err
 	}

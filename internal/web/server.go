@@ -26,6 +26,7 @@ import (
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
 )
@@ -40,6 +41,7 @@ type Server struct {
 	Logi     *logistics.Service
 	Catalog  *catalog.Service
 	Training *training.Service
+	Repair   *repair.Service
 	Importer *exchange.Importer
 	Lessons  *lessons.Service
 	Accounts *accounts.Service
@@ -64,6 +66,7 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 		Logi:    &logistics.Service{Store: store.Logistics{DB: db}},
 		Catalog: &catalog.Service{Store: store.Catalog{DB: db}},
 		Lessons: &lessons.Service{Store: store.Lessons{DB: db}},
+		Repair:  &repair.Service{Store: store.Repair{DB: db}},
 		Log:     log,
 		Now:     time.Now,
 		Version: version,
