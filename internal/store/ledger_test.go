@@ -375,6 +375,7 @@ func testAuditVerifyFindsTampering(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dsn := dsnFn(t)
 			db := storetest.Open(t, dsn, storetestNow)
+			storetest.Tampered(db) // its audit chain is edited below, on purpose
 			ctx := storetest.Ctx()
 			storetest.Seed(t, db)
 			if _, err := ledger(db).CreatePledge(ctx, newPledge("NLD")); err != nil {

@@ -748,6 +748,9 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "GET", path: "/api/v1/dashboard", status: 200})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/audit/events?entity=pledge&entity_id=%d", id), status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/audit/verify", status: 200})
+	if rep := c.do(oaCall{method: "GET", path: "/api/v1/check", status: 200}).json(t); rep["ok"] != true || len(rep["checked"].([]any)) != 12 {
+		t.Errorf("GET /api/v1/check: %v", rep)
+	}
 	pledgesCSV := c.do(oaCall{method: "GET", path: "/api/v1/export/pledges", status: 200})
 	reqsCSV := c.do(oaCall{method: "GET", path: "/api/v1/export/requirements?state=active&priority=1", status: 200})
 	if mark := reqsCSV.header.Get("X-Classification"); !bytes.HasPrefix(reqsCSV.body, []byte("# "+mark+"\n")) {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -97,8 +98,31 @@ func Open(t testing.TB, dsn string, now time.Time) *store.DB {
 	}
 	db.Now = func() time.Time { return now }
 	t.Cleanup(func() { db.Close() })
+	// Every database a test leaves behind holds the ledger's invariants
+	// (this runs before the close above), unless the test broke it on
+	// purpose.
+	t.Cleanup(func() {
+		if _, ok := tampered.Load(db); ok || t.Failed() || db.Ping(context.Background()) != nil {
+			return // broken on purpose, failed already, or closed by the test
+		}
+		rep, err := db.Check(context.Background())
+		if err != nil {
+			t.Errorf("check the database the test leaves: %v", err)
+			return
+		}
+		for _, v := range rep.Violations {
+			t.Errorf("the test leaves a broken ledger: %s: %s: %s", v.Invariant, v.Record, v.Detail)
+		}
+	})
 	return db
 }
+
+var tampered sync.Map
+
+// Tampered marks db as broken on purpose by its test (an audit chain
+// edited to see that verify finds it): it is not checked when the test
+// ends.
+func Tampered(db *store.DB) { tampered.Store(db, true) }
 
 // Each runs f as a subtest against every engine.
 func Each(t *testing.T, f func(t *testing.T, db *store.DB)) {
