@@ -154,7 +154,7 @@ func (s *Service) SaveAgreement(ctx context.Context, a Agreement) (Agreement, er
 	err := s.Store.Transact(ctx, func(tx Tx) error {
 		n, err := tx.Nation(ctx, a.Nation)
 		if err != nil {
-			return notFoundAsInvalid(err, "no nation %q", a.Nation)
+			return fault.NotFoundAsInvalid(err, "no nation %q", a.Nation)
 		}
 		if a.Signatory == "" {
 			a.Signatory = n.Name
@@ -218,7 +218,7 @@ func AddContributionIn(ctx context.Context, tx Tx, c *Contribution) error {
 func checkContribution(ctx context.Context, tx Tx, c *Contribution) error {
 	var errs fault.List
 	if _, err := tx.Nation(ctx, c.Nation); err != nil {
-		errs.Append("nation", notFoundAsInvalid(err, "no nation %q", c.Nation))
+		errs.Append("nation", fault.NotFoundAsInvalid(err, "no nation %q", c.Nation))
 	}
 	year := c.Year()
 	has, err := tx.HasBaseline(ctx, year)
@@ -230,7 +230,7 @@ func checkContribution(ctx context.Context, tx Tx, c *Contribution) error {
 	}
 	r, err := tx.Rate(ctx, c.Currency, year)
 	if err != nil {
-		errs.Append("currency", notFoundAsInvalid(err, "no exchange rate for %s in %d: record the rate first", c.Currency, year))
+		errs.Append("currency", fault.NotFoundAsInvalid(err, "no exchange rate for %s in %d: record the rate first", c.Currency, year))
 	} else if err := c.Convert(r); err != nil {
 		return err
 	}
@@ -254,13 +254,4 @@ func checkContribution(ctx context.Context, tx Tx, c *Contribution) error {
 func mayReadPledge(ctx context.Context, p assist.Pledge) bool {
 	id := access.IdentityFrom(ctx)
 	return access.Allowed(id, access.PledgeRead) && id.CanSee(p.Nation, p.Marking)
-}
-
-// notFoundAsInvalid turns a not-found error into an Invalid one with
-// message; other errors pass through.
-func notFoundAsInvalid(err error, format string, args ...any) error {
-	if fault.Code(err) == fault.NotFound {
-		return &fault.Error{Code: fault.Invalid, Message: fmt.Sprintf(format, args...)}
-	}
-	return err
 }

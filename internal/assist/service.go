@@ -3,7 +3,6 @@ package assist
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -51,8 +50,6 @@ type Service struct {
 	Store Store
 }
 
-func idString(id int64) string { return strconv.FormatInt(id, 10) }
-
 // recipient is the nation whose requirements Longhaul holds.
 const recipient = "UKR"
 
@@ -82,14 +79,6 @@ func mayWriteFor(ctx context.Context, nation string) error {
 	return nil
 }
 
-// checkVersion refuses a stale version; zero means the caller named none.
-func checkVersion(what string, have, want int64) error {
-	if want != 0 && have != want {
-		return fault.Errorf(fault.Conflict, "%s was changed by someone else (version %d, you had %d): reload and try again", what, have, want)
-	}
-	return nil
-}
-
 // checkReleasability refuses releasability to a nation that does not exist.
 func checkReleasability(ctx context.Context, tx Tx, errs *fault.List, m access.Marking) error {
 	for _, code := range m.ReleasableTo {
@@ -112,7 +101,7 @@ func (s *Service) checkRequirementRefs(ctx context.Context, tx Tx, r *Requiremen
 		if err != nil {
 			errs.Append("", err)
 		} else if _, err := tx.Item(ctx, nsn); err != nil {
-			errs.Append("nsn", notFoundAsField(err, "no item with NSN %s in the catalogue", nsn))
+			errs.Append("nsn", fault.NotFoundAsInvalid(err, "no item with NSN %s in the catalogue", nsn))
 		} else {
 			r.NSN = nsn
 		}
@@ -129,21 +118,12 @@ func (s *Service) checkRequirementRefs(ctx context.Context, tx Tx, r *Requiremen
 	if r.DeliverySite != "" {
 		site, err := tx.Site(ctx, r.DeliverySite)
 		if err != nil {
-			errs.Append("delivery_site", notFoundAsField(err, "no site %q", r.DeliverySite))
+			errs.Append("delivery_site", fault.NotFoundAsInvalid(err, "no site %q", r.DeliverySite))
 		} else if !site.HasKind("delivery_point") && !site.HasKind("repair_facility") {
 			errs.Add("delivery_site", "%s (%s) is neither a delivery point nor a repair facility (for spare parts)", site.Code, site.Name)
 		}
 	}
 	return errs.Err()
-}
-
-// notFoundAsField turns a not-found error into an Invalid one with message;
-// other errors pass through.
-func notFoundAsField(err error, format string, args ...any) error {
-	if fault.Code(err) == fault.NotFound {
-		return &fault.Error{Code: fault.Invalid, Message: fmt.Sprintf(format, args...)}
-	}
-	return err
 }
 
 // CreateRequirement validates and stores a new requirement.
@@ -173,7 +153,7 @@ func (s *Service) CreateRequirementIn(ctx context.Context, tx Tx, r *Requirement
 	if err := tx.CreateRequirement(ctx, r); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: "requirement.create", Entity: "requirement", EntityID: idString(r.ID), After: r})
+	return tx.Audit(ctx, audit.Record{Action: "requirement.create", Entity: "requirement", EntityID: audit.ID(r.ID), After: r})
 }
 
 // UpdateRequirement changes a requirement's fields. Its quantity may not
@@ -189,13 +169,13 @@ func (s *Service) UpdateRequirement(ctx context.Context, id, version int64, in R
 		if err != nil {
 			return err
 		}
-		if err := canSee(ctx, "requirement "+idString(id), recipient, old.Marking); err != nil {
+		if err := canSee(ctx, "requirement "+audit.ID(id), recipient, old.Marking); err != nil {
 			return err
 		}
 		if err := mayMark(ctx, in.Marking); err != nil {
 			return err
 		}
-		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
+		if err := fault.CheckVersion(old.Ref(), old.Version, version); err != nil {
 			return err
 		}
 		if old.Cancelled {
@@ -219,7 +199,7 @@ func (s *Service) UpdateRequirement(ctx context.Context, id, version int64, in R
 			return err
 		}
 		out = r
-		return tx.Audit(ctx, audit.Record{Action: "requirement.update", Entity: "requirement", EntityID: idString(id), Before: old, After: r})
+		return tx.Audit(ctx, audit.Record{Action: "requirement.update", Entity: "requirement", EntityID: audit.ID(id), Before: old, After: r})
 	})
 	return out, err
 }
@@ -232,10 +212,10 @@ func (s *Service) CancelRequirement(ctx context.Context, id, version int64) (Req
 		if err != nil {
 			return err
 		}
-		if err := canSee(ctx, "requirement "+idString(id), recipient, old.Marking); err != nil {
+		if err := canSee(ctx, "requirement "+audit.ID(id), recipient, old.Marking); err != nil {
 			return err
 		}
-		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
+		if err := fault.CheckVersion(old.Ref(), old.Version, version); err != nil {
 			return err
 		}
 		if old.Cancelled {
@@ -252,7 +232,7 @@ func (s *Service) CancelRequirement(ctx context.Context, id, version int64) (Req
 			return err
 		}
 		out = r
-		return tx.Audit(ctx, audit.Record{Action: "requirement.cancel", Entity: "requirement", EntityID: idString(id), Before: old, After: r})
+		return tx.Audit(ctx, audit.Record{Action: "requirement.cancel", Entity: "requirement", EntityID: audit.ID(id), Before: old, After: r})
 	})
 	return out, err
 }
@@ -265,7 +245,7 @@ func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
 	if p.Nation != "" {
 		n, err := tx.Nation(ctx, p.Nation)
 		if err != nil {
-			errs.Append("nation", notFoundAsField(err, "no nation %q: use an ISO 3166 alpha-3 code such as DEU", p.Nation))
+			errs.Append("nation", fault.NotFoundAsInvalid(err, "no nation %q: use an ISO 3166 alpha-3 code such as DEU", p.Nation))
 		} else if n.Role == catalog.RoleRecipient {
 			errs.Add("nation", "%s is the recipient and cannot pledge", n.Name)
 		}
@@ -273,7 +253,7 @@ func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
 	if p.Depot != "" {
 		site, err := tx.Site(ctx, p.Depot)
 		if err != nil {
-			errs.Append("depot", notFoundAsField(err, "no site %q", p.Depot))
+			errs.Append("depot", fault.NotFoundAsInvalid(err, "no site %q", p.Depot))
 		} else if !site.HasKind("donor_depot") {
 			errs.Add("depot", "%s (%s) is not a donor depot", site.Code, site.Name)
 		}
@@ -291,7 +271,7 @@ func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
 		}
 		item, err := tx.Item(ctx, nsn)
 		if err != nil {
-			errs.Append(f, notFoundAsField(err, "no item with NSN %s in the catalogue", nsn))
+			errs.Append(f, fault.NotFoundAsInvalid(err, "no item with NSN %s in the catalogue", nsn))
 			continue
 		}
 		l.NSN, l.ItemName = nsn, item.Name
@@ -334,7 +314,7 @@ func (s *Service) CreatePledgeIn(ctx context.Context, tx Tx, p *Pledge) error {
 	if err := tx.CreatePledge(ctx, p); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: "pledge.create", Entity: "pledge", EntityID: idString(p.ID), After: p})
+	return tx.Audit(ctx, audit.Record{Action: "pledge.create", Entity: "pledge", EntityID: audit.ID(p.ID), After: p})
 }
 
 // UpdatePledge changes a pledge's own fields (not its lines): title,
@@ -347,7 +327,7 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		if err != nil {
 			return err
 		}
-		if err := canSee(ctx, "pledge "+idString(id), old.Nation, old.Marking); err != nil {
+		if err := canSee(ctx, "pledge "+audit.ID(id), old.Nation, old.Marking); err != nil {
 			return err
 		}
 		if err := mayWriteFor(ctx, old.Nation); err != nil {
@@ -356,7 +336,7 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		if err := mayMark(ctx, in.Marking); err != nil {
 			return err
 		}
-		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
+		if err := fault.CheckVersion(old.Ref(), old.Version, version); err != nil {
 			return err
 		}
 		if n := strings.ToUpper(strings.TrimSpace(in.Nation)); n != "" && n != old.Nation {
@@ -384,7 +364,7 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 			return err
 		}
 		out = p
-		return tx.Audit(ctx, audit.Record{Action: "pledge.update", Entity: "pledge", EntityID: idString(id), Before: old, After: p})
+		return tx.Audit(ctx, audit.Record{Action: "pledge.update", Entity: "pledge", EntityID: audit.ID(id), Before: old, After: p})
 	})
 	return out, err
 }
@@ -411,13 +391,13 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 		if err != nil {
 			return err
 		}
-		if err := canSee(ctx, "pledge "+idString(id), old.Nation, old.Marking); err != nil {
+		if err := canSee(ctx, "pledge "+audit.ID(id), old.Nation, old.Marking); err != nil {
 			return err
 		}
 		if err := MayAct(ctx, a.Kind, old.Nation); err != nil {
 			return err
 		}
-		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
+		if err := fault.CheckVersion(old.Ref(), old.Version, version); err != nil {
 			return err
 		}
 		p := old
@@ -440,7 +420,7 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 				err = canSee(ctx, "requirement", recipient, r.Marking)
 			}
 			if err != nil {
-				return notFoundAsField(err, "no requirement %d", a.Requirement)
+				return fault.NotFoundAsInvalid(err, "no requirement %d", a.Requirement)
 			}
 			item, err := tx.Item(ctx, l.NSN)
 			if err != nil {
@@ -491,7 +471,7 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 			if err := tx.UpdateRequirement(ctx, req, reqBefore.Version); err != nil {
 				return err
 			}
-			if err := tx.Audit(ctx, audit.Record{Action: "requirement.allocate", Entity: "requirement", EntityID: idString(req.ID), Before: reqBefore, After: *req}); err != nil {
+			if err := tx.Audit(ctx, audit.Record{Action: "requirement.allocate", Entity: "requirement", EntityID: audit.ID(req.ID), Before: reqBefore, After: *req}); err != nil {
 				return err
 			}
 		} else if a.Kind == Accept {
@@ -503,7 +483,7 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 			}
 		}
 		out = p
-		return tx.Audit(ctx, audit.Record{Action: "pledge." + a.Kind, Entity: "pledge", EntityID: idString(p.ID), Before: old, After: struct {
+		return tx.Audit(ctx, audit.Record{Action: "pledge." + a.Kind, Entity: "pledge", EntityID: audit.ID(p.ID), Before: old, After: struct {
 			Pledge
 			Action Action `json:"action"`
 		}{p, a}})
@@ -562,7 +542,7 @@ func Recount(ctx context.Context, tx Tx, rid int64, action string) error {
 	if err := tx.UpdateRequirement(ctx, &r, before.Version); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: idString(rid), Before: before, After: r})
+	return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: audit.ID(rid), Before: before, After: r})
 }
 
 func firstNonEmpty(s ...string) string {

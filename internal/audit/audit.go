@@ -12,8 +12,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"strconv"
 	"time"
 )
+
+// ID is a record's id as an event's entity id.
+func ID(id int64) string { return strconv.FormatInt(id, 10) }
 
 // Record is what a use case says about its change; the store turns it into
 // an Event by adding the sequence number, the time and the chain.

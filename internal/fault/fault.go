@@ -137,3 +137,22 @@ func (l List) Err() error {
 	}
 	return &Error{Code: Invalid, Field: l[0].Field, Message: fmt.Sprintf("%d problems, the first: %s", len(l), l[0].Error()), Problems: l}
 }
+
+// CheckVersion refuses a stale version: have is the stored record's, want
+// the one the caller read (zero when they named none).
+func CheckVersion(what string, have, want int64) error {
+	if want != 0 && have != want {
+		return Errorf(Conflict, "%s was changed by someone else (version %d, you had %d): reload and try again", what, have, want)
+	}
+	return nil
+}
+
+// NotFoundAsInvalid turns a not-found error into an Invalid one with the
+// message format gives, for a reference a person typed; other errors pass
+// through.
+func NotFoundAsInvalid(err error, format string, args ...any) error {
+	if Code(err) == NotFound {
+		return &Error{Code: Invalid, Message: fmt.Sprintf(format, args...)}
+	}
+	return err
+}

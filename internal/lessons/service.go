@@ -3,7 +3,6 @@ package lessons
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -58,8 +57,6 @@ type Service struct {
 	Store Store
 }
 
-func idString(id int64) string { return strconv.FormatInt(id, 10) }
-
 // may refuses an actor who may not use p at all.
 func may(ctx context.Context, p access.Permission) error {
 	return access.Check(access.IdentityFrom(ctx), p)
@@ -107,7 +104,7 @@ func (s *Service) Submit(ctx context.Context, l Lesson) (Lesson, error) {
 			return err
 		}
 		l = n
-		return tx.Audit(ctx, audit.Record{Action: "lesson.submit", Entity: "lesson", EntityID: idString(l.ID), After: l})
+		return tx.Audit(ctx, audit.Record{Action: "lesson.submit", Entity: "lesson", EntityID: audit.ID(l.ID), After: l})
 	})
 	return l, err
 }
@@ -135,7 +132,7 @@ func (s *Service) Advance(ctx context.Context, id, version int64, st Step) (Less
 			return err
 		}
 		out = l
-		return tx.Audit(ctx, audit.Record{Action: "lesson." + st.To, Entity: "lesson", EntityID: idString(l.ID), Before: before, After: l})
+		return tx.Audit(ctx, audit.Record{Action: "lesson." + st.To, Entity: "lesson", EntityID: audit.ID(l.ID), Before: before, After: l})
 	})
 	return out, err
 }
@@ -169,7 +166,7 @@ func (s *Service) AddAction(ctx context.Context, lessonID int64, a Action) (Acti
 			}
 		}
 		a = n
-		return tx.Audit(ctx, audit.Record{Action: "lesson.action", Entity: "lesson", EntityID: idString(l.ID), After: a})
+		return tx.Audit(ctx, audit.Record{Action: "lesson.action", Entity: "lesson", EntityID: audit.ID(l.ID), After: a})
 	})
 	return a, err
 }
@@ -193,7 +190,7 @@ func (s *Service) ActionDone(ctx context.Context, lessonID, action int64) (Actio
 			return err
 		}
 		out = a
-		return tx.Audit(ctx, audit.Record{Action: "lesson.action_done", Entity: "lesson", EntityID: idString(l.ID), After: a})
+		return tx.Audit(ctx, audit.Record{Action: "lesson.action_done", Entity: "lesson", EntityID: audit.ID(l.ID), After: a})
 	})
 	return out, err
 }
@@ -232,6 +229,6 @@ func (s *Service) Link(ctx context.Context, lessonID int64, k Link) error {
 		if err := tx.CreateLink(ctx, l.ID, k); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, audit.Record{Action: "lesson.link", Entity: "lesson", EntityID: idString(l.ID), After: k})
+		return tx.Audit(ctx, audit.Record{Action: "lesson.link", Entity: "lesson", EntityID: audit.ID(l.ID), After: k})
 	})
 }

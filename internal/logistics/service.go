@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -57,8 +56,6 @@ type Store interface {
 type Service struct {
 	Store Store
 }
-
-func idString(id int64) string { return strconv.FormatInt(id, 10) }
 
 // MayHandle reports whether id may act for site: hand goods on there,
 // receive them, or count its stock. A coordinator may act anywhere, a hub
@@ -113,14 +110,7 @@ func shipmentFor(ctx context.Context, tx Tx, id, version int64) (Shipment, error
 	if err := canSee(ctx, &sh); err != nil {
 		return sh, err
 	}
-	return sh, checkVersion(sh.Ref(), sh.Version, version)
-}
-
-func checkVersion(what string, have, want int64) error {
-	if want != 0 && have != want {
-		return fault.Errorf(fault.Conflict, "%s was changed by someone else (version %d, you had %d): reload and try again", what, have, want)
-	}
-	return nil
+	return sh, fault.CheckVersion(sh.Ref(), sh.Version, version)
 }
 
 // siteField returns the site with code, or a field error naming it.
@@ -167,20 +157,20 @@ func saveLink(ctx context.Context, tx Tx, id, version int64, l *Link) error {
 		if err := tx.CreateLink(ctx, l); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, audit.Record{Action: "link.create", Entity: "link", EntityID: idString(l.ID), After: *l})
+		return tx.Audit(ctx, audit.Record{Action: "link.create", Entity: "link", EntityID: audit.ID(l.ID), After: *l})
 	}
 	old, err := tx.Link(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := checkVersion("link "+old.Ref(), old.Version, version); err != nil {
+	if err := fault.CheckVersion("link "+old.Ref(), old.Version, version); err != nil {
 		return err
 	}
 	l.ID, l.CreatedAt = id, old.CreatedAt
 	if err := tx.UpdateLink(ctx, l, old.Version); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: "link.update", Entity: "link", EntityID: idString(id), Before: old, After: *l})
+	return tx.Audit(ctx, audit.Record{Action: "link.update", Entity: "link", EntityID: audit.ID(id), Before: old, After: *l})
 }
 
 // SetHub sets the limits of a logistics hub.
@@ -206,7 +196,7 @@ func setHub(ctx context.Context, tx Tx, site string, version int64, h *Hub) erro
 	if err != nil {
 		return err
 	}
-	if err := checkVersion("hub "+site, old.Version, version); err != nil {
+	if err := fault.CheckVersion("hub "+site, old.Version, version); err != nil {
 		return err
 	}
 	h.Site, h.Name, h.Nation, h.Configured, h.UpdatedAt = site, st.Name, st.Nation, true, tx.Now()
@@ -549,7 +539,7 @@ func CreateShipmentIn(ctx context.Context, tx Tx, in NewShipment) (Shipment, err
 			return err
 		}
 		out = sh
-		return tx.Audit(ctx, audit.Record{Action: "shipment.create", Entity: "shipment", EntityID: idString(sh.ID), After: struct {
+		return tx.Audit(ctx, audit.Record{Action: "shipment.create", Entity: "shipment", EntityID: audit.ID(sh.ID), After: struct {
 			Shipment
 			Override string `json:"override_reason,omitempty"`
 		}{sh, override}})
@@ -648,7 +638,7 @@ func (s *Service) HandOver(ctx context.Context, in Handover) (Shipment, error) {
 			}
 		}
 		out = sh
-		return tx.Audit(ctx, audit.Record{Action: "shipment.handover", Entity: "shipment", EntityID: idString(sh.ID), Before: before, After: sh})
+		return tx.Audit(ctx, audit.Record{Action: "shipment.handover", Entity: "shipment", EntityID: audit.ID(sh.ID), Before: before, After: sh})
 	})
 	return out, err
 }
@@ -837,7 +827,7 @@ func (s *Service) Hand(ctx context.Context, id, version int64, m Move) (Shipment
 			return err
 		}
 		out = sh
-		return tx.Audit(ctx, audit.Record{Action: "shipment." + m.Action, Entity: "shipment", EntityID: idString(sh.ID), Before: old, After: struct {
+		return tx.Audit(ctx, audit.Record{Action: "shipment." + m.Action, Entity: "shipment", EntityID: audit.ID(sh.ID), Before: old, After: struct {
 			Shipment
 			Event CustodyEvent `json:"event"`
 		}{sh, ev}})
@@ -1000,7 +990,7 @@ func (s *Service) eachPledge(ctx context.Context, tx Tx, sh *Shipment, action st
 				return err
 			}
 		}
-		if err := tx.Audit(ctx, audit.Record{Action: action, Entity: "pledge", EntityID: idString(id), Before: t.before, After: struct {
+		if err := tx.Audit(ctx, audit.Record{Action: action, Entity: "pledge", EntityID: audit.ID(id), Before: t.before, After: struct {
 			assist.Pledge
 			Shipment int64 `json:"shipment"`
 		}{t.after, sh.ID}}); err != nil {
@@ -1166,7 +1156,7 @@ func (s *Service) Receive(ctx context.Context, id, version int64, rc Receipt) (S
 			if err := tx.CreateDiscrepancy(ctx, &made[i]); err != nil {
 				return err
 			}
-			if err := tx.Audit(ctx, audit.Record{Action: "discrepancy.open", Entity: "discrepancy", EntityID: idString(made[i].ID), After: made[i]}); err != nil {
+			if err := tx.Audit(ctx, audit.Record{Action: "discrepancy.open", Entity: "discrepancy", EntityID: audit.ID(made[i].ID), After: made[i]}); err != nil {
 				return err
 			}
 		}
@@ -1183,7 +1173,7 @@ func (s *Service) Receive(ctx context.Context, id, version int64, rc Receipt) (S
 			return err
 		}
 		out = sh
-		return tx.Audit(ctx, audit.Record{Action: "shipment.receive", Entity: "shipment", EntityID: idString(sh.ID), Before: old, After: struct {
+		return tx.Audit(ctx, audit.Record{Action: "shipment.receive", Entity: "shipment", EntityID: audit.ID(sh.ID), Before: old, After: struct {
 			Shipment
 			Event CustodyEvent `json:"event"`
 		}{sh, ev}})
@@ -1234,7 +1224,7 @@ func (s *Service) Resolve(ctx context.Context, id, version int64, resolution, no
 		if err := canSee(ctx, &sh); err != nil {
 			return fault.Errorf(fault.NotFound, "no discrepancy %d", id)
 		}
-		if err := checkVersion(old.Ref(), old.Version, version); err != nil {
+		if err := fault.CheckVersion(old.Ref(), old.Version, version); err != nil {
 			return err
 		}
 		if old.State != Open {
@@ -1267,7 +1257,7 @@ func (s *Service) Resolve(ctx context.Context, id, version int64, resolution, no
 			if err := tx.UpdateShipment(ctx, &sh, before.Version); err != nil {
 				return err
 			}
-			if err := tx.Audit(ctx, audit.Record{Action: "shipment.found", Entity: "shipment", EntityID: idString(sh.ID), Before: before, After: sh}); err != nil {
+			if err := tx.Audit(ctx, audit.Record{Action: "shipment.found", Entity: "shipment", EntityID: audit.ID(sh.ID), Before: before, After: sh}); err != nil {
 				return err
 			}
 		}
@@ -1275,7 +1265,7 @@ func (s *Service) Resolve(ctx context.Context, id, version int64, resolution, no
 			return err
 		}
 		out = d
-		return tx.Audit(ctx, audit.Record{Action: "discrepancy.resolve", Entity: "discrepancy", EntityID: idString(d.ID), Before: old, After: d})
+		return tx.Audit(ctx, audit.Record{Action: "discrepancy.resolve", Entity: "discrepancy", EntityID: audit.ID(d.ID), Before: old, After: d})
 	})
 	return out, err
 }

@@ -89,5 +89,5 @@ func assign(ctx context.Context, tx Tx, a Assignment, start time.Time) error {
 	if err := tx.PieceEvent(ctx, Event{Equipment: o.Equipment, Kind: "repair.assigned", State: Damaged, Site: a.Facility, Order: o.ID, Note: note}); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: "repair.assigned", Entity: "repair_order", EntityID: idString(o.ID), After: a})
+	return tx.Audit(ctx, audit.Record{Action: "repair.assigned", Entity: "repair_order", EntityID: audit.ID(o.ID), After: a})
 }

@@ -3,7 +3,6 @@ package repair
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -89,17 +88,6 @@ type Service struct {
 // cases run in the caller's transaction only.
 var ledger assist.Service
 
-func idString(id int64) string { return strconv.FormatInt(id, 10) }
-
-// notFoundAsField turns a not-found error into an Invalid one with message;
-// other errors pass through.
-func notFoundAsField(err error, format string, args ...any) error {
-	if fault.Code(err) == fault.NotFound {
-		return &fault.Error{Code: fault.Invalid, Message: fmt.Sprintf(format, args...)}
-	}
-	return err
-}
-
 // openOrder is the piece's open order, or nil.
 func openOrder(ctx context.Context, tx Tx, equipment int64) (*Order, error) {
 	o, err := tx.OpenOrder(ctx, equipment)
@@ -126,12 +114,12 @@ func (s *Service) RegisterEquipment(ctx context.Context, e Equipment) (Equipment
 	err := s.Store.Transact(ctx, func(tx Tx) error {
 		var errs fault.List
 		if it, err := tx.Item(ctx, e.NSN); err != nil {
-			errs.Append("nsn", notFoundAsField(err, "no item with NSN %s in the catalogue", e.NSN))
+			errs.Append("nsn", fault.NotFoundAsInvalid(err, "no item with NSN %s in the catalogue", e.NSN))
 		} else {
 			e.ItemName, e.Group = it.Name, it.Group
 		}
 		if _, err := tx.Nation(ctx, e.Donor); err != nil {
-			errs.Append("donor", notFoundAsField(err, "no nation %q", e.Donor))
+			errs.Append("donor", fault.NotFoundAsInvalid(err, "no nation %q", e.Donor))
 		}
 		if other, err := tx.PieceBySerial(ctx, e.NSN, e.Serial); err == nil {
 			errs.Add("serial", "serial number %s of %s is registered already, as %s", e.Serial, e.NSN, other.Ref())
@@ -156,7 +144,7 @@ func (s *Service) RegisterEquipment(ctx context.Context, e Equipment) (Equipment
 		}
 		if e.Location != "" {
 			if _, err := tx.Site(ctx, e.Location); err != nil {
-				errs.Append("location", notFoundAsField(err, "no site %q", e.Location))
+				errs.Append("location", fault.NotFoundAsInvalid(err, "no site %q", e.Location))
 			}
 		}
 		if err := errs.Err(); err != nil {
@@ -169,7 +157,7 @@ func (s *Service) RegisterEquipment(ctx context.Context, e Equipment) (Equipment
 		if err := tx.PieceEvent(ctx, Event{Equipment: e.ID, Kind: "registered", State: e.State, Site: e.Location, Note: fmt.Sprintf("received %s from %s", e.Received, e.Donor)}); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, audit.Record{Action: "equipment.register", Entity: "equipment", EntityID: idString(e.ID), After: e})
+		return tx.Audit(ctx, audit.Record{Action: "equipment.register", Entity: "equipment", EntityID: audit.ID(e.ID), After: e})
 	})
 	return e, err
 }
@@ -206,7 +194,7 @@ func (s *Service) ReportDamage(ctx context.Context, d Damage) (Order, *assist.Re
 		}
 		site, err := tx.Site(ctx, d.Location)
 		if err != nil {
-			return notFoundAsField(err, "no site %q", d.Location)
+			return fault.NotFoundAsInvalid(err, "no site %q", d.Location)
 		}
 		if o == nil {
 			if err := tx.SavePiece(ctx, &e, before.Version); err != nil {
@@ -215,7 +203,7 @@ func (s *Service) ReportDamage(ctx context.Context, d Damage) (Order, *assist.Re
 			if err := tx.PieceEvent(ctx, Event{Equipment: e.ID, Kind: "destroyed", State: e.State, Site: d.Location, Note: d.Fault}); err != nil {
 				return err
 			}
-			if err := tx.Audit(ctx, audit.Record{Action: "equipment.destroyed", Entity: "equipment", EntityID: idString(e.ID), Before: before, After: e}); err != nil {
+			if err := tx.Audit(ctx, audit.Record{Action: "equipment.destroyed", Entity: "equipment", EntityID: audit.ID(e.ID), Before: before, After: e}); err != nil {
 				return err
 			}
 			if !d.Replace {
@@ -244,7 +232,7 @@ func (s *Service) ReportDamage(ctx context.Context, d Damage) (Order, *assist.Re
 			return err
 		}
 		out = *o
-		return tx.Audit(ctx, audit.Record{Action: "repair.report", Entity: "repair_order", EntityID: idString(o.ID), After: *o})
+		return tx.Audit(ctx, audit.Record{Action: "repair.report", Entity: "repair_order", EntityID: audit.ID(o.ID), After: *o})
 	})
 	if err != nil {
 		return Order{}, nil, err
@@ -283,7 +271,7 @@ func (s *Service) WriteOff(ctx context.Context, id int64, reason string) (Equipm
 		if err := tx.PieceEvent(ctx, Event{Equipment: e.ID, Kind: "written off", State: e.State, Site: e.Location, Note: reason}); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, audit.Record{Action: "equipment.write_off", Entity: "equipment", EntityID: idString(e.ID), Before: before, After: e})
+		return tx.Audit(ctx, audit.Record{Action: "equipment.write_off", Entity: "equipment", EntityID: audit.ID(e.ID), Before: before, After: e})
 	})
 	return e, err
 }
@@ -356,7 +344,7 @@ func MoveOrderIn(ctx context.Context, tx Tx, id, version int64, to, note string)
 	if err := tx.PieceEvent(ctx, Event{Equipment: e.ID, Kind: "repair." + to, State: e.State, Site: e.Location, Order: o.ID, Note: note}); err != nil {
 		return o, err
 	}
-	return o, tx.Audit(ctx, audit.Record{Action: "repair." + to, Entity: "repair_order", EntityID: idString(o.ID), Before: before, After: o})
+	return o, tx.Audit(ctx, audit.Record{Action: "repair." + to, Entity: "repair_order", EntityID: audit.ID(o.ID), Before: before, After: o})
 }
 
 // AddParts records the spare parts a repair order needs, each as a
@@ -455,7 +443,7 @@ func (s *Service) RecordCost(ctx context.Context, id int64, cost money.Cents, pa
 		if err := tx.OrderEvent(ctx, o.ID, o.State, fmt.Sprintf("cost %s paid by %s, counted as %s", cost.Human(false), o.PaidBy, c.Ref())); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, audit.Record{Action: "repair.cost", Entity: "repair_order", EntityID: idString(o.ID), Before: before, After: o})
+		return tx.Audit(ctx, audit.Record{Action: "repair.cost", Entity: "repair_order", EntityID: audit.ID(o.ID), Before: before, After: o})
 	})
 	return o, err
 }
@@ -473,7 +461,7 @@ func (s *Service) SaveFacility(ctx context.Context, f RepairFacility, version in
 	err := s.Store.Transact(ctx, func(tx Tx) error {
 		site, err := tx.Site(ctx, f.Site)
 		if err != nil {
-			return notFoundAsField(err, "no site %q", f.Site)
+			return fault.NotFoundAsInvalid(err, "no site %q", f.Site)
 		}
 		if !site.HasKind("repair_facility") {
 			return fault.Field("site", "%s (%s) is not a repair facility", site.Code, site.Name)

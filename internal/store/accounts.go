@@ -346,13 +346,6 @@ func (tx *Tx) saveRate(ctx context.Context, r accounts.Rate) error {
 	return err
 }
 
-func notFoundField(err error, format string, args ...any) error {
-	if fault.Code(err) == fault.NotFound {
-		return &fault.Error{Code: fault.Invalid, Message: fmt.Sprintf(format, args...)}
-	}
-	return err
-}
-
 // ContributionFilter narrows the list of contributions.
 type ContributionFilter struct {
 	Nation   string

@@ -77,8 +77,6 @@ type Service struct {
 // recipient is the nation whose requirements Longhaul holds.
 const recipient = "UKR"
 
-func idString(id int64) string { return strconv.FormatInt(id, 10) }
-
 // invalid turns a not-found error into an Invalid one with message; other
 // errors pass through.
 func invalid(err error, format string, args ...any) error {
@@ -190,7 +188,7 @@ func (s *Service) AddClass(ctx context.Context, c ClassOf) (ClassOf, error) {
 			return err
 		}
 		c = k
-		return tx.Audit(ctx, audit.Record{Action: "class.create", Entity: "class", EntityID: idString(c.ID), After: c})
+		return tx.Audit(ctx, audit.Record{Action: "class.create", Entity: "class", EntityID: audit.ID(c.ID), After: c})
 	})
 	return c, err
 }
@@ -232,7 +230,7 @@ func (s *Service) AddCohort(ctx context.Context, c CohortOf) (CohortOf, error) {
 			return err
 		}
 		c.Completed = []string{}
-		return tx.Audit(ctx, audit.Record{Action: "cohort.create", Entity: "cohort", EntityID: idString(c.ID), After: c})
+		return tx.Audit(ctx, audit.Record{Action: "cohort.create", Entity: "cohort", EntityID: audit.ID(c.ID), After: c})
 	})
 	return c, err
 }
@@ -321,7 +319,7 @@ func enrol(ctx context.Context, tx Tx, in PlanInput, p Proposal) (int, error) {
 		if err := tx.CreateEnrolment(ctx, &en); err != nil {
 			return 0, err
 		}
-		if err := tx.Audit(ctx, audit.Record{Action: "training.enrol", Entity: "enrolment", EntityID: idString(en.ID), After: e}); err != nil {
+		if err := tx.Audit(ctx, audit.Record{Action: "training.enrol", Entity: "enrolment", EntityID: audit.ID(en.ID), After: e}); err != nil {
 			return 0, err
 		}
 		n++
@@ -378,7 +376,7 @@ func (s *Service) RecordClass(ctx context.Context, class int64, recs []Record) (
 		if err := errs.Err(); err != nil {
 			return err
 		}
-		if err := tx.Audit(ctx, audit.Record{Action: "class.record", Entity: "class", EntityID: idString(class), After: recs}); err != nil {
+		if err := tx.Audit(ctx, audit.Record{Action: "class.record", Entity: "class", EntityID: audit.ID(class), After: recs}); err != nil {
 			return err
 		}
 		return credit(ctx, tx, k, course, completed)
