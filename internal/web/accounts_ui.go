@@ -12,10 +12,11 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/accounts"
+	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/report"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) accountsRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -217,7 +218,7 @@ func (s *Server) baselinesPage(w http.ResponseWriter, r *http.Request, status in
 	if v.Rates, err = s.DB.Rates(r.Context()); err != nil {
 		return err
 	}
-	ns, err := s.DB.Nations(r.Context(), store.NationFilter{}, store.ListOptions{Limit: store.MaxLimit})
+	ns, err := s.DB.Nations(r.Context(), catalog.NationFilter{}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -386,7 +387,7 @@ func (s *Server) apiSaveRate(w http.ResponseWriter, r *http.Request) error {
 // Contributions.
 
 type contributionsView struct {
-	store.Page[accounts.Contribution]
+	list.Page[accounts.Contribution]
 	Nations         []nationChoice
 	Categories      []string
 	Classifications []access.Classification
@@ -433,7 +434,7 @@ func (in contributionInput) contribution() (accounts.Contribution, error) {
 
 func (s *Server) contributionsPage(w http.ResponseWriter, r *http.Request, status int, v contributionsView) error {
 	q := r.URL.Query()
-	f := store.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
+	f := accounts.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
 	if y := q.Get("year"); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil {
@@ -497,7 +498,7 @@ func (s *Server) uiAddContribution(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
+	f := accounts.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
 	if y := q.Get("year"); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil {
@@ -507,7 +508,7 @@ func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error 
 	}
 	if q.Get("format") == "csv" {
 		var all []accounts.Contribution
-		o := store.ListOptions{Limit: store.MaxLimit, Sort: "id"}
+		o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 		marking := access.Unclassified
 		for {
 			p, err := s.DB.Contributions(r.Context(), f, o)

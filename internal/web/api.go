@@ -14,8 +14,8 @@ import (
 	"github.com/longhaul/longhaul/internal/check"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -99,9 +99,9 @@ func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listOptions reads sort, limit and cursor from the query.
-func listOptions(r *http.Request) (store.ListOptions, error) {
+func listOptions(r *http.Request) (list.Options, error) {
 	q := r.URL.Query()
-	o := store.ListOptions{Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	o := list.Options{Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil {
@@ -157,7 +157,7 @@ func (s *Server) apiNations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Nations(r.Context(), store.NationFilter{Role: r.URL.Query().Get("role"), Q: r.URL.Query().Get("q")}, o)
+	p, err := s.DB.Nations(r.Context(), catalog.NationFilter{Role: r.URL.Query().Get("role"), Q: r.URL.Query().Get("q")}, o)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) apiSites(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.DB.Sites(r.Context(), store.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
+	p, err := s.DB.Sites(r.Context(), catalog.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
 	if err != nil {
 		return err
 	}
@@ -244,9 +244,9 @@ func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, p)
 }
 
-func itemFilter(r *http.Request) store.ItemFilter {
+func itemFilter(r *http.Request) catalog.ItemFilter {
 	q := r.URL.Query()
-	return store.ItemFilter{Capability: q.Get("capability"), SupplyClass: q.Get("supply_class"), Group: q.Get("group"), Q: q.Get("q")}
+	return catalog.ItemFilter{Capability: q.Get("capability"), SupplyClass: q.Get("supply_class"), Group: q.Get("group"), Q: q.Get("q")}
 }
 
 func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) error {
@@ -339,13 +339,13 @@ func queryBool(r *http.Request, name string) (bool, error) {
 	return false, fault.Field(name, "%q is not true or false", r.URL.Query().Get(name))
 }
 
-func (s *Server) requirementFilter(r *http.Request) (store.RequirementFilter, error) {
+func (s *Server) requirementFilter(r *http.Request) (assist.RequirementFilter, error) {
 	q := r.URL.Query()
 	prio, err := queryInt(r, "priority")
 	if err != nil {
-		return store.RequirementFilter{}, err
+		return assist.RequirementFilter{}, err
 	}
-	f := store.RequirementFilter{State: q.Get("state"), Priority: prio, NSN: q.Get("nsn"), Group: q.Get("group"), Site: q.Get("site"), Q: q.Get("q")}
+	f := assist.RequirementFilter{State: q.Get("state"), Priority: prio, NSN: q.Get("nsn"), Group: q.Get("group"), Site: q.Get("site"), Q: q.Get("q")}
 	overdue, err := queryBool(r, "overdue")
 	if overdue {
 		f.Overdue = s.today()
@@ -354,14 +354,14 @@ func (s *Server) requirementFilter(r *http.Request) (store.RequirementFilter, er
 }
 
 // requirementPage is the page of requirements the query asks for.
-func (s *Server) requirementPage(r *http.Request) (store.Page[assist.Requirement], error) {
+func (s *Server) requirementPage(r *http.Request) (list.Page[assist.Requirement], error) {
 	o, err := listOptions(r)
 	if err != nil {
-		return store.Page[assist.Requirement]{}, err
+		return list.Page[assist.Requirement]{}, err
 	}
 	f, err := s.requirementFilter(r)
 	if err != nil {
-		return store.Page[assist.Requirement]{}, err
+		return list.Page[assist.Requirement]{}, err
 	}
 	return s.DB.Requirements(r.Context(), f, o)
 }
@@ -498,9 +498,9 @@ func (in pledgeInput) pledge() (assist.Pledge, error) {
 	return p, errs.Err()
 }
 
-func (s *Server) pledgeFilter(r *http.Request) (store.PledgeFilter, error) {
+func (s *Server) pledgeFilter(r *http.Request) (assist.PledgeFilter, error) {
 	q := r.URL.Query()
-	f := store.PledgeFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Channel: q.Get("channel"), Category: q.Get("category"), State: q.Get("state"), Q: q.Get("q")}
+	f := assist.PledgeFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Channel: q.Get("channel"), Category: q.Get("category"), State: q.Get("state"), Q: q.Get("q")}
 	overdue, err := queryBool(r, "overdue")
 	if overdue {
 		f.Overdue = s.today()
@@ -513,14 +513,14 @@ func (s *Server) pledgeFilter(r *http.Request) (store.PledgeFilter, error) {
 }
 
 // pledgePage is the page of pledges the query asks for, for API and UI alike.
-func (s *Server) pledgePage(r *http.Request) (store.Page[assist.PledgeSummary], error) {
+func (s *Server) pledgePage(r *http.Request) (list.Page[assist.PledgeSummary], error) {
 	o, err := listOptions(r)
 	if err != nil {
-		return store.Page[assist.PledgeSummary]{}, err
+		return list.Page[assist.PledgeSummary]{}, err
 	}
 	f, err := s.pledgeFilter(r)
 	if err != nil {
-		return store.Page[assist.PledgeSummary]{}, err
+		return list.Page[assist.PledgeSummary]{}, err
 	}
 	return s.DB.Pledges(r.Context(), f, o, s.today())
 }
@@ -666,8 +666,8 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 	if limit == 0 {
 		limit = 100
 	}
-	if limit < 1 || limit > store.MaxLimit {
-		return fault.Field("limit", "must be between 1 and %d", store.MaxLimit)
+	if limit < 1 || limit > list.MaxLimit {
+		return fault.Field("limit", "must be between 1 and %d", list.MaxLimit)
 	}
 	q := r.URL.Query()
 	evs, err := s.DB.Events(r.Context(), q.Get("entity"), q.Get("entity_id"), limit)

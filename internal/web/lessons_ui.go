@@ -11,8 +11,8 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/report"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) lessonPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -38,16 +38,16 @@ func (s *Server) lessonAPI(add func(method, pattern string, perm access.Permissi
 	add("POST", "/api/v1/lessons/{id}/links", access.LessonAnalyse, s.apiLessonLink)
 }
 
-func lessonFilter(r *http.Request) store.LessonFilter {
+func lessonFilter(r *http.Request) lessons.Filter {
 	q := r.URL.Query()
-	return store.LessonFilter{Q: q.Get("q"), Capability: q.Get("capability"), System: q.Get("system"), State: q.Get("state"), From: q.Get("from"), To: q.Get("to")}
+	return lessons.Filter{Q: q.Get("q"), Capability: q.Get("capability"), System: q.Get("system"), State: q.Get("state"), From: q.Get("from"), To: q.Get("to")}
 }
 
 type lessonsView struct {
-	store.Page[lessons.Lesson]
-	Times    store.LessonTimes
+	list.Page[lessons.Lesson]
+	Times    lessons.LearningTimes
 	States   []string
-	Overdue  []store.OverdueAction
+	Overdue  []lessons.OverdueAction
 	In       lessons.Lesson
 	Systems  string
 	Similar  []lessons.Lesson
@@ -135,7 +135,7 @@ func (s *Server) uiSubmitLesson(w http.ResponseWriter, r *http.Request) error {
 
 type lessonView struct {
 	lessons.Lesson
-	Effects    []store.LessonEffect
+	Effects    []lessons.Effect
 	Similar    []lessons.Lesson
 	OwnerKinds []string
 	LinkKinds  []string

@@ -11,8 +11,8 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) logisticsRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -61,7 +61,7 @@ func (s *Server) apiLinks(w http.ResponseWriter, r *http.Request) error {
 			out = append(out, l)
 		}
 	}
-	return writeJSON(w, 200, store.Page[logistics.Link]{Items: out, Total: int64(len(out))})
+	return writeJSON(w, 200, list.Page[logistics.Link]{Items: out, Total: int64(len(out))})
 }
 
 func (s *Server) apiLink(w http.ResponseWriter, r *http.Request) error {
@@ -117,7 +117,7 @@ func (s *Server) apiHubs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 200, store.Page[store.HubLoad]{Items: hs, Total: int64(len(hs))})
+	return writeJSON(w, 200, list.Page[logistics.HubLoad]{Items: hs, Total: int64(len(hs))})
 }
 
 func (s *Server) apiSetHub(w http.ResponseWriter, r *http.Request) error {
@@ -141,7 +141,7 @@ func (s *Server) apiSetHub(w http.ResponseWriter, r *http.Request) error {
 type hubStock struct {
 	Site       string                `json:"site"`
 	Lines      []logistics.StockLine `json:"lines"`
-	Throughput []store.DayLoad       `json:"throughput"`
+	Throughput []logistics.DayLoad   `json:"throughput"`
 }
 
 func (s *Server) hubStock(r *http.Request, code string) (hubStock, error) {
@@ -229,9 +229,9 @@ func (s *Server) apiNetworkImport(w http.ResponseWriter, r *http.Request) error 
 }
 
 // shipmentFilter reads a shipment list's filters from the query.
-func (s *Server) shipmentFilter(r *http.Request) (store.ShipmentFilter, error) {
+func (s *Server) shipmentFilter(r *http.Request) (logistics.ShipmentFilter, error) {
 	q := r.URL.Query()
-	f := store.ShipmentFilter{State: q.Get("state"), Nation: q.Get("nation"), Origin: q.Get("origin"), Destination: q.Get("destination"), Site: q.Get("site")}
+	f := logistics.ShipmentFilter{State: q.Get("state"), Nation: q.Get("nation"), Origin: q.Get("origin"), Destination: q.Get("destination"), Site: q.Get("site")}
 	if f.State != "" && f.State != "active" && !slices.Contains(logistics.States, f.State) {
 		return f, fault.Field("state", "%q is not a shipment state: use active or one of %s", f.State, strings.Join(logistics.States, ", "))
 	}
@@ -280,16 +280,16 @@ func (s *Server) apiShipments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := store.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}
+	out := list.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}
 	for i, sh := range p.Items {
 		out.Items[i] = s.shipmentView(sh)
 	}
 	return writeJSON(w, 200, out)
 }
 
-func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f store.ShipmentFilter) error {
+func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f logistics.ShipmentFilter) error {
 	var all []logistics.Shipment
-	o := store.ListOptions{Limit: store.MaxLimit, Sort: "id"}
+	o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 	for {
 		p, err := s.DB.Shipments(r.Context(), f, o)
 		if err != nil {
@@ -428,9 +428,9 @@ func (s *Server) apiReceive(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, v)
 }
 
-func (s *Server) discrepancyFilter(r *http.Request) (store.DiscrepancyFilter, error) {
+func (s *Server) discrepancyFilter(r *http.Request) (logistics.DiscrepancyFilter, error) {
 	q := r.URL.Query()
-	f := store.DiscrepancyFilter{State: q.Get("state"), Kind: q.Get("kind")}
+	f := logistics.DiscrepancyFilter{State: q.Get("state"), Kind: q.Get("kind")}
 	if f.State != "" && f.State != logistics.Open && f.State != logistics.Resolved {
 		return f, fault.Field("state", "%q is not open or resolved", f.State)
 	}

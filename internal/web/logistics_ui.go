@@ -12,8 +12,8 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) logisticsPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -38,7 +38,7 @@ func (s *Server) logisticsPages(add func(method, pattern string, perm access.Per
 // ---- shipments ----
 
 type shipmentsView struct {
-	store.Page[shipmentView]
+	list.Page[shipmentView]
 	States []string
 	Sites  []string
 }
@@ -56,7 +56,7 @@ func (s *Server) uiShipments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := shipmentsView{Page: store.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}, States: logistics.States}
+	v := shipmentsView{Page: list.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}, States: logistics.States}
 	marking := access.Unclassified
 	for i, sh := range p.Items {
 		v.Items[i] = s.shipmentView(sh)
@@ -70,7 +70,7 @@ type shipmentFormView struct {
 	Via         string
 	Departure   string
 	Quantities  []string
-	Allocations []store.OpenAllocation
+	Allocations []logistics.OpenAllocation
 	Origins     []string
 	Sites       map[string]string
 	Errors      formErrors
@@ -198,7 +198,7 @@ func (s *Server) shipmentPage(w http.ResponseWriter, r *http.Request, status int
 	if v.Custody, err = s.DB.Custody(r.Context(), id); err != nil {
 		return err
 	}
-	ds, err := s.DB.Discrepancies(r.Context(), store.DiscrepancyFilter{Shipment: id}, store.ListOptions{Limit: store.MaxLimit})
+	ds, err := s.DB.Discrepancies(r.Context(), logistics.DiscrepancyFilter{Shipment: id}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ func (s *Server) uiReceive(w http.ResponseWriter, r *http.Request) error {
 // ---- discrepancies ----
 
 type discrepanciesView struct {
-	store.Page[logistics.Discrepancy]
+	list.Page[logistics.Discrepancy]
 	Kinds      []string
 	CanResolve bool
 	Errors     formErrors
@@ -402,7 +402,7 @@ func (s *Server) uiResolve(w http.ResponseWriter, r *http.Request) error {
 // ---- network and hubs ----
 
 type networkView struct {
-	Hubs     []store.HubLoad
+	Hubs     []logistics.HubLoad
 	Links    []logistics.Link
 	Sites    []string
 	Names    map[string]string
@@ -521,7 +521,7 @@ func (s *Server) uiNetworkImport(w http.ResponseWriter, r *http.Request) error {
 }
 
 type hubView struct {
-	Hub      store.HubLoad
+	Hub      logistics.HubLoad
 	Stock    hubStock
 	Waiting  []shipmentView
 	Inbound  []shipmentView
@@ -534,7 +534,7 @@ type hubView struct {
 }
 
 type throughputBar struct {
-	store.DayLoad
+	logistics.DayLoad
 	X, YIn, HIn, YOut, HOut int
 	Over                    bool
 }
@@ -560,7 +560,7 @@ func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, status int, err
 	}
 	// One read of what is on its way through the hub: waiting here, or
 	// bound for it on the leg under way.
-	moving, err := s.DB.Shipments(r.Context(), store.ShipmentFilter{State: "active", Site: code}, store.ListOptions{Limit: 300, Sort: "eta"})
+	moving, err := s.DB.Shipments(r.Context(), logistics.ShipmentFilter{State: "active", Site: code}, list.Options{Limit: 300, Sort: "eta"})
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func demoEnv(t *testing.T, now time.Time) *apiEnv {
 		t.Fatal(err)
 	}
 	all := func(ctx context.Context) ([]assist.Pledge, error) {
-		return db.AllPledges(ctx, store.PledgeFilter{}, now.Format(assist.DateLayout))
+		return db.AllPledges(ctx, assist.PledgeFilter{}, now.Format(assist.DateLayout))
 	}
 	if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, now); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,6 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 // mapView is the map page: the SVG drawn on the server and its legend.
@@ -201,7 +200,7 @@ func (s *Server) buildMap(ctx context.Context) (mapView, error) {
 	b.WriteString(`</g>`)
 
 	// Sites, hubs with their load.
-	hubLoad := map[string]store.HubLoad{}
+	hubLoad := map[string]logistics.HubLoad{}
 	for _, h := range hubs {
 		hubLoad[h.Site] = h
 	}

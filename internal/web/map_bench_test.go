@@ -32,7 +32,7 @@ func BenchmarkMapPage(b *testing.B) {
 	db, h, token := benchDemo(b)
 	ctx := storetest.Ctx()
 	all := func(ctx context.Context) ([]assist.Pledge, error) {
-		return db.AllPledges(ctx, store.PledgeFilter{}, "2026-11-23")
+		return db.AllPledges(ctx, assist.PledgeFilter{}, "2026-11-23")
 	}
 	// 5,000 shipments on the demo's routes, each on some leg of its way,
 	// written in one transaction: the map reads them as the service left
@@ -110,7 +110,7 @@ func benchDemo(b *testing.B) (*store.DB, http.Handler, string) {
 		b.Fatal(err)
 	}
 	all := func(ctx context.Context) ([]assist.Pledge, error) {
-		return db.AllPledges(ctx, store.PledgeFilter{}, "2026-11-23")
+		return db.AllPledges(ctx, assist.PledgeFilter{}, "2026-11-23")
 	}
 	if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, benchNow); err != nil {
 		b.Fatal(err)

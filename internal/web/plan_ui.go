@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/plan"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) planPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -251,17 +252,17 @@ func (s *Server) savedPlan(r *http.Request) (proposalView, error) {
 
 // plansView is the list of saved plans.
 type plansView struct {
-	store.Page[plan.Saved]
+	list.Page[plan.Saved]
 	Horizons []int
 	Figures  bool // the reader sees the plans' figures (coordinators)
 }
 
-func (s *Server) planList(r *http.Request) (store.Page[plan.Saved], error) {
+func (s *Server) planList(r *http.Request) (list.Page[plan.Saved], error) {
 	o, err := listOptions(r)
 	if err != nil {
-		return store.Page[plan.Saved]{}, err
+		return list.Page[plan.Saved]{}, err
 	}
-	p, err := s.DB.Plans(r.Context(), store.PlanFilter{State: r.URL.Query().Get("state")}, o)
+	p, err := s.DB.Plans(r.Context(), assist.PlanFilter{State: r.URL.Query().Get("state")}, o)
 	if err != nil {
 		return p, err
 	}

@@ -11,9 +11,9 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/repair"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) repairPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -54,15 +54,15 @@ func (s *Server) repairAPI(add func(method, pattern string, perm access.Permissi
 // Equipment.
 
 type equipmentView struct {
-	store.Page[repair.Equipment]
+	list.Page[repair.Equipment]
 	States []string
 	In     repair.Equipment
 	Errors formErrors
 }
 
-func equipmentFilter(r *http.Request) store.EquipmentFilter {
+func equipmentFilter(r *http.Request) repair.EquipmentFilter {
 	q := r.URL.Query()
-	return store.EquipmentFilter{State: q.Get("state"), NSN: q.Get("nsn"), Donor: q.Get("donor"), Q: q.Get("q")}
+	return repair.EquipmentFilter{State: q.Get("state"), NSN: q.Get("nsn"), Donor: q.Get("donor"), Q: q.Get("q")}
 }
 
 func (s *Server) equipmentPage(w http.ResponseWriter, r *http.Request, status int, v equipmentView) error {
@@ -121,7 +121,7 @@ func (s *Server) uiRegister(w http.ResponseWriter, r *http.Request) error {
 type pieceView struct {
 	repair.Equipment
 	Lessons    []lessons.Lesson
-	Timeline   []store.EquipmentEvent
+	Timeline   []repair.EquipmentEvent
 	Orders     []repair.Order
 	Severities []string
 	Damage     repair.Damage
@@ -209,8 +209,8 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
 
 type pieceJSON struct {
 	repair.Equipment
-	Timeline []store.EquipmentEvent `json:"timeline"`
-	Orders   []repair.Order         `json:"orders"`
+	Timeline []repair.EquipmentEvent `json:"timeline"`
+	Orders   []repair.Order          `json:"orders"`
 }
 
 func (s *Server) apiPiece(w http.ResponseWriter, r *http.Request) error {
@@ -253,11 +253,11 @@ func (s *Server) apiDamage(w http.ResponseWriter, r *http.Request) error {
 // Orders, the fleet and the facilities.
 
 type repairsView struct {
-	store.Page[repair.Order]
+	list.Page[repair.Order]
 	States     []string
-	BySystem   []store.FleetRow
-	ByDonor    []store.FleetRow
-	Facilities []store.FacilityStats
+	BySystem   []repair.FleetRow
+	ByDonor    []repair.FleetRow
+	Facilities []repair.FacilityStats
 	Pipeline   []pipelineBar
 	History    []historyBar
 	OpenStates []string
@@ -291,7 +291,7 @@ func (s *Server) uiRepairs(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	v := repairsView{States: repair.OrderStates}
-	if v.Page, err = s.DB.Orders(r.Context(), store.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o); err != nil {
+	if v.Page, err = s.DB.Orders(r.Context(), repair.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o); err != nil {
 		return err
 	}
 	if v.BySystem, v.ByDonor, err = s.DB.Fleet(r.Context()); err != nil {
@@ -344,7 +344,7 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.DB.Orders(r.Context(), store.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o)
+	p, err := s.DB.Orders(r.Context(), repair.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o)
 	if err != nil {
 		return err
 	}
@@ -354,7 +354,7 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) error {
 type orderView struct {
 	repair.Order
 	Next      []string
-	Parts     []store.PartNeed
+	Parts     []repair.PartNeed
 	PartsText string
 	Errors    string
 }
@@ -499,7 +499,7 @@ func (s *Server) uiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 
 type orderJSON struct {
 	repair.Order
-	Parts []store.PartNeed `json:"parts"`
+	Parts []repair.PartNeed `json:"parts"`
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) error {
@@ -538,7 +538,7 @@ func (s *Server) apiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 
 type facilitiesView struct {
 	Lessons    map[string][]lessons.Lesson // by facility
-	Facilities []store.FacilityStats
+	Facilities []repair.FacilityStats
 	Config     []repair.RepairFacility
 	In         repair.RepairFacility
 	Text       string // competences as written in the form
@@ -638,9 +638,9 @@ func (s *Server) apiSaveFacility(w http.ResponseWriter, r *http.Request) error {
 }
 
 type fleetJSON struct {
-	BySystem   []store.FleetRow      `json:"by_system"`
-	ByDonor    []store.FleetRow      `json:"by_donor"`
-	Facilities []store.FacilityStats `json:"facilities"`
+	BySystem   []repair.FleetRow      `json:"by_system"`
+	ByDonor    []repair.FleetRow      `json:"by_donor"`
+	Facilities []repair.FacilityStats `json:"facilities"`
 }
 
 func (s *Server) apiFleet(w http.ResponseWriter, r *http.Request) error {

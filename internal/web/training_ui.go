@@ -12,7 +12,6 @@ import (
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
 )
 
@@ -46,7 +45,7 @@ type trainingView struct {
 	Lessons    map[string][]lessons.Lesson // by course
 	Classes    []training.ClassOf
 	Cohorts    []training.CohortOf
-	Throughput store.Throughput
+	Throughput training.Throughput
 	Course     training.Offer
 	Class      training.ClassOf
 	Cohort     training.CohortOf

@@ -16,9 +16,10 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -112,9 +113,9 @@ type dashboardView struct {
 	MaxOpen     int64
 	Bars        []priorityBar
 	// Logistics is shown to readers of shipments.
-	Logistics *store.LogisticsSummary
+	Logistics *logistics.LogisticsSummary
 	// OverdueActions are the lessons' remedial actions past their due date.
-	OverdueActions []store.OverdueAction
+	OverdueActions []lessons.OverdueAction
 }
 
 type priorityBar struct {
@@ -186,7 +187,7 @@ func (s *Server) uiNations(w http.ResponseWriter, r *http.Request) error {
 		o.Limit = 100
 	}
 	q := r.URL.Query()
-	p, err := s.DB.Nations(r.Context(), store.NationFilter{Role: q.Get("role"), Q: q.Get("q")}, o)
+	p, err := s.DB.Nations(r.Context(), catalog.NationFilter{Role: q.Get("role"), Q: q.Get("q")}, o)
 	if err != nil {
 		return err
 	}
@@ -196,8 +197,8 @@ func (s *Server) uiNations(w http.ResponseWriter, r *http.Request) error {
 type nationView struct {
 	catalog.Nation
 	Rows      []yearRow
-	Pledges   store.Page[assist.PledgeSummary]
-	Sites     store.Page[catalog.Site]
+	Pledges   list.Page[assist.PledgeSummary]
+	Sites     list.Page[catalog.Site]
 	Agreement *accounts.Agreement
 	Account   *accounts.Account // in the latest baseline year, for readers of the accounts
 	Year      int
@@ -226,10 +227,10 @@ func (s *Server) uiNation(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	if v.Pledges, err = s.DB.Pledges(r.Context(), store.PledgeFilter{Nation: n.Code}, store.ListOptions{Limit: 100}, s.today()); err != nil {
+	if v.Pledges, err = s.DB.Pledges(r.Context(), assist.PledgeFilter{Nation: n.Code}, list.Options{Limit: 100}, s.today()); err != nil {
 		return err
 	}
-	if v.Sites, err = s.DB.Sites(r.Context(), store.SiteFilter{Nation: n.Code}, store.ListOptions{Limit: 100}); err != nil {
+	if v.Sites, err = s.DB.Sites(r.Context(), catalog.SiteFilter{Nation: n.Code}, list.Options{Limit: 100}); err != nil {
 		return err
 	}
 	if a, err := s.DB.Agreement(r.Context(), n.Code); err == nil {
@@ -271,12 +272,12 @@ func (s *Server) uiSites(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.DB.Sites(r.Context(), store.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
+	p, err := s.DB.Sites(r.Context(), catalog.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
 	if err != nil {
 		return err
 	}
 	return s.page(w, r, 200, "sites", "Sites", struct {
-		store.Page[catalog.Site]
+		list.Page[catalog.Site]
 		Kinds []string
 	}{p, catalog.SiteKinds}, access.Unclassified)
 }
@@ -326,7 +327,7 @@ func (s *Server) uiCreateSite(w http.ResponseWriter, r *http.Request) error {
 }
 
 type itemsView struct {
-	store.Page[catalog.Item]
+	list.Page[catalog.Item]
 	Capabilities []string
 	Groups       []string
 }
@@ -437,7 +438,7 @@ func (s *Server) uiCreateItem(w http.ResponseWriter, r *http.Request) error {
 }
 
 type requirementsView struct {
-	store.Page[assist.Requirement]
+	list.Page[assist.Requirement]
 	States []string
 	Sites  []catalog.Site
 }
@@ -447,7 +448,7 @@ func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sites, err := s.DB.Sites(r.Context(), store.SiteFilter{Kind: "delivery_point"}, store.ListOptions{Limit: store.MaxLimit})
+	sites, err := s.DB.Sites(r.Context(), catalog.SiteFilter{Kind: "delivery_point"}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -479,7 +480,7 @@ func (s *Server) requirementForm(w http.ResponseWriter, r *http.Request, status 
 // requirementFormFor renders the form for a new requirement, or for editing
 // existing when its ID is set.
 func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors, existing assist.Requirement) error {
-	items, err := s.DB.AllItems(r.Context(), store.ItemFilter{})
+	items, err := s.DB.AllItems(r.Context(), catalog.ItemFilter{})
 	if err != nil {
 		return err
 	}
@@ -487,7 +488,7 @@ func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, stat
 	if err != nil {
 		return err
 	}
-	sites, err := s.DB.Sites(r.Context(), store.SiteFilter{Kind: "delivery_point"}, store.ListOptions{Limit: store.MaxLimit})
+	sites, err := s.DB.Sites(r.Context(), catalog.SiteFilter{Kind: "delivery_point"}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -645,13 +646,13 @@ func (s *Server) uiCancelRequirement(w http.ResponseWriter, r *http.Request) err
 }
 
 type pledgesView struct {
-	store.Page[assist.PledgeSummary]
+	list.Page[assist.PledgeSummary]
 	Kinds, Channels, Categories []string
 	Nations                     []catalog.Nation
 }
 
 func (s *Server) pledgingNations(r *http.Request) ([]catalog.Nation, error) {
-	p, err := s.DB.Nations(r.Context(), store.NationFilter{}, store.ListOptions{Limit: store.MaxLimit, Sort: "name"})
+	p, err := s.DB.Nations(r.Context(), catalog.NationFilter{}, list.Options{Limit: list.MaxLimit, Sort: "name"})
 	var out []catalog.Nation
 	for _, n := range p.Items {
 		if n.Role != catalog.RoleRecipient {
@@ -699,11 +700,11 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	items, err := s.DB.AllItems(r.Context(), store.ItemFilter{})
+	items, err := s.DB.AllItems(r.Context(), catalog.ItemFilter{})
 	if err != nil {
 		return err
 	}
-	depots, err := s.DB.Sites(r.Context(), store.SiteFilter{Kind: "donor_depot"}, store.ListOptions{Limit: store.MaxLimit, Sort: "code"})
+	depots, err := s.DB.Sites(r.Context(), catalog.SiteFilter{Kind: "donor_depot"}, list.Options{Limit: list.MaxLimit, Sort: "code"})
 	if err != nil {
 		return err
 	}
@@ -908,7 +909,7 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	var open []assist.Requirement
 	if slices.Contains(actions, assist.Allocate) {
-		reqs, err := s.DB.AllRequirements(r.Context(), store.RequirementFilter{State: "active"})
+		reqs, err := s.DB.AllRequirements(r.Context(), assist.RequirementFilter{State: "active"})
 		if err != nil {
 			return err
 		}
