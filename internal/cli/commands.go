@@ -24,7 +24,6 @@ import (
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
-	"github.com/longhaul/longhaul/internal/web"
 )
 
 func openDB(ctx context.Context, dsn string) (*store.DB, error) {
@@ -136,7 +135,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err := bootstrapAdmin(ctx, db, stdio.Out); err != nil {
 		return err
 	}
-	srv := web.New(db, log, Version)
+	srv := NewServer(db, log, Version)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)

@@ -52,7 +52,7 @@ func (s *Server) accountsAPI(add func(method, pattern string, perm access.Permis
 // accountsYear is the year a request asks for, or the latest baseline
 // year not after this one.
 func (s *Server) accountsYear(r *http.Request) (int, []int, error) {
-	bs, err := s.DB.Baselines(r.Context())
+	bs, err := s.Read.Accounts.Baselines(r.Context())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -118,7 +118,7 @@ func (s *Server) accountsView(r *http.Request) (accountsView, error) {
 	if err != nil {
 		return accountsView{}, err
 	}
-	l, err := s.DB.Accounts(r.Context(), year, s.Now())
+	l, err := s.Read.Accounts.Accounts(r.Context(), year, s.Now())
 	if err != nil {
 		return accountsView{}, err
 	}
@@ -212,13 +212,13 @@ func (in baselineInput) baseline() (accounts.Baseline, error) {
 
 func (s *Server) baselinesPage(w http.ResponseWriter, r *http.Request, status int, v baselinesView) error {
 	var err error
-	if v.Baselines, err = s.DB.Baselines(r.Context()); err != nil {
+	if v.Baselines, err = s.Read.Accounts.Baselines(r.Context()); err != nil {
 		return err
 	}
-	if v.Rates, err = s.DB.Rates(r.Context()); err != nil {
+	if v.Rates, err = s.Read.Accounts.Rates(r.Context()); err != nil {
 		return err
 	}
-	ns, err := s.DB.Nations(r.Context(), catalog.NationFilter{}, list.Options{Limit: list.MaxLimit})
+	ns, err := s.Read.Catalog.Nations(r.Context(), catalog.NationFilter{}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func (s *Server) uiSaveRate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiBaselines(w http.ResponseWriter, r *http.Request) error {
-	bs, err := s.DB.Baselines(r.Context())
+	bs, err := s.Read.Accounts.Baselines(r.Context())
 	if err != nil {
 		return err
 	}
@@ -311,7 +311,7 @@ func (s *Server) apiBaseline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, shares, rate, err := s.DB.FairShares(r.Context(), y)
+	b, shares, rate, err := s.Read.Accounts.FairShares(r.Context(), y)
 	if err != nil {
 		return err
 	}
@@ -365,7 +365,7 @@ func (s *Server) apiUpdateBaseline(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiRates(w http.ResponseWriter, r *http.Request) error {
-	rs, err := s.DB.Rates(r.Context())
+	rs, err := s.Read.Accounts.Rates(r.Context())
 	if err != nil {
 		return err
 	}
@@ -446,7 +446,7 @@ func (s *Server) contributionsPage(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
-	if v.Page, err = s.DB.Contributions(r.Context(), f, o); err != nil {
+	if v.Page, err = s.Read.Accounts.Contributions(r.Context(), f, o); err != nil {
 		return err
 	}
 	nations, err := s.pledgingNations(r)
@@ -511,7 +511,7 @@ func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error 
 		o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 		marking := access.Unclassified
 		for {
-			p, err := s.DB.Contributions(r.Context(), f, o)
+			p, err := s.Read.Accounts.Contributions(r.Context(), f, o)
 			if err != nil {
 				return err
 			}
@@ -540,7 +540,7 @@ func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Contributions(r.Context(), f, o)
+	p, err := s.Read.Accounts.Contributions(r.Context(), f, o)
 	if err != nil {
 		return err
 	}
@@ -572,7 +572,7 @@ type agreementsView struct {
 
 func (s *Server) agreementsPage(w http.ResponseWriter, r *http.Request, status int, v agreementsView) error {
 	var err error
-	if v.Agreements, err = s.DB.Agreements(r.Context()); err != nil {
+	if v.Agreements, err = s.Read.Accounts.Agreements(r.Context()); err != nil {
 		return err
 	}
 	if v.In.Years == 0 {
@@ -617,7 +617,7 @@ func (s *Server) apiSaveAgreement(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) error {
-	as, err := s.DB.Agreements(r.Context())
+	as, err := s.Read.Accounts.Agreements(r.Context())
 	if err != nil {
 		return err
 	}
@@ -641,7 +641,7 @@ func (s *Server) spending(r *http.Request) (spendingView, error) {
 		}
 		v.Year = n
 	}
-	rows, err := s.DB.Spending(r.Context(), v.Year)
+	rows, err := s.Read.Accounts.Spending(r.Context(), v.Year)
 	if err != nil {
 		return v, err
 	}
@@ -680,7 +680,7 @@ func (s *Server) review(r *http.Request) (report.Review, error) {
 	if err != nil {
 		return report.Review{}, err
 	}
-	return report.Build(r.Context(), s.DB, year, s.Now())
+	return report.Build(r.Context(), s.Read.Reports, year, s.Now())
 }
 
 func (s *Server) uiReview(w http.ResponseWriter, r *http.Request) error {
@@ -734,7 +734,7 @@ func (s *Server) apiIATI(w http.ResponseWriter, r *http.Request) error {
 		year = n
 	}
 	var buf bytes.Buffer
-	if _, err := report.IATI(r.Context(), s.DB, &buf, year, s.Now()); err != nil {
+	if _, err := report.IATI(r.Context(), s.Read.Reports, &buf, year, s.Now()); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")

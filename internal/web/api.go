@@ -157,7 +157,7 @@ func (s *Server) apiNations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Nations(r.Context(), catalog.NationFilter{Role: r.URL.Query().Get("role"), Q: r.URL.Query().Get("q")}, o)
+	p, err := s.Read.Catalog.Nations(r.Context(), catalog.NationFilter{Role: r.URL.Query().Get("role"), Q: r.URL.Query().Get("q")}, o)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (s *Server) apiNations(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiNation(w http.ResponseWriter, r *http.Request) error {
-	n, err := s.DB.Nation(r.Context(), r.PathValue("code"))
+	n, err := s.Read.Catalog.Nation(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) apiSites(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.DB.Sites(r.Context(), catalog.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
+	p, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (s *Server) apiSites(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiSite(w http.ResponseWriter, r *http.Request) error {
-	site, err := s.DB.Site(r.Context(), r.PathValue("code"))
+	site, err := s.Read.Catalog.Site(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Items(r.Context(), itemFilter(r), o)
+	p, err := s.Read.Catalog.Items(r.Context(), itemFilter(r), o)
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func itemFilter(r *http.Request) catalog.ItemFilter {
 }
 
 func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) error {
-	it, err := s.DB.Item(r.Context(), r.PathValue("nsn"))
+	it, err := s.Read.Catalog.Item(r.Context(), r.PathValue("nsn"))
 	if err != nil {
 		return err
 	}
@@ -363,7 +363,7 @@ func (s *Server) requirementPage(r *http.Request) (list.Page[assist.Requirement]
 	if err != nil {
 		return list.Page[assist.Requirement]{}, err
 	}
-	return s.DB.Requirements(r.Context(), f, o)
+	return s.Read.Ledger.Requirements(r.Context(), f, o)
 }
 
 func (s *Server) apiRequirements(w http.ResponseWriter, r *http.Request) error {
@@ -382,11 +382,11 @@ type requirementDetail struct {
 }
 
 func (s *Server) requirementDetail(r *http.Request, id int64) (requirementDetail, error) {
-	q, err := s.DB.Requirement(r.Context(), id)
+	q, err := s.Read.Ledger.Requirement(r.Context(), id)
 	if err != nil {
 		return requirementDetail{}, err
 	}
-	allocs, err := s.DB.Allocations(r.Context(), 0, id)
+	allocs, err := s.Read.Ledger.Allocations(r.Context(), 0, id)
 	if allocs == nil {
 		allocs = []assist.Allocation{}
 	}
@@ -522,7 +522,7 @@ func (s *Server) pledgePage(r *http.Request) (list.Page[assist.PledgeSummary], e
 	if err != nil {
 		return list.Page[assist.PledgeSummary]{}, err
 	}
-	return s.DB.Pledges(r.Context(), f, o, s.today())
+	return s.Read.Ledger.Pledges(r.Context(), f, o, s.today())
 }
 
 func (s *Server) apiPledges(w http.ResponseWriter, r *http.Request) error {
@@ -552,7 +552,7 @@ func (s *Server) pledgeDetail(r *http.Request, p assist.Pledge, fresh bool) (ple
 	if fresh {
 		return d, nil
 	}
-	allocs, err := s.DB.Allocations(r.Context(), p.ID, 0)
+	allocs, err := s.Read.Ledger.Allocations(r.Context(), p.ID, 0)
 	if len(allocs) > 0 {
 		d.Allocations = allocs
 	}
@@ -576,7 +576,7 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Pledge(r.Context(), id)
+	p, err := s.Read.Ledger.Pledge(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -651,7 +651,7 @@ func (s *Server) apiAct(kind string) handlerFunc {
 }
 
 func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.DB.Dashboard(r.Context(), s.today(), 20)
+	d, err := s.Read.Ledger.Dashboard(r.Context(), s.today(), 20)
 	if err != nil {
 		return err
 	}
@@ -670,7 +670,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 		return fault.Field("limit", "must be between 1 and %d", list.MaxLimit)
 	}
 	q := r.URL.Query()
-	evs, err := s.DB.Events(r.Context(), q.Get("entity"), q.Get("entity_id"), limit)
+	evs, err := s.Read.Audit.Events(r.Context(), q.Get("entity"), q.Get("entity_id"), limit)
 	if err != nil {
 		return err
 	}
@@ -687,7 +687,7 @@ type VerifyReport struct {
 }
 
 func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.DB.VerifyAudit(r.Context())
+	res, err := s.Read.Audit.VerifyAudit(r.Context())
 	if err != nil {
 		return err
 	}
@@ -735,7 +735,7 @@ func (s *Server) sendCSV(w http.ResponseWriter, kind string, marking access.Clas
 func (s *Server) writeExport(r *http.Request, w io.Writer, kind string) (access.Classification, error) {
 	switch kind {
 	case "items":
-		items, err := s.DB.AllItems(r.Context(), itemFilter(r))
+		items, err := s.Read.Catalog.AllItems(r.Context(), itemFilter(r))
 		if err != nil {
 			return 0, err
 		}
@@ -745,7 +745,7 @@ func (s *Server) writeExport(r *http.Request, w io.Writer, kind string) (access.
 		if err != nil {
 			return 0, err
 		}
-		reqs, err := s.DB.AllRequirements(r.Context(), f)
+		reqs, err := s.Read.Ledger.AllRequirements(r.Context(), f)
 		if err != nil {
 			return 0, err
 		}
@@ -755,7 +755,7 @@ func (s *Server) writeExport(r *http.Request, w io.Writer, kind string) (access.
 		if err != nil {
 			return 0, err
 		}
-		ps, err := s.DB.AllPledges(r.Context(), f, s.today())
+		ps, err := s.Read.Ledger.AllPledges(r.Context(), f, s.today())
 		if err != nil {
 			return 0, err
 		}

@@ -33,10 +33,10 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/cli"
 	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
-	"github.com/longhaul/longhaul/internal/web"
 )
 
 const (
@@ -120,7 +120,7 @@ func e2eStart(t *testing.T) *e2eApp {
 			t.Fatal(err)
 		}
 	}
-	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 

@@ -49,7 +49,7 @@ func custodyPermission(action string) access.Permission {
 }
 
 func (s *Server) apiLinks(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.DB.Links(r.Context())
+	ls, err := s.Read.Logistics.Links(r.Context())
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (s *Server) apiLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.DB.Link(r.Context(), id)
+	l, err := s.Read.Logistics.Link(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (s *Server) apiUpdateLink(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiHubs(w http.ResponseWriter, r *http.Request) error {
-	hs, err := s.DB.Hubs(r.Context(), s.Now())
+	hs, err := s.Read.Logistics.Hubs(r.Context(), s.Now())
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ type hubStock struct {
 
 func (s *Server) hubStock(r *http.Request, code string) (hubStock, error) {
 	code = strings.ToUpper(code)
-	if _, err := s.DB.Site(r.Context(), code); err != nil {
+	if _, err := s.Read.Catalog.Site(r.Context(), code); err != nil {
 		return hubStock{}, err
 	}
 	days, err := queryInt(r, "days")
@@ -159,12 +159,12 @@ func (s *Server) hubStock(r *http.Request, code string) (hubStock, error) {
 	if days < 1 || days > 366 {
 		return hubStock{}, fault.Field("days", "must be between 1 and 366")
 	}
-	lines, err := s.DB.HubStock(r.Context(), code)
+	lines, err := s.Read.Logistics.HubStock(r.Context(), code)
 	if err != nil {
 		return hubStock{}, err
 	}
 	now := s.Now().UTC()
-	tp, err := s.DB.Throughput(r.Context(), code, now.AddDate(0, 0, -days+1).Format("2006-01-02"), now.Format("2006-01-02"))
+	tp, err := s.Read.Logistics.Throughput(r.Context(), code, now.AddDate(0, 0, -days+1).Format("2006-01-02"), now.Format("2006-01-02"))
 	return hubStock{Site: code, Lines: lines, Throughput: tp}, err
 }
 
@@ -195,7 +195,7 @@ func (s *Server) apiCount(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiNetworkExport(w http.ResponseWriter, r *http.Request) error {
-	n, err := s.DB.Network(r.Context())
+	n, err := s.Read.Logistics.Network(r.Context())
 	if err != nil {
 		return err
 	}
@@ -276,7 +276,7 @@ func (s *Server) apiShipments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Shipments(r.Context(), f, o)
+	p, err := s.Read.Logistics.Shipments(r.Context(), f, o)
 	if err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f logis
 	var all []logistics.Shipment
 	o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 	for {
-		p, err := s.DB.Shipments(r.Context(), f, o)
+		p, err := s.Read.Logistics.Shipments(r.Context(), f, o)
 		if err != nil {
 			return err
 		}
@@ -301,7 +301,7 @@ func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f logis
 		}
 		o.Cursor = p.Next
 	}
-	if err := s.DB.WithLines(r.Context(), all); err != nil {
+	if err := s.Read.Logistics.WithLines(r.Context(), all); err != nil {
 		return err
 	}
 	var buf bytes.Buffer
@@ -314,7 +314,7 @@ func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f logis
 
 func (s *Server) writeShipment(w http.ResponseWriter, r *http.Request, status int, sh logistics.Shipment) error {
 	v := s.shipmentView(sh)
-	c, err := s.DB.Custody(r.Context(), sh.ID)
+	c, err := s.Read.Logistics.Custody(r.Context(), sh.ID)
 	if err != nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func (s *Server) apiShipment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sh, err := s.DB.Shipment(r.Context(), id)
+	sh, err := s.Read.Logistics.Shipment(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func (s *Server) apiReceive(w http.ResponseWriter, r *http.Request) error {
 	if v.Discrepancies == nil {
 		v.Discrepancies = []logistics.Discrepancy{}
 	}
-	if v.Custody, err = s.DB.Custody(r.Context(), sh.ID); err != nil {
+	if v.Custody, err = s.Read.Logistics.Custody(r.Context(), sh.ID); err != nil {
 		return err
 	}
 	setETag(w, sh.Version)
@@ -456,7 +456,7 @@ func (s *Server) apiDiscrepancies(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Discrepancies(r.Context(), f, o)
+	p, err := s.Read.Logistics.Discrepancies(r.Context(), f, o)
 	if err != nil {
 		return err
 	}
@@ -491,7 +491,7 @@ func (s *Server) apiResolve(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiLogistics(w http.ResponseWriter, r *http.Request) error {
-	sum, err := s.DB.Logistics(r.Context(), s.Now(), 20)
+	sum, err := s.Read.Logistics.Logistics(r.Context(), s.Now(), 20)
 	if err != nil {
 		return err
 	}

@@ -56,19 +56,19 @@ type linkLoad struct {
 func (s *Server) buildMap(ctx context.Context) (mapView, error) {
 	m := atlas.Europe()
 	v := mapView{Width: m.Width, Height: m.Height}
-	n, err := s.DB.Network(ctx)
+	n, err := s.Read.Logistics.Network(ctx)
 	if err != nil {
 		return v, err
 	}
-	hubs, err := s.DB.Hubs(ctx, s.Now())
+	hubs, err := s.Read.Logistics.Hubs(ctx, s.Now())
 	if err != nil {
 		return v, err
 	}
-	delivered, err := s.DB.DeliveredByNation(ctx)
+	delivered, err := s.Read.Ledger.DeliveredByNation(ctx)
 	if err != nil {
 		return v, err
 	}
-	ships, err := s.DB.MovingShipments(ctx)
+	ships, err := s.Read.Logistics.MovingShipments(ctx)
 	if err != nil {
 		return v, err
 	}
