@@ -24,7 +24,6 @@ import (
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
-	"github.com/longhaul/longhaul/internal/web"
 )
 
 func openDB(ctx context.Context, dsn string) (*store.DB, error) {
@@ -60,7 +59,7 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 	}
 	lg := &logistics.Service{Store: store.Logistics{DB: db}}
 	all := func(ctx context.Context) ([]assist.Pledge, error) {
-		return db.AllPledges(ctx, store.PledgeFilter{}, now.Format(assist.DateLayout))
+		return db.AllPledges(ctx, assist.PledgeFilter{}, now.Format(assist.DateLayout))
 	}
 	if err := demo.LoadLogistics(ctx, lg, all, now); err != nil {
 		return err
@@ -136,7 +135,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err := bootstrapAdmin(ctx, db, stdio.Out); err != nil {
 		return err
 	}
-	srv := web.New(db, log, Version)
+	srv := NewServer(db, log, Version)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -287,15 +286,15 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 	today := time.Now().UTC().Format(assist.DateLayout)
 	switch pos[0] {
 	case "items":
-		items, e := db.AllItems(ctx, store.ItemFilter{})
+		items, e := db.AllItems(ctx, catalog.ItemFilter{})
 		_, e2 := exchange.WriteItems(w, items)
 		err = errors.Join(e, e2)
 	case "requirements":
-		reqs, e := db.AllRequirements(ctx, store.RequirementFilter{})
+		reqs, e := db.AllRequirements(ctx, assist.RequirementFilter{})
 		_, e2 := exchange.WriteRequirements(w, reqs)
 		err = errors.Join(e, e2)
 	case "pledges":
-		ps, e := db.AllPledges(ctx, store.PledgeFilter{}, today)
+		ps, e := db.AllPledges(ctx, assist.PledgeFilter{}, today)
 		_, e2 := exchange.WritePledges(w, ps)
 		err = errors.Join(e, e2)
 	default:

@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/report"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 const lessonsUsage = `Usage:
@@ -60,7 +61,7 @@ func runLessons(ctx context.Context, args []string, env Env, stdio IO) error {
 	ctx = access.WithIdentity(ctx, access.System.Named("cli:lessons"))
 	switch sub {
 	case "list":
-		p, err := db.SearchLessons(ctx, store.LessonFilter{Q: *q, State: *state, Capability: *capability, From: *from, To: *to}, store.ListOptions{Limit: store.MaxLimit})
+		p, err := db.SearchLessons(ctx, lessons.Filter{Q: *q, State: *state, Capability: *capability, From: *from, To: *to}, list.Options{Limit: list.MaxLimit})
 		if err != nil {
 			return problems(stdio, err, "Cannot search", "the lessons")
 		}

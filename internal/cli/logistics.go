@@ -14,6 +14,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/exchange"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/store"
@@ -79,7 +80,7 @@ func runShipment(ctx context.Context, args []string, env Env, stdio IO) error {
 			fs.Usage()
 			return ErrUsage
 		}
-		f := store.ShipmentFilter{State: *state, Site: *site, Nation: *nation}
+		f := logistics.ShipmentFilter{State: *state, Site: *site, Nation: *nation}
 		if f.State != "" && f.State != "active" && !slices.Contains(logistics.States, f.State) {
 			return fmt.Errorf("%q is not a shipment state: use active or one of %s", f.State, strings.Join(logistics.States, ", "))
 		}
@@ -88,7 +89,7 @@ func runShipment(ctx context.Context, args []string, env Env, stdio IO) error {
 			f.Late = now
 		}
 		var all []logistics.Shipment
-		o := store.ListOptions{Limit: store.MaxLimit, Sort: "id"}
+		o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 		for {
 			p, err := db.Shipments(ctx, f, o)
 			if err != nil {
@@ -135,7 +136,7 @@ func runShipment(ctx context.Context, args []string, env Env, stdio IO) error {
 		if err != nil {
 			return err
 		}
-		ds, err := db.Discrepancies(ctx, store.DiscrepancyFilter{Shipment: id}, store.ListOptions{Limit: store.MaxLimit})
+		ds, err := db.Discrepancies(ctx, logistics.DiscrepancyFilter{Shipment: id}, list.Options{Limit: list.MaxLimit})
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/store"
@@ -103,9 +105,9 @@ func planList(ctx context.Context, rest []string, env Env, stdio IO) error {
 	defer db.Close()
 	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PLAN\tMADE\tBY\tHORIZON\tSTATE\tPROPOSED\tLATE\tUNMET")
-	o := store.ListOptions{Limit: store.MaxLimit}
+	o := list.Options{Limit: list.MaxLimit}
 	for {
-		p, err := db.Plans(ctx, store.PlanFilter{State: *state}, o)
+		p, err := db.Plans(ctx, assist.PlanFilter{State: *state}, o)
 		if err != nil {
 			return problems(stdio, err, "Cannot list the plans", "the list")
 		}

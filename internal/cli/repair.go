@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 )
@@ -46,9 +47,9 @@ func runEquipment(ctx context.Context, args []string, env Env, stdio IO) error {
 		defer db.Close()
 		tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "REF\tNSN\tITEM\tSERIAL\tDONOR\tRECEIVED\tLOCATION\tSTATE")
-		o := store.ListOptions{Limit: store.MaxLimit, Sort: "id"}
+		o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 		for {
-			p, err := db.EquipmentList(ctx, store.EquipmentFilter{State: *state, Donor: *donor, Q: *q}, o)
+			p, err := db.EquipmentList(ctx, repair.EquipmentFilter{State: *state, Donor: *donor, Q: *q}, o)
 			if err != nil {
 				return problems(stdio, err, "Cannot list the equipment", "the list")
 			}
@@ -139,9 +140,9 @@ func runRepair(ctx context.Context, args []string, env Env, stdio IO) error {
 	if sub == "list" {
 		tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ORDER\tPIECE\tITEM\tSERIAL\tFAULT\tPRIORITY\tFACILITY\tDUE\tSTATE")
-		o := store.ListOptions{Limit: store.MaxLimit, Sort: "id"}
+		o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 		for {
-			p, err := db.Orders(ctx, store.OrderFilter{State: *state, Facility: *facility}, o)
+			p, err := db.Orders(ctx, repair.OrderFilter{State: *state, Facility: *facility}, o)
 			if err != nil {
 				return problems(stdio, err, "Cannot list the repair orders", "the list")
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/demo"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -27,14 +28,14 @@ func TestDemoLoadsOnEveryEngine(t *testing.T) {
 		if loaded, _ := demo.Loaded(ctx, db); !loaded {
 			t.Fatal("not loaded after loading")
 		}
-		reqs, _ := db.Requirements(ctx, store.RequirementFilter{}, store.ListOptions{Limit: 100})
+		reqs, _ := db.Requirements(ctx, assist.RequirementFilter{}, list.Options{Limit: 100})
 		for _, r := range reqs.Items {
 			if !r.Illustrative {
 				t.Errorf("%s is not marked illustrative", r.Ref())
 			}
 		}
 		all := func(ctx context.Context) ([]assist.Pledge, error) {
-			return db.AllPledges(ctx, store.PledgeFilter{}, "2026-11-23")
+			return db.AllPledges(ctx, assist.PledgeFilter{}, "2026-11-23")
 		}
 		db.Now = func() time.Time { return today.Add(9 * time.Hour) }
 		if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, today.Add(9*time.Hour)); err != nil {

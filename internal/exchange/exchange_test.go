@@ -69,7 +69,7 @@ func TestPledgeRowsWithOneRefMakeOnePledge(t *testing.T) {
 	if err != nil || res.Created != 2 || res.Rows != 3 {
 		t.Fatalf("import: %+v %v", res, problems(err))
 	}
-	ps, _ := db.AllPledges(ctx, store.PledgeFilter{}, "2025-03-01")
+	ps, _ := db.AllPledges(ctx, assist.PledgeFilter{}, "2025-03-01")
 	if len(ps) != 2 || len(ps[0].Lines) != 2 || ps[0].Lines[0].UnitValue != 350000 || ps[0].Lines[1].UnitValue != 45000000 || ps[1].Amount != 100000000 {
 		t.Errorf("pledges: %+v", ps)
 	}

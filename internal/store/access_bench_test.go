@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
@@ -90,7 +92,7 @@ func BenchmarkPledgeListAccess(b *testing.B) {
 			ctx := as(c.id)
 			var total int64
 			for b.Loop() {
-				p, err := db.Pledges(ctx, store.PledgeFilter{}, store.ListOptions{Limit: 50, Sort: "-id"}, "2025-03-01")
+				p, err := db.Pledges(ctx, assist.PledgeFilter{}, list.Options{Limit: 50, Sort: "-id"}, "2025-03-01")
 				if err != nil {
 					b.Fatal(err)
 				}

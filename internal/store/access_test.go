@@ -11,6 +11,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
@@ -52,14 +53,14 @@ func TestRestrictedPledgeDoesNotLeak(t *testing.T) {
 		}{{fraOfficer, false}, {coordUncleared, false}, {adminOnly, false}, {coordCleared, true}, {deuOfficer, true}, {recipientOfficer, true}} {
 			t.Run(c.who.Name, func(t *testing.T) {
 				ctx := as(c.who)
-				list, err := db.Pledges(ctx, store.PledgeFilter{}, store.ListOptions{}, today)
+				page, err := db.Pledges(ctx, assist.PledgeFilter{}, list.Options{}, today)
 				if err != nil {
 					t.Fatal(err)
 				}
-				inList := slices.ContainsFunc(list.Items, func(s assist.PledgeSummary) bool { return s.ID == p.ID })
-				search, _ := db.Pledges(ctx, store.PledgeFilter{Q: "secret air"}, store.ListOptions{}, today)
+				inList := slices.ContainsFunc(page.Items, func(s assist.PledgeSummary) bool { return s.ID == p.ID })
+				search, _ := db.Pledges(ctx, assist.PledgeFilter{Q: "secret air"}, list.Options{}, today)
 				_, getErr := db.Pledge(ctx, p.ID)
-				all, _ := db.AllPledges(ctx, store.PledgeFilter{Nation: "DEU"}, today)
+				all, _ := db.AllPledges(ctx, assist.PledgeFilter{Nation: "DEU"}, today)
 				d, _ := db.Dashboard(ctx, today, 20)
 				hasDEU := slices.ContainsFunc(d.ByNation, func(n assist.NationFigures) bool { return n.Nation == "DEU" })
 				evs, _ := db.Events(ctx, "pledge", fmt.Sprint(p.ID), 10)
@@ -80,8 +81,8 @@ func TestRestrictedPledgeDoesNotLeak(t *testing.T) {
 				if c.who.Name == "admin" {
 					wantTotal = 0 // an administrator reads no operational data
 				}
-				if list.Total != wantTotal || d.Totals.Pledges != wantTotal {
-					t.Errorf("list total %d, dashboard pledges %d, want %d", list.Total, d.Totals.Pledges, wantTotal)
+				if page.Total != wantTotal || d.Totals.Pledges != wantTotal {
+					t.Errorf("list total %d, dashboard pledges %d, want %d", page.Total, d.Totals.Pledges, wantTotal)
 				}
 			})
 		}
@@ -124,7 +125,7 @@ func TestVisibilityInSQLMatchesPolicy(t *testing.T) {
 			}
 		}
 		for _, who := range readers {
-			all, err := db.AllPledges(as(who), store.PledgeFilter{}, "2025-03-01")
+			all, err := db.AllPledges(as(who), assist.PledgeFilter{}, "2025-03-01")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 )
 
@@ -346,13 +347,6 @@ func (tx *Tx) saveRate(ctx context.Context, r accounts.Rate) error {
 	return err
 }
 
-// ContributionFilter narrows the list of contributions.
-type ContributionFilter struct {
-	Nation   string
-	Year     int
-	Category string
-}
-
 const contributionColumns = `c.id, c.nation, c.on_date, c.category, c.currency, c.original, c.rate, c.amount, COALESCE(c.pledge_id, 0), c.evidence, c.notes, c.classification, c.releasable_to, c.version, c.created_by, c.created_at`
 
 type contributionRow struct {
@@ -367,7 +361,7 @@ func contributionFields() (*contributionRow, []any) {
 }
 
 // Contributions lists the contributions the reader may see.
-func (db *DB) Contributions(ctx context.Context, f ContributionFilter, o ListOptions) (Page[accounts.Contribution], error) {
+func (db *DB) Contributions(ctx context.Context, f accounts.ContributionFilter, o list.Options) (list.Page[accounts.Contribution], error) {
 	q := &listQuery{from: "contributions c", columns: contributionColumns, key: "c.id",
 		sorts: map[string]string{"id": "c.id", "date": "c.on_date", "nation": "c.nation", "amount": "c.amount", "category": "c.category"}, def: "-date"}
 	q.visible(db.visible(ctx, access.AccountsRead, "c"))
@@ -379,12 +373,12 @@ func (db *DB) Contributions(ctx context.Context, f ContributionFilter, o ListOpt
 	}
 	if f.Category != "" {
 		if !slices.Contains(accounts.Categories, f.Category) {
-			return Page[accounts.Contribution]{}, fault.Field("category", "%q is not a counting category: use one of %s", f.Category, strings.Join(accounts.Categories, ", "))
+			return list.Page[accounts.Contribution]{}, fault.Field("category", "%q is not a counting category: use one of %s", f.Category, strings.Join(accounts.Categories, ", "))
 		}
 		q.filter("c.category = ?", f.Category)
 	}
 	p, err := runList(ctx, db, q, o, contributionFields)
-	out := Page[accounts.Contribution]{Next: p.Next, Total: p.Total, Items: make([]accounts.Contribution, len(p.Items))}
+	out := list.Page[accounts.Contribution]{Next: p.Next, Total: p.Total, Items: make([]accounts.Contribution, len(p.Items))}
 	for i := range p.Items {
 		c := p.Items[i].Contribution
 		c.ReleasableTo = access.ParseReleasability(p.Items[i].rel)

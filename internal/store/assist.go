@@ -10,6 +10,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 )
 
@@ -110,19 +111,8 @@ func (tx *Tx) UpdateRequirement(ctx context.Context, r *assist.Requirement, vers
 	return nil
 }
 
-// RequirementFilter selects requirements.
-type RequirementFilter struct {
-	State    string // a state, or "active" for open, partly allocated and allocated
-	Priority int
-	NSN      string
-	Group    string
-	Site     string
-	Q        string
-	Overdue  string // a date: need-by before it and not fulfilled
-}
-
 // Requirements lists requirements.
-func (db *DB) Requirements(ctx context.Context, f RequirementFilter, o ListOptions) (Page[assist.Requirement], error) {
+func (db *DB) Requirements(ctx context.Context, f assist.RequirementFilter, o list.Options) (list.Page[assist.Requirement], error) {
 	q := &listQuery{from: "requirements r", columns: requirementColumns, key: "r.id",
 		sorts: map[string]string{"id": "r.id", "priority": "r.priority", "need_by": "r.need_by", "quantity": "r.quantity", "state": "r.state", "updated_at": "r.updated_at"}, def: "id"}
 	q.visible(db.requirementsVisible(ctx))
@@ -153,7 +143,7 @@ func (db *DB) Requirements(ctx context.Context, f RequirementFilter, o ListOptio
 			likePattern(f.Q), likePattern(f.Q), likePattern(f.Q), likePattern(f.Q))
 	}
 	p, err := runList(ctx, db, q, o, requirementFields)
-	out := Page[assist.Requirement]{Next: p.Next, Total: p.Total, Items: make([]assist.Requirement, len(p.Items))}
+	out := list.Page[assist.Requirement]{Next: p.Next, Total: p.Total, Items: make([]assist.Requirement, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].requirement()
 	}
@@ -386,18 +376,6 @@ func (tx *Tx) SaveAllocation(ctx context.Context, a *assist.Allocation) error {
 	return mapConstraint(err, "allocation")
 }
 
-// PledgeFilter selects pledges.
-type PledgeFilter struct {
-	Nation   string
-	Kind     string
-	Channel  string
-	Category string
-	State    string
-	Q        string
-	Overdue  string // a date: pledges with a line promised before it and not delivered
-	AtRisk   bool   // pledges whose goods on their way arrive, by their shipment's ETA, after the promised date
-}
-
 // The totals of a pledge's lines are kept on its row (migration 0004).
 const (
 	pledgeValue     = "(p.amount + p.pledged_value)"
@@ -408,7 +386,7 @@ const (
 )
 
 // Pledges lists pledges with the totals of their lines.
-func (db *DB) Pledges(ctx context.Context, f PledgeFilter, o ListOptions, today string) (Page[assist.PledgeSummary], error) {
+func (db *DB) Pledges(ctx context.Context, f assist.PledgeFilter, o list.Options, today string) (list.Page[assist.PledgeSummary], error) {
 	q := &listQuery{
 		from:    "pledges p",
 		columns: pledgeColumns + ", " + pledgeLineCount + ", " + pledgeValue + ", " + pledgeDelivered + ", " + pledgeAccepted + ", CASE WHEN p.promised < ? THEN " + pledgeOpenLines + " ELSE 0 END",
@@ -449,7 +427,7 @@ func (db *DB) Pledges(ctx context.Context, f PledgeFilter, o ListOptions, today 
 		row, dest := pledgeFields()
 		return row, append(dest, &row.LineCount, &row.PledgedValue, &row.DeliveredValue, &row.AcceptedValue, &row.OverdueLines)
 	})
-	out := Page[assist.PledgeSummary]{Next: p.Next, Total: p.Total, Items: make([]assist.PledgeSummary, len(p.Items))}
+	out := list.Page[assist.PledgeSummary]{Next: p.Next, Total: p.Total, Items: make([]assist.PledgeSummary, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].summary()
 	}

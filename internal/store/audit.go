@@ -33,13 +33,6 @@ func scanEvent(s scanner) (audit.Event, error) {
 	return e, nil
 }
 
-// VerifyResult is the outcome of checking the audit chain.
-type VerifyResult struct {
-	Events int64  // events verified
-	Head   string // hash of the last event
-	Break  *audit.Break
-}
-
 // verifySegments is how many parts of a long chain are verified at once,
 // and verifyInPartsFrom the length from which a chain is (a variable so
 // that tests can check the joining on short chains).
@@ -132,8 +125,8 @@ func (db *DB) verifySegment(ctx context.Context, start, end int64) (res segmentR
 // the chain's recorded head is its last event. A long chain is read in
 // parts at once, each checked on its own and then joined. It returns the
 // first broken link in Break; err is only for failures to read.
-func (db *DB) VerifyAudit(ctx context.Context) (VerifyResult, error) {
-	var res VerifyResult
+func (db *DB) VerifyAudit(ctx context.Context) (audit.VerifyResult, error) {
+	var res audit.VerifyResult
 	var headSeq int64
 	var headHash string
 	if err := db.rq.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil && err != sql.ErrNoRows {

@@ -11,6 +11,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/list"
 )
 
 // Catalog adapts Transact to the catalogue's Store interface.
@@ -113,14 +114,8 @@ func (db *DB) Nation(ctx context.Context, code string) (catalog.Nation, error) {
 	return db.nation(ctx, db.rq, code, true)
 }
 
-// NationFilter selects nations.
-type NationFilter struct {
-	Role string
-	Q    string
-}
-
 // Nations lists nations.
-func (db *DB) Nations(ctx context.Context, f NationFilter, o ListOptions) (Page[catalog.Nation], error) {
+func (db *DB) Nations(ctx context.Context, f catalog.NationFilter, o list.Options) (list.Page[catalog.Nation], error) {
 	q := &listQuery{
 		from: "nations n", columns: "n.code, n.name, n.role, n.member_since, n.eu_member, n.in_baseline", key: "n.code",
 		sorts: map[string]string{"code": "n.code", "name": "n.name", "member_since": "n.member_since", "role": "n.role"}, def: "code",
@@ -185,15 +180,8 @@ func (tx *Tx) CreateSite(ctx context.Context, s *catalog.Site) error {
 	return mapConstraint(err, "site "+s.Code)
 }
 
-// SiteFilter selects sites.
-type SiteFilter struct {
-	Nation string
-	Kind   string
-	Q      string
-}
-
 // Sites lists sites.
-func (db *DB) Sites(ctx context.Context, f SiteFilter, o ListOptions) (Page[catalog.Site], error) {
+func (db *DB) Sites(ctx context.Context, f catalog.SiteFilter, o list.Options) (list.Page[catalog.Site], error) {
 	q := &listQuery{from: "sites s", columns: siteColumns, key: "s.code",
 		sorts: map[string]string{"code": "s.code", "name": "s.name", "nation": "s.nation"}, def: "code"}
 	q.visible(allowed(ctx, access.CatalogRead))
@@ -207,7 +195,7 @@ func (db *DB) Sites(ctx context.Context, f SiteFilter, o ListOptions) (Page[cata
 		q.filter("(LOWER(s.name) LIKE ? ESCAPE '\\' OR LOWER(s.code) LIKE ? ESCAPE '\\')", likePattern(f.Q), likePattern(f.Q))
 	}
 	p, err := runList(ctx, db, q, o, siteFields)
-	out := Page[catalog.Site]{Next: p.Next, Total: p.Total, Items: make([]catalog.Site, len(p.Items))}
+	out := list.Page[catalog.Site]{Next: p.Next, Total: p.Total, Items: make([]catalog.Site, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].site()
 	}
@@ -283,16 +271,8 @@ func (tx *Tx) UpdateItem(ctx context.Context, it *catalog.Item, version int64) e
 	return nil
 }
 
-// ItemFilter selects items.
-type ItemFilter struct {
-	Capability  string
-	SupplyClass string
-	Group       string
-	Q           string
-}
-
 // Items lists catalogue items.
-func (db *DB) Items(ctx context.Context, f ItemFilter, o ListOptions) (Page[catalog.Item], error) {
+func (db *DB) Items(ctx context.Context, f catalog.ItemFilter, o list.Options) (list.Page[catalog.Item], error) {
 	q := &listQuery{from: "items i", columns: itemColumns, key: "i.nsn",
 		sorts: map[string]string{"nsn": "i.nsn", "name": "i.name", "capability": "i.capability", "unit_value": "i.unit_value", "group": "i.grp"}, def: "nsn"}
 	q.visible(allowed(ctx, access.CatalogRead))
@@ -309,7 +289,7 @@ func (db *DB) Items(ctx context.Context, f ItemFilter, o ListOptions) (Page[cata
 		q.filter("(LOWER(i.name) LIKE ? ESCAPE '\\' OR i.nsn LIKE ? ESCAPE '\\')", likePattern(f.Q), likePattern(f.Q))
 	}
 	p, err := runList(ctx, db, q, o, itemFields)
-	out := Page[catalog.Item]{Next: p.Next, Total: p.Total, Items: make([]catalog.Item, len(p.Items))}
+	out := list.Page[catalog.Item]{Next: p.Next, Total: p.Total, Items: make([]catalog.Item, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].item()
 	}

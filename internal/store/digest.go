@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 )
 
 // LessonsObserved lists, with their actions, the lessons the reader may
@@ -11,9 +12,9 @@ import (
 // capability is set), the earliest first: the content of a digest.
 func (db *DB) LessonsObserved(ctx context.Context, from, to, capability string) ([]lessons.Lesson, error) {
 	var out []lessons.Lesson
-	o := ListOptions{Limit: MaxLimit, Sort: "observed"}
+	o := list.Options{Limit: list.MaxLimit, Sort: "observed"}
 	for {
-		p, err := db.SearchLessons(ctx, LessonFilter{From: from, To: to, Capability: capability}, o)
+		p, err := db.SearchLessons(ctx, lessons.Filter{From: from, To: to, Capability: capability}, o)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/exchange"
+	"github.com/longhaul/longhaul/internal/list"
 )
 
 // Exchange adapts Transact to the import's Store interface.
@@ -18,11 +19,11 @@ func (e Exchange) Transact(ctx context.Context, fn func(exchange.Tx) error) erro
 }
 
 // all pages through a list to its end.
-func all[T any](ctx context.Context, list func(ListOptions) (Page[T], error), sort string) ([]T, error) {
+func all[T any](ctx context.Context, page func(list.Options) (list.Page[T], error), sort string) ([]T, error) {
 	var out []T
-	o := ListOptions{Sort: sort, Limit: MaxLimit}
+	o := list.Options{Sort: sort, Limit: list.MaxLimit}
 	for {
-		p, err := list(o)
+		p, err := page(o)
 		if err != nil {
 			return nil, err
 		}
@@ -35,18 +36,18 @@ func all[T any](ctx context.Context, list func(ListOptions) (Page[T], error), so
 }
 
 // AllItems returns every item that matches f, by NSN.
-func (db *DB) AllItems(ctx context.Context, f ItemFilter) ([]catalog.Item, error) {
-	return all(ctx, func(o ListOptions) (Page[catalog.Item], error) { return db.Items(ctx, f, o) }, "nsn")
+func (db *DB) AllItems(ctx context.Context, f catalog.ItemFilter) ([]catalog.Item, error) {
+	return all(ctx, func(o list.Options) (list.Page[catalog.Item], error) { return db.Items(ctx, f, o) }, "nsn")
 }
 
 // AllRequirements returns every requirement that matches f, by id.
-func (db *DB) AllRequirements(ctx context.Context, f RequirementFilter) ([]assist.Requirement, error) {
-	return all(ctx, func(o ListOptions) (Page[assist.Requirement], error) { return db.Requirements(ctx, f, o) }, "id")
+func (db *DB) AllRequirements(ctx context.Context, f assist.RequirementFilter) ([]assist.Requirement, error) {
+	return all(ctx, func(o list.Options) (list.Page[assist.Requirement], error) { return db.Requirements(ctx, f, o) }, "id")
 }
 
 // AllPledges returns every pledge that matches f with its lines, by id.
-func (db *DB) AllPledges(ctx context.Context, f PledgeFilter, today string) ([]assist.Pledge, error) {
-	sums, err := all(ctx, func(o ListOptions) (Page[assist.PledgeSummary], error) { return db.Pledges(ctx, f, o, today) }, "id")
+func (db *DB) AllPledges(ctx context.Context, f assist.PledgeFilter, today string) ([]assist.Pledge, error) {
+	sums, err := all(ctx, func(o list.Options) (list.Page[assist.PledgeSummary], error) { return db.Pledges(ctx, f, o, today) }, "id")
 	if err != nil {
 		return nil, err
 	}

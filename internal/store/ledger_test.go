@@ -8,7 +8,9 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -40,7 +42,7 @@ func newPledge(nation string) assist.Pledge {
 func TestReferenceData(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
-		allies, err := db.Nations(ctx, store.NationFilter{Role: "ally"}, store.ListOptions{Limit: 100})
+		allies, err := db.Nations(ctx, catalog.NationFilter{Role: "ally"}, list.Options{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 )
 
 func (db *DB) lessonsVisible(ctx context.Context) visibility {
@@ -173,15 +174,6 @@ func (r *lessonRow) lesson() lessons.Lesson {
 	return l
 }
 
-// LessonFilter narrows a search of lessons.
-type LessonFilter struct {
-	Q          string // words, all of which must appear
-	Capability string
-	System     string // an NSN
-	State      string
-	From, To   string // observed on, YYYY-MM-DD
-}
-
 // ftsQuery turns words into a query every dialect reads the same way: the
 // words, all of them, without operators.
 func ftsWords(q string) []string {
@@ -196,7 +188,7 @@ var stopwords = []string{"a", "an", "and", "are", "as", "at", "be", "by", "for",
 // SearchLessons lists the lessons the reader may see that match f, newest
 // observation first; Q searches the full text (SQLite FTS5 or PostgreSQL
 // full-text search).
-func (db *DB) SearchLessons(ctx context.Context, f LessonFilter, o ListOptions) (Page[lessons.Lesson], error) {
+func (db *DB) SearchLessons(ctx context.Context, f lessons.Filter, o list.Options) (list.Page[lessons.Lesson], error) {
 	q := &listQuery{from: "lessons l", columns: lessonColumns, key: "l.id",
 		sorts: map[string]string{"id": "l.id", "observed": "l.observed_on", "state": "l.state", "capability": "l.capability"}, def: "-id"}
 	q.visible(db.lessonsVisible(ctx))
@@ -219,7 +211,7 @@ func (db *DB) SearchLessons(ctx context.Context, f LessonFilter, o ListOptions) 
 	}
 	if f.State != "" {
 		if !slices.Contains(lessons.States, f.State) {
-			return Page[lessons.Lesson]{}, fault.Field("state", "%q is not a state: use one of %s", f.State, strings.Join(lessons.States, ", "))
+			return list.Page[lessons.Lesson]{}, fault.Field("state", "%q is not a state: use one of %s", f.State, strings.Join(lessons.States, ", "))
 		}
 		q.filter("l.state = ?", f.State)
 	}
@@ -230,7 +222,7 @@ func (db *DB) SearchLessons(ctx context.Context, f LessonFilter, o ListOptions) 
 		q.filter("l.observed_on <= ?", f.To)
 	}
 	p, err := runList(ctx, db, q, o, lessonFields)
-	out := Page[lessons.Lesson]{Next: p.Next, Total: p.Total, Items: make([]lessons.Lesson, len(p.Items))}
+	out := list.Page[lessons.Lesson]{Next: p.Next, Total: p.Total, Items: make([]lessons.Lesson, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].lesson()
 	}
@@ -358,16 +350,9 @@ func (db *DB) LessonsFor(ctx context.Context, kind, ref string) ([]lessons.Lesso
 	return out, rows.Err()
 }
 
-// OverdueAction is an action past its due date, with its lesson.
-type OverdueAction struct {
-	lessons.Action
-	Title          string                `json:"title"`
-	Classification access.Classification `json:"-"`
-}
-
 // OverdueActions lists the actions of lessons the reader may see that are
 // past their due date at today, by owner.
-func (db *DB) OverdueActions(ctx context.Context, today time.Time) ([]OverdueAction, error) {
+func (db *DB) OverdueActions(ctx context.Context, today time.Time) ([]lessons.OverdueAction, error) {
 	v := db.lessonsVisible(ctx)
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT a.id, a.lesson_id, a.owner_kind, a.owner, a.description, a.due, l.title, l.classification FROM lesson_actions a JOIN lessons l ON l.id = a.lesson_id
 		WHERE a.done_at IS NULL AND a.due < ? AND `+v.cond+` ORDER BY a.owner, a.due`), append([]any{today.Format("2006-01-02")}, v.args...)...)
@@ -375,9 +360,9 @@ func (db *DB) OverdueActions(ctx context.Context, today time.Time) ([]OverdueAct
 		return nil, err
 	}
 	defer rows.Close()
-	out := []OverdueAction{}
+	out := []lessons.OverdueAction{}
 	for rows.Next() {
-		var o OverdueAction
+		var o lessons.OverdueAction
 		if err := rows.Scan(&o.ID, &o.Lesson, &o.OwnerKind, &o.Owner, &o.Description, &o.Due, &o.Title, &o.Classification); err != nil {
 			return nil, err
 		}
@@ -386,30 +371,10 @@ func (db *DB) OverdueActions(ctx context.Context, today time.Time) ([]OverdueAct
 	return out, rows.Err()
 }
 
-// LessonEffect compares, for a system a lesson names, the repair orders
-// reported per 30 days before and after its last action was done.
-type LessonEffect struct {
-	System       string `json:"system"`
-	Since        string `json:"since"` // the day the last action was done
-	DaysBefore   int    `json:"days_before"`
-	OrdersBefore int    `json:"orders_before"`
-	DaysAfter    int    `json:"days_after"`
-	OrdersAfter  int    `json:"orders_after"`
-}
-
-// RatePer30 writes orders over days as orders per 30 days, one decimal.
-func RatePer30(orders, days int) string {
-	if days <= 0 {
-		return "—"
-	}
-	tenths := (orders*300 + days/2) / days
-	return fmt.Sprintf("%d.%d", tenths/10, tenths%10)
-}
-
 // LessonEffects works out, for a lesson whose actions are all done, the
 // repair rate of each system it names before and after, over the orders
 // the reader may see, in windows of equal length (up to 180 days).
-func (db *DB) LessonEffects(ctx context.Context, l lessons.Lesson, now time.Time) ([]LessonEffect, error) {
+func (db *DB) LessonEffects(ctx context.Context, l lessons.Lesson, now time.Time) ([]lessons.Effect, error) {
 	var last time.Time
 	for _, a := range l.Actions {
 		if !a.Done() {
@@ -429,9 +394,9 @@ func (db *DB) LessonEffects(ctx context.Context, l lessons.Lesson, now time.Time
 	since := last.UTC().Truncate(24 * time.Hour)
 	from, to := since.AddDate(0, 0, -window), since.AddDate(0, 0, window)
 	v := db.ordersVisible(ctx)
-	var out []LessonEffect
+	var out []lessons.Effect
 	for _, nsn := range l.Systems {
-		e := LessonEffect{System: nsn, Since: since.Format("2006-01-02"), DaysBefore: window, DaysAfter: window}
+		e := lessons.Effect{System: nsn, Since: since.Format("2006-01-02"), DaysBefore: window, DaysAfter: window}
 		for _, w := range []struct {
 			a, b time.Time
 			n    *int
@@ -446,32 +411,26 @@ func (db *DB) LessonEffects(ctx context.Context, l lessons.Lesson, now time.Time
 	return out, nil
 }
 
-// LessonTimes is how long lessons took from observation to learned.
-type LessonTimes struct {
-	Learned    int `json:"learned"`
-	MedianDays int `json:"median_days"`
-}
-
 // LearningTimes works out the median days from observation to lesson
 // learned over the lessons the reader may see.
-func (db *DB) LearningTimes(ctx context.Context) (LessonTimes, error) {
+func (db *DB) LearningTimes(ctx context.Context) (lessons.LearningTimes, error) {
 	v := db.lessonsVisible(ctx)
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT l.observed_on, l.learned_at FROM lessons l WHERE l.learned_at IS NOT NULL AND `+v.cond), v.args...)
 	if err != nil {
-		return LessonTimes{}, err
+		return lessons.LearningTimes{}, err
 	}
 	defer rows.Close()
 	var days []int
 	for rows.Next() {
 		var obs, learned string
 		if err := rows.Scan(&obs, &learned); err != nil {
-			return LessonTimes{}, err
+			return lessons.LearningTimes{}, err
 		}
 		o, _ := time.Parse("2006-01-02", obs)
 		days = append(days, int(parseTS(learned).Sub(o).Hours()/24))
 	}
 	slices.Sort(days)
-	t := LessonTimes{Learned: len(days)}
+	t := lessons.LearningTimes{Learned: len(days)}
 	if len(days) > 0 {
 		t.MedianDays = days[(len(days)-1)/2]
 	}

@@ -11,7 +11,8 @@ import (
 	"testing"
 
 	"github.com/longhaul/longhaul/internal/access"
-	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
 
@@ -29,7 +30,7 @@ func BenchmarkLessonSearch(b *testing.B) {
 				b.Fatal(err)
 			}
 			reader := benchCtx(access.Identity{UserID: 3, Name: "bench-reader", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Unclassified, Via: "token"})
-			first, err := db.SearchLessons(reader, store.LessonFilter{Q: "seeker"}, store.ListOptions{})
+			first, err := db.SearchLessons(reader, lessons.Filter{Q: "seeker"}, list.Options{})
 			if err != nil || len(first.Items) != 50 {
 				b.Fatalf("first page: %d of %d, %v", len(first.Items), first.Total, err)
 			}
@@ -39,7 +40,7 @@ func BenchmarkLessonSearch(b *testing.B) {
 				}
 			}
 			for b.Loop() {
-				if _, err := db.SearchLessons(reader, store.LessonFilter{Q: "seeker"}, store.ListOptions{}); err != nil {
+				if _, err := db.SearchLessons(reader, lessons.Filter{Q: "seeker"}, list.Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}

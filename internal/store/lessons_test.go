@@ -9,6 +9,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
@@ -35,27 +36,27 @@ func TestLessonsProcessAndSearch(t *testing.T) {
 		}
 		// Full-text search: words anywhere, all of them; what a reader may
 		// not see is not found, not suggested and not counted.
-		if p, err := db.SearchLessons(coord, store.LessonFilter{Q: "Seeker FROST"}, store.ListOptions{}); err != nil || p.Total != 2 {
+		if p, err := db.SearchLessons(coord, lessons.Filter{Q: "Seeker FROST"}, list.Options{}); err != nil || p.Total != 2 {
 			t.Errorf("seeker frost: %d %v", p.Total, err)
 		}
-		if p, _ := db.SearchLessons(coord, store.LessonFilter{Q: "unheated trucks"}, store.ListOptions{}); p.Total != 1 || p.Items[0].ID != obs.ID {
+		if p, _ := db.SearchLessons(coord, lessons.Filter{Q: "unheated trucks"}, list.Options{}); p.Total != 1 || p.Items[0].ID != obs.ID {
 			t.Errorf("unheated trucks: %+v", p)
 		}
 		// Words match their forms alike on both engines, and little words
 		// are left out.
-		if p, _ := db.SearchLessons(coord, store.LessonFilter{Q: "the seeker heads"}, store.ListOptions{}); p.Total != 1 {
+		if p, _ := db.SearchLessons(coord, lessons.Filter{Q: "the seeker heads"}, list.Options{}); p.Total != 1 {
 			t.Errorf("the seeker heads: %d", p.Total)
 		}
-		if p, _ := db.SearchLessons(coord, store.LessonFilter{Q: "truck"}, store.ListOptions{}); p.Total != 1 {
+		if p, _ := db.SearchLessons(coord, lessons.Filter{Q: "truck"}, list.Options{}); p.Total != 1 {
 			t.Errorf("truck (trucks in the text): %d", p.Total)
 		}
-		if p, _ := db.SearchLessons(coord, store.LessonFilter{Q: "tank"}, store.ListOptions{}); p.Total != 0 {
+		if p, _ := db.SearchLessons(coord, lessons.Filter{Q: "tank"}, list.Options{}); p.Total != 0 {
 			t.Errorf("tank: %d", p.Total)
 		}
-		if p, _ := db.SearchLessons(open, store.LessonFilter{Q: "seeker"}, store.ListOptions{}); p.Total != 1 || p.Items[0].ID != obs.ID {
+		if p, _ := db.SearchLessons(open, lessons.Filter{Q: "seeker"}, list.Options{}); p.Total != 1 || p.Items[0].ID != obs.ID {
 			t.Errorf("an uncleared reader finds %d", p.Total)
 		}
-		if p, _ := db.SearchLessons(coord, store.LessonFilter{System: storetest.NSNStinger, Capability: "air_defence"}, store.ListOptions{}); p.Total != 1 {
+		if p, _ := db.SearchLessons(coord, lessons.Filter{System: storetest.NSNStinger, Capability: "air_defence"}, list.Options{}); p.Total != 1 {
 			t.Errorf("by system: %d", p.Total)
 		}
 		if s, _ := db.SimilarLessons(open, "frost on the seeker heads", 5); len(s) != 1 || s[0].ID == secret.ID {

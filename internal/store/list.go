@@ -8,25 +8,8 @@ import (
 	"strings"
 
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 )
-
-// Page is one page of a list: its records, the cursor of the next page
-// (empty on the last), and the number of records matching the filter.
-type Page[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
-	Total int64  `json:"total"`
-}
-
-// ListOptions says how to sort and page a list.
-type ListOptions struct {
-	Sort   string // a column name, "-" before it for descending
-	Limit  int    // 1 to 1000; 0 means 50
-	Cursor string // from the previous page's Next
-}
-
-// MaxLimit is the largest page.
-const MaxLimit = 1000
 
 // listQuery builds a filtered, sorted, keyset-paged SELECT.
 type listQuery struct {
@@ -95,13 +78,13 @@ func fromNumber(v any) any {
 
 // build returns the page query (selecting sort value and key as the last two
 // columns), the count query, and their arguments.
-func (q *listQuery) build(o ListOptions) (sel string, selArgs []any, count string, countArgs []any, limit int, sortName string, err error) {
+func (q *listQuery) build(o list.Options) (sel string, selArgs []any, count string, countArgs []any, limit int, sortName string, err error) {
 	limit = o.Limit
 	if limit == 0 {
 		limit = 50
 	}
-	if limit < 1 || limit > MaxLimit {
-		return "", nil, "", nil, 0, "", fault.Field("limit", "must be between 1 and %d", MaxLimit)
+	if limit < 1 || limit > list.MaxLimit {
+		return "", nil, "", nil, 0, "", fault.Field("limit", "must be between 1 and %d", list.MaxLimit)
 	}
 	sortName = o.Sort
 	if sortName == "" {
@@ -168,8 +151,8 @@ func likePattern(s string) string {
 
 // runList runs q and returns one page. fields returns a new record and the
 // destinations its columns scan into, in the order q.columns lists them.
-func runList[T any](ctx context.Context, db *DB, q *listQuery, o ListOptions, fields func() (*T, []any)) (Page[T], error) {
-	var page Page[T]
+func runList[T any](ctx context.Context, db *DB, q *listQuery, o list.Options, fields func() (*T, []any)) (list.Page[T], error) {
+	var page list.Page[T]
 	sel, selArgs, count, countArgs, limit, sortName, err := q.build(o)
 	if err != nil {
 		return page, err

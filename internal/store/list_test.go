@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -33,7 +35,7 @@ func TestListsPageFilterAndSort(t *testing.T) {
 		var lastPrio = 5
 		cur := ""
 		for pages := 0; ; pages++ {
-			p, err := db.Requirements(ctx, store.RequirementFilter{}, store.ListOptions{Sort: "-priority", Limit: 3, Cursor: cur})
+			p, err := db.Requirements(ctx, assist.RequirementFilter{}, list.Options{Sort: "-priority", Limit: 3, Cursor: cur})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,25 +60,25 @@ func TestListsPageFilterAndSort(t *testing.T) {
 		if len(got) != 7 || len(unique(got)) != 7 {
 			t.Errorf("pages gave %v, want the 7 requirements once each", got)
 		}
-		p, err := db.Requirements(ctx, store.RequirementFilter{Priority: 1}, store.ListOptions{})
+		p, err := db.Requirements(ctx, assist.RequirementFilter{Priority: 1}, list.Options{})
 		if err != nil || p.Total != 2 {
 			t.Errorf("priority 1: %d (%v), want 2", p.Total, err)
 		}
-		p, _ = db.Requirements(ctx, store.RequirementFilter{Overdue: "2025-04-12"}, store.ListOptions{})
+		p, _ = db.Requirements(ctx, assist.RequirementFilter{Overdue: "2025-04-12"}, list.Options{})
 		if p.Total != 2 {
 			t.Errorf("overdue on 2025-04-12: %d, want 2", p.Total)
 		}
-		if _, err := db.Requirements(ctx, store.RequirementFilter{}, store.ListOptions{Sort: "colour"}); fault.Code(err) != fault.Invalid {
+		if _, err := db.Requirements(ctx, assist.RequirementFilter{}, list.Options{Sort: "colour"}); fault.Code(err) != fault.Invalid {
 			t.Errorf("unknown sort: %v", err)
 		}
-		if _, err := db.Requirements(ctx, store.RequirementFilter{}, store.ListOptions{Cursor: "garbage!"}); fault.Code(err) != fault.Invalid {
+		if _, err := db.Requirements(ctx, assist.RequirementFilter{}, list.Options{Cursor: "garbage!"}); fault.Code(err) != fault.Invalid {
 			t.Errorf("bad cursor: %v", err)
 		}
-		items, _ := db.Items(ctx, store.ItemFilter{Group: "155MM-NATO"}, store.ListOptions{Sort: "-unit_value"})
+		items, _ := db.Items(ctx, catalog.ItemFilter{Group: "155MM-NATO"}, list.Options{Sort: "-unit_value"})
 		if items.Total != 2 || items.Items[0].NSN != storetest.NSN155Alt {
 			t.Errorf("items in group by value: %+v", items)
 		}
-		sites, _ := db.Sites(ctx, store.SiteFilter{Kind: "delivery_point"}, store.ListOptions{})
+		sites, _ := db.Sites(ctx, catalog.SiteFilter{Kind: "delivery_point"}, list.Options{})
 		if sites.Total != 1 || sites.Items[0].Code != storetest.SiteKyiv || sites.Items[0].Kinds[0] != "delivery_point" {
 			t.Errorf("delivery points: %+v", sites)
 		}
@@ -133,7 +135,7 @@ func TestDashboardFigures(t *testing.T) {
 		if len(d.Recent) < 2 || d.Recent[0].Action != "pledge.accept" || d.Recent[1].Action != "requirement.accept" {
 			t.Errorf("recent: %d events, want pledge.accept then requirement.accept first", len(d.Recent))
 		}
-		pl, err := db.Pledges(ctx, store.PledgeFilter{Overdue: "2025-03-01"}, store.ListOptions{}, "2025-03-01")
+		pl, err := db.Pledges(ctx, assist.PledgeFilter{Overdue: "2025-03-01"}, list.Options{}, "2025-03-01")
 		if err != nil || pl.Total != 1 || pl.Items[0].Nation != "FRA" || pl.Items[0].OverdueLines != 2 {
 			t.Errorf("overdue pledges: %+v %v", pl, err)
 		}

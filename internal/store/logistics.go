@@ -13,6 +13,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 )
 
@@ -530,15 +531,8 @@ func (tx *Tx) UpdateDiscrepancy(ctx context.Context, d *logistics.Discrepancy, v
 	return nil
 }
 
-// DiscrepancyFilter selects discrepancies.
-type DiscrepancyFilter struct {
-	State    string
-	Kind     string
-	Shipment int64
-}
-
 // Discrepancies lists the discrepancies of shipments the reader may see.
-func (db *DB) Discrepancies(ctx context.Context, f DiscrepancyFilter, o ListOptions) (Page[logistics.Discrepancy], error) {
+func (db *DB) Discrepancies(ctx context.Context, f logistics.DiscrepancyFilter, o list.Options) (list.Page[logistics.Discrepancy], error) {
 	q := &listQuery{from: "discrepancies d JOIN shipments s ON s.id = d.shipment_id", columns: discrepancyColumns, key: "d.id",
 		sorts: map[string]string{"id": "d.id", "quantity": "d.quantity", "created_at": "d.created_at"}, def: "-id"}
 	q.visible(db.shipmentsVisible(ctx))
@@ -552,7 +546,7 @@ func (db *DB) Discrepancies(ctx context.Context, f DiscrepancyFilter, o ListOpti
 		q.filter("d.shipment_id = ?", f.Shipment)
 	}
 	p, err := runList(ctx, db, q, o, discrepancyFields)
-	out := Page[logistics.Discrepancy]{Next: p.Next, Total: p.Total, Items: make([]logistics.Discrepancy, len(p.Items))}
+	out := list.Page[logistics.Discrepancy]{Next: p.Next, Total: p.Total, Items: make([]logistics.Discrepancy, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].discrepancy()
 	}
@@ -631,16 +625,9 @@ func (db *DB) StockEventSum(ctx context.Context, site string) (map[string]int64,
 	return out, rows.Err()
 }
 
-// DayLoad is the mass a hub handled on one day, in and out.
-type DayLoad struct {
-	Day  string `json:"day"`
-	InG  int64  `json:"in_g"`
-	OutG int64  `json:"out_g"`
-}
-
 // Throughput returns the mass handled at a hub per day from one day to
 // another (inclusive), every day listed.
-func (db *DB) Throughput(ctx context.Context, site, from, to string) ([]DayLoad, error) {
+func (db *DB) Throughput(ctx context.Context, site, from, to string) ([]logistics.DayLoad, error) {
 	if !access.Allowed(access.IdentityFrom(ctx), access.StockRead) {
 		return nil, fault.Errorf(fault.Forbidden, "you may not read hub throughput")
 	}
@@ -650,9 +637,9 @@ func (db *DB) Throughput(ctx context.Context, site, from, to string) ([]DayLoad,
 		return nil, err
 	}
 	defer rows.Close()
-	got := map[string]DayLoad{}
+	got := map[string]logistics.DayLoad{}
 	for rows.Next() {
-		var d DayLoad
+		var d logistics.DayLoad
 		if err := rows.Scan(&d.Day, &d.InG, &d.OutG); err != nil {
 			return nil, err
 		}
@@ -669,7 +656,7 @@ func (db *DB) Throughput(ctx context.Context, site, from, to string) ([]DayLoad,
 	if err != nil {
 		return nil, fault.Field("to", "%q is not a date", to)
 	}
-	out := []DayLoad{}
+	out := []logistics.DayLoad{}
 	for d := start; !d.After(end); d = d.AddDate(0, 0, 1) {
 		k := d.Format("2006-01-02")
 		l := got[k]

@@ -10,6 +10,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -262,7 +263,7 @@ func balance(t *testing.T, db *store.DB, id int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := db.Discrepancies(ctx, store.DiscrepancyFilter{Shipment: id}, store.ListOptions{Limit: 1000})
+	ds, err := db.Discrepancies(ctx, logistics.DiscrepancyFilter{Shipment: id}, list.Options{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,13 +336,13 @@ func TestHubStockAndCounts(t *testing.T) {
 		if _, err := db.Shipment(suceava, sh.ID); fault.Code(err) != fault.NotFound {
 			t.Errorf("a hub operator off the route: %v, want not found", err)
 		}
-		page, err := db.Shipments(suceava, store.ShipmentFilter{}, store.ListOptions{})
+		page, err := db.Shipments(suceava, logistics.ShipmentFilter{}, list.Options{})
 		if err != nil || page.Total != 0 {
 			t.Errorf("a hub operator off the route lists %d shipments (%v)", page.Total, err)
 		}
 
 		// Late: the ETA was 44 hours after 27 February; now is 1 March 09:00.
-		late, err := db.Shipments(ctx, store.ShipmentFilter{Late: db.Now()}, store.ListOptions{})
+		late, err := db.Shipments(ctx, logistics.ShipmentFilter{Late: db.Now()}, list.Options{})
 		if err != nil || late.Total != 1 {
 			t.Errorf("late shipments: %d (%v), want 1", late.Total, err)
 		}

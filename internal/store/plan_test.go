@@ -7,6 +7,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -131,7 +132,7 @@ func TestSavedPlans(t *testing.T) {
 		if _, err := db.Plan(ctx, 999); fault.Code(err) != fault.NotFound {
 			t.Errorf("a missing plan: %v", err)
 		}
-		page, err := db.Plans(ctx, store.PlanFilter{}, store.ListOptions{})
+		page, err := db.Plans(ctx, assist.PlanFilter{}, list.Options{})
 		if err != nil || page.Total != 2 || page.Items[0].ID != second.ID {
 			t.Fatalf("the list, newest first: %+v %v", page, err)
 		}
@@ -166,10 +167,10 @@ func TestSavedPlans(t *testing.T) {
 		if mustFingerprint(t, db) != fp {
 			t.Error("a refused approval changed the database")
 		}
-		if page, err := db.Plans(ctx, store.PlanFilter{State: plan.StateApproved}, store.ListOptions{}); err != nil || page.Total != 1 {
+		if page, err := db.Plans(ctx, assist.PlanFilter{State: plan.StateApproved}, list.Options{}); err != nil || page.Total != 1 {
 			t.Errorf("approved plans: %+v %v", page, err)
 		}
-		if _, err := db.Plans(ctx, store.PlanFilter{State: "done"}, store.ListOptions{}); fault.Code(err) != fault.Invalid {
+		if _, err := db.Plans(ctx, assist.PlanFilter{State: "done"}, list.Options{}); fault.Code(err) != fault.Invalid {
 			t.Errorf("a bad state: %v", err)
 		}
 	})

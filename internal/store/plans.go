@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/plan"
 )
@@ -97,23 +99,18 @@ func (r *planRow) saved() (plan.Saved, error) {
 	return s, nil
 }
 
-// PlanFilter narrows the list of saved plans.
-type PlanFilter struct {
-	State string
-}
-
 // Plans lists saved plans, without their lines.
-func (db *DB) Plans(ctx context.Context, f PlanFilter, o ListOptions) (Page[plan.Saved], error) {
+func (db *DB) Plans(ctx context.Context, f assist.PlanFilter, o list.Options) (list.Page[plan.Saved], error) {
 	q := &listQuery{from: "plans p", columns: planColumns, key: "p.id",
 		sorts: map[string]string{"id": "p.id", "made_at": "p.made_at", "state": "p.state", "served": "p.served", "unmet": "p.unmet"}, def: "-id"}
 	if f.State != "" {
 		if f.State != plan.StateProposed && f.State != plan.StateApproved {
-			return Page[plan.Saved]{}, fault.Field("state", "%q is not a plan state: use proposed or approved", f.State)
+			return list.Page[plan.Saved]{}, fault.Field("state", "%q is not a plan state: use proposed or approved", f.State)
 		}
 		q.filter("p.state = ?", f.State)
 	}
 	p, err := runList(ctx, db, q, o, planFields)
-	out := Page[plan.Saved]{Next: p.Next, Total: p.Total, Items: make([]plan.Saved, 0, len(p.Items))}
+	out := list.Page[plan.Saved]{Next: p.Next, Total: p.Total, Items: make([]plan.Saved, 0, len(p.Items))}
 	for i := range p.Items {
 		s, err := p.Items[i].saved()
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/repair"
 )
 
@@ -78,19 +79,14 @@ func (r *equipmentRow) piece() repair.Equipment {
 	return e
 }
 
-// EquipmentFilter narrows the register.
-type EquipmentFilter struct {
-	State, NSN, Donor, Q string
-}
-
 // EquipmentList lists the pieces the reader may see.
-func (db *DB) EquipmentList(ctx context.Context, f EquipmentFilter, o ListOptions) (Page[repair.Equipment], error) {
+func (db *DB) EquipmentList(ctx context.Context, f repair.EquipmentFilter, o list.Options) (list.Page[repair.Equipment], error) {
 	q := &listQuery{from: "equipment e JOIN items i ON i.nsn = e.nsn", columns: equipmentColumns, key: "e.id",
 		sorts: map[string]string{"id": "e.id", "serial": "e.serial", "received": "e.received_on", "state": "e.state", "nsn": "e.nsn", "donor": "e.donor"}, def: "-id"}
 	q.visible(db.equipmentVisible(ctx, "e"))
 	if f.State != "" {
 		if !slices.Contains(repair.EquipmentStates, f.State) {
-			return Page[repair.Equipment]{}, fault.Field("state", "%q is not a state: use one of %s", f.State, strings.Join(repair.EquipmentStates, ", "))
+			return list.Page[repair.Equipment]{}, fault.Field("state", "%q is not a state: use one of %s", f.State, strings.Join(repair.EquipmentStates, ", "))
 		}
 		q.filter("e.state = ?", f.State)
 	}
@@ -105,27 +101,16 @@ func (db *DB) EquipmentList(ctx context.Context, f EquipmentFilter, o ListOption
 		q.filter("(LOWER(e.serial) LIKE ? ESCAPE '\\' OR LOWER(i.name) LIKE ? ESCAPE '\\')", pat, pat)
 	}
 	p, err := runList(ctx, db, q, o, equipmentFields)
-	out := Page[repair.Equipment]{Next: p.Next, Total: p.Total, Items: make([]repair.Equipment, len(p.Items))}
+	out := list.Page[repair.Equipment]{Next: p.Next, Total: p.Total, Items: make([]repair.Equipment, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].piece()
 	}
 	return out, err
 }
 
-// EquipmentEvent is one entry of a piece's timeline.
-type EquipmentEvent struct {
-	At    time.Time `json:"at"`
-	Actor string    `json:"actor"`
-	Kind  string    `json:"kind"`
-	State string    `json:"state"`
-	Site  string    `json:"site,omitempty"`
-	Order int64     `json:"order,omitempty"`
-	Note  string    `json:"note,omitempty"`
-}
-
 // Piece reads a piece with its timeline and orders, if the reader may see
 // it.
-func (db *DB) Piece(ctx context.Context, id int64) (repair.Equipment, []EquipmentEvent, []repair.Order, error) {
+func (db *DB) Piece(ctx context.Context, id int64) (repair.Equipment, []repair.EquipmentEvent, []repair.Order, error) {
 	v := db.equipmentVisible(ctx, "e")
 	r, dest := equipmentFields()
 	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT `+equipmentColumns+` FROM equipment e JOIN items i ON i.nsn = e.nsn WHERE e.id = ? AND `+v.cond), append([]any{id}, v.args...)...).Scan(dest...)
@@ -147,9 +132,9 @@ func (db *DB) Piece(ctx context.Context, id int64) (repair.Equipment, []Equipmen
 		return e, nil, nil, err
 	}
 	defer rows.Close()
-	var evs []EquipmentEvent
+	var evs []repair.EquipmentEvent
 	for rows.Next() {
-		var ev EquipmentEvent
+		var ev repair.EquipmentEvent
 		var at string
 		if err := rows.Scan(&at, &ev.Actor, &ev.Kind, &ev.State, &ev.Site, &ev.Order, &ev.Note); err != nil {
 			return e, nil, nil, err
@@ -158,7 +143,7 @@ func (db *DB) Piece(ctx context.Context, id int64) (repair.Equipment, []Equipmen
 		evs = append(evs, ev)
 	}
 	rows.Close()
-	orders, err := db.Orders(ctx, OrderFilter{Equipment: id}, ListOptions{Limit: MaxLimit})
+	orders, err := db.Orders(ctx, repair.OrderFilter{Equipment: id}, list.Options{Limit: list.MaxLimit})
 	return e, evs, orders.Items, err
 }
 
@@ -185,15 +170,8 @@ func (r *orderRow) order() repair.Order {
 // orderOpen is the condition of an order still on its way (repair.Order.Open).
 const orderOpen = "NOT ((o.severity = 'theatre' AND o.state = 'repaired') OR o.state = 'received')"
 
-// OrderFilter narrows the list of repair orders.
-type OrderFilter struct {
-	State     string // a state, or "open"
-	Facility  string
-	Equipment int64
-}
-
 // Orders lists the repair orders the reader may see.
-func (db *DB) Orders(ctx context.Context, f OrderFilter, o ListOptions) (Page[repair.Order], error) {
+func (db *DB) Orders(ctx context.Context, f repair.OrderFilter, o list.Options) (list.Page[repair.Order], error) {
 	q := &listQuery{from: "repair_orders o JOIN equipment e ON e.id = o.equipment_id JOIN items i ON i.nsn = e.nsn", columns: orderColumns, key: "o.id",
 		sorts: map[string]string{"id": "o.id", "priority": "o.priority", "state": "o.state", "reported": "o.reported_at", "due": "o.due"}, def: "-id"}
 	q.visible(db.ordersVisible(ctx))
@@ -203,7 +181,7 @@ func (db *DB) Orders(ctx context.Context, f OrderFilter, o ListOptions) (Page[re
 		q.filter(orderOpen)
 	default:
 		if !slices.Contains(repair.OrderStates, f.State) {
-			return Page[repair.Order]{}, fault.Field("state", "%q is not a repair order state: use open or one of %s", f.State, strings.Join(repair.OrderStates, ", "))
+			return list.Page[repair.Order]{}, fault.Field("state", "%q is not a repair order state: use open or one of %s", f.State, strings.Join(repair.OrderStates, ", "))
 		}
 		q.filter("o.state = ?", f.State)
 	}
@@ -214,7 +192,7 @@ func (db *DB) Orders(ctx context.Context, f OrderFilter, o ListOptions) (Page[re
 		q.filter("o.equipment_id = ?", f.Equipment)
 	}
 	p, err := runList(ctx, db, q, o, orderFields)
-	out := Page[repair.Order]{Next: p.Next, Total: p.Total, Items: make([]repair.Order, len(p.Items))}
+	out := list.Page[repair.Order]{Next: p.Next, Total: p.Total, Items: make([]repair.Order, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].order()
 	}
@@ -385,29 +363,19 @@ func (db *DB) repairPlanInput(ctx context.Context, q querier, start time.Time, h
 	return in, fp.String(), nil
 }
 
-// FleetRow counts the pieces of a system (or a donor's) by state.
-type FleetRow struct {
-	Key      string         `json:"key"`
-	Name     string         `json:"name"`
-	ByState  map[string]int `json:"by_state"`
-	Total    int            `json:"total"`
-	InFleet  int            `json:"in_fleet"`         // neither destroyed nor written off
-	AvailPPM int64          `json:"availability_ppm"` // operational share of the fleet
-}
-
 // Fleet counts the pieces the reader may see by system and by donor.
-func (db *DB) Fleet(ctx context.Context) (bySystem, byDonor []FleetRow, err error) {
+func (db *DB) Fleet(ctx context.Context) (bySystem, byDonor []repair.FleetRow, err error) {
 	v := db.equipmentVisible(ctx, "e")
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT e.nsn, i.name, e.donor, e.state, COUNT(*) FROM equipment e JOIN items i ON i.nsn = e.nsn WHERE `+v.cond+` GROUP BY e.nsn, i.name, e.donor, e.state`), v.args...)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
-	sys, don := map[string]*FleetRow{}, map[string]*FleetRow{}
-	add := func(m map[string]*FleetRow, key, name, state string, n int) {
+	sys, don := map[string]*repair.FleetRow{}, map[string]*repair.FleetRow{}
+	add := func(m map[string]*repair.FleetRow, key, name, state string, n int) {
 		r := m[key]
 		if r == nil {
-			r = &FleetRow{Key: key, Name: name, ByState: map[string]int{}}
+			r = &repair.FleetRow{Key: key, Name: name, ByState: map[string]int{}}
 			m[key] = r
 		}
 		r.ByState[state] += n
@@ -425,8 +393,8 @@ func (db *DB) Fleet(ctx context.Context) (bySystem, byDonor []FleetRow, err erro
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	settle := func(m map[string]*FleetRow) []FleetRow {
-		out := []FleetRow{}
+	settle := func(m map[string]*repair.FleetRow) []repair.FleetRow {
+		out := []repair.FleetRow{}
 		for _, r := range m {
 			r.InFleet = r.Total - r.ByState[repair.Destroyed] - r.ByState[repair.WrittenOff]
 			if r.InFleet > 0 {
@@ -440,22 +408,9 @@ func (db *DB) Fleet(ctx context.Context) (bySystem, byDonor []FleetRow, err erro
 	return settle(sys), settle(don), nil
 }
 
-// FacilityStats is a facility's load and its turnaround from the order
-// history: days from the start of repair to its end.
-type FacilityStats struct {
-	Site     string `json:"site"`
-	Name     string `json:"name"`
-	Slots    int    `json:"slots"`
-	InRepair int    `json:"in_repair"` // holding a slot
-	Incoming int    `json:"incoming"`  // assigned or on the way
-	Done     int    `json:"repaired"`  // orders with a turnaround
-	Median   int    `json:"turnaround_median_days"`
-	P90      int    `json:"turnaround_p90_days"`
-}
-
 // FacilityStatistics works out each facility's load and turnaround over
 // the orders the reader may see.
-func (db *DB) FacilityStatistics(ctx context.Context) ([]FacilityStats, error) {
+func (db *DB) FacilityStatistics(ctx context.Context) ([]repair.FacilityStats, error) {
 	fs, err := db.RepairFacilities(ctx)
 	if err != nil {
 		return nil, err
@@ -496,10 +451,10 @@ func (db *DB) FacilityStatistics(ctx context.Context) ([]FacilityStats, error) {
 		return nil, err
 	}
 	days := map[string][]int{}
-	out := make([]FacilityStats, len(fs))
+	out := make([]repair.FacilityStats, len(fs))
 	idx := map[string]int{}
 	for i, f := range fs {
-		out[i] = FacilityStats{Site: f.Site, Name: f.Name, Slots: f.Slots}
+		out[i] = repair.FacilityStats{Site: f.Site, Name: f.Name, Slots: f.Slots}
 		idx[f.Site] = i
 	}
 	for _, h := range orders {
@@ -529,29 +484,16 @@ func (db *DB) FacilityStatistics(ctx context.Context) ([]FacilityStats, error) {
 	return out, nil
 }
 
-// PartNeed is a spare part an order needs, as a requirement, with what is
-// on its way: the pledges allocated to it and the shipments carrying it.
-type PartNeed struct {
-	Requirement int64   `json:"requirement"`
-	NSN         string  `json:"nsn"`
-	ItemName    string  `json:"item_name"`
-	Quantity    int64   `json:"quantity"`
-	Allocated   int64   `json:"allocated"`
-	Delivered   int64   `json:"delivered"`
-	Pledges     []int64 `json:"pledges"`
-	Shipments   []int64 `json:"shipments"`
-}
-
 // Parts lists a repair order's spare parts with what brings them.
-func (db *DB) Parts(ctx context.Context, orderID int64) ([]PartNeed, error) {
+func (db *DB) Parts(ctx context.Context, orderID int64) ([]repair.PartNeed, error) {
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT r.id, COALESCE(r.nsn, ''), COALESCE(i.name, ''), r.quantity, r.allocated, r.delivered
 		FROM repair_parts p JOIN requirements r ON r.id = p.requirement_id LEFT JOIN items i ON i.nsn = r.nsn WHERE p.order_id = ? ORDER BY r.id`), orderID)
 	if err != nil {
 		return nil, err
 	}
-	out := []PartNeed{}
+	out := []repair.PartNeed{}
 	for rows.Next() {
-		var p PartNeed
+		var p repair.PartNeed
 		if err := rows.Scan(&p.Requirement, &p.NSN, &p.ItemName, &p.Quantity, &p.Allocated, &p.Delivered); err != nil {
 			rows.Close()
 			return nil, err
@@ -587,18 +529,10 @@ func (db *DB) Parts(ctx context.Context, orderID int64) ([]PartNeed, error) {
 	return out, nil
 }
 
-// PipelineWeek counts the open repair orders in each state at the end of a
-// week.
-type PipelineWeek struct {
-	End    time.Time      `json:"end"`
-	Counts map[string]int `json:"counts"`
-	Total  int            `json:"total"`
-}
-
 // Pipeline counts, for each of the last weeks weeks up to now, the orders
 // the reader may see by the state they were in at the week's end, from
 // the orders' history.
-func (db *DB) Pipeline(ctx context.Context, weeks int, now time.Time) ([]PipelineWeek, error) {
+func (db *DB) Pipeline(ctx context.Context, weeks int, now time.Time) ([]repair.PipelineWeek, error) {
 	v := db.ordersVisible(ctx)
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT o.id, o.severity, ev.state, ev.at FROM repair_orders o JOIN equipment e ON e.id = o.equipment_id
 		JOIN repair_order_events ev ON ev.order_id = o.id WHERE `+v.cond+` ORDER BY o.id, ev.id`), v.args...)
@@ -631,10 +565,10 @@ func (db *DB) Pipeline(ctx context.Context, weeks int, now time.Time) ([]Pipelin
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]PipelineWeek, weeks)
+	out := make([]repair.PipelineWeek, weeks)
 	for w := range weeks {
 		end := now.AddDate(0, 0, -7*(weeks-1-w))
-		pw := PipelineWeek{End: end, Counts: map[string]int{}}
+		pw := repair.PipelineWeek{End: end, Counts: map[string]int{}}
 		for _, h := range orders {
 			state := ""
 			for _, s := range h.steps {

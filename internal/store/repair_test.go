@@ -9,6 +9,7 @@ import (
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
@@ -176,10 +177,10 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		if _, err := repairs(db).MoveOrder(manager, orders[1].ID, 0, repair.Repairs, ""); fault.Code(err) != fault.Conflict || !strings.Contains(err.Error(), "has 1 slots and 1 orders in repair") {
 			t.Errorf("more in repair than slots: %v", err)
 		}
-		if p, err := db.Orders(other, store.OrderFilter{}, store.ListOptions{}); err != nil || p.Total != 0 {
+		if p, err := db.Orders(other, repair.OrderFilter{}, list.Options{}); err != nil || p.Total != 0 {
 			t.Errorf("another facility's manager sees %d orders", p.Total)
 		}
-		if p, err := db.Orders(manager, store.OrderFilter{}, store.ListOptions{}); err != nil || p.Total != 2 {
+		if p, err := db.Orders(manager, repair.OrderFilter{}, list.Options{}); err != nil || p.Total != 2 {
 			t.Errorf("Gliwice's manager sees %d orders", p.Total)
 		}
 		db.Now = func() time.Time { return start.AddDate(0, 0, 12) }
@@ -223,10 +224,10 @@ func TestEquipmentAndRepairOrders(t *testing.T) {
 		// the German none.
 		usa := access.WithIdentity(ctx, access.Identity{UserID: 10, Name: "usa", Nation: "USA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
 		deu := access.WithIdentity(ctx, access.Identity{UserID: 11, Name: "deu", Nation: "DEU", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Via: "token"})
-		if p, _ := db.EquipmentList(usa, store.EquipmentFilter{}, store.ListOptions{}); p.Total != 2 {
+		if p, _ := db.EquipmentList(usa, repair.EquipmentFilter{}, list.Options{}); p.Total != 2 {
 			t.Errorf("the American officer sees %d pieces", p.Total)
 		}
-		if p, _ := db.EquipmentList(deu, store.EquipmentFilter{}, store.ListOptions{}); p.Total != 0 {
+		if p, _ := db.EquipmentList(deu, repair.EquipmentFilter{}, list.Options{}); p.Total != 0 {
 			t.Errorf("the German officer sees %d pieces", p.Total)
 		}
 		// Beyond repair: it leaves the fleet and a replacement is asked for.

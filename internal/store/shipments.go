@@ -8,23 +8,13 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 )
 
-// ShipmentFilter selects shipments.
-type ShipmentFilter struct {
-	State       string // a state, or "active" for those on their way (dispatched to delivered, and held)
-	Nation      string
-	Origin      string
-	Destination string
-	Site        string    // the route passes this site
-	Late        time.Time // past their ETA at this instant and not delivered
-	Pledge      int64     // carries goods of this pledge
-}
-
 // Shipments lists the shipments the reader may see.
-func (db *DB) Shipments(ctx context.Context, f ShipmentFilter, o ListOptions) (Page[logistics.Shipment], error) {
+func (db *DB) Shipments(ctx context.Context, f logistics.ShipmentFilter, o list.Options) (list.Page[logistics.Shipment], error) {
 	q := &listQuery{from: "shipments s", columns: shipmentColumns, key: "s.id",
 		sorts: map[string]string{"id": "s.id", "eta": "s.eta", "planned_departure": "s.planned_departure", "state": "s.state", "mass": "s.mass_g", "value": "s.value", "updated_at": "s.updated_at"}, def: "-id"}
 	q.visible(db.shipmentsVisible(ctx))
@@ -54,7 +44,7 @@ func (db *DB) Shipments(ctx context.Context, f ShipmentFilter, o ListOptions) (P
 		q.filter("s.id IN (SELECT shipment_id FROM shipment_lines WHERE pledge_id = ?)", f.Pledge)
 	}
 	p, err := runList(ctx, db, q, o, shipmentFields)
-	out := Page[logistics.Shipment]{Next: p.Next, Total: p.Total, Items: make([]logistics.Shipment, len(p.Items))}
+	out := list.Page[logistics.Shipment]{Next: p.Next, Total: p.Total, Items: make([]logistics.Shipment, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].shipment()
 	}
@@ -98,38 +88,10 @@ func (db *DB) WithLines(ctx context.Context, ships []logistics.Shipment) error {
 	return nil
 }
 
-// AtRiskLine is a pledge line whose promised date will be missed given the
-// ETA of a shipment carrying it.
-type AtRiskLine struct {
-	Pledge   int64       `json:"pledge"`
-	Ref      string      `json:"ref"`
-	Nation   string      `json:"nation"`
-	Title    string      `json:"title"`
-	LineNo   int         `json:"line_no"`
-	NSN      string      `json:"nsn"`
-	ItemName string      `json:"item_name"`
-	Promised string      `json:"promised"`
-	Shipment int64       `json:"shipment"`
-	ETA      time.Time   `json:"eta"`
-	DaysLate int         `json:"days_late"`
-	Quantity int64       `json:"quantity"`
-	Value    money.Cents `json:"value"`
-}
-
-// LogisticsSummary is logistics at a glance for the dashboard.
-type LogisticsSummary struct {
-	Active    int64                `json:"active"` // shipments on their way
-	Late      int64                `json:"late"`   // past their ETA
-	Held      int64                `json:"held"`   // held
-	OpenDiscr int64                `json:"open_discrepancies"`
-	LateList  []logistics.Shipment `json:"late_shipments"`
-	AtRisk    []AtRiskLine         `json:"at_risk"`
-}
-
 // Logistics returns the logistics figures at instant now, over what the
 // reader may see; lists hold at most limit rows.
-func (db *DB) Logistics(ctx context.Context, now time.Time, limit int) (LogisticsSummary, error) {
-	out := LogisticsSummary{LateList: []logistics.Shipment{}, AtRisk: []AtRiskLine{}}
+func (db *DB) Logistics(ctx context.Context, now time.Time, limit int) (logistics.LogisticsSummary, error) {
+	out := logistics.LogisticsSummary{LateList: []logistics.Shipment{}, AtRisk: []logistics.AtRiskLine{}}
 	v := db.shipmentsVisible(ctx)
 	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT
 		COALESCE(SUM(CASE WHEN s.state IN ('dispatched', 'at_hub', 'in_transit', 'delivered', 'held') THEN 1 ELSE 0 END), 0),
@@ -142,7 +104,7 @@ func (db *DB) Logistics(ctx context.Context, now time.Time, limit int) (Logistic
 	if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM discrepancies d JOIN shipments s ON s.id = d.shipment_id WHERE d.state = 'open' AND `+v.cond), v.args...).Scan(&out.OpenDiscr); err != nil {
 		return out, err
 	}
-	late, err := db.Shipments(ctx, ShipmentFilter{Late: now}, ListOptions{Sort: "eta", Limit: limit})
+	late, err := db.Shipments(ctx, logistics.ShipmentFilter{Late: now}, list.Options{Sort: "eta", Limit: limit})
 	if err != nil {
 		return out, err
 	}
@@ -153,7 +115,7 @@ func (db *DB) Logistics(ctx context.Context, now time.Time, limit int) (Logistic
 
 // AtRisk lists pledge lines on their way whose shipment's ETA falls after
 // the pledge's promised date, the latest first; limit 0 lists all.
-func (db *DB) AtRisk(ctx context.Context, limit int) ([]AtRiskLine, error) {
+func (db *DB) AtRisk(ctx context.Context, limit int) ([]logistics.AtRiskLine, error) {
 	v := db.shipmentsVisible(ctx).and(db.pledgesVisible(ctx))
 	q := `SELECT p.id, p.nation, p.title, l.no, sl.nsn, i.name, p.promised, s.id, s.eta, sl.quantity, sl.quantity * sl.unit_value
 		FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id JOIN pledges p ON p.id = sl.pledge_id
@@ -170,9 +132,9 @@ func (db *DB) AtRisk(ctx context.Context, limit int) ([]AtRiskLine, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []AtRiskLine{}
+	out := []logistics.AtRiskLine{}
 	for rows.Next() {
-		var a AtRiskLine
+		var a logistics.AtRiskLine
 		var eta string
 		if err := rows.Scan(&a.Pledge, &a.Nation, &a.Title, &a.LineNo, &a.NSN, &a.ItemName, &a.Promised, &a.Shipment, &eta, &a.Quantity, &a.Value); err != nil {
 			return nil, err
@@ -187,29 +149,16 @@ func (db *DB) AtRisk(ctx context.Context, limit int) ([]AtRiskLine, error) {
 	return out, rows.Err()
 }
 
-// HubLoad is a hub at a glance: its limits, what it holds and what waits.
-type HubLoad struct {
-	logistics.Hub
-	StockG      int64 `json:"stock_g"`      // mass held now
-	AtHub       int64 `json:"at_hub"`       // shipments waiting at the hub
-	AtHubG      int64 `json:"at_hub_g"`     // their mass
-	Inbound     int64 `json:"inbound"`      // shipments on their way to it
-	InboundG    int64 `json:"inbound_g"`    // their mass
-	TodayG      int64 `json:"today_g"`      // mass handled today, in and out
-	OverLimit   bool  `json:"over_limit"`   // today's handling is over the throughput limit
-	OverStorage bool  `json:"over_storage"` // stock is over the storage limit
-}
-
 // Hubs returns every logistics hub with its load at instant now.
-func (db *DB) Hubs(ctx context.Context, now time.Time) ([]HubLoad, error) {
+func (db *DB) Hubs(ctx context.Context, now time.Time) ([]logistics.HubLoad, error) {
 	if !access.Allowed(access.IdentityFrom(ctx), access.NetworkRead) {
-		return []HubLoad{}, nil
+		return []logistics.HubLoad{}, nil
 	}
 	hubs, err := db.hubs(ctx, db.rq, "")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]HubLoad, len(hubs))
+	out := make([]logistics.HubLoad, len(hubs))
 	idx := map[string]int{}
 	for i, h := range hubs {
 		out[i].Hub = h
@@ -296,23 +245,9 @@ func nextStop(legsJSON string, leg int) string {
 	return legs[leg].To
 }
 
-// OpenAllocation is an allocation with goods still to ship: what a planner
-// picks a shipment's lines from.
-type OpenAllocation struct {
-	ID           int64  `json:"id"`
-	Pledge       int64  `json:"pledge"`
-	Nation       string `json:"nation"`
-	LineNo       int    `json:"line_no"`
-	NSN          string `json:"nsn"`
-	ItemName     string `json:"item_name"`
-	Requirement  int64  `json:"requirement"`
-	DeliverySite string `json:"delivery_site"`
-	Free         int64  `json:"free"` // allocated, not shipped and not in a planned shipment
-}
-
 // OpenAllocations lists the allocations the reader may see that have goods
 // left to ship, oldest first, at most limit.
-func (db *DB) OpenAllocations(ctx context.Context, limit int) ([]OpenAllocation, error) {
+func (db *DB) OpenAllocations(ctx context.Context, limit int) ([]logistics.OpenAllocation, error) {
 	v := db.pledgesVisible(ctx).and(db.requirementsVisible(ctx))
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT a.id, a.pledge_id, p.nation, l.no, l.nsn, i.name, a.requirement_id, r.delivery_site,
 		a.quantity - a.shipped - COALESCE((SELECT SUM(sl.quantity) FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id WHERE sl.allocation_id = a.id AND s.state = 'planned'), 0)
@@ -322,9 +257,9 @@ func (db *DB) OpenAllocations(ctx context.Context, limit int) ([]OpenAllocation,
 		return nil, err
 	}
 	defer rows.Close()
-	out := []OpenAllocation{}
+	out := []logistics.OpenAllocation{}
 	for rows.Next() {
-		var a OpenAllocation
+		var a logistics.OpenAllocation
 		if err := rows.Scan(&a.ID, &a.Pledge, &a.Nation, &a.LineNo, &a.NSN, &a.ItemName, &a.Requirement, &a.DeliverySite, &a.Free); err != nil {
 			return nil, err
 		}

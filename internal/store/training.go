@@ -296,48 +296,9 @@ func (db *DB) enrolments(ctx context.Context, q querier, v visibility, cond stri
 	return out, rows.Err()
 }
 
-// Throughput is what the training delivers.
-type Throughput struct {
-	// Trained counts the trainees who completed, by the month their class
-	// ended, skill and host.
-	Trained []TrainedRow `json:"trained"`
-	// Seats sets the seats offered against those taken, by the month
-	// classes start.
-	Seats []SeatsRow `json:"seats"`
-	// Waiting counts the trainees of cohorts not yet enrolled, by priority.
-	Waiting map[int]int `json:"waiting_by_priority"`
-	// Crews sets, per system trained on, the crews trained (cohorts whose
-	// trainees all completed) against the pieces in the fleet.
-	Crews []CrewRow `json:"crews"`
-}
-
-// TrainedRow is one month, skill and host.
-type TrainedRow struct {
-	Month   string `json:"month"`
-	Skill   string `json:"skill"`
-	Host    string `json:"host"`
-	Trained int    `json:"trained"`
-}
-
-// SeatsRow is one month.
-type SeatsRow struct {
-	Month   string `json:"month"`
-	Offered int    `json:"offered"`
-	Used    int    `json:"used"`
-}
-
-// CrewRow is a system's crews and pieces: a system is crewed only when its
-// crew is trained.
-type CrewRow struct {
-	Skill   string `json:"skill"`
-	Crews   int    `json:"crews"`
-	Systems int    `json:"systems"`
-	Crewed  int    `json:"crewed"`
-}
-
 // TrainingThroughput works out the throughput over what the reader may see.
-func (db *DB) TrainingThroughput(ctx context.Context) (Throughput, error) {
-	t := Throughput{Waiting: map[int]int{}}
+func (db *DB) TrainingThroughput(ctx context.Context) (training.Throughput, error) {
+	t := training.Throughput{Waiting: map[int]int{}}
 	v := coursesVisible(ctx, "c")
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT substr(k.end_on, 1, 7), c.skill, c.host, SUM(en.completed) FROM enrolments en JOIN classes k ON k.id = en.class_id JOIN courses c ON c.code = k.course
 		WHERE en.recorded AND `+v.cond+` GROUP BY substr(k.end_on, 1, 7), c.skill, c.host ORDER BY 1, 2, 3`), v.args...)
@@ -345,7 +306,7 @@ func (db *DB) TrainingThroughput(ctx context.Context) (Throughput, error) {
 		return t, err
 	}
 	for rows.Next() {
-		var r TrainedRow
+		var r training.TrainedRow
 		if err := rows.Scan(&r.Month, &r.Skill, &r.Host, &r.Trained); err != nil {
 			rows.Close()
 			return t, err
@@ -359,7 +320,7 @@ func (db *DB) TrainingThroughput(ctx context.Context) (Throughput, error) {
 		return t, err
 	}
 	for rows.Next() {
-		var r SeatsRow
+		var r training.SeatsRow
 		if err := rows.Scan(&r.Month, &r.Offered, &r.Used); err != nil {
 			rows.Close()
 			return t, err
@@ -400,16 +361,16 @@ func (db *DB) TrainingThroughput(ctx context.Context) (Throughput, error) {
 		if n == 0 && crews[o.Skill] == 0 {
 			continue
 		}
-		t.Crews = append(t.Crews, CrewRow{Skill: o.Skill, Crews: crews[o.Skill], Systems: n, Crewed: min(n, crews[o.Skill])})
+		t.Crews = append(t.Crews, training.CrewRow{Skill: o.Skill, Crews: crews[o.Skill], Systems: n, Crewed: min(n, crews[o.Skill])})
 	}
 	if t.Trained == nil {
-		t.Trained = []TrainedRow{}
+		t.Trained = []training.TrainedRow{}
 	}
 	if t.Seats == nil {
-		t.Seats = []SeatsRow{}
+		t.Seats = []training.SeatsRow{}
 	}
 	if t.Crews == nil {
-		t.Crews = []CrewRow{}
+		t.Crews = []training.CrewRow{}
 	}
 	return t, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/audit"
+	"github.com/longhaul/longhaul/internal/cli"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 	"github.com/longhaul/longhaul/internal/web"
@@ -37,7 +38,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		e.do("GET", "/api/v1/me", "", "", "Authorization", "Bearer "+tokens[r]) // first use, audited
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	srv := web.New(e.db, nil, "test")
+	srv := cli.NewServer(e.db, nil, "test")
 	const signinToken = "a-sign-in-form-token-of-the-matrix" // the sign-in form's, sent as cookie and field
 	routes := srv.Routes()
 	if len(routes) < 60 {

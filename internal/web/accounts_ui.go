@@ -12,10 +12,11 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/accounts"
+	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/report"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) accountsRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -51,7 +52,7 @@ func (s *Server) accountsAPI(add func(method, pattern string, perm access.Permis
 // accountsYear is the year a request asks for, or the latest baseline
 // year not after this one.
 func (s *Server) accountsYear(r *http.Request) (int, []int, error) {
-	bs, err := s.DB.Baselines(r.Context())
+	bs, err := s.Read.Accounts.Baselines(r.Context())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -117,7 +118,7 @@ func (s *Server) accountsView(r *http.Request) (accountsView, error) {
 	if err != nil {
 		return accountsView{}, err
 	}
-	l, err := s.DB.Accounts(r.Context(), year, s.Now())
+	l, err := s.Read.Accounts.Accounts(r.Context(), year, s.Now())
 	if err != nil {
 		return accountsView{}, err
 	}
@@ -211,13 +212,13 @@ func (in baselineInput) baseline() (accounts.Baseline, error) {
 
 func (s *Server) baselinesPage(w http.ResponseWriter, r *http.Request, status int, v baselinesView) error {
 	var err error
-	if v.Baselines, err = s.DB.Baselines(r.Context()); err != nil {
+	if v.Baselines, err = s.Read.Accounts.Baselines(r.Context()); err != nil {
 		return err
 	}
-	if v.Rates, err = s.DB.Rates(r.Context()); err != nil {
+	if v.Rates, err = s.Read.Accounts.Rates(r.Context()); err != nil {
 		return err
 	}
-	ns, err := s.DB.Nations(r.Context(), store.NationFilter{}, store.ListOptions{Limit: store.MaxLimit})
+	ns, err := s.Read.Catalog.Nations(r.Context(), catalog.NationFilter{}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -283,7 +284,7 @@ func (s *Server) uiSaveRate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiBaselines(w http.ResponseWriter, r *http.Request) error {
-	bs, err := s.DB.Baselines(r.Context())
+	bs, err := s.Read.Accounts.Baselines(r.Context())
 	if err != nil {
 		return err
 	}
@@ -310,7 +311,7 @@ func (s *Server) apiBaseline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, shares, rate, err := s.DB.FairShares(r.Context(), y)
+	b, shares, rate, err := s.Read.Accounts.FairShares(r.Context(), y)
 	if err != nil {
 		return err
 	}
@@ -364,7 +365,7 @@ func (s *Server) apiUpdateBaseline(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiRates(w http.ResponseWriter, r *http.Request) error {
-	rs, err := s.DB.Rates(r.Context())
+	rs, err := s.Read.Accounts.Rates(r.Context())
 	if err != nil {
 		return err
 	}
@@ -386,7 +387,7 @@ func (s *Server) apiSaveRate(w http.ResponseWriter, r *http.Request) error {
 // Contributions.
 
 type contributionsView struct {
-	store.Page[accounts.Contribution]
+	list.Page[accounts.Contribution]
 	Nations         []nationChoice
 	Categories      []string
 	Classifications []access.Classification
@@ -433,7 +434,7 @@ func (in contributionInput) contribution() (accounts.Contribution, error) {
 
 func (s *Server) contributionsPage(w http.ResponseWriter, r *http.Request, status int, v contributionsView) error {
 	q := r.URL.Query()
-	f := store.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
+	f := accounts.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
 	if y := q.Get("year"); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil {
@@ -445,7 +446,7 @@ func (s *Server) contributionsPage(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
-	if v.Page, err = s.DB.Contributions(r.Context(), f, o); err != nil {
+	if v.Page, err = s.Read.Accounts.Contributions(r.Context(), f, o); err != nil {
 		return err
 	}
 	nations, err := s.pledgingNations(r)
@@ -497,7 +498,7 @@ func (s *Server) uiAddContribution(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f := store.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
+	f := accounts.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
 	if y := q.Get("year"); y != "" {
 		n, err := strconv.Atoi(y)
 		if err != nil {
@@ -507,10 +508,10 @@ func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error 
 	}
 	if q.Get("format") == "csv" {
 		var all []accounts.Contribution
-		o := store.ListOptions{Limit: store.MaxLimit, Sort: "id"}
+		o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 		marking := access.Unclassified
 		for {
-			p, err := s.DB.Contributions(r.Context(), f, o)
+			p, err := s.Read.Accounts.Contributions(r.Context(), f, o)
 			if err != nil {
 				return err
 			}
@@ -539,7 +540,7 @@ func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Contributions(r.Context(), f, o)
+	p, err := s.Read.Accounts.Contributions(r.Context(), f, o)
 	if err != nil {
 		return err
 	}
@@ -571,7 +572,7 @@ type agreementsView struct {
 
 func (s *Server) agreementsPage(w http.ResponseWriter, r *http.Request, status int, v agreementsView) error {
 	var err error
-	if v.Agreements, err = s.DB.Agreements(r.Context()); err != nil {
+	if v.Agreements, err = s.Read.Accounts.Agreements(r.Context()); err != nil {
 		return err
 	}
 	if v.In.Years == 0 {
@@ -616,7 +617,7 @@ func (s *Server) apiSaveAgreement(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) error {
-	as, err := s.DB.Agreements(r.Context())
+	as, err := s.Read.Accounts.Agreements(r.Context())
 	if err != nil {
 		return err
 	}
@@ -640,7 +641,7 @@ func (s *Server) spending(r *http.Request) (spendingView, error) {
 		}
 		v.Year = n
 	}
-	rows, err := s.DB.Spending(r.Context(), v.Year)
+	rows, err := s.Read.Accounts.Spending(r.Context(), v.Year)
 	if err != nil {
 		return v, err
 	}
@@ -679,7 +680,7 @@ func (s *Server) review(r *http.Request) (report.Review, error) {
 	if err != nil {
 		return report.Review{}, err
 	}
-	return report.Build(r.Context(), s.DB, year, s.Now())
+	return report.Build(r.Context(), s.Read.Reports, year, s.Now())
 }
 
 func (s *Server) uiReview(w http.ResponseWriter, r *http.Request) error {
@@ -733,7 +734,7 @@ func (s *Server) apiIATI(w http.ResponseWriter, r *http.Request) error {
 		year = n
 	}
 	var buf bytes.Buffer
-	if _, err := report.IATI(r.Context(), s.DB, &buf, year, s.Now()); err != nil {
+	if _, err := report.IATI(r.Context(), s.Read.Reports, &buf, year, s.Now()); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/xml; charset=utf-8")

@@ -20,7 +20,7 @@ type accountView struct {
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request, status int, created *createdToken, errs formErrors) error {
 	id := access.IdentityFrom(r.Context())
-	ts, err := s.DB.Tokens(r.Context(), id.UserID)
+	ts, err := s.Read.Users.Tokens(r.Context(), id.UserID)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ type usersView struct {
 }
 
 func (s *Server) users(w http.ResponseWriter, r *http.Request, status int, in userInput, errs formErrors, password string) error {
-	users, err := s.DB.Users(r.Context())
+	users, err := s.Read.Users.Users(r.Context())
 	if err != nil {
 		return err
 	}

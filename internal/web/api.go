@@ -14,8 +14,8 @@ import (
 	"github.com/longhaul/longhaul/internal/check"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -99,9 +99,9 @@ func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 // listOptions reads sort, limit and cursor from the query.
-func listOptions(r *http.Request) (store.ListOptions, error) {
+func listOptions(r *http.Request) (list.Options, error) {
 	q := r.URL.Query()
-	o := store.ListOptions{Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	o := list.Options{Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil {
@@ -157,7 +157,7 @@ func (s *Server) apiNations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Nations(r.Context(), store.NationFilter{Role: r.URL.Query().Get("role"), Q: r.URL.Query().Get("q")}, o)
+	p, err := s.Read.Catalog.Nations(r.Context(), catalog.NationFilter{Role: r.URL.Query().Get("role"), Q: r.URL.Query().Get("q")}, o)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (s *Server) apiNations(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiNation(w http.ResponseWriter, r *http.Request) error {
-	n, err := s.DB.Nation(r.Context(), r.PathValue("code"))
+	n, err := s.Read.Catalog.Nation(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Server) apiSites(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.DB.Sites(r.Context(), store.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
+	p, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (s *Server) apiSites(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiSite(w http.ResponseWriter, r *http.Request) error {
-	site, err := s.DB.Site(r.Context(), r.PathValue("code"))
+	site, err := s.Read.Catalog.Site(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -237,20 +237,20 @@ func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Items(r.Context(), itemFilter(r), o)
+	p, err := s.Read.Catalog.Items(r.Context(), itemFilter(r), o)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, 200, p)
 }
 
-func itemFilter(r *http.Request) store.ItemFilter {
+func itemFilter(r *http.Request) catalog.ItemFilter {
 	q := r.URL.Query()
-	return store.ItemFilter{Capability: q.Get("capability"), SupplyClass: q.Get("supply_class"), Group: q.Get("group"), Q: q.Get("q")}
+	return catalog.ItemFilter{Capability: q.Get("capability"), SupplyClass: q.Get("supply_class"), Group: q.Get("group"), Q: q.Get("q")}
 }
 
 func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) error {
-	it, err := s.DB.Item(r.Context(), r.PathValue("nsn"))
+	it, err := s.Read.Catalog.Item(r.Context(), r.PathValue("nsn"))
 	if err != nil {
 		return err
 	}
@@ -339,13 +339,13 @@ func queryBool(r *http.Request, name string) (bool, error) {
 	return false, fault.Field(name, "%q is not true or false", r.URL.Query().Get(name))
 }
 
-func (s *Server) requirementFilter(r *http.Request) (store.RequirementFilter, error) {
+func (s *Server) requirementFilter(r *http.Request) (assist.RequirementFilter, error) {
 	q := r.URL.Query()
 	prio, err := queryInt(r, "priority")
 	if err != nil {
-		return store.RequirementFilter{}, err
+		return assist.RequirementFilter{}, err
 	}
-	f := store.RequirementFilter{State: q.Get("state"), Priority: prio, NSN: q.Get("nsn"), Group: q.Get("group"), Site: q.Get("site"), Q: q.Get("q")}
+	f := assist.RequirementFilter{State: q.Get("state"), Priority: prio, NSN: q.Get("nsn"), Group: q.Get("group"), Site: q.Get("site"), Q: q.Get("q")}
 	overdue, err := queryBool(r, "overdue")
 	if overdue {
 		f.Overdue = s.today()
@@ -354,16 +354,16 @@ func (s *Server) requirementFilter(r *http.Request) (store.RequirementFilter, er
 }
 
 // requirementPage is the page of requirements the query asks for.
-func (s *Server) requirementPage(r *http.Request) (store.Page[assist.Requirement], error) {
+func (s *Server) requirementPage(r *http.Request) (list.Page[assist.Requirement], error) {
 	o, err := listOptions(r)
 	if err != nil {
-		return store.Page[assist.Requirement]{}, err
+		return list.Page[assist.Requirement]{}, err
 	}
 	f, err := s.requirementFilter(r)
 	if err != nil {
-		return store.Page[assist.Requirement]{}, err
+		return list.Page[assist.Requirement]{}, err
 	}
-	return s.DB.Requirements(r.Context(), f, o)
+	return s.Read.Ledger.Requirements(r.Context(), f, o)
 }
 
 func (s *Server) apiRequirements(w http.ResponseWriter, r *http.Request) error {
@@ -382,11 +382,11 @@ type requirementDetail struct {
 }
 
 func (s *Server) requirementDetail(r *http.Request, id int64) (requirementDetail, error) {
-	q, err := s.DB.Requirement(r.Context(), id)
+	q, err := s.Read.Ledger.Requirement(r.Context(), id)
 	if err != nil {
 		return requirementDetail{}, err
 	}
-	allocs, err := s.DB.Allocations(r.Context(), 0, id)
+	allocs, err := s.Read.Ledger.Allocations(r.Context(), 0, id)
 	if allocs == nil {
 		allocs = []assist.Allocation{}
 	}
@@ -498,9 +498,9 @@ func (in pledgeInput) pledge() (assist.Pledge, error) {
 	return p, errs.Err()
 }
 
-func (s *Server) pledgeFilter(r *http.Request) (store.PledgeFilter, error) {
+func (s *Server) pledgeFilter(r *http.Request) (assist.PledgeFilter, error) {
 	q := r.URL.Query()
-	f := store.PledgeFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Channel: q.Get("channel"), Category: q.Get("category"), State: q.Get("state"), Q: q.Get("q")}
+	f := assist.PledgeFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Channel: q.Get("channel"), Category: q.Get("category"), State: q.Get("state"), Q: q.Get("q")}
 	overdue, err := queryBool(r, "overdue")
 	if overdue {
 		f.Overdue = s.today()
@@ -513,16 +513,16 @@ func (s *Server) pledgeFilter(r *http.Request) (store.PledgeFilter, error) {
 }
 
 // pledgePage is the page of pledges the query asks for, for API and UI alike.
-func (s *Server) pledgePage(r *http.Request) (store.Page[assist.PledgeSummary], error) {
+func (s *Server) pledgePage(r *http.Request) (list.Page[assist.PledgeSummary], error) {
 	o, err := listOptions(r)
 	if err != nil {
-		return store.Page[assist.PledgeSummary]{}, err
+		return list.Page[assist.PledgeSummary]{}, err
 	}
 	f, err := s.pledgeFilter(r)
 	if err != nil {
-		return store.Page[assist.PledgeSummary]{}, err
+		return list.Page[assist.PledgeSummary]{}, err
 	}
-	return s.DB.Pledges(r.Context(), f, o, s.today())
+	return s.Read.Ledger.Pledges(r.Context(), f, o, s.today())
 }
 
 func (s *Server) apiPledges(w http.ResponseWriter, r *http.Request) error {
@@ -552,7 +552,7 @@ func (s *Server) pledgeDetail(r *http.Request, p assist.Pledge, fresh bool) (ple
 	if fresh {
 		return d, nil
 	}
-	allocs, err := s.DB.Allocations(r.Context(), p.ID, 0)
+	allocs, err := s.Read.Ledger.Allocations(r.Context(), p.ID, 0)
 	if len(allocs) > 0 {
 		d.Allocations = allocs
 	}
@@ -576,7 +576,7 @@ func (s *Server) apiPledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Pledge(r.Context(), id)
+	p, err := s.Read.Ledger.Pledge(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -651,7 +651,7 @@ func (s *Server) apiAct(kind string) handlerFunc {
 }
 
 func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.DB.Dashboard(r.Context(), s.today(), 20)
+	d, err := s.Read.Ledger.Dashboard(r.Context(), s.today(), 20)
 	if err != nil {
 		return err
 	}
@@ -666,11 +666,11 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 	if limit == 0 {
 		limit = 100
 	}
-	if limit < 1 || limit > store.MaxLimit {
-		return fault.Field("limit", "must be between 1 and %d", store.MaxLimit)
+	if limit < 1 || limit > list.MaxLimit {
+		return fault.Field("limit", "must be between 1 and %d", list.MaxLimit)
 	}
 	q := r.URL.Query()
-	evs, err := s.DB.Events(r.Context(), q.Get("entity"), q.Get("entity_id"), limit)
+	evs, err := s.Read.Audit.Events(r.Context(), q.Get("entity"), q.Get("entity_id"), limit)
 	if err != nil {
 		return err
 	}
@@ -687,7 +687,7 @@ type VerifyReport struct {
 }
 
 func (s *Server) apiVerify(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.DB.VerifyAudit(r.Context())
+	res, err := s.Read.Audit.VerifyAudit(r.Context())
 	if err != nil {
 		return err
 	}
@@ -735,7 +735,7 @@ func (s *Server) sendCSV(w http.ResponseWriter, kind string, marking access.Clas
 func (s *Server) writeExport(r *http.Request, w io.Writer, kind string) (access.Classification, error) {
 	switch kind {
 	case "items":
-		items, err := s.DB.AllItems(r.Context(), itemFilter(r))
+		items, err := s.Read.Catalog.AllItems(r.Context(), itemFilter(r))
 		if err != nil {
 			return 0, err
 		}
@@ -745,7 +745,7 @@ func (s *Server) writeExport(r *http.Request, w io.Writer, kind string) (access.
 		if err != nil {
 			return 0, err
 		}
-		reqs, err := s.DB.AllRequirements(r.Context(), f)
+		reqs, err := s.Read.Ledger.AllRequirements(r.Context(), f)
 		if err != nil {
 			return 0, err
 		}
@@ -755,7 +755,7 @@ func (s *Server) writeExport(r *http.Request, w io.Writer, kind string) (access.
 		if err != nil {
 			return 0, err
 		}
-		ps, err := s.DB.AllPledges(r.Context(), f, s.today())
+		ps, err := s.Read.Ledger.AllPledges(r.Context(), f, s.today())
 		if err != nil {
 			return 0, err
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/cli"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 	"github.com/longhaul/longhaul/internal/web"
@@ -41,7 +42,7 @@ func newAPIEnv(t *testing.T, dsn string) *apiEnv {
 	t.Helper()
 	db := storetest.Open(t, dsn, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	storetest.Seed(t, db)
-	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 	e := &apiEnv{t: t, db: db, srv: srv, now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
 	srv.Now = func() time.Time { return e.now }
 	srv.Access.Now = srv.Now

@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
-	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/fault"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 // SessionCookie is the name of the session cookie.
@@ -91,11 +89,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 // transaction of its own.
 func (s *Server) refused(r *http.Request, reason error) {
 	ctx := r.Context()
-	err := s.DB.Transact(ctx, func(tx *store.Tx) error {
-		return tx.Audit(ctx, audit.Record{Action: "access.refused", Entity: "access", EntityID: r.Method + " " + r.URL.Path,
-			After: map[string]string{"reason": reason.Error(), "from": clientAddr(r)}})
-	})
-	if err != nil {
+	if err := s.Access.Refused(ctx, r.Method+" "+r.URL.Path, reason.Error(), clientAddr(r)); err != nil {
 		s.Log.ErrorContext(ctx, "audit of a refusal failed", "request_id", RequestID(ctx), "err", err)
 	}
 }
@@ -318,7 +312,7 @@ func (in userInput) parse() ([]access.Role, access.Classification, error) {
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.DB.Users(r.Context())
+	users, err := s.Read.Users.Users(r.Context())
 	if err != nil {
 		return err
 	}
@@ -409,7 +403,7 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
 		}
 		uid = 0 // every user's
 	}
-	ts, err := s.DB.Tokens(r.Context(), uid)
+	ts, err := s.Read.Users.Tokens(r.Context(), uid)
 	if err != nil {
 		return err
 	}

@@ -19,8 +19,8 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/audit"
+	"github.com/longhaul/longhaul/internal/cli"
 	"github.com/longhaul/longhaul/internal/store/storetest"
-	"github.com/longhaul/longhaul/internal/web"
 )
 
 var benchNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -54,7 +54,7 @@ func benchServer(b *testing.B) (url, token string) {
 	db := storetest.Open(b, storetest.SQLiteDSN(b), benchNow)
 	db.Now = time.Now
 	storetest.Seed(b, db)
-	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "bench")
+	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "bench")
 	ctx := storetest.Ctx()
 	if _, err := srv.Access.CreateUser(ctx, access.NewUser{Name: "bench-deu", DisplayName: "Bench officer", Nation: "DEU",
 		Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Password: "correct horse battery staple 7"}); err != nil {

@@ -33,9 +33,10 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/cli"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
-	"github.com/longhaul/longhaul/internal/web"
 )
 
 const (
@@ -119,7 +120,7 @@ func e2eStart(t *testing.T) *e2eApp {
 			t.Fatal(err)
 		}
 	}
-	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 
@@ -321,7 +322,7 @@ func (a *e2eApp) screenshot(name string) {
 // pledgeCount returns how many pledges the database holds.
 func (a *e2eApp) pledgeCount() int64 {
 	a.t.Helper()
-	p, err := a.DB.Pledges(storetest.Ctx(), store.PledgeFilter{}, store.ListOptions{Limit: 100}, time.Now().UTC().Format("2006-01-02"))
+	p, err := a.DB.Pledges(storetest.Ctx(), assist.PledgeFilter{}, list.Options{Limit: 100}, time.Now().UTC().Format("2006-01-02"))
 	if err != nil {
 		a.t.Fatalf("list pledges: %v", err)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/report"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) lessonPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -38,16 +38,16 @@ func (s *Server) lessonAPI(add func(method, pattern string, perm access.Permissi
 	add("POST", "/api/v1/lessons/{id}/links", access.LessonAnalyse, s.apiLessonLink)
 }
 
-func lessonFilter(r *http.Request) store.LessonFilter {
+func lessonFilter(r *http.Request) lessons.Filter {
 	q := r.URL.Query()
-	return store.LessonFilter{Q: q.Get("q"), Capability: q.Get("capability"), System: q.Get("system"), State: q.Get("state"), From: q.Get("from"), To: q.Get("to")}
+	return lessons.Filter{Q: q.Get("q"), Capability: q.Get("capability"), System: q.Get("system"), State: q.Get("state"), From: q.Get("from"), To: q.Get("to")}
 }
 
 type lessonsView struct {
-	store.Page[lessons.Lesson]
-	Times    store.LessonTimes
+	list.Page[lessons.Lesson]
+	Times    lessons.LearningTimes
 	States   []string
-	Overdue  []store.OverdueAction
+	Overdue  []lessons.OverdueAction
 	In       lessons.Lesson
 	Systems  string
 	Similar  []lessons.Lesson
@@ -63,13 +63,13 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	if v.Page, err = s.DB.SearchLessons(r.Context(), lessonFilter(r), o); err != nil {
+	if v.Page, err = s.Read.Lessons.SearchLessons(r.Context(), lessonFilter(r), o); err != nil {
 		return err
 	}
-	if v.Overdue, err = s.DB.OverdueActions(r.Context(), s.Now()); err != nil {
+	if v.Overdue, err = s.Read.Lessons.OverdueActions(r.Context(), s.Now()); err != nil {
 		return err
 	}
-	if v.Times, err = s.DB.LearningTimes(r.Context()); err != nil {
+	if v.Times, err = s.Read.Lessons.LearningTimes(r.Context()); err != nil {
 		return err
 	}
 	v.States, v.Classes = lessons.States, access.Classifications()
@@ -112,7 +112,7 @@ func (s *Server) uiSubmitLesson(w http.ResponseWriter, r *http.Request) error {
 	}
 	l, systems, err := lessonFromForm(r.PostForm)
 	if err == nil && r.PostForm.Get("checked") == "" {
-		similar, err := s.DB.SimilarLessons(r.Context(), l.Title+" "+l.Observed, 5)
+		similar, err := s.Read.Lessons.SimilarLessons(r.Context(), l.Title+" "+l.Observed, 5)
 		if err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func (s *Server) uiSubmitLesson(w http.ResponseWriter, r *http.Request) error {
 
 type lessonView struct {
 	lessons.Lesson
-	Effects    []store.LessonEffect
+	Effects    []lessons.Effect
 	Similar    []lessons.Lesson
 	OwnerKinds []string
 	LinkKinds  []string
@@ -148,16 +148,16 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	l, err := s.DB.Lesson(r.Context(), id)
+	l, err := s.Read.Lessons.Lesson(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	similar, err := s.DB.SimilarLessons(r.Context(), l.Title+" "+l.Observed, 6)
+	similar, err := s.Read.Lessons.SimilarLessons(r.Context(), l.Title+" "+l.Observed, 6)
 	if err != nil {
 		return err
 	}
 	v := lessonView{Lesson: l, OwnerKinds: lessons.OwnerKinds, LinkKinds: lessons.LinkKinds, Today: s.today(), Errors: msg}
-	if v.Effects, err = s.DB.LessonEffects(r.Context(), l, s.Now()); err != nil {
+	if v.Effects, err = s.Read.Lessons.LessonEffects(r.Context(), l, s.Now()); err != nil {
 		return err
 	}
 	for _, x := range similar {
@@ -248,7 +248,7 @@ func (s *Server) apiLessons(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.SearchLessons(r.Context(), lessonFilter(r), o)
+	p, err := s.Read.Lessons.SearchLessons(r.Context(), lessonFilter(r), o)
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func (s *Server) apiSubmitLesson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	similar, err := s.DB.SimilarLessons(r.Context(), l.Title+" "+l.Observed, 6)
+	similar, err := s.Read.Lessons.SimilarLessons(r.Context(), l.Title+" "+l.Observed, 6)
 	if err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func (s *Server) apiSubmitLesson(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiSimilarLessons(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.DB.SimilarLessons(r.Context(), r.URL.Query().Get("text"), 10)
+	ls, err := s.Read.Lessons.SimilarLessons(r.Context(), r.URL.Query().Get("text"), 10)
 	if err != nil {
 		return err
 	}
@@ -300,7 +300,7 @@ func (s *Server) apiSimilarLessons(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiOverdueActions(w http.ResponseWriter, r *http.Request) error {
-	os, err := s.DB.OverdueActions(r.Context(), s.Now())
+	os, err := s.Read.Lessons.OverdueActions(r.Context(), s.Now())
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (s *Server) apiLesson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.DB.Lesson(r.Context(), id)
+	l, err := s.Read.Lessons.Lesson(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -383,7 +383,7 @@ func (s *Server) apiLessonLink(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Lessons.Link(r.Context(), id, k); err != nil {
 		return err
 	}
-	l, err := s.DB.Lesson(r.Context(), id)
+	l, err := s.Read.Lessons.Lesson(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -396,7 +396,7 @@ func (s *Server) apiDigest(w http.ResponseWriter, r *http.Request) error {
 	if from == "" || to == "" {
 		return fault.Field("from", "give the period: from and to, YYYY-MM-DD")
 	}
-	d, err := report.BuildDigest(r.Context(), s.DB, from, to, q.Get("capability"), s.Now())
+	d, err := report.BuildDigest(r.Context(), s.Read.Reports, from, to, q.Get("capability"), s.Now())
 	if err != nil {
 		return err
 	}

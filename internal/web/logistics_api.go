@@ -11,8 +11,8 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) logisticsRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -49,7 +49,7 @@ func custodyPermission(action string) access.Permission {
 }
 
 func (s *Server) apiLinks(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.DB.Links(r.Context())
+	ls, err := s.Read.Logistics.Links(r.Context())
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) apiLinks(w http.ResponseWriter, r *http.Request) error {
 			out = append(out, l)
 		}
 	}
-	return writeJSON(w, 200, store.Page[logistics.Link]{Items: out, Total: int64(len(out))})
+	return writeJSON(w, 200, list.Page[logistics.Link]{Items: out, Total: int64(len(out))})
 }
 
 func (s *Server) apiLink(w http.ResponseWriter, r *http.Request) error {
@@ -69,7 +69,7 @@ func (s *Server) apiLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.DB.Link(r.Context(), id)
+	l, err := s.Read.Logistics.Link(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -113,11 +113,11 @@ func (s *Server) apiUpdateLink(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiHubs(w http.ResponseWriter, r *http.Request) error {
-	hs, err := s.DB.Hubs(r.Context(), s.Now())
+	hs, err := s.Read.Logistics.Hubs(r.Context(), s.Now())
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 200, store.Page[store.HubLoad]{Items: hs, Total: int64(len(hs))})
+	return writeJSON(w, 200, list.Page[logistics.HubLoad]{Items: hs, Total: int64(len(hs))})
 }
 
 func (s *Server) apiSetHub(w http.ResponseWriter, r *http.Request) error {
@@ -141,12 +141,12 @@ func (s *Server) apiSetHub(w http.ResponseWriter, r *http.Request) error {
 type hubStock struct {
 	Site       string                `json:"site"`
 	Lines      []logistics.StockLine `json:"lines"`
-	Throughput []store.DayLoad       `json:"throughput"`
+	Throughput []logistics.DayLoad   `json:"throughput"`
 }
 
 func (s *Server) hubStock(r *http.Request, code string) (hubStock, error) {
 	code = strings.ToUpper(code)
-	if _, err := s.DB.Site(r.Context(), code); err != nil {
+	if _, err := s.Read.Catalog.Site(r.Context(), code); err != nil {
 		return hubStock{}, err
 	}
 	days, err := queryInt(r, "days")
@@ -159,12 +159,12 @@ func (s *Server) hubStock(r *http.Request, code string) (hubStock, error) {
 	if days < 1 || days > 366 {
 		return hubStock{}, fault.Field("days", "must be between 1 and 366")
 	}
-	lines, err := s.DB.HubStock(r.Context(), code)
+	lines, err := s.Read.Logistics.HubStock(r.Context(), code)
 	if err != nil {
 		return hubStock{}, err
 	}
 	now := s.Now().UTC()
-	tp, err := s.DB.Throughput(r.Context(), code, now.AddDate(0, 0, -days+1).Format("2006-01-02"), now.Format("2006-01-02"))
+	tp, err := s.Read.Logistics.Throughput(r.Context(), code, now.AddDate(0, 0, -days+1).Format("2006-01-02"), now.Format("2006-01-02"))
 	return hubStock{Site: code, Lines: lines, Throughput: tp}, err
 }
 
@@ -195,7 +195,7 @@ func (s *Server) apiCount(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiNetworkExport(w http.ResponseWriter, r *http.Request) error {
-	n, err := s.DB.Network(r.Context())
+	n, err := s.Read.Logistics.Network(r.Context())
 	if err != nil {
 		return err
 	}
@@ -229,9 +229,9 @@ func (s *Server) apiNetworkImport(w http.ResponseWriter, r *http.Request) error 
 }
 
 // shipmentFilter reads a shipment list's filters from the query.
-func (s *Server) shipmentFilter(r *http.Request) (store.ShipmentFilter, error) {
+func (s *Server) shipmentFilter(r *http.Request) (logistics.ShipmentFilter, error) {
 	q := r.URL.Query()
-	f := store.ShipmentFilter{State: q.Get("state"), Nation: q.Get("nation"), Origin: q.Get("origin"), Destination: q.Get("destination"), Site: q.Get("site")}
+	f := logistics.ShipmentFilter{State: q.Get("state"), Nation: q.Get("nation"), Origin: q.Get("origin"), Destination: q.Get("destination"), Site: q.Get("site")}
 	if f.State != "" && f.State != "active" && !slices.Contains(logistics.States, f.State) {
 		return f, fault.Field("state", "%q is not a shipment state: use active or one of %s", f.State, strings.Join(logistics.States, ", "))
 	}
@@ -276,22 +276,22 @@ func (s *Server) apiShipments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Shipments(r.Context(), f, o)
+	p, err := s.Read.Logistics.Shipments(r.Context(), f, o)
 	if err != nil {
 		return err
 	}
-	out := store.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}
+	out := list.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}
 	for i, sh := range p.Items {
 		out.Items[i] = s.shipmentView(sh)
 	}
 	return writeJSON(w, 200, out)
 }
 
-func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f store.ShipmentFilter) error {
+func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f logistics.ShipmentFilter) error {
 	var all []logistics.Shipment
-	o := store.ListOptions{Limit: store.MaxLimit, Sort: "id"}
+	o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 	for {
-		p, err := s.DB.Shipments(r.Context(), f, o)
+		p, err := s.Read.Logistics.Shipments(r.Context(), f, o)
 		if err != nil {
 			return err
 		}
@@ -301,7 +301,7 @@ func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f store
 		}
 		o.Cursor = p.Next
 	}
-	if err := s.DB.WithLines(r.Context(), all); err != nil {
+	if err := s.Read.Logistics.WithLines(r.Context(), all); err != nil {
 		return err
 	}
 	var buf bytes.Buffer
@@ -314,7 +314,7 @@ func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f store
 
 func (s *Server) writeShipment(w http.ResponseWriter, r *http.Request, status int, sh logistics.Shipment) error {
 	v := s.shipmentView(sh)
-	c, err := s.DB.Custody(r.Context(), sh.ID)
+	c, err := s.Read.Logistics.Custody(r.Context(), sh.ID)
 	if err != nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func (s *Server) apiShipment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sh, err := s.DB.Shipment(r.Context(), id)
+	sh, err := s.Read.Logistics.Shipment(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -421,16 +421,16 @@ func (s *Server) apiReceive(w http.ResponseWriter, r *http.Request) error {
 	if v.Discrepancies == nil {
 		v.Discrepancies = []logistics.Discrepancy{}
 	}
-	if v.Custody, err = s.DB.Custody(r.Context(), sh.ID); err != nil {
+	if v.Custody, err = s.Read.Logistics.Custody(r.Context(), sh.ID); err != nil {
 		return err
 	}
 	setETag(w, sh.Version)
 	return writeJSON(w, 200, v)
 }
 
-func (s *Server) discrepancyFilter(r *http.Request) (store.DiscrepancyFilter, error) {
+func (s *Server) discrepancyFilter(r *http.Request) (logistics.DiscrepancyFilter, error) {
 	q := r.URL.Query()
-	f := store.DiscrepancyFilter{State: q.Get("state"), Kind: q.Get("kind")}
+	f := logistics.DiscrepancyFilter{State: q.Get("state"), Kind: q.Get("kind")}
 	if f.State != "" && f.State != logistics.Open && f.State != logistics.Resolved {
 		return f, fault.Field("state", "%q is not open or resolved", f.State)
 	}
@@ -456,7 +456,7 @@ func (s *Server) apiDiscrepancies(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Discrepancies(r.Context(), f, o)
+	p, err := s.Read.Logistics.Discrepancies(r.Context(), f, o)
 	if err != nil {
 		return err
 	}
@@ -491,7 +491,7 @@ func (s *Server) apiResolve(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiLogistics(w http.ResponseWriter, r *http.Request) error {
-	sum, err := s.DB.Logistics(r.Context(), s.Now(), 20)
+	sum, err := s.Read.Logistics.Logistics(r.Context(), s.Now(), 20)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func TestLogisticsAPI(t *testing.T) {
 	t.Cleanup(func() { openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.CsvBodyDecoder) })
 	db := storetest.Open(t, storetest.SQLiteDSN(t), time.Now())
 	storetest.Seed(t, db)
-	srv := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv := newTestServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	coordinator := oaUser(t, db, "lg.coordinator", "DEU", access.Secret, access.Coordinator)

@@ -12,8 +12,8 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) logisticsPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -38,7 +38,7 @@ func (s *Server) logisticsPages(add func(method, pattern string, perm access.Per
 // ---- shipments ----
 
 type shipmentsView struct {
-	store.Page[shipmentView]
+	list.Page[shipmentView]
 	States []string
 	Sites  []string
 }
@@ -52,11 +52,11 @@ func (s *Server) uiShipments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Shipments(r.Context(), f, o)
+	p, err := s.Read.Logistics.Shipments(r.Context(), f, o)
 	if err != nil {
 		return err
 	}
-	v := shipmentsView{Page: store.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}, States: logistics.States}
+	v := shipmentsView{Page: list.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}, States: logistics.States}
 	marking := access.Unclassified
 	for i, sh := range p.Items {
 		v.Items[i] = s.shipmentView(sh)
@@ -70,18 +70,18 @@ type shipmentFormView struct {
 	Via         string
 	Departure   string
 	Quantities  []string
-	Allocations []store.OpenAllocation
+	Allocations []logistics.OpenAllocation
 	Origins     []string
 	Sites       map[string]string
 	Errors      formErrors
 }
 
 func (s *Server) shipmentForm(w http.ResponseWriter, r *http.Request, status int, v shipmentFormView) error {
-	allocs, err := s.DB.OpenAllocations(r.Context(), 500)
+	allocs, err := s.Read.Logistics.OpenAllocations(r.Context(), 500)
 	if err != nil {
 		return err
 	}
-	n, err := s.DB.Network(r.Context())
+	n, err := s.Read.Logistics.Network(r.Context())
 	if err != nil {
 		return err
 	}
@@ -190,25 +190,25 @@ func nextActions(sh logistics.Shipment) []string {
 }
 
 func (s *Server) shipmentPage(w http.ResponseWriter, r *http.Request, status int, id int64, errs formErrors, tried string) error {
-	sh, err := s.DB.Shipment(r.Context(), id)
+	sh, err := s.Read.Logistics.Shipment(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	v := shipmentPageView{shipmentView: s.shipmentView(sh), Errors: errs, Tried: tried, Now: s.Now().UTC().Format("2006-01-02T15:04")}
-	if v.Custody, err = s.DB.Custody(r.Context(), id); err != nil {
+	if v.Custody, err = s.Read.Logistics.Custody(r.Context(), id); err != nil {
 		return err
 	}
-	ds, err := s.DB.Discrepancies(r.Context(), store.DiscrepancyFilter{Shipment: id}, store.ListOptions{Limit: store.MaxLimit})
+	ds, err := s.Read.Logistics.Discrepancies(r.Context(), logistics.DiscrepancyFilter{Shipment: id}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
 	v.Discrepancies = ds.Items
-	evs, err := s.DB.Events(r.Context(), "shipment", strconv.FormatInt(id, 10), 50)
+	evs, err := s.Read.Audit.Events(r.Context(), "shipment", strconv.FormatInt(id, 10), 50)
 	if err != nil {
 		return err
 	}
 	v.Events = history(evs)
-	n, err := s.DB.Network(r.Context())
+	n, err := s.Read.Logistics.Network(r.Context())
 	if err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ func (s *Server) uiReceive(w http.ResponseWriter, r *http.Request) error {
 // ---- discrepancies ----
 
 type discrepanciesView struct {
-	store.Page[logistics.Discrepancy]
+	list.Page[logistics.Discrepancy]
 	Kinds      []string
 	CanResolve bool
 	Errors     formErrors
@@ -350,7 +350,7 @@ func (s *Server) discrepanciesPage(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Discrepancies(r.Context(), f, o)
+	p, err := s.Read.Logistics.Discrepancies(r.Context(), f, o)
 	if err != nil {
 		return err
 	}
@@ -402,7 +402,7 @@ func (s *Server) uiResolve(w http.ResponseWriter, r *http.Request) error {
 // ---- network and hubs ----
 
 type networkView struct {
-	Hubs     []store.HubLoad
+	Hubs     []logistics.HubLoad
 	Links    []logistics.Link
 	Sites    []string
 	Names    map[string]string
@@ -415,11 +415,11 @@ type networkView struct {
 }
 
 func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, status int, v networkView) error {
-	n, err := s.DB.Network(r.Context())
+	n, err := s.Read.Logistics.Network(r.Context())
 	if err != nil {
 		return err
 	}
-	if v.Hubs, err = s.DB.Hubs(r.Context(), s.Now()); err != nil {
+	if v.Hubs, err = s.Read.Logistics.Hubs(r.Context(), s.Now()); err != nil {
 		return err
 	}
 	v.Links, v.Names, v.Modes = n.Links, map[string]string{}, logistics.Modes
@@ -521,7 +521,7 @@ func (s *Server) uiNetworkImport(w http.ResponseWriter, r *http.Request) error {
 }
 
 type hubView struct {
-	Hub      store.HubLoad
+	Hub      logistics.HubLoad
 	Stock    hubStock
 	Waiting  []shipmentView
 	Inbound  []shipmentView
@@ -534,14 +534,14 @@ type hubView struct {
 }
 
 type throughputBar struct {
-	store.DayLoad
+	logistics.DayLoad
 	X, YIn, HIn, YOut, HOut int
 	Over                    bool
 }
 
 func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, status int, errs formErrors) error {
 	code := strings.ToUpper(r.PathValue("code"))
-	hubs, err := s.DB.Hubs(r.Context(), s.Now())
+	hubs, err := s.Read.Logistics.Hubs(r.Context(), s.Now())
 	if err != nil {
 		return err
 	}
@@ -560,7 +560,7 @@ func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, status int, err
 	}
 	// One read of what is on its way through the hub: waiting here, or
 	// bound for it on the leg under way.
-	moving, err := s.DB.Shipments(r.Context(), store.ShipmentFilter{State: "active", Site: code}, store.ListOptions{Limit: 300, Sort: "eta"})
+	moving, err := s.Read.Logistics.Shipments(r.Context(), logistics.ShipmentFilter{State: "active", Site: code}, list.Options{Limit: 300, Sort: "eta"})
 	if err != nil {
 		return err
 	}

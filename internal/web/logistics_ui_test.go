@@ -17,12 +17,12 @@ import (
 	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/cli"
 	"github.com/longhaul/longhaul/internal/demo"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
-	"github.com/longhaul/longhaul/internal/web"
 )
 
 // demoEnv is a running server over the demo scenario, its clock at now.
@@ -34,7 +34,7 @@ func demoEnv(t *testing.T, now time.Time) *apiEnv {
 		t.Fatal(err)
 	}
 	all := func(ctx context.Context) ([]assist.Pledge, error) {
-		return db.AllPledges(ctx, store.PledgeFilter{}, now.Format(assist.DateLayout))
+		return db.AllPledges(ctx, assist.PledgeFilter{}, now.Format(assist.DateLayout))
 	}
 	if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, now); err != nil {
 		t.Fatal(err)
@@ -45,7 +45,7 @@ func demoEnv(t *testing.T, now time.Time) *apiEnv {
 	if err := demo.LoadRepair(ctx, &repair.Service{Store: store.Repair{DB: db}}, now); err != nil {
 		t.Fatal(err)
 	}
-	srv := web.New(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), "test")
+	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), "test")
 	e := &apiEnv{t: t, db: db, srv: srv, now: now}
 	srv.Now = func() time.Time { return e.now }
 	srv.Access.Now = srv.Now

@@ -16,7 +16,6 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 // mapView is the map page: the SVG drawn on the server and its legend.
@@ -57,19 +56,19 @@ type linkLoad struct {
 func (s *Server) buildMap(ctx context.Context) (mapView, error) {
 	m := atlas.Europe()
 	v := mapView{Width: m.Width, Height: m.Height}
-	n, err := s.DB.Network(ctx)
+	n, err := s.Read.Logistics.Network(ctx)
 	if err != nil {
 		return v, err
 	}
-	hubs, err := s.DB.Hubs(ctx, s.Now())
+	hubs, err := s.Read.Logistics.Hubs(ctx, s.Now())
 	if err != nil {
 		return v, err
 	}
-	delivered, err := s.DB.DeliveredByNation(ctx)
+	delivered, err := s.Read.Ledger.DeliveredByNation(ctx)
 	if err != nil {
 		return v, err
 	}
-	ships, err := s.DB.MovingShipments(ctx)
+	ships, err := s.Read.Logistics.MovingShipments(ctx)
 	if err != nil {
 		return v, err
 	}
@@ -201,7 +200,7 @@ func (s *Server) buildMap(ctx context.Context) (mapView, error) {
 	b.WriteString(`</g>`)
 
 	// Sites, hubs with their load.
-	hubLoad := map[string]store.HubLoad{}
+	hubLoad := map[string]logistics.HubLoad{}
 	for _, h := range hubs {
 		hubLoad[h.Site] = h
 	}

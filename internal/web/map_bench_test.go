@@ -19,11 +19,11 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/cli"
 	"github.com/longhaul/longhaul/internal/demo"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
-	"github.com/longhaul/longhaul/internal/web"
 )
 
 const benchMapShipments = 5_000
@@ -32,7 +32,7 @@ func BenchmarkMapPage(b *testing.B) {
 	db, h, token := benchDemo(b)
 	ctx := storetest.Ctx()
 	all := func(ctx context.Context) ([]assist.Pledge, error) {
-		return db.AllPledges(ctx, store.PledgeFilter{}, "2026-11-23")
+		return db.AllPledges(ctx, assist.PledgeFilter{}, "2026-11-23")
 	}
 	// 5,000 shipments on the demo's routes, each on some leg of its way,
 	// written in one transaction: the map reads them as the service left
@@ -110,12 +110,12 @@ func benchDemo(b *testing.B) (*store.DB, http.Handler, string) {
 		b.Fatal(err)
 	}
 	all := func(ctx context.Context) ([]assist.Pledge, error) {
-		return db.AllPledges(ctx, store.PledgeFilter{}, "2026-11-23")
+		return db.AllPledges(ctx, assist.PledgeFilter{}, "2026-11-23")
 	}
 	if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, benchNow); err != nil {
 		b.Fatal(err)
 	}
-	srv := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "bench")
+	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "bench")
 	srv.Now = func() time.Time { return benchNow }
 	srv.Access.Now = srv.Now
 	if _, err := srv.Access.CreateUser(ctx, access.NewUser{Name: "bench-coord", Nation: "DEU", Roles: []access.Role{access.Coordinator}, Clearance: access.Secret, Password: "correct horse battery staple 7"}); err != nil {

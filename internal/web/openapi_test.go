@@ -603,7 +603,7 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	t.Cleanup(func() { openapi3filter.UnregisterBodyDecoder("application/xml") })
 	db := storetest.Open(t, storetest.SQLiteDSN(t), time.Now())
 	storetest.Seed(t, db)
-	srv := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv := newTestServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 

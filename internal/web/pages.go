@@ -18,7 +18,6 @@ import (
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/report"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 type pages struct {
@@ -40,7 +39,7 @@ var funcs = template.FuncMap{
 	"contains":  func(xs []string, x string) bool { return slices.Contains(xs, x) },
 	"list4":     func() []int { return []int{1, 2, 3, 4} },
 	"hasPrefix": strings.HasPrefix,
-	"rate30":    store.RatePer30,
+	"rate30":    ratePer30,
 	"cents0":    func(c int64) money.Cents { return money.Cents(c) },
 	"time":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"marking":   func(m access.Marking) string { return m.String() },
@@ -94,6 +93,15 @@ var funcs = template.FuncMap{
 
 // formatInt writes n with thousands separators.
 func formatInt(n int64) string { return money.Grouped(strconv.FormatInt(n, 10)) }
+
+// ratePer30 writes orders over days as orders per 30 days, one decimal.
+func ratePer30(orders, days int) string {
+	if days <= 0 {
+		return "—"
+	}
+	tenths := (orders*300 + days/2) / days
+	return fmt.Sprintf("%d.%d", tenths/10, tenths%10)
+}
 
 func mustPages() *pages {
 	p := &pages{t: map[string]*template.Template{}}

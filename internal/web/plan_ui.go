@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/plan"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) planPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -226,7 +227,7 @@ func (s *Server) planView(r *http.Request, sv plan.Saved) (proposalView, error) 
 		v.Hubs, v.Decision = []plan.HubLoad{}, nil
 	}
 	if mayAllocate && v.Hidden == 0 {
-		stale, err := s.DB.PlanStale(r.Context(), sv)
+		stale, err := s.Read.Plans.PlanStale(r.Context(), sv)
 		if err != nil {
 			return v, err
 		}
@@ -242,7 +243,7 @@ func (s *Server) savedPlan(r *http.Request) (proposalView, error) {
 	if err != nil {
 		return proposalView{}, err
 	}
-	sv, err := s.DB.Plan(r.Context(), id)
+	sv, err := s.Read.Plans.Plan(r.Context(), id)
 	if err != nil {
 		return proposalView{}, err
 	}
@@ -251,17 +252,17 @@ func (s *Server) savedPlan(r *http.Request) (proposalView, error) {
 
 // plansView is the list of saved plans.
 type plansView struct {
-	store.Page[plan.Saved]
+	list.Page[plan.Saved]
 	Horizons []int
 	Figures  bool // the reader sees the plans' figures (coordinators)
 }
 
-func (s *Server) planList(r *http.Request) (store.Page[plan.Saved], error) {
+func (s *Server) planList(r *http.Request) (list.Page[plan.Saved], error) {
 	o, err := listOptions(r)
 	if err != nil {
-		return store.Page[plan.Saved]{}, err
+		return list.Page[plan.Saved]{}, err
 	}
-	p, err := s.DB.Plans(r.Context(), store.PlanFilter{State: r.URL.Query().Get("state")}, o)
+	p, err := s.Read.Plans.Plans(r.Context(), assist.PlanFilter{State: r.URL.Query().Get("state")}, o)
 	if err != nil {
 		return p, err
 	}
@@ -295,7 +296,7 @@ func (s *Server) uiMakePlan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t0 := time.Now()
-	sv, err := s.DB.MakePlan(r.Context(), h, s.Now().UTC())
+	sv, err := s.Planner.MakePlan(r.Context(), h, s.Now().UTC())
 	if err != nil {
 		return err
 	}
@@ -331,7 +332,7 @@ func (s *Server) approvePlan(r *http.Request, v proposalView, exclude []plan.Key
 	if v.Hidden > 0 && v.State == plan.StateProposed {
 		return plan.Approved{}, fault.Errorf(fault.Forbidden, "plan %d holds %d lines above your clearance: a coordinator cleared for all of it approves it", v.ID, v.Hidden)
 	}
-	return s.DB.ApprovePlan(r.Context(), &v.saved, exclude)
+	return s.Planner.ApprovePlan(r.Context(), &v.saved, exclude)
 }
 
 func (s *Server) uiApprovePlan(w http.ResponseWriter, r *http.Request) error {
@@ -386,7 +387,7 @@ func (s *Server) apiMakePlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sv, err := s.DB.MakePlan(r.Context(), h, s.Now().UTC())
+	sv, err := s.Planner.MakePlan(r.Context(), h, s.Now().UTC())
 	if err != nil {
 		return err
 	}

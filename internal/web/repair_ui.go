@@ -11,9 +11,9 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/repair"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) repairPages(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -54,15 +54,15 @@ func (s *Server) repairAPI(add func(method, pattern string, perm access.Permissi
 // Equipment.
 
 type equipmentView struct {
-	store.Page[repair.Equipment]
+	list.Page[repair.Equipment]
 	States []string
 	In     repair.Equipment
 	Errors formErrors
 }
 
-func equipmentFilter(r *http.Request) store.EquipmentFilter {
+func equipmentFilter(r *http.Request) repair.EquipmentFilter {
 	q := r.URL.Query()
-	return store.EquipmentFilter{State: q.Get("state"), NSN: q.Get("nsn"), Donor: q.Get("donor"), Q: q.Get("q")}
+	return repair.EquipmentFilter{State: q.Get("state"), NSN: q.Get("nsn"), Donor: q.Get("donor"), Q: q.Get("q")}
 }
 
 func (s *Server) equipmentPage(w http.ResponseWriter, r *http.Request, status int, v equipmentView) error {
@@ -70,7 +70,7 @@ func (s *Server) equipmentPage(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	if v.Page, err = s.DB.EquipmentList(r.Context(), equipmentFilter(r), o); err != nil {
+	if v.Page, err = s.Read.Repair.EquipmentList(r.Context(), equipmentFilter(r), o); err != nil {
 		return err
 	}
 	v.States = repair.EquipmentStates
@@ -121,7 +121,7 @@ func (s *Server) uiRegister(w http.ResponseWriter, r *http.Request) error {
 type pieceView struct {
 	repair.Equipment
 	Lessons    []lessons.Lesson
-	Timeline   []store.EquipmentEvent
+	Timeline   []repair.EquipmentEvent
 	Orders     []repair.Order
 	Severities []string
 	Damage     repair.Damage
@@ -133,11 +133,11 @@ func (s *Server) pieceView(r *http.Request) (pieceView, error) {
 	if err != nil {
 		return pieceView{}, err
 	}
-	e, tl, os, err := s.DB.Piece(r.Context(), id)
+	e, tl, os, err := s.Read.Repair.Piece(r.Context(), id)
 	if err != nil {
 		return pieceView{}, err
 	}
-	ls, err := s.DB.LessonsFor(r.Context(), "equipment", e.Ref())
+	ls, err := s.Read.Lessons.LessonsFor(r.Context(), "equipment", e.Ref())
 	if err != nil {
 		return pieceView{}, err
 	}
@@ -187,7 +187,7 @@ func (s *Server) apiEquipment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.EquipmentList(r.Context(), equipmentFilter(r), o)
+	p, err := s.Read.Repair.EquipmentList(r.Context(), equipmentFilter(r), o)
 	if err != nil {
 		return err
 	}
@@ -209,8 +209,8 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
 
 type pieceJSON struct {
 	repair.Equipment
-	Timeline []store.EquipmentEvent `json:"timeline"`
-	Orders   []repair.Order         `json:"orders"`
+	Timeline []repair.EquipmentEvent `json:"timeline"`
+	Orders   []repair.Order          `json:"orders"`
 }
 
 func (s *Server) apiPiece(w http.ResponseWriter, r *http.Request) error {
@@ -253,11 +253,11 @@ func (s *Server) apiDamage(w http.ResponseWriter, r *http.Request) error {
 // Orders, the fleet and the facilities.
 
 type repairsView struct {
-	store.Page[repair.Order]
+	list.Page[repair.Order]
 	States     []string
-	BySystem   []store.FleetRow
-	ByDonor    []store.FleetRow
-	Facilities []store.FacilityStats
+	BySystem   []repair.FleetRow
+	ByDonor    []repair.FleetRow
+	Facilities []repair.FacilityStats
 	Pipeline   []pipelineBar
 	History    []historyBar
 	OpenStates []string
@@ -291,16 +291,16 @@ func (s *Server) uiRepairs(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	v := repairsView{States: repair.OrderStates}
-	if v.Page, err = s.DB.Orders(r.Context(), store.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o); err != nil {
+	if v.Page, err = s.Read.Repair.Orders(r.Context(), repair.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o); err != nil {
 		return err
 	}
-	if v.BySystem, v.ByDonor, err = s.DB.Fleet(r.Context()); err != nil {
+	if v.BySystem, v.ByDonor, err = s.Read.Repair.Fleet(r.Context()); err != nil {
 		return err
 	}
-	if v.Facilities, err = s.DB.FacilityStatistics(r.Context()); err != nil {
+	if v.Facilities, err = s.Read.Repair.FacilityStatistics(r.Context()); err != nil {
 		return err
 	}
-	counts, err := s.DB.OrderCounts(r.Context())
+	counts, err := s.Read.Repair.OrderCounts(r.Context())
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (s *Server) uiRepairs(w http.ResponseWriter, r *http.Request) error {
 	for i := range v.Pipeline {
 		v.Pipeline[i].Width = int(v.Pipeline[i].Count * 400 / top)
 	}
-	hist, err := s.DB.Pipeline(r.Context(), 12, s.Now())
+	hist, err := s.Read.Repair.Pipeline(r.Context(), 12, s.Now())
 	if err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.DB.Orders(r.Context(), store.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o)
+	p, err := s.Read.Repair.Orders(r.Context(), repair.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o)
 	if err != nil {
 		return err
 	}
@@ -354,13 +354,13 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) error {
 type orderView struct {
 	repair.Order
 	Next      []string
-	Parts     []store.PartNeed
+	Parts     []repair.PartNeed
 	PartsText string
 	Errors    string
 }
 
 func (s *Server) orderPage(w http.ResponseWriter, r *http.Request, status int, o repair.Order, v orderView) error {
-	parts, err := s.DB.Parts(r.Context(), o.ID)
+	parts, err := s.Read.Repair.Parts(r.Context(), o.ID)
 	if err != nil {
 		return err
 	}
@@ -437,7 +437,7 @@ func (s *Server) apiAddParts(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Repair.AddParts(r.Context(), o.ID, in.Parts); err != nil {
 		return err
 	}
-	parts, err := s.DB.Parts(r.Context(), o.ID)
+	parts, err := s.Read.Repair.Parts(r.Context(), o.ID)
 	if err != nil {
 		return err
 	}
@@ -461,7 +461,7 @@ func (s *Server) pathOrder(r *http.Request) (repair.Order, error) {
 	if err != nil {
 		return repair.Order{}, err
 	}
-	return s.DB.Order(r.Context(), id)
+	return s.Read.Repair.Order(r.Context(), id)
 }
 
 func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
@@ -487,7 +487,7 @@ func (s *Server) uiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 		if e == nil || e.Code == fault.Internal || e.Code == fault.NotFound {
 			return err
 		}
-		cur, rerr := s.DB.Order(r.Context(), id)
+		cur, rerr := s.Read.Repair.Order(r.Context(), id)
 		if rerr != nil {
 			return err
 		}
@@ -499,7 +499,7 @@ func (s *Server) uiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 
 type orderJSON struct {
 	repair.Order
-	Parts []store.PartNeed `json:"parts"`
+	Parts []repair.PartNeed `json:"parts"`
 }
 
 func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) error {
@@ -507,7 +507,7 @@ func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	parts, err := s.DB.Parts(r.Context(), o.ID)
+	parts, err := s.Read.Repair.Parts(r.Context(), o.ID)
 	if err != nil {
 		return err
 	}
@@ -538,7 +538,7 @@ func (s *Server) apiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 
 type facilitiesView struct {
 	Lessons    map[string][]lessons.Lesson // by facility
-	Facilities []store.FacilityStats
+	Facilities []repair.FacilityStats
 	Config     []repair.RepairFacility
 	In         repair.RepairFacility
 	Text       string // competences as written in the form
@@ -547,15 +547,15 @@ type facilitiesView struct {
 
 func (s *Server) facilitiesPage(w http.ResponseWriter, r *http.Request, status int, v facilitiesView) error {
 	var err error
-	if v.Facilities, err = s.DB.FacilityStatistics(r.Context()); err != nil {
+	if v.Facilities, err = s.Read.Repair.FacilityStatistics(r.Context()); err != nil {
 		return err
 	}
-	if v.Config, err = s.DB.RepairFacilities(r.Context()); err != nil {
+	if v.Config, err = s.Read.Repair.RepairFacilities(r.Context()); err != nil {
 		return err
 	}
 	v.Lessons = map[string][]lessons.Lesson{}
 	for _, f := range v.Config {
-		ls, err := s.DB.LessonsFor(r.Context(), "facility", f.Site)
+		ls, err := s.Read.Lessons.LessonsFor(r.Context(), "facility", f.Site)
 		if err != nil {
 			return err
 		}
@@ -618,7 +618,7 @@ func (s *Server) uiSaveFacility(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiFacilities(w http.ResponseWriter, r *http.Request) error {
-	fs, err := s.DB.RepairFacilities(r.Context())
+	fs, err := s.Read.Repair.RepairFacilities(r.Context())
 	if err != nil {
 		return err
 	}
@@ -638,18 +638,18 @@ func (s *Server) apiSaveFacility(w http.ResponseWriter, r *http.Request) error {
 }
 
 type fleetJSON struct {
-	BySystem   []store.FleetRow      `json:"by_system"`
-	ByDonor    []store.FleetRow      `json:"by_donor"`
-	Facilities []store.FacilityStats `json:"facilities"`
+	BySystem   []repair.FleetRow      `json:"by_system"`
+	ByDonor    []repair.FleetRow      `json:"by_donor"`
+	Facilities []repair.FacilityStats `json:"facilities"`
 }
 
 func (s *Server) apiFleet(w http.ResponseWriter, r *http.Request) error {
 	var v fleetJSON
 	var err error
-	if v.BySystem, v.ByDonor, err = s.DB.Fleet(r.Context()); err != nil {
+	if v.BySystem, v.ByDonor, err = s.Read.Repair.Fleet(r.Context()); err != nil {
 		return err
 	}
-	if v.Facilities, err = s.DB.FacilityStatistics(r.Context()); err != nil {
+	if v.Facilities, err = s.Read.Repair.FacilityStatistics(r.Context()); err != nil {
 		return err
 	}
 	return writeJSON(w, 200, v)
@@ -669,7 +669,7 @@ type repairPlanView struct {
 }
 
 func (s *Server) repairPlan(r *http.Request, start time.Time, horizon int) (repairPlanView, error) {
-	in, fp, err := s.DB.RepairPlanInput(r.Context(), start, horizon)
+	in, fp, err := s.Read.Repair.RepairPlanInput(r.Context(), start, horizon)
 	if err != nil {
 		return repairPlanView{}, err
 	}

@@ -1,6 +1,7 @@
 // Package web owns HTTP: the JSON API under /api/v1, the server-rendered
 // UI, their middleware, templates and static assets. Handlers are thin:
-// they decode, call a use case or a store query, and encode.
+// they decode, call a use case or a read interface, and encode. Web holds
+// services and read interfaces, never the concrete store: cli wires them.
 package web
 
 import (
@@ -27,16 +28,16 @@ import (
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
-	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
 )
 
 //go:embed templates static openapi.json
 var assets embed.FS
 
-// Server serves Longhaul over HTTP.
-type Server struct {
-	DB       *store.DB
+// Deps is what a server is built from: the use cases it calls, the read
+// interfaces its pages and API read through, and its logger. cli wires
+// them over the store.
+type Deps struct {
 	Assist   *assist.Service
 	Logi     *logistics.Service
 	Catalog  *catalog.Service
@@ -45,41 +46,38 @@ type Server struct {
 	Importer *exchange.Importer
 	Lessons  *lessons.Service
 	Accounts *accounts.Service
-	Log      *slog.Logger
-	// Now is the clock for "today" in the dashboard and overdue filters.
-	Now     func() time.Time
-	Version string
-	Access  *access.Service
+	Access   *access.Service
+	// Planner makes and approves allocation plans.
+	Planner Planner
 	// Checker recomputes the ledger's invariants (GET /api/v1/check).
 	Checker check.Checker
+	Read    Readers
+	// Ready answers /readyz: the server is ready when its storage answers.
+	Ready   Pinger
+	Log     *slog.Logger
+	Version string
+}
+
+// Server serves Longhaul over HTTP.
+type Server struct {
+	Deps
+	// Now is the clock for "today" in the dashboard and overdue filters.
+	Now     func() time.Time
 	limiter *limiter
 
 	pages   *pages
 	metrics *metrics
 }
 
-// New returns a server over db.
-func New(db *store.DB, log *slog.Logger, version string) *Server {
-	s := &Server{
-		DB:      db,
-		Assist:  &assist.Service{Store: store.Assist{DB: db}},
-		Logi:    &logistics.Service{Store: store.Logistics{DB: db}},
-		Catalog: &catalog.Service{Store: store.Catalog{DB: db}},
-		Lessons: &lessons.Service{Store: store.Lessons{DB: db}},
-		Repair:  &repair.Service{Store: store.Repair{DB: db}},
-		Log:     log,
+// New returns a server over d.
+func New(d Deps) *Server {
+	return &Server{
+		Deps:    d,
 		Now:     time.Now,
-		Version: version,
+		limiter: newLimiter(),
+		pages:   mustPages(),
+		metrics: newMetrics(),
 	}
-	s.Training = &training.Service{Store: store.Training{DB: db}}
-	s.Importer = &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: s.Catalog, Assist: s.Assist}
-	s.Access = &access.Service{Store: store.Access{DB: db}, Read: db}
-	s.Checker = db
-	s.Accounts = &accounts.Service{Store: store.Accounts{DB: db}}
-	s.limiter = newLimiter()
-	s.pages = mustPages()
-	s.metrics = newMetrics()
-	return s
 }
 
 func (s *Server) today() string { return s.Now().UTC().Format(assist.DateLayout) }
@@ -128,7 +126,7 @@ func (s *Server) Handler() http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := s.DB.Ping(ctx); err != nil {
+		if err := s.Ready.Ping(ctx); err != nil {
 			s.Log.ErrorContext(ctx, "readiness: database unreachable", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte("database unreachable\n"))

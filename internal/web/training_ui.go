@@ -12,7 +12,6 @@ import (
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
 )
 
@@ -46,7 +45,7 @@ type trainingView struct {
 	Lessons    map[string][]lessons.Lesson // by course
 	Classes    []training.ClassOf
 	Cohorts    []training.CohortOf
-	Throughput store.Throughput
+	Throughput training.Throughput
 	Course     training.Offer
 	Class      training.ClassOf
 	Cohort     training.CohortOf
@@ -56,12 +55,12 @@ type trainingView struct {
 
 func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request, status int, v trainingView) error {
 	var err error
-	if v.Courses, err = s.DB.Courses(r.Context()); err != nil {
+	if v.Courses, err = s.Read.Training.Courses(r.Context()); err != nil {
 		return err
 	}
 	v.Lessons = map[string][]lessons.Lesson{}
 	for _, c := range v.Courses {
-		ls, err := s.DB.LessonsFor(r.Context(), "course", c.Code)
+		ls, err := s.Read.Lessons.LessonsFor(r.Context(), "course", c.Code)
 		if err != nil {
 			return err
 		}
@@ -69,13 +68,13 @@ func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request, status int
 			v.Lessons[c.Code] = ls
 		}
 	}
-	if v.Classes, err = s.DB.Classes(r.Context(), ""); err != nil {
+	if v.Classes, err = s.Read.Training.Classes(r.Context(), ""); err != nil {
 		return err
 	}
-	if v.Cohorts, err = s.DB.Cohorts(r.Context()); err != nil {
+	if v.Cohorts, err = s.Read.Training.Cohorts(r.Context()); err != nil {
 		return err
 	}
-	if v.Throughput, err = s.DB.TrainingThroughput(r.Context()); err != nil {
+	if v.Throughput, err = s.Read.Training.TrainingThroughput(r.Context()); err != nil {
 		return err
 	}
 	marking := access.Unclassified
@@ -194,7 +193,7 @@ type trainingPlanView struct {
 }
 
 func (s *Server) trainingPlan(r *http.Request, start time.Time, horizon int) (trainingPlanView, error) {
-	in, fp, err := s.DB.TrainingPlanInput(r.Context(), start, horizon)
+	in, fp, err := s.Read.Training.TrainingPlanInput(r.Context(), start, horizon)
 	if err != nil {
 		return trainingPlanView{}, err
 	}
@@ -303,7 +302,7 @@ func (s *Server) classOf(r *http.Request) (training.ClassOf, error) {
 	if err != nil {
 		return training.ClassOf{}, err
 	}
-	return s.DB.Class(r.Context(), id)
+	return s.Read.Training.Class(r.Context(), id)
 }
 
 func (s *Server) classPage(w http.ResponseWriter, r *http.Request, status int, msg string) error {
@@ -311,7 +310,7 @@ func (s *Server) classPage(w http.ResponseWriter, r *http.Request, status int, m
 	if err != nil {
 		return err
 	}
-	ens, err := s.DB.Enrolments(r.Context(), c.ID)
+	ens, err := s.Read.Training.Enrolments(r.Context(), c.ID)
 	if err != nil {
 		return err
 	}
@@ -355,7 +354,7 @@ func (s *Server) uiRecordClass(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiCourses(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.DB.Courses(r.Context())
+	cs, err := s.Read.Training.Courses(r.Context())
 	if err != nil {
 		return err
 	}
@@ -375,7 +374,7 @@ func (s *Server) apiSaveCourse(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiClasses(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.DB.Classes(r.Context(), r.URL.Query().Get("course"))
+	cs, err := s.Read.Training.Classes(r.Context(), r.URL.Query().Get("course"))
 	if err != nil {
 		return err
 	}
@@ -399,7 +398,7 @@ func (s *Server) apiEnrolments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ens, err := s.DB.Enrolments(r.Context(), c.ID)
+	ens, err := s.Read.Training.Enrolments(r.Context(), c.ID)
 	if err != nil {
 		return err
 	}
@@ -427,7 +426,7 @@ func (s *Server) apiRecordClass(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiCohorts(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.DB.Cohorts(r.Context())
+	cs, err := s.Read.Training.Cohorts(r.Context())
 	if err != nil {
 		return err
 	}
@@ -447,7 +446,7 @@ func (s *Server) apiAddCohort(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiThroughput(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.DB.TrainingThroughput(r.Context())
+	t, err := s.Read.Training.TrainingThroughput(r.Context())
 	if err != nil {
 		return err
 	}

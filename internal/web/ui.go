@@ -16,9 +16,10 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/store"
 )
 
 func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -112,9 +113,9 @@ type dashboardView struct {
 	MaxOpen     int64
 	Bars        []priorityBar
 	// Logistics is shown to readers of shipments.
-	Logistics *store.LogisticsSummary
+	Logistics *logistics.LogisticsSummary
 	// OverdueActions are the lessons' remedial actions past their due date.
-	OverdueActions []store.OverdueAction
+	OverdueActions []lessons.OverdueAction
 }
 
 type priorityBar struct {
@@ -125,12 +126,12 @@ type priorityBar struct {
 const chartWidth = 560
 
 func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.DB.Dashboard(r.Context(), s.today(), 12)
+	d, err := s.Read.Ledger.Dashboard(r.Context(), s.today(), 12)
 	if err != nil {
 		return err
 	}
 	v := dashboardView{Dashboard: d}
-	if v.OverdueActions, err = s.DB.OverdueActions(r.Context(), s.Now()); err != nil {
+	if v.OverdueActions, err = s.Read.Lessons.OverdueActions(r.Context(), s.Now()); err != nil {
 		return err
 	}
 	var max money.Cents = 1
@@ -156,7 +157,7 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	marking := access.Unclassified
 	if access.Allowed(access.IdentityFrom(r.Context()), access.ShipmentRead) {
-		lg, err := s.DB.Logistics(r.Context(), s.Now(), 10)
+		lg, err := s.Read.Logistics.Logistics(r.Context(), s.Now(), 10)
 		if err != nil {
 			return err
 		}
@@ -186,7 +187,7 @@ func (s *Server) uiNations(w http.ResponseWriter, r *http.Request) error {
 		o.Limit = 100
 	}
 	q := r.URL.Query()
-	p, err := s.DB.Nations(r.Context(), store.NationFilter{Role: q.Get("role"), Q: q.Get("q")}, o)
+	p, err := s.Read.Catalog.Nations(r.Context(), catalog.NationFilter{Role: q.Get("role"), Q: q.Get("q")}, o)
 	if err != nil {
 		return err
 	}
@@ -196,8 +197,8 @@ func (s *Server) uiNations(w http.ResponseWriter, r *http.Request) error {
 type nationView struct {
 	catalog.Nation
 	Rows      []yearRow
-	Pledges   store.Page[assist.PledgeSummary]
-	Sites     store.Page[catalog.Site]
+	Pledges   list.Page[assist.PledgeSummary]
+	Sites     list.Page[catalog.Site]
 	Agreement *accounts.Agreement
 	Account   *accounts.Account // in the latest baseline year, for readers of the accounts
 	Year      int
@@ -209,7 +210,7 @@ type yearRow struct {
 }
 
 func (s *Server) uiNation(w http.ResponseWriter, r *http.Request) error {
-	n, err := s.DB.Nation(r.Context(), r.PathValue("code"))
+	n, err := s.Read.Catalog.Nation(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
@@ -226,13 +227,13 @@ func (s *Server) uiNation(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	if v.Pledges, err = s.DB.Pledges(r.Context(), store.PledgeFilter{Nation: n.Code}, store.ListOptions{Limit: 100}, s.today()); err != nil {
+	if v.Pledges, err = s.Read.Ledger.Pledges(r.Context(), assist.PledgeFilter{Nation: n.Code}, list.Options{Limit: 100}, s.today()); err != nil {
 		return err
 	}
-	if v.Sites, err = s.DB.Sites(r.Context(), store.SiteFilter{Nation: n.Code}, store.ListOptions{Limit: 100}); err != nil {
+	if v.Sites, err = s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Nation: n.Code}, list.Options{Limit: 100}); err != nil {
 		return err
 	}
-	if a, err := s.DB.Agreement(r.Context(), n.Code); err == nil {
+	if a, err := s.Read.Accounts.Agreement(r.Context(), n.Code); err == nil {
 		v.Agreement = &a
 	} else if fault.Code(err) != fault.NotFound {
 		return err
@@ -240,7 +241,7 @@ func (s *Server) uiNation(w http.ResponseWriter, r *http.Request) error {
 	marking := highestPledge(v.Pledges.Items)
 	if access.Allowed(access.IdentityFrom(r.Context()), access.AccountsRead) {
 		if year, _, err := s.accountsYear(r); err == nil {
-			l, err := s.DB.Accounts(r.Context(), year, s.Now())
+			l, err := s.Read.Accounts.Accounts(r.Context(), year, s.Now())
 			if err != nil {
 				return err
 			}
@@ -271,12 +272,12 @@ func (s *Server) uiSites(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	p, err := s.DB.Sites(r.Context(), store.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
+	p, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Q: q.Get("q")}, o)
 	if err != nil {
 		return err
 	}
 	return s.page(w, r, 200, "sites", "Sites", struct {
-		store.Page[catalog.Site]
+		list.Page[catalog.Site]
 		Kinds []string
 	}{p, catalog.SiteKinds}, access.Unclassified)
 }
@@ -326,7 +327,7 @@ func (s *Server) uiCreateSite(w http.ResponseWriter, r *http.Request) error {
 }
 
 type itemsView struct {
-	store.Page[catalog.Item]
+	list.Page[catalog.Item]
 	Capabilities []string
 	Groups       []string
 }
@@ -336,11 +337,11 @@ func (s *Server) uiItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Items(r.Context(), itemFilter(r), o)
+	p, err := s.Read.Catalog.Items(r.Context(), itemFilter(r), o)
 	if err != nil {
 		return err
 	}
-	groups, err := s.DB.Groups(r.Context())
+	groups, err := s.Read.Catalog.Groups(r.Context())
 	if err != nil {
 		return err
 	}
@@ -362,7 +363,7 @@ func (s *Server) itemForm(w http.ResponseWriter, r *http.Request, status int, in
 }
 
 func (s *Server) itemFormFor(w http.ResponseWriter, r *http.Request, status int, in itemInput, errs formErrors, version int64) error {
-	groups, err := s.DB.Groups(r.Context())
+	groups, err := s.Read.Catalog.Groups(r.Context())
 	if err != nil {
 		return err
 	}
@@ -379,7 +380,7 @@ func itemFromForm(f url.Values) itemInput {
 }
 
 func (s *Server) uiItemEdit(w http.ResponseWriter, r *http.Request) error {
-	it, err := s.DB.Item(r.Context(), r.PathValue("nsn"))
+	it, err := s.Read.Catalog.Item(r.Context(), r.PathValue("nsn"))
 	if err != nil {
 		return err
 	}
@@ -437,7 +438,7 @@ func (s *Server) uiCreateItem(w http.ResponseWriter, r *http.Request) error {
 }
 
 type requirementsView struct {
-	store.Page[assist.Requirement]
+	list.Page[assist.Requirement]
 	States []string
 	Sites  []catalog.Site
 }
@@ -447,7 +448,7 @@ func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sites, err := s.DB.Sites(r.Context(), store.SiteFilter{Kind: "delivery_point"}, store.ListOptions{Limit: store.MaxLimit})
+	sites, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Kind: "delivery_point"}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -479,15 +480,15 @@ func (s *Server) requirementForm(w http.ResponseWriter, r *http.Request, status 
 // requirementFormFor renders the form for a new requirement, or for editing
 // existing when its ID is set.
 func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors, existing assist.Requirement) error {
-	items, err := s.DB.AllItems(r.Context(), store.ItemFilter{})
+	items, err := s.Read.Catalog.AllItems(r.Context(), catalog.ItemFilter{})
 	if err != nil {
 		return err
 	}
-	groups, err := s.DB.Groups(r.Context())
+	groups, err := s.Read.Catalog.Groups(r.Context())
 	if err != nil {
 		return err
 	}
-	sites, err := s.DB.Sites(r.Context(), store.SiteFilter{Kind: "delivery_point"}, store.ListOptions{Limit: store.MaxLimit})
+	sites, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Kind: "delivery_point"}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -536,7 +537,7 @@ func (s *Server) uiRequirementEdit(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	q, err := s.DB.Requirement(r.Context(), id)
+	q, err := s.Read.Ledger.Requirement(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -550,7 +551,7 @@ func (s *Server) uiUpdateRequirement(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	existing, err := s.DB.Requirement(r.Context(), id)
+	existing, err := s.Read.Ledger.Requirement(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -607,11 +608,11 @@ func (s *Server) uiRequirement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.DB.Events(r.Context(), "requirement", strconv.FormatInt(id, 10), 50)
+	evs, err := s.Read.Audit.Events(r.Context(), "requirement", strconv.FormatInt(id, 10), 50)
 	if err != nil {
 		return err
 	}
-	ls, err := s.DB.LessonsFor(r.Context(), "requirement", d.Ref)
+	ls, err := s.Read.Lessons.LessonsFor(r.Context(), "requirement", d.Ref)
 	if err != nil {
 		return err
 	}
@@ -645,13 +646,13 @@ func (s *Server) uiCancelRequirement(w http.ResponseWriter, r *http.Request) err
 }
 
 type pledgesView struct {
-	store.Page[assist.PledgeSummary]
+	list.Page[assist.PledgeSummary]
 	Kinds, Channels, Categories []string
 	Nations                     []catalog.Nation
 }
 
 func (s *Server) pledgingNations(r *http.Request) ([]catalog.Nation, error) {
-	p, err := s.DB.Nations(r.Context(), store.NationFilter{}, store.ListOptions{Limit: store.MaxLimit, Sort: "name"})
+	p, err := s.Read.Catalog.Nations(r.Context(), catalog.NationFilter{}, list.Options{Limit: list.MaxLimit, Sort: "name"})
 	var out []catalog.Nation
 	for _, n := range p.Items {
 		if n.Role != catalog.RoleRecipient {
@@ -699,11 +700,11 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	items, err := s.DB.AllItems(r.Context(), store.ItemFilter{})
+	items, err := s.Read.Catalog.AllItems(r.Context(), catalog.ItemFilter{})
 	if err != nil {
 		return err
 	}
-	depots, err := s.DB.Sites(r.Context(), store.SiteFilter{Kind: "donor_depot"}, store.ListOptions{Limit: store.MaxLimit, Sort: "code"})
+	depots, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Kind: "donor_depot"}, list.Options{Limit: list.MaxLimit, Sort: "code"})
 	if err != nil {
 		return err
 	}
@@ -733,7 +734,7 @@ func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.DB.Pledge(r.Context(), id)
+	p, err := s.Read.Ledger.Pledge(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -747,7 +748,7 @@ func (s *Server) uiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	existing, err := s.DB.Pledge(r.Context(), id)
+	existing, err := s.Read.Ledger.Pledge(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -881,7 +882,7 @@ type pledgeView struct {
 }
 
 func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, id int64, errs formErrors, last assist.Action) error {
-	p, err := s.DB.Pledge(r.Context(), id)
+	p, err := s.Read.Ledger.Pledge(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -889,11 +890,11 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	n, err := s.DB.Nation(r.Context(), p.Nation)
+	n, err := s.Read.Catalog.Nation(r.Context(), p.Nation)
 	if err != nil {
 		return err
 	}
-	evs, err := s.DB.Events(r.Context(), "pledge", strconv.FormatInt(id, 10), 50)
+	evs, err := s.Read.Audit.Events(r.Context(), "pledge", strconv.FormatInt(id, 10), 50)
 	if err != nil {
 		return err
 	}
@@ -908,7 +909,7 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	var open []assist.Requirement
 	if slices.Contains(actions, assist.Allocate) {
-		reqs, err := s.DB.AllRequirements(r.Context(), store.RequirementFilter{State: "active"})
+		reqs, err := s.Read.Ledger.AllRequirements(r.Context(), assist.RequirementFilter{State: "active"})
 		if err != nil {
 			return err
 		}
@@ -1071,7 +1072,7 @@ func (s *Server) uiExport(kind string) handlerFunc {
 func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 	var rep *VerifyReport
 	if r.URL.Query().Get("verify") != "" {
-		res, err := s.DB.VerifyAudit(r.Context())
+		res, err := s.Read.Audit.VerifyAudit(r.Context())
 		if err != nil {
 			return err
 		}
@@ -1080,7 +1081,7 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 			rep.BrokenAt, rep.Reason = res.Break.Seq, res.Break.Reason
 		}
 	}
-	evs, err := s.DB.Events(r.Context(), r.URL.Query().Get("entity"), r.URL.Query().Get("entity_id"), 200)
+	evs, err := s.Read.Audit.Events(r.Context(), r.URL.Query().Get("entity"), r.URL.Query().Get("entity_id"), 200)
 	if err != nil {
 		return err
 	}

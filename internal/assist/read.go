@@ -1,0 +1,29 @@
+package assist
+
+// RequirementFilter selects requirements.
+type RequirementFilter struct {
+	State    string // a state, or "active" for open, partly allocated and allocated
+	Priority int
+	NSN      string
+	Group    string
+	Site     string
+	Q        string
+	Overdue  string // a date: need-by before it and not fulfilled
+}
+
+// PledgeFilter selects pledges.
+type PledgeFilter struct {
+	Nation   string
+	Kind     string
+	Channel  string
+	Category string
+	State    string
+	Q        string
+	Overdue  string // a date: pledges with a line promised before it and not delivered
+	AtRisk   bool   // pledges whose goods on their way arrive, by their shipment's ETA, after the promised date
+}
+
+// PlanFilter narrows the list of saved plans.
+type PlanFilter struct {
+	State string
+}
