@@ -24,7 +24,7 @@ func (s *Server) repairPages(add func(method, pattern string, perm access.Permis
 	add("POST", "/equipment/{id}/write-off", access.EquipmentWrite, s.uiWriteOff)
 	add("GET", "/repairs", access.EquipmentRead, s.uiRepairs)
 	add("GET", "/repairs/plan", access.RepairPlan, s.uiRepairPlan)
-	add("POST", "/repairs/plan/approve", access.RepairPlan, s.uiApproveRepairs)
+	add("POST", "/repairs/plan/approve", access.RepairPlan, s.repairApproval().ui(s))
 	add("GET", "/repairs/{id}", access.EquipmentRead, s.uiOrder)
 	add("POST", "/repairs/{id}/move", access.RepairUpdate, s.uiMoveOrder)
 	add("POST", "/repairs/{id}/parts", access.RepairUpdate, s.uiAddParts)
@@ -41,7 +41,7 @@ func (s *Server) repairAPI(add func(method, pattern string, perm access.Permissi
 	add("POST", "/api/v1/equipment/{id}/write-off", access.EquipmentWrite, s.apiWriteOff)
 	add("GET", "/api/v1/repairs", access.EquipmentRead, s.apiOrders)
 	add("GET", "/api/v1/repairs/plan", access.RepairPlan, s.apiRepairPlan)
-	add("POST", "/api/v1/repairs/plan/approve", access.RepairPlan, s.apiApproveRepairs)
+	add("POST", "/api/v1/repairs/plan/approve", access.RepairPlan, s.repairApproval().api())
 	add("GET", "/api/v1/repairs/{id}", access.EquipmentRead, s.apiOrder)
 	add("POST", "/api/v1/repairs/{id}/move", access.RepairUpdate, s.apiMoveOrder)
 	add("POST", "/api/v1/repairs/{id}/parts", access.RepairUpdate, s.apiAddParts)
@@ -710,65 +710,18 @@ func (s *Server) apiRepairPlan(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, v)
 }
 
-type approveRepairsInput struct {
-	Start       time.Time `json:"start"`
-	Horizon     int       `json:"horizon_days"`
-	Fingerprint string    `json:"fingerprint"`
-}
-
-// approveRepairs makes the plan again from the ledger as it is and, if
-// nothing changed since it was shown, assigns its orders.
-func (s *Server) approveRepairs(r *http.Request, in approveRepairsInput) (int, error) {
-	if in.Start.IsZero() {
-		return 0, fault.Field("start", "give the plan's start, as the plan gave it")
-	}
-	if in.Horizon == 0 {
-		in.Horizon = 90
-	}
-	v, err := s.repairPlan(r, in.Start, in.Horizon)
-	if err != nil {
-		return 0, err
-	}
-	// The proposal is approved only if what it was made from is still what
-	// the reviewer saw, read again in the approval's own transaction.
-	return s.Repair.Approve(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
-}
-
-func (s *Server) uiApproveRepairs(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return &fault.Error{Code: malformed, Message: "the form could not be read"}
-	}
-	f := r.PostForm
-	in := approveRepairsInput{Fingerprint: f.Get("fingerprint")}
-	in.Horizon, _ = strconv.Atoi(f.Get("horizon"))
-	in.Start, _ = time.Parse(time.RFC3339, f.Get("start"))
-	n, err := s.approveRepairs(r, in)
-	if err != nil {
-		e := fault.As(err)
-		if e == nil || e.Code == fault.Internal {
-			return err
-		}
-		v, verr := s.repairPlan(r, s.Now().UTC().Truncate(time.Second), max(in.Horizon, 7))
-		if verr != nil {
-			return err
-		}
-		v.Error = e.Message
-		return s.page(w, r, statusFor(err), "repair_plan", "Repair plan", v, access.Unclassified)
-	}
-	http.Redirect(w, r, "/repairs?state=assigned&msg="+url.QueryEscape(fmt.Sprintf("Approved: %d repair orders assigned to their facilities", n)), http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) apiApproveRepairs(w http.ResponseWriter, r *http.Request) error {
-	var in approveRepairsInput
-	if err := decode(w, r, &in); err != nil {
-		return err
-	}
-	n, err := s.approveRepairs(r, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, 201, map[string]int{"assigned": n})
+// repairApproval approves a repair plan: the orders it places are
+// assigned to their facilities, if nothing changed since it was shown.
+func (s *Server) repairApproval() planApproval[repairPlanView] {
+	return planApproval[repairPlanView]{horizon: 90, replan: s.repairPlan,
+		approve: func(r *http.Request, v repairPlanView, in reviewedPlan) (int, error) {
+			return s.Repair.Approve(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
+		},
+		withErr:  func(v repairPlanView, msg string) repairPlanView { v.Error = msg; return v },
+		template: "repair_plan", title: "Repair plan", apiKey: "assigned",
+		done: func(n int) string {
+			return withMsg("/repairs?state=assigned", "Approved: %d repair orders assigned to their facilities", n)
+		}}
 }
 
 // costInput is a finished repair's cost and who paid it.

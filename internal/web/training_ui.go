@@ -21,7 +21,7 @@ func (s *Server) trainingPages(add func(method, pattern string, perm access.Perm
 	add("POST", "/training/classes", access.CourseWrite, s.uiAddClass)
 	add("POST", "/training/cohorts", access.CohortWrite, s.uiAddCohort)
 	add("GET", "/training/plan", access.TrainingPlan, s.uiTrainingPlan)
-	add("POST", "/training/plan/approve", access.TrainingPlan, s.uiApproveTraining)
+	add("POST", "/training/plan/approve", access.TrainingPlan, s.trainingApproval().ui(s))
 	add("GET", "/training/classes/{id}", access.TrainingRead, s.uiClass)
 	add("POST", "/training/classes/{id}/record", access.CourseWrite, s.uiRecordClass)
 }
@@ -36,7 +36,7 @@ func (s *Server) trainingAPI(add func(method, pattern string, perm access.Permis
 	add("GET", "/api/v1/cohorts", access.TrainingRead, s.apiCohorts)
 	add("POST", "/api/v1/cohorts", access.CohortWrite, s.apiAddCohort)
 	add("GET", "/api/v1/training/plan", access.TrainingPlan, s.apiTrainingPlan)
-	add("POST", "/api/v1/training/plan/approve", access.TrainingPlan, s.apiApproveTraining)
+	add("POST", "/api/v1/training/plan/approve", access.TrainingPlan, s.trainingApproval().api())
 	add("GET", "/api/v1/training/throughput", access.TrainingRead, s.apiThroughput)
 }
 
@@ -238,57 +238,16 @@ func (s *Server) apiTrainingPlan(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, v)
 }
 
-func (s *Server) approveTraining(r *http.Request, in approveRepairsInput) (int, error) {
-	if in.Start.IsZero() {
-		return 0, fault.Field("start", "give the plan's start, as the plan gave it")
-	}
-	if in.Horizon == 0 {
-		in.Horizon = 365
-	}
-	v, err := s.trainingPlan(r, in.Start, in.Horizon)
-	if err != nil {
-		return 0, err
-	}
-	// The proposal is approved only if what it was made from is still
-	// what the reviewer saw.
-	return s.Training.Approve(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
-}
-
-func (s *Server) uiApproveTraining(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return &fault.Error{Code: malformed, Message: "the form could not be read"}
-	}
-	f := r.PostForm
-	in := approveRepairsInput{Fingerprint: f.Get("fingerprint")}
-	in.Horizon, _ = strconv.Atoi(f.Get("horizon"))
-	in.Start, _ = time.Parse(time.RFC3339, f.Get("start"))
-	n, err := s.approveTraining(r, in)
-	if err != nil {
-		e := fault.As(err)
-		if e == nil || e.Code == fault.Internal {
-			return err
-		}
-		v, verr := s.trainingPlan(r, s.Now().UTC().Truncate(time.Second), max(in.Horizon, 7))
-		if verr != nil {
-			return err
-		}
-		v.Error = e.Message
-		return s.page(w, r, statusFor(err), "training_plan", "Training plan", v, access.Unclassified)
-	}
-	http.Redirect(w, r, "/training?msg="+url.QueryEscape(fmt.Sprintf("Approved: %d enrolments", n)), http.StatusSeeOther)
-	return nil
-}
-
-func (s *Server) apiApproveTraining(w http.ResponseWriter, r *http.Request) error {
-	var in approveRepairsInput
-	if err := decode(w, r, &in); err != nil {
-		return err
-	}
-	n, err := s.approveTraining(r, in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, 201, map[string]int{"enrolled": n})
+// trainingApproval approves a seat plan: its enrolments are made, if
+// nothing changed since it was shown.
+func (s *Server) trainingApproval() planApproval[trainingPlanView] {
+	return planApproval[trainingPlanView]{horizon: 365, replan: s.trainingPlan,
+		approve: func(r *http.Request, v trainingPlanView, in reviewedPlan) (int, error) {
+			return s.Training.Approve(r.Context(), v.Proposal, in.Fingerprint, in.Start, in.Horizon)
+		},
+		withErr:  func(v trainingPlanView, msg string) trainingPlanView { v.Error = msg; return v },
+		template: "training_plan", title: "Training plan", apiKey: "enrolled",
+		done: func(n int) string { return withMsg("/training", "Approved: %d enrolments", n) }}
 }
 
 type classView struct {
