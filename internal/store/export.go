@@ -6,16 +6,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
-	"github.com/longhaul/longhaul/internal/exchange"
 )
-
-// Exchange adapts Transact to the import's Store interface.
-type Exchange struct{ DB *DB }
-
-// Transact runs fn in one write transaction.
-func (e Exchange) Transact(ctx context.Context, fn func(exchange.Tx) error) error {
-	return e.DB.Transact(ctx, func(tx *Tx) error { return fn(tx) })
-}
 
 // all pages through a list to its end.
 func all[T any](ctx context.Context, list func(ListOptions) (Page[T], error), sort string) ([]T, error) {

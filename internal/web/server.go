@@ -26,6 +26,7 @@ import (
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
@@ -43,6 +44,7 @@ type Server struct {
 	Training *training.Service
 	Repair   *repair.Service
 	Importer *exchange.Importer
+	Plans    *plan.Service
 	Lessons  *lessons.Service
 	Accounts *accounts.Service
 	Log      *slog.Logger
@@ -72,8 +74,9 @@ func New(db *store.DB, log *slog.Logger, version string) *Server {
 		Version: version,
 	}
 	s.Training = &training.Service{Store: store.Training{DB: db}}
-	s.Importer = &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: s.Catalog, Assist: s.Assist}
+	s.Importer = &exchange.Importer{Store: exchange.Over[*store.Tx](db), Catalog: s.Catalog, Assist: s.Assist}
 	s.Access = &access.Service{Store: store.Access{DB: db}, Read: db}
+	s.Plans = &plan.Service{Store: plan.Over[*store.Tx](db), Read: db}
 	s.Checker = db
 	s.Accounts = &accounts.Service{Store: store.Accounts{DB: db}}
 	s.limiter = newLimiter()
