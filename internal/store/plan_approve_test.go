@@ -117,12 +117,12 @@ func TestPlanApprovalRacingAChange(t *testing.T) {
 		rounds, more := planFixture(t, db)
 		pls := plans(db)
 		svc := ledger(db)
-		allocated := func(t *testing.T) int {
+		allocated := func(t *testing.T) int64 {
 			p, err := db.Pledge(ctx, rounds.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return int(p.Lines[0].Allocated)
+			return p.Lines[0].Allocated
 		}
 		storetest.NeverStale(t, 30, func(t *testing.T, round int) storetest.Race {
 			// One round more to serve in each round.
@@ -140,9 +140,9 @@ func TestPlanApprovalRacingAChange(t *testing.T) {
 					_, err := svc.Act(ctx, more.ID, 0, assist.Action{Kind: assist.Commit, Line: more.Lines[0].ID, Quantity: 1})
 					return err
 				},
-				Written: allocated,
+				Written: func(t *testing.T) any { return allocated(t) },
 				Applied: func(t *testing.T) {
-					if got := allocated(t); int64(got-before) != sv.Decision.Units || sv.State != plan.StateApproved {
+					if got := allocated(t); got-before != sv.Decision.Units || sv.State != plan.StateApproved {
 						t.Fatalf("round %d: approved %+v, allocated %d more", round, sv.Decision, got-before)
 					}
 				},

@@ -16,16 +16,18 @@ import (
 func Refused(t *testing.T, db *store.DB, change func(t *testing.T), approve func() error) {
 	t.Helper()
 	change(t)
-	before := mustDigest(t, db)
+	before := Fingerprint(t, db)
 	if err := approve(); fault.Code(err) != fault.Conflict {
 		t.Fatalf("approving a plan whose inputs changed since its review: %v, want a conflict", err)
 	}
-	if mustDigest(t, db) != before {
+	if Fingerprint(t, db) != before {
 		t.Error("a refused approval changed the database")
 	}
 }
 
-func mustDigest(t *testing.T, db *store.DB) string {
+// Fingerprint is the digest of everything db holds, to check that a
+// refused change wrote nothing.
+func Fingerprint(t testing.TB, db *store.DB) string {
 	t.Helper()
 	fp, err := db.Fingerprint(context.Background())
 	if err != nil {
@@ -39,10 +41,11 @@ func mustDigest(t *testing.T, db *store.DB) string {
 type Race struct {
 	Approve func() error
 	Change  func() error
-	// Written counts what the approval writes (its audit events, the
-	// quantities it allocates, …): read before the round and after a
-	// refused approval, it must not have moved.
-	Written func(t *testing.T) int
+	// Written is what the approval writes (how many of its audit events,
+	// the quantities it allocates, the state of what it assigns …): read
+	// before the round and after a refused approval, it must not have
+	// moved. It must be comparable.
+	Written func(t *testing.T) any
 	// Order returns, once both have committed, the sequence numbers in the
 	// audit chain of the approval's last event and of the change's event.
 	Order func(t *testing.T) (approved, changed int64)
