@@ -249,7 +249,7 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	defer db.Close()
 	ctx = access.WithIdentity(ctx, access.System.Named("cli:import"))
-	im := &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: &catalog.Service{Store: store.Catalog{DB: db}}, Assist: &assist.Service{Store: store.Assist{DB: db}}}
+	im := &exchange.Importer{Store: exchange.Over[*store.Tx](db), Catalog: &catalog.Service{Store: store.Catalog{DB: db}}, Assist: &assist.Service{Store: store.Assist{DB: db}}}
 	res, err := im.Import(ctx, kind, in)
 	if err != nil {
 		return problems(stdio, err, "Nothing was imported from "+name, name)

@@ -139,7 +139,7 @@ func TestPlanAllocate(t *testing.T) {
 		t.Errorf("plan allocate --approve: %+v", r)
 	}
 	mid := run(t, env, "", "export", "pledges").out
-	if r := run(t, env, "", "plan", "approve", "1"); r.code == 0 || !strings.Contains(r.err, "changed since plan 1 was made") {
+	if r := run(t, env, "", "plan", "approve", "1"); r.code == 0 || !strings.Contains(r.err, "the inputs of plan 1 changed since it was made") {
 		t.Errorf("approving a stale plan: %+v", r)
 	}
 	if r := run(t, env, "", "plan", "approve", "2"); r.code == 0 || !strings.Contains(r.err, "approved already") {

@@ -70,7 +70,7 @@ func planAllocate(ctx context.Context, rest []string, env Env, stdio IO) error {
 	}
 	defer db.Close()
 	t0 := time.Now()
-	sv, err := db.MakePlan(ctx, days, time.Now().UTC())
+	sv, err := plans(db).Make(ctx, days, time.Now().UTC())
 	if err != nil {
 		return err
 	}
@@ -82,8 +82,13 @@ func planAllocate(ctx context.Context, rest []string, env Env, stdio IO) error {
 	return approvePlan(ctx, db, &sv, nil, stdio)
 }
 
+// plans is the allocation plan's use cases over db.
+func plans(db *store.DB) *plan.Service {
+	return &plan.Service{Store: plan.Over[*store.Tx](db), Read: db}
+}
+
 func approvePlan(ctx context.Context, db *store.DB, sv *plan.Saved, exclude []plan.Key, stdio IO) error {
-	got, err := db.ApprovePlan(ctx, sv, exclude)
+	got, err := plans(db).Approve(ctx, sv, exclude)
 	if err != nil {
 		return problems(stdio, err, "Nothing was approved", fmt.Sprintf("plan %d", sv.ID))
 	}
@@ -164,7 +169,7 @@ func planOne(ctx context.Context, sub string, rest []string, env Env, stdio IO) 
 	}
 	if sub == "show" {
 		printPlan(stdio, sv, 0)
-		stale, err := db.PlanStale(ctx, sv)
+		stale, err := plans(db).Stale(ctx, sv)
 		if err != nil {
 			return err
 		}
@@ -208,7 +213,7 @@ func printPlan(stdio IO, sv plan.Saved, took time.Duration) {
 		made = "in " + took.Round(100*time.Microsecond).String()
 	}
 	fmt.Fprintf(stdio.Out, "Plan %d (%s) over a %d-day horizon, made %s (%d solve%s): %d lines, %d units worth %s to %d requirements; %d units late; %d units unmet.\n",
-		sv.ID, sv.State, in.Horizon, made, p.Rounds, plural(p.Rounds), len(p.Lines), units, value.Human(true), countNeeds(p), late, unmet)
+		sv.ID, sv.State, sv.Horizon, made, p.Rounds, plural(p.Rounds), len(p.Lines), units, value.Human(true), countNeeds(p), late, unmet)
 	tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nREQUIREMENT\tPRIORITY\tNEED BY\tFROM\tQUANTITY\tROUTE\tETA\tLATE")
 	for _, l := range p.Lines {

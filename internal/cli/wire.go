@@ -10,6 +10,7 @@ import (
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
@@ -27,11 +28,11 @@ func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 		Catalog:  cat,
 		Training: &training.Service{Store: store.Training{DB: db}},
 		Repair:   &repair.Service{Store: store.Repair{DB: db}},
-		Importer: &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: cat, Assist: as},
+		Importer: &exchange.Importer{Store: exchange.Over[*store.Tx](db), Catalog: cat, Assist: as},
 		Lessons:  &lessons.Service{Store: store.Lessons{DB: db}},
 		Accounts: &accounts.Service{Store: store.Accounts{DB: db}},
 		Access:   &access.Service{Store: store.Access{DB: db}, Read: db},
-		Planner:  db,
+		Plans:    &plan.Service{Store: plan.Over[*store.Tx](db), Read: db},
 		Checker:  db,
 		Read: web.Readers{
 			Catalog:   db,

@@ -56,6 +56,24 @@ type Store interface {
 	Transact(ctx context.Context, fn func(Tx) error) error
 }
 
+// Over adapts a store whose transactions are of type T to Store, so that a
+// store serves the import without naming its types.
+func Over[T Tx](st interface {
+	Transact(ctx context.Context, fn func(T) error) error
+}) Store {
+	return over[T]{st}
+}
+
+type over[T Tx] struct {
+	st interface {
+		Transact(ctx context.Context, fn func(T) error) error
+	}
+}
+
+func (o over[T]) Transact(ctx context.Context, fn func(Tx) error) error {
+	return o.st.Transact(ctx, func(tx T) error { return fn(tx) })
+}
+
 // Importer adds records from CSV through the domain's use cases.
 type Importer struct {
 	Store   Store

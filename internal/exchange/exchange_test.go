@@ -18,7 +18,7 @@ func importer(t *testing.T) (*exchange.Importer, *store.DB) {
 	db := storetest.Open(t, storetest.SQLiteDSN(t), storetestNow())
 	storetest.Seed(t, db)
 	cat := &catalog.Service{Store: store.Catalog{DB: db}}
-	return &exchange.Importer{Store: store.Exchange{DB: db}, Catalog: cat, Assist: &assist.Service{Store: store.Assist{DB: db}}}, db
+	return &exchange.Importer{Store: exchange.Over[*store.Tx](db), Catalog: cat, Assist: &assist.Service{Store: store.Assist{DB: db}}}, db
 }
 
 func problems(err error) string {

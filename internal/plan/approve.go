@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/longhaul/longhaul/internal/assist"
-	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/logistics"
 )
 
@@ -41,52 +40,22 @@ func Fingerprint(in Input) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// Key names a proposal line for exclusion: its pledge line and requirement.
-type Key struct {
-	PledgeLine  int64 `json:"pledge_line"`
-	Requirement int64 `json:"requirement"`
-}
-
-// Approved is what an approval wrote.
-type Approved struct {
-	Allocations int     `json:"allocations"`
-	Units       int64   `json:"units"`
-	Shipments   []int64 `json:"shipments"`
-}
-
-// Store runs a function in one transaction.
-type Store interface {
-	Transact(ctx context.Context, fn func(logistics.Tx) error) error
-}
-
-// Options are the reviewer's choices in an approval.
-type Options struct {
-	Exclude []Key
-	// Record, when set, runs in the approval's transaction once the
-	// allocations and shipments are written: it marks a saved plan
-	// approved, so that a plan is approved once or not at all.
-	Record func(ctx context.Context, tx logistics.Tx, got Approved) error
-}
-
-// Approve writes a proposal, less the excluded lines, in one transaction:
-// each line becomes an allocation of its pledge line to its requirement,
-// and the lines that leave the same depot for the same delivery point by
-// the same route become one planned shipment. in must be read afresh and
-// fingerprint be the one the proposal was shown with: a proposal whose
-// inputs have changed since is refused, to be made again. Whatever fails
-// leaves everything as it was.
-func Approve(ctx context.Context, st Store, in Input, p Plan, fingerprint string, opt Options) (Approved, error) {
+// AllocateIn writes proposal p, less the excluded lines, in the caller's
+// transaction: each line becomes an allocation of its pledge line to its
+// requirement, and the lines that leave the same depot for the same
+// delivery point by the same route become one planned shipment. It is the
+// writing half of Service.Approve, which reads in inside that transaction
+// and checks its fingerprint first; whatever the ledger refuses (stock
+// allocated since, a requirement gone) fails the whole transaction.
+func AllocateIn(ctx context.Context, tx logistics.Tx, in Input, p Plan, exclude []Key) (Approved, error) {
 	var out Approved
-	if fingerprint != Fingerprint(in) {
-		return out, fault.Errorf(fault.Conflict, "the ledger or the network changed since this proposal was made: plan again and review the new proposal")
-	}
 	for _, l := range p.Lines {
 		if l.Stock < 0 || l.Stock >= len(in.Stock) || l.Need < 0 || l.Need >= len(in.Needs) {
 			return out, fmt.Errorf("a proposal line refers to stock %d or need %d outside its inputs", l.Stock, l.Need)
 		}
 	}
 	skip := map[Key]bool{}
-	for _, k := range opt.Exclude {
+	for _, k := range exclude {
 		skip[k] = true
 	}
 	type group struct {
@@ -94,61 +63,52 @@ func Approve(ctx context.Context, st Store, in Input, p Plan, fingerprint string
 		via                  []string
 		lines                []logistics.NewLine
 	}
-	err := st.Transact(ctx, func(tx logistics.Tx) error {
-		groups := map[string]*group{}
-		var order []string
-		for _, l := range p.Lines {
-			s, n := in.Stock[l.Stock], in.Needs[l.Need]
-			if skip[Key{s.Line, n.Requirement}] {
-				continue
-			}
-			if _, err := assist.ActIn(ctx, tx, s.Pledge, 0, assist.Action{Kind: assist.Allocate, Line: s.Line, Quantity: l.Quantity, Requirement: n.Requirement}); err != nil {
-				return fmt.Errorf("allocate %d of pledge line %d to R-%05d: %w", l.Quantity, s.Line, n.Requirement, err)
-			}
-			out.Allocations++
-			out.Units += l.Quantity
-			als, err := tx.LineAllocations(ctx, s.Line)
-			if err != nil {
-				return err
-			}
-			i := slices.IndexFunc(als, func(a assist.Allocation) bool { return a.Requirement == n.Requirement })
-			if i < 0 {
-				return fmt.Errorf("the allocation of pledge line %d to R-%05d is missing", s.Line, n.Requirement)
-			}
-			if len(l.Route) < 2 {
-				continue
-			}
-			key := s.Nation + "|" + strings.Join(l.Route, ">")
-			g, ok := groups[key]
-			if !ok {
-				g = &group{nation: s.Nation, origin: l.Route[0], dest: l.Route[len(l.Route)-1], via: l.Route[1 : len(l.Route)-1]}
-				groups[key] = g
-				order = append(order, key)
-			}
-			// Several lines of one allocation add up in one shipment line.
-			j := slices.IndexFunc(g.lines, func(x logistics.NewLine) bool { return x.Allocation == als[i].ID })
-			if j < 0 {
-				g.lines = append(g.lines, logistics.NewLine{Allocation: als[i].ID, Quantity: l.Quantity})
-			} else {
-				g.lines[j].Quantity += l.Quantity
-			}
+	groups := map[string]*group{}
+	var order []string
+	for _, l := range p.Lines {
+		s, n := in.Stock[l.Stock], in.Needs[l.Need]
+		if skip[Key{PledgeLine: s.Line, Requirement: n.Requirement}] {
+			continue
 		}
-		for _, key := range order {
-			g := groups[key]
-			sh, err := logistics.CreateShipmentIn(ctx, tx, logistics.NewShipment{Origin: g.origin, Destination: g.dest, Via: g.via,
-				PlannedDeparture: in.Start, Lines: g.lines, Notes: "planned by the allocation planner"})
-			if err != nil {
-				return fmt.Errorf("plan the shipment %s: %w", strings.ReplaceAll(key, "|", " "), err)
-			}
-			out.Shipments = append(out.Shipments, sh.ID)
+		if _, err := assist.ActIn(ctx, tx, s.Pledge, 0, assist.Action{Kind: assist.Allocate, Line: s.Line, Quantity: l.Quantity, Requirement: n.Requirement}); err != nil {
+			return out, fmt.Errorf("allocate %d of pledge line %d to R-%05d: %w", l.Quantity, s.Line, n.Requirement, err)
 		}
-		if opt.Record != nil {
-			return opt.Record(ctx, tx, out)
+		out.Allocations++
+		out.Units += l.Quantity
+		als, err := tx.LineAllocations(ctx, s.Line)
+		if err != nil {
+			return out, err
 		}
-		return nil
-	})
-	if err != nil {
-		return Approved{}, err
+		i := slices.IndexFunc(als, func(a assist.Allocation) bool { return a.Requirement == n.Requirement })
+		if i < 0 {
+			return out, fmt.Errorf("the allocation of pledge line %d to R-%05d is missing", s.Line, n.Requirement)
+		}
+		if len(l.Route) < 2 {
+			continue
+		}
+		key := s.Nation + "|" + strings.Join(l.Route, ">")
+		g, ok := groups[key]
+		if !ok {
+			g = &group{nation: s.Nation, origin: l.Route[0], dest: l.Route[len(l.Route)-1], via: l.Route[1 : len(l.Route)-1]}
+			groups[key] = g
+			order = append(order, key)
+		}
+		// Several lines of one allocation add up in one shipment line.
+		j := slices.IndexFunc(g.lines, func(x logistics.NewLine) bool { return x.Allocation == als[i].ID })
+		if j < 0 {
+			g.lines = append(g.lines, logistics.NewLine{Allocation: als[i].ID, Quantity: l.Quantity})
+		} else {
+			g.lines[j].Quantity += l.Quantity
+		}
+	}
+	for _, key := range order {
+		g := groups[key]
+		sh, err := logistics.CreateShipmentIn(ctx, tx, logistics.NewShipment{Origin: g.origin, Destination: g.dest, Via: g.via,
+			PlannedDeparture: in.Start, Lines: g.lines, Notes: "planned by the allocation planner"})
+		if err != nil {
+			return out, fmt.Errorf("plan the shipment %s: %w", strings.ReplaceAll(key, "|", " "), err)
+		}
+		out.Shipments = append(out.Shipments, sh.ID)
 	}
 	return out, nil
 }

@@ -15,6 +15,10 @@
 // the hubs: each class may use a hub's whole limit at first, and where the
 // classes together exceed it, their shares are cut in proportion and the
 // plan is solved again from where it was.
+//
+// Its use cases (Service: make a proposal, approve it) write through the
+// Tx port it declares in the ledger's types (assist.Outstanding,
+// assist.Proposal), so that the store never imports the planner.
 package plan
 
 import (
@@ -23,39 +27,22 @@ import (
 	"sort"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/flow"
 	"github.com/longhaul/longhaul/internal/logistics"
 )
 
-// Stock is a quantity of one pledge line that is committed and not yet
-// allocated, at its nation's depot.
-type Stock struct {
-	Pledge, Line int64
-	Nation       string
-	Item         catalog.Item
-	Quantity     int64
-	Depot        string // a donor depot of the nation; empty when it has none
-	Marking      int    // the pledge's classification, for the proposal's marking
-	// Committed and Allocated are the line's totals before the plan, for
-	// the difference it would make.
-	Committed, Allocated int64
-}
-
-// Need is an open requirement: the quantity not yet allocated.
-type Need struct {
-	Requirement int64
-	NSN, Group  string // what it asks for
-	Item        *catalog.Item
-	Quantity    int64
-	Priority    int    // 1 critical … 4 routine
-	NeedBy      string // YYYY-MM-DD
-	Site        string // delivery point
-	Marking     int    // the requirement's classification
-	// Total and Allocated are the requirement's quantity and what was
-	// allocated to it before the plan.
-	Total, Allocated int64
-}
+// The planner's inputs and its proposal are the ledger's types: the store
+// reads and keeps them without knowing the planner.
+type (
+	Stock   = assist.Stock
+	Need    = assist.Need
+	Plan    = assist.AllocationPlan
+	Line    = assist.PlannedLine
+	Unmet   = assist.Shortfall
+	HubLoad = assist.HubLoad
+)
 
 // Input is what a plan is made from.
 type Input struct {
@@ -64,35 +51,6 @@ type Input struct {
 	Network logistics.Network
 	Start   time.Time // when shipments could leave
 	Horizon int       // days over which hub throughput counts
-}
-
-// Line is one proposed allocation with its route.
-type Line struct {
-	Stock       int // index into Input.Stock
-	Need        int // index into Input.Needs
-	Quantity    int64
-	Route       []string
-	ETA         time.Time
-	DaysLate    int // after the need-by date; 0 in time
-	TransitHour int64
-}
-
-// Unmet is a requirement's quantity the plan cannot serve, and why.
-type Unmet struct {
-	Need     int
-	Quantity int64
-	Reason   string
-}
-
-// HubLoad is what a plan sends through a hub.
-type HubLoad struct {
-	Site     string `json:"site"`
-	MassG    int64  `json:"mass_g"`
-	LimitG   int64  `json:"limit_g"`           // what may pass over the horizon; 0 without a limit
-	Binding  string `json:"binding,omitempty"` // which limit that is: "throughput" or "storage"
-	AtLimit  bool   `json:"at_limit"`
-	Quantity int64  `json:"quantity"`
-	Classes  int    `json:"classes"`
 }
 
 // hubLimit is the mass in grams hub h can pass over a horizon of days,
@@ -110,15 +68,6 @@ func hubLimit(h logistics.Hub, days int) (int64, string) {
 		}
 	}
 	return limit, binding
-}
-
-// Plan is a proposal.
-type Plan struct {
-	Lines  []Line
-	Unmet  []Unmet
-	Hubs   []HubLoad
-	Cost   int64
-	Rounds int // solves, the first included
 }
 
 // Costs rank priority first (the cost of leaving a unit unmet), then the

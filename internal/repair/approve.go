@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/approval"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/logistics"
-	"github.com/longhaul/longhaul/internal/plan"
 )
 
 // Approve assigns the planned orders to their facilities, in one
-// transaction, through the one approval mechanism (plan.Apply): the plan's
+// transaction, through the one approval mechanism (approval.Apply): the plan's
 // inputs over horizon days from start are read again inside the
 // transaction, and if their fingerprint is not the one the reviewer saw,
 // nothing is written. Each order is sent there and back as planned
@@ -37,7 +37,7 @@ func (s *Service) Approve(ctx context.Context, p Proposal, fingerprint string, s
 		}
 		return nil
 	}
-	if err := plan.Apply(ctx, s.Store, plan.Review{What: "the repair plan", Fingerprint: fingerprint}, current, apply); err != nil {
+	if err := approval.Apply(ctx, s.Store, approval.Review{What: "the repair plan", Fingerprint: fingerprint}, current, apply); err != nil {
 		return 0, err
 	}
 	return n, nil

@@ -1,6 +1,9 @@
 // Package store owns persistence: SQL for SQLite (embedded, the default) and
 // PostgreSQL, the embedded migrations, and the implementations of the
 // storage interfaces the domain packages declare. SQL never leaves it.
+// It speaks the domain's types and calls no use case: it never imports the
+// planner (internal/plan) or the import (internal/exchange), whose ports
+// it serves through plan.Over and exchange.Over.
 package store
 
 import (

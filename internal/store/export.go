@@ -6,17 +6,8 @@ import (
 
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
-	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/list"
 )
-
-// Exchange adapts Transact to the import's Store interface.
-type Exchange struct{ DB *DB }
-
-// Transact runs fn in one write transaction.
-func (e Exchange) Transact(ctx context.Context, fn func(exchange.Tx) error) error {
-	return e.DB.Transact(ctx, func(tx *Tx) error { return fn(tx) })
-}
 
 // all pages through a list to its end.
 func all[T any](ctx context.Context, page func(list.Options) (list.Page[T], error), sort string) ([]T, error) {

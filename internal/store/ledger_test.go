@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"database/sql"
 	"strings"
 	"testing"
@@ -20,11 +19,7 @@ func ledger(db *store.DB) *assist.Service { return &assist.Service{Store: store.
 
 func mustFingerprint(t *testing.T, db *store.DB) string {
 	t.Helper()
-	fp, err := db.Fingerprint(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fp
+	return storetest.Fingerprint(t, db)
 }
 
 func newPledge(nation string) assist.Pledge {

@@ -8,10 +8,15 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/list"
+	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
+
+func plans(db *store.DB) *plan.Service {
+	return &plan.Service{Store: plan.Over[*store.Tx](db), Read: db}
+}
 
 func TestPlanApproval(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -38,12 +43,12 @@ func TestPlanApproval(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		pls := plans(db)
 		propose := func() (plan.Input, plan.Plan) {
-			in, err := db.PlanInput(ctx)
+			in, err := pls.Input(ctx, db.Now(), 30)
 			if err != nil {
 				t.Fatal(err)
 			}
-			in.Start, in.Horizon = db.Now(), 30
 			pl, err := plan.Make(in)
 			if err != nil {
 				t.Fatal(err)
@@ -54,9 +59,21 @@ func TestPlanApproval(t *testing.T) {
 		if len(pl.Lines) != 2 || len(pl.Unmet) != 0 {
 			t.Fatalf("proposal: %+v", pl)
 		}
-		fp := plan.Fingerprint(in)
+		// Two plans made from the same inputs: the first approved, the
+		// second is stale.
+		sv, err := pls.Make(ctx, 30, db.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		twin, err := pls.Make(ctx, 30, db.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sv.Fingerprint != plan.Fingerprint(in) || len(sv.Plan.Lines) != 2 {
+			t.Fatalf("the saved plan: %+v, want the proposal made from %s", sv, plan.Fingerprint(in))
+		}
 		// Excluding the Stingers: only the rounds are allocated and shipped.
-		got, err := plan.Approve(ctx, store.Logistics{DB: db}, in, pl, fp, plan.Options{Exclude: []plan.Key{{PledgeLine: p.Lines[1].ID, Requirement: r2.ID}}})
+		got, err := pls.Approve(ctx, &sv, []plan.Key{{PledgeLine: p.Lines[1].ID, Requirement: r2.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,10 +91,10 @@ func TestPlanApproval(t *testing.T) {
 		// The same proposal again is stale: its stock has been allocated.
 		// Against inputs read before, the ledger itself refuses it.
 		fpBefore := mustFingerprint(t, db)
-		if _, err := plan.Approve(ctx, store.Logistics{DB: db}, in, pl, fp, plan.Options{}); fault.Code(err) != fault.Invalid {
+		if err := (store.Logistics{DB: db}).Transact(ctx, func(tx logistics.Tx) error { _, err := plan.AllocateIn(ctx, tx, in, pl, nil); return err }); fault.Code(err) != fault.Invalid {
 			t.Errorf("a stale approval against old inputs: %v, want the ledger's refusal", err)
 		}
-		if _, err := plan.Approve(ctx, store.Logistics{DB: db}, func() plan.Input { in2, _ := db.PlanInput(ctx); in2.Start, in2.Horizon = db.Now(), 30; return in2 }(), pl, fp, plan.Options{}); fault.Code(err) != fault.Conflict {
+		if _, err := pls.Approve(ctx, &twin, nil); fault.Code(err) != fault.Conflict {
 			t.Errorf("an approval against changed inputs: %v, want conflict", err)
 		}
 		if mustFingerprint(t, db) != fpBefore {
@@ -109,11 +126,11 @@ func TestSavedPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		first, err := db.MakePlan(ctx, 30, db.Now())
+		first, err := plans(db).Make(ctx, 30, db.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		second, err := db.MakePlan(ctx, 14, db.Now())
+		second, err := plans(db).Make(ctx, 14, db.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +143,7 @@ func TestSavedPlans(t *testing.T) {
 			len(got.Input.Stock) != len(first.Input.Stock) || got.Input.Needs[0].Total != 60 || got.MadeBy == "" || got.Horizon != 30 {
 			t.Fatalf("the plan read back: %+v", got)
 		}
-		if stale, err := db.PlanStale(ctx, got); err != nil || stale {
+		if stale, err := plans(db).Stale(ctx, got); err != nil || stale {
 			t.Errorf("a fresh plan is stale: %v %v", stale, err)
 		}
 		if _, err := db.Plan(ctx, 999); fault.Code(err) != fault.NotFound {
@@ -141,7 +158,7 @@ func TestSavedPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		done, err := db.ApprovePlan(ctx, &got2, nil)
+		done, err := plans(db).Approve(ctx, &got2, nil)
 		if err != nil || done.Units != 60 {
 			t.Fatalf("approve: %+v %v", done, err)
 		}
@@ -155,13 +172,13 @@ func TestSavedPlans(t *testing.T) {
 		}
 		// Twice, or the first plan now stale: refused, nothing written.
 		fp := mustFingerprint(t, db)
-		if _, err := db.ApprovePlan(ctx, &got2, nil); fault.Code(err) != fault.Conflict {
+		if _, err := plans(db).Approve(ctx, &got2, nil); fault.Code(err) != fault.Conflict {
 			t.Errorf("approving again: %v", err)
 		}
-		if stale, err := db.PlanStale(ctx, got); err != nil || !stale {
+		if stale, err := plans(db).Stale(ctx, got); err != nil || !stale {
 			t.Errorf("the first plan after the second's approval: stale %v %v", stale, err)
 		}
-		if _, err := db.ApprovePlan(ctx, &got, nil); fault.Code(err) != fault.Conflict {
+		if _, err := plans(db).Approve(ctx, &got, nil); fault.Code(err) != fault.Conflict {
 			t.Errorf("approving a stale plan: %v", err)
 		}
 		if mustFingerprint(t, db) != fp {
@@ -215,7 +232,7 @@ func TestPledgeDepot(t *testing.T) {
 		if got, err := db.Pledge(ctx, named.ID); err != nil || got.Depot != siteDepot {
 			t.Errorf("the depot read back: %q %v", got.Depot, err)
 		}
-		in, err := db.PlanInput(ctx)
+		in, err := plans(db).Input(ctx, db.Now(), 30)
 		if err != nil {
 			t.Fatal(err)
 		}

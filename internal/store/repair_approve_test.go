@@ -3,10 +3,8 @@ package store_test
 import (
 	"fmt"
 	"strconv"
-	"sync"
 	"testing"
 
-	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -52,14 +50,13 @@ func TestRepairApprovalRefusesChangedInputs(t *testing.T) {
 				if err != nil || len(p.Assignments) != 1 {
 					t.Fatalf("the proposal: %+v %v", p, err)
 				}
-				c.change(t, db, two)
-				before := mustFingerprint(t, db)
-				if n, err := svc.Approve(ctx, p, fp, start, 60); fault.Code(err) != fault.Conflict || n != 0 {
-					t.Errorf("approving a plan whose inputs changed: %d %v", n, err)
-				}
-				if mustFingerprint(t, db) != before {
-					t.Error("a refused approval changed the database")
-				}
+				storetest.Refused(t, db, func(t *testing.T) { c.change(t, db, two) }, func() error {
+					n, err := svc.Approve(ctx, p, fp, start, 60)
+					if n != 0 {
+						t.Errorf("a refused approval assigned %d orders", n)
+					}
+					return err
+				})
 				if got, _ := db.Order(ctx, o.ID); got.State != repair.Reported || got.Facility != "" {
 					t.Errorf("the order after a refused approval: %+v", got)
 				}
@@ -92,8 +89,7 @@ func TestRepairApprovalRacingAChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		version := f.Version
-		applied, refused := 0, 0
-		for round := range 40 {
+		storetest.NeverStale(t, 40, func(t *testing.T, round int) storetest.Race {
 			e, err := svc.RegisterEquipment(ctx, repair.Equipment{NSN: storetest.NSNStinger, Serial: fmt.Sprintf("RACE-%03d", round), Donor: "USA", Received: "2025-01-10", Location: storetest.SiteKyiv})
 			if err != nil {
 				t.Fatal(err)
@@ -111,50 +107,35 @@ func TestRepairApprovalRacingAChange(t *testing.T) {
 			if err != nil || len(p.Assignments) == 0 {
 				t.Fatalf("round %d: the proposal places nothing: %+v %v", round, p, err)
 			}
-			var wg sync.WaitGroup
-			var approveErr, changeErr error
 			var n int
-			go1 := make(chan struct{})
-			wg.Add(2)
-			go func() {
-				defer wg.Done()
-				<-go1
-				n, approveErr = svc.Approve(ctx, p, fp, start, 90)
-			}()
-			go func() {
-				defer wg.Done()
-				<-go1
-				fac.Slots = 200 + round%2
-				f, changeErr = svc.SaveFacility(ctx, fac, version)
-			}()
-			close(go1)
-			wg.Wait()
-			if changeErr != nil {
-				t.Fatalf("round %d: the change: %v", round, changeErr)
-			}
-			version = f.Version
-			got, err := db.Order(ctx, o.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if approveErr != nil {
-				if fault.Code(approveErr) != fault.Conflict || got.State != repair.Reported {
-					t.Fatalf("round %d: a failed approval: %v, the order %s", round, approveErr, got.State)
+			state := func(t *testing.T) string {
+				got, err := db.Order(ctx, o.ID)
+				if err != nil {
+					t.Fatal(err)
 				}
-				refused++
-				continue
+				return got.State
 			}
-			applied++
-			if n != len(p.Assignments) || got.State != repair.Assigned {
-				t.Fatalf("round %d: approved %d of %d, the order %s", round, n, len(p.Assignments), got.State)
+			return storetest.Race{
+				Approve: func() (err error) { n, err = svc.Approve(ctx, p, fp, start, 90); return err },
+				Change: func() error {
+					fac.Slots = 200 + round%2
+					f, err := svc.SaveFacility(ctx, fac, version)
+					if err == nil {
+						version = f.Version
+					}
+					return err
+				},
+				Written: func(t *testing.T) any { return state(t) },
+				Applied: func(t *testing.T) {
+					if got := state(t); n != len(p.Assignments) || got != repair.Assigned {
+						t.Fatalf("round %d: approved %d of %d, the order %s", round, n, len(p.Assignments), got)
+					}
+				},
+				Order: func(t *testing.T) (int64, int64) {
+					return lastSeq(t, db, "repair_order", strconv.FormatInt(o.ID, 10)), lastSeq(t, db, "repair_facility", "PL-GLI")
+				},
 			}
-			assigned := lastSeq(t, db, "repair_order", strconv.FormatInt(o.ID, 10))
-			changed := lastSeq(t, db, "repair_facility", "PL-GLI")
-			if assigned > changed {
-				t.Fatalf("round %d: a stale plan was applied: assigned at event %d, after the facility changed at event %d", round, assigned, changed)
-			}
-		}
-		t.Logf("%d approvals applied before the change, %d refused after it", applied, refused)
+		})
 	})
 }
 

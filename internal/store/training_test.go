@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -275,16 +274,17 @@ func TestTrainingApprovalRefusedWhenAnInputChanged(t *testing.T) {
 				if err != nil || len(p.Enrolments) != 1 {
 					t.Fatalf("plan: %+v %v", p, err)
 				}
-				if err := c.change(ctx, trs); err != nil {
-					t.Fatal(err)
-				}
-				before := mustFingerprint(t, db)
-				if n, err := trs.Approve(ctx, p, fp, db.Now(), 180); fault.Code(err) != fault.Conflict || n != 0 {
-					t.Fatalf("approving a plan made before %s: %d %v", c.name, n, err)
-				}
-				if mustFingerprint(t, db) != before {
-					t.Error("the refused approval wrote to the database")
-				}
+				storetest.Refused(t, db, func(t *testing.T) {
+					if err := c.change(ctx, trs); err != nil {
+						t.Fatal(err)
+					}
+				}, func() error {
+					n, err := trs.Approve(ctx, p, fp, db.Now(), 180)
+					if n != 0 {
+						t.Errorf("approving a plan made before %s enrolled %d", c.name, n)
+					}
+					return err
+				})
 				if ens, err := db.Enrolments(ctx, p.Enrolments[0].Class); err != nil || len(ens) != 0 {
 					t.Errorf("enrolments after the refused approval: %+v %v", ens, err)
 				}
@@ -302,9 +302,7 @@ func TestTrainingApprovalNeverAppliesAStalePlan(t *testing.T) {
 		ctx := storetest.Ctx()
 		trs := &training.Service{Store: store.Training{DB: db}}
 		trainingFixture(t, db, trs)
-		const rounds = 30
-		applied, refused := 0, 0
-		for round := range rounds {
+		storetest.NeverStale(t, 30, func(t *testing.T, round int) storetest.Race {
 			in, fp, err := db.TrainingPlanInput(ctx, db.Now(), 180)
 			if err != nil {
 				t.Fatal(err)
@@ -314,47 +312,29 @@ func TestTrainingApprovalNeverAppliesAStalePlan(t *testing.T) {
 				t.Fatalf("round %d: plan %+v %v", round, p, err)
 			}
 			enrolsBefore := len(mustEvents(t, db, "enrolment", ""))
-			go1 := make(chan struct{})
-			var wg sync.WaitGroup
-			var approveErr, nominateErr error
 			var cohort training.CohortOf
-			wg.Add(2)
-			go func() {
-				defer wg.Done()
-				<-go1
-				_, approveErr = trs.Approve(ctx, p, fp, db.Now(), 180)
-			}()
-			go func() {
-				defer wg.Done()
-				<-go1
-				// Rounds differ in when the nomination comes, so that it
-				// falls before, during and after the approval.
-				time.Sleep(time.Duration(round%10) * 30 * time.Microsecond)
-				cohort, nominateErr = trs.AddCohort(ctx, training.CohortOf{Skill: "MEDIC", Size: 1, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
-			}()
-			close(go1)
-			wg.Wait()
-			if nominateErr != nil {
-				t.Fatalf("round %d: nominate: %v", round, nominateErr)
+			return storetest.Race{
+				Approve: func() error { _, err := trs.Approve(ctx, p, fp, db.Now(), 180); return err },
+				Change: func() (err error) {
+					cohort, err = trs.AddCohort(ctx, training.CohortOf{Skill: "MEDIC", Size: 1, Earliest: "2025-03-01", NeededBy: "2025-07-01"})
+					return err
+				},
+				Written: func(t *testing.T) any { return len(mustEvents(t, db, "enrolment", "")) },
+				Applied: func(t *testing.T) {
+					if enrols := mustEvents(t, db, "enrolment", ""); len(enrols) == enrolsBefore {
+						t.Fatalf("round %d: an approval went through and wrote no enrolment", round)
+					}
+				},
+				Order: func(t *testing.T) (int64, int64) {
+					enrols := mustEvents(t, db, "enrolment", "")
+					nominated := mustEvents(t, db, "cohort", strconv.FormatInt(cohort.ID, 10))
+					if len(nominated) != 1 {
+						t.Fatalf("round %d: cohort %d has events %v, want its nomination", round, cohort.ID, nominated)
+					}
+					return enrols[len(enrols)-1], nominated[0]
+				},
 			}
-			enrols := mustEvents(t, db, "enrolment", "")
-			if approveErr != nil {
-				if fault.Code(approveErr) != fault.Conflict {
-					t.Fatalf("round %d: approval refused with %v, want a conflict", round, approveErr)
-				}
-				if len(enrols) != enrolsBefore {
-					t.Fatalf("round %d: a refused approval wrote %d enrolments", round, len(enrols)-enrolsBefore)
-				}
-				refused++
-				continue
-			}
-			applied++
-			nominated := mustEvents(t, db, "cohort", strconv.FormatInt(cohort.ID, 10))
-			if len(nominated) != 1 || len(enrols) == enrolsBefore || nominated[0] < enrols[len(enrols)-1] {
-				t.Fatalf("round %d: a plan made before cohort %d was nominated was applied after it (events %v, enrolments %v)", round, cohort.ID, nominated, enrols[enrolsBefore:])
-			}
-		}
-		t.Logf("%d rounds: %d approved, %d refused", rounds, applied, refused)
+		})
 	})
 }
 

@@ -10,12 +10,12 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/accounts"
+	"github.com/longhaul/longhaul/internal/approval"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/money"
-	"github.com/longhaul/longhaul/internal/plan"
 )
 
 // Tx is what the training's use cases need from storage inside one
@@ -238,7 +238,7 @@ func (s *Service) AddCohort(ctx context.Context, c CohortOf) (CohortOf, error) {
 // Approve enrols the trainees of a reviewed plan, in one transaction, if
 // courses, classes and cohorts are as they were when the plan was made:
 // their fingerprint is read inside the transaction that writes, through the
-// one approval mechanism of internal/plan. A class is never filled beyond
+// one approval mechanism of internal/approval. A class is never filled beyond
 // its seats, and a cohort enrols only where it has done the course's
 // prerequisite, or the same plan places it in a class of it that ends
 // before. It returns the number of enrolments written.
@@ -259,7 +259,7 @@ func (s *Service) Approve(ctx context.Context, p Proposal, fingerprint string, s
 		n, err = enrol(ctx, tx, in, p)
 		return err
 	}
-	err := plan.Apply(ctx, s.Store, plan.Review{What: "the training plan", Fingerprint: fingerprint}, current, apply)
+	err := approval.Apply(ctx, s.Store, approval.Review{What: "the training plan", Fingerprint: fingerprint}, current, apply)
 	if err != nil {
 		return 0, err
 	}

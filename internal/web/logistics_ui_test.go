@@ -441,7 +441,7 @@ func TestApprovePlan(t *testing.T) {
 	if res.status != 409 || !strings.Contains(string(res.body), `id="approve-error"`) || !strings.Contains(string(res.body), "plan again") || !strings.Contains(string(res.body), `id="replan"`) {
 		t.Errorf("approving a stale plan: %d %.1500s", res.status, res.body)
 	}
-	if res := e.do("POST", "/api/v1/plans/1/approve", "application/json", `{}`); res.status != 409 || !strings.Contains(string(res.body), "changed since plan 1 was made") {
+	if res := e.do("POST", "/api/v1/plans/1/approve", "application/json", `{}`); res.status != 409 || !strings.Contains(string(res.body), "the inputs of plan 1 changed since it was made") {
 		t.Errorf("approving a stale plan by the API: %d %s", res.status, res.body)
 	}
 	if res := e.do("POST", "/api/v1/plans/2/approve", "application/json", `{}`); res.status != 409 || !strings.Contains(string(res.body), "approved already") {

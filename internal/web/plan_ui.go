@@ -227,7 +227,7 @@ func (s *Server) planView(r *http.Request, sv plan.Saved) (proposalView, error) 
 		v.Hubs, v.Decision = []plan.HubLoad{}, nil
 	}
 	if mayAllocate && v.Hidden == 0 {
-		stale, err := s.Read.Plans.PlanStale(r.Context(), sv)
+		stale, err := s.Plans.Stale(r.Context(), sv)
 		if err != nil {
 			return v, err
 		}
@@ -296,7 +296,7 @@ func (s *Server) uiMakePlan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t0 := time.Now()
-	sv, err := s.Planner.MakePlan(r.Context(), h, s.Now().UTC())
+	sv, err := s.Plans.Make(r.Context(), h, s.Now().UTC())
 	if err != nil {
 		return err
 	}
@@ -332,7 +332,7 @@ func (s *Server) approvePlan(r *http.Request, v proposalView, exclude []plan.Key
 	if v.Hidden > 0 && v.State == plan.StateProposed {
 		return plan.Approved{}, fault.Errorf(fault.Forbidden, "plan %d holds %d lines above your clearance: a coordinator cleared for all of it approves it", v.ID, v.Hidden)
 	}
-	return s.Planner.ApprovePlan(r.Context(), &v.saved, exclude)
+	return s.Plans.Approve(r.Context(), &v.saved, exclude)
 }
 
 func (s *Server) uiApprovePlan(w http.ResponseWriter, r *http.Request) error {
@@ -387,7 +387,7 @@ func (s *Server) apiMakePlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sv, err := s.Planner.MakePlan(r.Context(), h, s.Now().UTC())
+	sv, err := s.Plans.Make(r.Context(), h, s.Now().UTC())
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,6 @@ type LogisticsReader interface {
 type PlanReader interface {
 	Plan(ctx context.Context, id int64) (plan.Saved, error)
 	Plans(ctx context.Context, f assist.PlanFilter, o list.Options) (list.Page[plan.Saved], error)
-	PlanStale(ctx context.Context, sv plan.Saved) (bool, error)
 }
 
 // RepairReader reads the equipment register, repair orders and facilities.
@@ -144,12 +143,6 @@ type ReportReader interface {
 	report.Reader
 	report.Publisher
 	report.LessonSearch
-}
-
-// Planner makes allocation plans and approves them.
-type Planner interface {
-	MakePlan(ctx context.Context, horizon int, start time.Time) (plan.Saved, error)
-	ApprovePlan(ctx context.Context, sv *plan.Saved, exclude []plan.Key) (plan.Approved, error)
 }
 
 // Pinger tells whether the storage answers, for /readyz.

@@ -27,6 +27,7 @@ import (
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/training"
 )
@@ -44,11 +45,10 @@ type Deps struct {
 	Training *training.Service
 	Repair   *repair.Service
 	Importer *exchange.Importer
+	Plans    *plan.Service
 	Lessons  *lessons.Service
 	Accounts *accounts.Service
 	Access   *access.Service
-	// Planner makes and approves allocation plans.
-	Planner Planner
 	// Checker recomputes the ledger's invariants (GET /api/v1/check).
 	Checker check.Checker
 	Read    Readers

@@ -1,4 +1,10 @@
-package plan
+// Package approval is the one mechanism by which a reviewed plan is
+// applied: the allocation, repair and training plans are all approved
+// through ApplyIn, which reads the plan's inputs afresh inside the
+// transaction that writes and refuses the plan when they changed since the
+// reviewer saw them. It owns no domain type and imports nothing of ours
+// but fault, so that every domain package and the store may depend on it.
+package approval
 
 import (
 	"context"
