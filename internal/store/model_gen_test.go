@@ -36,8 +36,8 @@ func (w *world) step() step {
 		weight int
 		gen    func() step
 	}{
-		{6, w.genRequirement}, {5, w.genPledge}, {rare("pledges", 14), w.genAct}, {rare("pledges", 8), w.genShipment}, {rare("ships", 16), w.genHand},
-		{rare("pledges", 5), w.genHandover}, {rare("ships", 10), w.genReceive}, {rare("discs", 4), w.genResolve}, {4, w.genAllocationPlan},
+		{6, w.genRequirement}, {5, w.genPledge}, {rare("pledges", 20), w.genAct}, {rare("pledges", 8), w.genShipment}, {rare("ships", 24), w.genHand},
+		{rare("pledges", 5), w.genHandover}, {rare("ships", 12), w.genReceive}, {rare("discs", 4), w.genResolve}, {4, w.genAllocationPlan},
 		{3, w.genEquipment}, {rare("pieces", 3), w.genDamage}, {2, w.genRepairPlan}, {rare("orders", 5), w.genMoveOrder}, {1, w.genSlots}, {rare("orders", 1), w.genParts},
 		{2, w.genCohort}, {3, w.genTrainingPlan}, {2, w.genRecordClass}, {1, w.genClass}, {1, w.genCount},
 	}
@@ -115,7 +115,7 @@ func (w *world) when() time.Time {
 
 func (w *world) note() string { return oneOf(w, "", "", "convoy delayed at the border", "rerouted") }
 
-func (w *world) version() int64 { return oneOf[int64](w, 0, 0, 0, 0, 1) }
+func (w *world) version() int64 { return oneOf[int64](w, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1) }
 
 // allocations reads every allocation of the pledges made so far.
 func (w *world) allocations() []assist.Allocation {
@@ -195,6 +195,21 @@ func (w *world) genAct() step {
 	var most int64 = 50
 	who := w.who()
 	if p, err := w.db.Pledge(w.sys, pid); err == nil && len(p.Lines) > 0 {
+		var can []string
+		for _, c := range p.Lines {
+			if c.Pledged > c.Committed {
+				can = append(can, assist.Commit)
+			}
+			if c.Committed > c.Allocated {
+				can = append(can, assist.Allocate, assist.Allocate)
+			}
+			if c.Delivered > c.Accepted {
+				can = append(can, assist.Accept, assist.Accept)
+			}
+		}
+		if len(can) > 0 && w.rng.IntN(5) != 0 {
+			a.Kind = oneOf(w, can...)
+		}
 		l := p.Lines[w.rng.IntN(len(p.Lines))]
 		for _, c := range p.Lines {
 			if (a.Kind == assist.Commit && c.Pledged > c.Committed) || (a.Kind == assist.Allocate && c.Committed > c.Allocated) || (a.Kind == assist.Accept && c.Delivered > c.Accepted) {

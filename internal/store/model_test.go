@@ -199,6 +199,43 @@ func newWorld(t *testing.T, db *store.DB, seed uint64) *world {
 		t.Fatal(err)
 	}
 	w.classes = append(w.classes, k.ID)
+
+	// A start, so that goods move early in a short sequence: a need at
+	// each delivery point, a committed pledge of each nation, three
+	// Stingers in service.
+	for _, r := range []assist.Requirement{
+		{Group: "155MM-NATO", Quantity: 40, Priority: 1, NeedBy: "2025-04-01", DeliverySite: storetest.SiteKyiv},
+		{NSN: storetest.NSNStinger, Quantity: 6, Priority: 2, NeedBy: "2025-05-01", DeliverySite: modelLviv},
+	} {
+		got, err := w.as.CreateRequirement(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.reqs = append(w.reqs, got.ID)
+	}
+	for _, p := range []assist.Pledge{
+		{Nation: "DEU", Depot: siteDepot, Lines: []assist.Line{{NSN: storetest.NSN155, Pledged: 60}, {NSN: storetest.NSNStinger, Pledged: 10}}},
+		{Nation: "POL", Lines: []assist.Line{{NSN: storetest.NSN155Alt, Pledged: 40}}},
+	} {
+		p.Title, p.Kind, p.Channel, p.Category, p.Announced, p.Promised = "model pledge", "in_kind", "bilateral", "in_kind", "2025-02-01", "2025-04-30"
+		got, err := w.as.CreatePledge(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range got.Lines {
+			if _, err := w.as.Act(ctx, got.ID, 0, assist.Action{Kind: assist.Commit, Line: l.ID, Quantity: l.Pledged}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.pledges = append(w.pledges, got.ID)
+	}
+	for _, serial := range []string{"ST-001", "ST-002", "ST-003"} {
+		e, err := w.rp.RegisterEquipment(ctx, repair.Equipment{NSN: storetest.NSNStinger, Serial: serial, Donor: "USA", Received: "2025-01-10", Location: storetest.SiteKyiv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.pieces = append(w.pieces, e.ID)
+	}
 	return w
 }
 
@@ -263,12 +300,12 @@ func (w *world) check(i int) {
 	if !rep.OK() {
 		var b strings.Builder
 		rep.Write(&b)
-		w.fail(fmt.Sprintf("the invariants after step %d:\n%s", i, b.String()))
+		w.fail(fmt.Sprintf("the invariants after step %d:\n%s", i, strings.TrimSpace(b.String())))
 	}
 }
 
 func (w *world) fail(what string) {
 	w.t.Helper()
-	w.t.Fatalf("%s, seed %d; replay with LONGHAUL_MODEL_SEED=%d go test ./internal/store -run 'TestModel/%s'\nsteps:\n%s",
+	w.t.Fatalf("%s\nseed %d; replay with LONGHAUL_MODEL_SEED=%d go test ./internal/store -run 'TestModel/%s'\nsteps:\n%s",
 		what, w.seed, w.seed, w.t.Name()[strings.Index(w.t.Name(), "/")+1:strings.LastIndex(w.t.Name(), "/")], strings.Join(w.log, "\n"))
 }
