@@ -438,6 +438,15 @@ func (f *RepairFacility) Admit(busy int, o *Order) error {
 	return nil
 }
 
+// Keeps refuses slots fewer than the busy orders the facility holds in
+// repair already: it would then hold more than its slots.
+func (f *RepairFacility) Keeps(busy int) error {
+	if f.Slots < busy {
+		return fault.Errorf(fault.Conflict, "%s has %d orders in repair: it keeps at least %d slots until they leave", f.Site, busy, busy)
+	}
+	return nil
+}
+
 // MayAskParts refuses id asking for spare parts for the order: only a
 // coordinator or the manager of its facility may, and only while the
 // order is still before its repair's end.

@@ -484,6 +484,13 @@ func (s *Service) SaveFacility(ctx context.Context, f RepairFacility, version in
 		if version == 0 {
 			err = tx.CreateFacility(ctx, &f)
 		} else {
+			busy, berr := tx.InRepair(ctx, f.Site)
+			if berr != nil {
+				return berr
+			}
+			if err := f.Keeps(busy); err != nil {
+				return err
+			}
 			err = tx.UpdateFacility(ctx, &f, version)
 		}
 		if err != nil {
