@@ -27,9 +27,10 @@ type ledger struct {
 	allocations  map[int64]assist.Allocation
 	audit        []audit.Record
 	// moved makes every update find that someone else changed the record
-	// since it was read.
-	moved  bool
-	nextID int64
+	// since it was read; requirementMoved, only an update of a requirement,
+	// which a use case writes after the pledge.
+	moved, requirementMoved bool
+	nextID                  int64
 }
 
 func (l *ledger) clone() *ledger {
@@ -127,7 +128,7 @@ func (tx *ledgerTx) CreateRequirement(ctx context.Context, r *assist.Requirement
 
 func (tx *ledgerTx) UpdateRequirement(ctx context.Context, r *assist.Requirement, version int64) error {
 	old, ok := tx.l.requirements[r.ID]
-	if !ok || old.Version != version || tx.l.moved {
+	if !ok || old.Version != version || tx.l.moved || tx.l.requirementMoved {
 		return fault.Errorf(fault.Conflict, "%s was changed by someone else since version %d", r.Ref(), version)
 	}
 	r.Version = version + 1

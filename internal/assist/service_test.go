@@ -282,6 +282,8 @@ func TestAct(t *testing.T) {
 			line: line{100, 80, 60, 0, 0, 0, 0}, req: [3]int64{60, 0, 0}, state: assist.ReqAllocated, audit: []string{"requirement.allocate", "pledge.allocate"}},
 		{name: "allocating more to the same requirement adds to its allocation", who: coordinator, setup: allocated, a: assist.Action{Kind: assist.Allocate, Quantity: 20, Requirement: 1},
 			line: line{100, 80, 60, 30, 20, 5, 0}, req: [3]int64{60, 20, 5}, state: assist.ReqAllocated, audit: []string{"requirement.allocate", "pledge.allocate"}},
+		{name: "the requirement changed meanwhile", who: coordinator, setup: func(l *ledger) { l.requirementMoved = true }, a: assist.Action{Kind: assist.Allocate, Quantity: 1, Requirement: 1}, want: fault.Conflict},
+		{name: "the requirement changed before an acceptance", who: ukrOfficer, setup: func(l *ledger) { allocated(l); l.requirementMoved = true }, a: assist.Action{Kind: assist.Accept, Quantity: 1}, want: fault.Conflict},
 		{name: "the pledging nation does not allocate", who: deuOfficer, a: assist.Action{Kind: assist.Allocate, Quantity: 1, Requirement: 1}, want: fault.Forbidden},
 		{name: "the recipient does not allocate", who: ukrOfficer, a: assist.Action{Kind: assist.Allocate, Quantity: 1, Requirement: 1}, want: fault.Forbidden},
 		{name: "no more is allocated than committed", who: coordinator, setup: func(l *ledger) { allocated(l); groupReq(l) }, a: assist.Action{Kind: assist.Allocate, Quantity: 41, Requirement: 2}, want: fault.Invalid, field: "quantity"},

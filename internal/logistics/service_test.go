@@ -463,6 +463,7 @@ func TestReceive(t *testing.T) {
 		received    bool // received once already
 		version     int64
 		want, field string
+		msg         string   // what a refusal says
 		delivered   [2]int64 // allocations 30 and 33 after
 		accepted    [2]int64
 		found       []found // discrepancies opened
@@ -498,7 +499,7 @@ func TestReceive(t *testing.T) {
 		{name: "a line the shipment has not", who: ukrOfficer, rc: logistics.Receipt{Lines: []logistics.ReceiptLine{line(3, 1, "", "")}}, want: fault.Invalid, field: "lines[0].no"},
 		{name: "a line named twice", who: ukrOfficer, rc: logistics.Receipt{Lines: []logistics.ReceiptLine{line(1, 40, "", ""), line(1, 30, "short", "x")}}, want: fault.Invalid, field: "lines[1].no"},
 		{name: "not yet there", steps: toTransit, who: ukrOfficer, want: fault.Conflict},
-		{name: "received once", received: true, who: ukrOfficer, want: fault.Conflict},
+		{name: "received once", received: true, who: ukrOfficer, want: fault.Conflict, msg: "received once"},
 		{name: "a stale version", version: 1, who: ukrOfficer, want: fault.Conflict},
 		{name: "in the future", who: ukrOfficer, rc: logistics.Receipt{At: at(49)}, want: fault.Invalid, field: "at"},
 		{name: "before it arrived", who: ukrOfficer, rc: logistics.Receipt{At: at(42)}, want: fault.Invalid, field: "at"},
@@ -531,6 +532,9 @@ func TestReceive(t *testing.T) {
 			svc := logistics.Service{Store: db{w}}
 			out, made, err := svc.Receive(as(c.who), sh.ID, version, c.rc)
 			refused(t, err, c.want, c.field)
+			if err != nil && !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("refusal %q, want it to say %q", err, c.msg)
+			}
 			if c.want != "" {
 				untouched(t, before, w)
 				return
@@ -693,6 +697,7 @@ func TestSaveLink(t *testing.T) {
 		id, version int64
 		edit        func(l *logistics.Link)
 		want, field string
+		problems    int // reported at once
 		audit       string
 	}{
 		{name: "a new link", audit: "link.create"},
@@ -710,6 +715,7 @@ func TestSaveLink(t *testing.T) {
 		{name: "negative pallets", edit: func(l *logistics.Link) { l.CapacityPalletsDay = -1 }, want: fault.Invalid, field: "capacity_pallets_day"},
 		{name: "from a site that does not exist", edit: func(l *logistics.Link) { l.From = "PL-NONE" }, want: fault.Invalid, field: "from"},
 		{name: "to a site that does not exist", edit: func(l *logistics.Link) { l.To = "UA-NONE" }, want: fault.Invalid, field: "to"},
+		{name: "between sites that do not exist", edit: func(l *logistics.Link) { l.From, l.To = "PL-NONE", "UA-NONE" }, want: fault.Invalid, field: "from", problems: 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld()
@@ -725,6 +731,9 @@ func TestSaveLink(t *testing.T) {
 				untouched(t, before, w)
 				if c.name == "a second link of the same mode" && fault.As(err).Field != "mode" {
 					t.Errorf("a duplicate names %q", fault.As(err).Field)
+				}
+				if got := len(fault.As(err).Problems); got != c.problems {
+					t.Errorf("%d problems reported, want %d: %v", got, c.problems, err)
 				}
 				return
 			}
