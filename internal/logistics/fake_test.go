@@ -82,7 +82,7 @@ type db struct{ w *world }
 
 func (d db) Transact(ctx context.Context, fn func(logistics.Tx) error) error {
 	c := d.w.copy()
-	if err := fn(&wtx{c}); err != nil {
+	if err := fn(&wtx{w: c}); err != nil {
 		return err
 	}
 	*d.w = *c
@@ -90,8 +90,13 @@ func (d db) Transact(ctx context.Context, fn func(logistics.Tx) error) error {
 }
 
 // wtx implements logistics.Tx, and the ledger's assist.Tx within it, over
-// a world.
-type wtx struct{ w *world }
+// a world; the ledger's methods that no logistics use case calls (creating
+// requirements and pledges, looking up groups) are left to the nil
+// embedded interface.
+type wtx struct {
+	assist.Tx
+	w *world
+}
 
 // lookup returns m[k], or a not-found error saying what is missing.
 func lookup[K comparable, V any](m map[K]V, k K, what string) (V, error) {
@@ -110,6 +115,17 @@ func stale(what string, have, want int64) error {
 	return nil
 }
 
+// put writes *v as m[k] if the stored version have is the version want
+// the caller read, and sets *version, v's own, to the next.
+func put[K comparable, V any](m map[K]V, k K, v *V, version *int64, have, want int64, what string) error {
+	if err := stale(what, have, want); err != nil {
+		return err
+	}
+	*version = want + 1
+	m[k] = *v
+	return nil
+}
+
 func (tx *wtx) Now() time.Time { return tx.w.now }
 
 func (tx *wtx) Nation(ctx context.Context, code string) (catalog.Nation, error) {
@@ -124,44 +140,18 @@ func (tx *wtx) Item(ctx context.Context, nsn string) (catalog.Item, error) {
 	return lookup(tx.w.items, nsn, "item")
 }
 
-func (tx *wtx) GroupExists(ctx context.Context, group string) (bool, error) {
-	return slices.ContainsFunc(slices.Collect(maps.Values(tx.w.items)), func(it catalog.Item) bool { return it.Group == group }), nil
-}
-
 func (tx *wtx) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
 	return lookup(tx.w.requirements, id, "requirement")
 }
 
-func (tx *wtx) CreateRequirement(ctx context.Context, r *assist.Requirement) error {
-	r.ID, r.Version = tx.w.next(), 1
-	tx.w.requirements[r.ID] = *r
-	return nil
-}
-
 func (tx *wtx) UpdateRequirement(ctx context.Context, r *assist.Requirement, version int64) error {
-	if err := stale(r.Ref(), tx.w.requirements[r.ID].Version, version); err != nil {
-		return err
-	}
-	r.Version = version + 1
-	tx.w.requirements[r.ID] = *r
-	return nil
+	return put(tx.w.requirements, r.ID, r, &r.Version, tx.w.requirements[r.ID].Version, version, r.Ref())
 }
 
 func (tx *wtx) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
 	p, err := lookup(tx.w.pledges, id, "pledge")
 	p.Lines = slices.Clone(p.Lines)
 	return p, err
-}
-
-func (tx *wtx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
-	p.ID, p.Version = tx.w.next(), 1
-	for i := range p.Lines {
-		p.Lines[i].ID = tx.w.next()
-	}
-	q := *p
-	q.Lines = slices.Clone(p.Lines)
-	tx.w.pledges[p.ID] = q
-	return nil
 }
 
 func (tx *wtx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64) error {
@@ -244,12 +234,7 @@ func (tx *wtx) Hub(ctx context.Context, site string) (logistics.Hub, error) {
 }
 
 func (tx *wtx) SaveHub(ctx context.Context, h *logistics.Hub, version int64) error {
-	if err := stale("hub "+h.Site, tx.w.hubs[h.Site].Version, version); err != nil {
-		return err
-	}
-	h.Version = version + 1
-	tx.w.hubs[h.Site] = *h
-	return nil
+	return put(tx.w.hubs, h.Site, h, &h.Version, tx.w.hubs[h.Site].Version, version, "hub "+h.Site)
 }
 
 func (tx *wtx) Link(ctx context.Context, id int64) (logistics.Link, error) {
@@ -272,12 +257,7 @@ func (tx *wtx) CreateLink(ctx context.Context, l *logistics.Link) error {
 }
 
 func (tx *wtx) UpdateLink(ctx context.Context, l *logistics.Link, version int64) error {
-	if err := stale("link "+l.Ref(), tx.w.links[l.ID].Version, version); err != nil {
-		return err
-	}
-	l.Version = version + 1
-	tx.w.links[l.ID] = *l
-	return nil
+	return put(tx.w.links, l.ID, l, &l.Version, tx.w.links[l.ID].Version, version, "link "+l.Ref())
 }
 
 func (tx *wtx) Allocation(ctx context.Context, id int64) (assist.Allocation, error) {
@@ -348,12 +328,7 @@ func (tx *wtx) Discrepancy(ctx context.Context, id int64) (logistics.Discrepancy
 }
 
 func (tx *wtx) UpdateDiscrepancy(ctx context.Context, d *logistics.Discrepancy, version int64) error {
-	if err := stale(d.Ref(), tx.w.discrepancies[d.ID].Version, version); err != nil {
-		return err
-	}
-	d.Version = version + 1
-	tx.w.discrepancies[d.ID] = *d
-	return nil
+	return put(tx.w.discrepancies, d.ID, d, &d.Version, tx.w.discrepancies[d.ID].Version, version, d.Ref())
 }
 
 func (tx *wtx) StockLevel(ctx context.Context, site, nsn string) (int64, error) {
