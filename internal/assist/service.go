@@ -419,8 +419,10 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 			if err == nil {
 				err = canSee(ctx, "requirement", recipient, r.Marking)
 			}
-			if err != nil {
-				return fault.NotFoundAsInvalid(err, "no requirement %d", a.Requirement)
+			if fault.Code(err) == fault.NotFound {
+				return fault.Field("requirement", "no requirement %d", a.Requirement)
+			} else if err != nil {
+				return err
 			}
 			item, err := tx.Item(ctx, l.NSN)
 			if err != nil {

@@ -257,6 +257,14 @@ func (s *Service) ImportNetwork(ctx context.Context, rows []NetworkRow) (sites, 
 				continue
 			}
 			if r.Site != nil {
+				// A site changed, like a site created, belongs to a nation
+				// that exists.
+				if _, err := tx.Nation(ctx, r.Site.Nation); fault.Code(err) == fault.NotFound {
+					errs.Add(where+": nation", "no nation %q", r.Site.Nation)
+					continue
+				} else if err != nil {
+					return err
+				}
 				old, err := tx.Site(ctx, r.Site.Code)
 				switch {
 				case err == nil:
@@ -267,12 +275,6 @@ func (s *Service) ImportNetwork(ctx context.Context, rows []NetworkRow) (sites, 
 						return err
 					}
 				case fault.Code(err) == fault.NotFound:
-					if _, err := tx.Nation(ctx, r.Site.Nation); fault.Code(err) == fault.NotFound {
-						errs.Add(where+": nation", "no nation %q", r.Site.Nation)
-						continue
-					} else if err != nil {
-						return err
-					}
 					if err := tx.CreateSite(ctx, r.Site); err != nil {
 						return err
 					}
@@ -284,11 +286,17 @@ func (s *Service) ImportNetwork(ctx context.Context, rows []NetworkRow) (sites, 
 				}
 				sites++
 				if r.Hub != nil {
-					old, err := tx.Hub(ctx, r.Site.Code)
-					if err != nil {
-						return err
+					// Limits on a site that is no hub are the row's
+					// problem, which setHub names.
+					version := int64(0)
+					if r.Site.HasKind("logistics_hub") {
+						old, err := tx.Hub(ctx, r.Site.Code)
+						if err != nil {
+							return err
+						}
+						version = old.Version
 					}
-					if err := setHub(ctx, tx, r.Site.Code, old.Version, r.Hub); err != nil {
+					if err := setHub(ctx, tx, r.Site.Code, version, r.Hub); err != nil {
 						errs.Append(where, err)
 					}
 				}
