@@ -442,37 +442,36 @@ func (w *world) genCount() step {
 
 // allocationProposal is a proposal as the reviewer saw it.
 type allocationProposal struct {
-	in  plan.Input
+	sv  plan.Saved
+	in  assist.Outstanding
 	p   plan.Plan
 	fp  string
 	err error
 }
 
-// proposeAllocation makes an allocation proposal over what the reader may
-// see. It is the one place that knows the planner's API.
+// proposeAllocation makes and saves an allocation proposal over what the
+// reader may see. It and approveAllocation are the one place that knows
+// the planner's API.
 func proposeAllocation(ctx context.Context, db *store.DB, start time.Time) allocationProposal {
-	in, err := db.PlanInput(ctx)
-	if err != nil {
-		return allocationProposal{err: err}
-	}
-	in.Start, in.Horizon = start, 30
-	p, err := plan.Make(in)
-	return allocationProposal{in: in, p: p, fp: plan.Fingerprint(in), err: err}
+	sv, err := allocationPlanner(db).Make(ctx, 30, start)
+	return allocationProposal{in: sv.Input, p: sv.Plan, fp: sv.Fingerprint, sv: sv, err: err}
+}
+
+func allocationPlanner(db *store.DB) *plan.Service {
+	return &plan.Service{Store: plan.Over[*store.Tx](db), Read: db}
 }
 
 // approveAllocation approves proposal a less the excluded lines, and
-// returns the shipments it planned; fresh reads the plan's inputs again, as
-// an approval does, rather than trusting the proposal's.
+// returns the shipments it planned. The approval reads the plan's inputs
+// again inside its transaction whatever the caller does; fresh makes a
+// new proposal first and approves that one instead.
 func approveAllocation(ctx context.Context, db *store.DB, a allocationProposal, exclude []plan.Key, fresh bool) ([]int64, error) {
-	in := a.in
 	if fresh {
-		now := proposeAllocation(ctx, db, a.in.Start)
-		if now.err != nil {
-			return nil, now.err
+		if a = proposeAllocation(ctx, db, a.sv.Start); a.err != nil {
+			return nil, a.err
 		}
-		in = now.in
 	}
-	got, err := plan.Approve(ctx, store.Logistics{DB: db}, in, a.p, a.fp, plan.Options{Exclude: exclude})
+	got, err := allocationPlanner(db).Approve(ctx, &a.sv, exclude)
 	return got.Shipments, err
 }
 
