@@ -10,6 +10,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/accounts"
+	"github.com/longhaul/longhaul/internal/accounts/accountstest"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
@@ -260,29 +261,12 @@ func (t *tx) UpdateFacility(_ context.Context, f *repair.RepairFacility, version
 	return nil
 }
 
-func (t *tx) Accounts() accounts.Tx { return creditTx{t: t} }
-
-// creditTx is the accounts' view of the fake transaction: every nation
-// known, a baseline every year, euros at par.
-type creditTx struct {
-	accounts.Tx // what a credit does not use
-	t           *tx
+func (t *tx) Accounts() accounts.Tx {
+	return accountstest.Credit{Clock: t.Now, Audited: t.Audit, Saved: func(k *accounts.Contribution) {
+		k.ID = t.m.id()
+		t.m.contributions = append(t.m.contributions, *k)
+	}}
 }
-
-func (c creditTx) Now() time.Time { return c.t.Now() }
-func (c creditTx) Nation(context.Context, string) (catalog.Nation, error) {
-	return catalog.Nation{}, nil
-}
-func (c creditTx) HasBaseline(context.Context, int) (bool, error) { return true, nil }
-func (c creditTx) Rate(_ context.Context, cur string, year int) (accounts.Rate, error) {
-	return accounts.Rate{Currency: cur, Year: year, PerEUR: "1"}, nil
-}
-func (c creditTx) CreateContribution(_ context.Context, k *accounts.Contribution) error {
-	k.ID = c.t.m.id()
-	c.t.m.contributions = append(c.t.m.contributions, *k)
-	return nil
-}
-func (c creditTx) Audit(ctx context.Context, r audit.Record) error { return c.t.Audit(ctx, r) }
 
 func (t *tx) PlanInput(context.Context, time.Time, int) (repair.PlanInput, string, error) {
 	return repair.PlanInput{}, t.m.fingerprint, nil

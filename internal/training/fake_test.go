@@ -10,6 +10,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/accounts"
+	"github.com/longhaul/longhaul/internal/accounts/accountstest"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
@@ -197,28 +198,11 @@ func (tx *fakeTx) BaselineYear(ctx context.Context, year int) (bool, error) {
 	return tx.s.baselines[year], nil
 }
 
-func (tx *fakeTx) Accounts() accounts.Tx { return creditTx{tx: tx} }
-
-// creditTx is the accounts' view of the fake transaction: every nation
-// known, a baseline every year, euros at par.
-type creditTx struct {
-	accounts.Tx // what a credit does not use
-	tx          *fakeTx
+func (tx *fakeTx) Accounts() accounts.Tx {
+	return accountstest.Credit{Clock: tx.Now, Audited: tx.Audit, Saved: func(k *accounts.Contribution) {
+		tx.s.credited = append(tx.s.credited, *k)
+	}}
 }
-
-func (c creditTx) Now() time.Time { return c.tx.Now() }
-func (c creditTx) Nation(context.Context, string) (catalog.Nation, error) {
-	return catalog.Nation{}, nil
-}
-func (c creditTx) HasBaseline(context.Context, int) (bool, error) { return true, nil }
-func (c creditTx) Rate(_ context.Context, cur string, year int) (accounts.Rate, error) {
-	return accounts.Rate{Currency: cur, Year: year, PerEUR: "1"}, nil
-}
-func (c creditTx) CreateContribution(_ context.Context, k *accounts.Contribution) error {
-	c.tx.s.credited = append(c.tx.s.credited, *k)
-	return nil
-}
-func (c creditTx) Audit(ctx context.Context, r audit.Record) error { return c.tx.Audit(ctx, r) }
 
 func (tx *fakeTx) Audit(ctx context.Context, r audit.Record) error {
 	tx.s.events = append(tx.s.events, r)
