@@ -71,17 +71,6 @@ func invisible(r rune) bool {
 	return unicode.Is(unicode.Cf, r) || unicode.IsControl(r)
 }
 
-// Required checks a required single-line field: Line, and not Blank.
-func Required(field, s string) error {
-	if err := Line(field, s); err != nil {
-		return err
-	}
-	if Blank(s) {
-		return fault.Field(field, "is required")
-	}
-	return nil
-}
-
 // TrimBlank returns "" for a Blank s and s trimmed of white space otherwise,
 // for code that tests a required field with s == "".
 func TrimBlank(s string) string {
