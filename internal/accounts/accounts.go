@@ -376,3 +376,17 @@ func (a *Account) Settle(year int, today time.Time) {
 	midYear := time.Date(year, 7, 1, 0, 0, 0, 0, time.UTC)
 	a.Flagged = a.Fair > 0 && !today.Before(midYear) && 2*a.Halves[0] < a.Fair
 }
+
+// ParseYear reads a year a reader asks about, from 2000 to 2100: the span of
+// every rate, baseline and contribution the accounts hold. A year outside it
+// is refused rather than answered with an empty report.
+func ParseYear(field, s string) (int, error) {
+	y, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fault.Field(field, "%q is not a year", s)
+	}
+	if y < 2000 || y > 2100 {
+		return 0, fault.Field(field, "%d is not a year from 2000 to 2100", y)
+	}
+	return y, nil
+}

@@ -2,6 +2,7 @@ package assist
 
 import (
 	"fmt"
+	"github.com/longhaul/longhaul/internal/text"
 	"strings"
 	"time"
 
@@ -153,7 +154,7 @@ func (p *Pledge) Validate() error {
 	if p.Nation == "" {
 		errs.Add("nation", "is required")
 	}
-	p.Title = strings.TrimSpace(p.Title)
+	p.Title = text.TrimBlank(p.Title)
 	if p.Title == "" {
 		errs.Add("title", "is required")
 	} else if len(p.Title) > 200 {

@@ -5,6 +5,7 @@
 package catalog
 
 import (
+	"github.com/longhaul/longhaul/internal/text"
 	"regexp"
 	"strings"
 	"time"
@@ -126,7 +127,7 @@ func (it *Item) Validate() error {
 		it.NSN = nsn
 		it.SupplyClass = nsn[:4]
 	}
-	it.Name = strings.TrimSpace(it.Name)
+	it.Name = text.TrimBlank(it.Name)
 	if it.Name == "" {
 		errs.Add("name", "is required")
 	} else if len(it.Name) > 200 {

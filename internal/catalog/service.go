@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"github.com/longhaul/longhaul/internal/text"
 	"strings"
 
 	"github.com/longhaul/longhaul/internal/audit"
@@ -113,7 +114,7 @@ func (site *Site) Validate() error {
 	if site.Code == "" {
 		errs.Add("code", "is required")
 	}
-	if strings.TrimSpace(site.Name) == "" {
+	if text.Blank(site.Name) {
 		errs.Add("name", "is required")
 	}
 	if len(site.Kinds) == 0 {

@@ -10,6 +10,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/longhaul/longhaul/internal/text"
 	"io"
 	"strconv"
 	"strings"
@@ -105,7 +106,7 @@ func read(kind string, in io.Reader) ([]row, error) {
 		return nil, fault.Field("line 1", "the file is empty: the first line must name the columns %s", strings.Join(want, ","))
 	}
 	if err != nil {
-		return nil, fault.Field("line 1", "not CSV: %v", err)
+		return nil, notCSV(err)
 	}
 	known := map[string]bool{}
 	for _, c := range want {
@@ -128,10 +129,10 @@ func read(kind string, in io.Reader) ([]row, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, fault.Field(fmt.Sprintf("line %d", line), "not CSV: %v", err)
+			return nil, notCSV(err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
@@ -140,8 +141,16 @@ func read(kind string, in io.Reader) ([]row, error) {
 			continue
 		}
 		r := row{line: line, cols: map[string]string{}}
+		bad := false
 		for i, h := range head {
+			if err := text.Lines(h, rec[i]); err != nil {
+				errs.Append(fmt.Sprintf("line %d", line), err)
+				bad = true
+			}
 			r.cols[h] = rec[i]
+		}
+		if bad {
+			continue
 		}
 		rows = append(rows, r)
 		if len(rows) > MaxRows {
@@ -155,6 +164,18 @@ func read(kind string, in io.Reader) ([]row, error) {
 		return nil, fault.Field("line 2", "the file has a header but no rows")
 	}
 	return rows, nil
+}
+
+// notCSV explains CSV that does not parse, at the line where the bad record
+// starts (csv.Reader knows no field positions after an error). An error of
+// the reader itself, such as a body over its limit, is returned wrapped for
+// the caller, who knows what it means.
+func notCSV(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fault.Field(fmt.Sprintf("line %d", pe.StartLine), "not CSV: %v", pe.Err)
+	}
+	return fmt.Errorf("reading the file: %w", err)
 }
 
 // Result says what an import added.

@@ -13,7 +13,7 @@ import (
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
 
-func importer(t *testing.T) (*exchange.Importer, *store.DB) {
+func importer(t testing.TB) (*exchange.Importer, *store.DB) {
 	t.Helper()
 	db := storetest.Open(t, storetest.SQLiteDSN(t), storetestNow())
 	storetest.Seed(t, db)
@@ -37,11 +37,18 @@ func TestImportRefusesFilesItCannotRead(t *testing.T) {
 	im, _ := importer(t)
 	ctx := storetest.Ctx()
 	for name, c := range map[string]struct{ kind, csv, want string }{
-		"empty":          {"items", "", "the file is empty"},
-		"header only":    {"items", "nsn,name\n", "no rows"},
-		"unknown column": {"items", "nsn,nmae\n1005-12-000-0001,x\n", `column "nmae"`},
-		"short row":      {"requirements", "nsn,quantity,priority\n1320-12-345-6789,5\n", "line 2"},
-		"unknown kind":   {"tanks", "a\n1\n", "cannot be imported"},
+		"empty":               {"items", "", "the file is empty"},
+		"header only":         {"items", "nsn,name\n", "no rows"},
+		"unknown column":      {"items", "nsn,nmae\n1005-12-000-0001,x\n", `column "nmae"`},
+		"short row":           {"requirements", "nsn,quantity,priority\n1320-12-345-6789,5\n", "line 2"},
+		"unknown kind":        {"tanks", "a\n1\n", "cannot be imported"},
+		"unterminated quote":  {"items", "nsn,name\n1005-12-000-0001,x\n\"1005-12-000-0002,y\n", "line 3: not CSV"},
+		"quote in the header": {"items", "\"nsn,name\n", "line 1: not CSV"},
+		"NUL in a cell":       {"items", "nsn,name\n1005-12-000-0001,x\x00y\n", "line 2.name: holds a NUL"},
+		"invalid UTF-8":       {"items", "nsn,name\n1005-12-000-0001,x\xffy\n", "line 2.name: is not valid UTF-8"},
+		"escape in a cell":    {"items", "nsn,name\n1005-12-000-0001,x\x1b[2Jy\n", "line 2.name: holds the control character U+001B"},
+		"title of zero-widths": {"pledges", "pledge_ref,nation,title,kind,channel,category,announced,promised,nsn,quantity\n" +
+			"A,DEU,\u200b\u200b,in_kind,bilateral,in_kind,2025-01-01,2025-06-30,1320-12-345-6789,10\n", "line 2.title: is required"},
 		"pledge rows disagree": {"pledges", "pledge_ref,nation,title,kind,channel,category,announced,promised,nsn,quantity\n" +
 			"A,DEU,Package,in_kind,bilateral,in_kind,2025-01-01,2025-06-30,1320-12-345-6789,10\n" +
 			"A,FRA,Package,in_kind,bilateral,in_kind,2025-01-01,2025-06-30,1410-01-234-5678,2\n", `line 3.nation: "FRA" differs`},

@@ -11,6 +11,7 @@ package lessons
 
 import (
 	"fmt"
+	"github.com/longhaul/longhaul/internal/text"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,7 +78,7 @@ func (l Lesson) AuditMarking() (string, access.Marking) { return l.Owner, l.Mark
 // Validate checks an observation being submitted.
 func (l *Lesson) Validate() error {
 	var errs fault.List
-	l.Title, l.Observed = strings.TrimSpace(l.Title), strings.TrimSpace(l.Observed)
+	l.Title, l.Observed = text.TrimBlank(l.Title), text.TrimBlank(l.Observed)
 	if l.Title == "" {
 		errs.Add("title", "is required")
 	} else if len(l.Title) > 200 {

@@ -1,6 +1,10 @@
 package lessons
 
-import "github.com/longhaul/longhaul/internal/access"
+import (
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/fault"
+)
 
 // Filter narrows a search of lessons.
 type Filter struct {
@@ -33,4 +37,41 @@ type Effect struct {
 type LearningTimes struct {
 	Learned    int `json:"learned"`
 	MedianDays int `json:"median_days"`
+}
+
+// Check refuses a filter whose dates are not dates, or whose period ends
+// before it starts, rather than answering with no lessons.
+func (f *Filter) Check() error {
+	return Period(&f.From, &f.To, false)
+}
+
+// Period checks the observed-on period from..to, each YYYY-MM-DD, and
+// writes them back trimmed. With required, both must be given; otherwise
+// either may be empty, for an open end.
+func Period(from, to *string, required bool) error {
+	var errs fault.List
+	for _, d := range []struct {
+		field string
+		v     *string
+	}{{"from", from}, {"to", to}} {
+		if *d.v == "" {
+			if required {
+				errs.Add(d.field, "is required: give the period from and to, YYYY-MM-DD")
+			}
+			continue
+		}
+		t, err := assist.ParseDate(d.field, *d.v)
+		if err != nil {
+			errs.Append("", err)
+			continue
+		}
+		*d.v = t
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	if *from != "" && *to != "" && *from > *to {
+		return fault.Field("to", "%s is before from (%s): the period must not end before it starts", *to, *from)
+	}
+	return nil
 }

@@ -37,6 +37,9 @@ type LessonSearch interface {
 // capability area when capability is set) that the identity of ctx may
 // see, with their actions.
 func BuildDigest(ctx context.Context, ls LessonSearch, from, to, capability string, now time.Time) (Digest, error) {
+	if err := lessons.Period(&from, &to, true); err != nil {
+		return Digest{}, err
+	}
 	d := Digest{From: from, To: to, Capability: capability, Made: now.UTC(), Reader: access.ActorName(ctx)}
 	var err error
 	if d.Lessons, err = ls.LessonsObserved(ctx, from, to, capability); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -59,11 +60,25 @@ func decodeCursor(s string) (cursor, error) {
 		d.UseNumber()
 		err = d.Decode(&c)
 	}
+	if err == nil && (!scalar(c.Value) || !scalar(c.Key)) {
+		err = errors.New("a cursor holds a string, a number or null")
+	}
 	if err != nil {
 		return c, fault.Field("cursor", "is not a cursor this server gave out")
 	}
 	c.Value, c.Key = fromNumber(c.Value), fromNumber(c.Key)
 	return c, nil
+}
+
+// scalar reports whether v, decoded from a cursor, is a value SQL can
+// compare: an array or object in a cursor was never given out, and binding
+// one fails in the driver.
+func scalar(v any) bool {
+	switch v.(type) {
+	case nil, string, json.Number, bool:
+		return true
+	}
+	return false
 }
 
 func fromNumber(v any) any {

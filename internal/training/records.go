@@ -1,6 +1,7 @@
 package training
 
 import (
+	"github.com/longhaul/longhaul/internal/text"
 	"strings"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -32,7 +33,7 @@ func (o *Offer) Validate() error {
 	if o.Code == "" {
 		errs.Add("code", "is required")
 	}
-	o.Title, o.Skill = strings.TrimSpace(o.Title), strings.TrimSpace(o.Skill)
+	o.Title, o.Skill = text.TrimBlank(o.Title), text.TrimBlank(o.Skill)
 	if o.Title == "" {
 		errs.Add("title", "is required")
 	}

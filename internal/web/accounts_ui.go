@@ -61,9 +61,9 @@ func (s *Server) accountsYear(r *http.Request) (int, []int, error) {
 		years[i] = b.Year
 	}
 	if v := r.URL.Query().Get("year"); v != "" {
-		y, err := strconv.Atoi(v)
+		y, err := accounts.ParseYear("year", v)
 		if err != nil {
-			return 0, years, fault.Field("year", "%q is not a year", v)
+			return 0, years, err
 		}
 		if !slices.Contains(years, y) {
 			return 0, years, fault.Errorf(fault.NotFound, "no baseline for %d: the baselines are for %s", y, joinInts(years))
@@ -436,9 +436,9 @@ func (s *Server) contributionsPage(w http.ResponseWriter, r *http.Request, statu
 	q := r.URL.Query()
 	f := accounts.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
 	if y := q.Get("year"); y != "" {
-		n, err := strconv.Atoi(y)
+		n, err := accounts.ParseYear("year", y)
 		if err != nil {
-			return fault.Field("year", "%q is not a year", y)
+			return err
 		}
 		f.Year = n
 	}
@@ -500,9 +500,9 @@ func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error 
 	q := r.URL.Query()
 	f := accounts.ContributionFilter{Nation: q.Get("nation"), Category: q.Get("category")}
 	if y := q.Get("year"); y != "" {
-		n, err := strconv.Atoi(y)
+		n, err := accounts.ParseYear("year", y)
 		if err != nil {
-			return fault.Field("year", "%q is not a year", y)
+			return err
 		}
 		f.Year = n
 	}
@@ -635,9 +635,9 @@ type spendingView struct {
 func (s *Server) spending(r *http.Request) (spendingView, error) {
 	v := spendingView{Year: 2024}
 	if y := r.URL.Query().Get("year"); y != "" {
-		n, err := strconv.Atoi(y)
+		n, err := accounts.ParseYear("year", y)
 		if err != nil {
-			return v, fault.Field("year", "%q is not a year", y)
+			return v, err
 		}
 		v.Year = n
 	}
@@ -727,9 +727,9 @@ func (s *Server) apiReview(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiIATI(w http.ResponseWriter, r *http.Request) error {
 	year := s.Now().Year()
 	if y := r.URL.Query().Get("year"); y != "" {
-		n, err := strconv.Atoi(y)
+		n, err := accounts.ParseYear("year", y)
 		if err != nil {
-			return fault.Field("year", "%q is not a year", y)
+			return err
 		}
 		year = n
 	}

@@ -776,9 +776,9 @@ func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, kind string) 
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
 		return fault.Errorf(fault.Unsupported, "send the file as text/csv, not %q", ct)
 	}
-	res, err := s.Importer.Import(r.Context(), kind, http.MaxBytesReader(w, r.Body, 32<<20))
+	res, err := s.Importer.Import(r.Context(), kind, http.MaxBytesReader(w, r.Body, MaxUpload))
 	if err != nil {
-		return err
+		return uploadError(err)
 	}
 	return writeJSON(w, 201, res)
 }

@@ -38,9 +38,10 @@ func (s *Server) lessonAPI(add func(method, pattern string, perm access.Permissi
 	add("POST", "/api/v1/lessons/{id}/links", access.LessonAnalyse, s.apiLessonLink)
 }
 
-func lessonFilter(r *http.Request) lessons.Filter {
+func lessonFilter(r *http.Request) (lessons.Filter, error) {
 	q := r.URL.Query()
-	return lessons.Filter{Q: q.Get("q"), Capability: q.Get("capability"), System: q.Get("system"), State: q.Get("state"), From: q.Get("from"), To: q.Get("to")}
+	f := lessons.Filter{Q: q.Get("q"), Capability: q.Get("capability"), System: q.Get("system"), State: q.Get("state"), From: q.Get("from"), To: q.Get("to")}
+	return f, f.Check()
 }
 
 type lessonsView struct {
@@ -63,7 +64,11 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	if v.Page, err = s.Read.Lessons.SearchLessons(r.Context(), lessonFilter(r), o); err != nil {
+	f, err := lessonFilter(r)
+	if err != nil {
+		return err
+	}
+	if v.Page, err = s.Read.Lessons.SearchLessons(r.Context(), f, o); err != nil {
 		return err
 	}
 	if v.Overdue, err = s.Read.Lessons.OverdueActions(r.Context(), s.Now()); err != nil {
@@ -248,7 +253,11 @@ func (s *Server) apiLessons(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.Read.Lessons.SearchLessons(r.Context(), lessonFilter(r), o)
+	f, err := lessonFilter(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.Read.Lessons.SearchLessons(r.Context(), f, o)
 	if err != nil {
 		return err
 	}
@@ -393,9 +402,6 @@ func (s *Server) apiLessonLink(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiDigest(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	from, to := q.Get("from"), q.Get("to")
-	if from == "" || to == "" {
-		return fault.Field("from", "give the period: from and to, YYYY-MM-DD")
-	}
 	d, err := report.BuildDigest(r.Context(), s.Read.Reports, from, to, q.Get("capability"), s.Now())
 	if err != nil {
 		return err
@@ -415,7 +421,7 @@ func (s *Server) apiDigest(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Classification", d.Marking.String())
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-lessons-%s-%s.%s"`, from, to, ext))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-lessons-%s-%s.%s"`, d.From, d.To, ext))
 	_, err = w.Write(buf.Bytes())
 	return err
 }

@@ -217,9 +217,9 @@ func (s *Server) apiNetworkImport(w http.ResponseWriter, r *http.Request) error 
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
 		return fault.Errorf(fault.Unsupported, "send the file as text/csv, not %q", ct)
 	}
-	rows, err := exchange.ReadNetwork(http.MaxBytesReader(w, r.Body, 32<<20))
+	rows, err := exchange.ReadNetwork(http.MaxBytesReader(w, r.Body, MaxUpload))
 	if err != nil {
-		return err
+		return uploadError(err)
 	}
 	sites, links, err := s.Logi.ImportNetwork(r.Context(), rows)
 	if err != nil {

@@ -8,8 +8,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/longhaul/longhaul/internal/fault"
 )
@@ -137,7 +139,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return &fault.Error{Code: malformed, Message: "the body holds more than one JSON value"}
 	}
-	return nil
+	return checkJSONText(body)
 }
 
 // locate finds, for encoding/json's index-free path such as
@@ -196,6 +198,8 @@ func decodeError(err error, body []byte) error {
 		return &fault.Error{Code: malformed, Message: "the body is not valid JSON: it ends too early"}
 	case errors.As(err, &syn):
 		return &fault.Error{Code: malformed, Message: fmt.Sprintf("the body is not valid JSON at byte %d: %v", syn.Offset, syn)}
+	case errors.As(err, &typ) && typ.Field == "" && typ.Type.Kind() == reflect.Struct:
+		return &fault.Error{Code: malformed, Message: fmt.Sprintf("the body must be a JSON object, not %s", article(typ.Value))}
 	case errors.As(err, &typ):
 		want := typ.Type.String()
 		switch want {
@@ -221,9 +225,35 @@ func decodeError(err error, body []byte) error {
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		return fault.Field(name, "is not a field of this request")
 	}
+	var tpe *time.ParseError
+	if errors.As(err, &tpe) {
+		v, _ := strconv.Unquote(tpe.Value)
+		if v == "" {
+			v = tpe.Value
+		}
+		return fault.Field(pathOfString(body, v), "%q is not a time: write it as RFC 3339, such as \"2025-03-01T08:00:00Z\"", v)
+	}
 	// Errors from a field's own UnmarshalJSON (money, classification).
 	msg := err.Error()
 	return fault.Field("", "%s", strings.TrimPrefix(msg, "json: "))
+}
+
+// article puts "a" or "an" before a JSON kind such as "array".
+func article(kind string) string {
+	if strings.IndexByte("aeiou", kind[0]) >= 0 {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// uploadError turns a file body over MaxUpload into a 413 that says so;
+// other errors pass through.
+func uploadError(err error) error {
+	var big *http.MaxBytesError
+	if errors.As(err, &big) {
+		return fault.Errorf(fault.TooLarge, "the file is larger than %d MiB: split it", big.Limit>>20)
+	}
+	return err
 }
 
 // jsonPath turns encoding/json's "lines.2.quantity" into "lines[2].quantity".

@@ -147,6 +147,11 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) adapt(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r, err := s.authorize(w, r, rt)
+		if err == nil && !rt.API && r.Method == http.MethodPost {
+			// Every form is held to the text rule here, once for every
+			// page that takes one; the API's JSON bodies are in decode.
+			err = checkFormText(r)
+		}
 		if err == nil {
 			err = rt.h(w, r)
 		}
