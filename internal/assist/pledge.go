@@ -219,6 +219,29 @@ func (p *Pledge) Validate() error {
 	return errs.Err()
 }
 
+// MaxLedger is the most the pledges together may be worth: EUR 10^15
+// (10^17 cents), some thousand times all the aid ever pledged to Ukraine,
+// and ninety times below where an int64 sum overflows, so that a total over
+// every pledge, in Go or in SQL, stays exact even when concurrent writers
+// each pass the check.
+const MaxLedger money.Cents = 100_000_000_000_000_000
+
+// CheckLedger verifies that p, beside others (what every other pledge is
+// worth), keeps the ledger within MaxLedger. The store calls it whenever a
+// pledge's value grows, as it calls Line.Check, so that no sum of stored
+// pledges can overflow.
+func (p *Pledge) CheckLedger(others money.Cents) error {
+	pledged, _, _ := p.Value()
+	if others < 0 || others > MaxLedger || pledged > MaxLedger-others {
+		field := "amount"
+		if p.Amount == 0 {
+			field = "lines"
+		}
+		return fault.Field(field, "the pledges together would be worth more than EUR 1,000,000,000,000,000: ask the coordinator to check the ledger")
+	}
+	return nil
+}
+
 // CheckValue verifies that every line's value (quantity × unit value) and
 // the pledge's whole value (its lines and its amount) stay within
 // money.MaxAmount, naming the field at fault. Validate calls it, and the use

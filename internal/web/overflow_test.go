@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
 
@@ -70,6 +73,51 @@ func TestMoneyBeyondBoundsIsRefused(t *testing.T) {
 			}
 			for _, path := range []string{"/api/v1/accounts", "/api/v1/dashboard", "/api/v1/reports/review",
 				"/api/v1/reports/review?format=html", "/api/v1/reports/review?format=pdf", "/api/v1/reports/review?format=xlsx", "/", "/accounts", "/reports/review"} {
+				if res := e.do("GET", path, "", ""); res.status != 200 {
+					t.Errorf("GET %s: %d %.300s", path, res.status, res.body)
+				}
+			}
+		})
+	}
+}
+
+// TestLedgerStaysWithinItsBound fills the ledger to assist.MaxLedger with
+// pledges each at the largest amount, then holds that one cent more is
+// refused on create and on update and that every sum still reads.
+func TestLedgerStaysWithinItsBound(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			svc := &assist.Service{Store: store.Assist{DB: e.db}}
+			ctx := storetest.Ctx()
+			err := svc.Store.Transact(ctx, func(tx assist.Tx) error {
+				for i := money.Cents(0); i < assist.MaxLedger/money.MaxAmount; i++ {
+					p := assist.Pledge{Nation: "DEU", Title: "Fund", Kind: "funds", Channel: "bilateral", Category: "equipment_purchase",
+						Announced: "2025-02-01", Promised: "2025-04-30", Amount: money.MaxAmount}
+					if err := svc.CreatePledgeIn(ctx, tx, &p); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := e.do("POST", "/api/v1/pledges", "application/json", strings.Replace(goodPledge, `"lines"`, `"amount":"0.01","lines"`, 1))
+			if res.status != 422 || !problemNames(res.json(t), "amount") {
+				t.Errorf("one pledge beyond the ledger's bound: %d %s", res.status, res.body)
+			}
+			res = e.do("PUT", "/api/v1/pledges/1", "application/json",
+				`{"title":"Fund","kind":"funds","channel":"bilateral","category":"equipment_purchase","announced":"2025-02-01","promised":"2025-04-30","amount":"1000000000000.01"}`, "If-Match", `"v1"`)
+			if res.status != 422 || !problemNames(res.json(t), "amount") {
+				t.Errorf("an amount raised beyond the ledger's bound: %d %s", res.status, res.body)
+			}
+			res = e.do("PUT", "/api/v1/pledges/1", "application/json",
+				`{"title":"Fund","kind":"funds","channel":"bilateral","category":"equipment_purchase","announced":"2025-02-01","promised":"2025-04-30","amount":"999999999999.99"}`, "If-Match", `"v1"`)
+			if res.status != 200 {
+				t.Errorf("an amount lowered at the ledger's bound: %d %s", res.status, res.body)
+			}
+			for _, path := range []string{"/api/v1/accounts", "/api/v1/dashboard", "/api/v1/reports/review", "/api/v1/pledges", "/"} {
 				if res := e.do("GET", path, "", ""); res.status != 200 {
 					t.Errorf("GET %s: %d %.300s", path, res.status, res.body)
 				}
