@@ -45,6 +45,8 @@ func TestMoneyBeyondBoundsIsRefused(t *testing.T) {
 				{"amount raised above the bound on update", "PUT", fmt.Sprintf("/api/v1/pledges/%d", id), fmt.Sprintf(header, "92233720368547758.07"), "amount"},
 				{"amount raised with the lines above the bound", "PUT", fmt.Sprintf("/api/v1/pledges/%d", id), fmt.Sprintf(header, "1000000000000"), "amount"},
 				{"requirement quantity of int64's maximum", "POST", "/api/v1/requirements", `{"nsn":"1320-12-345-6789","quantity":9223372036854775807,"priority":1,"need_by":"2025-05-01","delivery_site":"UA-KYIV"}`, "quantity"},
+				{"baseline above the bound", "POST", "/api/v1/baselines", `{"year":2026,"amount":"92233720368547758.07","gdp_year":2024,"nations":["DEU","POL"]}`, "amount"},
+				{"course cost per seat above the bound", "POST", "/api/v1/courses", `{"code":"LEO","title":"Leopard crews","skill":"LEOPARD-2","host":"DEU","site":"DE-MUN","seats_per_class":12,"min_size":4,"cost_per_seat":"92233720368547758.07"}`, "cost_per_seat"},
 				{"item unit value of int64's maximum", "POST", "/api/v1/items", `{"nsn":"1320-12-999-0001","name":"x","capability":"ammunition","unit_of_issue":"EA","unit_value":"92233720368547758.07"}`, "unit_value"},
 			}
 			before := e.fingerprint()
@@ -59,6 +61,14 @@ func TestMoneyBeyondBoundsIsRefused(t *testing.T) {
 					}
 				})
 			}
+			t.Run("CSV import", func(t *testing.T) {
+				csv := "pledge_ref,nation,title,kind,channel,category,announced,promised,nsn,quantity\n" +
+					"A,DEU,Big,in_kind,bilateral,in_kind,2025-02-01,2025-04-30,1320-12-345-6789,20000000000000\n" +
+					"A,DEU,Big,in_kind,bilateral,in_kind,2025-02-01,2025-04-30,1320-12-345-6789,20000000000000\n"
+				if res := e.do("POST", "/api/v1/import/pledges", "text/csv", csv); res.status != 422 || !strings.Contains(string(res.body), "quantity") {
+					t.Errorf("status %d, want 422 naming the quantity: %s", res.status, res.body)
+				}
+			})
 			t.Run("UI form", func(t *testing.T) {
 				form := url.Values{"nation": {"DEU"}, "title": {"Big"}, "kind": {"in_kind"}, "channel": {"bilateral"}, "category": {"in_kind"},
 					"announced": {"2025-02-01"}, "promised": {"2025-04-30"}, "classification": {"NATO UNCLASSIFIED"},
