@@ -60,6 +60,8 @@ func (b *Baseline) Validate() error {
 	}
 	if b.Amount <= 0 {
 		errs.Add("amount", "must be more than zero")
+	} else if _, err := b.Amount.Checked(); err != nil {
+		errs.Add("amount", "%v", err)
 	}
 	if b.GDPYear < 2014 || (b.Year >= 2024 && b.GDPYear > b.Year) {
 		errs.Add("gdp_year", "%d is not a year from 2014 to the baseline's year", b.GDPYear)
@@ -286,6 +288,9 @@ func (c *Contribution) Convert(r Rate) error {
 	if err != nil {
 		return err
 	}
+	if _, err := eur.Checked(); err != nil {
+		return fault.Field("original_amount", "in euros %v", err)
+	}
 	c.Rate, c.Amount = r.PerEUR, eur
 	return nil
 }
@@ -325,6 +330,8 @@ func (c *Contribution) Validate() error {
 		errs.Add("original_amount", "must not be negative")
 	} else if c.Original == 0 {
 		errs.Add("original_amount", "must be more than zero")
+	} else if _, err := c.Original.Checked(); err != nil {
+		errs.Add("original_amount", "%v", err)
 	}
 	c.Evidence = strings.TrimSpace(c.Evidence)
 	if c.Evidence == "" {

@@ -58,7 +58,14 @@ type Line struct {
 	Withdrawn int64       `json:"withdrawn"`
 }
 
-// Value is the value of q units of the line.
+// MaxQuantity is the most units one pledge line or requirement may hold: a
+// billion, a thousand times the largest ammunition packages (a million
+// rounds), and small enough that a line's quantity times its unit value is
+// checked against money.MaxAmount rather than against int64.
+const MaxQuantity = 1_000_000_000
+
+// Value is the value of q units of the line. Validation bounds the line's
+// quantity and the product, so that no stored line overflows here.
 func (l *Line) Value(q int64) money.Cents { return money.Cents(int64(l.UnitValue) * q) }
 
 // Check verifies the order pledged ≥ committed ≥ allocated ≥ shipped ≥
@@ -180,6 +187,8 @@ func (p *Pledge) Validate() error {
 	}
 	if p.Amount < 0 {
 		errs.Add("amount", "must not be negative")
+	} else if p.Amount > money.MaxAmount {
+		errs.Add("amount", "%v", money.ErrTooLarge)
 	}
 	if len(p.Lines) == 0 && p.Amount == 0 {
 		errs.Add("lines", "a pledge needs at least one line or an amount")
@@ -197,14 +206,74 @@ func (p *Pledge) Validate() error {
 		}
 		if l.Pledged <= 0 {
 			errs.Add(f+".quantity", "must be a positive whole number")
+		} else if l.Pledged > MaxQuantity {
+			errs.Add(f+".quantity", "must be at most %d", MaxQuantity)
 		}
 		if l.UnitValue < 0 {
 			errs.Add(f+".unit_value", "must not be negative")
 		}
-		if _, err := l.UnitValue.Mul(l.Pledged); err != nil {
-			errs.Add(f+".unit_value", "quantity × unit value is too large")
-		}
 		l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn = 0, 0, 0, 0, 0, 0
+	}
+	if errs.Err() == nil {
+		errs.Append("", p.CheckValue())
+	}
+	return errs.Err()
+}
+
+// MaxLedger is the most the pledges together may be worth: EUR 10^15
+// (10^17 cents), some thousand times all the aid ever pledged to Ukraine,
+// and ninety times below where an int64 sum overflows, so that a total over
+// every pledge, in Go or in SQL, stays exact even when concurrent writers
+// each pass the check.
+const MaxLedger money.Cents = 100_000_000_000_000_000
+
+// CheckLedger verifies that p, beside others (what every other pledge is
+// worth), keeps the ledger within MaxLedger. The store calls it whenever a
+// pledge's value grows, as it calls Line.Check, so that no sum of stored
+// pledges can overflow.
+func (p *Pledge) CheckLedger(others money.Cents) error {
+	pledged, _, _ := p.Value()
+	if others < 0 || others > MaxLedger || pledged > MaxLedger-others {
+		field := "amount"
+		if p.Amount == 0 {
+			field = "lines"
+		}
+		return fault.Field(field, "the pledges together would be worth more than EUR 1,000,000,000,000,000: ask the coordinator to check the ledger")
+	}
+	return nil
+}
+
+// CheckValue verifies that every line's value (quantity × unit value) and
+// the pledge's whole value (its lines and its amount) stay within
+// money.MaxAmount, naming the field at fault. Validate calls it, and the use
+// cases call it again once the catalogue has filled in unit values left
+// empty, so that no stored pledge makes a later total overflow.
+func (p *Pledge) CheckValue() error {
+	var errs fault.List
+	total, err := p.Amount.Checked()
+	if err != nil {
+		errs.Add("amount", "%v", err)
+	}
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		f := fmt.Sprintf("lines[%d]", i)
+		if _, err := l.UnitValue.Checked(); err != nil {
+			errs.Add(f+".unit_value", "%v", err)
+			continue
+		}
+		v, err := l.UnitValue.MulChecked(l.Pledged)
+		if err != nil {
+			errs.Add(f+".quantity", "%d × %s (its unit value) %v", l.Pledged, l.UnitValue, err)
+			continue
+		}
+		if total, err = total.Add(v); err != nil {
+			if p.Amount > 0 {
+				errs.Add("amount", "with the lines' value the pledge's value %v", err)
+			} else {
+				errs.Add(f+".quantity", "the pledge's value up to this line %v", err)
+			}
+			break
+		}
 	}
 	return errs.Err()
 }

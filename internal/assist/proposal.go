@@ -11,10 +11,13 @@ import (
 type Stock struct {
 	Pledge, Line int64
 	Nation       string
-	Item         catalog.Item
-	Quantity     int64
-	Depot        string // the pledge's depot, or else a donor depot of the nation; empty when it has none
-	Marking      int    // the pledge's classification, for the proposal's marking
+	// Item is the catalogue's item, but for its unit value, which is the
+	// pledge line's: the value of the stock is what was pledged, and the
+	// line's quantity × unit value is bounded where the catalogue's is not.
+	Item     catalog.Item
+	Quantity int64
+	Depot    string // the pledge's depot, or else a donor depot of the nation; empty when it has none
+	Marking  int    // the pledge's classification, for the proposal's marking
 	// Committed and Allocated are the line's totals before the plan, for
 	// the difference it would make.
 	Committed, Allocated int64

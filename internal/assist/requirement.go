@@ -96,6 +96,8 @@ func (r *Requirement) Validate() error {
 	}
 	if r.Quantity <= 0 {
 		errs.Add("quantity", "must be a positive whole number")
+	} else if r.Quantity > MaxQuantity {
+		errs.Add("quantity", "must be at most %d", MaxQuantity)
 	}
 	if r.Priority < 1 || r.Priority > 4 {
 		errs.Add("priority", "must be 1 (critical) to 4 (routine)")

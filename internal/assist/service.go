@@ -279,6 +279,10 @@ func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
 			l.UnitValue = item.UnitValue
 		}
 	}
+	if errs.Err() == nil {
+		// The catalogue's unit values are known only now.
+		errs.Append("", p.CheckValue())
+	}
 	return errs.Err()
 }
 
@@ -359,6 +363,9 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 			return err
 		}
 		p.Title, p.Announced, p.Promised, p.Reference, p.Depot = check.Title, check.Announced, check.Promised, check.Reference, check.Depot
+		if err := p.CheckValue(); err != nil {
+			return err
+		}
 		p.UpdatedAt = tx.Now()
 		if err := tx.UpdatePledge(ctx, &p, old.Version); err != nil {
 			return err

@@ -148,6 +148,8 @@ func (it *Item) Validate() error {
 	}
 	if it.UnitValue < 0 {
 		errs.Add("unit_value", "must not be negative")
+	} else if _, err := it.UnitValue.Checked(); err != nil {
+		errs.Add("unit_value", "%v", err)
 	}
 	if it.MassG < 0 {
 		errs.Add("mass_kg", "must not be negative")

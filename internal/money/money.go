@@ -160,6 +160,38 @@ func (c *Cents) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MaxAmount is the largest euro amount Longhaul stores in one field or as
+// one product: EUR 1,000,000,000,000 (10^14 cents). No single pledge, line
+// or item comes within a hundred times of it (the largest national packages
+// are tens of billions), and it leaves 92,000 times its size before an int64
+// sum overflows, so that totals over every record stay exact.
+const MaxAmount Cents = 100_000_000_000_000
+
+// ErrTooLarge is returned by the checked arithmetic for a result above
+// MaxAmount.
+var ErrTooLarge = errors.New("is more than EUR 1,000,000,000,000")
+
+// Checked returns c, or ErrTooLarge when c is above MaxAmount or below
+// -MaxAmount.
+func (c Cents) Checked() (Cents, error) {
+	if c > MaxAmount || c < -MaxAmount {
+		return 0, ErrTooLarge
+	}
+	return c, nil
+}
+
+// Add returns c plus d, refusing a sum beyond MaxAmount either way. Both
+// operands are bounded first, so the addition itself cannot overflow.
+func (c Cents) Add(d Cents) (Cents, error) {
+	if _, err := c.Checked(); err != nil {
+		return 0, err
+	}
+	if _, err := d.Checked(); err != nil {
+		return 0, err
+	}
+	return (c + d).Checked()
+}
+
 // Mul returns c times q, refusing a product that overflows int64.
 func (c Cents) Mul(q int64) (Cents, error) {
 	if q == 0 || c == 0 {
@@ -170,6 +202,15 @@ func (c Cents) Mul(q int64) (Cents, error) {
 		return 0, fmt.Errorf("%s × %d overflows", c, q)
 	}
 	return Cents(p), nil
+}
+
+// MulChecked returns c times q, refusing a product beyond MaxAmount.
+func (c Cents) MulChecked(q int64) (Cents, error) {
+	p, err := c.Mul(q)
+	if err != nil {
+		return 0, ErrTooLarge
+	}
+	return p.Checked()
 }
 
 // Grouped writes the digits of an integer with thousands separators:

@@ -45,3 +45,26 @@ func TestFormat(t *testing.T) {
 		t.Error("overflow not refused")
 	}
 }
+
+func TestCheckedArithmetic(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		f    func() (Cents, error)
+		want Cents
+		ok   bool
+	}{
+		{"add within", func() (Cents, error) { return Cents(1).Add(MaxAmount - 1) }, MaxAmount, true},
+		{"add beyond", func() (Cents, error) { return Cents(1).Add(MaxAmount) }, 0, false},
+		{"add of an operand beyond", func() (Cents, error) { return Cents(9223372036854775807).Add(-9223372036854775807) }, 0, false},
+		{"mul within", func() (Cents, error) { return Cents(100_000).MulChecked(1_000_000_000) }, 100_000_000_000_000, true},
+		{"mul beyond", func() (Cents, error) { return Cents(100_001).MulChecked(1_000_000_000) }, 0, false},
+		{"mul overflowing int64", func() (Cents, error) { return Cents(400_000).MulChecked(9223372036854775807) }, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.f()
+			if (err == nil) != c.ok || got != c.want {
+				t.Errorf("got %d, %v; want %d ok=%v", got, err, c.want, c.ok)
+			}
+		})
+	}
+}

@@ -234,6 +234,16 @@ func pledgeTotals(p *assist.Pledge) totals {
 	return t
 }
 
+// checkLedger refuses a pledge whose value would take all the pledges
+// together above assist.MaxLedger.
+func (tx *Tx) checkLedger(ctx context.Context, p *assist.Pledge) error {
+	var others money.Cents
+	if err := tx.queryRow(ctx, `SELECT COALESCE(SUM(amount + pledged_value), 0) FROM pledges WHERE id <> ?`, p.ID).Scan(&others); err != nil {
+		return fmt.Errorf("ledger total: %w", err)
+	}
+	return p.CheckLedger(others)
+}
+
 // writeTotals stores the totals of p's lines on its row.
 func (tx *Tx) writeTotals(ctx context.Context, p *assist.Pledge) error {
 	t := pledgeTotals(p)
@@ -269,6 +279,9 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 		}
 		l.ID = lid
 	}
+	if err := tx.checkLedger(ctx, p); err != nil {
+		return err
+	}
 	return tx.writeTotals(ctx, p)
 }
 
@@ -278,6 +291,17 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 	aud, err := tx.audience(p.Nation, p.ReleasableTo)
 	if err != nil {
 		return err
+	}
+	// Only a larger amount makes a pledge worth more: line quantities never
+	// grow once pledged.
+	var was money.Cents
+	if err := tx.queryRow(ctx, `SELECT amount FROM pledges WHERE id = ?`, p.ID).Scan(&was); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", p.Ref(), err)
+	}
+	if p.Amount > was {
+		if err := tx.checkLedger(ctx, p); err != nil {
+			return err
+		}
 	}
 	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, kind = ?, channel = ?, category = ?, announced = ?, promised = ?, reference = ?, depot = ?, amount = ?, classification = ?, releasable_to = ?, audience = ?,
 		state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,

@@ -27,7 +27,7 @@ func (tx *Tx) Outstanding(ctx context.Context) (assist.Outstanding, error) {
 func (db *DB) outstanding(ctx context.Context, q querier) (assist.Outstanding, error) {
 	var out assist.Outstanding
 	pv := db.pledgesVisible(ctx)
-	rows, err := q.QueryContext(ctx, db.rebind(`SELECT p.id, l.id, p.nation, p.depot, p.classification, l.committed - l.allocated, l.committed, l.allocated, i.nsn, i.name, i.capability, i.unit_of_issue, i.unit_value, i.mass_g, i.volume_cm3, i.grp
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT p.id, l.id, p.nation, p.depot, p.classification, l.committed - l.allocated, l.committed, l.allocated, i.nsn, i.name, i.capability, i.unit_of_issue, l.unit_value, i.mass_g, i.volume_cm3, i.grp
 		FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id JOIN items i ON i.nsn = l.nsn
 		WHERE l.committed > l.allocated AND `+pv.cond+` ORDER BY p.promised, p.id, l.no`), pv.args...)
 	if err != nil {

@@ -59,6 +59,8 @@ func (o *Offer) Validate() error {
 	}
 	if o.CostPerSeat < 0 {
 		errs.Add("cost_per_seat", "must not be negative")
+	} else if _, err := o.CostPerSeat.Checked(); err != nil {
+		errs.Add("cost_per_seat", "%v", err)
 	}
 	return errs.Err()
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
-	"github.com/longhaul/longhaul/internal/money"
 )
 
 // Tx is what the training's use cases need from storage inside one
@@ -401,7 +400,11 @@ func credit(ctx context.Context, tx Tx, k ClassOf, course Offer, completed int) 
 	if err != nil || !ok {
 		return err
 	}
-	c := accounts.Contribution{Nation: course.Host, Date: k.End, Category: "training", Currency: "EUR", Original: course.CostPerSeat * money.Cents(completed),
+	cost, err := course.CostPerSeat.MulChecked(int64(completed))
+	if err != nil {
+		return fault.Field("completed", "%d trainees at %s a seat: the class's cost %v", completed, course.CostPerSeat, err)
+	}
+	c := accounts.Contribution{Nation: course.Host, Date: k.End, Category: "training", Currency: "EUR", Original: cost,
 		Evidence: fmt.Sprintf("class %d of course %s: %d trainees completed", k.ID, k.Course, completed)}
 	if err := c.Validate(); err != nil {
 		return err
