@@ -97,3 +97,34 @@ func TestMarkingParsing(t *testing.T) {
 		t.Errorf("marking %q", m)
 	}
 }
+
+func TestMarkingLowersAndKeep(t *testing.T) {
+	nr := func(rel ...string) Marking {
+		return Marking{Classification: Restricted, ReleasableTo: Normalize(rel)}
+	}
+	for _, c := range []struct {
+		name     string
+		old, new Marking
+		lowers   bool
+	}{
+		{"the same", nr("UKR"), nr("UKR"), false},
+		{"a lower classification", nr("UKR"), Marking{ReleasableTo: Releasability{"UKR"}}, true},
+		{"a higher classification", nr("UKR"), Marking{Classification: Secret, ReleasableTo: Releasability{"UKR"}}, false},
+		{"releasable to all", nr("UKR"), nr(), true},
+		{"one nation more", nr("UKR"), nr("FRA", "UKR"), true},
+		{"another nation", nr("UKR"), nr("FRA"), true},
+		{"one nation fewer", nr("DEU", "UKR"), nr("UKR"), false},
+		{"from all to some", nr(), nr("UKR"), false},
+	} {
+		if got := c.new.Lowers(c.old); got != c.lowers {
+			t.Errorf("%s: %s in place of %s lowers = %v", c.name, c.new, c.old, got)
+		}
+	}
+	old := nr("UKR")
+	if got := (Marking{}).Keep(old, ClassificationPart, ReleasabilityPart); got.String() != old.String() {
+		t.Errorf("keeping both parts gives %s", got)
+	}
+	if got := (Marking{}).Keep(old, ReleasabilityPart); got.String() != "NATO UNCLASSIFIED REL TO UKR" {
+		t.Errorf("keeping the releasability gives %s", got)
+	}
+}

@@ -6,6 +6,7 @@ package access
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 
@@ -128,4 +129,50 @@ func (m Marking) String() string {
 		return m.Classification.String()
 	}
 	return m.Classification.String() + " " + m.ReleasableTo.String()
+}
+
+// MarkingPart names one part of a marking: its classification or its
+// releasability.
+type MarkingPart int
+
+// The parts of a marking an edit may leave out.
+const (
+	ClassificationPart MarkingPart = iota + 1
+	ReleasabilityPart
+)
+
+// Keep returns m with the parts named taken from old: an edit that leaves a
+// part out keeps the record's own, so that no marking is lowered by
+// omission.
+func (m Marking) Keep(old Marking, parts ...MarkingPart) Marking {
+	for _, p := range parts {
+		switch p {
+		case ClassificationPart:
+			m.Classification = old.Classification
+		case ReleasabilityPart:
+			m.ReleasableTo = old.ReleasableTo
+		}
+	}
+	return m
+}
+
+// Lowers reports whether m, put in the place of old, would let more people
+// read the record: a lower classification, or releasability to a nation old
+// does not name (releasable to all when old names any).
+func (m Marking) Lowers(old Marking) bool {
+	if m.Classification < old.Classification {
+		return true
+	}
+	if len(old.ReleasableTo) == 0 {
+		return false
+	}
+	if len(m.ReleasableTo) == 0 {
+		return true
+	}
+	for _, n := range m.ReleasableTo {
+		if !slices.Contains(old.ReleasableTo, n) {
+			return true
+		}
+	}
+	return false
 }

@@ -24,6 +24,7 @@ const (
 	PledgeAllocate   Permission = "pledge.allocate" // set stock against requirements
 	PledgeDeliver    Permission = "pledge.deliver"  // record a delivery
 	PledgeAccept     Permission = "pledge.accept"   // confirm receipt
+	MarkingLower     Permission = "marking.lower"   // lower a record's classification or widen its releasability
 	DashboardRead    Permission = "dashboard.read"
 	AccountsRead     Permission = "accounts.read"     // the pledge's accounts, fair shares, contributions, reports
 	AccountsWrite    Permission = "accounts.write"    // baselines, their nations, exchange rates
@@ -66,6 +67,7 @@ var Policy = map[Permission][]Role{
 	PledgeAllocate:   {Coordinator},
 	PledgeDeliver:    {Coordinator, NationOfficer, RecipientOfficer},
 	PledgeAccept:     {Coordinator, RecipientOfficer},
+	MarkingLower:     {Coordinator},
 	DashboardRead:    Roles,
 	AccountsRead:     {Coordinator, NationOfficer, RecipientOfficer, Auditor, Analyst},
 	AccountsWrite:    {Coordinator},

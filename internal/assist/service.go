@@ -71,6 +71,24 @@ func mayMark(ctx context.Context, m access.Marking) error {
 	return nil
 }
 
+// mayLower refuses a marking m that would let more people read a record
+// marked old, unless the actor may lower markings; it reports whether m
+// lowers old, so that the change is audited as the act it is.
+func mayLower(ctx context.Context, old, m access.Marking) (bool, error) {
+	if !m.Lowers(old) {
+		return false, nil
+	}
+	if id := access.IdentityFrom(ctx); id.Via != "system" && !access.Allowed(id, access.MarkingLower) {
+		field := "classification"
+		if m.Classification >= old.Classification {
+			field = "releasable_to"
+		}
+		return true, &fault.Error{Code: fault.Forbidden, Field: field,
+			Message: fmt.Sprintf("%s may not lower the marking %s to %s (%s): only a coordinator may", id.Name, old, m, access.MarkingLower)}
+	}
+	return true, nil
+}
+
 // mayWriteFor refuses a change to another nation's pledge.
 func mayWriteFor(ctx context.Context, nation string) error {
 	if id := access.IdentityFrom(ctx); !id.MayWriteFor(nation) {
@@ -158,8 +176,10 @@ func (s *Service) CreateRequirementIn(ctx context.Context, tx Tx, r *Requirement
 
 // UpdateRequirement changes a requirement's fields. Its quantity may not
 // fall below what is already allocated, and the item it names may not change
-// once anything is allocated to it.
-func (s *Service) UpdateRequirement(ctx context.Context, id, version int64, in Requirement) (Requirement, error) {
+// once anything is allocated to it. The parts of the marking named in keep
+// stay as stored; a lower marking needs access.MarkingLower and is audited
+// as requirement.lower_marking.
+func (s *Service) UpdateRequirement(ctx context.Context, id, version int64, in Requirement, keep ...access.MarkingPart) (Requirement, error) {
 	if err := in.Validate(); err != nil {
 		return in, err
 	}
@@ -172,7 +192,12 @@ func (s *Service) UpdateRequirement(ctx context.Context, id, version int64, in R
 		if err := canSee(ctx, "requirement "+audit.ID(id), recipient, old.Marking); err != nil {
 			return err
 		}
+		in.Marking = in.Marking.Keep(old.Marking, keep...)
 		if err := mayMark(ctx, in.Marking); err != nil {
+			return err
+		}
+		lowered, err := mayLower(ctx, old.Marking, in.Marking)
+		if err != nil {
 			return err
 		}
 		if err := fault.CheckVersion(old.Ref(), old.Version, version); err != nil {
@@ -199,7 +224,11 @@ func (s *Service) UpdateRequirement(ctx context.Context, id, version int64, in R
 			return err
 		}
 		out = r
-		return tx.Audit(ctx, audit.Record{Action: "requirement.update", Entity: "requirement", EntityID: audit.ID(id), Before: old, After: r})
+		action := "requirement.update"
+		if lowered {
+			action = "requirement.lower_marking"
+		}
+		return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: audit.ID(id), Before: old, After: r})
 	})
 	return out, err
 }
@@ -323,8 +352,10 @@ func (s *Service) CreatePledgeIn(ctx context.Context, tx Tx, p *Pledge) error {
 
 // UpdatePledge changes a pledge's own fields (not its lines): title,
 // channel, category, dates, reference, amount and marking. The nation and
-// kind of a pledge do not change.
-func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge) (Pledge, error) {
+// kind of a pledge do not change. The parts of the marking named in keep
+// stay as stored; a lower marking needs access.MarkingLower and is audited
+// as pledge.lower_marking.
+func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge, keep ...access.MarkingPart) (Pledge, error) {
 	var out Pledge
 	err := s.Store.Transact(ctx, func(tx Tx) error {
 		old, err := tx.Pledge(ctx, id)
@@ -337,7 +368,12 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		if err := mayWriteFor(ctx, old.Nation); err != nil {
 			return err
 		}
+		in.Marking = in.Marking.Keep(old.Marking, keep...)
 		if err := mayMark(ctx, in.Marking); err != nil {
+			return err
+		}
+		lowered, err := mayLower(ctx, old.Marking, in.Marking)
+		if err != nil {
 			return err
 		}
 		if err := fault.CheckVersion(old.Ref(), old.Version, version); err != nil {
@@ -371,7 +407,11 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 			return err
 		}
 		out = p
-		return tx.Audit(ctx, audit.Record{Action: "pledge.update", Entity: "pledge", EntityID: audit.ID(id), Before: old, After: p})
+		action := "pledge.update"
+		if lowered {
+			action = "pledge.lower_marking"
+		}
+		return tx.Audit(ctx, audit.Record{Action: action, Entity: "pledge", EntityID: audit.ID(id), Before: old, After: p})
 	})
 	return out, err
 }

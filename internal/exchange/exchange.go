@@ -88,7 +88,9 @@ type row struct {
 	cols map[string]string
 }
 
-func (r row) get(c string) string { return strings.TrimSpace(r.cols[c]) }
+// get returns column c of the row, trimmed, with the quote an export puts
+// before a formula-like value taken off again.
+func (r row) get(c string) string { return Uncell(strings.TrimSpace(r.cols[c])) }
 
 // read parses CSV with a header naming the columns of kind (in any order;
 // unknown columns are refused so that a typo is not silently dropped).

@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
@@ -28,7 +27,7 @@ func WriteNetwork(w io.Writer, n logistics.Network) error {
 	if err := writeMarking(w, access.Unclassified); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := NewWriter(w)
 	cw.Write(NetworkColumns)
 	codes := make([]string, 0, len(n.Sites))
 	for c := range n.Sites {
@@ -102,7 +101,7 @@ func WriteShipments(w io.Writer, ships []logistics.Shipment, now time.Time) (acc
 	if err := writeMarking(w, c); err != nil {
 		return c, err
 	}
-	cw := csv.NewWriter(w)
+	cw := NewWriter(w)
 	cw.Write(ShipmentColumns)
 	at := func(t time.Time) string {
 		if t.IsZero() {

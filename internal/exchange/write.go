@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
 	"strings"
@@ -26,7 +25,7 @@ func WriteItems(w io.Writer, items []catalog.Item) (access.Classification, error
 	if err := writeMarking(w, access.Unclassified); err != nil {
 		return 0, err
 	}
-	cw := csv.NewWriter(w)
+	cw := NewWriter(w)
 	cw.Write(Columns["items"])
 	for _, it := range items {
 		cw.Write([]string{it.NSN, it.Name, it.Capability, it.UnitOfIssue, it.UnitValue.String(),
@@ -46,7 +45,7 @@ func WriteRequirements(w io.Writer, reqs []assist.Requirement) (access.Classific
 	if err := writeMarking(w, high); err != nil {
 		return high, err
 	}
-	cw := csv.NewWriter(w)
+	cw := NewWriter(w)
 	cw.Write(Columns["requirements"])
 	for _, r := range reqs {
 		cw.Write([]string{r.Ref(), r.NSN, r.Group, itoa(r.Quantity), strconv.Itoa(r.Priority), r.NeedBy, r.DeliverySite, r.Notes,
@@ -66,7 +65,7 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, 
 	if err := writeMarking(w, high); err != nil {
 		return high, err
 	}
-	cw := csv.NewWriter(w)
+	cw := NewWriter(w)
 	cw.Write(Columns["pledges"])
 	for _, p := range pledges {
 		head := []string{p.Ref(), p.Nation, p.Title, p.Kind, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Depot, p.Amount.String(),

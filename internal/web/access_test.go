@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -385,6 +387,41 @@ func TestSignInNeedsTheFormsToken(t *testing.T) {
 	}
 	if r := e.signIn("pol-officer", testPassword); r.status != 303 {
 		t.Errorf("sign-in with it: %d", r.status)
+	}
+}
+
+// TestSignInStaysOnThisSite signs in with next pages that browsers resolve
+// to another host (a backslash, a tab or a newline dropped, "//", a scheme)
+// and checks that each lands on "/", while paths of this site are kept.
+func TestSignInStaysOnThisSite(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("pol-officer", "POL", access.Restricted, access.NationOfficer)
+	for _, c := range []struct{ next, want string }{
+		{"/pledges?q=spring", "/pledges?q=spring"},
+		{"/pledges/1#lines", "/pledges/1#lines"},
+		{"/\\evil.example", "/"},
+		{"/\tevil.example", "/"},
+		{"/\t/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"\t//evil.example", "/"},
+		{"//evil.example", "/"},
+		{"/\\/evil.example", "/"},
+		{"https://evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{"evil.example", "/"},
+		{"", "/"},
+	} {
+		t.Run(c.next, func(t *testing.T) {
+			r := e.signIn("pol-officer", testPassword, c.next)
+			if r.status != 303 || r.header.Get("Location") != c.want {
+				t.Errorf("next %q: %d to %q, want %q", c.next, r.status, r.header.Get("Location"), c.want)
+			}
+			page := e.do("GET", "/signin?next="+url.QueryEscape(c.next), "", "", "Authorization", "")
+			m := regexp.MustCompile(`name="next" value="([^"]*)"`).FindSubmatch(page.body)
+			if m == nil || html.UnescapeString(string(m[1])) != c.want {
+				t.Errorf("the sign-in form carries next %q as %q, want %q", c.next, m, c.want)
+			}
+		})
 	}
 }
 

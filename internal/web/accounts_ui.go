@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
@@ -153,7 +153,7 @@ func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) error {
 	}
 	if r.URL.Query().Get("format") == "csv" {
 		var buf bytes.Buffer
-		cw := csv.NewWriter(&buf)
+		cw := exchange.NewWriter(&buf)
 		head := []string{"year", "nation", "name", "gdp_usd", "gdp_share_ppm", "fair_share_eur", "delivered_eur", "direct_eur", "reported_eur", "counted_eur", "met_ppm", "first_half_eur", "second_half_eur", "outstanding_eur", "flagged"}
 		for _, c := range accounts.Categories {
 			head = append(head, c+"_eur")
@@ -522,7 +522,7 @@ func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error 
 			o.Cursor = p.Next
 		}
 		var buf bytes.Buffer
-		cw := csv.NewWriter(&buf)
+		cw := exchange.NewWriter(&buf)
 		cw.Write([]string{"ref", "nation", "date", "category", "currency", "original_amount", "rate", "amount_eur", "pledge", "counts", "evidence", "notes", "classification", "releasable_to"})
 		for _, c := range all {
 			marking = max(marking, c.Classification)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -317,6 +318,33 @@ func marking(errs *fault.List, class string, rel []string) access.Marking {
 	return access.Marking{Classification: c, ReleasableTo: access.Normalize(rel)}
 }
 
+// decodeEdit decodes the JSON body of an edit into v, as decode does, and
+// returns the parts of the marking that the body leaves out (absent, null or,
+// for the classification, empty), which the edit keeps as stored: a marking
+// is never lowered by omission.
+func decodeEdit(w http.ResponseWriter, r *http.Request, v any) ([]access.MarkingPart, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		return nil, decodeError(err, nil)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := decode(w, r, v); err != nil {
+		return nil, err
+	}
+	var given map[string]json.RawMessage
+	if err := json.Unmarshal(body, &given); err != nil {
+		return nil, decodeError(err, body)
+	}
+	var keep []access.MarkingPart
+	if c := bytes.TrimSpace(given["classification"]); len(c) == 0 || string(c) == "null" || string(c) == `""` {
+		keep = append(keep, access.ClassificationPart)
+	}
+	if rel := bytes.TrimSpace(given["releasable_to"]); len(rel) == 0 || string(rel) == "null" {
+		keep = append(keep, access.ReleasabilityPart)
+	}
+	return keep, nil
+}
+
 func (in requirementInput) requirement() (assist.Requirement, error) {
 	var errs fault.List
 	q := assist.Requirement{NSN: in.NSN, Group: in.Group, Quantity: in.Quantity, Priority: in.Priority, NeedBy: in.NeedBy, DeliverySite: in.DeliverySite, Notes: in.Notes}
@@ -433,14 +461,15 @@ func (s *Server) apiUpdateRequirement(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	var in requirementInput
-	if err := decode(w, r, &in); err != nil {
+	keep, err := decodeEdit(w, r, &in)
+	if err != nil {
 		return err
 	}
 	q, err := in.requirement()
 	if err != nil {
 		return err
 	}
-	if _, err = s.Assist.UpdateRequirement(r.Context(), id, version, q); err != nil {
+	if _, err = s.Assist.UpdateRequirement(r.Context(), id, version, q, keep...); err != nil {
 		return err
 	}
 	return s.apiRequirement(w, r)
@@ -608,7 +637,8 @@ func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in pledgeInput
-	if err := decode(w, r, &in); err != nil {
+	keep, err := decodeEdit(w, r, &in)
+	if err != nil {
 		return err
 	}
 	if len(in.Lines) > 0 {
@@ -618,7 +648,7 @@ func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p, err = s.Assist.UpdatePledge(r.Context(), id, version, p); err != nil {
+	if p, err = s.Assist.UpdatePledge(r.Context(), id, version, p, keep...); err != nil {
 		return err
 	}
 	return s.writePledge(w, r, 200, p)

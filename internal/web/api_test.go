@@ -151,8 +151,8 @@ func (e *apiEnv) do(method, path, contentType, body string, header ...string) ap
 }
 
 // signIn posts the sign-in form as a browser does: with the token and the
-// cookie that the form's page gave it.
-func (e *apiEnv) signIn(name, password string) apiResponse {
+// cookie that the form's page gave it, and the page to go to next if given.
+func (e *apiEnv) signIn(name, password string, next ...string) apiResponse {
 	e.t.Helper()
 	page := e.do("GET", "/signin", "", "", "Authorization", "")
 	var cookie string
@@ -165,7 +165,7 @@ func (e *apiEnv) signIn(name, password string) apiResponse {
 	if cookie == "" || token == nil {
 		e.t.Fatalf("the sign-in page gave no token: %v", page.header)
 	}
-	form := url.Values{"name": {name}, "password": {password}, "csrf": {string(token[1])}}
+	form := url.Values{"name": {name}, "password": {password}, "csrf": {string(token[1])}, "next": next}
 	return e.do("POST", "/signin", "application/x-www-form-urlencoded", form.Encode(), "Authorization", "", "Cookie", "longhaul_signin="+cookie)
 }
 

@@ -201,12 +201,36 @@ func (s *Server) uiSignInForm(w http.ResponseWriter, r *http.Request) error {
 	return s.page(w, r, 200, "signin", "Sign in", v, access.Unclassified)
 }
 
-// safeNext keeps a redirect after sign-in on this site.
+// safeNext keeps a redirect after sign-in on this site: next when a
+// browser would resolve it to a path of this origin, "/" otherwise.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\\\") {
-		return "/"
+	return localPath(next, "/")
+}
+
+// localPath returns p when a browser would resolve it, against any page of
+// this site, to a path on the same origin, and fallback otherwise. Browsers
+// drop tabs and newlines anywhere in a URL, read a backslash as a slash and
+// "//" as the start of another host, so a path holding any of them, any
+// other control character, a scheme or a host is refused rather than
+// repaired.
+func localPath(p, fallback string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') {
+		return fallback
 	}
-	return next
+	for _, c := range p {
+		if c < 0x20 || c == 0x7f {
+			return fallback
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return fallback
+	}
+	base := &url.URL{Scheme: "https", Host: "longhaul.invalid", Path: "/"}
+	if r := base.ResolveReference(u); r.Scheme != base.Scheme || r.Host != base.Host || r.User != nil {
+		return fallback
+	}
+	return p
 }
 
 func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {

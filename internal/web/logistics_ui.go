@@ -377,10 +377,7 @@ func (s *Server) uiResolve(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	pre := formErrors{}
 	version := formInt(pre, f, "version")
-	back := f.Get("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
-		back = "/discrepancies"
-	}
+	back := localPath(f.Get("back"), "/discrepancies")
 	if len(pre) > 0 {
 		return s.discrepanciesPage(w, r, 422, pre, id)
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
@@ -415,7 +415,7 @@ func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
 // proposed line and one per unmet quantity.
 func (s *Server) exportPlan(w http.ResponseWriter, v proposalView) error {
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
+	cw := exchange.NewWriter(&buf)
 	cw.Write([]string{"plan", "requirement", "priority", "need_by", "delivery_site", "pledge", "pledge_line", "nation", "nsn", "quantity", "value_eur", "route", "eta", "days_late", "unmet", "reason"})
 	for _, n := range v.Needs {
 		req := fmt.Sprintf("R-%05d", n.Requirement)

@@ -546,6 +546,19 @@ func (s *Server) uiRequirementEdit(w http.ResponseWriter, r *http.Request) error
 	return s.requirementFormFor(w, r, 200, in, nil, q)
 }
 
+// formKeeps returns the parts of the marking that a posted edit form leaves
+// out, which the edit keeps as stored.
+func formKeeps(f url.Values) []access.MarkingPart {
+	var keep []access.MarkingPart
+	if strings.TrimSpace(f.Get("classification")) == "" {
+		keep = append(keep, access.ClassificationPart)
+	}
+	if _, ok := f["releasable_to"]; !ok {
+		keep = append(keep, access.ReleasabilityPart)
+	}
+	return keep
+}
+
 func (s *Server) uiUpdateRequirement(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -565,7 +578,7 @@ func (s *Server) uiUpdateRequirement(w http.ResponseWriter, r *http.Request) err
 	}
 	q, err := in.requirement()
 	if err == nil {
-		q, err = s.Assist.UpdateRequirement(r.Context(), id, version, q)
+		q, err = s.Assist.UpdateRequirement(r.Context(), id, version, q, formKeeps(r.PostForm)...)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -763,7 +776,7 @@ func (s *Server) uiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, err := in.pledge()
 	if err == nil {
-		p, err = s.Assist.UpdatePledge(r.Context(), id, version, p)
+		p, err = s.Assist.UpdatePledge(r.Context(), id, version, p, formKeeps(r.PostForm)...)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
