@@ -116,6 +116,9 @@ func TestServeBootstrapsAdminOverTLS(t *testing.T) {
 	if res.StatusCode != 303 || !strings.Contains(cookie, "Secure") || !strings.Contains(cookie, "HttpOnly") {
 		t.Errorf("sign-in over TLS: %d, cookie %q", res.StatusCode, cookie)
 	}
+	if hsts := res.Header.Get("Strict-Transport-Security"); !strings.Contains(hsts, "max-age=31536000") {
+		t.Errorf("over TLS: Strict-Transport-Security %q", hsts)
+	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("serve exited %d: %s", code, errs)

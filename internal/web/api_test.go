@@ -528,6 +528,19 @@ func TestOperationalEndpoints(t *testing.T) {
 	if res.header.Get("X-Request-Id") == "" {
 		t.Error("no request id")
 	}
+	// Marked pages and exports are kept by no cache; the assets may be;
+	// HSTS is only for what is served over TLS (cli's serve test).
+	for _, path := range []string{"/", "/api/v1/pledges", "/api/v1/export/pledges"} {
+		if got := e.do("GET", path, "", "").header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", path, got)
+		}
+	}
+	if got := e.do("GET", "/static/style.css", "", "").header.Get("Cache-Control"); got == "no-store" {
+		t.Error("the static assets may be cached")
+	}
+	if got := res.header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("HSTS over plain HTTP: %q", got)
+	}
 	e.db.Close()
 	if res := e.do("GET", "/readyz", "", ""); res.status != 503 {
 		t.Errorf("readyz with the database closed: %d", res.status)
