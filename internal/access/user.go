@@ -104,6 +104,8 @@ type Tx interface {
 	TokenByID(ctx context.Context, id int64) (Token, error)
 	TouchToken(ctx context.Context, id int64, at time.Time) error
 	RevokeToken(ctx context.Context, id int64, at time.Time) error
+	// RevokeUserTokens revokes every token of the user still in force.
+	RevokeUserTokens(ctx context.Context, userID int64, at time.Time) error
 	CreateSession(ctx context.Context, hash string, s Session) error
 	SessionByHash(ctx context.Context, hash string) (Session, error)
 	DeleteSession(ctx context.Context, hash string) error
@@ -234,8 +236,13 @@ func (s *Service) UpdateUser(ctx context.Context, name, action string, change fu
 			return err
 		}
 		if u.PasswordHash != old.PasswordHash || u.Disabled {
-			// A new password or a disabled account ends every session.
+			// A new password or a disabled account ends every session and
+			// revokes every API token: whoever took the old password may
+			// have made one.
 			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+				return err
+			}
+			if err := tx.RevokeUserTokens(ctx, u.ID, tx.Now()); err != nil {
 				return err
 			}
 		}

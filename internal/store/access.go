@@ -223,6 +223,12 @@ func (tx *Tx) RevokeToken(ctx context.Context, id int64, at time.Time) error {
 	return err
 }
 
+// RevokeUserTokens revokes every token of the user still in force.
+func (tx *Tx) RevokeUserTokens(ctx context.Context, userID int64, at time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, ts(at), userID)
+	return err
+}
+
 // Tokens lists the tokens of a user (all users' when userID is 0), newest first.
 func (db *DB) Tokens(ctx context.Context, userID int64) ([]access.Token, error) {
 	q, args := `SELECT `+tokenColumns+` FROM api_tokens t JOIN users u ON u.id = t.user_id`, []any{}

@@ -470,7 +470,11 @@ func TestSignInThrottleHoldsUnderParallelAttempts(t *testing.T) {
 
 func TestNewPasswordEndsSessions(t *testing.T) {
 	e := newAPIEnv(t, storetest.SQLiteDSN(t))
-	e.user("nor-officer", "NOR", access.Restricted, access.NationOfficer)
+	token := e.user("nor-officer", "NOR", access.Restricted, access.NationOfficer)
+	byToken := func() int { return e.do("GET", "/api/v1/me", "", "", "Authorization", "Bearer "+token).status }
+	if got := byToken(); got != 200 {
+		t.Fatalf("token: %d", got)
+	}
 	res := e.signIn("nor-officer", testPassword)
 	var cookie string
 	for _, c := range res.header.Values("Set-Cookie") {
@@ -490,6 +494,10 @@ func TestNewPasswordEndsSessions(t *testing.T) {
 	}
 	if got := me(); got != 401 {
 		t.Errorf("session after a password change: %d, want 401", got)
+	}
+	// Whoever had the old password may have made a token: it goes too.
+	if got := byToken(); got != 401 {
+		t.Errorf("API token after a password change: %d, want 401", got)
 	}
 }
 
