@@ -208,6 +208,9 @@ func (s *Service) UpdateUser(ctx context.Context, name, action string, change fu
 		if err := change(&u); err != nil {
 			return err
 		}
+		if err := noSelfGrant(IdentityFrom(ctx), old, u); err != nil {
+			return err
+		}
 		if old.activeAdmin() && !u.activeAdmin() {
 			n, err := tx.CountActiveAdmins(ctx)
 			if err != nil {
@@ -263,6 +266,24 @@ func (s *Service) SetPassword(ctx context.Context, name, pw string) error {
 	}
 	_, err = s.UpdateUser(ctx, name, "password", func(u *User) error { u.PasswordHash = hash; return nil })
 	return err
+}
+
+// noSelfGrant refuses a signed-in user who gives themselves a role they do
+// not hold or a higher clearance: an administrator cannot make themselves
+// a coordinator cleared for NATO SECRET; another administrator must.
+func noSelfGrant(me Identity, old, u User) error {
+	if me.UserID == 0 || me.UserID != old.ID {
+		return nil
+	}
+	for _, r := range u.Roles {
+		if !slices.Contains(old.Roles, r) {
+			return &fault.Error{Code: fault.Forbidden, Field: "roles", Message: fmt.Sprintf("you may not give yourself the role %s: another administrator does", r)}
+		}
+	}
+	if u.Clearance > old.Clearance {
+		return &fault.Error{Code: fault.Forbidden, Field: "clearance", Message: fmt.Sprintf("you may not raise your own clearance to %s: another administrator does", u.Clearance)}
+	}
+	return nil
 }
 
 // ChangeOwnPassword replaces the password of the user named after checking

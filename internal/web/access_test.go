@@ -345,6 +345,17 @@ func TestAuthorizationHeaderAndUserUpdates(t *testing.T) {
 	if res := e.do("PUT", "/api/v1/users/pol-officer", "application/json", `{"name":"other"}`, as...); res.status != 422 || !problemNames(res.json(t), "name") {
 		t.Errorf("rename: %d %s", res.status, res.body)
 	}
+	// An administrator does not make themselves a coordinator, nor raise
+	// their own clearance: another administrator does.
+	low := []string{"Authorization", "Bearer " + e.user("root3", "NLD", access.Restricted, access.Admin)}
+	for body, field := range map[string]string{`{"roles":["admin","coordinator"]}`: "roles", `{"clearance":"NATO SECRET"}`: "clearance"} {
+		if res := e.do("PUT", "/api/v1/users/root3", "application/json", body, low...); res.status != 403 || !problemNames(res.json(t), field) {
+			t.Errorf("self-grant %s: %d %s", body, res.status, res.body)
+		}
+	}
+	if res := e.do("PUT", "/api/v1/users/root3", "application/json", `{"roles":["admin","coordinator"],"clearance":"NATO SECRET"}`, as...); res.status != 200 {
+		t.Errorf("another administrator grants them: %d %s", res.status, res.body)
+	}
 }
 
 func TestPledgePageOffersOnlyAllowedActions(t *testing.T) {
