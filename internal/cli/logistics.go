@@ -23,10 +23,11 @@ import (
 const shipmentUsage = `Usage:
   longhaul shipment list [--state STATE|active] [--late] [--site CODE] [--nation N] [--csv]
   longhaul shipment show REF
-  longhaul shipment receive REF [--line NO=RECEIVED[:KIND:REASON]]... [--to UNIT] [--note TEXT]
+  longhaul shipment receive REF [--line NO=RECEIVED[:KIND:REASON]]... [--to UNIT] [--note TEXT] [--accept]
 REF is a shipment's id or reference (S-00012). receive without --line takes every
 line as received in full; a line received short names its kind (short, damaged,
-lost, or surplus for more than sent) and a reason, e.g. --line 2=38:damaged:"fuzes dented".`
+lost, or surplus for more than sent) and a reason, e.g. --line 2=38:damaged:"fuzes dented".
+--accept accepts what is received in the same step (the acceptance certificate).`
 
 // lineFlags collects repeated --line flags.
 type lineFlags []string
@@ -53,6 +54,7 @@ func runShipment(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs.Var(&lines, "line", "receive: NO=RECEIVED[:KIND:REASON], repeated")
 	to := fs.String("to", "", "receive: the unit that takes the goods")
 	note := fs.String("note", "", "receive: a note")
+	accept := fs.Bool("accept", false, "receive: accept what is received in the same step")
 	pos, err := parse(fs, rest, env)
 	if err != nil {
 		return err
@@ -147,7 +149,7 @@ func runShipment(ctx context.Context, args []string, env Env, stdio IO) error {
 		if err != nil {
 			return err
 		}
-		rc := logistics.Receipt{To: *to, Note: *note}
+		rc := logistics.Receipt{To: *to, Note: *note, Accept: *accept}
 		for _, l := range lines {
 			rl, err := parseReceiptLine(l)
 			if err != nil {
@@ -160,7 +162,11 @@ func runShipment(ctx context.Context, args []string, env Env, stdio IO) error {
 		if err != nil {
 			return problems(stdio, err, "Nothing was received", pos[0])
 		}
-		fmt.Fprintf(stdio.Out, "Received %s at %s: %d line%s", s.Ref(), s.Destination, len(s.Lines), plural(len(s.Lines)))
+		verb := "Received"
+		if *accept {
+			verb = "Received and accepted"
+		}
+		fmt.Fprintf(stdio.Out, "%s %s at %s: %d line%s", verb, s.Ref(), s.Destination, len(s.Lines), plural(len(s.Lines)))
 		if len(ds) > 0 {
 			fmt.Fprintf(stdio.Out, ", %d discrepanc%s opened", len(ds), map[bool]string{true: "y", false: "ies"}[len(ds) == 1])
 		}

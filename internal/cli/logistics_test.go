@@ -44,6 +44,14 @@ func TestShipmentAndNetworkCommands(t *testing.T) {
 	if r := run(t, env, "", "shipment", "receive", "S-00001", "--line", "one=3"); r.code == 0 || !strings.Contains(r.err, "is not a line number") {
 		t.Errorf("a bad --line: %+v", r)
 	}
+	// S-00009 was handed over directly and waits for its receipt: received
+	// and accepted in one step, and the ledger still holds.
+	if r := run(t, env, "", "shipment", "receive", "S-00009", "--accept"); r.code != 0 || !strings.Contains(r.out, "Received and accepted S-00009") {
+		t.Errorf("receive and accept: %+v", r)
+	}
+	if r := run(t, env, "", "check"); r.code != 0 {
+		t.Errorf("check after receive and accept: %+v", r)
+	}
 
 	// The network goes out and comes back unchanged; a bad file changes nothing.
 	out := filepath.Join(dir, "network.csv")

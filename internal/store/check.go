@@ -46,8 +46,10 @@ var invariants = []invariantSQL{
 		FROM pledge_lines l WHERE NOT (l.pledged >= l.committed AND l.committed >= l.allocated AND l.allocated >= l.shipped
 			AND l.shipped >= l.delivered AND l.delivered >= l.accepted AND l.accepted >= 0 AND l.withdrawn >= 0)`},
 	{check.PledgeTotals, refOf("P-%05d"), `SELECT ` + n("p.id") + `, 'stored totals (lines ' || ` + n("p.line_count") + ` || ', pledged ' || ` + n("p.pledged_value") +
-		` || ', delivered ' || ` + n("p.delivered_value") + ` || ', open ' || ` + n("p.open_value") + ` || ') differ from its lines (lines ' || ` + n("COALESCE(t.lines, 0)") +
-		` || ', pledged ' || ` + n("COALESCE(t.pledged, 0)") + ` || ', delivered ' || ` + n("COALESCE(t.delivered, 0)") + ` || ', open ' || ` + n("COALESCE(t.open_value, 0)") + ` || ')'
+		` || ', committed ' || ` + n("p.committed_value") + ` || ', delivered ' || ` + n("p.delivered_value") + ` || ', accepted ' || ` + n("p.accepted_value") +
+		` || ', open lines ' || ` + n("p.open_lines") + ` || ', open ' || ` + n("p.open_value") + ` || ') differ from its lines (lines ' || ` + n("COALESCE(t.lines, 0)") +
+		` || ', pledged ' || ` + n("COALESCE(t.pledged, 0)") + ` || ', committed ' || ` + n("COALESCE(t.committed, 0)") + ` || ', delivered ' || ` + n("COALESCE(t.delivered, 0)") +
+		` || ', accepted ' || ` + n("COALESCE(t.accepted, 0)") + ` || ', open lines ' || ` + n("COALESCE(t.open_lines, 0)") + ` || ', open ' || ` + n("COALESCE(t.open_value, 0)") + ` || ')'
 		FROM pledges p LEFT JOIN (SELECT pledge_id, COUNT(*) AS lines, SUM(pledged * unit_value) AS pledged, SUM(committed * unit_value) AS committed,
 			SUM(delivered * unit_value) AS delivered, SUM(accepted * unit_value) AS accepted,
 			SUM(CASE WHEN delivered < pledged THEN 1 ELSE 0 END) AS open_lines,

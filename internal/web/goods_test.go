@@ -172,7 +172,13 @@ func TestReceiveAndAcceptInOneStep(t *testing.T) {
 	if !strings.Contains(page, `id="handover-form"`) {
 		t.Fatal("the nation's officer is not offered the handover")
 	}
-	res := g.do("POST", fmt.Sprintf("/pledges/%d/handover", g.pledge), "application/x-www-form-urlencoded", url.Values{"allocation": {fmt.Sprint(g.alloc)}, "quantity": {"60"}}.Encode())
+	// Too many, with a note: refused beside the field, and what was typed
+	// stays in the form.
+	res := g.do("POST", fmt.Sprintf("/pledges/%d/handover", g.pledge), "application/x-www-form-urlencoded", url.Values{"allocation": {fmt.Sprint(g.alloc)}, "quantity": {"600"}, "note": {"brigade at Kyiv"}}.Encode())
+	if body := string(res.body); res.status != 422 || !strings.Contains(body, `data-field="quantity"`) || !strings.Contains(body, `value="600"`) || !strings.Contains(body, `value="brigade at Kyiv"`) {
+		t.Errorf("a handover of too many: %d %.600s", res.status, res.body)
+	}
+	res = g.do("POST", fmt.Sprintf("/pledges/%d/handover", g.pledge), "application/x-www-form-urlencoded", url.Values{"allocation": {fmt.Sprint(g.alloc)}, "quantity": {"60"}}.Encode())
 	if res.status != 303 || !strings.Contains(res.header.Get("Location"), "waits+for+the+recipient") {
 		t.Fatalf("handover: %d %s %.300s", res.status, res.header.Get("Location"), res.body)
 	}

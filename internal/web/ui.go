@@ -883,8 +883,10 @@ type pledgeView struct {
 	CanAllocate bool
 	// Shippable are the allocations with goods left to ship, offered to
 	// whoever may ship this nation's goods for a direct handover.
-	Shippable    []shippable
-	Handover     formErrors
+	Shippable []shippable
+	Handover  formErrors
+	// Typed is what the handover form sent, shown again with its errors.
+	Typed        url.Values
 	Nation       catalog.Nation
 	Requirements []assist.Requirement
 	Actions      []string
@@ -936,7 +938,7 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 	v := pledgeView{pledgeDetail: d, CanEdit: canEdit, CanAllocate: slices.Contains(actions, assist.Allocate), Nation: n, Requirements: open,
 		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last}
 	if last.Kind == "handover" {
-		v.Handover, v.Errors, v.ErrLine = errs, nil, 0
+		v.Handover, v.Errors, v.ErrLine, v.Typed = errs, nil, 0, r.PostForm
 	}
 	if access.Allowed(me, access.ShipmentPlan) && me.MayWriteFor(p.Nation) {
 		for _, a := range d.Allocations {
