@@ -66,17 +66,9 @@ type Service struct {
 // over the network. Stock whose pledge names no depot waits at a donor
 // depot of its nation, the first by code.
 func inputOf(o assist.Outstanding, n logistics.Network, start time.Time, horizon int) Input {
-	depots := map[string]string{}
-	for code, s := range n.Sites {
-		if s.HasKind("donor_depot") {
-			if d, ok := depots[s.Nation]; !ok || code < d {
-				depots[s.Nation] = code
-			}
-		}
-	}
 	for i := range o.Stock {
 		if o.Stock[i].Depot == "" {
-			o.Stock[i].Depot = depots[o.Stock[i].Nation]
+			o.Stock[i].Depot = n.DepotOf(o.Stock[i].Nation)
 		}
 	}
 	return Input{Stock: o.Stock, Needs: o.Needs, Network: n, Start: start, Horizon: horizon}

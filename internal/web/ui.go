@@ -887,6 +887,7 @@ type pledgeView struct {
 	Handover  formErrors
 	// Typed is what the handover form sent, shown again with its errors.
 	Typed        url.Values
+	Now          string // the latest time a handover may be dated, UTC
 	Nation       catalog.Nation
 	Requirements []assist.Requirement
 	Actions      []string
@@ -936,7 +937,7 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	canEdit := access.Allowed(me, access.PledgeWrite) && me.MayWriteFor(p.Nation)
 	v := pledgeView{pledgeDetail: d, CanEdit: canEdit, CanAllocate: slices.Contains(actions, assist.Allocate), Nation: n, Requirements: open,
-		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last}
+		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last, Now: s.Now().UTC().Format("2006-01-02T15:04")}
 	if last.Kind == "handover" {
 		v.Handover, v.Errors, v.ErrLine, v.Typed = errs, nil, 0, r.PostForm
 	}
