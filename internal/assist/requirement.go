@@ -56,6 +56,35 @@ func (r *Requirement) Ref() string { return fmt.Sprintf("R-%05d", r.ID) }
 // for the audit trail.
 func (r Requirement) AuditMarking() (string, access.Marking) { return "UKR", r.Marking }
 
+// Audited is what a requirement's audit events record of it: what people
+// enter and its marking, not the quantities summed over the pledges set
+// against it nor the state they give. Those belong to the pledges' own
+// events, and in the requirement's history they would tell its readers of
+// pledges they may not see.
+func (r Requirement) Audited() RequirementRecord {
+	return RequirementRecord{ID: r.ID, NSN: r.NSN, Group: r.Group, Quantity: r.Quantity, Priority: r.Priority, NeedBy: r.NeedBy,
+		DeliverySite: r.DeliverySite, Notes: r.Notes, Marking: r.Marking, Illustrative: r.Illustrative, Cancelled: r.Cancelled, Version: r.Version}
+}
+
+// RequirementRecord is a requirement as its audit events hold it.
+type RequirementRecord struct {
+	ID           int64  `json:"id"`
+	NSN          string `json:"nsn,omitempty"`
+	Group        string `json:"group,omitempty"`
+	Quantity     int64  `json:"quantity"`
+	Priority     int    `json:"priority"`
+	NeedBy       string `json:"need_by"`
+	DeliverySite string `json:"delivery_site"`
+	Notes        string `json:"notes,omitempty"`
+	access.Marking
+	Illustrative bool  `json:"illustrative,omitempty"`
+	Cancelled    bool  `json:"cancelled,omitempty"`
+	Version      int64 `json:"version"`
+}
+
+// AuditMarking is the owner (the recipient) and marking of the requirement.
+func (r RequirementRecord) AuditMarking() (string, access.Marking) { return "UKR", r.Marking }
+
 // Derive sets State from the quantities.
 func (r *Requirement) Derive() {
 	switch {

@@ -171,7 +171,7 @@ func (s *Service) CreateRequirementIn(ctx context.Context, tx Tx, r *Requirement
 	if err := tx.CreateRequirement(ctx, r); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: "requirement.create", Entity: "requirement", EntityID: audit.ID(r.ID), After: r})
+	return tx.Audit(ctx, audit.Record{Action: "requirement.create", Entity: "requirement", EntityID: audit.ID(r.ID), After: r.Audited()})
 }
 
 // UpdateRequirement changes a requirement's fields. Its quantity may not
@@ -228,7 +228,7 @@ func (s *Service) UpdateRequirement(ctx context.Context, id, version int64, in R
 		if lowered {
 			action = "requirement.lower_marking"
 		}
-		return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: audit.ID(id), Before: old, After: r})
+		return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: audit.ID(id), Before: old.Audited(), After: r.Audited()})
 	})
 	return out, err
 }
@@ -261,7 +261,7 @@ func (s *Service) CancelRequirement(ctx context.Context, id, version int64) (Req
 			return err
 		}
 		out = r
-		return tx.Audit(ctx, audit.Record{Action: "requirement.cancel", Entity: "requirement", EntityID: audit.ID(id), Before: old, After: r})
+		return tx.Audit(ctx, audit.Record{Action: "requirement.cancel", Entity: "requirement", EntityID: audit.ID(id), Before: old.Audited(), After: r.Audited()})
 	})
 	return out, err
 }
@@ -520,13 +520,13 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 			if err := tx.UpdateRequirement(ctx, req, reqBefore.Version); err != nil {
 				return err
 			}
-			if err := tx.Audit(ctx, audit.Record{Action: "requirement.allocate", Entity: "requirement", EntityID: audit.ID(req.ID), Before: reqBefore, After: *req}); err != nil {
+			if err := tx.Audit(ctx, audit.Record{Action: "requirement.allocate", Entity: "requirement", EntityID: audit.ID(req.ID), Before: reqBefore.Audited(), After: req.Audited(), Cause: p}); err != nil {
 				return err
 			}
 		} else if a.Kind == Accept {
 			// The requirement's delivered and accepted follow its allocations.
 			for rid := range touched {
-				if err := Recount(ctx, tx, rid, "requirement."+a.Kind); err != nil {
+				if err := Recount(ctx, tx, rid, "requirement."+a.Kind, p); err != nil {
 					return err
 				}
 			}
@@ -564,9 +564,10 @@ func MayAct(ctx context.Context, kind, nation string) error {
 
 // Recount sets requirement rid's delivered and accepted quantities to the
 // sums over its allocations, and audits the change as action when there is
-// one. Every path that moves an allocation's delivered or accepted quantity
+// one, marked also with cause's marking (the pledge or shipment that moved
+// it). Every path that moves an allocation's delivered or accepted quantity
 // calls it in the same transaction.
-func Recount(ctx context.Context, tx Tx, rid int64, action string) error {
+func Recount(ctx context.Context, tx Tx, rid int64, action string, cause any) error {
 	r, err := tx.Requirement(ctx, rid)
 	if err != nil {
 		return err
@@ -591,7 +592,7 @@ func Recount(ctx context.Context, tx Tx, rid int64, action string) error {
 	if err := tx.UpdateRequirement(ctx, &r, before.Version); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: audit.ID(rid), Before: before, After: r})
+	return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: audit.ID(rid), Before: before.Audited(), After: r.Audited(), Cause: cause})
 }
 
 func firstNonEmpty(s ...string) string {

@@ -550,7 +550,7 @@ func TestRecount(t *testing.T) {
 			// Two allocations from two nations share the requirement.
 			l.allocations[30] = assist.Allocation{ID: 30, PledgeID: 10, LineID: 11, Requirement: 1, Quantity: 40, Shipped: 40, Delivered: min(c.delivered, 40), Accepted: min(c.accepted, 40)}
 			l.allocations[31] = assist.Allocation{ID: 31, PledgeID: 20, LineID: 21, Requirement: 1, Quantity: 20, Shipped: 20, Delivered: c.delivered - min(c.delivered, 40), Accepted: c.accepted - min(c.accepted, 40)}
-			err := books{l}.Transact(as(coordinator), func(tx assist.Tx) error { return assist.Recount(as(coordinator), tx, 1, "requirement.deliver") })
+			err := books{l}.Transact(as(coordinator), func(tx assist.Tx) error { return assist.Recount(as(coordinator), tx, 1, "requirement.deliver", nil) })
 			wantErr(t, err, "", "")
 			got := l.requirements[1]
 			if got.Delivered != c.delivered || got.Accepted != c.accepted || got.State != c.state {

@@ -27,6 +27,11 @@ type Record struct {
 	EntityID string
 	Before   any // nil for a creation
 	After    any // nil for a deletion
+	// Cause is a marked record the event also tells of, such as the pledge
+	// whose allocation moved a requirement: the event carries the stricter
+	// of its marking and the record's, so that only a reader who may see
+	// both sees that it happened.
+	Cause any
 }
 
 // Event is one link of the chain.

@@ -3,6 +3,8 @@ package demo
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -109,8 +111,10 @@ func LoadLogistics(ctx context.Context, lg *logistics.Service, pledges func(cont
 			return fmt.Errorf("demo link %s: %w", l.Ref(), err)
 		}
 	}
-	for site, h := range Hubs {
-		if _, err := lg.SetHub(ctx, site, 0, h); err != nil {
+	// In the order of their codes, so that two loads of the demo are alike
+	// to the last audit event.
+	for _, site := range slices.Sorted(maps.Keys(Hubs)) {
+		if _, err := lg.SetHub(ctx, site, 0, Hubs[site]); err != nil {
 			return fmt.Errorf("demo hub %s: %w", site, err)
 		}
 	}

@@ -1009,7 +1009,7 @@ func (s *Service) eachPledge(ctx context.Context, tx Tx, sh *Shipment, action st
 		return nil
 	}
 	for _, rid := range reqs {
-		if err := assist.Recount(ctx, tx, rid, "requirement.deliver"); err != nil {
+		if err := assist.Recount(ctx, tx, rid, "requirement.deliver", sh); err != nil {
 			return err
 		}
 	}

@@ -601,12 +601,13 @@ func (db *DB) DeliveryRecord(ctx context.Context, year int) ([]accounts.Delivery
 // and capability area (a group's, from its items).
 func (db *DB) OpenNeeds(ctx context.Context) ([]assist.OpenNeed, access.Classification, error) {
 	rv := db.requirementsVisible(ctx)
+	seen, seenArgs := db.requirementsSeen(ctx)
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT r.priority, COALESCE(i.capability, (SELECT MIN(g.capability) FROM items g WHERE g.grp = r.grp AND r.grp <> ''), ''),
 		COUNT(*), SUM(r.quantity - r.allocated), MAX(r.classification)
-		FROM requirements r LEFT JOIN items i ON i.nsn = r.nsn
+		FROM `+seen+` LEFT JOIN items i ON i.nsn = r.nsn
 		WHERE r.state IN ('open', 'partly_allocated') AND `+rv.cond+`
 		GROUP BY r.priority, COALESCE(i.capability, (SELECT MIN(g.capability) FROM items g WHERE g.grp = r.grp AND r.grp <> ''), '')
-		ORDER BY r.priority, 2`), rv.args...)
+		ORDER BY r.priority, 2`), append(seenArgs, rv.args...)...)
 	if err != nil {
 		return nil, 0, err
 	}

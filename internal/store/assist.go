@@ -37,9 +37,9 @@ func (row *requirementRow) requirement() assist.Requirement {
 	return row.Requirement
 }
 
-func (db *DB) requirement(ctx context.Context, q querier, id int64, v visibility) (assist.Requirement, error) {
+func (db *DB) requirement(ctx context.Context, q querier, id int64, from string, args []any, v visibility) (assist.Requirement, error) {
 	row, dest := requirementFields()
-	err := q.QueryRowContext(ctx, db.rebind(`SELECT `+requirementColumns+` FROM requirements r WHERE r.id = ? AND `+v.cond), append([]any{id}, v.args...)...).Scan(dest...)
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT `+requirementColumns+` FROM `+from+` WHERE r.id = ? AND `+v.cond), append(append(args, id), v.args...)...).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return assist.Requirement{}, notFound("no requirement %d", id)
 	}
@@ -48,12 +48,13 @@ func (db *DB) requirement(ctx context.Context, q querier, id int64, v visibility
 
 // Requirement returns the requirement with id.
 func (tx *Tx) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
-	return tx.db.requirement(ctx, tx, id, visibility{cond: "1 = 1"})
+	return tx.db.requirement(ctx, tx, id, "requirements r", nil, visibility{cond: "1 = 1"})
 }
 
 // Requirement returns the requirement with id, if the reader may see it.
 func (db *DB) Requirement(ctx context.Context, id int64) (assist.Requirement, error) {
-	return db.requirement(ctx, db.rq, id, db.requirementsVisible(ctx))
+	from, args := db.requirementsSeen(ctx)
+	return db.requirement(ctx, db.rq, id, from, args, db.requirementsVisible(ctx))
 }
 
 func nullString(s string) any {
@@ -113,7 +114,8 @@ func (tx *Tx) UpdateRequirement(ctx context.Context, r *assist.Requirement, vers
 
 // Requirements lists requirements.
 func (db *DB) Requirements(ctx context.Context, f assist.RequirementFilter, o list.Options) (list.Page[assist.Requirement], error) {
-	q := &listQuery{from: "requirements r", columns: requirementColumns, key: "r.id",
+	from, fromArgs := db.requirementsSeen(ctx)
+	q := &listQuery{from: from, fromArgs: fromArgs, columns: requirementColumns, key: "r.id",
 		sorts: map[string]string{"id": "r.id", "priority": "r.priority", "need_by": "r.need_by", "quantity": "r.quantity", "state": "r.state", "updated_at": "r.updated_at"}, def: "id"}
 	q.visible(db.requirementsVisible(ctx))
 	switch f.State {

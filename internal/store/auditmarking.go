@@ -12,10 +12,10 @@ type marked interface {
 	AuditMarking() (owner string, m access.Marking)
 }
 
-// eventMarking is the classification (the higher of the two) and the
-// audience masks of what an event's before and after hold. An event of a
+// eventMarking is the classification (the highest) and the audience masks
+// of what an event's before and after hold, narrowed by its cause's. An event of a
 // record without a marking is unclassified and releasable to all.
-func (db *DB) eventMarking(before, after any) (int, int64, int64) {
+func (db *DB) eventMarking(before, after, cause any) (int, int64, int64) {
 	class := access.Unclassified
 	mask := func(v any) int64 {
 		rec, ok := v.(marked)
@@ -31,6 +31,10 @@ func (db *DB) eventMarking(before, after any) (int, int64, int64) {
 		return a
 	}
 	b, a := mask(before), mask(after)
+	if cause != nil {
+		c := mask(cause)
+		b, a = b&c, a&c
+	}
 	return int(class), b, a
 }
 
@@ -74,7 +78,7 @@ func (db *DB) backfillEventMarking(ctx context.Context) error {
 			}
 			return m
 		}
-		c, b, a := db.eventMarking(decode(before), decode(after))
+		c, b, a := db.eventMarking(decode(before), decode(after), nil)
 		updates = append(updates, []any{c, b, a, seq})
 	}
 	rows.Close()

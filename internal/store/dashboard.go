@@ -82,8 +82,9 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	}
 	rows.Close()
 
+	seen, seenArgs := db.requirementsSeen(ctx)
 	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT r.priority, COUNT(*), SUM(r.quantity - r.allocated), SUM(CASE WHEN r.need_by < ? THEN 1 ELSE 0 END)
-		FROM requirements r WHERE r.state IN ('open', 'partly_allocated', 'allocated', 'awaiting_acceptance') AND `+rv.cond+` GROUP BY r.priority ORDER BY r.priority`), append([]any{today}, rv.args...)...)
+		FROM `+seen+` WHERE r.state IN ('open', 'partly_allocated', 'allocated', 'awaiting_acceptance') AND `+rv.cond+` GROUP BY r.priority ORDER BY r.priority`), append(append([]any{today}, seenArgs...), rv.args...)...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard requirements: %w", err)
 	}

@@ -14,14 +14,15 @@ import (
 
 // listQuery builds a filtered, sorted, keyset-paged SELECT.
 type listQuery struct {
-	from    string            // FROM clause and joins, without WHERE
-	columns string            // selected columns
-	colArgs []any             // arguments of placeholders in columns
-	key     string            // the unique key column, e.g. "p.id"
-	sorts   map[string]string // sort name → column expression
-	def     string            // default sort name
-	where   []string
-	args    []any
+	from     string            // FROM clause and joins, without WHERE
+	fromArgs []any             // arguments of placeholders in from
+	columns  string            // selected columns
+	colArgs  []any             // arguments of placeholders in columns
+	key      string            // the unique key column, e.g. "p.id"
+	sorts    map[string]string // sort name → column expression
+	def      string            // default sort name
+	where    []string
+	args     []any
 }
 
 func (q *listQuery) filter(cond string, args ...any) {
@@ -115,9 +116,9 @@ func (q *listQuery) build(o list.Options) (sel string, selArgs []any, count stri
 		return "", nil, "", nil, 0, "", fault.Field("sort", "%q is not a sort order: use one of %s, with - before it for descending", o.Sort, strings.Join(sortedStrings(names), ", "))
 	}
 	count = "SELECT COUNT(*) FROM " + q.from + q.whereSQL()
-	countArgs = q.args
+	countArgs = append(append([]any(nil), q.fromArgs...), q.args...)
 	where := append([]string(nil), q.where...)
-	selArgs = append(append([]any(nil), q.colArgs...), q.args...)
+	selArgs = append(append(append([]any(nil), q.colArgs...), q.fromArgs...), q.args...)
 	if o.Cursor != "" {
 		c, err := decodeCursor(o.Cursor)
 		if err != nil {

@@ -131,7 +131,7 @@ func (tx *Tx) Audit(ctx context.Context, r audit.Record) error {
 		Action: r.Action, Entity: r.Entity, EntityID: r.EntityID, Before: before, After: after,
 	}
 	tx.hasher.Seal(&e, tx.headHash)
-	class, audBefore, audAfter := tx.db.eventMarking(r.Before, r.After)
+	class, audBefore, audAfter := tx.db.eventMarking(r.Before, r.After, r.Cause)
 	if _, err := tx.exec(ctx, `INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, before, after, prev_hash, hash, classification, audience_before, audience_after)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Seq, e.At.Format(audit.TimeLayout), e.Actor, e.Action, e.Entity, e.EntityID, e.Before, e.After, e.PrevHash, e.Hash, class, audBefore, audAfter); err != nil {
