@@ -581,13 +581,27 @@ func (tx *Tx) MoveStock(ctx context.Context, e logistics.StockEvent) error {
 	return mapConstraint(err, "hub stock")
 }
 
-// HubStock returns the balance of every item at a hub, with its mass.
+// stockSeen is the hub_stock table as the reader of ctx sees it, aliased
+// h: each hub's balance per item summed from the stock events of the
+// shipments the reader may see, and the counts, which belong to no
+// shipment. For a reader who sees every shipment it equals the maintained
+// balance (`longhaul check` holds the two equal); for another, the goods
+// of a pledge they may not see are not in it.
+func (db *DB) stockSeen(ctx context.Context) (string, []any) {
+	sv := db.shipmentsVisible(ctx)
+	return `(SELECT e.site, e.nsn, SUM(e.delta) AS quantity FROM stock_events e LEFT JOIN shipments s ON s.id = e.shipment_id
+		WHERE e.shipment_id IS NULL OR ` + sv.cond + ` GROUP BY e.site, e.nsn) h`, sv.args
+}
+
+// HubStock returns the balance of every item at a hub that the reader may
+// see, with its mass.
 func (db *DB) HubStock(ctx context.Context, site string) ([]logistics.StockLine, error) {
 	if !access.Allowed(access.IdentityFrom(ctx), access.StockRead) {
 		return nil, fault.Errorf(fault.Forbidden, "you may not read hub stock")
 	}
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT h.site, h.nsn, i.name, h.quantity, h.quantity * i.mass_g FROM hub_stock h JOIN items i ON i.nsn = h.nsn
-		WHERE h.site = ? AND h.quantity <> 0 ORDER BY h.nsn`), strings.ToUpper(site))
+	seen, args := db.stockSeen(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT h.site, h.nsn, i.name, h.quantity, h.quantity * i.mass_g FROM `+seen+` JOIN items i ON i.nsn = h.nsn
+		WHERE h.site = ? AND h.quantity <> 0 ORDER BY h.nsn`), append(args, strings.ToUpper(site))...)
 	if err != nil {
 		return nil, err
 	}
@@ -626,13 +640,17 @@ func (db *DB) StockEventSum(ctx context.Context, site string) (map[string]int64,
 }
 
 // Throughput returns the mass handled at a hub per day from one day to
-// another (inclusive), every day listed.
+// another (inclusive), every day listed, counting the shipments the reader
+// may see.
 func (db *DB) Throughput(ctx context.Context, site, from, to string) ([]logistics.DayLoad, error) {
 	if !access.Allowed(access.IdentityFrom(ctx), access.StockRead) {
 		return nil, fault.Errorf(fault.Forbidden, "you may not read hub throughput")
 	}
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT day, SUM(CASE WHEN kind = 'in' THEN mass_g ELSE 0 END), SUM(CASE WHEN kind = 'out' THEN mass_g ELSE 0 END)
-		FROM stock_events WHERE site = ? AND day >= ? AND day <= ? AND kind <> 'count' GROUP BY day`), strings.ToUpper(site), from, to)
+	sv := db.shipmentsVisible(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT e.day, SUM(CASE WHEN e.kind = 'in' THEN e.mass_g ELSE 0 END), SUM(CASE WHEN e.kind = 'out' THEN e.mass_g ELSE 0 END)
+		FROM stock_events e LEFT JOIN shipments s ON s.id = e.shipment_id
+		WHERE e.site = ? AND e.day >= ? AND e.day <= ? AND e.kind <> 'count' AND (e.shipment_id IS NULL OR `+sv.cond+`) GROUP BY e.day`),
+		append([]any{strings.ToUpper(site), from, to}, sv.args...)...)
 	if err != nil {
 		return nil, err
 	}

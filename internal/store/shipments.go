@@ -164,8 +164,9 @@ func (db *DB) Hubs(ctx context.Context, now time.Time) ([]logistics.HubLoad, err
 		out[i].Hub = h
 		idx[h.Site] = i
 	}
-	// Stock mass per hub from the maintained balances.
-	rows, err := db.rq.QueryContext(ctx, `SELECT h.site, COALESCE(SUM(h.quantity * i.mass_g), 0) FROM hub_stock h JOIN items i ON i.nsn = h.nsn GROUP BY h.site`)
+	// Stock mass per hub, of the goods the reader may see.
+	seen, args := db.stockSeen(ctx)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT h.site, COALESCE(SUM(h.quantity * i.mass_g), 0) FROM `+seen+` JOIN items i ON i.nsn = h.nsn GROUP BY h.site`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -182,8 +183,11 @@ func (db *DB) Hubs(ctx context.Context, now time.Time) ([]logistics.HubLoad, err
 	}
 	rows.Close()
 	// What waits at each hub and what is on its way there, counted over
-	// every shipment: a hub's load is the hub's, whoever owns the goods.
-	rows, err = db.rq.QueryContext(ctx, `SELECT state, location, leg, legs, mass_g FROM shipments WHERE state IN ('dispatched', 'at_hub', 'in_transit')`)
+	// the shipments the reader may see: a hub's operator sees every
+	// shipment on its routes, so they see its whole load; another reader
+	// does not learn of goods they may not see from a hub's figures.
+	sv := db.shipmentsVisible(ctx)
+	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT s.state, s.location, s.leg, s.legs, s.mass_g FROM shipments s WHERE s.state IN ('dispatched', 'at_hub', 'in_transit') AND `+sv.cond), sv.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +215,8 @@ func (db *DB) Hubs(ctx context.Context, now time.Time) ([]logistics.HubLoad, err
 	}
 	rows.Close()
 	today := now.UTC().Format("2006-01-02")
-	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT site, SUM(mass_g) FROM stock_events WHERE day = ? AND kind <> 'count' GROUP BY site`), today)
+	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT e.site, SUM(e.mass_g) FROM stock_events e LEFT JOIN shipments s ON s.id = e.shipment_id
+		WHERE e.day = ? AND e.kind <> 'count' AND (e.shipment_id IS NULL OR `+sv.cond+`) GROUP BY e.site`), append([]any{today}, sv.args...)...)
 	if err != nil {
 		return nil, err
 	}
