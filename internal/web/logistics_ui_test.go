@@ -28,7 +28,13 @@ import (
 // demoEnv is a running server over the demo scenario, its clock at now.
 func demoEnv(t *testing.T, now time.Time) *apiEnv {
 	t.Helper()
-	db := storetest.Open(t, storetest.SQLiteDSN(t), now)
+	return demoEnvOn(t, storetest.SQLiteDSN(t), now)
+}
+
+// demoEnvOn is demoEnv over the database of dsn.
+func demoEnvOn(t *testing.T, dsn string, now time.Time) *apiEnv {
+	t.Helper()
+	db := storetest.Open(t, dsn, now)
 	ctx := storetest.Ctx()
 	if err := demo.Load(ctx, &catalog.Service{Store: store.Catalog{DB: db}}, &assist.Service{Store: store.Assist{DB: db}}, now); err != nil {
 		t.Fatal(err)
