@@ -44,10 +44,11 @@ func (c Classification) Short() string {
 }
 
 // ParseClassification reads a classification by its full name ("NATO
-// RESTRICTED"), its name without "NATO" or its abbreviation (NR), in any case.
-// An empty string is NATO UNCLASSIFIED.
+// RESTRICTED"), its name without "NATO" or its abbreviation (NR), in any case
+// of its ASCII letters: no other letter stands for one of them ("ſECRET"
+// is not SECRET). An empty string is NATO UNCLASSIFIED.
 func ParseClassification(s string) (Classification, error) {
-	t := strings.ToUpper(strings.Join(strings.Fields(s), " "))
+	t := upperASCII(strings.Join(strings.Fields(s), " "))
 	if t == "" {
 		return Unclassified, nil
 	}
@@ -58,6 +59,16 @@ func ParseClassification(s string) (Classification, error) {
 		}
 	}
 	return 0, fault.Errorf(fault.Invalid, "%q is not a classification: use one of NATO UNCLASSIFIED, NATO RESTRICTED, NATO CONFIDENTIAL, NATO SECRET", s)
+}
+
+// upperASCII upper-cases the ASCII letters of s and leaves the others.
+func upperASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
 }
 
 // MarshalText writes the full name.

@@ -362,7 +362,7 @@ func (s *Service) SignOut(ctx context.Context, secret string) error {
 // CreateToken creates an API token for the user named, valid for ttl, and
 // returns its secret: the only time it is shown.
 func (s *Service) CreateToken(ctx context.Context, userName, label string, ttl time.Duration) (Token, string, error) {
-	if ttl < time.Minute || ttl > 2*365*24*time.Hour {
+	if ttl < time.Minute || ttl > MaxTokenLifetime {
 		return Token{}, "", fault.Field("expires", "must be between 1 minute and 2 years")
 	}
 	label = strings.TrimSpace(label)
@@ -499,8 +499,13 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
+// MaxTokenLifetime is the longest an API token may live.
+const MaxTokenLifetime = 2 * 365 * 24 * time.Hour
+
 // ParseLifetime reads a token lifetime written as days ("90d") or as a Go
-// duration ("12h", "30m"); empty is 90 days.
+// duration ("12h", "30m"); empty is 90 days. A lifetime over
+// MaxTokenLifetime is refused here, before a number of days too large for
+// a time.Duration could wrap round to a short or negative one.
 func ParseLifetime(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -508,9 +513,15 @@ func ParseLifetime(s string) (time.Duration, error) {
 	}
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		if n, err := strconv.Atoi(d); err == nil && n > 0 {
+			if n > int(MaxTokenLifetime/(24*time.Hour)) {
+				return 0, fault.Field("expires", "%q is longer than a token may live: at most %dd (2 years)", s, MaxTokenLifetime/(24*time.Hour))
+			}
 			return time.Duration(n) * 24 * time.Hour, nil
 		}
 	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		if d > MaxTokenLifetime {
+			return 0, fault.Field("expires", "%q is longer than a token may live: at most %dd (2 years)", s, MaxTokenLifetime/(24*time.Hour))
+		}
 		return d, nil
 	}
 	return 0, fault.Field("expires", "%q is not a lifetime: write days such as 90d or hours such as 12h", s)

@@ -201,10 +201,15 @@ func (r *Rate) Validate() error {
 	return errs.Err()
 }
 
+// parseRate reads a plain decimal such as 1.0813: digits and at most one
+// point, nothing that big.Rat would also read (a sign, an exponent, a
+// fraction bar, a base prefix such as 0x1p3, digit separators).
 func parseRate(s string) (*big.Rat, error) {
 	s = strings.TrimSpace(s)
+	whole, frac, _ := strings.Cut(s, ".")
+	plain := whole+frac != "" && strings.Trim(whole, "0123456789") == "" && strings.Trim(frac, "0123456789") == ""
 	r, ok := new(big.Rat).SetString(s)
-	if !ok || strings.ContainsAny(s, "/eE") {
+	if !plain || !ok {
 		return nil, fmt.Errorf("%q is not a decimal number such as 1.0813", s)
 	}
 	if r.Sign() <= 0 {
@@ -215,17 +220,22 @@ func parseRate(s string) (*big.Rat, error) {
 
 // ToEUR converts an amount in cents of a currency to euro cents at rate
 // (units of the currency per euro): the exact quotient, rounded half away
-// from zero to the cent.
+// from zero to the cent, or a refusal when that does not fit in Cents
+// (callers bound it further, as Convert does by money.MaxAmount).
 func ToEUR(amount int64, perEUR string) (money.Cents, error) {
 	r, err := parseRate(perEUR)
 	if err != nil {
 		return 0, err
 	}
 	q := new(big.Rat).Quo(new(big.Rat).SetInt64(amount), r)
-	return money.Cents(roundHalfAway(q)), nil
+	eur := roundHalfAway(q)
+	if !eur.IsInt64() {
+		return 0, fault.Field("original_amount", "%s at %s per euro is more euros than Longhaul can count", money.FormatDecimal(amount, 2), perEUR)
+	}
+	return money.Cents(eur.Int64()), nil
 }
 
-func roundHalfAway(q *big.Rat) int64 {
+func roundHalfAway(q *big.Rat) *big.Int {
 	num, den := q.Num(), q.Denom()
 	n, m := new(big.Int).QuoRem(num, den, new(big.Int))
 	if new(big.Int).Mul(new(big.Int).Abs(m), big.NewInt(2)).Cmp(den) >= 0 {
@@ -235,7 +245,7 @@ func roundHalfAway(q *big.Rat) int64 {
 			n.Add(n, big.NewInt(1))
 		}
 	}
-	return n.Int64()
+	return n
 }
 
 // Contribution is support a nation reports directly, with its evidence:

@@ -1,9 +1,12 @@
 package assist
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/fault"
 )
 
 // Stock is a quantity of one pledge line that is committed and not yet
@@ -92,6 +95,37 @@ type AllocationPlan struct {
 type ProposalKey struct {
 	PledgeLine  int64 `json:"pledge_line"`
 	Requirement int64 `json:"requirement"`
+}
+
+// String writes the key as ParseProposalKey reads it: LINE-REQUIREMENT.
+func (k ProposalKey) String() string {
+	return strconv.FormatInt(k.PledgeLine, 10) + "-" + strconv.FormatInt(k.Requirement, 10)
+}
+
+// ParseProposalKey reads a proposal line written LINE-REQUIREMENT, such as
+// 12-5, as the plan page and `longhaul plan approve --exclude` take it:
+// two ids of digits only, each above zero, and nothing after them, so that
+// "12-5-7" or "12-5x" is refused rather than read as 12-5.
+func ParseProposalKey(s string) (ProposalKey, error) {
+	line, req, _ := strings.Cut(strings.TrimSpace(s), "-")
+	a, errA := positiveID(line)
+	b, errB := positiveID(req)
+	if errA != nil || errB != nil {
+		return ProposalKey{}, fault.Field("exclude", "%q is not a pledge line and a requirement, written LINE-REQUIREMENT such as 12-5", s)
+	}
+	return ProposalKey{PledgeLine: a, Requirement: b}, nil
+}
+
+// positiveID reads an id of ASCII digits, above zero.
+func positiveID(s string) (int64, error) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err == nil && n <= 0 {
+		err = strconv.ErrRange
+	}
+	return n, err
 }
 
 // Approval is what the approval of an allocation plan wrote.

@@ -266,6 +266,9 @@ func (p *arcParser) number() (float64, bool) {
 		}
 	}
 	if digits > 0 && digits <= 15 && (p.i == len(p.data) || !isNumberByte(p.data[p.i])) {
+		if digits > 1 && n < pow10[digits-1] { // a leading zero, as in 01
+			return 0, false
+		}
 		if neg {
 			n = -n
 		}
@@ -274,8 +277,51 @@ func (p *arcParser) number() (float64, bool) {
 	for p.i < len(p.data) && isNumberByte(p.data[p.i]) {
 		p.i++
 	}
+	if !jsonNumber(p.data[start:p.i]) {
+		return 0, false
+	}
 	v, err := strconv.ParseFloat(string(p.data[start:p.i]), 64)
 	return v, err == nil
+}
+
+var pow10 = [...]int64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// jsonNumber reports whether b is a number as JSON writes one:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?. strconv.ParseFloat also
+// reads "+1", ".5", "1." and "01", which are not JSON.
+func jsonNumber(b []byte) bool {
+	i := 0
+	digits := func() int {
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - j
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else if digits() == 0 {
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 func isNumberByte(c byte) bool {

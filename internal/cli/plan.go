@@ -150,8 +150,8 @@ func planOne(ctx context.Context, sub string, rest []string, env Env, stdio IO) 
 	var keys []plan.Key
 	if exclude != nil && *exclude != "" {
 		for _, x := range strings.Split(*exclude, ",") {
-			var k plan.Key
-			if _, err := fmt.Sscanf(strings.TrimSpace(x), "%d-%d", &k.PledgeLine, &k.Requirement); err != nil {
+			k, err := assist.ParseProposalKey(x)
+			if err != nil {
 				fmt.Fprintf(stdio.Err, "longhaul plan approve: --exclude %q: write a pledge line and a requirement as LINE-REQUIREMENT, e.g. 12-5\n", x)
 				return ErrUsage
 			}
@@ -186,8 +186,8 @@ func planOne(ctx context.Context, sub string, rest []string, env Env, stdio IO) 
 
 // parseDays reads a number of days written 30 or 30d.
 func parseDays(s string) (int, error) {
-	var n int
-	if _, err := fmt.Sscanf(strings.TrimSuffix(strings.TrimSpace(s), "d"), "%d", &n); err != nil || n < 1 || n > 366 {
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(s), "d"))
+	if err != nil || n < 1 || n > 366 {
 		return 0, fmt.Errorf("write a number of days from 1 to 366, e.g. 30d")
 	}
 	return n, nil

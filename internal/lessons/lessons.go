@@ -333,6 +333,17 @@ func (k Link) Unseen() error {
 	return fault.Field("ref", "no requirement %s you may see", k.Ref)
 }
 
+// refID reads the number of a reference such as E-00012 (or 12): digits
+// only, above zero, so that no sign makes a link to a record that cannot
+// exist.
 func refID(ref, prefix string) (int64, error) {
-	return strconv.ParseInt(strings.TrimLeft(strings.TrimPrefix(ref, prefix), "0"), 10, 64)
+	digits := strings.TrimPrefix(ref, prefix)
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, fmt.Errorf("%q is not a number", digits)
+	}
+	id, err := strconv.ParseInt(strings.TrimLeft(digits, "0"), 10, 64)
+	if err == nil && id <= 0 {
+		err = fmt.Errorf("%q is not above zero", digits)
+	}
+	return id, err
 }

@@ -50,7 +50,17 @@ func ParseDecimal(s string, places int) (int64, error) {
 		t = t[1:]
 	}
 	whole, frac, hasDot := strings.Cut(t, ".")
-	whole = strings.ReplaceAll(whole, ",", "")
+	if strings.Contains(whole, ",") {
+		// A comma only groups thousands: "4000,50" is a decimal comma, and
+		// reading it as 400050 would multiply the amount by a hundred.
+		groups := strings.Split(whole, ",")
+		for i, g := range groups {
+			if len(g) != 3 && (i > 0 || len(g) == 0 || len(g) > 3) {
+				return 0, fmt.Errorf("%q: commas group thousands in threes; the decimal separator is a point, as in 1250.50", s)
+			}
+		}
+		whole = strings.Join(groups, "")
+	}
 	if whole == "" && (!hasDot || frac == "") {
 		return 0, fmt.Errorf("%q: %w", s, ErrSyntax)
 	}

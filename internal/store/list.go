@@ -178,7 +178,7 @@ func runList[T any](ctx context.Context, db *DB, q *listQuery, o list.Options, f
 	}
 	rows, err := db.rq.QueryContext(ctx, db.rebind(sel), selArgs...)
 	if err != nil {
-		return page, fmt.Errorf("list: %w", err)
+		return page, db.listError(ctx, q, o, err)
 	}
 	defer rows.Close()
 	var lastSort, lastKey any
@@ -196,7 +196,34 @@ func runList[T any](ctx context.Context, db *DB, q *listQuery, o list.Options, f
 		page.Items = append(page.Items, *rec)
 		lastSort, lastKey = sv, kv
 	}
-	return page, rows.Err()
+	if err := rows.Err(); err != nil {
+		return page, db.listError(ctx, q, o, err)
+	}
+	return page, nil
+}
+
+// listError is the error of a page query that failed. A cursor holds the
+// sort value and key it was given out with, and nothing checks their types
+// against the columns: a cursor whose value the database cannot compare
+// with its column (text or a number beyond int64 for an integer column, a
+// boolean; PostgreSQL refuses them, SQLite compares them) was not one this
+// server gave out. When the same page without the cursor runs, the cursor
+// was at fault, and the caller is told so rather than answered 500.
+func (db *DB) listError(ctx context.Context, q *listQuery, o list.Options, err error) error {
+	if o.Cursor == "" {
+		return fmt.Errorf("list: %w", err)
+	}
+	o.Cursor = ""
+	sel, selArgs, _, _, _, _, berr := q.build(o)
+	if berr != nil {
+		return fmt.Errorf("list: %w", err)
+	}
+	rows, rerr := db.rq.QueryContext(ctx, db.rebind(sel), selArgs...)
+	if rerr != nil {
+		return fmt.Errorf("list: %w", err)
+	}
+	rows.Close()
+	return fault.Field("cursor", "is not a cursor this server gave out")
 }
 
 // normalizeScalar turns driver values into what a cursor can carry.

@@ -14,13 +14,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
-	"github.com/longhaul/longhaul/internal/accounts"
-	"github.com/longhaul/longhaul/internal/assist"
-	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/cli"
-	"github.com/longhaul/longhaul/internal/demo"
-	"github.com/longhaul/longhaul/internal/logistics"
-	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
@@ -35,22 +29,7 @@ func demoEnv(t *testing.T, now time.Time) *apiEnv {
 func demoEnvOn(t *testing.T, dsn string, now time.Time) *apiEnv {
 	t.Helper()
 	db := storetest.Open(t, dsn, now)
-	ctx := storetest.Ctx()
-	if err := demo.Load(ctx, &catalog.Service{Store: store.Catalog{DB: db}}, &assist.Service{Store: store.Assist{DB: db}}, now); err != nil {
-		t.Fatal(err)
-	}
-	all := func(ctx context.Context) ([]assist.Pledge, error) {
-		return db.AllPledges(ctx, assist.PledgeFilter{}, now.Format(assist.DateLayout))
-	}
-	if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadAccounts(ctx, db, &accounts.Service{Store: store.Accounts{DB: db}}, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := demo.LoadRepair(ctx, &repair.Service{Store: store.Repair{DB: db}}, now); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Demo(t, db, now)
 	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), "test")
 	e := &apiEnv{t: t, db: db, srv: srv, now: now}
 	srv.Now = func() time.Time { return e.now }

@@ -317,9 +317,9 @@ func (s *Server) uiPlan(w http.ResponseWriter, r *http.Request) error {
 func exclusions(xs []string) ([]plan.Key, error) {
 	var out []plan.Key
 	for _, x := range xs {
-		var k plan.Key
-		if _, err := fmt.Sscanf(x, "%d-%d", &k.PledgeLine, &k.Requirement); err != nil {
-			return nil, fault.Field("exclude", "%q is not a pledge line and a requirement, written LINE-REQUIREMENT", x)
+		k, err := assist.ParseProposalKey(x)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, k)
 	}

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -273,15 +274,25 @@ func jsonPath(p string) string {
 	return b.String()
 }
 
+// ifMatchVersion is the If-Match header the API document states: an ETag
+// "v12", weak or not, its quotes or "v" optional.
+var ifMatchVersion = regexp.MustCompile(`^"?v?([0-9]+)"?$`)
+
 // ifMatch returns the version named by an If-Match header of the form
-// "v12" (quoted, as an ETag), or 0 when there is none.
+// "v12" (quoted, as an ETag), or 0 when there is none. It takes only what
+// the API document's pattern for If-Match allows: no sign, no doubled
+// quotes.
 func ifMatch(r *http.Request) (int64, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" || h == "*" {
 		return 0, nil
 	}
 	h = strings.TrimPrefix(h, "W/")
-	v, err := strconv.ParseInt(strings.TrimPrefix(strings.Trim(h, `"`), "v"), 10, 64)
+	m := ifMatchVersion.FindStringSubmatch(h)
+	v, err := int64(0), strconv.ErrSyntax
+	if m != nil {
+		v, err = strconv.ParseInt(m[1], 10, 64)
+	}
 	if err != nil || v <= 0 {
 		return 0, fault.Field("If-Match", "%q is not an ETag this server gave out", h)
 	}

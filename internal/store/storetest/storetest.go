@@ -16,9 +16,12 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/demo"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 )
 
@@ -211,5 +214,28 @@ func Ship(t testing.TB, db *store.DB, pledge, line, shipped, delivered int64) {
 	}
 	if shipped > 0 || delivered > 0 {
 		t.Fatalf("pledge line %d has too little allocated to ship %d more (%d of them delivered)", line, shipped, delivered)
+	}
+}
+
+// Demo loads the demo scenario into db as `longhaul serve --demo` does
+// (catalogue, ledger, shipments, accounts and repairs, without users), its
+// dates set from now.
+func Demo(t testing.TB, db *store.DB, now time.Time) {
+	t.Helper()
+	ctx := Ctx()
+	if err := demo.Load(ctx, &catalog.Service{Store: store.Catalog{DB: db}}, &assist.Service{Store: store.Assist{DB: db}}, now); err != nil {
+		t.Fatal(err)
+	}
+	all := func(ctx context.Context) ([]assist.Pledge, error) {
+		return db.AllPledges(ctx, assist.PledgeFilter{}, now.Format(assist.DateLayout))
+	}
+	if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadAccounts(ctx, db, &accounts.Service{Store: store.Accounts{DB: db}}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadRepair(ctx, &repair.Service{Store: store.Repair{DB: db}}, now); err != nil {
+		t.Fatal(err)
 	}
 }
