@@ -45,8 +45,15 @@ var statusByCode = map[string]int{
 	fault.TooLarge:     http.StatusRequestEntityTooLarge,
 	fault.Unsupported:  http.StatusUnsupportedMediaType,
 	fault.Internal:     http.StatusInternalServerError,
+	fault.Full:         http.StatusInsufficientStorage,
+	fault.Unavailable:  http.StatusServiceUnavailable,
 	"malformed":        http.StatusBadRequest,
 }
+
+// retryAfter is the Retry-After, in seconds, of a write refused because the
+// storage is full or cannot take writes: long enough for an operator's
+// alarm, short enough that a person's retry soon succeeds once it is over.
+const retryAfter = "60"
 
 // malformed is the code of a body that could not be read at all.
 const malformed = "malformed"
@@ -81,7 +88,14 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, api bool, e
 	p := problemFor(err)
 	p.RequestID = RequestID(r.Context())
 	if p.Status >= 500 {
-		s.Log.ErrorContext(r.Context(), "request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
+		var cause error
+		if e := fault.As(err); e != nil {
+			cause = e.Cause
+		}
+		s.Log.ErrorContext(r.Context(), "request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err, "cause", cause)
+	}
+	if p.Status == http.StatusInsufficientStorage || p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	if api {
 		if p.Status == http.StatusUnauthorized {
