@@ -145,6 +145,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && json.Valid(body) && !errors.As(err, &syn) &&
+			bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+			// A value that does not fit its field: name every one.
+			if l := fieldErrors(body, t.Elem()); len(l) > 0 {
+				return l.Err()
+			}
+		}
 		return decodeError(err, body)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -250,6 +258,36 @@ func decodeError(err error, body []byte) error {
 	// Errors from a field's own UnmarshalJSON (money, classification).
 	msg := err.Error()
 	return fault.Field("", "%s", strings.TrimPrefix(msg, "json: "))
+}
+
+// renamed returns err with its field from, as a domain names it, called
+// to, as the request that was refused names it; other errors pass through.
+func renamed(err error, from, to string) error {
+	e := fault.As(err)
+	if e == nil {
+		return err
+	}
+	name := func(f string) string {
+		if f == from {
+			return to
+		}
+		if rest, ok := strings.CutPrefix(f, from); ok && (rest[0] == '.' || rest[0] == '[') {
+			return to + rest
+		}
+		return f
+	}
+	if len(e.Problems) > 0 {
+		var l fault.List
+		for _, p := range e.Problems {
+			q := *p
+			q.Field = name(q.Field)
+			l = append(l, &q)
+		}
+		return l.Err()
+	}
+	c := *e
+	c.Field = name(c.Field)
+	return &c
 }
 
 // article puts "a" or "an" before a JSON kind such as "array".
