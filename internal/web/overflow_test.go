@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/store"
@@ -185,6 +186,45 @@ func TestMassStaysWithinItsBound(t *testing.T) {
 				t.Error("a refused count changed the database")
 			}
 			for _, path := range []string{"/api/v1/hubs", "/api/v1/hubs/PL-RZE/stock", "/api/v1/logistics", "/network", "/hubs/PL-RZE", "/map", "/"} {
+				if res := e.do("GET", path, "", ""); res.status != 200 {
+					t.Errorf("GET %s: %d %.300s", path, res.status, res.body)
+				}
+			}
+		})
+	}
+}
+
+// TestContributionsStayWithinTheirBound fills the contributions to
+// assist.MaxLedger, each at the largest amount, then holds that one cent
+// more is refused with a 422 naming the amount and that the accounts and
+// the list of contributions still read.
+func TestContributionsStayWithinTheirBound(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			ctx := storetest.Ctx()
+			st := store.Accounts{DB: e.db}
+			err := st.Transact(ctx, func(tx accounts.Tx) error {
+				for i := money.Cents(0); i < assist.MaxLedger/money.MaxAmount; i++ {
+					c := accounts.Contribution{Nation: "DEU", Date: "2025-03-01", Category: "in_kind", Currency: "EUR", Original: money.MaxAmount, Evidence: "test"}
+					if err := accounts.AddContributionIn(ctx, tx, &c); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := e.fingerprint()
+			res := e.do("POST", "/api/v1/contributions", "application/json", `{"nation":"DEU","date":"2025-03-01","category":"in_kind","currency":"EUR","amount":"0.01","evidence":"x"}`)
+			if res.status != 422 || !problemNames(res.json(t), "amount") {
+				t.Errorf("one contribution beyond the bound: %d %s", res.status, res.body)
+			}
+			if e.fingerprint() != before {
+				t.Error("the refused contribution changed the database")
+			}
+			for _, path := range []string{"/api/v1/accounts", "/api/v1/contributions", "/api/v1/contributions?year=2025", "/api/v1/reports/review", "/contributions", "/accounts"} {
 				if res := e.do("GET", path, "", ""); res.status != 200 {
 					t.Errorf("GET %s: %d %.300s", path, res.status, res.body)
 				}
