@@ -305,6 +305,21 @@ func (c *Contribution) Convert(r Rate) error {
 	return nil
 }
 
+// CheckLedger verifies that c, beside the contributions already recorded
+// (others in euros, othersOriginal in their currencies' cents), keeps every
+// contribution together within assist.MaxLedger, as the pledges are, so
+// that no total over contributions (in euros, or in a currency) overflows
+// in Go or in SQL. The store calls it whenever it records one.
+func (c *Contribution) CheckLedger(others, othersOriginal money.Cents) error {
+	over := func(have, add money.Cents) bool {
+		return have < 0 || add < 0 || have > assist.MaxLedger || add > assist.MaxLedger-have
+	}
+	if over(others, c.Amount) || over(othersOriginal, c.Original) {
+		return fault.Field("original_amount", "the contributions together would be worth more than EUR 1,000,000,000,000,000: ask the coordinator to check the accounts")
+	}
+	return nil
+}
+
 // MayCredit says whether id may credit a cost to payer's account, as when
 // a finished repair's cost is recorded with who paid: the cost counts as
 // the payer's contribution, so only a coordinator (or the system), or the

@@ -2,9 +2,11 @@ package assist
 
 import (
 	"fmt"
-	"github.com/longhaul/longhaul/internal/text"
 	"strings"
 	"time"
+
+	"github.com/longhaul/longhaul/internal/catalog"
+	"github.com/longhaul/longhaul/internal/text"
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/fault"
@@ -239,6 +241,25 @@ func (p *Pledge) CheckLedger(others money.Cents) error {
 			field = "lines"
 		}
 		return fault.Field(field, "the pledges together would be worth more than EUR 1,000,000,000,000,000: ask the coordinator to check the ledger")
+	}
+	return nil
+}
+
+// CheckMass verifies that p's goods, beside others (what the goods of every
+// other pledge weigh), keep all pledged goods within catalog.MaxLoadG,
+// naming the line at fault; massOf gives an item's mass a unit. The store
+// calls it when a pledge is recorded, as it calls CheckLedger, so that no
+// tonnage summed over pledges, shipments or hubs can overflow.
+func (p *Pledge) CheckMass(others int64, massOf func(nsn string) int64) error {
+	total := others
+	for i, l := range p.Lines {
+		m, err := catalog.Item{MassG: massOf(l.NSN)}.MassOf(l.Pledged)
+		if err == nil {
+			total, err = catalog.AddMass(total, m)
+		}
+		if err != nil {
+			return fault.Field(fmt.Sprintf("lines[%d].quantity", i), "%d units of %s: the goods pledged together %v: ask the coordinator to check the ledger", l.Pledged, l.NSN, err)
+		}
 	}
 	return nil
 }

@@ -5,10 +5,12 @@
 package catalog
 
 import (
-	"github.com/longhaul/longhaul/internal/text"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/longhaul/longhaul/internal/text"
 
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/money"
@@ -90,6 +92,65 @@ type Item struct {
 	UpdatedAt   time.Time   `json:"updated_at"`
 }
 
+// MaxMassG is the most one unit of an item may weigh: 1,000 t, more than
+// any vehicle, boat or bridge Longhaul carries, so that a quantity of it
+// (at most assist.MaxQuantity) weighs no more than 10^18 g and a product
+// mass × quantity never overflows an int64.
+const MaxMassG = 1_000_000_000
+
+// MaxVolumeCM3 is the most space one unit may take: 1,000,000 m³.
+const MaxVolumeCM3 = 1_000_000_000_000
+
+// MaxLoadG is the most any quantity of goods may weigh: one line, one
+// shipment, one hub's stock of an item, and every pledge together: 10^15 g,
+// a billion tonnes, a thousand times all the materiel sent to Ukraine, and
+// nine thousand times below where an int64 sum overflows, so that the
+// tonnage of a hub or of the whole network stays exact.
+const MaxLoadG = 1_000_000_000_000_000
+
+// ErrTooHeavy is returned by MassOf for goods above MaxLoadG.
+var ErrTooHeavy = errors.New("would weigh more than 1,000,000,000 t")
+
+// MassOf returns the mass of q units of the item, refusing more than
+// MaxLoadG (and a negative quantity's mass is that of its size).
+func (it Item) MassOf(q int64) (int64, error) {
+	q = max(q, -q)
+	if it.MassG < 0 || it.MassG > MaxMassG || q < 0 {
+		return 0, ErrTooHeavy
+	}
+	if it.MassG != 0 && q > MaxLoadG/it.MassG {
+		return 0, ErrTooHeavy
+	}
+	return it.MassG * q, nil
+}
+
+// CheckLoad verifies that, at the item's mass a unit, the units pledged of
+// it beside others (what the rest of the pledged goods weigh) and the most
+// units any hub holds of it (stocked) stay within MaxLoadG, naming mass_kg.
+// The store calls it when an item's mass grows, which makes every quantity
+// of it already recorded heavier.
+func (it Item) CheckLoad(others, pledged, stocked int64) error {
+	m, err := it.MassOf(pledged)
+	if err == nil {
+		_, err = AddMass(others, m)
+	}
+	if err == nil {
+		_, err = it.MassOf(stocked)
+	}
+	if err != nil {
+		return fault.Field("mass_kg", "at %s kg a unit, the goods pledged or held at a hub %v", money.FormatDecimal(it.MassG, 3), err)
+	}
+	return nil
+}
+
+// AddMass returns a + b, refusing a sum above MaxLoadG.
+func AddMass(a, b int64) (int64, error) {
+	if a < 0 || b < 0 || a > MaxLoadG || b > MaxLoadG-a {
+		return 0, ErrTooHeavy
+	}
+	return a + b, nil
+}
+
 var nsnPattern = regexp.MustCompile(`^([0-9]{4})-([0-9]{2})-([0-9]{3})-([0-9]{4})$`)
 
 // ParseNSN checks that s is a NATO Stock Number, NNNN-NN-NNN-NNNN, whose first
@@ -153,9 +214,13 @@ func (it *Item) Validate() error {
 	}
 	if it.MassG < 0 {
 		errs.Add("mass_kg", "must not be negative")
+	} else if it.MassG > MaxMassG {
+		errs.Add("mass_kg", "must be at most 1000000 kg (1,000 t) a unit")
 	}
 	if it.VolumeCM3 < 0 {
 		errs.Add("volume_m3", "must not be negative")
+	} else if it.VolumeCM3 > MaxVolumeCM3 {
+		errs.Add("volume_m3", "must be at most 1000000 m³ a unit")
 	}
 	it.Group = strings.TrimSpace(it.Group)
 	if len(it.Group) > 80 {

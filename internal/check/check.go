@@ -14,6 +14,7 @@ import (
 
 // Invariants of the ledger, by name.
 const (
+	Bounds             = "within bounds"          // every stored quantity, amount and mass is within the bound its rule sets
 	LineOrder          = "line order"             // pledged ≥ committed ≥ allocated ≥ shipped ≥ delivered ≥ accepted ≥ 0
 	PledgeTotals       = "pledge totals"          // a pledge's stored totals are the sums of its lines
 	LineAllocations    = "line allocations"       // a line's allocated, shipped, delivered and accepted are its allocations' sums
@@ -29,7 +30,7 @@ const (
 )
 
 // All lists the invariants in the order they are checked.
-var All = []string{LineOrder, PledgeTotals, LineAllocations, Fulfilment, ShippedByShipment, DeliveredByReceipt,
+var All = []string{Bounds, LineOrder, PledgeTotals, LineAllocations, Fulfilment, ShippedByShipment, DeliveredByReceipt,
 	SentReceived, HubStock, RepairSlots, ClassSeats, DeliveriesOnce, AuditChain}
 
 // Violation is one record that breaks an invariant.

@@ -17,23 +17,11 @@ import (
 func TestCheckNamesEveryCorruption(t *testing.T) {
 	for name, dsn := range storetest.Engines(t) {
 		t.Run(name, func(t *testing.T) {
-			url := dsn(t)
-			if r := run(t, nil, "", "demo", "--db", url); r.code != 0 {
-				t.Fatalf("demo: %+v", r)
-			}
+			url, db := demoDB(t, name, dsn(t))
 			r := run(t, nil, "", "check", "--db", url)
-			if r.code != 0 || !strings.Contains(r.out, "All 12 invariants hold") {
+			if r.code != 0 || !strings.Contains(r.out, "All 13 invariants hold") {
 				t.Fatalf("check of the demo: %+v", r)
 			}
-			driver := "sqlite"
-			if name == "postgres" {
-				driver = "pgx"
-			}
-			db, err := sql.Open(driver, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
 			ctx := context.Background()
 			exec := func(stmts ...string) {
 				t.Helper()
@@ -118,6 +106,81 @@ func TestCheckNamesEveryCorruption(t *testing.T) {
 			r = run(t, nil, "", "check", "--db", url, "--json")
 			if r.code != 3 || !strings.Contains(r.out, `"invariant": "line order"`) || !strings.Contains(r.out, `"record": "P-00002"`) {
 				t.Errorf("line order broken: %+v", r)
+			}
+		})
+	}
+}
+
+// demoDB loads the demo into the database at url, of engine name, and
+// opens it for SQL that breaks what the use cases keep.
+func demoDB(t *testing.T, name, url string) (string, *sql.DB) {
+	t.Helper()
+	if r := run(t, nil, "", "demo", "--db", url); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	driver := "sqlite"
+	if name == "postgres" {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return url, db
+}
+
+// TestCheckNamesFiguresBeyondBounds stores, by SQL as rows written before
+// the bounds were, each kind of figure beyond its bound and checks that
+// `longhaul check` exits 3 naming the bound and the record, even when the
+// figure makes the sums of the other invariants overflow.
+func TestCheckNamesFiguresBeyondBounds(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			url, db := demoDB(t, name, dsn(t))
+			ctx := context.Background()
+			value := func(q string) string {
+				t.Helper()
+				var v string
+				if err := db.QueryRowContext(ctx, q).Scan(&v); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+				return v
+			}
+			line := value(`SELECT CAST(MIN(id) AS TEXT) FROM pledge_lines WHERE pledge_id = 2`)
+			cases := []struct {
+				name, record string
+				table, set   string // the column set beyond its bound, in the row where
+				where        string
+			}{
+				{"a line's quantity", "P-00002", "pledge_lines", "pledged = pledged + 1000000000", "id = " + line},
+				{"a line's unit value", "P-00002", "pledge_lines", "unit_value = 100000000000001", "id = " + line},
+				{"a line whose sums overflow", "P-00002", "pledge_lines", "pledged = 9000000000000000000", "id = " + line},
+				{"a pledge's amount", "P-00002", "pledges", "amount = 100000000000001", "id = 2"},
+				{"a requirement's quantity", "R-00001", "requirements", "quantity = 1000000001", "id = 1"},
+				{"an item's mass", "2350-12-000-0012", "items", "mass_g = 1000000001", "nsn = '2350-12-000-0012'"},
+				{"an item's unit value", "2350-12-000-0012", "items", "unit_value = 100000000000001", "nsn = '2350-12-000-0012'"},
+				{"a hub's stock", "PL-RZE 1410-01-000-0007", "hub_stock", "quantity = 9000000000000000", "site = 'PL-RZE' AND nsn = '1410-01-000-0007'"},
+				{"a contribution", "C-00001", "contributions", "amount = 100000000000001", "id = 1"},
+			}
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					col, _, _ := strings.Cut(c.set, " ")
+					was := value(`SELECT CAST(` + col + ` AS TEXT) FROM ` + c.table + ` WHERE ` + c.where)
+					if _, err := db.ExecContext(ctx, `UPDATE `+c.table+` SET `+c.set+` WHERE `+c.where); err != nil {
+						t.Fatal(err)
+					}
+					r := run(t, nil, "", "check", "--db", url)
+					if want := "VIOLATED " + check.Bounds + ": " + c.record + ":"; r.code != 3 || !strings.Contains(r.out, want) {
+						t.Errorf("exit %d, want 3 and %q in\n%s%s", r.code, want, r.out, r.err)
+					}
+					if _, err := db.ExecContext(ctx, `UPDATE `+c.table+` SET `+col+` = `+was+` WHERE `+c.where); err != nil {
+						t.Fatal(err)
+					}
+					if r := run(t, nil, "", "check", "--db", url); r.code != 0 {
+						t.Fatalf("after mending: %+v", r)
+					}
+				})
 			}
 		})
 	}

@@ -23,6 +23,8 @@ const (
 	TooLarge     = "too_large"    // the request body is over its limit
 	Unsupported  = "unsupported"  // a media type the endpoint does not take
 	Precondition = "precondition" // a required precondition (If-Match) is missing
+	Full         = "storage_full" // the storage is full: nothing was saved, and writes fail until an operator makes room
+	Unavailable  = "unavailable"  // the storage cannot take writes for now (out of memory, too many connections): try again later
 )
 
 // Error is an application error with a code, an optional field and a message.
@@ -33,6 +35,8 @@ type Error struct {
 	// Problems holds further field errors found in the same input, so a form or
 	// an import can report all of them at once.
 	Problems []*Error
+	// Cause is the error underneath, for the log; it is never shown.
+	Cause error
 }
 
 func (e *Error) Error() string {
@@ -41,6 +45,9 @@ func (e *Error) Error() string {
 	}
 	return e.Message
 }
+
+// Unwrap returns the cause, so that errors.Is and errors.As see it.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Errorf returns an error with code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {

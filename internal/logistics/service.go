@@ -513,7 +513,15 @@ func CreateShipmentIn(ctx context.Context, tx Tx, in NewShipment) (Shipment, err
 			}
 			sh.Lines = append(sh.Lines, Line{No: len(sh.Lines) + 1, Allocation: al.ID, Pledge: p.ID, PledgeLine: pl.ID, Requirement: al.Requirement,
 				NSN: pl.NSN, ItemName: item.Name, Quantity: q, UnitValue: pl.UnitValue, MassG: item.MassG})
-			sh.MassG += item.MassG * q
+			m, err := item.MassOf(q)
+			if err == nil {
+				m, err = catalog.AddMass(sh.MassG, m)
+			}
+			if err != nil {
+				errs.Add(f+".quantity", "the shipment %v", err)
+				continue
+			}
+			sh.MassG = m
 			sh.Value += pl.Value(q)
 			sh.Classification = max(sh.Classification, p.Classification)
 			// The shipment is releasable where all its pledges are.
@@ -1024,7 +1032,11 @@ func (s *Service) stock(ctx context.Context, tx Tx, sh *Shipment, site string, s
 		kind = "out"
 	}
 	for _, l := range sh.Lines {
-		if err := tx.MoveStock(ctx, StockEvent{Site: site, NSN: l.NSN, Delta: sign * l.Quantity, MassG: l.MassG * l.Quantity, Kind: kind,
+		m, err := catalog.Item{MassG: l.MassG}.MassOf(l.Quantity)
+		if err != nil {
+			return fmt.Errorf("%s line %d: %w", sh.Ref(), l.No, err)
+		}
+		if err := tx.MoveStock(ctx, StockEvent{Site: site, NSN: l.NSN, Delta: sign * l.Quantity, MassG: m, Kind: kind,
 			Shipment: sh.ID, At: at, Actor: access.ActorName(ctx)}); err != nil {
 			return err
 		}
@@ -1343,6 +1355,14 @@ func (s *Service) Count(ctx context.Context, site string, lines []CountLine, rea
 			} else if err != nil {
 				return err
 			}
+			if l.Counted < 0 || l.Counted > assist.MaxQuantity {
+				errs.Add(fmt.Sprintf("lines[%d].counted", i), "must be from 0 to %d", assist.MaxQuantity)
+				continue
+			}
+			if _, err := item.MassOf(l.Counted); err != nil {
+				errs.Add(fmt.Sprintf("lines[%d].counted", i), "%d of %s %v", l.Counted, l.NSN, err)
+				continue
+			}
 			bal, err := tx.StockLevel(ctx, site, l.NSN)
 			if err != nil {
 				return err
@@ -1356,7 +1376,12 @@ func (s *Service) Count(ctx context.Context, site string, lines []CountLine, rea
 				continue
 			}
 			d := l.Counted - bal
-			e := StockEvent{Site: site, NSN: l.NSN, Delta: d, MassG: item.MassG * max(d, -d), Kind: "count", At: tx.Now(), Reason: reason, Actor: access.ActorName(ctx)}
+			dm, err := item.MassOf(d)
+			if err != nil {
+				errs.Add(fmt.Sprintf("lines[%d].counted", i), "the change of %d of %s %v", d, l.NSN, err)
+				continue
+			}
+			e := StockEvent{Site: site, NSN: l.NSN, Delta: d, MassG: dm, Kind: "count", At: tx.Now(), Reason: reason, Actor: access.ActorName(ctx)}
 			res.Adjustments = append(res.Adjustments, e)
 		}
 		if err := errs.Err(); err != nil {

@@ -33,10 +33,14 @@ func ParseEUR(s string) (Cents, error) {
 // ErrSyntax is returned for a string that is not a plain decimal number.
 var ErrSyntax = errors.New("not a decimal number")
 
+// ErrRange is returned for a decimal number beyond int64 once scaled.
+var ErrRange = errors.New("is too large")
+
 // ParseDecimal parses a plain decimal number into an integer scaled by
 // 10^places: ParseDecimal("1.5", 3) is 1500. It refuses more than places
 // fractional digits rather than rounding them away. Thousands separators
-// (commas) are allowed before the decimal point.
+// (commas) are allowed before the decimal point, between groups of three
+// digits only, so that a decimal comma ("12,50") is refused, not misread.
 func ParseDecimal(s string, places int) (int64, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
@@ -51,12 +55,12 @@ func ParseDecimal(s string, places int) (int64, error) {
 	}
 	whole, frac, hasDot := strings.Cut(t, ".")
 	if strings.Contains(whole, ",") {
-		// A comma only groups thousands: "4000,50" is a decimal comma, and
-		// reading it as 400050 would multiply the amount by a hundred.
+		// Commas only between groups of three digits: "12,50" is the
+		// continental way of writing 12.50, and must not be read as 1250.
 		groups := strings.Split(whole, ",")
 		for i, g := range groups {
-			if len(g) != 3 && (i > 0 || len(g) == 0 || len(g) > 3) {
-				return 0, fmt.Errorf("%q: commas group thousands in threes; the decimal separator is a point, as in 1250.50", s)
+			if len(g) > 3 || len(g) == 0 || (i > 0 && len(g) != 3) {
+				return 0, fmt.Errorf("%q: %w (write the decimal point as \".\" and commas, if any, between groups of three digits)", s, ErrSyntax)
 			}
 		}
 		whole = strings.Join(groups, "")
@@ -89,7 +93,7 @@ func ParseDecimal(s string, places int) (int64, error) {
 	}
 	v, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%q is too large", s)
+		return 0, fmt.Errorf("%q %w", s, ErrRange)
 	}
 	if neg {
 		v = -v
@@ -241,10 +245,24 @@ func Grouped(digits string) string {
 	return b.String()
 }
 
+// AmountHint says how to write a euro amount, for a message about one that
+// could not be read.
+const AmountHint = `must be an amount in euros with at most two decimals, like "1234.50"`
+
 // FieldEUR parses an optional euro amount typed into field: empty is zero,
-// and a bad amount is added to errs under field.
+// and a bad amount is added to errs under field, saying how to write one.
 func FieldEUR(errs *fault.List, field, s string) Cents {
-	return Cents(FieldDecimal(errs, field, s, 2))
+	if strings.TrimSpace(s) == "" {
+		return 0
+	}
+	v, err := ParseEUR(s)
+	switch {
+	case errors.Is(err, ErrRange):
+		errs.Add(field, "%q %v", s, ErrTooLarge)
+	case err != nil:
+		errs.Add(field, "%s, not %q", AmountHint, s)
+	}
+	return v
 }
 
 // FieldDecimal is FieldEUR for a decimal with places fractional digits.
@@ -253,8 +271,11 @@ func FieldDecimal(errs *fault.List, field, s string, places int) int64 {
 		return 0
 	}
 	v, err := ParseDecimal(s, places)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrRange):
 		errs.Add(field, "%v", err)
+	case err != nil:
+		errs.Add(field, "must be a decimal number with at most %d decimals, like %q, not %q", places, FormatDecimal(12345, min(places, 1)), s)
 	}
 	return v
 }

@@ -65,8 +65,16 @@ func (tx accountsTx) SaveRate(ctx context.Context, r accounts.Rate) error {
 	return tx.saveRate(ctx, r)
 }
 
-// CreateContribution inserts c and sets its id.
+// CreateContribution inserts c and sets its id, refusing one that would
+// take the contributions together beyond their bound.
 func (tx accountsTx) CreateContribution(ctx context.Context, c *accounts.Contribution) error {
+	var others, othersOriginal money.Cents
+	if err := tx.queryRow(ctx, `SELECT COALESCE(SUM(amount), 0), COALESCE(SUM(original), 0) FROM contributions`).Scan(&others, &othersOriginal); err != nil {
+		return fmt.Errorf("contributions total: %w", err)
+	}
+	if err := c.CheckLedger(others, othersOriginal); err != nil {
+		return err
+	}
 	aud, err := tx.audience(c.Nation, c.ReleasableTo)
 	if err != nil {
 		return err

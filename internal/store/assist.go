@@ -246,6 +246,27 @@ func (tx *Tx) checkLedger(ctx context.Context, p *assist.Pledge) error {
 	return p.CheckLedger(others)
 }
 
+// checkLedgerMass refuses a pledge whose goods would take the weight of
+// all pledged goods above catalog.MaxLoadG.
+func (tx *Tx) checkLedgerMass(ctx context.Context, p *assist.Pledge) error {
+	var others int64
+	if err := tx.queryRow(ctx, `SELECT COALESCE(SUM(l.pledged * i.mass_g), 0) FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE l.pledge_id <> ?`, p.ID).Scan(&others); err != nil {
+		return fmt.Errorf("ledger mass: %w", err)
+	}
+	mass := map[string]int64{}
+	for _, l := range p.Lines {
+		if _, ok := mass[l.NSN]; ok {
+			continue
+		}
+		var m int64
+		if err := tx.queryRow(ctx, `SELECT mass_g FROM items WHERE nsn = ?`, l.NSN).Scan(&m); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("mass of %s: %w", l.NSN, err)
+		}
+		mass[l.NSN] = m
+	}
+	return p.CheckMass(others, func(nsn string) int64 { return mass[nsn] })
+}
+
 // writeTotals stores the totals of p's lines on its row.
 func (tx *Tx) writeTotals(ctx context.Context, p *assist.Pledge) error {
 	t := pledgeTotals(p)
@@ -282,6 +303,9 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 		l.ID = lid
 	}
 	if err := tx.checkLedger(ctx, p); err != nil {
+		return err
+	}
+	if err := tx.checkLedgerMass(ctx, p); err != nil {
 		return err
 	}
 	return tx.writeTotals(ctx, p)

@@ -259,6 +259,26 @@ func (tx *Tx) CreateItem(ctx context.Context, it *catalog.Item) error {
 
 // UpdateItem writes an item if its stored version is version.
 func (tx *Tx) UpdateItem(ctx context.Context, it *catalog.Item, version int64) error {
+	var was int64
+	if err := tx.queryRow(ctx, `SELECT mass_g FROM items WHERE nsn = ?`, it.NSN).Scan(&was); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("item %s: %w", it.NSN, err)
+	}
+	if it.MassG > was {
+		// Every quantity of it recorded grows heavier.
+		var others, pledged, stocked int64
+		if err := tx.queryRow(ctx, `SELECT COALESCE(SUM(l.pledged * i.mass_g), 0) FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE l.nsn <> ?`, it.NSN).Scan(&others); err != nil {
+			return fmt.Errorf("ledger mass: %w", err)
+		}
+		if err := tx.queryRow(ctx, `SELECT COALESCE(SUM(pledged), 0) FROM pledge_lines WHERE nsn = ?`, it.NSN).Scan(&pledged); err != nil {
+			return fmt.Errorf("pledged %s: %w", it.NSN, err)
+		}
+		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(ABS(quantity)), 0) FROM hub_stock WHERE nsn = ?`, it.NSN).Scan(&stocked); err != nil {
+			return fmt.Errorf("stock of %s: %w", it.NSN, err)
+		}
+		if err := it.CheckLoad(others, pledged, stocked); err != nil {
+			return err
+		}
+	}
 	res, err := tx.exec(ctx, `UPDATE items SET name = ?, capability = ?, unit_of_issue = ?, unit_value = ?, mass_g = ?, volume_cm3 = ?, grp = ?, version = version + 1, updated_at = ? WHERE nsn = ? AND version = ?`,
 		it.Name, it.Capability, it.UnitOfIssue, it.UnitValue, it.MassG, it.VolumeCM3, it.Group, ts(tx.now), it.NSN, version)
 	if err != nil {

@@ -50,6 +50,10 @@ type DB struct {
 	// the reads.
 	stmts stmtCache
 	rq    *readPool
+	// ProbeEvery is how often Ready may probe with a write while writes
+	// fail for want of room; between probes it repeats what the last found.
+	ProbeEvery time.Duration
+	health     health
 }
 
 // Dialect is SQLite or Postgres.
@@ -78,7 +82,7 @@ func open(dsn string) (*DB, error) {
 	if dsn == "" {
 		return nil, errors.New("no database: give --db a file path or a postgres:// URL")
 	}
-	db := &DB{Now: time.Now, dsn: dsn}
+	db := &DB{Now: time.Now, dsn: dsn, ProbeEvery: 2 * time.Second}
 	if IsPostgres(dsn) {
 		db.dialect = Postgres
 		w, err := sql.Open("pgx", dsn)

@@ -30,11 +30,23 @@ type Tx struct {
 func (tx *Tx) Now() time.Time { return tx.now }
 
 // Transact runs fn in one write transaction. It commits when fn returns nil,
-// and rolls back when fn returns an error or panics.
-func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) (err error) {
+// and rolls back when fn returns an error or panics. A write that fails for
+// want of room in the storage returns a fault.Full (or fault.Unavailable)
+// error, and the database is not Ready until a write succeeds again.
+func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
+	wrote, err := db.transact(ctx, fn)
+	if err == nil && !wrote {
+		return nil // nothing written says nothing of the room left
+	}
+	return db.wrote(ctx, err)
+}
+
+// transact is Transact; wrote says whether it committed audit events,
+// which every change writes.
+func (db *DB) transact(ctx context.Context, fn func(*Tx) error) (wrote bool, err error) {
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return false, fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{db: db, tx: sqlTx, now: db.Now().UTC().Truncate(time.Microsecond)}
 	defer func() {
@@ -58,20 +70,20 @@ func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) (err error) {
 		lock += ` FOR UPDATE`
 	}
 	if err := tx.queryRow(ctx, lock).Scan(&tx.headSeq, &tx.headHash); err != nil {
-		return fmt.Errorf("lock audit head: %w", err)
+		return false, fmt.Errorf("lock audit head: %w", err)
 	}
 	if err := fn(tx); err != nil {
-		return err
+		return false, err
 	}
 	if tx.appended {
 		if _, err := tx.exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, tx.headSeq, tx.headHash); err != nil {
-			return fmt.Errorf("update audit head: %w", err)
+			return false, fmt.Errorf("update audit head: %w", err)
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return false, fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	return tx.appended, nil
 }
 
 // Assist adapts Transact to the ledger's Store interface.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -409,17 +410,24 @@ type contributionInput struct {
 	ReleasableTo   []string `json:"releasable_to"`
 }
 
+// addContribution records what the form or the body holds, naming a field
+// at fault as they do: the amount the domain calls original_amount is
+// their amount.
+func (s *Server) addContribution(ctx context.Context, in contributionInput) (accounts.Contribution, error) {
+	c, err := in.contribution()
+	if err == nil {
+		c, err = s.Accounts.AddContribution(ctx, c)
+	}
+	return c, renamed(err, "original_amount", "amount")
+}
+
 func (in contributionInput) contribution() (accounts.Contribution, error) {
 	var errs fault.List
 	c := accounts.Contribution{Nation: in.Nation, Date: in.Date, Category: in.Category, Currency: in.Currency, Evidence: in.Evidence, Notes: in.Notes}
-	v, err := money.ParseDecimal(in.Amount, 2)
-	switch {
-	case strings.TrimSpace(in.Amount) == "":
-		errs.Add("original_amount", "is required")
-	case err != nil:
-		errs.Add("original_amount", "%q is not an amount with at most two decimals", in.Amount)
-	default:
-		c.Original = money.Cents(v)
+	if strings.TrimSpace(in.Amount) == "" {
+		errs.Add("amount", "is required")
+	} else {
+		c.Original = money.FieldEUR(&errs, "amount", in.Amount)
 	}
 	if p := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(in.Pledge)), "P-"), "0"); p != "" {
 		id, err := strconv.ParseInt(p, 10, 64)
@@ -478,10 +486,7 @@ func (s *Server) uiAddContribution(w http.ResponseWriter, r *http.Request) error
 	f := r.PostForm
 	in := contributionInput{Nation: f.Get("nation"), Date: f.Get("date"), Category: f.Get("category"), Currency: f.Get("currency"), Amount: f.Get("amount"),
 		Pledge: f.Get("pledge"), Evidence: f.Get("evidence"), Notes: f.Get("notes"), Classification: f.Get("classification"), ReleasableTo: releasable(f)}
-	c, err := in.contribution()
-	if err == nil {
-		c, err = s.Accounts.AddContribution(r.Context(), c)
-	}
+	c, err := s.addContribution(r.Context(), in)
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			return s.contributionsPage(w, r, statusFor(err), contributionsView{In: in, Errors: fe})
@@ -552,11 +557,8 @@ func (s *Server) apiAddContribution(w http.ResponseWriter, r *http.Request) erro
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	c, err := in.contribution()
+	c, err := s.addContribution(r.Context(), in)
 	if err != nil {
-		return err
-	}
-	if c, err = s.Accounts.AddContribution(r.Context(), c); err != nil {
 		return err
 	}
 	return writeJSON(w, 201, c)

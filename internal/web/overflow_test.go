@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/store"
@@ -128,6 +129,102 @@ func TestLedgerStaysWithinItsBound(t *testing.T) {
 				t.Errorf("an amount lowered at the ledger's bound: %d %s", res.status, res.body)
 			}
 			for _, path := range []string{"/api/v1/accounts", "/api/v1/dashboard", "/api/v1/reports/review", "/api/v1/pledges", "/"} {
+				if res := e.do("GET", path, "", ""); res.status != 200 {
+					t.Errorf("GET %s: %d %.300s", path, res.status, res.body)
+				}
+			}
+		})
+	}
+}
+
+// TestMassStaysWithinItsBound holds item masses to catalog.MaxMassG and the
+// goods they weigh (a line, every pledge together, a hub's count, an item's
+// mass raised under goods already pledged) to catalog.MaxLoadG, each refused
+// with a 422 naming the field, so that the hubs' and the network's tonnage
+// keep reading on both engines.
+func TestMassStaysWithinItsBound(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			item := func(nsn, kg string) apiResponse {
+				return e.do("POST", "/api/v1/items", "application/json",
+					fmt.Sprintf(`{"nsn":%q,"name":"Bridge section","capability":"engineering","unit_of_issue":"EA","unit_value":"0.01","mass_kg":%q}`, nsn, kg))
+			}
+			pledge := func(nsn string, qty int64) apiResponse {
+				return e.do("POST", "/api/v1/pledges", "application/json", fmt.Sprintf(`{"nation":"DEU","title":"Bridges","kind":"in_kind","channel":"bilateral","category":"in_kind",
+					"announced":"2025-02-01","promised":"2025-04-30","lines":[{"nsn":%q,"quantity":%d}]}`, nsn, qty))
+			}
+			want := func(what string, res apiResponse, status int, field string) {
+				t.Helper()
+				if res.status != status || (field != "" && !problemNames(res.json(t), field)) {
+					t.Errorf("%s: %d, want %d naming %q: %s", what, res.status, status, field, res.body)
+				}
+			}
+			want("an item of more than 1,000 t a unit", item("5420-12-000-0001", "1000000.001"), 422, "mass_kg")
+			want("an item of 1,000 t a unit", item("5420-12-000-0002", "1000000"), 201, "")
+			want("an item of 1 t a unit", item("5420-12-000-0003", "1000"), 201, "")
+			before := e.fingerprint()
+			want("a billion units of 1,000 t", pledge("5420-12-000-0002", 1_000_000_000), 422, "lines[0].quantity")
+			if e.fingerprint() != before {
+				t.Error("a refused pledge changed the database")
+			}
+			// 900,000 t, then 200,000 t more, beside the seeded goods.
+			want("900,000 units of 1,000 t", pledge("5420-12-000-0002", 900_000), 201, "")
+			want("200,000 more", pledge("5420-12-000-0002", 200_000), 422, "lines[0].quantity")
+			// Raising a mass makes what is pledged of it heavier.
+			want("90,000,000 units of 1 t", pledge("5420-12-000-0003", 90_000_000), 201, "")
+			res := e.do("PUT", "/api/v1/items/5420-12-000-0003", "application/json",
+				`{"name":"Bridge section","capability":"engineering","unit_of_issue":"EA","unit_value":"0.01","mass_kg":"10000"}`, "If-Match", `"v1"`)
+			want("a mass raised under goods already pledged", res, 422, "mass_kg")
+			before = e.fingerprint()
+			count := func(nsn string, n int64) apiResponse {
+				return e.do("POST", "/api/v1/hubs/PL-RZE/counts", "application/json", fmt.Sprintf(`{"lines":[{"nsn":%q,"counted":%d}],"reason":"found"}`, nsn, n))
+			}
+			want("a count of int64's maximum", count(storetest.NSN155, 9223372036854775807), 422, "lines[0].counted")
+			want("a count of a billion units of 1,000 t", count("5420-12-000-0002", 1_000_000_000), 422, "lines[0].counted")
+			if e.fingerprint() != before {
+				t.Error("a refused count changed the database")
+			}
+			for _, path := range []string{"/api/v1/hubs", "/api/v1/hubs/PL-RZE/stock", "/api/v1/logistics", "/network", "/hubs/PL-RZE", "/map", "/"} {
+				if res := e.do("GET", path, "", ""); res.status != 200 {
+					t.Errorf("GET %s: %d %.300s", path, res.status, res.body)
+				}
+			}
+		})
+	}
+}
+
+// TestContributionsStayWithinTheirBound fills the contributions to
+// assist.MaxLedger, each at the largest amount, then holds that one cent
+// more is refused with a 422 naming the amount and that the accounts and
+// the list of contributions still read.
+func TestContributionsStayWithinTheirBound(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			ctx := storetest.Ctx()
+			st := store.Accounts{DB: e.db}
+			err := st.Transact(ctx, func(tx accounts.Tx) error {
+				for i := money.Cents(0); i < assist.MaxLedger/money.MaxAmount; i++ {
+					c := accounts.Contribution{Nation: "DEU", Date: "2025-03-01", Category: "in_kind", Currency: "EUR", Original: money.MaxAmount, Evidence: "test"}
+					if err := accounts.AddContributionIn(ctx, tx, &c); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := e.fingerprint()
+			res := e.do("POST", "/api/v1/contributions", "application/json", `{"nation":"DEU","date":"2025-03-01","category":"in_kind","currency":"EUR","amount":"0.01","evidence":"x"}`)
+			if res.status != 422 || !problemNames(res.json(t), "amount") {
+				t.Errorf("one contribution beyond the bound: %d %s", res.status, res.body)
+			}
+			if e.fingerprint() != before {
+				t.Error("the refused contribution changed the database")
+			}
+			for _, path := range []string{"/api/v1/accounts", "/api/v1/contributions", "/api/v1/contributions?year=2025", "/api/v1/reports/review", "/contributions", "/accounts"} {
 				if res := e.do("GET", path, "", ""); res.status != 200 {
 					t.Errorf("GET %s: %d %.300s", path, res.status, res.body)
 				}

@@ -46,8 +46,15 @@ var statusByCode = map[string]int{
 	fault.TooLarge:     http.StatusRequestEntityTooLarge,
 	fault.Unsupported:  http.StatusUnsupportedMediaType,
 	fault.Internal:     http.StatusInternalServerError,
+	fault.Full:         http.StatusInsufficientStorage,
+	fault.Unavailable:  http.StatusServiceUnavailable,
 	"malformed":        http.StatusBadRequest,
 }
+
+// retryAfter is the Retry-After, in seconds, of a write refused because the
+// storage is full or cannot take writes: long enough for an operator's
+// alarm, short enough that a person's retry soon succeeds once it is over.
+const retryAfter = "60"
 
 // malformed is the code of a body that could not be read at all.
 const malformed = "malformed"
@@ -82,7 +89,14 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, api bool, e
 	p := problemFor(err)
 	p.RequestID = RequestID(r.Context())
 	if p.Status >= 500 {
-		s.Log.ErrorContext(r.Context(), "request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err)
+		var cause error
+		if e := fault.As(err); e != nil {
+			cause = e.Cause
+		}
+		s.Log.ErrorContext(r.Context(), "request failed", "request_id", p.RequestID, "method", r.Method, "path", r.URL.Path, "err", err, "cause", cause)
+	}
+	if p.Status == http.StatusInsufficientStorage || p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	if api {
 		if p.Status == http.StatusUnauthorized {
@@ -132,6 +146,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && json.Valid(body) && !errors.As(err, &syn) &&
+			bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+			// A value that does not fit its field: name every one.
+			if l := fieldErrors(body, t.Elem()); len(l) > 0 {
+				return l.Err()
+			}
+		}
 		return decodeError(err, body)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -237,6 +259,36 @@ func decodeError(err error, body []byte) error {
 	// Errors from a field's own UnmarshalJSON (money, classification).
 	msg := err.Error()
 	return fault.Field("", "%s", strings.TrimPrefix(msg, "json: "))
+}
+
+// renamed returns err with its field from, as a domain names it, called
+// to, as the request that was refused names it; other errors pass through.
+func renamed(err error, from, to string) error {
+	e := fault.As(err)
+	if e == nil {
+		return err
+	}
+	name := func(f string) string {
+		if f == from {
+			return to
+		}
+		if rest, ok := strings.CutPrefix(f, from); ok && (rest[0] == '.' || rest[0] == '[') {
+			return to + rest
+		}
+		return f
+	}
+	if len(e.Problems) > 0 {
+		var l fault.List
+		for _, p := range e.Problems {
+			q := *p
+			q.Field = name(q.Field)
+			l = append(l, &q)
+		}
+		return l.Err()
+	}
+	c := *e
+	c.Field = name(c.Field)
+	return &c
 }
 
 // article puts "a" or "an" before a JSON kind such as "array".

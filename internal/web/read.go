@@ -145,9 +145,11 @@ type ReportReader interface {
 	report.LessonSearch
 }
 
-// Pinger tells whether the storage answers, for /readyz.
-type Pinger interface {
-	Ping(ctx context.Context) error
+// Readier tells, for /readyz, whether the storage answers and takes
+// writes: an error with code fault.Full or fault.Unavailable says why
+// writes fail, any other that the storage does not answer.
+type Readier interface {
+	Ready(ctx context.Context) error
 }
 
 // Readers are the read interfaces a server reads through.

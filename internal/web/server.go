@@ -53,8 +53,9 @@ type Deps struct {
 	// Checker recomputes the ledger's invariants (GET /api/v1/check).
 	Checker check.Checker
 	Read    Readers
-	// Ready answers /readyz: the server is ready when its storage answers.
-	Ready   Pinger
+	// Ready answers /readyz: the server is ready when its storage answers
+	// and takes writes.
+	Ready   Readier
 	Log     *slog.Logger
 	Version string
 }
@@ -127,9 +128,14 @@ func (s *Server) Handler() http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := s.Ready.Ping(ctx); err != nil {
-			s.Log.ErrorContext(ctx, "readiness: database unreachable", "err", err)
+		if err := s.Ready.Ready(ctx); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
+			if c := fault.Code(err); c == fault.Full || c == fault.Unavailable {
+				s.Log.ErrorContext(ctx, "readiness: writes fail", "err", err, "cause", fault.As(err).Cause)
+				fmt.Fprintf(w, "not ready: %s\n", fault.As(err).Message)
+				return
+			}
+			s.Log.ErrorContext(ctx, "readiness: database unreachable", "err", err)
 			w.Write([]byte("database unreachable\n"))
 			return
 		}
