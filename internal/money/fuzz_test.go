@@ -135,7 +135,7 @@ func FuzzCentsJSON(f *testing.F) {
 		var raw any
 		d := json.NewDecoder(strings.NewReader(doc))
 		d.UseNumber()
-		if d.Decode(&raw) != nil {
+		if !json.Valid([]byte(doc)) || d.Decode(&raw) != nil {
 			if err == nil {
 				t.Fatalf("%q is not JSON, yet read as %d", doc, c)
 			}
