@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/audit"
@@ -107,6 +108,9 @@ type Tx interface {
 	// RevokeUserTokens revokes every token of the user still in force.
 	RevokeUserTokens(ctx context.Context, userID int64, at time.Time) error
 	CreateSession(ctx context.Context, hash string, s Session) error
+	// CreateDevice records a browser the user signed in with, by the hash
+	// of its device cookie.
+	CreateDevice(ctx context.Context, hash string, d Device) error
 	SessionByHash(ctx context.Context, hash string) (Session, error)
 	DeleteSession(ctx context.Context, hash string) error
 	DeleteUserSessions(ctx context.Context, userID int64) error
@@ -125,6 +129,13 @@ type Service struct {
 	Read  Reader
 	// Now is the clock of checks made outside a transaction; nil is time.Now.
 	Now func() time.Time
+	// Throttle keeps the counts of failed sign-ins; nil keeps them in
+	// this server's memory.
+	Throttle Throttle
+
+	once     sync.Once
+	refusals *refusalTally
+	memory   *MemoryThrottle
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
@@ -305,50 +316,6 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, name, current, next str
 	return s.SetPassword(ctx, name, next)
 }
 
-// SignInFailed is the one answer to a failed sign-in, whatever the reason,
-// so that it does not tell whether the name exists.
-var SignInFailed = fault.Errorf(fault.Unauthorized, "the name or password is wrong, or the account is disabled")
-
-// SignIn checks a name and password and opens a session. It returns the
-// session's secret (for the cookie) and the session. Every attempt is
-// audited, failed ones without saying which part was wrong.
-func (s *Service) SignIn(ctx context.Context, name, password, from string) (User, string, Session, error) {
-	name = strings.ToLower(strings.TrimSpace(name))
-	var u User
-	var secret string
-	var sess Session
-	var failed bool
-	err := s.Store.Transact(ctx, func(tx Tx) error {
-		var err error
-		u, err = tx.UserByName(ctx, name)
-		switch {
-		case fault.Code(err) == fault.NotFound:
-			BurnPasswordTime(password)
-			failed = true
-		case err != nil:
-			return err
-		case !VerifyPassword(u.PasswordHash, password) || u.Disabled:
-			failed = true
-		}
-		if failed {
-			return tx.Audit(ctx, audit.Record{Action: "session.signin_failed", Entity: "user", EntityID: name, After: map[string]string{"from": from}})
-		}
-		secret = RandomToken(32)
-		sess = Session{UserID: u.ID, CSRF: RandomToken(24), CreatedAt: tx.Now(), ExpiresAt: tx.Now().Add(SessionLifetime)}
-		if err := tx.CreateSession(ctx, Hash(secret), sess); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, audit.Record{Action: "session.signin", Entity: "user", EntityID: u.Name, After: map[string]string{"from": from}})
-	})
-	if err != nil {
-		return User{}, "", Session{}, err
-	}
-	if failed {
-		return User{}, "", Session{}, SignInFailed
-	}
-	return u, secret, sess, nil
-}
-
 // SignOut ends the session with secret.
 func (s *Service) SignOut(ctx context.Context, secret string) error {
 	return s.Store.Transact(ctx, func(tx Tx) error {
@@ -419,6 +386,7 @@ const tokenUseAudit = time.Hour
 // Reader is what authentication reads outside any write transaction, so
 // that checking a request's credentials never waits for a writer.
 type Reader interface {
+	DeviceByHash(ctx context.Context, hash string) (Device, error)
 	SessionByHash(ctx context.Context, hash string) (Session, error)
 	TokenByHash(ctx context.Context, hash string) (Token, error)
 	UserByID(ctx context.Context, id int64) (User, error)

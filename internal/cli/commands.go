@@ -24,6 +24,7 @@ import (
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/web"
 )
 
 func openDB(ctx context.Context, dsn string) (*store.DB, error) {
@@ -111,7 +112,12 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error (LONGHAUL_LOG_LEVEL)")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key (LONGHAUL_TLS_CERT)")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM) (LONGHAUL_TLS_KEY)")
+	proxies := fs.String("trusted-proxies", "", "addresses or prefixes of the reverse proxies whose X-Forwarded-For gives the client's address, comma-separated, e.g. 10.0.0.0/8 (LONGHAUL_TRUSTED_PROXIES)")
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
+		return err
+	}
+	trusted, err := web.ParseProxies(*proxies)
+	if err != nil {
 		return err
 	}
 	log, err := newLogger(stdio.Err, *logFormat, *logLevel)
@@ -136,6 +142,17 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		return err
 	}
 	srv := NewServer(db, log, Version)
+	srv.TrustedProxies = trusted
+	// The refusals of people not signed in reach the audit trail as one
+	// summary a minute, and a last one at shutdown, before the database
+	// closes.
+	kctx, stopKeeping := context.WithCancel(ctx)
+	kept := make(chan struct{})
+	go func() {
+		defer close(kept)
+		srv.Access.KeepRefusals(kctx, access.RefusalInterval, func(err error) { log.Error("audit of refusals failed", "err", err) })
+	}()
+	defer func() { stopKeeping(); <-kept }()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)

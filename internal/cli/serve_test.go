@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"math/big"
@@ -24,7 +25,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/cli"
+	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/store/storetest"
 )
 
 // syncBuffer is a buffer the server writes while the test reads.
@@ -147,5 +151,82 @@ func TestServeWarnsOnPlainHTTPBeyondLoopback(t *testing.T) {
 	cli.Run(ctx, []string{"serve", "--db", filepath.Join(dir, "w.db"), "--addr", "0.0.0.0:0"}, func(string) string { return "" }, cli.IO{In: strings.NewReader(""), Out: &syncBuffer{}, Err: errs})
 	if !strings.Contains(errs.String(), "plain HTTP") {
 		t.Errorf("no warning about plain HTTP on 0.0.0.0:\n%s", errs)
+	}
+}
+
+// TestServeSummarisesStrangersBehindItsProxy starts serve behind a trusted
+// proxy (named by the environment): requests without credentials write
+// nothing while it runs, and the summary written at shutdown gives the
+// client addresses the proxy passed on.
+func TestServeSummarisesStrangersBehindItsProxy(t *testing.T) {
+	dir := t.TempDir()
+	dbFile := filepath.Join(dir, "proxy.db")
+	env := func(k string) string {
+		if k == "LONGHAUL_TRUSTED_PROXIES" {
+			return "127.0.0.1/32"
+		}
+		return ""
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errs := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int)
+	go func() {
+		done <- cli.Run(ctx, []string{"serve", "--db", dbFile, "--addr", "127.0.0.1:0", "--log-level", "warn"}, env, cli.IO{In: strings.NewReader(""), Out: out, Err: errs})
+	}()
+	var base string
+	for i := 0; i < 100 && base == ""; i++ {
+		time.Sleep(50 * time.Millisecond)
+		if m := regexp.MustCompile(`serving (http://\S+)`).FindStringSubmatch(out.String()); m != nil {
+			base = strings.Replace(m[1], "localhost", "127.0.0.1", 1)
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("serve did not start:\n%s\n%s", out, errs)
+	}
+	for i := 0; i < 5; i++ {
+		req, _ := http.NewRequest("GET", base+"/api/v1/pledges", nil)
+		req.Header.Set("Authorization", "Bearer lh_forged")
+		req.Header.Set("X-Forwarded-For", "6.6.6.6, 198.51.100.7")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 401 {
+			t.Fatalf("forged token: %d", res.StatusCode)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errs)
+	}
+	db, err := store.Open(context.Background(), dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	evs, err := db.Events(storetest.Ctx(), "access", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum access.RefusalSummary
+	found := 0
+	for _, ev := range evs {
+		if ev.Action == "access.refused_summary" {
+			found++
+			json.Unmarshal([]byte(ev.After), &sum)
+		}
+		if ev.Action == "access.refused" {
+			t.Errorf("a refusal without credentials was written on its own: %+v", ev)
+		}
+	}
+	if found != 1 || sum.Total != 5 || len(sum.Lines) != 1 || sum.Lines[0].From != "198.51.100.7" || sum.Lines[0].Count != 5 {
+		t.Errorf("%d summaries at shutdown, the last %+v: want one of 5 refusals from 198.51.100.7", found, sum)
+	}
+	// A proxy that is no address is refused before anything starts.
+	errs = &syncBuffer{}
+	if code := cli.Run(context.Background(), []string{"serve", "--db", dbFile, "--trusted-proxies", "proxy.example"}, func(string) string { return "" }, cli.IO{In: strings.NewReader(""), Out: &syncBuffer{}, Err: errs}); code == 0 || !strings.Contains(errs.String(), `"proxy.example" is neither an address nor a prefix`) {
+		t.Errorf("a bad trusted proxy: exit %d, %s", code, errs)
 	}
 }

@@ -22,6 +22,12 @@ import (
 func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 	as := &assist.Service{Store: store.Assist{DB: db}}
 	cat := &catalog.Service{Store: store.Catalog{DB: db}}
+	acc := &access.Service{Store: store.Access{DB: db}, Read: db}
+	if db.Dialect() == store.Postgres {
+		// Every server of the database counts failed sign-ins together;
+		// a SQLite database has one server, which counts them in memory.
+		acc.Throttle = store.Throttle{DB: db}
+	}
 	return web.New(web.Deps{
 		Assist:   as,
 		Logi:     &logistics.Service{Store: store.Logistics{DB: db}},
@@ -31,7 +37,7 @@ func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 		Importer: &exchange.Importer{Store: exchange.Over[*store.Tx](db), Catalog: cat, Assist: as},
 		Lessons:  &lessons.Service{Store: store.Lessons{DB: db}},
 		Accounts: &accounts.Service{Store: store.Accounts{DB: db}},
-		Access:   &access.Service{Store: store.Access{DB: db}, Read: db},
+		Access:   acc,
 		Plans:    &plan.Service{Store: plan.Over[*store.Tx](db), Read: db},
 		Checker:  db,
 		Read: web.Readers{

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Codes say what kind of failure an error is.
@@ -25,6 +26,7 @@ const (
 	Precondition = "precondition" // a required precondition (If-Match) is missing
 	Full         = "storage_full" // the storage is full: nothing was saved, and writes fail until an operator makes room
 	Unavailable  = "unavailable"  // the storage cannot take writes for now (out of memory, too many connections): try again later
+	TooMany      = "too_many"     // more requests, or failed sign-ins, than the caller's limit: try again after RetryAfter
 )
 
 // Error is an application error with a code, an optional field and a message.
@@ -37,6 +39,9 @@ type Error struct {
 	Problems []*Error
 	// Cause is the error underneath, for the log; it is never shown.
 	Cause error
+	// RetryAfter is how long the caller should wait before trying again,
+	// for TooMany; zero when it does not apply.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -41,6 +42,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	srv := cli.NewServer(e.db, nil, "test")
+	srv.Limits = nil                                         // tests send far more than people do; the limits have tests of their own
 	const signinToken = "a-sign-in-form-token-of-the-matrix" // the sign-in form's, sent as cookie and field
 	routes := srv.Routes()
 	if len(routes) < 60 {
@@ -181,13 +183,25 @@ func TestCredentialsRefused(t *testing.T) {
 			}
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
-					before := e.records()
+					before, events := e.records(), e.eventCount()
 					res := e.do(c.method, c.path, c.ctype, c.body, c.header...)
 					if res.status != c.status {
 						t.Fatalf("status %d, want %d: %s", res.status, c.status, res.body)
 					}
 					if after := e.records(); after != before {
 						t.Error("a refused request changed a record")
+					}
+					if c.status == 401 {
+						// Not signed in: counted, and written only in the
+						// next summary, so that nobody without credentials
+						// makes the server write per request.
+						if got := e.eventCount(); got != events {
+							t.Errorf("a refusal of someone not signed in wrote %d events", got-events)
+						}
+						if n := count(e.lastSummary(), "access.refused", c.method+" "+c.path); n != 1 {
+							t.Errorf("the summary counts the refusal %d times, want 1", n)
+						}
+						return
 					}
 					if ev := e.lastEvent(); ev.Action != "access.refused" || ev.EntityID != c.method+" "+c.path {
 						t.Errorf("last audit event %s %s, want the refusal", ev.Action, ev.EntityID)
@@ -217,35 +231,140 @@ func TestCredentialsRefused(t *testing.T) {
 	}
 }
 
-func TestSignInThrottlesWithoutTellingNamesApart(t *testing.T) {
+// deviceOf returns the device cookie a sign-in set.
+func deviceOf(t *testing.T, r apiResponse) string {
+	t.Helper()
+	for _, c := range r.header.Values("Set-Cookie") {
+		if v, ok := strings.CutPrefix(c, web.DeviceCookie+"="); ok {
+			v, _, _ = strings.Cut(v, ";")
+			return v
+		}
+	}
+	t.Fatalf("no device cookie after signing in: %d %v", r.status, r.header)
+	return ""
+}
+
+// lastSummary flushes the counted refusals and returns the summary event.
+func (e *apiEnv) lastSummary() access.RefusalSummary {
+	e.t.Helper()
+	if err := e.srv.Access.FlushRefusals(storetest.Ctx()); err != nil {
+		e.t.Fatal(err)
+	}
+	ev := e.lastEvent()
+	if ev.Action != "access.refused_summary" {
+		e.t.Fatalf("last event %s %s, want the summary of refusals", ev.Action, ev.EntityID)
+	}
+	var sum access.RefusalSummary
+	if err := json.Unmarshal([]byte(ev.After), &sum); err != nil {
+		e.t.Fatal(err)
+	}
+	return sum
+}
+
+// count returns the refusals of the summary with action for account, or
+// for route when account is empty.
+func count(sum access.RefusalSummary, action, subject string) int64 {
+	var n int64
+	for _, l := range sum.Lines {
+		if l.Action == action && (l.Subject == subject || l.Route == subject) {
+			n += l.Count
+		}
+	}
+	return n
+}
+
+func TestSignInThrottlesWithoutLockingTheOwnerOut(t *testing.T) {
 	e := newAPIEnv(t, storetest.SQLiteDSN(t))
 	e.user("pol-officer", "POL", access.Restricted, access.NationOfficer)
-	signIn := func(name, pw string) apiResponse {
-		return e.signIn(name, pw)
+	// The owner signs in once on their own browser, which keeps a device
+	// cookie for the account.
+	first := e.signIn("pol-officer", testPassword)
+	if first.status != 303 {
+		t.Fatalf("first sign-in: %d %s", first.status, first.body)
 	}
-	wrong, unknown := signIn("pol-officer", "not the password at all"), signIn("nobody-here", "not the password at all")
+	device := deviceOf(t, first)
+	events := e.eventCount()
+
+	wrong, unknown := e.signIn("pol-officer", "not the password at all"), e.signIn("nobody-here", "not the password at all")
 	if wrong.status != 401 || unknown.status != 401 || !strings.Contains(string(wrong.body), "the name or password is wrong") || !strings.Contains(string(unknown.body), "the name or password is wrong") {
 		t.Fatalf("failed sign-ins: %d, %d", wrong.status, unknown.status)
 	}
-	if ev := e.lastEvent(); ev.Action != "session.signin_failed" || ev.EntityID != "nobody-here" {
-		t.Errorf("failed sign-in not audited: %+v", ev)
-	}
 	for i := 0; i < 4; i++ {
-		signIn("pol-officer", "still not the password")
-		signIn("nobody-here", "still not the password")
+		e.signIn("pol-officer", "still not the password")
+		e.signIn("nobody-here", "still not the password")
 	}
-	// Both names are now locked alike, and the right password does not help.
+	// From browsers the accounts never signed in with, both names are now
+	// held back alike, and the right password does not help there.
 	for _, name := range []string{"pol-officer", "nobody-here"} {
-		r := signIn(name, testPassword)
-		if r.status != 429 || !strings.Contains(string(r.body), "too many failed sign-ins") {
-			t.Errorf("%s after 5 failures: %d", name, r.status)
+		r := e.signIn(name, testPassword)
+		if r.status != 429 || !strings.Contains(string(r.body), "too many failed sign-ins to this account") || r.header.Get("Retry-After") != "900" {
+			t.Errorf("%s after 5 failures: %d, Retry-After %q", name, r.status, r.header.Get("Retry-After"))
 		}
 	}
-	// Another account from the same address is not yet locked.
+	if got := e.eventCount(); got != events {
+		t.Errorf("failed and held-back sign-ins wrote %d audit events, want none until the summary", got-events)
+	}
+	// The owner, on the browser they signed in with before, is not held back.
+	if r := e.signInOn(device, "pol-officer", testPassword); r.status != 303 {
+		t.Errorf("the owner on their own browser: %d, want 303: %s", r.status, r.body)
+	}
+	// A device cookie of one account does nothing for another.
+	if r := e.signInOn(device, "nobody-here", testPassword); r.status != 429 {
+		t.Errorf("another account's device cookie: %d, want 429", r.status)
+	}
+	// Another account from the same address is not held back yet.
 	e.user("ita-officer", "ITA", access.Restricted, access.NationOfficer)
-	if r := signIn("ita-officer", testPassword); r.status != 303 {
+	if r := e.signIn("ita-officer", testPassword); r.status != 303 {
 		t.Errorf("another account: %d, want 303", r.status)
 	}
+	// Once the window has passed, the account takes sign-ins again.
+	e.clock(access.SignInWindow + time.Second)
+	if r := e.signIn("nobody-here", "still not the password"); r.status != 401 {
+		t.Errorf("after the window: %d, want 401", r.status)
+	}
+	// Every failure reached the audit trail, counted, in one summary.
+	sum := e.lastSummary()
+	if n := count(sum, "session.signin_failed", "pol-officer"); n != 5 {
+		t.Errorf("summary counts %d failures of pol-officer, want 5: %+v", n, sum)
+	}
+	if n := count(sum, "session.signin_failed", "nobody-here"); n != 6 {
+		t.Errorf("summary counts %d failures of nobody-here, want 6", n)
+	}
+	if n := count(sum, "session.signin_throttled", "nobody-here"); n != 2 {
+		t.Errorf("summary counts %d held-back sign-ins of nobody-here, want 2", n)
+	}
+	if v := e.do("GET", "/api/v1/audit/verify", "", "").json(t); v["ok"] != true {
+		t.Errorf("audit chain after the summary: %v", v)
+	}
+}
+
+func TestSignInLimitPerAddressSparesKnownBrowsers(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("lva-officer", "LVA", access.Restricted, access.NationOfficer)
+	device := deviceOf(t, e.signIn("lva-officer", testPassword))
+	// Someone behind the same address tries twenty names.
+	for i := 0; i < access.MaxAddressFailures; i++ {
+		if r := e.signIn(fmt.Sprintf("guess-%d", i), "not the password at all"); r.status != 401 {
+			t.Fatalf("guess %d: %d", i, r.status)
+		}
+	}
+	e.user("ltu-officer", "LTU", access.Restricted, access.NationOfficer)
+	if r := e.signIn("ltu-officer", testPassword); r.status != 429 || !strings.Contains(string(r.body), "from this address") {
+		t.Errorf("a new browser at the address: %d, want 429: %s", r.status, r.body)
+	}
+	if r := e.signInOn(device, "lva-officer", testPassword); r.status != 303 {
+		t.Errorf("a browser that signed in before: %d, want 303", r.status)
+	}
+}
+
+// eventCount is the number of audit events.
+func (e *apiEnv) eventCount() int {
+	e.t.Helper()
+	evs, err := e.db.Events(storetest.Ctx(), "", "", 100000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(evs)
 }
 
 // TestRestrictedPledgeAbsentThroughTheAPI is the leak test over HTTP: a DEU
@@ -456,26 +575,30 @@ func TestSignInThrottleHoldsUnderParallelAttempts(t *testing.T) {
 	e := newAPIEnv(t, storetest.SQLiteDSN(t))
 	e.user("esp-officer", "ESP", access.Restricted, access.NationOfficer)
 	var wg sync.WaitGroup
-	for i := 0; i < 20; i++ {
+	statuses := make([]int, 20)
+	for i := range statuses {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.signIn("esp-officer", "wrong wrong wrong")
+			statuses[i] = e.signIn("esp-officer", "wrong wrong wrong").status
 		}()
 	}
 	wg.Wait()
-	evs, err := e.db.Events(storetest.Ctx(), "user", "esp-officer", 100)
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked := 0
-	for _, ev := range evs {
-		if ev.Action == "session.signin_failed" {
+	for _, s := range statuses {
+		switch s {
+		case 401:
 			checked++
+		case 429:
+		default:
+			t.Errorf("a parallel attempt answered %d", s)
 		}
 	}
-	if checked > 5 {
-		t.Errorf("%d attempts reached the password check, the limit is 5", checked)
+	if checked > access.MaxAccountFailures {
+		t.Errorf("%d attempts reached the password check, the limit is %d", checked, access.MaxAccountFailures)
+	}
+	if n := count(e.lastSummary(), "session.signin_failed", "esp-officer"); n != int64(checked) {
+		t.Errorf("summary counts %d failures, %d were answered", n, checked)
 	}
 }
 

@@ -42,18 +42,26 @@ func newAPIEnv(t *testing.T, dsn string) *apiEnv {
 	t.Helper()
 	db := storetest.Open(t, dsn, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	storetest.Seed(t, db)
-	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
-	e := &apiEnv{t: t, db: db, srv: srv, now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	srv.Now = func() time.Time { return e.now }
-	srv.Access.Now = srv.Now
-	e.ts = httptest.NewServer(srv.Handler())
-	t.Cleanup(e.ts.Close)
+	e := newAPIEnvOver(t, db)
 	e.token = e.user("coordinator", "DEU", access.Secret, access.Coordinator)
 	// The first use of a token is audited; make it here, so that tests of
 	// "nothing changed" compare states after it.
 	if r := e.do("GET", "/api/v1/me", "", ""); r.status != 200 {
 		t.Fatalf("me: %d %s", r.status, r.body)
 	}
+	return e
+}
+
+// newAPIEnvOver serves db as it is, another server of the same database.
+func newAPIEnvOver(t *testing.T, db *store.DB) *apiEnv {
+	t.Helper()
+	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv.Limits = nil // tests send far more than people do; the limits have tests of their own
+	e := &apiEnv{t: t, db: db, srv: srv, now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	srv.Now = func() time.Time { return e.now }
+	srv.Access.Now = srv.Now
+	e.ts = httptest.NewServer(srv.Handler())
+	t.Cleanup(e.ts.Close)
 	return e
 }
 
@@ -154,6 +162,13 @@ func (e *apiEnv) do(method, path, contentType, body string, header ...string) ap
 // cookie that the form's page gave it, and the page to go to next if given.
 func (e *apiEnv) signIn(name, password string, next ...string) apiResponse {
 	e.t.Helper()
+	return e.signInOn("", name, password, next...)
+}
+
+// signInOn signs in from a browser holding the device cookie device, or
+// none when it is empty.
+func (e *apiEnv) signInOn(device, name, password string, next ...string) apiResponse {
+	e.t.Helper()
 	page := e.do("GET", "/signin", "", "", "Authorization", "")
 	var cookie string
 	for _, c := range page.header.Values("Set-Cookie") {
@@ -166,7 +181,11 @@ func (e *apiEnv) signIn(name, password string, next ...string) apiResponse {
 		e.t.Fatalf("the sign-in page gave no token: %v", page.header)
 	}
 	form := url.Values{"name": {name}, "password": {password}, "csrf": {string(token[1])}, "next": next}
-	return e.do("POST", "/signin", "application/x-www-form-urlencoded", form.Encode(), "Authorization", "", "Cookie", "longhaul_signin="+cookie)
+	cookies := "longhaul_signin=" + cookie
+	if device != "" {
+		cookies += "; " + web.DeviceCookie + "=" + device
+	}
+	return e.do("POST", "/signin", "application/x-www-form-urlencoded", form.Encode(), "Authorization", "", "Cookie", cookies)
 }
 
 // noRedirect answers a redirect itself, so that tests see it.

@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -47,6 +49,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 	var sess access.Session
 	tok, hasBearer := bearer(r)
 	cookie, _ := r.Cookie(SessionCookie)
+	addr := s.clientAddr(r)
+	credentials := hasBearer || (cookie != nil && cookie.Value != "")
+	if s.Limits != nil && !credentials {
+		// Nothing to look up: an address over its limit is refused before
+		// any work is done for it.
+		if ok, wait := s.Limits.Address.Allow(addrKey(addr)); !ok {
+			return r, s.overLimit(r, addr, wait)
+		}
+	}
 	var err error
 	switch {
 	case hasBearer && tok == "":
@@ -61,6 +72,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 	}
 	if err != nil && fault.Code(err) != fault.Unauthorized {
 		return r, err
+	}
+	if s.Limits != nil && credentials {
+		if err != nil {
+			// Credentials that do not hold count as no credentials.
+			if ok, wait := s.Limits.Address.Allow(addrKey(addr)); !ok {
+				return r, s.overLimit(r, addr, wait)
+			}
+		} else if err := s.limitSignedIn(r.WithContext(access.WithIdentity(ctx, id)), id, tok, cookie, addr); err != nil {
+			return r, err
+		}
 	}
 	if err != nil && rt.Perm != access.Public {
 		return r, err
@@ -85,20 +106,121 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 	return r, nil
 }
 
-// refused writes the refusal of a request to the audit trail, in a
-// transaction of its own.
+// limitSignedIn holds a signed-in request to the limits of its token or
+// session and of its account.
+func (s *Server) limitSignedIn(r *http.Request, id access.Identity, tok string, cookie *http.Cookie, addr string) error {
+	secret := tok
+	if secret == "" && cookie != nil {
+		secret = cookie.Value
+	}
+	if ok, wait := s.Limits.Token.Allow(access.Hash(secret)); !ok {
+		return s.overLimit(r, addr, wait)
+	}
+	if ok, wait := s.Limits.Account.Allow(fmt.Sprint(id.UserID)); !ok {
+		return s.overLimit(r, addr, wait)
+	}
+	return nil
+}
+
+// overLimit counts a request refused for its rate and returns the refusal.
+func (s *Server) overLimit(r *http.Request, addr string, wait time.Duration) error {
+	s.Access.RateLimited(r.Context(), r.Method+" "+r.URL.Path, addr)
+	return access.TooMany(wait, "too many requests: try again in %s", retryWords(wait))
+}
+
+// retryWords is a short wait as the answer states it.
+func retryWords(d time.Duration) string {
+	if sec := retrySeconds(d); sec != "1" {
+		return sec + " seconds"
+	}
+	return "1 second"
+}
+
+// refused records the refusal of a request: for a signed-in caller, in the
+// audit trail at once; for anyone else, in the counts of the next summary.
 func (s *Server) refused(r *http.Request, reason error) {
 	ctx := r.Context()
-	if err := s.Access.Refused(ctx, r.Method+" "+r.URL.Path, reason.Error(), clientAddr(r)); err != nil {
+	if err := s.Access.Refused(ctx, r.Method+" "+r.URL.Path, reason.Error(), s.clientAddr(r)); err != nil {
 		s.Log.ErrorContext(ctx, "audit of a refusal failed", "request_id", RequestID(ctx), "err", err)
 	}
 }
 
-func clientAddr(r *http.Request) string {
-	if i := strings.LastIndexByte(r.RemoteAddr, ':'); i > 0 {
-		return r.RemoteAddr[:i]
+// clientAddr is the address of the client: the peer of the connection, or,
+// when that peer is a trusted proxy, the rightmost address of
+// X-Forwarded-For that is not a trusted proxy's: the last hop anyone
+// outside the proxies can vouch for. Entries to its left are the client's
+// own claims and are never believed.
+func (s *Server) clientAddr(r *http.Request) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		peer = host
 	}
-	return r.RemoteAddr
+	ip, err := netip.ParseAddr(peer)
+	if err != nil || !s.trusted(ip) {
+		return peer
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	var chain []string
+	for _, h := range hops {
+		for _, a := range strings.Split(h, ",") {
+			chain = append(chain, strings.TrimSpace(a))
+		}
+	}
+	client := ip
+	for i := len(chain) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(chain[i])
+		if err != nil {
+			break // a hop that is no address: trust nothing left of it
+		}
+		client = hop.Unmap()
+		if !s.trusted(client) {
+			break
+		}
+	}
+	return client.String()
+}
+
+func (s *Server) trusted(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// addrKey is the key an address is limited by: the address itself, or for
+// IPv6 its /64, which one subscriber usually holds whole.
+func addrKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || ip.Is4() {
+		return addr
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
+}
+
+// ParseProxies reads the trusted proxies of --trusted-proxy: addresses or
+// CIDR prefixes, separated by commas.
+func ParseProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is neither an address nor a prefix such as 10.0.0.0/8", f)
+		}
+		out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request) {
@@ -117,69 +239,15 @@ func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 }
 
-// limiter throttles sign-in: per account name and per address, a number of
-// failures in a window locks further attempts until the window has passed.
-// The account key is the name typed, whether or not it exists, so the
-// answer never tells which names exist.
-type limiter struct {
-	mu       sync.Mutex
-	failures map[string][]time.Time
-	now      func() time.Time
-}
-
-const (
-	signInWindow      = 15 * time.Minute
-	maxAccountFailure = 5
-	maxAddressFailure = 20
-)
-
-func newLimiter() *limiter { return &limiter{failures: map[string][]time.Time{}, now: time.Now} }
-
-func (l *limiter) recent(key string) int {
-	cut := l.now().Add(-signInWindow)
-	ts := l.failures[key]
-	i := 0
-	for i < len(ts) && ts[i].Before(cut) {
-		i++
-	}
-	l.failures[key] = ts[i:]
-	return len(ts) - i
-}
-
-// attempt reserves a sign-in attempt for name from addr, counted as a
-// failure until it succeeds, and reports false when sign-in is locked. The
-// check and the count are one step, so that attempts sent at once cannot
-// all pass the check before any of them is counted.
-func (l *limiter) attempt(name, addr string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.recent("u:"+name) >= maxAccountFailure || l.recent("a:"+addr) >= maxAddressFailure {
-		return false
-	}
-	now := l.now()
-	l.failures["u:"+name] = append(l.failures["u:"+name], now)
-	l.failures["a:"+addr] = append(l.failures["a:"+addr], now)
-	return true
-}
-
-// succeed clears the account's failures and takes back the attempt's count
-// from the address.
-func (l *limiter) succeed(name, addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, "u:"+name)
-	if ts := l.failures["a:"+addr]; len(ts) > 0 {
-		l.failures["a:"+addr] = ts[:len(ts)-1]
-	}
-}
-
-// ErrLocked is the answer while sign-in is throttled.
-var ErrLocked = fault.Errorf(fault.Unauthorized, "too many failed sign-ins for this account or from this address: try again in %d minutes", int(signInWindow.Minutes()))
-
 type signInView struct {
 	Name, Next, Error string
 	Token             string // the sign-in form's own CSRF token
 }
+
+// DeviceCookie marks a browser that has signed in to an account before:
+// its failed sign-ins count against it alone, so that nobody guessing the
+// account's password elsewhere can lock its owner out of it.
+const DeviceCookie = "longhaul_device"
 
 // signInCookie holds the token the sign-in form must post back, so that
 // another site cannot sign a browser in to an account of its choosing.
@@ -245,22 +313,29 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		v.Error = fault.As(err).Message
 		return s.page(w, r, http.StatusForbidden, "signin", "Sign in", v, access.Unclassified)
 	}
-	addr := clientAddr(r)
-	if !s.limiter.attempt(name, addr) {
-		s.refused(r, ErrLocked)
-		v.Error = fault.As(ErrLocked).Message
-		return s.page(w, r, http.StatusTooManyRequests, "signin", "Sign in", v, access.Unclassified)
+	a := access.Attempt{Name: name, Password: r.PostForm.Get("password"), From: addrKey(s.clientAddr(r))}
+	if c, err := r.Cookie(DeviceCookie); err == nil {
+		a.Device = c.Value
 	}
-	_, secret, sess, err := s.Access.SignIn(r.Context(), name, r.PostForm.Get("password"), addr)
+	in, err := s.Access.SignIn(r.Context(), a)
 	if err != nil {
-		if fault.Code(err) != fault.Unauthorized {
-			return err
+		switch fault.Code(err) {
+		case fault.Unauthorized:
+			v.Error = fault.As(err).Message
+			return s.page(w, r, http.StatusUnauthorized, "signin", "Sign in", v, access.Unclassified)
+		case fault.TooMany:
+			e := fault.As(err)
+			v.Error = e.Message
+			w.Header().Set("Retry-After", retrySeconds(e.RetryAfter))
+			return s.page(w, r, http.StatusTooManyRequests, "signin", "Sign in", v, access.Unclassified)
 		}
-		v.Error = fault.As(err).Message
-		return s.page(w, r, http.StatusUnauthorized, "signin", "Sign in", v, access.Unclassified)
+		return err
 	}
-	s.limiter.succeed(name, addr)
-	setSessionCookie(w, r, secret, sess.ExpiresAt)
+	if in.Device != "" {
+		http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: in.Device, Path: "/signin", MaxAge: int(access.DeviceLifetime / time.Second),
+			HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	}
+	setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 	return nil
 }

@@ -55,6 +55,7 @@ func benchServer(b *testing.B) (url, token string) {
 	db.Now = time.Now
 	storetest.Seed(b, db)
 	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "bench")
+	srv.Limits = nil // tests send far more than people do; the limits have tests of their own
 	ctx := storetest.Ctx()
 	if _, err := srv.Access.CreateUser(ctx, access.NewUser{Name: "bench-deu", DisplayName: "Bench officer", Nation: "DEU",
 		Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted, Password: "correct horse battery staple 7"}); err != nil {

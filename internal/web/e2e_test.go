@@ -121,6 +121,7 @@ func e2eStart(t *testing.T) *e2eApp {
 		}
 	}
 	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv.Limits = nil // tests send far more than people do; the limits have tests of their own
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 

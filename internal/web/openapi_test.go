@@ -225,6 +225,9 @@ func oaCheckSecurity(t *testing.T, key string, op *openapi3.Operation, public bo
 		if op.Security == nil || len(*op.Security) != 0 {
 			t.Errorf("%s needs no credentials but does not say security: []", key)
 		}
+		if r := op.Responses.Value("429"); r == nil || r.Ref != "#/components/responses/TooManyRequests" {
+			t.Errorf("%s is held to the address's rate but documents no 429", key)
+		}
 		for _, code := range []string{"401", "403"} {
 			if op.Responses.Value(code) != nil {
 				t.Errorf("%s needs no credentials but documents a %s", key, code)
@@ -235,7 +238,7 @@ func oaCheckSecurity(t *testing.T, key string, op *openapi3.Operation, public bo
 	if op.Security != nil {
 		t.Errorf("%s needs credentials: it should take the document's security, not its own %v", key, *op.Security)
 	}
-	for code, name := range map[string]string{"401": "Unauthorized", "403": "Forbidden"} {
+	for code, name := range map[string]string{"401": "Unauthorized", "403": "Forbidden", "429": "TooManyRequests"} {
 		if r := op.Responses.Value(code); r == nil || r.Ref != "#/components/responses/"+name {
 			t.Errorf("%s needs credentials but has no %s response referring to #/components/responses/%s", key, code, name)
 		}

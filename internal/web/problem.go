@@ -48,6 +48,7 @@ var statusByCode = map[string]int{
 	fault.Internal:     http.StatusInternalServerError,
 	fault.Full:         http.StatusInsufficientStorage,
 	fault.Unavailable:  http.StatusServiceUnavailable,
+	fault.TooMany:      http.StatusTooManyRequests,
 	"malformed":        http.StatusBadRequest,
 }
 
@@ -55,6 +56,15 @@ var statusByCode = map[string]int{
 // storage is full or cannot take writes: long enough for an operator's
 // alarm, short enough that a person's retry soon succeeds once it is over.
 const retryAfter = "60"
+
+// retrySeconds is d as a Retry-After: whole seconds, rounded up, at least 1.
+func retrySeconds(d time.Duration) string {
+	sec := int64((d + time.Second - 1) / time.Second)
+	if sec < 1 {
+		sec = 1
+	}
+	return strconv.FormatInt(sec, 10)
+}
 
 // malformed is the code of a body that could not be read at all.
 const malformed = "malformed"
@@ -97,6 +107,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, api bool, e
 	}
 	if p.Status == http.StatusInsufficientStorage || p.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfter)
+	}
+	if e := fault.As(err); e != nil && e.Code == fault.TooMany {
+		w.Header().Set("Retry-After", retrySeconds(e.RetryAfter))
 	}
 	if api {
 		if p.Status == http.StatusUnauthorized {

@@ -84,6 +84,7 @@ func newQueryEnv(tb testing.TB) queryEnv {
 	storetest.Demo(tb, db, now)
 	ctx := storetest.Ctx()
 	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv.Limits = nil // tests send far more than people do; the limits have tests of their own
 	srv.Now = func() time.Time { return now }
 	srv.Access.Now = srv.Now
 	svc := &access.Service{Store: store.Access{DB: db}, Read: db}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +65,13 @@ type Deps struct {
 type Server struct {
 	Deps
 	// Now is the clock for "today" in the dashboard and overdue filters.
-	Now     func() time.Time
-	limiter *limiter
+	Now func() time.Time
+	// Limits are the request rates each caller is held to; nil holds
+	// nobody to any.
+	Limits *access.Limits
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// for the client's address.
+	TrustedProxies []netip.Prefix
 
 	pages   *pages
 	metrics *metrics
@@ -76,7 +82,7 @@ func New(d Deps) *Server {
 	return &Server{
 		Deps:    d,
 		Now:     time.Now,
-		limiter: newLimiter(),
+		Limits:  access.NewLimits(),
 		pages:   mustPages(),
 		metrics: newMetrics(),
 	}
