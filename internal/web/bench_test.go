@@ -20,6 +20,7 @@ import (
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/cli"
+	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
 
@@ -51,7 +52,13 @@ func benchQuiet(b *testing.B) {
 // the server run on the real clock, so that the token's last use is
 // written at most once a minute, as in production.
 func benchServer(b *testing.B) (url, token string) {
-	db := storetest.Open(b, storetest.SQLiteDSN(b), benchNow)
+	url, token, _ = benchServerDB(b)
+	return url, token
+}
+
+// benchServerDB is benchServer that also returns the database.
+func benchServerDB(b *testing.B) (url, token string, db *store.DB) {
+	db = storetest.Open(b, storetest.SQLiteDSN(b), benchNow)
 	db.Now = time.Now
 	storetest.Seed(b, db)
 	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "bench")
@@ -67,7 +74,7 @@ func benchServer(b *testing.B) (url, token string) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	b.Cleanup(ts.Close)
-	return ts.URL, token
+	return ts.URL, token, db
 }
 
 // benchClient keeps its connections alive between requests.
