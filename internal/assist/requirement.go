@@ -111,6 +111,10 @@ func (r *Requirement) Open() int64 {
 	return r.Quantity - r.Allocated
 }
 
+// MinPriority and MaxPriority bound a requirement's priority: 1 is the
+// most urgent.
+const MinPriority, MaxPriority = 1, 4
+
 // Validate checks the fields a person enters, normalising them, and reports
 // every problem. Whether the item and site exist is checked by the use case.
 func (r *Requirement) Validate() error {
@@ -128,7 +132,7 @@ func (r *Requirement) Validate() error {
 	} else if r.Quantity > MaxQuantity {
 		errs.Add("quantity", "must be at most %d", MaxQuantity)
 	}
-	if r.Priority < 1 || r.Priority > 4 {
+	if r.Priority < MinPriority || r.Priority > MaxPriority {
 		errs.Add("priority", "must be 1 (critical) to 4 (routine)")
 	}
 	if d, err := ParseDate("need_by", r.NeedBy); err != nil {

@@ -146,9 +146,6 @@ func (s *Service) checkRequirementRefs(ctx context.Context, tx Tx, r *Requiremen
 
 // CreateRequirement validates and stores a new requirement.
 func (s *Service) CreateRequirement(ctx context.Context, r Requirement) (Requirement, error) {
-	if err := r.Validate(); err != nil {
-		return r, err
-	}
 	err := s.Store.Transact(ctx, func(tx Tx) error { return s.CreateRequirementIn(ctx, tx, &r) })
 	return r, err
 }
@@ -156,14 +153,24 @@ func (s *Service) CreateRequirement(ctx context.Context, r Requirement) (Require
 // CreateRequirementIn validates and stores a new requirement inside a
 // transaction the caller holds, so that an import adds all or nothing.
 func (s *Service) CreateRequirementIn(ctx context.Context, tx Tx, r *Requirement) error {
-	if err := r.Validate(); err != nil {
+	// Every problem of the input at once: its own rules, then what it
+	// names, each field once.
+	var errs fault.List
+	verr := r.Validate()
+	if verr != nil && fault.Code(verr) != fault.Invalid {
+		return verr
+	}
+	errs.Append("", verr)
+	rerr := s.checkRequirementRefs(ctx, tx, r)
+	if rerr != nil && fault.Code(rerr) != fault.Invalid {
+		return rerr
+	}
+	errs.AppendNew("", rerr)
+	if err := errs.Err(); err != nil {
 		return err
 	}
 	r.Allocated, r.Delivered, r.Accepted, r.Cancelled = 0, 0, 0, false
 	if err := mayMark(ctx, r.Marking); err != nil {
-		return err
-	}
-	if err := s.checkRequirementRefs(ctx, tx, r); err != nil {
 		return err
 	}
 	r.Derive()
@@ -266,7 +273,7 @@ func (s *Service) CancelRequirement(ctx context.Context, id, version int64) (Req
 	return out, err
 }
 
-func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
+func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge, valid bool) error {
 	var errs fault.List
 	if err := checkReleasability(ctx, tx, &errs, p.Marking); err != nil {
 		return err
@@ -308,7 +315,7 @@ func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
 			l.UnitValue = item.UnitValue
 		}
 	}
-	if errs.Err() == nil {
+	if valid && errs.Err() == nil {
 		// The catalogue's unit values are known only now.
 		errs.Append("", p.CheckValue())
 	}
@@ -316,11 +323,9 @@ func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge) error {
 }
 
 // CreatePledge validates and stores a new pledge with its lines. A line's
-// unit value defaults to the catalogue's when it is zero.
+// unit value defaults to the catalogue's when it is zero. Every problem of
+// the input is reported at once.
 func (s *Service) CreatePledge(ctx context.Context, p Pledge) (Pledge, error) {
-	if err := p.Validate(); err != nil {
-		return p, err
-	}
 	err := s.Store.Transact(ctx, func(tx Tx) error { return s.CreatePledgeIn(ctx, tx, &p) })
 	return p, err
 }
@@ -328,19 +333,29 @@ func (s *Service) CreatePledge(ctx context.Context, p Pledge) (Pledge, error) {
 // CreatePledgeIn validates and stores a new pledge inside a transaction the
 // caller holds, so that an import adds all or nothing.
 func (s *Service) CreatePledgeIn(ctx context.Context, tx Tx, p *Pledge) error {
-	if err := p.Validate(); err != nil {
-		return err
+	// Every problem of the input at once: its own rules, then what it
+	// names (nation, depot, items), each field once.
+	var errs fault.List
+	verr := p.Validate()
+	if verr != nil && fault.Code(verr) != fault.Invalid {
+		return verr
 	}
+	errs.Append("", verr)
 	if p.Lines == nil {
 		p.Lines = []Line{}
+	}
+	rerr := s.checkPledgeRefs(ctx, tx, p, verr == nil)
+	if rerr != nil && fault.Code(rerr) != fault.Invalid {
+		return rerr
+	}
+	errs.AppendNew("", rerr)
+	if err := errs.Err(); err != nil {
+		return err
 	}
 	if err := mayWriteFor(ctx, p.Nation); err != nil {
 		return err
 	}
 	if err := mayMark(ctx, p.Marking); err != nil {
-		return err
-	}
-	if err := s.checkPledgeRefs(ctx, tx, p); err != nil {
 		return err
 	}
 	p.CreatedAt, p.UpdatedAt = tx.Now(), tx.Now()

@@ -77,8 +77,12 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 	if r := run(t, nil, "", "demo", "--db", db2); r.code != 0 {
 		t.Fatal(r)
 	}
+	// A dry run says what the file adds and saves nothing.
+	if r := run(t, nil, exported, "import", "--db", db2, "--dry-run", "pledges", "-"); r.code != 0 || !strings.Contains(r.out, "holds 18 pledges to add") || !strings.Contains(r.out, "Nothing was saved") {
+		t.Fatalf("import --dry-run: %+v", r)
+	}
 	if r := run(t, nil, exported, "import", "--db", db2, "pledges", "-"); r.code != 0 || !strings.Contains(r.out, "Imported 18 pledges") {
-		t.Fatalf("import pledges: %+v", r)
+		t.Fatalf("import pledges after the dry run: %+v", r)
 	}
 
 	// A file with one bad row imports nothing and names the row.

@@ -240,8 +240,9 @@ func runDemo(ctx context.Context, args []string, env Env, stdio IO) error {
 }
 
 func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
-	fs := flags("import", "import [--db FILE|URL] KIND FILE   (KIND: items, requirements or pledges; FILE - for standard input)", stdio)
+	fs := flags("import", "import [--db FILE|URL] [--dry-run] KIND FILE   (KIND: items, requirements or pledges; FILE: CSV or .xlsx, - for standard input)", stdio)
 	dsn := dbFlag(fs)
+	dry := fs.Bool("dry-run", false, "check the file and say what it would add, saving nothing")
 	pos, err := parse(fs, args, env)
 	if err != nil {
 		return err
@@ -267,9 +268,19 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 	defer db.Close()
 	ctx = access.WithIdentity(ctx, access.System.Named("cli:import"))
 	im := &exchange.Importer{Store: exchange.Over[*store.Tx](db), Catalog: &catalog.Service{Store: store.Catalog{DB: db}}, Assist: &assist.Service{Store: store.Assist{DB: db}}}
-	res, err := im.Import(ctx, kind, in)
+	res, err := im.Import(ctx, kind, in, *dry)
+	for _, n := range res.Notices {
+		fmt.Fprintf(stdio.Err, "%s: %s\n", name, n)
+	}
 	if err != nil {
 		return problems(stdio, err, "Nothing was imported from "+name, name)
+	}
+	if *dry {
+		fmt.Fprintf(stdio.Out, "%s holds %d %s to add, from %d rows, and no problem. Nothing was saved (--dry-run).\n", name, res.Created, res.Kind, res.Rows)
+		for _, p := range res.Records {
+			fmt.Fprintf(stdio.Out, "  %s\t%s\n", p.At, p.Summary)
+		}
+		return nil
 	}
 	fmt.Fprintf(stdio.Out, "Imported %d %s from %d rows of %s.\n", res.Created, res.Kind, res.Rows, name)
 	return nil

@@ -10,10 +10,11 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/longhaul/longhaul/internal/text"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/longhaul/longhaul/internal/text"
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
@@ -82,71 +83,106 @@ type Importer struct {
 	Assist  *assist.Service
 }
 
-// row is one CSV record with its line number.
+// row is one record with its line number (CSV) or row number (XLSX).
 type row struct {
 	line int
+	unit string // "line" or "row"
 	cols map[string]string
 }
 
-// get returns column c of the row, trimmed, with the quote an export puts
-// before a formula-like value taken off again.
-func (r row) get(c string) string { return Uncell(strings.TrimSpace(r.cols[c])) }
+// at is where the row is, as its problems name it.
+func (r row) at() string { return fmt.Sprintf("%s %d", r.unit, r.line) }
 
-// read parses CSV with a header naming the columns of kind (in any order;
-// unknown columns are refused so that a typo is not silently dropped).
-func read(kind string, in io.Reader) ([]row, error) {
+// get returns column c of the row, trimmed, and for CSV with the quote an
+// export puts before a formula-like value taken off again (a workbook's
+// text cells need none: they are never formulas).
+func (r row) get(c string) string {
+	v := strings.TrimSpace(r.cols[c])
+	if r.unit == "row" {
+		return v
+	}
+	return Uncell(v)
+}
+
+// DateColumns are the columns of each kind that hold dates.
+var DateColumns = map[string][]string{
+	"requirements": {"need_by"},
+	"pledges":      {"announced", "promised"},
+}
+
+// read parses a file with a header naming the columns of kind (in any
+// order; unknown columns are refused so that a typo is not silently
+// dropped), and returns its rows and what had to be done to read it.
+func read(kind string, in io.Reader) ([]row, []string, error) {
 	want := Columns[kind]
 	if want == nil {
-		return nil, fault.Field("kind", "%q cannot be imported: use one of %s", kind, strings.Join(Kinds, ", "))
+		return nil, nil, fault.Field("kind", "%q cannot be imported: use one of %s", kind, strings.Join(Kinds, ", "))
 	}
-	cr := csv.NewReader(in)
-	cr.Comment = '#' // the marking line an export starts with
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	head, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fault.Field("line 1", "the file is empty: the first line must name the columns %s", strings.Join(want, ","))
-	}
-	if err != nil {
-		return nil, notCSV(err)
-	}
-	known := map[string]bool{}
+	known, dates := map[string]bool{}, map[string]bool{}
 	for _, c := range want {
 		known[c] = true
 	}
+	for _, c := range DateColumns[kind] {
+		dates[c] = true
+	}
+	t, err := readTable(in, known)
+	if err != nil {
+		return nil, nil, err
+	}
+	unit := "line"
+	if t.xlsx {
+		unit = "row"
+	}
+	// The header is the first record that is not blank and not a title:
+	// a workbook's marking or heading stands alone in its row.
+	first := 0
+	for first < len(t.records) && (blank(t.records[first]) || title(t.records[first], known)) {
+		first++
+	}
+	if first == len(t.records) {
+		return nil, t.notices, fault.Field(unit+" 1", "the file is empty: the first %s must name the columns %s", unit, strings.Join(want, ","))
+	}
+	head := t.records[first]
 	var errs fault.List
+	at := fmt.Sprintf("%s %d", unit, t.lines[first])
 	for i, h := range head {
-		h = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(h)), "\ufeff")
+		h = normalizeHeader(h)
 		head[i] = h
 		if !known[h] {
-			errs.Add("line 1", "column %q is not one of %s", h, strings.Join(want, ", "))
+			errs.Add(at, "column %q is not one of %s", h, strings.Join(want, ", "))
 		}
 	}
 	if err := errs.Err(); err != nil {
-		return nil, err
+		return nil, t.notices, err
 	}
 	var rows []row
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, notCSV(err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+	for k, rec := range t.records[first+1:] {
+		line := t.lines[first+1+k]
+		at := fmt.Sprintf("%s %d", unit, line)
+		if blank(rec) {
 			continue
+		}
+		if t.xlsx {
+			// A sheet leaves a row's empty cells at its end out, and may
+			// store a date as a day number.
+			for len(rec) < len(head) {
+				rec = append(rec, "")
+			}
+			for i := range min(len(rec), len(head)) {
+				if dates[head[i]] {
+					rec[i] = excelDate(rec[i])
+				}
+			}
 		}
 		if len(rec) != len(head) {
-			errs.Add(fmt.Sprintf("line %d", line), "has %d fields, the header has %d", len(rec), len(head))
+			errs.Add(at, "has %d fields, the header has %d", len(rec), len(head))
 			continue
 		}
-		r := row{line: line, cols: map[string]string{}}
+		r := row{line: line, unit: unit, cols: map[string]string{}}
 		bad := false
 		for i, h := range head {
 			if err := text.Lines(h, rec[i]); err != nil {
-				errs.Append(fmt.Sprintf("line %d", line), err)
+				errs.Append(at, err)
 				bad = true
 			}
 			r.cols[h] = rec[i]
@@ -156,16 +192,40 @@ func read(kind string, in io.Reader) ([]row, error) {
 		}
 		rows = append(rows, r)
 		if len(rows) > MaxRows {
-			return nil, fault.Field(fmt.Sprintf("line %d", line), "an import holds at most %d rows: split the file", MaxRows)
+			return nil, t.notices, fault.Field(at, "an import holds at most %d rows: split the file", MaxRows)
 		}
 	}
 	if err := errs.Err(); err != nil {
-		return nil, err
+		return nil, t.notices, err
 	}
 	if len(rows) == 0 {
-		return nil, fault.Field("line 2", "the file has a header but no rows")
+		return nil, t.notices, fault.Field(unit+" 2", "the file has a header but no rows")
 	}
-	return rows, nil
+	return rows, t.notices, nil
+}
+
+// title reports whether a record holds one value, which names no column.
+func title(rec []string, known map[string]bool) bool {
+	n := 0
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			if known[normalizeHeader(f)] {
+				return false
+			}
+			n++
+		}
+	}
+	return n == 1
+}
+
+// blank reports whether a record holds nothing but spaces.
+func blank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // notCSV explains CSV that does not parse, at the line where the bad record
@@ -180,18 +240,42 @@ func notCSV(err error) error {
 	return fmt.Errorf("reading the file: %w", err)
 }
 
-// Result says what an import added.
+// Result says what an import added, or in a dry run would add.
 type Result struct {
 	Kind    string `json:"kind"`
 	Rows    int    `json:"rows"`
 	Created int    `json:"created"`
+	// DryRun is true when nothing was saved: the result is what the file
+	// would add.
+	DryRun bool `json:"dry_run,omitempty"`
+	// Notices say what had to be done to read the file (an encoding
+	// converted, a separator found), for the person to check.
+	Notices []string `json:"notices,omitempty"`
+	// Records are what the file adds, one by one, for the person to
+	// confirm.
+	Records []Preview `json:"records"`
 }
 
-// Import reads CSV of kind and adds every record in one transaction: if any
-// row is bad, nothing is added and the error lists every bad row.
-func (im *Importer) Import(ctx context.Context, kind string, in io.Reader) (Result, error) {
-	res := Result{Kind: kind}
-	rows, err := read(kind, in)
+// Preview is one record an import adds: where it is in the file and what
+// it is.
+type Preview struct {
+	At      string `json:"at"`      // "line 2", "rows 4-6"
+	Summary string `json:"summary"` // "DEU: Winter package, 2 lines"
+}
+
+// errDryRun ends the transaction of a dry run, so that nothing it did
+// is kept.
+var errDryRun = errors.New("dry run")
+
+// Import reads a file of kind (CSV or XLSX) and adds every record in one
+// transaction: if any row is bad, nothing is added and the error lists
+// every problem of every row. With dryRun, the same checks run in the same
+// transaction, which is then rolled back: the result says what would be
+// added, and nothing is.
+func (im *Importer) Import(ctx context.Context, kind string, in io.Reader, dryRun bool) (Result, error) {
+	res := Result{Kind: kind, DryRun: dryRun, Records: []Preview{}}
+	rows, notices, err := read(kind, in)
+	res.Notices = notices
 	if err != nil {
 		return res, err
 	}
@@ -201,22 +285,23 @@ func (im *Importer) Import(ctx context.Context, kind string, in io.Reader) (Resu
 		switch kind {
 		case "items":
 			for _, r := range rows {
+				// The record's own checks run even when a cell did not
+				// parse, so that the row reports every problem at once;
+				// whatever they add is rolled back with the rest.
 				it, err := parseItem(r)
-				if err == nil {
-					err = im.Catalog.CreateItemIn(ctx, tx, &it)
-				}
-				if !rowError(&errs, r.line, err) {
+				err = alsoChecked(err, im.Catalog.CreateItemIn(ctx, tx, &it))
+				if !rowError(&errs, r, err) {
 					res.Created++
+					res.Records = append(res.Records, Preview{At: r.at(), Summary: it.NSN + " " + it.Name})
 				}
 			}
 		case "requirements":
 			for _, r := range rows {
 				q, err := parseRequirement(r)
-				if err == nil {
-					err = im.Assist.CreateRequirementIn(ctx, tx, &q)
-				}
-				if !rowError(&errs, r.line, err) {
+				err = alsoChecked(err, im.Assist.CreateRequirementIn(ctx, tx, &q))
+				if !rowError(&errs, r, err) {
 					res.Created++
+					res.Records = append(res.Records, Preview{At: r.at(), Summary: fmt.Sprintf("%s: %d of %s for %s by %s", q.Ref(), q.Quantity, q.NSN, q.DeliverySite, q.NeedBy)})
 				}
 			}
 		case "pledges":
@@ -229,28 +314,62 @@ func (im *Importer) Import(ctx context.Context, kind string, in io.Reader) (Resu
 					continue
 				}
 				res.Created++
+				res.Records = append(res.Records, Preview{At: g.span(), Summary: pledgeSummary(g.pledge)})
 			}
 		}
 		if len(errs) > 0 {
 			return errs.Err()
 		}
+		if dryRun {
+			return errDryRun
+		}
 		return nil
 	})
+	if errors.Is(err, errDryRun) {
+		return res, nil
+	}
 	if err != nil {
 		res.Created = 0
+		res.Records = []Preview{}
 		return res, err
 	}
 	return res, nil
 }
 
-// rowError adds err, if any, as a problem of the row at line; it reports
-// whether there was one. Errors other than a refusal of the input stop the
-// import.
-func rowError(errs *fault.List, line int, err error) bool {
+// pledgeSummary is a pledge as the preview names it.
+func pledgeSummary(p assist.Pledge) string {
+	s := p.Nation + ": " + p.Title
+	switch len(p.Lines) {
+	case 0:
+		s += ", EUR " + p.Amount.String()
+	case 1:
+		s += ", 1 line"
+	default:
+		s += fmt.Sprintf(", %d lines", len(p.Lines))
+	}
+	return s
+}
+
+// alsoChecked adds to the problems of reading a row those of the use case
+// that checked it, each field once. An error of the use case that is not
+// a problem of the input stops the import.
+func alsoChecked(read, checked error) error {
+	if checked != nil && fault.Code(checked) != fault.Invalid {
+		return checked
+	}
+	var errs fault.List
+	errs.Append("", read)
+	errs.AppendNew("", checked)
+	return errs.Err()
+}
+
+// rowError adds err, if any, as a problem of row r; it reports whether
+// there was one.
+func rowError(errs *fault.List, r row, err error) bool {
 	if err == nil {
 		return false
 	}
-	errs.Append(fmt.Sprintf("line %d", line), err)
+	errs.Append(r.at(), err)
 	return true
 }
 
@@ -260,10 +379,8 @@ func parseItem(r row) (catalog.Item, error) {
 	it.UnitValue = money.FieldEUR(&errs, "unit_value_eur", r.get("unit_value_eur"))
 	it.MassG = money.FieldDecimal(&errs, "mass_kg", r.get("mass_kg"), 3)
 	it.VolumeCM3 = money.FieldDecimal(&errs, "volume_m3", r.get("volume_m3"), 6)
-	if err := errs.Err(); err != nil {
-		return it, err
-	}
-	return it, it.Validate()
+	errs.AppendNew("", it.Validate())
+	return it, errs.Err()
 }
 
 func integer(errs *fault.List, field, s string) int64 {
@@ -292,16 +409,24 @@ func parseRequirement(r row) (assist.Requirement, error) {
 	q.Quantity = integer(&errs, "quantity", r.get("quantity"))
 	q.Priority = int(integer(&errs, "priority", r.get("priority")))
 	q.Marking = marking(&errs, r)
-	if err := errs.Err(); err != nil {
-		return q, err
-	}
-	return q, q.Validate()
+	errs.AppendNew("", q.Validate())
+	return q, errs.Err()
 }
 
 type pledgeGroup struct {
 	pledge assist.Pledge
-	lines  []int // CSV line of each pledge line
-	first  int
+	lines  []row // the row of each pledge line
+	first  row
+	last   row
+	bad    bool // a row of it has a problem
+}
+
+// span is where the pledge is in the file: "line 2" or "lines 2-4".
+func (g *pledgeGroup) span() string {
+	if g.last.line == g.first.line {
+		return g.first.at()
+	}
+	return fmt.Sprintf("%ss %d-%d", g.first.unit, g.first.line, g.last.line)
 }
 
 // groupPledges gathers the rows of each pledge: rows with the same
@@ -314,7 +439,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 	firstRow := map[string]row{}
 	for _, r := range rows {
 		ref := r.get("pledge_ref")
-		at := fmt.Sprintf("line %d", r.line)
+		at := r.at()
 		var rowErrs fault.List
 		g := byRef[ref]
 		if g == nil || ref == "" {
@@ -322,7 +447,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 				Announced: r.get("announced"), Promised: r.get("promised"), Reference: r.get("reference"), Depot: r.get("depot")}
 			p.Amount = money.FieldEUR(&rowErrs, "amount_eur", r.get("amount_eur"))
 			p.Marking = marking(&rowErrs, r)
-			g = &pledgeGroup{pledge: p, first: r.line}
+			g = &pledgeGroup{pledge: p, first: r}
 			out = append(out, g)
 			if ref != "" {
 				byRef[ref] = g
@@ -331,7 +456,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 		} else {
 			for _, c := range header {
 				if r.get(c) != firstRow[ref].get(c) {
-					rowErrs.Add(c, "%q differs from %q on line %d for the same pledge_ref %s", r.get(c), firstRow[ref].get(c), g.first, ref)
+					rowErrs.Add(c, "%q differs from %q on %s for the same pledge_ref %s", r.get(c), firstRow[ref].get(c), g.first.at(), ref)
 				}
 			}
 		}
@@ -340,7 +465,11 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 			l.Pledged = integer(&rowErrs, "quantity", r.get("quantity"))
 			l.UnitValue = money.FieldEUR(&rowErrs, "unit_value_eur", r.get("unit_value_eur"))
 			g.pledge.Lines = append(g.pledge.Lines, l)
-			g.lines = append(g.lines, r.line)
+			g.lines = append(g.lines, r)
+		}
+		g.last = r
+		if len(rowErrs) > 0 {
+			g.bad = true
 		}
 		for _, e := range rowErrs {
 			errs.Append(at, e)
@@ -354,7 +483,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 func pledgeRowErrors(errs *fault.List, g *pledgeGroup, err error) {
 	e := fault.As(err)
 	if e == nil {
-		errs.Append(fmt.Sprintf("line %d", g.first), err)
+		errs.Append(g.first.at(), err)
 		return
 	}
 	probs := e.Problems
@@ -375,6 +504,6 @@ func pledgeRowErrors(errs *fault.List, g *pledgeGroup, err error) {
 		}
 		c := *p
 		c.Field = field
-		errs.Append(fmt.Sprintf("line %d", line), &c)
+		errs.AppendNew(line.at(), &c) // one problem per field: a value that did not parse is not also "required"
 	}
 }

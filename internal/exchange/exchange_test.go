@@ -37,16 +37,17 @@ func TestImportRefusesFilesItCannotRead(t *testing.T) {
 	im, _ := importer(t)
 	ctx := storetest.Ctx()
 	for name, c := range map[string]struct{ kind, csv, want string }{
-		"empty":               {"items", "", "the file is empty"},
-		"header only":         {"items", "nsn,name\n", "no rows"},
-		"unknown column":      {"items", "nsn,nmae\n1005-12-000-0001,x\n", `column "nmae"`},
-		"short row":           {"requirements", "nsn,quantity,priority\n1320-12-345-6789,5\n", "line 2"},
-		"unknown kind":        {"tanks", "a\n1\n", "cannot be imported"},
-		"unterminated quote":  {"items", "nsn,name\n1005-12-000-0001,x\n\"1005-12-000-0002,y\n", "line 3: not CSV"},
-		"quote in the header": {"items", "\"nsn,name\n", "line 1: not CSV"},
-		"NUL in a cell":       {"items", "nsn,name\n1005-12-000-0001,x\x00y\n", "line 2.name: holds a NUL"},
-		"invalid UTF-8":       {"items", "nsn,name\n1005-12-000-0001,x\xffy\n", "line 2.name: is not valid UTF-8"},
-		"escape in a cell":    {"items", "nsn,name\n1005-12-000-0001,x\x1b[2Jy\n", "line 2.name: holds the control character U+001B"},
+		"empty":                          {"items", "", "the file is empty"},
+		"header only":                    {"items", "nsn,name\n", "no rows"},
+		"unknown column":                 {"items", "nsn,nmae\n1005-12-000-0001,x\n", `column "nmae"`},
+		"short row":                      {"requirements", "nsn,quantity,priority\n1320-12-345-6789,5\n", "line 2"},
+		"unknown kind":                   {"tanks", "a\n1\n", "cannot be imported"},
+		"unterminated quote":             {"items", "nsn,name\n1005-12-000-0001,x\n\"1005-12-000-0002,y\n", "line 3: not CSV"},
+		"quote in the header":            {"items", "\"nsn,name\n", "line 1: not CSV"},
+		"NUL in a cell":                  {"items", "nsn,name\n1005-12-000-0001,x\x00y\n", "line 2.name: holds a NUL"},
+		"neither UTF-8 nor Windows-1252": {"items", "nsn,name\n1005-12-000-0001,x\n1005-12-000-0002,x\x81y\n", "line 3: the file is neither UTF-8 nor Windows-1252"},
+		"an Excel 97-2003 workbook":      {"items", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "Excel 97-2003 workbook (.xls)"},
+		"escape in a cell":               {"items", "nsn,name\n1005-12-000-0001,x\x1b[2Jy\n", "line 2.name: holds the control character U+001B"},
 		"title of zero-widths": {"pledges", "pledge_ref,nation,title,kind,channel,category,announced,promised,nsn,quantity\n" +
 			"A,DEU,\u200b\u200b,in_kind,bilateral,in_kind,2025-01-01,2025-06-30,1320-12-345-6789,10\n", "line 2.title: is required"},
 		"pledge rows disagree": {"pledges", "pledge_ref,nation,title,kind,channel,category,announced,promised,nsn,quantity\n" +
@@ -57,7 +58,7 @@ func TestImportRefusesFilesItCannotRead(t *testing.T) {
 			"A,DEU,Package,in_kind,bilateral,in_kind,2025-01-01,2025-06-30,1410-01-234-5678,-2\n", "line 3.quantity"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := im.Import(ctx, c.kind, strings.NewReader(c.csv))
+			_, err := im.Import(ctx, c.kind, strings.NewReader(c.csv), false)
 			if err == nil || !strings.Contains(problems(err), c.want) {
 				t.Errorf("got %q, want it to mention %q", problems(err), c.want)
 			}
@@ -72,7 +73,7 @@ func TestPledgeRowsWithOneRefMakeOnePledge(t *testing.T) {
 		"A,DEU,Package,in_kind,bilateral,in_kind,2025-01-01,2025-06-30,,1320-12-345-6789,10,\n" +
 		"A,DEU,Package,in_kind,bilateral,in_kind,2025-01-01,2025-06-30,,1410-01-234-5678,2,450000.00\n" +
 		"B,DNK,Fund,funds,trust_fund,trust_fund,2025-01-01,2025-12-31,1000000.00,,,\n"
-	res, err := im.Import(ctx, "pledges", strings.NewReader(csv))
+	res, err := im.Import(ctx, "pledges", strings.NewReader(csv), false)
 	if err != nil || res.Created != 2 || res.Rows != 3 {
 		t.Fatalf("import: %+v %v", res, problems(err))
 	}

@@ -19,9 +19,16 @@ import (
 func FuzzImport(f *testing.F) {
 	im, _ := importer(f)
 	ctx := storetest.Ctx()
+	// Workbooks and the encodings Excel writes, beside the CSV corpus.
+	csv := "# NATO UNCLASSIFIED\n" + pledgeHead + pledgeRows
+	if book, err := exchange.ToXLSX([]byte(csv), "pledges", map[string][]string{"nation": {"DEU", "DNK"}}); err == nil {
+		f.Add(uint8(2), string(book))
+	}
+	f.Add(uint8(2), "\xff\xfe"+strings.Repeat("a\x00", 8))
+	f.Add(uint8(2), strings.ReplaceAll(pledgeHead+pledgeRows, ",", ";")+"\xe9\x80")
 	f.Fuzz(func(t *testing.T, kind uint8, csv string) {
 		k := exchange.Kinds[int(kind)%len(exchange.Kinds)]
-		_, err := im.Import(ctx, k, strings.NewReader(csv))
+		_, err := im.Import(ctx, k, strings.NewReader(csv), true)
 		if err != nil && fault.Code(err) == fault.Internal {
 			t.Fatalf("%s %q: internal error %v", k, csv, err)
 		}

@@ -52,7 +52,7 @@ func WriteNetwork(w io.Writer, n logistics.Network) error {
 // ReadNetwork parses a network file into rows; a row that cannot be read
 // carries its error, for the import to report with every other problem.
 func ReadNetwork(in io.Reader) ([]logistics.NetworkRow, error) {
-	rows, err := read("network", in)
+	rows, _, err := read("network", in)
 	if err != nil {
 		return nil, err
 	}

@@ -168,3 +168,26 @@ func NotFoundAsInvalid(err error, format string, args ...any) error {
 	}
 	return err
 }
+
+// Has reports whether the list holds a problem of field.
+func (l List) Has(field string) bool {
+	for _, e := range l {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// AppendNew appends the problems of err whose field the list has no
+// problem with yet: a record's later checks add what its first ones did
+// not already say, so that a form or a row reports each field once.
+func (l *List) AppendNew(prefix string, err error) {
+	var more List
+	more.Append(prefix, err)
+	for _, e := range more {
+		if e.Field == "" || !l.Has(e.Field) {
+			*l = append(*l, e)
+		}
+	}
+}

@@ -638,14 +638,7 @@ func TestNewPasswordEndsSessions(t *testing.T) {
 func TestUsersChangeTheirOwnPassword(t *testing.T) {
 	e := newAPIEnv(t, storetest.SQLiteDSN(t))
 	e.user("lva-officer", "LVA", access.Restricted, access.NationOfficer)
-	res := e.signIn("lva-officer", testPassword)
-	var cookie string
-	for _, c := range res.header.Values("Set-Cookie") {
-		if v, ok := strings.CutPrefix(c, web.SessionCookie+"="); ok {
-			cookie, _, _ = strings.Cut(v, ";")
-		}
-	}
-	jar := []string{"Authorization", "", "Cookie", web.SessionCookie + "=" + cookie}
+	jar := []string{"Authorization", "", "Cookie", sessionOf(t, e.signIn("lva-officer", testPassword))}
 	me := e.do("GET", "/api/v1/me", "", "", jar...).json(t)
 	change := func(current, next string) apiResponse {
 		form := url.Values{"csrf": {me["csrf"].(string)}, "current_password": {current}, "new_password": {next}}

@@ -152,7 +152,7 @@ func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("format") == "csv" {
+	if wantsTable(r) {
 		var buf bytes.Buffer
 		cw := exchange.NewWriter(&buf)
 		head := []string{"year", "nation", "name", "gdp_usd", "gdp_share_ppm", "fair_share_eur", "delivered_eur", "direct_eur", "reported_eur", "counted_eur", "met_ppm", "first_half_eur", "second_half_eur", "outstanding_eur", "flagged"}
@@ -169,7 +169,7 @@ func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) error {
 			cw.Write(rec)
 		}
 		cw.Flush()
-		return s.sendCSV(w, fmt.Sprintf("accounts-%d", v.Year), v.Ledger.Marking, buf.Bytes())
+		return s.sendTable(w, r, fmt.Sprintf("accounts-%d", v.Year), v.Ledger.Marking, buf.Bytes())
 	}
 	w.Header().Set("X-Classification", v.Ledger.Marking.String())
 	return writeJSON(w, 200, v.Ledger)
@@ -511,7 +511,7 @@ func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error 
 		}
 		f.Year = n
 	}
-	if q.Get("format") == "csv" {
+	if wantsTable(r) {
 		var all []accounts.Contribution
 		o := list.Options{Limit: list.MaxLimit, Sort: "id"}
 		marking := access.Unclassified
@@ -539,7 +539,7 @@ func (s *Server) apiContributions(w http.ResponseWriter, r *http.Request) error 
 				c.Evidence, c.Notes, c.Classification.String(), strings.Join(c.ReleasableTo, " ")})
 		}
 		cw.Flush()
-		return s.sendCSV(w, "contributions", marking, buf.Bytes())
+		return s.sendTable(w, r, "contributions", marking, buf.Bytes())
 	}
 	o, err := listOptions(r)
 	if err != nil {

@@ -740,24 +740,71 @@ func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request) error {
 	}{rep.OK(), rep})
 }
 
-// export writes kind as CSV, filtered as the query says.
+// export writes kind as CSV or XLSX, filtered as the query says.
 func (s *Server) export(w http.ResponseWriter, r *http.Request, kind string) error {
+	if _, err := tableFormat(r, "csv"); err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	marking, err := s.writeExport(r, &buf, kind)
 	if err != nil {
 		return err
 	}
-	return s.sendCSV(w, kind, marking, buf.Bytes())
+	return s.sendTable(w, r, kind, marking, buf.Bytes())
 }
 
-// sendCSV answers a CSV export: its marking in X-Classification (and as
-// its first line, written by the exchange package) and a dated file name.
-func (s *Server) sendCSV(w http.ResponseWriter, kind string, marking access.Classification, body []byte) error {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+// tableFormat is the format a table export is asked in: csv or xlsx, or
+// def when the query names none.
+func tableFormat(r *http.Request, def string) (string, error) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "":
+		return def, nil
+	case "csv", "xlsx":
+		return f, nil
+	default:
+		return "", fault.Field("format", "%q is not a format of this export: use csv or xlsx", f)
+	}
+}
+
+// wantsTable reports whether the query asks for a table export (CSV or
+// XLSX) rather than the list as JSON.
+func wantsTable(r *http.Request) bool {
+	f := r.URL.Query().Get("format")
+	return f == "csv" || f == "xlsx"
+}
+
+// sendTable answers a table export, written as CSV: as it is, or as a
+// workbook of the same columns when the query says format=xlsx. Its
+// marking is in X-Classification (and in the file's first line or row)
+// and its file name is dated.
+func (s *Server) sendTable(w http.ResponseWriter, r *http.Request, name string, marking access.Classification, csvBody []byte) error {
 	w.Header().Set("X-Classification", marking.String())
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-%s-%s.csv"`, kind, s.today()))
-	_, err := w.Write(body)
+	if r.URL.Query().Get("format") == "xlsx" {
+		if !bytes.HasPrefix(csvBody, []byte("#")) {
+			csvBody = append([]byte("# "+marking.String()+"\n"), csvBody...)
+		}
+		book, err := exchange.ToXLSX(csvBody, sheetName(name), nil)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", XLSXType)
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-%s-%s.xlsx"`, name, s.today()))
+		_, err = w.Write(book)
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="longhaul-%s-%s.csv"`, name, s.today()))
+	_, err := w.Write(csvBody)
 	return err
+}
+
+// sheetName is an export's name as a sheet may be named: at most 31
+// characters.
+func sheetName(name string) string {
+	if len(name) > 31 {
+		return name[:31]
+	}
+	return name
 }
 
 // writeExport writes the records of kind that the query selects and the
@@ -802,13 +849,40 @@ func (s *Server) apiImport(kind string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error { return s.importCSV(w, r, kind) }
 }
 
-func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, kind string) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
-		return fault.Errorf(fault.Unsupported, "send the file as text/csv, not %q", ct)
+// importTypes are the media types an import takes; what the file is, CSV
+// or XLSX, is told from its content.
+var importTypes = []string{"text/csv", "text/plain", "text/tab-separated-values", XLSXType, "application/vnd.ms-excel", "application/octet-stream"}
+
+// XLSXType is the media type of an Excel workbook.
+const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func checkImportType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
 	}
-	res, err := s.Importer.Import(r.Context(), kind, http.MaxBytesReader(w, r.Body, MaxUpload))
+	for _, t := range importTypes {
+		if strings.HasPrefix(ct, t) {
+			return nil
+		}
+	}
+	return fault.Errorf(fault.Unsupported, "send the file as text/csv or %s, not %q", XLSXType, ct)
+}
+
+func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, kind string) error {
+	if err := checkImportType(r); err != nil {
+		return err
+	}
+	dry, err := queryBool(r, "dry_run")
+	if err != nil {
+		return err
+	}
+	res, err := s.Importer.Import(r.Context(), kind, http.MaxBytesReader(w, r.Body, MaxUpload), dry)
 	if err != nil {
 		return uploadError(err)
+	}
+	if dry {
+		return writeJSON(w, 200, res)
 	}
 	return writeJSON(w, 201, res)
 }

@@ -165,6 +165,19 @@ func (e *apiEnv) signIn(name, password string, next ...string) apiResponse {
 	return e.signInOn("", name, password, next...)
 }
 
+// sessionOf returns the session cookie a sign-in set, as a Cookie header.
+func sessionOf(t *testing.T, r apiResponse) string {
+	t.Helper()
+	for _, c := range r.header.Values("Set-Cookie") {
+		if v, ok := strings.CutPrefix(c, web.SessionCookie+"="); ok {
+			v, _, _ = strings.Cut(v, ";")
+			return web.SessionCookie + "=" + v
+		}
+	}
+	t.Fatalf("no session cookie after signing in: %d %v", r.status, r.header)
+	return ""
+}
+
 // signInOn signs in from a browser holding the device cookie device, or
 // none when it is empty.
 func (e *apiEnv) signInOn(device, name, password string, next ...string) apiResponse {

@@ -203,7 +203,7 @@ func (s *Server) apiNetworkExport(w http.ResponseWriter, r *http.Request) error 
 	if err := exchange.WriteNetwork(&buf, n); err != nil {
 		return err
 	}
-	return s.sendCSV(w, "network", access.Unclassified, buf.Bytes())
+	return s.sendTable(w, r, "network", access.Unclassified, buf.Bytes())
 }
 
 // networkResult says what a network import created or changed.
@@ -214,8 +214,8 @@ type networkResult struct {
 }
 
 func (s *Server) apiNetworkImport(w http.ResponseWriter, r *http.Request) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/csv") && !strings.HasPrefix(ct, "text/plain") {
-		return fault.Errorf(fault.Unsupported, "send the file as text/csv, not %q", ct)
+	if err := checkImportType(r); err != nil {
+		return err
 	}
 	rows, err := exchange.ReadNetwork(http.MaxBytesReader(w, r.Body, MaxUpload))
 	if err != nil {
@@ -269,7 +269,7 @@ func (s *Server) apiShipments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("format") == "csv" {
+	if wantsTable(r) {
 		return s.exportShipments(w, r, f)
 	}
 	o, err := listOptions(r)
@@ -309,7 +309,7 @@ func (s *Server) exportShipments(w http.ResponseWriter, r *http.Request, f logis
 	if err != nil {
 		return err
 	}
-	return s.sendCSV(w, "shipments", marking, buf.Bytes())
+	return s.sendTable(w, r, "shipments", marking, buf.Bytes())
 }
 
 func (s *Server) writeShipment(w http.ResponseWriter, r *http.Request, status int, sh logistics.Shipment) error {

@@ -241,9 +241,16 @@ func formTime(errs formErrors, f url.Values, name string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
+	// Exactly as the browser's date-and-time field sends it: Go's parser
+	// alone would also take "T9:05" for "T09:05", and any year.
 	t, err := time.Parse("2006-01-02T15:04", v)
-	if err != nil {
-		errs[name] = fmt.Sprintf("%q is not a date and time", v)
+	switch {
+	case err != nil || t.Format("2006-01-02T15:04") != v:
+		errs[name] = fmt.Sprintf("%q is not a date and time: write YYYY-MM-DDTHH:MM", v)
+		return time.Time{}
+	case t.Year() < 2000 || t.Year() > 2100:
+		errs[name] = fmt.Sprintf("%q is not a date and time from 2000 to 2100", v)
+		return time.Time{}
 	}
 	return t
 }

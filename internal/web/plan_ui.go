@@ -404,8 +404,8 @@ func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("format") == "csv" {
-		return s.exportPlan(w, v)
+	if wantsTable(r) {
+		return s.exportPlan(w, r, v)
 	}
 	w.Header().Set("X-Classification", v.Marking.String())
 	return writeJSON(w, 200, v)
@@ -413,7 +413,7 @@ func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
 
 // exportPlan writes a plan's lines as the reader sees them, one row per
 // proposed line and one per unmet quantity.
-func (s *Server) exportPlan(w http.ResponseWriter, v proposalView) error {
+func (s *Server) exportPlan(w http.ResponseWriter, r *http.Request, v proposalView) error {
 	var buf bytes.Buffer
 	cw := exchange.NewWriter(&buf)
 	cw.Write([]string{"plan", "requirement", "priority", "need_by", "delivery_site", "pledge", "pledge_line", "nation", "nsn", "quantity", "value_eur", "route", "eta", "days_late", "unmet", "reason"})
@@ -431,7 +431,7 @@ func (s *Server) exportPlan(w http.ResponseWriter, v proposalView) error {
 	if err := cw.Error(); err != nil {
 		return err
 	}
-	return s.sendCSV(w, fmt.Sprintf("plan-%d", v.ID), v.Marking, buf.Bytes())
+	return s.sendTable(w, r, fmt.Sprintf("plan-%d", v.ID), v.Marking, buf.Bytes())
 }
 
 // approveInput is an approval of a saved plan.

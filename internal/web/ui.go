@@ -1,8 +1,13 @@
 package web
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -63,6 +68,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
 	for _, k := range exchange.Kinds {
 		add("GET", "/transfer/export/"+k, exportPermission[k], s.uiExport(k))
+		add("GET", "/transfer/template/"+k, access.SignedIn, s.uiTemplate(k))
 	}
 	add("GET", "/audit", access.AuditRead, s.uiAudit)
 	add("GET", "/account", access.TokenOwn, s.uiAccount)
@@ -1035,24 +1041,40 @@ type transferView struct {
 	Result  *exchange.Result
 	Errors  []*fault.Error
 	Message string
+	// Checked is a dry run that passed: what the file would add, waiting
+	// for the person to confirm.
+	Checked *checkedFile
 }
+
+// checkedFile is a file that passed its dry run: the confirm form posts it
+// back (or, past maxHeld, asks for it again) with its hash, so that what is
+// imported is what was checked. Nothing is kept on the server meanwhile.
+type checkedFile struct {
+	Kind, Name, Hash string
+	Data             string // the file, base64; empty when too large to hold in the form
+	Shown            []exchange.Preview
+	More             int
+}
+
+// maxHeld is the largest file the confirm form carries back itself.
+const maxHeld = 16 << 20
+
+// maxShown is how many records of a checked file its preview lists.
+const maxShown = 500
 
 func (s *Server) uiTransfer(w http.ResponseWriter, r *http.Request) error {
 	return s.page(w, r, 200, "transfer", "Import and export", transferView{Kinds: exchange.Kinds, Columns: exchange.Columns, Derived: exchange.Derived}, access.Unclassified)
 }
 
+// uiImport checks an uploaded file and shows every problem of every row at
+// once, or what it would add with a button to confirm; the confirmation
+// imports the same file, all or nothing.
 func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
 	v := transferView{Kinds: exchange.Kinds, Columns: exchange.Columns, Derived: exchange.Derived}
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		v.Message = "The upload could not be read: choose a CSV file of at most 32 MiB."
+		v.Message = "The upload could not be read: choose a CSV or Excel file of at most 32 MiB."
 		return s.page(w, r, 400, "transfer", "Import and export", v, access.Unclassified)
 	}
-	file, _, err := r.FormFile("file")
-	if err != nil {
-		v.Message = "Choose a CSV file to import."
-		return s.page(w, r, 422, "transfer", "Import and export", v, access.Unclassified)
-	}
-	defer file.Close()
 	kind := r.FormValue("kind")
 	perm, ok := importPermission[kind]
 	if !ok {
@@ -1064,20 +1086,59 @@ func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
 		v.Message = "You may not import " + kind + "."
 		return s.page(w, r, 403, "transfer", "Import and export", v, access.Unclassified)
 	}
-	res, err := s.Importer.Import(r.Context(), kind, file)
+	confirm := r.FormValue("confirm") != ""
+	var body []byte
+	name := r.FormValue("name")
+	if data := r.FormValue("data"); confirm && data != "" {
+		b, err := base64.StdEncoding.DecodeString(data)
+		if err != nil {
+			v.Message = "The checked file came back damaged: choose it and check it again."
+			return s.page(w, r, 400, "transfer", "Import and export", v, access.Unclassified)
+		}
+		body = b
+	} else {
+		file, hdr, err := r.FormFile("file")
+		if err != nil {
+			v.Message = "Choose a CSV or Excel file to import."
+			return s.page(w, r, 422, "transfer", "Import and export", v, access.Unclassified)
+		}
+		defer file.Close()
+		if body, err = io.ReadAll(io.LimitReader(file, MaxUpload+1)); err != nil {
+			return err
+		}
+		name = hdr.Filename
+	}
+	sum := sha256.Sum256(body)
+	hash := hex.EncodeToString(sum[:])
+	if confirm && r.FormValue("hash") != hash {
+		v.Message = "This is not the file that was checked: check it again before importing."
+		return s.page(w, r, 422, "transfer", "Import and export", v, access.Unclassified)
+	}
+	res, err := s.Importer.Import(r.Context(), kind, bytes.NewReader(body), !confirm)
 	if err != nil {
 		e := fault.As(err)
 		if e == nil || e.Code == fault.Internal {
 			return err
 		}
-		v.Message = "Nothing was imported. Correct these rows and import the file again:"
+		v.Message = "Nothing was imported. Correct these rows and check the file again:"
 		v.Errors = e.Problems
 		if len(v.Errors) == 0 {
 			v.Errors = []*fault.Error{e}
 		}
+		v.Result = &res // its notices
 		return s.page(w, r, statusFor(err), "transfer", "Import and export", v, access.Unclassified)
 	}
 	v.Result = &res
+	if !confirm {
+		c := &checkedFile{Kind: kind, Name: name, Hash: hash, Shown: res.Records}
+		if len(body) <= maxHeld {
+			c.Data = base64.StdEncoding.EncodeToString(body)
+		}
+		if len(c.Shown) > maxShown {
+			c.Shown, c.More = c.Shown[:maxShown], len(c.Shown)-maxShown
+		}
+		v.Checked = c
+	}
 	return s.page(w, r, 200, "transfer", "Import and export", v, access.Unclassified)
 }
 

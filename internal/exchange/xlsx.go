@@ -1,0 +1,198 @@
+package exchange
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// canonicalNumber is a number as an export writes it: digits, an optional
+// minus and decimal point, no leading zero (so that a code such as "0042"
+// stays text).
+var canonicalNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?$`)
+
+// ToXLSX turns an export written as CSV (its first line the marking, as a
+// comment; then the header) into a workbook of one sheet with the same
+// columns: the marking in the first row, the header in the second, frozen,
+// and the rows below. A column whose every value is a number is written as
+// numbers, exactly as the CSV has them (no float on the way), shown with
+// thousands separators; everything else is text, never a formula. lists
+// gives columns a drop-down of the values they take, from a hidden sheet.
+func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, error) {
+	marking := ""
+	if line, rest, ok := bytes.Cut(csvText, []byte("\n")); ok && bytes.HasPrefix(line, []byte("#")) {
+		marking = strings.TrimSpace(strings.TrimPrefix(string(line), "#"))
+		csvText = rest
+	}
+	cr := csv.NewReader(bytes.NewReader(csvText))
+	cr.FieldsPerRecord = -1
+	cr.Comment = '#'
+	var recs [][]string
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the export is not CSV: %w", err)
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return nil, errors.New("the export has no header")
+	}
+	head, body := recs[0], recs[1:]
+	// A column is numeric when all its values are; its format shows as
+	// many decimals as its values have at most.
+	numeric := make([]bool, len(head))
+	decimals := make([]int, len(head))
+	for c := range head {
+		numeric[c] = true
+		seen := false
+		for _, r := range body {
+			if c >= len(r) || r[c] == "" {
+				continue
+			}
+			seen = true
+			if !canonicalNumber.MatchString(r[c]) {
+				numeric[c] = false
+				break
+			}
+			if _, frac, ok := strings.Cut(r[c], "."); ok {
+				decimals[c] = max(decimals[c], len(frac))
+			}
+		}
+		numeric[c] = numeric[c] && seen && !strings.Contains(head[c], "ref") && head[c] != "nsn"
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return nil, err
+	}
+	styles := map[int]int{}
+	style := func(dec int) (int, error) {
+		if s, ok := styles[dec]; ok {
+			return s, nil
+		}
+		code := "#,##0"
+		if dec > 0 {
+			code += "." + strings.Repeat("0", dec)
+		}
+		s, err := f.NewStyle(&excelize.Style{CustomNumFmt: &code})
+		styles[dec] = s
+		return s, err
+	}
+	if marking != "" {
+		if err := f.SetCellStr(sheet, "A1", marking); err != nil {
+			return nil, err
+		}
+		if err := f.SetCellStyle(sheet, "A1", "A1", bold); err != nil {
+			return nil, err
+		}
+	}
+	const headRow = 2
+	width := make([]int, len(head))
+	for c, h := range head {
+		cell, _ := excelize.CoordinatesToCellName(c+1, headRow)
+		if err := f.SetCellStr(sheet, cell, h); err != nil {
+			return nil, err
+		}
+		width[c] = utf8.RuneCountInString(h)
+	}
+	last, _ := excelize.CoordinatesToCellName(len(head), headRow)
+	if err := f.SetCellStyle(sheet, "A2", last, bold); err != nil {
+		return nil, err
+	}
+	for i, r := range body {
+		for c, v := range r {
+			cell, err := excelize.CoordinatesToCellName(c+1, headRow+1+i)
+			if err != nil {
+				return nil, err
+			}
+			if c < len(numeric) && numeric[c] && v != "" {
+				if err := f.SetCellDefault(sheet, cell, v); err != nil {
+					return nil, err
+				}
+				s, err := style(decimals[c])
+				if err != nil {
+					return nil, err
+				}
+				if err := f.SetCellStyle(sheet, cell, cell, s); err != nil {
+					return nil, err
+				}
+			} else if err := f.SetCellStr(sheet, cell, Uncell(v)); err != nil {
+				return nil, err
+			}
+			if c < len(width) {
+				width[c] = max(width[c], min(utf8.RuneCountInString(v), 60))
+			}
+		}
+	}
+	for c, wd := range width {
+		col, _ := excelize.ColumnNumberToName(c + 1)
+		if err := f.SetColWidth(sheet, col, col, float64(wd+2)); err != nil {
+			return nil, err
+		}
+	}
+	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: headRow, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	if err := f.AutoFilter(sheet, "A2:"+last, nil); err != nil {
+		return nil, err
+	}
+	if err := addLists(f, sheet, head, lists); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if _, err := f.WriteTo(&out); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// addLists gives the columns named in lists a drop-down of their values,
+// kept on a hidden sheet "lists", for the rows a person fills in.
+func addLists(f *excelize.File, sheet string, head []string, lists map[string][]string) error {
+	if len(lists) == 0 {
+		return nil
+	}
+	if _, err := f.NewSheet("lists"); err != nil {
+		return err
+	}
+	n := 0
+	for c, h := range head {
+		vals := lists[h]
+		if len(vals) == 0 {
+			continue
+		}
+		n++
+		lcol, _ := excelize.ColumnNumberToName(n)
+		if err := f.SetCellStr("lists", lcol+"1", h); err != nil {
+			return err
+		}
+		for i, v := range vals {
+			if err := f.SetCellStr("lists", fmt.Sprintf("%s%d", lcol, i+2), v); err != nil {
+				return err
+			}
+		}
+		col, _ := excelize.ColumnNumberToName(c + 1)
+		dv := excelize.NewDataValidation(true)
+		dv.Sqref = fmt.Sprintf("%s3:%s%d", col, col, MaxRows)
+		dv.SetSqrefDropList(fmt.Sprintf("lists!$%s$2:$%s$%d", lcol, lcol, len(vals)+1))
+		if err := f.AddDataValidation(sheet, dv); err != nil {
+			return err
+		}
+	}
+	return f.SetSheetVisible("lists", false)
+}

@@ -1,0 +1,185 @@
+package web_test
+
+import (
+	"bytes"
+	"html"
+	"mime/multipart"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/web"
+)
+
+const importPledges = "pledge_ref,nation,title,kind,channel,category,announced,promised,amount_eur,nsn,quantity,unit_value_eur\n" +
+	"A,DEU,Päckchen für Charkiw,in_kind,bilateral,in_kind,2025-01-01,2025-06-30,,1320-12-345-6789,10,\n" +
+	"B,DNK,Fund,funds,trust_fund,trust_fund,2025-01-01,2025-12-31,1000000.00,,,\n"
+
+// book opens a workbook an answer holds.
+func book(t *testing.T, r apiResponse) *excelize.File {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != web.XLSXType {
+		t.Fatalf("Content-Type %q, want a workbook: %d %.200s", ct, r.status, r.body)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestAPIImportsAWorkbookAndDryRunSavesNothing(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	before := e.fingerprint()
+	res := e.do("POST", "/api/v1/import/pledges?dry_run=true", "text/csv", importPledges)
+	if res.status != 200 {
+		t.Fatalf("dry run: %d %s", res.status, res.body)
+	}
+	j := res.json(t)
+	if j["dry_run"] != true || j["created"] != float64(2) || len(j["records"].([]any)) != 2 {
+		t.Errorf("dry run answered %s", res.body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a dry run changed the database")
+	}
+	// Exported as a workbook and imported back, the pledges come again.
+	if r := e.do("POST", "/api/v1/import/pledges", "text/csv", importPledges); r.status != 201 {
+		t.Fatalf("import: %d %s", r.status, r.body)
+	}
+	x := e.do("GET", "/api/v1/export/pledges?nation=DNK&format=xlsx", "", "")
+	f := book(t, x)
+	if v, _ := f.GetCellValue("pledges", "A1"); v != "NATO UNCLASSIFIED" || x.header.Get("X-Classification") != "NATO UNCLASSIFIED" {
+		t.Errorf("marking row %q, header %q", v, x.header.Get("X-Classification"))
+	}
+	if v, _ := f.GetCellValue("pledges", "K3"); v != "1,000,000.00" {
+		t.Errorf("the amount shows as %q, want 1,000,000.00", v)
+	}
+	if !strings.Contains(x.header.Get("Content-Disposition"), ".xlsx") {
+		t.Errorf("file name %q", x.header.Get("Content-Disposition"))
+	}
+	back := e.do("POST", "/api/v1/import/pledges", web.XLSXType, string(x.body))
+	if back.status != 201 || back.json(t)["created"] != float64(1) {
+		t.Errorf("the workbook back: %d %s", back.status, back.body)
+	}
+	if r := e.do("GET", "/api/v1/export/pledges?format=ods", "", ""); r.status != 422 || !strings.Contains(string(r.body), "use csv or xlsx") {
+		t.Errorf("an unknown format: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/api/v1/import/pledges", "image/png", importPledges); r.status != 415 {
+		t.Errorf("an image: %d", r.status)
+	}
+	// Every list with a CSV export has the workbook too.
+	for _, path := range []string{"/api/v1/export/items", "/api/v1/export/requirements", "/api/v1/network/export", "/api/v1/shipments?format=xlsx", "/api/v1/contributions?format=xlsx", "/api/v1/accounts?format=xlsx&year=2025"} {
+		if !strings.Contains(path, "format=") {
+			path += "?format=xlsx"
+		}
+		r := e.do("GET", path, "", "")
+		if r.status != 200 {
+			t.Errorf("%s: %d %.200s", path, r.status, r.body)
+			continue
+		}
+		f := book(t, r)
+		if rows, err := f.GetRows(f.GetSheetList()[0]); err != nil || len(rows) < 2 {
+			t.Errorf("%s: %d rows, %v", path, len(rows), err)
+		}
+	}
+}
+
+// postForm posts a multipart form as the signed-in browser of cookie.
+func (e *apiEnv) postForm(t *testing.T, path, cookie string, fields map[string]string, file string) apiResponse {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if file != "" {
+		fw, _ := mw.CreateFormFile("file", "pledges.csv")
+		fw.Write([]byte(file))
+	}
+	mw.Close()
+	return e.do("POST", path, mw.FormDataContentType(), b.String(), "Authorization", "", "Cookie", cookie)
+}
+
+func TestImportPageChecksThenConfirms(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("imp-coordinator", "DEU", access.Secret, access.Coordinator)
+	cookie := sessionOf(t, e.signIn("imp-coordinator", testPassword))
+	csrf := e.do("GET", "/api/v1/me", "", "", "Authorization", "", "Cookie", cookie).json(t)["csrf"].(string)
+	before := e.fingerprint()
+	// A file with problems: every one listed, nothing saved.
+	bad := strings.Replace(importPledges, "DNK,Fund", "XXX,", 1)
+	page := e.postForm(t, "/transfer/import", cookie, map[string]string{"csrf": csrf, "kind": "pledges"}, bad)
+	body := html.UnescapeString(string(page.body))
+	if page.status != 422 || !strings.Contains(body, "line 3.nation") || !strings.Contains(body, "line 3.title: is required") {
+		t.Fatalf("a bad file: %d %s", page.status, body)
+	}
+	// A good one: the preview lists what it adds and saves nothing.
+	page = e.postForm(t, "/transfer/import", cookie, map[string]string{"csrf": csrf, "kind": "pledges"}, importPledges)
+	body = html.UnescapeString(string(page.body))
+	if page.status != 200 || !strings.Contains(body, "Nothing is saved yet") || !strings.Contains(body, "DEU: Päckchen für Charkiw, 1 line") || !strings.Contains(body, "Import these 2 pledges") {
+		t.Fatalf("the check: %d %s", page.status, body)
+	}
+	if e.fingerprint() != before {
+		t.Fatal("checking a file saved something")
+	}
+	field := func(name string) string {
+		m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(string(page.body))
+		if m == nil {
+			t.Fatalf("the confirm form has no %s", name)
+		}
+		return html.UnescapeString(m[1])
+	}
+	confirm := map[string]string{"csrf": csrf, "kind": "pledges", "confirm": "yes", "hash": field("hash"), "data": field("data"), "name": field("name")}
+	// Another file under the checked one's hash is refused.
+	tampered := map[string]string{}
+	for k, v := range confirm {
+		tampered[k] = v
+	}
+	tampered["data"] = "cGxlZGdlX3JlZgo="
+	if r := e.postForm(t, "/transfer/import", cookie, tampered, ""); r.status != 422 || !strings.Contains(string(r.body), "not the file that was checked") {
+		t.Errorf("a file other than the checked one: %d", r.status)
+	}
+	done := e.postForm(t, "/transfer/import", cookie, confirm, "")
+	if done.status != 200 || !strings.Contains(string(done.body), "Imported 2 pledges from 2 rows") {
+		t.Fatalf("confirm: %d %s", done.status, done.body)
+	}
+	if e.fingerprint() == before {
+		t.Error("the confirmed import saved nothing")
+	}
+	// The templates: CSV with an example that is never imported, and a
+	// workbook with drop-downs for the coded columns.
+	tpl := e.do("GET", "/transfer/template/pledges", "", "", "Authorization", "", "Cookie", cookie)
+	if tpl.status != 200 || !strings.Contains(string(tpl.body), "pledge_ref,nation") {
+		t.Fatalf("CSV template: %d %s", tpl.status, tpl.body)
+	}
+	if r := e.do("POST", "/api/v1/import/pledges?dry_run=true", "text/csv", string(tpl.body)); r.status != 422 || !strings.Contains(string(r.body), "no rows") {
+		t.Errorf("the template as it comes: %d %s", r.status, r.body)
+	}
+	xt := e.do("GET", "/transfer/template/pledges?format=xlsx", "", "", "Authorization", "", "Cookie", cookie)
+	f := book(t, xt)
+	dvs, err := f.GetDataValidations("pledges")
+	if err != nil || len(dvs) < 5 {
+		t.Fatalf("%d drop-downs in the template, %v", len(dvs), err)
+	}
+	if visible, _ := f.GetSheetVisible("lists"); visible {
+		t.Error("the sheet of lists is visible")
+	}
+	nations, _ := f.GetCols("lists")
+	if len(nations) == 0 || !contains(nations[0], "DEU") || contains(nations[0], "UKR") {
+		t.Errorf("the nations a pledge may name: %v", nations)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
