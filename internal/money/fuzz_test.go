@@ -9,22 +9,68 @@ import (
 	"testing"
 )
 
-// decimalRef is the grammar ParseDecimal promises, written out in full: an
-// optional sign, whole digits either plain or grouped in threes by commas,
-// and an optional fraction. Either part may be missing, not both.
-var decimalRef = regexp.MustCompile(`^[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)?(?:\.[0-9]+)?$`)
+// The grammar ParseDecimal promises, written out in full as the forms
+// people write, each with the separator it groups by and the one it marks
+// decimals with. Grouped digits start with a digit other than 0. A point alone is always the decimal point; a comma alone
+// is the decimal comma, except before exactly three digits after one to
+// three others (not all zero), which is ambiguous and refused.
+var decimalForms = []struct {
+	re         *regexp.Regexp
+	group, dec string
+}{
+	{regexp.MustCompile(`^[0-9]*(?:\.[0-9]+)?$`), "", "."},                                 // 1250.50
+	{regexp.MustCompile(`^[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?$`), ",", "."},                // 1,250.50
+	{regexp.MustCompile(`^[1-9][0-9]{0,2}(?:\.[0-9]{3})+,[0-9]+$`), ".", ","},                     // 1.250,50
+	{regexp.MustCompile(`^[1-9][0-9]{0,2}(?:\.[0-9]{3}){2,}$`), ".", ""},                          // 1.250.000
+	{regexp.MustCompile(`^[0-9]*,[0-9]+$`), "", ","},                                         // 12,50
+	{regexp.MustCompile("^[1-9][0-9]{0,2}(?:[ \u00a0\u202f\u2009'][0-9]{3})+(?:[.,][0-9]+)?$"), " \u00a0\u202f\u2009'", ".,"}, // 1 250,50
+}
+
+var ambiguousRef = regexp.MustCompile("^[1-9][0-9]{0,2}(?:[ \u00a0\u202f\u2009'][0-9]{3})*,[0-9]{3}$")
+
+// mixedMarks reports whether t groups its digits with two kinds of space
+// or apostrophe, which no one does.
+func mixedMarks(t string) bool {
+	seen := ""
+	for _, r := range t {
+		if strings.ContainsRune(" \u00a0\u202f\u2009'", r) && !strings.ContainsRune(seen, r) {
+			seen += string(r)
+		}
+	}
+	return len([]rune(seen)) > 1
+}
 
 // refDecimal parses s the slow way, with big integers, as ParseDecimal
 // promises to: the exact value scaled by 10^places, or false.
 func refDecimal(s string, places int) (int64, bool) {
 	t := strings.TrimSpace(s)
-	if !decimalRef.MatchString(t) || strings.Trim(t, "+-.") == "" {
+	neg := strings.HasPrefix(t, "-")
+	if neg || strings.HasPrefix(t, "+") {
+		t = t[1:]
+	}
+	if ambiguousRef.MatchString(t) {
 		return 0, false
 	}
-	neg := strings.HasPrefix(t, "-")
-	t = strings.TrimLeft(t, "+-")
-	whole, frac, _ := strings.Cut(strings.ReplaceAll(t, ",", ""), ".")
-	if whole == "" && frac == "" {
+	var whole, frac string
+	matched := false
+	for _, f := range decimalForms {
+		if !f.re.MatchString(t) || mixedMarks(t) {
+			continue
+		}
+		u := t
+		for _, g := range f.group {
+			u = strings.ReplaceAll(u, string(g), "")
+		}
+		w, fr, _ := strings.Cut(strings.Map(func(r rune) rune {
+			if strings.ContainsRune(f.dec, r) {
+				return '.'
+			}
+			return r
+		}, u), ".")
+		whole, frac, matched = w, fr, true
+		break
+	}
+	if !matched || (whole == "" && frac == "") {
 		return 0, false
 	}
 	if len(frac) > places {
@@ -71,6 +117,8 @@ func FuzzParseDecimal(f *testing.F) {
 		// edges
 		"", " ", "0", "-0", "+1", ".5", "5.", "-.5", "1e3", "1E3", "0x10", "1_000", "1,5", "1,,000", ",000", "1,000,00",
 		"12,345.6", "00012", "1.000", "1.001", "٣", "1\u00a0000", "\t12.50\n", "--1", "+-1", "1.2.3", "NaN", "Inf",
+		// as people write them (issue 16)
+		"12,50", "1 250,50", "1.250,50", "1,250.50", "1,250", "0,250", "1.250.000", "1'250.50", "1\u202f250,5", "1 250.000,50", "12,,5",
 	} {
 		for _, places := range []uint8{2, 3, 6} {
 			f.Add(s, places)

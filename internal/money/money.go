@@ -19,9 +19,9 @@ import (
 // Cents is an amount of money in euro cents.
 type Cents int64
 
-// ParseEUR parses a decimal euro amount such as "1250000", "1,250,000.50" or
-// "-3.5". It refuses fractions of a cent, exponents and anything that is not a
-// plain decimal number.
+// ParseEUR parses a decimal euro amount such as "1250000", "1,250,000.50",
+// "1.250.000,50" or "-3.5" (see ParseDecimal). It refuses fractions of a
+// cent, exponents, ambiguous numbers and anything that is not a number.
 func ParseEUR(s string) (Cents, error) {
 	v, err := ParseDecimal(s, 2)
 	if err != nil {
@@ -36,11 +36,23 @@ var ErrSyntax = errors.New("not a decimal number")
 // ErrRange is returned for a decimal number beyond int64 once scaled.
 var ErrRange = errors.New("is too large")
 
-// ParseDecimal parses a plain decimal number into an integer scaled by
-// 10^places: ParseDecimal("1.5", 3) is 1500. It refuses more than places
-// fractional digits rather than rounding them away. Thousands separators
-// (commas) are allowed before the decimal point, between groups of three
-// digits only, so that a decimal comma ("12,50") is refused, not misread.
+// ErrAmbiguous is returned for a number that people write for two values:
+// "1,250" is 1250 in London and 1.25 in Berlin.
+var ErrAmbiguous = errors.New("is ambiguous")
+
+// groupMarks are the characters people put between groups of three
+// digits besides a comma or a point: spaces (plain, no-break, narrow and
+// thin) and the Swiss apostrophe.
+const groupMarks = " \u00a0\u202f\u2009'"
+
+// ParseDecimal parses a decimal number into an integer scaled by
+// 10^places: ParseDecimal("1.5", 3) is 1500. It reads numbers as people
+// write them wherever that is unambiguous: "1250.50", "1,250.50",
+// "1.250,50", "1 250,50", "12,50" (12.50) and "1,250,000" all mean what
+// they say; a single point is always the decimal point, as in every
+// export and the API. "1,250" could be 1250 or 1.25, and is refused with
+// ErrAmbiguous rather than guessed. It refuses more than places fractional
+// digits rather than rounding them away, exponents, and anything else.
 func ParseDecimal(s string, places int) (int64, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
@@ -53,22 +65,14 @@ func ParseDecimal(s string, places int) (int64, error) {
 	case '+':
 		t = t[1:]
 	}
-	whole, frac, hasDot := strings.Cut(t, ".")
-	if strings.Contains(whole, ",") {
-		// Commas only between groups of three digits: "12,50" is the
-		// continental way of writing 12.50, and must not be read as 1250.
-		groups := strings.Split(whole, ",")
-		for i, g := range groups {
-			if len(g) > 3 || len(g) == 0 || (i > 0 && len(g) != 3) {
-				return 0, fmt.Errorf("%q: %w (write the decimal point as \".\" and commas, if any, between groups of three digits)", s, ErrSyntax)
-			}
-		}
-		whole = strings.Join(groups, "")
+	whole, frac, hasFrac, err := splitDecimal(s, t)
+	if err != nil {
+		return 0, err
 	}
-	if whole == "" && (!hasDot || frac == "") {
+	if whole == "" && (!hasFrac || frac == "") {
 		return 0, fmt.Errorf("%q: %w", s, ErrSyntax)
 	}
-	if hasDot && frac == "" {
+	if hasFrac && frac == "" {
 		return 0, fmt.Errorf("%q: %w", s, ErrSyntax)
 	}
 	for _, c := range whole + frac {
@@ -99,6 +103,133 @@ func ParseDecimal(s string, places int) (int64, error) {
 		v = -v
 	}
 	return v, nil
+}
+
+// splitDecimal finds t's decimal separator and returns its whole digits,
+// with their grouping checked and taken out, and its fraction. s is the
+// input as given, for the messages.
+func splitDecimal(s, t string) (whole, frac string, hasFrac bool, err error) {
+	dots, commas := strings.Count(t, "."), strings.Count(t, ",")
+	dec, group := byte(0), byte(0)
+	switch {
+	case dots > 0 && commas > 0:
+		// Both: the last is the decimal separator, the other groups.
+		dec, group = '.', ','
+		if strings.LastIndexByte(t, ',') > strings.LastIndexByte(t, '.') {
+			dec, group = ',', '.'
+		}
+	case dots == 1:
+		dec = '.'
+	case dots > 1:
+		group = '.'
+	case commas == 1:
+		before, after, _ := strings.Cut(t, ",")
+		if len(after) == 3 && onlyDigits(after) && thousandsLead(before) {
+			return "", "", false, fmt.Errorf("%q %w: it may be %s or %s; write it with a point for the decimals (%s.%s) or without a separator (%s%s)",
+				s, ErrAmbiguous, strip(before)+after, strip(before)+"."+after, strip(before), after, strip(before), after)
+		}
+		dec = ','
+	case commas > 1:
+		group = ','
+	}
+	whole = t
+	if dec != 0 {
+		i := strings.LastIndexByte(t, dec)
+		if strings.Count(t, string(dec)) != 1 {
+			return "", "", false, fmt.Errorf("%q: %w", s, ErrSyntax)
+		}
+		whole, frac, hasFrac = t[:i], t[i+1:], true
+	}
+	marks := groupMarks
+	if group != 0 {
+		marks += string(group)
+	}
+	if strings.ContainsAny(whole, marks) {
+		groups := strings.FieldsFunc(whole, func(r rune) bool { return strings.ContainsRune(marks, r) })
+		if !grouped(whole) || strings.Join(groups, "") == "" || separatorsOf(whole, marks) > 1 {
+			return "", "", false, fmt.Errorf("%q: %w (group the digits in threes, e.g. 1,250,000.50 or 1 250 000,50)", s, ErrSyntax)
+		}
+		whole = strings.Join(groups, "")
+	}
+	return whole, frac, hasFrac, nil
+}
+
+// grouped reports whether w is digits in groups of three after a first of
+// one to three that does not start with 0, each separated by one mark;
+// plain digits are grouped too.
+func grouped(w string) bool {
+	if onlyDigits(w) {
+		return true
+	}
+	if w == "" || w[0] == '0' {
+		return false // no one writes a leading zero before a thousands mark
+	}
+	n, first := 0, true
+	for i := 0; i < len(w); {
+		c := w[i]
+		if c >= '0' && c <= '9' {
+			n++
+			i++
+			continue
+		}
+		if n == 0 || (first && n > 3) || (!first && n != 3) {
+			return false
+		}
+		first, n = false, 0
+		// skip one mark, whatever its width in UTF-8
+		_, size := utf8DecodeMark(w[i:])
+		i += size
+	}
+	return n == 3 && !first
+}
+
+// thousandsLead reports whether w could be the digits before a thousands
+// comma: one to three digits not starting with 0, or groups of them.
+func thousandsLead(w string) bool {
+	if onlyDigits(w) {
+		return len(w) <= 3 && w[0] != '0'
+	}
+	return grouped(w)
+}
+
+// separatorsOf counts the kinds of mark w uses between its groups.
+func separatorsOf(w, marks string) int {
+	seen := map[rune]bool{}
+	for _, r := range w {
+		if strings.ContainsRune(marks, r) {
+			seen[r] = true
+		}
+	}
+	return len(seen)
+}
+
+func utf8DecodeMark(s string) (rune, int) {
+	for _, r := range s {
+		return r, len(string(r))
+	}
+	return 0, 1
+}
+
+func onlyDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// strip is w without its grouping marks.
+func strip(w string) string {
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune(groupMarks+",.", r) {
+			return -1
+		}
+		return r
+	}, w)
 }
 
 // FormatDecimal formats v scaled by 10^places as a plain decimal number with
@@ -259,6 +390,8 @@ func FieldEUR(errs *fault.List, field, s string) Cents {
 	switch {
 	case errors.Is(err, ErrRange):
 		errs.Add(field, "%q %v", s, ErrTooLarge)
+	case errors.Is(err, ErrAmbiguous):
+		errs.Add(field, "%v", err)
 	case err != nil:
 		errs.Add(field, "%s, not %q", AmountHint, s)
 	}
@@ -272,7 +405,7 @@ func FieldDecimal(errs *fault.List, field, s string, places int) int64 {
 	}
 	v, err := ParseDecimal(s, places)
 	switch {
-	case errors.Is(err, ErrRange):
+	case errors.Is(err, ErrRange), errors.Is(err, ErrAmbiguous):
 		errs.Add(field, "%v", err)
 	case err != nil:
 		errs.Add(field, "must be a decimal number with at most %d decimals, like %q, not %q", places, FormatDecimal(12345, min(places, 1)), s)

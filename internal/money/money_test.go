@@ -12,9 +12,10 @@ func TestParseEUR(t *testing.T) {
 		{"12.50", 1250, true}, {"12.500", 1250, true}, {".5", 50, true},
 		{"12.505", 0, false}, {"1e3", 0, false}, {"", 0, false}, {"12.", 0, false}, {"abc", 0, false},
 		{"92233720368547758.07", 9223372036854775807, true}, {"92233720368547758.08", 0, false},
-		// A decimal comma is refused, not read as a thousands separator.
-		{"12,50", 0, false}, {"1,5", 0, false}, {"1,2500", 0, false}, {",500", 0, false}, {"1,,500", 0, false},
-		{"1,500", 150000, true}, {"12,345,678.90", 1234567890, true}, {"-1,000", -100000, true},
+		// A decimal comma means what it says; "1,500" means two things
+		// and is refused, never guessed.
+		{"12,50", 1250, true}, {"1,5", 150, true}, {"1,2500", 125, true}, {",500", 50, true}, {"1,,500", 0, false},
+		{"1,500", 0, false}, {"12,345,678.90", 1234567890, true}, {"-1,000", 0, false}, {"1,000,000", 100000000, true},
 	} {
 		got, err := ParseEUR(c.in)
 		if (err == nil) != c.ok || (c.ok && got != c.want) {

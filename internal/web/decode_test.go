@@ -57,7 +57,7 @@ var typedValues = []struct {
 	{"/api/v1/pledges", "category", `"other"`},
 	{"/api/v1/pledges", "nation", `"XXX"`},
 	{"/api/v1/pledges", "amount", `"1.234"`},
-	{"/api/v1/pledges", "amount", `"12,50"`},
+	{"/api/v1/pledges", "amount", `"1,250"`},
 	{"/api/v1/pledges", "classification", `"TOP SECRET"`},
 	{"/api/v1/pledges", "releasable_to[0]", `"XXX"`},
 	{"/api/v1/pledges", "lines[0].nsn", `"1320-01-000-000"`},

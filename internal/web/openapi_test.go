@@ -670,7 +670,7 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "PUT", path: stinger, header: map[string]string{"If-Match": etag}, body: upd, status: 200})
 	c.do(oaCall{method: "PUT", path: stinger, header: map[string]string{"If-Match": etag}, body: upd, status: 409})
 	c.do(oaCall{method: "POST", path: "/api/v1/items", status: 201,
-		body: oaJSON(map[string]any{"nsn": "1005-01-000-0001", "name": "Rifle, 5.56 mm", "capability": "small_arms", "unit_value": "1,500"})})
+		body: oaJSON(map[string]any{"nsn": "1005-01-000-0001", "name": "Rifle, 5.56 mm", "capability": "small_arms", "unit_value": "1,500.00"})})
 
 	// Requirements.
 	req := c.do(oaCall{method: "POST", path: "/api/v1/requirements", status: 201,

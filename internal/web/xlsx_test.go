@@ -183,3 +183,41 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// TestAmountsAsPeopleWriteThem posts amounts written the continental and
+// the English way through the API and the pledge form: each is stored as
+// meant, and "1,250", which means two things, is refused next to its
+// field, with what was typed kept in the form.
+func TestAmountsAsPeopleWriteThem(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	fund := func(amount string) string {
+		return `{"nation":"DEU","title":"Fund","kind":"funds","channel":"trust_fund","category":"trust_fund","announced":"2025-02-01","promised":"2025-04-30","amount":` + amount + `}`
+	}
+	for in, want := range map[string]string{`"12,50"`: "12.50", `"1.250.000,50"`: "1250000.50", `"1 250,5"`: "1250.50", `"1,250.50"`: "1250.50", `"0,25"`: "0.25"} {
+		r := e.do("POST", "/api/v1/pledges", "application/json", fund(in))
+		if r.status != 201 || r.json(t)["amount"] != want {
+			t.Errorf("amount %s: %d %s, want %s", in, r.status, r.body, want)
+		}
+	}
+	r := e.do("POST", "/api/v1/pledges", "application/json", fund(`"1,250"`))
+	if r.status != 422 || r.json(t)["field"] != "amount" || !strings.Contains(string(r.body), "ambiguous") {
+		t.Errorf("amount 1,250: %d %s", r.status, r.body)
+	}
+	e.user("amt-coordinator", "DEU", access.Secret, access.Coordinator)
+	cookie := sessionOf(t, e.signIn("amt-coordinator", testPassword))
+	csrf := e.do("GET", "/api/v1/me", "", "", "Authorization", "", "Cookie", cookie).json(t)["csrf"].(string)
+	form := "csrf=" + csrf + "&nation=DEU&title=Fund+by+form&kind=funds&channel=trust_fund&category=trust_fund&announced=2025-02-01&promised=2025-04-30&classification=NATO+UNCLASSIFIED&amount="
+	page := e.do("POST", "/pledges", "application/x-www-form-urlencoded", form+"1%2C250", "Authorization", "", "Cookie", cookie)
+	body := html.UnescapeString(string(page.body))
+	if page.status != 422 || !strings.Contains(body, "ambiguous") || !strings.Contains(body, `value="1,250"`) {
+		t.Errorf("the form with 1,250: %d, the message or the typed value is missing", page.status)
+	}
+	page = e.do("POST", "/pledges", "application/x-www-form-urlencoded", form+"12%2C50", "Authorization", "", "Cookie", cookie)
+	if page.status != 303 {
+		t.Fatalf("the form with 12,50: %d %s", page.status, page.body)
+	}
+	ps := e.do("GET", "/api/v1/pledges?q=Fund+by+form", "", "").json(t)["items"].([]any)
+	if len(ps) != 1 || ps[0].(map[string]any)["amount"] != "12.50" {
+		t.Errorf("the form's 12,50 is stored as %v", ps)
+	}
+}
