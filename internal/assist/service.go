@@ -2,6 +2,7 @@ package assist
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -328,6 +329,26 @@ func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge, valid b
 func (s *Service) CreatePledge(ctx context.Context, p Pledge) (Pledge, error) {
 	err := s.Store.Transact(ctx, func(tx Tx) error { return s.CreatePledgeIn(ctx, tx, &p) })
 	return p, err
+}
+
+// errChecked ends the transaction of CheckPledge: nothing it did is kept.
+var errChecked = errors.New("checked only")
+
+// CheckPledge reports every problem that creating p would meet (its own
+// rules, what it names, who may record it), and saves nothing: for a form
+// or request some of whose fields did not even parse, so that the person
+// sees every problem in one round.
+func (s *Service) CheckPledge(ctx context.Context, p Pledge) error {
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		if err := s.CreatePledgeIn(ctx, tx, &p); err != nil {
+			return err
+		}
+		return errChecked
+	})
+	if errors.Is(err, errChecked) {
+		return nil
+	}
+	return err
 }
 
 // CreatePledgeIn validates and stores a new pledge inside a transaction the

@@ -2,6 +2,7 @@ package training
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -111,22 +112,61 @@ func (s *Service) ImportCourses(ctx context.Context, offers []Offer) error {
 	})
 }
 
+// errChecked ends the transaction of CheckCourse: nothing it did is kept.
+var errChecked = errors.New("checked only")
+
+// CheckCourse reports every problem saving o would meet, and saves
+// nothing: for a form some of whose fields did not even parse, so that
+// the person sees every problem in one round.
+func (s *Service) CheckCourse(ctx context.Context, o Offer, version int64) error {
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		if err := s.saveCourseIn(ctx, tx, &o, version); err != nil {
+			return err
+		}
+		return errChecked
+	})
+	if errors.Is(err, errChecked) {
+		return nil
+	}
+	return err
+}
+
 func (s *Service) saveCourseIn(ctx context.Context, tx Tx, o *Offer, version int64) error {
-	if err := o.Validate(); err != nil {
+	// Every problem of the input at once: its own rules and what it names.
+	var errs fault.List
+	verr := o.Validate()
+	if verr != nil && fault.Code(verr) != fault.Invalid {
+		return verr
+	}
+	errs.Append("", verr)
+	if err := s.checkCourseRefs(ctx, tx, o, &errs); err != nil {
+		return err
+	}
+	if err := errs.Err(); err != nil {
 		return err
 	}
 	id := access.IdentityFrom(ctx)
 	if !o.HostedBy(id) {
 		return fault.Errorf(fault.Forbidden, "%s may not offer courses of %s at %s", id.Name, o.Host, o.Site)
 	}
+	return s.storeCourse(ctx, tx, o, version)
+}
+
+// checkCourseRefs adds to errs the problems of what a course names: its
+// host, site and prerequisite, each field errs has none for yet.
+func (s *Service) checkCourseRefs(ctx context.Context, tx Tx, o *Offer, have *fault.List) error {
 	var errs fault.List
-	if _, err := tx.Nation(ctx, o.Host); err != nil {
-		errs.Append("host", invalid(err, "no nation %q", o.Host))
+	if o.Host != "" {
+		if _, err := tx.Nation(ctx, o.Host); err != nil {
+			errs.Append("host", invalid(err, "no nation %q", o.Host))
+		}
 	}
-	if site, err := tx.Site(ctx, o.Site); err != nil {
-		errs.Append("site", invalid(err, "no site %q", o.Site))
-	} else if !site.HasKind("training_facility") {
-		errs.Add("site", "%s (%s) is not a training facility", site.Code, site.Name)
+	if o.Site != "" {
+		if site, err := tx.Site(ctx, o.Site); err != nil {
+			errs.Append("site", invalid(err, "no site %q", o.Site))
+		} else if !site.HasKind("training_facility") {
+			errs.Add("site", "%s (%s) is not a training facility", site.Code, site.Name)
+		}
 	}
 	if o.Prerequisite != "" {
 		if _, err := tx.Course(ctx, o.Prerequisite); fault.Code(err) == fault.NotFound {
@@ -135,9 +175,18 @@ func (s *Service) saveCourseIn(ctx context.Context, tx Tx, o *Offer, version int
 			return err
 		}
 	}
-	if err := errs.Err(); err != nil {
-		return err
+	for _, e := range errs {
+		if e.Code == fault.Internal {
+			return e
+		}
 	}
+	have.AppendNew("", errs.Err())
+	return nil
+}
+
+// storeCourse creates or changes a course that passed its checks.
+func (s *Service) storeCourse(ctx context.Context, tx Tx, o *Offer, version int64) error {
+	id := access.IdentityFrom(ctx)
 	old, err := tx.Course(ctx, o.Code)
 	switch {
 	case err == nil && version == 0:

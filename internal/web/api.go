@@ -619,12 +619,27 @@ func (s *Server) apiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, err := in.pledge()
 	if err != nil {
-		return err
+		// What did parse is checked too, so that every problem of the
+		// request comes in one answer.
+		return alsoChecked(err, s.Assist.CheckPledge(r.Context(), p))
 	}
 	if p, err = s.Assist.CreatePledge(r.Context(), p); err != nil {
 		return err
 	}
 	return s.writePledge(w, r, 201, p)
+}
+
+// alsoChecked adds to the problems of reading an input those its use case
+// found in what did read, each field once; an error of the use case that
+// is not about the input (a refusal, a failure) comes first.
+func alsoChecked(read, checked error) error {
+	if c := fault.Code(checked); checked != nil && c != fault.Invalid {
+		return checked
+	}
+	var errs fault.List
+	errs.Append("", read)
+	errs.AppendNew("", checked)
+	return errs.Err()
 }
 
 func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {

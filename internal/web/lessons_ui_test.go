@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"html"
 	"net/url"
 	"regexp"
 	"strings"
@@ -37,7 +38,15 @@ func TestLessonsPages(t *testing.T) {
 	if res := post("/lessons/1/step", url.Values{"to": {"learned"}}); res.status != 409 || !strings.Contains(string(res.body), `id="lesson-error"`) {
 		t.Errorf("learned at once: %d", res.status)
 	}
-	for _, step := range []url.Values{{"to": {"accepted"}}, {"to": {"identified"}, "analysis": {"mud"}, "conclusion": {"pins"}, "recommendation": {"hardened pins"}}} {
+	if res := post("/lessons/1/step", url.Values{"to": {"accepted"}}); res.status != 303 {
+		t.Fatalf("accepted: %d", res.status)
+	}
+	// Identifying it without its analysis says each missing part once.
+	if res := post("/lessons/1/step", url.Values{"to": {"identified"}}); res.status != 422 ||
+		!strings.Contains(html.UnescapeString(string(res.body)), "3 problems: analysis: is required to identify a lesson; conclusion: is required to identify a lesson; recommendation: is required to identify a lesson.") {
+		t.Errorf("identified without analysis: %d %s", res.status, regexp.MustCompile(`id="lesson-error"[^<]*<[^<]*`).Find(res.body))
+	}
+	for _, step := range []url.Values{{"to": {"identified"}, "analysis": {"mud"}, "conclusion": {"pins"}, "recommendation": {"hardened pins"}}} {
 		if res := post("/lessons/1/step", step); res.status != 303 {
 			t.Fatalf("%s: %d %.500s", step.Get("to"), res.status, res.body)
 		}

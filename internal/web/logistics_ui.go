@@ -170,7 +170,15 @@ type shipmentPageView struct {
 	Errors        formErrors
 	Tried         string // the action whose form the errors belong to
 	Now           string
+	// Typed is what a refused receipt said, line by line, so that the
+	// form shows it again rather than the quantities sent: resubmitting
+	// must not confirm a number nobody typed.
+	Typed   map[int]typedLine
+	TypedTo string
 }
+
+// typedLine is a receipt line as it was typed.
+type typedLine struct{ Received, Kind, Reason string }
 
 // nextActions are the custody actions a shipment in its state allows.
 func nextActions(sh logistics.Shipment) []string {
@@ -190,11 +198,32 @@ func nextActions(sh logistics.Shipment) []string {
 }
 
 func (s *Server) shipmentPage(w http.ResponseWriter, r *http.Request, status int, id int64, errs formErrors, tried string) error {
+	return s.shipmentPageTyped(w, r, status, id, errs, tried, nil)
+}
+
+// shipmentPageTyped is shipmentPage with the receipt form as posted.
+func (s *Server) shipmentPageTyped(w http.ResponseWriter, r *http.Request, status int, id int64, errs formErrors, tried string, posted url.Values) error {
 	sh, err := s.Read.Logistics.Shipment(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	v := shipmentPageView{shipmentView: s.shipmentView(sh), Errors: errs, Tried: tried, Now: s.Now().UTC().Format("2006-01-02T15:04")}
+	if posted != nil {
+		v.Typed, v.TypedTo = map[int]typedLine{}, posted.Get("to")
+		for i, no := range posted["no"] {
+			n, err := strconv.Atoi(no)
+			if err != nil {
+				continue
+			}
+			at := func(k string) string {
+				if vs := posted[k]; i < len(vs) {
+					return vs[i]
+				}
+				return ""
+			}
+			v.Typed[n] = typedLine{Received: at("received"), Kind: at("kind"), Reason: at("reason")}
+		}
+	}
 	if v.Custody, err = s.Read.Logistics.Custody(r.Context(), id); err != nil {
 		return err
 	}
@@ -315,7 +344,7 @@ func (s *Server) uiReceive(w http.ResponseWriter, r *http.Request) error {
 		rc.Lines = append(rc.Lines, logistics.ReceiptLine{No: n, Received: q, Kind: val("kind"), Reason: val("reason")})
 	}
 	if len(pre) > 0 {
-		return s.shipmentPage(w, r, 422, id, pre, "receive")
+		return s.shipmentPageTyped(w, r, 422, id, pre, "receive", f)
 	}
 	sh, ds, err := s.Logi.Receive(r.Context(), id, version, rc)
 	if err != nil {
@@ -323,7 +352,7 @@ func (s *Server) uiReceive(w http.ResponseWriter, r *http.Request) error {
 			if fe[""] == "" && fault.Code(err) == fault.Forbidden {
 				fe[""] = fault.As(err).Message
 			}
-			return s.shipmentPage(w, r, statusFor(err), id, fe, "receive")
+			return s.shipmentPageTyped(w, r, statusFor(err), id, fe, "receive", f)
 		}
 		return err
 	}

@@ -133,9 +133,18 @@ func TestLogisticsPages(t *testing.T) {
 		t.Fatalf("arrive: %d %.300s", res.status, res.body)
 	}
 	before = e.fingerprint()
-	res = e.do("POST", "/shipments/2/receive", "application/x-www-form-urlencoded", url.Values{"no": {"1"}, "received": {"2900"}, "kind": {""}, "reason": {""}}.Encode())
+	res = e.do("POST", "/shipments/2/receive", "application/x-www-form-urlencoded", url.Values{"no": {"1"}, "received": {"2900"}, "kind": {""}, "reason": {""}, "to": {"54th brigade"}}.Encode())
 	if res.status != 422 || !strings.Contains(string(res.body), "say whether the 100 missing are short, damaged or lost") {
 		t.Errorf("receipt without a reason: %d\n%.500s", res.status, res.body)
+	}
+	// The form shows what was typed, not the quantity sent: resubmitting
+	// it must not confirm 3000 when 2900 arrived.
+	if !strings.Contains(string(res.body), `name="received" inputmode="numeric" size="7" value="2900"`) || !strings.Contains(string(res.body), `value="54th brigade"`) {
+		t.Errorf("the refused receipt's form lost what was typed: %s", regexp.MustCompile(`<input name="received"[^>]*>`).Find(res.body))
+	}
+	res = e.do("POST", "/shipments/2/receive", "application/x-www-form-urlencoded", url.Values{"no": {"1"}, "received": {"many"}, "kind": {"lost"}, "reason": {"pallet"}}.Encode())
+	if res.status != 422 || !strings.Contains(string(res.body), `value="many"`) || !strings.Contains(string(res.body), `<option value="lost" selected>`) || !strings.Contains(string(res.body), `value="pallet"`) {
+		t.Errorf("a receipt that did not parse lost what was typed: %d", res.status)
 	}
 	if e.fingerprint() != before {
 		t.Error("a refused receipt changed the database")

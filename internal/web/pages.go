@@ -61,6 +61,7 @@ var funcs = template.FuncMap{
 	"field": func(errs map[string]string, name string) string {
 		return errs[name]
 	},
+	"list": func(xs ...string) []string { return xs },
 	"next": func(v url.Values, cursor string) string {
 		q := url.Values{}
 		for k, vs := range v {

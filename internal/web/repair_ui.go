@@ -412,13 +412,14 @@ func (s *Server) uiAddParts(w http.ResponseWriter, r *http.Request) error {
 
 // problemText is an error and its problems in one line.
 func problemText(e *fault.Error) string {
-	msg := e.Error()
-	for _, p := range e.Problems {
-		if p.Error() != e.Error() {
-			msg += "; " + p.Error()
-		}
+	if len(e.Problems) < 2 {
+		return e.Error()
 	}
-	return msg
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Error()
+	}
+	return fmt.Sprintf("%d problems: %s.", len(parts), strings.Join(parts, "; "))
 }
 
 type partsInput struct {

@@ -119,8 +119,11 @@ func (s *Server) uiSaveCourse(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	o, err := courseFromForm(r.PostForm)
-	if err == nil {
-		version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	if err != nil {
+		// What did parse is checked too: every problem in one round.
+		err = alsoChecked(err, s.Training.CheckCourse(r.Context(), o, version))
+	} else {
 		o, err = s.Training.SaveCourse(r.Context(), o, version)
 	}
 	if err != nil {

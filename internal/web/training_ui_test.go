@@ -16,6 +16,13 @@ func TestTrainingPages(t *testing.T) {
 	post := func(path string, v url.Values) apiResponse {
 		return e.do("POST", path, "application/x-www-form-urlencoded", v.Encode())
 	}
+	// A course wrong in every way says so in one round, each at its field:
+	// a number that does not parse, a missing title, an unknown host and a
+	// site that trains nobody.
+	if res := post("/training/courses", url.Values{"code": {"LEO"}, "title": {""}, "skill": {"LEOPARD-2"}, "host": {"XXX"}, "site": {"PL-RZE"}, "seats": {"twelve"}}); res.status != 422 ||
+		!strings.Contains(string(res.body), `data-field="seats"`) || !strings.Contains(string(res.body), `data-field="title"`) || !strings.Contains(string(res.body), `data-field="host"`) || !strings.Contains(string(res.body), "is not a training facility") {
+		t.Errorf("a course wrong in every way: %d %s", res.status, regexp.MustCompile(`data-field="[^"]*"`).FindAll(res.body, -1))
+	}
 	if res := post("/training/courses", url.Values{"code": {"LEO"}, "title": {"Leopard crews"}, "skill": {"LEOPARD-2"}, "host": {"DEU"}, "site": {"PL-RZE"}, "seats": {"12"}}); res.status != 422 || !strings.Contains(string(res.body), "is not a training facility") {
 		t.Errorf("a course at a hub: %d", res.status)
 	}

@@ -98,6 +98,13 @@ func toFormErrors(err error) (formErrors, bool) {
 		if _, dup := fe[p.Field]; !dup {
 			fe[p.Field] = p.Message
 		}
+		// A problem of one entry of a list field ("releasable_to[1]") is
+		// shown at the field the form has for the whole list.
+		if i := strings.LastIndexByte(p.Field, '['); i > 0 && strings.HasSuffix(p.Field, "]") && !strings.Contains(p.Field[i:], ".") {
+			if _, dup := fe[p.Field[:i]]; !dup {
+				fe[p.Field[:i]] = p.Message
+			}
+		}
 	}
 	if e.Code == fault.Conflict {
 		fe[""] = e.Message
@@ -706,6 +713,10 @@ type pledgeFormView struct {
 	// edited; its lines then change only through their actions.
 	ID, Version int64
 	Ref         string
+	// Known are the nations and NSNs the form's lists offer, so that a
+	// value sent that is none of them is shown as sent, not dropped.
+	KnownNation map[string]bool
+	KnownNSN    map[string]bool
 }
 
 const formLines = 4
@@ -728,7 +739,13 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	v := pledgeFormView{In: in, Errors: errs, Nations: nations, Items: items, Kinds: assist.Kinds, Channels: assist.Channels, Categories: assist.Categories,
-		Classifications: access.Classifications(), Depots: depots.Items}
+		Classifications: access.Classifications(), Depots: depots.Items, KnownNation: map[string]bool{}, KnownNSN: map[string]bool{}}
+	for _, n := range nations {
+		v.KnownNation[n.Code] = true
+	}
+	for _, it := range items {
+		v.KnownNSN[it.NSN] = true
+	}
 	title := "Record a pledge"
 	if existing.ID != 0 {
 		v.ID, v.Version, v.Ref, v.In.Lines = existing.ID, existing.Version, existing.Ref(), nil
@@ -836,11 +853,17 @@ func (s *Server) uiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 		in.Lines = append(in.Lines, l)
 		rows = append(rows, i)
 	}
-	if len(pre) > 0 {
-		return s.pledgeForm(w, r, 422, in, pre)
-	}
 	p, err := in.pledge()
-	if err == nil {
+	if err != nil || len(pre) > 0 {
+		// Every problem at once: what did not parse, and what the use
+		// case finds in the rest.
+		var all fault.List
+		for field, msg := range pre {
+			all.Add(field, "%s", msg)
+		}
+		all.AppendNew("", err)
+		err = alsoChecked(all.Err(), s.Assist.CheckPledge(r.Context(), p))
+	} else {
 		p, err = s.Assist.CreatePledge(r.Context(), p)
 	}
 	if err != nil {

@@ -1,0 +1,67 @@
+package web_test
+
+import (
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+)
+
+// badPledge breaks nearly every field of a pledge at once.
+var badPledge = url.Values{"nation": {"XXX"}, "title": {""}, "kind": {"in_kind"}, "channel": {"bilateral"}, "category": {"in_kind"},
+	"announced": {"2025-13-01"}, "promised": {"soon"}, "classification": {"NATO RESTRICTED"}, "releasable_to": {"ZZZ"},
+	"line_nsn": {"1320-12-345-678"}, "line_quantity": {"abc"}, "line_unit_value": {"1,250"}}
+
+var badPledgeFields = []string{"nation", "title", "announced", "promised", "releasable_to", "lines[0].nsn", "lines[0].quantity", "lines[0].unit_value"}
+
+// TestEveryProblemOfAPledgeInOneRound: the pledge form and the API report
+// every problem of a pledge at once, each at its field, and the form keeps
+// what was typed; before, a bad pledge took three submissions.
+func TestEveryProblemOfAPledgeInOneRound(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("form-coordinator", "DEU", access.Secret, access.Coordinator)
+	cookie := sessionOf(t, e.signIn("form-coordinator", testPassword))
+	form := url.Values{}
+	for k, v := range badPledge {
+		form[k] = v
+	}
+	form.Set("csrf", e.do("GET", "/api/v1/me", "", "", "Authorization", "", "Cookie", cookie).json(t)["csrf"].(string))
+	before := e.fingerprint()
+	page := e.do("POST", "/pledges", "application/x-www-form-urlencoded", form.Encode(), "Authorization", "", "Cookie", cookie)
+	if page.status != 422 {
+		t.Fatalf("the form: %d", page.status)
+	}
+	marked := map[string]bool{}
+	for _, m := range regexp.MustCompile(`data-field="([^"]+)"`).FindAllStringSubmatch(string(page.body), -1) {
+		marked[m[1]] = true
+	}
+	for _, f := range badPledgeFields {
+		if !marked[f] {
+			t.Errorf("the form does not mark %s: marks %v", f, marked)
+		}
+	}
+	body := html.UnescapeString(string(page.body))
+	for _, typed := range []string{`value="XXX"`, `value="2025-13-01"`, `value="soon"`, `value="ZZZ"`, `value="1320-12-345-678"`, `value="abc"`, `value="1,250"`} {
+		if !strings.Contains(body, typed) {
+			t.Errorf("the form lost what was typed: no %s", typed)
+		}
+	}
+	api := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"XXX","title":"","kind":"in_kind","channel":"bilateral","category":"in_kind","announced":"2025-13-01","promised":"soon",
+		"classification":"NATO RESTRICTED","releasable_to":["ZZZ"],"lines":[{"nsn":"1320-12-345-678","quantity":5,"unit_value":"1,250"}]}`)
+	got := map[string]bool{}
+	for _, p := range api.json(t)["errors"].([]any) {
+		got[p.(map[string]any)["field"].(string)] = true
+	}
+	for _, f := range badPledgeFields {
+		if f != "lines[0].quantity" && !got[f] {
+			t.Errorf("the API does not name %s: names %v", f, got)
+		}
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused pledge changed the database")
+	}
+}
