@@ -92,6 +92,8 @@ func Hash(secret string) string {
 // Tx is what the access use cases need from storage inside one transaction.
 type Tx interface {
 	Now() time.Time
+	// NationExists reports whether code is a nation whose people may have
+	// accounts: an Ally, a partner, the recipient or an institution.
 	NationExists(ctx context.Context, code string) (bool, error)
 	SiteExists(ctx context.Context, code string) (bool, error)
 	CountUsers(ctx context.Context) (int64, error)
@@ -186,7 +188,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 			return err
 		}
 		if !ok {
-			return fault.Field("nation", "no nation %q", nation)
+			return fault.Field("nation", "no nation %q whose people have accounts here: an Ally, a partner, Ukraine or an institution", nation)
 		}
 		if err := checkSite(ctx, tx, u.Site); err != nil {
 			return err

@@ -101,10 +101,14 @@ func mayWriteFor(ctx context.Context, nation string) error {
 // checkReleasability refuses releasability to a nation that does not exist.
 func checkReleasability(ctx context.Context, tx Tx, errs *fault.List, m access.Marking) error {
 	for _, code := range m.ReleasableTo {
-		if _, err := tx.Nation(ctx, code); fault.Code(err) == fault.NotFound {
+		n, err := tx.Nation(ctx, code)
+		switch {
+		case fault.Code(err) == fault.NotFound:
 			errs.Add("releasable_to", "%q is not a nation: use ISO alpha-3 codes such as UKR", code)
-		} else if err != nil {
+		case err != nil:
 			return err
+		case !n.HasUsers():
+			errs.Add("releasable_to", "%s (%s) has no one reading here: release to the Allies, partners, Ukraine or the EU", n.Name, n.Code)
 		}
 	}
 	return nil

@@ -22,10 +22,20 @@ const (
 	RolePartner     = "partner"
 	RoleRecipient   = "recipient"
 	RoleInstitution = "institution"
+	// RoleCountry is any other country of ISO 3166-1: it may pledge, but
+	// none of its people have accounts here, so no record is released to it.
+	RoleCountry = "country"
 )
 
-// Nation is an ally, partner, recipient or institution (the EU) by its code:
-// ISO 3166-1 alpha-3, or EUU for the European Union.
+// Roles lists the nation roles.
+var Roles = []string{RoleAlly, RolePartner, RoleRecipient, RoleInstitution, RoleCountry}
+
+// HasUsers reports whether people of the nation may have accounts, and so
+// whether records may be released to it: every nation but a country.
+func (n Nation) HasUsers() bool { return n.Role != RoleCountry }
+
+// Nation is an ally, partner, recipient, institution (the EU) or any other
+// country, by its code: ISO 3166-1 alpha-3, or EUU for the European Union.
 type Nation struct {
 	Code        string `json:"code"`
 	Name        string `json:"name"`

@@ -2,8 +2,12 @@ package catalog_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/longhaul/longhaul/internal/catalog"
@@ -101,5 +105,62 @@ func TestEmbeddedDataMatchesShared(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s differs from ../shared/data/%s", embedded, source)
 		}
+	}
+}
+
+// TestCountriesRebuildFromTheLookup checks that the embedded list of ISO
+// 3166-1 countries is the CSIS country lookup's, row for row: every entry
+// with an alpha-3, alpha-2 and numeric code, its name, whether it is a
+// territory and whether it is in the EU today.
+func TestCountriesRebuildFromTheLookup(t *testing.T) {
+	src := filepath.Join("..", "..", "..", "shared", "data", "nato_members", "original", "Location_CountryCodes.csv")
+	f, err := os.Open(src)
+	if err != nil {
+		t.Skip("../shared/data is not beside the checkout; nothing to compare")
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	head, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.TrimPrefix(h, "\ufeff")] = i
+	}
+	want := [][]string{{"iso3", "iso2", "iso_numeric", "name", "is_territory", "eu_member"}}
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alpha3 := regexp.MustCompile(`^[A-Z]{3}$`)
+	for _, rec := range recs {
+		get := func(c string) string { return rec[col[c]] }
+		if !alpha3.MatchString(get("alpha-3")) || get("country-code") == "NULL" || get("country-code") == "" || get("alpha-2") == "NULL" {
+			continue
+		}
+		eu := "0"
+		if e, x := get("EUentryYear"), get("EUexitYear"); e != "NA" && e != "NULL" && e != "" && (x == "NA" || x == "NULL" || x == "") {
+			eu = "1"
+		}
+		num := get("country-code")
+		for len(num) < 3 {
+			num = "0" + num
+		}
+		want = append(want, []string{get("alpha-3"), get("alpha-2"), num, get("name"), get("isTerritory"), eu})
+	}
+	sort.Slice(want[1:], func(i, j int) bool { return want[1+i][0] < want[1+j][0] })
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.WriteAll(want)
+	got, err := os.ReadFile("data/iso3166_countries.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, b.Bytes()) {
+		t.Errorf("data/iso3166_countries.csv is not what the lookup gives (%d rows rebuilt)", len(want)-1)
+	}
+	if len(want)-1 != 249 {
+		t.Errorf("%d countries, ISO 3166-1 has 249", len(want)-1)
 	}
 }

@@ -104,6 +104,32 @@ func ReferenceNations() ([]Nation, error) {
 	return out, nil
 }
 
+// ReferenceCountries returns every country of ISO 3166-1 that is none of
+// ReferenceNations, as a country (RoleCountry): any of them may pledge.
+// The list is the CSIS country lookup's (CC0), see docs/data.md.
+func ReferenceCountries() ([]Nation, error) {
+	known, err := ReferenceNations()
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, n := range known {
+		have[n.Code] = true
+	}
+	rows, err := readCSV("data/iso3166_countries.csv")
+	if err != nil {
+		return nil, err
+	}
+	var out []Nation
+	for _, r := range rows {
+		if have[r["iso3"]] {
+			continue
+		}
+		out = append(out, Nation{Code: r["iso3"], Name: r["name"], Role: RoleCountry, EUMember: r["eu_member"] == "1"})
+	}
+	return out, nil
+}
+
 func nationYear(r map[string]string) (NationYear, error) {
 	y, err := strconv.Atoi(r["year"])
 	if err != nil {

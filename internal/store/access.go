@@ -18,10 +18,11 @@ func (a Access) Transact(ctx context.Context, fn func(access.Tx) error) error {
 	return a.DB.Transact(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
-// NationExists reports whether a nation with code exists.
+// NationExists reports whether a nation with code exists whose people may
+// have accounts: any but a country (catalog.RoleCountry).
 func (tx *Tx) NationExists(ctx context.Context, code string) (bool, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM nations WHERE code = ?`, strings.ToUpper(code)).Scan(&n)
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM nations WHERE code = ? AND role <> 'country'`, strings.ToUpper(code)).Scan(&n)
 	return n > 0, err
 }
 

@@ -14,10 +14,11 @@ const audienceAll int64 = 1
 // maxAudienceBit is the highest bit a nation can have in an int64 mask.
 const maxAudienceBit = 62
 
-// loadAudience reads the nations' audience bits, and computes the mask of
+// loadAudience reads the nations' audience bits (a country has none: none
+// of its people read here), and computes the mask of
 // every record that has none yet (those written before migration 0003).
 func (db *DB) loadAudience(ctx context.Context) error {
-	rows, err := db.write.QueryContext(ctx, `SELECT code, audience_bit FROM nations`)
+	rows, err := db.write.QueryContext(ctx, `SELECT code, audience_bit FROM nations WHERE role <> 'country'`)
 	if err != nil {
 		return fmt.Errorf("audience bits: %w", err)
 	}

@@ -30,7 +30,7 @@ func (db *DB) loadReference(ctx context.Context) error {
 		return err
 	}
 	if n > 0 {
-		return nil
+		return db.loadCountries(ctx)
 	}
 	nations, err := catalog.ReferenceNations()
 	if err != nil {
@@ -66,9 +66,57 @@ func (db *DB) loadReference(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		countries, err := tx.addCountries(ctx)
+		if err != nil {
+			return err
+		}
 		return tx.Audit(ctx, audit.Record{Action: "reference.load", Entity: "nation", EntityID: "*",
-			After: map[string]any{"nations": len(nations), "nation_years": years, "source": "NATO Defence Expenditure 2014-2024 (17 June 2024); nato_members.csv", "accounts": acc}})
+			After: map[string]any{"nations": len(nations), "nation_years": years, "countries": countries,
+				"source": "NATO Defence Expenditure 2014-2024 (17 June 2024); nato_members.csv; ISO 3166-1 as in the CSIS country lookup (CC0)", "accounts": acc}})
 	})
+}
+
+// loadCountries adds the countries of ISO 3166-1 a database made before
+// every country could pledge does not have yet.
+func (db *DB) loadCountries(ctx context.Context) error {
+	ctx = access.WithIdentity(ctx, access.System.Named("reference"))
+	var missing int
+	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM nations WHERE role = 'country'`).Scan(&missing); err != nil {
+		return err
+	}
+	if missing > 0 {
+		return nil
+	}
+	return db.Transact(ctx, func(tx *Tx) error {
+		added, err := tx.addCountries(ctx)
+		if err != nil || added == 0 {
+			return err
+		}
+		return tx.Audit(ctx, audit.Record{Action: "reference.countries", Entity: "nation", EntityID: "*",
+			After: map[string]any{"countries": added, "source": "ISO 3166-1 as in the CSIS country lookup (CC0); iso3166_countries.csv"}})
+	})
+}
+
+// addCountries inserts every country of ISO 3166-1 that is not a nation
+// yet, as a country without an audience bit (none of its people have
+// accounts), and returns how many it added.
+func (tx *Tx) addCountries(ctx context.Context) (int, error) {
+	countries, err := catalog.ReferenceCountries()
+	if err != nil {
+		return 0, err
+	}
+	added := 0
+	for _, c := range countries {
+		res, err := tx.exec(ctx, `INSERT INTO nations (code, name, role, member_since, eu_member, in_baseline, audience_bit) VALUES (?, ?, ?, '', ?, FALSE, 0) ON CONFLICT (code) DO NOTHING`,
+			c.Code, c.Name, c.Role, c.EUMember)
+		if err != nil {
+			return 0, fmt.Errorf("country %s: %w", c.Code, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			added++
+		}
+	}
+	return added, nil
 }
 
 type querier interface {

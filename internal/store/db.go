@@ -227,8 +227,43 @@ func (db *DB) migrate(ctx context.Context) error {
 	return db.seedAccounts(ctx)
 }
 
+// foreignKeysOff marks a SQLite migration that rebuilds a table others
+// refer to: it runs with foreign keys off, as SQLite's own procedure for
+// such changes says, and the keys are checked before they are on again.
+const foreignKeysOff = "-- longhaul:foreign-keys-off"
+
 func (db *DB) applyMigration(ctx context.Context, m migration) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	if db.dialect == SQLite && strings.HasPrefix(m.sql, foreignKeysOff) {
+		conn, err := db.write.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+		return db.applyMigrationOn(ctx, m, conn, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			if rows.Next() {
+				return fmt.Errorf("the rebuild broke a foreign key")
+			}
+			return rows.Err()
+		})
+	}
+	return db.applyMigrationOn(ctx, m, db.write, nil)
+}
+
+// applyMigrationOn applies m in a transaction on q, running check, if
+// any, before the commit.
+func (db *DB) applyMigrationOn(ctx context.Context, m migration, q interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, check func(*sql.Tx) error) error {
+	tx, err := q.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -252,6 +287,11 @@ func (db *DB) applyMigration(ctx context.Context, m migration) error {
 	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
 		m.version, m.name, time.Now().UTC().Format(time.RFC3339)); err != nil {
 		return err
+	}
+	if check != nil {
+		if err := check(tx); err != nil {
+			return err
+		}
 	}
 	slog.InfoContext(ctx, "migration applied", "name", m.name, "dialect", db.dialect)
 	return tx.Commit()
