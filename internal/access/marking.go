@@ -91,18 +91,32 @@ type Releasability []string
 // ParseReleasability reads "REL TO UKR, DEU, POL", "UKR DEU POL" or
 // "UKR,DEU" into a sorted list without duplicates.
 func ParseReleasability(s string) Releasability {
-	t := strings.ToUpper(strings.TrimSpace(s))
+	t := asciiUpper(strings.TrimSpace(s))
 	t = strings.TrimPrefix(t, "REL TO")
 	f := strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ' ' || r == ';' || r == '/' })
 	return Normalize(f)
 }
 
-// Normalize upper-cases, sorts and de-duplicates codes.
+// asciiUpper upper-cases the ASCII letters of s and leaves every other
+// character as typed: codes are ASCII, and Unicode's case mappings do not
+// go back ("İ" lower-cased is "i"), so a code typed with another letter is
+// kept for its check to refuse, not turned into one that might pass.
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// Normalize upper-cases (ASCII letters), sorts and de-duplicates codes.
 func Normalize(codes []string) Releasability {
 	seen := map[string]bool{}
 	var out Releasability
 	for _, c := range codes {
-		c = strings.ToUpper(strings.TrimSpace(c))
+		c = asciiUpper(strings.TrimSpace(c))
 		if c == "" || seen[c] {
 			continue
 		}

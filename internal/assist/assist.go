@@ -28,8 +28,11 @@ func ParseDate(field, s string) (string, error) {
 
 // Pledge kinds, channels and the pledge's counting categories.
 var (
-	Kinds      = []string{"in_kind", "funds", "procurement", "training", "repair", "services"}
-	Channels   = []string{"bilateral", "nato", "multilateral", "trust_fund", "coalition"}
+	Kinds = []string{"in_kind", "funds", "procurement", "training", "repair", "services"}
+	// Channels are the ways a pledge reaches Ukraine. The EU's instruments
+	// are channels of the EU's own pledges (nation EUU), so that what the
+	// member states pay into them is not counted a second time as theirs.
+	Channels   = []string{"bilateral", "nato", "multilateral", "trust_fund", "coalition", "european_peace_facility", "ukraine_facility", "eib"}
 	Categories = []string{
 		"equipment_purchase",      // purchase of military equipment
 		"in_kind",                 // in-kind support donated
@@ -40,6 +43,16 @@ var (
 		"trust_fund",              // contributions to NATO trust funds for Ukraine
 	}
 )
+
+// EUInstrument reports whether channel is one of the EU's instruments,
+// through which only the EU itself pledges.
+func EUInstrument(channel string) bool {
+	switch channel {
+	case "european_peace_facility", "ukraine_facility", "eib":
+		return true
+	}
+	return false
+}
 
 // Label turns a code such as "maintenance_logistics" into words for people.
 func Label(code string) string {
@@ -52,6 +65,12 @@ func Label(code string) string {
 		return "Defence infrastructure and industry"
 	case "trust_fund":
 		return "NATO trust fund"
+	case "european_peace_facility":
+		return "European Peace Facility"
+	case "ukraine_facility":
+		return "Ukraine Facility (EU)"
+	case "eib":
+		return "European Investment Bank"
 	case "equipment_purchase":
 		return "Equipment purchase"
 	case ReqReceived:

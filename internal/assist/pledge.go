@@ -171,6 +171,9 @@ func (p *Pledge) Validate() error {
 	}
 	errs.OneOf("kind", p.Kind, Kinds)
 	errs.OneOf("channel", p.Channel, Channels)
+	if EUInstrument(p.Channel) && p.Nation != "" && strings.ToUpper(p.Nation) != "EUU" {
+		errs.Add("channel", "a pledge through the %s is the EU's (nation EUU): what member states pay into it is counted once, in the EU's pledges, not again as theirs", Label(p.Channel))
+	}
 	errs.OneOf("category", p.Category, Categories)
 	a, aerr := ParseDate("announced", p.Announced)
 	errs.Append("", aerr)

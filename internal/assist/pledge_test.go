@@ -94,3 +94,22 @@ func TestRequirementReceivedAwaitsAcceptance(t *testing.T) {
 		t.Errorf("all received, 4 accepted: %s (%s)", r.State, Label(r.State))
 	}
 }
+
+// TestEUInstrumentsAreTheEUs: a pledge through the European Peace Facility,
+// the Ukraine Facility or the EIB is the EU's; a member state's would count
+// what it pays into them twice.
+func TestEUInstrumentsAreTheEUs(t *testing.T) {
+	for _, c := range []struct {
+		nation, channel string
+		ok              bool
+	}{
+		{"EUU", "european_peace_facility", true}, {"EUU", "ukraine_facility", true}, {"EUU", "eib", true},
+		{"DEU", "european_peace_facility", false}, {"AUT", "ukraine_facility", false}, {"DEU", "bilateral", true},
+	} {
+		p := Pledge{Nation: c.nation, Title: "Package", Kind: "funds", Channel: c.channel, Category: "operational", Announced: "2024-03-18", Promised: "2024-12-31", Amount: 500_000_000_00}
+		err := p.Validate()
+		if (err == nil) != c.ok {
+			t.Errorf("%s through %s: %v", c.nation, c.channel, err)
+		}
+	}
+}
