@@ -8,6 +8,7 @@
 package assist
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,23 @@ func ParseDate(field, s string) (string, error) {
 		return "", fault.Field(field, "%q is not a date: write YYYY-MM-DD", s)
 	}
 	return t, nil
+}
+
+// FirstYear and LastYear bound the dates of pledges and requirements: the
+// assistance this ledger holds began in 2014, and a year outside these is
+// a typo (2922 for 2022), refused rather than stored.
+const FirstYear, LastYear = 2000, 2100
+
+// Plausible refuses a date (YYYY-MM-DD, already parsed) outside FirstYear
+// to LastYear, saying which field and why.
+func Plausible(field, d string) error {
+	if len(d) < 4 {
+		return nil
+	}
+	if y, err := strconv.Atoi(d[:4]); err == nil && (y < FirstYear || y > LastYear) {
+		return fault.Field(field, "%s is not a plausible date: the year must be from %d to %d; check for a typo", d, FirstYear, LastYear)
+	}
+	return nil
 }
 
 // Pledge kinds, channels and the pledge's counting categories.

@@ -181,6 +181,8 @@ func (p *Pledge) Validate() error {
 	errs.Append("", perr)
 	if aerr == nil && perr == nil {
 		p.Announced, p.Promised = a, pr
+		errs.Append("", Plausible("announced", a))
+		errs.Append("", Plausible("promised", pr))
 		if pr < a {
 			errs.Add("promised", "%s is before the announcement on %s", pr, a)
 		}

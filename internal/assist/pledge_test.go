@@ -1,6 +1,7 @@
 package assist
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/longhaul/longhaul/internal/fault"
@@ -111,5 +112,31 @@ func TestEUInstrumentsAreTheEUs(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("%s through %s: %v", c.nation, c.channel, err)
 		}
+	}
+}
+
+// TestDatesArePlausible: a year typed wrong (2922 for 2022, 1022) is
+// refused on its field, not stored as a pledge due in nine centuries.
+func TestDatesArePlausible(t *testing.T) {
+	for _, c := range []struct {
+		announced, promised, field string
+	}{
+		{"2022-03-01", "2922-06-30", "promised"}, {"1022-03-01", "2022-06-30", "announced"}, {"2022-03-01", "2022-06-30", ""},
+	} {
+		p := Pledge{Nation: "DEU", Title: "Package", Kind: "funds", Channel: "bilateral", Category: "operational", Announced: c.announced, Promised: c.promised, Amount: 100}
+		err := p.Validate()
+		if c.field == "" {
+			if err != nil {
+				t.Errorf("%s to %s: %v", c.announced, c.promised, err)
+			}
+			continue
+		}
+		if e := fault.As(err); e == nil || e.Field != c.field || !strings.Contains(e.Message, "not a plausible date") {
+			t.Errorf("%s to %s: %v, want %s refused as implausible", c.announced, c.promised, err, c.field)
+		}
+	}
+	r := Requirement{NSN: "1320-12-345-6789", Quantity: 5, Priority: 1, NeedBy: "2205-01-01", DeliverySite: "UA-KYIV"}
+	if e := fault.As(r.Validate()); e == nil || e.Field != "need_by" {
+		t.Errorf("a requirement needed in 2205: %v", e)
 	}
 }

@@ -139,6 +139,7 @@ func (r *Requirement) Validate() error {
 		errs.Append("", err)
 	} else {
 		r.NeedBy = d
+		errs.Append("", Plausible("need_by", d))
 	}
 	r.DeliverySite = strings.ToUpper(strings.TrimSpace(r.DeliverySite))
 	if r.DeliverySite == "" {

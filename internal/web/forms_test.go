@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"html"
 	"net/url"
 	"regexp"
@@ -63,5 +64,42 @@ func TestEveryProblemOfAPledgeInOneRound(t *testing.T) {
 	}
 	if e.fingerprint() != before {
 		t.Error("a refused pledge changed the database")
+	}
+}
+
+// TestAllocateOffersOnlyWhatALineCanMeet: on a pledge's page, each line's
+// allocate list holds only the open requirements its item can meet (the
+// same NSN, or the same group), named with the item and the site beside
+// their codes; before, every line offered every requirement.
+func TestAllocateOffersOnlyWhatALineCanMeet(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	for _, body := range []string{
+		`{"nsn":"1320-12-345-6789","quantity":40,"priority":2,"need_by":"2025-05-01","delivery_site":"UA-KYIV"}`,
+		`{"nsn":"1410-01-234-5678","quantity":4,"priority":1,"need_by":"2025-05-01","delivery_site":"UA-KYIV"}`,
+	} {
+		if r := e.do("POST", "/api/v1/requirements", "application/json", body); r.status != 201 {
+			t.Fatalf("requirement: %d %s", r.status, r.body)
+		}
+	}
+	p := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"DEU","title":"Mixed","kind":"in_kind","channel":"bilateral","category":"in_kind","announced":"2025-02-01","promised":"2025-04-30",
+		"lines":[{"nsn":"1320-14-111-2222","quantity":100},{"nsn":"1410-01-234-5678","quantity":10}]}`)
+	if p.status != 201 {
+		t.Fatalf("pledge: %d %s", p.status, p.body)
+	}
+	id := int64(p.json(t)["id"].(float64))
+	page := html.UnescapeString(string(e.do("GET", fmt.Sprintf("/pledges/%d", id), "", "").body))
+	options := func(line int) string {
+		m := regexp.MustCompile(`(?s)aria-label="requirement for line ` + fmt.Sprint(line) + `">(.*?)</select>`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no allocate list for line %d", line)
+		}
+		return m[1]
+	}
+	// Line 1 is another 155 mm round of the same group: R-00001 (155 mm), not R-00002 (Stinger).
+	if l1 := options(1); !strings.Contains(l1, "R-00001 · 1320-12-345-6789 Cartridge") || strings.Contains(l1, "R-00002") || !strings.Contains(l1, "UA-KYIV Kyiv") {
+		t.Errorf("line 1 offers %s", l1)
+	}
+	if l2 := options(2); !strings.Contains(l2, "R-00002 · 1410-01-234-5678 Guided missile") || strings.Contains(l2, "R-00001") {
+		t.Errorf("line 2 offers %s", l2)
 	}
 }

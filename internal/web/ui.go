@@ -919,11 +919,75 @@ type pledgeView struct {
 	Now          string // the latest time a handover may be dated, UTC
 	Nation       catalog.Nation
 	Requirements []assist.Requirement
-	Actions      []string
-	Events       any
-	Errors       formErrors
-	ErrLine      int64
-	Last         assist.Action
+	// ReqsFor are, for each line by its number, the open requirements its
+	// item can meet: the allocate list offers only those.
+	ReqsFor map[int][]reqChoice
+	Actions []string
+	Events  any
+	Errors  formErrors
+	ErrLine int64
+	Last    assist.Action
+}
+
+// reqChoice is a requirement as the allocate list offers it: by its
+// reference, with the item's name and the site's beside their codes.
+type reqChoice struct {
+	ID       int64
+	Ref      string
+	What     string // "1320-12-345-6789 Cartridge, 155 mm HE" or "group 155MM-NATO"
+	Site     string // "UA-KYIV Kyiv depot"
+	Open     int64
+	Priority int
+}
+
+// compatibleRequirements sorts the open requirements by the lines of p
+// whose item can meet them (assist.Compatible), so that a line is offered
+// only what it could be allocated to.
+func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open []assist.Requirement) (map[int][]reqChoice, error) {
+	if len(open) == 0 {
+		return nil, nil
+	}
+	items, err := s.Read.Catalog.AllItems(r.Context(), catalog.ItemFilter{})
+	if err != nil {
+		return nil, err
+	}
+	byNSN := map[string]catalog.Item{}
+	for _, it := range items {
+		byNSN[it.NSN] = it
+	}
+	sites, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{}, list.Options{Limit: list.MaxLimit})
+	if err != nil {
+		return nil, err
+	}
+	siteName := map[string]string{}
+	for _, st := range sites.Items {
+		siteName[st.Code] = st.Name
+	}
+	out := map[int][]reqChoice{}
+	for _, l := range p.Lines {
+		item, ok := byNSN[l.NSN]
+		if !ok {
+			continue
+		}
+		for i := range open {
+			q := &open[i]
+			var reqItem *catalog.Item
+			if it, ok := byNSN[q.NSN]; ok {
+				reqItem = &it
+			}
+			if !assist.Compatible(item, q, reqItem) {
+				continue
+			}
+			c := reqChoice{ID: q.ID, Ref: q.Ref(), Open: q.Open(), Priority: q.Priority, Site: strings.TrimSpace(q.DeliverySite + " " + siteName[q.DeliverySite])}
+			if reqItem != nil {
+				c.What = reqItem.NSN + " " + reqItem.Name
+			} else {
+				c.What = "group " + q.Group
+			}
+			out[l.No] = append(out[l.No], c)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, id int64, errs formErrors, last assist.Action) error {
@@ -964,8 +1028,12 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 			}
 		}
 	}
+	reqsFor, err := s.compatibleRequirements(r, p, open)
+	if err != nil {
+		return err
+	}
 	canEdit := access.Allowed(me, access.PledgeWrite) && me.MayWriteFor(p.Nation)
-	v := pledgeView{pledgeDetail: d, CanEdit: canEdit, CanAllocate: slices.Contains(actions, assist.Allocate), Nation: n, Requirements: open,
+	v := pledgeView{pledgeDetail: d, CanEdit: canEdit, CanAllocate: slices.Contains(actions, assist.Allocate), Nation: n, Requirements: open, ReqsFor: reqsFor,
 		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last, Now: s.Now().UTC().Format("2006-01-02T15:04")}
 	if last.Kind == "handover" {
 		v.Handover, v.Errors, v.ErrLine, v.Typed = errs, nil, 0, r.PostForm
