@@ -27,6 +27,14 @@ func ParseDate(field, s string) (string, error) {
 	return t, nil
 }
 
+// MaxDescription and MaxReference bound a pledge's description and its
+// sources: long enough for what public trackers say of a pledge and for
+// several sources, one a line, short enough for every list and export.
+const (
+	MaxDescription = 10_000
+	MaxReference   = 4_000
+)
+
 // FirstYear and LastYear bound the dates of pledges and requirements: the
 // assistance this ledger holds began in 2014, and a year outside these is
 // a typo (2922 for 2022), refused rather than stored.

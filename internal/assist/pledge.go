@@ -16,16 +16,19 @@ import (
 // Pledge is one nation's promise: lines of items, or an amount of money, or
 // both. A pledge is never deleted; its undelivered part can be withdrawn.
 type Pledge struct {
-	ID        int64       `json:"id"`
-	Nation    string      `json:"nation"`
-	Title     string      `json:"title"`
-	Kind      string      `json:"kind"`
-	Channel   string      `json:"channel"`
-	Category  string      `json:"category"`
-	Announced string      `json:"announced"`
-	Promised  string      `json:"promised"`
-	Reference string      `json:"reference,omitempty"`
-	Amount    money.Cents `json:"amount"` // money pledged beside the lines
+	ID     int64  `json:"id"`
+	Nation string `json:"nation"`
+	Title  string `json:"title"`
+	// Description is what is known of the pledge beyond its short title,
+	// in as many lines as it takes.
+	Description string      `json:"description,omitempty"`
+	Kind        string      `json:"kind"`
+	Channel     string      `json:"channel"`
+	Category    string      `json:"category"`
+	Announced   string      `json:"announced"`
+	Promised    string      `json:"promised"`
+	Reference   string      `json:"reference,omitempty"`
+	Amount      money.Cents `json:"amount"` // money pledged beside the lines
 	// Depot is the donor depot where the pledged stock waits to be
 	// shipped; empty when not known, and the planner then takes the
 	// nation's first depot.
@@ -189,8 +192,12 @@ func (p *Pledge) Validate() error {
 	}
 	p.Depot = strings.ToUpper(strings.TrimSpace(p.Depot))
 	p.Reference = strings.TrimSpace(p.Reference)
-	if len(p.Reference) > 500 {
-		errs.Add("reference", "is longer than 500 characters")
+	if len(p.Reference) > MaxReference {
+		errs.Add("reference", "is longer than %d characters", MaxReference)
+	}
+	p.Description = strings.TrimSpace(p.Description)
+	if len(p.Description) > MaxDescription {
+		errs.Add("description", "is longer than %d characters", MaxDescription)
 	}
 	if p.Amount < 0 {
 		errs.Add("amount", "must not be negative")

@@ -423,8 +423,8 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 			return fault.Field("nation", "the nation of a pledge cannot change")
 		}
 		p := old
-		p.Title, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, p.Marking, p.Depot =
-			in.Title, in.Channel, in.Category, in.Announced, in.Promised, in.Reference, in.Amount, in.Marking, in.Depot
+		p.Title, p.Description, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, p.Marking, p.Depot =
+			in.Title, in.Description, in.Channel, in.Category, in.Announced, in.Promised, in.Reference, in.Amount, in.Marking, in.Depot
 		if in.Kind != "" {
 			p.Kind = in.Kind
 		}

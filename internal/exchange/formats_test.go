@@ -210,22 +210,34 @@ func TestWorkbookRoundTrip(t *testing.T) {
 	if v, _ := f.GetCellValue("pledges", "A1"); v != "NATO UNCLASSIFIED" {
 		t.Errorf("A1 is %q, want the marking", v)
 	}
+	head, _ := f.GetRows("pledges")
+	col := func(name string) string {
+		for i, h := range head[1] {
+			if h == name {
+				c, _ := excelize.ColumnNumberToName(i + 1)
+				return c
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return ""
+	}
+	Q, C := col("quantity"), col("title")
 	row := 0
 	for r := 3; r < 7; r++ {
-		if v, _ := f.GetCellValue("pledges", fmt.Sprintf("C%d", r)); v == tricky {
+		if v, _ := f.GetCellValue("pledges", fmt.Sprintf("%s%d", C, r)); v == tricky {
 			row = r
 		}
 	}
 	if row == 0 {
 		t.Fatal("the formula-like title is not in the workbook as text")
 	}
-	if formula, _ := f.GetCellFormula("pledges", fmt.Sprintf("C%d", row)); formula != "" {
+	if formula, _ := f.GetCellFormula("pledges", fmt.Sprintf("%s%d", C, row)); formula != "" {
 		t.Errorf("a title became the formula %q", formula)
 	}
-	if raw, _ := f.GetCellValue("pledges", fmt.Sprintf("P%d", row), excelize.Options{RawCellValue: true}); raw != "1234567" {
+	if raw, _ := f.GetCellValue("pledges", fmt.Sprintf("%s%d", Q, row), excelize.Options{RawCellValue: true}); raw != "1234567" {
 		t.Errorf("a quantity is stored as %q", raw)
 	}
-	if shown, _ := f.GetCellValue("pledges", fmt.Sprintf("P%d", row)); shown != "1,234,567" {
+	if shown, _ := f.GetCellValue("pledges", fmt.Sprintf("%s%d", Q, row)); shown != "1,234,567" {
 		t.Errorf("a quantity shows as %q, want thousands separators", shown)
 	}
 	f.Close()

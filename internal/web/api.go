@@ -323,17 +323,24 @@ func marking(errs *fault.List, class string, rel []string) access.Marking {
 // for the classification, empty), which the edit keeps as stored: a marking
 // is never lowered by omission.
 func decodeEdit(w http.ResponseWriter, r *http.Request, v any) ([]access.MarkingPart, error) {
+	keep, _, err := decodeEditGiven(w, r, v)
+	return keep, err
+}
+
+// decodeEditGiven is decodeEdit that also returns the fields the body names,
+// so that a field it leaves out keeps its stored value.
+func decodeEditGiven(w http.ResponseWriter, r *http.Request, v any) ([]access.MarkingPart, map[string]json.RawMessage, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
-		return nil, decodeError(err, nil)
+		return nil, nil, decodeError(err, nil)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := decode(w, r, v); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var given map[string]json.RawMessage
 	if err := json.Unmarshal(body, &given); err != nil {
-		return nil, decodeError(err, body)
+		return nil, nil, decodeError(err, body)
 	}
 	var keep []access.MarkingPart
 	if c := bytes.TrimSpace(given["classification"]); len(c) == 0 || string(c) == "null" || string(c) == `""` {
@@ -342,7 +349,7 @@ func decodeEdit(w http.ResponseWriter, r *http.Request, v any) ([]access.Marking
 	if rel := bytes.TrimSpace(given["releasable_to"]); len(rel) == 0 || string(rel) == "null" {
 		keep = append(keep, access.ReleasabilityPart)
 	}
-	return keep, nil
+	return keep, given, nil
 }
 
 func (in requirementInput) requirement() (assist.Requirement, error) {
@@ -494,6 +501,7 @@ func (s *Server) apiCancelRequirement(w http.ResponseWriter, r *http.Request) er
 type pledgeInput struct {
 	Nation         string      `json:"nation"`
 	Title          string      `json:"title"`
+	Description    string      `json:"description"`
 	Kind           string      `json:"kind"`
 	Channel        string      `json:"channel"`
 	Category       string      `json:"category"`
@@ -517,7 +525,7 @@ type lineInput struct {
 
 func (in pledgeInput) pledge() (assist.Pledge, error) {
 	var errs fault.List
-	p := assist.Pledge{Nation: in.Nation, Title: in.Title, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
+	p := assist.Pledge{Nation: in.Nation, Title: in.Title, Description: in.Description, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
 		Announced: in.Announced, Promised: in.Promised, Reference: in.Reference, Depot: in.Depot}
 	p.Amount = money.FieldEUR(&errs, "amount", in.Amount)
 	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
@@ -652,7 +660,7 @@ func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in pledgeInput
-	keep, err := decodeEdit(w, r, &in)
+	keep, given, err := decodeEditGiven(w, r, &in)
 	if err != nil {
 		return err
 	}
@@ -662,6 +670,31 @@ func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 	p, err := in.pledge()
 	if err != nil {
 		return err
+	}
+	// An optional field the request leaves out keeps its stored value: a
+	// client that does not know the description, or sends only what it
+	// changes, loses nothing by omission.
+	_, hasDescription := given["description"]
+	_, hasReference := given["reference"]
+	_, hasDepot := given["depot"]
+	_, hasAmount := given["amount"]
+	if !hasDescription || !hasReference || !hasDepot || !hasAmount {
+		old, err := s.Read.Ledger.Pledge(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if !hasDescription {
+			p.Description = old.Description
+		}
+		if !hasReference {
+			p.Reference = old.Reference
+		}
+		if !hasDepot {
+			p.Depot = old.Depot
+		}
+		if !hasAmount {
+			p.Amount = old.Amount
+		}
 	}
 	if p, err = s.Assist.UpdatePledge(r.Context(), id, version, p, keep...); err != nil {
 		return err

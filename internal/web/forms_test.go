@@ -103,3 +103,38 @@ func TestAllocateOffersOnlyWhatALineCanMeet(t *testing.T) {
 		t.Errorf("line 2 offers %s", l2)
 	}
 }
+
+// TestPledgesHaveADescription: a pledge keeps a long description beside
+// its short title and several sources, one a line; a PUT that leaves the
+// description out keeps it, and the CSV export carries it back in.
+func TestPledgesHaveADescription(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	long := strings.Repeat("Leopard 1A5 tanks from industry stocks, refurbished in Germany and Denmark. ", 40)
+	sources := "https://www.bmvg.de/de/aktuelles\nhttps://www.fmn.dk/en/news"
+	r := e.do("POST", "/api/v1/pledges", "application/json", fmt.Sprintf(`{"nation":"DEU","title":"Leopard 1A5","description":%q,"reference":%q,"kind":"in_kind","channel":"coalition","category":"in_kind","announced":"2023-02-07","promised":"2025-12-31","amount":"1.00"}`, long, sources))
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	j := r.json(t)
+	id := int64(j["id"].(float64))
+	if j["description"] != strings.TrimSpace(long) || j["reference"] != sources {
+		t.Errorf("description or sources lost: %.80v / %v", j["description"], j["reference"])
+	}
+	put := e.do("PUT", fmt.Sprintf("/api/v1/pledges/%d", id), "application/json", `{"title":"Leopard 1A5 (coalition)","kind":"in_kind","channel":"coalition","category":"in_kind","announced":"2023-02-07","promised":"2025-12-31","amount":"1.00"}`,
+		"If-Match", fmt.Sprintf(`"%d"`, int64(j["version"].(float64))))
+	if put.status != 200 || put.json(t)["description"] != strings.TrimSpace(long) {
+		t.Errorf("a PUT without the description: %d, description %.60v", put.status, put.json(t)["description"])
+	}
+	csv := e.do("GET", "/api/v1/export/pledges?nation=DEU", "", "")
+	if !strings.Contains(string(csv.body), "pledge_ref,nation,title,description,") || !strings.Contains(string(csv.body), "refurbished in Germany and Denmark") {
+		t.Errorf("the export lacks the description: %.300s", csv.body)
+	}
+	pr := e.do("GET", fmt.Sprintf("/pledges/%d", id), "", "")
+	page := html.UnescapeString(string(pr.body))
+	if !strings.Contains(page, "refurbished in Germany and Denmark") || !strings.Contains(page, "https://www.fmn.dk/en/news") {
+		t.Errorf("the pledge's page does not show its description and sources: %d %.300s", pr.status, regexp.MustCompile(`(?s)<dl class="facts">.*?</dl>`).FindString(page))
+	}
+	if r := e.do("POST", "/api/v1/pledges", "application/json", fmt.Sprintf(`{"nation":"DEU","title":"Too long","description":%q,"kind":"funds","channel":"bilateral","category":"operational","announced":"2023-02-07","promised":"2025-12-31","amount":"1.00"}`, strings.Repeat("x", 10001))); r.status != 422 || r.json(t)["field"] != "description" {
+		t.Errorf("a description over 10,000 characters: %d %s", r.status, r.body)
+	}
+}

@@ -760,7 +760,7 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 }
 
 func pledgeHeaderFromForm(f url.Values) pledgeInput {
-	return pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Kind: f.Get("kind"), Channel: f.Get("channel"), Category: f.Get("category"),
+	return pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Description: f.Get("description"), Kind: f.Get("kind"), Channel: f.Get("channel"), Category: f.Get("category"),
 		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Depot: f.Get("depot"), Amount: f.Get("amount"),
 		Classification: f.Get("classification"), ReleasableTo: releasable(f)}
 }
@@ -774,7 +774,7 @@ func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in := pledgeInput{Nation: p.Nation, Title: p.Title, Kind: p.Kind, Channel: p.Channel, Category: p.Category, Announced: p.Announced, Promised: p.Promised,
+	in := pledgeInput{Nation: p.Nation, Title: p.Title, Description: p.Description, Kind: p.Kind, Channel: p.Channel, Category: p.Category, Announced: p.Announced, Promised: p.Promised,
 		Reference: p.Reference, Depot: p.Depot, Amount: p.Amount.String(), Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
 	return s.pledgeFormFor(w, r, 200, in, nil, p)
 }

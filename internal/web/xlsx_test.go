@@ -56,7 +56,7 @@ func TestAPIImportsAWorkbookAndDryRunSavesNothing(t *testing.T) {
 	if v, _ := f.GetCellValue("pledges", "A1"); v != "NATO UNCLASSIFIED" || x.header.Get("X-Classification") != "NATO UNCLASSIFIED" {
 		t.Errorf("marking row %q, header %q", v, x.header.Get("X-Classification"))
 	}
-	if v, _ := f.GetCellValue("pledges", "K3"); v != "1,000,000.00" {
+	if v, _ := f.GetCellValue("pledges", "L3"); v != "1,000,000.00" {
 		t.Errorf("the amount shows as %q, want 1,000,000.00", v)
 	}
 	if !strings.Contains(x.header.Get("Content-Disposition"), ".xlsx") {
