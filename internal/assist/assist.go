@@ -54,7 +54,11 @@ func Plausible(field, d string) error {
 
 // Pledge kinds, channels and the pledge's counting categories.
 var (
-	Kinds = []string{"in_kind", "funds", "procurement", "training", "repair", "services"}
+	// AidTypes and Instruments tell aid apart as the public trackers do;
+	// the first of each is the default.
+	AidTypes    = []string{"military", "financial", "humanitarian"}
+	Instruments = []string{"grant", "loan", "guarantee"}
+	Kinds       = []string{"in_kind", "funds", "procurement", "training", "repair", "services"}
 	// Channels are the ways a pledge reaches Ukraine. The EU's instruments
 	// are channels of the EU's own pledges (nation EUU), so that what the
 	// member states pay into them is not counted a second time as theirs.

@@ -21,14 +21,18 @@ type Pledge struct {
 	Title  string `json:"title"`
 	// Description is what is known of the pledge beyond its short title,
 	// in as many lines as it takes.
-	Description string      `json:"description,omitempty"`
-	Kind        string      `json:"kind"`
-	Channel     string      `json:"channel"`
-	Category    string      `json:"category"`
-	Announced   string      `json:"announced"`
-	Promised    string      `json:"promised"`
-	Reference   string      `json:"reference,omitempty"`
-	Amount      money.Cents `json:"amount"` // money pledged beside the lines
+	Description string `json:"description,omitempty"`
+	Kind        string `json:"kind"`
+	// Aid is the type of aid (AidTypes) and Instrument how it is given
+	// (Instruments); empty is a military grant.
+	Aid        string      `json:"aid"`
+	Instrument string      `json:"instrument"`
+	Channel    string      `json:"channel"`
+	Category   string      `json:"category"`
+	Announced  string      `json:"announced"`
+	Promised   string      `json:"promised"`
+	Reference  string      `json:"reference,omitempty"`
+	Amount     money.Cents `json:"amount"` // money pledged beside the lines
 	// Depot is the donor depot where the pledged stock waits to be
 	// shipped; empty when not known, and the planner then takes the
 	// nation's first depot.
@@ -173,6 +177,14 @@ func (p *Pledge) Validate() error {
 		errs.Add("title", "is longer than 200 characters")
 	}
 	errs.OneOf("kind", p.Kind, Kinds)
+	if p.Aid = strings.TrimSpace(p.Aid); p.Aid == "" {
+		p.Aid = AidTypes[0]
+	}
+	errs.OneOf("aid", p.Aid, AidTypes)
+	if p.Instrument = strings.TrimSpace(p.Instrument); p.Instrument == "" {
+		p.Instrument = Instruments[0]
+	}
+	errs.OneOf("instrument", p.Instrument, Instruments)
 	errs.OneOf("channel", p.Channel, Channels)
 	if EUInstrument(p.Channel) && p.Nation != "" && strings.ToUpper(p.Nation) != "EUU" {
 		errs.Add("channel", "a pledge through the %s is the EU's (nation EUU): what member states pay into it is counted once, in the EU's pledges, not again as theirs", Label(p.Channel))

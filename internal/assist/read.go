@@ -13,14 +13,16 @@ type RequirementFilter struct {
 
 // PledgeFilter selects pledges.
 type PledgeFilter struct {
-	Nation   string
-	Kind     string
-	Channel  string
-	Category string
-	State    string
-	Q        string
-	Overdue  string // a date: pledges with a line promised before it and not delivered
-	AtRisk   bool   // pledges whose goods on their way arrive, by their shipment's ETA, after the promised date
+	Nation     string
+	Kind       string
+	Channel    string
+	Category   string
+	Aid        string
+	Instrument string
+	State      string
+	Q          string
+	Overdue    string // a date: pledges with a line promised before it and not delivered
+	AtRisk     bool   // pledges whose goods on their way arrive, by their shipment's ETA, after the promised date
 }
 
 // PlanFilter narrows the list of saved plans.

@@ -428,6 +428,12 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		if in.Kind != "" {
 			p.Kind = in.Kind
 		}
+		if in.Aid != "" {
+			p.Aid = in.Aid
+		}
+		if in.Instrument != "" {
+			p.Instrument = in.Instrument
+		}
 		// Validate resets the line quantities of a new pledge, so it checks
 		// the header on a copy without lines when the pledge has any.
 		check := p

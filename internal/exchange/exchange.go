@@ -32,7 +32,7 @@ var Columns = map[string][]string{
 	"network":      NetworkColumns,
 	"items":        {"nsn", "name", "capability", "unit_of_issue", "unit_value_eur", "mass_kg", "volume_m3", "group"},
 	"requirements": {"ref", "nsn", "group", "quantity", "priority", "need_by", "delivery_site", "notes", "classification", "releasable_to", "state", "allocated", "delivered", "accepted"},
-	"pledges": {"pledge_ref", "nation", "title", "description", "kind", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "classification", "releasable_to",
+	"pledges": {"pledge_ref", "nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "classification", "releasable_to",
 		"line", "nsn", "quantity", "unit_value_eur", "committed", "allocated", "shipped", "delivered", "accepted", "withdrawn"},
 }
 
@@ -435,7 +435,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 	var errs fault.List
 	var out []*pledgeGroup
 	byRef := map[string]*pledgeGroup{}
-	header := []string{"nation", "title", "description", "kind", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "classification", "releasable_to"}
+	header := []string{"nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "classification", "releasable_to"}
 	firstRow := map[string]row{}
 	for _, r := range rows {
 		ref := r.get("pledge_ref")
@@ -443,7 +443,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 		var rowErrs fault.List
 		g := byRef[ref]
 		if g == nil || ref == "" {
-			p := assist.Pledge{Nation: r.get("nation"), Title: r.get("title"), Description: r.get("description"), Kind: r.get("kind"), Channel: r.get("channel"), Category: r.get("category"),
+			p := assist.Pledge{Nation: r.get("nation"), Title: r.get("title"), Description: r.get("description"), Kind: r.get("kind"), Aid: r.get("aid"), Instrument: r.get("instrument"), Channel: r.get("channel"), Category: r.get("category"),
 				Announced: r.get("announced"), Promised: r.get("promised"), Reference: r.get("reference"), Depot: r.get("depot")}
 			p.Amount = money.FieldEUR(&rowErrs, "amount_eur", r.get("amount_eur"))
 			p.Marking = marking(&rowErrs, r)

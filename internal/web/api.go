@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -503,6 +504,8 @@ type pledgeInput struct {
 	Title          string      `json:"title"`
 	Description    string      `json:"description"`
 	Kind           string      `json:"kind"`
+	Aid            string      `json:"aid"`
+	Instrument     string      `json:"instrument"`
 	Channel        string      `json:"channel"`
 	Category       string      `json:"category"`
 	Announced      string      `json:"announced"`
@@ -525,7 +528,7 @@ type lineInput struct {
 
 func (in pledgeInput) pledge() (assist.Pledge, error) {
 	var errs fault.List
-	p := assist.Pledge{Nation: in.Nation, Title: in.Title, Description: in.Description, Kind: in.Kind, Channel: in.Channel, Category: in.Category,
+	p := assist.Pledge{Nation: in.Nation, Title: in.Title, Description: in.Description, Kind: in.Kind, Aid: in.Aid, Instrument: in.Instrument, Channel: in.Channel, Category: in.Category,
 		Announced: in.Announced, Promised: in.Promised, Reference: in.Reference, Depot: in.Depot}
 	p.Amount = money.FieldEUR(&errs, "amount", in.Amount)
 	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
@@ -537,7 +540,13 @@ func (in pledgeInput) pledge() (assist.Pledge, error) {
 
 func (s *Server) pledgeFilter(r *http.Request) (assist.PledgeFilter, error) {
 	q := r.URL.Query()
-	f := assist.PledgeFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Channel: q.Get("channel"), Category: q.Get("category"), State: q.Get("state"), Q: q.Get("q")}
+	f := assist.PledgeFilter{Nation: q.Get("nation"), Kind: q.Get("kind"), Channel: q.Get("channel"), Category: q.Get("category"), Aid: q.Get("aid"), Instrument: q.Get("instrument"), State: q.Get("state"), Q: q.Get("q")}
+	if f.Aid != "" && !slices.Contains(assist.AidTypes, f.Aid) {
+		return f, fault.Field("aid", "%q is not a type of aid: use one of %s", f.Aid, strings.Join(assist.AidTypes, ", "))
+	}
+	if f.Instrument != "" && !slices.Contains(assist.Instruments, f.Instrument) {
+		return f, fault.Field("instrument", "%q is not an instrument: use one of %s", f.Instrument, strings.Join(assist.Instruments, ", "))
+	}
 	overdue, err := queryBool(r, "overdue")
 	if overdue {
 		f.Overdue = s.today()

@@ -138,3 +138,31 @@ func TestPledgesHaveADescription(t *testing.T) {
 		t.Errorf("a description over 10,000 characters: %d %s", r.status, r.body)
 	}
 }
+
+// TestPledgesSayTheirAidAndInstrument: a loan of financial aid is told
+// apart from a military grant, filtered by, and carried through CSV.
+func TestPledgesSayTheirAidAndInstrument(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	loan := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"DEU","title":"Budget support","kind":"funds","aid":"financial","instrument":"loan","channel":"bilateral","category":"operational","announced":"2024-02-01","promised":"2024-12-31","amount":"1000000.00"}`)
+	grant := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"DEU","title":"Rounds","kind":"funds","channel":"bilateral","category":"operational","announced":"2024-02-01","promised":"2024-12-31","amount":"5.00"}`)
+	if loan.status != 201 || grant.status != 201 {
+		t.Fatalf("create: %d %s / %d %s", loan.status, loan.body, grant.status, grant.body)
+	}
+	if g := grant.json(t); g["aid"] != "military" || g["instrument"] != "grant" {
+		t.Errorf("the default is a military grant: %v %v", g["aid"], g["instrument"])
+	}
+	list := e.do("GET", "/api/v1/pledges?aid=financial&instrument=loan", "", "").json(t)["items"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["title"] != "Budget support" {
+		t.Errorf("filtered by aid and instrument: %v", list)
+	}
+	if r := e.do("GET", "/api/v1/pledges?instrument=gift", "", ""); r.status != 422 || r.json(t)["field"] != "instrument" {
+		t.Errorf("an unknown instrument: %d", r.status)
+	}
+	if r := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"DEU","title":"X","kind":"funds","aid":"moral","channel":"bilateral","category":"operational","announced":"2024-02-01","promised":"2024-12-31","amount":"5.00"}`); r.status != 422 || r.json(t)["field"] != "aid" {
+		t.Errorf("an unknown type of aid: %d %s", r.status, r.body)
+	}
+	csv := string(e.do("GET", "/api/v1/export/pledges?aid=financial", "", "").body)
+	if !strings.Contains(csv, ",funds,financial,loan,bilateral,") {
+		t.Errorf("the export lacks aid and instrument: %.300s", csv)
+	}
+}

@@ -706,6 +706,7 @@ type pledgeFormView struct {
 	Nations                     []catalog.Nation
 	Items                       []catalog.Item
 	Kinds, Channels, Categories []string
+	AidTypes, Instruments       []string
 	Classifications             []access.Classification
 	Depots                      []catalog.Site
 	More                        int
@@ -738,7 +739,7 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	v := pledgeFormView{In: in, Errors: errs, Nations: nations, Items: items, Kinds: assist.Kinds, Channels: assist.Channels, Categories: assist.Categories,
+	v := pledgeFormView{In: in, Errors: errs, Nations: nations, Items: items, Kinds: assist.Kinds, Channels: assist.Channels, Categories: assist.Categories, AidTypes: assist.AidTypes, Instruments: assist.Instruments,
 		Classifications: access.Classifications(), Depots: depots.Items, KnownNation: map[string]bool{}, KnownNSN: map[string]bool{}}
 	for _, n := range nations {
 		v.KnownNation[n.Code] = true
@@ -760,7 +761,7 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 }
 
 func pledgeHeaderFromForm(f url.Values) pledgeInput {
-	return pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Description: f.Get("description"), Kind: f.Get("kind"), Channel: f.Get("channel"), Category: f.Get("category"),
+	return pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Description: f.Get("description"), Kind: f.Get("kind"), Aid: f.Get("aid"), Instrument: f.Get("instrument"), Channel: f.Get("channel"), Category: f.Get("category"),
 		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Depot: f.Get("depot"), Amount: f.Get("amount"),
 		Classification: f.Get("classification"), ReleasableTo: releasable(f)}
 }
@@ -774,7 +775,7 @@ func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in := pledgeInput{Nation: p.Nation, Title: p.Title, Description: p.Description, Kind: p.Kind, Channel: p.Channel, Category: p.Category, Announced: p.Announced, Promised: p.Promised,
+	in := pledgeInput{Nation: p.Nation, Title: p.Title, Description: p.Description, Kind: p.Kind, Aid: p.Aid, Instrument: p.Instrument, Channel: p.Channel, Category: p.Category, Announced: p.Announced, Promised: p.Promised,
 		Reference: p.Reference, Depot: p.Depot, Amount: p.Amount.String(), Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
 	return s.pledgeFormFor(w, r, 200, in, nil, p)
 }
@@ -812,7 +813,7 @@ func (s *Server) uiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiPledgeForm(w http.ResponseWriter, r *http.Request) error {
-	in := pledgeInput{Kind: "in_kind", Channel: "bilateral", Category: "in_kind", Announced: s.today(), Classification: access.Unclassified.String()}
+	in := pledgeInput{Kind: "in_kind", Aid: assist.AidTypes[0], Instrument: assist.Instruments[0], Channel: "bilateral", Category: "in_kind", Announced: s.today(), Classification: access.Unclassified.String()}
 	if n, _ := strconv.Atoi(r.URL.Query().Get("lines")); n > formLines && n <= 100 {
 		in.Lines = make([]lineInput, n)
 	}
