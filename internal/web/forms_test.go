@@ -166,3 +166,22 @@ func TestPledgesSayTheirAidAndInstrument(t *testing.T) {
 		t.Errorf("the export lacks aid and instrument: %.300s", csv)
 	}
 }
+
+// TestListsNameWhatTheyCode: the lists show names beside the codes of
+// items, sites and nations.
+func TestListsNameWhatTheyCode(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	if r := e.do("POST", "/api/v1/requirements", "application/json", `{"nsn":"1320-12-345-6789","quantity":40,"priority":2,"need_by":"2025-05-01","delivery_site":"UA-KYIV"}`); r.status != 201 {
+		t.Fatal(r.status)
+	}
+	if r := e.do("POST", "/api/v1/pledges", "application/json", goodPledge); r.status != 201 {
+		t.Fatal(r.status)
+	}
+	reqs := html.UnescapeString(string(e.do("GET", "/requirements", "", "").body))
+	if !strings.Contains(reqs, `1320-12-345-6789 <span class="muted">Cartridge, 155 mm HE M795</span>`) || !strings.Contains(reqs, `UA-KYIV <span class="muted">Kyiv delivery point</span>`) {
+		t.Error("the requirements list shows codes without names")
+	}
+	if pl := html.UnescapeString(string(e.do("GET", "/pledges", "", "").body)); !strings.Contains(pl, `Germany <span class="muted">DEU</span>`) {
+		t.Error("the pledges list shows the nation's code without its name")
+	}
+}

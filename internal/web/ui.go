@@ -454,6 +454,8 @@ type requirementsView struct {
 	list.Page[assist.Requirement]
 	States []string
 	Sites  []catalog.Site
+	// Names of the items and sites the page shows by code.
+	ItemNames, SiteNames map[string]string
 }
 
 func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
@@ -471,7 +473,18 @@ func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
 			c = q.Classification
 		}
 	}
-	return s.page(w, r, 200, "requirements", "Requirements", requirementsView{p, assist.RequirementStates, sites.Items}, c)
+	v := requirementsView{Page: p, States: assist.RequirementStates, Sites: sites.Items, SiteNames: map[string]string{}, ItemNames: map[string]string{}}
+	for _, st := range sites.Items {
+		v.SiteNames[st.Code] = st.Name
+	}
+	items, err := s.Read.Catalog.AllItems(r.Context(), catalog.ItemFilter{})
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		v.ItemNames[it.NSN] = it.Name
+	}
+	return s.page(w, r, 200, "requirements", "Requirements", v, c)
 }
 
 type requirementFormView struct {
@@ -675,6 +688,7 @@ type pledgesView struct {
 	list.Page[assist.PledgeSummary]
 	Kinds, Channels, Categories []string
 	Nations                     []catalog.Nation
+	NationNames                 map[string]string
 }
 
 func (s *Server) pledgingNations(r *http.Request) ([]catalog.Nation, error) {
@@ -697,7 +711,11 @@ func (s *Server) uiPledges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations}, highestPledge(p.Items))
+	names := map[string]string{}
+	for _, n := range nations {
+		names[n.Code] = n.Name
+	}
+	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations, names}, highestPledge(p.Items))
 }
 
 type pledgeFormView struct {
