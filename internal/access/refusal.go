@@ -144,7 +144,7 @@ func (s *Service) FlushRefusals(ctx context.Context) error {
 		return nil
 	}
 	err := s.Store.Transact(ctx, func(tx Tx) error {
-		return tx.Audit(ctx, audit.Record{Action: "access.refused_summary", Entity: "access", EntityID: "not signed in", After: sum})
+		return tx.Audit(ctx, audit.Record{Action: "access.refused_summary", Entity: "access", EntityID: "summary", After: sum})
 	})
 	if err != nil {
 		s.tally().putBack(sum)
