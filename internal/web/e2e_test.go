@@ -593,3 +593,38 @@ func TestE2ETwoUsersTwoDashboards(t *testing.T) {
 	a.screenshot("fra-dashboard.png")
 	a.checkConsole("404")
 }
+
+// TestE2EPasteLinesFromASpreadsheet copies three lines out of a spreadsheet
+// (item, quantity, unit value, tab-separated) into the first cell of the
+// pledge form's lines: the rows fill, a fifth row is added for the block
+// that runs past the form's four, and the pledge saves with every line.
+func TestE2EPasteLinesFromASpreadsheet(t *testing.T) {
+	a := e2eStart(t)
+	a.signIn("deu-officer")
+	a.navigate("/pledges/new", 200)
+	a.fill(`#pledge-form select[name="nation"]`, "DEU")
+	a.fill(`#pledge-form input[name="title"]`, "Pasted from Excel")
+	a.fill(`#pledge-form input[name="promised"]`, e2ePromised())
+	block := storetest.NSN155 + "\t1200\t\r\n" + storetest.NSNStinger + "\t4\t450000,00\r\n" + storetest.NSN155Alt + "\t10\t\r\n" +
+		storetest.NSN155 + "\t7\t\r\n" + storetest.NSNStinger + "\t1\t\r\n"
+	paste := fmt.Sprintf(`(function () {
+		var dt = new DataTransfer();
+		dt.setData("text/plain", %q);
+		var target = document.querySelector('#pledge-form select[name="line_nsn"]');
+		target.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+		return document.querySelectorAll('#pledge-form select[name="line_nsn"]').length;
+	})()`, block)
+	if rows := e2eRun(a, "paste a block", chromedp.Evaluate[int](paste)); rows != 5 {
+		a.fatalf("after pasting five lines the form has %d rows, want 5", rows)
+	}
+	if v := e2eRun(a, "read the second quantity", chromedp.Evaluate[string](`document.querySelectorAll('#pledge-form input[name="line_quantity"]')[1].value`)); v != "4" {
+		a.fatalf("the second line's quantity is %q, want 4", v)
+	}
+	before := a.pledgeCount()
+	a.click("#save-pledge", 200)
+	if after := a.pledgeCount(); after != before+1 {
+		a.fatalf("%d pledges after saving, want %d", after, before+1)
+	}
+	a.wantText("tr#line-5 td.q-pledged", "1")
+	a.checkConsole()
+}

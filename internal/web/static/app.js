@@ -17,6 +17,52 @@ document.addEventListener("DOMContentLoaded", function () {
       if (action.value === "withdraw" && !window.confirm(f.dataset.confirmWithdraw)) e.preventDefault();
     });
   });
+  // A block of cells copied from a spreadsheet and pasted into a lines
+  // table fills its rows and columns from the cell pasted into, adding
+  // rows as needed; one value pastes as usual. A pasted item that is not
+  // among the choices is kept as typed, for the server to say why.
+  document.querySelectorAll("table.lines").forEach(function (table) {
+    table.addEventListener("paste", function (e) {
+      var text = (e.clipboardData || window.clipboardData).getData("text/plain");
+      if (!/[\t\n]/.test(text.replace(/\r?\n$/, ""))) return;
+      var cell = e.target.closest("td");
+      var row = e.target.closest("tr");
+      if (!cell || !row) return;
+      e.preventDefault();
+      var body = row.parentNode;
+      var col = Array.prototype.indexOf.call(row.children, cell);
+      var lines = text.replace(/\r/g, "").replace(/\n$/, "").split("\n");
+      var r = row;
+      lines.forEach(function (line) {
+        if (!r) {
+          var last = body.lastElementChild;
+          r = last.cloneNode(true);
+          r.querySelectorAll("input").forEach(function (i) { i.value = ""; });
+          r.querySelectorAll("select").forEach(function (s) { s.selectedIndex = 0; });
+          r.querySelectorAll(".field-error").forEach(function (x) { x.remove(); });
+          r.firstElementChild.textContent = String(body.children.length + 1);
+          body.appendChild(r);
+        }
+        line.split("\t").forEach(function (value, k) {
+          var td = r.children[col + k];
+          if (!td) return;
+          var field = td.querySelector("input, select");
+          if (!field) return;
+          value = value.trim();
+          if (field.tagName === "SELECT") {
+            var found = Array.prototype.some.call(field.options, function (o) { return o.value === value; });
+            if (!found && value !== "") {
+              var o = document.createElement("option");
+              o.value = o.textContent = value;
+              field.appendChild(o);
+            }
+          }
+          field.value = value;
+        });
+        r = r.nextElementSibling;
+      });
+    });
+  });
   // The map: choosing a hub or a link shows its load beside the map.
   var info = document.getElementById("map-info");
   if (info) {
