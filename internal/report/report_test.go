@@ -3,9 +3,11 @@ package report_test
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -122,8 +124,22 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 			t.Errorf("the sheet's marking: %q", rows[0][0])
 		}
 		total := rows[len(rows)-1]
-		if total[0] != "Total" || total[1] != "40000000000" || total[2] != c.counted {
-			t.Errorf("%s: the total row %v, want fair shares of 40000000000 and %s counted", c.marking, total, c.counted)
+		// Amounts show with thousands separators and their cents, stored
+		// as the exact decimal; shares as percentages of a fraction.
+		if total[0] != "Total" || total[1] != "40,000,000,000.00" || strings.ReplaceAll(total[2], ",", "") != c.counted+".00" {
+			t.Errorf("%s: the total row %v, want fair shares of 40,000,000,000.00 and %s counted", c.marking, total, c.counted)
+		}
+		last := len(rows)
+		if raw, _ := f.GetCellValue("Fair shares", fmt.Sprintf("B%d", last), excelize.Options{RawCellValue: true}); raw != "40000000000.00" {
+			t.Errorf("the fair shares' total is stored as %q, want the exact decimal", raw)
+		}
+		met, _ := f.GetCellValue("Fair shares", "D6")
+		rawMet, _ := f.GetCellValue("Fair shares", "D6", excelize.Options{RawCellValue: true})
+		if !strings.HasSuffix(met, "%") || !regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`).MatchString(rawMet) {
+			t.Errorf("a share met shows as %q and is stored as %q: want a percentage of a fraction", met, rawMet)
+		}
+		if panes, err := f.GetPanes("Fair shares"); err != nil || !panes.Freeze {
+			t.Errorf("the header row of the fair shares is not frozen: %+v %v", panes, err)
 		}
 		if ags, _ := f.GetRows("Agreements"); len(ags) != 3+23 {
 			t.Errorf("the agreements sheet has %d rows, want the marking, title, header and 23 agreements", len(ags))
