@@ -7,6 +7,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -122,7 +123,9 @@ type Table struct {
 	Total   []string
 }
 
-func eur(c money.Cents) string { return c.String() }
+// eur is an amount as the report shows it: with thousands separators and
+// its cents ("40,000,000,000.00"); the workbook stores it exactly.
+func eur(c money.Cents) string { return strings.Replace(c.Human(false), "€ ", "", 1) }
 
 // Tables lays out the report's content once.
 func (rv *Review) Tables() []Table {

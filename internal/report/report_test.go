@@ -18,6 +18,7 @@ import (
 	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/lessons"
+	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/report"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -99,8 +100,9 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"Summit review 2025", c.marking, "Fair shares against contributions", "United States (USA)", "40000000000.00",
-			"Bilateral security agreements", "United Kingdom", "23 Allies at or above 2%", "Poland (POL)", "4.12%", c.counted + ".00"} {
+		counted, _ := money.ParseEUR(c.counted)
+		for _, want := range []string{"Summit review 2025", c.marking, "Fair shares against contributions", "United States (USA)", "40,000,000,000.00",
+			"Bilateral security agreements", "United Kingdom", "23 Allies at or above 2%", "Poland (POL)", "4.12%", strings.TrimPrefix(counted.Human(false), "€ ")} {
 			if !strings.Contains(string(text), want) {
 				t.Errorf("%s: the PDF lacks %q", c.marking, want)
 			}

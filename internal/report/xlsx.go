@@ -126,6 +126,7 @@ func (rv *Review) XLSX(w io.Writer) error {
 var (
 	plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 	percentage  = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?%$`)
+	grouped     = regexp.MustCompile(`^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$`)
 )
 
 // xlsxNumber is a cell's text as a workbook number, exactly (no float on
@@ -157,6 +158,9 @@ func xlsxNumber(v string, numeric, right bool) (string, string, bool) {
 			format += "." + strings.Repeat("0", len(frac))
 		}
 		return value, format + "%", true
+	case numeric && grouped.MatchString(v):
+		v = strings.ReplaceAll(v, ",", "")
+		fallthrough
 	case numeric && plainNumber.MatchString(v):
 		format := "#,##0"
 		if _, frac, ok := strings.Cut(v, "."); ok {
