@@ -2,6 +2,7 @@ package assist
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,14 +26,20 @@ type Pledge struct {
 	Kind        string `json:"kind"`
 	// Aid is the type of aid (AidTypes) and Instrument how it is given
 	// (Instruments); empty is a military grant.
-	Aid        string      `json:"aid"`
-	Instrument string      `json:"instrument"`
-	Channel    string      `json:"channel"`
-	Category   string      `json:"category"`
-	Announced  string      `json:"announced"`
-	Promised   string      `json:"promised"`
-	Reference  string      `json:"reference,omitempty"`
-	Amount     money.Cents `json:"amount"` // money pledged beside the lines
+	Aid        string `json:"aid"`
+	Instrument string `json:"instrument"`
+	Channel    string `json:"channel"`
+	Category   string `json:"category"`
+	Announced  string `json:"announced"`
+	Promised   string `json:"promised"`
+	// AnnouncedPrecision and PromisedPrecision say how well the dates are
+	// known (Precisions): a pledge announced in April 2022 is announced
+	// 2022-04-01 to the month, and one promised for the third quarter is
+	// due 2022-09-30 to the quarter. Empty is to the day.
+	AnnouncedPrecision string      `json:"announced_precision"`
+	PromisedPrecision  string      `json:"promised_precision"`
+	Reference          string      `json:"reference,omitempty"`
+	Amount             money.Cents `json:"amount"` // money pledged beside the lines
 	// Depot is the donor depot where the pledged stock waits to be
 	// shipped; empty when not known, and the planner then takes the
 	// nation's first depot.
@@ -162,6 +169,26 @@ func (p *Pledge) Line(id int64) (*Line, error) {
 	return nil, fault.Field("line", "pledge %s has no line %d", p.Ref(), id)
 }
 
+// when reads a date of the pledge and its precision: vague text ("2022-04")
+// gives its own; an exact date takes the precision stated, if any.
+func (p *Pledge) when(field, v, precision string, errs *fault.List) (string, string, string, error) {
+	first, last, got, err := ParseWhen(field, v)
+	if err != nil {
+		errs.Append("", err)
+		return "", "", "", err
+	}
+	if precision = strings.TrimSpace(precision); got == DayPrecision && precision != "" && precision != DayPrecision {
+		if !slices.Contains(Precisions, precision) {
+			err := fault.Field(field+"_precision", "%q is not a precision: use one of %s", precision, strings.Join(Precisions, ", "))
+			errs.Append("", err)
+			return "", "", "", err
+		}
+		first, last = Within(first, precision)
+		got = precision
+	}
+	return first, last, got, nil
+}
+
 // Validate checks the fields a person enters and reports every problem.
 // Whether the nation and items exist is checked by the use case.
 func (p *Pledge) Validate() error {
@@ -190,10 +217,12 @@ func (p *Pledge) Validate() error {
 		errs.Add("channel", "a pledge through the %s is the EU's (nation EUU): what member states pay into it is counted once, in the EU's pledges, not again as theirs", Label(p.Channel))
 	}
 	errs.OneOf("category", p.Category, Categories)
-	a, aerr := ParseDate("announced", p.Announced)
-	errs.Append("", aerr)
-	pr, perr := ParseDate("promised", p.Promised)
-	errs.Append("", perr)
+	// A date may be known only to its month, quarter or year: the pledge
+	// is announced at the start of the period and due at its end.
+	a, pr := "", ""
+	var aerr, perr error
+	a, _, p.AnnouncedPrecision, aerr = p.when("announced", p.Announced, p.AnnouncedPrecision, &errs)
+	_, pr, p.PromisedPrecision, perr = p.when("promised", p.Promised, p.PromisedPrecision, &errs)
 	if aerr == nil && perr == nil {
 		p.Announced, p.Promised = a, pr
 		errs.Append("", Plausible("announced", a))

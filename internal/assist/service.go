@@ -422,7 +422,16 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		if n := strings.ToUpper(strings.TrimSpace(in.Nation)); n != "" && n != old.Nation {
 			return fault.Field("nation", "the nation of a pledge cannot change")
 		}
+		// A date sent back as it was read keeps the precision it is known
+		// to, unless the request states another.
+		if in.AnnouncedPrecision == "" && strings.TrimSpace(in.Announced) == old.Announced {
+			in.AnnouncedPrecision = old.AnnouncedPrecision
+		}
+		if in.PromisedPrecision == "" && strings.TrimSpace(in.Promised) == old.Promised {
+			in.PromisedPrecision = old.PromisedPrecision
+		}
 		p := old
+		p.AnnouncedPrecision, p.PromisedPrecision = in.AnnouncedPrecision, in.PromisedPrecision
 		p.Title, p.Description, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, p.Marking, p.Depot =
 			in.Title, in.Description, in.Channel, in.Category, in.Announced, in.Promised, in.Reference, in.Amount, in.Marking, in.Depot
 		if in.Kind != "" {
@@ -445,6 +454,8 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 			return err
 		}
 		p.Title, p.Announced, p.Promised, p.Reference, p.Depot = check.Title, check.Announced, check.Promised, check.Reference, check.Depot
+		p.AnnouncedPrecision, p.PromisedPrecision = check.AnnouncedPrecision, check.PromisedPrecision
+		p.Aid, p.Instrument, p.Description = check.Aid, check.Instrument, check.Description
 		if err := p.CheckValue(); err != nil {
 			return err
 		}

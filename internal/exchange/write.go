@@ -68,7 +68,7 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, 
 	cw := NewWriter(w)
 	cw.Write(Columns["pledges"])
 	for _, p := range pledges {
-		head := []string{p.Ref(), p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Depot, p.Amount.String(),
+		head := []string{p.Ref(), p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, assist.FormatWhen(p.Announced, p.AnnouncedPrecision), assist.FormatWhen(p.Promised, p.PromisedPrecision), p.Reference, p.Depot, p.Amount.String(),
 			p.Classification.String(), strings.Join(p.ReleasableTo, " ")}
 		if len(p.Lines) == 0 {
 			cw.Write(append(head, "", "", "", "", "", "", "", "", "", ""))

@@ -500,22 +500,26 @@ func (s *Server) apiCancelRequirement(w http.ResponseWriter, r *http.Request) er
 
 // pledgeInput is a pledge as the API takes it.
 type pledgeInput struct {
-	Nation         string      `json:"nation"`
-	Title          string      `json:"title"`
-	Description    string      `json:"description"`
-	Kind           string      `json:"kind"`
-	Aid            string      `json:"aid"`
-	Instrument     string      `json:"instrument"`
-	Channel        string      `json:"channel"`
-	Category       string      `json:"category"`
-	Announced      string      `json:"announced"`
-	Promised       string      `json:"promised"`
-	Reference      string      `json:"reference"`
-	Depot          string      `json:"depot"`
-	Amount         string      `json:"amount"`
-	Classification string      `json:"classification"`
-	ReleasableTo   []string    `json:"releasable_to"`
-	Lines          []lineInput `json:"lines"`
+	Nation      string `json:"nation"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Kind        string `json:"kind"`
+	Aid         string `json:"aid"`
+	Instrument  string `json:"instrument"`
+	Channel     string `json:"channel"`
+	Category    string `json:"category"`
+	Announced   string `json:"announced"`
+	Promised    string `json:"promised"`
+	// The dates' precisions, for an exact date that stands for a month,
+	// quarter or year; vague text ("2022-04") says its own.
+	AnnouncedPrecision string      `json:"announced_precision"`
+	PromisedPrecision  string      `json:"promised_precision"`
+	Reference          string      `json:"reference"`
+	Depot              string      `json:"depot"`
+	Amount             string      `json:"amount"`
+	Classification     string      `json:"classification"`
+	ReleasableTo       []string    `json:"releasable_to"`
+	Lines              []lineInput `json:"lines"`
 }
 
 type lineInput struct {
@@ -529,7 +533,7 @@ type lineInput struct {
 func (in pledgeInput) pledge() (assist.Pledge, error) {
 	var errs fault.List
 	p := assist.Pledge{Nation: in.Nation, Title: in.Title, Description: in.Description, Kind: in.Kind, Aid: in.Aid, Instrument: in.Instrument, Channel: in.Channel, Category: in.Category,
-		Announced: in.Announced, Promised: in.Promised, Reference: in.Reference, Depot: in.Depot}
+		Announced: in.Announced, Promised: in.Promised, AnnouncedPrecision: in.AnnouncedPrecision, PromisedPrecision: in.PromisedPrecision, Reference: in.Reference, Depot: in.Depot}
 	p.Amount = money.FieldEUR(&errs, "amount", in.Amount)
 	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
 	for i, l := range in.Lines {

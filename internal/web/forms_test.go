@@ -185,3 +185,47 @@ func TestListsNameWhatTheyCode(t *testing.T) {
 		t.Error("the pledges list shows the nation's code without its name")
 	}
 }
+
+// TestPledgeDatesKnownOnlyToTheMonth: a pledge announced "04/2022" and
+// promised for "2022-Q3", as public trackers give them, is stored as April
+// 2022 to the month and due 30 September 2022 to the quarter; its page says
+// so in words, its export writes them back as they came, a PUT that sends
+// the dates back as read keeps their precision, and an ambiguous date is
+// refused.
+func TestPledgeDatesKnownOnlyToTheMonth(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	r := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"DEU","title":"Announced in April","kind":"funds","channel":"bilateral","category":"operational","announced":"04/2022","promised":"2022-Q3","amount":"10.00"}`)
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	j := r.json(t)
+	if j["announced"] != "2022-04-01" || j["announced_precision"] != "month" || j["promised"] != "2022-09-30" || j["promised_precision"] != "quarter" {
+		t.Fatalf("stored as %v %v %v %v", j["announced"], j["announced_precision"], j["promised"], j["promised_precision"])
+	}
+	id := int64(j["id"].(float64))
+	page := html.UnescapeString(string(e.do("GET", fmt.Sprintf("/pledges/%d", id), "", "").body))
+	if !strings.Contains(page, "<dd>April 2022</dd>") || !strings.Contains(page, "<dd>Q3 2022</dd>") {
+		t.Error("the page does not say April 2022 and Q3 2022")
+	}
+	csv := string(e.do("GET", "/api/v1/export/pledges?q=Announced+in+April", "", "").body)
+	if !strings.Contains(csv, ",2022-04,2022-Q3,") {
+		t.Errorf("the export does not write the dates as known: %.400s", csv)
+	}
+	put := e.do("PUT", fmt.Sprintf("/api/v1/pledges/%d", id), "application/json", `{"title":"Announced in April (renamed)","kind":"funds","channel":"bilateral","category":"operational","announced":"2022-04-01","promised":"2022-09-30","amount":"10.00"}`,
+		"If-Match", fmt.Sprintf(`"%d"`, int64(j["version"].(float64))))
+	if p := put.json(t); put.status != 200 || p["announced_precision"] != "month" || p["promised_precision"] != "quarter" {
+		t.Errorf("a PUT of the dates as read: %d, precisions %v %v", put.status, p["announced_precision"], p["promised_precision"])
+	}
+	// The export imports back to the same dates.
+	e2 := newAPIEnv(t, storetest.SQLiteDSN(t))
+	if r := e2.do("POST", "/api/v1/import/pledges", "text/csv", csv); r.status != 201 {
+		t.Fatalf("the export back: %d %s", r.status, r.body)
+	}
+	back := e2.do("GET", "/api/v1/pledges?q=Announced", "", "").json(t)["items"].([]any)[0].(map[string]any)
+	if back["announced"] != "2022-04-01" || back["announced_precision"] != "month" || back["promised"] != "2022-09-30" || back["promised_precision"] != "quarter" {
+		t.Errorf("imported back as %v", back)
+	}
+	if r := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"DEU","title":"US date","kind":"funds","channel":"bilateral","category":"operational","announced":"3/4/22","promised":"2022","amount":"10.00"}`); r.status != 422 || r.json(t)["field"] != "announced" || !strings.Contains(string(r.body), "day first or month first") {
+		t.Errorf("3/4/22: %d %s", r.status, r.body)
+	}
+}

@@ -62,6 +62,8 @@ var funcs = template.FuncMap{
 		return errs[name]
 	},
 	"list": func(xs ...string) []string { return xs },
+	// when is a date as well as it is known: "April 2022", "Q3 2022".
+	"when": assist.WhenWords,
 	"next": func(v url.Values, cursor string) string {
 		q := url.Values{}
 		for k, vs := range v {

@@ -793,7 +793,7 @@ func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in := pledgeInput{Nation: p.Nation, Title: p.Title, Description: p.Description, Kind: p.Kind, Aid: p.Aid, Instrument: p.Instrument, Channel: p.Channel, Category: p.Category, Announced: p.Announced, Promised: p.Promised,
+	in := pledgeInput{Nation: p.Nation, Title: p.Title, Description: p.Description, Kind: p.Kind, Aid: p.Aid, Instrument: p.Instrument, Channel: p.Channel, Category: p.Category, Announced: assist.FormatWhen(p.Announced, p.AnnouncedPrecision), Promised: assist.FormatWhen(p.Promised, p.PromisedPrecision),
 		Reference: p.Reference, Depot: p.Depot, Amount: p.Amount.String(), Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
 	return s.pledgeFormFor(w, r, 200, in, nil, p)
 }
