@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -227,5 +228,18 @@ func TestPledgeDatesKnownOnlyToTheMonth(t *testing.T) {
 	}
 	if r := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"DEU","title":"US date","kind":"funds","channel":"bilateral","category":"operational","announced":"3/4/22","promised":"2022","amount":"10.00"}`); r.status != 422 || r.json(t)["field"] != "announced" || !strings.Contains(string(r.body), "day first or month first") {
 		t.Errorf("3/4/22: %d %s", r.status, r.body)
+	}
+}
+
+// TestShipmentsNameTheirRoute: the shipments list names the sites of a
+// route beside their codes.
+func TestShipmentsNameTheirRoute(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	page := html.UnescapeString(string(e.do("GET", "/shipments", "", "").body))
+	if !strings.Contains(page, `<abbr title="Rzeszów-Jasionka logistics hub">PL-RZE</abbr>`) && !regexp.MustCompile(`<abbr title="[^"]+">PL-RZE</abbr>`).MatchString(page) {
+		t.Errorf("the shipments list does not name PL-RZE: %s", regexp.MustCompile(`<td>[^<]*<abbr[^\n]*`).FindString(page))
+	}
+	if !regexp.MustCompile(`<span class="muted">[^<]+ to [^<]+</span>`).MatchString(page) {
+		t.Error("the shipments list does not say from where to where in words")
 	}
 }

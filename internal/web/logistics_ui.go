@@ -41,6 +41,8 @@ type shipmentsView struct {
 	list.Page[shipmentView]
 	States []string
 	Sites  []string
+	// SiteNames name the route's codes.
+	SiteNames map[string]string
 }
 
 func (s *Server) uiShipments(w http.ResponseWriter, r *http.Request) error {
@@ -56,7 +58,14 @@ func (s *Server) uiShipments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := shipmentsView{Page: list.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}, States: logistics.States}
+	v := shipmentsView{Page: list.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}, States: logistics.States, SiteNames: map[string]string{}}
+	n, err := s.Read.Logistics.Network(r.Context())
+	if err != nil {
+		return err
+	}
+	for code, site := range n.Sites {
+		v.SiteNames[code] = site.Name
+	}
 	marking := access.Unclassified
 	for i, sh := range p.Items {
 		v.Items[i] = s.shipmentView(sh)

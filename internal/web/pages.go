@@ -62,6 +62,12 @@ var funcs = template.FuncMap{
 		return errs[name]
 	},
 	"list": func(xs ...string) []string { return xs },
+	"last": func(xs []string) string {
+		if len(xs) == 0 {
+			return ""
+		}
+		return xs[len(xs)-1]
+	},
 	// when is a date as well as it is known: "April 2022", "Q3 2022".
 	"when": assist.WhenWords,
 	"next": func(v url.Values, cursor string) string {
