@@ -40,6 +40,10 @@ type Pledge struct {
 	PromisedPrecision  string      `json:"promised_precision"`
 	Reference          string      `json:"reference,omitempty"`
 	Amount             money.Cents `json:"amount"` // money pledged beside the lines
+	// ValueUndisclosed marks a pledge whose value its donor has not made
+	// public: it holds no amount, and totals say how many such pledges
+	// they leave out.
+	ValueUndisclosed bool `json:"value_undisclosed,omitempty"`
 	// Depot is the donor depot where the pledged stock waits to be
 	// shipped; empty when not known, and the planner then takes the
 	// nation's first depot.
@@ -245,8 +249,11 @@ func (p *Pledge) Validate() error {
 	} else if p.Amount > money.MaxAmount {
 		errs.Add("amount", "%v", money.ErrTooLarge)
 	}
-	if len(p.Lines) == 0 && p.Amount == 0 {
-		errs.Add("lines", "a pledge needs at least one line or an amount")
+	switch {
+	case p.ValueUndisclosed && p.Amount != 0:
+		errs.Add("amount", "a pledge whose value is undisclosed has no amount: leave it empty, or say the value is disclosed")
+	case len(p.Lines) == 0 && p.Amount == 0 && !p.ValueUndisclosed:
+		errs.Add("lines", "a pledge needs at least one line or an amount, or to say that its value is undisclosed")
 	}
 	if len(p.Lines) > 500 {
 		errs.Add("lines", "a pledge has at most 500 lines")

@@ -432,6 +432,7 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		}
 		p := old
 		p.AnnouncedPrecision, p.PromisedPrecision = in.AnnouncedPrecision, in.PromisedPrecision
+		p.ValueUndisclosed = in.ValueUndisclosed
 		p.Title, p.Description, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, p.Marking, p.Depot =
 			in.Title, in.Description, in.Channel, in.Category, in.Announced, in.Promised, in.Reference, in.Amount, in.Marking, in.Depot
 		if in.Kind != "" {
@@ -447,7 +448,7 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		// the header on a copy without lines when the pledge has any.
 		check := p
 		check.Lines = nil
-		if len(p.Lines) > 0 && check.Amount == 0 {
+		if len(p.Lines) > 0 && check.Amount == 0 && !check.ValueUndisclosed {
 			check.Amount = 1
 		}
 		if err := check.Validate(); err != nil {
@@ -484,6 +485,52 @@ func (s *Service) Act(ctx context.Context, id, version int64, a Action) (Pledge,
 		return err
 	})
 	return out, err
+}
+
+// ActAll takes actions on several lines of a pledge in one transaction:
+// all of them, or none if any is refused, every refusal named by its line
+// ("line 2.quantity"), as a spreadsheet user commits or allocates a column
+// of cells at once. version guards the first action; each next one acts on
+// the pledge as the one before left it.
+func (s *Service) ActAll(ctx context.Context, id, version int64, as []Action) (Pledge, error) {
+	if len(as) == 0 {
+		return Pledge{}, fault.Field("actions", "give a quantity on at least one line")
+	}
+	if len(as) > 500 {
+		return Pledge{}, fault.Field("actions", "at most 500 actions at once")
+	}
+	var out Pledge
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		// Problems name the line by its number, as the page shows it.
+		no := map[int64]int{}
+		if p, err := tx.Pledge(ctx, id); err == nil {
+			for _, l := range p.Lines {
+				no[l.ID] = l.No
+			}
+		}
+		var errs fault.List
+		v := version
+		for _, a := range as {
+			p, err := ActIn(ctx, tx, id, v, a)
+			if err != nil {
+				if fault.Code(err) != fault.Invalid {
+					return err // a stale version, a refusal or a failure ends them all
+				}
+				n, ok := no[a.Line]
+				if !ok {
+					n = int(a.Line)
+				}
+				errs.Append(fmt.Sprintf("line %d", n), err)
+				continue
+			}
+			out, v = p, p.Version
+		}
+		return errs.Err()
+	})
+	if err != nil {
+		return Pledge{}, err
+	}
+	return out, nil
 }
 
 // ActIn is Act inside a transaction the caller holds, for use cases that

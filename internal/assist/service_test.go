@@ -563,3 +563,29 @@ func TestRecount(t *testing.T) {
 		})
 	}
 }
+
+// TestActAllIsAllOrNothing: several actions on a pledge's lines go in one
+// step; one refused leaves every line as it was and names its line.
+func TestActAllIsAllOrNothing(t *testing.T) {
+	l := newLedger()
+	svc := assist.Service{Store: books{l}}
+	before := l.clone()
+	_, err := svc.ActAll(as(deuOfficer), 10, 0, []assist.Action{{Kind: assist.Commit, Line: 11, Quantity: 5}, {Kind: assist.Commit, Line: 11, Quantity: 500}})
+	if e := fault.As(err); e == nil || e.Code != fault.Invalid || !strings.HasPrefix(e.Field, "line 1.") {
+		t.Fatalf("one action too large: %v", err)
+	}
+	unchanged(t, before, l)
+	p, err := svc.ActAll(as(deuOfficer), 10, 0, []assist.Action{{Kind: assist.Commit, Line: 11, Quantity: 5}, {Kind: assist.Commit, Line: 11, Quantity: 6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.pledges[10].Lines[0].Committed - before.pledges[10].Lines[0].Committed; got != 11 || p.Version != 3 {
+		t.Errorf("two commits moved the line by %d, version %d; want 11 and 3", got, p.Version)
+	}
+	if _, err := svc.ActAll(as(deuOfficer), 10, 1, []assist.Action{{Kind: assist.Commit, Line: 11, Quantity: 1}}); fault.Code(err) != fault.Conflict {
+		t.Errorf("a stale version: %v", err)
+	}
+	if _, err := svc.ActAll(as(deuOfficer), 10, 0, nil); fault.Code(err) != fault.Invalid {
+		t.Errorf("no action: %v", err)
+	}
+}

@@ -27,6 +27,9 @@ type NationFigures struct {
 	Delivered   money.Cents `json:"delivered"`
 	Accepted    money.Cents `json:"accepted"`
 	Undelivered money.Cents `json:"undelivered"`
+	// Undisclosed counts the pledges of undisclosed value, which the
+	// sums above leave out.
+	Undisclosed int64 `json:"undisclosed"`
 }
 
 // OverdueLine is a pledge line whose promised date has passed and which is

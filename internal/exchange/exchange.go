@@ -32,7 +32,7 @@ var Columns = map[string][]string{
 	"network":      NetworkColumns,
 	"items":        {"nsn", "name", "capability", "unit_of_issue", "unit_value_eur", "mass_kg", "volume_m3", "group"},
 	"requirements": {"ref", "nsn", "group", "quantity", "priority", "need_by", "delivery_site", "notes", "classification", "releasable_to", "state", "allocated", "delivered", "accepted"},
-	"pledges": {"pledge_ref", "nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "classification", "releasable_to",
+	"pledges": {"pledge_ref", "nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "value_undisclosed", "classification", "releasable_to",
 		"line", "nsn", "quantity", "unit_value_eur", "committed", "allocated", "shipped", "delivered", "accepted", "withdrawn"},
 }
 
@@ -383,6 +383,19 @@ func parseItem(r row) (catalog.Item, error) {
 	return it, errs.Err()
 }
 
+// flag reads a yes-or-no cell: yes, true, 1 or x for yes; no, false, 0 or
+// empty for no.
+func flag(errs *fault.List, field, s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "yes", "y", "true", "1", "x":
+		return true
+	case "no", "n", "false", "0", "":
+		return false
+	}
+	errs.Add(field, "%q is neither yes nor no", s)
+	return false
+}
+
 func integer(errs *fault.List, field, s string) int64 {
 	if s == "" {
 		errs.Add(field, "is required")
@@ -435,7 +448,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 	var errs fault.List
 	var out []*pledgeGroup
 	byRef := map[string]*pledgeGroup{}
-	header := []string{"nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "classification", "releasable_to"}
+	header := []string{"nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "value_undisclosed", "classification", "releasable_to"}
 	firstRow := map[string]row{}
 	for _, r := range rows {
 		ref := r.get("pledge_ref")
@@ -446,6 +459,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 			p := assist.Pledge{Nation: r.get("nation"), Title: r.get("title"), Description: r.get("description"), Kind: r.get("kind"), Aid: r.get("aid"), Instrument: r.get("instrument"), Channel: r.get("channel"), Category: r.get("category"),
 				Announced: r.get("announced"), Promised: r.get("promised"), Reference: r.get("reference"), Depot: r.get("depot")}
 			p.Amount = money.FieldEUR(&rowErrs, "amount_eur", r.get("amount_eur"))
+			p.ValueUndisclosed = flag(&rowErrs, "value_undisclosed", r.get("value_undisclosed"))
 			p.Marking = marking(&rowErrs, r)
 			g = &pledgeGroup{pledge: p, first: r}
 			out = append(out, g)

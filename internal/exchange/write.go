@@ -13,6 +13,14 @@ import (
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
+// yes writes a flag as a cell: "yes", or empty for no.
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return ""
+}
+
 // writeMarking writes the first line of an export: the highest marking of
 // what it holds, as a comment line that import skips.
 func writeMarking(w io.Writer, c access.Classification) error {
@@ -68,7 +76,7 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, 
 	cw := NewWriter(w)
 	cw.Write(Columns["pledges"])
 	for _, p := range pledges {
-		head := []string{p.Ref(), p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, assist.FormatWhen(p.Announced, p.AnnouncedPrecision), assist.FormatWhen(p.Promised, p.PromisedPrecision), p.Reference, p.Depot, p.Amount.String(),
+		head := []string{p.Ref(), p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, assist.FormatWhen(p.Announced, p.AnnouncedPrecision), assist.FormatWhen(p.Promised, p.PromisedPrecision), p.Reference, p.Depot, p.Amount.String(), yes(p.ValueUndisclosed),
 			p.Classification.String(), strings.Join(p.ReleasableTo, " ")}
 		if len(p.Lines) == 0 {
 			cw.Write(append(head, "", "", "", "", "", "", "", "", "", ""))

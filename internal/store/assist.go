@@ -152,7 +152,7 @@ func (db *DB) Requirements(ctx context.Context, f assist.RequirementFilter, o li
 	return out, err
 }
 
-const pledgeColumns = "p.id, p.nation, p.title, p.description, p.kind, p.aid, p.instrument, p.channel, p.category, p.announced, p.promised, p.announced_precision, p.promised_precision, p.reference, p.depot, p.amount, p.classification, p.releasable_to, p.illustrative, p.state, p.version, p.created_at, p.updated_at"
+const pledgeColumns = "p.id, p.nation, p.title, p.description, p.kind, p.aid, p.instrument, p.channel, p.category, p.announced, p.promised, p.announced_precision, p.promised_precision, p.reference, p.depot, p.amount, p.value_undisclosed, p.classification, p.releasable_to, p.illustrative, p.state, p.version, p.created_at, p.updated_at"
 
 // precisionOf is a date's precision as stored: empty is to the day.
 func precisionOf(p string) string {
@@ -170,7 +170,7 @@ type pledgeRow struct {
 func pledgeFields() (*pledgeRow, []any) {
 	row := &pledgeRow{}
 	p := &row.Pledge
-	return row, []any{&p.ID, &p.Nation, &p.Title, &p.Description, &p.Kind, &p.Aid, &p.Instrument, &p.Channel, &p.Category, &p.Announced, &p.Promised, &p.AnnouncedPrecision, &p.PromisedPrecision, &p.Reference, &p.Depot, &p.Amount,
+	return row, []any{&p.ID, &p.Nation, &p.Title, &p.Description, &p.Kind, &p.Aid, &p.Instrument, &p.Channel, &p.Category, &p.Announced, &p.Promised, &p.AnnouncedPrecision, &p.PromisedPrecision, &p.Reference, &p.Depot, &p.Amount, &p.ValueUndisclosed,
 		&p.Marking.Classification, &row.rel, &p.Illustrative, &row.State, &p.Version, &row.created, &row.updated}
 }
 
@@ -290,9 +290,9 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 	if err != nil {
 		return err
 	}
-	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, description, kind, aid, instrument, channel, category, announced, promised, announced_precision, promised_precision, reference, depot, amount, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-		p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, int(p.Marking.Classification),
+	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, description, kind, aid, instrument, channel, category, announced, promised, announced_precision, promised_precision, reference, depot, amount, value_undisclosed, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, int(p.Marking.Classification),
 		strings.Join(p.Marking.ReleasableTo, ","), aud, p.Illustrative, p.State(), ts(p.CreatedAt), ts(p.UpdatedAt))
 	if err != nil {
 		return mapConstraint(err, "pledge")
@@ -337,9 +337,9 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 			return err
 		}
 	}
-	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, description = ?, kind = ?, aid = ?, instrument = ?, channel = ?, category = ?, announced = ?, promised = ?, announced_precision = ?, promised_precision = ?, reference = ?, depot = ?, amount = ?, classification = ?, releasable_to = ?, audience = ?,
+	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, description = ?, kind = ?, aid = ?, instrument = ?, channel = ?, category = ?, announced = ?, promised = ?, announced_precision = ?, promised_precision = ?, reference = ?, depot = ?, amount = ?, value_undisclosed = ?, classification = ?, releasable_to = ?, audience = ?,
 		state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","), aud,
+		p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","), aud,
 		p.State(), ts(p.UpdatedAt), p.ID, version)
 	if err != nil {
 		return mapConstraint(err, p.Ref())

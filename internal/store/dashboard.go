@@ -23,14 +23,15 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	if err != nil {
 		return d, err
 	}
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, COUNT(*), SUM(p.amount + p.pledged_value), SUM(p.committed_value), SUM(p.delivered_value), SUM(p.accepted_value)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, COUNT(*), SUM(p.amount + p.pledged_value), SUM(p.committed_value), SUM(p.delivered_value), SUM(p.accepted_value),
+		SUM(CASE WHEN p.value_undisclosed THEN 1 ELSE 0 END)
 		FROM pledges p WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard pledges: %w", err)
 	}
 	for rows.Next() {
 		var f assist.NationFigures
-		if err := rows.Scan(&f.Nation, &f.Pledges, &f.Pledged, &f.Committed, &f.Delivered, &f.Accepted); err != nil {
+		if err := rows.Scan(&f.Nation, &f.Pledges, &f.Pledged, &f.Committed, &f.Delivered, &f.Accepted, &f.Undisclosed); err != nil {
 			rows.Close()
 			return d, err
 		}
@@ -44,6 +45,7 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 		t.Delivered += f.Delivered
 		t.Accepted += f.Accepted
 		t.Undelivered += f.Undelivered
+		t.Undisclosed += f.Undisclosed
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -512,14 +512,16 @@ type pledgeInput struct {
 	Promised    string `json:"promised"`
 	// The dates' precisions, for an exact date that stands for a month,
 	// quarter or year; vague text ("2022-04") says its own.
-	AnnouncedPrecision string      `json:"announced_precision"`
-	PromisedPrecision  string      `json:"promised_precision"`
-	Reference          string      `json:"reference"`
-	Depot              string      `json:"depot"`
-	Amount             string      `json:"amount"`
-	Classification     string      `json:"classification"`
-	ReleasableTo       []string    `json:"releasable_to"`
-	Lines              []lineInput `json:"lines"`
+	AnnouncedPrecision string `json:"announced_precision"`
+	PromisedPrecision  string `json:"promised_precision"`
+	Reference          string `json:"reference"`
+	Depot              string `json:"depot"`
+	Amount             string `json:"amount"`
+	// ValueUndisclosed says the donor has not disclosed the value.
+	ValueUndisclosed *bool       `json:"value_undisclosed"`
+	Classification   string      `json:"classification"`
+	ReleasableTo     []string    `json:"releasable_to"`
+	Lines            []lineInput `json:"lines"`
 }
 
 type lineInput struct {
@@ -535,6 +537,7 @@ func (in pledgeInput) pledge() (assist.Pledge, error) {
 	p := assist.Pledge{Nation: in.Nation, Title: in.Title, Description: in.Description, Kind: in.Kind, Aid: in.Aid, Instrument: in.Instrument, Channel: in.Channel, Category: in.Category,
 		Announced: in.Announced, Promised: in.Promised, AnnouncedPrecision: in.AnnouncedPrecision, PromisedPrecision: in.PromisedPrecision, Reference: in.Reference, Depot: in.Depot}
 	p.Amount = money.FieldEUR(&errs, "amount", in.Amount)
+	p.ValueUndisclosed = in.ValueUndisclosed != nil && *in.ValueUndisclosed
 	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
 	for i, l := range in.Lines {
 		p.Lines = append(p.Lines, assist.Line{NSN: l.NSN, Pledged: l.Quantity, UnitValue: money.FieldEUR(&errs, fmt.Sprintf("lines[%d].unit_value", i), l.UnitValue)})
@@ -691,7 +694,7 @@ func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 	_, hasReference := given["reference"]
 	_, hasDepot := given["depot"]
 	_, hasAmount := given["amount"]
-	if !hasDescription || !hasReference || !hasDepot || !hasAmount {
+	if !hasDescription || !hasReference || !hasDepot || !hasAmount || in.ValueUndisclosed == nil {
 		old, err := s.Read.Ledger.Pledge(r.Context(), id)
 		if err != nil {
 			return err
@@ -707,6 +710,9 @@ func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 		}
 		if !hasAmount {
 			p.Amount = old.Amount
+		}
+		if in.ValueUndisclosed == nil {
+			p.ValueUndisclosed = old.ValueUndisclosed
 		}
 	}
 	if p, err = s.Assist.UpdatePledge(r.Context(), id, version, p, keep...); err != nil {

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"testing"
+
+	"github.com/longhaul/longhaul/internal/exchange"
 )
 
 func TestClientAddrBelievesOnlyTrustedProxies(t *testing.T) {
@@ -48,5 +50,15 @@ func TestClientAddrBelievesOnlyTrustedProxies(t *testing.T) {
 	}
 	if k := addrKey("198.51.100.1"); k != "198.51.100.1" {
 		t.Errorf("an IPv4 address is limited by %q", k)
+	}
+}
+
+func TestTemplateExamplesHaveEveryColumn(t *testing.T) {
+	for kind, rows := range templateExamples {
+		for i, r := range rows {
+			if want := len(exchange.Columns[kind]); len(r) != want {
+				t.Errorf("%s example %d has %d cells, the columns are %d", kind, i, len(r), want)
+			}
+		}
 	}
 }

@@ -243,3 +243,74 @@ func TestShipmentsNameTheirRoute(t *testing.T) {
 		t.Error("the shipments list does not say from where to where in words")
 	}
 }
+
+// TestPledgesOfUndisclosedValue: a pledge whose donor gave no value is
+// taken, holds no amount, and the dashboard says how many such pledges its
+// sums leave out instead of counting them as zero in silence.
+func TestPledgesOfUndisclosedValue(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	r := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"CHE","title":"Demining support","kind":"in_kind","channel":"bilateral","category":"in_kind","announced":"2023-05","promised":"2023","value_undisclosed":true}`)
+	if r.status != 201 || r.json(t)["value_undisclosed"] != true {
+		t.Fatalf("an undisclosed pledge: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"CHE","title":"Nothing said","kind":"in_kind","channel":"bilateral","category":"in_kind","announced":"2023-05","promised":"2023"}`); r.status != 422 || !strings.Contains(string(r.body), "undisclosed") {
+		t.Errorf("a pledge of nothing: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"CHE","title":"Both","kind":"funds","channel":"bilateral","category":"operational","announced":"2023-05","promised":"2023","amount":"5.00","value_undisclosed":true}`); r.status != 422 || r.json(t)["field"] != "amount" {
+		t.Errorf("an undisclosed value with an amount: %d %s", r.status, r.body)
+	}
+	d := e.do("GET", "/api/v1/dashboard", "", "").json(t)
+	if tot := d["totals"].(map[string]any); tot["undisclosed"] != float64(1) {
+		t.Errorf("the dashboard's totals: %v", tot)
+	}
+	page := html.UnescapeString(string(e.do("GET", "/", "", "").body))
+	if !strings.Contains(page, "1 of undisclosed value not in the sum") || !strings.Contains(page, "and 1 undisclosed") {
+		t.Error("the dashboard does not say what its sums leave out")
+	}
+	csv := string(e.do("GET", "/api/v1/export/pledges?nation=CHE", "", "").body)
+	if !strings.Contains(csv, ",0.00,yes,") {
+		t.Errorf("the export does not say the value is undisclosed: %.300s", csv)
+	}
+	e2 := newAPIEnv(t, storetest.SQLiteDSN(t))
+	if r := e2.do("POST", "/api/v1/import/pledges", "text/csv", csv); r.status != 201 {
+		t.Fatalf("the export back: %d %s", r.status, r.body)
+	}
+	if back := e2.do("GET", "/api/v1/pledges?nation=CHE", "", "").json(t)["items"].([]any)[0].(map[string]any); back["value_undisclosed"] != true {
+		t.Errorf("imported back as %v", back)
+	}
+}
+
+// TestGridActsOnManyLinesAtOnce: the pledge page's grid commits two lines
+// in one submit; a grid with one line too large changes nothing, names the
+// line and keeps what was typed.
+func TestGridActsOnManyLinesAtOnce(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("grid-coordinator", "DEU", access.Secret, access.Coordinator)
+	cookie := sessionOf(t, e.signIn("grid-coordinator", testPassword))
+	csrf := e.do("GET", "/api/v1/me", "", "", "Authorization", "", "Cookie", cookie).json(t)["csrf"].(string)
+	p := e.do("POST", "/api/v1/pledges", "application/json", goodPledge).json(t)
+	id := int64(p["id"].(float64))
+	lines := p["lines"].([]any)
+	l1, l2 := fmt.Sprint(int64(lines[0].(map[string]any)["id"].(float64))), fmt.Sprint(int64(lines[1].(map[string]any)["id"].(float64)))
+	post := func(q1, q2 string) apiResponse {
+		form := url.Values{"csrf": {csrf}, "version": {fmt.Sprint(int64(p["version"].(float64)))}, "action": {"commit"}, "line": {l1, l2},
+			"no_" + l1: {"1"}, "no_" + l2: {"2"}, "quantity_" + l1: {q1}, "quantity_" + l2: {q2}}
+		return e.do("POST", fmt.Sprintf("/pledges/%d/grid", id), "application/x-www-form-urlencoded", form.Encode(), "Authorization", "", "Cookie", cookie)
+	}
+	before := e.fingerprint()
+	bad := post("60", "11")
+	body := html.UnescapeString(string(bad.body))
+	if bad.status != 422 || !strings.Contains(body, "line 2.quantity") || !strings.Contains(body, `value="60"`) || !strings.Contains(body, `value="11"`) {
+		t.Fatalf("a grid with line 2 over its pledge: %d %s", bad.status, regexp.MustCompile(`(?s)<div class="error" role="alert" id="grid-errors">.*?</div>`).FindString(body))
+	}
+	if e.fingerprint() != before {
+		t.Fatal("a refused grid changed the database")
+	}
+	if ok := post("60", "10"); ok.status != 303 || !strings.Contains(ok.header.Get("Location"), "Committed+on+2+lines") {
+		t.Fatalf("the grid: %d %s", ok.status, ok.header.Get("Location"))
+	}
+	got := e.do("GET", fmt.Sprintf("/api/v1/pledges/%d", id), "", "").json(t)["lines"].([]any)
+	if got[0].(map[string]any)["committed"] != float64(60) || got[1].(map[string]any)["committed"] != float64(10) {
+		t.Errorf("after the grid: %v / %v", got[0].(map[string]any)["committed"], got[1].(map[string]any)["committed"])
+	}
+}

@@ -57,6 +57,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("POST", "/pledges/{id}", access.PledgeWrite, s.uiUpdatePledge)
 	// Each action's own permission is checked by the use case.
 	add("POST", "/pledges/{id}/act", access.PledgeRead, s.uiAct)
+	add("POST", "/pledges/{id}/grid", access.PledgeRead, s.uiGrid)
 	add("POST", "/pledges/{id}/handover", access.ShipmentPlan, s.uiHandOver)
 	s.logisticsPages(add)
 	s.planPages(add)
@@ -778,9 +779,16 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 	return s.page(w, r, status, "pledge_form", title, v, existing.Classification)
 }
 
+// checked is a form's checkbox as the API's optional flag: a form always
+// says, ticked or not.
+func checked(f url.Values, name string) *bool {
+	b := f.Get(name) != ""
+	return &b
+}
+
 func pledgeHeaderFromForm(f url.Values) pledgeInput {
 	return pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Description: f.Get("description"), Kind: f.Get("kind"), Aid: f.Get("aid"), Instrument: f.Get("instrument"), Channel: f.Get("channel"), Category: f.Get("category"),
-		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Depot: f.Get("depot"), Amount: f.Get("amount"),
+		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Depot: f.Get("depot"), Amount: f.Get("amount"), ValueUndisclosed: checked(f, "value_undisclosed"),
 		Classification: f.Get("classification"), ReleasableTo: releasable(f)}
 }
 
@@ -794,7 +802,7 @@ func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := pledgeInput{Nation: p.Nation, Title: p.Title, Description: p.Description, Kind: p.Kind, Aid: p.Aid, Instrument: p.Instrument, Channel: p.Channel, Category: p.Category, Announced: assist.FormatWhen(p.Announced, p.AnnouncedPrecision), Promised: assist.FormatWhen(p.Promised, p.PromisedPrecision),
-		Reference: p.Reference, Depot: p.Depot, Amount: p.Amount.String(), Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
+		Reference: p.Reference, Depot: p.Depot, Amount: p.Amount.String(), ValueUndisclosed: &p.ValueUndisclosed, Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
 	return s.pledgeFormFor(w, r, 200, in, nil, p)
 }
 
@@ -942,10 +950,13 @@ type pledgeView struct {
 	// item can meet: the allocate list offers only those.
 	ReqsFor map[int][]reqChoice
 	Actions []string
-	Events  any
-	Errors  formErrors
-	ErrLine int64
-	Last    assist.Action
+	// GridErrors and GridTyped are the grid's problems and what was typed.
+	GridErrors formErrors
+	GridTyped  url.Values
+	Events     any
+	Errors     formErrors
+	ErrLine    int64
+	Last       assist.Action
 }
 
 // reqChoice is a requirement as the allocate list offers it: by its
@@ -1009,7 +1020,17 @@ func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open [
 	return out, nil
 }
 
+// pledgeViewGrid is the pledge's page with the grid's problems and what
+// was typed in it.
+func (s *Server) pledgeViewGrid(w http.ResponseWriter, r *http.Request, status int, id int64, errs formErrors, typed url.Values) error {
+	return s.pledgeViewWith(w, r, status, id, nil, assist.Action{}, errs, typed)
+}
+
 func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, id int64, errs formErrors, last assist.Action) error {
+	return s.pledgeViewWith(w, r, status, id, errs, last, nil, nil)
+}
+
+func (s *Server) pledgeViewWith(w http.ResponseWriter, r *http.Request, status int, id int64, errs formErrors, last assist.Action, gridErrs formErrors, gridTyped url.Values) error {
 	p, err := s.Read.Ledger.Pledge(r.Context(), id)
 	if err != nil {
 		return err
@@ -1056,6 +1077,10 @@ func (s *Server) pledgeView(w http.ResponseWriter, r *http.Request, status int, 
 		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last, Now: s.Now().UTC().Format("2006-01-02T15:04")}
 	if last.Kind == "handover" {
 		v.Handover, v.Errors, v.ErrLine, v.Typed = errs, nil, 0, r.PostForm
+	}
+	v.GridErrors, v.GridTyped = gridErrs, gridTyped
+	if v.GridTyped == nil {
+		v.GridTyped = url.Values{}
 	}
 	if access.Allowed(me, access.ShipmentPlan) && me.MayWriteFor(p.Nation) {
 		for _, a := range d.Allocations {
@@ -1137,6 +1162,76 @@ func (s *Server) uiAct(w http.ResponseWriter, r *http.Request) error {
 	msg := fmt.Sprintf("%s %s on line %d", pastTense[a.Kind], formatInt(a.Quantity), l.No)
 	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
 	return nil
+}
+
+// uiGrid takes one action on every line of the grid that has a quantity,
+// in one step: all of them, or none, with every problem named by its line
+// and what was typed kept.
+func (s *Server) uiGrid(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	pre := formErrors{}
+	version := formInt(pre, f, "version")
+	kind := f.Get("action")
+	var as []assist.Action
+	for _, lid := range f["line"] {
+		lineID, err := strconv.ParseInt(lid, 10, 64)
+		if err != nil {
+			pre["line"] = fmt.Sprintf("%q is not a line", lid)
+			continue
+		}
+		q := strings.TrimSpace(f.Get("quantity_" + lid))
+		if q == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(q, 10, 64)
+		if err != nil {
+			pre[fmt.Sprintf("line %s.quantity", f.Get("no_"+lid))] = fmt.Sprintf("%q is not a whole number", q)
+			continue
+		}
+		a := assist.Action{Kind: kind, Line: lineID, Quantity: n}
+		if req := strings.TrimSpace(f.Get("requirement_" + lid)); req != "" {
+			a.Requirement, _ = strconv.ParseInt(req, 10, 64)
+		}
+		as = append(as, a)
+	}
+	var p assist.Pledge
+	if len(pre) == 0 {
+		p, err = s.Assist.ActAll(r.Context(), id, version, as)
+	}
+	if len(pre) > 0 || err != nil {
+		fe := pre
+		if err != nil {
+			var ok bool
+			if fe, ok = toFormErrors(err); !ok {
+				return err
+			}
+			if fe[""] == "" && fault.Code(err) != fault.Invalid {
+				fe[""] = fault.As(err).Message
+			}
+		}
+		return s.pledgeViewGrid(w, r, statusFor(errOr(err, fault.Field("grid", "invalid"))), id, fe, f)
+	}
+	msg := fmt.Sprintf("%s on %d lines", pastTense[kind], len(as))
+	if len(as) == 1 {
+		msg = fmt.Sprintf("%s on 1 line", pastTense[kind])
+	}
+	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", p.ID, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
+}
+
+// errOr is err, or def when err is nil.
+func errOr(err, def error) error {
+	if err != nil {
+		return err
+	}
+	return def
 }
 
 var pastTense = map[string]string{
