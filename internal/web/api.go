@@ -45,6 +45,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	for _, a := range assist.Actions {
 		add("POST", "/api/v1/pledges/{id}/"+a, actionPermission[a], s.apiAct(a))
 	}
+	add("POST", "/api/v1/pledges/{id}/actions", access.PledgeRead, s.apiActAll)
 	// A line is shipped and delivered through shipments only: the old
 	// action paths say where to go instead of answering 404.
 	for _, a := range []string{assist.Ship, assist.Deliver} {
@@ -745,6 +746,30 @@ func (s *Server) apiAct(kind string) handlerFunc {
 		}
 		return s.writePledge(w, r, 200, p)
 	}
+}
+
+// apiActAll takes several line actions on a pledge at once: all of them
+// or none, each refusal named by its line.
+func (s *Server) apiActAll(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Actions []assist.Action `json:"actions"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.Assist.ActAll(r.Context(), id, version, in.Actions)
+	if err != nil {
+		return err
+	}
+	return s.writePledge(w, r, 200, p)
 }
 
 func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {

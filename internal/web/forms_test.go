@@ -314,3 +314,27 @@ func TestGridActsOnManyLinesAtOnce(t *testing.T) {
 		t.Errorf("after the grid: %v / %v", got[0].(map[string]any)["committed"], got[1].(map[string]any)["committed"])
 	}
 }
+
+// TestAPIActsOnManyLinesAtOnce: POST /api/v1/pledges/{id}/actions commits
+// two lines in one step, or none of them.
+func TestAPIActsOnManyLinesAtOnce(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	p := e.do("POST", "/api/v1/pledges", "application/json", goodPledge).json(t)
+	id := int64(p["id"].(float64))
+	lines := p["lines"].([]any)
+	l1, l2 := int64(lines[0].(map[string]any)["id"].(float64)), int64(lines[1].(map[string]any)["id"].(float64))
+	before := e.fingerprint()
+	bad := e.do("POST", fmt.Sprintf("/api/v1/pledges/%d/actions", id), "application/json", fmt.Sprintf(`{"actions":[{"kind":"commit","line":%d,"quantity":60},{"kind":"commit","line":%d,"quantity":11}]}`, l1, l2))
+	if bad.status != 422 || !strings.Contains(string(bad.body), `"line 2.quantity"`) || e.fingerprint() != before {
+		t.Fatalf("one line over its pledge: %d %s", bad.status, bad.body)
+	}
+	ok := e.do("POST", fmt.Sprintf("/api/v1/pledges/%d/actions", id), "application/json", fmt.Sprintf(`{"actions":[{"kind":"commit","line":%d,"quantity":60},{"kind":"commit","line":%d,"quantity":10}]}`, l1, l2),
+		"If-Match", fmt.Sprintf(`"%d"`, int64(p["version"].(float64))))
+	if ok.status != 200 {
+		t.Fatalf("two commits: %d %s", ok.status, ok.body)
+	}
+	got := ok.json(t)["lines"].([]any)
+	if got[0].(map[string]any)["committed"] != float64(60) || got[1].(map[string]any)["committed"] != float64(10) || ok.json(t)["version"] != float64(3) {
+		t.Errorf("after: %s", ok.body)
+	}
+}
