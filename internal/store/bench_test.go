@@ -363,7 +363,7 @@ func benchFillLedger(b *testing.B, raw *sql.DB, pg bool) {
 	b.Helper()
 	ctx := context.Background()
 	var nations []string
-	rows, err := raw.QueryContext(ctx, `SELECT code FROM nations WHERE role <> 'recipient' ORDER BY code`)
+	rows, err := raw.QueryContext(ctx, `SELECT code FROM nations WHERE role NOT IN ('recipient', 'country') ORDER BY code`)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -560,6 +560,9 @@ func BenchmarkDashboard(b *testing.B) {
 			storetest.Seed(b, db)
 			raw := benchOpenRaw(b, dsn)
 			benchFillLedger(b, raw, store.IsPostgres(dsn))
+			// The rows are written straight to the tables, without the
+			// allocations a use case would keep beside them.
+			storetest.Tampered(db)
 			for _, who := range []struct {
 				name string
 				id   access.Identity
