@@ -1,7 +1,8 @@
 package access
 
 import (
-	"fmt"
+	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -13,15 +14,6 @@ import (
 type Rate struct {
 	Every time.Duration
 	Burst int
-}
-
-// String is the rate as the documentation and the log state it, e.g.
-// "50/s, bursts of 300".
-func (r Rate) String() string {
-	if r.Every <= 0 {
-		return "unlimited"
-	}
-	return fmt.Sprintf("%d/s, bursts of %d", time.Second/r.Every, r.Burst)
 }
 
 // Limits are the request rates the server holds each caller to. A request
@@ -42,6 +34,42 @@ var DefaultRates = struct{ Address, Token, Account Rate }{
 	Address: Rate{Every: 100 * time.Millisecond, Burst: 60}, // 10/s
 	Token:   Rate{Every: 20 * time.Millisecond, Burst: 300}, // 50/s
 	Account: Rate{Every: 10 * time.Millisecond, Burst: 600}, // 100/s
+}
+
+// Stranger takes one request of someone not signed in from the address
+// addr: an IPv4 address, or an IPv6 one by its /64, which one subscriber
+// usually holds whole. It reports false, with the wait, when the address
+// is over its rate. Nil limits hold nobody.
+func (l *Limits) Stranger(addr string) (bool, time.Duration) {
+	if l == nil {
+		return true, 0
+	}
+	return l.Address.Allow(AddressKey(addr))
+}
+
+// Caller takes one request of the signed-in id, made with the credential
+// secret (a token or a session's cookie): against the credential's rate
+// and the account's. Signed-in requests never count against their
+// address, so colleagues behind one proxy never share a limit.
+func (l *Limits) Caller(id Identity, secret string) (bool, time.Duration) {
+	if l == nil {
+		return true, 0
+	}
+	if ok, wait := l.Token.Allow(Hash(secret)); !ok {
+		return false, wait
+	}
+	return l.Account.Allow(strconv.FormatInt(id.UserID, 10))
+}
+
+// AddressKey is the key an address is limited and throttled by: the
+// address itself, or for IPv6 its /64.
+func AddressKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || ip.Is4() {
+		return addr
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
 }
 
 // NewLimits returns limits at the default rates.
@@ -86,18 +114,6 @@ func (l *Limiter) now() time.Time {
 // long until the next request would be allowed, when the bucket is empty;
 // a refused request takes nothing.
 func (l *Limiter) Allow(key string) (bool, time.Duration) {
-	return l.take(key, true)
-}
-
-// Empty reports whether key's bucket is empty now, with how long until it
-// is not, without taking from it: the check made before the work of
-// finding out who is asking.
-func (l *Limiter) Empty(key string) (bool, time.Duration) {
-	ok, wait := l.take(key, false)
-	return !ok, wait
-}
-
-func (l *Limiter) take(key string, take bool) (bool, time.Duration) {
 	if l == nil || l.rate.Every <= 0 {
 		return true, 0
 	}
@@ -112,12 +128,10 @@ func (l *Limiter) take(key string, take bool) (bool, time.Duration) {
 	if wait := tat.Sub(now) - tolerance; wait > 0 {
 		return false, wait
 	}
-	if take {
-		if !ok {
-			l.makeRoom(now)
-		}
-		l.full[key] = tat.Add(l.rate.Every)
+	if !ok {
+		l.makeRoom(now)
 	}
+	l.full[key] = tat.Add(l.rate.Every)
 	return true, 0
 }
 

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -97,15 +98,18 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 	name := strings.ToLower(strings.TrimSpace(a.Name))
 	now := s.now()
 	since := now.Add(-SignInWindow)
-	keys, device, err := s.throttleKeys(ctx, name, a)
+	// Everything up to a success is read outside any write transaction,
+	// so that guesses, however many, never wait for or hold the writer.
+	u, err := s.Read.UserByName(ctx, name)
+	found := err == nil
+	if err != nil && fault.Code(err) != fault.NotFound {
+		return Opened{}, err
+	}
+	keys, device, counts, err := s.throttleKeys(ctx, a, name, u, found, since)
 	if err != nil {
 		return Opened{}, err
 	}
 	th := s.throttle()
-	counts, err := th.Failures(ctx, keys, since)
-	if err != nil {
-		return Opened{}, err
-	}
 	if err := s.overThrottle(counts, keys, 0, name, a.From, now); err != nil {
 		return Opened{}, err // over already: refused with no write at all
 	}
@@ -115,41 +119,43 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 	if err := s.overThrottle(counts, keys, 1, name, a.From, now); err != nil {
 		return Opened{}, err // others sent at the same moment came first
 	}
+	if !found {
+		BurnPasswordTime(a.Password)
+	}
+	if !found || u.Disabled || !VerifyPassword(u.PasswordHash, a.Password) {
+		s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: a.From}, now)
+		return Opened{}, SignInFailed
+	}
 	var out Opened
-	var failed bool
 	err = s.Store.Transact(ctx, func(tx Tx) error {
-		u, err := tx.UserByName(ctx, name)
-		switch {
-		case fault.Code(err) == fault.NotFound:
-			BurnPasswordTime(a.Password)
-			failed = true
-			return nil
-		case err != nil:
-			return err
-		case !VerifyPassword(u.PasswordHash, a.Password) || u.Disabled:
-			failed = true
-			return nil
+		// The account as it is now: changed since it was read (disabled,
+		// a new password), it takes no session on the old one.
+		cur, err := tx.UserByName(ctx, name)
+		if err != nil || cur.ID != u.ID || cur.Disabled || cur.PasswordHash != u.PasswordHash {
+			if err != nil && fault.Code(err) != fault.NotFound {
+				return err
+			}
+			return SignInFailed
 		}
-		out.User = u
+		out.User = cur
 		out.Secret = RandomToken(32)
-		out.Session = Session{UserID: u.ID, CSRF: RandomToken(24), CreatedAt: tx.Now(), ExpiresAt: tx.Now().Add(SessionLifetime)}
+		out.Session = Session{UserID: cur.ID, CSRF: RandomToken(24), CreatedAt: tx.Now(), ExpiresAt: tx.Now().Add(SessionLifetime)}
 		if err := tx.CreateSession(ctx, Hash(out.Secret), out.Session); err != nil {
 			return err
 		}
 		if device == "" {
 			out.Device = RandomToken(24)
-			if err := tx.CreateDevice(ctx, Hash(out.Device), Device{UserID: u.ID, CreatedAt: tx.Now()}); err != nil {
+			if err := tx.CreateDevice(ctx, Hash(out.Device), Device{UserID: cur.ID, CreatedAt: tx.Now()}); err != nil {
 				return err
 			}
 		}
-		return tx.Audit(ctx, audit.Record{Action: "session.signin", Entity: "user", EntityID: u.Name, After: map[string]string{"from": a.From}})
+		return tx.Audit(ctx, audit.Record{Action: "session.signin", Entity: "user", EntityID: cur.Name, After: map[string]string{"from": a.From}})
 	})
+	if errors.Is(err, SignInFailed) {
+		s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: a.From}, now)
+	}
 	if err != nil {
 		return Opened{}, err
-	}
-	if failed {
-		s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: a.From}, now)
-		return Opened{}, SignInFailed
 	}
 	if device != "" {
 		// The owner is back on their device: its own count starts again.
@@ -171,47 +177,37 @@ func (s *Service) overThrottle(counts map[string]Failures, keys []string, self i
 		if f, ok := counts[k]; ok && f.Count-self >= signInLimit(k) {
 			wait := f.Since.Add(SignInWindow).Sub(now)
 			s.tally().add(refusal{Action: "session.signin_throttled", Subject: name, From: from}, now)
-			return TooMany(wait, "%s: try again in %s, or sign in from a browser you have signed in with before", throttledWhy(k), waitWords(wait))
+			return TooMany(wait, "%s: try again in %s, or sign in from a browser you have signed in with before", throttledWhy(k), WaitWords(wait))
 		}
 	}
 	return nil
 }
 
-// throttleKeys returns the keys an attempt counts against, and the hash
-// of its device cookie when the cookie is one the named account signed in
-// with and that has not failed too often.
-func (s *Service) throttleKeys(ctx context.Context, name string, a Attempt) ([]string, string, error) {
+// throttleKeys returns the keys an attempt counts against, the hash of its
+// device cookie when the cookie is one the named account (u, when found)
+// signed in with and that has not failed too often, and the failures of
+// every key it considered, read in one step.
+func (s *Service) throttleKeys(ctx context.Context, a Attempt, name string, u User, found bool, since time.Time) ([]string, string, map[string]Failures, error) {
 	untrusted := []string{"account:" + name, "address:" + a.From}
-	if a.Device == "" || len(a.Device) > 200 {
-		return untrusted, "", nil
+	considered, h := untrusted, ""
+	if found && a.Device != "" && len(a.Device) <= 200 {
+		d, err := s.Read.DeviceByHash(ctx, Hash(a.Device))
+		switch {
+		case err == nil && d.UserID == u.ID && s.now().Sub(d.CreatedAt) <= DeviceLifetime:
+			h = Hash(a.Device)
+			considered = append([]string{"device:" + h}, untrusted...)
+		case err != nil && fault.Code(err) != fault.NotFound:
+			return nil, "", nil, err
+		}
 	}
-	h := Hash(a.Device)
-	d, err := s.Read.DeviceByHash(ctx, h)
-	if fault.Code(err) == fault.NotFound {
-		return untrusted, "", nil
-	}
+	counts, err := s.throttle().Failures(ctx, considered, since)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	u, err := s.Read.UserByName(ctx, name)
-	if fault.Code(err) == fault.NotFound {
-		return untrusted, "", nil
+	if h != "" && counts["device:"+h].Count < MaxDeviceFailures {
+		return []string{"device:" + h}, h, counts, nil
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	if d.UserID != u.ID || s.now().Sub(d.CreatedAt) > DeviceLifetime {
-		return untrusted, "", nil
-	}
-	key := "device:" + h
-	counts, err := s.throttle().Failures(ctx, []string{key}, s.now().Add(-SignInWindow))
-	if err != nil {
-		return nil, "", err
-	}
-	if counts[key].Count >= MaxDeviceFailures {
-		return untrusted, "", nil
-	}
-	return []string{key}, h, nil
+	return untrusted, "", counts, nil
 }
 
 func signInLimit(key string) int {
@@ -232,8 +228,8 @@ func throttledWhy(key string) string {
 	return "too many failed sign-ins to this account"
 }
 
-// waitWords is a wait as a person reads it: "3 minutes", "40 seconds".
-func waitWords(d time.Duration) string {
+// WaitWords is a wait as a person reads it: "3 minutes", "40 seconds".
+func WaitWords(d time.Duration) string {
 	if d < time.Minute {
 		if n := int((d + time.Second - 1) / time.Second); n > 1 {
 			return fmt.Sprintf("%d seconds", n)

@@ -158,7 +158,8 @@ func TestSignInDeviceThatFailsTooOftenIsNotTrusted(t *testing.T) {
 		t.Errorf("guess %d with the cookie: %v, want held back", MaxDeviceFailures+MaxAccountFailures, err)
 	}
 	// A cookie of one account counts for nothing on another.
-	keys, dev, err := s.throttleKeys(ctx, "other", Attempt{Name: "other", Device: stolen})
+	other, _ := s.Read.UserByName(ctx, "other")
+	keys, dev, _, err := s.throttleKeys(ctx, Attempt{Name: "other", Device: stolen}, "other", other, true, s.now().Add(-SignInWindow))
 	if err != nil || dev != "" || len(keys) != 2 {
 		t.Errorf("another account's cookie: keys %v, device %q, %v", keys, dev, err)
 	}
@@ -247,8 +248,8 @@ func TestLimiterHoldsToItsRate(t *testing.T) {
 	if ok, _ := l.Allow("b"); !ok {
 		t.Error("another key shares the bucket")
 	}
-	if empty, _ := l.Empty("a"); !empty {
-		t.Error("Empty does not see the empty bucket")
+	if ok, again := l.Allow("a"); ok || again != wait {
+		t.Errorf("the bucket, still empty, answers %v, wait %v: a refused request took from it", ok, again)
 	}
 	now = now.Add(250 * time.Millisecond)
 	got := 0

@@ -92,9 +92,11 @@ func Hash(secret string) string {
 // Tx is what the access use cases need from storage inside one transaction.
 type Tx interface {
 	Now() time.Time
-	// NationExists reports whether code is a nation whose people may have
-	// accounts: an Ally, a partner, the recipient or an institution.
-	NationExists(ctx context.Context, code string) (bool, error)
+	// NationReads reports whether code is a nation, and whether its
+	// people read here (it holds an audience bit): the Allies, partners,
+	// the recipient and institutions do; a country that only pledges does
+	// not.
+	NationReads(ctx context.Context, code string) (exists, reads bool, err error)
 	SiteExists(ctx context.Context, code string) (bool, error)
 	CountUsers(ctx context.Context) (int64, error)
 	CountActiveAdmins(ctx context.Context) (int64, error)
@@ -183,12 +185,8 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		u.DisplayName = name
 	}
 	err = s.Store.Transact(ctx, func(tx Tx) error {
-		ok, err := tx.NationExists(ctx, nation)
-		if err != nil {
+		if err := userNation(ctx, tx, nation); err != nil {
 			return err
-		}
-		if !ok {
-			return fault.Field("nation", "no nation %q whose people have accounts here: an Ally, a partner, Ukraine or an institution", nation)
 		}
 		if err := checkSite(ctx, tx, u.Site); err != nil {
 			return err
@@ -234,12 +232,8 @@ func (s *Service) UpdateUser(ctx context.Context, name, action string, change fu
 			}
 		}
 		if u.Nation != old.Nation {
-			ok, err := tx.NationExists(ctx, u.Nation)
-			if err != nil {
+			if err := userNation(ctx, tx, u.Nation); err != nil {
 				return err
-			}
-			if !ok {
-				return fault.Field("nation", "no nation %q", u.Nation)
 			}
 		}
 		if u.Site != old.Site {
@@ -495,6 +489,22 @@ func ParseLifetime(s string) (time.Duration, error) {
 		return d, nil
 	}
 	return 0, fault.Field("expires", "%q is not a lifetime: write days such as 90d or hours such as 12h", s)
+}
+
+// userNation refuses a nation a user cannot belong to: one that does not
+// exist, or a country none of whose people read here (no record is ever
+// released to it, so its people would see nothing of their own).
+func userNation(ctx context.Context, tx Tx, code string) error {
+	exists, reads, err := tx.NationReads(ctx, code)
+	switch {
+	case err != nil:
+		return err
+	case !exists:
+		return fault.Field("nation", "no nation %q", code)
+	case !reads:
+		return fault.Field("nation", "%s pledges but does not read here: users belong to an Ally, a partner, Ukraine or an institution", code)
+	}
+	return nil
 }
 
 // checkSite refuses a work site that does not exist; no site is fine.

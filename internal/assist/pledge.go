@@ -173,19 +173,17 @@ func (p *Pledge) Line(id int64) (*Line, error) {
 	return nil, fault.Field("line", "pledge %s has no line %d", p.Ref(), id)
 }
 
-// when reads a date of the pledge and its precision: vague text ("2022-04")
-// gives its own; an exact date takes the precision stated, if any.
-func (p *Pledge) when(field, v, precision string, errs *fault.List) (string, string, string, error) {
+// knownWhen reads a date and its precision: vague text ("2022-04") gives
+// its own; an exact date takes the precision stated, if any. It returns the
+// first and last day of the period and the precision.
+func knownWhen(field, v, precision string) (string, string, string, error) {
 	first, last, got, err := ParseWhen(field, v)
 	if err != nil {
-		errs.Append("", err)
 		return "", "", "", err
 	}
 	if precision = strings.TrimSpace(precision); got == DayPrecision && precision != "" && precision != DayPrecision {
 		if !slices.Contains(Precisions, precision) {
-			err := fault.Field(field+"_precision", "%q is not a precision: use one of %s", precision, strings.Join(Precisions, ", "))
-			errs.Append("", err)
-			return "", "", "", err
+			return "", "", "", fault.Field(field+"_precision", "%q is not a precision: use one of %s", precision, strings.Join(Precisions, ", "))
 		}
 		first, last = Within(first, precision)
 		got = precision
@@ -223,10 +221,11 @@ func (p *Pledge) Validate() error {
 	errs.OneOf("category", p.Category, Categories)
 	// A date may be known only to its month, quarter or year: the pledge
 	// is announced at the start of the period and due at its end.
-	a, pr := "", ""
-	var aerr, perr error
-	a, _, p.AnnouncedPrecision, aerr = p.when("announced", p.Announced, p.AnnouncedPrecision, &errs)
-	_, pr, p.PromisedPrecision, perr = p.when("promised", p.Promised, p.PromisedPrecision, &errs)
+	a, _, ap, aerr := knownWhen("announced", p.Announced, p.AnnouncedPrecision)
+	errs.Append("", aerr)
+	_, pr, pp, perr := knownWhen("promised", p.Promised, p.PromisedPrecision)
+	errs.Append("", perr)
+	p.AnnouncedPrecision, p.PromisedPrecision = ap, pp
 	if aerr == nil && perr == nil {
 		p.Announced, p.Promised = a, pr
 		errs.Append("", Plausible("announced", a))

@@ -396,6 +396,23 @@ func (s *Service) CreatePledgeIn(ctx context.Context, tx Tx, p *Pledge) error {
 // stay as stored; a lower marking needs access.MarkingLower and is audited
 // as pledge.lower_marking.
 func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge, keep ...access.MarkingPart) (Pledge, error) {
+	return s.UpdatePledgeKeeping(ctx, id, version, in, nil, keep...)
+}
+
+// The optional fields of a pledge a change may leave as stored, for a
+// request that did not name them: a client that does not know a field, or
+// sends only what it changes, loses nothing by omission.
+const (
+	KeepDescription      = "description"
+	KeepReference        = "reference"
+	KeepDepot            = "depot"
+	KeepAmount           = "amount"
+	KeepValueUndisclosed = "value_undisclosed"
+)
+
+// UpdatePledgeKeeping is UpdatePledge that leaves the optional fields
+// named in fields (KeepDescription and the others) as stored.
+func (s *Service) UpdatePledgeKeeping(ctx context.Context, id, version int64, in Pledge, fields []string, keep ...access.MarkingPart) (Pledge, error) {
 	var out Pledge
 	err := s.Store.Transact(ctx, func(tx Tx) error {
 		old, err := tx.Pledge(ctx, id)
@@ -421,6 +438,22 @@ func (s *Service) UpdatePledge(ctx context.Context, id, version int64, in Pledge
 		}
 		if n := strings.ToUpper(strings.TrimSpace(in.Nation)); n != "" && n != old.Nation {
 			return fault.Field("nation", "the nation of a pledge cannot change")
+		}
+		for _, f := range fields {
+			switch f {
+			case KeepDescription:
+				in.Description = old.Description
+			case KeepReference:
+				in.Reference = old.Reference
+			case KeepDepot:
+				in.Depot = old.Depot
+			case KeepAmount:
+				in.Amount = old.Amount
+			case KeepValueUndisclosed:
+				in.ValueUndisclosed = old.ValueUndisclosed
+			default:
+				return fault.Errorf(fault.Internal, "no field %q of a pledge to keep", f)
+			}
 		}
 		// A date sent back as it was read keeps the precision it is known
 		// to, unless the request states another.

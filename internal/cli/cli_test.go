@@ -84,6 +84,24 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 	if r := run(t, nil, exported, "import", "--db", db2, "pledges", "-"); r.code != 0 || !strings.Contains(r.out, "Imported 18 pledges") {
 		t.Fatalf("import pledges after the dry run: %+v", r)
 	}
+	// The same as a workbook, with --out naming an .xlsx, imports too.
+	book := filepath.Join(dir, "pledges.xlsx")
+	if r := run(t, env, "", "export", "pledges", "--out", book); r.code != 0 {
+		t.Fatalf("export pledges as a workbook: %+v", r)
+	}
+	if b, err := os.ReadFile(book); err != nil || !bytes.HasPrefix(b, []byte("PK\x03\x04")) {
+		t.Fatalf("the export is no workbook: %v", err)
+	}
+	db3 := filepath.Join(dir, "book.db")
+	if r := run(t, nil, "", "demo", "--db", db3); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := run(t, nil, "", "import", "--db", db3, "pledges", book); r.code != 0 || !strings.Contains(r.out, "Imported 18 pledges") {
+		t.Fatalf("import the workbook: %+v", r)
+	}
+	if r := run(t, env, "", "export", "pledges", "--format", "ods"); r.code == 0 {
+		t.Errorf("an unknown format exported: %+v", r)
+	}
 
 	// A file with one bad row imports nothing and names the row.
 	bad := "nsn,name,capability,unit_of_issue,unit_value_eur,mass_kg,volume_m3,group\n" +

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -287,9 +288,10 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 }
 
 func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
-	fs := flags("export", "export [--db FILE|URL] [--out FILE] KIND   (KIND: items, requirements or pledges)", stdio)
+	fs := flags("export", "export [--db FILE|URL] [--out FILE] [--format csv|xlsx] KIND   (KIND: items, requirements or pledges)", stdio)
 	dsn := dbFlag(fs)
 	out := fs.String("out", "-", "file to write, - for standard output")
+	format := fs.String("format", "", "csv or xlsx; empty is xlsx for an --out ending in .xlsx, csv otherwise")
 	pos, err := parse(fs, args, env)
 	if err != nil {
 		return err
@@ -297,6 +299,15 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 	if len(pos) != 1 {
 		fs.Usage()
 		return ErrUsage
+	}
+	if *format == "" {
+		*format = "csv"
+		if strings.HasSuffix(strings.ToLower(*out), ".xlsx") {
+			*format = "xlsx"
+		}
+	}
+	if *format != "csv" && *format != "xlsx" {
+		return fmt.Errorf("--format %q: use csv or xlsx", *format)
 	}
 	db, err := openDB(ctx, *dsn)
 	if err != nil {
@@ -310,6 +321,13 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 			return err
 		}
 		w = f
+	}
+	// A workbook is written from the CSV of the same export, as the
+	// server writes it.
+	var csvBuf bytes.Buffer
+	final := w
+	if *format == "xlsx" {
+		w = &csvBuf
 	}
 	today := time.Now().UTC().Format(assist.DateLayout)
 	switch pos[0] {
@@ -327,6 +345,12 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 		err = errors.Join(e, e2)
 	default:
 		err = fmt.Errorf("%q cannot be exported: use one of %s", pos[0], strings.Join(exchange.Kinds, ", "))
+	}
+	if err == nil && *format == "xlsx" {
+		book, e := exchange.ToXLSX(csvBuf.Bytes(), pos[0], nil)
+		if err = e; err == nil {
+			_, err = final.Write(book)
+		}
 	}
 	if f != nil {
 		err = errors.Join(err, f.Close())

@@ -335,7 +335,10 @@ func runNetwork(ctx context.Context, args []string, env Env, stdio IO) error {
 		}
 		defer db.Close()
 		ctx = access.WithIdentity(ctx, access.System.Named("cli:import"))
-		rows, err := exchange.ReadNetwork(in)
+		rows, notices, err := exchange.ReadNetwork(in)
+		for _, n := range notices {
+			fmt.Fprintf(stdio.Err, "%s: %s\n", pos[0], n)
+		}
 		var sites, links int
 		if err == nil {
 			sites, links, err = (&logistics.Service{Store: store.Logistics{DB: db}}).ImportNetwork(ctx, rows)

@@ -289,7 +289,7 @@ func (im *Importer) Import(ctx context.Context, kind string, in io.Reader, dryRu
 				// parse, so that the row reports every problem at once;
 				// whatever they add is rolled back with the rest.
 				it, err := parseItem(r)
-				err = alsoChecked(err, im.Catalog.CreateItemIn(ctx, tx, &it))
+				err = fault.Also(err, im.Catalog.CreateItemIn(ctx, tx, &it))
 				if !rowError(&errs, r, err) {
 					res.Created++
 					res.Records = append(res.Records, Preview{At: r.at(), Summary: it.NSN + " " + it.Name})
@@ -298,7 +298,7 @@ func (im *Importer) Import(ctx context.Context, kind string, in io.Reader, dryRu
 		case "requirements":
 			for _, r := range rows {
 				q, err := parseRequirement(r)
-				err = alsoChecked(err, im.Assist.CreateRequirementIn(ctx, tx, &q))
+				err = fault.Also(err, im.Assist.CreateRequirementIn(ctx, tx, &q))
 				if !rowError(&errs, r, err) {
 					res.Created++
 					res.Records = append(res.Records, Preview{At: r.at(), Summary: fmt.Sprintf("%s: %d of %s for %s by %s", q.Ref(), q.Quantity, q.NSN, q.DeliverySite, q.NeedBy)})
@@ -348,19 +348,6 @@ func pledgeSummary(p assist.Pledge) string {
 		s += fmt.Sprintf(", %d lines", len(p.Lines))
 	}
 	return s
-}
-
-// alsoChecked adds to the problems of reading a row those of the use case
-// that checked it, each field once. An error of the use case that is not
-// a problem of the input stops the import.
-func alsoChecked(read, checked error) error {
-	if checked != nil && fault.Code(checked) != fault.Invalid {
-		return checked
-	}
-	var errs fault.List
-	errs.Append("", read)
-	errs.AppendNew("", checked)
-	return errs.Err()
 }
 
 // rowError adds err, if any, as a problem of row r; it reports whether
@@ -431,7 +418,6 @@ type pledgeGroup struct {
 	lines  []row // the row of each pledge line
 	first  row
 	last   row
-	bad    bool // a row of it has a problem
 }
 
 // span is where the pledge is in the file: "line 2" or "lines 2-4".
@@ -482,9 +468,6 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 			g.lines = append(g.lines, r)
 		}
 		g.last = r
-		if len(rowErrs) > 0 {
-			g.bad = true
-		}
 		for _, e := range rowErrs {
 			errs.Append(at, e)
 		}

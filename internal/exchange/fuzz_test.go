@@ -32,7 +32,7 @@ func FuzzImport(f *testing.F) {
 		if err != nil && fault.Code(err) == fault.Internal {
 			t.Fatalf("%s %q: internal error %v", k, csv, err)
 		}
-		if _, err := exchange.ReadNetwork(strings.NewReader(csv)); err != nil && fault.Code(err) == fault.Internal {
+		if _, _, err := exchange.ReadNetwork(strings.NewReader(csv)); err != nil && fault.Code(err) == fault.Internal {
 			t.Fatalf("network %q: internal error %v", csv, err)
 		}
 	})

@@ -49,12 +49,14 @@ func WriteNetwork(w io.Writer, n logistics.Network) error {
 	return cw.Error()
 }
 
-// ReadNetwork parses a network file into rows; a row that cannot be read
-// carries its error, for the import to report with every other problem.
-func ReadNetwork(in io.Reader) ([]logistics.NetworkRow, error) {
-	rows, _, err := read("network", in)
+// ReadNetwork parses a network file (CSV or XLSX) into rows, and says what
+// had to be done to read it (an encoding converted, a separator found); a
+// row that cannot be read carries its error, for the import to report with
+// every other problem.
+func ReadNetwork(in io.Reader) ([]logistics.NetworkRow, []string, error) {
+	rows, notices, err := read("network", in)
 	if err != nil {
-		return nil, err
+		return nil, notices, err
 	}
 	var out []logistics.NetworkRow
 	for _, r := range rows {
@@ -84,7 +86,7 @@ func ReadNetwork(in io.Reader) ([]logistics.NetworkRow, error) {
 		nr.Err = le.Err()
 		out = append(out, nr)
 	}
-	return out, nil
+	return out, notices, nil
 }
 
 // ShipmentColumns are the columns of a shipment export, one row a line.

@@ -191,3 +191,17 @@ func (l *List) AppendNew(prefix string, err error) {
 		}
 	}
 }
+
+// Also joins the problems of reading an input with those its use case
+// found in what did read, each field once, so that a form, a request or a
+// row reports every problem in one answer. An error of the use case that
+// is not a problem of the input (a refusal, a failure) is returned alone.
+func Also(read, checked error) error {
+	if checked != nil && Code(checked) != Invalid {
+		return checked
+	}
+	var l List
+	l.Append("", read)
+	l.AppendNew("", checked)
+	return l.Err()
+}

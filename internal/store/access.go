@@ -18,12 +18,15 @@ func (a Access) Transact(ctx context.Context, fn func(access.Tx) error) error {
 	return a.DB.Transact(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
-// NationExists reports whether a nation with code exists whose people may
-// have accounts: any but a country (catalog.RoleCountry).
-func (tx *Tx) NationExists(ctx context.Context, code string) (bool, error) {
-	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM nations WHERE code = ? AND role <> 'country'`, strings.ToUpper(code)).Scan(&n)
-	return n > 0, err
+// NationReads reports whether a nation with code exists, and whether it
+// holds an audience bit, which only nations whose people read here have.
+func (tx *Tx) NationReads(ctx context.Context, code string) (bool, bool, error) {
+	var bit int
+	err := tx.queryRow(ctx, `SELECT audience_bit FROM nations WHERE code = ?`, strings.ToUpper(code)).Scan(&bit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, false, nil
+	}
+	return err == nil, bit > 0, err
 }
 
 // SiteExists reports whether a site with code exists.

@@ -80,12 +80,12 @@ func (db *DB) loadReference(ctx context.Context) error {
 // every country could pledge does not have yet.
 func (db *DB) loadCountries(ctx context.Context) error {
 	ctx = access.WithIdentity(ctx, access.System.Named("reference"))
-	var missing int
-	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM nations WHERE role = 'country'`).Scan(&missing); err != nil {
+	var have int
+	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM nations WHERE role = 'country'`).Scan(&have); err != nil {
 		return err
 	}
-	if missing > 0 {
-		return nil
+	if have > 0 {
+		return nil // loaded already: the start-up of every server but the first costs one count
 	}
 	return db.Transact(ctx, func(tx *Tx) error {
 		added, err := tx.addCountries(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -34,22 +35,31 @@ func (db *DB) DeviceByHash(ctx context.Context, hash string) (access.Device, err
 // (access.MemoryThrottle).
 type Throttle struct{ DB *DB }
 
-// Failures implements access.Throttle.
+// Failures implements access.Throttle, in one query for every key.
 func (t Throttle) Failures(ctx context.Context, keys []string, since time.Time) (map[string]access.Failures, error) {
 	out := map[string]access.Failures{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := []any{since.UnixMilli()}
 	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := t.DB.rq.QueryContext(ctx, t.DB.rebind(`SELECT key, failures, since_ms FROM signin_failures WHERE since_ms > ? AND key IN (?`+strings.Repeat(", ?", len(keys)-1)+`)`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
 		var n int
 		var ms int64
-		err := t.DB.rq.QueryRowContext(ctx, t.DB.rebind(`SELECT failures, since_ms FROM signin_failures WHERE key = ? AND since_ms > ?`), k, since.UnixMilli()).Scan(&n, &ms)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
+		if err := rows.Scan(&k, &n, &ms); err != nil {
 			return nil, err
 		}
 		out[k] = access.Failures{Count: n, Since: time.UnixMilli(ms).UTC()}
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // Count implements access.Throttle: one statement per key, so that

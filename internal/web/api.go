@@ -646,25 +646,12 @@ func (s *Server) apiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		// What did parse is checked too, so that every problem of the
 		// request comes in one answer.
-		return alsoChecked(err, s.Assist.CheckPledge(r.Context(), p))
+		return fault.Also(err, s.Assist.CheckPledge(r.Context(), p))
 	}
 	if p, err = s.Assist.CreatePledge(r.Context(), p); err != nil {
 		return err
 	}
 	return s.writePledge(w, r, 201, p)
-}
-
-// alsoChecked adds to the problems of reading an input those its use case
-// found in what did read, each field once; an error of the use case that
-// is not about the input (a refusal, a failure) comes first.
-func alsoChecked(read, checked error) error {
-	if c := fault.Code(checked); checked != nil && c != fault.Invalid {
-		return checked
-	}
-	var errs fault.List
-	errs.Append("", read)
-	errs.AppendNew("", checked)
-	return errs.Err()
 }
 
 func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
@@ -688,35 +675,14 @@ func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// An optional field the request leaves out keeps its stored value: a
-	// client that does not know the description, or sends only what it
-	// changes, loses nothing by omission.
-	_, hasDescription := given["description"]
-	_, hasReference := given["reference"]
-	_, hasDepot := given["depot"]
-	_, hasAmount := given["amount"]
-	if !hasDescription || !hasReference || !hasDepot || !hasAmount || in.ValueUndisclosed == nil {
-		old, err := s.Read.Ledger.Pledge(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		if !hasDescription {
-			p.Description = old.Description
-		}
-		if !hasReference {
-			p.Reference = old.Reference
-		}
-		if !hasDepot {
-			p.Depot = old.Depot
-		}
-		if !hasAmount {
-			p.Amount = old.Amount
-		}
-		if in.ValueUndisclosed == nil {
-			p.ValueUndisclosed = old.ValueUndisclosed
+	// An optional field the request leaves out keeps its stored value.
+	var kept []string
+	for name, f := range map[string]string{"description": assist.KeepDescription, "reference": assist.KeepReference, "depot": assist.KeepDepot, "amount": assist.KeepAmount, "value_undisclosed": assist.KeepValueUndisclosed} {
+		if _, ok := given[name]; !ok {
+			kept = append(kept, f)
 		}
 	}
-	if p, err = s.Assist.UpdatePledge(r.Context(), id, version, p, keep...); err != nil {
+	if p, err = s.Assist.UpdatePledgeKeeping(r.Context(), id, version, p, kept, keep...); err != nil {
 		return err
 	}
 	return s.writePledge(w, r, 200, p)

@@ -51,10 +51,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 	cookie, _ := r.Cookie(SessionCookie)
 	addr := s.clientAddr(r)
 	credentials := hasBearer || (cookie != nil && cookie.Value != "")
-	if s.Limits != nil && !credentials {
+	if !credentials {
 		// Nothing to look up: an address over its limit is refused before
 		// any work is done for it.
-		if ok, wait := s.Limits.Address.Allow(addrKey(addr)); !ok {
+		if ok, wait := s.Limits.Stranger(addr); !ok {
 			return r, s.overLimit(r, addr, wait)
 		}
 	}
@@ -73,14 +73,21 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 	if err != nil && fault.Code(err) != fault.Unauthorized {
 		return r, err
 	}
-	if s.Limits != nil && credentials {
+	if credentials {
+		var ok bool
+		var wait time.Duration
 		if err != nil {
 			// Credentials that do not hold count as no credentials.
-			if ok, wait := s.Limits.Address.Allow(addrKey(addr)); !ok {
-				return r, s.overLimit(r, addr, wait)
+			ok, wait = s.Limits.Stranger(addr)
+		} else {
+			secret := tok
+			if secret == "" {
+				secret = cookie.Value
 			}
-		} else if err := s.limitSignedIn(r.WithContext(access.WithIdentity(ctx, id)), id, tok, cookie, addr); err != nil {
-			return r, err
+			ok, wait = s.Limits.Caller(id, secret)
+		}
+		if !ok {
+			return r, s.overLimit(r.WithContext(access.WithIdentity(ctx, id)), addr, wait)
 		}
 	}
 	if err != nil && rt.Perm != access.Public {
@@ -106,34 +113,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 	return r, nil
 }
 
-// limitSignedIn holds a signed-in request to the limits of its token or
-// session and of its account.
-func (s *Server) limitSignedIn(r *http.Request, id access.Identity, tok string, cookie *http.Cookie, addr string) error {
-	secret := tok
-	if secret == "" && cookie != nil {
-		secret = cookie.Value
-	}
-	if ok, wait := s.Limits.Token.Allow(access.Hash(secret)); !ok {
-		return s.overLimit(r, addr, wait)
-	}
-	if ok, wait := s.Limits.Account.Allow(fmt.Sprint(id.UserID)); !ok {
-		return s.overLimit(r, addr, wait)
-	}
-	return nil
-}
-
 // overLimit counts a request refused for its rate and returns the refusal.
 func (s *Server) overLimit(r *http.Request, addr string, wait time.Duration) error {
 	s.Access.RateLimited(r.Context(), r.Method+" "+r.URL.Path, addr)
-	return access.TooMany(wait, "too many requests: try again in %s", retryWords(wait))
-}
-
-// retryWords is a short wait as the answer states it.
-func retryWords(d time.Duration) string {
-	if sec := retrySeconds(d); sec != "1" {
-		return sec + " seconds"
-	}
-	return "1 second"
+	return access.TooMany(wait, "too many requests: try again in %s", access.WaitWords(wait))
 }
 
 // refused records the refusal of a request: for a signed-in caller, in the
@@ -188,17 +171,6 @@ func (s *Server) trusted(ip netip.Addr) bool {
 		}
 	}
 	return false
-}
-
-// addrKey is the key an address is limited by: the address itself, or for
-// IPv6 its /64, which one subscriber usually holds whole.
-func addrKey(addr string) string {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil || ip.Is4() {
-		return addr
-	}
-	p, _ := ip.Prefix(64)
-	return p.String()
 }
 
 // ParseProxies reads the trusted proxies of --trusted-proxy: addresses or
@@ -313,7 +285,7 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		v.Error = fault.As(err).Message
 		return s.page(w, r, http.StatusForbidden, "signin", "Sign in", v, access.Unclassified)
 	}
-	a := access.Attempt{Name: name, Password: r.PostForm.Get("password"), From: addrKey(s.clientAddr(r))}
+	a := access.Attempt{Name: name, Password: r.PostForm.Get("password"), From: access.AddressKey(s.clientAddr(r))}
 	if c, err := r.Cookie(DeviceCookie); err == nil {
 		a.Device = c.Value
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/exchange"
 )
 
@@ -45,10 +46,10 @@ func TestClientAddrBelievesOnlyTrustedProxies(t *testing.T) {
 	if _, err := ParseProxies("10.0.0.0/8,localhost"); err == nil {
 		t.Error("a host name was taken as a trusted proxy")
 	}
-	if k := addrKey("2001:db8:1:2:3:4:5:6"); k != "2001:db8:1:2::/64" {
+	if k := access.AddressKey("2001:db8:1:2:3:4:5:6"); k != "2001:db8:1:2::/64" {
 		t.Errorf("an IPv6 address is limited by %q, want its /64", k)
 	}
-	if k := addrKey("198.51.100.1"); k != "198.51.100.1" {
+	if k := access.AddressKey("198.51.100.1"); k != "198.51.100.1" {
 		t.Errorf("an IPv4 address is limited by %q", k)
 	}
 }

@@ -211,13 +211,15 @@ type networkResult struct {
 	Rows  int `json:"rows"`
 	Sites int `json:"sites"`
 	Links int `json:"links"`
+	// Notices say what had to be done to read the file.
+	Notices []string `json:"notices,omitempty"`
 }
 
 func (s *Server) apiNetworkImport(w http.ResponseWriter, r *http.Request) error {
 	if err := checkImportType(r); err != nil {
 		return err
 	}
-	rows, err := exchange.ReadNetwork(http.MaxBytesReader(w, r.Body, MaxUpload))
+	rows, notices, err := exchange.ReadNetwork(http.MaxBytesReader(w, r.Body, MaxUpload))
 	if err != nil {
 		return uploadError(err)
 	}
@@ -225,7 +227,7 @@ func (s *Server) apiNetworkImport(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 201, networkResult{Rows: len(rows), Sites: sites, Links: links})
+	return writeJSON(w, 201, networkResult{Rows: len(rows), Sites: sites, Links: links, Notices: notices})
 }
 
 // shipmentFilter reads a shipment list's filters from the query.

@@ -444,15 +444,17 @@ func (s *Server) uiResolve(w http.ResponseWriter, r *http.Request) error {
 // ---- network and hubs ----
 
 type networkView struct {
-	Hubs     []logistics.HubLoad
-	Links    []logistics.Link
-	Sites    []string
-	Names    map[string]string
-	Modes    []string
-	Link     logistics.Link
-	Errors   formErrors
-	HubForm  string // the hub whose form the errors belong to
-	Import   []*fault.Error
+	Hubs    []logistics.HubLoad
+	Links   []logistics.Link
+	Sites   []string
+	Names   map[string]string
+	Modes   []string
+	Link    logistics.Link
+	Errors  formErrors
+	HubForm string // the hub whose form the errors belong to
+	Import  []*fault.Error
+	// Notices say what had to be done to read an imported file.
+	Notices  []string
 	CanWrite bool
 }
 
@@ -541,7 +543,7 @@ func (s *Server) uiNetworkImport(w http.ResponseWriter, r *http.Request) error {
 		return s.networkPage(w, r, 422, networkView{Import: []*fault.Error{{Message: "Choose a CSV file to import."}}})
 	}
 	defer file.Close()
-	rows, err := exchange.ReadNetwork(file)
+	rows, notices, err := exchange.ReadNetwork(file)
 	var sites, links int
 	if err == nil {
 		sites, links, err = s.Logi.ImportNetwork(r.Context(), rows)
@@ -555,9 +557,12 @@ func (s *Server) uiNetworkImport(w http.ResponseWriter, r *http.Request) error {
 		if len(probs) == 0 {
 			probs = []*fault.Error{e}
 		}
-		return s.networkPage(w, r, problemFor(err).Status, networkView{Import: probs})
+		return s.networkPage(w, r, problemFor(err).Status, networkView{Import: probs, Notices: notices})
 	}
 	msg := fmt.Sprintf("Imported %d rows: %d sites and %d links created or updated", len(rows), sites, links)
+	if len(notices) > 0 {
+		msg += ". " + strings.Join(notices, " ")
+	}
 	http.Redirect(w, r, "/network?msg="+url.QueryEscape(msg), http.StatusSeeOther)
 	return nil
 }

@@ -122,7 +122,7 @@ func (s *Server) uiSaveCourse(w http.ResponseWriter, r *http.Request) error {
 	version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
 	if err != nil {
 		// What did parse is checked too: every problem in one round.
-		err = alsoChecked(err, s.Training.CheckCourse(r.Context(), o, version))
+		err = fault.Also(err, s.Training.CheckCourse(r.Context(), o, version))
 	} else {
 		o, err = s.Training.SaveCourse(r.Context(), o, version)
 	}

@@ -889,7 +889,7 @@ func (s *Server) uiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 			all.Add(field, "%s", msg)
 		}
 		all.AppendNew("", err)
-		err = alsoChecked(all.Err(), s.Assist.CheckPledge(r.Context(), p))
+		err = fault.Also(all.Err(), s.Assist.CheckPledge(r.Context(), p))
 	} else {
 		p, err = s.Assist.CreatePledge(r.Context(), p)
 	}
@@ -942,10 +942,9 @@ type pledgeView struct {
 	Shippable []shippable
 	Handover  formErrors
 	// Typed is what the handover form sent, shown again with its errors.
-	Typed        url.Values
-	Now          string // the latest time a handover may be dated, UTC
-	Nation       catalog.Nation
-	Requirements []assist.Requirement
+	Typed  url.Values
+	Now    string // the latest time a handover may be dated, UTC
+	Nation catalog.Nation
 	// ReqsFor are, for each line by its number, the open requirements its
 	// item can meet: the allocate list offers only those.
 	ReqsFor map[int][]reqChoice
@@ -1073,7 +1072,7 @@ func (s *Server) pledgeViewWith(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	canEdit := access.Allowed(me, access.PledgeWrite) && me.MayWriteFor(p.Nation)
-	v := pledgeView{pledgeDetail: d, CanEdit: canEdit, CanAllocate: slices.Contains(actions, assist.Allocate), Nation: n, Requirements: open, ReqsFor: reqsFor,
+	v := pledgeView{pledgeDetail: d, CanEdit: canEdit, CanAllocate: slices.Contains(actions, assist.Allocate), Nation: n, ReqsFor: reqsFor,
 		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last, Now: s.Now().UTC().Format("2006-01-02T15:04")}
 	if last.Kind == "handover" {
 		v.Handover, v.Errors, v.ErrLine, v.Typed = errs, nil, 0, r.PostForm

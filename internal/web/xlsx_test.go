@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"mime/multipart"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -238,5 +240,28 @@ func TestAmountsAsPeopleWriteThem(t *testing.T) {
 	ps := e.do("GET", "/api/v1/pledges?q=Fund+by+form", "", "").json(t)["items"].([]any)
 	if len(ps) != 1 || ps[0].(map[string]any)["amount"] != "12.50" {
 		t.Errorf("the form's 12,50 is stored as %v", ps)
+	}
+}
+
+// TestNetworkImportSaysWhatItConverted: a network file in Windows-1252 with
+// semicolons, as Excel saves it in Europe, imports through the API, the
+// page and the CLI alike, and each says the file was converted rather
+// than changing its encoding in silence.
+func TestNetworkImportSaysWhatItConverted(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	csv, err := charmap.Windows1252.NewEncoder().String("record;code;name;nation;kinds;lat;lon\nsite;DE-MUC;München Depot;DEU;donor_depot;48.14;11.58\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("POST", "/api/v1/network/import", "text/csv", csv)
+	if r.status != 201 {
+		t.Fatalf("import: %d %s", r.status, r.body)
+	}
+	notices, _ := r.json(t)["notices"].([]any)
+	if len(notices) != 2 || !strings.Contains(fmt.Sprint(notices), "Windows-1252") || !strings.Contains(fmt.Sprint(notices), "semicolons") {
+		t.Errorf("the API's notices: %v", notices)
+	}
+	if sites := string(e.do("GET", "/api/v1/network/export", "", "").body); !strings.Contains(sites, "München Depot") {
+		t.Errorf("the name was not converted: %.300s", sites)
 	}
 }
