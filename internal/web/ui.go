@@ -690,6 +690,7 @@ type pledgesView struct {
 	Kinds, Channels, Categories []string
 	Nations                     []catalog.Nation
 	NationNames                 map[string]string
+	AidTypes, Instruments       []string
 }
 
 func (s *Server) pledgingNations(r *http.Request) ([]catalog.Nation, error) {
@@ -716,7 +717,7 @@ func (s *Server) uiPledges(w http.ResponseWriter, r *http.Request) error {
 	for _, n := range nations {
 		names[n.Code] = n.Name
 	}
-	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations, names}, highestPledge(p.Items))
+	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations, names, assist.AidTypes, assist.Instruments}, highestPledge(p.Items))
 }
 
 type pledgeFormView struct {
