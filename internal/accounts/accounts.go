@@ -383,6 +383,7 @@ type Account struct {
 	Name      string      `json:"name"`
 	Fair      money.Cents `json:"fair_share"`
 	Delivered money.Cents `json:"delivered"` // pledge deliveries in the year, at their declared value
+	Disbursed money.Cents `json:"disbursed"` // money of pledges disbursed in the year
 	Direct    money.Cents `json:"direct"`    // contributions entered directly that count
 	Reported  money.Cents `json:"reported"`  // contributions that report a pledge: shown, counted through its deliveries
 	Counted   money.Cents `json:"counted"`
@@ -393,15 +394,23 @@ type Account struct {
 	// Outstanding is what the nation's pledges promise and have not
 	// delivered yet.
 	Outstanding money.Cents `json:"outstanding"`
-	MetPPM      int64       `json:"met_ppm"` // counted over fair share, in parts per million
-	Flagged     bool        `json:"flagged"` // below half of its fair share by mid-year
+	// Committed is what the nation's pledges have committed to date,
+	// goods at their value and money: beside what was disbursed and
+	// delivered, how far the promises have come.
+	Committed money.Cents `json:"committed"`
+	// Undisclosed counts the nation's pledges whose value is not
+	// disclosed: no sum holds them, and the page says how many it leaves
+	// out.
+	Undisclosed int64 `json:"undisclosed"`
+	MetPPM      int64 `json:"met_ppm"` // counted over fair share, in parts per million
+	Flagged     bool  `json:"flagged"` // below half of its fair share by mid-year
 }
 
 // Settle works out an account's totals: counted, the share of the fair
 // share met, and the mid-year flag, judged once the year's first half is
 // over (at today).
 func (a *Account) Settle(year int, today time.Time) {
-	a.Counted = a.Delivered + a.Direct
+	a.Counted = a.Delivered + a.Disbursed + a.Direct
 	if a.Fair > 0 {
 		a.MetPPM = int64(new(big.Int).Quo(new(big.Int).Mul(big.NewInt(int64(a.Counted)), big.NewInt(1_000_000)), big.NewInt(int64(a.Fair))).Int64())
 	}

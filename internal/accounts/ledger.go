@@ -62,6 +62,17 @@ func (t *Tally) Delivered(nation, category string, half int, value money.Cents, 
 	t.l.Marking = max(t.l.Marking, m)
 }
 
+// Disbursed counts money disbursed by nation's pledges of category in half
+// of the year, the most restricted of them marked m: money counts when it
+// is paid, as goods count when they are delivered.
+func (t *Tally) Disbursed(nation, category string, half int, value money.Cents, m access.Classification) {
+	a := t.account(nation)
+	a.Disbursed += value
+	a.Halves[half-1] += value
+	a.ByCategory[category] += value
+	t.l.Marking = max(t.l.Marking, m)
+}
+
 // Contributed adds contributions of nation and category in half of the
 // year. Those that report a pledge (reportsPledge) are shown as reported
 // and do not count: the ledger counts the pledge's deliveries already.
@@ -77,17 +88,31 @@ func (t *Tally) Contributed(nation, category string, half int, value money.Cents
 	a.ByCategory[category] += value
 }
 
-// Outstanding sets what nation's pledges promise and have not delivered
-// yet; a nation with nothing outstanding and no account gets none.
+// Outstanding adds what nation's pledges promise and have not delivered
+// (goods) or disbursed (money) yet; a nation with nothing outstanding and
+// no account gets none.
 func (t *Tally) Outstanding(nation string, value money.Cents, m access.Classification) {
 	if value > 0 {
 		t.l.Marking = max(t.l.Marking, m)
 	}
 	if a, ok := t.byNation[nation]; ok {
-		a.Outstanding = value
+		a.Outstanding += value
 	} else if value > 0 {
 		t.account(nation).Outstanding = value
 	}
+}
+
+// Standing adds what nation's pledges have committed to date and how many
+// of them hold no disclosed value; a nation with neither and no account
+// gets none.
+func (t *Tally) Standing(nation string, committed money.Cents, undisclosed int64, m access.Classification) {
+	if committed == 0 && undisclosed == 0 {
+		return
+	}
+	t.l.Marking = max(t.l.Marking, m)
+	a := t.account(nation)
+	a.Committed += committed
+	a.Undisclosed += undisclosed
 }
 
 // Unnamed lists the nations counted that have no name yet (those outside
@@ -125,6 +150,9 @@ func (t *Tally) Ledger(year int, today time.Time) Ledger {
 		}
 		l.Accounts = append(l.Accounts, a)
 		l.Alliance.Delivered += a.Delivered
+		l.Alliance.Disbursed += a.Disbursed
+		l.Alliance.Committed += a.Committed
+		l.Alliance.Undisclosed += a.Undisclosed
 		l.Alliance.Direct += a.Direct
 		l.Alliance.Reported += a.Reported
 		l.Alliance.Outstanding += a.Outstanding

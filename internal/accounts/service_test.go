@@ -317,6 +317,35 @@ func TestTallyCountsEachContributionOnce(t *testing.T) {
 	}
 }
 
+// TestTallyCountsMoneyWhenDisbursed: a money pledge counts when its money
+// is paid, not when it is promised or committed; what is committed and
+// what is still to pay stand beside the count, and the pledges of
+// undisclosed value are counted by number, never as zero in a sum.
+func TestTallyCountsMoneyWhenDisbursed(t *testing.T) {
+	b := accounts.Baseline{Year: 2025, Amount: 1_000_00}
+	tl := accounts.NewTally(b, []accounts.Share{{Nation: "DNK", Name: "Denmark", Fair: 1_000_00}}, nil)
+	tl.Delivered("DNK", "in_kind", 1, 100_00, access.Unclassified)
+	tl.Disbursed("DNK", "equipment_purchase", 2, 300_00, access.Unclassified)
+	tl.Outstanding("DNK", 40_00, access.Unclassified)  // goods not delivered
+	tl.Outstanding("DNK", 200_00, access.Unclassified) // money not disbursed
+	tl.Standing("DNK", 650_00, 2, access.Restricted)
+	tl.Standing("SWE", 0, 0, access.Secret) // nothing: no account, no marking
+	l := tl.Ledger(2025, time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC))
+	if len(l.Accounts) != 1 {
+		t.Fatalf("accounts %+v", l.Accounts)
+	}
+	d := l.Accounts[0]
+	if d.Counted != 400_00 || d.Disbursed != 300_00 || d.Halves != [2]money.Cents{100_00, 300_00} || d.ByCategory["equipment_purchase"] != 300_00 {
+		t.Errorf("Denmark counted %s, disbursed %s, halves %v", d.Counted, d.Disbursed, d.Halves)
+	}
+	if d.Committed != 650_00 || d.Outstanding != 240_00 || d.Undisclosed != 2 || d.MetPPM != 400_000 {
+		t.Errorf("Denmark committed %s, outstanding %s, undisclosed %d, met %d", d.Committed, d.Outstanding, d.Undisclosed, d.MetPPM)
+	}
+	if a := l.Alliance; a.Disbursed != 300_00 || a.Committed != 650_00 || a.Undisclosed != 2 || a.Counted != 400_00 || l.Marking != access.Restricted {
+		t.Errorf("the Alliance %+v, marking %s", a, l.Marking)
+	}
+}
+
 func TestCheckGDPNamesTheNation(t *testing.T) {
 	b := accounts.Baseline{GDPYear: 2025, Nations: []string{"DEU", "FRA", "XXX"}}
 	err := b.CheckGDP([]accounts.NationGDP{{Nation: "DEU", Name: "Germany", GDPUSD: 1}, {Nation: "FRA", Name: "France"}})

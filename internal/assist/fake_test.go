@@ -46,6 +46,7 @@ func (l *ledger) clone() *ledger {
 
 func copyPledge(p assist.Pledge) assist.Pledge {
 	p.Lines = slices.Clone(p.Lines)
+	p.Payments = slices.Clone(p.Payments)
 	p.ReleasableTo = slices.Clone(p.ReleasableTo)
 	return p
 }
@@ -197,6 +198,17 @@ func (tx *ledgerTx) SaveAllocation(ctx context.Context, a *assist.Allocation) er
 		a.ID = tx.l.id()
 	}
 	tx.l.allocations[a.ID] = *a
+	return nil
+}
+
+func (tx *ledgerTx) AddPayment(ctx context.Context, pledge int64, pay *assist.Payment) error {
+	p, ok := tx.l.pledges[pledge]
+	if !ok {
+		return fault.Errorf(fault.NotFound, "no pledge %d", pledge)
+	}
+	pay.ID = tx.l.id()
+	p.Payments = append(slices.Clone(p.Payments), *pay)
+	tx.l.pledges[pledge] = p
 	return nil
 }
 

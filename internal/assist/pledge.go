@@ -44,6 +44,12 @@ type Pledge struct {
 	// public: it holds no amount, and totals say how many such pledges
 	// they leave out.
 	ValueUndisclosed bool `json:"value_undisclosed,omitempty"`
+	// AmountCommitted and AmountDisbursed are how much of the amount has
+	// been committed and disbursed (Pay): amount ≥ committed ≥ disbursed.
+	AmountCommitted money.Cents `json:"amount_committed"`
+	AmountDisbursed money.Cents `json:"amount_disbursed"`
+	// Payments are the steps of the money, oldest first.
+	Payments []Payment `json:"payments,omitempty"`
 	// Depot is the donor depot where the pledged stock waits to be
 	// shipped; empty when not known, and the planner then takes the
 	// nation's first depot.
@@ -140,12 +146,16 @@ func (p *Pledge) Value() (pledged, delivered, accepted money.Cents) {
 }
 
 // State is "withdrawn" when everything was withdrawn, "complete" when every
-// line was accepted, "open" otherwise.
+// line was accepted and all its money disbursed, "open" otherwise.
 func (p *Pledge) State() string {
+	paid := p.Amount > 0 && p.AmountDisbursed == p.Amount
 	if len(p.Lines) == 0 {
+		if paid {
+			return "complete"
+		}
 		return "open"
 	}
-	withdrawn, accepted := true, true
+	withdrawn, accepted := p.Amount == 0, p.Amount == 0 || paid
 	for i := range p.Lines {
 		if p.Lines[i].Pledged > 0 {
 			withdrawn = false
@@ -275,6 +285,7 @@ func (p *Pledge) Validate() error {
 		}
 		l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn = 0, 0, 0, 0, 0, 0
 	}
+	p.AmountCommitted, p.AmountDisbursed, p.Payments = 0, 0, nil
 	if errs.Err() == nil {
 		errs.Append("", p.CheckValue())
 	}

@@ -35,6 +35,8 @@ type Tx interface {
 	LineAllocations(ctx context.Context, lineID int64) ([]Allocation, error)
 	RequirementAllocations(ctx context.Context, reqID int64) ([]Allocation, error)
 	SaveAllocation(ctx context.Context, a *Allocation) error
+	// AddPayment records a step of pledge's money, setting its id.
+	AddPayment(ctx context.Context, pledge int64, pay *Payment) error
 
 	Audit(ctx context.Context, r audit.Record) error
 }

@@ -19,14 +19,17 @@ type PledgeSummary struct {
 
 // NationFigures are one nation's pledged, delivered and accepted value.
 type NationFigures struct {
-	Nation      string      `json:"nation"`
-	Name        string      `json:"name"`
-	Pledges     int64       `json:"pledges"`
-	Pledged     money.Cents `json:"pledged"`
+	Nation  string      `json:"nation"`
+	Name    string      `json:"name"`
+	Pledges int64       `json:"pledges"`
+	Pledged money.Cents `json:"pledged"`
+	// Committed is goods committed at their value and money committed;
+	// Disbursed is money paid out, as Delivered is goods delivered.
 	Committed   money.Cents `json:"committed"`
+	Disbursed   money.Cents `json:"disbursed"`
 	Delivered   money.Cents `json:"delivered"`
 	Accepted    money.Cents `json:"accepted"`
-	Undelivered money.Cents `json:"undelivered"`
+	Undelivered money.Cents `json:"undelivered"` // pledged, neither delivered nor disbursed
 	// Undisclosed counts the pledges of undisclosed value, which the
 	// sums above leave out.
 	Undisclosed int64 `json:"undisclosed"`

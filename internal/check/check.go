@@ -17,6 +17,7 @@ const (
 	Bounds             = "within bounds"          // every stored quantity, amount and mass is within the bound its rule sets
 	LineOrder          = "line order"             // pledged ≥ committed ≥ allocated ≥ shipped ≥ delivered ≥ accepted ≥ 0
 	PledgeTotals       = "pledge totals"          // a pledge's stored totals are the sums of its lines
+	MoneyOrder         = "money order"            // amount ≥ committed ≥ disbursed ≥ 0, each the sum of its payments
 	LineAllocations    = "line allocations"       // a line's allocated, shipped, delivered and accepted are its allocations' sums
 	Fulfilment         = "requirement fulfilment" // a requirement's allocated, delivered, accepted and state follow its allocations
 	ShippedByShipment  = "shipped by shipments"   // an allocation's shipped is what its dispatched shipments carry
@@ -30,7 +31,7 @@ const (
 )
 
 // All lists the invariants in the order they are checked.
-var All = []string{Bounds, LineOrder, PledgeTotals, LineAllocations, Fulfilment, ShippedByShipment, DeliveredByReceipt,
+var All = []string{Bounds, LineOrder, PledgeTotals, MoneyOrder, LineAllocations, Fulfilment, ShippedByShipment, DeliveredByReceipt,
 	SentReceived, HubStock, RepairSlots, ClassSeats, DeliveriesOnce, AuditChain}
 
 // Violation is one record that breaks an invariant.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/longhaul/longhaul/internal/check"
 	"github.com/longhaul/longhaul/internal/store/storetest"
@@ -19,7 +20,7 @@ func TestCheckNamesEveryCorruption(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			url, db := demoDB(t, name, dsn(t))
 			r := run(t, nil, "", "check", "--db", url)
-			if r.code != 0 || !strings.Contains(r.out, "All 13 invariants hold") {
+			if r.code != 0 || !strings.Contains(r.out, "All 14 invariants hold") {
 				t.Fatalf("check of the demo: %+v", r)
 			}
 			ctx := context.Background()
@@ -47,6 +48,10 @@ func TestCheckNamesEveryCorruption(t *testing.T) {
 			}{
 				{check.PledgeTotals, "P-00002", []string{`UPDATE pledges SET delivered_value = delivered_value + 1 WHERE id = 2`},
 					[]string{`UPDATE pledges SET delivered_value = delivered_value - 1 WHERE id = 2`}},
+				{check.MoneyOrder, "P-00009", []string{`UPDATE pledges SET amount_disbursed = amount_disbursed + 1 WHERE id = 9`},
+					[]string{`UPDATE pledges SET amount_disbursed = amount_disbursed - 1 WHERE id = 9`}},
+				{check.MoneyOrder, "P-00012", []string{`UPDATE payments SET amount = amount + 1 WHERE pledge_id = 12 AND stage = 'disbursed'`},
+					[]string{`UPDATE payments SET amount = amount - 1 WHERE pledge_id = 12 AND stage = 'disbursed'`}},
 				{check.LineAllocations, "P-00002", []string{`UPDATE pledge_lines SET allocated = allocated + 1 WHERE pledge_id = 2`},
 					[]string{`UPDATE pledge_lines SET allocated = allocated - 1 WHERE pledge_id = 2`}},
 				{check.Fulfilment, "R-00001", []string{`UPDATE requirements SET state = 'open' WHERE id = 1`},
@@ -183,5 +188,30 @@ func TestCheckNamesFiguresBeyondBounds(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestPledgePayMovesMoney: `longhaul pledge pay` records money disbursed
+// on the demo's Danish fund, refuses more than is committed with every
+// problem named, and the ledger's invariants hold after it.
+func TestPledgePayMovesMoney(t *testing.T) {
+	url, _ := demoDB(t, "sqlite", storetest.SQLiteDSN(t))
+	r := run(t, nil, "", "pledge", "pay", "--db", url, "P-00009", "--stage", "disbursed", "--amount", "150.000.000,00", "--date", time.Now().UTC().Format("2006-01-02"), "--evidence", "Payment order 7")
+	if r.code != 0 || !strings.Contains(r.out, "Recorded € 150,000,000.00 disbursed on "+time.Now().UTC().Format("2006-01-02")+" for P-00009") || !strings.Contains(r.out, "committed € 1,200,000,000.00, disbursed € 1,150,000,000.00") {
+		t.Fatalf("pay: %+v", r)
+	}
+	r = run(t, nil, "", "pledge", "pay", "--db", url, "P-00009", "--stage", "disbursed", "--amount", "50000000.01", "--date", "2999-01-01")
+	if r.code != 1 || !strings.Contains(r.err, "date: 2999-01-01 is not a plausible date") || !strings.Contains(r.err, "evidence: give the evidence") || !strings.Contains(r.err, "record the commitment first") {
+		t.Errorf("a payment with three problems: %+v", r)
+	}
+	r = run(t, nil, "", "pledge", "pay", "--db", url, "P-00009", "--stage", "committed", "--amount", "1", "--date", "2020-01-01", "--evidence", "Letter")
+	if r.code != 1 || !strings.Contains(r.err, "is before P-00009 was announced") {
+		t.Errorf("money committed before the pledge was announced: %+v", r)
+	}
+	if r := run(t, nil, "", "pledge", "show", "--db", url, "9"); r.code != 0 || !strings.Contains(r.out, "Payment order 7") || !strings.Contains(r.out, "63% disbursed") {
+		t.Errorf("show: %+v", r)
+	}
+	if r := run(t, nil, "", "check", "--db", url); r.code != 0 {
+		t.Errorf("check after paying: %+v", r)
 	}
 }

@@ -155,6 +155,28 @@ var pledges = []pledgeSpec{
 		[]lineSpec{{"1320-01-000-0002", 15_000, 10_000, 0, 0, 0, 0, 0}}},
 }
 
+// paySpec is a step of a pledge's money, days from today.
+type paySpec struct {
+	stage    string
+	amount   money.Cents
+	days     int
+	evidence string
+}
+
+// payments are the steps of the money pledges, by title: Denmark's fund
+// part committed and part disbursed, Canada's contribution paid in full.
+var payments = map[string][]paySpec{
+	"Ukraine Fund: equipment purchase": {
+		{assist.Committed, 1_200_000_000_00, -200, "Contract with Ukraine's Ministry of Defence (illustrative)"},
+		{assist.Disbursed, 700_000_000_00, -150, "Payment order, first tranche (illustrative)"},
+		{assist.Disbursed, 300_000_000_00, -30, "Payment order, second tranche (illustrative)"},
+	},
+	"NATO trust fund contribution": {
+		{assist.Committed, 500_000_000_00, -190, "Contribution agreement with the NSPA (illustrative)"},
+		{assist.Disbursed, 500_000_000_00, -180, "Transfer to the trust fund (illustrative)"},
+	},
+}
+
 // Loaded reports whether the scenario is already in the database.
 func Loaded(ctx context.Context, sites interface {
 	Site(ctx context.Context, code string) (catalog.Site, error)
@@ -206,6 +228,11 @@ func Load(ctx context.Context, cat *catalog.Service, ledger *assist.Service, tod
 		p, err := ledger.CreatePledge(ctx, p)
 		if err != nil {
 			return fmt.Errorf("demo pledge %q: %w", ps.title, err)
+		}
+		for _, pay := range payments[ps.title] {
+			if p, err = ledger.Pay(ctx, p.ID, 0, assist.Payment{Stage: pay.stage, Amount: pay.amount, Date: day(pay.days), Evidence: pay.evidence}); err != nil {
+				return fmt.Errorf("demo pledge %q %s: %w", ps.title, pay.stage, err)
+			}
 		}
 		for i, l := range ps.lines {
 			act := func(a assist.Action) error {

@@ -19,6 +19,7 @@ func TestDemoLoadsOnEveryEngine(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.Ctx()
 		today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return today.Add(9 * time.Hour) }
 		if loaded, err := demo.Loaded(ctx, db); err != nil || loaded {
 			t.Fatalf("loaded before loading: %v %v", loaded, err)
 		}
@@ -37,7 +38,6 @@ func TestDemoLoadsOnEveryEngine(t *testing.T) {
 		all := func(ctx context.Context) ([]assist.Pledge, error) {
 			return db.AllPledges(ctx, assist.PledgeFilter{}, "2026-11-23")
 		}
-		db.Now = func() time.Time { return today.Add(9 * time.Hour) }
 		if err := demo.LoadLogistics(ctx, &logistics.Service{Store: store.Logistics{DB: db}}, all, today.Add(9*time.Hour)); err != nil {
 			t.Fatal(err)
 		}

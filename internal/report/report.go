@@ -139,7 +139,11 @@ func (rv *Review) Tables() []Table {
 			{"Share of the baseline met", Percent(l.Alliance.MetPPM, 1)},
 			{"Counted in the first half (EUR)", eur(l.Alliance.Halves[0])},
 			{"Counted in the second half (EUR)", eur(l.Alliance.Halves[1])},
-			{"Pledged, not yet delivered (EUR)", eur(l.Alliance.Outstanding)},
+			{"Committed to date, goods and money (EUR)", eur(l.Alliance.Committed)},
+			{"Money disbursed in the year (EUR)", eur(l.Alliance.Disbursed)},
+			{"Goods delivered in the year (EUR)", eur(l.Alliance.Delivered)},
+			{"Pledged, not yet delivered or disbursed (EUR)", eur(l.Alliance.Outstanding)},
+			{"Pledges of undisclosed value, in no sum above", fmt.Sprint(l.Alliance.Undisclosed)},
 			{"Nations below half their fair share by mid-year", fmt.Sprint(len(l.Flagged))},
 		}}
 	shares := Table{Sheet: "Fair shares", Title: "Fair shares against contributions (EUR)",

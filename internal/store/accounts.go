@@ -419,6 +419,15 @@ func (db *DB) Accounts(ctx context.Context, year int, today time.Time) (accounts
 	if err := scanCounts(rows, t.Delivered); err != nil {
 		return accounts.Ledger{}, err
 	}
+	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, p.category, `+fmt.Sprintf(half, "y.on_date")+`, SUM(y.amount), MAX(p.classification)
+		FROM payments y JOIN pledges p ON p.id = y.pledge_id WHERE y.stage = 'disbursed' AND y.on_date >= ? AND y.on_date <= ? AND `+pv.cond+`
+		GROUP BY p.nation, p.category, `+fmt.Sprintf(half, "y.on_date")), append([]any{from, to}, pv.args...)...)
+	if err != nil {
+		return accounts.Ledger{}, err
+	}
+	if err := scanCounts(rows, t.Disbursed); err != nil {
+		return accounts.Ledger{}, err
+	}
 	cv := db.visible(ctx, access.AccountsRead, "c")
 	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT c.nation, c.category, `+fmt.Sprintf(half, "c.on_date")+`, SUM(c.amount), MAX(c.classification), CASE WHEN c.pledge_id IS NULL THEN 0 ELSE 1 END
 		FROM contributions c WHERE c.on_date >= ? AND c.on_date <= ? AND `+cv.cond+`
@@ -455,6 +464,29 @@ func (db *DB) Accounts(ctx context.Context, year int, today time.Time) (accounts
 			return accounts.Ledger{}, err
 		}
 		t.Outstanding(nation, v, m)
+	}
+	if err := rows.Err(); err != nil {
+		return accounts.Ledger{}, err
+	}
+	// What every pledge has committed, its money not yet disbursed, and
+	// the pledges whose value is undisclosed.
+	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, SUM(p.committed_value + p.amount_committed), SUM(p.amount - p.amount_disbursed),
+		SUM(CASE WHEN p.value_undisclosed THEN 1 ELSE 0 END), MAX(p.classification)
+		FROM pledges p WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
+	if err != nil {
+		return accounts.Ledger{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var nation string
+		var committed, unpaid money.Cents
+		var undisclosed int64
+		var m access.Classification
+		if err := rows.Scan(&nation, &committed, &unpaid, &undisclosed, &m); err != nil {
+			return accounts.Ledger{}, err
+		}
+		t.Outstanding(nation, unpaid, m)
+		t.Standing(nation, committed, undisclosed, m)
 	}
 	if err := rows.Err(); err != nil {
 		return accounts.Ledger{}, err

@@ -152,7 +152,7 @@ func (db *DB) Requirements(ctx context.Context, f assist.RequirementFilter, o li
 	return out, err
 }
 
-const pledgeColumns = "p.id, p.nation, p.title, p.description, p.kind, p.aid, p.instrument, p.channel, p.category, p.announced, p.promised, p.announced_precision, p.promised_precision, p.reference, p.depot, p.amount, p.value_undisclosed, p.classification, p.releasable_to, p.illustrative, p.state, p.version, p.created_at, p.updated_at"
+const pledgeColumns = "p.id, p.nation, p.title, p.description, p.kind, p.aid, p.instrument, p.channel, p.category, p.announced, p.promised, p.announced_precision, p.promised_precision, p.reference, p.depot, p.amount, p.value_undisclosed, p.amount_committed, p.amount_disbursed, p.classification, p.releasable_to, p.illustrative, p.state, p.version, p.created_at, p.updated_at"
 
 // precisionOf is a date's precision as stored: empty is to the day.
 func precisionOf(p string) string {
@@ -170,7 +170,7 @@ type pledgeRow struct {
 func pledgeFields() (*pledgeRow, []any) {
 	row := &pledgeRow{}
 	p := &row.Pledge
-	return row, []any{&p.ID, &p.Nation, &p.Title, &p.Description, &p.Kind, &p.Aid, &p.Instrument, &p.Channel, &p.Category, &p.Announced, &p.Promised, &p.AnnouncedPrecision, &p.PromisedPrecision, &p.Reference, &p.Depot, &p.Amount, &p.ValueUndisclosed,
+	return row, []any{&p.ID, &p.Nation, &p.Title, &p.Description, &p.Kind, &p.Aid, &p.Instrument, &p.Channel, &p.Category, &p.Announced, &p.Promised, &p.AnnouncedPrecision, &p.PromisedPrecision, &p.Reference, &p.Depot, &p.Amount, &p.ValueUndisclosed, &p.AmountCommitted, &p.AmountDisbursed,
 		&p.Marking.Classification, &row.rel, &p.Illustrative, &row.State, &p.Version, &row.created, &row.updated}
 }
 
@@ -205,7 +205,39 @@ func (db *DB) pledge(ctx context.Context, q querier, id int64, v visibility) (as
 		}
 		p.Lines = append(p.Lines, l)
 	}
+	if err := rows.Err(); err != nil {
+		return p, err
+	}
+	rows.Close()
+	if p.Amount == 0 {
+		return p, nil // no money, no payments
+	}
+	rows, err = q.QueryContext(ctx, db.rebind(`SELECT id, stage, amount, on_date, evidence, recorded_by, recorded_at FROM payments WHERE pledge_id = ? ORDER BY id`), id)
+	if err != nil {
+		return p, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pay assist.Payment
+		var at string
+		if err := rows.Scan(&pay.ID, &pay.Stage, &pay.Amount, &pay.Date, &pay.Evidence, &pay.RecordedBy, &at); err != nil {
+			return p, err
+		}
+		pay.RecordedAt = parseTS(at)
+		p.Payments = append(p.Payments, pay)
+	}
 	return p, rows.Err()
+}
+
+// AddPayment records a step of pledge's money, setting its id.
+func (tx *Tx) AddPayment(ctx context.Context, pledge int64, pay *assist.Payment) error {
+	id, err := tx.insertID(ctx, `INSERT INTO payments (pledge_id, stage, amount, on_date, evidence, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		pledge, pay.Stage, pay.Amount, pay.Date, pay.Evidence, pay.RecordedBy, ts(pay.RecordedAt))
+	if err != nil {
+		return mapConstraint(err, "payment")
+	}
+	pay.ID = id
+	return nil
 }
 
 // Pledge returns the pledge with id and its lines.
@@ -290,9 +322,12 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 	if err != nil {
 		return err
 	}
-	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, description, kind, aid, instrument, channel, category, announced, promised, announced_precision, promised_precision, reference, depot, amount, value_undisclosed, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-		p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, int(p.Marking.Classification),
+	if err := p.CheckMoney(); err != nil {
+		return err
+	}
+	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, description, kind, aid, instrument, channel, category, announced, promised, announced_precision, promised_precision, reference, depot, amount, value_undisclosed, amount_committed, amount_disbursed, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, p.AmountCommitted, p.AmountDisbursed, int(p.Marking.Classification),
 		strings.Join(p.Marking.ReleasableTo, ","), aud, p.Illustrative, p.State(), ts(p.CreatedAt), ts(p.UpdatedAt))
 	if err != nil {
 		return mapConstraint(err, "pledge")
@@ -337,9 +372,12 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 			return err
 		}
 	}
-	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, description = ?, kind = ?, aid = ?, instrument = ?, channel = ?, category = ?, announced = ?, promised = ?, announced_precision = ?, promised_precision = ?, reference = ?, depot = ?, amount = ?, value_undisclosed = ?, classification = ?, releasable_to = ?, audience = ?,
+	if err := p.CheckMoney(); err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, description = ?, kind = ?, aid = ?, instrument = ?, channel = ?, category = ?, announced = ?, promised = ?, announced_precision = ?, promised_precision = ?, reference = ?, depot = ?, amount = ?, value_undisclosed = ?, amount_committed = ?, amount_disbursed = ?, classification = ?, releasable_to = ?, audience = ?,
 		state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","), aud,
+		p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, p.AmountCommitted, p.AmountDisbursed, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","), aud,
 		p.State(), ts(p.UpdatedAt), p.ID, version)
 	if err != nil {
 		return mapConstraint(err, p.Ref())

@@ -111,6 +111,12 @@ var invariants = []invariantSQL{
 		WHERE p.line_count <> COALESCE(t.lines, 0) OR p.pledged_value <> COALESCE(t.pledged, 0) OR p.committed_value <> COALESCE(t.committed, 0)
 			OR p.delivered_value <> COALESCE(t.delivered, 0) OR p.accepted_value <> COALESCE(t.accepted, 0)
 			OR p.open_lines <> COALESCE(t.open_lines, 0) OR p.open_value <> COALESCE(t.open_value, 0)`},
+	{check.MoneyOrder, refOf("P-%05d"), `SELECT ` + n("p.id") + `, 'amount ' || ` + n("p.amount") + ` || ', committed ' || ` + n("p.amount_committed") + ` || ', disbursed ' || ` + n("p.amount_disbursed") +
+		` || '; its payments commit ' || ` + n("COALESCE(t.c, 0)") + ` || ' and disburse ' || ` + n("COALESCE(t.d, 0)") + `
+		FROM pledges p LEFT JOIN (SELECT pledge_id, SUM(CASE WHEN stage = 'committed' THEN amount ELSE 0 END) AS c,
+			SUM(CASE WHEN stage = 'disbursed' THEN amount ELSE 0 END) AS d FROM payments GROUP BY pledge_id) t ON t.pledge_id = p.id
+		WHERE NOT (p.amount >= p.amount_committed AND p.amount_committed >= p.amount_disbursed AND p.amount_disbursed >= 0)
+			OR p.amount_committed <> COALESCE(t.c, 0) OR p.amount_disbursed <> COALESCE(t.d, 0)`},
 	{check.LineAllocations, refOf("P-%05d"), `SELECT ` + n("l.pledge_id") + `, 'line ' || ` + n("l.no") + ` || ' reads allocated ' || ` + n("l.allocated") +
 		` || ', shipped ' || ` + n("l.shipped") + ` || ', delivered ' || ` + n("l.delivered") + ` || ', accepted ' || ` + n("l.accepted") +
 		` || '; its allocations hold ' || ` + n("COALESCE(a.q, 0)") + ` || ', ' || ` + n("COALESCE(a.s, 0)") + ` || ', ' || ` + n("COALESCE(a.d, 0)") + ` || ', ' || ` + n("COALESCE(a.a, 0)") + `
@@ -207,7 +213,7 @@ func (db *DB) Check(ctx context.Context) (check.Report, error) {
 	var k int64
 	if err := db.rq.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM pledge_lines) + (SELECT COUNT(*) FROM allocations) + (SELECT COUNT(*) FROM requirements)
 		+ (SELECT COUNT(*) FROM shipment_lines) + (SELECT COUNT(*) FROM stock_events) + (SELECT COUNT(*) FROM repair_orders) + (SELECT COUNT(*) FROM enrolments)
-		+ (SELECT COUNT(*) FROM deliveries)`).Scan(&k); err != nil {
+		+ (SELECT COUNT(*) FROM deliveries) + (SELECT COUNT(*) FROM payments)`).Scan(&k); err != nil {
 		return rep, err
 	}
 	rep.Records = k + res.Events

@@ -23,7 +23,7 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	if err != nil {
 		return d, err
 	}
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, COUNT(*), SUM(p.amount + p.pledged_value), SUM(p.committed_value), SUM(p.delivered_value), SUM(p.accepted_value),
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, COUNT(*), SUM(p.amount + p.pledged_value), SUM(p.committed_value + p.amount_committed), SUM(p.amount_disbursed), SUM(p.delivered_value), SUM(p.accepted_value),
 		SUM(CASE WHEN p.value_undisclosed THEN 1 ELSE 0 END)
 		FROM pledges p WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
 	if err != nil {
@@ -31,17 +31,18 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 	}
 	for rows.Next() {
 		var f assist.NationFigures
-		if err := rows.Scan(&f.Nation, &f.Pledges, &f.Pledged, &f.Committed, &f.Delivered, &f.Accepted, &f.Undisclosed); err != nil {
+		if err := rows.Scan(&f.Nation, &f.Pledges, &f.Pledged, &f.Committed, &f.Disbursed, &f.Delivered, &f.Accepted, &f.Undisclosed); err != nil {
 			rows.Close()
 			return d, err
 		}
 		f.Name = names[f.Nation]
-		f.Undelivered = f.Pledged - f.Delivered
+		f.Undelivered = f.Pledged - f.Delivered - f.Disbursed
 		d.ByNation = append(d.ByNation, f)
 		t := &d.Totals
 		t.Pledges += f.Pledges
 		t.Pledged += f.Pledged
 		t.Committed += f.Committed
+		t.Disbursed += f.Disbursed
 		t.Delivered += f.Delivered
 		t.Accepted += f.Accepted
 		t.Undelivered += f.Undelivered

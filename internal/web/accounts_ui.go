@@ -155,14 +155,14 @@ func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) error {
 	if wantsTable(r) {
 		var buf bytes.Buffer
 		cw := exchange.NewWriter(&buf)
-		head := []string{"year", "nation", "name", "gdp_usd", "gdp_share_ppm", "fair_share_eur", "delivered_eur", "direct_eur", "reported_eur", "counted_eur", "met_ppm", "first_half_eur", "second_half_eur", "outstanding_eur", "flagged"}
+		head := []string{"year", "nation", "name", "gdp_usd", "gdp_share_ppm", "fair_share_eur", "committed_eur", "disbursed_eur", "delivered_eur", "direct_eur", "reported_eur", "counted_eur", "met_ppm", "first_half_eur", "second_half_eur", "outstanding_eur", "flagged", "undisclosed_pledges"}
 		for _, c := range accounts.Categories {
 			head = append(head, c+"_eur")
 		}
 		cw.Write(head)
 		for _, a := range v.Rows {
-			rec := []string{strconv.Itoa(v.Year), a.Nation, a.Name, strconv.FormatInt(a.Share.GDPUSD, 10), strconv.FormatInt(a.Share.PPM, 10), a.Fair.String(), a.Delivered.String(),
-				a.Direct.String(), a.Reported.String(), a.Counted.String(), strconv.FormatInt(a.MetPPM, 10), a.Halves[0].String(), a.Halves[1].String(), a.Outstanding.String(), strconv.FormatBool(a.Flagged)}
+			rec := []string{strconv.Itoa(v.Year), a.Nation, a.Name, strconv.FormatInt(a.Share.GDPUSD, 10), strconv.FormatInt(a.Share.PPM, 10), a.Fair.String(), a.Committed.String(), a.Disbursed.String(), a.Delivered.String(),
+				a.Direct.String(), a.Reported.String(), a.Counted.String(), strconv.FormatInt(a.MetPPM, 10), a.Halves[0].String(), a.Halves[1].String(), a.Outstanding.String(), strconv.FormatBool(a.Flagged), strconv.FormatInt(a.Undisclosed, 10)}
 			for _, c := range accounts.Categories {
 				rec = append(rec, a.ByCategory[c].String())
 			}

@@ -46,6 +46,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 		add("POST", "/api/v1/pledges/{id}/"+a, actionPermission[a], s.apiAct(a))
 	}
 	add("POST", "/api/v1/pledges/{id}/actions", access.PledgeRead, s.apiActAll)
+	add("POST", "/api/v1/pledges/{id}/payments", access.PledgeWrite, s.apiPay)
 	// A line is shipped and delivered through shipments only: the old
 	// action paths say where to go instead of answering 404.
 	for _, a := range []string{assist.Ship, assist.Deliver} {
@@ -732,6 +733,33 @@ func (s *Server) apiActAll(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := s.Assist.ActAll(r.Context(), id, version, in.Actions)
+	if err != nil {
+		return err
+	}
+	return s.writePledge(w, r, 200, p)
+}
+
+// apiPay records a step of a pledge's money: an amount committed or
+// disbursed on a date, with its evidence.
+func (s *Server) apiPay(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Stage    string      `json:"stage"`
+		Amount   money.Cents `json:"amount"`
+		Date     string      `json:"date"`
+		Evidence string      `json:"evidence"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.Assist.Pay(r.Context(), id, version, assist.Payment{Stage: in.Stage, Amount: in.Amount, Date: in.Date, Evidence: in.Evidence})
 	if err != nil {
 		return err
 	}

@@ -338,3 +338,69 @@ func TestAPIActsOnManyLinesAtOnce(t *testing.T) {
 		t.Errorf("after: %s", ok.body)
 	}
 }
+
+// TestMoneyMovesThroughThePledgePage: the pledge page's money form records
+// money committed, then disbursed, in the amounts people write; a form
+// with three problems shows all three beside their fields, keeps what was
+// typed and records nothing; the money disbursed counts in the accounts of
+// its year, and what is committed stands beside it.
+func TestMoneyMovesThroughThePledgePage(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.user("money-officer", "DEU", access.Confidential, access.NationOfficer)
+	cookie := sessionOf(t, e.signIn("money-officer", testPassword))
+	csrf := e.do("GET", "/api/v1/me", "", "", "Authorization", "", "Cookie", cookie).json(t)["csrf"].(string)
+	created := e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"DEU","title":"Air defence fund","kind":"funds","channel":"bilateral","category":"equipment_purchase",
+		"announced":"2025-01-10","promised":"2025-12-31","amount":"1000000.00","classification":"NATO UNCLASSIFIED"}`)
+	if created.status != 201 {
+		t.Fatalf("the funds pledge: %d %s", created.status, created.body)
+	}
+	id := int64(created.json(t)["id"].(float64))
+	pay := func(stage, amount, date, evidence string) apiResponse {
+		form := url.Values{"csrf": {csrf}, "stage": {stage}, "amount": {amount}, "date": {date}, "evidence": {evidence}}
+		return e.do("POST", fmt.Sprintf("/pledges/%d/pay", id), "application/x-www-form-urlencoded", form.Encode(), "Authorization", "", "Cookie", cookie)
+	}
+	before := e.fingerprint()
+	bad := pay("committed", "1,250", "2999-01-01", "")
+	body := html.UnescapeString(string(bad.body))
+	if bad.status != 422 || e.fingerprint() != before {
+		t.Fatalf("a form with three problems: %d, changed %v: %.2000s", bad.status, e.fingerprint() != before, body)
+	}
+	for _, f := range []string{"amount", "date", "evidence"} {
+		if !strings.Contains(body, `data-field="`+f+`"`) {
+			t.Errorf("no problem shown beside %s", f)
+		}
+	}
+	if !strings.Contains(body, `value="1,250"`) || !strings.Contains(body, `value="2999-01-01"`) {
+		t.Errorf("what was typed is lost")
+	}
+	if r := pay("committed", "600.000,00", "2025-02-01", "Contract 2025/17"); r.status != 303 {
+		t.Fatalf("commit: %d %s", r.status, r.body)
+	}
+	if r := pay("disbursed", "250 000,00", "2025-03-01", "Payment order 1"); r.status != 303 {
+		t.Fatalf("disburse: %d %s", r.status, r.body)
+	}
+	if r := pay("disbursed", "350000.01", "2025-03-02", "Payment order 2"); r.status != 422 || !strings.Contains(html.UnescapeString(string(r.body)), "record the commitment first") {
+		t.Errorf("disbursing more than committed: %d", r.status)
+	}
+	page := html.UnescapeString(string(e.do("GET", fmt.Sprintf("/pledges/%d", id), "", "", "Authorization", "", "Cookie", cookie).body))
+	for _, want := range []string{"Contract 2025/17", "Payment order 1", "25% disbursed", "€ 600,000.00"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the pledge page does not show %q", want)
+		}
+	}
+	if tot := e.do("GET", "/api/v1/dashboard", "", "").json(t)["totals"].(map[string]any); tot["disbursed"] != "250000.00" || tot["committed"] != "600000.00" || tot["undelivered"] != "750000.00" {
+		t.Errorf("the dashboard's totals: %v", tot)
+	}
+	acc := e.do("GET", "/api/v1/accounts?year=2025", "", "").json(t)
+	for _, a := range acc["accounts"].([]any) {
+		a := a.(map[string]any)
+		if a["nation"] != "DEU" {
+			continue
+		}
+		if a["disbursed"] != "250000.00" || a["committed"] != "600000.00" || a["outstanding"] != "750000.00" {
+			t.Errorf("Germany's account: disbursed %v, committed %v, outstanding %v", a["disbursed"], a["committed"], a["outstanding"])
+		}
+		return
+	}
+	t.Errorf("no account for Germany: %v", acc["accounts"])
+}

@@ -744,6 +744,16 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 		header: map[string]string{"If-Match": funds.header.Get("ETag")},
 		body: oaJSON(map[string]any{"title": "Drone coalition contribution", "channel": "coalition", "category": "trust_fund",
 			"announced": "2025-01-01", "promised": "2029-01-01", "amount": "3000000"})})
+	fundsPath := fmt.Sprintf("/api/v1/pledges/%d/payments", oaNum(t, funds.json(t)["id"]))
+	paid := c.do(oaCall{method: "POST", path: fundsPath, status: 200,
+		body: oaJSON(map[string]any{"stage": "committed", "amount": "1.000.000,00", "date": "2025-02-01", "evidence": "Contract 17"})})
+	if p := paid.json(t); p["amount_committed"] != "1000000.00" || len(p["payments"].([]any)) != 1 {
+		t.Errorf("POST %s: %v", fundsPath, p)
+	}
+	c.do(oaCall{method: "POST", path: fundsPath, status: 422,
+		body: oaJSON(map[string]any{"stage": "disbursed", "amount": "1000000.01", "date": "2025-02-02", "evidence": "Payment order 3"})})
+	c.do(oaCall{method: "POST", path: fundsPath, status: 422, badRequest: true,
+		body: oaJSON(map[string]any{"stage": "paid", "amount": "1", "date": "2025-02-02", "evidence": ""})})
 	c.do(oaCall{method: "GET", path: "/api/v1/pledges", status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/pledges?nation=DEU&overdue=true&sort=value", status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/pledges/999999", status: 404})

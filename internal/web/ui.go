@@ -58,6 +58,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	// Each action's own permission is checked by the use case.
 	add("POST", "/pledges/{id}/act", access.PledgeRead, s.uiAct)
 	add("POST", "/pledges/{id}/grid", access.PledgeRead, s.uiGrid)
+	add("POST", "/pledges/{id}/pay", access.PledgeWrite, s.uiPay)
 	add("POST", "/pledges/{id}/handover", access.ShipmentPlan, s.uiHandOver)
 	s.logisticsPages(add)
 	s.planPages(add)
@@ -953,10 +954,17 @@ type pledgeView struct {
 	// GridErrors and GridTyped are the grid's problems and what was typed.
 	GridErrors formErrors
 	GridTyped  url.Values
-	Events     any
-	Errors     formErrors
-	ErrLine    int64
-	Last       assist.Action
+	// CanPay offers the form that records money committed or disbursed;
+	// PayErrors and PayTyped are its problems and what was typed.
+	CanPay    bool
+	PayErrors formErrors
+	PayTyped  url.Values
+	Stages    []string
+	Today     string
+	Events    any
+	Errors    formErrors
+	ErrLine   int64
+	Last      assist.Action
 }
 
 // reqChoice is a requirement as the allocate list offers it: by its
@@ -1082,6 +1090,11 @@ func (s *Server) pledgeViewWith(w http.ResponseWriter, r *http.Request, status i
 	if v.GridTyped == nil {
 		v.GridTyped = url.Values{}
 	}
+	v.CanPay = p.Amount > 0 && access.Allowed(me, access.PledgeWrite) && assist.MayPay(r.Context(), p.Nation) == nil
+	v.Stages, v.Today, v.PayTyped = assist.Stages, s.today(), url.Values{}
+	if last.Kind == "pay" {
+		v.PayErrors, v.Errors, v.ErrLine, v.PayTyped = errs, nil, 0, r.PostForm
+	}
 	if access.Allowed(me, access.ShipmentPlan) && me.MayWriteFor(p.Nation) {
 		for _, a := range d.Allocations {
 			if free := a.Quantity - a.Shipped; free > 0 {
@@ -1160,6 +1173,43 @@ func (s *Server) uiAct(w http.ResponseWriter, r *http.Request) error {
 	}
 	l, _ := p.Line(a.Line)
 	msg := fmt.Sprintf("%s %s on line %d", pastTense[a.Kind], formatInt(a.Quantity), l.No)
+	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
+}
+
+// uiPay records money of a pledge committed or disbursed, showing every
+// problem of the form at once with what was typed kept.
+func (s *Server) uiPay(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	pre := formErrors{}
+	version := formInt(pre, f, "version")
+	var read fault.List
+	pay := assist.Payment{Stage: f.Get("stage"), Amount: money.FieldEUR(&read, "amount", f.Get("amount")), Date: f.Get("date"), Evidence: f.Get("evidence")}
+	last := assist.Action{Kind: "pay"}
+	if len(pre) > 0 {
+		return s.pledgeView(w, r, 422, id, pre, last)
+	}
+	if read.Err() != nil {
+		pay.Amount = 0 // refused by Pay, which reports the other fields' problems too
+	}
+	_, err = s.Assist.Pay(r.Context(), id, version, pay)
+	if read.Err() != nil {
+		err = fault.Also(read.Err(), err)
+	}
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.pledgeView(w, r, statusFor(err), id, fe, last)
+		}
+		return err
+	}
+	msg := fmt.Sprintf("Recorded %s %s on %s", pay.Amount.Human(false), strings.TrimSpace(pay.Stage), strings.TrimSpace(pay.Date))
 	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
 	return nil
 }
