@@ -57,7 +57,7 @@ func (p *Pledge) Pay(pay *Payment, today string) error {
 	} else if d > today {
 		errs.Add("date", "%s is after today (%s): record money when it has been %s", d, today, pay.Stage)
 	} else if d < p.Announced {
-		errs.Add("date", "%s is before %s was announced (%s)", d, p.Ref(), FormatWhen(p.Announced, p.AnnouncedPrecision))
+		errs.Add("date", "%s is before %s was announced (%s)", d, p.Ref(), p.AnnouncedWords())
 	} else {
 		pay.Date = d
 	}

@@ -130,3 +130,60 @@ func TestCheckMoneyHoldsTheOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestAPledgeKeepsARangeOfDates: a pledge announced "between 2025-01-04
+// and 2025-01-11" keeps both bounds, is shown and written back as a range,
+// and keeps it through a change that sends the stored date back as read.
+func TestAPledgeKeepsARangeOfDates(t *testing.T) {
+	l := newLedger()
+	svc := assist.Service{Store: books{l}}
+	in := newPledge()
+	in.Announced, in.Promised = "between 2025-01-04 and 2025-01-11", "2025-03 to 2025-05"
+	p, err := svc.CreatePledge(as(deuOfficer), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Announced != "2025-01-04" || p.AnnouncedUntil != "2025-01-11" || p.AnnouncedPrecision != assist.RangePrecision ||
+		p.PromisedFrom != "2025-03-01" || p.Promised != "2025-05-31" || p.PromisedText() != "2025-03/2025-05" || p.AnnouncedWords() != "2025-01-04 to 2025-01-11" {
+		t.Fatalf("stored %+v, promised %q", p, p.PromisedText())
+	}
+	up := p
+	up.Title = "More rounds, renamed"
+	up.AnnouncedPrecision, up.PromisedPrecision = "", ""
+	got, err := svc.UpdatePledge(as(deuOfficer), p.ID, p.Version, up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AnnouncedText() != "2025-01-04/2025-01-11" || got.PromisedText() != "2025-03/2025-05" {
+		t.Errorf("after a change: announced %q, promised %q", got.AnnouncedText(), got.PromisedText())
+	}
+	in.Announced = "between 2922-01-04 and 2025-01-11"
+	if _, err := svc.CreatePledge(as(deuOfficer), in); fault.Code(err) != fault.Invalid {
+		t.Errorf("a range from 2922: %v", err)
+	}
+}
+
+// TestLinesOfUndisclosedQuantityOrValue: a line may say its quantity or
+// its unit value is undisclosed, holding none; one that says so and gives
+// one is refused; nothing of a line of undisclosed quantity moves.
+func TestLinesOfUndisclosedQuantityOrValue(t *testing.T) {
+	l := newLedger()
+	svc := assist.Service{Store: books{l}}
+	in := newPledge()
+	in.Lines = []assist.Line{{NSN: nsn155, QuantityUndisclosed: true}, {NSN: nsnAlt, Pledged: 10, ValueUndisclosed: true}}
+	p, err := svc.CreatePledge(as(deuOfficer), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Undisclosed() || p.Lines[1].UnitValue != 0 || p.Lines[0].State() != "quantity undisclosed" {
+		t.Fatalf("stored %+v", p.Lines)
+	}
+	if _, err := svc.Act(as(deuOfficer), p.ID, 0, assist.Action{Kind: assist.Commit, Line: p.Lines[0].ID, Quantity: 1}); fault.Code(err) != fault.Invalid || !strings.Contains(err.Error(), "undisclosed") {
+		t.Errorf("committing a line of undisclosed quantity: %v", err)
+	}
+	in.Lines = []assist.Line{{NSN: nsn155, Pledged: 5, QuantityUndisclosed: true}, {NSN: nsnAlt, Pledged: 10, UnitValue: 100, ValueUndisclosed: true}}
+	_, err = svc.CreatePledge(as(deuOfficer), in)
+	if e := fault.As(err); e == nil || len(e.Problems) != 2 {
+		t.Errorf("two lines that say undisclosed and give a figure: %v", err)
+	}
+}

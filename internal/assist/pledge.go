@@ -36,10 +36,16 @@ type Pledge struct {
 	// known (Precisions): a pledge announced in April 2022 is announced
 	// 2022-04-01 to the month, and one promised for the third quarter is
 	// due 2022-09-30 to the quarter. Empty is to the day.
-	AnnouncedPrecision string      `json:"announced_precision"`
-	PromisedPrecision  string      `json:"promised_precision"`
-	Reference          string      `json:"reference,omitempty"`
-	Amount             money.Cents `json:"amount"` // money pledged beside the lines
+	AnnouncedPrecision string `json:"announced_precision"`
+	PromisedPrecision  string `json:"promised_precision"`
+	// AnnouncedUntil and PromisedFrom are the other bounds of a date
+	// given as a range (RangePrecision), empty otherwise: a pledge
+	// announced between 4 and 11 March 2022 is announced 2022-03-04 until
+	// 2022-03-11.
+	AnnouncedUntil string      `json:"announced_until,omitempty"`
+	PromisedFrom   string      `json:"promised_from,omitempty"`
+	Reference      string      `json:"reference,omitempty"`
+	Amount         money.Cents `json:"amount"` // money pledged beside the lines
 	// ValueUndisclosed marks a pledge whose value its donor has not made
 	// public: it holds no amount, and totals say how many such pledges
 	// they leave out.
@@ -62,6 +68,37 @@ type Pledge struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
+// AnnouncedText and PromisedText are the dates as they are known, as
+// ParseWhen reads them back ("2022-04", "2022-03-04/2022-03-11");
+// AnnouncedWords and PromisedWords are the same for people.
+func (p Pledge) AnnouncedText() string {
+	if p.AnnouncedPrecision == RangePrecision {
+		return FormatRange(p.Announced, p.AnnouncedUntil)
+	}
+	return FormatWhen(p.Announced, p.AnnouncedPrecision)
+}
+
+func (p Pledge) PromisedText() string {
+	if p.PromisedPrecision == RangePrecision {
+		return FormatRange(p.PromisedFrom, p.Promised)
+	}
+	return FormatWhen(p.Promised, p.PromisedPrecision)
+}
+
+func (p Pledge) AnnouncedWords() string {
+	if p.AnnouncedPrecision == RangePrecision {
+		return RangeWords(p.Announced, p.AnnouncedUntil)
+	}
+	return WhenWords(p.Announced, p.AnnouncedPrecision)
+}
+
+func (p Pledge) PromisedWords() string {
+	if p.PromisedPrecision == RangePrecision {
+		return RangeWords(p.PromisedFrom, p.Promised)
+	}
+	return WhenWords(p.Promised, p.PromisedPrecision)
+}
+
 // Ref is the pledge's reference as people write it.
 func (p *Pledge) Ref() string { return fmt.Sprintf("P-%05d", p.ID) }
 
@@ -82,6 +119,35 @@ type Line struct {
 	Delivered int64       `json:"delivered"`
 	Accepted  int64       `json:"accepted"`
 	Withdrawn int64       `json:"withdrawn"`
+	// QuantityUndisclosed marks a line whose number of units the donor
+	// has not made public ("Leopard 2 tanks, number undisclosed"): it
+	// holds no quantity, and nothing of it can move until one is known.
+	// ValueUndisclosed marks a line whose unit value is not public: its
+	// value is in no total, and the totals say how many such lines they
+	// leave out.
+	QuantityUndisclosed bool `json:"quantity_undisclosed,omitempty"`
+	ValueUndisclosed    bool `json:"value_undisclosed,omitempty"`
+}
+
+// Undisclosed is the word a spreadsheet's cell holds for a quantity or
+// value the donor has not made public, in imports and exports alike.
+const Undisclosed = "undisclosed"
+
+// IsUndisclosed reports whether a cell or field says Undisclosed.
+func IsUndisclosed(s string) bool { return strings.EqualFold(strings.TrimSpace(s), Undisclosed) }
+
+// Undisclosed reports whether some of the pledge's value is not public:
+// its own value, or a line's quantity or unit value.
+func (p *Pledge) Undisclosed() bool {
+	if p.ValueUndisclosed {
+		return true
+	}
+	for i := range p.Lines {
+		if p.Lines[i].QuantityUndisclosed || p.Lines[i].ValueUndisclosed {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxQuantity is the most units one pledge line or requirement may hold: a
@@ -117,6 +183,8 @@ func (l *Line) Open() bool { return l.Delivered < l.Pledged }
 // State is a line's furthest stage reached, for people.
 func (l *Line) State() string {
 	switch {
+	case l.QuantityUndisclosed && l.Pledged == 0:
+		return "quantity undisclosed"
 	case l.Pledged == 0 && l.Withdrawn > 0:
 		return "withdrawn"
 	case l.Accepted == l.Pledged:
@@ -231,13 +299,22 @@ func (p *Pledge) Validate() error {
 	errs.OneOf("category", p.Category, Categories)
 	// A date may be known only to its month, quarter or year: the pledge
 	// is announced at the start of the period and due at its end.
-	a, _, ap, aerr := knownWhen("announced", p.Announced, p.AnnouncedPrecision)
+	a, aLast, ap, aerr := knownWhen("announced", p.Announced, p.AnnouncedPrecision)
 	errs.Append("", aerr)
-	_, pr, pp, perr := knownWhen("promised", p.Promised, p.PromisedPrecision)
+	pFirst, pr, pp, perr := knownWhen("promised", p.Promised, p.PromisedPrecision)
 	errs.Append("", perr)
 	p.AnnouncedPrecision, p.PromisedPrecision = ap, pp
 	if aerr == nil && perr == nil {
 		p.Announced, p.Promised = a, pr
+		p.AnnouncedUntil, p.PromisedFrom = "", ""
+		if ap == RangePrecision {
+			p.AnnouncedUntil = aLast
+			errs.Append("", Plausible("announced", aLast))
+		}
+		if pp == RangePrecision {
+			p.PromisedFrom = pFirst
+			errs.Append("", Plausible("promised", pFirst))
+		}
 		errs.Append("", Plausible("announced", a))
 		errs.Append("", Plausible("promised", pr))
 		if pr < a {
@@ -275,12 +352,19 @@ func (p *Pledge) Validate() error {
 		if l.NSN == "" {
 			errs.Add(f+".nsn", "is required")
 		}
-		if l.Pledged <= 0 {
-			errs.Add(f+".quantity", "must be a positive whole number")
-		} else if l.Pledged > MaxQuantity {
+		switch {
+		case l.QuantityUndisclosed && l.Pledged != 0:
+			errs.Add(f+".quantity", "a line whose quantity is undisclosed has no quantity: leave it empty, or give the quantity and say it is disclosed")
+		case l.QuantityUndisclosed:
+		case l.Pledged <= 0:
+			errs.Add(f+".quantity", "must be a positive whole number, or %q", Undisclosed)
+		case l.Pledged > MaxQuantity:
 			errs.Add(f+".quantity", "must be at most %d", MaxQuantity)
 		}
-		if l.UnitValue < 0 {
+		switch {
+		case l.ValueUndisclosed && l.UnitValue != 0:
+			errs.Add(f+".unit_value", "a line whose value is undisclosed has no unit value: leave it empty, or give the value and say it is disclosed")
+		case l.UnitValue < 0:
 			errs.Add(f+".unit_value", "must not be negative")
 		}
 		l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn = 0, 0, 0, 0, 0, 0

@@ -318,7 +318,7 @@ func (s *Service) checkPledgeRefs(ctx context.Context, tx Tx, p *Pledge, valid b
 			continue
 		}
 		l.NSN, l.ItemName = nsn, item.Name
-		if l.UnitValue == 0 {
+		if l.UnitValue == 0 && !l.ValueUndisclosed {
 			l.UnitValue = item.UnitValue
 		}
 	}
@@ -461,9 +461,15 @@ func (s *Service) UpdatePledgeKeeping(ctx context.Context, id, version int64, in
 		// to, unless the request states another.
 		if in.AnnouncedPrecision == "" && strings.TrimSpace(in.Announced) == old.Announced {
 			in.AnnouncedPrecision = old.AnnouncedPrecision
+			if old.AnnouncedPrecision == RangePrecision {
+				in.Announced, in.AnnouncedPrecision = old.AnnouncedText(), ""
+			}
 		}
 		if in.PromisedPrecision == "" && strings.TrimSpace(in.Promised) == old.Promised {
 			in.PromisedPrecision = old.PromisedPrecision
+			if old.PromisedPrecision == RangePrecision {
+				in.Promised, in.PromisedPrecision = old.PromisedText(), ""
+			}
 		}
 		p := old
 		p.AnnouncedPrecision, p.PromisedPrecision = in.AnnouncedPrecision, in.PromisedPrecision
@@ -491,6 +497,7 @@ func (s *Service) UpdatePledgeKeeping(ctx context.Context, id, version int64, in
 		}
 		p.Title, p.Announced, p.Promised, p.Reference, p.Depot = check.Title, check.Announced, check.Promised, check.Reference, check.Depot
 		p.AnnouncedPrecision, p.PromisedPrecision = check.AnnouncedPrecision, check.PromisedPrecision
+		p.AnnouncedUntil, p.PromisedFrom = check.AnnouncedUntil, check.PromisedFrom
 		p.Aid, p.Instrument, p.Description = check.Aid, check.Instrument, check.Description
 		if err := p.CheckValue(); err != nil {
 			return err
@@ -591,6 +598,9 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 		l, err := p.Line(a.Line)
 		if err != nil {
 			return err
+		}
+		if l.QuantityUndisclosed && l.Pledged == 0 {
+			return fault.Field("quantity", "line %d's quantity is undisclosed: nothing of it can be committed, allocated or withdrawn until the donor says how many", l.No)
 		}
 		allocs, err := tx.LineAllocations(ctx, l.ID)
 		if err != nil {

@@ -58,3 +58,34 @@ func TestDatesKnownToTheMonthQuarterOrYear(t *testing.T) {
 		t.Errorf("an unknown precision: %v", e)
 	}
 }
+
+// TestParseWhenReadsRanges: a date given as a range keeps both bounds; a
+// range with a date that may be read two ways is refused for that date,
+// and one that ends before it begins is refused; "04/2022" stays a month.
+func TestParseWhenReadsRanges(t *testing.T) {
+	for _, c := range []struct{ in, first, last, precision, err string }{
+		{"2022-03-04/2022-03-11", "2022-03-04", "2022-03-11", RangePrecision, ""},
+		{"between 2022-03-04 and 2022-03-11", "2022-03-04", "2022-03-11", RangePrecision, ""},
+		{"Between 2022-03 AND 2022-05", "2022-03-01", "2022-05-31", RangePrecision, ""},
+		{"2022-Q1 to 2022-Q2", "2022-01-01", "2022-06-30", RangePrecision, ""},
+		{"2022-03-04 – 2022-03-11", "2022-03-04", "2022-03-11", RangePrecision, ""},
+		{"04/2022", "2022-04-01", "2022-04-30", MonthPrecision, ""},
+		{"between 3/4/22 and 3/11/22", "", "", "", "may be read day first or month first"},
+		{"2022-03-11/2022-03-04", "", "", "", "ends (2022-03-04) before it begins"},
+		{"soon/later", "", "", "", "is not a date"},
+	} {
+		first, last, p, err := ParseWhen("announced", c.in)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: %v, want an error with %q", c.in, err, c.err)
+			}
+			continue
+		}
+		if err != nil || first != c.first || last != c.last || p != c.precision {
+			t.Errorf("%q: %s %s %s %v", c.in, first, last, p, err)
+		}
+		if back, _, _, err := ParseWhen("announced", FormatRange(first, last)); p == RangePrecision && (err != nil || back != first) {
+			t.Errorf("%q written back as %q reads %s, %v", c.in, FormatRange(first, last), back, err)
+		}
+	}
+}

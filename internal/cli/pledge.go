@@ -84,7 +84,7 @@ func runPledge(ctx context.Context, args []string, env Env, stdio IO) error {
 func showPledge(w io.Writer, p assist.Pledge) {
 	pledged, delivered, accepted := p.Value()
 	fmt.Fprintf(w, "%s %s\n%s · %s · %s · %s\n", p.Ref(), p.Title, p.Nation, assist.Label(p.Kind), assist.Label(p.Channel), p.State())
-	fmt.Fprintf(w, "Announced %s, promised %s\n", assist.FormatWhen(p.Announced, p.AnnouncedPrecision), assist.FormatWhen(p.Promised, p.PromisedPrecision))
+	fmt.Fprintf(w, "Announced %s, promised %s\n", p.AnnouncedWords(), p.PromisedWords())
 	if p.ValueUndisclosed {
 		fmt.Fprintln(w, "Value not disclosed by the donor: in no total.")
 	} else {

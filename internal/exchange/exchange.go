@@ -429,7 +429,9 @@ func (g *pledgeGroup) span() string {
 }
 
 // groupPledges gathers the rows of each pledge: rows with the same
-// pledge_ref are one pledge, and must agree on the pledge's own columns.
+// pledge_ref are one pledge, and must agree on the pledge's own columns;
+// a later row may leave them empty, as trackers give a pledge's title,
+// value and dates on its first row only.
 func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 	var errs fault.List
 	var out []*pledgeGroup
@@ -455,15 +457,25 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 			}
 		} else {
 			for _, c := range header {
-				if r.get(c) != firstRow[ref].get(c) {
+				if v := r.get(c); v != "" && v != firstRow[ref].get(c) {
 					rowErrs.Add(c, "%q differs from %q on %s for the same pledge_ref %s", r.get(c), firstRow[ref].get(c), g.first.at(), ref)
 				}
 			}
 		}
 		if r.get("nsn") != "" || r.get("quantity") != "" {
 			l := assist.Line{NSN: r.get("nsn")}
-			l.Pledged = integer(&rowErrs, "quantity", r.get("quantity"))
-			l.UnitValue = money.FieldEUR(&rowErrs, "unit_value_eur", r.get("unit_value_eur"))
+			// A quantity or unit value the donor has not disclosed is
+			// written so, never left to read as zero.
+			if assist.IsUndisclosed(r.get("quantity")) {
+				l.QuantityUndisclosed = true
+			} else {
+				l.Pledged = integer(&rowErrs, "quantity", r.get("quantity"))
+			}
+			if assist.IsUndisclosed(r.get("unit_value_eur")) {
+				l.ValueUndisclosed = true
+			} else {
+				l.UnitValue = money.FieldEUR(&rowErrs, "unit_value_eur", r.get("unit_value_eur"))
+			}
 			g.pledge.Lines = append(g.pledge.Lines, l)
 			g.lines = append(g.lines, r)
 		}

@@ -218,8 +218,14 @@ func readXLSX(b []byte) (table, error) {
 }
 
 // excelDate turns a day number of a workbook (a date cell as stored) into
-// YYYY-MM-DD; anything else is left as it is, for the date's own check.
+// YYYY-MM-DD; anything else is left as it is, for the date's own check. A
+// whole number of four digits is a year typed in a number cell ("2022"),
+// not day 2022 of 1900: every date Longhaul holds (2000 to 2100) is a day
+// number of five digits.
 func excelDate(v string) string {
+	if len(v) == 4 && strings.Trim(v, "0123456789") == "" {
+		return v
+	}
 	d, err := strconv.ParseFloat(v, 64)
 	if err != nil || d < 1 || d > 2958465 || strings.ContainsAny(v, "eE") {
 		return v

@@ -76,14 +76,21 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, 
 	cw := NewWriter(w)
 	cw.Write(Columns["pledges"])
 	for _, p := range pledges {
-		head := []string{p.Ref(), p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, assist.FormatWhen(p.Announced, p.AnnouncedPrecision), assist.FormatWhen(p.Promised, p.PromisedPrecision), p.Reference, p.Depot, p.Amount.String(), yes(p.ValueUndisclosed),
+		head := []string{p.Ref(), p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.AnnouncedText(), p.PromisedText(), p.Reference, p.Depot, p.Amount.String(), yes(p.ValueUndisclosed),
 			p.Classification.String(), strings.Join(p.ReleasableTo, " ")}
 		if len(p.Lines) == 0 {
 			cw.Write(append(head, "", "", "", "", "", "", "", "", "", ""))
 			continue
 		}
 		for _, l := range p.Lines {
-			cw.Write(append(append([]string(nil), head...), strconv.Itoa(l.No), l.NSN, itoa(l.Pledged), l.UnitValue.String(),
+			qty, value := itoa(l.Pledged), l.UnitValue.String()
+			if l.QuantityUndisclosed {
+				qty = assist.Undisclosed
+			}
+			if l.ValueUndisclosed {
+				value = assist.Undisclosed
+			}
+			cw.Write(append(append([]string(nil), head...), strconv.Itoa(l.No), l.NSN, qty, value,
 				itoa(l.Committed), itoa(l.Allocated), itoa(l.Shipped), itoa(l.Delivered), itoa(l.Accepted), itoa(l.Withdrawn)))
 		}
 	}

@@ -471,7 +471,7 @@ func (db *DB) Accounts(ctx context.Context, year int, today time.Time) (accounts
 	// What every pledge has committed, its money not yet disbursed, and
 	// the pledges whose value is undisclosed.
 	rows, err = db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, SUM(p.committed_value + p.amount_committed), SUM(p.amount - p.amount_disbursed),
-		SUM(CASE WHEN p.value_undisclosed THEN 1 ELSE 0 END), MAX(p.classification)
+		SUM(CASE WHEN p.value_undisclosed OR p.undisclosed_lines > 0 THEN 1 ELSE 0 END), MAX(p.classification)
 		FROM pledges p WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
 	if err != nil {
 		return accounts.Ledger{}, err

@@ -152,7 +152,7 @@ func (db *DB) Requirements(ctx context.Context, f assist.RequirementFilter, o li
 	return out, err
 }
 
-const pledgeColumns = "p.id, p.nation, p.title, p.description, p.kind, p.aid, p.instrument, p.channel, p.category, p.announced, p.promised, p.announced_precision, p.promised_precision, p.reference, p.depot, p.amount, p.value_undisclosed, p.amount_committed, p.amount_disbursed, p.classification, p.releasable_to, p.illustrative, p.state, p.version, p.created_at, p.updated_at"
+const pledgeColumns = "p.id, p.nation, p.title, p.description, p.kind, p.aid, p.instrument, p.channel, p.category, p.announced, p.promised, p.announced_precision, p.promised_precision, p.announced_until, p.promised_from, p.reference, p.depot, p.amount, p.value_undisclosed, p.amount_committed, p.amount_disbursed, p.classification, p.releasable_to, p.illustrative, p.state, p.version, p.created_at, p.updated_at"
 
 // precisionOf is a date's precision as stored: empty is to the day.
 func precisionOf(p string) string {
@@ -170,7 +170,7 @@ type pledgeRow struct {
 func pledgeFields() (*pledgeRow, []any) {
 	row := &pledgeRow{}
 	p := &row.Pledge
-	return row, []any{&p.ID, &p.Nation, &p.Title, &p.Description, &p.Kind, &p.Aid, &p.Instrument, &p.Channel, &p.Category, &p.Announced, &p.Promised, &p.AnnouncedPrecision, &p.PromisedPrecision, &p.Reference, &p.Depot, &p.Amount, &p.ValueUndisclosed, &p.AmountCommitted, &p.AmountDisbursed,
+	return row, []any{&p.ID, &p.Nation, &p.Title, &p.Description, &p.Kind, &p.Aid, &p.Instrument, &p.Channel, &p.Category, &p.Announced, &p.Promised, &p.AnnouncedPrecision, &p.PromisedPrecision, &p.AnnouncedUntil, &p.PromisedFrom, &p.Reference, &p.Depot, &p.Amount, &p.ValueUndisclosed, &p.AmountCommitted, &p.AmountDisbursed,
 		&p.Marking.Classification, &row.rel, &p.Illustrative, &row.State, &p.Version, &row.created, &row.updated}
 }
 
@@ -191,7 +191,7 @@ func (db *DB) pledge(ctx context.Context, q querier, id int64, v visibility) (as
 		return assist.Pledge{}, err
 	}
 	p := row.summary().Pledge
-	rows, err := q.QueryContext(ctx, db.rebind(`SELECT l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT `+lineColumns+`
 		FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE l.pledge_id = ? ORDER BY l.no`), id)
 	if err != nil {
 		return p, err
@@ -200,7 +200,7 @@ func (db *DB) pledge(ctx context.Context, q querier, id int64, v visibility) (as
 	p.Lines = []assist.Line{}
 	for rows.Next() {
 		var l assist.Line
-		if err := rows.Scan(&l.ID, &l.No, &l.NSN, &l.ItemName, &l.UnitValue, &l.Pledged, &l.Committed, &l.Allocated, &l.Shipped, &l.Delivered, &l.Accepted, &l.Withdrawn); err != nil {
+		if err := rows.Scan(lineFields(&l)...); err != nil {
 			return p, err
 		}
 		p.Lines = append(p.Lines, l)
@@ -240,6 +240,14 @@ func (tx *Tx) AddPayment(ctx context.Context, pledge int64, pay *assist.Payment)
 	return nil
 }
 
+// lineColumns are a pledge line's columns (l, with its item i), in the
+// order lineFields scans them.
+const lineColumns = "l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn, l.quantity_undisclosed, l.value_undisclosed"
+
+func lineFields(l *assist.Line) []any {
+	return []any{&l.ID, &l.No, &l.NSN, &l.ItemName, &l.UnitValue, &l.Pledged, &l.Committed, &l.Allocated, &l.Shipped, &l.Delivered, &l.Accepted, &l.Withdrawn, &l.QuantityUndisclosed, &l.ValueUndisclosed}
+}
+
 // Pledge returns the pledge with id and its lines.
 func (tx *Tx) Pledge(ctx context.Context, id int64) (assist.Pledge, error) {
 	return tx.db.pledge(ctx, tx, id, visibility{cond: "1 = 1"})
@@ -257,6 +265,7 @@ type totals struct {
 	pledged, committed, delivered, accepted money.Cents
 	openLines                               int
 	open                                    money.Cents
+	undisclosed                             int // lines of undisclosed quantity or value
 }
 
 func pledgeTotals(p *assist.Pledge) totals {
@@ -268,6 +277,9 @@ func pledgeTotals(p *assist.Pledge) totals {
 		t.committed += l.Value(l.Committed)
 		t.delivered += l.Value(l.Delivered)
 		t.accepted += l.Value(l.Accepted)
+		if l.QuantityUndisclosed || l.ValueUndisclosed {
+			t.undisclosed++
+		}
 		if l.Delivered < l.Pledged {
 			t.openLines++
 			t.open += l.Value(l.Pledged - l.Delivered)
@@ -310,8 +322,8 @@ func (tx *Tx) checkLedgerMass(ctx context.Context, p *assist.Pledge) error {
 // writeTotals stores the totals of p's lines on its row.
 func (tx *Tx) writeTotals(ctx context.Context, p *assist.Pledge) error {
 	t := pledgeTotals(p)
-	_, err := tx.exec(ctx, `UPDATE pledges SET line_count = ?, pledged_value = ?, committed_value = ?, delivered_value = ?, accepted_value = ?, open_lines = ?, open_value = ? WHERE id = ?`,
-		t.lines, t.pledged, t.committed, t.delivered, t.accepted, t.openLines, t.open, p.ID)
+	_, err := tx.exec(ctx, `UPDATE pledges SET line_count = ?, pledged_value = ?, committed_value = ?, delivered_value = ?, accepted_value = ?, open_lines = ?, open_value = ?, undisclosed_lines = ? WHERE id = ?`,
+		t.lines, t.pledged, t.committed, t.delivered, t.accepted, t.openLines, t.open, t.undisclosed, p.ID)
 	return err
 }
 
@@ -325,9 +337,9 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 	if err := p.CheckMoney(); err != nil {
 		return err
 	}
-	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, description, kind, aid, instrument, channel, category, announced, promised, announced_precision, promised_precision, reference, depot, amount, value_undisclosed, amount_committed, amount_disbursed, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-		p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, p.AmountCommitted, p.AmountDisbursed, int(p.Marking.Classification),
+	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, description, kind, aid, instrument, channel, category, announced, promised, announced_precision, promised_precision, announced_until, promised_from, reference, depot, amount, value_undisclosed, amount_committed, amount_disbursed, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.AnnouncedUntil, p.PromisedFrom, p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, p.AmountCommitted, p.AmountDisbursed, int(p.Marking.Classification),
 		strings.Join(p.Marking.ReleasableTo, ","), aud, p.Illustrative, p.State(), ts(p.CreatedAt), ts(p.UpdatedAt))
 	if err != nil {
 		return mapConstraint(err, "pledge")
@@ -338,8 +350,8 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 		if err := l.Check(); err != nil {
 			return err
 		}
-		lid, err := tx.insertID(ctx, `INSERT INTO pledge_lines (pledge_id, no, nsn, unit_value, pledged, committed, allocated, shipped, delivered, accepted, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, l.No, l.NSN, l.UnitValue, l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn)
+		lid, err := tx.insertID(ctx, `INSERT INTO pledge_lines (pledge_id, no, nsn, unit_value, pledged, committed, allocated, shipped, delivered, accepted, withdrawn, quantity_undisclosed, value_undisclosed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, l.No, l.NSN, l.UnitValue, l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn, l.QuantityUndisclosed, l.ValueUndisclosed)
 		if err != nil {
 			return mapConstraint(err, fmt.Sprintf("line %d", l.No))
 		}
@@ -375,9 +387,9 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 	if err := p.CheckMoney(); err != nil {
 		return err
 	}
-	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, description = ?, kind = ?, aid = ?, instrument = ?, channel = ?, category = ?, announced = ?, promised = ?, announced_precision = ?, promised_precision = ?, reference = ?, depot = ?, amount = ?, value_undisclosed = ?, amount_committed = ?, amount_disbursed = ?, classification = ?, releasable_to = ?, audience = ?,
+	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, description = ?, kind = ?, aid = ?, instrument = ?, channel = ?, category = ?, announced = ?, promised = ?, announced_precision = ?, promised_precision = ?, announced_until = ?, promised_from = ?, reference = ?, depot = ?, amount = ?, value_undisclosed = ?, amount_committed = ?, amount_disbursed = ?, classification = ?, releasable_to = ?, audience = ?,
 		state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, p.AmountCommitted, p.AmountDisbursed, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","), aud,
+		p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.AnnouncedUntil, p.PromisedFrom, p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, p.AmountCommitted, p.AmountDisbursed, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","), aud,
 		p.State(), ts(p.UpdatedAt), p.ID, version)
 	if err != nil {
 		return mapConstraint(err, p.Ref())

@@ -106,11 +106,12 @@ var invariants = []invariantSQL{
 		FROM pledges p LEFT JOIN (SELECT pledge_id, COUNT(*) AS lines, SUM(pledged * unit_value) AS pledged, SUM(committed * unit_value) AS committed,
 			SUM(delivered * unit_value) AS delivered, SUM(accepted * unit_value) AS accepted,
 			SUM(CASE WHEN delivered < pledged THEN 1 ELSE 0 END) AS open_lines,
-			SUM(CASE WHEN delivered < pledged THEN (pledged - delivered) * unit_value ELSE 0 END) AS open_value
+			SUM(CASE WHEN delivered < pledged THEN (pledged - delivered) * unit_value ELSE 0 END) AS open_value,
+			SUM(CASE WHEN quantity_undisclosed OR value_undisclosed THEN 1 ELSE 0 END) AS undisclosed
 			FROM pledge_lines GROUP BY pledge_id) t ON t.pledge_id = p.id
 		WHERE p.line_count <> COALESCE(t.lines, 0) OR p.pledged_value <> COALESCE(t.pledged, 0) OR p.committed_value <> COALESCE(t.committed, 0)
 			OR p.delivered_value <> COALESCE(t.delivered, 0) OR p.accepted_value <> COALESCE(t.accepted, 0)
-			OR p.open_lines <> COALESCE(t.open_lines, 0) OR p.open_value <> COALESCE(t.open_value, 0)`},
+			OR p.open_lines <> COALESCE(t.open_lines, 0) OR p.open_value <> COALESCE(t.open_value, 0) OR p.undisclosed_lines <> COALESCE(t.undisclosed, 0)`},
 	{check.MoneyOrder, refOf("P-%05d"), `SELECT ` + n("p.id") + `, 'amount ' || ` + n("p.amount") + ` || ', committed ' || ` + n("p.amount_committed") + ` || ', disbursed ' || ` + n("p.amount_disbursed") +
 		` || '; its payments commit ' || ` + n("COALESCE(t.c, 0)") + ` || ' and disburse ' || ` + n("COALESCE(t.d, 0)") + `
 		FROM pledges p LEFT JOIN (SELECT pledge_id, SUM(CASE WHEN stage = 'committed' THEN amount ELSE 0 END) AS c,

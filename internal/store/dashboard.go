@@ -24,7 +24,7 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 		return d, err
 	}
 	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, COUNT(*), SUM(p.amount + p.pledged_value), SUM(p.committed_value + p.amount_committed), SUM(p.amount_disbursed), SUM(p.delivered_value), SUM(p.accepted_value),
-		SUM(CASE WHEN p.value_undisclosed THEN 1 ELSE 0 END)
+		SUM(CASE WHEN p.value_undisclosed OR p.undisclosed_lines > 0 THEN 1 ELSE 0 END)
 		FROM pledges p WHERE `+pv.cond+` GROUP BY p.nation`), pv.args...)
 	if err != nil {
 		return d, fmt.Errorf("dashboard pledges: %w", err)

@@ -56,7 +56,7 @@ func (db *DB) AllPledges(ctx context.Context, f assist.PledgeFilter, today strin
 		for _, p := range out[start:end] {
 			ids = append(ids, p.ID)
 		}
-		q := `SELECT l.pledge_id, l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn
+		q := `SELECT l.pledge_id, ` + lineColumns + `
 			FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE l.pledge_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + `) ORDER BY l.pledge_id, l.no`
 		// Lists of ids vary in length: not worth a prepared statement each.
 		rows, err := db.read.QueryContext(ctx, db.rebind(q), ids...)
@@ -66,7 +66,7 @@ func (db *DB) AllPledges(ctx context.Context, f assist.PledgeFilter, today strin
 		for rows.Next() {
 			var pid int64
 			var l assist.Line
-			if err := rows.Scan(&pid, &l.ID, &l.No, &l.NSN, &l.ItemName, &l.UnitValue, &l.Pledged, &l.Committed, &l.Allocated, &l.Shipped, &l.Delivered, &l.Accepted, &l.Withdrawn); err != nil {
+			if err := rows.Scan(append([]any{&pid}, lineFields(&l)...)...); err != nil {
 				rows.Close()
 				return nil, err
 			}

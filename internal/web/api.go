@@ -530,6 +530,10 @@ type lineInput struct {
 	NSN       string `json:"nsn"`
 	Quantity  int64  `json:"quantity"`
 	UnitValue string `json:"unit_value"`
+	// QuantityUndisclosed and ValueUndisclosed say the donor has not
+	// disclosed the line's number of units or its unit value.
+	QuantityUndisclosed bool `json:"quantity_undisclosed"`
+	ValueUndisclosed    bool `json:"value_undisclosed"`
 	// QuantityText is what a form's user typed, shown again beside an error.
 	QuantityText string `json:"-"`
 }
@@ -542,7 +546,11 @@ func (in pledgeInput) pledge() (assist.Pledge, error) {
 	p.ValueUndisclosed = in.ValueUndisclosed != nil && *in.ValueUndisclosed
 	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
 	for i, l := range in.Lines {
-		p.Lines = append(p.Lines, assist.Line{NSN: l.NSN, Pledged: l.Quantity, UnitValue: money.FieldEUR(&errs, fmt.Sprintf("lines[%d].unit_value", i), l.UnitValue)})
+		line := assist.Line{NSN: l.NSN, Pledged: l.Quantity, QuantityUndisclosed: l.QuantityUndisclosed, ValueUndisclosed: l.ValueUndisclosed}
+		if !(l.ValueUndisclosed && strings.TrimSpace(l.UnitValue) == "") {
+			line.UnitValue = money.FieldEUR(&errs, fmt.Sprintf("lines[%d].unit_value", i), l.UnitValue)
+		}
+		p.Lines = append(p.Lines, line)
 	}
 	return p, errs.Err()
 }
@@ -597,6 +605,9 @@ type pledgeDetail struct {
 	Delivered   money.Cents         `json:"delivered_value"`
 	Accepted    money.Cents         `json:"accepted_value"`
 	Allocations []assist.Allocation `json:"allocations"`
+	// UndisclosedLines counts the lines whose quantity or unit value is
+	// not disclosed: the pledged value leaves them out.
+	UndisclosedLines int `json:"undisclosed_lines"`
 }
 
 // pledgeDetail adds to p its state, values and allocations; a pledge just
@@ -604,6 +615,11 @@ type pledgeDetail struct {
 func (s *Server) pledgeDetail(r *http.Request, p assist.Pledge, fresh bool) (pledgeDetail, error) {
 	d := pledgeDetail{Pledge: p, Ref: p.Ref(), State: p.State(), Allocations: []assist.Allocation{}}
 	d.Value, d.Delivered, d.Accepted = p.Value()
+	for _, l := range p.Lines {
+		if l.QuantityUndisclosed || l.ValueUndisclosed {
+			d.UndisclosedLines++
+		}
+	}
 	if fresh {
 		return d, nil
 	}

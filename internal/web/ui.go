@@ -803,7 +803,7 @@ func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in := pledgeInput{Nation: p.Nation, Title: p.Title, Description: p.Description, Kind: p.Kind, Aid: p.Aid, Instrument: p.Instrument, Channel: p.Channel, Category: p.Category, Announced: assist.FormatWhen(p.Announced, p.AnnouncedPrecision), Promised: assist.FormatWhen(p.Promised, p.PromisedPrecision),
+	in := pledgeInput{Nation: p.Nation, Title: p.Title, Description: p.Description, Kind: p.Kind, Aid: p.Aid, Instrument: p.Instrument, Channel: p.Channel, Category: p.Category, Announced: p.AnnouncedText(), Promised: p.PromisedText(),
 		Reference: p.Reference, Depot: p.Depot, Amount: p.Amount.String(), ValueUndisclosed: &p.ValueUndisclosed, Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
 	return s.pledgeFormFor(w, r, 200, in, nil, p)
 }
@@ -872,7 +872,13 @@ func (s *Server) uiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		l := lineInput{NSN: nsns[i], UnitValue: v, QuantityText: q}
-		if q != "" {
+		// "undisclosed" in a cell says the donor has not made it public.
+		if assist.IsUndisclosed(v) {
+			l.ValueUndisclosed, l.UnitValue = true, ""
+		}
+		if assist.IsUndisclosed(q) {
+			l.QuantityUndisclosed = true
+		} else if q != "" {
 			n, err := strconv.ParseInt(q, 10, 64)
 			if err != nil {
 				pre[fmt.Sprintf("lines[%d].quantity", len(in.Lines))] = fmt.Sprintf("%q is not a whole number", q)
