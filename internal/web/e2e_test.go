@@ -501,7 +501,7 @@ func TestE2EPledgeFormRejectsBadQuantity(t *testing.T) {
 	a.signIn("deu-officer")
 	for _, tc := range []struct{ quantity, message string }{
 		{"abc", `"abc" is not a whole number`},
-		{"0", "must be a positive whole number"},
+		{"0", `must be a positive whole number, or "undisclosed"`},
 	} {
 		before := a.pledgeCount()
 		a.navigate("/pledges/new", 200)
