@@ -10,15 +10,21 @@ import (
 // Allocation sets a quantity of a pledge line against a requirement, and
 // follows that quantity as it is shipped, delivered and accepted.
 type Allocation struct {
-	ID          int64     `json:"id"`
-	PledgeID    int64     `json:"pledge"`
-	LineID      int64     `json:"line"`
-	Requirement int64     `json:"requirement"`
-	Quantity    int64     `json:"quantity"`
-	Shipped     int64     `json:"shipped"`
-	Delivered   int64     `json:"delivered"`
-	Accepted    int64     `json:"accepted"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          int64 `json:"id"`
+	PledgeID    int64 `json:"pledge"`
+	LineID      int64 `json:"line"`
+	Requirement int64 `json:"requirement"`
+	Quantity    int64 `json:"quantity"`
+	Shipped     int64 `json:"shipped"`
+	Delivered   int64 `json:"delivered"`
+	Accepted    int64 `json:"accepted"`
+	// OpeningShipped and OpeningDelivered are the parts of Shipped and
+	// Delivered that an opening balance brought in (OpenIn): shipped and
+	// delivered before the ledger was kept here, with no shipment or
+	// receipt behind them.
+	OpeningShipped   int64     `json:"opening_shipped,omitempty"`
+	OpeningDelivered int64     `json:"opening_delivered,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
 	// LineNo and Nation are read with the allocation for display.
 	LineNo int    `json:"line_no"`
 	Nation string `json:"nation"`

@@ -122,7 +122,12 @@ func (tx *ledgerTx) Requirement(ctx context.Context, id int64) (assist.Requireme
 }
 
 func (tx *ledgerTx) CreateRequirement(ctx context.Context, r *assist.Requirement) error {
-	r.ID, r.Version = tx.l.id(), 1
+	if r.ID == 0 {
+		r.ID = tx.l.id()
+	} else if _, taken := tx.l.requirements[r.ID]; taken {
+		return fault.Errorf(fault.Conflict, "%s exists", r.Ref())
+	}
+	r.Version = 1
 	tx.l.requirements[r.ID] = *r
 	return nil
 }
@@ -146,7 +151,12 @@ func (tx *ledgerTx) Pledge(ctx context.Context, id int64) (assist.Pledge, error)
 }
 
 func (tx *ledgerTx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
-	p.ID, p.Version = tx.l.id(), 1
+	if p.ID == 0 {
+		p.ID = tx.l.id()
+	} else if _, taken := tx.l.pledges[p.ID]; taken {
+		return fault.Errorf(fault.Conflict, "%s exists", p.Ref())
+	}
+	p.Version = 1
 	for i := range p.Lines {
 		p.Lines[i].ID = tx.l.id()
 	}

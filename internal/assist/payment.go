@@ -143,18 +143,9 @@ func (s *Service) Pay(ctx context.Context, id, version int64, pay Payment) (Pled
 		if err := p.Pay(&pay, now.UTC().Format(DateLayout)); err != nil {
 			return err
 		}
-		pay.RecordedAt = now
-		if pay.RecordedBy == "" {
-			pay.RecordedBy = access.IdentityFrom(ctx).Name
-		}
-		p.UpdatedAt = now
-		if err := tx.UpdatePledge(ctx, &p, old.Version); err != nil {
+		if err := savePayment(ctx, tx, old, &p, &pay); err != nil {
 			return err
 		}
-		if err := tx.AddPayment(ctx, p.ID, &pay); err != nil {
-			return err
-		}
-		p.Payments = append(append([]Payment(nil), old.Payments...), pay)
 		out = p
 		return tx.Audit(ctx, audit.Record{Action: "pledge." + pay.Stage, Entity: "pledge", EntityID: audit.ID(p.ID), Before: old, After: struct {
 			Pledge
@@ -162,6 +153,25 @@ func (s *Service) Pay(ctx context.Context, id, version int64, pay Payment) (Pled
 		}{p, pay}})
 	})
 	return out, err
+}
+
+// savePayment writes pledge p, which payment pay has moved on from old,
+// and the payment itself, recorded now by the actor.
+func savePayment(ctx context.Context, tx Tx, old Pledge, p *Pledge, pay *Payment) error {
+	now := tx.Now()
+	pay.RecordedAt = now
+	if pay.RecordedBy == "" {
+		pay.RecordedBy = access.IdentityFrom(ctx).Name
+	}
+	p.UpdatedAt = now
+	if err := tx.UpdatePledge(ctx, p, old.Version); err != nil {
+		return err
+	}
+	if err := tx.AddPayment(ctx, p.ID, pay); err != nil {
+		return err
+	}
+	p.Payments = append(append([]Payment(nil), old.Payments...), *pay)
+	return nil
 }
 
 // MoneyState is how far a pledge's money has come, for people: "—" for a

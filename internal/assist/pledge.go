@@ -127,6 +127,10 @@ type Line struct {
 	// leave out.
 	QuantityUndisclosed bool `json:"quantity_undisclosed,omitempty"`
 	ValueUndisclosed    bool `json:"value_undisclosed,omitempty"`
+	// DeliveredOn, when set, is the day (YYYY-MM-DD) the store records
+	// the line's next delivery on, instead of the day of the write: an
+	// opening balance's deliveries happened before it was taken.
+	DeliveredOn string `json:"-"`
 }
 
 // Undisclosed is the word a spreadsheet's cell holds for a quantity or

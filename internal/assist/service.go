@@ -160,6 +160,12 @@ func (s *Service) CreateRequirement(ctx context.Context, r Requirement) (Require
 // CreateRequirementIn validates and stores a new requirement inside a
 // transaction the caller holds, so that an import adds all or nothing.
 func (s *Service) CreateRequirementIn(ctx context.Context, tx Tx, r *Requirement) error {
+	return s.createRequirement(ctx, tx, r, 0, "requirement.create")
+}
+
+// createRequirement records r, under id when it is not zero (an opening
+// balance), audited as action.
+func (s *Service) createRequirement(ctx context.Context, tx Tx, r *Requirement, id int64, action string) error {
 	// Every problem of the input at once: its own rules, then what it
 	// names, each field once.
 	var errs fault.List
@@ -182,10 +188,11 @@ func (s *Service) CreateRequirementIn(ctx context.Context, tx Tx, r *Requirement
 	}
 	r.Derive()
 	r.CreatedAt, r.UpdatedAt = tx.Now(), tx.Now()
+	r.ID = id
 	if err := tx.CreateRequirement(ctx, r); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: "requirement.create", Entity: "requirement", EntityID: audit.ID(r.ID), After: r.Audited()})
+	return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: audit.ID(r.ID), After: r.Audited()})
 }
 
 // UpdateRequirement changes a requirement's fields. Its quantity may not
@@ -360,6 +367,12 @@ func (s *Service) CheckPledge(ctx context.Context, p Pledge) error {
 // CreatePledgeIn validates and stores a new pledge inside a transaction the
 // caller holds, so that an import adds all or nothing.
 func (s *Service) CreatePledgeIn(ctx context.Context, tx Tx, p *Pledge) error {
+	return s.createPledge(ctx, tx, p, 0, "pledge.create")
+}
+
+// createPledge records p, under id when it is not zero (an opening
+// balance), audited as action.
+func (s *Service) createPledge(ctx context.Context, tx Tx, p *Pledge, id int64, action string) error {
 	// Every problem of the input at once: its own rules, then what it
 	// names (nation, depot, items), each field once.
 	var errs fault.List
@@ -386,10 +399,11 @@ func (s *Service) CreatePledgeIn(ctx context.Context, tx Tx, p *Pledge) error {
 		return err
 	}
 	p.CreatedAt, p.UpdatedAt = tx.Now(), tx.Now()
+	p.ID = id
 	if err := tx.CreatePledge(ctx, p); err != nil {
 		return err
 	}
-	return tx.Audit(ctx, audit.Record{Action: "pledge.create", Entity: "pledge", EntityID: audit.ID(p.ID), After: p})
+	return tx.Audit(ctx, audit.Record{Action: action, Entity: "pledge", EntityID: audit.ID(p.ID), After: p})
 }
 
 // UpdatePledge changes a pledge's own fields (not its lines): title,

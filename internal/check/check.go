@@ -20,8 +20,8 @@ const (
 	MoneyOrder         = "money order"            // amount ≥ committed ≥ disbursed ≥ 0, each the sum of its payments
 	LineAllocations    = "line allocations"       // a line's allocated, shipped, delivered and accepted are its allocations' sums
 	Fulfilment         = "requirement fulfilment" // a requirement's allocated, delivered, accepted and state follow its allocations
-	ShippedByShipment  = "shipped by shipments"   // an allocation's shipped is what its dispatched shipments carry
-	DeliveredByReceipt = "delivered by receipts"  // an allocation's delivered is what the recipient received of it
+	ShippedByShipment  = "shipped by shipments"   // an allocation's shipped is what its dispatched shipments carry, with its opening balance
+	DeliveredByReceipt = "delivered by receipts"  // an allocation's delivered is what the recipient received of it, with its opening balance
 	SentReceived       = "sent = received + discrepancies"
 	HubStock           = "hub stock"               // a hub's stock is the sum of its stock events
 	RepairSlots        = "repair slots"            // a facility never holds more in repair than its slots

@@ -241,9 +241,10 @@ func runDemo(ctx context.Context, args []string, env Env, stdio IO) error {
 }
 
 func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
-	fs := flags("import", "import [--db FILE|URL] [--dry-run] KIND FILE   (KIND: items, requirements or pledges; FILE: CSV or .xlsx, - for standard input)", stdio)
+	fs := flags("import", "import [--db FILE|URL] [--dry-run] [--opening] KIND FILE   (KIND: items, requirements, pledges or progress; FILE: CSV or .xlsx, - for standard input)", stdio)
 	dsn := dbFlag(fs)
 	dry := fs.Bool("dry-run", false, "check the file and say what it would add, saving nothing")
+	opening := fs.Bool("opening", false, "an opening balance: requirements and pledges keep the file's references, and progress brings in how far they have come")
 	pos, err := parse(fs, args, env)
 	if err != nil {
 		return err
@@ -269,7 +270,7 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 	defer db.Close()
 	ctx = access.WithIdentity(ctx, access.System.Named("cli:import"))
 	im := &exchange.Importer{Store: exchange.Over[*store.Tx](db), Catalog: &catalog.Service{Store: store.Catalog{DB: db}}, Assist: &assist.Service{Store: store.Assist{DB: db}}}
-	res, err := im.Import(ctx, kind, in, *dry)
+	res, err := im.ImportWith(ctx, kind, in, exchange.Options{DryRun: *dry, Opening: *opening})
 	for _, n := range res.Notices {
 		fmt.Fprintf(stdio.Err, "%s: %s\n", name, n)
 	}
@@ -277,18 +278,22 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 		return problems(stdio, err, "Nothing was imported from "+name, name)
 	}
 	if *dry {
-		fmt.Fprintf(stdio.Out, "%s holds %d %s to add, from %d rows, and no problem. Nothing was saved (--dry-run).\n", name, res.Created, res.Kind, res.Rows)
+		fmt.Fprintf(stdio.Out, "%s holds %d %s to add, from %d rows, and no problem. Nothing was saved (--dry-run).\n", name, res.Created, res.What(), res.Rows)
 		for _, p := range res.Records {
 			fmt.Fprintf(stdio.Out, "  %s\t%s\n", p.At, p.Summary)
 		}
 		return nil
 	}
-	fmt.Fprintf(stdio.Out, "Imported %d %s from %d rows of %s.\n", res.Created, res.Kind, res.Rows, name)
+	as := ""
+	if res.Opening {
+		as = " as an opening balance"
+	}
+	fmt.Fprintf(stdio.Out, "Imported %d %s from %d rows of %s%s.\n", res.Created, res.What(), res.Rows, name, as)
 	return nil
 }
 
 func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
-	fs := flags("export", "export [--db FILE|URL] [--out FILE] [--format csv|xlsx] KIND   (KIND: items, requirements or pledges)", stdio)
+	fs := flags("export", "export [--db FILE|URL] [--out FILE] [--format csv|xlsx] KIND   (KIND: items, requirements, pledges or progress)", stdio)
 	dsn := dbFlag(fs)
 	out := fs.String("out", "-", "file to write, - for standard output")
 	format := fs.String("format", "", "csv or xlsx; empty is xlsx for an --out ending in .xlsx, csv otherwise")
@@ -342,6 +347,10 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 	case "pledges":
 		ps, e := db.AllPledges(ctx, assist.PledgeFilter{}, today)
 		_, e2 := exchange.WritePledges(w, ps)
+		err = errors.Join(e, e2)
+	case "progress":
+		ps, e := db.AllProgress(ctx, assist.PledgeFilter{}, today)
+		_, e2 := exchange.WriteProgress(w, ps)
 		err = errors.Join(e, e2)
 	default:
 		err = fmt.Errorf("%q cannot be exported: use one of %s", pos[0], strings.Join(exchange.Kinds, ", "))

@@ -144,8 +144,12 @@ func TestServeWarnsOnPlainHTTPBeyondLoopback(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	errs := &syncBuffer{}
+	// The warning comes once the schema is made and the first
+	// administrator created, which a loaded machine may take seconds for.
 	go func() {
-		time.Sleep(700 * time.Millisecond)
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && !strings.Contains(errs.String(), "plain HTTP"); {
+			time.Sleep(20 * time.Millisecond)
+		}
 		cancel()
 	}()
 	cli.Run(ctx, []string{"serve", "--db", filepath.Join(dir, "w.db"), "--addr", "0.0.0.0:0"}, func(string) string { return "" }, cli.IO{In: strings.NewReader(""), Out: &syncBuffer{}, Err: errs})

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,8 +24,9 @@ import (
 	"github.com/longhaul/longhaul/internal/money"
 )
 
-// Kinds of record that can be exchanged.
-var Kinds = []string{"items", "requirements", "pledges"}
+// Kinds of record that can be exchanged. Progress is an opening
+// balance's: how far each pledge has come, step by step (assist.Opening).
+var Kinds = []string{"items", "requirements", "pledges", "progress"}
 
 // Columns of each kind, in order. Columns after the first blank-named marker
 // in Derived are written on export and ignored on import.
@@ -34,6 +36,7 @@ var Columns = map[string][]string{
 	"requirements": {"ref", "nsn", "group", "quantity", "priority", "need_by", "delivery_site", "notes", "classification", "releasable_to", "state", "allocated", "delivered", "accepted"},
 	"pledges": {"pledge_ref", "nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "value_undisclosed", "classification", "releasable_to",
 		"line", "nsn", "quantity", "unit_value_eur", "committed", "allocated", "shipped", "delivered", "accepted", "withdrawn"},
+	"progress": {"pledge_ref", "line", "step", "requirement_ref", "quantity", "amount_eur", "date", "evidence"},
 }
 
 // Derived lists the columns that an export writes for reading and an import
@@ -108,6 +111,7 @@ func (r row) get(c string) string {
 var DateColumns = map[string][]string{
 	"requirements": {"need_by"},
 	"pledges":      {"announced", "promised"},
+	"progress":     {"date"},
 }
 
 // read parses a file with a header naming the columns of kind (in any
@@ -248,12 +252,23 @@ type Result struct {
 	// DryRun is true when nothing was saved: the result is what the file
 	// would add.
 	DryRun bool `json:"dry_run,omitempty"`
+	// Opening is true for a part of an opening balance.
+	Opening bool `json:"opening,omitempty"`
 	// Notices say what had to be done to read the file (an encoding
 	// converted, a separator found), for the person to check.
 	Notices []string `json:"notices,omitempty"`
 	// Records are what the file adds, one by one, for the person to
 	// confirm.
 	Records []Preview `json:"records"`
+}
+
+// What names what the import adds, for people: "pledges", "steps of
+// progress".
+func (r Result) What() string {
+	if r.Kind == "progress" {
+		return "steps of progress"
+	}
+	return r.Kind
 }
 
 // Preview is one record an import adds: where it is in the file and what
@@ -273,7 +288,31 @@ var errDryRun = errors.New("dry run")
 // transaction, which is then rolled back: the result says what would be
 // added, and nothing is.
 func (im *Importer) Import(ctx context.Context, kind string, in io.Reader, dryRun bool) (Result, error) {
-	res := Result{Kind: kind, DryRun: dryRun, Records: []Preview{}}
+	return im.ImportWith(ctx, kind, in, Options{DryRun: dryRun})
+}
+
+// Options say how an import goes.
+type Options struct {
+	// DryRun checks the file and saves nothing.
+	DryRun bool
+	// Opening takes the file as part of an opening balance (assist's
+	// OpenIn): requirements and pledges keep the references the file
+	// gives them, and a progress file brings their progress in. Only a
+	// coordinator may.
+	Opening bool
+}
+
+// ImportWith is Import with its options.
+func (im *Importer) ImportWith(ctx context.Context, kind string, in io.Reader, o Options) (Result, error) {
+	dryRun := o.DryRun
+	res := Result{Kind: kind, DryRun: dryRun, Opening: o.Opening, Records: []Preview{}}
+	if o.Opening {
+		if err := assist.MayOpen(ctx); err != nil {
+			return res, err
+		}
+	} else if kind == "progress" {
+		return res, fault.Field("kind", "progress is brought in as an opening balance, by a coordinator: import it as one (--opening, opening=true)")
+	}
 	rows, notices, err := read(kind, in)
 	res.Notices = notices
 	if err != nil {
@@ -298,7 +337,15 @@ func (im *Importer) Import(ctx context.Context, kind string, in io.Reader, dryRu
 		case "requirements":
 			for _, r := range rows {
 				q, err := parseRequirement(r)
-				err = fault.Also(err, im.Assist.CreateRequirementIn(ctx, tx, &q))
+				if o.Opening {
+					id, rerr := assist.ParseRef("ref", "R-", r.get("ref"))
+					err = fault.Also(err, rerr)
+					if rerr == nil {
+						err = fault.Also(err, im.Assist.OpenRequirementIn(ctx, tx, &q, id))
+					}
+				} else {
+					err = fault.Also(err, im.Assist.CreateRequirementIn(ctx, tx, &q))
+				}
 				if !rowError(&errs, r, err) {
 					res.Created++
 					res.Records = append(res.Records, Preview{At: r.at(), Summary: fmt.Sprintf("%s: %d of %s for %s by %s", q.Ref(), q.Quantity, q.NSN, q.DeliverySite, q.NeedBy)})
@@ -308,13 +355,32 @@ func (im *Importer) Import(ctx context.Context, kind string, in io.Reader, dryRu
 			groups, gerrs := groupPledges(rows)
 			errs = append(errs, gerrs...)
 			for _, g := range groups {
-				err := im.Assist.CreatePledgeIn(ctx, tx, &g.pledge)
+				var err error
+				if o.Opening {
+					var id int64
+					if id, err = assist.ParseRef("pledge_ref", "P-", g.first.get("pledge_ref")); err == nil {
+						err = im.Assist.OpenPledgeIn(ctx, tx, &g.pledge, id)
+					}
+				} else {
+					err = im.Assist.CreatePledgeIn(ctx, tx, &g.pledge)
+				}
 				if err != nil {
 					pledgeRowErrors(&errs, g, err)
 					continue
 				}
 				res.Created++
 				res.Records = append(res.Records, Preview{At: g.span(), Summary: pledgeSummary(g.pledge)})
+			}
+		case "progress":
+			for _, r := range rows {
+				step, err := parseOpening(r)
+				if err == nil {
+					err = im.Assist.OpenIn(ctx, tx, step)
+				}
+				if !rowError(&errs, r, err) {
+					res.Created++
+					res.Records = append(res.Records, Preview{At: r.at(), Summary: step.String()})
+				}
 			}
 		}
 		if len(errs) > 0 {
@@ -411,6 +477,32 @@ func parseRequirement(r row) (assist.Requirement, error) {
 	q.Marking = marking(&errs, r)
 	errs.AppendNew("", q.Validate())
 	return q, errs.Err()
+}
+
+// parseOpening reads a step of an opening balance, every problem of its
+// cells at once.
+func parseOpening(r row) (assist.Opening, error) {
+	var errs fault.List
+	o := assist.Opening{Step: strings.ToLower(r.get("step")), Date: r.get("date"), Evidence: r.get("evidence")}
+	id, err := assist.ParseRef("pledge_ref", "P-", r.get("pledge_ref"))
+	errs.Append("", err)
+	o.Pledge = id
+	if v := r.get("line"); v != "" {
+		o.Line = int(integer(&errs, "line", v))
+	}
+	if v := r.get("requirement_ref"); v != "" {
+		id, err := assist.ParseRef("requirement_ref", "R-", v)
+		errs.Append("", err)
+		o.Requirement = id
+	}
+	if v := r.get("quantity"); v != "" {
+		o.Quantity = integer(&errs, "quantity", v)
+	}
+	o.Amount = money.FieldEUR(&errs, "amount_eur", r.get("amount_eur"))
+	if !slices.Contains(assist.OpeningSteps, o.Step) {
+		errs.Add("step", "%q is not a step: use one of %s", r.get("step"), strings.Join(assist.OpeningSteps, ", "))
+	}
+	return o, errs.Err()
 }
 
 type pledgeGroup struct {

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -92,6 +93,41 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, 
 			}
 			cw.Write(append(append([]string(nil), head...), strconv.Itoa(l.No), l.NSN, qty, value,
 				itoa(l.Committed), itoa(l.Allocated), itoa(l.Shipped), itoa(l.Delivered), itoa(l.Accepted), itoa(l.Withdrawn)))
+		}
+	}
+	cw.Flush()
+	return high, cw.Error()
+}
+
+// WriteProgress writes how far pledges have come as the steps of an
+// opening balance (assist.Progress.Steps), one row per step, and returns
+// the export's marking: the highest of the pledges'.
+func WriteProgress(w io.Writer, progress []assist.Progress) (access.Classification, error) {
+	high := access.Unclassified
+	for _, pr := range progress {
+		high = max(high, pr.Pledge.Classification)
+	}
+	if err := writeMarking(w, high); err != nil {
+		return high, err
+	}
+	cw := NewWriter(w)
+	cw.Write(Columns["progress"])
+	for _, pr := range progress {
+		for _, o := range pr.Steps() {
+			line, req, qty, amount := "", "", "", ""
+			if o.Line != 0 {
+				line = strconv.Itoa(o.Line)
+			}
+			if o.Requirement != 0 {
+				req = fmt.Sprintf("R-%05d", o.Requirement)
+			}
+			if o.Quantity != 0 {
+				qty = itoa(o.Quantity)
+			}
+			if o.Amount != 0 {
+				amount = o.Amount.String()
+			}
+			cw.Write([]string{fmt.Sprintf("P-%05d", o.Pledge), line, o.Step, req, qty, amount, o.Date, o.Evidence})
 		}
 	}
 	cw.Flush()

@@ -167,10 +167,13 @@ func (tx *Tx) seedAccounts(ctx context.Context) (map[string]any, error) {
 
 // recordDeliveries writes a delivery for every line of p whose delivered
 // quantity differs from the stored one, before the line is updated.
-func (tx *Tx) recordDelivery(ctx context.Context, pledgeID, lineID, delivered int64) error {
+func (tx *Tx) recordDelivery(ctx context.Context, pledgeID, lineID, delivered int64, on string) error {
+	if on == "" {
+		on = tx.now.Format("2006-01-02")
+	}
 	_, err := tx.exec(ctx, `INSERT INTO deliveries (pledge_id, line_id, quantity, value, on_date)
 		SELECT pledge_id, id, ? - delivered, (? - delivered) * unit_value, ? FROM pledge_lines WHERE id = ? AND pledge_id = ? AND delivered <> ?`,
-		delivered, delivered, tx.now.Format("2006-01-02"), lineID, pledgeID, delivered)
+		delivered, delivered, on, lineID, pledgeID, delivered)
 	return err
 }
 

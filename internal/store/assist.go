@@ -81,8 +81,8 @@ func (tx *Tx) CreateRequirement(ctx context.Context, r *assist.Requirement) erro
 	if err != nil {
 		return err
 	}
-	id, err := tx.insertID(ctx, `INSERT INTO requirements (nsn, grp, quantity, priority, need_by, delivery_site, notes, classification, releasable_to, audience, illustrative, cancelled, allocated, delivered, accepted, state, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+	id, err := tx.insertAs(ctx, "requirements", r.ID, `INSERT INTO requirements (id, nsn, grp, quantity, priority, need_by, delivery_site, notes, classification, releasable_to, audience, illustrative, cancelled, allocated, delivered, accepted, state, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		nullString(r.NSN), r.Group, r.Quantity, r.Priority, r.NeedBy, r.DeliverySite, r.Notes, int(r.Marking.Classification), strings.Join(r.Marking.ReleasableTo, ","), aud,
 		r.Illustrative, r.Cancelled, r.Allocated, r.Delivered, r.Accepted, r.State, ts(r.CreatedAt), ts(r.UpdatedAt))
 	if err != nil {
@@ -337,8 +337,8 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 	if err := p.CheckMoney(); err != nil {
 		return err
 	}
-	id, err := tx.insertID(ctx, `INSERT INTO pledges (nation, title, description, kind, aid, instrument, channel, category, announced, promised, announced_precision, promised_precision, announced_until, promised_from, reference, depot, amount, value_undisclosed, amount_committed, amount_disbursed, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+	id, err := tx.insertAs(ctx, "pledges", p.ID, `INSERT INTO pledges (id, nation, title, description, kind, aid, instrument, channel, category, announced, promised, announced_precision, promised_precision, announced_until, promised_from, reference, depot, amount, value_undisclosed, amount_committed, amount_disbursed, classification, releasable_to, audience, illustrative, state, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.AnnouncedUntil, p.PromisedFrom, p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, p.AmountCommitted, p.AmountDisbursed, int(p.Marking.Classification),
 		strings.Join(p.Marking.ReleasableTo, ","), aud, p.Illustrative, p.State(), ts(p.CreatedAt), ts(p.UpdatedAt))
 	if err != nil {
@@ -402,7 +402,7 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 		if err := l.Check(); err != nil {
 			return err
 		}
-		if err := tx.recordDelivery(ctx, p.ID, l.ID, l.Delivered); err != nil {
+		if err := tx.recordDelivery(ctx, p.ID, l.ID, l.Delivered, l.DeliveredOn); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `UPDATE pledge_lines SET pledged = ?, committed = ?, allocated = ?, shipped = ?, delivered = ?, accepted = ?, withdrawn = ? WHERE id = ? AND pledge_id = ?`,
@@ -414,7 +414,7 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 	return tx.writeTotals(ctx, p)
 }
 
-const allocationColumns = "a.id, a.pledge_id, a.line_id, a.requirement_id, a.quantity, a.shipped, a.delivered, a.accepted, a.created_at, l.no, p.nation"
+const allocationColumns = "a.id, a.pledge_id, a.line_id, a.requirement_id, a.quantity, a.shipped, a.delivered, a.accepted, a.opening_shipped, a.opening_delivered, a.created_at, l.no, p.nation"
 
 const allocationFrom = " FROM allocations a JOIN pledge_lines l ON l.id = a.line_id JOIN pledges p ON p.id = a.pledge_id"
 
@@ -424,7 +424,7 @@ func scanAllocations(rows *sql.Rows) ([]assist.Allocation, error) {
 	for rows.Next() {
 		var a assist.Allocation
 		var created string
-		if err := rows.Scan(&a.ID, &a.PledgeID, &a.LineID, &a.Requirement, &a.Quantity, &a.Shipped, &a.Delivered, &a.Accepted, &created, &a.LineNo, &a.Nation); err != nil {
+		if err := rows.Scan(&a.ID, &a.PledgeID, &a.LineID, &a.Requirement, &a.Quantity, &a.Shipped, &a.Delivered, &a.Accepted, &a.OpeningShipped, &a.OpeningDelivered, &created, &a.LineNo, &a.Nation); err != nil {
 			return nil, err
 		}
 		a.CreatedAt = parseTS(created)
@@ -472,15 +472,15 @@ func (db *DB) Allocations(ctx context.Context, pledgeID, reqID int64) ([]assist.
 // SaveAllocation inserts an allocation without an id, or updates one.
 func (tx *Tx) SaveAllocation(ctx context.Context, a *assist.Allocation) error {
 	if a.ID == 0 {
-		id, err := tx.insertID(ctx, `INSERT INTO allocations (pledge_id, line_id, requirement_id, quantity, shipped, delivered, accepted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.PledgeID, a.LineID, a.Requirement, a.Quantity, a.Shipped, a.Delivered, a.Accepted, ts(a.CreatedAt))
+		id, err := tx.insertID(ctx, `INSERT INTO allocations (pledge_id, line_id, requirement_id, quantity, shipped, delivered, accepted, opening_shipped, opening_delivered, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.PledgeID, a.LineID, a.Requirement, a.Quantity, a.Shipped, a.Delivered, a.Accepted, a.OpeningShipped, a.OpeningDelivered, ts(a.CreatedAt))
 		if err != nil {
 			return mapConstraint(err, "allocation")
 		}
 		a.ID = id
 		return nil
 	}
-	_, err := tx.exec(ctx, `UPDATE allocations SET quantity = ?, shipped = ?, delivered = ?, accepted = ? WHERE id = ?`, a.Quantity, a.Shipped, a.Delivered, a.Accepted, a.ID)
+	_, err := tx.exec(ctx, `UPDATE allocations SET quantity = ?, shipped = ?, delivered = ?, accepted = ?, opening_shipped = ?, opening_delivered = ? WHERE id = ?`, a.Quantity, a.Shipped, a.Delivered, a.Accepted, a.OpeningShipped, a.OpeningDelivered, a.ID)
 	return mapConstraint(err, "allocation")
 }
 

@@ -131,15 +131,15 @@ var invariants = []invariantSQL{
 				WHEN r.delivered >= r.quantity THEN 'awaiting_acceptance' WHEN r.allocated >= r.quantity THEN 'allocated'
 				WHEN r.allocated > 0 THEN 'partly_allocated' ELSE 'open' END`},
 	{check.ShippedByShipment, refOf("P-%05d"), `SELECT ` + n("a.pledge_id") + `, 'allocation ' || ` + n("a.id") + ` || ' reads shipped ' || ` + n("a.shipped") +
-		` || ', its dispatched shipments carry ' || ` + n("COALESCE(s.q, 0)") + `
+		` || ', its dispatched shipments carry ' || ` + n("COALESCE(s.q, 0)") + ` || ' and its opening balance ' || ` + n("a.opening_shipped") + `
 		FROM allocations a LEFT JOIN (SELECT sl.allocation_id, SUM(sl.quantity) AS q FROM shipment_lines sl JOIN shipments sh ON sh.id = sl.shipment_id
 			WHERE sh.state NOT IN ('planned', 'cancelled') GROUP BY sl.allocation_id) s ON s.allocation_id = a.id
-		WHERE a.shipped <> COALESCE(s.q, 0)`},
+		WHERE a.shipped <> COALESCE(s.q, 0) + a.opening_shipped`},
 	{check.DeliveredByReceipt, refOf("P-%05d"), `SELECT ` + n("a.pledge_id") + `, 'allocation ' || ` + n("a.id") + ` || ' reads delivered ' || ` + n("a.delivered") +
-		` || ', the recipient received ' || ` + n("COALESCE(s.q, 0)") + ` || ' of it'
+		` || ', the recipient received ' || ` + n("COALESCE(s.q, 0)") + ` || ' of it and its opening balance holds ' || ` + n("a.opening_delivered") + `
 		FROM allocations a LEFT JOIN (SELECT sl.allocation_id, SUM(CASE WHEN sl.received < sl.quantity THEN sl.received ELSE sl.quantity END) AS q
 			FROM shipment_lines sl JOIN shipments sh ON sh.id = sl.shipment_id WHERE sh.state = 'received' GROUP BY sl.allocation_id) s ON s.allocation_id = a.id
-		WHERE a.delivered <> COALESCE(s.q, 0)`},
+		WHERE a.delivered <> COALESCE(s.q, 0) + a.opening_delivered`},
 	{check.SentReceived, refOf("S-%05d"), `SELECT ` + n("sl.shipment_id") + `, 'line ' || ` + n("sl.no") + ` || ': sent ' || ` + n("sl.quantity") + ` || ', received ' || ` + n("sl.received") +
 		` || ', missing by its discrepancies ' || ` + n("COALESCE(m.q, 0)") + ` || ', surplus ' || ` + n("COALESCE(x.q, 0)") + `
 		FROM shipment_lines sl JOIN shipments sh ON sh.id = sl.shipment_id

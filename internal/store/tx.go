@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -123,6 +124,24 @@ func (tx *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error
 	var id int64
 	err := tx.queryRow(ctx, q+" RETURNING id", args...).Scan(&id)
 	return id, err
+}
+
+// insertAs runs an INSERT into table whose first column is id and
+// returns the row's id: id when it is not zero (a record brought in under
+// its own reference, as an opening balance does), else the next one. On
+// PostgreSQL the identity then moves past the highest id, so that the
+// next record without one does not collide.
+func (tx *Tx) insertAs(ctx context.Context, table string, id int64, q string, args ...any) (int64, error) {
+	if id == 0 {
+		q = strings.Replace(strings.Replace(q, "(id, ", "(", 1), "VALUES (?, ", "VALUES (", 1)
+		return tx.insertID(ctx, q, args...)
+	}
+	got, err := tx.insertID(ctx, q, append([]any{id}, args...)...)
+	if err != nil || tx.db.dialect != Postgres {
+		return got, err
+	}
+	_, err = tx.exec(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), (SELECT MAX(id) FROM `+table+`))`)
+	return got, err
 }
 
 // Audit appends an event for r to the chain, in this transaction.

@@ -88,8 +88,8 @@ var actionPermission = map[string]access.Permission{
 // exportPermission and importPermission are the permissions of moving each
 // kind of record out and in.
 var (
-	exportPermission = map[string]access.Permission{"items": access.CatalogRead, "requirements": access.RequirementRead, "pledges": access.PledgeRead}
-	importPermission = map[string]access.Permission{"items": access.CatalogWrite, "requirements": access.RequirementWrite, "pledges": access.PledgeWrite}
+	exportPermission = map[string]access.Permission{"items": access.CatalogRead, "requirements": access.RequirementRead, "pledges": access.PledgeRead, "progress": access.PledgeRead}
+	importPermission = map[string]access.Permission{"items": access.CatalogWrite, "requirements": access.RequirementWrite, "pledges": access.PledgeWrite, "progress": access.PledgeWrite}
 )
 
 func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) error {
@@ -939,6 +939,16 @@ func (s *Server) writeExport(r *http.Request, w io.Writer, kind string) (access.
 			return 0, err
 		}
 		return exchange.WritePledges(w, ps)
+	case "progress":
+		f, err := s.pledgeFilter(r)
+		if err != nil {
+			return 0, err
+		}
+		ps, err := s.Read.Ledger.AllProgress(r.Context(), f, s.today())
+		if err != nil {
+			return 0, err
+		}
+		return exchange.WriteProgress(w, ps)
 	}
 	return 0, fault.Errorf(fault.NotFound, "%q cannot be exported: use one of %s", kind, strings.Join(exchange.Kinds, ", "))
 }
@@ -979,7 +989,11 @@ func (s *Server) importCSV(w http.ResponseWriter, r *http.Request, kind string) 
 	if err != nil {
 		return err
 	}
-	res, err := s.Importer.Import(r.Context(), kind, http.MaxBytesReader(w, r.Body, MaxUpload), dry)
+	opening, err := queryBool(r, "opening")
+	if err != nil {
+		return err
+	}
+	res, err := s.Importer.ImportWith(r.Context(), kind, http.MaxBytesReader(w, r.Body, MaxUpload), exchange.Options{DryRun: dry, Opening: opening})
 	if err != nil {
 		return uploadError(err)
 	}

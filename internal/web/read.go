@@ -41,6 +41,7 @@ type LedgerReader interface {
 	Pledge(ctx context.Context, id int64) (assist.Pledge, error)
 	Pledges(ctx context.Context, f assist.PledgeFilter, o list.Options, today string) (list.Page[assist.PledgeSummary], error)
 	AllPledges(ctx context.Context, f assist.PledgeFilter, today string) ([]assist.Pledge, error)
+	AllProgress(ctx context.Context, f assist.PledgeFilter, today string) ([]assist.Progress, error)
 	Requirement(ctx context.Context, id int64) (assist.Requirement, error)
 	Requirements(ctx context.Context, f assist.RequirementFilter, o list.Options) (list.Page[assist.Requirement], error)
 	AllRequirements(ctx context.Context, f assist.RequirementFilter) ([]assist.Requirement, error)

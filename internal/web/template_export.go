@@ -25,6 +25,13 @@ var templateExamples = map[string][][]string{
 		{"#P1", "DEU", "Winter package (example: rows starting with # are not imported)", "155 mm rounds and air defence missiles, from Bundeswehr stocks", "in_kind", "military", "grant", "bilateral", "in_kind", "2025-11-01", "2026-03-31", "MoD press release", "", "", "", "NATO UNCLASSIFIED", "", "", "1410-01-234-5678", "40", "", "", "", "", "", "", ""},
 		{"#P2", "DNK", "Contribution to the trust fund (example)", "", "funds", "military", "grant", "trust_fund", "trust_fund", "2025-11-01", "2025-12-31", "", "", "1000000.00", "", "NATO UNCLASSIFIED", "", "", "", "", "", "", "", "", "", "", ""},
 	},
+	"progress": {
+		{"#P-00001", "1", "committed", "", "12000", "", "", "(example: rows starting with # are not imported)"},
+		{"#P-00001", "1", "allocated", "R-00003", "8000", "", "", ""},
+		{"#P-00001", "1", "shipped", "R-00003", "8000", "", "", ""},
+		{"#P-00001", "1", "delivered", "R-00003", "6000", "", "2026-01-15", ""},
+		{"#P-00002", "", "money_committed", "", "", "1000000.00", "2025-12-01", "Contract 2025/117"},
+	},
 }
 
 // uiTemplate answers a kind's import template: the header, a note and an
@@ -70,7 +77,8 @@ func (s *Server) uiTemplate(kind string) handlerFunc {
 	}
 }
 
-var templateWhat = map[string]string{"items": "item", "requirements": "requirement", "pledges": "pledge line (rows with the same pledge_ref are one pledge)"}
+var templateWhat = map[string]string{"items": "item", "requirements": "requirement", "pledges": "pledge line (rows with the same pledge_ref are one pledge)",
+	"progress": "step of a pledge's progress before the opening balance (imported by a coordinator, after the requirements and pledges, in the order of the rows)"}
 
 // templateLists are the values each coded column of kind takes.
 func (s *Server) templateLists(r *http.Request, kind string) (map[string][]string, error) {
@@ -114,6 +122,8 @@ func (s *Server) templateLists(r *http.Request, kind string) (map[string][]strin
 			return nil, err
 		}
 		return map[string][]string{"nation": nations, "kind": assist.Kinds, "aid": assist.AidTypes, "instrument": assist.Instruments, "channel": assist.Channels, "category": assist.Categories, "depot": depots, "classification": marks}, nil
+	case "progress":
+		return map[string][]string{"step": assist.OpeningSteps}, nil
 	}
 	return nil, fault.Errorf(fault.NotFound, "no template of %q", kind)
 }

@@ -1312,6 +1312,7 @@ type transferView struct {
 // imported is what was checked. Nothing is kept on the server meanwhile.
 type checkedFile struct {
 	Kind, Name, Hash string
+	Opening          bool   // a part of an opening balance
 	Data             string // the file, base64; empty when too large to hold in the form
 	Shown            []exchange.Preview
 	More             int
@@ -1339,7 +1340,7 @@ func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
 	kind := r.FormValue("kind")
 	perm, ok := importPermission[kind]
 	if !ok {
-		v.Message = fmt.Sprintf("%q cannot be imported: choose items, requirements or pledges.", kind)
+		v.Message = fmt.Sprintf("%q cannot be imported: choose items, requirements, pledges or progress.", kind)
 		return s.page(w, r, 422, "transfer", "Import and export", v, access.Unclassified)
 	}
 	if err := access.Check(access.IdentityFrom(r.Context()), perm); err != nil {
@@ -1375,7 +1376,8 @@ func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
 		v.Message = "This is not the file that was checked: check it again before importing."
 		return s.page(w, r, 422, "transfer", "Import and export", v, access.Unclassified)
 	}
-	res, err := s.Importer.Import(r.Context(), kind, bytes.NewReader(body), !confirm)
+	opening := r.FormValue("opening") != ""
+	res, err := s.Importer.ImportWith(r.Context(), kind, bytes.NewReader(body), exchange.Options{DryRun: !confirm, Opening: opening})
 	if err != nil {
 		e := fault.As(err)
 		if e == nil || e.Code == fault.Internal {
@@ -1391,7 +1393,7 @@ func (s *Server) uiImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Result = &res
 	if !confirm {
-		c := &checkedFile{Kind: kind, Name: name, Hash: hash, Shown: res.Records}
+		c := &checkedFile{Kind: kind, Name: name, Hash: hash, Opening: opening, Shown: res.Records}
 		if len(body) <= maxHeld {
 			c.Data = base64.StdEncoding.EncodeToString(body)
 		}
