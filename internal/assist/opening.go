@@ -64,6 +64,11 @@ func MayOpen(ctx context.Context) error {
 	return fault.Errorf(fault.Forbidden, "%s may not import an opening balance: only a coordinator may", id.Name)
 }
 
+// MaxRef bounds the references an opening balance brings in: a billion
+// records of a kind, and far from the end of the ids a database counts,
+// so that the records made after it still get theirs.
+const MaxRef = 999_999_999
+
 // ParseRef reads a reference such as P-00012 (prefix "P-") as the id it
 // names; field names it in the problem.
 func ParseRef(field, prefix, s string) (int64, error) {
@@ -72,6 +77,9 @@ func ParseRef(field, prefix, s string) (int64, error) {
 	id, err := strconv.ParseInt(digits, 10, 64)
 	if !ok || err != nil || id <= 0 || strings.Trim(digits, "0123456789") != "" {
 		return 0, fault.Field(field, "%q is not a reference such as %s00012", s, prefix)
+	}
+	if id > MaxRef {
+		return 0, fault.Field(field, "%s is beyond the last reference, %s%d", s, prefix, MaxRef)
 	}
 	return id, nil
 }

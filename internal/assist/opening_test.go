@@ -198,3 +198,16 @@ func TestProgressStepsShareDeliveriesOverAllocations(t *testing.T) {
 		t.Errorf("deliveries as steps:\n%q\nwant\n%q", got, want)
 	}
 }
+
+func TestParseRef(t *testing.T) {
+	for in, want := range map[string]int64{"P-00012": 12, " p-7 ": 7, "P-999999999": assist.MaxRef} {
+		if got, err := assist.ParseRef("pledge_ref", "P-", in); err != nil || got != want {
+			t.Errorf("ParseRef(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "P-", "P-0", "P--1", "P-+1", "R-00012", "12", "P-1000000000", "P-9223372036854775807", "P-99999999999999999999", "P-1e3", "P-0x10"} {
+		if _, err := assist.ParseRef("pledge_ref", "P-", in); fault.Code(err) != fault.Invalid || fault.As(err).Field != "pledge_ref" {
+			t.Errorf("ParseRef(%q): %v, want a problem of pledge_ref", in, err)
+		}
+	}
+}
