@@ -18,22 +18,24 @@ import (
 // stays text).
 var canonicalNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?$`)
 
-// ToXLSX turns an export written as CSV (its first line the marking, as a
-// comment; then the header) into a workbook of one sheet with the same
-// columns: the marking in the first row, the header in the second, frozen,
-// and the rows below. A column whose every value is a number is written as
-// numbers, exactly as the CSV has them (no float on the way), shown with
-// thousands separators; everything else is text, never a formula. lists
-// gives columns a drop-down of the values they take, from a hidden sheet.
+// ToXLSX turns an export written as CSV into a workbook of one sheet with
+// the same rows: the comment lines the CSV starts with (the marking, then
+// any note) each in a row of its own, the marking's in bold, without their
+// '#'; the header below them, frozen; then every record, a template's
+// example rows starting with '#' included. A column whose every value is
+// a number is written as numbers, exactly as the CSV has them (no float on
+// the way), shown with thousands separators; everything else is text,
+// never a formula. lists gives columns a drop-down of the values they
+// take, from a hidden sheet.
 func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, error) {
-	marking := ""
-	if line, rest, ok := bytes.Cut(csvText, []byte("\n")); ok && bytes.HasPrefix(line, []byte("#")) {
-		marking = strings.TrimSpace(strings.TrimPrefix(string(line), "#"))
+	var comments []string
+	for bytes.HasPrefix(csvText, []byte("#")) {
+		line, rest, _ := bytes.Cut(csvText, []byte("\n"))
+		comments = append(comments, strings.TrimSpace(strings.TrimPrefix(string(line), "#")))
 		csvText = rest
 	}
 	cr := csv.NewReader(bytes.NewReader(csvText))
 	cr.FieldsPerRecord = -1
-	cr.Comment = '#'
 	var recs [][]string
 	for {
 		rec, err := cr.Read()
@@ -93,15 +95,18 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 		styles[dec] = s
 		return s, err
 	}
-	if marking != "" {
-		if err := f.SetCellStr(sheet, "A1", marking); err != nil {
+	for i, c := range comments {
+		cell := fmt.Sprintf("A%d", i+1)
+		if err := f.SetCellStr(sheet, cell, c); err != nil {
 			return nil, err
 		}
-		if err := f.SetCellStyle(sheet, "A1", "A1", bold); err != nil {
-			return nil, err
+		if i == 0 {
+			if err := f.SetCellStyle(sheet, cell, cell, bold); err != nil {
+				return nil, err
+			}
 		}
 	}
-	const headRow = 2
+	headRow := len(comments) + 1
 	width := make([]int, len(head))
 	for c, h := range head {
 		cell, _ := excelize.CoordinatesToCellName(c+1, headRow)
@@ -111,7 +116,8 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 		width[c] = utf8.RuneCountInString(h)
 	}
 	last, _ := excelize.CoordinatesToCellName(len(head), headRow)
-	if err := f.SetCellStyle(sheet, "A2", last, bold); err != nil {
+	first, _ := excelize.CoordinatesToCellName(1, headRow)
+	if err := f.SetCellStyle(sheet, first, last, bold); err != nil {
 		return nil, err
 	}
 	for i, r := range body {
@@ -145,13 +151,13 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 			return nil, err
 		}
 	}
-	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: headRow, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
+	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: headRow, TopLeftCell: fmt.Sprintf("A%d", headRow+1), ActivePane: "bottomLeft"}); err != nil {
 		return nil, err
 	}
-	if err := f.AutoFilter(sheet, "A2:"+last, nil); err != nil {
+	if err := f.AutoFilter(sheet, first+":"+last, nil); err != nil {
 		return nil, err
 	}
-	if err := addLists(f, sheet, head, lists); err != nil {
+	if err := addLists(f, sheet, head, headRow, lists); err != nil {
 		return nil, err
 	}
 	var out bytes.Buffer
@@ -162,8 +168,9 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 }
 
 // addLists gives the columns named in lists a drop-down of their values,
-// kept on a hidden sheet "lists", for the rows a person fills in.
-func addLists(f *excelize.File, sheet string, head []string, lists map[string][]string) error {
+// kept on a hidden sheet "lists", for the rows a person fills in: those
+// below the header, in row headRow.
+func addLists(f *excelize.File, sheet string, head []string, headRow int, lists map[string][]string) error {
 	if len(lists) == 0 {
 		return nil
 	}
@@ -188,7 +195,7 @@ func addLists(f *excelize.File, sheet string, head []string, lists map[string][]
 		}
 		col, _ := excelize.ColumnNumberToName(c + 1)
 		dv := excelize.NewDataValidation(true)
-		dv.Sqref = fmt.Sprintf("%s3:%s%d", col, col, MaxRows)
+		dv.Sqref = fmt.Sprintf("%s%d:%s%d", col, headRow+1, col, headRow+MaxRows)
 		dv.SetSqrefDropList(fmt.Sprintf("lists!$%s$2:$%s$%d", lcol, lcol, len(vals)+1))
 		if err := f.AddDataValidation(sheet, dv); err != nil {
 			return err
