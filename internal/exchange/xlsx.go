@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/longhaul/longhaul/internal/assist"
 )
 
 // canonicalNumber is a number as an export writes it: digits, an optional
@@ -18,15 +21,49 @@ import (
 // stays text).
 var canonicalNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?$`)
 
+// maxDigits is how many significant digits a spreadsheet keeps of a
+// number: a value with more is written as text, so that it shows and
+// reads back exactly as exported.
+const maxDigits = 15
+
+// exact reports whether a spreadsheet keeps every digit of the number v.
+func exact(v string) bool {
+	digits := strings.Trim(strings.NewReplacer("-", "", ".", "").Replace(v), "0")
+	return len(digits) <= maxDigits
+}
+
+// textColumn reports whether the column named h holds codes, references
+// or dates: text even where every value of it is digits, as a reference
+// "2024" or the year a date may be given as ("2022") is, so that the sheet
+// shows it as written, not as 2,022.
+func textColumn(h string) bool {
+	if h == "nsn" || strings.Contains(h, "ref") || h == "code" || h == "group" || h == "date" || strings.HasSuffix(h, "_date") {
+		return true
+	}
+	for _, cs := range DateColumns {
+		if slices.Contains(cs, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// plainColumns are the numeric columns that count nothing (a year, the
+// number of a record or a line, a priority): numbers shown as written,
+// without thousands separators.
+var plainColumns = map[string]bool{"year": true, "plan": true, "line": true, "pledge_line": true, "allocation": true, "priority": true}
+
 // ToXLSX turns an export written as CSV into a workbook of one sheet with
 // the same rows: the comment lines the CSV starts with (the marking, then
 // any note) each in a row of its own, the marking's in bold, without their
 // '#'; the header below them, frozen; then every record, a template's
 // example rows starting with '#' included. A column whose every value is
-// a number is written as numbers, exactly as the CSV has them (no float on
-// the way), shown with thousands separators; everything else is text,
-// never a formula. lists gives columns a drop-down of the values they
-// take, from a hidden sheet.
+// a number (or "undisclosed") is written as numbers, exactly as the CSV
+// has them (no float on the way), each shown with its own decimals and
+// with thousands separators; everything else is text, never a formula, as
+// the CSV's cell means it (without the quote Cell puts before a formula).
+// lists gives columns a drop-down of the values they take, from a hidden
+// sheet.
 func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, error) {
 	var comments []string
 	for bytes.HasPrefix(csvText, []byte("#")) {
@@ -45,21 +82,24 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 		if err != nil {
 			return nil, fmt.Errorf("the export is not CSV: %w", err)
 		}
+		for i, v := range rec {
+			rec[i] = Uncell(v)
+		}
 		recs = append(recs, rec)
 	}
 	if len(recs) == 0 {
 		return nil, errors.New("the export has no header")
 	}
 	head, body := recs[0], recs[1:]
-	// A column is numeric when all its values are; its format shows as
-	// many decimals as its values have at most.
+	// A column is numeric when all its values (as a person reads them,
+	// without the quote Cell puts before a minus) are numbers, but for
+	// those that say the value is undisclosed.
 	numeric := make([]bool, len(head))
-	decimals := make([]int, len(head))
 	for c := range head {
-		numeric[c] = true
+		numeric[c] = !textColumn(head[c])
 		seen := false
 		for _, r := range body {
-			if c >= len(r) || r[c] == "" {
+			if c >= len(r) || r[c] == "" || r[c] == assist.Undisclosed {
 				continue
 			}
 			seen = true
@@ -67,11 +107,8 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 				numeric[c] = false
 				break
 			}
-			if _, frac, ok := strings.Cut(r[c], "."); ok {
-				decimals[c] = max(decimals[c], len(frac))
-			}
 		}
-		numeric[c] = numeric[c] && seen && !strings.Contains(head[c], "ref") && head[c] != "nsn"
+		numeric[c] = numeric[c] && seen
 	}
 	f := excelize.NewFile()
 	defer f.Close()
@@ -82,17 +119,28 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	styles := map[int]int{}
-	style := func(dec int) (int, error) {
-		if s, ok := styles[dec]; ok {
+	type format struct {
+		plain    bool
+		decimals int
+	}
+	styles := map[format]int{}
+	style := func(col, v string) (int, error) {
+		k := format{plain: plainColumns[col]}
+		if _, frac, ok := strings.Cut(v, "."); ok {
+			k.decimals = len(frac)
+		}
+		if s, ok := styles[k]; ok {
 			return s, nil
 		}
 		code := "#,##0"
-		if dec > 0 {
-			code += "." + strings.Repeat("0", dec)
+		if k.plain {
+			code = "0"
+		}
+		if k.decimals > 0 {
+			code += "." + strings.Repeat("0", k.decimals)
 		}
 		s, err := f.NewStyle(&excelize.Style{CustomNumFmt: &code})
-		styles[dec] = s
+		styles[k] = s
 		return s, err
 	}
 	for i, c := range comments {
@@ -126,18 +174,18 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 			if err != nil {
 				return nil, err
 			}
-			if c < len(numeric) && numeric[c] && v != "" {
+			if c < len(numeric) && numeric[c] && canonicalNumber.MatchString(v) && exact(v) {
 				if err := f.SetCellDefault(sheet, cell, v); err != nil {
 					return nil, err
 				}
-				s, err := style(decimals[c])
+				s, err := style(head[c], v)
 				if err != nil {
 					return nil, err
 				}
 				if err := f.SetCellStyle(sheet, cell, cell, s); err != nil {
 					return nil, err
 				}
-			} else if err := f.SetCellStr(sheet, cell, Uncell(v)); err != nil {
+			} else if err := f.SetCellStr(sheet, cell, v); err != nil {
 				return nil, err
 			}
 			if c < len(width) {
