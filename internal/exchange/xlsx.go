@@ -53,6 +53,33 @@ func textColumn(h string) bool {
 // without thousands separators.
 var plainColumns = map[string]bool{"year": true, "plan": true, "line": true, "pledge_line": true, "allocation": true, "priority": true}
 
+// escapeLike matches what a workbook's text reads as an escaped character,
+// "_x" and four hexadecimal digits and "_" (ECMA-376 ST_Xstring).
+var escapeLike = regexp.MustCompile(`^_x[0-9A-Fa-f]{4}_`)
+
+// xstring is text as a workbook's cell holds it, for a spreadsheet (and
+// the import) to read it back as it was: an underscore that would begin
+// an escape is escaped itself (_x005F_), so that "_x0041_" is not read as
+// "A", and the characters XML cannot hold (U+FFFE, U+FFFF) are escaped,
+// as Excel writes them, rather than replaced.
+func xstring(v string) string {
+	if !strings.Contains(v, "_x") && !strings.ContainsAny(v, "\uFFFE\uFFFF") {
+		return v
+	}
+	var b strings.Builder
+	for i, r := range v {
+		switch {
+		case r == '_' && escapeLike.MatchString(v[i:]):
+			b.WriteString("_x005F_")
+		case r == '\uFFFE' || r == '\uFFFF':
+			fmt.Fprintf(&b, "_x%04X_", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // ToXLSX turns an export written as CSV into a workbook of one sheet with
 // the same rows: the comment lines the CSV starts with (the marking, then
 // any note) each in a row of its own, the marking's in bold, without their
@@ -145,7 +172,7 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 	}
 	for i, c := range comments {
 		cell := fmt.Sprintf("A%d", i+1)
-		if err := f.SetCellStr(sheet, cell, c); err != nil {
+		if err := f.SetCellStr(sheet, cell, xstring(c)); err != nil {
 			return nil, err
 		}
 		if i == 0 {
@@ -158,7 +185,7 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 	width := make([]int, len(head))
 	for c, h := range head {
 		cell, _ := excelize.CoordinatesToCellName(c+1, headRow)
-		if err := f.SetCellStr(sheet, cell, h); err != nil {
+		if err := f.SetCellStr(sheet, cell, xstring(h)); err != nil {
 			return nil, err
 		}
 		width[c] = utf8.RuneCountInString(h)
@@ -185,7 +212,7 @@ func ToXLSX(csvText []byte, sheet string, lists map[string][]string) ([]byte, er
 				if err := f.SetCellStyle(sheet, cell, cell, s); err != nil {
 					return nil, err
 				}
-			} else if err := f.SetCellStr(sheet, cell, v); err != nil {
+			} else if err := f.SetCellStr(sheet, cell, xstring(v)); err != nil {
 				return nil, err
 			}
 			if c < len(width) {
@@ -233,11 +260,11 @@ func addLists(f *excelize.File, sheet string, head []string, headRow int, lists 
 		}
 		n++
 		lcol, _ := excelize.ColumnNumberToName(n)
-		if err := f.SetCellStr("lists", lcol+"1", h); err != nil {
+		if err := f.SetCellStr("lists", lcol+"1", xstring(h)); err != nil {
 			return err
 		}
 		for i, v := range vals {
-			if err := f.SetCellStr("lists", fmt.Sprintf("%s%d", lcol, i+2), v); err != nil {
+			if err := f.SetCellStr("lists", fmt.Sprintf("%s%d", lcol, i+2), xstring(v)); err != nil {
 				return err
 			}
 		}

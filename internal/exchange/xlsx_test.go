@@ -115,3 +115,32 @@ func value(rows [][]string, r int) string {
 	}
 	return rows[r][1]
 }
+
+// TestToXLSXKeepsTextAsWritten: text that a workbook would read as an
+// escaped character, or that XML cannot hold, reads back and shows as the
+// CSV has it.
+func TestToXLSXKeepsTextAsWritten(t *testing.T) {
+	for _, v := range []string{
+		"_x0041_", "Kit _x0041_ 2", "a_x005F_b", "_x0041_x0042_", "__x0041_", "_x004", "_X0041_", "x_x",
+		"a\uFFFEb", "\uFFFF", "\uFFFEx0041_", "_\uFFFF", "_x0041_\uFFFE_x0042_",
+		"Одеса, \"Порт\"\nпричал 7", " spaces ", "\t=1", "🚚",
+	} {
+		var b bytes.Buffer
+		b.WriteString("# NATO UNCLASSIFIED\n")
+		w := exchange.NewWriter(&b)
+		w.Write([]string{"id", "notes"})
+		w.Write([]string{"R-1", v})
+		w.Flush()
+		f, book := openBook(t, b.String(), nil)
+		rows, err := exchange.WorkbookRows(book)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := value(rows, 2); got != v {
+			t.Errorf("%q reads back as %q", v, got)
+		}
+		if shown, _ := f.GetCellValue("sheet", "B3"); shown != v {
+			t.Errorf("%q shows as %q", v, shown)
+		}
+	}
+}
