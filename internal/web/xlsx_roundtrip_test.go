@@ -25,11 +25,13 @@ import (
 // commas, line breaks and a formula's first character; codes and
 // references with leading zeros; negative, large and small numbers with
 // their decimals; dates of a year, a month, a quarter and a range; empty
-// and undisclosed cells; a percentage in a cell of its own.
+// and undisclosed cells; a percentage in a cell of its own; text a
+// workbook would take for an escaped character, and a character XML
+// cannot hold.
 var awkward = map[string][][]string{
 	"network": {
 		exchange.NetworkColumns,
-		{"site", "UA-ODESA", `Одеса – "Порт", причал 7`, "UKR", "delivery_point", "46.482500", "30.723300", "", "", "", "", "", "", "", "", "", "Zugang über Tor 3\nnur werktags, 08:00–16:00"},
+		{"site", "UA-ODESA", `Одеса – "Порт", причал 7`, "UKR", "delivery_point", "46.482500", "30.723300", "", "", "", "", "", "", "", "", "", "Zugang über Tor 3\nnur werktags, 08:00–16:00 \uFFFE"},
 		{"site", "GB-DEP2", "Depot 'Bicester', Oxfordshire", "GBR", "donor_depot", "51.900000", "-1.150000", "", "", "", "", "", "", "", "", "", `=HYPERLINK("http://evil.example")`},
 		{"site", "PL-0042", "Hub „Zwei“ – Łódź", "POL", "logistics_hub donor_depot", "51.759200", "19.456000", "12000", "350000", "48", "", "", "", "", "", "", "100%"},
 		{"site", "US-0007", "Depot 007, \"Yuma\"", "USA", "donor_depot", "-0.000001", "-114.624000", "", "", "", "", "", "", "", "", "", "-"},
@@ -41,7 +43,7 @@ var awkward = map[string][][]string{
 		{"1005-01-000-0042", `Gewehr „G36“, 5,56 mm – "Sturmgewehr"`, "small_arms", "EA", "987654321098.76", "3.600", "0.012000", "007-GROUP"},
 		{"6545-00-000-0007", "=1+1 first aid", "medical", "KT", "0.05", "0.001", "0.000001", ""},
 		{"8470-12-100-0008", "-Weste, ballistisch (Klasse IV)", "other", "EA", "1250.50", "1000000.000", "1000000.000000", "007-GROUP"},
-		{"2350-12-100-0123", "坦克 Ⅱ 🚚", "armour", "EA", "0.00", "0.000", "0.000000", "0123"},
+		{"2350-12-100-0123", "坦克 Ⅱ 🚚 _x0041_", "armour", "EA", "0.00", "0.000", "0.000000", "0123"},
 	},
 	"requirements": {
 		{"nsn", "group", "quantity", "priority", "need_by", "delivery_site", "notes", "classification", "releasable_to"},
@@ -75,8 +77,8 @@ func awkwardFile(t *testing.T, kind string) string {
 // awkwardExports are values of the awkward files as each kind's export
 // writes them, so that a test sees the awkward records are there.
 var awkwardExports = map[string][]string{
-	"/api/v1/network/export":      {",'-1.150000,", ",'-0.000001,'-114.624000,", `"Одеса – ""Порт"", причал 7"`, ",12000,350000,48,", "\nnur werktags"},
-	"/api/v1/export/items":        {",987654321098.76,", "'=1+1 first aid", ",007-GROUP", ",0123"},
+	"/api/v1/network/export":      {",'-1.150000,", ",'-0.000001,'-114.624000,", `"Одеса – ""Порт"", причал 7"`, ",12000,350000,48,", "\nnur werktags", "16:00 \uFFFE"},
+	"/api/v1/export/items":        {",987654321098.76,", "'=1+1 first aid", ",007-GROUP", ",0123", "🚚 _x0041_,"},
 	"/api/v1/export/requirements": {",''quoted,", "Für die 3. Brigade:\n", ",1000000,"},
 	"/api/v1/export/pledges":      {",undisclosed,1234567.89,", ",1000000,undisclosed,", ",2022,2023,00042,", ",2024,2025,2024,", ",999999999999.99,", "2022-03-04/2022-03-11,2023-Q4,'=SUM(A1:A9)", "台灣", `"1,250"`, ",yes,"},
 }
