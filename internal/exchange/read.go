@@ -176,7 +176,11 @@ func normalizeHeader(h string) string {
 
 // readXLSX reads the first sheet of a workbook: its cells as stored (not
 // as displayed, so that a number is its digits, not the display format's).
-func readXLSX(b []byte) (table, error) {
+func readXLSX(b []byte) (table, error) { return readSheet(b, false) }
+
+// readSheet is readXLSX, and with comments set keeps the rows whose first
+// cell starts with '#' that an import skips.
+func readSheet(b []byte, comments bool) (table, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxUnpacked, UnzipXMLSizeLimit: maxUnpacked})
 	if err != nil {
 		return table{}, fault.Field("file", "the file looks like an Excel workbook but cannot be read (%v): save it again as .xlsx, or as CSV UTF-8", err)
@@ -202,7 +206,7 @@ func readXLSX(b []byte) (table, error) {
 		if err != nil {
 			return table{}, fault.Field(fmt.Sprintf("row %d", n), "cannot be read: %v", err)
 		}
-		if len(rec) > 0 && strings.HasPrefix(strings.TrimSpace(rec[0]), "#") {
+		if !comments && len(rec) > 0 && strings.HasPrefix(strings.TrimSpace(rec[0]), "#") {
 			continue // a comment, as in CSV
 		}
 		t.records = append(t.records, rec)

@@ -876,15 +876,17 @@ func wantsTable(r *http.Request) bool {
 }
 
 // sendTable answers a table export, written as CSV: as it is, or as a
-// workbook of the same columns when the query says format=xlsx. Its
-// marking is in X-Classification (and in the file's first line or row)
-// and its file name is dated.
+// workbook of the same rows when the query says format=xlsx. Its marking
+// is in X-Classification and in the file's first line or row, as a
+// comment line put before the CSV when its writer did not start with one,
+// so that the CSV and the workbook hold the same rows; its file name is
+// dated.
 func (s *Server) sendTable(w http.ResponseWriter, r *http.Request, name string, marking access.Classification, csvBody []byte) error {
 	w.Header().Set("X-Classification", marking.String())
+	if !bytes.HasPrefix(csvBody, []byte("#")) {
+		csvBody = append([]byte("# "+marking.String()+"\n"), csvBody...)
+	}
 	if r.URL.Query().Get("format") == "xlsx" {
-		if !bytes.HasPrefix(csvBody, []byte("#")) {
-			csvBody = append([]byte("# "+marking.String()+"\n"), csvBody...)
-		}
 		book, err := exchange.ToXLSX(csvBody, sheetName(name), nil)
 		if err != nil {
 			return err

@@ -346,7 +346,7 @@ func TestAllocationPlanPages(t *testing.T) {
 		t.Errorf("API list: %d %s", res.status, res.body)
 	}
 	csv := e.do("GET", "/api/v1/plans/2?format=csv", "", "")
-	if csv.status != 200 || !strings.HasPrefix(string(csv.body), "plan,requirement,priority") || csv.header.Get("X-Classification") != "NATO RESTRICTED" {
+	if csv.status != 200 || !strings.HasPrefix(string(csv.body), "# NATO RESTRICTED\nplan,requirement,priority") || csv.header.Get("X-Classification") != "NATO RESTRICTED" {
 		t.Errorf("CSV export: %d %s %.300s", csv.status, csv.header.Get("X-Classification"), csv.body)
 	}
 	for _, bad := range []string{`{"horizon_days": 0.5}`, `{"horizon_days": 400}`} {
