@@ -310,10 +310,10 @@ func TestEveryExportIsTheSameAsAWorkbook(t *testing.T) {
 			}
 			plan := res.header.Get("Location")
 			for _, path := range []string{
-				"/api/v1/export/items", "/api/v1/export/requirements", "/api/v1/export/pledges", "/api/v1/network/export",
+				"/api/v1/export/items", "/api/v1/export/requirements", "/api/v1/export/pledges", "/api/v1/export/progress", "/api/v1/network/export",
 				"/api/v1/export/pledges?nation=CHE", "/api/v1/export/items?group=007-GROUP",
 				"/api/v1/shipments", "/api/v1/contributions", "/api/v1/accounts?year=2025", plan,
-				"/transfer/export/pledges", "/transfer/template/items", "/transfer/template/requirements", "/transfer/template/pledges",
+				"/transfer/export/pledges", "/transfer/template/items", "/transfer/template/requirements", "/transfer/template/pledges", "/transfer/template/progress",
 			} {
 				t.Run(strings.NewReplacer("/", " ", "?", " ").Replace(path), func(t *testing.T) { sameAsWorkbook(t, e, path) })
 			}
@@ -359,6 +359,43 @@ func TestWorkbookExportsImportAsTheyWere(t *testing.T) {
 				if got := dst.do("GET", k.export, "", "").body; !bytes.Equal(got, want) {
 					t.Errorf("%s: after the workbook's round trip the export is\n%s\nnot\n%s", k.export, got, want)
 				}
+			}
+		})
+	}
+}
+
+// TestWorkbookOpeningBalanceKeepsProgress moves the demo's ledger, with
+// the awkward records and all their progress, into an empty database as
+// workbooks, the requirements, pledges and progress as an opening
+// balance: every export of the copy is the source's CSV, byte for byte.
+func TestWorkbookOpeningBalanceKeepsProgress(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			now := time.Date(2025, 10, 1, 9, 0, 0, 0, time.UTC)
+			src := demoEnvOn(t, dsn(t), now)
+			addAwkward(t, src)
+			shipAwkward(t, src)
+			dst := emptyEnv(t, dsn(t), now)
+			for _, k := range []struct{ export, imp string }{
+				{"/api/v1/network/export", "/api/v1/network/import"},
+				{"/api/v1/export/items", "/api/v1/import/items"},
+				{"/api/v1/export/requirements", "/api/v1/import/requirements?opening=true"},
+				{"/api/v1/export/pledges", "/api/v1/import/pledges?opening=true"},
+				{"/api/v1/export/progress", "/api/v1/import/progress?opening=true"},
+			} {
+				x := src.do("GET", k.export+"?format=xlsx", "", "")
+				if r := dst.do("POST", k.imp, web.XLSXType, string(x.body)); r.status != 201 {
+					t.Fatalf("%s: the workbook imports with %d %s", k.imp, r.status, r.body)
+				}
+			}
+			for _, path := range []string{"/api/v1/export/items", "/api/v1/export/requirements", "/api/v1/export/pledges", "/api/v1/export/progress"} {
+				want := src.do("GET", path, "", "").body
+				if got := dst.do("GET", path, "", "").body; !bytes.Equal(got, want) {
+					t.Errorf("%s: after the opening balance the export is\n%s\nnot\n%s", path, got, want)
+				}
+			}
+			if r := dst.do("GET", "/api/v1/check", "", ""); r.status != 200 || r.json(t)["ok"] != true {
+				t.Errorf("check after the opening balance: %d %.500s", r.status, r.body)
 			}
 		})
 	}
