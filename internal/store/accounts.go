@@ -304,7 +304,7 @@ func (db *DB) FairShares(ctx context.Context, year int) (accounts.Baseline, []ac
 	if r, err := db.Rate(ctx, "USD", b.GDPYear); err == nil {
 		rate = &r
 		for i := range shares {
-			if eur, err := accounts.ToEUR(shares[i].GDPUSD*100, r.PerEUR); err == nil {
+			if eur, err := money.ToEUR(shares[i].GDPUSD*100, r.PerEUR); err == nil {
 				shares[i].GDPEUR = eur
 			}
 		}
