@@ -345,6 +345,11 @@ func (s *Service) Revalue(ctx context.Context, id, version int64, r Revaluation)
 		}
 		p.UpdatedAt = now
 		if err := tx.UpdatePledge(ctx, &p, old.Version); err != nil {
+			if e := fault.As(err); e != nil && e.Code == fault.Invalid {
+				// The store refuses what the new figure does to the
+				// ledger (its total beyond bound): the figure is at fault.
+				return fault.Field("eur", "%s", e.Message)
+			}
 			return err
 		}
 		if err := tx.AddRevaluation(ctx, p.ID, &r); err != nil {

@@ -20,7 +20,7 @@ func TestCheckNamesEveryCorruption(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			url, db := demoDB(t, name, dsn(t))
 			r := run(t, nil, "", "check", "--db", url)
-			if r.code != 0 || !strings.Contains(r.out, "All 14 invariants hold") {
+			if r.code != 0 || !strings.Contains(r.out, "All 15 invariants hold") {
 				t.Fatalf("check of the demo: %+v", r)
 			}
 			ctx := context.Background()
@@ -74,6 +74,12 @@ func TestCheckNamesEveryCorruption(t *testing.T) {
 				}, []string{`DELETE FROM enrolments WHERE class_id = 9001`, `DELETE FROM cohorts WHERE id = 9001`, `DELETE FROM classes WHERE id = 9001`, `DELETE FROM courses WHERE code = 'CHK-1'`}},
 				{check.DeliveriesOnce, firstDelivery, []string{`UPDATE deliveries SET quantity = quantity + 1 WHERE id = (SELECT MIN(id) FROM deliveries)`},
 					[]string{`UPDATE deliveries SET quantity = quantity - 1 WHERE id = (SELECT MIN(id) FROM deliveries)`}},
+				{check.Conversions, "P-00005", []string{`UPDATE pledge_lines SET rate = '0.86978' WHERE pledge_id = 5 AND no = 1`},
+					[]string{`UPDATE pledge_lines SET rate = '0.86979' WHERE pledge_id = 5 AND no = 1`}},
+				{check.Conversions, "P-00003", []string{`UPDATE valuations SET eur = eur + 1 WHERE pledge_id = 3`},
+					[]string{`UPDATE valuations SET eur = eur - 1 WHERE pledge_id = 3`}},
+				{check.Conversions, "P-00009", []string{`UPDATE pledges SET amount_original = 5 WHERE id = 9`},
+					[]string{`UPDATE pledges SET amount_original = 0 WHERE id = 9`}},
 				{check.AuditChain, "event 5", []string{`UPDATE audit_events SET actor = 'mallory' WHERE seq = 5`},
 					[]string{`UPDATE audit_events SET actor = '` + actor + `' WHERE seq = 5`}},
 			}
