@@ -320,6 +320,34 @@ func MayRevalue(ctx context.Context, nation string) error {
 func (s *Service) Revalue(ctx context.Context, id, version int64, r Revaluation) (Pledge, error) {
 	var out Pledge
 	err := s.Store.Transact(ctx, func(tx Tx) error {
+		var err error
+		out, err = revalueIn(ctx, tx, id, version, r)
+		return err
+	})
+	return out, err
+}
+
+// CheckRevaluation reports every problem that revaluation r of pledge id
+// would meet, and saves nothing: for a form or request some of whose
+// fields did not even parse, so that the person sees every problem in one
+// round.
+func (s *Service) CheckRevaluation(ctx context.Context, id, version int64, r Revaluation) error {
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		if _, err := revalueIn(ctx, tx, id, version, r); err != nil {
+			return err
+		}
+		return errChecked
+	})
+	if errors.Is(err, errChecked) {
+		return nil
+	}
+	return err
+}
+
+// revalueIn is Revalue inside a transaction the caller holds.
+func revalueIn(ctx context.Context, tx Tx, id, version int64, r Revaluation) (Pledge, error) {
+	var out Pledge
+	err := func() error {
 		old, err := tx.Pledge(ctx, id)
 		if err != nil {
 			return err
@@ -361,6 +389,6 @@ func (s *Service) Revalue(ctx context.Context, id, version int64, r Revaluation)
 			Pledge
 			Revaluation Revaluation `json:"revaluation"`
 		}{p, r}})
-	})
+	}()
 	return out, err
 }
