@@ -1,8 +1,11 @@
 package store_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/store"
@@ -76,6 +79,44 @@ func TestValuationsRoundTrip(t *testing.T) {
 		rep, err := db.Check(ctx)
 		if err != nil || !rep.OK() {
 			t.Fatalf("check: %+v %v", rep.Violations, err)
+		}
+	})
+}
+
+// TestValueByBasisCountsWhatTheReaderMaySee: the pledged value by basis
+// sums amounts on their basis and lines on theirs, leaves out values not
+// disclosed, and counts only the pledges the reader may see.
+func TestValueByBasisCountsWhatTheReaderMaySee(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		storetest.Seed(t, db)
+		svc := ledger(db)
+		open := newPledge("DEU")
+		open.Marking = access.Marking{Classification: access.Unclassified}
+		open.Amount, open.AmountValuation = 1_000_000_00, assist.Valuation{Basis: assist.Official}
+		open.Lines[0].Valuation = assist.Valuation{Basis: assist.PriceList}
+		open.Lines = append(open.Lines, assist.Line{NSN: storetest.NSN155, Pledged: 5, ValueUndisclosed: true, Valuation: assist.Valuation{Basis: assist.PriceList}})
+		restricted := newPledge("FRA") // Restricted, releasable to UKR: no basis stated
+		for _, p := range []assist.Pledge{open, restricted} {
+			if _, err := svc.CreatePledge(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		words := func(fs []assist.BasisFigures) string {
+			var out []string
+			for _, f := range fs {
+				out = append(out, fmt.Sprintf("%s %d %d %s", assist.BasisWords(f.Basis), f.Pledges, f.Lines, f.Value))
+			}
+			return strings.Join(out, "; ")
+		}
+		all, m, err := db.ValueByBasis(ctx)
+		if want := "official 1 0 1000000.00; price list 1 1 350000.00; not stated 2 3 10350000.00"; err != nil || words(all) != want || m != access.Restricted {
+			t.Errorf("the system sees %q marked %s (%v), want %q", words(all), m, err, want)
+		}
+		reader := access.WithIdentity(storetest.Ctx(), access.Identity{UserID: 5, Name: "analyst", Nation: "POL", Roles: []access.Role{access.Analyst}, Clearance: access.Unclassified, Via: "token"})
+		seen, m, err := db.ValueByBasis(reader)
+		if want := "official 1 0 1000000.00; price list 1 1 350000.00; not stated 1 1 5000000.00"; err != nil || words(seen) != want || m != access.Unclassified {
+			t.Errorf("an unclassified reader sees %q marked %s (%v), want %q", words(seen), m, err, want)
 		}
 	})
 }
