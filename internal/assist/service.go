@@ -30,7 +30,8 @@ type Tx interface {
 
 	Pledge(ctx context.Context, id int64) (Pledge, error)
 	CreatePledge(ctx context.Context, p *Pledge) error
-	// UpdatePledge writes the pledge's own fields and its lines' quantities.
+	// UpdatePledge writes the pledge's own fields and its amount's
+	// valuation, and its lines' quantities, unit values and valuations.
 	UpdatePledge(ctx context.Context, p *Pledge, version int64) error
 	LineAllocations(ctx context.Context, lineID int64) ([]Allocation, error)
 	RequirementAllocations(ctx context.Context, reqID int64) ([]Allocation, error)
