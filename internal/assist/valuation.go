@@ -230,7 +230,9 @@ func (r Revaluation) What() string {
 // valuation in another currency gives the new euro figure, as when the
 // pledge was recorded; the new figure is more than zero, and an amount
 // may not fall below what is committed of it. A value the donor has not
-// disclosed has no figure to revalue.
+// disclosed has no figure to revalue. Goods already delivered stay in the
+// accounts at the value of the day they were delivered: a revaluation
+// changes the pledge's figures from now on, not the years already counted.
 func (p *Pledge) Revalue(r *Revaluation, today string) error {
 	var errs fault.List
 	r.Reason = strings.TrimSpace(r.Reason)
