@@ -21,6 +21,7 @@
 package accounts
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -191,7 +192,7 @@ func (r *Rate) Validate() error {
 	if r.Year < 2000 || r.Year > 2100 {
 		errs.Add("year", "%d is not a year from 2000 to 2100", r.Year)
 	}
-	if _, err := parseRate(r.PerEUR); err != nil {
+	if _, err := money.ParseRate(r.PerEUR); err != nil {
 		errs.Add("per_eur", "%v", err)
 	}
 	r.Source = strings.TrimSpace(r.Source)
@@ -199,53 +200,6 @@ func (r *Rate) Validate() error {
 		errs.Add("source", "say where the rate comes from")
 	}
 	return errs.Err()
-}
-
-// parseRate reads a plain decimal such as 1.0813: digits and at most one
-// point, nothing that big.Rat would also read (a sign, an exponent, a
-// fraction bar, a base prefix such as 0x1p3, digit separators).
-func parseRate(s string) (*big.Rat, error) {
-	s = strings.TrimSpace(s)
-	whole, frac, _ := strings.Cut(s, ".")
-	plain := whole+frac != "" && strings.Trim(whole, "0123456789") == "" && strings.Trim(frac, "0123456789") == ""
-	r, ok := new(big.Rat).SetString(s)
-	if !plain || !ok {
-		return nil, fmt.Errorf("%q is not a decimal number such as 1.0813", s)
-	}
-	if r.Sign() <= 0 {
-		return nil, fmt.Errorf("%q must be more than zero", s)
-	}
-	return r, nil
-}
-
-// ToEUR converts an amount in cents of a currency to euro cents at rate
-// (units of the currency per euro): the exact quotient, rounded half away
-// from zero to the cent, or a refusal when that does not fit in Cents
-// (callers bound it further, as Convert does by money.MaxAmount).
-func ToEUR(amount int64, perEUR string) (money.Cents, error) {
-	r, err := parseRate(perEUR)
-	if err != nil {
-		return 0, err
-	}
-	q := new(big.Rat).Quo(new(big.Rat).SetInt64(amount), r)
-	eur := roundHalfAway(q)
-	if !eur.IsInt64() {
-		return 0, fault.Field("original_amount", "%s at %s per euro is more euros than Longhaul can count", money.FormatDecimal(amount, 2), perEUR)
-	}
-	return money.Cents(eur.Int64()), nil
-}
-
-func roundHalfAway(q *big.Rat) *big.Int {
-	num, den := q.Num(), q.Denom()
-	n, m := new(big.Int).QuoRem(num, den, new(big.Int))
-	if new(big.Int).Mul(new(big.Int).Abs(m), big.NewInt(2)).Cmp(den) >= 0 {
-		if num.Sign() < 0 {
-			n.Sub(n, big.NewInt(1))
-		} else {
-			n.Add(n, big.NewInt(1))
-		}
-	}
-	return n
 }
 
 // Contribution is support a nation reports directly, with its evidence:
@@ -294,7 +248,10 @@ func (c *Contribution) Convert(r Rate) error {
 	if !strings.EqualFold(r.Currency, c.Currency) || r.Year != c.Year() {
 		return fmt.Errorf("a contribution in %s of %d converted at the rate of %s in %d", c.Currency, c.Year(), r.Currency, r.Year)
 	}
-	eur, err := ToEUR(int64(c.Original), r.PerEUR)
+	eur, err := money.ToEUR(int64(c.Original), r.PerEUR)
+	if errors.Is(err, money.ErrRange) {
+		return fault.Field("original_amount", "%v", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/fault"
-	"github.com/longhaul/longhaul/internal/money"
 )
 
 func TestEmbeddedAgreementsMatchShared(t *testing.T) {
@@ -55,27 +54,16 @@ func TestFairSharesAddUpAndRefuseMissingGDP(t *testing.T) {
 	}
 }
 
-func TestToEURRoundsOnceHalfAway(t *testing.T) {
+// TestRateValidateReadsRatesAsMoneyDoes: a rate the accounts record is
+// read by money.ParseRate, so that it converts as every other figure does.
+func TestRateValidateReadsRatesAsMoneyDoes(t *testing.T) {
 	for _, c := range []struct {
-		amount int64
-		rate   string
-		want   money.Cents
-	}{
-		{108_24, "1.0824", 100_00},
-		{1, "2", 1},   // 0.5 cent rounds away from zero
-		{3, "2", 2},   // 1.5 → 2
-		{-3, "2", -2}, // -1.5 → -2
-		{100_00, "3", 33_33},
-		{2_500_000_000_00, "0.84662", 2_952_918_664_81}, // the UK agreement's GBP 2.5 bn at the 2024 rate
-	} {
-		got, err := accounts.ToEUR(c.amount, c.rate)
-		if err != nil || got != c.want {
-			t.Errorf("%d at %s: %d %v, want %d", c.amount, c.rate, got, err, c.want)
-		}
-	}
-	for _, bad := range []string{"0", "-1", "1/3", "1e3", "abc", ""} {
-		if _, err := accounts.ToEUR(1, bad); err == nil {
-			t.Errorf("rate %q accepted", bad)
+		rate string
+		ok   bool
+	}{{"1.0813", true}, {" 0.86979 ", true}, {"1", true}, {"0", false}, {"-1", false}, {"1/3", false}, {"1e3", false}, {"0x1p3", false}, {"+1.08", false}, {"", false}} {
+		r := accounts.Rate{Currency: "USD", Year: 2025, PerEUR: c.rate, Source: "test"}
+		if err := r.Validate(); (err == nil) != c.ok {
+			t.Errorf("rate %q: %v, want valid=%v", c.rate, err, c.ok)
 		}
 	}
 }

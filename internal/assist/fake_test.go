@@ -47,6 +47,7 @@ func (l *ledger) clone() *ledger {
 func copyPledge(p assist.Pledge) assist.Pledge {
 	p.Lines = slices.Clone(p.Lines)
 	p.Payments = slices.Clone(p.Payments)
+	p.Revaluations = slices.Clone(p.Revaluations)
 	p.ReleasableTo = slices.Clone(p.ReleasableTo)
 	return p
 }
@@ -218,6 +219,17 @@ func (tx *ledgerTx) AddPayment(ctx context.Context, pledge int64, pay *assist.Pa
 	}
 	pay.ID = tx.l.id()
 	p.Payments = append(slices.Clone(p.Payments), *pay)
+	tx.l.pledges[pledge] = p
+	return nil
+}
+
+func (tx *ledgerTx) AddRevaluation(ctx context.Context, pledge int64, r *assist.Revaluation) error {
+	p, ok := tx.l.pledges[pledge]
+	if !ok {
+		return fault.Errorf(fault.NotFound, "no pledge %d", pledge)
+	}
+	r.ID = tx.l.id()
+	p.Revaluations = append(slices.Clone(p.Revaluations), *r)
 	tx.l.pledges[pledge] = p
 	return nil
 }

@@ -46,6 +46,10 @@ type Pledge struct {
 	PromisedFrom   string      `json:"promised_from,omitempty"`
 	Reference      string      `json:"reference,omitempty"`
 	Amount         money.Cents `json:"amount"` // money pledged beside the lines
+	// AmountValuation is where the amount comes from: the figure in the
+	// currency it was pledged in, the rate and its date, the basis and
+	// the source.
+	AmountValuation Valuation `json:"amount_valuation,omitzero"`
 	// ValueUndisclosed marks a pledge whose value its donor has not made
 	// public: it holds no amount, and totals say how many such pledges
 	// they leave out.
@@ -56,6 +60,9 @@ type Pledge struct {
 	AmountDisbursed money.Cents `json:"amount_disbursed"`
 	// Payments are the steps of the money, oldest first.
 	Payments []Payment `json:"payments,omitempty"`
+	// Revaluations are the changes of the amount's or the lines' euro
+	// figures, oldest first.
+	Revaluations []Revaluation `json:"revaluations,omitempty"`
 	// Depot is the donor depot where the pledged stock waits to be
 	// shipped; empty when not known, and the planner then takes the
 	// nation's first depot.
@@ -127,6 +134,8 @@ type Line struct {
 	// leave out.
 	QuantityUndisclosed bool `json:"quantity_undisclosed,omitempty"`
 	ValueUndisclosed    bool `json:"value_undisclosed,omitempty"`
+	// Valuation is where the unit value comes from.
+	Valuation Valuation `json:"valuation,omitzero"`
 	// DeliveredOn, when set, is the day (YYYY-MM-DD) the store records
 	// the line's next delivery on, instead of the day of the write: an
 	// opening balance's deliveries happened before it was taken.
@@ -274,8 +283,16 @@ func knownWhen(field, v, precision string) (string, string, string, error) {
 }
 
 // Validate checks the fields a person enters and reports every problem.
-// Whether the nation and items exist is checked by the use case.
-func (p *Pledge) Validate() error {
+// Whether the nation and items exist is checked by the use case. It is
+// ValidateOn without a today: a valuation's rate may then bear any
+// plausible date.
+func (p *Pledge) Validate() error { return p.ValidateOn("") }
+
+// ValidateOn is Validate on today (YYYY-MM-DD), after which no rate used
+// in a valuation may be dated. A valuation in another currency fills the
+// amount or unit value left empty with its conversion to euros, and one
+// that contradicts the figure given is refused.
+func (p *Pledge) ValidateOn(today string) error {
 	var errs fault.List
 	p.Nation = strings.ToUpper(strings.TrimSpace(p.Nation))
 	if p.Nation == "" {
@@ -334,6 +351,10 @@ func (p *Pledge) Validate() error {
 	if len(p.Description) > MaxDescription {
 		errs.Add("description", "is longer than %d characters", MaxDescription)
 	}
+	p.AmountValuation.check(&errs, "amount_valuation.", "amount", &p.Amount, p.ValueUndisclosed, today)
+	if p.Amount == 0 && !p.ValueUndisclosed && !p.AmountValuation.Foreign() && (p.AmountValuation.Basis != "" || p.AmountValuation.Source != "") && !errs.Has("amount") {
+		errs.Add("amount", "a basis or source for the amount, but no amount: give the amount, or leave its basis and source empty")
+	}
 	if p.Amount < 0 {
 		errs.Add("amount", "must not be negative")
 	} else if p.Amount > money.MaxAmount {
@@ -342,7 +363,7 @@ func (p *Pledge) Validate() error {
 	switch {
 	case p.ValueUndisclosed && p.Amount != 0:
 		errs.Add("amount", "a pledge whose value is undisclosed has no amount: leave it empty, or say the value is disclosed")
-	case len(p.Lines) == 0 && p.Amount == 0 && !p.ValueUndisclosed:
+	case len(p.Lines) == 0 && p.Amount == 0 && !p.ValueUndisclosed && !p.AmountValuation.Foreign():
 		errs.Add("lines", "a pledge needs at least one line or an amount, or to say that its value is undisclosed")
 	}
 	if len(p.Lines) > 500 {
@@ -365,6 +386,7 @@ func (p *Pledge) Validate() error {
 		case l.Pledged > MaxQuantity:
 			errs.Add(f+".quantity", "must be at most %d", MaxQuantity)
 		}
+		l.Valuation.check(&errs, f+".valuation.", f+".unit_value", &l.UnitValue, l.ValueUndisclosed, today)
 		switch {
 		case l.ValueUndisclosed && l.UnitValue != 0:
 			errs.Add(f+".unit_value", "a line whose value is undisclosed has no unit value: leave it empty, or give the value and say it is disclosed")
@@ -373,7 +395,7 @@ func (p *Pledge) Validate() error {
 		}
 		l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn = 0, 0, 0, 0, 0, 0
 	}
-	p.AmountCommitted, p.AmountDisbursed, p.Payments = 0, 0, nil
+	p.AmountCommitted, p.AmountDisbursed, p.Payments, p.Revaluations = 0, 0, nil, nil
 	if errs.Err() == nil {
 		errs.Append("", p.CheckValue())
 	}

@@ -30,13 +30,17 @@ type Tx interface {
 
 	Pledge(ctx context.Context, id int64) (Pledge, error)
 	CreatePledge(ctx context.Context, p *Pledge) error
-	// UpdatePledge writes the pledge's own fields and its lines' quantities.
+	// UpdatePledge writes the pledge's own fields and its amount's
+	// valuation, and its lines' quantities, unit values and valuations.
 	UpdatePledge(ctx context.Context, p *Pledge, version int64) error
 	LineAllocations(ctx context.Context, lineID int64) ([]Allocation, error)
 	RequirementAllocations(ctx context.Context, reqID int64) ([]Allocation, error)
 	SaveAllocation(ctx context.Context, a *Allocation) error
 	// AddPayment records a step of pledge's money, setting its id.
 	AddPayment(ctx context.Context, pledge int64, pay *Payment) error
+	// AddRevaluation records a change of one of pledge's euro figures,
+	// setting its id.
+	AddRevaluation(ctx context.Context, pledge int64, r *Revaluation) error
 
 	Audit(ctx context.Context, r audit.Record) error
 }
@@ -376,7 +380,7 @@ func (s *Service) createPledge(ctx context.Context, tx Tx, p *Pledge, id int64, 
 	// Every problem of the input at once: its own rules, then what it
 	// names (nation, depot, items), each field once.
 	var errs fault.List
-	verr := p.Validate()
+	verr := p.ValidateOn(tx.Now().UTC().Format(DateLayout))
 	if verr != nil && fault.Code(verr) != fault.Invalid {
 		return verr
 	}
@@ -424,6 +428,7 @@ const (
 	KeepDepot            = "depot"
 	KeepAmount           = "amount"
 	KeepValueUndisclosed = "value_undisclosed"
+	KeepAmountValuation  = "amount_valuation"
 )
 
 // UpdatePledgeKeeping is UpdatePledge that leaves the optional fields
@@ -467,6 +472,8 @@ func (s *Service) UpdatePledgeKeeping(ctx context.Context, id, version int64, in
 				in.Amount = old.Amount
 			case KeepValueUndisclosed:
 				in.ValueUndisclosed = old.ValueUndisclosed
+			case KeepAmountValuation:
+				in.AmountValuation = old.AmountValuation
 			default:
 				return fault.Errorf(fault.Internal, "no field %q of a pledge to keep", f)
 			}
@@ -487,7 +494,7 @@ func (s *Service) UpdatePledgeKeeping(ctx context.Context, id, version int64, in
 		}
 		p := old
 		p.AnnouncedPrecision, p.PromisedPrecision = in.AnnouncedPrecision, in.PromisedPrecision
-		p.ValueUndisclosed = in.ValueUndisclosed
+		p.ValueUndisclosed, p.AmountValuation = in.ValueUndisclosed, in.AmountValuation
 		p.Title, p.Description, p.Channel, p.Category, p.Announced, p.Promised, p.Reference, p.Amount, p.Marking, p.Depot =
 			in.Title, in.Description, in.Channel, in.Category, in.Announced, in.Promised, in.Reference, in.Amount, in.Marking, in.Depot
 		if in.Kind != "" {
@@ -503,12 +510,23 @@ func (s *Service) UpdatePledgeKeeping(ctx context.Context, id, version int64, in
 		// the header on a copy without lines when the pledge has any.
 		check := p
 		check.Lines = nil
-		if len(p.Lines) > 0 && check.Amount == 0 && !check.ValueUndisclosed {
-			check.Amount = 1
+		av := check.AmountValuation
+		stand := len(p.Lines) > 0 && check.Amount == 0 && !check.ValueUndisclosed && strings.TrimSpace(av.Currency) == "" && av.Original == 0
+		if stand {
+			check.Amount = 1 // stands for the lines' value
 		}
-		if err := check.Validate(); err != nil {
+		var errs fault.List
+		errs.Append("", check.ValidateOn(tx.Now().UTC().Format(DateLayout)))
+		if stand && (strings.TrimSpace(av.Basis) != "" || strings.TrimSpace(av.Source) != "") {
+			errs.Add("amount", "a basis or source for the amount, but no amount: give the amount, or leave its basis and source empty")
+		}
+		if err := errs.Err(); err != nil {
 			return err
 		}
+		if !stand {
+			p.Amount = check.Amount // an amount left empty takes its valuation's conversion
+		}
+		p.AmountValuation = check.AmountValuation
 		p.Title, p.Announced, p.Promised, p.Reference, p.Depot = check.Title, check.Announced, check.Promised, check.Reference, check.Depot
 		p.AnnouncedPrecision, p.PromisedPrecision = check.AnnouncedPrecision, check.PromisedPrecision
 		p.AnnouncedUntil, p.PromisedFrom = check.AnnouncedUntil, check.PromisedFrom

@@ -79,3 +79,14 @@ type OpenNeed struct {
 	Count      int    `json:"requirements"`
 	Open       int64  `json:"open_quantity"` // not yet allocated
 }
+
+// BasisFigures are the pledged value on one valuation basis: how many
+// pledges and lines carry a figure on it and what those figures are worth
+// (amounts, and lines at quantity × unit value). Values that are not
+// disclosed are in no row.
+type BasisFigures struct {
+	Basis   string      `json:"basis"` // one of Bases, or empty: not stated
+	Pledges int64       `json:"pledges"`
+	Lines   int64       `json:"lines"`
+	Value   money.Cents `json:"value"`
+}

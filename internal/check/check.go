@@ -27,12 +27,13 @@ const (
 	RepairSlots        = "repair slots"            // a facility never holds more in repair than its slots
 	ClassSeats         = "class seats"             // a class never enrols more than its seats
 	DeliveriesOnce     = "deliveries counted once" // the accounts' delivery records add up to each line's delivered
+	Conversions        = "conversions"             // a figure given in another currency is its conversion to euros at the rate stored
 	AuditChain         = "audit chain"             // every event links to the one before, up to the recorded head
 )
 
 // All lists the invariants in the order they are checked.
 var All = []string{Bounds, LineOrder, PledgeTotals, MoneyOrder, LineAllocations, Fulfilment, ShippedByShipment, DeliveredByReceipt,
-	SentReceived, HubStock, RepairSlots, ClassSeats, DeliveriesOnce, AuditChain}
+	SentReceived, HubStock, RepairSlots, ClassSeats, DeliveriesOnce, Conversions, AuditChain}
 
 // Violation is one record that breaks an invariant.
 type Violation struct {

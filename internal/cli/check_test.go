@@ -20,7 +20,7 @@ func TestCheckNamesEveryCorruption(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			url, db := demoDB(t, name, dsn(t))
 			r := run(t, nil, "", "check", "--db", url)
-			if r.code != 0 || !strings.Contains(r.out, "All 14 invariants hold") {
+			if r.code != 0 || !strings.Contains(r.out, "All 15 invariants hold") {
 				t.Fatalf("check of the demo: %+v", r)
 			}
 			ctx := context.Background()
@@ -74,6 +74,12 @@ func TestCheckNamesEveryCorruption(t *testing.T) {
 				}, []string{`DELETE FROM enrolments WHERE class_id = 9001`, `DELETE FROM cohorts WHERE id = 9001`, `DELETE FROM classes WHERE id = 9001`, `DELETE FROM courses WHERE code = 'CHK-1'`}},
 				{check.DeliveriesOnce, firstDelivery, []string{`UPDATE deliveries SET quantity = quantity + 1 WHERE id = (SELECT MIN(id) FROM deliveries)`},
 					[]string{`UPDATE deliveries SET quantity = quantity - 1 WHERE id = (SELECT MIN(id) FROM deliveries)`}},
+				{check.Conversions, "P-00005", []string{`UPDATE pledge_lines SET rate = '0.86978' WHERE pledge_id = 5 AND no = 1`},
+					[]string{`UPDATE pledge_lines SET rate = '0.86979' WHERE pledge_id = 5 AND no = 1`}},
+				{check.Conversions, "P-00003", []string{`UPDATE valuations SET eur = eur + 1 WHERE pledge_id = 3`},
+					[]string{`UPDATE valuations SET eur = eur - 1 WHERE pledge_id = 3`}},
+				{check.Conversions, "P-00009", []string{`UPDATE pledges SET amount_original = 5 WHERE id = 9`},
+					[]string{`UPDATE pledges SET amount_original = 0 WHERE id = 9`}},
 				{check.AuditChain, "event 5", []string{`UPDATE audit_events SET actor = 'mallory' WHERE seq = 5`},
 					[]string{`UPDATE audit_events SET actor = '` + actor + `' WHERE seq = 5`}},
 			}
@@ -213,5 +219,36 @@ func TestPledgePayMovesMoney(t *testing.T) {
 	}
 	if r := run(t, nil, "", "check", "--db", url); r.code != 0 {
 		t.Errorf("check after paying: %+v", r)
+	}
+}
+
+// TestPledgeRevalueKeepsHistory: `longhaul pledge revalue` revalues the
+// demo's British radios at the ECB's 2024 rate, refuses a revaluation with
+// every problem named and nothing saved, and `pledge show` prints where
+// each figure comes from and the history; the invariants hold after it.
+func TestPledgeRevalueKeepsHistory(t *testing.T) {
+	url, _ := demoDB(t, "sqlite", storetest.SQLiteDSN(t))
+	r := run(t, nil, "", "pledge", "revalue", "--db", url, "P-00005", "--line", "1", "--currency", "GBP", "--original", "15.656,22", "--rate", "0.84662", "--rate-date", "2024-12-31",
+		"--basis", "replacement_cost", "--source", "UK MoD, 2025", "--reason", "the 2024 annual average")
+	if r.code != 0 || !strings.Contains(r.out, "Revalued line 1 of P-00005: € 18,492.62, was € 18,000.00.") {
+		t.Fatalf("revalue: %+v", r)
+	}
+	r = run(t, nil, "", "pledge", "revalue", "--db", url, "P-00005", "--line", "9", "--eur", "1,250", "--basis", "guess")
+	if r.code != 1 || !strings.Contains(r.err, "Nothing was revalued") || !strings.Contains(r.err, "eur: ") || !strings.Contains(r.err, "line: P-00005 has no line 9") ||
+		!strings.Contains(r.err, "basis: ") || !strings.Contains(r.err, "reason: ") {
+		t.Errorf("a revaluation with four problems: %+v", r)
+	}
+	r = run(t, nil, "", "pledge", "show", "--db", url, "P-00005")
+	for _, want := range []string{"GBP 15,656.22 at 0.84662 per euro on 2024-12-31, replacement cost, source UK MoD, 2025", "GBP 156,562.20 at 0.86979 per euro on 2023-12-31, price list",
+		"the 2024 annual average", "€ 18,000.00"} {
+		if r.code != 0 || !strings.Contains(r.out, want) {
+			t.Errorf("show lacks %q: %+v", want, r)
+		}
+	}
+	if r := run(t, nil, "", "pledge", "show", "--db", url, "P-00009"); !strings.Contains(r.out, "The money's figure: EUR 1,800,000,000.00 — official, source Danish Ministry of Defence") {
+		t.Errorf("show of the Danish fund: %+v", r)
+	}
+	if r := run(t, nil, "", "check", "--db", url); r.code != 0 {
+		t.Errorf("check after revaluing: %+v", r)
 	}
 }

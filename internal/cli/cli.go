@@ -39,7 +39,7 @@ func commands() []command {
 		{"demo", "load the demonstration scenario into a database", runDemo},
 		{"import", "import items, requirements or pledges from CSV", runImport},
 		{"export", "export items, requirements or pledges as CSV", runExport},
-		{"pledge", "pledges: show, pay (money committed or disbursed)", runPledge},
+		{"pledge", "pledges: show, pay (money committed or disbursed), revalue (a figure, with where it comes from)", runPledge},
 		{"shipment", "shipments: list, show, receive", runShipment},
 		{"network", "the logistics network as CSV: import, export", runNetwork},
 		{"flow", "minimum-cost flow: solve a DIMACS problem", runFlow},

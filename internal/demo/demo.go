@@ -177,6 +177,32 @@ var payments = map[string][]paySpec{
 	},
 }
 
+// provenance says where some pledges' figures come from, by title: the
+// amount's valuation and each line's, in order. The rates are the ECB's
+// annual averages (accounts.ReferenceRates); the figures convert to the
+// catalogue's unit values.
+var provenance = map[string]struct {
+	amount assist.Valuation
+	lines  []assist.Valuation
+}{
+	"Tactical radios and drones": {lines: []assist.Valuation{
+		{Currency: "GBP", Original: 15_656_22, Rate: "0.86979", RateDate: "2023-12-31", Basis: assist.ReplacementCost, Source: "UK Ministry of Defence, written answer (illustrative)"},
+		{Currency: "GBP", Original: 156_562_20, Rate: "0.86979", RateDate: "2023-12-31", Basis: assist.PriceList, Source: "Manufacturer's price list 2023 (illustrative)"},
+	}},
+	"Patriot interceptors": {lines: []assist.Valuation{
+		{Basis: assist.Estimate, Source: "Catalogue unit value (illustrative)"},
+	}},
+	"Ukraine Fund: equipment purchase": {amount: assist.Valuation{Basis: assist.Official, Source: "Danish Ministry of Defence, Ukraine Fund announcement (illustrative)"}},
+}
+
+// revaluations change figures after they were recorded, by title: the
+// donor's official figure for the Patriot interceptors replaces the
+// estimate, in dollars at the ECB's 2023 average, the same in euros.
+var revaluations = map[string][]assist.Revaluation{
+	"Patriot interceptors": {{Line: 1, Reason: "the donor's official unit cost replaces the estimate",
+		Valuation: assist.Valuation{Currency: "USD", Original: 4_325_200_00, Rate: "1.0813", RateDate: "2023-12-31", Basis: assist.Official, Source: "US DoD budget justification, PAC-3 MSE unit cost (illustrative)"}}},
+}
+
 // Loaded reports whether the scenario is already in the database.
 func Loaded(ctx context.Context, sites interface {
 	Site(ctx context.Context, code string) (catalog.Site, error)
@@ -222,12 +248,22 @@ func Load(ctx context.Context, cat *catalog.Service, ledger *assist.Service, tod
 		p := assist.Pledge{Nation: ps.nation, Title: ps.title, Kind: ps.kind, Channel: ps.channel, Category: ps.category, Reference: ps.ref,
 			Announced: day(ps.announcedDays), Promised: day(ps.promisedDays), Amount: ps.amount, Illustrative: true,
 			Marking: access.Marking{Classification: ps.class, ReleasableTo: ps.rel}}
-		for _, l := range ps.lines {
+		prov := provenance[ps.title]
+		p.AmountValuation = prov.amount
+		for i, l := range ps.lines {
 			p.Lines = append(p.Lines, assist.Line{NSN: l.nsn, Pledged: l.qty})
+			if i < len(prov.lines) {
+				p.Lines[i].Valuation = prov.lines[i]
+			}
 		}
 		p, err := ledger.CreatePledge(ctx, p)
 		if err != nil {
 			return fmt.Errorf("demo pledge %q: %w", ps.title, err)
+		}
+		for _, r := range revaluations[ps.title] {
+			if p, err = ledger.Revalue(ctx, p.ID, 0, r); err != nil {
+				return fmt.Errorf("demo pledge %q revaluation: %w", ps.title, err)
+			}
 		}
 		for _, pay := range payments[ps.title] {
 			if p, err = ledger.Pay(ctx, p.ID, 0, assist.Payment{Stage: pay.stage, Amount: pay.amount, Date: day(pay.days), Evidence: pay.evidence}); err != nil {

@@ -82,6 +82,32 @@ func TestDemoLoadsOnEveryEngine(t *testing.T) {
 		if res, err := db.VerifyAudit(ctx); err != nil || res.Break != nil {
 			t.Errorf("audit: %+v %v", res, err)
 		}
+		// Some figures say where they come from, and one was revalued.
+		ps, err := all(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gbp, revalued int
+		for _, p := range ps {
+			for _, l := range p.Lines {
+				if l.Valuation.Currency == "GBP" {
+					gbp++
+				}
+			}
+			if p.Title == "Patriot interceptors" {
+				full, err := db.Pledge(ctx, p.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				revalued = len(full.Revaluations)
+				if v := full.Lines[0].Valuation; v.Currency != "USD" || v.Basis != assist.Official || full.Lines[0].UnitValue != 4_000_000_00 {
+					t.Errorf("the Patriot line's valuation: %+v at %s", v, full.Lines[0].UnitValue)
+				}
+			}
+		}
+		if gbp != 2 || revalued != 1 {
+			t.Errorf("%d lines valued in pounds, %d revaluations of the Patriot line; want 2 and 1", gbp, revalued)
+		}
 		// Every site is in a real nation and the hub of the summit is there.
 		hub, err := db.Site(ctx, "PL-RZE")
 		if err != nil || hub.Nation != "POL" || !hub.HasKind("logistics_hub") {

@@ -34,8 +34,10 @@ var Columns = map[string][]string{
 	"network":      NetworkColumns,
 	"items":        {"nsn", "name", "capability", "unit_of_issue", "unit_value_eur", "mass_kg", "volume_m3", "group"},
 	"requirements": {"ref", "nsn", "group", "quantity", "priority", "need_by", "delivery_site", "notes", "classification", "releasable_to", "state", "allocated", "delivered", "accepted"},
-	"pledges": {"pledge_ref", "nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "value_undisclosed", "classification", "releasable_to",
-		"line", "nsn", "quantity", "unit_value_eur", "committed", "allocated", "shipped", "delivered", "accepted", "withdrawn"},
+	"pledges": {"pledge_ref", "nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "value_undisclosed",
+		"amount_currency", "amount_original", "amount_rate", "amount_rate_date", "amount_basis", "amount_source", "classification", "releasable_to",
+		"line", "nsn", "quantity", "unit_value_eur", "unit_currency", "unit_original", "unit_rate", "unit_rate_date", "unit_basis", "unit_source",
+		"committed", "allocated", "shipped", "delivered", "accepted", "withdrawn"},
 	"progress": {"pledge_ref", "line", "step", "requirement_ref", "quantity", "amount_eur", "date", "evidence"},
 }
 
@@ -110,7 +112,7 @@ func (r row) get(c string) string {
 // DateColumns are the columns of each kind that hold dates.
 var DateColumns = map[string][]string{
 	"requirements": {"need_by"},
-	"pledges":      {"announced", "promised"},
+	"pledges":      {"announced", "promised", "amount_rate_date", "unit_rate_date"},
 	"progress":     {"date"},
 }
 
@@ -528,7 +530,8 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 	var errs fault.List
 	var out []*pledgeGroup
 	byRef := map[string]*pledgeGroup{}
-	header := []string{"nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "value_undisclosed", "classification", "releasable_to"}
+	header := []string{"nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "value_undisclosed",
+		"amount_currency", "amount_original", "amount_rate", "amount_rate_date", "amount_basis", "amount_source", "classification", "releasable_to"}
 	firstRow := map[string]row{}
 	for _, r := range rows {
 		ref := r.get("pledge_ref")
@@ -540,6 +543,7 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 				Announced: r.get("announced"), Promised: r.get("promised"), Reference: r.get("reference"), Depot: r.get("depot")}
 			p.Amount = money.FieldEUR(&rowErrs, "amount_eur", r.get("amount_eur"))
 			p.ValueUndisclosed = flag(&rowErrs, "value_undisclosed", r.get("value_undisclosed"))
+			p.AmountValuation = valuation(&rowErrs, r, "amount_")
 			p.Marking = marking(&rowErrs, r)
 			g = &pledgeGroup{pledge: p, first: r}
 			out = append(out, g)
@@ -568,8 +572,16 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 			} else {
 				l.UnitValue = money.FieldEUR(&rowErrs, "unit_value_eur", r.get("unit_value_eur"))
 			}
+			l.Valuation = valuation(&rowErrs, r, "unit_")
 			g.pledge.Lines = append(g.pledge.Lines, l)
 			g.lines = append(g.lines, r)
+		} else {
+			for _, c := range valuationColumns {
+				if r.get("unit_"+c) != "" {
+					rowErrs.Add("unit_"+c, "a row without a line (no nsn, no quantity) has no unit value to say where it comes from")
+					break
+				}
+			}
 		}
 		g.last = r
 		for _, e := range rowErrs {
@@ -577,6 +589,31 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 		}
 	}
 	return out, errs
+}
+
+// valuationColumns are the columns of a valuation, after their prefix:
+// amount_ for the pledge's amount, unit_ for a line's unit value.
+var valuationColumns = []string{"currency", "original", "rate", "rate_date", "basis", "source"}
+
+// valuation reads the valuation columns of row r with prefix; the original
+// figure is a decimal in its currency, read as people write it.
+func valuation(errs *fault.List, r row, prefix string) assist.Valuation {
+	v := assist.Valuation{Currency: r.get(prefix + "currency"), Rate: r.get(prefix + "rate"), RateDate: r.get(prefix + "rate_date"),
+		Basis: r.get(prefix + "basis"), Source: r.get(prefix + "source")}
+	v.Original = money.Cents(money.FieldDecimal(errs, prefix+"original", r.get(prefix+"original"), 2))
+	return v
+}
+
+// valuationColumn is the column of a valuation's field as the use case
+// names it ("amount_valuation.rate", a line's "valuation.rate").
+func valuationColumn(field string) string {
+	if c, ok := strings.CutPrefix(field, "amount_valuation."); ok {
+		return "amount_" + c
+	}
+	if c, ok := strings.CutPrefix(field, "valuation."); ok {
+		return "unit_" + c
+	}
+	return field
 }
 
 // pledgeRowErrors reports err against the CSV lines it concerns: a line's
@@ -604,7 +641,7 @@ func pledgeRowErrors(errs *fault.List, g *pledgeGroup, err error) {
 			}
 		}
 		c := *p
-		c.Field = field
+		c.Field = valuationColumn(field)
 		errs.AppendNew(line.at(), &c) // one problem per field: a value that did not parse is not also "required"
 	}
 }

@@ -77,10 +77,11 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, 
 	cw := NewWriter(w)
 	cw.Write(Columns["pledges"])
 	for _, p := range pledges {
-		head := []string{p.Ref(), p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.AnnouncedText(), p.PromisedText(), p.Reference, p.Depot, p.Amount.String(), yes(p.ValueUndisclosed),
-			p.Classification.String(), strings.Join(p.ReleasableTo, " ")}
+		head := append([]string{p.Ref(), p.Nation, p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.AnnouncedText(), p.PromisedText(), p.Reference, p.Depot, p.Amount.String(), yes(p.ValueUndisclosed)},
+			valuationCells(p.AmountValuation)...)
+		head = append(head, p.Classification.String(), strings.Join(p.ReleasableTo, " "))
 		if len(p.Lines) == 0 {
-			cw.Write(append(head, "", "", "", "", "", "", "", "", "", ""))
+			cw.Write(append(head, make([]string, 4+len(valuationColumns)+6)...))
 			continue
 		}
 		for _, l := range p.Lines {
@@ -91,8 +92,9 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, 
 			if l.ValueUndisclosed {
 				value = assist.Undisclosed
 			}
-			cw.Write(append(append([]string(nil), head...), strconv.Itoa(l.No), l.NSN, qty, value,
-				itoa(l.Committed), itoa(l.Allocated), itoa(l.Shipped), itoa(l.Delivered), itoa(l.Accepted), itoa(l.Withdrawn)))
+			rec := append(append([]string(nil), head...), strconv.Itoa(l.No), l.NSN, qty, value)
+			rec = append(rec, valuationCells(l.Valuation)...)
+			cw.Write(append(rec, itoa(l.Committed), itoa(l.Allocated), itoa(l.Shipped), itoa(l.Delivered), itoa(l.Accepted), itoa(l.Withdrawn)))
 		}
 	}
 	cw.Flush()
@@ -132,4 +134,14 @@ func WriteProgress(w io.Writer, progress []assist.Progress) (access.Classificati
 	}
 	cw.Flush()
 	return high, cw.Error()
+}
+
+// valuationCells are a valuation's cells, in the order of
+// valuationColumns: an original figure of zero (none) is left empty.
+func valuationCells(v assist.Valuation) []string {
+	original := ""
+	if v.Original != 0 {
+		original = v.Original.String()
+	}
+	return []string{v.Currency, original, v.Rate, v.RateDate, v.Basis, v.Source}
 }

@@ -22,6 +22,7 @@ type Reader interface {
 	Accounts(ctx context.Context, year int, today time.Time) (accounts.Ledger, error)
 	DeliveryRecord(ctx context.Context, year int) ([]accounts.Delivery, access.Classification, error)
 	OpenNeeds(ctx context.Context) ([]assist.OpenNeed, access.Classification, error)
+	ValueByBasis(ctx context.Context) ([]assist.BasisFigures, access.Classification, error)
 	Agreements(ctx context.Context) ([]accounts.Agreement, error)
 	Spending(ctx context.Context, year int) ([]accounts.Spending, error)
 }
@@ -40,6 +41,9 @@ type Review struct {
 	SpendingYear int                  `json:"spending_year"`
 	Spending     []accounts.Spending  `json:"spending"`
 	AtTwo        int                  `json:"allies_at_2_percent"`
+
+	// Bases is the pledged value by valuation basis.
+	Bases []assist.BasisFigures `json:"value_by_basis"`
 }
 
 // Build gathers the review of year as the identity of ctx may see it.
@@ -59,6 +63,10 @@ func Build(ctx context.Context, db Reader, year int, now time.Time) (Review, err
 	}
 	rv.Marking = max(rv.Marking, m)
 	if rv.Needs, m, err = db.OpenNeeds(ctx); err != nil {
+		return rv, err
+	}
+	rv.Marking = max(rv.Marking, m)
+	if rv.Bases, m, err = db.ValueByBasis(ctx); err != nil {
 		return rv, err
 	}
 	rv.Marking = max(rv.Marking, m)
@@ -172,6 +180,19 @@ func (rv *Review) Tables() []Table {
 	for _, d := range rv.Deliveries {
 		deliveries.Rows = append(deliveries.Rows, []string{rv.Name(d.Nation) + " (" + d.Nation + ")", fmt.Sprint(d.Deliveries), eur(d.Value), Percent(d.OnTimePPM, 1), Days(d.SlipTenths)})
 	}
+	bases := Table{Sheet: "Valuation bases", Title: "Pledged value by valuation basis",
+		Note: "Each pledge's amount on its amount's basis and each line's value on the line's: a pledge with figures on two bases counts on both, and values not disclosed are in no row.",
+		Head: []string{"Basis", "Pledges", "Lines", "Value (EUR)"}, Right: []bool{false, true, true, true}, Numeric: []bool{false, true, true, true}, Widths: []float64{60, 25, 25, 45}}
+	var basesValue money.Cents
+	var basesLines int64
+	for _, b := range rv.Bases {
+		bases.Rows = append(bases.Rows, []string{assist.BasisWords(b.Basis), fmt.Sprint(b.Pledges), fmt.Sprint(b.Lines), eur(b.Value)})
+		basesValue += b.Value
+		basesLines += b.Lines
+	}
+	if len(rv.Bases) > 0 {
+		bases.Total = []string{"Total", "", fmt.Sprint(basesLines), eur(basesValue)}
+	}
 	needs := Table{Sheet: "Open requirements", Title: "Open requirements by priority and capability area", Head: []string{"Priority", "Capability area", "Requirements", "Open quantity"},
 		Right: []bool{false, false, true, true}, Numeric: []bool{true, false, true, true}, Widths: []float64{25, 80, 35, 40}}
 	for _, n := range rv.Needs {
@@ -192,5 +213,5 @@ func (rv *Review) Tables() []Table {
 		}
 		spend.Rows = append(spend.Rows, []string{s.Name + " (" + s.Nation + ")", Percent(s.PPM, 2), at})
 	}
-	return []Table{summary, shares, deliveries, needs, ags, spend}
+	return []Table{summary, shares, deliveries, bases, needs, ags, spend}
 }

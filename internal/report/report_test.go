@@ -38,7 +38,7 @@ func seeded(t *testing.T) *store.DB {
 	}
 	for _, p := range []assist.Pledge{
 		{Nation: "DEU", Title: "155 mm rounds, spring", Kind: "in_kind", Channel: "bilateral", Category: "in_kind", Announced: "2025-01-10", Promised: "2025-02-15",
-			Lines: []assist.Line{{NSN: storetest.NSN155, Pledged: 100}}},
+			Lines: []assist.Line{{NSN: storetest.NSN155, Pledged: 100, Valuation: assist.Valuation{Basis: assist.PriceList, Source: "Price list 2025"}}}},
 		{Nation: "FRA", Title: "155 mm rounds, restricted", Kind: "in_kind", Channel: "bilateral", Category: "in_kind", Announced: "2025-01-10", Promised: "2025-04-30",
 			Marking: access.Marking{Classification: access.Restricted}, Lines: []assist.Line{{NSN: storetest.NSN155, Pledged: 50}}},
 	} {
@@ -74,7 +74,11 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 		clearance access.Classification
 		marking   string
 		counted   string
-	}{{access.Restricted, "NATO RESTRICTED", "2210000"}, {access.Unclassified, "NATO UNCLASSIFIED", "2105000"}} {
+		bases     [][]string // the rows of the valuation bases, then the total
+	}{
+		{access.Restricted, "NATO RESTRICTED", "2210000", [][]string{{"price list", "1", "1", "350,000.00"}, {"not stated", "1", "1", "175,000.00"}, {"Total", "", "2", "525,000.00"}}},
+		{access.Unclassified, "NATO UNCLASSIFIED", "2105000", [][]string{{"price list", "1", "1", "350,000.00"}, {"Total", "", "1", "350,000.00"}}},
+	} {
 		ctx := access.WithIdentity(storetest.Ctx(), *reader(c.clearance))
 		rv, err := report.Build(ctx, db, 2025, now)
 		if err != nil {
@@ -102,7 +106,7 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 		}
 		counted, _ := money.ParseEUR(c.counted)
 		for _, want := range []string{"Summit review 2025", c.marking, "Fair shares against contributions", "United States (USA)", "40,000,000,000.00",
-			"Bilateral security agreements", "United Kingdom", "23 Allies at or above 2%", "Poland (POL)", "4.12%", strings.TrimPrefix(counted.Human(false), "€ ")} {
+			"Bilateral security agreements", "Pledged value by valuation basis", "United Kingdom", "23 Allies at or above 2%", "Poland (POL)", "4.12%", strings.TrimPrefix(counted.Human(false), "€ ")} {
 			if !strings.Contains(string(text), want) {
 				t.Errorf("%s: the PDF lacks %q", c.marking, want)
 			}
@@ -115,7 +119,7 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Fair shares,Deliveries,Open requirements,Agreements,Spending" {
+		if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Fair shares,Deliveries,Valuation bases,Open requirements,Agreements,Spending" {
 			t.Errorf("sheets: %s", got)
 		}
 		rows, err := f.GetRows("Fair shares")
@@ -142,6 +146,17 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 		}
 		if panes, err := f.GetPanes("Fair shares"); err != nil || !panes.Freeze {
 			t.Errorf("the header row of the fair shares is not frozen: %+v %v", panes, err)
+		}
+		// The pledged value by basis counts what the reader may see only.
+		bases, _ := f.GetRows("Valuation bases")
+		if len(bases) != 4+len(c.bases) { // the marking, title, note and header first
+			t.Errorf("%s: the valuation bases %v, want %v", c.marking, bases, c.bases)
+		} else {
+			for i, want := range c.bases {
+				if got := bases[4+i]; strings.Join(got, "|") != strings.Join(want, "|") {
+					t.Errorf("%s: valuation bases row %d is %v, want %v", c.marking, i, got, want)
+				}
+			}
 		}
 		if ags, _ := f.GetRows("Agreements"); len(ags) != 3+23 {
 			t.Errorf("the agreements sheet has %d rows, want the marking, title, header and 23 agreements", len(ags))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -307,7 +308,7 @@ func (db *DB) FairShares(ctx context.Context, year int) (accounts.Baseline, []ac
 	if r, err := db.Rate(ctx, "USD", b.GDPYear); err == nil {
 		rate = &r
 		for i := range shares {
-			if eur, err := accounts.ToEUR(shares[i].GDPUSD*100, r.PerEUR); err == nil {
+			if eur, err := money.ToEUR(shares[i].GDPUSD*100, r.PerEUR); err == nil {
 				shares[i].GDPEUR = eur
 			}
 		}
@@ -667,6 +668,50 @@ func (db *DB) OpenNeeds(ctx context.Context) ([]assist.OpenNeed, access.Classifi
 		out = append(out, o)
 	}
 	return out, marking, rows.Err()
+}
+
+// ValueByBasis sums the pledged value by valuation basis, as the reader of
+// ctx may see the accounts: each pledge's amount on its amount's basis and
+// each line's value (quantity × unit value) on the line's, leaving out the
+// values that are not disclosed. A pledge with figures on two bases counts
+// on both; the rows come in the order of assist.Bases, "not stated" last.
+func (db *DB) ValueByBasis(ctx context.Context) ([]assist.BasisFigures, access.Classification, error) {
+	pv := db.visible(ctx, access.AccountsRead, "p")
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT f.basis, COUNT(DISTINCT f.pledge), SUM(f.line), SUM(f.value), MAX(f.classification) FROM (
+		SELECT p.amount_basis AS basis, p.id AS pledge, 0 AS line, p.amount AS value, p.classification AS classification
+			FROM pledges p WHERE p.amount > 0 AND NOT p.value_undisclosed AND `+pv.cond+`
+		UNION ALL SELECT l.basis, p.id, 1, l.pledged * l.unit_value, p.classification
+			FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id WHERE NOT l.value_undisclosed AND l.pledged > 0 AND `+pv.cond+`
+		) f GROUP BY f.basis`), append(append([]any{}, pv.args...), pv.args...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	by := map[string]assist.BasisFigures{}
+	marking := access.Unclassified
+	for rows.Next() {
+		var f assist.BasisFigures
+		var m access.Classification
+		if err := rows.Scan(&f.Basis, &f.Pledges, &f.Lines, &f.Value, &m); err != nil {
+			return nil, 0, err
+		}
+		marking = max(marking, m)
+		by[f.Basis] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	out := []assist.BasisFigures{}
+	for _, b := range append(slices.Clone(assist.Bases), "") {
+		if f, ok := by[b]; ok {
+			out = append(out, f)
+			delete(by, b)
+		}
+	}
+	for _, b := range slices.Sorted(maps.Keys(by)) { // a basis no rule knows: shown, not hidden
+		out = append(out, by[b])
+	}
+	return out, marking, nil
 }
 
 // PublicActivities lists the pledges that may be published (NATO

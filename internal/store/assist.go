@@ -152,7 +152,8 @@ func (db *DB) Requirements(ctx context.Context, f assist.RequirementFilter, o li
 	return out, err
 }
 
-const pledgeColumns = "p.id, p.nation, p.title, p.description, p.kind, p.aid, p.instrument, p.channel, p.category, p.announced, p.promised, p.announced_precision, p.promised_precision, p.announced_until, p.promised_from, p.reference, p.depot, p.amount, p.value_undisclosed, p.amount_committed, p.amount_disbursed, p.classification, p.releasable_to, p.illustrative, p.state, p.version, p.created_at, p.updated_at"
+const pledgeColumns = "p.id, p.nation, p.title, p.description, p.kind, p.aid, p.instrument, p.channel, p.category, p.announced, p.promised, p.announced_precision, p.promised_precision, p.announced_until, p.promised_from, p.reference, p.depot, p.amount, p.value_undisclosed, p.amount_committed, p.amount_disbursed, p.classification, p.releasable_to, p.illustrative, p.state, p.version, p.created_at, p.updated_at, " +
+	"p.amount_currency, p.amount_original, p.amount_rate, p.amount_rate_date, p.amount_basis, p.amount_source"
 
 // precisionOf is a date's precision as stored: empty is to the day.
 func precisionOf(p string) string {
@@ -171,7 +172,8 @@ func pledgeFields() (*pledgeRow, []any) {
 	row := &pledgeRow{}
 	p := &row.Pledge
 	return row, []any{&p.ID, &p.Nation, &p.Title, &p.Description, &p.Kind, &p.Aid, &p.Instrument, &p.Channel, &p.Category, &p.Announced, &p.Promised, &p.AnnouncedPrecision, &p.PromisedPrecision, &p.AnnouncedUntil, &p.PromisedFrom, &p.Reference, &p.Depot, &p.Amount, &p.ValueUndisclosed, &p.AmountCommitted, &p.AmountDisbursed,
-		&p.Marking.Classification, &row.rel, &p.Illustrative, &row.State, &p.Version, &row.created, &row.updated}
+		&p.Marking.Classification, &row.rel, &p.Illustrative, &row.State, &p.Version, &row.created, &row.updated,
+		&p.AmountValuation.Currency, &p.AmountValuation.Original, &p.AmountValuation.Rate, &p.AmountValuation.RateDate, &p.AmountValuation.Basis, &p.AmountValuation.Source}
 }
 
 func (row *pledgeRow) summary() assist.PledgeSummary {
@@ -209,6 +211,9 @@ func (db *DB) pledge(ctx context.Context, q querier, id int64, v visibility) (as
 		return p, err
 	}
 	rows.Close()
+	if p.Revaluations, err = db.revaluations(ctx, q, id); err != nil {
+		return p, err
+	}
 	if p.Amount == 0 {
 		return p, nil // no money, no payments
 	}
@@ -229,6 +234,42 @@ func (db *DB) pledge(ctx context.Context, q querier, id int64, v visibility) (as
 	return p, rows.Err()
 }
 
+// revaluations reads the history of pledge id's figures, oldest first.
+func (db *DB) revaluations(ctx context.Context, q querier, id int64) ([]assist.Revaluation, error) {
+	rows, err := q.QueryContext(ctx, db.rebind(`SELECT id, line_no, was, eur, currency, original, rate, rate_date, basis, source, reason, recorded_by, recorded_at
+		FROM valuations WHERE pledge_id = ? ORDER BY id`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []assist.Revaluation
+	for rows.Next() {
+		var r assist.Revaluation
+		var at string
+		v := &r.Valuation
+		if err := rows.Scan(&r.ID, &r.Line, &r.Was, &r.EUR, &v.Currency, &v.Original, &v.Rate, &v.RateDate, &v.Basis, &v.Source, &r.Reason, &r.RecordedBy, &at); err != nil {
+			return nil, err
+		}
+		r.RecordedAt = parseTS(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AddRevaluation records a change of one of pledge's euro figures,
+// setting its id.
+func (tx *Tx) AddRevaluation(ctx context.Context, pledge int64, r *assist.Revaluation) error {
+	v := r.Valuation
+	id, err := tx.insertID(ctx, `INSERT INTO valuations (pledge_id, line_no, was, eur, currency, original, rate, rate_date, basis, source, reason, recorded_by, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		pledge, r.Line, r.Was, r.EUR, v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source, r.Reason, r.RecordedBy, ts(r.RecordedAt))
+	if err != nil {
+		return mapConstraint(err, "revaluation")
+	}
+	r.ID = id
+	return nil
+}
+
 // AddPayment records a step of pledge's money, setting its id.
 func (tx *Tx) AddPayment(ctx context.Context, pledge int64, pay *assist.Payment) error {
 	id, err := tx.insertID(ctx, `INSERT INTO payments (pledge_id, stage, amount, on_date, evidence, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -242,10 +283,13 @@ func (tx *Tx) AddPayment(ctx context.Context, pledge int64, pay *assist.Payment)
 
 // lineColumns are a pledge line's columns (l, with its item i), in the
 // order lineFields scans them.
-const lineColumns = "l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn, l.quantity_undisclosed, l.value_undisclosed"
+const lineColumns = "l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn, l.quantity_undisclosed, l.value_undisclosed, " +
+	"l.currency, l.original, l.rate, l.rate_date, l.basis, l.source"
 
 func lineFields(l *assist.Line) []any {
-	return []any{&l.ID, &l.No, &l.NSN, &l.ItemName, &l.UnitValue, &l.Pledged, &l.Committed, &l.Allocated, &l.Shipped, &l.Delivered, &l.Accepted, &l.Withdrawn, &l.QuantityUndisclosed, &l.ValueUndisclosed}
+	v := &l.Valuation
+	return []any{&l.ID, &l.No, &l.NSN, &l.ItemName, &l.UnitValue, &l.Pledged, &l.Committed, &l.Allocated, &l.Shipped, &l.Delivered, &l.Accepted, &l.Withdrawn, &l.QuantityUndisclosed, &l.ValueUndisclosed,
+		&v.Currency, &v.Original, &v.Rate, &v.RateDate, &v.Basis, &v.Source}
 }
 
 // Pledge returns the pledge with id and its lines.
@@ -327,6 +371,14 @@ func (tx *Tx) writeTotals(ctx context.Context, p *assist.Pledge) error {
 	return err
 }
 
+// writeAmountValuation stores where p's amount comes from.
+func (tx *Tx) writeAmountValuation(ctx context.Context, p *assist.Pledge) error {
+	v := p.AmountValuation
+	_, err := tx.exec(ctx, `UPDATE pledges SET amount_currency = ?, amount_original = ?, amount_rate = ?, amount_rate_date = ?, amount_basis = ?, amount_source = ? WHERE id = ?`,
+		v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source, p.ID)
+	return mapConstraint(err, p.Ref())
+}
+
 // CreatePledge inserts a pledge and its lines, setting their ids.
 func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 	p.Version = 1
@@ -345,13 +397,21 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 		return mapConstraint(err, "pledge")
 	}
 	p.ID = id
+	if p.AmountValuation != (assist.Valuation{}) {
+		if err := tx.writeAmountValuation(ctx, p); err != nil {
+			return err
+		}
+	}
 	for i := range p.Lines {
 		l := &p.Lines[i]
 		if err := l.Check(); err != nil {
 			return err
 		}
-		lid, err := tx.insertID(ctx, `INSERT INTO pledge_lines (pledge_id, no, nsn, unit_value, pledged, committed, allocated, shipped, delivered, accepted, withdrawn, quantity_undisclosed, value_undisclosed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, l.No, l.NSN, l.UnitValue, l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn, l.QuantityUndisclosed, l.ValueUndisclosed)
+		v := l.Valuation
+		lid, err := tx.insertID(ctx, `INSERT INTO pledge_lines (pledge_id, no, nsn, unit_value, pledged, committed, allocated, shipped, delivered, accepted, withdrawn, quantity_undisclosed, value_undisclosed,
+			currency, original, rate, rate_date, basis, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, l.No, l.NSN, l.UnitValue, l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn, l.QuantityUndisclosed, l.ValueUndisclosed,
+			v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source)
 		if err != nil {
 			return mapConstraint(err, fmt.Sprintf("line %d", l.No))
 		}
@@ -366,20 +426,22 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 	return tx.writeTotals(ctx, p)
 }
 
-// UpdatePledge writes a pledge's fields and its lines' quantities if its
-// stored version is version.
+// UpdatePledge writes a pledge's fields, its amount's valuation and its
+// lines' quantities, unit values and valuations if its stored version is
+// version.
 func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64) error {
 	aud, err := tx.audience(p.Nation, p.ReleasableTo)
 	if err != nil {
 		return err
 	}
-	// Only a larger amount makes a pledge worth more: line quantities never
-	// grow once pledged.
+	// A larger amount or a line revalued upwards makes a pledge worth more
+	// (line quantities never grow once pledged): the ledger's total is
+	// checked then.
 	var was money.Cents
-	if err := tx.queryRow(ctx, `SELECT amount FROM pledges WHERE id = ?`, p.ID).Scan(&was); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := tx.queryRow(ctx, `SELECT amount + pledged_value FROM pledges WHERE id = ?`, p.ID).Scan(&was); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", p.Ref(), err)
 	}
-	if p.Amount > was {
+	if worth, _, _ := p.Value(); worth > was {
 		if err := tx.checkLedger(ctx, p); err != nil {
 			return err
 		}
@@ -387,10 +449,11 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 	if err := p.CheckMoney(); err != nil {
 		return err
 	}
+	av := p.AmountValuation
 	res, err := tx.exec(ctx, `UPDATE pledges SET title = ?, description = ?, kind = ?, aid = ?, instrument = ?, channel = ?, category = ?, announced = ?, promised = ?, announced_precision = ?, promised_precision = ?, announced_until = ?, promised_from = ?, reference = ?, depot = ?, amount = ?, value_undisclosed = ?, amount_committed = ?, amount_disbursed = ?, classification = ?, releasable_to = ?, audience = ?,
-		state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		amount_currency = ?, amount_original = ?, amount_rate = ?, amount_rate_date = ?, amount_basis = ?, amount_source = ?, state = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
 		p.Title, p.Description, p.Kind, p.Aid, p.Instrument, p.Channel, p.Category, p.Announced, p.Promised, precisionOf(p.AnnouncedPrecision), precisionOf(p.PromisedPrecision), p.AnnouncedUntil, p.PromisedFrom, p.Reference, p.Depot, p.Amount, p.ValueUndisclosed, p.AmountCommitted, p.AmountDisbursed, int(p.Marking.Classification), strings.Join(p.Marking.ReleasableTo, ","), aud,
-		p.State(), ts(p.UpdatedAt), p.ID, version)
+		av.Currency, av.Original, av.Rate, av.RateDate, av.Basis, av.Source, p.State(), ts(p.UpdatedAt), p.ID, version)
 	if err != nil {
 		return mapConstraint(err, p.Ref())
 	}
@@ -405,8 +468,12 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 		if err := tx.recordDelivery(ctx, p.ID, l.ID, l.Delivered, l.DeliveredOn); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE pledge_lines SET pledged = ?, committed = ?, allocated = ?, shipped = ?, delivered = ?, accepted = ?, withdrawn = ? WHERE id = ? AND pledge_id = ?`,
-			l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn, l.ID, p.ID); err != nil {
+		// A revaluation changes a line's unit value and its valuation.
+		v := l.Valuation
+		if _, err := tx.exec(ctx, `UPDATE pledge_lines SET pledged = ?, committed = ?, allocated = ?, shipped = ?, delivered = ?, accepted = ?, withdrawn = ?,
+			unit_value = ?, currency = ?, original = ?, rate = ?, rate_date = ?, basis = ?, source = ? WHERE id = ? AND pledge_id = ?`,
+			l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn,
+			l.UnitValue, v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source, l.ID, p.ID); err != nil {
 			return mapConstraint(err, fmt.Sprintf("%s line %d", p.Ref(), l.No))
 		}
 	}

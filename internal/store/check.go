@@ -203,6 +203,12 @@ func (db *DB) Check(ctx context.Context) (check.Report, error) {
 		}
 		rep.Checked = append(rep.Checked, inv.name)
 	}
+	conv, err := db.checkConversions(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("check %s: %w", check.Conversions, err)
+	}
+	rep.Violations = append(rep.Violations, conv...)
+	rep.Checked = append(rep.Checked, check.Conversions)
 	res, err := db.VerifyAudit(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("check %s: %w", check.AuditChain, err)
@@ -214,7 +220,7 @@ func (db *DB) Check(ctx context.Context) (check.Report, error) {
 	var k int64
 	if err := db.rq.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM pledge_lines) + (SELECT COUNT(*) FROM allocations) + (SELECT COUNT(*) FROM requirements)
 		+ (SELECT COUNT(*) FROM shipment_lines) + (SELECT COUNT(*) FROM stock_events) + (SELECT COUNT(*) FROM repair_orders) + (SELECT COUNT(*) FROM enrolments)
-		+ (SELECT COUNT(*) FROM deliveries) + (SELECT COUNT(*) FROM payments)`).Scan(&k); err != nil {
+		+ (SELECT COUNT(*) FROM deliveries) + (SELECT COUNT(*) FROM payments) + (SELECT COUNT(*) FROM valuations)`).Scan(&k); err != nil {
 		return rep, err
 	}
 	rep.Records = k + res.Events
@@ -229,4 +235,41 @@ func beyond(rep check.Report) bool {
 		}
 	}
 	return false
+}
+
+// checkConversions recomputes, in Go with money.ToEUR (SQL has no exact
+// decimal division common to both engines), every euro figure that stands
+// on a figure in another currency: a pledge's amount, a line's unit value
+// and a revaluation's new figure must each be their original's conversion
+// at the rate stored, and a figure in euros has no original of its own.
+func (db *DB) checkConversions(ctx context.Context) ([]check.Violation, error) {
+	rows, err := db.rq.QueryContext(ctx, `SELECT p.id, 'amount', p.amount, p.amount_currency, p.amount_original, p.amount_rate FROM pledges p WHERE p.amount_currency <> '' OR p.amount_original <> 0
+		UNION ALL SELECT l.pledge_id, 'line ' || `+n("l.no")+`, l.unit_value, l.currency, l.original, l.rate FROM pledge_lines l WHERE l.currency <> '' OR l.original <> 0
+		UNION ALL SELECT v.pledge_id, 'revaluation ' || `+n("v.id")+`, v.eur, v.currency, v.original, v.rate FROM valuations v WHERE v.currency <> '' OR v.original <> 0
+		ORDER BY 1, 2`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []check.Violation
+	for rows.Next() {
+		var id int64
+		var what, currency, rate string
+		var eur, original money.Cents
+		if err := rows.Scan(&id, &what, &eur, &currency, &original, &rate); err != nil {
+			return nil, err
+		}
+		detail := ""
+		if currency == "" {
+			detail = fmt.Sprintf("%s reads %s with an original figure of %s but no currency", what, eur.In(""), original.In(""))
+		} else if conv, err := money.ToEUR(int64(original), rate); err != nil {
+			detail = fmt.Sprintf("%s reads %s from %s at %q per euro, which does not convert: %v", what, eur.In(""), original.In(currency), rate, err)
+		} else if conv != eur {
+			detail = fmt.Sprintf("%s reads %s, but %s at %s per euro is %s", what, eur.In(""), original.In(currency), rate, conv.In(""))
+		}
+		if detail != "" {
+			out = append(out, check.Violation{Invariant: check.Conversions, Record: fmt.Sprintf("P-%05d", id), Detail: detail})
+		}
+	}
+	return out, rows.Err()
 }

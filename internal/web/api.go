@@ -47,6 +47,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	}
 	add("POST", "/api/v1/pledges/{id}/actions", access.PledgeRead, s.apiActAll)
 	add("POST", "/api/v1/pledges/{id}/payments", access.PledgeWrite, s.apiPay)
+	add("POST", "/api/v1/pledges/{id}/revaluations", access.PledgeWrite, s.apiRevalue)
 	// A line is shipped and delivered through shipments only: the old
 	// action paths say where to go instead of answering 404.
 	for _, a := range []string{assist.Ship, assist.Deliver} {
@@ -524,6 +525,9 @@ type pledgeInput struct {
 	Classification   string      `json:"classification"`
 	ReleasableTo     []string    `json:"releasable_to"`
 	Lines            []lineInput `json:"lines"`
+
+	// AmountValuation is where the amount comes from.
+	AmountValuation valuationInput `json:"amount_valuation"`
 }
 
 type lineInput struct {
@@ -534,9 +538,40 @@ type lineInput struct {
 	// disclosed the line's number of units or its unit value.
 	QuantityUndisclosed bool `json:"quantity_undisclosed"`
 	ValueUndisclosed    bool `json:"value_undisclosed"`
+	// Valuation is where the unit value comes from.
+	Valuation valuationInput `json:"valuation"`
 	// QuantityText is what a form's user typed, shown again beside an error.
 	QuantityText string `json:"-"`
 }
+
+// valuationInput is a valuation as the API and the forms take it: the
+// original figure as text, read as people write amounts.
+type valuationInput struct {
+	Currency string `json:"currency"`
+	Original string `json:"original"`
+	Rate     string `json:"rate"`
+	RateDate string `json:"rate_date"`
+	Basis    string `json:"basis"`
+	Source   string `json:"source"`
+}
+
+// valuation reads in, reporting a bad original figure under prefix.
+func (in valuationInput) valuation(errs *fault.List, prefix string) assist.Valuation {
+	return assist.Valuation{Currency: in.Currency, Original: money.Cents(money.FieldDecimal(errs, prefix+"original", in.Original, 2)),
+		Rate: in.Rate, RateDate: in.RateDate, Basis: in.Basis, Source: in.Source}
+}
+
+// valuationText is v as a form shows it again.
+func valuationText(v assist.Valuation) valuationInput {
+	in := valuationInput{Currency: v.Currency, Rate: v.Rate, RateDate: v.RateDate, Basis: v.Basis, Source: v.Source}
+	if v.Original != 0 {
+		in.Original = v.Original.String()
+	}
+	return in
+}
+
+// Given reports whether anything of the valuation was typed.
+func (in valuationInput) Given() bool { return in != valuationInput{} }
 
 func (in pledgeInput) pledge() (assist.Pledge, error) {
 	var errs fault.List
@@ -544,12 +579,14 @@ func (in pledgeInput) pledge() (assist.Pledge, error) {
 		Announced: in.Announced, Promised: in.Promised, AnnouncedPrecision: in.AnnouncedPrecision, PromisedPrecision: in.PromisedPrecision, Reference: in.Reference, Depot: in.Depot}
 	p.Amount = money.FieldEUR(&errs, "amount", in.Amount)
 	p.ValueUndisclosed = in.ValueUndisclosed != nil && *in.ValueUndisclosed
+	p.AmountValuation = in.AmountValuation.valuation(&errs, "amount_valuation.")
 	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
 	for i, l := range in.Lines {
 		line := assist.Line{NSN: l.NSN, Pledged: l.Quantity, QuantityUndisclosed: l.QuantityUndisclosed, ValueUndisclosed: l.ValueUndisclosed}
 		if !(l.ValueUndisclosed && strings.TrimSpace(l.UnitValue) == "") {
 			line.UnitValue = money.FieldEUR(&errs, fmt.Sprintf("lines[%d].unit_value", i), l.UnitValue)
 		}
+		line.Valuation = l.Valuation.valuation(&errs, fmt.Sprintf("lines[%d].valuation.", i))
 		p.Lines = append(p.Lines, line)
 	}
 	return p, errs.Err()
@@ -694,7 +731,8 @@ func (s *Server) apiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 	}
 	// An optional field the request leaves out keeps its stored value.
 	var kept []string
-	for name, f := range map[string]string{"description": assist.KeepDescription, "reference": assist.KeepReference, "depot": assist.KeepDepot, "amount": assist.KeepAmount, "value_undisclosed": assist.KeepValueUndisclosed} {
+	for name, f := range map[string]string{"description": assist.KeepDescription, "reference": assist.KeepReference, "depot": assist.KeepDepot, "amount": assist.KeepAmount, "value_undisclosed": assist.KeepValueUndisclosed,
+		"amount_valuation": assist.KeepAmountValuation} {
 		if _, ok := given[name]; !ok {
 			kept = append(kept, f)
 		}
@@ -776,6 +814,54 @@ func (s *Server) apiPay(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := s.Assist.Pay(r.Context(), id, version, assist.Payment{Stage: in.Stage, Amount: in.Amount, Date: in.Date, Evidence: in.Evidence})
+	if err != nil {
+		return err
+	}
+	return s.writePledge(w, r, 200, p)
+}
+
+// revaluationInput is a revaluation as the API and the Revalue form take
+// it: the figures as text, read as people write amounts.
+type revaluationInput struct {
+	Line int    `json:"line"`
+	EUR  string `json:"eur"`
+	valuationInput
+	Reason string `json:"reason"`
+}
+
+// revaluation reads in, and the problems of what did not read.
+func (in revaluationInput) revaluation() (assist.Revaluation, error) {
+	var errs fault.List
+	r := assist.Revaluation{Line: in.Line, EUR: money.FieldEUR(&errs, "eur", in.EUR), Valuation: in.valuation(&errs, ""), Reason: in.Reason}
+	return r, errs.Err()
+}
+
+// revalue records a revaluation of pledge id, reporting what did not read
+// together with what the use case finds in the rest.
+func (s *Server) revalue(r *http.Request, id, version int64, in revaluationInput) (assist.Pledge, error) {
+	rv, read := in.revaluation()
+	if read != nil {
+		return assist.Pledge{}, fault.Also(read, s.Assist.CheckRevaluation(r.Context(), id, version, rv))
+	}
+	return s.Assist.Revalue(r.Context(), id, version, rv)
+}
+
+// apiRevalue changes the euro figure of a pledge's amount or of a line's
+// unit value, with the valuation behind it and the reason.
+func (s *Server) apiRevalue(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in revaluationInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.revalue(r, id, version, in)
 	if err != nil {
 		return err
 	}

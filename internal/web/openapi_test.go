@@ -754,6 +754,31 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 		body: oaJSON(map[string]any{"stage": "disbursed", "amount": "1000000.01", "date": "2025-02-02", "evidence": "Payment order 3"})})
 	c.do(oaCall{method: "POST", path: fundsPath, status: 422, badRequest: true,
 		body: oaJSON(map[string]any{"stage": "paid", "amount": "1", "date": "2025-02-02", "evidence": ""})})
+	// A figure in dollars, its conversion, a PUT that keeps its valuation
+	// and a revaluation.
+	valued := c.do(oaCall{method: "POST", path: "/api/v1/pledges", status: 201,
+		body: oaJSON(map[string]any{"nation": "POL", "title": "Air defence fund", "kind": "funds", "channel": "bilateral", "category": "equipment_purchase",
+			"announced": "2025-01-01", "promised": "2026-01-01", "classification": "NATO UNCLASSIFIED",
+			"amount_valuation": map[string]any{"currency": "usd", "original": "1.081.300,00", "rate": "1.0813", "rate_date": "2023-12-29", "basis": "official", "source": "MoD release"}})})
+	vj := valued.json(t)
+	if av, _ := vj["amount_valuation"].(map[string]any); vj["amount"] != "1000000.00" || av["currency"] != "USD" || av["original"] != "1081300.00" {
+		t.Errorf("a pledge valued in dollars: %v", vj)
+	}
+	valuedPath := fmt.Sprintf("/api/v1/pledges/%d", oaNum(t, vj["id"]))
+	put := c.do(oaCall{method: "PUT", path: valuedPath, status: 200, header: map[string]string{"If-Match": valued.header.Get("ETag")},
+		body: oaJSON(map[string]any{"title": "Air defence fund", "channel": "bilateral", "category": "equipment_purchase", "announced": "2025-01-01", "promised": "2026-06-30", "amount": "1000000.00"})})
+	if av, _ := put.json(t)["amount_valuation"].(map[string]any); av["rate"] != "1.0813" {
+		t.Errorf("a PUT without the valuation lost it: %v", put.json(t))
+	}
+	revalued := c.do(oaCall{method: "POST", path: valuedPath + "/revaluations", status: 200, header: map[string]string{"If-Match": put.header.Get("ETag")},
+		body: oaJSON(map[string]any{"currency": "USD", "original": "1,082,400.00", "rate": "1.0824", "rate_date": "2024-12-31", "basis": "official", "reason": "the 2024 annual average"})})
+	if rj := revalued.json(t); len(rj["revaluations"].([]any)) != 1 || rj["amount"] != "1000000.00" {
+		t.Errorf("revalued: %v", rj)
+	}
+	c.do(oaCall{method: "POST", path: valuedPath + "/revaluations", status: 422,
+		body: oaJSON(map[string]any{"eur": "990000.00", "currency": "USD", "original": "1081300", "rate": "1.0813", "rate_date": "2023-12-29", "reason": "a figure that disagrees"})})
+	c.do(oaCall{method: "POST", path: valuedPath + "/revaluations", status: 422, badRequest: true,
+		body: oaJSON(map[string]any{"line": -1, "basis": "guess", "reason": ""})})
 	c.do(oaCall{method: "GET", path: "/api/v1/pledges", status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/pledges?nation=DEU&overdue=true&sort=value", status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/pledges/999999", status: 404})

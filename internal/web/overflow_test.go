@@ -128,6 +128,17 @@ func TestLedgerStaysWithinItsBound(t *testing.T) {
 			if res.status != 200 {
 				t.Errorf("an amount lowered at the ledger's bound: %d %s", res.status, res.body)
 			}
+			// One cent of goods fills the ledger again; revaluing it to
+			// two cents would take it beyond.
+			res = e.do("POST", "/api/v1/pledges", "application/json", `{"nation":"DEU","title":"A cent","kind":"in_kind","channel":"bilateral","category":"in_kind",
+				"announced":"2025-02-01","promised":"2025-04-30","lines":[{"nsn":"1320-12-345-6789","quantity":1,"unit_value":"0.01"}]}`)
+			if res.status != 201 {
+				t.Fatalf("a cent of goods at the ledger's bound: %d %s", res.status, res.body)
+			}
+			res = e.do("POST", fmt.Sprintf("/api/v1/pledges/%d/revaluations", int64(res.json(t)["id"].(float64))), "application/json", `{"line":1,"eur":"0.02","reason":"dearer"}`)
+			if res.status != 422 || !problemNames(res.json(t), "eur") {
+				t.Errorf("a line revalued beyond the ledger's bound: %d %s", res.status, res.body)
+			}
 			for _, path := range []string{"/api/v1/accounts", "/api/v1/dashboard", "/api/v1/reports/review", "/api/v1/pledges", "/"} {
 				if res := e.do("GET", path, "", ""); res.status != 200 {
 					t.Errorf("GET %s: %d %.300s", path, res.status, res.body)

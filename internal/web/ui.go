@@ -59,6 +59,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("POST", "/pledges/{id}/act", access.PledgeRead, s.uiAct)
 	add("POST", "/pledges/{id}/grid", access.PledgeRead, s.uiGrid)
 	add("POST", "/pledges/{id}/pay", access.PledgeWrite, s.uiPay)
+	add("POST", "/pledges/{id}/revalue", access.PledgeWrite, s.uiRevalue)
 	add("POST", "/pledges/{id}/handover", access.ShipmentPlan, s.uiHandOver)
 	s.logisticsPages(add)
 	s.planPages(add)
@@ -730,6 +731,7 @@ type pledgeFormView struct {
 	AidTypes, Instruments       []string
 	Classifications             []access.Classification
 	Depots                      []catalog.Site
+	Bases                       []string
 	More                        int
 	// ID, Version and Ref are set when an existing pledge's own fields are
 	// edited; its lines then change only through their actions.
@@ -761,7 +763,7 @@ func (s *Server) pledgeFormFor(w http.ResponseWriter, r *http.Request, status in
 		return err
 	}
 	v := pledgeFormView{In: in, Errors: errs, Nations: nations, Items: items, Kinds: assist.Kinds, Channels: assist.Channels, Categories: assist.Categories, AidTypes: assist.AidTypes, Instruments: assist.Instruments,
-		Classifications: access.Classifications(), Depots: depots.Items, KnownNation: map[string]bool{}, KnownNSN: map[string]bool{}}
+		Classifications: access.Classifications(), Depots: depots.Items, Bases: assist.Bases, KnownNation: map[string]bool{}, KnownNSN: map[string]bool{}}
 	for _, n := range nations {
 		v.KnownNation[n.Code] = true
 	}
@@ -791,7 +793,14 @@ func checked(f url.Values, name string) *bool {
 func pledgeHeaderFromForm(f url.Values) pledgeInput {
 	return pledgeInput{Nation: f.Get("nation"), Title: f.Get("title"), Description: f.Get("description"), Kind: f.Get("kind"), Aid: f.Get("aid"), Instrument: f.Get("instrument"), Channel: f.Get("channel"), Category: f.Get("category"),
 		Announced: f.Get("announced"), Promised: f.Get("promised"), Reference: f.Get("reference"), Depot: f.Get("depot"), Amount: f.Get("amount"), ValueUndisclosed: checked(f, "value_undisclosed"),
-		Classification: f.Get("classification"), ReleasableTo: releasable(f)}
+		AmountValuation: valuationFromForm(f, "amount_valuation."), Classification: f.Get("classification"), ReleasableTo: releasable(f)}
+}
+
+// valuationFromForm reads the valuation fields named prefix+"currency"
+// and so on.
+func valuationFromForm(f url.Values, prefix string) valuationInput {
+	return valuationInput{Currency: f.Get(prefix + "currency"), Original: f.Get(prefix + "original"), Rate: f.Get(prefix + "rate"), RateDate: f.Get(prefix + "rate_date"),
+		Basis: f.Get(prefix + "basis"), Source: f.Get(prefix + "source")}
 }
 
 func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
@@ -804,7 +813,8 @@ func (s *Server) uiPledgeEdit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := pledgeInput{Nation: p.Nation, Title: p.Title, Description: p.Description, Kind: p.Kind, Aid: p.Aid, Instrument: p.Instrument, Channel: p.Channel, Category: p.Category, Announced: p.AnnouncedText(), Promised: p.PromisedText(),
-		Reference: p.Reference, Depot: p.Depot, Amount: p.Amount.String(), ValueUndisclosed: &p.ValueUndisclosed, Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
+		Reference: p.Reference, Depot: p.Depot, Amount: p.Amount.String(), ValueUndisclosed: &p.ValueUndisclosed, AmountValuation: valuationText(p.AmountValuation),
+		Classification: p.Classification.String(), ReleasableTo: p.ReleasableTo}
 	return s.pledgeFormFor(w, r, 200, in, nil, p)
 }
 
@@ -855,23 +865,26 @@ func (s *Server) uiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	in := pledgeHeaderFromForm(f)
 	pre := formErrors{}
-	nsns, qtys, values := f["line_nsn"], f["line_quantity"], f["line_unit_value"]
+	nsns := f["line_nsn"]
+	// at is the ith value of the form's column name, or empty.
+	at := func(name string, i int) string {
+		if vs := f[name]; i < len(vs) {
+			return vs[i]
+		}
+		return ""
+	}
 	// Blank rows of the form are not lines; the others keep their position
 	// among the lines given so that errors point at the right row.
 	var rows []int
 	for i := range nsns {
-		q := ""
-		if i < len(qtys) {
-			q = strings.TrimSpace(qtys[i])
-		}
-		v := ""
-		if i < len(values) {
-			v = values[i]
-		}
-		if strings.TrimSpace(nsns[i]) == "" && q == "" && strings.TrimSpace(v) == "" {
+		q := strings.TrimSpace(at("line_quantity", i))
+		v := at("line_unit_value", i)
+		val := valuationInput{Currency: at("line_currency", i), Original: at("line_original", i), Rate: at("line_rate", i), RateDate: at("line_rate_date", i),
+			Basis: at("line_basis", i), Source: at("line_source", i)}
+		if strings.TrimSpace(nsns[i]) == "" && q == "" && strings.TrimSpace(v) == "" && strings.TrimSpace(strings.Join([]string{val.Currency, val.Original, val.Rate, val.RateDate, val.Basis, val.Source}, "")) == "" {
 			continue
 		}
-		l := lineInput{NSN: nsns[i], UnitValue: v, QuantityText: q}
+		l := lineInput{NSN: nsns[i], UnitValue: v, QuantityText: q, Valuation: val}
 		// "undisclosed" in a cell says the donor has not made it public.
 		if assist.IsUndisclosed(v) {
 			l.ValueUndisclosed, l.UnitValue = true, ""
@@ -923,10 +936,18 @@ func history(evs []audit.Event) []historyRow {
 	for i, e := range evs {
 		out[i].Event = e
 		var after struct {
-			Lines  []assist.Line  `json:"lines"`
-			Action *assist.Action `json:"action"`
+			Lines       []assist.Line       `json:"lines"`
+			Action      *assist.Action      `json:"action"`
+			Revaluation *assist.Revaluation `json:"revaluation"`
 		}
-		if json.Unmarshal([]byte(e.After), &after) != nil || after.Action == nil {
+		if json.Unmarshal([]byte(e.After), &after) != nil {
+			continue
+		}
+		if rv := after.Revaluation; rv != nil {
+			out[i].Detail = fmt.Sprintf("%s from %s to %s: %s", rv.What(), rv.Was.In(""), rv.EUR.In(""), rv.Reason)
+			continue
+		}
+		if after.Action == nil {
 			continue
 		}
 		for _, l := range after.Lines {
@@ -971,6 +992,14 @@ type pledgeView struct {
 	Errors    formErrors
 	ErrLine   int64
 	Last      assist.Action
+
+	// Revalue offers the figures that may be revalued (0 the amount, or a
+	// line's number), to whoever may; RevalueErrors and RevalueTyped are
+	// the form's problems and what was typed.
+	Revalue       []revalueChoice
+	RevalueErrors formErrors
+	RevalueTyped  url.Values
+	Bases         []string
 }
 
 // reqChoice is a requirement as the allocate list offers it: by its
@@ -1101,6 +1130,13 @@ func (s *Server) pledgeViewWith(w http.ResponseWriter, r *http.Request, status i
 	if last.Kind == "pay" {
 		v.PayErrors, v.Errors, v.ErrLine, v.PayTyped = errs, nil, 0, r.PostForm
 	}
+	if access.Allowed(me, access.PledgeWrite) && assist.MayRevalue(r.Context(), p.Nation) == nil {
+		v.Revalue = revalueChoices(p)
+	}
+	v.Bases, v.RevalueTyped = assist.Bases, url.Values{}
+	if last.Kind == "revalue" {
+		v.RevalueErrors, v.Errors, v.ErrLine, v.RevalueTyped = errs, nil, 0, r.PostForm
+	}
 	if access.Allowed(me, access.ShipmentPlan) && me.MayWriteFor(p.Nation) {
 		for _, a := range d.Allocations {
 			if free := a.Quantity - a.Shipped; free > 0 {
@@ -1216,6 +1252,60 @@ func (s *Server) uiPay(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	msg := fmt.Sprintf("Recorded %s %s on %s", pay.Amount.Human(false), strings.TrimSpace(pay.Stage), strings.TrimSpace(pay.Date))
+	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	return nil
+}
+
+// revalueChoice is a figure the Revalue form offers: the amount (Line 0)
+// or a line, with its euro figure now.
+type revalueChoice struct {
+	Line int
+	What string
+	Now  money.Cents
+}
+
+// revalueChoices are the figures of p that have a value to revalue.
+func revalueChoices(p assist.Pledge) []revalueChoice {
+	var out []revalueChoice
+	if p.Amount > 0 && !p.ValueUndisclosed {
+		out = append(out, revalueChoice{0, "the amount", p.Amount})
+	}
+	for _, l := range p.Lines {
+		if !l.ValueUndisclosed {
+			out = append(out, revalueChoice{l.No, fmt.Sprintf("line %d, %s %s (unit value)", l.No, l.NSN, l.ItemName), l.UnitValue})
+		}
+	}
+	return out
+}
+
+// uiRevalue changes a figure of a pledge with its valuation and reason,
+// showing every problem of the form at once with what was typed kept.
+func (s *Server) uiRevalue(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	f := r.PostForm
+	pre := formErrors{}
+	version := formInt(pre, f, "version")
+	line := formInt(pre, f, "line")
+	last := assist.Action{Kind: "revalue"}
+	if len(pre) > 0 {
+		return s.pledgeView(w, r, 422, id, pre, last)
+	}
+	in := revaluationInput{Line: int(line), EUR: f.Get("eur"), valuationInput: valuationFromForm(f, ""), Reason: f.Get("reason")}
+	p, err := s.revalue(r, id, version, in)
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.pledgeView(w, r, statusFor(err), id, fe, last)
+		}
+		return err
+	}
+	rv := p.Revaluations[len(p.Revaluations)-1]
+	msg := fmt.Sprintf("Revalued %s: %s, was %s", rv.What(), rv.EUR.In(""), rv.Was.In(""))
 	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
 	return nil
 }

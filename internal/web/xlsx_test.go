@@ -175,6 +175,15 @@ func TestImportPageChecksThenConfirms(t *testing.T) {
 	if len(nations) == 0 || !contains(nations[0], "DEU") || contains(nations[0], "UKR") {
 		t.Errorf("the nations a pledge may name: %v", nations)
 	}
+	bases := 0
+	for _, c := range nations {
+		if len(c) > 0 && (c[0] == "amount_basis" || c[0] == "unit_basis") && contains(c, "replacement_cost") {
+			bases++
+		}
+	}
+	if bases != 2 {
+		t.Errorf("the valuation bases are offered in %d columns, want 2 (amount_basis, unit_basis)", bases)
+	}
 }
 
 // cellByHeader is the shown value of the column named header (in the
