@@ -728,7 +728,7 @@ func MayAct(ctx context.Context, kind, nation string) error {
 	id := access.IdentityFrom(ctx)
 	ok := false
 	switch kind {
-	case Commit, Withdraw:
+	case Commit, Withdraw, Report:
 		ok = id.MayWriteFor(nation)
 	case Allocate:
 		ok = id.Has(access.Coordinator) || id.Via == "system"

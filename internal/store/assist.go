@@ -284,12 +284,12 @@ func (tx *Tx) AddPayment(ctx context.Context, pledge int64, pay *assist.Payment)
 // lineColumns are a pledge line's columns (l, with its item i), in the
 // order lineFields scans them.
 const lineColumns = "l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn, l.quantity_undisclosed, l.value_undisclosed, " +
-	"l.currency, l.original, l.rate, l.rate_date, l.basis, l.source"
+	"l.currency, l.original, l.rate, l.rate_date, l.basis, l.source, l.reported_delivered"
 
 func lineFields(l *assist.Line) []any {
 	v := &l.Valuation
 	return []any{&l.ID, &l.No, &l.NSN, &l.ItemName, &l.UnitValue, &l.Pledged, &l.Committed, &l.Allocated, &l.Shipped, &l.Delivered, &l.Accepted, &l.Withdrawn, &l.QuantityUndisclosed, &l.ValueUndisclosed,
-		&v.Currency, &v.Original, &v.Rate, &v.RateDate, &v.Basis, &v.Source}
+		&v.Currency, &v.Original, &v.Rate, &v.RateDate, &v.Basis, &v.Source, &l.Reported}
 }
 
 // Pledge returns the pledge with id and its lines.
@@ -409,9 +409,9 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 		}
 		v := l.Valuation
 		lid, err := tx.insertID(ctx, `INSERT INTO pledge_lines (pledge_id, no, nsn, unit_value, pledged, committed, allocated, shipped, delivered, accepted, withdrawn, quantity_undisclosed, value_undisclosed,
-			currency, original, rate, rate_date, basis, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			currency, original, rate, rate_date, basis, source, reported_delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, l.No, l.NSN, l.UnitValue, l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn, l.QuantityUndisclosed, l.ValueUndisclosed,
-			v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source)
+			v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source, l.Reported)
 		if err != nil {
 			return mapConstraint(err, fmt.Sprintf("line %d", l.No))
 		}
@@ -471,9 +471,9 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 		// A revaluation changes a line's unit value and its valuation.
 		v := l.Valuation
 		if _, err := tx.exec(ctx, `UPDATE pledge_lines SET pledged = ?, committed = ?, allocated = ?, shipped = ?, delivered = ?, accepted = ?, withdrawn = ?,
-			unit_value = ?, currency = ?, original = ?, rate = ?, rate_date = ?, basis = ?, source = ? WHERE id = ? AND pledge_id = ?`,
+			unit_value = ?, currency = ?, original = ?, rate = ?, rate_date = ?, basis = ?, source = ?, reported_delivered = ? WHERE id = ? AND pledge_id = ?`,
 			l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn,
-			l.UnitValue, v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source, l.ID, p.ID); err != nil {
+			l.UnitValue, v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source, l.Reported, l.ID, p.ID); err != nil {
 			return mapConstraint(err, fmt.Sprintf("%s line %d", p.Ref(), l.No))
 		}
 	}
