@@ -384,6 +384,7 @@ type discrepanciesView struct {
 	CanResolve bool
 	Errors     formErrors
 	Tried      int64
+	Names      names
 }
 
 func (s *Server) discrepanciesPage(w http.ResponseWriter, r *http.Request, status int, errs formErrors, tried int64) error {
@@ -403,7 +404,11 @@ func (s *Server) discrepanciesPage(w http.ResponseWriter, r *http.Request, statu
 	for _, d := range p.Items {
 		marking = max(marking, d.Classification)
 	}
-	v := discrepanciesView{Page: p, Kinds: logistics.DiscrepancyKinds, CanResolve: access.Allowed(access.IdentityFrom(r.Context()), access.DiscrepancyClose), Errors: errs, Tried: tried}
+	nm, err := s.readNames(r.Context(), itemNames)
+	if err != nil {
+		return err
+	}
+	v := discrepanciesView{Page: p, Kinds: logistics.DiscrepancyKinds, CanResolve: access.Allowed(access.IdentityFrom(r.Context()), access.DiscrepancyClose), Errors: errs, Tried: tried, Names: nm}
 	return s.page(w, r, status, "discrepancies", "Discrepancies", v, marking)
 }
 
@@ -578,6 +583,7 @@ type hubView struct {
 	Errors   formErrors
 	CanCount bool
 	Items    []string
+	Names    names
 }
 
 type throughputBar struct {
@@ -642,6 +648,13 @@ func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, status int, err
 	v.CanCount = access.Allowed(me, access.StockCount)
 	for _, l := range v.Stock.Lines {
 		v.Items = append(v.Items, l.NSN)
+	}
+	want := siteNames
+	if v.CanCount {
+		want |= itemNames // the count form offers every item
+	}
+	if v.Names, err = s.readNames(r.Context(), want); err != nil {
+		return err
 	}
 	return s.page(w, r, status, "hub", v.Hub.Name, v, access.Unclassified)
 }

@@ -1,0 +1,44 @@
+package web_test
+
+import (
+	"html"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPagesNameWhatTheyCode: wherever a page shows an item's NSN, a site's
+// code or a nation's code, it shows the name beside it, "name (code)", in
+// its tables and in the choices of its forms.
+func TestPagesNameWhatTheyCode(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	const (
+		l52    = "Cartridge, 155 mm HE, L52 (DM121-type) (1320-12-000-0001)"
+		dnipro = "Delivery point Dnipro (illustrative) (UA-DNIPRO)"
+		frDep  = "French Army depot (illustrative) (FR-DEP1)"
+	)
+	for _, c := range []struct {
+		path string
+		want []string
+	}{
+		{"/discrepancies", []string{"<td>" + l52 + "</td>"}},
+		{"/hubs/PL-RZE", []string{
+			"<td>" + dnipro + "</td>",                                // waiting here, to
+			"<td>" + frDep + "</td>",                                 // inbound, from
+			`<td>Cartridge, 155 mm HE M795 (1320-01-000-0002)<input`, // the count's lines
+			`<option value="1320-12-000-0001">` + l52 + `</option>`,  // another item to count
+		}},
+	} {
+		res := e.do("GET", c.path, "", "")
+		if res.status != 200 {
+			t.Errorf("GET %s: %d", c.path, res.status)
+			continue
+		}
+		page := html.UnescapeString(string(res.body))
+		for _, w := range c.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("GET %s shows no %q", c.path, w)
+			}
+		}
+	}
+}
