@@ -63,33 +63,29 @@ func (n names) Nations() []choice { return choicesOf(n.nations) }
 // withItems, withSites and withNations add the names of what a handler
 // has read already, so that nothing is read twice for one request.
 func (n names) withItems(items []catalog.Item) names {
-	if n.items == nil {
-		n.items = make(map[string]string, len(items))
-	}
-	for _, it := range items {
-		n.items[it.NSN] = it.Name
-	}
+	n.items = addNames(n.items, items, func(it catalog.Item) (string, string) { return it.NSN, it.Name })
 	return n
 }
 
 func (n names) withSites(sites []catalog.Site) names {
-	if n.sites == nil {
-		n.sites = make(map[string]string, len(sites))
-	}
-	for _, st := range sites {
-		n.sites[st.Code] = st.Name
-	}
+	n.sites = addNames(n.sites, sites, func(st catalog.Site) (string, string) { return st.Code, st.Name })
 	return n
 }
 
 func (n names) withNations(nations []catalog.Nation) names {
-	if n.nations == nil {
-		n.nations = make(map[string]string, len(nations))
-	}
-	for _, c := range nations {
-		n.nations[c.Code] = c.Name
-	}
+	n.nations = addNames(n.nations, nations, func(c catalog.Nation) (string, string) { return c.Code, c.Name })
 	return n
+}
+
+func addNames[T any](m map[string]string, xs []T, codeName func(T) (string, string)) map[string]string {
+	if m == nil {
+		m = make(map[string]string, len(xs))
+	}
+	for _, x := range xs {
+		code, name := codeName(x)
+		m[code] = name
+	}
+	return m
 }
 
 // nameSet says which names a page needs.
