@@ -22,6 +22,14 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 		want []string
 	}{
 		{"/discrepancies", []string{"<td>" + l52 + "</td>"}},
+		{"/requirements", []string{
+			"<td>Guided missile, Patriot PAC-3 MSE (1410-01-000-0005)</td>",
+			"<td>" + dnipro + "</td>",
+			`<option value="UA-DNIPRO" >` + dnipro + `</option>`, // the delivery points to filter by
+		}},
+		{"/requirements/1", []string{`<dd id="deliver-to">` + dnipro + `</dd>`, "<td>Germany (DEU)</td>"}},
+		{"/requirements/2", []string{`>Guided missile, Patriot PAC-3 MSE (1410-01-000-0005)</a>`}},
+		{"/requirements/new", []string{`<option value="1320-12-000-0001" >` + l52 + `</option>`, `<option value="UA-DNIPRO" >` + dnipro + `</option>`}},
 		{"/hubs/PL-RZE", []string{
 			"<td>" + dnipro + "</td>",                                // waiting here, to
 			"<td>" + frDep + "</td>",                                 // inbound, from

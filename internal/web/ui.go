@@ -456,17 +456,13 @@ func (s *Server) uiCreateItem(w http.ResponseWriter, r *http.Request) error {
 type requirementsView struct {
 	list.Page[assist.Requirement]
 	States []string
-	Sites  []catalog.Site
-	// Names of the items and sites the page shows by code.
-	ItemNames, SiteNames map[string]string
+	// Sites are the delivery points to filter by.
+	Sites []catalog.Site
+	Names names
 }
 
 func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.requirementPage(r)
-	if err != nil {
-		return err
-	}
-	sites, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Kind: "delivery_point"}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -476,17 +472,17 @@ func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
 			c = q.Classification
 		}
 	}
-	v := requirementsView{Page: p, States: assist.RequirementStates, Sites: sites.Items, SiteNames: map[string]string{}, ItemNames: map[string]string{}}
-	for _, st := range sites.Items {
-		v.SiteNames[st.Code] = st.Name
-	}
-	items, err := s.Read.Catalog.AllItems(r.Context(), catalog.ItemFilter{})
+	// Every site, for the names of spare parts' repair facilities as well
+	// as of the delivery points the filter offers.
+	nm, err := s.readNames(r.Context(), itemNames|siteNames)
 	if err != nil {
 		return err
 	}
-	for _, it := range items {
-		v.ItemNames[it.NSN] = it.Name
+	points, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Kind: "delivery_point"}, list.Options{Limit: list.MaxLimit})
+	if err != nil {
+		return err
 	}
+	v := requirementsView{Page: p, States: assist.RequirementStates, Sites: points.Items, Names: nm}
 	return s.page(w, r, 200, "requirements", "Requirements", v, c)
 }
 
@@ -662,11 +658,16 @@ func (s *Server) uiRequirement(w http.ResponseWriter, r *http.Request) error {
 	for _, l := range ls {
 		marking = max(marking, l.Classification)
 	}
+	nm, err := s.readNames(r.Context(), itemNames|siteNames|nationNames)
+	if err != nil {
+		return err
+	}
 	return s.page(w, r, 200, "requirement", d.Ref, struct {
 		requirementDetail
 		Events  any
 		Lessons any
-	}{d, evs, ls}, marking)
+		Names   names
+	}{d, evs, ls, nm}, marking)
 }
 
 func (s *Server) uiCancelRequirement(w http.ResponseWriter, r *http.Request) error {
