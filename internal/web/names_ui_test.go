@@ -22,6 +22,22 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 		want []string
 	}{
 		{"/discrepancies", []string{"<td>" + l52 + "</td>"}},
+		{"/network", []string{
+			`<tr data-site="PL-RZE"><td><a href="/hubs/PL-RZE">Rzeszów-Jasionka logistics hub</a> <span class="muted">PL-RZE</span></td><td>Poland (POL)</td>`,
+			"<td>" + frDep + "</td>",                             // a link's end
+			`<option value="UA-DNIPRO" >` + dnipro + `</option>`, // the link form's ends
+		}},
+		{"/shipments", []string{`<td>United States (USA)</td>`, `<abbr title="Rzeszów-Jasionka logistics hub (PL-RZE)">PL-RZE</abbr>`, `<td>Rzeszów-Jasionka logistics hub (PL-RZE)</td>`}},
+		{"/shipments/1", []string{
+			`<dd><a href="/nations/DEU">Germany (DEU)</a></dd>`,
+			`<dt>To</dt><dd>` + dnipro + `</dd>`,
+			`<td>1</td><td>Bundeswehr depot (illustrative) (DE-DEP1)</td><td>Rzeszów-Jasionka logistics hub (PL-RZE)</td>`, // a leg
+			`<b>Dispatch</b> at Bundeswehr depot (illustrative) (DE-DEP1): Bundeswehr depot (illustrative) (DE-DEP1) → DB Cargo train`,
+		}},
+		{"/shipments/new", []string{
+			`<option value="UA-DNIPRO" >` + dnipro + `</option>`,
+			`· Germany (DEU) · ` + l52 + ` → R-00001 at ` + dnipro + ` ·`, // an allocation to ship
+		}},
 		{"/requirements", []string{
 			"<td>Guided missile, Patriot PAC-3 MSE (1410-01-000-0005)</td>",
 			"<td>" + dnipro + "</td>",
