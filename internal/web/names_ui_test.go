@@ -17,6 +17,9 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 		dnipro = "Delivery point Dnipro (illustrative) (UA-DNIPRO)"
 		frDep  = "French Army depot (illustrative) (FR-DEP1)"
 	)
+	if res := e.do("POST", "/plans", "application/x-www-form-urlencoded", "horizon=30"); res.status != 303 {
+		t.Fatalf("make a plan: %d", res.status)
+	}
 	for _, c := range []struct {
 		path string
 		want []string
@@ -37,6 +40,12 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 		{"/shipments/new", []string{
 			`<option value="UA-DNIPRO" >` + dnipro + `</option>`,
 			`· Germany (DEU) · ` + l52 + ` → R-00001 at ` + dnipro + ` ·`, // an allocation to ship
+		}},
+		{"/plans/1", []string{
+			`<tr data-nation="FRA"><td>France (FRA)</td>`,
+			`<tr><td>Rzeszów-Jasionka logistics hub (PL-RZE)</td>`, // a hub's load
+			`<td>1 critical</td><td>2027-01-02</td><td>` + dnipro + `</td>`,
+			`P-00006</a> France (FRA)<br><span class="muted">Cartridge, 155 mm HE-ER (illustrative) (1320-14-000-0003)</span>`,
 		}},
 		{"/requirements", []string{
 			"<td>Guided missile, Patriot PAC-3 MSE (1410-01-000-0005)</td>",
