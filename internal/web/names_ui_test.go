@@ -41,6 +41,20 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 			`<option value="UA-DNIPRO" >` + dnipro + `</option>`,
 			`· Germany (DEU) · ` + l52 + ` → R-00001 at ` + dnipro + ` ·`, // an allocation to ship
 		}},
+		{"/sites", []string{`<a href="/nations/CZE">Czechia (CZE)</a>`}},
+		{"/equipment", []string{
+			`<td>L2A4-PL-001</td><td>Poland (POL)</td>`, `<td>` + dnipro + `</td><td><span class="state`,
+			`<datalist id="equipment-items">`, `<option value="2350-12-000-0012">Main battle tank, Leopard 2A4 (2350-12-000-0012)</option>`,
+			`<option value="POL">Poland (POL)</option>`, `<option value="UA-DNIPRO">` + dnipro + `</option>`,
+		}},
+		{"/equipment/1", []string{`<a href="/nations/POL">Poland (POL)</a>`, `<dd id="piece-location">` + dnipro + `</dd>`, `Operational at ` + dnipro}},
+		{"/repairs", []string{`<tr><td>Germany (DEU)</td>`}},
+		{"/repairs/1", []string{`E-00001</a> of Poland (POL)</dd>`, `at ` + dnipro + `</dd>`}},
+		{"/repairs/plan", []string{
+			`<tr><td>Bumar-Łabędy repair hub, Gliwice (PL-GLI)</td>`,
+			`<td>Main battle tank, Leopard 2A4 (2350-12-000-0012)</td><td>` + dnipro + `</td><td>2 high</td><td>Rheinmetall maintenance hub, Satu Mare (RO-SMR)</td>`,
+		}},
+		{"/repair-facilities", []string{`<span class="muted">PL-GLI, Poland (POL)</span>`, `Main battle tank, Leopard 2A4 (2350-12-000-0012): 60 d`, `<option value="PL-GLI">Bumar-Łabędy repair hub, Gliwice (PL-GLI)</option>`}},
 		{"/plans/1", []string{
 			`<tr data-nation="FRA"><td>France (FRA)</td>`,
 			`<tr><td>Rzeszów-Jasionka logistics hub (PL-RZE)</td>`, // a hub's load

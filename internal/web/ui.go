@@ -292,10 +292,15 @@ func (s *Server) uiSites(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	nm, err := s.readNames(r.Context(), nationNames)
+	if err != nil {
+		return err
+	}
 	return s.page(w, r, 200, "sites", "Sites", struct {
 		list.Page[catalog.Site]
 		Kinds []string
-	}{p, catalog.SiteKinds}, access.Unclassified)
+		Names names
+	}{p, catalog.SiteKinds, nm}, access.Unclassified)
 }
 
 // siteInput is the site form as typed: coordinates in decimal degrees.
