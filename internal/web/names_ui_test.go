@@ -16,9 +16,20 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 		l52    = "Cartridge, 155 mm HE, L52 (DM121-type) (1320-12-000-0001)"
 		dnipro = "Delivery point Dnipro (illustrative) (UA-DNIPRO)"
 		frDep  = "French Army depot (illustrative) (FR-DEP1)"
+		leo    = "Main battle tank, Leopard 2A4 (2350-12-000-0012)"
 	)
 	if res := e.do("POST", "/plans", "application/x-www-form-urlencoded", "horizon=30"); res.status != 303 {
 		t.Fatalf("make a plan: %d", res.status)
+	}
+	// A course on a system by its NSN, a class of it and a cohort to crew it.
+	for path, form := range map[string]string{
+		"/training/courses": "code=LEO&title=Leopard+crews&skill=2350-12-000-0012&host=DEU&site=DE-MUN&seats=12",
+		"/training/classes": "course=LEO&start=2026-12-01&end=2027-01-20",
+		"/training/cohorts": "skill=2350-12-000-0012&size=10&priority=1&earliest_start=2026-11-25&needed_by=2027-02-01",
+	} {
+		if res := e.do("POST", path, "application/x-www-form-urlencoded", form); res.status != 303 {
+			t.Fatalf("POST %s: %d", path, res.status)
+		}
 	}
 	for _, c := range []struct {
 		path string
@@ -55,6 +66,13 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 			`<td>Main battle tank, Leopard 2A4 (2350-12-000-0012)</td><td>` + dnipro + `</td><td>2 high</td><td>Rheinmetall maintenance hub, Satu Mare (RO-SMR)</td>`,
 		}},
 		{"/repair-facilities", []string{`<span class="muted">PL-GLI, Poland (POL)</span>`, `Main battle tank, Leopard 2A4 (2350-12-000-0012): 60 d`, `<option value="PL-GLI">Bumar-Łabędy repair hub, Gliwice (PL-GLI)</option>`}},
+		{"/training", []string{
+			`<td>LEO</td><td>Leopard crews</td><td>` + leo + `</td><td>Germany (DEU)</td><td>Munster training area (DE-MUN)</td>`,
+			`<td>1</td><td>` + leo + `</td>`, // the cohort
+			`<option value="LEO">Leopard crews (LEO)</option>`,
+			`<option value="2350-12-000-0012">` + leo + `</option>`, `<option value="DEU">Germany (DEU)</option>`,
+		}},
+		{"/training/classes/1", []string{`<dd id="where">Munster training area (DE-MUN), hosted by Germany (DEU)</dd>`}},
 		{"/plans/1", []string{
 			`<tr data-nation="FRA"><td>France (FRA)</td>`,
 			`<tr><td>Rzeszów-Jasionka logistics hub (PL-RZE)</td>`, // a hub's load
