@@ -35,6 +35,11 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 		path string
 		want []string
 	}{
+		{"/", []string{
+			`<td>Netherlands (NLD)</td><td>Main battle tank, Leopard 2A4 (2350-12-000-0012)</td>`,                                                         // an overdue line
+			`<td>United Kingdom (GBR)</td><td>Delivery point Kyiv (illustrative) (UA-KYIV)</td>`,                                                          // a late shipment
+			`<span class="muted">France (FRA)</span></td><td>Cartridge, 155 mm HE-ER (illustrative) (1320-14-000-0003) <span class="muted">line 1</span>`, // at risk
+		}},
 		{"/discrepancies", []string{"<td>" + l52 + "</td>"}},
 		{"/network", []string{
 			`<tr data-site="PL-RZE"><td><a href="/hubs/PL-RZE">Rzeszów-Jasionka logistics hub</a> <span class="muted">PL-RZE</span></td><td>Poland (POL)</td>`,

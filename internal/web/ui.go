@@ -132,6 +132,7 @@ type dashboardView struct {
 	Logistics *logistics.LogisticsSummary
 	// OverdueActions are the lessons' remedial actions past their due date.
 	OverdueActions []lessons.OverdueAction
+	Names          names
 }
 
 type priorityBar struct {
@@ -183,6 +184,9 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 				marking = sh.Classification
 			}
 		}
+	}
+	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
+		return err
 	}
 	return s.page(w, r, 200, "dashboard", "Dashboard", v, marking)
 }
