@@ -78,6 +78,7 @@ type usersView struct {
 	Roles           []access.Role
 	Classifications []access.Classification
 	Password        string // a generated password, shown once
+	Names           names
 }
 
 func (s *Server) users(w http.ResponseWriter, r *http.Request, status int, in userInput, errs formErrors, password string) error {
@@ -85,7 +86,11 @@ func (s *Server) users(w http.ResponseWriter, r *http.Request, status int, in us
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "users", "Users", usersView{users, in, errs, access.Roles, access.Classifications(), password}, access.Unclassified)
+	nm, err := s.readNames(r.Context(), siteNames|nationNames)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "users", "Users", usersView{users, in, errs, access.Roles, access.Classifications(), password, nm}, access.Unclassified)
 }
 
 func (s *Server) uiUsers(w http.ResponseWriter, r *http.Request) error {

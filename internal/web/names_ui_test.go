@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
 )
 
 // TestPagesNameWhatTheyCode: wherever a page shows an item's NSN, a site's
@@ -40,6 +42,9 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 			`<td>United Kingdom (GBR)</td><td>Delivery point Kyiv (illustrative) (UA-KYIV)</td>`,                                                          // a late shipment
 			`<span class="muted">France (FRA)</span></td><td>Cartridge, 155 mm HE-ER (illustrative) (1320-14-000-0003) <span class="muted">line 1</span>`, // at risk
 		}},
+		{"/contributions", []string{`<td>C-00006</td><td>Poland (POL)</td>`, `<datalist id="contribution-nations">`, `<option value="POL">Poland (POL)</option>`}},
+		{"/agreements", []string{`<datalist id="agreement-nations">`, `<option value="CHE">Switzerland (CHE)</option>`}},
+		{"/sites/new", []string{`<datalist id="site-nations">`, `<option value="POL">Poland (POL)</option>`}},
 		{"/discrepancies", []string{"<td>" + l52 + "</td>"}},
 		{"/network", []string{
 			`<tr data-site="PL-RZE"><td><a href="/hubs/PL-RZE">Rzeszów-Jasionka logistics hub</a> <span class="muted">PL-RZE</span></td><td>Poland (POL)</td>`,
@@ -109,6 +114,15 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 			if !strings.Contains(page, w) {
 				t.Errorf("GET %s shows no %q", c.path, w)
 			}
+		}
+	}
+	// The users' nations and sites, and the pickers of both, for admins.
+	siteToken(e, "names-op", "POL", "PL-RZE", access.HubOperator)
+	e.token = e.user("names-admin", "DEU", access.Unclassified, access.Admin)
+	users := html.UnescapeString(string(e.do("GET", "/admin/users", "", "").body))
+	for _, w := range []string{`<td>Rzeszów-Jasionka logistics hub (PL-RZE)</td>`, `<td>Poland (POL)</td>`, `<datalist id="user-sites">`, `<option value="PL-GLI">Bumar-Łabędy repair hub, Gliwice (PL-GLI)</option>`, `<option value="FRA">France (FRA)</option>`} {
+		if !strings.Contains(users, w) {
+			t.Errorf("GET /admin/users shows no %q", w)
 		}
 	}
 }

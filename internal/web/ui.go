@@ -317,10 +317,15 @@ type siteFormView struct {
 	In     siteInput
 	Errors formErrors
 	Kinds  []string
+	Names  names
 }
 
 func (s *Server) siteForm(w http.ResponseWriter, r *http.Request, status int, in siteInput, errs formErrors) error {
-	return s.page(w, r, status, "site_form", "New site", siteFormView{in, errs, catalog.SiteKinds}, access.Unclassified)
+	nm, err := s.readNames(r.Context(), nationNames)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "site_form", "New site", siteFormView{in, errs, catalog.SiteKinds, nm}, access.Unclassified)
 }
 
 func (s *Server) uiSiteForm(w http.ResponseWriter, r *http.Request) error {
