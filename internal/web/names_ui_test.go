@@ -23,14 +23,18 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 	if res := e.do("POST", "/plans", "application/x-www-form-urlencoded", "horizon=30"); res.status != 303 {
 		t.Fatalf("make a plan: %d", res.status)
 	}
-	// A course on a system by its NSN, a class of it and a cohort to crew it.
-	for path, form := range map[string]string{
-		"/training/courses": "code=LEO&title=Leopard+crews&skill=2350-12-000-0012&host=DEU&site=DE-MUN&seats=12",
-		"/training/classes": "course=LEO&start=2026-12-01&end=2027-01-20",
-		"/training/cohorts": "skill=2350-12-000-0012&size=10&priority=1&earliest_start=2026-11-25&needed_by=2027-02-01",
+	// A course on a system by its NSN, a class of it and a cohort to crew
+	// it; a lesson on that system, to be fitted at a facility.
+	for _, p := range [][2]string{
+		{"/training/courses", "code=LEO&title=Leopard+crews&skill=2350-12-000-0012&host=DEU&site=DE-MUN&seats=12"},
+		{"/training/classes", "course=LEO&start=2026-12-01&end=2027-01-20"},
+		{"/training/cohorts", "skill=2350-12-000-0012&size=10&priority=1&earliest_start=2026-11-25&needed_by=2027-02-01"},
+		{"/lessons", "title=Track+pins+shear&observation=Pins+shear+in+mud.&observed_on=2026-10-02&capability=armour&systems=2350-12-000-0012&classification=NATO+UNCLASSIFIED"},
+		{"/lessons/1/step", "to=accepted"},
+		{"/lessons/1/links", "kind=facility&ref=PL-GLI"},
 	} {
-		if res := e.do("POST", path, "application/x-www-form-urlencoded", form); res.status != 303 {
-			t.Fatalf("POST %s: %d", path, res.status)
+		if res := e.do("POST", p[0], "application/x-www-form-urlencoded", p[1]); res.status != 303 {
+			t.Fatalf("POST %s: %d", p[0], res.status)
 		}
 	}
 	for _, c := range []struct {
@@ -83,6 +87,7 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 			`<option value="2350-12-000-0012">` + leo + `</option>`, `<option value="DEU">Germany (DEU)</option>`,
 		}},
 		{"/training/classes/1", []string{`<dd id="where">Munster training area (DE-MUN), hosted by Germany (DEU)</dd>`}},
+		{"/lessons/1", []string{`<dd id="systems">` + leo + `</dd>`, `<li>facility Bumar-Łabędy repair hub, Gliwice (PL-GLI)</li>`}},
 		{"/plans/1", []string{
 			`<tr data-nation="FRA"><td>France (FRA)</td>`,
 			`<tr><td>Rzeszów-Jasionka logistics hub (PL-RZE)</td>`, // a hub's load
