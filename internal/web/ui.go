@@ -1015,6 +1015,9 @@ type pledgeView struct {
 	RevalueErrors formErrors
 	RevalueTyped  url.Values
 	Bases         []string
+	// Names are the sites', for the depot and the requirements' delivery
+	// points.
+	Names names
 }
 
 // reqChoice is a requirement as the allocate list offers it: by its
@@ -1022,8 +1025,8 @@ type pledgeView struct {
 type reqChoice struct {
 	ID       int64
 	Ref      string
-	What     string // "1320-12-345-6789 Cartridge, 155 mm HE" or "group 155MM-NATO"
-	Site     string // "UA-KYIV Kyiv depot"
+	What     string // "Cartridge, 155 mm HE (1320-12-345-6789)" or "group 155MM-NATO"
+	Site     string // "Kyiv depot (UA-KYIV)"
 	Open     int64
 	Priority int
 }
@@ -1031,7 +1034,7 @@ type reqChoice struct {
 // compatibleRequirements sorts the open requirements by the lines of p
 // whose item can meet them (assist.Compatible), so that a line is offered
 // only what it could be allocated to.
-func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open []assist.Requirement) (map[int][]reqChoice, error) {
+func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open []assist.Requirement, nm names) (map[int][]reqChoice, error) {
 	if len(open) == 0 {
 		return nil, nil
 	}
@@ -1042,14 +1045,6 @@ func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open [
 	byNSN := map[string]catalog.Item{}
 	for _, it := range items {
 		byNSN[it.NSN] = it
-	}
-	sites, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{}, list.Options{Limit: list.MaxLimit})
-	if err != nil {
-		return nil, err
-	}
-	siteName := map[string]string{}
-	for _, st := range sites.Items {
-		siteName[st.Code] = st.Name
 	}
 	out := map[int][]reqChoice{}
 	for _, l := range p.Lines {
@@ -1066,9 +1061,9 @@ func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open [
 			if !assist.Compatible(item, q, reqItem) {
 				continue
 			}
-			c := reqChoice{ID: q.ID, Ref: q.Ref(), Open: q.Open(), Priority: q.Priority, Site: strings.TrimSpace(q.DeliverySite + " " + siteName[q.DeliverySite])}
+			c := reqChoice{ID: q.ID, Ref: q.Ref(), Open: q.Open(), Priority: q.Priority, Site: nm.Site(q.DeliverySite)}
 			if reqItem != nil {
-				c.What = reqItem.NSN + " " + reqItem.Name
+				c.What = named(reqItem.Name, reqItem.NSN)
 			} else {
 				c.What = "group " + q.Group
 			}
@@ -1126,13 +1121,17 @@ func (s *Server) pledgeViewWith(w http.ResponseWriter, r *http.Request, status i
 			}
 		}
 	}
-	reqsFor, err := s.compatibleRequirements(r, p, open)
+	nm, err := s.readNames(r.Context(), siteNames)
+	if err != nil {
+		return err
+	}
+	reqsFor, err := s.compatibleRequirements(r, p, open, nm)
 	if err != nil {
 		return err
 	}
 	canEdit := access.Allowed(me, access.PledgeWrite) && me.MayWriteFor(p.Nation)
 	v := pledgeView{pledgeDetail: d, CanEdit: canEdit, CanAllocate: slices.Contains(actions, assist.Allocate), Nation: n, ReqsFor: reqsFor,
-		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last, Now: s.Now().UTC().Format("2006-01-02T15:04")}
+		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last, Now: s.Now().UTC().Format("2006-01-02T15:04"), Names: nm}
 	if last.Kind == "handover" {
 		v.Handover, v.Errors, v.ErrLine, v.Typed = errs, nil, 0, r.PostForm
 	}
