@@ -49,6 +49,7 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 		{"/contributions", []string{`<td>C-00006</td><td>Poland (POL)</td>`, `<datalist id="contribution-nations">`, `<option value="POL">Poland (POL)</option>`}},
 		{"/agreements", []string{`<datalist id="agreement-nations">`, `<option value="CHE">Switzerland (CHE)</option>`}},
 		{"/sites/new", []string{`<datalist id="site-nations">`, `<option value="POL">Poland (POL)</option>`}},
+		{"/pledges", []string{`<td>Germany (DEU)</td>`, `<option value="DEU" >Germany (DEU)</option>`}},
 		{"/discrepancies", []string{"<td>" + l52 + "</td>"}},
 		{"/network", []string{
 			`<tr data-site="PL-RZE"><td><a href="/hubs/PL-RZE">Rzeszów-Jasionka logistics hub</a> <span class="muted">PL-RZE</span></td><td>Poland (POL)</td>`,

@@ -706,7 +706,7 @@ type pledgesView struct {
 	list.Page[assist.PledgeSummary]
 	Kinds, Channels, Categories []string
 	Nations                     []catalog.Nation
-	NationNames                 map[string]string
+	Names                       names
 	AidTypes, Instruments       []string
 }
 
@@ -730,11 +730,7 @@ func (s *Server) uiPledges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	names := map[string]string{}
-	for _, n := range nations {
-		names[n.Code] = n.Name
-	}
-	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations, names, assist.AidTypes, assist.Instruments}, highestPledge(p.Items))
+	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations, names{}.withNations(nations), assist.AidTypes, assist.Instruments}, highestPledge(p.Items))
 }
 
 type pledgeFormView struct {
