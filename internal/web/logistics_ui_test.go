@@ -521,7 +521,7 @@ func TestPledgeDepotThroughAPIAndForm(t *testing.T) {
 	if err := json.Unmarshal(res.body, &p); err != nil || res.status != 201 || p.Depot != "DE-DEP1" {
 		t.Fatalf("a pledge with its depot: %d %s", res.status, res.body)
 	}
-	if page := string(e.do("GET", fmt.Sprintf("/pledges/%d", p.ID), "", "").body); !strings.Contains(page, `<dd id="pledge-depot">DE-DEP1</dd>`) {
-		t.Error("the pledge page does not show its depot")
+	if page := string(e.do("GET", fmt.Sprintf("/pledges/%d", p.ID), "", "").body); !strings.Contains(page, `<dd id="pledge-depot">Bundeswehr depot (illustrative) (DE-DEP1)</dd>`) {
+		t.Error("the pledge page does not show its depot by name and code")
 	}
 }
