@@ -51,6 +51,7 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 		{"/sites/new", []string{`<datalist id="site-nations">`, `<option value="POL">Poland (POL)</option>`}},
 		{"/pledges", []string{`<td>Germany (DEU)</td>`, `<option value="DEU" >Germany (DEU)</option>`}},
 		{"/pledges/new", []string{`<option value="1320-12-000-0001" >` + l52 + `</option>`}}, // a line's item
+		{"/account", []string{`<dd id="my-nation">Germany (DEU)</dd>`}},
 		{"/discrepancies", []string{"<td>" + l52 + "</td>"}},
 		{"/network", []string{
 			`<tr data-site="PL-RZE"><td><a href="/hubs/PL-RZE">Rzeszów-Jasionka logistics hub</a> <span class="muted">PL-RZE</span></td><td>Poland (POL)</td>`,
