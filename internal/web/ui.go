@@ -45,6 +45,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("GET", "/requirements", access.RequirementRead, s.uiRequirements)
 	add("GET", "/requirements/new", access.RequirementWrite, s.uiRequirementForm)
 	add("POST", "/requirements", access.RequirementWrite, s.uiCreateRequirement)
+	add("POST", "/requirements/grid", access.RequirementWrite, s.uiCreateRequirements)
 	add("GET", "/requirements/{id}", access.RequirementRead, s.uiRequirement)
 	add("GET", "/requirements/{id}/edit", access.RequirementWrite, s.uiRequirementEdit)
 	add("POST", "/requirements/{id}", access.RequirementWrite, s.uiUpdateRequirement)
@@ -510,15 +511,17 @@ type requirementFormView struct {
 	Groups          []string
 	Sites           []catalog.Site
 	Classifications []access.Classification
+	// Grid is the grid of several new requirements, beside the form of one.
+	Grid requirementGrid
 }
 
 func (s *Server) requirementForm(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors) error {
-	return s.requirementFormFor(w, r, status, in, errs, assist.Requirement{})
+	return s.requirementFormFor(w, r, status, in, errs, assist.Requirement{}, requirementGrid{})
 }
 
-// requirementFormFor renders the form for a new requirement, or for editing
-// existing when its ID is set.
-func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors, existing assist.Requirement) error {
+// requirementFormFor renders the form for a new requirement, with the grid
+// of several as grid holds it, or for editing existing when its ID is set.
+func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors, existing assist.Requirement, grid requirementGrid) error {
 	items, err := s.Read.Catalog.AllItems(r.Context(), catalog.ItemFilter{})
 	if err != nil {
 		return err
@@ -536,6 +539,8 @@ func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, stat
 	if existing.ID != 0 {
 		v.ID, v.Version, v.Ref = existing.ID, existing.Version, existing.Ref()
 		title = "Edit " + existing.Ref()
+	} else {
+		v.Grid = grid.padded(names{}.withItems(items).withSites(sites.Items))
 	}
 	return s.page(w, r, status, "requirement_form", title, v, existing.Classification)
 }
@@ -582,7 +587,7 @@ func (s *Server) uiRequirementEdit(w http.ResponseWriter, r *http.Request) error
 	}
 	in := requirementInput{NSN: q.NSN, Group: q.Group, Quantity: q.Quantity, Priority: q.Priority, NeedBy: q.NeedBy, DeliverySite: q.DeliverySite,
 		Notes: q.Notes, Classification: q.Classification.String(), ReleasableTo: q.ReleasableTo}
-	return s.requirementFormFor(w, r, 200, in, nil, q)
+	return s.requirementFormFor(w, r, 200, in, nil, q, requirementGrid{})
 }
 
 // formKeeps returns the parts of the marking that a posted edit form leaves
@@ -613,7 +618,7 @@ func (s *Server) uiUpdateRequirement(w http.ResponseWriter, r *http.Request) err
 	in, pre := requirementFromForm(r.PostForm)
 	version := formInt(pre, r.PostForm, "version")
 	if len(pre) > 0 {
-		return s.requirementFormFor(w, r, 422, in, pre, existing)
+		return s.requirementFormFor(w, r, 422, in, pre, existing, requirementGrid{})
 	}
 	q, err := in.requirement()
 	if err == nil {
@@ -621,7 +626,7 @@ func (s *Server) uiUpdateRequirement(w http.ResponseWriter, r *http.Request) err
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
-			return s.requirementFormFor(w, r, statusFor(err), in, fe, existing)
+			return s.requirementFormFor(w, r, statusFor(err), in, fe, existing, requirementGrid{})
 		}
 		return err
 	}
