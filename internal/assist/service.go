@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -197,6 +198,62 @@ func (s *Service) createRequirement(ctx context.Context, tx Tx, r *Requirement, 
 		return err
 	}
 	return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: audit.ID(r.ID), After: r.Audited()})
+}
+
+// MaxRequirementsAtOnce is the most requirements one batch may hold: a
+// grid or a block pasted from a spreadsheet, not an import.
+const MaxRequirementsAtOnce = 500
+
+// CreateRequirements validates and stores several new requirements in one
+// transaction: all of them, or none if any is refused, every problem of
+// every one named by its place in the batch ("requirements[2].quantity"),
+// as a spreadsheet user enters a block of rows at once. Only those who may
+// submit requirements may.
+func (s *Service) CreateRequirements(ctx context.Context, rs []Requirement) ([]Requirement, error) {
+	out := slices.Clone(rs)
+	if err := s.Store.Transact(ctx, func(tx Tx) error { return s.createRequirementsIn(ctx, tx, out) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CheckRequirements reports every problem that CreateRequirements would
+// meet with rs, and saves nothing: for a grid some of whose cells did not
+// even parse, so that the person sees every problem of every row at once.
+func (s *Service) CheckRequirements(ctx context.Context, rs []Requirement) error {
+	rs = slices.Clone(rs)
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		if err := s.createRequirementsIn(ctx, tx, rs); err != nil {
+			return err
+		}
+		return errChecked
+	})
+	if errors.Is(err, errChecked) {
+		return nil
+	}
+	return err
+}
+
+func (s *Service) createRequirementsIn(ctx context.Context, tx Tx, rs []Requirement) error {
+	if id := access.IdentityFrom(ctx); id.Via != "system" && !access.Allowed(id, access.RequirementWrite) {
+		return fault.Errorf(fault.Forbidden, "%s may not submit requirements (%s)", id.Name, access.RequirementWrite)
+	}
+	switch {
+	case len(rs) == 0:
+		return fault.Field("requirements", "give at least one requirement")
+	case len(rs) > MaxRequirementsAtOnce:
+		return fault.Field("requirements", "at most %d requirements at once, not %d", MaxRequirementsAtOnce, len(rs))
+	}
+	var errs fault.List
+	for i := range rs {
+		if err := s.CreateRequirementIn(ctx, tx, &rs[i]); err != nil {
+			if fault.Code(err) != fault.Invalid {
+				return err // a failure ends them all
+			}
+			errs.Append(fmt.Sprintf("requirements[%d]", i), err)
+		}
+	}
+	return errs.Err()
 }
 
 // UpdateRequirement changes a requirement's fields. Its quantity may not

@@ -146,6 +146,9 @@ type lessonView struct {
 	LinkKinds  []string
 	Today      string
 	Errors     string
+	// Names name its systems (NSNs) and the nations and facilities that
+	// own its actions.
+	Names names
 }
 
 func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request, status int, msg string) error {
@@ -173,6 +176,9 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request, status int, 
 	marking := l.Classification
 	for _, x := range v.Similar {
 		marking = max(marking, x.Classification)
+	}
+	if v.Names, err = s.readNames(r.Context(), itemNames|siteNames|nationNames); err != nil {
+		return err
 	}
 	return s.page(w, r, status, "lesson", l.Ref()+" "+l.Title, v, marking)
 }
