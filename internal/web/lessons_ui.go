@@ -46,6 +46,8 @@ func lessonFilter(r *http.Request) (lessons.Filter, error) {
 
 type lessonsView struct {
 	list.Page[lessons.Lesson]
+	// Names name the owners of the overdue actions.
+	Names    names
 	Times    lessons.LearningTimes
 	States   []string
 	Overdue  []lessons.OverdueAction
@@ -72,6 +74,9 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	if v.Overdue, err = s.Read.Lessons.OverdueActions(r.Context(), s.Now()); err != nil {
+		return err
+	}
+	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
 		return err
 	}
 	if v.Times, err = s.Read.Lessons.LearningTimes(r.Context()); err != nil {

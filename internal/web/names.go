@@ -42,6 +42,30 @@ func (n names) Site(code string) string { return named(n.sites[code], code) }
 // Nation is the nation of code by its name and code.
 func (n names) Nation(code string) string { return named(n.nations[code], code) }
 
+// Owner is the owner of a lesson's remedial action by its name: a nation
+// or a facility by name and code, a course by its code, NSATU itself.
+func (n names) Owner(kind, code string) string {
+	switch kind {
+	case "nation":
+		return n.Nation(code)
+	case "facility":
+		return n.Site(code)
+	case "nsatu":
+		return "NSATU"
+	}
+	return code
+}
+
+// Route is a route of sites by their names: "Bundeswehr depot (DE-DEP1)
+// → Rzeszów-Jasionka logistics hub (PL-RZE)".
+func (n names) Route(codes []string) string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = n.Site(c)
+	}
+	return strings.Join(out, " → ")
+}
+
 // choice is one entry of a picker: the code it sends and the name with
 // the code that it shows, so that a person may type either to find it.
 type choice struct{ Code, Label string }

@@ -134,3 +134,31 @@ func TestPagesNameWhatTheyCode(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnersAndRoutesByName: an overdue remedial action names its owner,
+// on the lessons page and the dashboard, and a shipment's page its route.
+func TestOwnersAndRoutesByName(t *testing.T) {
+	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	for _, p := range [][2]string{
+		{"/lessons", "title=Track+pins+shear&observation=Pins+shear+in+mud.&observed_on=2026-10-02&capability=armour&systems=2350-12-000-0012&classification=NATO+UNCLASSIFIED"},
+		{"/lessons/1/step", "to=accepted"},
+		{"/lessons/1/step", "to=identified&analysis=Mud+wears+the+pins.&conclusion=Pins+too+soft.&recommendation=Harden+them."},
+		{"/lessons/1/actions", "owner_kind=facility&owner=PL-GLI&description=Harden+the+pins&due=2026-11-30"},
+	} {
+		if res := e.do("POST", p[0], "application/x-www-form-urlencoded", p[1]); res.status != 303 {
+			t.Fatalf("POST %s: %d %s", p[0], res.status, res.body)
+		}
+	}
+	e.now = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC) // the action is overdue
+	owner := "Bumar-Łabędy repair hub, Gliwice (PL-GLI)"
+	for _, c := range []struct{ path, want string }{
+		{"/lessons", "<td>" + owner + ` <span class="muted">facility</span></td><td>Harden the pins</td>`},
+		{"/", "<td>" + owner + "</td><td>Harden the pins</td>"},
+		{"/shipments/1", `<p class="muted" id="shipment-route">Bundeswehr depot (illustrative) (DE-DEP1) → Rzeszów-Jasionka logistics hub (PL-RZE) → `},
+	} {
+		res := e.do("GET", c.path, "", "")
+		if body := html.UnescapeString(string(res.body)); res.status != 200 || !strings.Contains(body, c.want) {
+			t.Errorf("%s (%d) does not show %q", c.path, res.status, c.want)
+		}
+	}
+}
