@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -306,7 +307,7 @@ func TestAllocationPlanPages(t *testing.T) {
 	}
 	page := e.do("GET", "/plans/1", "", "")
 	body := string(page.body)
-	if page.status != 200 || !strings.Contains(body, `id="proposal"`) || !strings.Contains(body, "FR-DEP1 → PL-RZE → UA-DNIPRO") ||
+	if page.status != 200 || !strings.Contains(body, `id="proposal"`) || !strings.Contains(html.UnescapeString(body), `<abbr title="French Army depot (illustrative) (FR-DEP1)">FR-DEP1</abbr> → <abbr title="Rzeszów-Jasionka logistics hub (PL-RZE)">PL-RZE</abbr> → <abbr title="Delivery point Dnipro (illustrative) (UA-DNIPRO)">UA-DNIPRO</abbr>`) ||
 		!strings.Contains(body, "has no donor depot") || !strings.Contains(body, `id="plan-nations"`) || !strings.Contains(body, `id="approve"`) {
 		t.Fatalf("plan page: %d\n%.2000s", page.status, body)
 	}
