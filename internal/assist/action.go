@@ -41,6 +41,10 @@ const (
 	// delivered (Line.Reported): the donor's statement, which moves
 	// nothing and which no receipt needs to confirm.
 	Report = "report"
+	// Disclose gives the number of units of a line whose quantity was
+	// undisclosed, once the donor makes it public: from then on the line
+	// counts in the totals and can move like any other.
+	Disclose = "disclose"
 )
 
 // Ship and Deliver name the stages a line reaches only through shipments
@@ -53,7 +57,7 @@ const (
 )
 
 // Actions lists the line actions in the order a line goes through them.
-var Actions = []string{Commit, Allocate, Accept, Withdraw, Report}
+var Actions = []string{Commit, Allocate, Accept, Withdraw, Report, Disclose}
 
 // ThroughShipments is the refusal of a ship or deliver action on a line.
 const ThroughShipments = "a pledge line is shipped and delivered only through shipments: plan a shipment from its allocation (or record a handover outside the hub network as a direct shipment), and the recipient's receipt delivers it"
@@ -123,6 +127,18 @@ func apply(l *Line, allocs []Allocation, req *Requirement, a Action) ([]*Allocat
 		return nil, fault.Field("action", ThroughShipments)
 	case Accept:
 		return move(l, allocs, a)
+	case Disclose:
+		if !l.QuantityUndisclosed {
+			return nil, fault.Field("quantity", "line %d's quantity is known already (%d pledged): only an undisclosed one is disclosed", l.No, l.Pledged)
+		}
+		if q > MaxQuantity {
+			return nil, fault.Field("quantity", "must be at most %d", MaxQuantity)
+		}
+		if q < l.Reported {
+			return nil, fault.Field("quantity", "%d is less than the %d the donor reports delivered on line %d", q, l.Reported, l.No)
+		}
+		l.Pledged, l.QuantityUndisclosed = q, false
+		return nil, nil
 	case Report:
 		if q > l.Pledged {
 			return nil, fault.Field("quantity", "%d reported delivered is more than the %d pledged on line %d", q, l.Pledged, l.No)

@@ -688,8 +688,8 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 		if err != nil {
 			return err
 		}
-		if l.QuantityUndisclosed && l.Pledged == 0 {
-			return fault.Field("quantity", "line %d's quantity is undisclosed: nothing of it can be committed, allocated or withdrawn until the donor says how many", l.No)
+		if l.QuantityUndisclosed && l.Pledged == 0 && a.Kind != Disclose {
+			return fault.Field("quantity", "line %d's quantity is undisclosed: nothing of it can be committed, allocated or withdrawn until the donor says how many (disclose it)", l.No)
 		}
 		allocs, err := tx.LineAllocations(ctx, l.ID)
 		if err != nil {
@@ -736,6 +736,13 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 		}
 		if err := l.Check(); err != nil {
 			return err
+		}
+		if a.Kind == Disclose {
+			// A disclosed quantity gives the line its value: the pledge's
+			// must still be counted exactly.
+			if err := p.CheckValue(); err != nil {
+				return err
+			}
 		}
 		p.UpdatedAt = tx.Now()
 		if err := tx.UpdatePledge(ctx, &p, old.Version); err != nil {
@@ -785,7 +792,7 @@ func MayAct(ctx context.Context, kind, nation string) error {
 	id := access.IdentityFrom(ctx)
 	ok := false
 	switch kind {
-	case Commit, Withdraw, Report:
+	case Commit, Withdraw, Report, Disclose:
 		ok = id.MayWriteFor(nation)
 	case Allocate:
 		ok = id.Has(access.Coordinator) || id.Via == "system"

@@ -627,3 +627,34 @@ func TestReportKeepsTheDonorsFigureApart(t *testing.T) {
 		t.Fatalf("a pledge with the donor's figure: %v, %+v", err, created.Lines)
 	}
 }
+
+// TestDiscloseGivesAnUndisclosedLineItsQuantity: a line pledged with its
+// number of units undisclosed moves nothing until the donor discloses it;
+// disclosed once, it counts and moves like any other.
+func TestDiscloseGivesAnUndisclosedLineItsQuantity(t *testing.T) {
+	l := newLedger()
+	p := l.pledges[10]
+	p.Lines = append(p.Lines, assist.Line{ID: 12, No: 2, NSN: nsnMine, UnitValue: 10000, QuantityUndisclosed: true, Reported: 0})
+	l.pledges[10] = p
+	svc := assist.Service{Store: books{l}}
+	before := l.clone()
+	_, err := svc.Act(as(deuOfficer), 10, 1, assist.Action{Kind: assist.Commit, Line: 12, Quantity: 5})
+	wantErr(t, err, fault.Invalid, "quantity")
+	_, err = svc.Act(as(polOfficer), 10, 1, assist.Action{Kind: assist.Disclose, Line: 12, Quantity: 40})
+	wantErr(t, err, fault.Forbidden, "")
+	_, err = svc.Act(as(deuOfficer), 10, 1, assist.Action{Kind: assist.Disclose, Line: 11, Quantity: 40})
+	wantErr(t, err, fault.Invalid, "quantity") // line 1's quantity is known
+	unchanged(t, before, l)
+
+	got, err := svc.Act(as(deuOfficer), 10, 1, assist.Action{Kind: assist.Disclose, Line: 12, Quantity: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got.Lines[1]; d.Pledged != 40 || d.QuantityUndisclosed || d.State() != "pledged" {
+		t.Fatalf("after disclosing 40: %+v (%s)", d, d.State())
+	}
+	if got, err = svc.Act(as(deuOfficer), 10, 2, assist.Action{Kind: assist.Commit, Line: 12, Quantity: 40}); err != nil || got.Lines[1].Committed != 40 {
+		t.Fatalf("committing the disclosed line: %v", err)
+	}
+	wantActions(t, l, "pledge.disclose", "pledge.commit")
+}

@@ -82,7 +82,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 
 // actionPermission is the permission of each pledge line action.
 var actionPermission = map[string]access.Permission{
-	assist.Commit: access.PledgeWrite, assist.Withdraw: access.PledgeWrite, assist.Report: access.PledgeWrite,
+	assist.Commit: access.PledgeWrite, assist.Withdraw: access.PledgeWrite, assist.Report: access.PledgeWrite, assist.Disclose: access.PledgeWrite,
 	assist.Allocate: access.PledgeAllocate, assist.Accept: access.PledgeAccept,
 }
 

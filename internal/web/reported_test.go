@@ -55,3 +55,40 @@ func TestTheDonorsReportedDeliveriesHaveTheirPlace(t *testing.T) {
 		t.Errorf("the donor's report changed the dashboard:\n%s\nwas\n%s", after, dash)
 	}
 }
+
+// TestDisclosingAQuantityCountsTheLine: a line of undisclosed quantity is
+// disclosed through the API; the dashboard stops counting it among the
+// undisclosed and counts its value, and it can be committed.
+func TestDisclosingAQuantityCountsTheLine(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	file := "pledge_ref,nation,title,kind,channel,category,announced,promised,nsn,quantity,unit_value_eur\n" +
+		"A,DEU,Rounds of a number not said,in_kind,bilateral,in_kind,2025-01-01,2025-06-30," + storetest.NSN155 + ",undisclosed,4000.00\n"
+	if r := e.do("POST", "/api/v1/import/pledges", "text/csv", file); r.status != 201 {
+		t.Fatalf("import: %d %s", r.status, r.body)
+	}
+	totals := func() map[string]any { return e.do("GET", "/api/v1/dashboard", "", "").json(t)["totals"].(map[string]any) }
+	before := totals()
+	p := e.do("GET", "/api/v1/pledges/1", "", "")
+	line := strconv.FormatInt(int64(p.json(t)["lines"].([]any)[0].(map[string]any)["id"].(float64)), 10)
+	if r := e.do("POST", "/api/v1/pledges/1/commit", "application/json", `{"line":`+line+`,"quantity":5}`); r.status != 422 || !strings.Contains(string(r.body), "disclose it") {
+		t.Errorf("committing an undisclosed quantity: %d %s", r.status, r.body)
+	}
+	r := e.do("POST", "/api/v1/pledges/1/disclose", "application/json", `{"line":`+line+`,"quantity":250}`)
+	if r.status != 200 {
+		t.Fatalf("disclose: %d %s", r.status, r.body)
+	}
+	l := r.json(t)["lines"].([]any)[0].(map[string]any)
+	if l["pledged"] != float64(250) || l["quantity_undisclosed"] != nil {
+		t.Errorf("the disclosed line: %v", l)
+	}
+	after := totals()
+	if fmt.Sprint(before["undisclosed"]) != "1" || fmt.Sprint(after["undisclosed"]) != "0" || fmt.Sprint(after["pledged"]) != "1000000.00" {
+		t.Errorf("the dashboard's totals before %v, after %v", before, after)
+	}
+	if r := e.do("POST", "/api/v1/pledges/1/disclose", "application/json", `{"line":`+line+`,"quantity":300}`); r.status != 422 {
+		t.Errorf("disclosing a known quantity again: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/api/v1/pledges/1/commit", "application/json", `{"line":`+line+`,"quantity":250}`); r.status != 200 {
+		t.Errorf("committing the disclosed line: %d %s", r.status, r.body)
+	}
+}
