@@ -66,7 +66,9 @@ func TestDisclosingAQuantityCountsTheLine(t *testing.T) {
 	if r := e.do("POST", "/api/v1/import/pledges", "text/csv", file); r.status != 201 {
 		t.Fatalf("import: %d %s", r.status, r.body)
 	}
-	totals := func() map[string]any { return e.do("GET", "/api/v1/dashboard", "", "").json(t)["totals"].(map[string]any) }
+	totals := func() map[string]any {
+		return e.do("GET", "/api/v1/dashboard", "", "").json(t)["totals"].(map[string]any)
+	}
 	before := totals()
 	p := e.do("GET", "/api/v1/pledges/1", "", "")
 	line := strconv.FormatInt(int64(p.json(t)["lines"].([]any)[0].(map[string]any)["id"].(float64)), 10)
