@@ -197,6 +197,14 @@ func (l *Line) Check() error {
 // Open reports whether the line still has something undelivered.
 func (l *Line) Open() bool { return l.Delivered < l.Pledged }
 
+// ToCommit is what the donor has pledged on the line and not committed
+// yet: what waits for its nation officer to commit.
+func (l *Line) ToCommit() int64 { return l.Pledged - l.Committed }
+
+// ToAccept is what was delivered on the line and not accepted yet: what
+// waits for the recipient to accept.
+func (l *Line) ToAccept() int64 { return l.Delivered - l.Accepted }
+
 // State is a line's furthest stage reached, for people.
 func (l *Line) State() string {
 	switch {

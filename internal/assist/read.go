@@ -23,6 +23,10 @@ type PledgeFilter struct {
 	Q          string
 	Overdue    string // a date: pledges with a line promised before it and not delivered
 	AtRisk     bool   // pledges whose goods on their way arrive, by their shipment's ETA, after the promised date
+	// ToCommit selects the pledges with a line that has something to
+	// commit (Line.ToCommit), ToAccept those with a line that has
+	// something delivered to accept (Line.ToAccept).
+	ToCommit, ToAccept bool
 }
 
 // PlanFilter narrows the list of saved plans.

@@ -229,6 +229,24 @@ func (s Shipment) Late(t time.Time) bool {
 	return t.After(s.ETA)
 }
 
+// Arriving returns when the shipment is planned to reach site, and
+// whether it has still to reach it: site is the end of the leg under way
+// or of one after it, and the goods are not there yet. A shipment
+// delivered, received or cancelled arrives nowhere. The store's filter
+// ShipmentFilter.Arriving is this rule written in SQL.
+func (s Shipment) Arriving(site string) (time.Time, bool) {
+	switch s.State {
+	case Delivered, Received, Cancelled:
+		return time.Time{}, false
+	}
+	for i := s.Leg; i >= 0 && i < len(s.Legs); i++ {
+		if s.Legs[i].To == site && (i > s.Leg || s.Location != site) {
+			return s.Legs[i].Arrive, true
+		}
+	}
+	return time.Time{}, false
+}
+
 // CustodyEvent is one change of hands: who handed what to whom, where and
 // when. Events are numbered from 1 per shipment and never change.
 type CustodyEvent struct {

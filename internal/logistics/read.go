@@ -29,6 +29,17 @@ type ShipmentFilter struct {
 	Site        string    // the route passes this site
 	Late        time.Time // past their ETA at this instant and not delivered
 	Pledge      int64     // carries goods of this pledge
+	FromNation  string    // the origin is a site of this nation
+	ToNation    string    // the destination is a site of this nation
+	At          string    // the goods are at this site (the shipment's location)
+	// Arriving selects the shipments that have still to reach this site:
+	// a hub on their route or their destination (Shipment.Arriving).
+	Arriving string
+	// DueFrom and DueTo bound, inclusive, the day (YYYY-MM-DD, UTC) a
+	// shipment is due: at the site Arriving names, by the planned arrival
+	// of its leg there; otherwise at its destination, by its ETA, and only
+	// while it has not arrived.
+	DueFrom, DueTo string
 }
 
 // AtRiskLine is a pledge line whose promised date will be missed given the

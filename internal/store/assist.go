@@ -609,6 +609,13 @@ func (db *DB) Pledges(ctx context.Context, f assist.PledgeFilter, o list.Options
 		q.filter(`p.id IN (SELECT sl.pledge_id FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
 			WHERE s.state IN ('planned', 'dispatched', 'at_hub', 'in_transit', 'held') AND SUBSTR(s.eta, 1, 10) > p.promised)`)
 	}
+	// Line.ToCommit and Line.ToAccept, in SQL.
+	if f.ToCommit {
+		q.filter("p.id IN (SELECT l.pledge_id FROM pledge_lines l WHERE l.committed < l.pledged)")
+	}
+	if f.ToAccept {
+		q.filter("p.id IN (SELECT l.pledge_id FROM pledge_lines l WHERE l.accepted < l.delivered)")
+	}
 	if f.Q != "" {
 		q.filter("(LOWER(p.title) LIKE ? ESCAPE '\\' OR LOWER(p.description) LIKE ? ESCAPE '\\' OR LOWER(p.reference) LIKE ? ESCAPE '\\' OR p.id IN (SELECT l.pledge_id FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE LOWER(i.name) LIKE ? ESCAPE '\\' OR l.nsn LIKE ? ESCAPE '\\'))",
 			likePattern(f.Q), likePattern(f.Q), likePattern(f.Q), likePattern(f.Q), likePattern(f.Q))

@@ -43,12 +43,58 @@ func (db *DB) Shipments(ctx context.Context, f logistics.ShipmentFilter, o list.
 	if f.Pledge != 0 {
 		q.filter("s.id IN (SELECT shipment_id FROM shipment_lines WHERE pledge_id = ?)", f.Pledge)
 	}
+	if f.FromNation != "" {
+		q.filter("s.origin IN (SELECT code FROM sites WHERE nation = ?)", strings.ToUpper(f.FromNation))
+	}
+	if f.ToNation != "" {
+		q.filter("s.destination IN (SELECT code FROM sites WHERE nation = ?)", strings.ToUpper(f.ToNation))
+	}
+	if f.At != "" {
+		q.filter("s.location = ?", strings.ToUpper(f.At))
+	}
+	if f.Arriving != "" {
+		cond, args := db.arriving(strings.ToUpper(f.Arriving), f.DueFrom, f.DueTo)
+		q.filter(cond, args...)
+	} else if f.DueFrom != "" || f.DueTo != "" {
+		q.filter("s.state NOT IN ('delivered', 'received', 'cancelled')")
+		if f.DueFrom != "" {
+			q.filter("SUBSTR(s.eta, 1, 10) >= ?", f.DueFrom)
+		}
+		if f.DueTo != "" {
+			q.filter("SUBSTR(s.eta, 1, 10) <= ?", f.DueTo)
+		}
+	}
 	p, err := runList(ctx, db, q, o, shipmentFields)
 	out := list.Page[logistics.Shipment]{Next: p.Next, Total: p.Total, Items: make([]logistics.Shipment, len(p.Items))}
 	for i := range p.Items {
 		out.Items[i] = p.Items[i].shipment()
 	}
 	return out, err
+}
+
+// arriving is logistics.Shipment.Arriving in SQL, over the legs the
+// shipment keeps as JSON: one of its legs from the one under way on ends
+// at site, the goods are not there yet, and the leg's planned arrival
+// falls on a day from from to to (either may be empty).
+func (db *DB) arriving(site, from, to string) (string, []any) {
+	// Each engine reads the JSON array its own way: the leg, its index
+	// from 0, its end and its planned arrival.
+	legs, idx, end, arrive := "json_each(s.legs) j", "j.key", "json_extract(j.value, '$.to')", "json_extract(j.value, '$.arrive')"
+	if db.dialect == Postgres {
+		legs, idx, end, arrive = "jsonb_array_elements(s.legs::jsonb) WITH ORDINALITY AS j(leg, n)", "(j.n - 1)", "(j.leg->>'to')", "(j.leg->>'arrive')"
+	}
+	cond := "s.state NOT IN ('delivered', 'received', 'cancelled') AND EXISTS (SELECT 1 FROM " + legs + " WHERE " + end + " = ? AND (" +
+		idx + " > s.leg OR (" + idx + " = s.leg AND s.location <> " + end + "))"
+	args := []any{site}
+	if from != "" {
+		cond += " AND SUBSTR(" + arrive + ", 1, 10) >= ?"
+		args = append(args, from)
+	}
+	if to != "" {
+		cond += " AND SUBSTR(" + arrive + ", 1, 10) <= ?"
+		args = append(args, to)
+	}
+	return cond + ")", args
 }
 
 // WithLines loads the lines of shipments read from a list, for exports.

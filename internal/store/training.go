@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/training"
 )
 
@@ -80,13 +81,29 @@ func (db *DB) courses(ctx context.Context, q querier, v visibility, cond string,
 const classColumns = `k.id, k.course, c.title, c.skill, c.site, c.host, k.start_on, k.end_on, k.seats, k.min_size, k.cancelled, k.version,
 	(SELECT COALESCE(SUM(en.trainees), 0) FROM enrolments en WHERE en.class_id = k.id)`
 
-// Classes lists the classes of the courses the reader may see, soonest
-// first; course narrows them to one course.
-func (db *DB) Classes(ctx context.Context, course string) ([]training.ClassOf, error) {
-	if course != "" {
-		return db.classes(ctx, db.rq, coursesVisible(ctx, "c"), `k.course = ?`, strings.ToUpper(course))
+// Classes lists the classes of the courses the reader may see that f
+// selects, soonest first.
+func (db *DB) Classes(ctx context.Context, f training.ClassFilter) ([]training.ClassOf, error) {
+	conds, args := []string{"1 = 1"}, []any{}
+	if f.Course != "" {
+		conds, args = append(conds, "k.course = ?"), append(args, strings.ToUpper(f.Course))
 	}
-	return db.classes(ctx, db.rq, coursesVisible(ctx, "c"), `1 = 1`)
+	if f.Site != "" {
+		conds, args = append(conds, "c.site = ?"), append(args, strings.ToUpper(f.Site))
+	}
+	// ClassOf.RunsWhen, in SQL.
+	switch f.When {
+	case "":
+	case training.Running:
+		conds, args = append(conds, "NOT k.cancelled AND k.start_on <= ? AND k.end_on >= ?"), append(args, f.Today, f.Today)
+	case training.Upcoming:
+		conds, args = append(conds, "NOT k.cancelled AND k.start_on > ?"), append(args, f.Today)
+	case training.Ended:
+		conds, args = append(conds, "NOT k.cancelled AND k.end_on < ?"), append(args, f.Today)
+	default:
+		return nil, fault.Field("when", "%q is not when a class runs: use %s", f.When, strings.Join(training.ClassWhens, ", "))
+	}
+	return db.classes(ctx, db.rq, coursesVisible(ctx, "c"), strings.Join(conds, " AND "), args...)
 }
 
 // Class reads one class of a course the reader may see.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -345,4 +346,68 @@ func mustEvents(t *testing.T, db *store.DB, entity, id string) []int64 {
 		t.Fatal(err)
 	}
 	return seqs
+}
+
+// TestClassesByFacilityAndWhenTheyRun holds the store's filter of the
+// classes by when they run to training.ClassOf.RunsWhen, on the first and
+// last days of a class and between, and by facility to the course's site.
+func TestClassesByFacilityAndWhenTheyRun(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.Ctx()
+		trs := &training.Service{Store: store.Training{DB: db}}
+		seedTrainingFacility(t, db)
+		cs := catalog.Service{Store: store.Catalog{DB: db}}
+		if _, err := cs.CreateSite(ctx, catalog.Site{Code: "DK-SKR", Name: "Skrydstrup", Nation: "DNK", Kinds: []string{"training_facility"}, LatE6: 55221000, LonE6: 9263000}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []training.Offer{
+			{Code: "LEO", Title: "Leopard crews", Skill: "LEOPARD-2", Host: "DEU", Site: "DE-MUN", Seats: 12},
+			{Code: "F16", Title: "F-16 ground crews", Skill: "F-16", Host: "DNK", Site: "DK-SKR", Seats: 12},
+		} {
+			if _, err := trs.SaveCourse(ctx, c, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, k := range []training.ClassOf{
+			{Course: "LEO", Start: "2025-02-01", End: "2025-02-28"},
+			{Course: "LEO", Start: "2025-03-01", End: "2025-03-31"},
+			{Course: "LEO", Start: "2025-03-10", End: "2025-03-10"},
+			{Course: "LEO", Start: "2025-04-01", End: "2025-05-01"},
+			{Course: "F16", Start: "2025-02-15", End: "2025-03-15"},
+		} {
+			if _, err := trs.AddClass(ctx, k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, err := db.Classes(ctx, training.ClassFilter{})
+		if err != nil || len(all) != 5 {
+			t.Fatalf("classes: %d %v", len(all), err)
+		}
+		for _, today := range []string{"2025-02-28", "2025-03-01", "2025-03-10", "2025-03-31", "2025-04-01", "2025-06-01"} {
+			for _, site := range []string{"", "DE-MUN", "DK-SKR"} {
+				for _, when := range training.ClassWhens {
+					var want []int64
+					for _, c := range all {
+						if c.RunsWhen(today) == when && (site == "" || c.Site == site) {
+							want = append(want, c.ID)
+						}
+					}
+					got, err := db.Classes(ctx, training.ClassFilter{Site: site, When: when, Today: today})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var ids []int64
+					for _, c := range got {
+						ids = append(ids, c.ID)
+					}
+					if !slices.Equal(ids, want) {
+						t.Errorf("%s at %q on %s: %v, want %v", when, site, today, ids, want)
+					}
+				}
+			}
+		}
+		if _, err := db.Classes(ctx, training.ClassFilter{When: "soon", Today: "2025-03-01"}); fault.Code(err) != fault.Invalid {
+			t.Errorf("when=soon: %v", err)
+		}
+	})
 }

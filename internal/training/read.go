@@ -38,3 +38,37 @@ type CrewRow struct {
 	Systems int    `json:"systems"`
 	Crewed  int    `json:"crewed"`
 }
+
+// When a class runs, as ClassFilter.When names it.
+const (
+	Running  = "running"  // started and not ended by today
+	Upcoming = "upcoming" // starts after today
+	Ended    = "ended"    // ended before today
+)
+
+// ClassWhens lists them.
+var ClassWhens = []string{Running, Upcoming, Ended}
+
+// ClassFilter selects classes.
+type ClassFilter struct {
+	Course string
+	Site   string // the course's training facility
+	// When, with Today (YYYY-MM-DD), selects the classes not cancelled
+	// that run then (ClassOf.RunsWhen).
+	When, Today string
+}
+
+// RunsWhen says when, of Running, Upcoming and Ended, the class runs as
+// of today, or "" for a cancelled class. The store's filter
+// ClassFilter.When is this rule written in SQL.
+func (c ClassOf) RunsWhen(today string) string {
+	switch {
+	case c.Cancelled:
+		return ""
+	case c.Start > today:
+		return Upcoming
+	case c.End < today:
+		return Ended
+	}
+	return Running
+}

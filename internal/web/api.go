@@ -610,7 +610,13 @@ func (s *Server) pledgeFilter(r *http.Request) (assist.PledgeFilter, error) {
 	if err != nil {
 		return f, err
 	}
-	f.AtRisk, err = queryBool(r, "at_risk")
+	if f.AtRisk, err = queryBool(r, "at_risk"); err != nil {
+		return f, err
+	}
+	if f.ToCommit, err = queryBool(r, "to_commit"); err != nil {
+		return f, err
+	}
+	f.ToAccept, err = queryBool(r, "to_accept")
 	return f, err
 }
 

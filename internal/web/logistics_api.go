@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/list"
@@ -233,7 +235,19 @@ func (s *Server) apiNetworkImport(w http.ResponseWriter, r *http.Request) error 
 // shipmentFilter reads a shipment list's filters from the query.
 func (s *Server) shipmentFilter(r *http.Request) (logistics.ShipmentFilter, error) {
 	q := r.URL.Query()
-	f := logistics.ShipmentFilter{State: q.Get("state"), Nation: q.Get("nation"), Origin: q.Get("origin"), Destination: q.Get("destination"), Site: q.Get("site")}
+	f := logistics.ShipmentFilter{State: q.Get("state"), Nation: q.Get("nation"), Origin: q.Get("origin"), Destination: q.Get("destination"), Site: q.Get("site"),
+		FromNation: q.Get("from_nation"), ToNation: q.Get("to_nation"), At: q.Get("at"), Arriving: q.Get("arriving")}
+	for _, d := range []struct {
+		name string
+		dst  *string
+	}{{"due_from", &f.DueFrom}, {"due_to", &f.DueTo}} {
+		if v := q.Get(d.name); v != "" {
+			if _, err := time.Parse(assist.DateLayout, v); err != nil {
+				return f, fault.Field(d.name, "%q is not a date (YYYY-MM-DD)", v)
+			}
+			*d.dst = v
+		}
+	}
 	if f.State != "" && f.State != "active" && !slices.Contains(logistics.States, f.State) {
 		return f, fault.Field("state", "%q is not a shipment state: use active or one of %s", f.State, strings.Join(logistics.States, ", "))
 	}

@@ -43,6 +43,10 @@ type shipmentsView struct {
 	States []string
 	Sites  []string
 	Names  names
+	// Arriving is the site the list is filtered on arriving at, and Due
+	// when each shipment is planned to reach it, by shipment.
+	Arriving string
+	Due      map[int64]time.Time
 }
 
 func (s *Server) uiShipments(w http.ResponseWriter, r *http.Request) error {
@@ -63,9 +67,15 @@ func (s *Server) uiShipments(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	marking := access.Unclassified
+	if f.Arriving != "" {
+		v.Arriving, v.Due = strings.ToUpper(f.Arriving), map[int64]time.Time{}
+	}
 	for i, sh := range p.Items {
 		v.Items[i] = s.shipmentView(sh)
 		marking = max(marking, sh.Classification)
+		if v.Due != nil {
+			v.Due[sh.ID], _ = sh.Arriving(v.Arriving)
+		}
 	}
 	return s.page(w, r, 200, "shipments", "Shipments", v, marking)
 }

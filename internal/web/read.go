@@ -94,7 +94,7 @@ type RepairReader interface {
 // delivers.
 type TrainingReader interface {
 	Courses(ctx context.Context) ([]training.Offer, error)
-	Classes(ctx context.Context, course string) ([]training.ClassOf, error)
+	Classes(ctx context.Context, f training.ClassFilter) ([]training.ClassOf, error)
 	Class(ctx context.Context, id int64) (training.ClassOf, error)
 	Enrolments(ctx context.Context, class int64) ([]training.EnrolmentOf, error)
 	Cohorts(ctx context.Context) ([]training.CohortOf, error)

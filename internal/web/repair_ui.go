@@ -298,14 +298,20 @@ type pipelineBar struct {
 	Width int
 }
 
+// orderFilter is the repair orders a query asks for, for the page and
+// the API alike.
+func orderFilter(r *http.Request) repair.OrderFilter {
+	q := r.URL.Query()
+	return repair.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}
+}
+
 func (s *Server) uiRepairs(w http.ResponseWriter, r *http.Request) error {
 	o, err := listOptions(r)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
 	v := repairsView{States: repair.OrderStates}
-	if v.Page, err = s.Read.Repair.Orders(r.Context(), repair.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o); err != nil {
+	if v.Page, err = s.Read.Repair.Orders(r.Context(), orderFilter(r), o); err != nil {
 		return err
 	}
 	if v.BySystem, v.ByDonor, err = s.Read.Repair.Fleet(r.Context()); err != nil {
@@ -360,8 +366,7 @@ func (s *Server) apiOrders(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	p, err := s.Read.Repair.Orders(r.Context(), repair.OrderFilter{State: q.Get("state"), Facility: q.Get("facility")}, o)
+	p, err := s.Read.Repair.Orders(r.Context(), orderFilter(r), o)
 	if err != nil {
 		return err
 	}

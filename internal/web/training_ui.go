@@ -53,6 +53,8 @@ type trainingView struct {
 	Errors     formErrors
 	// Names name the systems (by NSN), host nations and facilities.
 	Names names
+	// Whens are the choices of the classes' filter.
+	Whens []string
 }
 
 func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request, status int, v trainingView) error {
@@ -70,9 +72,10 @@ func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request, status int
 			v.Lessons[c.Code] = ls
 		}
 	}
-	if v.Classes, err = s.Read.Training.Classes(r.Context(), ""); err != nil {
+	if v.Classes, err = s.Read.Training.Classes(r.Context(), s.classFilter(r)); err != nil {
 		return err
 	}
+	v.Whens = training.ClassWhens
 	if v.Cohorts, err = s.Read.Training.Cohorts(r.Context()); err != nil {
 		return err
 	}
@@ -345,8 +348,16 @@ func (s *Server) apiSaveCourse(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 201, saved)
 }
 
+// classFilter is the classes a query asks for, for the training page and
+// the API alike: by course, by training facility, and by when they run
+// as of today.
+func (s *Server) classFilter(r *http.Request) training.ClassFilter {
+	q := r.URL.Query()
+	return training.ClassFilter{Course: q.Get("course"), Site: q.Get("site"), When: q.Get("when"), Today: s.today()}
+}
+
 func (s *Server) apiClasses(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.Read.Training.Classes(r.Context(), r.URL.Query().Get("course"))
+	cs, err := s.Read.Training.Classes(r.Context(), s.classFilter(r))
 	if err != nil {
 		return err
 	}
