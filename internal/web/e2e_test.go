@@ -105,21 +105,30 @@ type e2eApp struct {
 // headless browser with a profile of its own; both stop when the test ends.
 func e2eStart(t *testing.T) *e2eApp {
 	t.Helper()
+	return e2eStartWith(t, func(db *store.DB) {
+		storetest.Seed(t, db)
+		users := &access.Service{Store: store.Access{DB: db}, Read: db}
+		for _, u := range []access.NewUser{
+			{Name: "coordinator", Nation: "DEU", Roles: []access.Role{access.Coordinator}, Clearance: access.Secret},
+			{Name: "deu-officer", Nation: "DEU", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
+			{Name: "fra-officer", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
+		} {
+			u.Password = e2ePassword
+			if _, err := users.CreateUser(storetest.Ctx(), u); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// e2eStartWith is e2eStart over a fresh SQLite database that load fills
+// (with users whose password is e2ePassword).
+func e2eStartWith(t *testing.T, load func(db *store.DB)) *e2eApp {
+	t.Helper()
 	chrome := e2eChrome(t)
 
 	db := storetest.Open(t, storetest.SQLiteDSN(t), time.Now())
-	storetest.Seed(t, db)
-	users := &access.Service{Store: store.Access{DB: db}, Read: db}
-	for _, u := range []access.NewUser{
-		{Name: "coordinator", Nation: "DEU", Roles: []access.Role{access.Coordinator}, Clearance: access.Secret},
-		{Name: "deu-officer", Nation: "DEU", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
-		{Name: "fra-officer", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
-	} {
-		u.Password = e2ePassword
-		if _, err := users.CreateUser(storetest.Ctx(), u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	load(db)
 	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 	srv.Limits = nil // tests send far more than people do; the limits have tests of their own
 	ts := httptest.NewServer(srv.Handler())
@@ -580,7 +589,7 @@ func TestE2ETwoUsersTwoDashboards(t *testing.T) {
 	a.signOut()
 
 	a.signIn("fra-officer")
-	a.navigate("/", 200)
+	a.navigate("/dashboard", 200)
 	if n := a.count(`#by-nation tr[data-nation="DEU"]`); n != 0 {
 		a.fatalf("the French officer's dashboard shows Germany's restricted pledge")
 	}

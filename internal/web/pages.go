@@ -63,6 +63,8 @@ var funcs = template.FuncMap{
 		return errs[name]
 	},
 	"list": func(xs ...string) []string { return xs },
+	// args passes several values to a template: {{template "t" (args a b)}}.
+	"args": func(xs ...any) []any { return xs },
 	"last": func(xs []string) string {
 		if len(xs) == 0 {
 			return ""
@@ -115,14 +117,16 @@ func ratePer30(orders, days int) string {
 
 func mustPages() *pages {
 	p := &pages{t: map[string]*template.Template{}}
-	layout := template.Must(template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html"))
+	// The layout and the parts that pages share (templates/part_*.html) are
+	// parsed into every page.
+	layout := template.Must(template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/part_*.html"))
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "part_") {
 			continue
 		}
 		p.t[name] = template.Must(template.Must(layout.Clone()).ParseFS(assets, n))

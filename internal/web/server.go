@@ -75,6 +75,7 @@ type Server struct {
 
 	pages   *pages
 	metrics *metrics
+	links   pageRoutes
 }
 
 // New returns a server over d.
