@@ -140,3 +140,40 @@ func TestDatesArePlausible(t *testing.T) {
 		t.Errorf("a requirement needed in 2205: %v", e)
 	}
 }
+
+// TestLineToCommitAndToAccept: what waits on a line follows its actions:
+// the donor's commitment, and the recipient's acceptance of what was
+// delivered; a withdrawal leaves nothing to commit of what it took back.
+func TestLineToCommitAndToAccept(t *testing.T) {
+	l := Line{ID: 1, No: 1, Pledged: 100}
+	req := &Requirement{ID: 7, Quantity: 100}
+	var allocs []Allocation
+	for _, s := range []struct {
+		kind               string
+		q                  int64
+		toCommit, toAccept int64
+	}{
+		{Commit, 40, 60, 0},
+		{Allocate, 30, 60, 0},
+		{"receipt", 30, 60, 30},
+		{Accept, 20, 60, 10},
+		{Withdraw, 50, 10, 10},
+		{Commit, 10, 0, 10},
+	} {
+		if s.kind == "receipt" {
+			l.Shipped, allocs[0].Shipped = l.Shipped+s.q, allocs[0].Shipped+s.q
+			l.Delivered, allocs[0].Delivered = l.Delivered+s.q, allocs[0].Delivered+s.q
+		} else {
+			changed, err := apply(&l, allocs, req, Action{Kind: s.kind, Line: 1, Quantity: s.q, Requirement: 7})
+			if err != nil {
+				t.Fatalf("%s %d: %v", s.kind, s.q, err)
+			}
+			if len(allocs) == 0 && len(changed) > 0 {
+				allocs = append(allocs, *changed[0])
+			}
+		}
+		if l.ToCommit() != s.toCommit || l.ToAccept() != s.toAccept {
+			t.Errorf("after %s %d: %d to commit, %d to accept; want %d and %d", s.kind, s.q, l.ToCommit(), l.ToAccept(), s.toCommit, s.toAccept)
+		}
+	}
+}
