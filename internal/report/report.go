@@ -35,10 +35,10 @@ type Review struct {
 	Reader  string                `json:"reader"`
 	Marking access.Classification `json:"marking"`
 
-	Ledger       accounts.Ledger      `json:"accounts"`
+	Ledger accounts.Ledger `json:"accounts"`
 	// Reliability is how the nations kept their promised dates, as of
 	// the day the report is made.
-	Reliability reliability.Report `json:"reliability"`
+	Reliability  reliability.Report   `json:"reliability"`
 	Needs        []assist.OpenNeed    `json:"open_requirements"`
 	Agreements   []accounts.Agreement `json:"agreements"`
 	SpendingYear int                  `json:"spending_year"`
