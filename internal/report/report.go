@@ -35,10 +35,7 @@ type Review struct {
 	Reader  string                `json:"reader"`
 	Marking access.Classification `json:"marking"`
 
-	Ledger accounts.Ledger `json:"accounts"`
-	// Reliability is how the nations kept their promised dates, as of
-	// the day the report is made.
-	Reliability  reliability.Report   `json:"reliability"`
+	Ledger       accounts.Ledger      `json:"accounts"`
 	Needs        []assist.OpenNeed    `json:"open_requirements"`
 	Agreements   []accounts.Agreement `json:"agreements"`
 	SpendingYear int                  `json:"spending_year"`
@@ -47,6 +44,9 @@ type Review struct {
 
 	// Bases is the pledged value by valuation basis.
 	Bases []assist.BasisFigures `json:"value_by_basis"`
+	// Reliability is how the nations kept their promised dates, as of
+	// the day the report is made.
+	Reliability reliability.Report `json:"reliability"`
 }
 
 // Build gathers the review of year as the identity of ctx may see it.
