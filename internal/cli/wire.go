@@ -11,6 +11,7 @@ import (
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/plan"
+	"github.com/longhaul/longhaul/internal/reliability"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
@@ -52,6 +53,8 @@ func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 			Users:     db,
 			Audit:     db,
 			Reports:   db,
+			// Reliability is computed once, over the facts the store reads.
+			Reliability: &reliability.Service{Facts: db},
 		},
 		Ready:   db,
 		Log:     log,

@@ -15,6 +15,8 @@ import (
 	"cmp"
 	"math/big"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -66,16 +68,17 @@ type Bucket struct {
 	Key      string
 	From, To int // days past the promise, inclusive; To 0 has no end
 	Words    string
+	Short    string // for a table's head under "days past the promise"
 	Column   string // the CSV's name of its columns
 }
 
 // Buckets are the bands of the ageing. A line is past its promise from
 // the day after the promised date, so the first band holds 1 to 30 days.
 var Buckets = []Bucket{
-	{Key: "0-30", From: 1, To: 30, Words: "0–30 days", Column: "overdue_0_30"},
-	{Key: "31-90", From: 31, To: 90, Words: "31–90 days", Column: "overdue_31_90"},
-	{Key: "91-180", From: 91, To: 180, Words: "91–180 days", Column: "overdue_91_180"},
-	{Key: "181-", From: 181, Words: "over 180 days", Column: "overdue_over_180"},
+	{Key: "0-30", From: 1, To: 30, Words: "0–30 days", Short: "0–30", Column: "overdue_0_30"},
+	{Key: "31-90", From: 31, To: 90, Words: "31–90 days", Short: "31–90", Column: "overdue_31_90"},
+	{Key: "91-180", From: 91, To: 180, Words: "91–180 days", Short: "91–180", Column: "overdue_91_180"},
+	{Key: "181-", From: 181, Words: "over 180 days", Short: "> 180", Column: "overdue_over_180"},
 }
 
 // BucketNamed returns the bucket of key, or false.
@@ -152,7 +155,7 @@ type Figures struct {
 }
 
 // OverdueLines counts the lines past their promise, in every bucket.
-func (f *Figures) OverdueLines() int64 {
+func (f Figures) OverdueLines() int64 {
 	var n int64
 	for _, a := range f.Overdue {
 		n += a.Lines
@@ -438,4 +441,16 @@ func Compute(lines []Line, by string, asOf time.Time) Report {
 	slices.SortFunc(r.Groups, func(x, y Group) int { return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.Key, y.Key)) })
 	r.All = all.finish()
 	return r
+}
+
+// QuarterDates returns the first and last day of a quarter ("2025-Q1"),
+// or false.
+func QuarterDates(quarter string) (from, to string, ok bool) {
+	y, q, found := strings.Cut(quarter, "-Q")
+	year, err := strconv.Atoi(y)
+	if !found || err != nil || len(y) != 4 || len(q) != 1 || q[0] < '1' || q[0] > '4' {
+		return "", "", false
+	}
+	start := time.Date(year, time.Month(int(q[0]-'1')*3+1), 1, 0, 0, 0, 0, time.UTC)
+	return start.Format(assist.DateLayout), start.AddDate(0, 3, -1).Format(assist.DateLayout), true
 }

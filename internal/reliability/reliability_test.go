@@ -279,3 +279,15 @@ func TestMeasure(t *testing.T) {
 		}
 	}
 }
+
+func TestQuarterDates(t *testing.T) {
+	for _, c := range []struct{ q, from, to string }{
+		{"2025-Q1", "2025-01-01", "2025-03-31"}, {"2024-Q2", "2024-04-01", "2024-06-30"}, {"2025-Q3", "2025-07-01", "2025-09-30"}, {"2025-Q4", "2025-10-01", "2025-12-31"},
+		{"2025-Q5", "", ""}, {"25-Q1", "", ""}, {"2025Q1", "", ""},
+	} {
+		from, to, ok := reliability.QuarterDates(c.q)
+		if from != c.from || to != c.to || ok != (c.from != "") {
+			t.Errorf("%s: %s..%s %v", c.q, from, to, ok)
+		}
+	}
+}

@@ -785,6 +785,16 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 
 	// Reports, audit and exchange.
 	c.do(oaCall{method: "GET", path: "/api/v1/dashboard", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/pledges?capability=ammunition&late=181-&promised_from=2024-01-01&promised_to=2024-12-31", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/pledges?late=soon", status: 422, badRequest: true})
+	rel := c.do(oaCall{method: "GET", path: "/api/v1/reliability", status: 200}).json(t)
+	if all, _ := rel["all"].(map[string]any); all == nil || oaNum(t, all["lines_judged"]) < 1 {
+		t.Errorf("GET /api/v1/reliability: %v", rel)
+	}
+	c.do(oaCall{method: "GET", path: "/api/v1/reliability?nation=DEU&by=capability", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/reliability?by=channel&format=csv", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/reliability?format=xlsx", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/reliability?by=donor", status: 422, badRequest: true})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/audit/events?entity=pledge&entity_id=%d", id), status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/audit/verify", status: 200})
 	if rep := c.do(oaCall{method: "GET", path: "/api/v1/check", status: 200}).json(t); rep["ok"] != true || len(rep["checked"].([]any)) != len(check.All) {

@@ -114,7 +114,8 @@ func ratePer30(orders, days int) string {
 
 func mustPages() *pages {
 	p := &pages{t: map[string]*template.Template{}}
-	layout := template.Must(template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html"))
+	// Every page may use the blocks of the partials, which are no pages.
+	layout := template.Must(template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials/*.html"))
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		panic(err)
