@@ -50,6 +50,7 @@ func commands() []command {
 		{"training", "training seats: plan", runTraining},
 		{"lessons", "lessons learned: list, show, export", runLessons},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
+		{"reliability", "how the nations keep their promised dates, by nation, channel or capability area", runReliability},
 		{"audit", "audit commands: verify", runAudit},
 		{"check", "recompute every invariant of the ledger; exit 3 if one is broken", runCheck},
 		{"user", "manage users: add, list, role, disable, enable, password", runUser},

@@ -56,8 +56,8 @@ func (s *Service) Measure(ctx context.Context, q Query, asOf time.Time) (Report,
 	r := Compute(lines, q.By, asOf)
 	r.Nation, r.Marking = q.Nation, marking
 	if q.Nation != "" {
-		// The row of every line is the nation's.
-		r.All.Key, r.All.Name, r.All.Label = q.Nation, q.Nation, q.Nation
+		// The row of every line is the nation's; its key stays ALL.
+		r.All.Name, r.All.Label = q.Nation, q.Nation
 		for _, l := range lines {
 			if l.NationName != "" {
 				r.All.Name, r.All.Label = l.NationName, l.NationName+" ("+q.Nation+")"

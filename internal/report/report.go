@@ -220,29 +220,15 @@ const reliabilityNote = "A line is judged once it is delivered in full or its pl
 // all nations by the quarter of the promised date.
 func (rv *Review) reliabilityTables() (Table, Table) {
 	r := rv.Reliability
-	share := func(ppm, of int64) string {
-		if of == 0 {
-			return "—"
-		}
-		return Percent(ppm, 1)
-	}
-	slip := func(f reliability.Figures, tenths int64) string {
-		if f.Delivered == 0 {
-			return "—"
-		}
-		return Days(tenths)
-	}
 	byNation := Table{Sheet: "Reliability", Title: "Promise reliability by nation, as of " + r.AsOf, Note: reliabilityNote,
 		Head:  []string{"Nation", "Lines judged", "On time", "Value on time", "Median slip (days)", "90th pct slip (days)", "Overdue 0–30 d", "31–90 d", "91–180 d", "> 180 d"},
 		Right: []bool{false, true, true, true, true, true, true, true, true, true}, Numeric: []bool{false, true, false, false, true, true, true, true, true, true},
 		Widths: []float64{44, 16, 14, 16, 16, 16, 16, 14, 14, 14}}
+	// The review leaves out the overdue lines in all, and those not yet
+	// due, of the cells.
 	cells := func(label string, f reliability.Figures) []string {
-		row := []string{label, fmt.Sprint(f.Lines), share(f.OnTimeLinesPPM, f.Lines), share(f.OnTimeValuePPM, int64(f.Value)),
-			slip(f, f.MedianSlipTenths), slip(f, f.P90SlipTenths)}
-		for _, a := range f.Overdue {
-			row = append(row, fmt.Sprint(a.Lines))
-		}
-		return row
+		c := ReliabilityCells(f)
+		return append(append([]string{label}, c[:5]...), c[6:6+len(reliability.Buckets)]...)
 	}
 	for _, g := range r.Groups {
 		byNation.Rows = append(byNation.Rows, cells(g.Label, g.Figures))
@@ -255,8 +241,34 @@ func (rv *Review) reliabilityTables() (Table, Table) {
 		Right: []bool{false, true, true, true, true, true, true, true}, Numeric: []bool{false, true, false, false, true, true, true, true},
 		Widths: []float64{30, 22, 20, 22, 22, 22, 22, 20}}
 	for _, q := range r.All.Quarters {
-		row := cells(q.Quarter, q.Figures)[:6]
-		trend.Rows = append(trend.Rows, append(row, fmt.Sprint(q.OverdueLines()), fmt.Sprint(q.NotDueLines)))
+		c := ReliabilityCells(q.Figures)
+		trend.Rows = append(trend.Rows, append(append([]string{q.Quarter}, c[:6]...), c[len(c)-1]))
 	}
 	return byNation, trend
+}
+
+// ReliabilityCells are figures of reliability as the review and the
+// command line write them: the lines judged, the shares of lines and of
+// value on time, the median and 90th-percentile slip in days, the lines
+// overdue in all and in each band of days past the promise, and the lines
+// not yet due; a share or slip of nothing is a dash.
+func ReliabilityCells(f reliability.Figures) []string {
+	share := func(ppm int64, none bool) string {
+		if none {
+			return "—"
+		}
+		return Percent(ppm, 1)
+	}
+	slip := func(tenths int64) string {
+		if f.Delivered == 0 {
+			return "—"
+		}
+		return Days(tenths)
+	}
+	out := []string{fmt.Sprint(f.Lines), share(f.OnTimeLinesPPM, f.Lines == 0), share(f.OnTimeValuePPM, f.Value == 0),
+		slip(f.MedianSlipTenths), slip(f.P90SlipTenths), fmt.Sprint(f.OverdueLines())}
+	for _, a := range f.Overdue {
+		out = append(out, fmt.Sprint(a.Lines))
+	}
+	return append(out, fmt.Sprint(f.NotDueLines))
 }
