@@ -213,17 +213,17 @@ func (rv *Review) Tables() []Table {
 // reliabilityNote says what the reliability tables count.
 const reliabilityNote = "A line is judged once it is delivered in full or its pledge's promised date has passed (the last day of the period when the date is known only to the month, quarter or year). " +
 	"On time: delivered in full by that date. Value on time: the value of the units delivered by then, of the lines of disclosed value. " +
-	"Slip: days from the promised date to the arrival of the line's last unit, an early delivery counting 0; the 90th percentile by nearest rank. " +
-	"Overdue: lines past their promised date and not delivered in full, by days past it. Withdrawn quantities count nowhere."
+	"Slip: days from the promised date to the arrival of the line's last unit, an early delivery counting 0; the median, and the 90th percentile (P90) by nearest rank. " +
+	"0–30 d … > 180 d: lines past their promised date and not delivered in full, by days past it. Withdrawn quantities count nowhere."
 
 // reliabilityTables lay out the reliability per nation and the trend of
 // all nations by the quarter of the promised date.
 func (rv *Review) reliabilityTables() (Table, Table) {
 	r := rv.Reliability
 	byNation := Table{Sheet: "Reliability", Title: "Promise reliability by nation, as of " + r.AsOf, Note: reliabilityNote,
-		Head:  []string{"Nation", "Lines judged", "On time", "Value on time", "Median slip (days)", "90th pct slip (days)", "Overdue 0–30 d", "31–90 d", "91–180 d", "> 180 d"},
+		Head:  []string{"Nation", "Lines", "On time", "Value on time", "Median slip", "P90 slip", "0–30 d", "31–90 d", "91–180 d", "> 180 d"},
 		Right: []bool{false, true, true, true, true, true, true, true, true, true}, Numeric: []bool{false, true, false, false, true, true, true, true, true, true},
-		Widths: []float64{44, 16, 14, 16, 16, 16, 16, 14, 14, 14}}
+		Widths: []float64{40, 14, 15, 22, 18, 15, 14, 14, 14, 14}}
 	// The review leaves out the overdue lines in all, and those not yet
 	// due, of the cells.
 	cells := func(label string, f reliability.Figures) []string {
@@ -237,9 +237,9 @@ func (rv *Review) reliabilityTables() (Table, Table) {
 		byNation.Total = cells("All nations", r.All.Figures)
 	}
 	trend := Table{Sheet: "Reliability by quarter", Title: "Promise reliability of all nations by the quarter of the promised date",
-		Head:  []string{"Quarter", "Lines judged", "On time", "Value on time", "Median slip (days)", "90th pct slip (days)", "Overdue lines", "Not yet due"},
+		Head:  []string{"Quarter", "Lines judged", "On time", "Value on time", "Median slip", "P90 slip", "Overdue lines", "Not yet due"},
 		Right: []bool{false, true, true, true, true, true, true, true}, Numeric: []bool{false, true, false, false, true, true, true, true},
-		Widths: []float64{30, 22, 20, 22, 22, 22, 22, 20}}
+		Widths: []float64{24, 22, 18, 24, 22, 20, 26, 24}}
 	for _, q := range r.All.Quarters {
 		c := ReliabilityCells(q.Figures)
 		trend.Rows = append(trend.Rows, append(append([]string{q.Quarter}, c[:6]...), c[len(c)-1]))
