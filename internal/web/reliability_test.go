@@ -293,6 +293,14 @@ func TestReliabilityPagesAgreeWithTheAPI(t *testing.T) {
 	if page := string(e.do("GET", bucket, "", "").body); !strings.Contains(page, fmt.Sprintf(`data-id="%d"`, hidden)) || !strings.Contains(page, `value="0-30" selected`) {
 		t.Error("the pledges page of the link does not show the pledge, or hides its filter")
 	}
+	// The quarter of the nation's trend leads to its pledges promised then.
+	quarter := hrefs(t, string(e.do("GET", "/nations/DEU", "", "").body), "data-quarter", "2025-Q1")
+	if len(quarter) == 0 || quarter[0] != "/pledges?nation=DEU&promised_from=2025-01-01&promised_to=2025-03-31" {
+		t.Fatalf("the links of Germany's first quarter: %v", quarter)
+	}
+	if items := e.do("GET", "/api/v1"+quarter[0], "", "").json(t)["items"].([]any); len(items) != 2 {
+		t.Errorf("Germany's pledges promised in 2025-Q1: %v", items)
+	}
 	fraDash := string(e.do("GET", "/", "", "", "Authorization", "Bearer "+fra).body)
 	for _, l := range hrefs(t, fraDash, "data-group", "Germany (DEU)") {
 		if strings.Contains(l, "late=") {

@@ -34,22 +34,18 @@ func (s *Server) measure(r *http.Request) (reliability.Report, error) {
 	return s.Read.Reliability.Measure(r.Context(), reliability.Query{Nation: q.Get("nation"), By: q.Get("by")}, s.Now())
 }
 
-// sendReliability answers the report as CSV or a workbook.
-func (s *Server) sendReliability(w http.ResponseWriter, r *http.Request, rep reliability.Report) error {
-	var buf bytes.Buffer
-	if err := reliability.WriteCSV(&buf, rep); err != nil {
-		return err
-	}
-	return s.sendTable(w, r, "reliability", rep.Marking, buf.Bytes())
-}
-
+// apiReliability answers the report as JSON, or as CSV or a workbook.
 func (s *Server) apiReliability(w http.ResponseWriter, r *http.Request) error {
 	rep, err := s.measure(r)
 	if err != nil {
 		return err
 	}
 	if wantsTable(r) {
-		return s.sendReliability(w, r, rep)
+		var buf bytes.Buffer
+		if err := reliability.WriteCSV(&buf, rep); err != nil {
+			return err
+		}
+		return s.sendTable(w, r, "reliability", rep.Marking, buf.Bytes())
 	}
 	w.Header().Set("X-Classification", rep.Marking.String())
 	return writeJSON(w, 200, rep)
@@ -99,52 +95,39 @@ var groupHead = map[string]string{reliability.ByNation: "Nation", reliability.By
 func (s *Server) reliabilityView(r *http.Request, rep reliability.Report) reliabilityView {
 	links := access.Allowed(access.IdentityFrom(r.Context()), access.PledgeRead)
 	v := reliabilityView{Report: rep, Buckets: reliability.Buckets, Bys: reliability.Bys, Head: groupHead[rep.By]}
-	href := func(q url.Values, kv ...string) string {
+	// href lists the pledges of the report's nation, if any, and of the
+	// filters of kv (name, value, …).
+	href := func(kv ...string) string {
 		if !links {
 			return ""
 		}
-		out := url.Values{}
-		for k, vs := range q {
-			out[k] = vs
+		q := url.Values{}
+		if rep.Nation != "" {
+			q.Set("nation", rep.Nation)
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
-			out.Set(kv[i], kv[i+1])
+			q.Set(kv[i], kv[i+1])
 		}
-		if len(out) == 0 {
+		if len(q) == 0 {
 			return "/pledges"
 		}
-		return "/pledges?" + out.Encode()
+		return "/pledges?" + q.Encode()
 	}
-	row := func(label string, f reliability.Figures, q url.Values) reliabilityRow {
-		out := reliabilityRow{Label: label, Figures: f, Href: href(q), OverdueHref: href(q, "overdue", "1"), Bar: f.OnTimeLinesPPM / 10_000}
+	row := func(label string, f reliability.Figures, kv ...string) reliabilityRow {
+		overdue := append(kv[:len(kv):len(kv)], "overdue", "1")
+		out := reliabilityRow{Label: label, Figures: f, Href: href(kv...), OverdueHref: href(overdue...), Bar: f.OnTimeLinesPPM / 10_000}
 		for _, a := range f.Overdue {
-			out.Ages = append(out.Ages, ageCell{Age: a, Href: href(q, "overdue", "1", "late", a.Bucket)})
+			out.Ages = append(out.Ages, ageCell{Age: a, Href: href(append(overdue[:len(overdue):len(overdue)], "late", a.Bucket)...)})
 		}
 		return out
 	}
-	base := url.Values{}
-	if rep.Nation != "" {
-		base.Set("nation", rep.Nation)
-	}
 	for _, g := range rep.Groups {
-		q := url.Values{}
-		for k, vs := range base {
-			q[k] = vs
-		}
-		q.Set(groupParam[rep.By], g.Key)
-		v.Rows = append(v.Rows, row(g.Label, g.Figures, q))
+		v.Rows = append(v.Rows, row(g.Label, g.Figures, groupParam[rep.By], g.Key))
 	}
-	v.Total = row(rep.All.Label, rep.All.Figures, base)
+	v.Total = row(rep.All.Label, rep.All.Figures)
 	for _, qt := range rep.All.Quarters {
-		q := url.Values{}
-		for k, vs := range base {
-			q[k] = vs
-		}
-		if from, to, ok := reliability.QuarterDates(qt.Quarter); ok {
-			q.Set("promised_from", from)
-			q.Set("promised_to", to)
-		}
-		v.Trend = append(v.Trend, row(qt.Quarter, qt.Figures, q))
+		from, to, _ := reliability.QuarterDates(qt.Quarter)
+		v.Trend = append(v.Trend, row(qt.Quarter, qt.Figures, "promised_from", from, "promised_to", to))
 	}
 	return v
 }
@@ -166,12 +149,12 @@ func (s *Server) reliabilityPanel(r *http.Request, q reliability.Query, marking 
 }
 
 func (s *Server) uiReliability(w http.ResponseWriter, r *http.Request) error {
+	if wantsTable(r) {
+		return s.apiReliability(w, r)
+	}
 	rep, err := s.measure(r)
 	if err != nil {
 		return err
-	}
-	if wantsTable(r) {
-		return s.sendReliability(w, r, rep)
 	}
 	v := s.reliabilityView(r, rep)
 	if v.Nations, err = s.pledgingNations(r); err != nil {
