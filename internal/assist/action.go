@@ -1,6 +1,7 @@
 package assist
 
 import (
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/catalog"
@@ -36,6 +37,14 @@ const (
 	Allocate = "allocate"
 	Accept   = "accept"
 	Withdraw = "withdraw"
+	// Report records how many units of the line the donor reports it has
+	// delivered (Line.Reported): the donor's statement, which moves
+	// nothing and which no receipt needs to confirm.
+	Report = "report"
+	// Disclose gives the number of units of a line whose quantity was
+	// undisclosed, once the donor makes it public: from then on the line
+	// counts in the totals and can move like any other.
+	Disclose = "disclose"
 )
 
 // Ship and Deliver name the stages a line reaches only through shipments
@@ -48,7 +57,7 @@ const (
 )
 
 // Actions lists the line actions in the order a line goes through them.
-var Actions = []string{Commit, Allocate, Accept, Withdraw}
+var Actions = []string{Commit, Allocate, Accept, Withdraw, Report, Disclose}
 
 // ThroughShipments is the refusal of a ship or deliver action on a line.
 const ThroughShipments = "a pledge line is shipped and delivered only through shipments: plan a shipment from its allocation (or record a handover outside the hub network as a direct shipment), and the recipient's receipt delivers it"
@@ -118,6 +127,24 @@ func apply(l *Line, allocs []Allocation, req *Requirement, a Action) ([]*Allocat
 		return nil, fault.Field("action", ThroughShipments)
 	case Accept:
 		return move(l, allocs, a)
+	case Disclose:
+		if !l.QuantityUndisclosed {
+			return nil, fault.Field("quantity", "line %d's quantity is known already (%d pledged): only an undisclosed one is disclosed", l.No, l.Pledged)
+		}
+		if q > MaxQuantity {
+			return nil, fault.Field("quantity", "must be at most %d", MaxQuantity)
+		}
+		if q < l.Reported {
+			return nil, fault.Field("quantity", "%d is less than the %d the donor reports delivered on line %d", q, l.Reported, l.No)
+		}
+		l.Pledged, l.QuantityUndisclosed = q, false
+		return nil, nil
+	case Report:
+		if q > l.Pledged {
+			return nil, fault.Field("quantity", "%d reported delivered is more than the %d pledged on line %d", q, l.Pledged, l.No)
+		}
+		l.Reported = q
+		return nil, nil
 	case Withdraw:
 		// What is allocated is promised to a requirement and may be on its
 		// way or delivered; only the rest can be withdrawn.
@@ -131,7 +158,7 @@ func apply(l *Line, allocs []Allocation, req *Requirement, a Action) ([]*Allocat
 		}
 		return nil, nil
 	}
-	return nil, fault.Field("action", "%q is not an action: use one of commit, allocate, accept, withdraw", a.Kind)
+	return nil, fault.Field("action", "%q is not an action: use one of %s", a.Kind, strings.Join(Actions, ", "))
 }
 
 // move accepts q of l through its allocations.

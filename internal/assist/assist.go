@@ -89,6 +89,10 @@ func Label(code string) string {
 	switch code {
 	case "nato":
 		return "NATO"
+	case Report:
+		return "Report delivered (the donor's figure)"
+	case Disclose:
+		return "Disclose the quantity"
 	case "maintenance_logistics":
 		return "Maintenance, logistics and transport"
 	case "infrastructure_industry":

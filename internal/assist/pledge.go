@@ -134,6 +134,10 @@ type Line struct {
 	// leave out.
 	QuantityUndisclosed bool `json:"quantity_undisclosed,omitempty"`
 	ValueUndisclosed    bool `json:"value_undisclosed,omitempty"`
+	// Reported is how many units the donor reports it has delivered, as
+	// public trackers quote donors: its own statement, shown beside what
+	// receipts confirm (Delivered) and counted in no total.
+	Reported int64 `json:"reported_delivered,omitempty"`
 	// Valuation is where the unit value comes from.
 	Valuation Valuation `json:"valuation,omitzero"`
 	// DeliveredOn, when set, is the day (YYYY-MM-DD) the store records
@@ -385,6 +389,14 @@ func (p *Pledge) ValidateOn(today string) error {
 			errs.Add(f+".quantity", "must be a positive whole number, or %q", Undisclosed)
 		case l.Pledged > MaxQuantity:
 			errs.Add(f+".quantity", "must be at most %d", MaxQuantity)
+		}
+		switch {
+		case l.Reported < 0:
+			errs.Add(f+".reported_delivered", "must not be negative")
+		case !l.QuantityUndisclosed && l.Pledged > 0 && l.Reported > l.Pledged:
+			errs.Add(f+".reported_delivered", "%d reported delivered is more than the %d pledged", l.Reported, l.Pledged)
+		case l.Reported > MaxQuantity:
+			errs.Add(f+".reported_delivered", "must be at most %d", MaxQuantity)
 		}
 		l.Valuation.check(&errs, f+".valuation.", f+".unit_value", &l.UnitValue, l.ValueUndisclosed, today)
 		switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -197,6 +198,62 @@ func (s *Service) createRequirement(ctx context.Context, tx Tx, r *Requirement, 
 		return err
 	}
 	return tx.Audit(ctx, audit.Record{Action: action, Entity: "requirement", EntityID: audit.ID(r.ID), After: r.Audited()})
+}
+
+// MaxRequirementsAtOnce is the most requirements one batch may hold: a
+// grid or a block pasted from a spreadsheet, not an import.
+const MaxRequirementsAtOnce = 500
+
+// CreateRequirements validates and stores several new requirements in one
+// transaction: all of them, or none if any is refused, every problem of
+// every one named by its place in the batch ("requirements[2].quantity"),
+// as a spreadsheet user enters a block of rows at once. Only those who may
+// submit requirements may.
+func (s *Service) CreateRequirements(ctx context.Context, rs []Requirement) ([]Requirement, error) {
+	out := slices.Clone(rs)
+	if err := s.Store.Transact(ctx, func(tx Tx) error { return s.createRequirementsIn(ctx, tx, out) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CheckRequirements reports every problem that CreateRequirements would
+// meet with rs, and saves nothing: for a grid some of whose cells did not
+// even parse, so that the person sees every problem of every row at once.
+func (s *Service) CheckRequirements(ctx context.Context, rs []Requirement) error {
+	rs = slices.Clone(rs)
+	err := s.Store.Transact(ctx, func(tx Tx) error {
+		if err := s.createRequirementsIn(ctx, tx, rs); err != nil {
+			return err
+		}
+		return errChecked
+	})
+	if errors.Is(err, errChecked) {
+		return nil
+	}
+	return err
+}
+
+func (s *Service) createRequirementsIn(ctx context.Context, tx Tx, rs []Requirement) error {
+	if id := access.IdentityFrom(ctx); id.Via != "system" && !access.Allowed(id, access.RequirementWrite) {
+		return fault.Errorf(fault.Forbidden, "%s may not submit requirements (%s)", id.Name, access.RequirementWrite)
+	}
+	switch {
+	case len(rs) == 0:
+		return fault.Field("requirements", "give at least one requirement")
+	case len(rs) > MaxRequirementsAtOnce:
+		return fault.Field("requirements", "at most %d requirements at once, not %d", MaxRequirementsAtOnce, len(rs))
+	}
+	var errs fault.List
+	for i := range rs {
+		if err := s.CreateRequirementIn(ctx, tx, &rs[i]); err != nil {
+			if fault.Code(err) != fault.Invalid {
+				return err // a failure ends them all
+			}
+			errs.Append(fmt.Sprintf("requirements[%d]", i), err)
+		}
+	}
+	return errs.Err()
 }
 
 // UpdateRequirement changes a requirement's fields. Its quantity may not
@@ -631,8 +688,8 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 		if err != nil {
 			return err
 		}
-		if l.QuantityUndisclosed && l.Pledged == 0 {
-			return fault.Field("quantity", "line %d's quantity is undisclosed: nothing of it can be committed, allocated or withdrawn until the donor says how many", l.No)
+		if l.QuantityUndisclosed && l.Pledged == 0 && a.Kind != Disclose {
+			return fault.Field("quantity", "line %d's quantity is undisclosed: nothing of it can be committed, allocated or withdrawn until the donor says how many (disclose it)", l.No)
 		}
 		allocs, err := tx.LineAllocations(ctx, l.ID)
 		if err != nil {
@@ -679,6 +736,13 @@ func ActIn(ctx context.Context, tx Tx, id, version int64, a Action) (Pledge, err
 		}
 		if err := l.Check(); err != nil {
 			return err
+		}
+		if a.Kind == Disclose {
+			// A disclosed quantity gives the line its value: the pledge's
+			// must still be counted exactly.
+			if err := p.CheckValue(); err != nil {
+				return err
+			}
 		}
 		p.UpdatedAt = tx.Now()
 		if err := tx.UpdatePledge(ctx, &p, old.Version); err != nil {
@@ -728,7 +792,7 @@ func MayAct(ctx context.Context, kind, nation string) error {
 	id := access.IdentityFrom(ctx)
 	ok := false
 	switch kind {
-	case Commit, Withdraw:
+	case Commit, Withdraw, Report, Disclose:
 		ok = id.MayWriteFor(nation)
 	case Allocate:
 		ok = id.Has(access.Coordinator) || id.Via == "system"

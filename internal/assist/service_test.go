@@ -589,3 +589,72 @@ func TestActAllIsAllOrNothing(t *testing.T) {
 		t.Errorf("no action: %v", err)
 	}
 }
+
+// TestReportKeepsTheDonorsFigureApart: the donor's own figure of what it
+// has delivered is recorded beside the line, moves nothing and is never
+// more than was pledged; only the donor's people and coordinators give it.
+func TestReportKeepsTheDonorsFigureApart(t *testing.T) {
+	l := newLedger()
+	svc := assist.Service{Store: books{l}}
+	p, err := svc.Act(as(deuOfficer), 10, 1, assist.Action{Kind: assist.Report, Line: 11, Quantity: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.Lines[0]
+	if got.Reported != 60 || got.Delivered != 0 || got.Committed != 80 || got.Pledged != 100 {
+		t.Fatalf("after the donor reports 60 delivered: %+v", got)
+	}
+	wantActions(t, l, "pledge.report")
+	// A later report replaces the earlier one.
+	if p, err = svc.Act(as(coordinator), 10, 2, assist.Action{Kind: assist.Report, Line: 11, Quantity: 45}); err != nil || p.Lines[0].Reported != 45 {
+		t.Fatalf("a corrected report: %v, %+v", err, p.Lines)
+	}
+	before := l.clone()
+	_, err = svc.Act(as(deuOfficer), 10, 3, assist.Action{Kind: assist.Report, Line: 11, Quantity: 101})
+	wantErr(t, err, fault.Invalid, "quantity")
+	_, err = svc.Act(as(polOfficer), 10, 3, assist.Action{Kind: assist.Report, Line: 11, Quantity: 5})
+	wantErr(t, err, fault.Forbidden, "")
+	unchanged(t, before, l)
+
+	// A new pledge may carry the donor's figure, within what it pledges.
+	np := newPledge()
+	np.Lines[0].Reported = 21
+	_, err = svc.CreatePledge(as(deuOfficer), np)
+	wantErr(t, err, fault.Invalid, "lines[0].reported_delivered")
+	np.Lines[0].Reported = 20
+	created, err := svc.CreatePledge(as(deuOfficer), np)
+	if err != nil || created.Lines[0].Reported != 20 || created.Lines[0].Delivered != 0 {
+		t.Fatalf("a pledge with the donor's figure: %v, %+v", err, created.Lines)
+	}
+}
+
+// TestDiscloseGivesAnUndisclosedLineItsQuantity: a line pledged with its
+// number of units undisclosed moves nothing until the donor discloses it;
+// disclosed once, it counts and moves like any other.
+func TestDiscloseGivesAnUndisclosedLineItsQuantity(t *testing.T) {
+	l := newLedger()
+	p := l.pledges[10]
+	p.Lines = append(p.Lines, assist.Line{ID: 12, No: 2, NSN: nsnMine, UnitValue: 10000, QuantityUndisclosed: true, Reported: 0})
+	l.pledges[10] = p
+	svc := assist.Service{Store: books{l}}
+	before := l.clone()
+	_, err := svc.Act(as(deuOfficer), 10, 1, assist.Action{Kind: assist.Commit, Line: 12, Quantity: 5})
+	wantErr(t, err, fault.Invalid, "quantity")
+	_, err = svc.Act(as(polOfficer), 10, 1, assist.Action{Kind: assist.Disclose, Line: 12, Quantity: 40})
+	wantErr(t, err, fault.Forbidden, "")
+	_, err = svc.Act(as(deuOfficer), 10, 1, assist.Action{Kind: assist.Disclose, Line: 11, Quantity: 40})
+	wantErr(t, err, fault.Invalid, "quantity") // line 1's quantity is known
+	unchanged(t, before, l)
+
+	got, err := svc.Act(as(deuOfficer), 10, 1, assist.Action{Kind: assist.Disclose, Line: 12, Quantity: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got.Lines[1]; d.Pledged != 40 || d.QuantityUndisclosed || d.State() != "pledged" {
+		t.Fatalf("after disclosing 40: %+v (%s)", d, d.State())
+	}
+	if got, err = svc.Act(as(deuOfficer), 10, 2, assist.Action{Kind: assist.Commit, Line: 12, Quantity: 40}); err != nil || got.Lines[1].Committed != 40 {
+		t.Fatalf("committing the disclosed line: %v", err)
+	}
+	wantActions(t, l, "pledge.disclose", "pledge.commit")
+}

@@ -36,7 +36,7 @@ var Columns = map[string][]string{
 	"requirements": {"ref", "nsn", "group", "quantity", "priority", "need_by", "delivery_site", "notes", "classification", "releasable_to", "state", "allocated", "delivered", "accepted"},
 	"pledges": {"pledge_ref", "nation", "title", "description", "kind", "aid", "instrument", "channel", "category", "announced", "promised", "reference", "depot", "amount_eur", "value_undisclosed",
 		"amount_currency", "amount_original", "amount_rate", "amount_rate_date", "amount_basis", "amount_source", "classification", "releasable_to",
-		"line", "nsn", "quantity", "unit_value_eur", "unit_currency", "unit_original", "unit_rate", "unit_rate_date", "unit_basis", "unit_source",
+		"line", "nsn", "quantity", "unit_value_eur", "unit_currency", "unit_original", "unit_rate", "unit_rate_date", "unit_basis", "unit_source", "reported_delivered",
 		"committed", "allocated", "shipped", "delivered", "accepted", "withdrawn"},
 	"progress": {"pledge_ref", "line", "step", "requirement_ref", "quantity", "amount_eur", "date", "evidence"},
 }
@@ -573,6 +573,10 @@ func groupPledges(rows []row) ([]*pledgeGroup, fault.List) {
 				l.UnitValue = money.FieldEUR(&rowErrs, "unit_value_eur", r.get("unit_value_eur"))
 			}
 			l.Valuation = valuation(&rowErrs, r, "unit_")
+			// What the donor reports delivered, as trackers quote it.
+			if v := r.get("reported_delivered"); v != "" {
+				l.Reported = integer(&rowErrs, "reported_delivered", v)
+			}
 			g.pledge.Lines = append(g.pledge.Lines, l)
 			g.lines = append(g.lines, r)
 		} else {

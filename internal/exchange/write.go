@@ -81,7 +81,7 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, 
 			valuationCells(p.AmountValuation)...)
 		head = append(head, p.Classification.String(), strings.Join(p.ReleasableTo, " "))
 		if len(p.Lines) == 0 {
-			cw.Write(append(head, make([]string, 4+len(valuationColumns)+6)...))
+			cw.Write(append(head, make([]string, 4+len(valuationColumns)+1+6)...))
 			continue
 		}
 		for _, l := range p.Lines {
@@ -94,7 +94,11 @@ func WritePledges(w io.Writer, pledges []assist.Pledge) (access.Classification, 
 			}
 			rec := append(append([]string(nil), head...), strconv.Itoa(l.No), l.NSN, qty, value)
 			rec = append(rec, valuationCells(l.Valuation)...)
-			cw.Write(append(rec, itoa(l.Committed), itoa(l.Allocated), itoa(l.Shipped), itoa(l.Delivered), itoa(l.Accepted), itoa(l.Withdrawn)))
+			reported := ""
+			if l.Reported != 0 {
+				reported = itoa(l.Reported)
+			}
+			cw.Write(append(rec, reported, itoa(l.Committed), itoa(l.Allocated), itoa(l.Shipped), itoa(l.Delivered), itoa(l.Accepted), itoa(l.Withdrawn)))
 		}
 	}
 	cw.Flush()

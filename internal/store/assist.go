@@ -284,12 +284,12 @@ func (tx *Tx) AddPayment(ctx context.Context, pledge int64, pay *assist.Payment)
 // lineColumns are a pledge line's columns (l, with its item i), in the
 // order lineFields scans them.
 const lineColumns = "l.id, l.no, l.nsn, i.name, l.unit_value, l.pledged, l.committed, l.allocated, l.shipped, l.delivered, l.accepted, l.withdrawn, l.quantity_undisclosed, l.value_undisclosed, " +
-	"l.currency, l.original, l.rate, l.rate_date, l.basis, l.source"
+	"l.currency, l.original, l.rate, l.rate_date, l.basis, l.source, l.reported_delivered"
 
 func lineFields(l *assist.Line) []any {
 	v := &l.Valuation
 	return []any{&l.ID, &l.No, &l.NSN, &l.ItemName, &l.UnitValue, &l.Pledged, &l.Committed, &l.Allocated, &l.Shipped, &l.Delivered, &l.Accepted, &l.Withdrawn, &l.QuantityUndisclosed, &l.ValueUndisclosed,
-		&v.Currency, &v.Original, &v.Rate, &v.RateDate, &v.Basis, &v.Source}
+		&v.Currency, &v.Original, &v.Rate, &v.RateDate, &v.Basis, &v.Source, &l.Reported}
 }
 
 // Pledge returns the pledge with id and its lines.
@@ -409,9 +409,9 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 		}
 		v := l.Valuation
 		lid, err := tx.insertID(ctx, `INSERT INTO pledge_lines (pledge_id, no, nsn, unit_value, pledged, committed, allocated, shipped, delivered, accepted, withdrawn, quantity_undisclosed, value_undisclosed,
-			currency, original, rate, rate_date, basis, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			currency, original, rate, rate_date, basis, source, reported_delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, l.No, l.NSN, l.UnitValue, l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn, l.QuantityUndisclosed, l.ValueUndisclosed,
-			v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source)
+			v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source, l.Reported)
 		if err != nil {
 			return mapConstraint(err, fmt.Sprintf("line %d", l.No))
 		}
@@ -434,15 +434,25 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 	if err != nil {
 		return err
 	}
-	// A larger amount or a line revalued upwards makes a pledge worth more
-	// (line quantities never grow once pledged): the ledger's total is
-	// checked then.
+	// A larger amount, a line revalued upwards or a quantity disclosed
+	// makes a pledge worth more, and a disclosed quantity weigh more: the
+	// ledger's total and its mass are checked then.
 	var was money.Cents
-	if err := tx.queryRow(ctx, `SELECT amount + pledged_value FROM pledges WHERE id = ?`, p.ID).Scan(&was); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	var units int64
+	if err := tx.queryRow(ctx, `SELECT p.amount + p.pledged_value, COALESCE((SELECT SUM(l.pledged) FROM pledge_lines l WHERE l.pledge_id = p.id), 0) FROM pledges p WHERE p.id = ?`, p.ID).Scan(&was, &units); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", p.Ref(), err)
 	}
 	if worth, _, _ := p.Value(); worth > was {
 		if err := tx.checkLedger(ctx, p); err != nil {
+			return err
+		}
+	}
+	var now int64
+	for _, l := range p.Lines {
+		now += l.Pledged
+	}
+	if now > units {
+		if err := tx.checkLedgerMass(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -471,9 +481,9 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 		// A revaluation changes a line's unit value and its valuation.
 		v := l.Valuation
 		if _, err := tx.exec(ctx, `UPDATE pledge_lines SET pledged = ?, committed = ?, allocated = ?, shipped = ?, delivered = ?, accepted = ?, withdrawn = ?,
-			unit_value = ?, currency = ?, original = ?, rate = ?, rate_date = ?, basis = ?, source = ? WHERE id = ? AND pledge_id = ?`,
+			unit_value = ?, currency = ?, original = ?, rate = ?, rate_date = ?, basis = ?, source = ?, reported_delivered = ?, quantity_undisclosed = ? WHERE id = ? AND pledge_id = ?`,
 			l.Pledged, l.Committed, l.Allocated, l.Shipped, l.Delivered, l.Accepted, l.Withdrawn,
-			l.UnitValue, v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source, l.ID, p.ID); err != nil {
+			l.UnitValue, v.Currency, v.Original, v.Rate, v.RateDate, v.Basis, v.Source, l.Reported, l.QuantityUndisclosed, l.ID, p.ID); err != nil {
 			return mapConstraint(err, fmt.Sprintf("%s line %d", p.Ref(), l.No))
 		}
 	}

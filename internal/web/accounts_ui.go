@@ -394,6 +394,7 @@ type contributionsView struct {
 	Classifications []access.Classification
 	In              contributionInput
 	Errors          formErrors
+	Names           names
 }
 
 // contributionInput is a contribution as the API and the form take it.
@@ -464,6 +465,7 @@ func (s *Server) contributionsPage(w http.ResponseWriter, r *http.Request, statu
 	for _, n := range nations {
 		v.Nations = append(v.Nations, nationChoice{n.Code, n.Name, n.Role})
 	}
+	v.Names = names{}.withNations(nations)
 	v.Categories, v.Classifications = accounts.Categories, access.Classifications()
 	if v.In.Currency == "" {
 		v.In.Currency, v.In.Date = "EUR", s.today()
@@ -570,6 +572,7 @@ type agreementsView struct {
 	Agreements []accounts.Agreement
 	In         accounts.Agreement
 	Errors     formErrors
+	Names      names
 }
 
 func (s *Server) agreementsPage(w http.ResponseWriter, r *http.Request, status int, v agreementsView) error {
@@ -579,6 +582,9 @@ func (s *Server) agreementsPage(w http.ResponseWriter, r *http.Request, status i
 	}
 	if v.In.Years == 0 {
 		v.In.Years = 10
+	}
+	if v.Names, err = s.readNames(r.Context(), nationNames); err != nil {
+		return err
 	}
 	return s.page(w, r, status, "agreements", "Security agreements", v, access.Unclassified)
 }

@@ -16,6 +16,7 @@ type accountView struct {
 	Tokens  any
 	Created *createdToken
 	Errors  formErrors
+	Names   names
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request, status int, created *createdToken, errs formErrors) error {
@@ -24,7 +25,11 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, status int, cre
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "account", "Your account", accountView{s.Now(), whoAmI(id), ts, created, errs}, access.Unclassified)
+	nm, err := s.readNames(r.Context(), nationNames)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "account", "Your account", accountView{s.Now(), whoAmI(id), ts, created, errs, nm}, access.Unclassified)
 }
 
 func (s *Server) uiAccount(w http.ResponseWriter, r *http.Request) error {
@@ -78,6 +83,7 @@ type usersView struct {
 	Roles           []access.Role
 	Classifications []access.Classification
 	Password        string // a generated password, shown once
+	Names           names
 }
 
 func (s *Server) users(w http.ResponseWriter, r *http.Request, status int, in userInput, errs formErrors, password string) error {
@@ -85,7 +91,11 @@ func (s *Server) users(w http.ResponseWriter, r *http.Request, status int, in us
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "users", "Users", usersView{users, in, errs, access.Roles, access.Classifications(), password}, access.Unclassified)
+	nm, err := s.readNames(r.Context(), siteNames|nationNames)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "users", "Users", usersView{users, in, errs, access.Roles, access.Classifications(), password, nm}, access.Unclassified)
 }
 
 func (s *Server) uiUsers(w http.ResponseWriter, r *http.Request) error {

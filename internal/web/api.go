@@ -85,7 +85,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 
 // actionPermission is the permission of each pledge line action.
 var actionPermission = map[string]access.Permission{
-	assist.Commit: access.PledgeWrite, assist.Withdraw: access.PledgeWrite,
+	assist.Commit: access.PledgeWrite, assist.Withdraw: access.PledgeWrite, assist.Report: access.PledgeWrite, assist.Disclose: access.PledgeWrite,
 	assist.Allocate: access.PledgeAllocate, assist.Accept: access.PledgeAccept,
 }
 
@@ -543,6 +543,8 @@ type lineInput struct {
 	ValueUndisclosed    bool `json:"value_undisclosed"`
 	// Valuation is where the unit value comes from.
 	Valuation valuationInput `json:"valuation"`
+	// Reported is how many units the donor reports it has delivered.
+	Reported int64 `json:"reported_delivered"`
 	// QuantityText is what a form's user typed, shown again beside an error.
 	QuantityText string `json:"-"`
 }
@@ -585,7 +587,7 @@ func (in pledgeInput) pledge() (assist.Pledge, error) {
 	p.AmountValuation = in.AmountValuation.valuation(&errs, "amount_valuation.")
 	p.Marking = marking(&errs, in.Classification, in.ReleasableTo)
 	for i, l := range in.Lines {
-		line := assist.Line{NSN: l.NSN, Pledged: l.Quantity, QuantityUndisclosed: l.QuantityUndisclosed, ValueUndisclosed: l.ValueUndisclosed}
+		line := assist.Line{NSN: l.NSN, Pledged: l.Quantity, QuantityUndisclosed: l.QuantityUndisclosed, ValueUndisclosed: l.ValueUndisclosed, Reported: l.Reported}
 		if !(l.ValueUndisclosed && strings.TrimSpace(l.UnitValue) == "") {
 			line.UnitValue = money.FieldEUR(&errs, fmt.Sprintf("lines[%d].unit_value", i), l.UnitValue)
 		}

@@ -97,10 +97,10 @@ func TestAllocateOffersOnlyWhatALineCanMeet(t *testing.T) {
 		return m[1]
 	}
 	// Line 1 is another 155 mm round of the same group: R-00001 (155 mm), not R-00002 (Stinger).
-	if l1 := options(1); !strings.Contains(l1, "R-00001 · 1320-12-345-6789 Cartridge") || strings.Contains(l1, "R-00002") || !strings.Contains(l1, "UA-KYIV Kyiv") {
+	if l1 := options(1); !strings.Contains(l1, "R-00001 · Cartridge, 155 mm HE M795 (1320-12-345-6789) ·") || strings.Contains(l1, "R-00002") || !strings.Contains(l1, "Kyiv delivery point (UA-KYIV)") {
 		t.Errorf("line 1 offers %s", l1)
 	}
-	if l2 := options(2); !strings.Contains(l2, "R-00002 · 1410-01-234-5678 Guided missile") || strings.Contains(l2, "R-00001") {
+	if l2 := options(2); !strings.Contains(l2, "R-00002 · Guided missile, Stinger (1410-01-234-5678) ·") || strings.Contains(l2, "R-00001") {
 		t.Errorf("line 2 offers %s", l2)
 	}
 }
@@ -179,10 +179,10 @@ func TestListsNameWhatTheyCode(t *testing.T) {
 		t.Fatal(r.status)
 	}
 	reqs := html.UnescapeString(string(e.do("GET", "/requirements", "", "").body))
-	if !strings.Contains(reqs, `1320-12-345-6789 <span class="muted">Cartridge, 155 mm HE M795</span>`) || !strings.Contains(reqs, `UA-KYIV <span class="muted">Kyiv delivery point</span>`) {
+	if !strings.Contains(reqs, `<td>Cartridge, 155 mm HE M795 (1320-12-345-6789)</td>`) || !strings.Contains(reqs, `<td>Kyiv delivery point (UA-KYIV)</td>`) {
 		t.Error("the requirements list shows codes without names")
 	}
-	if pl := html.UnescapeString(string(e.do("GET", "/pledges", "", "").body)); !strings.Contains(pl, `Germany <span class="muted">DEU</span>`) {
+	if pl := html.UnescapeString(string(e.do("GET", "/pledges", "", "").body)); !strings.Contains(pl, `<td>Germany (DEU)</td>`) {
 		t.Error("the pledges list shows the nation's code without its name")
 	}
 }

@@ -46,6 +46,8 @@ func lessonFilter(r *http.Request) (lessons.Filter, error) {
 
 type lessonsView struct {
 	list.Page[lessons.Lesson]
+	// Names name the owners of the overdue actions.
+	Names    names
 	Times    lessons.LearningTimes
 	States   []string
 	Overdue  []lessons.OverdueAction
@@ -72,6 +74,9 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	if v.Overdue, err = s.Read.Lessons.OverdueActions(r.Context(), s.Now()); err != nil {
+		return err
+	}
+	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
 		return err
 	}
 	if v.Times, err = s.Read.Lessons.LearningTimes(r.Context()); err != nil {
@@ -146,6 +151,9 @@ type lessonView struct {
 	LinkKinds  []string
 	Today      string
 	Errors     string
+	// Names name its systems (NSNs) and the nations and facilities that
+	// own its actions.
+	Names names
 }
 
 func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request, status int, msg string) error {
@@ -173,6 +181,9 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request, status int, 
 	marking := l.Classification
 	for _, x := range v.Similar {
 		marking = max(marking, x.Classification)
+	}
+	if v.Names, err = s.readNames(r.Context(), itemNames|siteNames|nationNames); err != nil {
+		return err
 	}
 	return s.page(w, r, status, "lesson", l.Ref()+" "+l.Title, v, marking)
 }

@@ -58,7 +58,7 @@ func TestLessonsPages(t *testing.T) {
 		t.Errorf("link: %d %.500s", res.status, res.body)
 	}
 	page := string(e.do("GET", "/lessons/1", "", "").body)
-	if !strings.Contains(page, `id="lesson-state">actioned`) || !strings.Contains(page, "overdue") || !strings.Contains(page, "facility PL-GLI") {
+	if !strings.Contains(page, `id="lesson-state">actioned`) || !strings.Contains(page, "overdue") || !strings.Contains(page, "facility Bumar-Łabędy repair hub, Gliwice (PL-GLI)") {
 		t.Errorf("the lesson page:\n%.3000s", page)
 	}
 	m := regexp.MustCompile(`action="/lessons/1/actions/(\d+)/done"`).FindStringSubmatch(page)

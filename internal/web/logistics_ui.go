@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -41,8 +42,7 @@ type shipmentsView struct {
 	list.Page[shipmentView]
 	States []string
 	Sites  []string
-	// SiteNames name the route's codes.
-	SiteNames map[string]string
+	Names  names
 }
 
 func (s *Server) uiShipments(w http.ResponseWriter, r *http.Request) error {
@@ -58,13 +58,9 @@ func (s *Server) uiShipments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := shipmentsView{Page: list.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}, States: logistics.States, SiteNames: map[string]string{}}
-	n, err := s.Read.Logistics.Network(r.Context())
-	if err != nil {
+	v := shipmentsView{Page: list.Page[shipmentView]{Next: p.Next, Total: p.Total, Items: make([]shipmentView, len(p.Items))}, States: logistics.States}
+	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
 		return err
-	}
-	for code, site := range n.Sites {
-		v.SiteNames[code] = site.Name
 	}
 	marking := access.Unclassified
 	for i, sh := range p.Items {
@@ -81,8 +77,9 @@ type shipmentFormView struct {
 	Quantities  []string
 	Allocations []logistics.OpenAllocation
 	Origins     []string
-	Sites       map[string]string
-	Errors      formErrors
+	// Names are the sites' and nations'; the sites are the route's choices.
+	Names  names
+	Errors formErrors
 }
 
 func (s *Server) shipmentForm(w http.ResponseWriter, r *http.Request, status int, v shipmentFormView) error {
@@ -90,15 +87,10 @@ func (s *Server) shipmentForm(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	n, err := s.Read.Logistics.Network(r.Context())
-	if err != nil {
+	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
 		return err
 	}
 	v.Allocations = allocs
-	v.Sites = map[string]string{}
-	for code, site := range n.Sites {
-		v.Sites[code] = site.Name
-	}
 	for len(v.In.Lines) < 4 {
 		v.In.Lines = append(v.In.Lines, logistics.NewLine{})
 	}
@@ -170,7 +162,7 @@ func (s *Server) uiCreateShipment(w http.ResponseWriter, r *http.Request) error 
 
 type shipmentPageView struct {
 	shipmentView
-	Sites         map[string]string
+	Names         names
 	Discrepancies []logistics.Discrepancy
 	Events        []historyRow
 	Actions       []string // custody actions the reader may take now
@@ -246,13 +238,8 @@ func (s *Server) shipmentPageTyped(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	v.Events = history(evs)
-	n, err := s.Read.Logistics.Network(r.Context())
-	if err != nil {
+	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
 		return err
-	}
-	v.Sites = map[string]string{}
-	for code, site := range n.Sites {
-		v.Sites[code] = site.Name
 	}
 	me := access.IdentityFrom(r.Context())
 	for _, a := range nextActions(sh) {
@@ -384,6 +371,7 @@ type discrepanciesView struct {
 	CanResolve bool
 	Errors     formErrors
 	Tried      int64
+	Names      names
 }
 
 func (s *Server) discrepanciesPage(w http.ResponseWriter, r *http.Request, status int, errs formErrors, tried int64) error {
@@ -403,7 +391,11 @@ func (s *Server) discrepanciesPage(w http.ResponseWriter, r *http.Request, statu
 	for _, d := range p.Items {
 		marking = max(marking, d.Classification)
 	}
-	v := discrepanciesView{Page: p, Kinds: logistics.DiscrepancyKinds, CanResolve: access.Allowed(access.IdentityFrom(r.Context()), access.DiscrepancyClose), Errors: errs, Tried: tried}
+	nm, err := s.readNames(r.Context(), itemNames)
+	if err != nil {
+		return err
+	}
+	v := discrepanciesView{Page: p, Kinds: logistics.DiscrepancyKinds, CanResolve: access.Allowed(access.IdentityFrom(r.Context()), access.DiscrepancyClose), Errors: errs, Tried: tried, Names: nm}
 	return s.page(w, r, status, "discrepancies", "Discrepancies", v, marking)
 }
 
@@ -444,10 +436,11 @@ func (s *Server) uiResolve(w http.ResponseWriter, r *http.Request) error {
 // ---- network and hubs ----
 
 type networkView struct {
-	Hubs    []logistics.HubLoad
-	Links   []logistics.Link
-	Sites   []string
-	Names   map[string]string
+	Hubs  []logistics.HubLoad
+	Links []logistics.Link
+	// Names are the sites' and the nations', and the sites are the
+	// choices of the link form, by name.
+	Names   names
 	Modes   []string
 	Link    logistics.Link
 	Errors  formErrors
@@ -466,7 +459,7 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, status int,
 	if v.Hubs, err = s.Read.Logistics.Hubs(r.Context(), s.Now()); err != nil {
 		return err
 	}
-	v.Links, v.Names, v.Modes = n.Links, map[string]string{}, logistics.Modes
+	v.Links, v.Modes = n.Links, logistics.Modes
 	if e := r.URL.Query().Get("edit"); e != "" && v.Link.ID == 0 && v.Errors == nil {
 		for _, l := range n.Links {
 			if strconv.FormatInt(l.ID, 10) == e {
@@ -474,11 +467,10 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, status int,
 			}
 		}
 	}
-	for code, site := range n.Sites {
-		v.Names[code] = site.Name
-		v.Sites = append(v.Sites, code)
+	if v.Names, err = s.readNames(r.Context(), nationNames); err != nil {
+		return err
 	}
-	slices.Sort(v.Sites)
+	v.Names = v.Names.withSites(slices.Collect(maps.Values(n.Sites)))
 	v.CanWrite = access.Allowed(access.IdentityFrom(r.Context()), access.NetworkWrite)
 	return s.page(w, r, status, "network", "Network", v, access.Unclassified)
 }
@@ -578,6 +570,7 @@ type hubView struct {
 	Errors   formErrors
 	CanCount bool
 	Items    []string
+	Names    names
 }
 
 type throughputBar struct {
@@ -642,6 +635,13 @@ func (s *Server) hubPage(w http.ResponseWriter, r *http.Request, status int, err
 	v.CanCount = access.Allowed(me, access.StockCount)
 	for _, l := range v.Stock.Lines {
 		v.Items = append(v.Items, l.NSN)
+	}
+	want := siteNames
+	if v.CanCount {
+		want |= itemNames // the count form offers every item
+	}
+	if v.Names, err = s.readNames(r.Context(), want); err != nil {
+		return err
 	}
 	return s.page(w, r, status, "hub", v.Hub.Name, v, access.Unclassified)
 }

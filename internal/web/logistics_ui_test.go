@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -161,7 +162,7 @@ func TestLogisticsPages(t *testing.T) {
 func TestPlanShipmentForm(t *testing.T) {
 	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	page := string(e.do("GET", "/shipments/new", "", "").body)
-	m := regexp.MustCompile(`<option value="(\d+)" >#\d+ · P-\d+ line \d+ · NOR`).FindStringSubmatch(page)
+	m := regexp.MustCompile(`<option value="(\d+)" >#\d+ · P-\d+ line \d+ · Norway \(NOR\)`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no Norwegian allocation offered:\n%s", page)
 	}
@@ -199,7 +200,7 @@ func TestPlanShipmentForm(t *testing.T) {
 func TestNetworkPageEditsALink(t *testing.T) {
 	e := demoEnv(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	page := string(e.do("GET", "/network?edit=1", "", "").body)
-	if !strings.Contains(page, "Change the link DE-DEP1 → PL-RZE (road)") || !strings.Contains(page, `name="version" value="1"`) {
+	if !strings.Contains(page, "Change the link Bundeswehr depot (illustrative) (DE-DEP1) → Rzeszów-Jasionka logistics hub (PL-RZE) (road)") || !strings.Contains(page, `name="version" value="1"`) {
 		t.Fatalf("the edit form:\n%.2000s", page)
 	}
 	form := url.Values{"id": {"1"}, "version": {"1"}, "from": {"DE-DEP1"}, "to": {"PL-RZE"}, "mode": {"road"}, "transit_hours": {"0"}}
@@ -306,7 +307,7 @@ func TestAllocationPlanPages(t *testing.T) {
 	}
 	page := e.do("GET", "/plans/1", "", "")
 	body := string(page.body)
-	if page.status != 200 || !strings.Contains(body, `id="proposal"`) || !strings.Contains(body, "FR-DEP1 → PL-RZE → UA-DNIPRO") ||
+	if page.status != 200 || !strings.Contains(body, `id="proposal"`) || !strings.Contains(html.UnescapeString(body), `<abbr title="French Army depot (illustrative) (FR-DEP1)">FR-DEP1</abbr> → <abbr title="Rzeszów-Jasionka logistics hub (PL-RZE)">PL-RZE</abbr> → <abbr title="Delivery point Dnipro (illustrative) (UA-DNIPRO)">UA-DNIPRO</abbr>`) ||
 		!strings.Contains(body, "has no donor depot") || !strings.Contains(body, `id="plan-nations"`) || !strings.Contains(body, `id="approve"`) {
 		t.Fatalf("plan page: %d\n%.2000s", page.status, body)
 	}
@@ -521,7 +522,7 @@ func TestPledgeDepotThroughAPIAndForm(t *testing.T) {
 	if err := json.Unmarshal(res.body, &p); err != nil || res.status != 201 || p.Depot != "DE-DEP1" {
 		t.Fatalf("a pledge with its depot: %d %s", res.status, res.body)
 	}
-	if page := string(e.do("GET", fmt.Sprintf("/pledges/%d", p.ID), "", "").body); !strings.Contains(page, `<dd id="pledge-depot">DE-DEP1</dd>`) {
-		t.Error("the pledge page does not show its depot")
+	if page := string(e.do("GET", fmt.Sprintf("/pledges/%d", p.ID), "", "").body); !strings.Contains(page, `<dd id="pledge-depot">Bundeswehr depot (illustrative) (DE-DEP1)</dd>`) {
+		t.Error("the pledge page does not show its depot by name and code")
 	}
 }

@@ -28,6 +28,7 @@ var funcs = template.FuncMap{
 	"eur":       func(c money.Cents) string { return c.Human(false) },
 	"eurShort":  func(c money.Cents) string { return c.Human(true) },
 	"label":     assist.Label,
+	"named":     named,
 	"hasRole":   func(rs []access.Role, r access.Role) bool { return slices.Contains(rs, r) },
 	"rref":      func(id int64) string { return (&assist.Requirement{ID: id}).Ref() },
 	"pref":      func(id int64) string { return (&assist.Pledge{ID: id}).Ref() },

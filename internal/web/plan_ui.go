@@ -106,6 +106,7 @@ type proposalView struct {
 	Marking     access.Classification `json:"-"`
 	Error       string                `json:"-"`
 	TookMS      float64               `json:"-"`
+	Names       names                 `json:"-"`
 	saved       plan.Saved
 }
 
@@ -310,7 +311,16 @@ func (s *Server) uiPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, 200, "proposal", fmt.Sprintf("Allocation plan %d", v.ID), v, v.Marking)
+	return s.proposalPage(w, r, 200, v)
+}
+
+// proposalPage shows a plan with the names of its items, sites and nations.
+func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request, status int, v proposalView) error {
+	var err error
+	if v.Names, err = s.readNames(r.Context(), itemNames|siteNames|nationNames); err != nil {
+		return err
+	}
+	return s.page(w, r, status, "proposal", fmt.Sprintf("Allocation plan %d", v.ID), v, v.Marking)
 }
 
 // exclusions reads "pledge line-requirement" pairs.
@@ -356,7 +366,7 @@ func (s *Server) uiApprovePlan(w http.ResponseWriter, r *http.Request) error {
 			v.Stale, v.CanApprove = v.State == plan.StateProposed, false
 		}
 		v.Error = e.Message
-		return s.page(w, r, problemFor(err).Status, "proposal", fmt.Sprintf("Allocation plan %d", v.ID), v, v.Marking)
+		return s.proposalPage(w, r, problemFor(err).Status, v)
 	}
 	http.Redirect(w, r, fmt.Sprintf("/plans/%d?msg=%s", v.ID, url.QueryEscape("Approved: the allocations are made and the shipments planned")), http.StatusSeeOther)
 	return nil

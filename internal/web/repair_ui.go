@@ -58,6 +58,7 @@ type equipmentView struct {
 	States []string
 	In     repair.Equipment
 	Errors formErrors
+	Names  names
 }
 
 func equipmentFilter(r *http.Request) repair.EquipmentFilter {
@@ -76,6 +77,13 @@ func (s *Server) equipmentPage(w http.ResponseWriter, r *http.Request, status in
 	v.States = repair.EquipmentStates
 	if v.In.Received == "" {
 		v.In.Received = s.today()
+	}
+	want := siteNames | nationNames
+	if access.Allowed(access.IdentityFrom(r.Context()), access.EquipmentWrite) {
+		want |= itemNames // the register form offers every item
+	}
+	if v.Names, err = s.readNames(r.Context(), want); err != nil {
+		return err
 	}
 	return s.page(w, r, status, "equipment", "Equipment", v, access.Unclassified)
 }
@@ -126,6 +134,7 @@ type pieceView struct {
 	Severities []string
 	Damage     repair.Damage
 	Errors     formErrors
+	Names      names
 }
 
 func (s *Server) pieceView(r *http.Request) (pieceView, error) {
@@ -141,7 +150,11 @@ func (s *Server) pieceView(r *http.Request) (pieceView, error) {
 	if err != nil {
 		return pieceView{}, err
 	}
-	return pieceView{Equipment: e, Lessons: ls, Timeline: tl, Orders: os, Severities: repair.Severities, Damage: repair.Damage{Priority: 3, Location: e.Location}}, nil
+	nm, err := s.readNames(r.Context(), siteNames|nationNames)
+	if err != nil {
+		return pieceView{}, err
+	}
+	return pieceView{Equipment: e, Lessons: ls, Timeline: tl, Orders: os, Severities: repair.Severities, Damage: repair.Damage{Priority: 3, Location: e.Location}, Names: nm}, nil
 }
 
 func (s *Server) uiPiece(w http.ResponseWriter, r *http.Request) error {
@@ -261,6 +274,7 @@ type repairsView struct {
 	Pipeline   []pipelineBar
 	History    []historyBar
 	OpenStates []string
+	Names      names
 }
 
 // historyBar is one week of the pipeline over time: a stacked bar.
@@ -335,6 +349,9 @@ func (s *Server) uiRepairs(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.History = append(v.History, b)
 	}
+	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
+		return err
+	}
 	return s.page(w, r, 200, "repairs", "Repairs", v, access.Unclassified)
 }
 
@@ -357,6 +374,7 @@ type orderView struct {
 	Parts     []repair.PartNeed
 	PartsText string
 	Errors    string
+	Names     names
 }
 
 func (s *Server) orderPage(w http.ResponseWriter, r *http.Request, status int, o repair.Order, v orderView) error {
@@ -365,6 +383,9 @@ func (s *Server) orderPage(w http.ResponseWriter, r *http.Request, status int, o
 		return err
 	}
 	v.Order, v.Next, v.Parts = o, nextStates(o), parts
+	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
+		return err
+	}
 	return s.page(w, r, status, "repair", o.Ref(), v, access.Unclassified)
 }
 
@@ -544,6 +565,7 @@ type facilitiesView struct {
 	In         repair.RepairFacility
 	Text       string // competences as written in the form
 	Errors     formErrors
+	Names      names
 }
 
 func (s *Server) facilitiesPage(w http.ResponseWriter, r *http.Request, status int, v facilitiesView) error {
@@ -569,6 +591,10 @@ func (s *Server) facilitiesPage(w http.ResponseWriter, r *http.Request, status i
 		for _, l := range ls {
 			marking = max(marking, l.Classification)
 		}
+	}
+	// Competences name systems by group or NSN.
+	if v.Names, err = s.readNames(r.Context(), itemNames|siteNames|nationNames); err != nil {
+		return err
 	}
 	return s.page(w, r, status, "facilities", "Repair facilities", v, marking)
 }
@@ -667,6 +693,7 @@ type repairPlanView struct {
 	TookMS      float64                  `json:"took_ms"`
 	Horizons    []int                    `json:"-"`
 	Error       string                   `json:"-"`
+	Names       names                    `json:"-"`
 }
 
 func (s *Server) repairPlan(r *http.Request, start time.Time, horizon int) (repairPlanView, error) {
@@ -683,6 +710,10 @@ func (s *Server) repairPlan(r *http.Request, start time.Time, horizon int) (repa
 		Orders: map[int64]repair.Waiting{}, Horizons: []int{30, 60, 90, 180}}
 	for _, o := range in.Orders {
 		v.Orders[o.Order] = o
+	}
+	// Its page names the facilities and where the pieces are.
+	if v.Names, err = s.readNames(r.Context(), siteNames); err != nil {
+		return repairPlanView{}, err
 	}
 	return v, nil
 }

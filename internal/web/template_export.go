@@ -22,11 +22,11 @@ var templateExamples = map[string][][]string{
 	"requirements": {{"#example", "1320-12-345-6789", "", "12000", "1", "2026-03-31", "UA-LVV", "For the 2026 spring, rows starting with # are not imported", "NATO UNCLASSIFIED", "", "", "", "", ""}},
 	"pledges": {
 		{"#P1", "DEU", "Winter package (example: rows starting with # are not imported)", "155 mm rounds and air defence missiles, from Bundeswehr stocks", "in_kind", "military", "grant", "bilateral", "in_kind", "2025-11-01", "2026-03-31", "MoD press release", "", "", "",
-			"", "", "", "", "", "", "NATO UNCLASSIFIED", "", "", "1320-12-345-6789", "12000", "3500.00", "", "", "", "", "price_list", "Manufacturer's price list 2025", "", "", "", "", "", ""},
+			"", "", "", "", "", "", "NATO UNCLASSIFIED", "", "", "1320-12-345-6789", "12000", "3500.00", "", "", "", "", "price_list", "Manufacturer's price list 2025", "4000", "", "", "", "", "", ""},
 		{"#P1", "DEU", "Winter package (example: rows starting with # are not imported)", "155 mm rounds and air defence missiles, from Bundeswehr stocks", "in_kind", "military", "grant", "bilateral", "in_kind", "2025-11-01", "2026-03-31", "MoD press release", "", "", "",
-			"", "", "", "", "", "", "NATO UNCLASSIFIED", "", "", "1410-01-234-5678", "40", "", "USD", "480000.00", "1.0824", "2024-12-31", "official", "US DoD unit cost (the euro figure is left to the conversion)", "", "", "", "", "", ""},
+			"", "", "", "", "", "", "NATO UNCLASSIFIED", "", "", "1410-01-234-5678", "40", "", "USD", "480000.00", "1.0824", "2024-12-31", "official", "US DoD unit cost (the euro figure is left to the conversion)", "", "", "", "", "", "", ""},
 		{"#P2", "DNK", "Contribution to the trust fund (example)", "", "funds", "military", "grant", "trust_fund", "trust_fund", "2025-11-01", "2025-12-31", "", "", "1000000.00", "",
-			"", "", "", "", "official", "Ministry of Defence press release", "NATO UNCLASSIFIED", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""},
+			"", "", "", "", "official", "Ministry of Defence press release", "NATO UNCLASSIFIED", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""},
 	},
 	"progress": {
 		{"#P-00001", "1", "committed", "", "12000", "", "", "(example: rows starting with # are not imported)"},

@@ -51,6 +51,8 @@ type trainingView struct {
 	Cohort     training.CohortOf
 	Form       string // which form the errors belong to
 	Errors     formErrors
+	// Names name the systems (by NSN), host nations and facilities.
+	Names names
 }
 
 func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request, status int, v trainingView) error {
@@ -82,6 +84,9 @@ func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request, status int
 		for _, l := range ls {
 			marking = max(marking, l.Classification)
 		}
+	}
+	if v.Names, err = s.readNames(r.Context(), itemNames|siteNames|nationNames); err != nil {
+		return err
 	}
 	return s.page(w, r, status, "training", "Training", v, marking)
 }
@@ -257,6 +262,7 @@ type classView struct {
 	Class      training.ClassOf
 	Enrolments []training.EnrolmentOf
 	Errors     string
+	Names      names
 }
 
 func (s *Server) classOf(r *http.Request) (training.ClassOf, error) {
@@ -276,7 +282,11 @@ func (s *Server) classPage(w http.ResponseWriter, r *http.Request, status int, m
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "class", fmt.Sprintf("Class %d of %s", c.ID, c.Course), classView{Class: c, Enrolments: ens, Errors: msg}, access.Unclassified)
+	nm, err := s.readNames(r.Context(), siteNames|nationNames)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "class", fmt.Sprintf("Class %d of %s", c.ID, c.Course), classView{Class: c, Enrolments: ens, Errors: msg, Names: nm}, access.Unclassified)
 }
 
 func (s *Server) uiClass(w http.ResponseWriter, r *http.Request) error {

@@ -46,6 +46,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("GET", "/requirements", access.RequirementRead, s.uiRequirements)
 	add("GET", "/requirements/new", access.RequirementWrite, s.uiRequirementForm)
 	add("POST", "/requirements", access.RequirementWrite, s.uiCreateRequirement)
+	add("POST", "/requirements/grid", access.RequirementWrite, s.uiCreateRequirements)
 	add("GET", "/requirements/{id}", access.RequirementRead, s.uiRequirement)
 	add("GET", "/requirements/{id}/edit", access.RequirementWrite, s.uiRequirementEdit)
 	add("POST", "/requirements/{id}", access.RequirementWrite, s.uiUpdateRequirement)
@@ -134,6 +135,7 @@ type dashboardView struct {
 	Logistics *logistics.LogisticsSummary
 	// OverdueActions are the lessons' remedial actions past their due date.
 	OverdueActions []lessons.OverdueAction
+	Names          names
 	// Reliability is shown to readers of the accounts.
 	Reliability *reliabilityView
 }
@@ -187,6 +189,9 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 				marking = sh.Classification
 			}
 		}
+	}
+	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
+		return err
 	}
 	if v.Reliability, err = s.reliabilityPanel(r, reliability.Query{By: reliability.ByNation}, &marking); err != nil {
 		return err
@@ -305,10 +310,15 @@ func (s *Server) uiSites(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	nm, err := s.readNames(r.Context(), nationNames)
+	if err != nil {
+		return err
+	}
 	return s.page(w, r, 200, "sites", "Sites", struct {
 		list.Page[catalog.Site]
 		Kinds []string
-	}{p, catalog.SiteKinds}, access.Unclassified)
+		Names names
+	}{p, catalog.SiteKinds, nm}, access.Unclassified)
 }
 
 // siteInput is the site form as typed: coordinates in decimal degrees.
@@ -321,10 +331,15 @@ type siteFormView struct {
 	In     siteInput
 	Errors formErrors
 	Kinds  []string
+	Names  names
 }
 
 func (s *Server) siteForm(w http.ResponseWriter, r *http.Request, status int, in siteInput, errs formErrors) error {
-	return s.page(w, r, status, "site_form", "New site", siteFormView{in, errs, catalog.SiteKinds}, access.Unclassified)
+	nm, err := s.readNames(r.Context(), nationNames)
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "site_form", "New site", siteFormView{in, errs, catalog.SiteKinds, nm}, access.Unclassified)
 }
 
 func (s *Server) uiSiteForm(w http.ResponseWriter, r *http.Request) error {
@@ -469,17 +484,13 @@ func (s *Server) uiCreateItem(w http.ResponseWriter, r *http.Request) error {
 type requirementsView struct {
 	list.Page[assist.Requirement]
 	States []string
-	Sites  []catalog.Site
-	// Names of the items and sites the page shows by code.
-	ItemNames, SiteNames map[string]string
+	// Sites are the delivery points to filter by.
+	Sites []catalog.Site
+	Names names
 }
 
 func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.requirementPage(r)
-	if err != nil {
-		return err
-	}
-	sites, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Kind: "delivery_point"}, list.Options{Limit: list.MaxLimit})
 	if err != nil {
 		return err
 	}
@@ -489,17 +500,17 @@ func (s *Server) uiRequirements(w http.ResponseWriter, r *http.Request) error {
 			c = q.Classification
 		}
 	}
-	v := requirementsView{Page: p, States: assist.RequirementStates, Sites: sites.Items, SiteNames: map[string]string{}, ItemNames: map[string]string{}}
-	for _, st := range sites.Items {
-		v.SiteNames[st.Code] = st.Name
-	}
-	items, err := s.Read.Catalog.AllItems(r.Context(), catalog.ItemFilter{})
+	// Every site, for the names of spare parts' repair facilities as well
+	// as of the delivery points the filter offers.
+	nm, err := s.readNames(r.Context(), itemNames|siteNames)
 	if err != nil {
 		return err
 	}
-	for _, it := range items {
-		v.ItemNames[it.NSN] = it.Name
+	points, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{Kind: "delivery_point"}, list.Options{Limit: list.MaxLimit})
+	if err != nil {
+		return err
 	}
+	v := requirementsView{Page: p, States: assist.RequirementStates, Sites: points.Items, Names: nm}
 	return s.page(w, r, 200, "requirements", "Requirements", v, c)
 }
 
@@ -513,15 +524,17 @@ type requirementFormView struct {
 	Groups          []string
 	Sites           []catalog.Site
 	Classifications []access.Classification
+	// Grid is the grid of several new requirements, beside the form of one.
+	Grid requirementGrid
 }
 
 func (s *Server) requirementForm(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors) error {
-	return s.requirementFormFor(w, r, status, in, errs, assist.Requirement{})
+	return s.requirementFormFor(w, r, status, in, errs, assist.Requirement{}, requirementGrid{})
 }
 
-// requirementFormFor renders the form for a new requirement, or for editing
-// existing when its ID is set.
-func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors, existing assist.Requirement) error {
+// requirementFormFor renders the form for a new requirement, with the grid
+// of several as grid holds it, or for editing existing when its ID is set.
+func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, status int, in requirementInput, errs formErrors, existing assist.Requirement, grid requirementGrid) error {
 	items, err := s.Read.Catalog.AllItems(r.Context(), catalog.ItemFilter{})
 	if err != nil {
 		return err
@@ -539,6 +552,8 @@ func (s *Server) requirementFormFor(w http.ResponseWriter, r *http.Request, stat
 	if existing.ID != 0 {
 		v.ID, v.Version, v.Ref = existing.ID, existing.Version, existing.Ref()
 		title = "Edit " + existing.Ref()
+	} else {
+		v.Grid = grid.padded(names{}.withItems(items).withSites(sites.Items))
 	}
 	return s.page(w, r, status, "requirement_form", title, v, existing.Classification)
 }
@@ -585,7 +600,7 @@ func (s *Server) uiRequirementEdit(w http.ResponseWriter, r *http.Request) error
 	}
 	in := requirementInput{NSN: q.NSN, Group: q.Group, Quantity: q.Quantity, Priority: q.Priority, NeedBy: q.NeedBy, DeliverySite: q.DeliverySite,
 		Notes: q.Notes, Classification: q.Classification.String(), ReleasableTo: q.ReleasableTo}
-	return s.requirementFormFor(w, r, 200, in, nil, q)
+	return s.requirementFormFor(w, r, 200, in, nil, q, requirementGrid{})
 }
 
 // formKeeps returns the parts of the marking that a posted edit form leaves
@@ -616,7 +631,7 @@ func (s *Server) uiUpdateRequirement(w http.ResponseWriter, r *http.Request) err
 	in, pre := requirementFromForm(r.PostForm)
 	version := formInt(pre, r.PostForm, "version")
 	if len(pre) > 0 {
-		return s.requirementFormFor(w, r, 422, in, pre, existing)
+		return s.requirementFormFor(w, r, 422, in, pre, existing, requirementGrid{})
 	}
 	q, err := in.requirement()
 	if err == nil {
@@ -624,7 +639,7 @@ func (s *Server) uiUpdateRequirement(w http.ResponseWriter, r *http.Request) err
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
-			return s.requirementFormFor(w, r, statusFor(err), in, fe, existing)
+			return s.requirementFormFor(w, r, statusFor(err), in, fe, existing, requirementGrid{})
 		}
 		return err
 	}
@@ -675,11 +690,16 @@ func (s *Server) uiRequirement(w http.ResponseWriter, r *http.Request) error {
 	for _, l := range ls {
 		marking = max(marking, l.Classification)
 	}
+	nm, err := s.readNames(r.Context(), itemNames|siteNames|nationNames)
+	if err != nil {
+		return err
+	}
 	return s.page(w, r, 200, "requirement", d.Ref, struct {
 		requirementDetail
 		Events  any
 		Lessons any
-	}{d, evs, ls}, marking)
+		Names   names
+	}{d, evs, ls, nm}, marking)
 }
 
 func (s *Server) uiCancelRequirement(w http.ResponseWriter, r *http.Request) error {
@@ -704,7 +724,7 @@ type pledgesView struct {
 	list.Page[assist.PledgeSummary]
 	Kinds, Channels, Categories []string
 	Nations                     []catalog.Nation
-	NationNames                 map[string]string
+	Names                       names
 	AidTypes, Instruments       []string
 	// Capabilities and Buckets filter the pledges behind a reliability
 	// figure.
@@ -732,11 +752,7 @@ func (s *Server) uiPledges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	names := map[string]string{}
-	for _, n := range nations {
-		names[n.Code] = n.Name
-	}
-	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations, names, assist.AidTypes, assist.Instruments, catalog.CapabilityAreas, reliability.Buckets}, highestPledge(p.Items))
+	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations, names{}.withNations(nations), assist.AidTypes, assist.Instruments, catalog.CapabilityAreas, reliability.Buckets}, highestPledge(p.Items))
 }
 
 type pledgeFormView struct {
@@ -1017,6 +1033,9 @@ type pledgeView struct {
 	RevalueErrors formErrors
 	RevalueTyped  url.Values
 	Bases         []string
+	// Names are the sites', for the depot and the requirements' delivery
+	// points.
+	Names names
 }
 
 // reqChoice is a requirement as the allocate list offers it: by its
@@ -1024,8 +1043,8 @@ type pledgeView struct {
 type reqChoice struct {
 	ID       int64
 	Ref      string
-	What     string // "1320-12-345-6789 Cartridge, 155 mm HE" or "group 155MM-NATO"
-	Site     string // "UA-KYIV Kyiv depot"
+	What     string // "Cartridge, 155 mm HE (1320-12-345-6789)" or "group 155MM-NATO"
+	Site     string // "Kyiv depot (UA-KYIV)"
 	Open     int64
 	Priority int
 }
@@ -1033,7 +1052,7 @@ type reqChoice struct {
 // compatibleRequirements sorts the open requirements by the lines of p
 // whose item can meet them (assist.Compatible), so that a line is offered
 // only what it could be allocated to.
-func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open []assist.Requirement) (map[int][]reqChoice, error) {
+func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open []assist.Requirement, nm names) (map[int][]reqChoice, error) {
 	if len(open) == 0 {
 		return nil, nil
 	}
@@ -1044,14 +1063,6 @@ func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open [
 	byNSN := map[string]catalog.Item{}
 	for _, it := range items {
 		byNSN[it.NSN] = it
-	}
-	sites, err := s.Read.Catalog.Sites(r.Context(), catalog.SiteFilter{}, list.Options{Limit: list.MaxLimit})
-	if err != nil {
-		return nil, err
-	}
-	siteName := map[string]string{}
-	for _, st := range sites.Items {
-		siteName[st.Code] = st.Name
 	}
 	out := map[int][]reqChoice{}
 	for _, l := range p.Lines {
@@ -1068,9 +1079,9 @@ func (s *Server) compatibleRequirements(r *http.Request, p assist.Pledge, open [
 			if !assist.Compatible(item, q, reqItem) {
 				continue
 			}
-			c := reqChoice{ID: q.ID, Ref: q.Ref(), Open: q.Open(), Priority: q.Priority, Site: strings.TrimSpace(q.DeliverySite + " " + siteName[q.DeliverySite])}
+			c := reqChoice{ID: q.ID, Ref: q.Ref(), Open: q.Open(), Priority: q.Priority, Site: nm.Site(q.DeliverySite)}
 			if reqItem != nil {
-				c.What = reqItem.NSN + " " + reqItem.Name
+				c.What = named(reqItem.Name, reqItem.NSN)
 			} else {
 				c.What = "group " + q.Group
 			}
@@ -1128,13 +1139,17 @@ func (s *Server) pledgeViewWith(w http.ResponseWriter, r *http.Request, status i
 			}
 		}
 	}
-	reqsFor, err := s.compatibleRequirements(r, p, open)
+	nm, err := s.readNames(r.Context(), siteNames)
+	if err != nil {
+		return err
+	}
+	reqsFor, err := s.compatibleRequirements(r, p, open, nm)
 	if err != nil {
 		return err
 	}
 	canEdit := access.Allowed(me, access.PledgeWrite) && me.MayWriteFor(p.Nation)
 	v := pledgeView{pledgeDetail: d, CanEdit: canEdit, CanAllocate: slices.Contains(actions, assist.Allocate), Nation: n, ReqsFor: reqsFor,
-		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last, Now: s.Now().UTC().Format("2006-01-02T15:04")}
+		Actions: actions, Events: history(evs), Errors: errs, ErrLine: last.Line, Last: last, Now: s.Now().UTC().Format("2006-01-02T15:04"), Names: nm}
 	if last.Kind == "handover" {
 		v.Handover, v.Errors, v.ErrLine, v.Typed = errs, nil, 0, r.PostForm
 	}

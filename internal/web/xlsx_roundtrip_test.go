@@ -189,7 +189,7 @@ func numberColumn(h string) bool {
 	}
 	switch h {
 	case "quantity", "committed", "allocated", "shipped", "delivered", "accepted", "withdrawn", "received", "unmet", "days_late",
-		"original_amount", "rate", "lat", "lon", "amount_original", "amount_rate", "unit_original", "unit_rate":
+		"original_amount", "rate", "lat", "lon", "amount_original", "amount_rate", "unit_original", "unit_rate", "reported_delivered":
 		return true
 	}
 	return plainColumns[h]

@@ -18,8 +18,9 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
   // A block of cells copied from a spreadsheet and pasted into a lines
-  // table fills its rows and columns from the cell pasted into, adding
-  // rows as needed; one value pastes as usual. A pasted item that is not
+  // table (a pledge's lines, the requirements grid) fills its rows and
+  // columns from the cell pasted into, adding rows as needed; one value
+  // pastes as usual. A pasted item that is not
   // among the choices is kept as typed, for the server to say why.
   document.querySelectorAll("table.lines").forEach(function (table) {
     table.addEventListener("paste", function (e) {
