@@ -49,6 +49,7 @@ func commands() []command {
 		{"course", "training courses: list, import", runCourse},
 		{"training", "training seats: plan", runTraining},
 		{"lessons", "lessons learned: list, show, export", runLessons},
+		{"readiness", "capability readiness: how many systems are ready and what is missing; show", runReadiness},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"audit", "audit commands: verify", runAudit},
 		{"check", "recompute every invariant of the ledger; exit 3 if one is broken", runCheck},

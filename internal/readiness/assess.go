@@ -52,13 +52,14 @@ type Assessment struct {
 	// gap is closed by dated plans; empty when complete or when some gap is
 	// not.
 	ReadyBy string `json:"ready_by,omitempty"`
-	// Overdue says that ReadyBy has passed: a plan it waits for is late.
+	// Overdue says that a plan ReadyBy counts on is late: its date has
+	// passed.
 	Overdue bool `json:"overdue"`
 	// Unplanned says that some gap is not closed by dated plans.
 	Unplanned bool           `json:"unplanned"`
 	Elements  []ElementState `json:"elements"`
-	// Outlook is how many systems will be ready after each planned date,
-	// where that number grows.
+	// Outlook is how many systems will be ready after each planned date
+	// still to come, where that number grows.
 	Outlook []Step `json:"outlook"`
 	// Marking is the highest classification of what the assessment holds.
 	Marking access.Classification `json:"marking"`
@@ -87,7 +88,8 @@ type ElementState struct {
 	Met     bool   `json:"met"`
 	Status  string `json:"status"`
 	// ClosesOn is the day what is planned closes the gap, when it does by
-	// dated plans.
+	// dated plans: the latest of the plans it needs. Overdue says that
+	// some of them are late.
 	ClosesOn string `json:"closes_on,omitempty"`
 	Overdue  bool   `json:"overdue"`
 	// Unplanned is what is missing with nothing planned to close it.
@@ -146,14 +148,14 @@ func Assess(p Package, f Facts, today string) Assessment {
 			case There:
 			case Planned:
 				a.ReadyBy = max(a.ReadyBy, s.ClosesOn)
+				a.Overdue = a.Overdue || s.Overdue
 			default:
 				a.Unplanned = true
 			}
 		}
 		if a.Unplanned {
-			a.ReadyBy = ""
+			a.ReadyBy, a.Overdue = "", false
 		}
-		a.Overdue = a.ReadyBy != "" && a.ReadyBy < today
 	}
 	a.Outlook = outlook(a.Elements, a.Ready)
 	return a
@@ -181,13 +183,15 @@ func ready(states []ElementState, avail func(ElementState) int64) int64 {
 	return n
 }
 
-// outlook is the number of systems ready after each planned date, where
-// it grows beyond now, the number ready today.
+// outlook is the number of systems ready after each planned date still
+// to come, where it grows beyond now, the number ready today. A plan whose
+// date has passed is late: nobody can say when it comes, and it is left
+// out.
 func outlook(states []ElementState, now int64) []Step {
 	var dates []string
 	for _, s := range states {
 		for _, p := range s.Planned {
-			if p.Date != "" {
+			if p.Date != "" && !p.Overdue {
 				dates = append(dates, p.Date)
 			}
 		}
@@ -199,7 +203,7 @@ func outlook(states []ElementState, now int64) []Step {
 		n := ready(states, func(s ElementState) int64 {
 			a := s.Available
 			for _, p := range s.Planned {
-				if p.Date != "" && p.Date <= d {
+				if p.Date != "" && !p.Overdue && p.Date <= d {
 					a += p.Quantity
 				}
 			}
@@ -225,30 +229,40 @@ func (s *ElementState) close(wanted int64, today string) {
 		s.Met = s.Available >= s.Needed
 	}
 	s.Missing = max(0, s.Needed-s.Available)
-	// Dated plans first, soonest first; those without a date after.
-	slices.SortStableFunc(s.Planned, func(a, b Plan) int {
-		if (a.Date == "") != (b.Date == "") {
-			if a.Date == "" {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Compare(a.Date, b.Date)
-	})
-	undated := false
-	var covered int64
+	// Plans still to come first, soonest first; then those whose date has
+	// passed, late already and so the least certain; those without a date
+	// last.
 	for i := range s.Planned {
 		p := &s.Planned[i]
 		p.Overdue = p.Date != "" && p.Date < today
+	}
+	rank := func(p Plan) int {
+		switch {
+		case p.Date == "":
+			return 2
+		case p.Overdue:
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(s.Planned, func(a, b Plan) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a.Date, b.Date))
+	})
+	undated, late := false, false
+	var covered int64
+	for i := range s.Planned {
+		p := &s.Planned[i]
 		if covered >= s.Missing {
-			continue
+			break
 		}
 		p.Closes = true
 		covered += p.Quantity
-		if p.Date == "" {
+		switch {
+		case p.Date == "":
 			undated = true
-		} else {
-			s.ClosesOn = p.Date
+		default:
+			s.ClosesOn = max(s.ClosesOn, p.Date)
+			late = late || p.Overdue
 		}
 	}
 	switch {
@@ -259,8 +273,7 @@ func (s *ElementState) close(wanted int64, today string) {
 	case undated:
 		s.Status, s.ClosesOn = Undated, ""
 	default:
-		s.Status = Planned
-		s.Overdue = s.ClosesOn < today
+		s.Status, s.Overdue = Planned, late
 	}
 	if s.Have == nil {
 		s.Have = []Holding{}
@@ -425,11 +438,11 @@ func (f Facts) crew(e Element) ElementState {
 	}
 	counts := func(en Enrolment) bool { return skillOf[en.Course] == e.Target }
 	skill := e.Target
-	s.Name = "crews for " + f.name(e.Target)
+	s.Name = "trained for " + f.name(e.Target)
 	if course != nil {
 		counts = func(en Enrolment) bool { return en.Course == course.Code }
 		skill = course.Skill
-		s.Name = fmt.Sprintf("crews of %s %s", course.Code, course.Title)
+		s.Name = course.Title
 	}
 	for _, h := range f.Cohorts {
 		var completed int

@@ -170,6 +170,15 @@ func TestGapsCloseByWhatIsPlanned(t *testing.T) {
 	if m := state(t, a, readiness.Item); !m.Overdue || !m.Planned[1].Overdue || !a.Overdue {
 		t.Errorf("overdue: %+v, %v", m, a.Overdue)
 	}
+	// A shipment past its ETA is late: what is still to come counts
+	// first, and the gap closes late.
+	a = readiness.Assess(battery(), f, "2026-04-01")
+	if m := state(t, a, readiness.Item); m.Planned[0].Ref != "P-00005" || m.Planned[1].Ref != "S-00007" || !m.Planned[1].Overdue || m.ClosesOn != "2026-06-30" || !m.Overdue {
+		t.Errorf("a late shipment: %+v", m)
+	}
+	if want := []readiness.Step{{Date: "2026-06-30", Ready: 1}}; !a.Overdue || !slices.Equal(a.Outlook, want) {
+		t.Errorf("a late shipment: overdue %v, outlook %+v; want %+v without the late shipment", a.Overdue, a.Outlook, want)
+	}
 	// Less allocated than missing leaves a gap without a plan.
 	f.Lines[0].Allocated = 10
 	a = readiness.Assess(battery(), f, today)
@@ -218,7 +227,7 @@ func TestRegisterCountsOperationalPieces(t *testing.T) {
 	if trucks := a.Elements[1]; trucks.Source != readiness.FromLedger || trucks.Available != 10 || trucks.Systems != 5 {
 		t.Errorf("the trucks: %+v", trucks)
 	}
-	if c := a.Elements[2]; c.Available != 4 || c.Name != "crews for any of Main battle tank, Leopard 2A4, Main battle tank, Leopard 2A6" {
+	if c := a.Elements[2]; c.Available != 4 || c.Name != "trained for any of Main battle tank, Leopard 2A4, Main battle tank, Leopard 2A6" {
 		t.Errorf("the crews by skill: %+v", c)
 	}
 	if fac := a.Elements[3]; !fac.Met || fac.Available != 1 {

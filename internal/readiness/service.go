@@ -3,6 +3,7 @@ package readiness
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -65,6 +66,7 @@ type Service struct {
 
 // Create defines a package.
 func (s *Service) Create(ctx context.Context, p Package) (Package, error) {
+	p.Elements = slices.Clone(p.Elements) // the caller's stay as given
 	if err := access.Check(access.IdentityFrom(ctx), access.ReadinessWrite); err != nil {
 		return p, err
 	}
@@ -89,8 +91,10 @@ func (s *Service) Create(ctx context.Context, p Package) (Package, error) {
 }
 
 // Update changes a package's definition; a version other than zero must
-// be the package's current one.
-func (s *Service) Update(ctx context.Context, id, version int64, p Package) (Package, error) {
+// be the package's current one. The parts of the marking named in keep
+// stay as stored, so that an edit that leaves them out lowers nothing.
+func (s *Service) Update(ctx context.Context, id, version int64, p Package, keep ...access.MarkingPart) (Package, error) {
+	p.Elements = slices.Clone(p.Elements)
 	if err := access.Check(access.IdentityFrom(ctx), access.ReadinessWrite); err != nil {
 		return p, err
 	}
@@ -106,6 +110,7 @@ func (s *Service) Update(ctx context.Context, id, version int64, p Package) (Pac
 		if err := fault.CheckVersion(before.Ref(), before.Version, version); err != nil {
 			return err
 		}
+		p.Marking = p.Marking.Keep(before.Marking, keep...)
 		n, err := before.Change(p, access.IdentityFrom(ctx), tx.Now())
 		if err != nil {
 			return err
@@ -125,6 +130,7 @@ func (s *Service) Update(ctx context.Context, id, version int64, p Package) (Pac
 // Check finds every problem a package would be refused for, without
 // saving it: a form shows them all at once with what failed to parse.
 func (s *Service) Check(ctx context.Context, p Package) error {
+	p.Elements = slices.Clone(p.Elements)
 	if err := access.Check(access.IdentityFrom(ctx), access.ReadinessWrite); err != nil {
 		return err
 	}
@@ -196,6 +202,14 @@ func resolve(ctx context.Context, tx Tx, p *Package) error {
 		}
 	}
 	return errs.Err()
+}
+
+// Package reads the definition of a package the reader may see.
+func (s *Service) Package(ctx context.Context, id int64) (Package, error) {
+	if err := access.Check(access.IdentityFrom(ctx), access.ReadinessRead); err != nil {
+		return Package{}, err
+	}
+	return s.Read.Package(ctx, id)
 }
 
 // Assess works out the readiness of the package id on today, over what

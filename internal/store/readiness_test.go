@@ -212,7 +212,7 @@ func TestReadinessCountsWhatTheReaderMaySee(t *testing.T) {
 		if stingers.Source != readiness.FromRegister || stingers.Available != 1 || len(stingers.Planned) != 1 || stingers.Planned[0].Basis != readiness.BasisAwaiting {
 			t.Errorf("the Stingers: %+v", stingers)
 		}
-		if crews.Available != 1 || len(crews.Planned) != 1 || crews.Planned[0].Date != "2025-04-11" || crews.Status != readiness.Planned || crews.Name != "crews of STINGER-OPS Stinger operators" {
+		if crews.Available != 1 || len(crews.Planned) != 1 || crews.Planned[0].Date != "2025-04-11" || crews.Status != readiness.Planned || crews.Name != "Stinger operators" {
 			t.Errorf("the crews: %+v", crews)
 		}
 		if !gli.Met || gli.Have[0].Ref != "PL-GLI" {
