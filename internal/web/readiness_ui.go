@@ -40,9 +40,9 @@ func highest(as []readiness.Assessment) access.Classification {
 }
 
 type readinessView struct {
-	Packages []readiness.Assessment
-	Ready    int64 // complete systems, over every package
-	Complete int   // packages with every wanted system ready
+	Packages  []readiness.Assessment
+	Complete  int // packages with every wanted system ready
+	Unplanned int // packages with a gap no dated plan closes
 }
 
 func (s *Server) uiReadiness(w http.ResponseWriter, r *http.Request) error {
@@ -52,9 +52,11 @@ func (s *Server) uiReadiness(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := readinessView{Packages: as}
 	for _, a := range as {
-		v.Ready += a.Ready
 		if a.Complete {
 			v.Complete++
+		}
+		if a.Unplanned {
+			v.Unplanned++
 		}
 	}
 	return s.page(w, r, 200, "readiness", "Readiness", v, highest(as))
@@ -195,31 +197,10 @@ func (s *Server) uiPackageEdit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiCreatePackage(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return &fault.Error{Code: malformed, Message: "the form could not be read"}
-	}
-	in, p, err := packageFromForm(r.PostForm)
-	if err != nil {
-		// Every problem in one round: what did not parse, and what the use
-		// case finds in the rest.
-		err = fault.Also(err, s.Readiness.Check(r.Context(), p))
-	} else {
-		p, err = s.Readiness.Create(r.Context(), p)
-	}
-	if err != nil {
-		if fe, ok := toFormErrors(err); ok {
-			return s.packageForm(w, r, statusFor(err), in, fe, readiness.Package{})
-		}
-		return err
-	}
-	http.Redirect(w, r, fmt.Sprintf("/readiness/%d?msg=%s", p.ID, url.QueryEscape(p.Ref()+" "+p.Name+" defined")), http.StatusSeeOther)
-	return nil
+	return s.savePackage(w, r, readiness.Package{})
 }
 
 func (s *Server) uiUpdatePackage(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return &fault.Error{Code: malformed, Message: "the form could not be read"}
-	}
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -228,12 +209,26 @@ func (s *Server) uiUpdatePackage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+	return s.savePackage(w, r, existing)
+}
+
+// savePackage defines a package from the form, or changes existing when
+// it has an id; a refusal shows the form again with every problem.
+func (s *Server) savePackage(w http.ResponseWriter, r *http.Request, existing readiness.Package) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
 	in, p, err := packageFromForm(r.PostForm)
-	if err != nil {
+	switch {
+	case err != nil:
+		// Every problem in one round: what did not parse, and what the use
+		// case finds in the rest.
 		err = fault.Also(err, s.Readiness.Check(r.Context(), p))
-	} else {
-		p, err = s.Readiness.Update(r.Context(), id, version, p)
+	case existing.ID == 0:
+		p, err = s.Readiness.Create(r.Context(), p)
+	default:
+		version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
+		p, err = s.Readiness.Update(r.Context(), existing.ID, version, p)
 	}
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
@@ -241,7 +236,11 @@ func (s *Server) uiUpdatePackage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/readiness/%d?msg=%s", p.ID, url.QueryEscape(p.Ref()+" saved")), http.StatusSeeOther)
+	msg := p.Ref() + " " + p.Name + " defined"
+	if existing.ID != 0 {
+		msg = p.Ref() + " saved"
+	}
+	http.Redirect(w, r, fmt.Sprintf("/readiness/%d?msg=%s", p.ID, url.QueryEscape(msg)), http.StatusSeeOther)
 	return nil
 }
 

@@ -67,6 +67,9 @@ func TestReadinessOfTheDemo(t *testing.T) {
 			t.Errorf("the page's row for %s: %v, the API says %d ready", a.Package.Name, row, a.Ready)
 		}
 	}
+	if !strings.Contains(page, `id="complete-total">1 of 3`) || !strings.Contains(page, `id="unplanned-total">1`) {
+		t.Errorf("the page's figures:\n%.2000s", page)
+	}
 	if !strings.Contains(page, `<span class="missing" data-kind="crew">1 battery crew</span>`) || !strings.Contains(page, `<span class="missing" data-kind="facility">1 missile repair</span>`) {
 		t.Errorf("the page says what is missing:\n%.3000s", page)
 	}
