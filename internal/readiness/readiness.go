@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/text"
 )
@@ -116,6 +117,9 @@ func (p *Package) Validate() error {
 		errs.Add("name", "is longer than 200 characters")
 	}
 	p.Capability = strings.ToLower(strings.TrimSpace(p.Capability))
+	if p.Capability != "" && !slices.Contains(catalog.CapabilityAreas, p.Capability) {
+		errs.Add("capability", "%q is not a capability area: use one of %s", p.Capability, strings.Join(catalog.CapabilityAreas, ", "))
+	}
 	if p.Wanted < 1 || p.Wanted > MaxWanted {
 		errs.Add("wanted", "%d is not a number of systems from 1 to %d", p.Wanted, MaxWanted)
 	}

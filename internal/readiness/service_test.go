@@ -65,13 +65,13 @@ func TestDefiningIsRefused(t *testing.T) {
 		{"nor anybody signed out", context.Background(), nil, fault.Unauthorized, nil},
 		{"above the definer's clearance", uncleared, func(p *readiness.Package) { p.Classification = access.Restricted }, fault.Invalid, []string{"classification"}},
 		{"every problem at once", coordinator, func(p *readiness.Package) {
-			p.Name, p.Wanted = "", 0
+			p.Name, p.Wanted, p.Capability = "", 0, "space"
 			p.Elements = append(p.Elements,
 				readiness.Element{Kind: "radar", Target: "X", Quantity: 1},
 				readiness.Element{Kind: readiness.Item, Target: "9999-99-999-9999", Quantity: 0},
 				readiness.Element{Kind: readiness.Crew, Target: "NO-SUCH-COURSE", Quantity: 1},
 				readiness.Element{Kind: readiness.Item, Target: nsnIRIST, Quantity: 2})
-		}, fault.Invalid, []string{"name", "wanted", "elements[3].kind", "elements[4].quantity", "elements[6].target"}},
+		}, fault.Invalid, []string{"name", "wanted", "capability", "elements[3].kind", "elements[4].quantity", "elements[6].target"}},
 		{"a facility alone counts no system", coordinator, func(p *readiness.Package) { p.Elements = p.Elements[2:] }, fault.Invalid, []string{"elements"}},
 		{"nothing at all", coordinator, func(p *readiness.Package) { p.Elements = nil }, fault.Invalid, []string{"elements"}},
 	} {
