@@ -49,6 +49,7 @@ func commands() []command {
 		{"course", "training courses: list, import", runCourse},
 		{"training", "training seats: plan", runTraining},
 		{"lessons", "lessons learned: list, show, export", runLessons},
+		{"readiness", "capability readiness: how many systems are ready and what is missing; show", runReadiness},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"reliability", "how the nations keep their promised dates, by nation, channel or capability area", runReliability},
 		{"audit", "audit commands: verify", runAudit},

@@ -63,6 +63,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	s.trainingAPI(add)
 	s.lessonAPI(add)
 	s.reliabilityAPI(add)
+	s.readinessAPI(add)
 	add("GET", "/api/v1/plans", access.PledgeWrite, s.apiPlans)
 	add("POST", "/api/v1/plans", access.PledgeAllocate, s.apiMakePlan)
 	add("GET", "/api/v1/plans/{id}", access.PledgeWrite, s.apiPlan)
@@ -139,6 +140,8 @@ func pathID(r *http.Request) (int64, error) {
 		prefix = "S-"
 	case strings.Contains(r.URL.Path, "/discrepancies/"):
 		prefix = "D-"
+	case strings.Contains(r.URL.Path, "/readiness/"):
+		prefix = "CP-"
 	}
 	s := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), prefix), "0")
 	id, err := strconv.ParseInt(s, 10, 64)

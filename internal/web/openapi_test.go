@@ -982,6 +982,26 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/lessons/%d", lzid), status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/lessons/digest?from=2025-01-01&to=2025-12-31&format=xlsx", status: 200})
 
+	// Readiness: a Stinger section counted from the rounds delivered and
+	// allocated above, the Stinger in repair, the Leopard cohort in class
+	// and Gliwice's competence.
+	section := map[string]any{"name": "Stinger section", "capability": "air_defence", "wanted": 2, "classification": "NR", "releasable_to": []string{"UKR"},
+		"elements": []map[string]any{{"kind": "item", "target": "155MM-NATO", "quantity": 100, "label": "rounds"}, {"kind": "item", "target": storetest.NSNStinger, "quantity": 1},
+			{"kind": "crew", "target": "leo", "quantity": 1}, {"kind": "facility", "target": storetest.NSNStinger, "quantity": 1}}}
+	pkg := c.do(oaCall{method: "POST", path: "/api/v1/readiness", status: 201, body: oaJSON(section)})
+	c.do(oaCall{method: "POST", path: "/api/v1/readiness", status: 422, badRequest: true,
+		body: oaJSON(map[string]any{"name": "", "wanted": 0, "elements": []map[string]any{{"kind": "radar", "target": "", "quantity": 0}}})})
+	c.do(oaCall{method: "POST", path: "/api/v1/readiness", status: 422,
+		body: oaJSON(map[string]any{"name": "Nothing", "wanted": 1, "elements": []map[string]any{{"kind": "crew", "target": "NO-COURSE", "quantity": 1}}})})
+	c.do(oaCall{method: "POST", path: "/api/v1/readiness", token: officer, status: 403, body: oaJSON(section)})
+	c.do(oaCall{method: "GET", path: "/api/v1/readiness", status: 200})
+	rpath := pkg.header.Get("Location")
+	c.do(oaCall{method: "GET", path: rpath, status: 200})
+	section["wanted"] = 1
+	c.do(oaCall{method: "POST", path: rpath, header: map[string]string{"If-Match": pkg.header.Get("ETag")}, body: oaJSON(section), status: 200})
+	c.do(oaCall{method: "POST", path: rpath, header: map[string]string{"If-Match": pkg.header.Get("ETag")}, body: oaJSON(section), status: 409})
+	c.do(oaCall{method: "GET", path: "/api/v1/readiness/CP-99999", status: 404})
+
 	c.do(oaCall{method: "GET", path: "/metrics", noToken: true, status: 200})
 
 	// Say what the live test did not reach, so gaps are visible.

@@ -70,6 +70,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	s.trainingPages(add)
 	s.lessonPages(add)
 	s.reliabilityPages(add)
+	s.readinessPages(add)
 	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
 	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
 	for _, k := range exchange.Kinds {
