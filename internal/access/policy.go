@@ -48,6 +48,8 @@ const (
 	LessonRead       Permission = "lesson.read"       // observations and lessons
 	LessonSubmit     Permission = "lesson.submit"     // submit an observation
 	LessonAnalyse    Permission = "lesson.analyse"    // triage, analyse, assign actions, validate
+	ReadinessRead    Permission = "readiness.read"    // capability packages and how many systems are ready
+	ReadinessWrite   Permission = "readiness.write"   // define capability packages
 	AuditRead        Permission = "audit.read"
 	AuditVerify      Permission = "audit.verify"
 	LedgerCheck      Permission = "ledger.check" // recompute the ledger's invariants
@@ -91,6 +93,8 @@ var Policy = map[Permission][]Role{
 	LessonRead:       Roles,
 	LessonSubmit:     Roles,
 	LessonAnalyse:    {Analyst, Coordinator},
+	ReadinessRead:    {Coordinator, NationOfficer, RecipientOfficer, Auditor},
+	ReadinessWrite:   {Coordinator},
 	AuditRead:        {Auditor, Coordinator},
 	AuditVerify:      {Auditor, Coordinator, Admin},
 	LedgerCheck:      {Auditor, Coordinator},

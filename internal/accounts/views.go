@@ -24,19 +24,6 @@ func (s Spending) BarWidth() int64 { return min(s.PPM/100, 500) }
 // Millions is the defence expenditure in millions of US dollars.
 func (s Spending) Millions() int64 { return (s.DefenceUSD + 500_000) / 1_000_000 }
 
-// Delivery is how a nation's deliveries in a year kept the dates its
-// pledges promised.
-type Delivery struct {
-	Nation     string      `json:"nation"`
-	Deliveries int         `json:"deliveries"`
-	Value      money.Cents `json:"value"`
-	OnTime     money.Cents `json:"on_time_value"` // delivered on or before the promised date
-	OnTimePPM  int64       `json:"on_time_ppm"`   // of the value
-	// SlipTenths is the average number of days a delivery came after its
-	// pledge's promised date, in tenths of a day (an early one counts 0).
-	SlipTenths int64 `json:"average_slip_tenths"`
-}
-
 // Activity is a public pledge as IATI reports it: what was committed and
 // what was delivered, when.
 type Activity struct {

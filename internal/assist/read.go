@@ -23,6 +23,11 @@ type PledgeFilter struct {
 	Q          string
 	Overdue    string // a date: pledges with a line promised before it and not delivered
 	AtRisk     bool   // pledges whose goods on their way arrive, by their shipment's ETA, after the promised date
+	// PromisedFrom and PromisedTo bound the promised date, inclusive.
+	PromisedFrom, PromisedTo string
+	// Capability selects pledges with a line of an item of this
+	// capability area: with Overdue, a line of it not delivered.
+	Capability string
 	// ToCommit selects the pledges with a line that has something to
 	// commit (Line.ToCommit), ToAccept those with a line that has
 	// something delivered to accept (Line.ToAccept).

@@ -25,6 +25,7 @@ import (
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/training"
 	"github.com/longhaul/longhaul/internal/web"
 )
 
@@ -70,6 +71,9 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 		return err
 	}
 	if err := demo.LoadRepair(ctx, &repair.Service{Store: store.Repair{DB: db}}, now); err != nil {
+		return err
+	}
+	if err := demo.LoadReadiness(ctx, &training.Service{Store: store.Training{DB: db}}, db, readinessService(db), now); err != nil {
 		return err
 	}
 	n, err := demo.LoadUsers(ctx, accessService(db))

@@ -20,7 +20,7 @@ const reportUsage = `Usage:
 spending lists the Allies' defence expenditure as a share of GDP in a year
 (NATO's 2014-2024 tables) and says how many meet 2%. review writes the
 summit review report of a year: baseline progress, fair shares against
-contributions, deliveries against promises, open requirements, agreements
+contributions, promise reliability, open requirements, agreements
 and spending, marked with the highest classification of what it holds.
 iati writes the public contributions of a year as IATI activity XML.`
 

@@ -11,6 +11,7 @@ import (
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/plan"
+	"github.com/longhaul/longhaul/internal/reliability"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/training"
@@ -29,17 +30,18 @@ func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 		acc.Throttle = store.Throttle{DB: db}
 	}
 	return web.New(web.Deps{
-		Assist:   as,
-		Logi:     &logistics.Service{Store: store.Logistics{DB: db}},
-		Catalog:  cat,
-		Training: &training.Service{Store: store.Training{DB: db}},
-		Repair:   &repair.Service{Store: store.Repair{DB: db}},
-		Importer: &exchange.Importer{Store: exchange.Over[*store.Tx](db), Catalog: cat, Assist: as},
-		Lessons:  &lessons.Service{Store: store.Lessons{DB: db}},
-		Accounts: &accounts.Service{Store: store.Accounts{DB: db}},
-		Access:   acc,
-		Plans:    &plan.Service{Store: plan.Over[*store.Tx](db), Read: db},
-		Checker:  db,
+		Assist:    as,
+		Logi:      &logistics.Service{Store: store.Logistics{DB: db}},
+		Catalog:   cat,
+		Training:  &training.Service{Store: store.Training{DB: db}},
+		Repair:    &repair.Service{Store: store.Repair{DB: db}},
+		Importer:  &exchange.Importer{Store: exchange.Over[*store.Tx](db), Catalog: cat, Assist: as},
+		Lessons:   &lessons.Service{Store: store.Lessons{DB: db}},
+		Accounts:  &accounts.Service{Store: store.Accounts{DB: db}},
+		Readiness: readinessService(db),
+		Access:    acc,
+		Plans:     &plan.Service{Store: plan.Over[*store.Tx](db), Read: db},
+		Checker:   db,
 		Read: web.Readers{
 			Catalog:   db,
 			Ledger:    db,
@@ -52,6 +54,8 @@ func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 			Users:     db,
 			Audit:     db,
 			Reports:   db,
+			// Reliability is computed once, over the facts the store reads.
+			Reliability: &reliability.Service{Facts: db},
 		},
 		Ready:   db,
 		Log:     log,

@@ -11,6 +11,7 @@ import (
 	"github.com/longhaul/longhaul/internal/demo"
 	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/readiness"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 )
@@ -112,6 +113,44 @@ func TestDemoLoadsOnEveryEngine(t *testing.T) {
 		hub, err := db.Site(ctx, "PL-RZE")
 		if err != nil || hub.Nation != "POL" || !hub.HasKind("logistics_hub") {
 			t.Errorf("Rzeszów-Jasionka: %+v %v", hub, err)
+		}
+	})
+}
+
+// TestDemoPackagesOnEveryEngine: of the demo's capability packages the
+// Leopard company is ready, the IRIS-T battery misses only its crew, in
+// class until a known day, and the Patriot battery misses a repair
+// facility nothing plans.
+func TestDemoPackagesOnEveryEngine(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		storetest.Demo(t, db, now)
+		storetest.DemoReadiness(t, db, now)
+		svc := &readiness.Service{Store: store.Readiness{DB: db}, Read: store.Readiness{DB: db}}
+		all, err := svc.AssessAll(storetest.Ctx(), "2026-11-23")
+		if err != nil || len(all) != len(demo.Packages) {
+			t.Fatalf("%d packages, %v", len(all), err)
+		}
+		by := map[string]readiness.Assessment{}
+		for _, a := range all {
+			by[a.Package.Name] = a
+		}
+		if a := by["Leopard 2 tank company"]; !a.Complete || a.Ready != 1 {
+			t.Errorf("the Leopard company: %d ready, %+v", a.Ready, a.Elements)
+		}
+		iris := by["IRIS-T SLM battery"]
+		var missing []string
+		for _, e := range iris.Elements {
+			if e.Missing > 0 {
+				missing = append(missing, e.Kind)
+			}
+		}
+		if iris.Ready != 0 || len(missing) != 1 || missing[0] != readiness.Crew || iris.ReadyBy != "2026-12-13" {
+			t.Errorf("the IRIS-T battery: %d ready, missing %v, ready by %q", iris.Ready, missing, iris.ReadyBy)
+		}
+		if p := by["Patriot battery"]; p.Ready != 0 || !p.Unplanned || p.Elements[2].Status != readiness.Unplanned {
+			t.Errorf("the Patriot battery: %+v", p)
 		}
 	})
 }

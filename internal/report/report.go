@@ -14,13 +14,14 @@ import (
 	"github.com/longhaul/longhaul/internal/accounts"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/reliability"
 )
 
 // Reader reads what a summit review shows, each figure counting only what
 // the reader of ctx may see.
 type Reader interface {
 	Accounts(ctx context.Context, year int, today time.Time) (accounts.Ledger, error)
-	DeliveryRecord(ctx context.Context, year int) ([]accounts.Delivery, access.Classification, error)
+	reliability.Facts
 	OpenNeeds(ctx context.Context) ([]assist.OpenNeed, access.Classification, error)
 	ValueByBasis(ctx context.Context) ([]assist.BasisFigures, access.Classification, error)
 	Agreements(ctx context.Context) ([]accounts.Agreement, error)
@@ -35,7 +36,6 @@ type Review struct {
 	Marking access.Classification `json:"marking"`
 
 	Ledger       accounts.Ledger      `json:"accounts"`
-	Deliveries   []accounts.Delivery  `json:"deliveries"`
 	Needs        []assist.OpenNeed    `json:"open_requirements"`
 	Agreements   []accounts.Agreement `json:"agreements"`
 	SpendingYear int                  `json:"spending_year"`
@@ -44,6 +44,9 @@ type Review struct {
 
 	// Bases is the pledged value by valuation basis.
 	Bases []assist.BasisFigures `json:"value_by_basis"`
+	// Reliability is how the nations kept their promised dates, as of
+	// the day the report is made.
+	Reliability reliability.Report `json:"reliability"`
 }
 
 // Build gathers the review of year as the identity of ctx may see it.
@@ -54,14 +57,11 @@ func Build(ctx context.Context, db Reader, year int, now time.Time) (Review, err
 		return rv, err
 	}
 	rv.Marking = rv.Ledger.Marking
-	var m access.Classification
-	if rv.Deliveries, m, err = db.DeliveryRecord(ctx, year); err != nil {
+	if rv.Reliability, err = (&reliability.Service{Facts: db}).Measure(ctx, reliability.Query{By: reliability.ByNation}, now); err != nil {
 		return rv, err
 	}
-	if rv.Deliveries == nil {
-		rv.Deliveries = []accounts.Delivery{}
-	}
-	rv.Marking = max(rv.Marking, m)
+	rv.Marking = max(rv.Marking, rv.Reliability.Marking)
+	var m access.Classification
 	if rv.Needs, m, err = db.OpenNeeds(ctx); err != nil {
 		return rv, err
 	}
@@ -173,13 +173,7 @@ func (rv *Review) Tables() []Table {
 		out += a.Outstanding
 	}
 	shares.Total = []string{"Total", eur(fair), eur(counted), "", eur(h1), eur(h2), eur(out), ""}
-	deliveries := Table{Sheet: "Deliveries", Title: "Deliveries against promises",
-		Note: "On time: share of the delivered value that arrived by the pledge's promised date. Slip: average days after it, an early delivery counting 0.",
-		Head: []string{"Nation", "Deliveries", "Value (EUR)", "On time", "Average slip (days)"}, Right: []bool{false, true, true, true, true},
-		Numeric: []bool{false, true, true, false, true}, Widths: []float64{60, 25, 35, 25, 35}}
-	for _, d := range rv.Deliveries {
-		deliveries.Rows = append(deliveries.Rows, []string{rv.Name(d.Nation) + " (" + d.Nation + ")", fmt.Sprint(d.Deliveries), eur(d.Value), Percent(d.OnTimePPM, 1), Days(d.SlipTenths)})
-	}
+	reliable, trend := rv.reliabilityTables()
 	bases := Table{Sheet: "Valuation bases", Title: "Pledged value by valuation basis",
 		Note: "Each pledge's amount on its amount's basis and each line's value on the line's: a pledge with figures on two bases counts on both, and values not disclosed are in no row.",
 		Head: []string{"Basis", "Pledges", "Lines", "Value (EUR)"}, Right: []bool{false, true, true, true}, Numeric: []bool{false, true, true, true}, Widths: []float64{60, 25, 25, 45}}
@@ -213,5 +207,68 @@ func (rv *Review) Tables() []Table {
 		}
 		spend.Rows = append(spend.Rows, []string{s.Name + " (" + s.Nation + ")", Percent(s.PPM, 2), at})
 	}
-	return []Table{summary, shares, deliveries, bases, needs, ags, spend}
+	return []Table{summary, shares, reliable, trend, bases, needs, ags, spend}
+}
+
+// reliabilityNote says what the reliability tables count.
+const reliabilityNote = "A line is judged once it is delivered in full or its pledge's promised date has passed (the last day of the period when the date is known only to the month, quarter or year). " +
+	"On time: delivered in full by that date. Value on time: the value of the units delivered by then, of the lines of disclosed value. " +
+	"Slip: days from the promised date to the arrival of the line's last unit, an early delivery counting 0; the median, and the 90th percentile (P90) by nearest rank. " +
+	"0–30 d … > 180 d: lines past their promised date and not delivered in full, by days past it. Withdrawn quantities count nowhere."
+
+// reliabilityTables lay out the reliability per nation and the trend of
+// all nations by the quarter of the promised date.
+func (rv *Review) reliabilityTables() (Table, Table) {
+	r := rv.Reliability
+	byNation := Table{Sheet: "Reliability", Title: "Promise reliability by nation, as of " + r.AsOf, Note: reliabilityNote,
+		Head:  []string{"Nation", "Lines", "On time", "Value on time", "Median slip", "P90 slip", "0–30 d", "31–90 d", "91–180 d", "> 180 d"},
+		Right: []bool{false, true, true, true, true, true, true, true, true, true}, Numeric: []bool{false, true, false, false, true, true, true, true, true, true},
+		Widths: []float64{40, 14, 15, 22, 18, 15, 14, 14, 14, 14}}
+	// The review leaves out the overdue lines in all, and those not yet
+	// due, of the cells.
+	cells := func(label string, f reliability.Figures) []string {
+		c := ReliabilityCells(f)
+		return append(append([]string{label}, c[:5]...), c[6:6+len(reliability.Buckets)]...)
+	}
+	for _, g := range r.Groups {
+		byNation.Rows = append(byNation.Rows, cells(g.Label, g.Figures))
+	}
+	if len(r.Groups) > 0 {
+		byNation.Total = cells("All nations", r.All.Figures)
+	}
+	trend := Table{Sheet: "Reliability by quarter", Title: "Promise reliability of all nations by the quarter of the promised date",
+		Head:  []string{"Quarter", "Lines judged", "On time", "Value on time", "Median slip", "P90 slip", "Overdue lines", "Not yet due"},
+		Right: []bool{false, true, true, true, true, true, true, true}, Numeric: []bool{false, true, false, false, true, true, true, true},
+		Widths: []float64{24, 22, 18, 24, 22, 20, 26, 24}}
+	for _, q := range r.All.Quarters {
+		c := ReliabilityCells(q.Figures)
+		trend.Rows = append(trend.Rows, append(append([]string{q.Quarter}, c[:6]...), c[len(c)-1]))
+	}
+	return byNation, trend
+}
+
+// ReliabilityCells are figures of reliability as the review and the
+// command line write them: the lines judged, the shares of lines and of
+// value on time, the median and 90th-percentile slip in days, the lines
+// overdue in all and in each band of days past the promise, and the lines
+// not yet due; a share or slip of nothing is a dash.
+func ReliabilityCells(f reliability.Figures) []string {
+	share := func(ppm int64, none bool) string {
+		if none {
+			return "—"
+		}
+		return Percent(ppm, 1)
+	}
+	slip := func(tenths int64) string {
+		if f.Delivered == 0 {
+			return "—"
+		}
+		return Days(tenths)
+	}
+	out := []string{fmt.Sprint(f.Lines), share(f.OnTimeLinesPPM, f.Lines == 0), share(f.OnTimeValuePPM, f.Value == 0),
+		slip(f.MedianSlipTenths), slip(f.P90SlipTenths), fmt.Sprint(f.OverdueLines())}
+	for _, a := range f.Overdue {
+		out = append(out, fmt.Sprint(a.Lines))
+	}
+	return append(out, fmt.Sprint(f.NotDueLines))
 }

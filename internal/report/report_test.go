@@ -75,9 +75,16 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 		marking   string
 		counted   string
 		bases     [][]string // the rows of the valuation bases, then the total
+		// reliable are the rows of promise reliability by nation, then
+		// the total; trend those of the quarters.
+		reliable, trend [][]string
 	}{
-		{access.Restricted, "NATO RESTRICTED", "2210000", [][]string{{"price list", "1", "1", "350,000.00"}, {"not stated", "1", "1", "175,000.00"}, {"Total", "", "2", "525,000.00"}}},
-		{access.Unclassified, "NATO UNCLASSIFIED", "2105000", [][]string{{"price list", "1", "1", "350,000.00"}, {"Total", "", "1", "350,000.00"}}},
+		{access.Restricted, "NATO RESTRICTED", "2210000", [][]string{{"price list", "1", "1", "350,000.00"}, {"not stated", "1", "1", "175,000.00"}, {"Total", "", "2", "525,000.00"}},
+			[][]string{{"France (FRA)", "1", "0.0%", "60.0%", "—", "—", "0", "0", "1", "0"}, {"Germany (DEU)", "1", "0.0%", "0.0%", "—", "—", "0", "0", "0", "1"}, {"All nations", "2", "0.0%", "20.0%", "—", "—", "0", "0", "1", "1"}},
+			[][]string{{"2025-Q1", "1", "0.0%", "0.0%", "—", "—", "1", "0"}, {"2025-Q2", "1", "0.0%", "60.0%", "—", "—", "1", "0"}}},
+		{access.Unclassified, "NATO UNCLASSIFIED", "2105000", [][]string{{"price list", "1", "1", "350,000.00"}, {"Total", "", "1", "350,000.00"}},
+			[][]string{{"Germany (DEU)", "1", "0.0%", "0.0%", "—", "—", "0", "0", "0", "1"}, {"All nations", "1", "0.0%", "0.0%", "—", "—", "0", "0", "0", "1"}},
+			[][]string{{"2025-Q1", "1", "0.0%", "0.0%", "—", "—", "1", "0"}}},
 	} {
 		ctx := access.WithIdentity(storetest.Ctx(), *reader(c.clearance))
 		rv, err := report.Build(ctx, db, 2025, now)
@@ -106,7 +113,8 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 		}
 		counted, _ := money.ParseEUR(c.counted)
 		for _, want := range []string{"Summit review 2025", c.marking, "Fair shares against contributions", "United States (USA)", "40,000,000,000.00",
-			"Bilateral security agreements", "Pledged value by valuation basis", "United Kingdom", "23 Allies at or above 2%", "Poland (POL)", "4.12%", strings.TrimPrefix(counted.Human(false), "€ ")} {
+			"Bilateral security agreements", "Pledged value by valuation basis",
+			"Promise reliability by nation, as of 2025-09-01", "Promise reliability of all nations by the quarter", c.reliable[0][0], "United Kingdom", "23 Allies at or above 2%", "Poland (POL)", "4.12%", strings.TrimPrefix(counted.Human(false), "€ ")} {
 			if !strings.Contains(string(text), want) {
 				t.Errorf("%s: the PDF lacks %q", c.marking, want)
 			}
@@ -119,7 +127,7 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Fair shares,Deliveries,Valuation bases,Open requirements,Agreements,Spending" {
+		if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Fair shares,Reliability,Reliability by quarter,Valuation bases,Open requirements,Agreements,Spending" {
 			t.Errorf("sheets: %s", got)
 		}
 		rows, err := f.GetRows("Fair shares")
@@ -155,6 +163,25 @@ func TestReviewPDFAndWorkbook(t *testing.T) {
 			for i, want := range c.bases {
 				if got := bases[4+i]; strings.Join(got, "|") != strings.Join(want, "|") {
 					t.Errorf("%s: valuation bases row %d is %v, want %v", c.marking, i, got, want)
+				}
+			}
+		}
+		// Promise reliability counts what the reader may see only: the
+		// restricted French line is in the figures of a reader cleared
+		// for it, and in no figure of one who is not.
+		for sheet, want := range map[string][][]string{"Reliability": c.reliable, "Reliability by quarter": c.trend} {
+			rows, _ := f.GetRows(sheet)
+			head := 3 // the marking, title and header
+			if sheet == "Reliability" {
+				head = 4 // and the note
+			}
+			if len(rows) != head+len(want) {
+				t.Errorf("%s: %s has rows %v, want %v", c.marking, sheet, rows, want)
+				continue
+			}
+			for i, w := range want {
+				if got := rows[head+i]; strings.Join(got, "|") != strings.Join(w, "|") {
+					t.Errorf("%s: %s row %d is %v, want %v", c.marking, sheet, i, got, w)
 				}
 			}
 		}

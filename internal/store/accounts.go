@@ -589,58 +589,6 @@ func (db *DB) Spending(ctx context.Context, year int) ([]accounts.Spending, erro
 	return out, nil
 }
 
-// DeliveryRecord works out, per nation, the deliveries of year the reader
-// may see against their pledges' promised dates.
-func (db *DB) DeliveryRecord(ctx context.Context, year int) ([]accounts.Delivery, access.Classification, error) {
-	pv := db.visible(ctx, access.AccountsRead, "p")
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT p.nation, d.on_date, p.promised, COUNT(*), SUM(d.value), MAX(p.classification)
-		FROM deliveries d JOIN pledges p ON p.id = d.pledge_id WHERE d.quantity > 0 AND d.on_date >= ? AND d.on_date <= ? AND `+pv.cond+`
-		GROUP BY p.nation, d.on_date, p.promised ORDER BY p.nation`), append([]any{fmt.Sprintf("%04d-01-01", year), fmt.Sprintf("%04d-12-31", year)}, pv.args...)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []accounts.Delivery
-	slip := map[string]int64{}
-	marking := access.Unclassified
-	for rows.Next() {
-		var nation, on, promised string
-		var n int
-		var v money.Cents
-		var m access.Classification
-		if err := rows.Scan(&nation, &on, &promised, &n, &v, &m); err != nil {
-			return nil, 0, err
-		}
-		marking = max(marking, m)
-		if len(out) == 0 || out[len(out)-1].Nation != nation {
-			out = append(out, accounts.Delivery{Nation: nation})
-		}
-		d := &out[len(out)-1]
-		d.Deliveries += n
-		d.Value += v
-		a, errA := time.Parse("2006-01-02", on)
-		b, errB := time.Parse("2006-01-02", promised)
-		if errA == nil && errB == nil && a.After(b) {
-			slip[nation] += int64(a.Sub(b).Hours()/24) * int64(n)
-		} else {
-			d.OnTime += v
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	for i := range out {
-		d := &out[i]
-		if d.Value > 0 {
-			d.OnTimePPM = int64(d.OnTime) * 1_000_000 / int64(d.Value)
-		}
-		if d.Deliveries > 0 {
-			d.SlipTenths = (slip[d.Nation]*10 + int64(d.Deliveries)/2) / int64(d.Deliveries)
-		}
-	}
-	return out, marking, nil
-}
-
 // OpenNeeds counts the open requirements the reader may see by priority
 // and capability area (a group's, from its items).
 func (db *DB) OpenNeeds(ctx context.Context) ([]assist.OpenNeed, access.Classification, error) {

@@ -605,6 +605,19 @@ func (db *DB) Pledges(ctx context.Context, f assist.PledgeFilter, o list.Options
 	if f.Overdue != "" {
 		q.filter("p.promised < ? AND p.open_lines > 0", f.Overdue)
 	}
+	if f.PromisedFrom != "" {
+		q.filter("p.promised >= ?", f.PromisedFrom)
+	}
+	if f.PromisedTo != "" {
+		q.filter("p.promised <= ?", f.PromisedTo)
+	}
+	if f.Capability != "" {
+		open := ""
+		if f.Overdue != "" {
+			open = " AND l.delivered < l.pledged"
+		}
+		q.filter("p.id IN (SELECT l.pledge_id FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE i.capability = ?"+open+")", f.Capability)
+	}
 	if f.AtRisk {
 		q.filter(`p.id IN (SELECT sl.pledge_id FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
 			WHERE s.state IN ('planned', 'dispatched', 'at_hub', 'in_transit', 'held') AND SUBSTR(s.eta, 1, 10) > p.promised)`)

@@ -205,8 +205,9 @@ func (db *DB) VerifyAudit(ctx context.Context) (audit.VerifyResult, error) {
 // eventsVisible is the condition under which the reader may see an audit
 // event: a pledge's or requirement's event if the reader may read such
 // records and may see the record as the event holds it, before and after
-// the change (migration 0005), which may differ from how it is marked now;
-// the catalogue's with the catalogue; those of users, tokens, sessions and
+// the change (migration 0005), which may differ from how it is marked now
+// (and a shipment's or a capability package's alike, with theirs); the
+// catalogue's with the catalogue; those of users, tokens, sessions and
 // refusals by administrators and auditors.
 func (db *DB) eventsVisible(ctx context.Context) visibility {
 	id := access.IdentityFrom(ctx)
@@ -221,7 +222,7 @@ func (db *DB) eventsVisible(ctx context.Context) visibility {
 		return visibility{cond: "(audit_events.classification <= ? AND (audit_events.audience_before & ?) <> 0 AND (audit_events.audience_after & ?) <> 0)",
 			args: []any{int(id.Clearance), r, r}}
 	}
-	pv, rv, sv := record(access.PledgeRead), record(access.RequirementRead), record(access.ShipmentRead)
+	pv, rv, sv, cv := record(access.PledgeRead), record(access.RequirementRead), record(access.ShipmentRead), record(access.ReadinessRead)
 	cat, adm, net := allowed(ctx, access.CatalogRead), allowed(ctx, access.UserAdmin), allowed(ctx, access.NetworkRead)
 	if id.Has(access.Auditor) {
 		adm = visibility{cond: "1 = 1"}
@@ -235,11 +236,12 @@ func (db *DB) eventsVisible(ctx context.Context) visibility {
 	cond := "((" + entity + " = 'pledge' AND " + pv.cond + ")" +
 		" OR (" + entity + " = 'requirement' AND " + rv.cond + ")" +
 		" OR (" + entity + " IN ('shipment', 'discrepancy') AND " + sv.cond + ")" +
+		" OR (" + entity + " = 'capability_package' AND " + cv.cond + ")" +
 		" OR (" + entity + " IN ('item', 'site', 'nation') AND " + cat.cond + ")" +
 		" OR (" + entity + " IN ('link', 'hub') AND " + net.cond + ")" +
 		" OR (" + entity + " IN ('user', 'token', 'access') AND " + adm.cond + "))"
 	var args []any
-	for _, v := range []visibility{pv, rv, sv, cat, net, adm} {
+	for _, v := range []visibility{pv, rv, sv, cv, cat, net, adm} {
 		args = append(args, v.args...)
 	}
 	return visibility{cond: cond, args: args}

@@ -13,6 +13,7 @@ var fingerprintTables = []struct{ name, order string }{
 	{"requirements", "id"}, {"pledges", "id"}, {"pledge_lines", "id"}, {"allocations", "id"},
 	{"audit_events", "seq"}, {"audit_head", "id"},
 	{"users", "id"}, {"api_tokens", "id"}, {"sessions", "hash"},
+	{"capability_packages", "id"}, {"capability_elements", "package_id, no"},
 }
 
 // Fingerprint returns a hash of the content of every ledger table. Two

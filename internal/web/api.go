@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
@@ -18,6 +19,7 @@ import (
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/reliability"
 )
 
 func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -60,6 +62,8 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	s.repairAPI(add)
 	s.trainingAPI(add)
 	s.lessonAPI(add)
+	s.reliabilityAPI(add)
+	s.readinessAPI(add)
 	add("GET", "/api/v1/plans", access.PledgeWrite, s.apiPlans)
 	add("POST", "/api/v1/plans", access.PledgeAllocate, s.apiMakePlan)
 	add("GET", "/api/v1/plans/{id}", access.PledgeWrite, s.apiPlan)
@@ -136,6 +140,8 @@ func pathID(r *http.Request) (int64, error) {
 		prefix = "S-"
 	case strings.Contains(r.URL.Path, "/discrepancies/"):
 		prefix = "D-"
+	case strings.Contains(r.URL.Path, "/readiness/"):
+		prefix = "CP-"
 	}
 	s := strings.TrimLeft(strings.TrimPrefix(strings.ToUpper(r.PathValue("id")), prefix), "0")
 	id, err := strconv.ParseInt(s, 10, 64)
@@ -616,8 +622,45 @@ func (s *Server) pledgeFilter(r *http.Request) (assist.PledgeFilter, error) {
 	if f.ToCommit, err = queryBool(r, "to_commit"); err != nil {
 		return f, err
 	}
-	f.ToAccept, err = queryBool(r, "to_accept")
-	return f, err
+	if f.ToAccept, err = queryBool(r, "to_accept"); err != nil {
+		return f, err
+	}
+	return f, s.promiseFilter(r, &f)
+}
+
+// promiseFilter reads the filters of the pledges behind a reliability
+// figure: the promised dates, a capability area, and late, the band of
+// days past the promise of an overdue line (which implies overdue).
+func (s *Server) promiseFilter(r *http.Request, f *assist.PledgeFilter) error {
+	q := r.URL.Query()
+	var errs fault.List
+	f.PromisedFrom, f.PromisedTo = q.Get("promised_from"), q.Get("promised_to")
+	for _, d := range [][2]string{{"promised_from", f.PromisedFrom}, {"promised_to", f.PromisedTo}} {
+		if _, err := time.Parse(assist.DateLayout, d[1]); d[1] != "" && err != nil {
+			errs.Add(d[0], "%q is not a date: write YYYY-MM-DD", d[1])
+		}
+	}
+	if f.Capability = q.Get("capability"); f.Capability != "" && !slices.Contains(catalog.CapabilityAreas, f.Capability) {
+		errs.Add("capability", "%q is not a capability area: use one of %s", f.Capability, strings.Join(catalog.CapabilityAreas, ", "))
+	}
+	if late := q.Get("late"); late != "" {
+		b, ok := reliability.BucketNamed(late)
+		if !ok {
+			keys := make([]string, len(reliability.Buckets))
+			for i, b := range reliability.Buckets {
+				keys[i] = b.Key
+			}
+			errs.Add("late", "%q is not a band of days past the promise: use one of %s", late, strings.Join(keys, ", "))
+		} else {
+			f.Overdue = s.today()
+			from, to := b.Window(s.Now())
+			f.PromisedFrom = max(f.PromisedFrom, from)
+			if f.PromisedTo == "" || to < f.PromisedTo {
+				f.PromisedTo = to
+			}
+		}
+	}
+	return errs.Err()
 }
 
 // pledgePage is the page of pledges the query asks for, for API and UI alike.

@@ -583,7 +583,16 @@ func TestE2ETwoUsersTwoDashboards(t *testing.T) {
 	}
 	a.wantText(`#by-nation tr[data-nation="NLD"] td.pledged`, "€ 3,500,000.00")
 	a.wantText("#total-pledged", "€ 8.30 m")
-	a.wantText(".banner", "NATO UNCLASSIFIED")
+	// The promise reliability counts the restricted pledge's line, not yet
+	// due: the page carries its marking.
+	a.wantText(".banner", "NATO RESTRICTED")
+	// Germany's line is more than 180 days past its promise: the figure
+	// leads to the pledge behind it, the filter shown.
+	a.click(`#dashboard-reliability tr[data-group="Germany (DEU)"] td[data-bucket="181-"] a`, 200)
+	a.wantText(".pager .total", "1 in all")
+	if n := a.count(`select[name="late"] option[value="181-"][selected]`); n != 1 {
+		a.fatalf("the pledges behind the figure do not show their filter")
+	}
 	a.navigate("/pledges", 200)
 	a.wantText(".pager .total", "2 in all")
 	a.signOut()
@@ -595,6 +604,7 @@ func TestE2ETwoUsersTwoDashboards(t *testing.T) {
 	}
 	a.wantText(`#by-nation tr[data-nation="NLD"] td.pledged`, "€ 3,500,000.00")
 	a.wantText("#total-pledged", "€ 3.50 m")
+	a.wantText(".banner", "NATO UNCLASSIFIED")
 	a.navigate("/pledges", 200)
 	a.wantText(".pager .total", "1 in all")
 	// The pledge's own page is not there for them, as if it did not exist.

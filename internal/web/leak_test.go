@@ -64,6 +64,13 @@ var leakNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 func newLeakWorld(t *testing.T, dsn string, hidden bool) leakWorld {
 	t.Helper()
 	w := leakWorld{apiEnv: demoEnvOn(t, dsn, leakNow), tokens: map[string]string{}}
+	// The demo's capability packages, and one that counts the hidden
+	// pledge's item, the tank rounds of requirement 6.
+	storetest.DemoReadiness(t, w.db, leakNow)
+	if res := w.do("POST", "/api/v1/readiness", "application/json", `{"name":"Tank company ammunition","wanted":1,
+		"elements":[{"kind":"item","target":"1315-12-000-0004","quantity":400,"label":"120 mm rounds"}]}`); res.status != 201 {
+		t.Fatalf("a package of tank rounds: %d %s", res.status, res.body)
+	}
 	for _, r := range leakReaders {
 		w.tokens[r.name] = w.user(r.name, r.nation, r.clearance, r.role)
 		if res := w.do("GET", "/api/v1/me", "", "", "Authorization", "Bearer "+w.tokens[r.name]); res.status != 200 {

@@ -785,6 +785,16 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 
 	// Reports, audit and exchange.
 	c.do(oaCall{method: "GET", path: "/api/v1/dashboard", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/pledges?capability=ammunition&late=181-&promised_from=2024-01-01&promised_to=2024-12-31", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/pledges?late=soon", status: 422, badRequest: true})
+	rel := c.do(oaCall{method: "GET", path: "/api/v1/reliability", status: 200}).json(t)
+	if all, _ := rel["all"].(map[string]any); all == nil || oaNum(t, all["lines_judged"]) < 1 {
+		t.Errorf("GET /api/v1/reliability: %v", rel)
+	}
+	c.do(oaCall{method: "GET", path: "/api/v1/reliability?nation=DEU&by=capability", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/reliability?by=channel&format=csv", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/reliability?format=xlsx", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/reliability?by=donor", status: 422, badRequest: true})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/audit/events?entity=pledge&entity_id=%d", id), status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/audit/verify", status: 200})
 	if rep := c.do(oaCall{method: "GET", path: "/api/v1/check", status: 200}).json(t); rep["ok"] != true || len(rep["checked"].([]any)) != len(check.All) {
@@ -971,6 +981,26 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/lessons/%d/links", lzid), status: 201, body: oaJSON(map[string]any{"kind": "course", "ref": "LEO"})})
 	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/lessons/%d", lzid), status: 200})
 	c.do(oaCall{method: "GET", path: "/api/v1/lessons/digest?from=2025-01-01&to=2025-12-31&format=xlsx", status: 200})
+
+	// Readiness: a Stinger section counted from the rounds delivered and
+	// allocated above, the Stinger in repair, the Leopard cohort in class
+	// and Gliwice's competence.
+	section := map[string]any{"name": "Stinger section", "capability": "air_defence", "wanted": 2, "classification": "NR", "releasable_to": []string{"UKR"},
+		"elements": []map[string]any{{"kind": "item", "target": "155MM-NATO", "quantity": 100, "label": "rounds"}, {"kind": "item", "target": storetest.NSNStinger, "quantity": 1},
+			{"kind": "crew", "target": "leo", "quantity": 1}, {"kind": "facility", "target": storetest.NSNStinger, "quantity": 1}}}
+	pkg := c.do(oaCall{method: "POST", path: "/api/v1/readiness", status: 201, body: oaJSON(section)})
+	c.do(oaCall{method: "POST", path: "/api/v1/readiness", status: 422, badRequest: true,
+		body: oaJSON(map[string]any{"name": "", "wanted": 0, "elements": []map[string]any{{"kind": "radar", "target": "", "quantity": 0}}})})
+	c.do(oaCall{method: "POST", path: "/api/v1/readiness", status: 422,
+		body: oaJSON(map[string]any{"name": "Nothing", "wanted": 1, "elements": []map[string]any{{"kind": "crew", "target": "NO-COURSE", "quantity": 1}}})})
+	c.do(oaCall{method: "POST", path: "/api/v1/readiness", token: officer, status: 403, body: oaJSON(section)})
+	c.do(oaCall{method: "GET", path: "/api/v1/readiness", status: 200})
+	rpath := pkg.header.Get("Location")
+	c.do(oaCall{method: "GET", path: rpath, status: 200})
+	section["wanted"] = 1
+	c.do(oaCall{method: "POST", path: rpath, header: map[string]string{"If-Match": pkg.header.Get("ETag")}, body: oaJSON(section), status: 200})
+	c.do(oaCall{method: "POST", path: rpath, header: map[string]string{"If-Match": pkg.header.Get("ETag")}, body: oaJSON(section), status: 409})
+	c.do(oaCall{method: "GET", path: "/api/v1/readiness/CP-99999", status: 404})
 
 	c.do(oaCall{method: "GET", path: "/metrics", noToken: true, status: 200})
 

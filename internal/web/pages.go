@@ -117,16 +117,15 @@ func ratePer30(orders, days int) string {
 
 func mustPages() *pages {
 	p := &pages{t: map[string]*template.Template{}}
-	// The layout and the parts that pages share (templates/part_*.html) are
-	// parsed into every page.
-	layout := template.Must(template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/part_*.html"))
+	// Every page may use the blocks of the partials, which are no pages.
+	layout := template.Must(template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials/*.html"))
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" || strings.HasPrefix(name, "part_") {
+		if name == "layout" {
 			continue
 		}
 		p.t[name] = template.Must(template.Must(layout.Clone()).ParseFS(assets, n))

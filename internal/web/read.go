@@ -14,6 +14,7 @@ import (
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/plan"
+	"github.com/longhaul/longhaul/internal/reliability"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/report"
 	"github.com/longhaul/longhaul/internal/training"
@@ -126,6 +127,12 @@ type AccountsReader interface {
 	Spending(ctx context.Context, year int) ([]accounts.Spending, error)
 }
 
+// ReliabilityReader measures how the nations keep their promised dates,
+// counting the pledge lines the reader may see.
+type ReliabilityReader interface {
+	Measure(ctx context.Context, q reliability.Query, asOf time.Time) (reliability.Report, error)
+}
+
 // UserReader reads users and their API tokens.
 type UserReader interface {
 	Users(ctx context.Context) ([]access.User, error)
@@ -166,4 +173,7 @@ type Readers struct {
 	Users     UserReader
 	Audit     AuditReader
 	Reports   ReportReader
+	// Reliability is read on its own page, the nations' pages and the
+	// dashboard.
+	Reliability ReliabilityReader
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/plan"
+	"github.com/longhaul/longhaul/internal/readiness"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/training"
 )
@@ -50,7 +51,10 @@ type Deps struct {
 	Plans    *plan.Service
 	Lessons  *lessons.Service
 	Accounts *accounts.Service
-	Access   *access.Service
+	// Readiness defines capability packages and assesses them, reading
+	// through its own port.
+	Readiness *readiness.Service
+	Access    *access.Service
 	// Checker recomputes the ledger's invariants (GET /api/v1/check).
 	Checker check.Checker
 	Read    Readers

@@ -25,6 +25,7 @@ import (
 	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
+	"github.com/longhaul/longhaul/internal/reliability"
 )
 
 func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -69,6 +70,8 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	s.repairPages(add)
 	s.trainingPages(add)
 	s.lessonPages(add)
+	s.reliabilityPages(add)
+	s.readinessPages(add)
 	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
 	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
 	for _, k := range exchange.Kinds {
@@ -135,6 +138,8 @@ type dashboardView struct {
 	// OverdueActions are the lessons' remedial actions past their due date.
 	OverdueActions []lessons.OverdueAction
 	Names          names
+	// Reliability is shown to readers of the accounts.
+	Reliability *reliabilityView
 }
 
 type priorityBar struct {
@@ -190,6 +195,9 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
 		return err
 	}
+	if v.Reliability, err = s.reliabilityPanel(r, reliability.Query{By: reliability.ByNation}, &marking); err != nil {
+		return err
+	}
 	return s.page(w, r, 200, "dashboard", "Dashboard", v, marking)
 }
 
@@ -224,6 +232,9 @@ type nationView struct {
 	Agreement *accounts.Agreement
 	Account   *accounts.Account // in the latest baseline year, for readers of the accounts
 	Year      int
+	// Reliability is the nation's by capability area, for readers of the
+	// accounts.
+	Reliability *reliabilityView
 }
 
 // yearRow is one year of a nation's figures, formatted for the page.
@@ -274,6 +285,9 @@ func (s *Server) uiNation(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 		}
+	}
+	if v.Reliability, err = s.reliabilityPanel(r, reliability.Query{Nation: n.Code, By: reliability.ByCapability}, &marking); err != nil {
+		return err
 	}
 	return s.page(w, r, 200, "nation", n.Name, v, marking)
 }
@@ -714,6 +728,10 @@ type pledgesView struct {
 	Nations                     []catalog.Nation
 	Names                       names
 	AidTypes, Instruments       []string
+	// Capabilities and Buckets filter the pledges behind a reliability
+	// figure.
+	Capabilities []string
+	Buckets      []reliability.Bucket
 }
 
 func (s *Server) pledgingNations(r *http.Request) ([]catalog.Nation, error) {
@@ -736,7 +754,7 @@ func (s *Server) uiPledges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations, names{}.withNations(nations), assist.AidTypes, assist.Instruments}, highestPledge(p.Items))
+	return s.page(w, r, 200, "pledges", "Pledges", pledgesView{p, assist.Kinds, assist.Channels, assist.Categories, nations, names{}.withNations(nations), assist.AidTypes, assist.Instruments, catalog.CapabilityAreas, reliability.Buckets}, highestPledge(p.Items))
 }
 
 type pledgeFormView struct {

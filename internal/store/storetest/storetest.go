@@ -21,8 +21,10 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/demo"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/readiness"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/training"
 )
 
 // Engines returns the DSNs to test against, by name.
@@ -236,6 +238,17 @@ func Demo(t testing.TB, db *store.DB, now time.Time) {
 		t.Fatal(err)
 	}
 	if err := demo.LoadRepair(ctx, &repair.Service{Store: store.Repair{DB: db}}, now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// DemoReadiness adds to the demo Demo loaded what `longhaul serve --demo`
+// adds beside it: the crews' courses, classes and cohorts, and the
+// capability packages.
+func DemoReadiness(t testing.TB, db *store.DB, now time.Time) {
+	t.Helper()
+	rs := &readiness.Service{Store: store.Readiness{DB: db}, Read: store.Readiness{DB: db}}
+	if err := demo.LoadReadiness(Ctx(), &training.Service{Store: store.Training{DB: db}}, db, rs, now); err != nil {
 		t.Fatal(err)
 	}
 }
