@@ -142,10 +142,14 @@ func TestE2EHomeOfANationOfficer(t *testing.T) {
 	if n := a.count(`#shipments tbody tr[data-state="planned"]`); n != dispatch {
 		a.fatalf("the shipments to dispatch list %d planned, want %d", n, dispatch)
 	}
+	// Its reliability is the reliability page's for Germany.
 	a.navigate("/", 200)
-	if n := a.count("#home-reliability"); n != 1 {
-		a.fatalf("no section for promise reliability")
+	onTime := a.text("#home-on-time .figure")
+	a.click("#home-on-time .figure a", 200)
+	if q := a.location().Query(); a.location().Path != "/reliability" || q.Get("nation") != "DEU" {
+		a.fatalf("the reliability figure leads to %s", a.location())
 	}
+	a.wantText(`#reliability tfoot tr[data-group="all"] td.on-time`, onTime)
 	a.checkConsole()
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/fault"
 	"github.com/longhaul/longhaul/internal/list"
+	"github.com/longhaul/longhaul/internal/reliability"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/training"
 )
@@ -254,12 +255,16 @@ type homeNationView struct {
 	Year      int
 	NoAccount string
 	// The figures, with the first rows of the lists behind them.
-	Overdue, AtRisk, ToCommit, ToDispatch                  figure
-	OverdueLines                                           int
-	OverdueRows, AtRiskRows, ToCommitRows                  []assist.PledgeSummary
-	DispatchRows                                           []shipmentView
+	Overdue, AtRisk, ToCommit, ToDispatch figure
+	OverdueLines                          int
+	OverdueRows, AtRiskRows, ToCommitRows []assist.PledgeSummary
+	DispatchRows                          []shipmentView
+	// Reliability is how the nation kept its promised dates, for readers
+	// of the accounts; its figures link to the reliability page.
+	Reliability                                            *reliabilityView
 	Names                                                  names
 	CanDashboard, CanAccounts, CanContributions, CanNation bool
+	CanReliability                                         bool
 }
 
 func (s *Server) uiHomeNation(w http.ResponseWriter, r *http.Request) error {
@@ -272,7 +277,7 @@ func (s *Server) uiHomeNation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := homeNationView{Nation: n, CanDashboard: s.mayOpen(r, "/dashboard"), CanAccounts: s.mayOpen(r, "/accounts"),
-		CanContributions: s.mayOpen(r, "/contributions"), CanNation: s.mayOpen(r, "/nations/"+url.PathEscape(n.Code))}
+		CanContributions: s.mayOpen(r, "/contributions"), CanNation: s.mayOpen(r, "/nations/"+url.PathEscape(n.Code)), CanReliability: s.mayOpen(r, "/reliability")}
 	t := &tally{s: s, r: r}
 	code := url.QueryEscape(n.Code)
 	var rows []assist.PledgeSummary
@@ -316,6 +321,9 @@ func (s *Server) uiHomeNation(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 		}
+	}
+	if v.Reliability, err = s.reliabilityPanel(r, reliability.Query{Nation: n.Code, By: reliability.ByCapability}, &marking); err != nil {
+		return err
 	}
 	if v.Names, err = s.readNames(r.Context(), siteNames|nationNames); err != nil {
 		return err
