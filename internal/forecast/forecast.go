@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/longhaul/longhaul/internal/access"
 )
 
 // Stage is how far a line's whole quantity has come. A line's forecast
@@ -95,6 +97,8 @@ type Line struct {
 	// stage's is the day the pledge was announced.
 	Reached  [Delivered + 1]Day `json:"-"`
 	Carriers []Carrier          `json:"-"`
+	// Marking is the pledge's.
+	Marking access.Marking `json:"-"`
 }
 
 // Ref is the pledge's reference and the line's number, as people write it.

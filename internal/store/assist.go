@@ -468,6 +468,9 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 		if err := tx.recordDelivery(ctx, p.ID, l.ID, l.Delivered, l.DeliveredOn); err != nil {
 			return err
 		}
+		if err := tx.recordStages(ctx, p.ID, l); err != nil {
+			return err
+		}
 		// A revaluation changes a line's unit value and its valuation.
 		v := l.Valuation
 		if _, err := tx.exec(ctx, `UPDATE pledge_lines SET pledged = ?, committed = ?, allocated = ?, shipped = ?, delivered = ?, accepted = ?, withdrawn = ?,
