@@ -3,6 +3,8 @@ package forecast
 import (
 	"cmp"
 	"slices"
+
+	"github.com/longhaul/longhaul/internal/access"
 )
 
 // Score is how the forecasts of a set of lines fared against what
@@ -29,7 +31,7 @@ type Score struct {
 }
 
 // MAETenths is the mean absolute error in tenths of a day, rounded.
-func (s *Score) MAETenths() int64 {
+func (s Score) MAETenths() int64 {
 	if s.Forecasts == 0 {
 		return 0
 	}
@@ -39,11 +41,11 @@ func (s *Score) MAETenths() int64 {
 
 // CoveragePPM is the share of deliveries inside the 80% interval, in
 // parts per million.
-func (s *Score) CoveragePPM() int64 { return ppm(s.Inside, s.Forecasts) }
+func (s Score) CoveragePPM() int64 { return ppm(s.Inside, s.Forecasts) }
 
 // AtOrBelowPPM is the share of deliveries at or before the decile k
 // (0 for the 10th … 8 for the 90th), in parts per million.
-func (s *Score) AtOrBelowPPM(k int) int64 { return ppm(s.AtOrBelow[k], s.Forecasts) }
+func (s Score) AtOrBelowPPM(k int) int64 { return ppm(s.AtOrBelow[k], s.Forecasts) }
 
 func ppm(n, of int) int64 {
 	if of == 0 {
@@ -73,6 +75,8 @@ type Report struct {
 	To      Day     `json:"to"`
 	Overall Score   `json:"overall"`
 	Nations []Score `json:"nations"`
+	// Classification is the highest of the lines it replays.
+	Classification access.Classification `json:"-"`
 }
 
 // FirstDay is the first day a backtest of lines can forecast from: the
@@ -100,6 +104,9 @@ func FirstDay(lines []Line) Day {
 // have nothing to compare with and are left out.
 func Backtest(lines []Line, from, to Day) Report {
 	r := Report{From: from, To: to}
+	for i := range lines {
+		r.Classification = max(r.Classification, lines[i].Marking.Classification)
+	}
 	m := NewModel(lines)
 	byNation := map[string]*Score{}
 	counted := map[int64]bool{}

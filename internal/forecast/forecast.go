@@ -7,7 +7,7 @@
 // ledger's history to say how good the forecasts are. docs/forecast.md
 // describes the method.
 //
-// It imports nothing of Longhaul's but access, audit and fault: the store
+// It imports nothing of Longhaul's but access, audit, fault and money: the store
 // reads the lines and their dates into the types declared here.
 package forecast
 
@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/money"
 )
 
 // Stage is how far a line's whole quantity has come. A line's forecast
@@ -69,6 +71,11 @@ type Carrier struct {
 	Arrived bool `json:"arrived,omitempty"`
 	// Received is the day the recipient received it, zero until then.
 	Received Day `json:"received,omitempty"`
+	// ETAAt is the ETA to the minute, and Quantity and Value what the
+	// shipment carries of the line.
+	ETAAt    time.Time   `json:"-"`
+	Quantity int64       `json:"-"`
+	Value    money.Cents `json:"-"`
 }
 
 // Line is a pledge line as the forecast sees it: who pledged what by
@@ -246,16 +253,19 @@ type Forecast struct {
 	DaysLate int `json:"days_late"`
 	// Note says why there is no forecast, or what bounds it.
 	Note string `json:"note,omitempty"`
+	// Classification is the highest of the lines its history holds: the
+	// forecast is marked as what it is drawn from.
+	Classification access.Classification `json:"-"`
 	// deciles are the 10th to 90th percentiles, for the backtest's
 	// calibration.
 	deciles [9]Day
 }
 
 // OK reports whether there is a forecast.
-func (f *Forecast) OK() bool { return f.Level != None }
+func (f Forecast) OK() bool { return f.Level != None }
 
 // Words is the forecast for people: "2027-01-20 (80%: 2026-12-28 to 2027-03-02)".
-func (f *Forecast) Words() string {
+func (f Forecast) Words() string {
 	if !f.OK() {
 		return "no forecast"
 	}
@@ -272,6 +282,7 @@ type outcome struct {
 	delivered                   Day
 	from                        [Shipped + 1]Day
 	eta                         Day
+	class                       access.Classification
 }
 
 // anchor is what a forecast counts from: a stage, or a shipment's ETA.
@@ -312,7 +323,7 @@ func NewModel(lines []Line) *Model {
 		if d == 0 {
 			continue
 		}
-		o := outcome{nation: l.Nation, capability: l.Capability, channel: l.Channel, delivered: d}
+		o := outcome{nation: l.Nation, capability: l.Capability, channel: l.Channel, delivered: d, class: l.Marking.Classification}
 		copy(o.from[:], l.Reached[:Shipped+1])
 		o.eta = l.lastETA(d)
 		for v := Own; v <= Everyone; v++ {
@@ -331,9 +342,11 @@ func NewModel(lines []Line) *Model {
 // sample returns the sorted offsets, in days from anchor a, of the
 // deliveries of group g made by the end of day known that came no earlier
 // than earliest−start days after their own anchor: the history of lines
-// that had waited at least as long as this one has.
-func sample(g []outcome, a anchor, known, start, earliest Day, buf []int) []int {
+// that had waited at least as long as this one has; and the highest
+// classification among those lines.
+func sample(g []outcome, a anchor, known, start, earliest Day, buf []int) ([]int, access.Classification) {
 	buf = buf[:0]
+	class := access.Unclassified
 	n, _ := slices.BinarySearchFunc(g, known+1, func(o outcome, d Day) int { return int(o.delivered - d) })
 	waited := int(earliest - start)
 	for i := range g[:n] {
@@ -343,10 +356,11 @@ func sample(g []outcome, a anchor, known, start, earliest Day, buf []int) []int 
 		}
 		if off := int(g[i].delivered - at); off >= waited {
 			buf = append(buf, off)
+			class = max(class, g[i].class)
 		}
 	}
 	slices.Sort(buf)
-	return buf
+	return buf, class
 }
 
 // Quantile is the q-th quantile, in parts per million, of sorted by the
@@ -366,12 +380,12 @@ func (m *Model) estimate(l *Line, a anchor, start, known, earliest Day) Forecast
 	var buf []int
 	for v := Own; v <= Everyone; v++ {
 		g := m.groups[v][v.key(l.Nation, l.Capability, l.Channel)]
-		s := sample(g, a, known, start, earliest, buf)
+		s, class := sample(g, a, known, start, earliest, buf)
 		buf = s
 		if len(s) < MinSample {
 			continue
 		}
-		f := Forecast{Level: v, Basis: v.Words(l), Sample: len(s), From: start}
+		f := Forecast{Level: v, Basis: v.Words(l), Sample: len(s), From: start, Classification: class}
 		for i := range f.deciles {
 			f.deciles[i] = start + Day(Quantile(s, (i+1)*100_000))
 		}
@@ -431,10 +445,11 @@ func (m *Model) forecastAt(l *Line, known, earliest Day, planned bool) Forecast 
 // LeadTime is a nation's usual lead time: the median of the days its
 // lines took from being all shipped to being delivered.
 type LeadTime struct {
-	Days   int    `json:"days"`
-	Level  Level  `json:"level"`
-	Basis  string `json:"basis"`
-	Sample int    `json:"sample"`
+	Days           int                   `json:"days"`
+	Level          Level                 `json:"level"`
+	Basis          string                `json:"basis"`
+	Sample         int                   `json:"sample"`
+	Classification access.Classification `json:"-"`
 }
 
 // LeadTime is the usual lead time of the nation of line l at the end of
@@ -443,9 +458,9 @@ type LeadTime struct {
 func (m *Model) LeadTime(l *Line, known Day) (LeadTime, bool) {
 	for _, v := range []Level{Nation, Everyone} {
 		g := m.groups[v][v.key(l.Nation, l.Capability, l.Channel)]
-		s := sample(g, anchor(Shipped), known, 0, 0, nil)
+		s, class := sample(g, anchor(Shipped), known, 0, 0, nil)
 		if len(s) >= MinSample {
-			return LeadTime{Days: Quantile(s, 500_000), Level: v, Basis: v.Words(l), Sample: len(s)}, true
+			return LeadTime{Days: Quantile(s, 500_000), Level: v, Basis: v.Words(l), Sample: len(s), Classification: class}, true
 		}
 	}
 	return LeadTime{Level: None}, false

@@ -1,6 +1,10 @@
 package forecast
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/longhaul/longhaul/internal/access"
+)
 
 // The reasons a line is at risk, in the order the rule tries them.
 const (
@@ -39,6 +43,8 @@ type Risk struct {
 	Days     int    `json:"days"`
 	Shipment int64  `json:"shipment,omitempty"`
 	Words    string `json:"words"`
+	// Classification is the highest of the history it is drawn from.
+	Classification access.Classification `json:"-"`
 }
 
 // Assess is the early-warning rule, the one place it is written. An open
@@ -78,8 +84,8 @@ func Assess(l *Line, f *Forecast, lead LeadTime, leadKnown bool, today Day) (Ris
 	}
 	if f != nil && f.OK() && f.Expected > l.Promised {
 		d := int(f.Expected - l.Promised)
-		return Risk{Reason: ReasonForecast, Days: d,
-			Words: fmt.Sprintf("expected %s, %s after the promised %s", f.Words(), days(d), l.Promised)}, true
+		return Risk{Reason: ReasonForecast, Days: d, Classification: f.Classification,
+			Words: fmt.Sprintf("expected %s, %s after the promised %s", f.Expected, days(d), l.Promised)}, true
 	}
 	left := int(l.Promised - today)
 	if l.Shipped == 0 && leadKnown && left < lead.Days {
@@ -87,7 +93,7 @@ func Assess(l *Line, f *Forecast, lead LeadTime, leadKnown bool, today Day) (Ris
 		if who == "" {
 			who = l.Nation
 		}
-		return Risk{Reason: ReasonLeadTime, Days: lead.Days - left,
+		return Risk{Reason: ReasonLeadTime, Days: lead.Days - left, Classification: lead.Classification,
 			Words: fmt.Sprintf("promised %s, in %s, with nothing shipped; %s usual lead time from dispatch to delivery is %s", l.Promised, days(left), possessive(who, lead.Level), days(lead.Days))}, true
 	}
 	return Risk{}, false

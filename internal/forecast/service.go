@@ -161,7 +161,7 @@ type Fulfilment struct {
 
 // OK reports whether the fulfilment has a date: every line to deliver has
 // a forecast and nothing is left to allocate.
-func (f *Fulfilment) OK() bool {
+func (f Fulfilment) OK() bool {
 	return f.Expected != 0 && f.Unforecast == 0 && f.Unallocated == 0
 }
 
