@@ -22,7 +22,9 @@ type PledgeFilter struct {
 	State      string
 	Q          string
 	Overdue    string // a date: pledges with a line promised before it and not delivered
-	AtRisk     bool   // pledges whose goods on their way arrive, by their shipment's ETA, after the promised date
+	// Among, when not nil, keeps only the pledges of these ids: the
+	// pledges with a line at risk, as internal/forecast finds them.
+	Among []int64
 }
 
 // PlanFilter narrows the list of saved plans.

@@ -49,6 +49,7 @@ func commands() []command {
 		{"course", "training courses: list, import", runCourse},
 		{"training", "training seats: plan", runTraining},
 		{"lessons", "lessons learned: list, show, export", runLessons},
+		{"forecast", "forecasts of the open lines: backtest, show, at-risk, check (the early warnings)", runForecast},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"audit", "audit commands: verify", runAudit},
 		{"check", "recompute every invariant of the ledger; exit 3 if one is broken", runCheck},

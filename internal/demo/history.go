@@ -126,10 +126,11 @@ func plan(span int) ([]plannedPledge, []step) {
 				q := historyQuantity[it.UnitOfIssue]
 				p.lines = append(p.lines, plannedLine{nsn: it.NSN, qty: q[0] + r.Int64N(q[1]-q[0]+1)})
 			}
+			// Titled by its first item and its month, as a package.
 			it := Items[itemOf[p.lines[0].nsn]]
-			p.title = fmt.Sprintf("%s (illustrative history)", it.Name)
+			p.title = it.Name + ": package of %s"
 			if len(p.lines) > 1 {
-				p.title = fmt.Sprintf("%s and more (illustrative history)", it.Name)
+				p.title = it.Name + " and more: package of %s"
 			}
 			pi := len(ps)
 			steps = append(steps, step{day: p.announced, kind: "pledge", p: pi})
@@ -256,7 +257,7 @@ func LoadHistory(ctx context.Context, ledger *assist.Service, lg *logistics.Serv
 		p := &pledges[s.p]
 		switch s.kind {
 		case "pledge":
-			in := assist.Pledge{Nation: pl.nation, Title: pl.title, Kind: pl.kind, Channel: pl.channel, Category: pl.category,
+			in := assist.Pledge{Nation: pl.nation, Title: fmt.Sprintf(pl.title, first.AddDate(0, 0, pl.announced).Format("January 2006")), Kind: pl.kind, Channel: pl.channel, Category: pl.category,
 				Announced: date(pl.announced), Promised: date(pl.promised), Illustrative: true, Marking: access.Marking{Classification: access.Unclassified}}
 			for _, l := range pl.lines {
 				in.Lines = append(in.Lines, assist.Line{NSN: l.nsn, Pledged: l.qty})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/longhaul/longhaul/internal/access"
 )
 
 func TestDayRoundTrip(t *testing.T) {
@@ -345,5 +347,24 @@ func TestAssessIsTheEarlyWarningRule(t *testing.T) {
 				t.Errorf("at risk %v: %+v; want %q by %d with %q", at, r, c.reason, c.days, c.wordsHave)
 			}
 		})
+	}
+}
+
+func TestAForecastIsMarkedAsTheHistoryItIsDrawnFrom(t *testing.T) {
+	h := delivered(12, "DEU", "armour", "bilateral", 1, 2, 3, 40)
+	h[3].Marking.Classification = access.Restricted
+	m := NewModel(h)
+	l := line(spec{"DEU", "armour", "bilateral", 100, -1, -1, -1, -1})
+	if f := m.Forecast(&l, day0+101); !f.OK() || f.Classification != access.Restricted {
+		t.Errorf("drawn from a restricted line, the forecast is marked %s", f.Classification)
+	}
+	// A line that has waited longer than the restricted one took is
+	// compared only with the others.
+	old := line(spec{"DEU", "armour", "bilateral", 60, -1, -1, -1, -1})
+	if f := NewModel(append(h, delivered(12, "DEU", "armour", "bilateral", 1, 2, 3, 100)...)).Forecast(&old, day0+120); !f.OK() || f.Classification != access.Unclassified {
+		t.Errorf("drawn from unclassified lines only, the forecast is marked %s (%+v)", f.Classification, f)
+	}
+	if r := Backtest(h, day0+45, day0+46); r.Classification != access.Restricted {
+		t.Errorf("the backtest of a restricted line is marked %s", r.Classification)
 	}
 }

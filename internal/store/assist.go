@@ -598,9 +598,16 @@ func (db *DB) Pledges(ctx context.Context, f assist.PledgeFilter, o list.Options
 	if f.Overdue != "" {
 		q.filter("p.promised < ? AND p.open_lines > 0", f.Overdue)
 	}
-	if f.AtRisk {
-		q.filter(`p.id IN (SELECT sl.pledge_id FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
-			WHERE s.state IN ('planned', 'dispatched', 'at_hub', 'in_transit', 'held') AND SUBSTR(s.eta, 1, 10) > p.promised)`)
+	if f.Among != nil {
+		if len(f.Among) == 0 {
+			q.filter("1 = 0")
+		} else {
+			args := make([]any, len(f.Among))
+			for i, id := range f.Among {
+				args[i] = id
+			}
+			q.filter("p.id IN (?"+strings.Repeat(", ?", len(f.Among)-1)+")", args...)
+		}
 	}
 	if f.Q != "" {
 		q.filter("(LOWER(p.title) LIKE ? ESCAPE '\\' OR LOWER(p.description) LIKE ? ESCAPE '\\' OR LOWER(p.reference) LIKE ? ESCAPE '\\' OR p.id IN (SELECT l.pledge_id FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE LOWER(i.name) LIKE ? ESCAPE '\\' OR l.nsn LIKE ? ESCAPE '\\'))",

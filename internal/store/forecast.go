@@ -125,9 +125,10 @@ func forecastLines(ctx context.Context, q queryer, dialect string, pv, sv visibi
 		return nil, err
 	}
 	v := pv.and(sv)
-	rows, err = q.QueryContext(ctx, rebind(dialect, `SELECT DISTINCT sl.line_id, s.id, s.state, s.eta, s.dispatched_at, s.received_at, s.legs
+	rows, err = q.QueryContext(ctx, rebind(dialect, `SELECT sl.line_id, s.id, s.state, s.eta, s.dispatched_at, s.received_at, s.legs, SUM(sl.quantity), SUM(sl.quantity * sl.unit_value)
 		FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id JOIN pledges p ON p.id = sl.pledge_id
-		WHERE s.state <> 'cancelled' AND `+v.cond+` ORDER BY sl.line_id, s.id`), v.args...)
+		WHERE s.state <> 'cancelled' AND `+v.cond+`
+		GROUP BY sl.line_id, s.id, s.state, s.eta, s.dispatched_at, s.received_at, s.legs ORDER BY sl.line_id, s.id`), v.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,14 +137,15 @@ func forecastLines(ctx context.Context, q queryer, dialect string, pv, sv visibi
 		var line int64
 		var c forecast.Carrier
 		var state, eta, dispatched, received, legs string
-		if err := rows.Scan(&line, &c.Shipment, &state, &eta, &dispatched, &received, &legs); err != nil {
+		if err := rows.Scan(&line, &c.Shipment, &state, &eta, &dispatched, &received, &legs, &c.Quantity, &c.Value); err != nil {
 			return nil, err
 		}
 		i, ok := idx[line]
 		if !ok {
 			continue
 		}
-		c.ETA = forecast.DayOf(parseTS(eta))
+		c.ETAAt = parseTS(eta)
+		c.ETA = forecast.DayOf(c.ETAAt)
 		c.PlannedETA = c.ETA
 		if dispatched != "" {
 			at := parseTS(dispatched)

@@ -56,6 +56,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 		})
 	}
 	s.logisticsRoutes(add)
+	s.forecastAPI(add)
 	s.accountsAPI(add)
 	s.repairAPI(add)
 	s.trainingAPI(add)
@@ -608,8 +609,16 @@ func (s *Server) pledgeFilter(r *http.Request) (assist.PledgeFilter, error) {
 	if err != nil {
 		return f, err
 	}
-	f.AtRisk, err = queryBool(r, "at_risk")
-	return f, err
+	atRisk, err := queryBool(r, "at_risk")
+	if err != nil || !atRisk {
+		return f, err
+	}
+	o, err := s.outlook(r)
+	if err != nil {
+		return f, err
+	}
+	f.Among = atRiskPledges(o)
+	return f, nil
 }
 
 // pledgePage is the page of pledges the query asks for, for API and UI alike.
