@@ -3,6 +3,7 @@ package forecast
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -78,15 +79,21 @@ func (s *Service) Outlook(ctx context.Context, today Day) (*Outlook, error) {
 }
 
 // assess forecasts every open line of lines on day today and applies the
-// early-warning rule.
+// early-warning rule, all from the history of lines.
 func assess(lines []Line, today Day) *Outlook {
 	m := NewModel(lines)
+	return assessWith(lines, today, func(*Line) *Model { return m })
+}
+
+// assessWith is assess with the history of each open line from model.
+func assessWith(lines []Line, today Day, model func(l *Line) *Model) *Outlook {
 	o := &Outlook{Today: today, byLine: map[int64]int{}}
 	for i := range lines {
 		l := &lines[i]
 		if !l.Open() {
 			continue
 		}
+		m := model(l)
 		e := Entry{Line: *l, Forecast: m.Forecast(l, today)}
 		lead, known := m.LeadTime(l, today)
 		if r, at := Assess(l, &e.Forecast, lead, known, today); at {
@@ -96,6 +103,51 @@ func assess(lines []Line, today Day) *Outlook {
 		o.Entries = append(o.Entries, e)
 	}
 	return o
+}
+
+// assessShared is assess for the early-warning check, which sees every
+// line: each open line is forecast from the history that every reader who
+// may see it may see too (lines marked no higher and released at least as
+// widely), so that a flag, shown to a reader of its line, holds no figure
+// drawn from what that reader may not see.
+func assessShared(lines []Line, today Day) *Outlook {
+	models := map[string]*Model{}
+	return assessWith(lines, today, func(l *Line) *Model {
+		k := fmt.Sprint(l.Marking.Classification, l.Nation, l.Marking.ReleasableTo)
+		if m, ok := models[k]; ok {
+			return m
+		}
+		var shared []Line
+		for i := range lines {
+			if seenWith(&lines[i], l) {
+				shared = append(shared, lines[i])
+			}
+		}
+		models[k] = NewModel(shared)
+		return models[k]
+	})
+}
+
+// seenWith reports whether every reader who may see line l may see line
+// h: h is marked no higher, and released to every nation l is (access's
+// rule: the owner, and the nations released to, or every nation when the
+// list is empty).
+func seenWith(h, l *Line) bool {
+	if h.Marking.Classification > l.Marking.Classification {
+		return false
+	}
+	if len(h.Marking.ReleasableTo) == 0 {
+		return true
+	}
+	if len(l.Marking.ReleasableTo) == 0 {
+		return false
+	}
+	for _, n := range append([]string{l.Nation}, l.Marking.ReleasableTo...) {
+		if n != h.Nation && !slices.Contains(h.Marking.ReleasableTo, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // Line returns the entry of open line id.
@@ -230,8 +282,8 @@ type CheckResult struct {
 }
 
 // Check is the early-warning check, in one transaction: on the day of the
-// transaction it forecasts every open line from the whole ledger's
-// history, flags each line the rule finds at risk that has no open flag
+// transaction it forecasts every open line from the history every reader
+// of the line may see (assessShared), flags each line the rule finds at risk that has no open flag
 // (the day, the reason and by how much), and closes each open flag whose
 // line is no longer at risk, saying how: delivered, withdrawn, overdue
 // (its promised date passed) or cleared. A line whose reason changes has
@@ -256,7 +308,7 @@ func (s *Service) Check(ctx context.Context) (CheckResult, error) {
 		if err != nil {
 			return err
 		}
-		o := assess(lines, today)
+		o := assessShared(lines, today)
 		all := map[int64]*Line{}
 		for i := range lines {
 			all[lines[i].ID] = &lines[i]

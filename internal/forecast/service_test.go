@@ -244,3 +244,51 @@ func TestFulfilmentIsTheLatestOfTheAllocatedLines(t *testing.T) {
 func (d Day) time(h int) time.Time {
 	return time.Unix(int64(d)*86400, 0).UTC().Add(time.Duration(h) * time.Hour)
 }
+
+func TestTheCheckFlagsFromTheHistoryEveryReaderOfTheLineMaySee(t *testing.T) {
+	today := MustDay("2026-11-23")
+	// Germany's restricted lines, releasable to Ukraine only, took 200 …
+	// 211 days; its unrestricted line was pledged 10 days ago, due in 30.
+	restricted := access.Marking{Classification: access.Restricted, ReleasableTo: access.Releasability{"UKR"}}
+	var lines []Line
+	for _, l := range delivered(12, "DEU", "armour", "bilateral", 1, 2, 3, 200) {
+		l.Marking = restricted
+		lines = append(lines, l)
+	}
+	open := line(spec{"DEU", "armour", "bilateral", 0, -1, -1, -1, -1})
+	open.Reached[Pledged], open.Promised = today-10, today+30
+	lines = append(lines, open)
+	// A coordinator, who sees all of it, finds the line at risk live …
+	if e, _ := assess(lines, today).Line(open.ID); e.Risk == nil || e.Risk.Reason != ReasonForecast || e.Risk.Classification != access.Restricted {
+		t.Fatalf("live, from every line: %+v", e.Risk)
+	}
+	// … but the flag every reader of the line sees holds nothing drawn
+	// from the restricted lines: without them there is no forecast.
+	st := &fake{now: today.time(9), lines: lines}
+	if r, err := (&Service{Store: st, Read: st}).Check(system); err != nil || len(r.Flagged) != 0 {
+		t.Errorf("flagged from restricted history: %+v %v", r.Flagged, err)
+	}
+	// The restricted line itself may be forecast from the unrestricted.
+	for _, c := range []struct {
+		name string
+		h, l access.Marking
+		hn   string
+		want bool
+	}{
+		{"both released to all", access.Marking{}, access.Marking{}, "FRA", true},
+		{"history released to all", access.Marking{}, restricted, "FRA", true},
+		{"history restricted, line released to all", restricted, access.Marking{}, "DEU", false},
+		{"history classified higher", access.Marking{Classification: access.Secret}, restricted, "DEU", false},
+		{"history released to the line's nations", access.Marking{ReleasableTo: access.Releasability{"UKR", "POL"}}, restricted, "DEU", true},
+		{"history released to fewer nations", access.Marking{ReleasableTo: access.Releasability{"POL"}}, restricted, "DEU", false},
+		{"the line's owner is the history's", access.Marking{ReleasableTo: access.Releasability{"UKR"}}, restricted, "DEU", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := Line{Nation: c.hn, Marking: c.h}
+			l := Line{Nation: "DEU", Marking: c.l}
+			if got := seenWith(&h, &l); got != c.want {
+				t.Errorf("seenWith = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
