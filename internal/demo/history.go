@@ -75,8 +75,10 @@ var historySites = map[string]string{"ammunition": "UA-DNIPRO", "air_defence": "
 // depots are the donor depots of the scenario, by nation.
 var depots = map[string]string{"DEU": "DE-DEP1", "FRA": "FR-DEP1", "USA": "US-DEP1", "GBR": "GB-DEP1", "POL": "PL-DEP1", "CZE": "CZ-DEP1"}
 
-// HistoryYears is how far back the history goes.
-const HistoryYears = 4
+// HistoryDays is how far back the history goes, some four and a half
+// years: a number of days rather than of years, so that the history drawn
+// is the same whatever day the demo is loaded on.
+const HistoryDays = 1640
 
 // step is one thing that happens in the history, on a day.
 type step struct {
@@ -208,8 +210,8 @@ func withdrawn(steps []step, pi, li int, qty int64) int64 {
 func LoadHistory(ctx context.Context, ledger *assist.Service, lg *logistics.Service, allocations func(ctx context.Context, pledge int64) ([]assist.Allocation, error), setNow func(time.Time), now time.Time) error {
 	ctx = access.WithIdentity(ctx, access.System.Named("demo"))
 	today := now.UTC().Truncate(24 * time.Hour)
-	first := today.AddDate(-HistoryYears, -6, 0)
-	span := int(today.Sub(first).Hours() / 24)
+	span := HistoryDays
+	first := today.AddDate(0, 0, -span)
 	plans, steps := plan(span)
 	at := func(day int) time.Time { return first.AddDate(0, 0, day).Add(10 * time.Hour) }
 	date := func(day int) string { return first.AddDate(0, 0, day).Format(assist.DateLayout) }
@@ -248,7 +250,9 @@ func LoadHistory(ctx context.Context, ledger *assist.Service, lg *logistics.Serv
 		id, version int64
 	}
 	shipments := map[[3]int]handed{}
-	for _, s := range steps {
+	isAct := func(s step) bool { return s.kind == assist.Commit || s.kind == assist.Allocate || s.kind == assist.Withdraw }
+	for i := 0; i < len(steps); i++ {
+		s := steps[i]
 		if s.day >= span {
 			break
 		}
@@ -271,13 +275,19 @@ func LoadHistory(ctx context.Context, ledger *assist.Service, lg *logistics.Serv
 			}
 			*p = out
 		case assist.Commit, assist.Allocate, assist.Withdraw:
-			a := assist.Action{Kind: s.kind, Line: p.Lines[s.line].ID, Quantity: s.qty}
-			if s.kind == assist.Allocate {
-				a.Requirement = reqs[pl.lines[s.line].nsn].ID
+			// What a pledge's lines do on one day is one act, as a package.
+			var as []assist.Action
+			for ; i < len(steps) && steps[i].p == s.p && steps[i].day == s.day && isAct(steps[i]); i++ {
+				a := assist.Action{Kind: steps[i].kind, Line: p.Lines[steps[i].line].ID, Quantity: steps[i].qty}
+				if a.Kind == assist.Allocate {
+					a.Requirement = reqs[pl.lines[steps[i].line].nsn].ID
+				}
+				as = append(as, a)
 			}
-			out, err := ledger.Act(ctx, p.ID, 0, a)
+			i--
+			out, err := ledger.ActAll(ctx, p.ID, 0, as)
 			if err != nil {
-				return fmt.Errorf("demo history %s line %d %s: %w", p.Ref(), s.line+1, s.kind, err)
+				return fmt.Errorf("demo history %s %s on %s: %w", p.Ref(), s.kind, date(s.day), err)
 			}
 			*p = out
 		case "handover":
