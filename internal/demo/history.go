@@ -250,7 +250,9 @@ func LoadHistory(ctx context.Context, ledger *assist.Service, lg *logistics.Serv
 		id, version int64
 	}
 	shipments := map[[3]int]handed{}
-	isAct := func(s step) bool { return s.kind == assist.Commit || s.kind == assist.Allocate || s.kind == assist.Withdraw }
+	isAct := func(s step) bool {
+		return s.kind == assist.Commit || s.kind == assist.Allocate || s.kind == assist.Withdraw
+	}
 	for i := 0; i < len(steps); i++ {
 		s := steps[i]
 		if s.day >= span {
