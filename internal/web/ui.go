@@ -136,6 +136,9 @@ type dashboardView struct {
 	// first, at most a dozen of AtRiskCount.
 	AtRisk      []forecast.Entry
 	AtRiskCount int
+	// Expected are the open lines' forecasts by line id, beside the
+	// overdue lines' promised dates.
+	Expected map[int64]*forecast.Entry
 	// OverdueActions are the lessons' remedial actions past their due date.
 	OverdueActions []lessons.OverdueAction
 }
@@ -193,7 +196,15 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 		v.AtRisk = o.AtRisk("")
 		v.AtRiskCount = len(v.AtRisk)
 		v.AtRisk = v.AtRisk[:min(len(v.AtRisk), 12)]
-		marking = entriesMarking(v.AtRisk) // max is a figure here
+		shown := append([]forecast.Entry(nil), v.AtRisk...)
+		v.Expected = map[int64]*forecast.Entry{}
+		for _, l := range d.Overdue {
+			if e, ok := o.Line(l.Line); ok {
+				v.Expected[l.Line] = &e
+				shown = append(shown, e)
+			}
+		}
+		marking = entriesMarking(shown) // max is a figure here
 	}
 	if access.Allowed(access.IdentityFrom(r.Context()), access.ShipmentRead) {
 		lg, err := s.logistics(r, o, 10)
