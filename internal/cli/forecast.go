@@ -106,7 +106,11 @@ func runForecast(ctx context.Context, args []string, env Env, stdio IO) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdio.Out, "%s %s (%s), promised %s\n", p.Ref(), p.Title, p.Nation, p.PromisedWords())
+		n, err := db.Nation(ctx, p.Nation)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdio.Out, "%s %s, %s (%s), promised %s\n", p.Ref(), p.Title, n.Name, n.Code, p.PromisedWords())
 		tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "LINE\tITEM\tSTAGE\tEXPECTED\t80% FROM\tTO\tDAYS LATE\tFROM THE HISTORY OF\tAT RISK")
 		for _, l := range p.Lines {

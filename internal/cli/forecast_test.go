@@ -41,7 +41,7 @@ func TestForecastCommands(t *testing.T) {
 		t.Errorf("a bad --from: %+v", r)
 	}
 
-	if r := run(t, env, "", "forecast", "show", "P-00002"); r.code != 0 || !strings.Contains(r.out, "promised") || !regexp.MustCompile(`\n1 +Cartridge, 155 mm HE, L52 \(DM121-type\) +[a-z]+ +20[0-9]{2}-[0-9]{2}-[0-9]{2}`).MatchString(r.out) {
+	if r := run(t, env, "", "forecast", "show", "P-00002"); r.code != 0 || !strings.Contains(r.out, "Germany (DEU), promised") || !regexp.MustCompile(`\n1 +Cartridge, 155 mm HE, L52 \(DM121-type\) +[a-z]+ +20[0-9]{2}-[0-9]{2}-[0-9]{2}`).MatchString(r.out) {
 		t.Errorf("show: %+v", r)
 	}
 	c := run(t, env, "", "forecast", "check")

@@ -38,9 +38,20 @@ func (s *Server) outlook(r *http.Request) (*forecast.Outlook, error) {
 // entriesMarking is the highest classification of the lines and of the
 // history behind their forecasts and risks.
 func entriesMarking(es []forecast.Entry) access.Classification {
+	c := historyMarking(es)
+	for _, e := range es {
+		c = max(c, e.Line.Marking.Classification)
+	}
+	return c
+}
+
+// historyMarking is the highest classification of the history behind the
+// entries' forecasts and risks, for a page that marks the lines it lists
+// as it marks its other lists (the dashboard).
+func historyMarking(es []forecast.Entry) access.Classification {
 	c := access.Unclassified
 	for _, e := range es {
-		c = max(c, e.Line.Marking.Classification, e.Forecast.Classification)
+		c = max(c, e.Forecast.Classification)
 		if e.Risk != nil {
 			c = max(c, e.Risk.Classification)
 		}

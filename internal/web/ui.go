@@ -204,7 +204,9 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 				shown = append(shown, e)
 			}
 		}
-		marking = entriesMarking(shown) // max is a figure here
+		// The dashboard's lists of lines do not mark it (its overdue lines
+		// never have); the history behind their forecasts does.
+		marking = historyMarking(shown) // max is a figure here
 	}
 	if access.Allowed(access.IdentityFrom(r.Context()), access.ShipmentRead) {
 		lg, err := s.logistics(r, o, 10)
