@@ -22,7 +22,6 @@ type PledgeFilter struct {
 	State      string
 	Q          string
 	Overdue    string // a date: pledges with a line promised before it and not delivered
-	AtRisk     bool   // pledges whose goods on their way arrive, by their shipment's ETA, after the promised date
 	// PromisedFrom and PromisedTo bound the promised date, inclusive.
 	PromisedFrom, PromisedTo string
 	// Capability selects pledges with a line of an item of this
@@ -32,6 +31,9 @@ type PledgeFilter struct {
 	// commit (Line.ToCommit), ToAccept those with a line that has
 	// something delivered to accept (Line.ToAccept).
 	ToCommit, ToAccept bool
+	// Among, when not nil, keeps only the pledges of these ids: the
+	// pledges with a line at risk, as internal/forecast finds them.
+	Among []int64
 }
 
 // PlanFilter narrows the list of saved plans.

@@ -50,6 +50,7 @@ func commands() []command {
 		{"training", "training seats: plan", runTraining},
 		{"lessons", "lessons learned: list, show, export", runLessons},
 		{"readiness", "capability readiness: how many systems are ready and what is missing; show", runReadiness},
+		{"forecast", "forecasts of the open lines: backtest, show, at-risk, check (the early warnings)", runForecast},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"reliability", "how the nations keep their promised dates, by nation, channel or capability area", runReliability},
 		{"audit", "audit commands: verify", runAudit},

@@ -61,6 +61,7 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 	if r := run(t, env, "", "demo"); r.code != 0 || !strings.Contains(r.out, "already loaded") {
 		t.Fatalf("demo twice: %+v", r)
 	}
+	// The demo's 18 pledges and the 75 of its illustrative history.
 	r := run(t, env, "", "export", "pledges")
 	if r.code != 0 || strings.Count(r.out, "\n") < 20 || !strings.HasPrefix(r.out, "# NATO RESTRICTED\npledge_ref,nation,title") {
 		t.Fatalf("export: %+v", r)
@@ -78,10 +79,10 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 		t.Fatal(r)
 	}
 	// A dry run says what the file adds and saves nothing.
-	if r := run(t, nil, exported, "import", "--db", db2, "--dry-run", "pledges", "-"); r.code != 0 || !strings.Contains(r.out, "holds 18 pledges to add") || !strings.Contains(r.out, "Nothing was saved") {
+	if r := run(t, nil, exported, "import", "--db", db2, "--dry-run", "pledges", "-"); r.code != 0 || !strings.Contains(r.out, "holds 93 pledges to add") || !strings.Contains(r.out, "Nothing was saved") {
 		t.Fatalf("import --dry-run: %+v", r)
 	}
-	if r := run(t, nil, exported, "import", "--db", db2, "pledges", "-"); r.code != 0 || !strings.Contains(r.out, "Imported 18 pledges") {
+	if r := run(t, nil, exported, "import", "--db", db2, "pledges", "-"); r.code != 0 || !strings.Contains(r.out, "Imported 93 pledges") {
 		t.Fatalf("import pledges after the dry run: %+v", r)
 	}
 	// The same as a workbook, with --out naming an .xlsx, imports too.
@@ -96,7 +97,7 @@ func TestDemoExportImportAndVerify(t *testing.T) {
 	if r := run(t, nil, "", "demo", "--db", db3); r.code != 0 {
 		t.Fatal(r)
 	}
-	if r := run(t, nil, "", "import", "--db", db3, "pledges", book); r.code != 0 || !strings.Contains(r.out, "Imported 18 pledges") {
+	if r := run(t, nil, "", "import", "--db", db3, "pledges", book); r.code != 0 || !strings.Contains(r.out, "Imported 93 pledges") {
 		t.Fatalf("import the workbook: %+v", r)
 	}
 	if r := run(t, env, "", "export", "pledges", "--format", "ods"); r.code == 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/longhaul/longhaul/internal/demo"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/forecast"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
@@ -76,6 +77,9 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 	if err := demo.LoadReadiness(ctx, &training.Service{Store: store.Training{DB: db}}, db, readinessService(db), now); err != nil {
 		return err
 	}
+	if err := loadHistory(ctx, db, led, lg, now); err != nil {
+		return err
+	}
 	n, err := demo.LoadUsers(ctx, accessService(db))
 	if err != nil {
 		return err
@@ -91,6 +95,19 @@ func loadDemo(ctx context.Context, db *store.DB, out io.Writer) error {
 	}
 	fmt.Fprintln(out)
 	return nil
+}
+
+// loadHistory records the demo's illustrative history through the ledger's
+// and logistics' use cases, the store's clock set to each of its days and
+// then back.
+func loadHistory(ctx context.Context, db *store.DB, led *assist.Service, lg *logistics.Service, now time.Time) error {
+	clock := db.Now
+	defer func() { db.Now = clock }()
+	setNow := func(t time.Time) { db.Now = func() time.Time { return t } }
+	allocations := func(ctx context.Context, pledge int64) ([]assist.Allocation, error) {
+		return db.Allocations(ctx, pledge, 0)
+	}
+	return demo.LoadHistory(ctx, led, lg, allocations, setNow, now)
 }
 
 // bootstrapAdmin creates an administrator with a one-time password when the
@@ -158,6 +175,15 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		srv.Access.KeepRefusals(kctx, access.RefusalInterval, func(err error) { log.Error("audit of refusals failed", "err", err) })
 	}()
 	defer func() { stopKeeping(); <-kept }()
+	// The early warnings are checked at start and every hour, so that a
+	// line is flagged on the day its forecast or its shipment's ETA passes
+	// its promised date.
+	warned := make(chan struct{})
+	go func() {
+		defer close(warned)
+		keepWarnings(kctx, srv.Forecast, log, time.Hour)
+	}()
+	defer func() { stopKeeping(); <-warned }()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -193,6 +219,28 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+// keepWarnings runs the early-warning check now and then every interval
+// until ctx is done, logging what each run changed.
+func keepWarnings(ctx context.Context, fc *forecast.Service, log *slog.Logger, every time.Duration) {
+	ctx = access.WithIdentity(ctx, access.System.Named("early-warning"))
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		r, err := fc.Check(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.ErrorContext(ctx, "early-warning check failed", "err", err)
+		case err == nil:
+			log.InfoContext(ctx, "early-warning check", "day", r.Day.String(), "flagged", len(r.Flagged), "closed", len(r.Closed), "open", r.Open)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func isLoopback(a net.Addr) bool {

@@ -92,7 +92,7 @@ func TestOpeningBalanceRoundTrip(t *testing.T) {
 			// column, and nothing is saved.
 			bad := "pledge_ref,line,step,requirement_ref,quantity,amount_eur,date,evidence\n" +
 				"P-00001,1,delivered,R-00099,5,,2025-01-01,\n" +
-				"P-00099,1,committed,,5,,,\n" +
+				"P-09999,1,committed,,5,,,\n" +
 				"P-00001,x,ordered,,,,,\n"
 			path := filepath.Join(dir, "bad.csv")
 			os.WriteFile(path, []byte(bad), 0o644)

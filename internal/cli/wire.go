@@ -39,6 +39,7 @@ func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 		Lessons:   &lessons.Service{Store: store.Lessons{DB: db}},
 		Accounts:  &accounts.Service{Store: store.Accounts{DB: db}},
 		Readiness: readinessService(db),
+		Forecast:  forecastService(db),
 		Access:    acc,
 		Plans:     &plan.Service{Store: plan.Over[*store.Tx](db), Read: db},
 		Checker:   db,

@@ -43,7 +43,8 @@ type ShipmentFilter struct {
 }
 
 // AtRiskLine is a pledge line whose promised date will be missed given the
-// ETA of a shipment carrying it.
+// ETA of a shipment carrying it, as the early-warning rule of
+// internal/forecast finds it.
 type AtRiskLine struct {
 	Pledge   int64       `json:"pledge"`
 	Ref      string      `json:"ref"`
@@ -62,12 +63,11 @@ type AtRiskLine struct {
 
 // LogisticsSummary is logistics at a glance for the dashboard.
 type LogisticsSummary struct {
-	Active    int64        `json:"active"` // shipments on their way
-	Late      int64        `json:"late"`   // past their ETA
-	Held      int64        `json:"held"`   // held
-	OpenDiscr int64        `json:"open_discrepancies"`
-	LateList  []Shipment   `json:"late_shipments"`
-	AtRisk    []AtRiskLine `json:"at_risk"`
+	Active    int64      `json:"active"` // shipments on their way
+	Late      int64      `json:"late"`   // past their ETA
+	Held      int64      `json:"held"`   // held
+	OpenDiscr int64      `json:"open_discrepancies"`
+	LateList  []Shipment `json:"late_shipments"`
 }
 
 // HubLoad is a hub at a glance: its limits, what it holds and what waits.

@@ -478,6 +478,9 @@ func (tx *Tx) UpdatePledge(ctx context.Context, p *assist.Pledge, version int64)
 		if err := tx.recordDelivery(ctx, p.ID, l.ID, l.Delivered, l.DeliveredOn); err != nil {
 			return err
 		}
+		if err := tx.recordStages(ctx, p.ID, l); err != nil {
+			return err
+		}
 		// A revaluation changes a line's unit value and its valuation.
 		v := l.Valuation
 		if _, err := tx.exec(ctx, `UPDATE pledge_lines SET pledged = ?, committed = ?, allocated = ?, shipped = ?, delivered = ?, accepted = ?, withdrawn = ?,
@@ -618,9 +621,16 @@ func (db *DB) Pledges(ctx context.Context, f assist.PledgeFilter, o list.Options
 		}
 		q.filter("p.id IN (SELECT l.pledge_id FROM pledge_lines l JOIN items i ON i.nsn = l.nsn WHERE i.capability = ?"+open+")", f.Capability)
 	}
-	if f.AtRisk {
-		q.filter(`p.id IN (SELECT sl.pledge_id FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
-			WHERE s.state IN ('planned', 'dispatched', 'at_hub', 'in_transit', 'held') AND SUBSTR(s.eta, 1, 10) > p.promised)`)
+	if f.Among != nil {
+		if len(f.Among) == 0 {
+			q.filter("1 = 0")
+		} else {
+			args := make([]any, len(f.Among))
+			for i, id := range f.Among {
+				args[i] = id
+			}
+			q.filter("p.id IN (?"+strings.Repeat(", ?", len(f.Among)-1)+")", args...)
+		}
 	}
 	// Line.ToCommit and Line.ToAccept, in SQL.
 	if f.ToCommit {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // VerifyInPartsFrom sets the chain length from which VerifyAudit reads in
@@ -34,4 +35,25 @@ func (db *DB) InsertLessonsForBench(n int, vocab []string) error {
 		}
 		return nil
 	})
+}
+
+// BackfillStages forgets every line's stage days and derives them again
+// as migration 0026 does for a ledger kept before them: from the audit
+// trail and the deliveries.
+func (db *DB) BackfillStages(ctx context.Context) error {
+	b, err := migrationsFS.ReadFile("migrations/" + db.dialect + "/0026_forecast.sql")
+	if err != nil {
+		return err
+	}
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM line_stages`); err != nil {
+		return err
+	}
+	for _, stmt := range strings.Split(string(b), ";\n") {
+		if s := strings.TrimSpace(stmt); strings.HasPrefix(s, "INSERT INTO line_stages") {
+			if _, err := db.write.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("%.60s…: %w", s, err)
+			}
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -137,7 +136,7 @@ func (db *DB) WithLines(ctx context.Context, ships []logistics.Shipment) error {
 // Logistics returns the logistics figures at instant now, over what the
 // reader may see; lists hold at most limit rows.
 func (db *DB) Logistics(ctx context.Context, now time.Time, limit int) (logistics.LogisticsSummary, error) {
-	out := logistics.LogisticsSummary{LateList: []logistics.Shipment{}, AtRisk: []logistics.AtRiskLine{}}
+	out := logistics.LogisticsSummary{LateList: []logistics.Shipment{}}
 	v := db.shipmentsVisible(ctx)
 	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT
 		COALESCE(SUM(CASE WHEN s.state IN ('dispatched', 'at_hub', 'in_transit', 'delivered', 'held') THEN 1 ELSE 0 END), 0),
@@ -155,44 +154,7 @@ func (db *DB) Logistics(ctx context.Context, now time.Time, limit int) (logistic
 		return out, err
 	}
 	out.LateList = late.Items
-	out.AtRisk, err = db.AtRisk(ctx, limit)
-	return out, err
-}
-
-// AtRisk lists pledge lines on their way whose shipment's ETA falls after
-// the pledge's promised date, the latest first; limit 0 lists all.
-func (db *DB) AtRisk(ctx context.Context, limit int) ([]logistics.AtRiskLine, error) {
-	v := db.shipmentsVisible(ctx).and(db.pledgesVisible(ctx))
-	q := `SELECT p.id, p.nation, p.title, l.no, sl.nsn, i.name, p.promised, s.id, s.eta, sl.quantity, sl.quantity * sl.unit_value
-		FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id JOIN pledges p ON p.id = sl.pledge_id
-		JOIN pledge_lines l ON l.id = sl.line_id JOIN items i ON i.nsn = sl.nsn
-		WHERE s.state IN ('planned', 'dispatched', 'at_hub', 'in_transit', 'held') AND SUBSTR(s.eta, 1, 10) > p.promised AND ` + v.cond + `
-		ORDER BY p.promised, s.id, l.no`
-	args := v.args
-	if limit > 0 {
-		q += ` LIMIT ?`
-		args = append(append([]any(nil), args...), limit)
-	}
-	rows, err := db.rq.QueryContext(ctx, db.rebind(q), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []logistics.AtRiskLine{}
-	for rows.Next() {
-		var a logistics.AtRiskLine
-		var eta string
-		if err := rows.Scan(&a.Pledge, &a.Nation, &a.Title, &a.LineNo, &a.NSN, &a.ItemName, &a.Promised, &a.Shipment, &eta, &a.Quantity, &a.Value); err != nil {
-			return nil, err
-		}
-		a.ETA = parseTS(eta)
-		if p, err := time.Parse("2006-01-02", a.Promised); err == nil {
-			a.DaysLate = int(a.ETA.Sub(p).Hours()/24) + 1
-		}
-		a.Ref = fmt.Sprintf("P-%05d", a.Pledge)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Hubs returns every logistics hub with its load at instant now.

@@ -58,6 +58,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 		})
 	}
 	s.logisticsRoutes(add)
+	s.forecastAPI(add)
 	s.accountsAPI(add)
 	s.repairAPI(add)
 	s.trainingAPI(add)
@@ -616,14 +617,22 @@ func (s *Server) pledgeFilter(r *http.Request) (assist.PledgeFilter, error) {
 	if err != nil {
 		return f, err
 	}
-	if f.AtRisk, err = queryBool(r, "at_risk"); err != nil {
-		return f, err
-	}
 	if f.ToCommit, err = queryBool(r, "to_commit"); err != nil {
 		return f, err
 	}
 	if f.ToAccept, err = queryBool(r, "to_accept"); err != nil {
 		return f, err
+	}
+	atRisk, err := queryBool(r, "at_risk")
+	if err != nil {
+		return f, err
+	}
+	if atRisk {
+		o, err := s.outlook(r)
+		if err != nil {
+			return f, err
+		}
+		f.Among = atRiskPledges(o)
 	}
 	return f, s.promiseFilter(r, &f)
 }

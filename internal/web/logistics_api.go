@@ -507,7 +507,7 @@ func (s *Server) apiResolve(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiLogistics(w http.ResponseWriter, r *http.Request) error {
-	sum, err := s.Read.Logistics.Logistics(r.Context(), s.Now(), 20)
+	sum, err := s.logistics(r, nil, 20)
 	if err != nil {
 		return err
 	}

@@ -150,6 +150,33 @@ func TestLogisticsAPI(t *testing.T) {
 	if oaNum(t, sum["active"]) != 1 || len(sum["at_risk"].([]any)) != 1 {
 		t.Errorf("logistics summary: active %v, at risk %v; the pledge promised 2025-02-01", sum["active"], sum["at_risk"])
 	}
+	// The early warning says so, and the check keeps it as a flag, which
+	// the pledge's forecast and the lines at risk show.
+	risky := c.do(oaCall{method: "GET", path: "/api/v1/forecast/at-risk", status: 200}).json(t)["lines"].([]any)
+	if len(risky) != 1 || risky[0].(map[string]any)["risk"].(map[string]any)["reason"] != "eta" || risky[0].(map[string]any)["flag"] != nil {
+		t.Errorf("lines at risk before the check: %v", risky)
+	}
+	if r, err := srv.Forecast.Check(storetest.Ctx()); err != nil || len(r.Flagged) != 1 {
+		t.Fatalf("check: %+v %v", r, err)
+	}
+	pf := c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/pledges/%d/forecast", pledge), status: 200}).json(t)
+	if flags := pf["flags"].([]any); len(flags) != 1 || flags[0].(map[string]any)["reason"] != "eta" || len(pf["lines"].([]any)) != 1 {
+		t.Errorf("the pledge's forecast: %v", pf)
+	}
+	if risky := c.do(oaCall{method: "GET", path: "/api/v1/forecast/at-risk?nation=DEU", status: 200}).json(t)["lines"].([]any); len(risky) != 1 || risky[0].(map[string]any)["flag"] == nil {
+		t.Errorf("lines at risk after the check: %v", risky)
+	}
+	c.do(oaCall{method: "GET", path: "/api/v1/forecast/at-risk?nation=FRA", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/pledges/99999/forecast", status: 404})
+	rf := c.do(oaCall{method: "GET", path: "/api/v1/requirements/1/forecast", status: 200}).json(t)
+	if f := rf["fulfilment"].(map[string]any); oaNum(t, f["unallocated"]) != 20 || oaNum(t, f["lines"]) != 1 {
+		t.Errorf("the requirement's fulfilment: %v", f)
+	}
+	c.do(oaCall{method: "GET", path: "/api/v1/requirements/99999/forecast", status: 404})
+	c.do(oaCall{method: "GET", path: "/api/v1/forecast/backtest", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/forecast/backtest?from=2020-01-01&to=2020-06-30", status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/forecast/backtest?from=2999-01-01", status: 422})
+	c.do(oaCall{method: "GET", path: "/api/v1/forecast/backtest?from=soon", status: 422, badRequest: true})
 	c.do(oaCall{method: "POST", path: path + "/receive", token: kyiv, status: 409})
 	// Just departed on a 16-hour leg: arriving now needs a note saying why.
 	c.do(oaCall{method: "POST", path: path + "/arrive", token: kyiv, status: 422})

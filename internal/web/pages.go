@@ -15,6 +15,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
+	"github.com/longhaul/longhaul/internal/forecast"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/money"
 	"github.com/longhaul/longhaul/internal/report"
@@ -34,6 +35,7 @@ var funcs = template.FuncMap{
 	"pref":      func(id int64) string { return (&assist.Pledge{ID: id}).Ref() },
 	"priority":  assist.PriorityLabel,
 	"num":       formatInt,
+	"count":     func(n int) string { return formatInt(int64(n)) },
 	"pct":       func(ppm int64, decimals int) string { return report.Percent(ppm, decimals) },
 	"days":      report.Days,
 	"cents":     func(m map[string]money.Cents, k string) money.Cents { return m[k] },
@@ -73,6 +75,8 @@ var funcs = template.FuncMap{
 	},
 	// when is a date as well as it is known: "April 2022", "Q3 2022".
 	"when": assist.WhenWords,
+	// riskReason says why a line is at risk, in a few words.
+	"riskReason": forecast.ReasonWords,
 	"next": func(v url.Values, cursor string) string {
 		q := url.Values{}
 		for k, vs := range v {

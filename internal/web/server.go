@@ -27,6 +27,7 @@ import (
 	"github.com/longhaul/longhaul/internal/check"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/forecast"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/plan"
@@ -55,6 +56,8 @@ type Deps struct {
 	// through its own port.
 	Readiness *readiness.Service
 	Access    *access.Service
+	// Forecast forecasts the open lines and keeps the early warnings.
+	Forecast *forecast.Service
 	// Checker recomputes the ledger's invariants (GET /api/v1/check).
 	Checker check.Checker
 	Read    Readers

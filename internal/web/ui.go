@@ -21,6 +21,7 @@ import (
 	"github.com/longhaul/longhaul/internal/catalog"
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/fault"
+	"github.com/longhaul/longhaul/internal/forecast"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/logistics"
@@ -65,6 +66,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("POST", "/pledges/{id}/revalue", access.PledgeWrite, s.uiRevalue)
 	add("POST", "/pledges/{id}/handover", access.ShipmentPlan, s.uiHandOver)
 	s.logisticsPages(add)
+	s.forecastPages(add)
 	s.planPages(add)
 	s.accountsRoutes(add)
 	s.repairPages(add)
@@ -134,12 +136,26 @@ type dashboardView struct {
 	MaxOpen     int64
 	Bars        []priorityBar
 	// Logistics is shown to readers of shipments.
-	Logistics *logistics.LogisticsSummary
+	Logistics *logisticsView
+	// AtRisk are the lines whose promise is at risk, the soonest promised
+	// first, at most a dozen of AtRiskCount.
+	AtRisk      []forecast.Entry
+	AtRiskCount int
+	// Expected are the open lines' forecasts by line id, beside the
+	// overdue lines' promised dates.
+	Expected map[int64]*forecast.Entry
 	// OverdueActions are the lessons' remedial actions past their due date.
 	OverdueActions []lessons.OverdueAction
 	Names          names
 	// Reliability is shown to readers of the accounts.
 	Reliability *reliabilityView
+}
+
+// logisticsView is logistics at a glance with the lines whose shipment's
+// ETA will miss their promised date, by the early-warning rule.
+type logisticsView struct {
+	logistics.LogisticsSummary
+	AtRisk []logistics.AtRiskLine `json:"at_risk"`
 }
 
 type priorityBar struct {
@@ -180,8 +196,28 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 		v.Bars = append(v.Bars, priorityBar{PriorityFigures: p, Width: int(p.Count * 100 / maxCount)})
 	}
 	marking := access.Unclassified
+	var o *forecast.Outlook
+	if access.Allowed(access.IdentityFrom(r.Context()), access.PledgeRead) {
+		if o, err = s.outlook(r); err != nil {
+			return err
+		}
+		v.AtRisk = o.AtRisk("")
+		v.AtRiskCount = len(v.AtRisk)
+		v.AtRisk = v.AtRisk[:min(len(v.AtRisk), 12)]
+		shown := append([]forecast.Entry(nil), v.AtRisk...)
+		v.Expected = map[int64]*forecast.Entry{}
+		for _, l := range d.Overdue {
+			if e, ok := o.Line(l.Line); ok {
+				v.Expected[l.Line] = &e
+				shown = append(shown, e)
+			}
+		}
+		// The dashboard's lists of lines do not mark it (its overdue lines
+		// never have); the history behind their forecasts does.
+		marking = historyMarking(shown) // max is a figure here
+	}
 	if access.Allowed(access.IdentityFrom(r.Context()), access.ShipmentRead) {
-		lg, err := s.Read.Logistics.Logistics(r.Context(), s.Now(), 10)
+		lg, err := s.logistics(r, o, 10)
 		if err != nil {
 			return err
 		}
@@ -199,6 +235,21 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.page(w, r, 200, "dashboard", "Dashboard", v, marking)
+}
+
+// logistics is logistics at a glance, with at most limit lines in each
+// list; the lines at risk by their ETA come from o, read when nil.
+func (s *Server) logistics(r *http.Request, o *forecast.Outlook, limit int) (logisticsView, error) {
+	lg, err := s.Read.Logistics.Logistics(r.Context(), s.Now(), limit)
+	if err != nil {
+		return logisticsView{}, err
+	}
+	if o == nil {
+		if o, err = s.outlook(r); err != nil {
+			return logisticsView{}, err
+		}
+	}
+	return logisticsView{LogisticsSummary: lg, AtRisk: etaAtRisk(o, limit)}, nil
 }
 
 func max64(a, b int64) int64 {
@@ -235,6 +286,8 @@ type nationView struct {
 	// Reliability is the nation's by capability area, for readers of the
 	// accounts.
 	Reliability *reliabilityView
+	// AtRisk are the nation's lines whose promise is at risk.
+	AtRisk []forecast.Entry
 }
 
 // yearRow is one year of a nation's figures, formatted for the page.
@@ -272,6 +325,14 @@ func (s *Server) uiNation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	marking := highestPledge(v.Pledges.Items)
+	if access.Allowed(access.IdentityFrom(r.Context()), access.PledgeRead) {
+		o, err := s.outlook(r)
+		if err != nil {
+			return err
+		}
+		v.AtRisk = o.AtRisk(n.Code)
+		marking = max(marking, entriesMarking(v.AtRisk))
+	}
 	if access.Allowed(access.IdentityFrom(r.Context()), access.AccountsRead) {
 		if year, _, err := s.accountsYear(r); err == nil {
 			l, err := s.Read.Accounts.Accounts(r.Context(), year, s.Now())
@@ -696,12 +757,22 @@ func (s *Server) uiRequirement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var fc *requirementForecast
+	if access.Allowed(access.IdentityFrom(r.Context()), access.PledgeRead) {
+		f, err := s.requirementForecast(r, d.Requirement, d.Allocations)
+		if err != nil {
+			return err
+		}
+		fc = &f
+		marking = max(marking, entriesMarking(f.Lines))
+	}
 	return s.page(w, r, 200, "requirement", d.Ref, struct {
 		requirementDetail
-		Events  any
-		Lessons any
-		Names   names
-	}{d, evs, ls, nm}, marking)
+		Events   any
+		Lessons  any
+		Names    names
+		Forecast *requirementForecast
+	}{d, evs, ls, nm, fc}, marking)
 }
 
 func (s *Server) uiCancelRequirement(w http.ResponseWriter, r *http.Request) error {
@@ -1038,6 +1109,11 @@ type pledgeView struct {
 	// Names are the sites', for the depot and the requirements' delivery
 	// points.
 	Names names
+
+	// Forecasts are the open lines' forecasts, by line id, and Flags the
+	// early warnings kept of the pledge's lines, the latest first.
+	Forecasts map[int64]*forecast.Entry
+	Flags     []forecast.Flag
 }
 
 // reqChoice is a requirement as the allocate list offers it: by its
@@ -1178,7 +1254,15 @@ func (s *Server) pledgeViewWith(w http.ResponseWriter, r *http.Request, status i
 			}
 		}
 	}
-	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, v, p.Classification)
+	fc, err := s.pledgeForecast(r, p)
+	if err != nil {
+		return err
+	}
+	v.Forecasts, v.Flags = map[int64]*forecast.Entry{}, fc.Flags
+	for i := range fc.Lines {
+		v.Forecasts[fc.Lines[i].Line.ID] = &fc.Lines[i]
+	}
+	return s.page(w, r, status, "pledge", p.Ref()+" "+p.Title, v, max(p.Classification, entriesMarking(fc.Lines)))
 }
 
 // shippable is an allocation with goods left to ship.

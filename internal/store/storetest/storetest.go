@@ -252,3 +252,18 @@ func DemoReadiness(t testing.TB, db *store.DB, now time.Time) {
 		t.Fatal(err)
 	}
 }
+
+// DemoHistory adds the demo's illustrative history after Demo, as
+// `longhaul serve --demo` does: the store's clock is set to each of its
+// days, then back to now.
+func DemoHistory(t testing.TB, db *store.DB, now time.Time) {
+	t.Helper()
+	setNow := func(at time.Time) { db.Now = func() time.Time { return at } }
+	defer setNow(now)
+	allocations := func(ctx context.Context, pledge int64) ([]assist.Allocation, error) {
+		return db.Allocations(ctx, pledge, 0)
+	}
+	if err := demo.LoadHistory(Ctx(), &assist.Service{Store: store.Assist{DB: db}}, &logistics.Service{Store: store.Logistics{DB: db}}, allocations, setNow, now); err != nil {
+		t.Fatal(err)
+	}
+}
