@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"html"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,5 +93,27 @@ func TestDisclosingAQuantityCountsTheLine(t *testing.T) {
 	}
 	if r := e.do("POST", "/api/v1/pledges/1/commit", "application/json", `{"line":`+line+`,"quantity":250}`); r.status != 200 {
 		t.Errorf("committing the disclosed line: %d %s", r.status, r.body)
+	}
+}
+
+// TestThePageConfirmsAReportAndADisclosure: the pledge page's action form
+// says what a report or a disclosure did, as it does for a commitment.
+func TestThePageConfirmsAReportAndADisclosure(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	file := "pledge_ref,nation,title,kind,channel,category,announced,promised,nsn,quantity,unit_value_eur\n" +
+		"A,DEU,Rounds,in_kind,bilateral,in_kind,2025-01-01,2025-06-30," + storetest.NSN155 + ",undisclosed,4000.00\n"
+	if r := e.do("POST", "/api/v1/import/pledges", "text/csv", file); r.status != 201 {
+		t.Fatalf("import: %d %s", r.status, r.body)
+	}
+	p := e.do("GET", "/api/v1/pledges/1", "", "").json(t)
+	line := strconv.FormatInt(int64(p["lines"].([]any)[0].(map[string]any)["id"].(float64)), 10)
+	for i, c := range []struct{ action, quantity, want string }{
+		{"disclose", "250", "Disclosed a quantity of 250 on line 1"},
+		{"report", "40", "Recorded as reported delivered 40 on line 1"},
+	} {
+		r := e.do("POST", "/pledges/1/act", "application/x-www-form-urlencoded", fmt.Sprintf("version=%d&line=%s&action=%s&quantity=%s", i+1, line, c.action, c.quantity))
+		if loc, _ := url.QueryUnescape(r.header.Get("Location")); r.status != 303 || !strings.Contains(loc, c.want) {
+			t.Errorf("%s: %d, to %q, want the message %q", c.action, r.status, loc, c.want)
+		}
 	}
 }

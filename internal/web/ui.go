@@ -1501,6 +1501,7 @@ func errOr(err, def error) error {
 var pastTense = map[string]string{
 	assist.Commit: "Committed", assist.Allocate: "Allocated", assist.Ship: "Shipped",
 	assist.Deliver: "Delivered", assist.Accept: "Accepted", assist.Withdraw: "Withdrew",
+	assist.Report: "Recorded as reported delivered", assist.Disclose: "Disclosed a quantity of",
 }
 
 type transferView struct {
