@@ -11,6 +11,7 @@ import (
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/exchange"
+	"github.com/longhaul/longhaul/internal/forecast"
 	"github.com/longhaul/longhaul/internal/readiness"
 	"github.com/longhaul/longhaul/internal/store"
 )
@@ -25,7 +26,28 @@ prints one package element by element: what is there, what is missing,
 and what is planned with its date.`
 
 func readinessService(db *store.DB) *readiness.Service {
-	return &readiness.Service{Store: store.Readiness{DB: db}, Read: store.Readiness{DB: db}}
+	return &readiness.Service{Store: store.Readiness{DB: db}, Read: store.Readiness{DB: db}, Forecast: readinessForecasts{forecastService(db)}}
+}
+
+// readinessForecasts dates readiness's open lines by the forecasts.
+type readinessForecasts struct{ svc *forecast.Service }
+
+func (r readinessForecasts) Expect(ctx context.Context, today string) (map[int64]readiness.Expectation, error) {
+	d, err := forecast.ParseDay(today)
+	if err != nil {
+		return nil, err
+	}
+	o, err := r.svc.Outlook(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]readiness.Expectation, len(o.Entries))
+	for _, e := range o.Entries {
+		if f := e.Forecast; f.OK() {
+			out[e.Line.ID] = readiness.Expectation{Expected: f.Expected.String(), Low: f.Low.String(), High: f.High.String()}
+		}
+	}
+	return out, nil
 }
 
 func runReadiness(ctx context.Context, args []string, env Env, stdio IO) error {
@@ -171,7 +193,16 @@ func printAssessment(w io.Writer, a readiness.Assessment) {
 			} else if pl.Overdue {
 				when += " (overdue)"
 			}
-			fmt.Fprintf(w, "  planned: %d by %s, %s (%s)\n", pl.Quantity, when, pl.What, pl.Basis)
+			basis := pl.Basis
+			if pl.Basis == readiness.BasisForecast {
+				if pl.Low != pl.High {
+					basis += fmt.Sprintf(", 80%%: %s to %s", pl.Low, pl.High)
+				}
+				if pl.Promised != "" {
+					basis += ", promised " + pl.Promised
+				}
+			}
+			fmt.Fprintf(w, "  planned: %d by %s, %s (%s)\n", pl.Quantity, when, pl.What, basis)
 		}
 	}
 }

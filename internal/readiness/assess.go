@@ -30,6 +30,7 @@ const (
 const (
 	BasisETA       = "eta"        // a shipment's expected arrival
 	BasisPromised  = "promised"   // the pledge's promised date
+	BasisForecast  = "forecast"   // the line's forecast delivery
 	BasisRepairDue = "repair_due" // the repair facility's expected finish
 	BasisAwaiting  = "awaiting"   // a repair order waiting for a facility: no date yet
 	BasisClassEnd  = "class_end"  // the last day of the class a cohort is in
@@ -114,9 +115,14 @@ type Plan struct {
 	Quantity int64  `json:"quantity"`
 	// Date is when it is expected (Basis says from what); empty when
 	// nothing says yet.
-	Date    string `json:"date,omitempty"`
-	Basis   string `json:"basis"`
-	Overdue bool   `json:"overdue"`
+	Date  string `json:"date,omitempty"`
+	Basis string `json:"basis"`
+	// Low and High are the forecast's 80% interval, and Promised the
+	// pledge's promised date, when Basis is a forecast.
+	Low      string `json:"low,omitempty"`
+	High     string `json:"high,omitempty"`
+	Promised string `json:"promised,omitempty"`
+	Overdue  bool   `json:"overdue"`
 	// Closes says that the plan is part of what closes the gap, soonest
 	// first; the others come after it is closed.
 	Closes bool `json:"closes"`
@@ -327,7 +333,8 @@ func (f Facts) itemName(nsn string) string {
 // back by their order's due date), otherwise from the ledger (delivered
 // units are there). In either case what the pledges have allocated and
 // not yet delivered is planned, on its way by its shipment's ETA, the
-// rest by the pledge's promised date. It returns the highest
+// rest by the line's forecast, or its pledge's promised date when there
+// is no forecast. It returns the highest
 // classification of the lines it read.
 func (f Facts) item(e Element) (ElementState, access.Classification) {
 	s := ElementState{Element: e, Name: f.name(e.Target), Source: FromLedger}
@@ -391,7 +398,11 @@ func (f Facts) item(e Element) (ElementState, access.Classification) {
 			open -= q
 		}
 		if open > 0 {
-			s.Planned = append(s.Planned, Plan{What: what + ": allocated, not yet on its way", Ref: ref, Href: href, Quantity: open, Date: l.Promised, Basis: BasisPromised})
+			p := Plan{What: what + ": allocated, not yet on its way", Ref: ref, Href: href, Quantity: open, Date: l.Promised, Basis: BasisPromised}
+			if fc := l.Forecast; fc != nil && fc.Expected != "" {
+				p.Date, p.Basis, p.Low, p.High, p.Promised = fc.Expected, BasisForecast, fc.Low, fc.High, l.Promised
+			}
+			s.Planned = append(s.Planned, p)
 		}
 	}
 	return s, marking

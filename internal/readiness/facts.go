@@ -48,6 +48,7 @@ type Order struct {
 
 // Line is a pledge line allocated to Ukraine's requirements.
 type Line struct {
+	ID             int64
 	Pledge         int64
 	Nation         string
 	Title          string
@@ -58,6 +59,9 @@ type Line struct {
 	Accepted       int64
 	Promised       string // the pledge's promised date
 	Classification access.Classification
+	// Forecast is when the line is expected to be delivered, nil when
+	// there is no forecast.
+	Forecast *Expectation
 	// Transit is what shipments carry of the line and have not yet
 	// delivered.
 	Transit []Transit

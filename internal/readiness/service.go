@@ -58,10 +58,44 @@ type Reader interface {
 	Facts(ctx context.Context, ps []Package) (Facts, error)
 }
 
+// Expectation is when an open pledge line is expected to be delivered:
+// the forecast's median day and its 80% interval (YYYY-MM-DD).
+type Expectation struct {
+	Expected, Low, High string
+}
+
+// Forecaster forecasts the open pledge lines the reader of ctx may see,
+// on today (YYYY-MM-DD), by line id; a line without a forecast is absent.
+type Forecaster interface {
+	Expect(ctx context.Context, today string) (map[int64]Expectation, error)
+}
+
 // Service holds the use cases of capability readiness.
 type Service struct {
 	Store Store
 	Read  Reader
+	// Forecast, when set, dates what is allocated and not yet on its
+	// way by the line's forecast rather than by its promise.
+	Forecast Forecaster
+}
+
+// facts reads the facts of ps with the forecasts of their open lines.
+func (s *Service) facts(ctx context.Context, ps []Package, today string) (Facts, error) {
+	f, err := s.Read.Facts(ctx, ps)
+	if err != nil || s.Forecast == nil || len(f.Lines) == 0 {
+		return f, err
+	}
+	ex, err := s.Forecast.Expect(ctx, today)
+	if err != nil {
+		return f, err
+	}
+	f.Lines = slices.Clone(f.Lines) // the reader's stay as read
+	for i := range f.Lines {
+		if e, ok := ex[f.Lines[i].ID]; ok {
+			f.Lines[i].Forecast = &e
+		}
+	}
+	return f, nil
 }
 
 // Create defines a package.
@@ -222,7 +256,7 @@ func (s *Service) Assess(ctx context.Context, id int64, today string) (Assessmen
 	if err != nil {
 		return Assessment{}, err
 	}
-	f, err := s.Read.Facts(ctx, []Package{p})
+	f, err := s.facts(ctx, []Package{p}, today)
 	if err != nil {
 		return Assessment{}, err
 	}
@@ -239,7 +273,7 @@ func (s *Service) AssessAll(ctx context.Context, today string) ([]Assessment, er
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.Read.Facts(ctx, ps)
+	f, err := s.facts(ctx, ps, today)
 	if err != nil {
 		return nil, err
 	}

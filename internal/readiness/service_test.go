@@ -186,3 +186,46 @@ func TestParseRef(t *testing.T) {
 		}
 	}
 }
+
+// forecasts is a Forecaster that answers from a map, and remembers the
+// day it was asked for.
+type forecasts struct {
+	by    map[int64]readiness.Expectation
+	asked string
+}
+
+func (f *forecasts) Expect(_ context.Context, today string) (map[int64]readiness.Expectation, error) {
+	f.asked = today
+	return f.by, nil
+}
+
+// TestAllocatedClosesByItsForecast: what is allocated and not yet on its
+// way closes its gap on the line's forecast, not its promise, when there
+// is one; the plan keeps the promise and the interval beside it. A line
+// without a forecast keeps its promised date.
+func TestAllocatedClosesByItsForecast(t *testing.T) {
+	s := newFake(battery())
+	s.facts = facts(readiness.Facts{Facilities: []repair.RepairFacility{competent},
+		Lines: []readiness.Line{{ID: 41, Pledge: 5, Nation: "DEU", Title: "IRIS-T missiles", No: 1, NSN: nsnIRIST, Allocated: 24, Promised: "2026-06-30"}}})
+	fc := &forecasts{by: map[int64]readiness.Expectation{41: {Expected: "2026-09-15", Low: "2026-07-20", High: "2026-12-01"}}}
+	svc := service(s)
+	svc.Forecast = fc
+	a, err := svc.Assess(coordinator, 1, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := state(t, a, readiness.Item)
+	if fc.asked != today || m.Status != readiness.Planned || m.ClosesOn != "2026-09-15" || len(m.Planned) != 1 {
+		t.Fatalf("the missiles by their forecast (asked for %q): %+v", fc.asked, m)
+	}
+	if p := m.Planned[0]; p.Basis != readiness.BasisForecast || p.Promised != "2026-06-30" || p.Low != "2026-07-20" || p.High != "2026-12-01" {
+		t.Errorf("the plan: %+v", p)
+	}
+	fc.by = map[int64]readiness.Expectation{}
+	if a, err = svc.Assess(coordinator, 1, today); err != nil {
+		t.Fatal(err)
+	}
+	if m := state(t, a, readiness.Item); m.ClosesOn != "2026-06-30" || m.Planned[0].Basis != readiness.BasisPromised {
+		t.Errorf("without a forecast: %+v", m)
+	}
+}

@@ -295,6 +295,7 @@ func (db *DB) readinessLines(ctx context.Context, nsns []any) ([]readiness.Line,
 			rows.Close()
 			return nil, err
 		}
+		l.ID = id
 		at[id] = len(out)
 		ids = append(ids, id)
 		out = append(out, l)
