@@ -218,6 +218,12 @@ func TestReliabilityPagesAgreeWithTheAPI(t *testing.T) {
 			rel := e.do("GET", "/api/v1/reliability", "", "", "Authorization", "Bearer "+c.token).json(t)
 			deuCap := e.do("GET", "/api/v1/reliability?nation=DEU&by=capability", "", "", "Authorization", "Bearer "+c.token).json(t)
 			dash, page, nation := get("/dashboard"), get("/reliability"), get("/nations/DEU")
+			if !strings.Contains(page, `<a href="/reliability" aria-current="page">Promises</a>`) || !strings.Contains(dash, `<a href="/reliability" >Promises</a>`) {
+				t.Error("the menu has no Promises leading to the reliability page")
+			}
+			if strings.Contains(page, `href="/forecast"`) != c.links {
+				t.Errorf("the reliability page links to the forecasts (%v) for a reader who may list pledges (%v)", !c.links, c.links)
+			}
 			for _, p := range []struct{ name, html string }{{"dashboard", dash}, {"reliability page", page}} {
 				for _, key := range []string{"DEU", "FRA"} {
 					g := group(t, rel, key)
