@@ -62,10 +62,12 @@ type PriorityFigures struct {
 
 // Dashboard is the ledger at a glance.
 type Dashboard struct {
-	AsOf           string            `json:"as_of"`
-	Totals         NationFigures     `json:"totals"`
-	ByNation       []NationFigures   `json:"by_nation"`
-	OverdueCount   int64             `json:"overdue_count"`
+	AsOf         string          `json:"as_of"`
+	Totals       NationFigures   `json:"totals"`
+	ByNation     []NationFigures `json:"by_nation"`
+	OverdueCount int64           `json:"overdue_count"` // open lines past their promise
+	// OverduePledges is how many pledges hold them.
+	OverduePledges int64             `json:"overdue_pledges"`
 	OverdueValue   money.Cents       `json:"overdue_value"`
 	Overdue        []OverdueLine     `json:"overdue"`
 	OpenByPriority []PriorityFigures `json:"open_by_priority"`

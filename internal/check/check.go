@@ -28,12 +28,13 @@ const (
 	ClassSeats         = "class seats"             // a class never enrols more than its seats
 	DeliveriesOnce     = "deliveries counted once" // the accounts' delivery records add up to each line's delivered
 	Conversions        = "conversions"             // a figure given in another currency is its conversion to euros at the rate stored
+	LineStages         = "line stages"             // a line whose whole quantity is at a stage has the day it reached it, under its own pledge
 	AuditChain         = "audit chain"             // every event links to the one before, up to the recorded head
 )
 
 // All lists the invariants in the order they are checked.
 var All = []string{Bounds, LineOrder, PledgeTotals, MoneyOrder, LineAllocations, Fulfilment, ShippedByShipment, DeliveredByReceipt,
-	SentReceived, HubStock, RepairSlots, ClassSeats, DeliveriesOnce, Conversions, AuditChain}
+	SentReceived, HubStock, RepairSlots, ClassSeats, DeliveriesOnce, LineStages, Conversions, AuditChain}
 
 // Violation is one record that breaks an invariant.
 type Violation struct {

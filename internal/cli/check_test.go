@@ -20,7 +20,7 @@ func TestCheckNamesEveryCorruption(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			url, db := demoDB(t, name, dsn(t))
 			r := run(t, nil, "", "check", "--db", url)
-			if r.code != 0 || !strings.Contains(r.out, "All 15 invariants hold") {
+			if r.code != 0 || !strings.Contains(r.out, "All 16 invariants hold") {
 				t.Fatalf("check of the demo: %+v", r)
 			}
 			ctx := context.Background()
@@ -74,6 +74,10 @@ func TestCheckNamesEveryCorruption(t *testing.T) {
 				}, []string{`DELETE FROM enrolments WHERE class_id = 9001`, `DELETE FROM cohorts WHERE id = 9001`, `DELETE FROM classes WHERE id = 9001`, `DELETE FROM courses WHERE code = 'CHK-1'`}},
 				{check.DeliveriesOnce, firstDelivery, []string{`UPDATE deliveries SET quantity = quantity + 1 WHERE id = (SELECT MIN(id) FROM deliveries)`},
 					[]string{`UPDATE deliveries SET quantity = quantity - 1 WHERE id = (SELECT MIN(id) FROM deliveries)`}},
+				{check.LineStages, "P-00003", []string{`DELETE FROM line_stages WHERE line_id = 3 AND stage = 'allocated'`},
+					[]string{`INSERT INTO line_stages (line_id, pledge_id, stage, on_date) SELECT line_id, pledge_id, 'allocated', on_date FROM line_stages WHERE line_id = 3 AND stage = 'committed'`}},
+				{check.LineStages, "P-00002", []string{`UPDATE line_stages SET pledge_id = 2 WHERE line_id = 3 AND stage = 'committed'`},
+					[]string{`UPDATE line_stages SET pledge_id = 3 WHERE line_id = 3 AND stage = 'committed'`}},
 				{check.Conversions, "P-00005", []string{`UPDATE pledge_lines SET rate = '0.86978' WHERE pledge_id = 5 AND no = 1`},
 					[]string{`UPDATE pledge_lines SET rate = '0.86979' WHERE pledge_id = 5 AND no = 1`}},
 				{check.Conversions, "P-00003", []string{`UPDATE valuations SET eur = eur + 1 WHERE pledge_id = 3`},

@@ -416,6 +416,9 @@ func (tx *Tx) CreatePledge(ctx context.Context, p *assist.Pledge) error {
 			return mapConstraint(err, fmt.Sprintf("line %d", l.No))
 		}
 		l.ID = lid
+		if err := tx.recordStages(ctx, id, l); err != nil {
+			return err
+		}
 	}
 	if err := tx.checkLedger(ctx, p); err != nil {
 		return err

@@ -163,6 +163,16 @@ var invariants = []invariantSQL{
 		` || ', the accounts record ' || ` + n("COALESCE(d.q, 0)") + `
 		FROM pledge_lines l LEFT JOIN (SELECT line_id, SUM(quantity) AS q FROM deliveries GROUP BY line_id) d ON d.line_id = l.id
 		WHERE l.delivered <> COALESCE(d.q, 0)`},
+	{check.LineStages, refOf("P-%05d"), `SELECT ` + n("l.pledge_id") + `, 'line ' || ` + n("l.no") + ` || ': all ' || ` + n("l.pledged") + ` || ' units are ' || s.stage || ', with no day it was reached'
+		FROM pledge_lines l JOIN (SELECT 'committed' AS stage, 1 AS k UNION ALL SELECT 'allocated', 2 UNION ALL SELECT 'shipped', 3 UNION ALL SELECT 'delivered', 4) s
+			ON (s.k = 1 AND l.committed >= l.pledged) OR (s.k = 2 AND l.allocated >= l.pledged) OR (s.k = 3 AND l.shipped >= l.pledged) OR (s.k = 4 AND l.delivered >= l.pledged)
+		WHERE l.pledged > 0 AND NOT EXISTS (SELECT 1 FROM line_stages ls WHERE ls.line_id = l.id AND ls.stage = s.stage)
+		UNION ALL
+		SELECT ` + n("ls.pledge_id") + `, 'the day line ' || ` + n("l.no") + ` || ' was ' || ls.stage || ' is recorded under P-' || ` + n("ls.pledge_id") + ` || ', its pledge is P-' || ` + n("l.pledge_id") + `
+		FROM line_stages ls JOIN pledge_lines l ON l.id = ls.line_id WHERE ls.pledge_id <> l.pledge_id
+		UNION ALL
+		SELECT ` + n("ls.pledge_id") + `, 'line ' || ` + n("ls.line_id") + ` || ' was ' || ls.stage || ' on ' || ls.on_date || ', not a day'
+		FROM line_stages ls WHERE LENGTH(ls.on_date) <> 10 OR ls.on_date NOT LIKE '____-__-__'`},
 }
 
 // Check recomputes every invariant of the ledger from the rows, reading

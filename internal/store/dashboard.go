@@ -59,8 +59,8 @@ func (db *DB) Dashboard(ctx context.Context, today string, overdueLimit int) (as
 		}
 		return d.ByNation[i].Nation < d.ByNation[j].Nation
 	})
-	if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COALESCE(SUM(p.open_lines), 0), COALESCE(SUM(p.open_value), 0)
-		FROM pledges p WHERE p.promised < ? AND p.open_lines > 0 AND `+pv.cond), append([]any{today}, pv.args...)...).Scan(&d.OverdueCount, &d.OverdueValue); err != nil {
+	if err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*), COALESCE(SUM(p.open_lines), 0), COALESCE(SUM(p.open_value), 0)
+		FROM pledges p WHERE p.promised < ? AND p.open_lines > 0 AND `+pv.cond), append([]any{today}, pv.args...)...).Scan(&d.OverduePledges, &d.OverdueCount, &d.OverdueValue); err != nil {
 		return d, fmt.Errorf("dashboard overdue: %w", err)
 	}
 	day, _ := time.Parse(assist.DateLayout, today)

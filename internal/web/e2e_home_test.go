@@ -307,12 +307,28 @@ func TestE2EHomeOfAFacilityManager(t *testing.T) {
 
 // TestE2EHomeOfACoordinator: the coordinator keeps the alliance view.
 func TestE2EHomeOfACoordinator(t *testing.T) {
-	a, _ := e2eHome(t, "coordinator")
+	a, ctx := e2eHome(t, "coordinator")
 	a.wantText("h1", "Dashboard")
 	if n := a.count("#by-nation tbody tr"); n == 0 {
 		a.fatalf("the coordinator's home has no value by nation")
 	}
+	// Its figures lead to the lists they count: the pledges with lines
+	// past their promise, and every pledge.
+	d, err := a.DB.Dashboard(ctx, today(), 1000)
+	if err != nil {
+		a.fatalf("dashboard: %v", err)
+	}
+	overdue := map[int64]bool{}
+	for _, l := range d.Overdue {
+		overdue[l.Pledge] = true
+	}
+	if d.OverduePledges == 0 || int(d.OverduePledges) < len(overdue) || d.OverdueCount < d.OverduePledges {
+		a.fatalf("the world has %d pledges overdue with %d lines, %d listed", d.OverduePledges, d.OverdueCount, len(overdue))
+	}
+	a.wantFigure("dash-overdue", int(d.OverduePledges), "/pledges")
 	a.navigate("/dashboard", 200)
 	a.wantText("h1", "Dashboard")
+	a.click("#total-pledges", 200)
+	a.wantText(".pager .total", fmt.Sprintf("%d in all", d.Totals.Pledges))
 	a.checkConsole()
 }
