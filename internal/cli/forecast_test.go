@@ -1,11 +1,21 @@
 package cli_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/longhaul/longhaul/internal/cli"
+	"github.com/longhaul/longhaul/internal/store"
 )
 
 // TestForecastCommands runs the forecasts over the demo with its history:
@@ -22,7 +32,7 @@ func TestForecastCommands(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.out, "MEAN ABS. ERROR (DAYS)") || !strings.Contains(r.out, "Germany (DEU)") || !strings.Contains(r.out, "Calibration:") {
 		t.Fatalf("backtest: %+v", r)
 	}
-	m := regexp.MustCompile(`All nations +([0-9]+) +([0-9]+) +([0-9]+)\.[0-9] +([0-9]+)\.[0-9]%`).FindStringSubmatch(r.out)
+	m := regexp.MustCompile(`All nations +([0-9]+) +([0-9]+) +([0-9]+\.[0-9]) +([0-9]+)\.[0-9]%`).FindStringSubmatch(r.out)
 	if m == nil {
 		t.Fatalf("no overall row in\n%s", r.out)
 	}
@@ -55,10 +65,58 @@ func TestForecastCommands(t *testing.T) {
 	if a.code != 0 || !strings.Contains(a.out, "P-00006 line 1") || !strings.Contains(a.out, "France (FRA)") || strings.Contains(a.out, "(DEU)") {
 		t.Errorf("at-risk --nation FRA: %+v", a)
 	}
+	// The API of the same database says what the commands print.
+	api := apiOf(t, env)
+	bt := api("/api/v1/forecast/backtest")
+	overall := bt["overall"].(map[string]any)
+	if fmt.Sprint(overall["lines"]) != m[1] || fmt.Sprint(overall["forecasts"]) != m[2] {
+		t.Errorf("the API's backtest has %v lines and %v forecasts, the command %s and %s", overall["lines"], overall["forecasts"], m[1], m[2])
+	}
+	abs, n := int64(overall["abs_error_days"].(float64)), int64(overall["forecasts"].(float64))
+	if tenths := (abs*10 + n/2) / n; fmt.Sprintf("%d.%d", tenths/10, tenths%10) != m[3] {
+		t.Errorf("the API's mean error is %d.%d days, the command's %s", tenths/10, tenths%10, m[3])
+	}
+	show := run(t, env, "", "forecast", "show", "P-00002")
+	lines := api("/api/v1/pledges/2/forecast")["lines"].([]any)
+	exp := lines[0].(map[string]any)["forecast"].(map[string]any)["expected"].(string)
+	if !regexp.MustCompile(`\n1 .* ` + exp + ` `).MatchString(show.out) {
+		t.Errorf("the API expects %s, the command says\n%s", exp, show.out)
+	}
 	if r := run(t, env, "", "forecast", "show"); r.code != 2 {
 		t.Errorf("show without a pledge: %+v", r)
 	}
 	if r := run(t, env, "", "forecast", "guess"); r.code != 2 {
 		t.Errorf("an unknown subcommand: %+v", r)
+	}
+}
+
+// apiOf serves the API over the database of env, as the coordinator of
+// the demo, and returns a function that reads a path of it as JSON.
+func apiOf(t *testing.T, env map[string]string) func(path string) map[string]any {
+	t.Helper()
+	tok := run(t, env, "", "token", "create", "--user", "coordinator")
+	lines := strings.Split(strings.TrimSpace(tok.out), "\n")
+	secret := lines[len(lines)-1]
+	db, err := store.Open(context.Background(), env["LONGHAUL_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ts := httptest.NewServer(cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "test").Handler())
+	t.Cleanup(ts.Close)
+	return func(path string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var v map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&v); err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %v", path, res.StatusCode, err)
+		}
+		return v
 	}
 }
