@@ -123,6 +123,9 @@ func runForecast(ctx context.Context, args []string, env Env, stdio IO) error {
 			late, basis := "", f.Note
 			if f.OK() {
 				late, basis = strconv.Itoa(f.DaysLate), fmt.Sprintf("%s (%d)", f.Basis, f.Sample)
+				if f.Open > 0 {
+					basis = fmt.Sprintf("%s (%d, %d open)", f.Basis, f.Sample, f.Open)
+				}
 				if f.Note != "" {
 					basis += "; " + f.Note
 				}
@@ -131,7 +134,11 @@ func runForecast(ctx context.Context, args []string, env Env, stdio IO) error {
 			if e.Risk != nil {
 				risk = e.Risk.Words
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.No, l.ItemName, f.Stage, orDash(f.Expected.String()), f.Low, f.High, late, basis, risk)
+			high := f.High.String()
+			if f.HighAtLeast {
+				high = "at least " + high
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.No, l.ItemName, f.Stage, orDash(f.Expected.String()), f.Low, high, late, basis, risk)
 		}
 		return tw.Flush()
 	case "at-risk":

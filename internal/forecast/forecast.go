@@ -12,6 +12,7 @@
 package forecast
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -247,6 +248,12 @@ type Forecast struct {
 	Level  Level  `json:"level"`
 	Basis  string `json:"basis"`
 	Sample int    `json:"sample"`
+	// Open is how many lines of that history were still open, counted
+	// for the days they have waited; HighAtLeast says that so many are
+	// still open that the history cannot yet say when the slowest tenth
+	// arrives: High is then the longest wait seen, a lower bound.
+	Open        int  `json:"open"`
+	HighAtLeast bool `json:"high_at_least,omitempty"`
 	// Promised is the line's promised day, and DaysLate how many days
 	// after it Expected falls (negative when before).
 	Promised Day `json:"promised,omitempty"`
@@ -271,6 +278,9 @@ func (f Forecast) Words() string {
 	}
 	if f.Low == f.High {
 		return f.Expected.String()
+	}
+	if f.HighAtLeast {
+		return fmt.Sprintf("%s (80%%: %s to at least %s)", f.Expected, f.Low, f.High)
 	}
 	return fmt.Sprintf("%s (80%%: %s to %s)", f.Expected, f.Low, f.High)
 }
@@ -305,13 +315,28 @@ func (o *outcome) at(a anchor) Day {
 	return d
 }
 
-// Model is the history forecasts are drawn from: every delivered line,
-// grouped at each level and in the order they were delivered.
+// Model is the history forecasts are drawn from: every line delivered or
+// still open, grouped at each level and in the order they were delivered
+// (the open ones last). It keeps the durations it has sorted for the last
+// day it was asked about, and is not safe for concurrent use.
 type Model struct {
 	groups [Everyone + 1]map[string][]outcome
+	known  Day
+	cache  map[historyKey]*history
 }
 
-// NewModel builds the history from lines, taking those delivered.
+// historyKey names a group's durations from an anchor.
+type historyKey struct {
+	level Level
+	group string
+	a     anchor
+}
+
+// never is the delivery day of a line not delivered.
+const never = Day(1<<31 - 1)
+
+// NewModel builds the history from lines: those delivered, and those still
+// open, which say how long a line has waited without delivery.
 func NewModel(lines []Line) *Model {
 	m := &Model{}
 	for v := Own; v <= Everyone; v++ {
@@ -320,12 +345,16 @@ func NewModel(lines []Line) *Model {
 	for i := range lines {
 		l := &lines[i]
 		d := l.Reached[Delivered]
-		if d == 0 {
+		if d == 0 && !l.Open() {
 			continue
 		}
 		o := outcome{nation: l.Nation, capability: l.Capability, channel: l.Channel, delivered: d, class: l.Marking.Classification}
 		copy(o.from[:], l.Reached[:Shipped+1])
-		o.eta = l.lastETA(d)
+		if d == 0 {
+			o.delivered = never
+		} else {
+			o.eta = l.lastETA(d)
+		}
 		for v := Own; v <= Everyone; v++ {
 			k := v.key(o.nation, o.capability, o.channel)
 			m.groups[v][k] = append(m.groups[v][k], o)
@@ -333,34 +362,127 @@ func NewModel(lines []Line) *Model {
 	}
 	for v := range m.groups {
 		for _, g := range m.groups[v] {
-			slices.SortStableFunc(g, func(a, b outcome) int { return int(a.delivered - b.delivered) })
+			slices.SortStableFunc(g, func(a, b outcome) int { return cmp.Compare(a.delivered, b.delivered) })
 		}
 	}
 	return m
 }
 
-// sample returns the sorted offsets, in days from anchor a, of the
-// deliveries of group g made by the end of day known that came no earlier
-// than earliest−start days after their own anchor: the history of lines
-// that had waited at least as long as this one has; and the highest
-// classification among those lines.
-func sample(g []outcome, a anchor, known, start, earliest Day, buf []int) ([]int, access.Classification) {
-	buf = buf[:0]
-	class := access.Unclassified
-	n, _ := slices.BinarySearchFunc(g, known+1, func(o outcome, d Day) int { return int(o.delivered - d) })
-	waited := int(earliest - start)
+// obs is a duration of the history: the days from a line's anchor to its
+// delivery, or, for a line still open on the day known, to that day (it
+// took longer: the duration is censored).
+type obs struct {
+	days  int
+	open  bool
+	class access.Classification
+}
+
+// history is a group's durations from an anchor as known at the end of
+// one day, sorted (a delivery before a line still open on the same day),
+// with, from each, how many of the rest were delivered and the highest
+// classification among them.
+type history struct {
+	obs    []obs
+	events []int
+	class  []access.Classification
+}
+
+// history returns the durations from anchor a of the lines of group g at
+// level v as known at the end of day known. A line delivered by then
+// counts its days to delivery; one that had reached its anchor stage and
+// was not delivered counts the days it had waited, as open (shipments'
+// ETAs count only deliveries).
+func (m *Model) history(v Level, group string, a anchor, known Day) *history {
+	if m.cache == nil || m.known != known {
+		m.cache, m.known = map[historyKey]*history{}, known
+	}
+	k := historyKey{v, group, a}
+	if h, ok := m.cache[k]; ok {
+		return h
+	}
+	g := m.groups[v][group]
+	h := &history{}
+	n, _ := slices.BinarySearchFunc(g, known+1, func(o outcome, d Day) int { return cmp.Compare(o.delivered, d) })
 	for i := range g[:n] {
-		at := g[i].at(a)
-		if at == 0 {
-			continue
-		}
-		if off := int(g[i].delivered - at); off >= waited {
-			buf = append(buf, off)
-			class = max(class, g[i].class)
+		if at := g[i].at(a); at != 0 {
+			h.obs = append(h.obs, obs{days: int(g[i].delivered - at), class: g[i].class})
 		}
 	}
-	slices.Sort(buf)
-	return buf, class
+	if a != etaAnchor {
+		for i := range g[n:] {
+			o := &g[n+i]
+			if at := o.at(a); at != 0 && at <= known {
+				h.obs = append(h.obs, obs{days: int(known - at), open: true, class: o.class})
+			}
+		}
+	}
+	slices.SortFunc(h.obs, func(x, y obs) int {
+		if c := cmp.Compare(x.days, y.days); c != 0 {
+			return c
+		}
+		switch {
+		case x.open == y.open:
+			return 0
+		case y.open:
+			return -1
+		}
+		return 1
+	})
+	h.events, h.class = make([]int, len(h.obs)+1), make([]access.Classification, len(h.obs)+1)
+	for i := len(h.obs) - 1; i >= 0; i-- {
+		h.events[i], h.class[i] = h.events[i+1], max(h.class[i+1], h.obs[i].class)
+		if !h.obs[i].open {
+			h.events[i]++
+		}
+	}
+	m.cache[k] = h
+	return h
+}
+
+// since returns the durations of h no shorter than waited days: the
+// history of lines that had waited at least as long as this one has, with
+// how many of them were delivered and the highest classification among
+// them.
+func (h *history) since(waited int) ([]obs, int, access.Classification) {
+	i, _ := slices.BinarySearchFunc(h.obs, waited, func(o obs, w int) int { return cmp.Compare(o.days, w) })
+	return h.obs[i:], h.events[i], h.class[i]
+}
+
+// deciles are the 10th to 90th percentiles of the durations s (sorted as
+// sample sorts them), by the Kaplan–Meier estimate: a line still open
+// after d days is known to take longer than d, and counts among those
+// that might still be delivered at every day up to d. For each decile the
+// duration is the shortest with at least that share delivered by it; one
+// the estimate never reaches (too many lines still open) is the longest
+// duration seen, a lower bound, and reports false. Without open lines
+// this is the nearest rank (Quantile).
+func deciles(s []obs) (out [9]int, reached bool) {
+	const eps = 1e-9
+	surv, k := 1.0, 0
+	for i := 0; i < len(s) && k < len(out); {
+		j, d := i, 0
+		for j < len(s) && s[j].days == s[i].days {
+			if !s[j].open {
+				d++
+			}
+			j++
+		}
+		if d > 0 {
+			surv *= float64(len(s)-i-d) / float64(len(s)-i)
+			for k < len(out) && 1-surv >= float64(k+1)/10-eps {
+				out[k] = s[i].days
+				k++
+			}
+		}
+		i = j
+	}
+	if k == len(out) {
+		return out, true
+	}
+	for ; k < len(out); k++ {
+		out[k] = s[len(s)-1].days
+	}
+	return out, false
 }
 
 // Quantile is the q-th quantile, in parts per million, of sorted by the
@@ -377,19 +499,18 @@ func Quantile(sorted []int, ppm int) int {
 // earliest: from the narrowest group holding MinSample comparable
 // deliveries.
 func (m *Model) estimate(l *Line, a anchor, start, known, earliest Day) Forecast {
-	var buf []int
 	for v := Own; v <= Everyone; v++ {
-		g := m.groups[v][v.key(l.Nation, l.Capability, l.Channel)]
-		s, class := sample(g, a, known, start, earliest, buf)
-		buf = s
-		if len(s) < MinSample {
+		s, events, class := m.history(v, v.key(l.Nation, l.Capability, l.Channel), a, known).since(int(earliest - start))
+		if events < MinSample {
 			continue
 		}
-		f := Forecast{Level: v, Basis: v.Words(l), Sample: len(s), From: start, Classification: class}
-		for i := range f.deciles {
-			f.deciles[i] = start + Day(Quantile(s, (i+1)*100_000))
+		f := Forecast{Level: v, Basis: v.Words(l), Sample: events, Open: len(s) - events, From: start, Classification: class}
+		ds, reached := deciles(s)
+		for i, d := range ds {
+			f.deciles[i] = start + Day(d)
 		}
 		f.Low, f.Expected, f.High = f.deciles[0], f.deciles[4], f.deciles[8]
+		f.HighAtLeast = !reached
 		return f
 	}
 	return Forecast{Level: None, Basis: None.Words(l), From: start}
@@ -457,10 +578,10 @@ type LeadTime struct {
 // MinSample deliveries.
 func (m *Model) LeadTime(l *Line, known Day) (LeadTime, bool) {
 	for _, v := range []Level{Nation, Everyone} {
-		g := m.groups[v][v.key(l.Nation, l.Capability, l.Channel)]
-		s, class := sample(g, anchor(Shipped), known, 0, 0, nil)
-		if len(s) >= MinSample {
-			return LeadTime{Days: Quantile(s, 500_000), Level: v, Basis: v.Words(l), Sample: len(s), Classification: class}, true
+		s, events, class := m.history(v, v.key(l.Nation, l.Capability, l.Channel), anchor(Shipped), known).since(0)
+		if events >= MinSample {
+			ds, _ := deciles(s)
+			return LeadTime{Days: ds[4], Level: v, Basis: v.Words(l), Sample: events, Classification: class}, true
 		}
 	}
 	return LeadTime{Level: None}, false

@@ -2,6 +2,8 @@ package forecast
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -159,6 +161,60 @@ func TestTheIntervalIsTheTenthToNinetiethPercentile(t *testing.T) {
 	}
 	if f.Words() != fmt.Sprintf("%s (80%%: %s to %s)", start+110, start+102, start+118) {
 		t.Errorf("words %q", f.Words())
+	}
+}
+
+// TestDecilesWithoutOpenLinesAreTheNearestRank: with every line of the
+// history delivered, the Kaplan–Meier deciles are the plain nearest-rank
+// percentiles, whatever the sample.
+func TestDecilesWithoutOpenLinesAreTheNearestRank(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	for range 500 {
+		n := 1 + r.IntN(60)
+		days := make([]int, n)
+		s := make([]obs, n)
+		for i := range days {
+			days[i] = r.IntN(40) - 5 // ties, and deliveries before an ETA
+		}
+		slices.Sort(days)
+		for i, d := range days {
+			s[i] = obs{days: d}
+		}
+		got, reached := deciles(s)
+		for k := range got {
+			if want := Quantile(days, (k+1)*100_000); got[k] != want || !reached {
+				t.Fatalf("decile %d of %v: %d (reached %v), want %d", k+1, days, got[k], reached, want)
+			}
+		}
+	}
+}
+
+// TestLinesStillOpenLengthenTheForecast: ten lines delivered 101 … 110
+// days after their pledge and ten of the same months still open after 500
+// days. Counting only the delivered would put the median at 105 days and
+// the 90th percentile at 109; the lines still open say that half the
+// history is slower than every delivery seen, so the median is the tenth
+// delivery (110: half delivered by then) and the 90th percentile is at
+// least the 500 days the open ones have waited.
+func TestLinesStillOpenLengthenTheForecast(t *testing.T) {
+	h := delivered(10, "DEU", "armour", "bilateral", 1, 2, 3, 101)
+	for range 10 {
+		h = append(h, line(spec{"DEU", "armour", "bilateral", 0, -1, -1, -1, -1}))
+	}
+	start := day0 + 500
+	l := line(spec{"DEU", "armour", "bilateral", 500, -1, -1, -1, -1})
+	f := NewModel(h).Forecast(&l, start)
+	if f.Sample != 10 || f.Open != 10 || f.Low != start+102 || f.Expected != start+110 || f.High != start+500 || !f.HighAtLeast {
+		t.Fatalf("sample %d, %d open: low %s expected %s high %s (at least: %v); want 10, 10: %s %s %s, at least",
+			f.Sample, f.Open, f.Low, f.Expected, f.High, f.HighAtLeast, start+102, start+110, start+500)
+	}
+	if want := fmt.Sprintf("%s (80%%: %s to at least %s)", start+110, start+102, start+500); f.Words() != want {
+		t.Errorf("words %q, want %q", f.Words(), want)
+	}
+	// Without them, the delivered alone.
+	f = NewModel(h[:10]).Forecast(&l, start)
+	if f.Open != 0 || f.Expected != start+105 || f.High != start+109 || f.HighAtLeast {
+		t.Errorf("the delivered alone: expected %s high %s (%d open)", f.Expected, f.High, f.Open)
 	}
 }
 
