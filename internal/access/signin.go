@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -137,6 +138,10 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 			}
 			return SignInFailed
 		}
+		// Single sign-on: password sign-in may be kept for administrators.
+		if s.PasswordAdminsOnly && !slices.Contains(cur.Roles, Admin) {
+			return PasswordNotHere
+		}
 		out.User = cur
 		out.Secret = RandomToken(32)
 		out.Session = Session{UserID: cur.ID, CSRF: RandomToken(24), CreatedAt: tx.Now(), ExpiresAt: tx.Now().Add(SessionLifetime)}
@@ -151,7 +156,7 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 		}
 		return tx.Audit(ctx, audit.Record{Action: "session.signin", Entity: "user", EntityID: cur.Name, After: map[string]string{"from": a.From}})
 	})
-	if errors.Is(err, SignInFailed) {
+	if errors.Is(err, SignInFailed) || errors.Is(err, PasswordNotHere) {
 		s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: a.From}, now)
 	}
 	if err != nil {

@@ -136,6 +136,9 @@ type Service struct {
 	// Throttle keeps the counts of failed sign-ins; nil keeps them in
 	// this server's memory.
 	Throttle Throttle
+	// PasswordAdminsOnly refuses password sign-in to everyone but
+	// administrators: the others sign in through the OpenID provider.
+	PasswordAdminsOnly bool
 
 	once     sync.Once
 	refusals *refusalTally

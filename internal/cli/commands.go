@@ -135,10 +135,15 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key (LONGHAUL_TLS_CERT)")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM) (LONGHAUL_TLS_KEY)")
 	proxies := fs.String("trusted-proxies", "", "addresses or prefixes of the reverse proxies whose X-Forwarded-For gives the client's address, comma-separated, e.g. 10.0.0.0/8 (LONGHAUL_TRUSTED_PROXIES)")
+	oidc := ssoFlags(fs) // single sign-on
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
 	trusted, err := web.ParseProxies(*proxies)
+	if err != nil {
+		return err
+	}
+	relying, err := oidc.load()
 	if err != nil {
 		return err
 	}
@@ -165,6 +170,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	srv := NewServer(db, log, Version)
 	srv.TrustedProxies = trusted
+	oidc.apply(srv, relying)
 	// The refusals of people not signed in reach the audit trail as one
 	// summary a minute, and a last one at shutdown, before the database
 	// closes.

@@ -214,6 +214,7 @@ func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 type signInView struct {
 	Name, Next, Error string
 	Token             string // the sign-in form's own CSRF token
+	SSO               string // the OpenID provider's name, when single sign-on is configured
 }
 
 // DeviceCookie marks a browser that has signed in to an account before:
@@ -237,7 +238,7 @@ func signInToken(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (s *Server) uiSignInForm(w http.ResponseWriter, r *http.Request) error {
-	v := signInView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r)}
+	v := signInView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r), SSO: s.ssoName()}
 	return s.page(w, r, 200, "signin", "Sign in", v, access.Unclassified)
 }
 
@@ -278,7 +279,7 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	name := strings.ToLower(strings.TrimSpace(r.PostForm.Get("name")))
-	v := signInView{Name: name, Next: safeNext(r.PostForm.Get("next")), Token: signInToken(w, r)}
+	v := signInView{Name: name, Next: safeNext(r.PostForm.Get("next")), Token: signInToken(w, r), SSO: s.ssoName()}
 	if c, err := r.Cookie(signInCookie); err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
 		err := fault.Errorf(fault.Forbidden, "the sign-in form has expired: sign in again")
 		s.refused(r, err)
@@ -319,6 +320,10 @@ func (s *Server) uiSignOut(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	clearSessionCookie(w, r)
+	if to, ok := s.ssoSignOut(w, r); ok { // signed in through the provider: sign out there too
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return nil
+	}
 	http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Signed out"), http.StatusSeeOther)
 	return nil
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/readiness"
 	"github.com/longhaul/longhaul/internal/repair"
+	"github.com/longhaul/longhaul/internal/sso"
 	"github.com/longhaul/longhaul/internal/training"
 )
 
@@ -79,6 +80,9 @@ type Server struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// for the client's address.
 	TrustedProxies []netip.Prefix
+	// SSO signs people in through an OpenID provider; nil offers
+	// password sign-in only.
+	SSO *sso.Client
 
 	pages   *pages
 	metrics *metrics
