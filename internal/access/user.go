@@ -136,6 +136,9 @@ type Service struct {
 	// Throttle keeps the counts of failed sign-ins; nil keeps them in
 	// this server's memory.
 	Throttle Throttle
+	// Factor is the second factor's port and settings (totp.go); nil
+	// asks nobody for a second factor.
+	Factor *SecondFactor
 
 	once     sync.Once
 	refusals *refusalTally
