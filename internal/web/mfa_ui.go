@@ -84,7 +84,7 @@ func startSecondStep(w http.ResponseWriter, r *http.Request, challenge, next str
 
 func (s *Server) uiCodeForm(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(ChallengeCookie); err != nil || c.Value == "" {
-		http.Redirect(w, r, "/signin?next="+url.QueryEscape(safeNext(r.URL.Query().Get("next"))), http.StatusSeeOther)
+		http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Sign in with your password first")+"&next="+url.QueryEscape(safeNext(r.URL.Query().Get("next"))), http.StatusSeeOther)
 		return nil
 	}
 	v := codeView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r)}
@@ -114,7 +114,7 @@ func (s *Server) uiCode(w http.ResponseWriter, r *http.Request) error {
 		switch {
 		case err == access.ChallengeExpired:
 			http.SetCookie(w, &http.Cookie{Name: ChallengeCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
-			http.Redirect(w, r, "/signin?next="+url.QueryEscape(v.Next)+"&msg="+url.QueryEscape(fault.As(err).Message), http.StatusSeeOther)
+			http.Redirect(w, r, "/signin?msg="+url.QueryEscape(fault.As(err).Message)+"&next="+url.QueryEscape(v.Next), http.StatusSeeOther)
 			return nil
 		case fault.Code(err) == fault.Unauthorized:
 			v.Error = fault.As(err).Message
