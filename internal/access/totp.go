@@ -164,7 +164,7 @@ func (s *Service) MustEnrol(ctx context.Context, id Identity) (bool, error) {
 	return !f.Active(), nil
 }
 
-// hasActiveFactor returns the user's active factor, if they have one.
+// activeFactor returns the user's factor and whether it is active.
 func (s *Service) activeFactor(ctx context.Context, userID int64) (Factor, bool, error) {
 	if s.Factor == nil || s.Factor.Read == nil {
 		return Factor{}, false, nil
@@ -222,21 +222,18 @@ func randomBytes(n int) []byte {
 }
 
 // totpKey is the key of secret for the account name, as an authenticator
-// app is given it.
+// app is given it. A stored secret that is not base32 is an error, never a
+// new random one.
 func totpKey(name, secret string) (*otp.Key, error) {
-	k, err := totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: name, Secret: mustBase32(secret)})
+	raw, err := b32.DecodeString(secret)
+	if err != nil || len(raw) == 0 {
+		return nil, fmt.Errorf("totp key of %s: the stored secret is not base32", name)
+	}
+	k, err := totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: name, Secret: raw})
 	if err != nil {
 		return nil, fmt.Errorf("totp key: %w", err)
 	}
 	return k, nil
-}
-
-func mustBase32(secret string) []byte {
-	b, err := b32.DecodeString(secret)
-	if err != nil {
-		return nil
-	}
-	return b
 }
 
 // qrDataURL draws the key's URL as a QR code, a PNG in a data: URL: made
