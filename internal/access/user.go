@@ -139,6 +139,9 @@ type Service struct {
 	// PasswordAdminsOnly refuses password sign-in to everyone but
 	// administrators: the others sign in through the OpenID provider.
 	PasswordAdminsOnly bool
+	// Factor is the second factor's port and settings (totp.go); nil
+	// asks nobody for a second factor.
+	Factor *SecondFactor
 
 	once     sync.Once
 	refusals *refusalTally
