@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -126,7 +127,7 @@ func bootstrapAdmin(ctx context.Context, db *store.DB, out io.Writer) error {
 }
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
-	fs := flags("serve", "serve [--db FILE|URL] [--addr HOST:PORT] [--demo]", stdio)
+	fs := flags("serve", "serve [--db FILE|URL] [--addr HOST:PORT] [--demo] [--anchor FILE] [--audit-sink URL]", stdio)
 	dsn := dbFlag(fs)
 	addr := fs.String("addr", "localhost:8080", "address to listen on (LONGHAUL_ADDR)")
 	withDemo := fs.Bool("demo", false, "load the demonstration scenario if the database does not have it (LONGHAUL_DEMO)")
@@ -135,8 +136,14 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key (LONGHAUL_TLS_CERT)")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM) (LONGHAUL_TLS_KEY)")
 	proxies := fs.String("trusted-proxies", "", "addresses or prefixes of the reverse proxies whose X-Forwarded-For gives the client's address, comma-separated, e.g. 10.0.0.0/8 (LONGHAUL_TRUSTED_PROXIES)")
+	anchorFile := fs.String("anchor", "", "append a signed checkpoint of the audit chain's head to this file every --anchor-every and at shutdown (LONGHAUL_ANCHOR)")
+	anchorEvery := fs.Duration("anchor-every", 10*time.Minute, "how often serve appends a checkpoint to --anchor (LONGHAUL_ANCHOR_EVERY)")
+	anchorKey := anchorKeyFlag(fs)
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
+	}
+	if *anchorEvery <= 0 {
+		return fmt.Errorf("--anchor-every %s: must be positive", *anchorEvery)
 	}
 	trusted, err := web.ParseProxies(*proxies)
 	if err != nil {
@@ -165,6 +172,21 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	srv := NewServer(db, log, Version)
 	srv.TrustedProxies = trusted
+	if *anchorFile != "" {
+		key, err := loadAnchorKey(*anchorKey)
+		if err != nil {
+			return err
+		}
+		// The last checkpoint is taken after the server has stopped
+		// answering, so its own context outlives the signal's.
+		actx, stopAnchors := context.WithCancel(context.WithoutCancel(ctx))
+		anchored := make(chan struct{})
+		go func() {
+			defer close(anchored)
+			keepAnchors(actx, db, key, *anchorFile, *anchorEvery, log)
+		}()
+		defer func() { stopAnchors(); <-anchored }()
+	}
 	// The refusals of people not signed in reach the audit trail as one
 	// summary a minute, and a last one at shutdown, before the database
 	// closes.
@@ -239,6 +261,36 @@ func keepWarnings(ctx context.Context, fc *forecast.Service, log *slog.Logger, e
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// keepAnchors appends a checkpoint of the chain's head to file now, every
+// interval while the head moves, and once more when ctx ends.
+func keepAnchors(ctx context.Context, db *store.DB, key ed25519.PrivateKey, file string, every time.Duration, log *slog.Logger) {
+	last := int64(-1)
+	anchor := func(ctx context.Context) {
+		if seq, _, err := db.AuditHead(ctx); err == nil && seq == last {
+			return // nothing new to hold
+		}
+		c, err := appendCheckpoint(ctx, db, key, file, time.Now())
+		if err != nil {
+			log.ErrorContext(ctx, "audit anchor failed", "file", file, "err", err)
+			return
+		}
+		last = c.Seq
+		log.InfoContext(ctx, "audit anchor", "file", file, "seq", c.Seq, "hash", c.Hash)
+	}
+	anchor(ctx)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			anchor(context.Background())
+			return
+		case <-t.C:
+			anchor(ctx)
 		}
 	}
 }
@@ -417,37 +469,6 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 		err = errors.Join(err, f.Close())
 	}
 	return err
-}
-
-func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
-	if len(args) == 0 || args[0] != "verify" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdio.Out, "Usage: longhaul audit verify [--db FILE|URL]\n\nChecks every link of the audit chain and names the first broken one.")
-			return nil
-		}
-		fmt.Fprintln(stdio.Err, "Usage: longhaul audit verify [--db FILE|URL]")
-		return ErrUsage
-	}
-	fs := flags("audit verify", "audit verify [--db FILE|URL]", stdio)
-	dsn := dbFlag(fs)
-	if err := parseNoArgs(fs, args[1:], env, stdio); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	start := time.Now()
-	res, err := db.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	if res.Break != nil {
-		return exitError{code: 3, err: fmt.Errorf("%w; %d events before it are intact", res.Break, res.Events)}
-	}
-	fmt.Fprintf(stdio.Out, "Audit chain intact: %d events, head %s (verified in %s).\n", res.Events, res.Head, time.Since(start).Round(time.Millisecond))
-	return nil
 }
 
 func runCheck(ctx context.Context, args []string, env Env, stdio IO) error {

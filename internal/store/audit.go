@@ -278,3 +278,21 @@ func (db *DB) Events(ctx context.Context, entity, entityID string, limit int) ([
 	}
 	return out, rows.Err()
 }
+
+// EventHashes returns the hash the chain holds for each of the events
+// seqs, by sequence number; an event the chain does not hold is absent.
+func (db *DB) EventHashes(ctx context.Context, seqs []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(seqs))
+	for _, s := range seqs {
+		var h string
+		err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT hash FROM audit_events WHERE seq = ?`), s).Scan(&h)
+		switch {
+		case err == sql.ErrNoRows:
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out[s] = h
+	}
+	return out, nil
+}
