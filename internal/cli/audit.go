@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/audit"
@@ -248,6 +250,80 @@ func runAuditVerify(ctx context.Context, args []string, env Env, stdio IO) error
 	return nil
 }
 
+// newSink makes the sink for address to in format (empty: json for a
+// file, syslog otherwise), trusting the CA certificates in ca for TLS when
+// given.
+func newSink(db *store.DB, to, format, ca string, log *slog.Logger) (*audit.Sink, error) {
+	if format == "" {
+		format = audit.FormatSyslog
+		if strings.HasPrefix(to, "file:") {
+			format = audit.FormatJSON
+		}
+	}
+	if err := audit.CheckFormat(format); err != nil {
+		return nil, err
+	}
+	var tlsConf *tls.Config
+	if ca != "" {
+		pemb, err := os.ReadFile(ca)
+		if err != nil {
+			return nil, fmt.Errorf("audit sink CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pemb) {
+			return nil, fmt.Errorf("audit sink CA %s: no PEM certificate in it", ca)
+		}
+		tlsConf = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	tr, err := audit.NewTransport(to, tlsConf)
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	return &audit.Sink{Name: to, Source: db, Positions: db, Transport: tr, Format: format,
+		Origin: audit.Origin{Host: host, Version: Version}, Log: log}, nil
+}
+
 func runAuditStream(ctx context.Context, args []string, env Env, stdio IO) error {
-	return errors.New("not yet")
+	fs := flags("audit stream", "audit stream --to tcp://HOST:PORT|tls://HOST:PORT|file:///PATH [--format syslog|cef|json] [--from-seq N] [--follow] [--db FILE|URL]", stdio)
+	dsn := dbFlag(fs)
+	to := fs.String("to", "", "where to send the events: tcp://HOST:PORT, tls://HOST:PORT or file:///PATH (required)")
+	format := fs.String("format", "", "syslog (RFC 5424), cef (CEF over syslog) or json (lines); empty: json for a file, syslog otherwise")
+	ca := fs.String("ca", "", "PEM file of the CA certificates to trust for tls:// (default: the system's)")
+	from := fs.Int64("from-seq", 0, "the first event to send; 0 resumes after the last event this address has received")
+	follow := fs.Bool("follow", false, "keep sending new events until interrupted")
+	if err := parseNoArgs(fs, args, env, stdio); err != nil {
+		return err
+	}
+	if *to == "" {
+		fmt.Fprintln(stdio.Err, "longhaul audit stream: give --to ADDRESS")
+		fs.Usage()
+		return ErrUsage
+	}
+	if *from < 0 {
+		return fmt.Errorf("--from-seq %d: must be 1 or more (0 resumes)", *from)
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log, err := newLogger(stdio.Err, "text", "info")
+	if err != nil {
+		return err
+	}
+	sink, err := newSink(db, *to, *format, *ca, log)
+	if err != nil {
+		return err
+	}
+	sink.From, sink.Follow = *from, *follow
+	if err := sink.Run(ctx); err != nil {
+		return err
+	}
+	pos, err := db.SinkPosition(context.WithoutCancel(ctx), *to)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Out, "Sent %d audit events to %s as %s; it has every event up to %d.\n", sink.Sent.Load(), *to, sink.Format, pos)
+	return nil
 }

@@ -139,6 +139,9 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	anchorFile := fs.String("anchor", "", "append a signed checkpoint of the audit chain's head to this file every --anchor-every and at shutdown (LONGHAUL_ANCHOR)")
 	anchorEvery := fs.Duration("anchor-every", 10*time.Minute, "how often serve appends a checkpoint to --anchor (LONGHAUL_ANCHOR_EVERY)")
 	anchorKey := anchorKeyFlag(fs)
+	sinkTo := fs.String("audit-sink", "", "send the audit events to a SIEM as they are committed: tcp://HOST:PORT, tls://HOST:PORT or file:///PATH (LONGHAUL_AUDIT_SINK)")
+	sinkFormat := fs.String("audit-sink-format", "", "syslog (RFC 5424), cef (CEF over syslog) or json (lines); empty: json for a file, syslog otherwise (LONGHAUL_AUDIT_SINK_FORMAT)")
+	sinkCA := fs.String("audit-sink-ca", "", "PEM file of the CA certificates to trust for a tls:// sink (default: the system's) (LONGHAUL_AUDIT_SINK_CA)")
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
@@ -172,6 +175,36 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	srv := NewServer(db, log, Version)
 	srv.TrustedProxies = trusted
+	if *sinkTo != "" {
+		sink, err := newSink(db, *sinkTo, *sinkFormat, *sinkCA, log)
+		if err != nil {
+			return err
+		}
+		sink.Follow = true
+		// The sink reads the committed chain on its own: a receiver that is
+		// down delays it, never a change. It stops after the server, having
+		// sent what was written until then.
+		sctx, stopSink := context.WithCancel(context.WithoutCancel(ctx))
+		sunk := make(chan struct{})
+		go func() {
+			defer close(sunk)
+			if err := sink.Run(sctx); err != nil {
+				log.Error("audit sink stopped", "sink", *sinkTo, "err", err)
+			}
+		}()
+		defer func() {
+			stopSink()
+			<-sunk
+			// What was committed since its last look goes too, if the
+			// receiver takes it within a few seconds.
+			dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			sink.Follow = false
+			if err := sink.Run(dctx); err != nil {
+				log.Error("audit sink stopped", "sink", *sinkTo, "err", err)
+			}
+		}()
+	}
 	if *anchorFile != "" {
 		key, err := loadAnchorKey(*anchorKey)
 		if err != nil {
