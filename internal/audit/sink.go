@@ -77,7 +77,8 @@ type Sink struct {
 
 // Run sends events until ctx ends (or, without Follow, until every event
 // is delivered). It returns nil when it stops with ctx or is done, and an
-// error only when it cannot read the chain or keep its position.
+// error when it cannot read the chain or keep its position, or, without
+// Follow, when three attempts in a row cannot reach the receiver.
 func (s *Sink) Run(ctx context.Context) error {
 	poll, maxBackoff, batch := s.Poll, s.MaxBackoff, s.Batch
 	if poll <= 0 {
@@ -118,7 +119,7 @@ func (s *Sink) Run(ctx context.Context) error {
 	}()
 	sent, maxSent := pos, pos
 	var wrote time.Time
-	backoff, failing := 100*time.Millisecond, false
+	backoff, failing, attempts := 100*time.Millisecond, false, 0
 	wait := func(d time.Duration) bool {
 		select {
 		case <-ctx.Done():
@@ -144,6 +145,9 @@ func (s *Sink) Run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return nil
 				}
+				if attempts++; !s.Follow && attempts >= 3 {
+					return fmt.Errorf("audit sink %s: the receiver is not reachable: %w", s.Name, err)
+				}
 				log.WarnContext(ctx, "audit sink: the receiver is not reachable; retrying", "sink", s.Name, "err", err, "retry_in", backoff.String(), "delivered_to", pos)
 				failing = true
 				if !wait(backoff) {
@@ -155,7 +159,7 @@ func (s *Sink) Run(ctx context.Context) error {
 			if failing {
 				log.InfoContext(ctx, "audit sink: the receiver is back", "sink", s.Name, "resume_after", pos)
 			}
-			link, failing, backoff, sent = l, false, 100*time.Millisecond, pos
+			link, failing, backoff, sent, attempts = l, false, 100*time.Millisecond, pos, 0
 		}
 		if sent > pos {
 			if !link.Alive() {
