@@ -161,13 +161,14 @@ func (s *Sink) Run(ctx context.Context) error {
 			}
 			link, failing, backoff, sent, attempts = l, false, 100*time.Millisecond, pos, 0
 		}
+		// A receiver that went away gets nothing more on the old link.
+		if !link.Alive() {
+			log.WarnContext(ctx, "audit sink: the receiver closed the connection; sending again from the last event delivered", "sink", s.Name, "delivered_to", pos, "sent_to", sent)
+			link.Close()
+			link = nil
+			continue
+		}
 		if sent > pos {
-			if !link.Alive() {
-				log.WarnContext(ctx, "audit sink: the receiver closed the connection; sending again from the last event delivered", "sink", s.Name, "delivered_to", pos, "sent_to", sent)
-				link.Close()
-				link = nil
-				continue
-			}
 			if time.Since(wrote) >= s.Transport.Grace() {
 				if err := confirm(sent); err != nil {
 					return err
