@@ -45,12 +45,7 @@ func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
 	if _, err := os.Stat(*dsn); err != nil {
 		return fmt.Errorf("database %s: %w", *dsn, err)
 	}
-	db, err := openDB(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	info, err := db.Backup(ctx, *out)
+	info, err := store.BackupSQLite(ctx, *dsn, *out)
 	if err != nil {
 		return err
 	}

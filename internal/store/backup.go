@@ -22,23 +22,27 @@ type BackupInfo struct {
 	HeadHash string
 }
 
-// Backup writes a consistent copy of a SQLite database to file, which must
-// not exist, while the server may go on writing. It copies with VACUUM INTO
-// in one read transaction of its own: the copy holds every transaction
-// committed before it started, those still in the write-ahead log
-// included, and none that commits while it runs. A PostgreSQL database is
-// copied with pg_dump instead (see BackupPostgres).
-func (db *DB) Backup(ctx context.Context, file string) (BackupInfo, error) {
-	if db.dialect != SQLite {
+// BackupSQLite writes a consistent copy of the SQLite database at path to
+// file, which must not exist, while a server may go on writing. It copies
+// with VACUUM INTO in one read transaction of its own: the copy holds every
+// transaction committed before it started, those still in the write-ahead
+// log included, and none that commits while it runs; writers are not held
+// up. It neither migrates nor writes the database. A PostgreSQL database is
+// copied with pg_dump instead.
+func BackupSQLite(ctx context.Context, path, file string) (BackupInfo, error) {
+	if IsPostgres(path) {
 		return BackupInfo{}, fault.Errorf(fault.Invalid, "a PostgreSQL database is backed up with pg_dump")
+	}
+	path = strings.TrimPrefix(path, "sqlite:")
+	if _, err := InspectSQLite(ctx, path); err != nil {
+		return BackupInfo{}, err
 	}
 	if _, err := os.Lstat(file); err == nil {
 		return BackupInfo{}, fault.Errorf(fault.Conflict, "%s already exists", file)
 	}
 	// VACUUM INTO writes no page of the database it reads, but SQLite
-	// refuses it on a query-only connection: it runs on a connection of
-	// its own, which reads a snapshot without holding the writer.
-	conn, err := sql.Open("sqlite", "file:"+sqliteURIPath(strings.TrimPrefix(db.dsn, "sqlite:"))+"?_pragma=busy_timeout(10000)")
+	// refuses it on a query-only connection.
+	conn, err := sql.Open("sqlite", "file:"+sqliteURIPath(path)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return BackupInfo{}, err
 	}
