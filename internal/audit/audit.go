@@ -1,7 +1,8 @@
 // Package audit owns the hash-chained event log: every change Longhaul makes
 // is recorded, in the same transaction, as an Event that carries the hash of
 // the event before it, so that any later edit of history is detected by
-// Verify.
+// Verify; the signed checkpoints that anchor it outside the database; and
+// the formats and the sink that send it to a SIEM.
 //
 // It imports nothing of Longhaul's.
 package audit

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -126,7 +127,7 @@ func bootstrapAdmin(ctx context.Context, db *store.DB, out io.Writer) error {
 }
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
-	fs := flags("serve", "serve [--db FILE|URL] [--addr HOST:PORT] [--demo]", stdio)
+	fs := flags("serve", "serve [--db FILE|URL] [--addr HOST:PORT] [--demo] [--anchor FILE] [--audit-sink URL]", stdio)
 	dsn := dbFlag(fs)
 	addr := fs.String("addr", "localhost:8080", "address to listen on (LONGHAUL_ADDR)")
 	withDemo := fs.Bool("demo", false, "load the demonstration scenario if the database does not have it (LONGHAUL_DEMO)")
@@ -138,8 +139,17 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	oidc := ssoFlags(fs) // single sign-on
 	production := fs.Bool("production", false, "production mode: refuses --demo, requires TLS or --trusted-proxies, marks cookies Secure, and requires a second factor of coordinators and administrators unless --mfa-required-roles says otherwise (LONGHAUL_PRODUCTION)")
 	mfaRoles := fs.String("mfa-required-roles", "", "roles that must set up a second factor before doing anything else, comma-separated, e.g. coordinator,admin; none for none (default none, or coordinator,admin with --production) (LONGHAUL_MFA_REQUIRED_ROLES)")
+	anchorFile := fs.String("anchor", "", "append a signed checkpoint of the audit chain's head to this file every --anchor-every and at shutdown (LONGHAUL_ANCHOR)")
+	anchorEvery := fs.Duration("anchor-every", 10*time.Minute, "how often serve appends a checkpoint to --anchor (LONGHAUL_ANCHOR_EVERY)")
+	anchorKey := anchorKeyFlag(fs)
+	sinkTo := fs.String("audit-sink", "", "send the audit events to a SIEM as they are committed: tcp://HOST:PORT, tls://HOST:PORT or file:///PATH (LONGHAUL_AUDIT_SINK)")
+	sinkFormat := fs.String("audit-sink-format", "", "syslog (RFC 5424), cef (CEF over syslog) or json (lines); empty: json for a file, syslog otherwise (LONGHAUL_AUDIT_SINK_FORMAT)")
+	sinkCA := fs.String("audit-sink-ca", "", "PEM file of the CA certificates to trust for a tls:// sink (default: the system's) (LONGHAUL_AUDIT_SINK_CA)")
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
+	}
+	if *anchorEvery <= 0 {
+		return fmt.Errorf("--anchor-every %s: must be positive", *anchorEvery)
 	}
 	requiredRoles, err := serveMode{Production: *production, Demo: *withDemo, TLS: *tlsCert != "" || *tlsKey != "", BehindProxy: strings.TrimSpace(*proxies) != "", RequiredRoles: *mfaRoles}.check()
 	if err != nil {
@@ -179,6 +189,51 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	oidc.apply(srv, relying)
 	srv.Access.Factor.Required = requiredRoles
 	srv.SecureCookies = *production
+	if *sinkTo != "" {
+		sink, err := newSink(db, *sinkTo, *sinkFormat, *sinkCA, log)
+		if err != nil {
+			return err
+		}
+		sink.Follow = true
+		// The sink reads the committed chain on its own: a receiver that is
+		// down delays it, never a change. It stops after the server, having
+		// sent what was written until then.
+		sctx, stopSink := context.WithCancel(context.WithoutCancel(ctx))
+		sunk := make(chan struct{})
+		go func() {
+			defer close(sunk)
+			if err := sink.Run(sctx); err != nil {
+				log.Error("audit sink stopped", "sink", *sinkTo, "err", err)
+			}
+		}()
+		defer func() {
+			stopSink()
+			<-sunk
+			// What was committed since its last look goes too, if the
+			// receiver takes it within a few seconds.
+			dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			sink.Follow = false
+			if err := sink.Run(dctx); err != nil {
+				log.Error("audit sink stopped", "sink", *sinkTo, "err", err)
+			}
+		}()
+	}
+	if *anchorFile != "" {
+		key, err := loadAnchorKey(*anchorKey)
+		if err != nil {
+			return err
+		}
+		// The last checkpoint is taken after the server has stopped
+		// answering, so its own context outlives the signal's.
+		actx, stopAnchors := context.WithCancel(context.WithoutCancel(ctx))
+		anchored := make(chan struct{})
+		go func() {
+			defer close(anchored)
+			keepAnchors(actx, db, key, *anchorFile, *anchorEvery, log)
+		}()
+		defer func() { stopAnchors(); <-anchored }()
+	}
 	// The refusals of people not signed in reach the audit trail as one
 	// summary a minute, and a last one at shutdown, before the database
 	// closes.
@@ -253,6 +308,36 @@ func keepWarnings(ctx context.Context, fc *forecast.Service, log *slog.Logger, e
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// keepAnchors appends a checkpoint of the chain's head to file now, every
+// interval while the head moves, and once more when ctx ends.
+func keepAnchors(ctx context.Context, db *store.DB, key ed25519.PrivateKey, file string, every time.Duration, log *slog.Logger) {
+	last := int64(-1)
+	anchor := func(ctx context.Context) {
+		if seq, _, err := db.AuditHead(ctx); err == nil && seq == last {
+			return // nothing new to hold
+		}
+		c, err := appendCheckpoint(ctx, db, key, file, time.Now())
+		if err != nil {
+			log.ErrorContext(ctx, "audit anchor failed", "file", file, "err", err)
+			return
+		}
+		last = c.Seq
+		log.InfoContext(ctx, "audit anchor", "file", file, "seq", c.Seq, "hash", c.Hash)
+	}
+	anchor(ctx)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			anchor(context.Background())
+			return
+		case <-t.C:
+			anchor(ctx)
 		}
 	}
 }
@@ -431,37 +516,6 @@ func runExport(ctx context.Context, args []string, env Env, stdio IO) error {
 		err = errors.Join(err, f.Close())
 	}
 	return err
-}
-
-func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
-	if len(args) == 0 || args[0] != "verify" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdio.Out, "Usage: longhaul audit verify [--db FILE|URL]\n\nChecks every link of the audit chain and names the first broken one.")
-			return nil
-		}
-		fmt.Fprintln(stdio.Err, "Usage: longhaul audit verify [--db FILE|URL]")
-		return ErrUsage
-	}
-	fs := flags("audit verify", "audit verify [--db FILE|URL]", stdio)
-	dsn := dbFlag(fs)
-	if err := parseNoArgs(fs, args[1:], env, stdio); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, *dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	start := time.Now()
-	res, err := db.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	if res.Break != nil {
-		return exitError{code: 3, err: fmt.Errorf("%w; %d events before it are intact", res.Break, res.Events)}
-	}
-	fmt.Fprintf(stdio.Out, "Audit chain intact: %d events, head %s (verified in %s).\n", res.Events, res.Head, time.Since(start).Round(time.Millisecond))
-	return nil
 }
 
 func runCheck(ctx context.Context, args []string, env Env, stdio IO) error {

@@ -278,3 +278,68 @@ func (db *DB) Events(ctx context.Context, entity, entityID string, limit int) ([
 	}
 	return out, rows.Err()
 }
+
+// EventHashes returns the hash the chain holds for each of the events
+// seqs, by sequence number; an event the chain does not hold is absent.
+func (db *DB) EventHashes(ctx context.Context, seqs []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(seqs))
+	for _, s := range seqs {
+		var h string
+		err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT hash FROM audit_events WHERE seq = ?`), s).Scan(&h)
+		switch {
+		case err == sql.ErrNoRows:
+			continue
+		case err != nil:
+			return nil, err
+		}
+		out[s] = h
+	}
+	return out, nil
+}
+
+// EventsAfter returns the committed audit events after seq, in order, at
+// most limit, whoever may see them: it serves the operator's audit sinks.
+// It reads no further than the head, so that it never returns an event of
+// a transaction still open.
+func (db *DB) EventsAfter(ctx context.Context, seq int64, limit int) ([]audit.Event, error) {
+	var head int64
+	if err := db.rq.QueryRowContext(ctx, `SELECT seq FROM audit_head WHERE id = 1`).Scan(&head); err != nil {
+		return nil, err
+	}
+	if head <= seq {
+		return nil, nil
+	}
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT `+eventColumns+` FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`), seq, head, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// SinkPosition returns the last event the audit sink name has delivered,
+// 0 for a sink that has delivered none.
+func (db *DB) SinkPosition(ctx context.Context, name string) (int64, error) {
+	var seq int64
+	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT seq FROM audit_sinks WHERE name = ?`), name).Scan(&seq)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return seq, err
+}
+
+// SetSinkPosition records that the audit sink name has delivered every
+// event up to seq.
+func (db *DB) SetSinkPosition(ctx context.Context, name string, seq int64) error {
+	_, err := db.write.ExecContext(ctx, db.rebind(`INSERT INTO audit_sinks (name, seq, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at`),
+		name, seq, time.Now().UTC().Format(audit.TimeLayout))
+	return err
+}

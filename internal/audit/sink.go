@@ -1,0 +1,325 @@
+package audit
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"sync/atomic"
+	"time"
+)
+
+// Source gives the committed events after a sequence number, in order.
+type Source interface {
+	EventsAfter(ctx context.Context, seq int64, limit int) ([]Event, error)
+}
+
+// Positions keeps, durably, the last event each sink has delivered.
+type Positions interface {
+	SinkPosition(ctx context.Context, name string) (int64, error)
+	SetSinkPosition(ctx context.Context, name string, seq int64) error
+}
+
+// A Link is one connection to a receiver.
+type Link interface {
+	Write(b []byte) error
+	// Alive reports whether the receiver is still there as far as can be
+	// told: a receiver that closed the connection is not.
+	Alive() bool
+	Close() error
+}
+
+// Transport opens links to one receiver.
+type Transport interface {
+	Open(ctx context.Context) (Link, error)
+	// Stream says whether the link is a byte stream (octet-counted
+	// syslog) rather than a file (a message a line).
+	Stream() bool
+	// Grace is how long after a write the link must stay alive before what
+	// was written counts as delivered: a stream has no receipts, and a
+	// receiver that goes away takes what it had not read with it.
+	Grace() time.Duration
+}
+
+// Sink sends the audit events to a receiver in order, after they are
+// committed, and keeps how far it has got in Positions under Name, so that
+// it resumes there after a restart. It never holds up a change: it reads
+// the chain after the fact. A receiver that is down delays it; it retries
+// with a backoff and says so in the log. Events written to a link that
+// then broke before they counted as delivered are sent again, marked as
+// resent, since the receiver may or may not have them.
+type Sink struct {
+	Name      string
+	Source    Source
+	Positions Positions
+	Transport Transport
+	Format    string
+	Origin    Origin
+	// From, when positive, is the first event to send, whatever the kept
+	// position says.
+	From int64
+	// Follow keeps the sink running for new events; without it, Run
+	// returns once every event committed is delivered.
+	Follow bool
+	// Poll is how often a following sink looks for new events; Batch is
+	// how many events it sends at once; MaxBackoff caps the wait between
+	// attempts to reach the receiver.
+	Poll, MaxBackoff time.Duration
+	Batch            int
+	Log              *slog.Logger
+	// Sent counts the events sent, resent ones included.
+	Sent atomic.Int64
+}
+
+// Run sends events until ctx ends (or, without Follow, until every event
+// is delivered). It returns nil when it stops with ctx or is done, and an
+// error when it cannot read the chain or keep its position, or, without
+// Follow, when three attempts in a row cannot reach the receiver.
+func (s *Sink) Run(ctx context.Context) error {
+	poll, maxBackoff, batch := s.Poll, s.MaxBackoff, s.Batch
+	if poll <= 0 {
+		poll = time.Second
+	}
+	if maxBackoff <= 0 {
+		maxBackoff = 30 * time.Second
+	}
+	if batch <= 0 {
+		batch = 256
+	}
+	log := s.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	pos, err := s.Positions.SinkPosition(ctx, s.Name)
+	if err != nil {
+		return fmt.Errorf("audit sink %s: read its position: %w", s.Name, err)
+	}
+	if s.From > 0 {
+		pos = s.From - 1
+	}
+	confirm := func(seq int64) error {
+		if seq == pos {
+			return nil
+		}
+		if err := s.Positions.SetSinkPosition(context.WithoutCancel(ctx), s.Name, seq); err != nil {
+			return fmt.Errorf("audit sink %s: keep its position: %w", s.Name, err)
+		}
+		pos = seq
+		return nil
+	}
+	var link Link
+	defer func() {
+		if link != nil {
+			link.Close()
+		}
+	}()
+	sent, maxSent := pos, pos
+	var wrote time.Time
+	backoff, failing, attempts := 100*time.Millisecond, false, 0
+	wait := func(d time.Duration) bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(d):
+			return true
+		}
+	}
+	for {
+		if ctx.Err() != nil {
+			// What the receiver had time to take counts as delivered.
+			if link != nil && sent > pos && link.Alive() {
+				time.Sleep(s.Transport.Grace() - time.Since(wrote))
+				if link.Alive() {
+					return confirm(sent)
+				}
+			}
+			return nil
+		}
+		if link == nil {
+			l, err := s.Transport.Open(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if attempts++; !s.Follow && attempts >= 3 {
+					return fmt.Errorf("audit sink %s: the receiver is not reachable: %w", s.Name, err)
+				}
+				log.WarnContext(ctx, "audit sink: the receiver is not reachable; retrying", "sink", s.Name, "err", err, "retry_in", backoff.String(), "delivered_to", pos)
+				failing = true
+				if !wait(backoff) {
+					return nil
+				}
+				backoff = min(backoff*2, maxBackoff)
+				continue
+			}
+			if failing {
+				log.InfoContext(ctx, "audit sink: the receiver is back", "sink", s.Name, "resume_after", pos)
+			}
+			link, failing, backoff, sent, attempts = l, false, 100*time.Millisecond, pos, 0
+		}
+		// A receiver that went away gets nothing more on the old link.
+		if !link.Alive() {
+			log.WarnContext(ctx, "audit sink: the receiver closed the connection; sending again from the last event delivered", "sink", s.Name, "delivered_to", pos, "sent_to", sent)
+			link.Close()
+			link = nil
+			continue
+		}
+		if sent > pos {
+			if time.Since(wrote) >= s.Transport.Grace() {
+				if err := confirm(sent); err != nil {
+					return err
+				}
+			}
+		}
+		events, err := s.Source.EventsAfter(ctx, sent, batch)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("audit sink %s: read events after %d: %w", s.Name, sent, err)
+		}
+		if len(events) == 0 {
+			if !s.Follow && sent == pos {
+				return nil
+			}
+			d := poll
+			if sent > pos {
+				d = min(poll, s.Transport.Grace()+10*time.Millisecond)
+			}
+			wait(d) // the loop's first check ends it when ctx ends
+			continue
+		}
+		var buf []byte
+		for _, e := range events {
+			buf = append(buf, Frame(s.Format, e, s.Origin, e.Seq <= maxSent, s.Transport.Stream())...)
+		}
+		if err := link.Write(buf); err != nil {
+			log.WarnContext(ctx, "audit sink: sending failed; reconnecting", "sink", s.Name, "err", err, "delivered_to", pos)
+			link.Close()
+			link = nil
+			failing = true
+			if !wait(backoff) {
+				return nil
+			}
+			backoff = min(backoff*2, maxBackoff)
+			continue
+		}
+		s.Sent.Add(int64(len(events)))
+		sent, wrote = events[len(events)-1].Seq, time.Now()
+		maxSent = max(maxSent, sent)
+	}
+}
+
+// NewTransport returns the transport for a sink address: tcp://HOST:PORT
+// and tls://HOST:PORT (syslog over TCP, RFC 6587, or TLS, RFC 5425), or
+// file:///PATH (appended, synced after every batch). tlsConf configures a
+// TLS link (its RootCAs, for a private CA); nil uses the system's roots.
+func NewTransport(addr string, tlsConf *tls.Config) (Transport, error) {
+	u, err := url.Parse(addr)
+	if err != nil {
+		return nil, fmt.Errorf("audit sink %q: %v", addr, err)
+	}
+	switch u.Scheme {
+	case "tcp", "tls":
+		if u.Host == "" || u.Port() == "" {
+			return nil, fmt.Errorf("audit sink %q: give a host and port, e.g. %s://siem.example:%s", addr, u.Scheme, map[string]string{"tcp": "514", "tls": "6514"}[u.Scheme])
+		}
+		t := &netTransport{addr: u.Host}
+		if u.Scheme == "tls" {
+			c := &tls.Config{MinVersion: tls.VersionTLS12}
+			if tlsConf != nil {
+				c = tlsConf.Clone()
+			}
+			if c.ServerName == "" {
+				c.ServerName = u.Hostname()
+			}
+			t.tls = c
+		}
+		return t, nil
+	case "file":
+		if u.Path == "" {
+			return nil, fmt.Errorf("audit sink %q: give a path, e.g. file:///var/log/longhaul/audit.jsonl", addr)
+		}
+		return fileTransport{path: u.Path}, nil
+	}
+	return nil, fmt.Errorf("audit sink %q: use tcp://HOST:PORT, tls://HOST:PORT or file:///PATH", addr)
+}
+
+type netTransport struct {
+	addr string
+	tls  *tls.Config
+}
+
+func (t *netTransport) Stream() bool         { return true }
+func (t *netTransport) Grace() time.Duration { return 200 * time.Millisecond }
+
+func (t *netTransport) Open(ctx context.Context) (Link, error) {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	var c net.Conn
+	var err error
+	if t.tls != nil {
+		c, err = (&tls.Dialer{NetDialer: d, Config: t.tls}).DialContext(ctx, "tcp", t.addr)
+	} else {
+		c, err = d.DialContext(ctx, "tcp", t.addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l := &netLink{c: c, closed: make(chan struct{})}
+	// A syslog receiver sends nothing: a read that ends means it is gone.
+	go func() {
+		io.Copy(io.Discard, c)
+		close(l.closed)
+	}()
+	return l, nil
+}
+
+type netLink struct {
+	c      net.Conn
+	closed chan struct{}
+}
+
+func (l *netLink) Write(b []byte) error {
+	l.c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	_, err := l.c.Write(b)
+	return err
+}
+
+func (l *netLink) Alive() bool {
+	select {
+	case <-l.closed:
+		return false
+	default:
+		return true
+	}
+}
+
+func (l *netLink) Close() error { return l.c.Close() }
+
+type fileTransport struct{ path string }
+
+func (fileTransport) Stream() bool         { return false }
+func (fileTransport) Grace() time.Duration { return 0 }
+
+func (t fileTransport) Open(ctx context.Context) (Link, error) {
+	f, err := os.OpenFile(t.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return fileLink{f}, nil
+}
+
+type fileLink struct{ f *os.File }
+
+func (l fileLink) Write(b []byte) error {
+	if _, err := l.f.Write(b); err != nil {
+		return err
+	}
+	return l.f.Sync()
+}
+func (fileLink) Alive() bool    { return true }
+func (l fileLink) Close() error { return l.f.Close() }
