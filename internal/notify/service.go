@@ -137,8 +137,9 @@ func (s *Service) SaveSettings(ctx context.Context, in Settings, version int64) 
 		if err != nil {
 			return err
 		}
-		if err := fault.CheckVersion("your notification settings", old.Version, version); err != nil {
-			return err
+		// Version 0 is the first save: settings saved since are a conflict.
+		if old.Version != version {
+			return fault.Errorf(fault.Conflict, "your notification settings were changed elsewhere (version %d, you had %d): reload and try again", old.Version, version)
 		}
 		if err := tx.SaveSettings(ctx, &in, version); err != nil {
 			return err
