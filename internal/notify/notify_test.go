@@ -15,7 +15,7 @@ import (
 func TestFromAudit(t *testing.T) {
 	for _, c := range []struct {
 		name, action, entity, id, after string
-		kind, link, title                string // kind "" for no event
+		kind, link, title               string // kind "" for no event
 	}{
 		{"discrepancy opened", "discrepancy.open", "discrepancy", "4", `{"id":4,"shipment":12,"kind":"short","quantity":3,"nsn":"1320-12-345-6789"}`,
 			notify.DiscrepancyOpened, "/discrepancies?shipment=12", "Discrepancy 4 opened on shipment 12: 3 short of 1320-12-345-6789"},
@@ -64,9 +64,9 @@ func TestDue(t *testing.T) {
 	}
 	want := map[string]string{
 		"late:1:" + now.Add(-time.Hour).Format(time.RFC3339): notify.ShipmentLate,
-		"action:1:2026-03-13": notify.LessonActionDue, // three days ahead
-		"action:3:2026-03-01": notify.LessonActionDue, // overdue
-		"approval:8":          notify.ApprovalDue,
+		"action:1:2026-03-13":                                notify.LessonActionDue, // three days ahead
+		"action:3:2026-03-01":                                notify.LessonActionDue, // overdue
+		"approval:8":                                         notify.ApprovalDue,
 	}
 	if len(got) != len(want) {
 		t.Errorf("events %v, want %v", keys(got), want)
