@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
 )
 
 // Delivery is one event (or one daily digest) to one address, with its
@@ -301,7 +302,9 @@ func (w *Worker) fanOut(ctx context.Context, r *PassResult) error {
 			if err != nil {
 				return err
 			}
-			if err := w.Store.FanOut(ctx, ev.ID, ds, w.now()); err != nil {
+			if err := w.Store.FanOut(ctx, ev.ID, ds, w.now()); fault.Code(err) == fault.Conflict {
+				continue // another worker fanned it out
+			} else if err != nil {
 				return err
 			}
 			r.Fanned++

@@ -212,7 +212,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, in NewEndpoint) (Endpoint,
 				ev = append(ev, k.Name)
 			}
 		}
-		e = Endpoint{Name: in.Name, URL: in.URL, Secret: secret, Events: ev, AsUser: u.ID, AsUserName: u.Name, CreatedBy: access.ActorName(ctx), CreatedAt: s.now().UTC()}
+		e = Endpoint{Name: in.Name, URL: in.URL, Secret: secret, Events: ev, AsUser: u.ID, AsUserName: u.Name, CreatedBy: access.ActorName(ctx)}
 		if err := tx.CreateEndpoint(ctx, &e); err != nil {
 			return err
 		}

@@ -165,6 +165,7 @@ func (db *DB) endpoint(ctx context.Context, q querier, id int64) (notify.Endpoin
 }
 
 func (tx notifyTx) CreateEndpoint(ctx context.Context, e *notify.Endpoint) error {
+	e.CreatedAt = tx.now
 	id, err := tx.insertID(ctx, `INSERT INTO webhook_endpoints (name, url, secret, events, as_user, disabled, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Name, e.URL, e.Secret, strings.Join(e.Events, ","), e.AsUser, false, e.CreatedBy, ts(e.CreatedAt))
 	e.ID = id
@@ -342,21 +343,22 @@ func (o Outbox) MaySee(ctx context.Context, entity, id string) (bool, error) {
 	return k > 0, err
 }
 
-// FanOut writes an event's deliveries and marks it fanned out.
+// FanOut writes an event's deliveries and marks it fanned out; an event
+// another worker fanned out first is a conflict, and nothing is written.
 func (o Outbox) FanOut(ctx context.Context, event int64, ds []notify.Delivery, now time.Time) error {
 	return o.DB.Transact(ctx, func(tx *Tx) error {
-		for _, d := range ds {
-			if _, err := tx.exec(ctx, `INSERT INTO notify_deliveries (event_id, channel, user_id, endpoint_id, address, state, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				event, d.Channel, d.UserID, d.EndpointID, d.Address, d.State, ts(d.NextAt), ts(now)); err != nil {
-				return fmt.Errorf("delivery of event %d: %w", event, err)
-			}
-		}
 		res, err := tx.exec(ctx, `UPDATE notify_outbox SET fanned_at = ? WHERE id = ? AND fanned_at = ''`, ts(now), event)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fault.Errorf(fault.Conflict, "event %d was fanned out by another worker", event)
+		}
+		for _, d := range ds {
+			if _, err := tx.exec(ctx, `INSERT INTO notify_deliveries (event_id, channel, user_id, endpoint_id, address, state, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				event, d.Channel, d.UserID, d.EndpointID, d.Address, d.State, ts(d.NextAt), ts(now)); err != nil {
+				return fmt.Errorf("delivery of event %d: %w", event, err)
+			}
 		}
 		return nil
 	})
