@@ -516,22 +516,18 @@ func truncate(s string, n int) string {
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
-// Endpoints lists the webhook endpoints, without their secrets' use.
+// Endpoints lists the webhook endpoints to an administrator; to anyone
+// else, none.
 func (db *DB) Endpoints(ctx context.Context) ([]notify.Endpoint, error) {
-	if err := access.Check(access.IdentityFrom(ctx), access.UserAdmin); err != nil {
-		return nil, err
-	}
-	return db.endpoints(ctx, "1 = 1")
+	return db.endpoints(ctx, allowed(ctx, access.UserAdmin).cond)
 }
 
 // Deliveries lists the delivery log: the webhooks' deliveries, or one
-// endpoint's, by state; administrators only.
+// endpoint's, by state and event; administrators read it, others none.
 func (db *DB) Deliveries(ctx context.Context, f notify.DeliveryFilter, o list.Options) (list.Page[notify.Delivery], error) {
-	if err := access.Check(access.IdentityFrom(ctx), access.UserAdmin); err != nil {
-		return list.Page[notify.Delivery]{}, err
-	}
 	q := &listQuery{from: deliveryFrom, columns: deliveryColumns, key: "d.id",
 		sorts: map[string]string{"id": "d.id", "state": "d.state", "attempts": "d.attempts", "next_at": "d.next_at"}, def: "-id"}
+	q.visible(allowed(ctx, access.UserAdmin))
 	q.filter("d.channel = 'webhook'")
 	if f.Endpoint != 0 {
 		q.filter("d.endpoint_id = ?", f.Endpoint)
@@ -560,12 +556,10 @@ func (db *DB) Deliveries(ctx context.Context, f notify.DeliveryFilter, o list.Op
 	return out, err
 }
 
-// Attempts lists the attempts of a delivery, in order.
+// Attempts lists the attempts of a delivery, in order, to an
+// administrator.
 func (db *DB) Attempts(ctx context.Context, delivery int64) ([]notify.Attempt, error) {
-	if err := access.Check(access.IdentityFrom(ctx), access.UserAdmin); err != nil {
-		return nil, err
-	}
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT id, delivery_id, at, status, error, redelivery FROM notify_attempts WHERE delivery_id = ? ORDER BY id`), delivery)
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT id, delivery_id, at, status, error, redelivery FROM notify_attempts WHERE delivery_id = ? AND `+allowed(ctx, access.UserAdmin).cond+` ORDER BY id`), delivery)
 	if err != nil {
 		return nil, err
 	}
