@@ -503,3 +503,37 @@ func TestCheckRaisesEachOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestDigestNextMorning: a user who asks for a daily digest gets nothing
+// the day of the change and one e-mail holding it the next morning.
+func TestDigestNextMorning(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLedger(t, db)
+		if _, err := l.notify.SaveSettings(as(l.deu), notify.Settings{Email: "deu-digest@example.org", Events: []string{notify.DiscrepancyOpened}, Mode: notify.Digest}, 1); err != nil {
+			t.Fatal(err)
+		}
+		mp := ports(t)
+		mp.start(t)
+		sh := l.discrepancy(t)
+		clock := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+		w := &notify.Worker{Store: store.Outbox{DB: db}, Hooks: &outbound.Webhooks{}, BaseURL: "http://longhaul.test",
+			Mail: &outbound.SMTP{Addr: mp.smtp, From: "longhaul@example.org", StartTLS: outbound.Off}, Now: func() time.Time { return clock }}
+		if r, err := w.Pass(storetest.Ctx()); err != nil || r.Deliveries != 1 || r.Sent != 0 {
+			t.Fatalf("the day of the change: %+v %v", r, err)
+		}
+		clock = clock.Add(22 * time.Hour)
+		if r, err := w.Pass(storetest.Ctx()); err != nil || r.Digests != 1 || r.Sent != 1 {
+			t.Fatalf("the next morning: %+v %v", r, err)
+		}
+		if r, _ := w.Pass(storetest.Ctx()); r.Digests != 0 || r.Sent != 0 {
+			t.Errorf("again: %+v", r)
+		}
+		msgs := mp.messages(t)
+		if len(msgs) != 1 || msgs[0].To[0].Address != "deu-digest@example.org" || !strings.Contains(msgs[0].Subject, "Daily digest: 1 notification") {
+			t.Fatalf("messages %+v", msgs)
+		}
+		if body, _ := mp.text(t, msgs[0].ID); !strings.Contains(body, fmt.Sprintf("/discrepancies?shipment=%d", sh.ID)) {
+			t.Errorf("digest body %q", body)
+		}
+	})
+}
