@@ -232,7 +232,7 @@ type Settings struct {
 	Events  []string  `json:"events"`
 	Mode    string    `json:"mode"` // immediate or digest
 	Version int64     `json:"version"`
-	Updated time.Time `json:"updated_at"`
+	Updated time.Time `json:"updated_at,omitzero"`
 }
 
 // Modes of delivery.

@@ -35,7 +35,7 @@ func (s *Server) notifyAPI(add func(method, pattern string, perm access.Permissi
 	add("POST", "/api/v1/webhooks", access.UserAdmin, s.apiCreateWebhook)
 	add("POST", "/api/v1/webhooks/{id}/disable", access.UserAdmin, s.apiDisableWebhook)
 	add("GET", "/api/v1/webhooks/deliveries", access.UserAdmin, s.apiWebhookDeliveries)
-	add("GET", "/api/v1/webhooks/deliveries/{id}/attempts", access.UserAdmin, s.apiWebhookAttempts)
+	add("GET", "/api/v1/webhooks/attempts", access.UserAdmin, s.apiWebhookAttempts)
 }
 
 // settingsInput is the settings as the API and the form send them.
@@ -254,9 +254,12 @@ func (s *Server) apiWebhookDeliveries(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) apiWebhookAttempts(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
+	d := r.URL.Query().Get("delivery")
+	id, err := strconv.ParseInt(d, 10, 64)
+	if d == "" {
+		return fault.Field("delivery", "is required: the delivery whose attempts to list")
+	} else if err != nil || id <= 0 {
+		return fault.Field("delivery", "%q is not a delivery id", d)
 	}
 	as, err := s.Read.Notify.Attempts(r.Context(), id)
 	if err != nil {
