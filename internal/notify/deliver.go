@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -254,7 +255,7 @@ func (w *Worker) recipients(ctx context.Context, ev Event) ([]Delivery, error) {
 		return nil, err
 	}
 	for _, e := range eps {
-		if !contains(e.Events, ev.Kind) {
+		if !slices.Contains(e.Events, ev.Kind) {
 			continue
 		}
 		u, err := w.Store.UserByID(ctx, e.AsUser)
@@ -272,15 +273,6 @@ func (w *Worker) recipients(ctx context.Context, ev Event) ([]Delivery, error) {
 		out = append(out, Delivery{EventID: ev.ID, Channel: Webhook, EndpointID: e.ID, Address: e.URL, State: Pending, NextAt: now, CreatedAt: now})
 	}
 	return out, nil
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func (w *Worker) maySee(ctx context.Context, u access.User, k Kind, ev Event) (bool, error) {
