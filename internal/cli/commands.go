@@ -135,6 +135,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error (LONGHAUL_LOG_LEVEL)")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key (LONGHAUL_TLS_CERT)")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM) (LONGHAUL_TLS_KEY)")
+	nf := addNotifyFlags(fs)
 	proxies := fs.String("trusted-proxies", "", "addresses or prefixes of the reverse proxies whose X-Forwarded-For gives the client's address, comma-separated, e.g. 10.0.0.0/8 (LONGHAUL_TRUSTED_PROXIES)")
 	oidc := ssoFlags(fs) // single sign-on
 	production := fs.Bool("production", false, "production mode: refuses --demo, requires TLS or --trusted-proxies, marks cookies Secure, and requires a second factor of coordinators and administrators unless --mfa-required-roles says otherwise (LONGHAUL_PRODUCTION)")
@@ -183,6 +184,13 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	if err := bootstrapAdmin(ctx, db, stdio.Out); err != nil {
 		return err
+	}
+	worker, err := nf.worker(db, log, *addr)
+	if err != nil {
+		return err
+	}
+	if worker.Mail == nil {
+		log.Info("no --smtp-addr: notification e-mails wait in the outbox; webhooks are sent")
 	}
 	srv := NewServer(db, log, Version)
 	srv.TrustedProxies = trusted
@@ -253,6 +261,14 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		keepWarnings(kctx, srv.Forecast, log, time.Hour)
 	}()
 	defer func() { stopKeeping(); <-warned }()
+	// The notification worker delivers the outbox, and raises what is
+	// late or due, every --notify-every.
+	notified := make(chan struct{})
+	go func() {
+		defer close(notified)
+		keepNotifying(kctx, srv.Notify, worker, log, nf.every)
+	}()
+	defer func() { stopKeeping(); <-notified }()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)

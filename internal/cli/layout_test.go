@@ -73,7 +73,7 @@ func deps(all map[string][]string, pkg string) map[string]bool {
 func TestLayout(t *testing.T) {
 	all := imports(t)
 	domains := []string{"internal/assist", "internal/catalog", "internal/logistics", "internal/repair", "internal/training",
-		"internal/lessons", "internal/accounts", "internal/reliability", "internal/plan", "internal/access", "internal/audit", "internal/fault", "internal/money", "internal/check"}
+		"internal/lessons", "internal/accounts", "internal/reliability", "internal/plan", "internal/access", "internal/audit", "internal/fault", "internal/money", "internal/check", "internal/notify"}
 	for _, c := range []struct {
 		pkgs   []string
 		banned []string

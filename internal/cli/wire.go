@@ -10,6 +10,7 @@ import (
 	"github.com/longhaul/longhaul/internal/exchange"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/notify"
 	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/reliability"
 	"github.com/longhaul/longhaul/internal/repair"
@@ -40,6 +41,7 @@ func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 		Accounts:  &accounts.Service{Store: store.Accounts{DB: db}},
 		Readiness: readinessService(db),
 		Forecast:  forecastService(db),
+		Notify:    &notify.Service{Store: store.Notify{DB: db}},
 		Access:    acc,
 		Plans:     &plan.Service{Store: plan.Over[*store.Tx](db), Read: db},
 		Checker:   db,
@@ -54,6 +56,7 @@ func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 			Accounts:  db,
 			Users:     db,
 			Audit:     db,
+			Notify:    db,
 			Reports:   db,
 			// Reliability is computed once, over the facts the store reads.
 			Reliability: &reliability.Service{Facts: db},

@@ -168,6 +168,9 @@ func (tx *Tx) Audit(ctx context.Context, r audit.Record) error {
 		e.Seq, e.At.Format(audit.TimeLayout), e.Actor, e.Action, e.Entity, e.EntityID, e.Before, e.After, e.PrevHash, e.Hash, class, audBefore, audAfter); err != nil {
 		return fmt.Errorf("append audit event: %w", err)
 	}
+	if err := tx.raiseFromAudit(ctx, e.Seq, e.Action, e.Entity, e.EntityID, e.After); err != nil {
+		return err
+	}
 	tx.headSeq, tx.headHash, tx.appended = e.Seq, e.Hash, true
 	return nil
 }

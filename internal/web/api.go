@@ -63,6 +63,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	s.repairAPI(add)
 	s.trainingAPI(add)
 	s.lessonAPI(add)
+	s.notifyAPI(add)
 	s.reliabilityAPI(add)
 	s.readinessAPI(add)
 	add("GET", "/api/v1/plans", access.PledgeWrite, s.apiPlans)

@@ -1002,6 +1002,27 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	c.do(oaCall{method: "POST", path: rpath, header: map[string]string{"If-Match": pkg.header.Get("ETag")}, body: oaJSON(section), status: 409})
 	c.do(oaCall{method: "GET", path: "/api/v1/readiness/CP-99999", status: 404})
 
+	// Notifications: settings, webhooks and their log.
+	c.do(oaCall{method: "GET", path: "/api/v1/account/notifications", status: 200})
+	c.do(oaCall{method: "PUT", path: "/api/v1/account/notifications", status: 200,
+		body: oaJSON(map[string]any{"email": "oa@nsatu.example", "events": []string{"plan.ready", "discrepancy.opened"}, "mode": "digest", "version": 0})})
+	c.do(oaCall{method: "PUT", path: "/api/v1/account/notifications", status: 409,
+		body: oaJSON(map[string]any{"email": "oa@nsatu.example", "events": []string{}, "mode": "immediate", "version": 0})})
+	c.do(oaCall{method: "GET", path: "/api/v1/account/notifications", status: 200})
+	hook := c.do(oaCall{method: "POST", path: "/api/v1/webhooks", token: admin, status: 201,
+		body: oaJSON(map[string]any{"name": "SIEM", "url": "https://siem.example.org/longhaul", "events": []string{"shipment.held"}, "as_user": "oa.officer"})}).json(t)
+	c.do(oaCall{method: "POST", path: "/api/v1/webhooks", token: admin, status: 422, badRequest: true,
+		body: oaJSON(map[string]any{"name": "", "url": "ftp://x", "events": []string{"shipment.held"}, "as_user": "oa.officer"})})
+	c.do(oaCall{method: "POST", path: "/api/v1/webhooks", status: 403,
+		body: oaJSON(map[string]any{"name": "SIEM", "url": "https://siem.example.org/longhaul", "events": []string{"shipment.held"}, "as_user": "oa.officer"})})
+	c.do(oaCall{method: "GET", path: "/api/v1/webhooks", token: admin, status: 200})
+	c.do(oaCall{method: "GET", path: fmt.Sprintf("/api/v1/webhooks/deliveries?endpoint=%d&state=sent", oaNum(t, hook["id"])), token: admin, status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/webhooks/attempts?delivery=1", token: admin, status: 200})
+	c.do(oaCall{method: "GET", path: "/api/v1/webhooks/attempts", token: admin, status: 422, badRequest: true})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/webhooks/%d/disable", oaNum(t, hook["id"])), token: admin, status: 200})
+	c.do(oaCall{method: "POST", path: fmt.Sprintf("/api/v1/webhooks/%d/disable", oaNum(t, hook["id"])), token: admin, status: 409})
+	c.do(oaCall{method: "POST", path: "/api/v1/webhooks/99/disable", token: admin, status: 404})
+
 	c.do(oaCall{method: "GET", path: "/metrics", noToken: true, status: 200})
 
 	// Say what the live test did not reach, so gaps are visible.

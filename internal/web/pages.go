@@ -31,6 +31,7 @@ var funcs = template.FuncMap{
 	"label":     assist.Label,
 	"named":     named,
 	"hasRole":   func(rs []access.Role, r access.Role) bool { return slices.Contains(rs, r) },
+	"hasEvent":  func(es []string, e string) bool { return slices.Contains(es, e) },
 	"rref":      func(id int64) string { return (&assist.Requirement{ID: id}).Ref() },
 	"pref":      func(id int64) string { return (&assist.Pledge{ID: id}).Ref() },
 	"priority":  assist.PriorityLabel,

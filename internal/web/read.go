@@ -173,6 +173,8 @@ type Readers struct {
 	Users     UserReader
 	Audit     AuditReader
 	Reports   ReportReader
+	// Notify reads the webhook endpoints and their delivery log.
+	Notify NotifyReader
 	// Reliability is read on its own page, the nations' pages and the
 	// dashboard.
 	Reliability ReliabilityReader

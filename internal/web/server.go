@@ -31,6 +31,7 @@ import (
 	"github.com/longhaul/longhaul/internal/forecast"
 	"github.com/longhaul/longhaul/internal/lessons"
 	"github.com/longhaul/longhaul/internal/logistics"
+	"github.com/longhaul/longhaul/internal/notify"
 	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/readiness"
 	"github.com/longhaul/longhaul/internal/repair"
@@ -60,6 +61,9 @@ type Deps struct {
 	Access    *access.Service
 	// Forecast forecasts the open lines and keeps the early warnings.
 	Forecast *forecast.Service
+	// Notify keeps the users' notification settings and the webhook
+	// endpoints.
+	Notify *notify.Service
 	// Checker recomputes the ledger's invariants (GET /api/v1/check).
 	Checker check.Checker
 	Read    Readers

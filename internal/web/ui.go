@@ -76,6 +76,7 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	s.lessonPages(add)
 	s.reliabilityPages(add)
 	s.readinessPages(add)
+	s.notifyRoutes(add)
 	add("GET", "/transfer", access.SignedIn, s.uiTransfer)
 	add("POST", "/transfer/import", access.SignedIn, s.uiImport)
 	for _, k := range exchange.Kinds {

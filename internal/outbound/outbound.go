@@ -1,0 +1,236 @@
+// Package outbound owns Longhaul's network senders: e-mail by SMTP (with
+// STARTTLS) and signed webhook posts. Each says of an attempt whether it
+// was delivered, refused, or may have arrived (the connection broke after
+// the message was handed over), which is what the notification worker
+// needs to deliver at least once and mark a resend as a redelivery.
+//
+// It imports nothing of ours but notify.
+package outbound
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/smtp"
+	"net/textproto"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/notify"
+)
+
+// STARTTLS modes.
+const (
+	Required      = "required"
+	Opportunistic = "opportunistic"
+	Off           = "off"
+)
+
+// SMTP sends e-mail through one server.
+type SMTP struct {
+	Addr     string // host:port
+	From     string
+	User     string
+	Password string
+	StartTLS string // required (the default), opportunistic or off
+	// RootCAs are the authorities trusted for the server's certificate;
+	// nil for the system's.
+	RootCAs *x509.CertPool
+	Timeout time.Duration
+}
+
+// LoadCA reads a PEM file of certificate authorities.
+func LoadCA(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p := x509.NewCertPool()
+	if !p.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return p, nil
+}
+
+// Send sends m. Everything before the server accepts the message's data
+// is a refusal (nothing arrived); a failure after the data went out is
+// Unknown.
+func (s *SMTP) Send(ctx context.Context, m notify.Mail) notify.Result {
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(ctx, "tcp", s.Addr)
+	if err != nil {
+		return notify.Result{Err: "connect: " + err.Error()}
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(timeout))
+	host, _, _ := net.SplitHostPort(s.Addr)
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		return notify.Result{Err: "greeting: " + err.Error()}
+	}
+	defer c.Close()
+	if err := c.Hello("longhaul"); err != nil {
+		return notify.Result{Err: "hello: " + err.Error()}
+	}
+	mode := s.StartTLS
+	if mode == "" {
+		mode = Required
+	}
+	if mode != Off {
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			if err := c.StartTLS(&tls.Config{ServerName: host, RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}); err != nil {
+				return notify.Result{Err: "starttls: " + err.Error()}
+			}
+		} else if mode == Required {
+			return notify.Result{Err: "the server does not offer STARTTLS, which --smtp-starttls=required asks for"}
+		}
+	}
+	if s.User != "" {
+		if err := c.Auth(smtp.PlainAuth("", s.User, s.Password, host)); err != nil {
+			return notify.Result{Err: "auth: " + err.Error()}
+		}
+	}
+	if err := c.Mail(s.From); err != nil {
+		return notify.Result{Err: "mail from: " + err.Error(), Status: code(err)}
+	}
+	if err := c.Rcpt(m.To); err != nil {
+		return notify.Result{Err: "rcpt to: " + err.Error(), Status: code(err)}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return notify.Result{Err: "data: " + err.Error(), Status: code(err)}
+	}
+	if _, err := w.Write(message(s.From, m)); err != nil {
+		return notify.Result{Err: "write: " + err.Error(), Unknown: true}
+	}
+	if err := w.Close(); err != nil {
+		// A reply refusing the data says nothing arrived; a broken
+		// connection leaves it unknown.
+		if c := code(err); c > 0 {
+			return notify.Result{Err: "data: " + err.Error(), Status: c}
+		}
+		return notify.Result{Err: "data: " + err.Error(), Unknown: true}
+	}
+	c.Quit()
+	return notify.Result{OK: true, Status: 250}
+}
+
+// code is the SMTP reply code of err, 0 when it is not a reply.
+func code(err error) int {
+	var pe *textproto.Error
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return 0
+}
+
+// message is m as an RFC 5322 message in UTF-8.
+func message(from string, m notify.Mail) []byte {
+	var b bytes.Buffer
+	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
+	h("From", from)
+	h("To", m.To)
+	h("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	h("Date", time.Now().UTC().Format(time.RFC1123Z))
+	h("Message-ID", "<longhaul-delivery-"+m.ID+"@"+domain(from)+">")
+	h("MIME-Version", "1.0")
+	h("Content-Type", "text/plain; charset=utf-8")
+	h("Content-Transfer-Encoding", "8bit")
+	h("X-Longhaul-Delivery", m.ID)
+	if m.Redelivery {
+		h("X-Longhaul-Redelivery", "true")
+	}
+	b.WriteString("\r\n")
+	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
+	if m.Redelivery {
+		body = "(This may repeat a notification sent before: its delivery could not be confirmed.)\r\n\r\n" + body
+	}
+	b.WriteString(body)
+	return b.Bytes()
+}
+
+func domain(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.Trim(addr[i+1:], "> ")
+	}
+	return "longhaul"
+}
+
+// Webhooks posts signed webhooks.
+type Webhooks struct {
+	Client *http.Client
+	Now    func() time.Time
+}
+
+// Signature headers. The signature is HMAC-SHA256, keyed by the
+// endpoint's secret, over the timestamp (Unix seconds), a dot and the body.
+const (
+	TimestampHeader  = "Longhaul-Timestamp"
+	SignatureHeader  = "Longhaul-Signature"
+	DeliveryHeader   = "Longhaul-Delivery"
+	RedeliveryHeader = "Longhaul-Redelivery"
+)
+
+// Sign returns the signature of body at timestamp ts with secret, as the
+// signature header carries it ("sha256=" and the hex).
+func Sign(secret, ts string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts))
+	m.Write([]byte("."))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Post posts h. A 2xx answer delivers it; any other answer refuses it; no
+// answer after the request went out is Unknown.
+func (wh *Webhooks) Post(ctx context.Context, h notify.Hook) notify.Result {
+	now := time.Now
+	if wh.Now != nil {
+		now = wh.Now
+	}
+	client := wh.Client
+	if client == nil {
+		client = &http.Client{Timeout: 15 * time.Second}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(h.Body))
+	if err != nil {
+		return notify.Result{Err: err.Error()}
+	}
+	ts := strconv.FormatInt(now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Longhaul-Webhooks")
+	req.Header.Set(TimestampHeader, ts)
+	req.Header.Set(SignatureHeader, Sign(h.Secret, ts, h.Body))
+	req.Header.Set(DeliveryHeader, h.ID)
+	if h.Redelivery {
+		req.Header.Set(RedeliveryHeader, "true")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var op *net.OpError
+		refused := errors.As(err, &op) && op.Op == "dial"
+		return notify.Result{Err: err.Error(), Unknown: !refused}
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 == 2 {
+		return notify.Result{OK: true, Status: resp.StatusCode}
+	}
+	return notify.Result{Status: resp.StatusCode, Err: resp.Status}
+}
