@@ -245,6 +245,9 @@ func TestServeExportsTraces(t *testing.T) {
 	if !bytes.Equal(tx.TraceId, signin.TraceId) || spanAttr(tx, "db.system") != "sqlite" || !strings.Contains(tx.Name, "access.Service") {
 		t.Errorf("the sign-in's transaction span: %s, db.system %q", tx.Name, spanAttr(tx, "db.system"))
 	}
+	if testing.Verbose() {
+		t.Logf("spans: %v", spanNames(spans))
+	}
 	// The client is no trusted proxy: its traceparent is a link, not the parent.
 	if hex.EncodeToString(signin.TraceId) == "0af7651916cd43dd8448eb211c80319c" || len(signin.ParentSpanId) != 0 {
 		t.Errorf("a client's own traceparent was followed")
