@@ -148,7 +148,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err != nil {
 		return err
 	}
-	tracing, err := telemetry.Start(ctx, telemetry.Config{Endpoint: *otlp, Version: Version}, env)
+	tracing, err := telemetry.Start(ctx, telemetry.Config{Endpoint: *otlp, Version: Version, Log: log}, env)
 	if err != nil {
 		return err
 	}

@@ -9,9 +9,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -31,6 +33,9 @@ type Config struct {
 	// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override them.
 	Service string
 	Version string
+	// Log, if set, gets the exporter's errors (a receiver that is down or
+	// refuses the spans) as warnings, rather than the standard logger.
+	Log *slog.Logger
 }
 
 // Tracing is the tracing a process runs with. Its zero value, what Start
@@ -160,6 +165,13 @@ func Start(ctx context.Context, cfg Config, getenv func(string) string) (*Tracin
 	if err != nil && !errors.Is(err, resource.ErrPartialResource) {
 		exp.Shutdown(ctx)
 		return nil, fmt.Errorf("trace resource: %w", err)
+	}
+	if cfg.Log != nil {
+		// OpenTelemetry reports the errors of its background work (an
+		// export that failed) to one handler for the whole process.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			cfg.Log.Warn("traces: export failed, spans lost", "err", err)
+		}))
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 	return &Tracing{tp: tp, URL: target}, nil
