@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/longhaul/longhaul/internal/audit"
 	"github.com/longhaul/longhaul/internal/fault"
 )
 
@@ -86,6 +86,13 @@ type Opened struct {
 	Secret  string
 	Session Session
 	Device  string
+	// Second factor (totp.go): Challenge, when set, is all a password
+	// step of a user with a second factor gives (no session yet);
+	// MustEnrol says the user's role requires a factor they do not have;
+	// RecoveryLeft, after a recovery code, is how many remain.
+	Challenge    string
+	MustEnrol    bool
+	RecoveryLeft *int
 }
 
 // SignIn checks a name and password and opens a session. A success is
@@ -126,6 +133,20 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 		s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: a.From}, now)
 		return Opened{}, SignInFailed
 	}
+	if s.PasswordAdminsOnly && !slices.Contains(u.Roles, Admin) {
+		// Single sign-on: not even a second factor's challenge.
+		s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: a.From}, now)
+		return Opened{}, PasswordNotHere
+	}
+	// --- second factor (totp.go): a user with one gets a challenge, not
+	// a session; the password was right, so its attempt is taken back.
+	if ch, err := s.secondStepDue(ctx, u); err != nil || ch != "" {
+		if err == nil {
+			err = th.Uncount(ctx, keys)
+		}
+		return Opened{Challenge: ch}, err
+	}
+	// --- end second factor
 	var out Opened
 	err = s.Store.Transact(ctx, func(tx Tx) error {
 		// The account as it is now: changed since it was read (disabled,
@@ -137,21 +158,14 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 			}
 			return SignInFailed
 		}
-		out.User = cur
-		out.Secret = RandomToken(32)
-		out.Session = Session{UserID: cur.ID, CSRF: RandomToken(24), CreatedAt: tx.Now(), ExpiresAt: tx.Now().Add(SessionLifetime)}
-		if err := tx.CreateSession(ctx, Hash(out.Secret), out.Session); err != nil {
-			return err
+		// Single sign-on: password sign-in may be kept for administrators.
+		if s.PasswordAdminsOnly && !slices.Contains(cur.Roles, Admin) {
+			return PasswordNotHere
 		}
-		if device == "" {
-			out.Device = RandomToken(24)
-			if err := tx.CreateDevice(ctx, Hash(out.Device), Device{UserID: cur.ID, CreatedAt: tx.Now()}); err != nil {
-				return err
-			}
-		}
-		return tx.Audit(ctx, audit.Record{Action: "session.signin", Entity: "user", EntityID: cur.Name, After: map[string]string{"from": a.From}})
+		return s.openSession(ctx, tx, cur, device, &out, map[string]string{"from": a.From})
 	})
-	if errors.Is(err, SignInFailed) {
+	out.MustEnrol = s.RequiresFactor(out.User.Identity("session")) // second factor: none active, or it would have been asked
+	if errors.Is(err, SignInFailed) || errors.Is(err, PasswordNotHere) {
 		s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: a.From}, now)
 	}
 	if err != nil {
@@ -216,6 +230,8 @@ func signInLimit(key string) int {
 		return MaxAccountFailures
 	case strings.HasPrefix(key, "address:"):
 		return MaxAddressFailures
+	case strings.HasPrefix(key, "factor:"):
+		return MaxFactorFailures
 	default:
 		return MaxDeviceFailures
 	}
@@ -224,6 +240,9 @@ func signInLimit(key string) int {
 func throttledWhy(key string) string {
 	if strings.HasPrefix(key, "address:") {
 		return "too many failed sign-ins from this address"
+	}
+	if strings.HasPrefix(key, "factor:") {
+		return "too many wrong codes for this account"
 	}
 	return "too many failed sign-ins to this account"
 }

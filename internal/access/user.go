@@ -136,6 +136,12 @@ type Service struct {
 	// Throttle keeps the counts of failed sign-ins; nil keeps them in
 	// this server's memory.
 	Throttle Throttle
+	// PasswordAdminsOnly refuses password sign-in to everyone but
+	// administrators: the others sign in through the OpenID provider.
+	PasswordAdminsOnly bool
+	// Factor is the second factor's port and settings (totp.go); nil
+	// asks nobody for a second factor.
+	Factor *SecondFactor
 
 	once     sync.Once
 	refusals *refusalTally

@@ -55,8 +55,9 @@ func commands() []command {
 		{"reliability", "how the nations keep their promised dates, by nation, channel or capability area", runReliability},
 		{"audit", "audit commands: verify", runAudit},
 		{"check", "recompute every invariant of the ledger; exit 3 if one is broken", runCheck},
-		{"user", "manage users: add, list, role, disable, enable, password", runUser},
+		{"user", "manage users: add, list, role, disable, enable, password, reset-factor", runUser},
 		{"token", "manage API tokens: create, list, revoke", runToken},
+		{"health", "ask a running server whether it is healthy: exit 0 if it is (for container health checks)", runHealth},
 		{"version", "print the version", runVersion},
 	}
 }

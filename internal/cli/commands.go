@@ -137,10 +137,21 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM) (LONGHAUL_TLS_KEY)")
 	proxies := fs.String("trusted-proxies", "", "addresses or prefixes of the reverse proxies whose X-Forwarded-For gives the client's address, comma-separated, e.g. 10.0.0.0/8 (LONGHAUL_TRUSTED_PROXIES)")
 	otlp := fs.String("otlp-endpoint", "", "base URL of an OTLP/HTTP receiver to send traces to, e.g. http://localhost:4318; the OTEL_EXPORTER_OTLP_* variables are honoured too (LONGHAUL_OTLP_ENDPOINT)")
+	oidc := ssoFlags(fs) // single sign-on
+	production := fs.Bool("production", false, "production mode: refuses --demo, requires TLS or --trusted-proxies, marks cookies Secure, and requires a second factor of coordinators and administrators unless --mfa-required-roles says otherwise (LONGHAUL_PRODUCTION)")
+	mfaRoles := fs.String("mfa-required-roles", "", "roles that must set up a second factor before doing anything else, comma-separated, e.g. coordinator,admin; none for none (default none, or coordinator,admin with --production) (LONGHAUL_MFA_REQUIRED_ROLES)")
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
+	requiredRoles, err := serveMode{Production: *production, Demo: *withDemo, TLS: *tlsCert != "" || *tlsKey != "", BehindProxy: strings.TrimSpace(*proxies) != "", RequiredRoles: *mfaRoles}.check()
+	if err != nil {
+		return err
+	}
 	trusted, err := web.ParseProxies(*proxies)
+	if err != nil {
+		return err
+	}
+	relying, err := oidc.load()
 	if err != nil {
 		return err
 	}
@@ -186,6 +197,9 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	srv := NewServer(db, log, Version)
 	srv.TrustedProxies = trusted
 	srv.Tracing = tracing.Provider()
+	oidc.apply(srv, relying)
+	srv.Access.Factor.Required = requiredRoles
+	srv.SecureCookies = *production
 	// The refusals of people not signed in reach the audit trail as one
 	// summary a minute, and a last one at shutdown, before the database
 	// closes.

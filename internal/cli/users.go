@@ -15,7 +15,7 @@ import (
 )
 
 func accessService(db *store.DB) *access.Service {
-	return &access.Service{Store: store.Access{DB: db}, Read: db}
+	return &access.Service{Store: store.Access{DB: db}, Read: db, Factor: &access.SecondFactor{Store: store.Factors{DB: db}, Read: db}}
 }
 
 // subcommand splits "user add …" into "add" and the rest.
@@ -49,6 +49,7 @@ const userUsage = `Usage:
   longhaul user disable --name NAME
   longhaul user enable --name NAME
   longhaul user password --name NAME [--password-stdin]
+  longhaul user reset-factor --name NAME    (remove a lost second factor and end the user's sessions)
 Without --password-stdin a random password is made and printed once.
 Roles: coordinator, nation_officer, recipient_officer, hub_operator, facility_manager, analyst, auditor, admin.`
 
@@ -174,6 +175,11 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 		if generated {
 			fmt.Fprintf(stdio.Out, "Password (shown once): %s\n", pw)
 		}
+	case "reset-factor":
+		if err := svc.ResetFactor(ctx, *name); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdio.Out, "Second factor of %s reset: they sign in with the password and set up a new one.\n", *name)
 	default:
 		fmt.Fprintf(stdio.Err, "longhaul user: unknown subcommand %q\n%s\n", sub, userUsage)
 		return ErrUsage

@@ -80,6 +80,7 @@ func (s *Server) apiRoutes(add func(method, pattern string, perm access.Permissi
 	add("GET", "/api/v1/users", access.UserAdmin, s.apiUsers)
 	add("POST", "/api/v1/users", access.UserAdmin, s.apiCreateUser)
 	add("PUT", "/api/v1/users/{name}", access.UserAdmin, s.apiUpdateUser)
+	s.mfaAPIRoutes(add)
 	add("GET", "/api/v1/tokens", access.TokenOwn, s.apiTokens)
 	add("POST", "/api/v1/tokens", access.TokenOwn, s.apiCreateToken)
 	add("POST", "/api/v1/tokens/{id}/revoke", access.TokenOwn, s.apiRevokeToken)

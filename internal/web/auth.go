@@ -101,6 +101,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 	if err := access.Check(id, rt.Perm); err != nil {
 		return r, err
 	}
+	// --- second factor (mfa_ui.go): a role that requires one does
+	// nothing else until it is set up.
+	if err := s.enrolmentGate(ctx, rt, id); err != nil {
+		return r, err
+	}
+	// --- end second factor
 	if id.Via == "session" && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		given := r.Header.Get("X-CSRF-Token")
 		if given == "" {
@@ -204,16 +210,17 @@ func (s *Server) toSignIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func setSessionCookie(w http.ResponseWriter, r *http.Request, secret string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: expires, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: expires, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
 }
 
 func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
 }
 
 type signInView struct {
 	Name, Next, Error string
 	Token             string // the sign-in form's own CSRF token
+	SSO               string // the OpenID provider's name, when single sign-on is configured
 }
 
 // DeviceCookie marks a browser that has signed in to an account before:
@@ -232,12 +239,12 @@ func signInToken(w http.ResponseWriter, r *http.Request) string {
 		return c.Value
 	}
 	t := access.RandomToken(18)
-	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: t, Path: "/signin", MaxAge: 3600, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: t, Path: "/signin", MaxAge: 3600, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
 	return t
 }
 
 func (s *Server) uiSignInForm(w http.ResponseWriter, r *http.Request) error {
-	v := signInView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r)}
+	v := signInView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r), SSO: s.ssoName()}
 	return s.page(w, r, 200, "signin", "Sign in", v, access.Unclassified)
 }
 
@@ -278,7 +285,7 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	name := strings.ToLower(strings.TrimSpace(r.PostForm.Get("name")))
-	v := signInView{Name: name, Next: safeNext(r.PostForm.Get("next")), Token: signInToken(w, r)}
+	v := signInView{Name: name, Next: safeNext(r.PostForm.Get("next")), Token: signInToken(w, r), SSO: s.ssoName()}
 	if c, err := r.Cookie(signInCookie); err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
 		err := fault.Errorf(fault.Forbidden, "the sign-in form has expired: sign in again")
 		s.refused(r, err)
@@ -290,6 +297,10 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 		a.Device = c.Value
 	}
 	in, err := s.Access.SignIn(r.Context(), a)
+	if err == nil && in.Challenge != "" { // second factor (mfa_ui.go): the code comes next
+		startSecondStep(w, r, in.Challenge, v.Next)
+		return nil
+	}
 	if err != nil {
 		switch fault.Code(err) {
 		case fault.Unauthorized:
@@ -305,9 +316,12 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.Device != "" {
 		http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: in.Device, Path: "/signin", MaxAge: int(access.DeviceLifetime / time.Second),
-			HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+			HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
 	}
 	setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
+	if in.MustEnrol { // second factor (mfa_ui.go): the role requires one
+		v.Next = factorPath + "?msg=" + url.QueryEscape("Your role requires a second factor: set it up to go on")
+	}
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 	return nil
 }
@@ -319,6 +333,10 @@ func (s *Server) uiSignOut(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	clearSessionCookie(w, r)
+	if to, ok := s.ssoSignOut(w, r); ok { // signed in through the provider: sign out there too
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return nil
+	}
 	http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Signed out"), http.StatusSeeOther)
 	return nil
 }

@@ -133,11 +133,17 @@ func e2eStartWith(t *testing.T, load func(db *store.DB)) *e2eApp {
 	srv.Limits = nil // tests send far more than people do; the limits have tests of their own
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
+	return e2eBrowse(t, chrome, db, ts.URL)
+}
 
+// e2eBrowse starts a headless browser with a profile of its own, for the
+// server at url over db; it stops when the test ends.
+func e2eBrowse(t *testing.T, chrome string, db *store.DB, url string) *e2eApp {
+	t.Helper()
 	// The profile is removed by t.TempDir's cleanup, which runs after the
 	// browser's below (cleanups run last in, first out).
 	profile := filepath.Join(t.TempDir(), "profile")
-	a := &e2eApp{t: t, DB: db, URL: ts.URL, out: &e2eBuffer{}}
+	a := &e2eApp{t: t, DB: db, URL: url, out: &e2eBuffer{}}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome),

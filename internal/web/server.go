@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ import (
 	"github.com/longhaul/longhaul/internal/plan"
 	"github.com/longhaul/longhaul/internal/readiness"
 	"github.com/longhaul/longhaul/internal/repair"
+	"github.com/longhaul/longhaul/internal/sso"
 	"github.com/longhaul/longhaul/internal/training"
 )
 
@@ -83,6 +85,13 @@ type Server struct {
 	// Tracing, when set, records a span for each request, named by its
 	// route; nil traces nothing.
 	Tracing trace.TracerProvider
+	// SSO signs people in through an OpenID provider; nil offers
+	// password sign-in only.
+	SSO *sso.Client
+	// SecureCookies marks every cookie Secure and asks browsers to keep
+	// to HTTPS even when this server speaks plain HTTP to the TLS proxy
+	// in front of it (--production).
+	SecureCookies bool
 
 	pages   *pages
 	metrics *metrics
@@ -193,6 +202,10 @@ func (s *Server) adapt(rt Route) http.Handler {
 				s.toSignIn(w, r)
 				return
 			}
+			if !rt.API && err == enrolFirst { // second factor (mfa_ui.go)
+				http.Redirect(w, r, factorPath+"?msg="+url.QueryEscape(enrolFirst.Message), http.StatusSeeOther)
+				return
+			}
 			s.renderError(w, r, rt.API, err)
 		}
 	})
@@ -231,12 +244,15 @@ const MaxUpload = 32 << 20
 func (s *Server) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, MaxUpload)
+		if s.SecureCookies {
+			r = r.WithContext(context.WithValue(r.Context(), secureKey{}, true))
+		}
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
-		if r.TLS != nil {
+		if secureCookies(r) {
 			// Served over TLS: the browser keeps to it for a year.
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}

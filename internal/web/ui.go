@@ -33,6 +33,8 @@ func (s *Server) uiRoutes(add func(method, pattern string, perm access.Permissio
 	add("GET", "/signin", access.Public, s.uiSignInForm)
 	add("POST", "/signin", access.Public, s.uiSignIn)
 	add("POST", "/signout", access.SignedIn, s.uiSignOut)
+	s.ssoRoutes(add) // single sign-on, when configured
+	s.mfaRoutes(add)
 	add("GET", "/{$}", access.DashboardRead, s.uiHome)
 	add("GET", "/dashboard", access.DashboardRead, s.uiDashboard)
 	add("GET", "/nations", access.CatalogRead, s.uiNations)

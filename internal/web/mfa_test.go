@@ -1,0 +1,206 @@
+package web_test
+
+import (
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/web"
+)
+
+// cookieOf returns the value a response set for cookie name, "" if none.
+func cookieOf(r apiResponse, name string) string {
+	for _, c := range r.header.Values("Set-Cookie") {
+		if v, ok := strings.CutPrefix(c, name+"="); ok {
+			v, _, _ = strings.Cut(v, ";")
+			return v
+		}
+	}
+	return ""
+}
+
+// codeStep answers the second step of a sign-in whose password step
+// answered first, as a browser does: it opens the code's page with the
+// challenge cookie, and posts code with the page's token.
+func (e *apiEnv) codeStep(first apiResponse, code string) apiResponse {
+	e.t.Helper()
+	challenge := cookieOf(first, web.ChallengeCookie)
+	if first.status != 303 || challenge == "" || !strings.HasPrefix(first.header.Get("Location"), "/signin/code") {
+		e.t.Fatalf("the password step did not ask for a code: %d %v", first.status, first.header)
+	}
+	if cookieOf(first, web.SessionCookie) != "" {
+		e.t.Fatal("the password step set a session cookie before the code")
+	}
+	jar := web.ChallengeCookie + "=" + challenge
+	page := e.do("GET", "/signin/code", "", "", "Authorization", "", "Cookie", jar)
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page.body)
+	if page.status != 200 || token == nil {
+		e.t.Fatalf("code page: %d %s", page.status, page.body)
+	}
+	jar += "; longhaul_signin=" + cookieOf(page, "longhaul_signin")
+	form := url.Values{"code": {code}, "csrf": {string(token[1])}, "next": {"/pledges"}}
+	return e.do("POST", "/signin/code", "application/x-www-form-urlencoded", form.Encode(), "Authorization", "", "Cookie", jar)
+}
+
+// session returns the cookie header and CSRF token of a signed-in browser.
+func (e *apiEnv) session(r apiResponse) (cookie, csrf string) {
+	e.t.Helper()
+	cookie = sessionOf(e.t, r)
+	me := e.do("GET", "/api/v1/me", "", "", "Authorization", "", "Cookie", cookie)
+	if me.status != 200 {
+		e.t.Fatalf("me with the session: %d %s", me.status, me.body)
+	}
+	return cookie, me.json(e.t)["csrf"].(string)
+}
+
+func (e *apiEnv) form(cookie, csrf, path string, fields ...string) apiResponse {
+	e.t.Helper()
+	f := url.Values{"csrf": {csrf}}
+	for i := 0; i+1 < len(fields); i += 2 {
+		f.Set(fields[i], fields[i+1])
+	}
+	return e.do("POST", path, "application/x-www-form-urlencoded", f.Encode(), "Authorization", "", "Cookie", cookie)
+}
+
+// enrolThroughPages sets up a second factor for a signed-in browser as a
+// person does, and returns its secret and recovery codes.
+func (e *apiEnv) enrolThroughPages(cookie, csrf string) (string, []string) {
+	e.t.Helper()
+	if r := e.form(cookie, csrf, "/account/factor/begin"); r.status != 303 {
+		e.t.Fatalf("begin: %d %s", r.status, r.body)
+	}
+	page := e.do("GET", "/account/factor", "", "", "Authorization", "", "Cookie", cookie)
+	secret := regexp.MustCompile(`id="factor-secret">([A-Z2-7]+)<`).FindSubmatch(page.body)
+	if page.status != 200 || secret == nil || !strings.Contains(string(page.body), `src="data:image/png;base64,`) {
+		e.t.Fatalf("the enrolment page shows no secret or QR code: %d %s", page.status, page.body)
+	}
+	if r := e.form(cookie, csrf, "/account/factor/confirm", "code", "123456"); r.status != 422 || !strings.Contains(string(r.body), `data-field="code"`) {
+		e.t.Errorf("a wrong first code: %d", r.status)
+	}
+	code, _ := access.TOTPCode(string(secret[1]), e.now)
+	r := e.form(cookie, csrf, "/account/factor/confirm", "code", code)
+	codes := regexp.MustCompile(`<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>`).FindAllSubmatch(r.body, -1)
+	if r.status != 200 || len(codes) != access.RecoveryCodes {
+		e.t.Fatalf("confirm: %d, %d recovery codes\n%s", r.status, len(codes), r.body)
+	}
+	var out []string
+	for _, c := range codes {
+		out = append(out, string(c[1]))
+	}
+	return string(secret[1]), out
+}
+
+func TestSecondFactorThroughThePages(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			e.db.Now = func() time.Time { return e.now } // one clock for the server and its transactions
+			e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
+			cookie, csrf := e.session(e.signIn("est-officer", testPassword))
+			secret, recovery := e.enrolThroughPages(cookie, csrf)
+			if got := e.lastEvent(); got.Action != "factor.enrol" || got.EntityID != "est-officer" {
+				t.Errorf("enrolment audited as %s %s", got.Action, got.EntityID)
+			}
+			e.clock(time.Minute) // the enrolment's code is spent
+
+			// The password alone opens no session and writes nothing.
+			events := e.eventCount()
+			first := e.signIn("est-officer", testPassword)
+			if e.eventCount() != events {
+				t.Errorf("the password step wrote %d audit events", e.eventCount()-events)
+			}
+			if r := e.codeStep(first, "000000"); r.status != 401 || cookieOf(r, web.SessionCookie) != "" || !strings.Contains(string(r.body), "the code is wrong or has already been used") {
+				t.Errorf("a wrong code: %d %s", r.status, r.body)
+			}
+			code, _ := access.TOTPCode(secret, e.now)
+			r := e.codeStep(first, code)
+			if r.status != 303 || r.header.Get("Location") != "/pledges" {
+				t.Fatalf("the right code: %d %v %s", r.status, r.header, r.body)
+			}
+			e.session(r)
+			if got := e.lastEvent(); got.Action != "session.signin" || !strings.Contains(got.After, `"factor":"totp"`) {
+				t.Errorf("sign-in audited as %s %s", got.Action, got.After)
+			}
+			// The same code again, within its window, is refused.
+			e.clock(10 * time.Second)
+			if r := e.codeStep(e.signIn("est-officer", testPassword), code); r.status != 401 || cookieOf(r, web.SessionCookie) != "" {
+				t.Errorf("a replayed code: %d", r.status)
+			}
+			// A recovery code works once.
+			r = e.codeStep(e.signIn("est-officer", testPassword), strings.ToUpper(recovery[0]))
+			if r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), "/account/factor?msg=") || !strings.Contains(html.UnescapeString(r.header.Get("Location")), "9+left") {
+				t.Fatalf("a recovery code: %d %v", r.status, r.header)
+			}
+			if r := e.codeStep(e.signIn("est-officer", testPassword), recovery[0]); r.status != 401 {
+				t.Errorf("a recovery code used twice: %d", r.status)
+			}
+
+			// An administrator resets the factor through the API, audited;
+			// the password alone signs in again.
+			admin := e.user("ops-admin", "DEU", access.Unclassified, access.Admin)
+			reset := e.do("POST", "/api/v1/users/est-officer/factor/reset", "", "", "Authorization", "Bearer "+admin)
+			if reset.status != 200 {
+				t.Fatalf("reset: %d %s", reset.status, reset.body)
+			}
+			if got := e.lastEvent(); got.Action != "factor.reset" || got.EntityID != "est-officer" || !strings.HasPrefix(got.Actor, "ops-admin") {
+				t.Errorf("reset audited as %s %s by %s", got.Action, got.EntityID, got.Actor)
+			}
+			if r := e.do("POST", "/api/v1/users/est-officer/factor/reset", "", "", "Authorization", "Bearer "+admin); r.status != 409 {
+				t.Errorf("a second reset: %d", r.status)
+			}
+			if r := e.signIn("est-officer", testPassword); r.status != 303 || cookieOf(r, web.SessionCookie) == "" {
+				t.Errorf("sign-in after the reset: %d %v", r.status, r.header)
+			}
+		})
+	}
+}
+
+func TestRequiredSecondFactorHoldsTheSessionToEnrolment(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			e.db.Now = func() time.Time { return e.now }
+			e.srv.Access.Factor.Required = []access.Role{access.Coordinator, access.Admin}
+			// API tokens are unaffected.
+			if r := e.do("GET", "/api/v1/pledges", "", ""); r.status != 200 {
+				t.Errorf("the coordinator's token: %d", r.status)
+			}
+			// The password sends the coordinator to set one up, and nothing
+			// else is open to them until they have.
+			r := e.signIn("coordinator", testPassword, "/pledges")
+			if r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), "/account/factor?") {
+				t.Fatalf("sign-in of a coordinator without a factor: %d %v", r.status, r.header)
+			}
+			cookie, csrf := e.session(r)
+			for _, path := range []string{"/pledges", "/account", "/"} {
+				if r := e.do("GET", path, "", "", "Authorization", "", "Cookie", cookie); r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), "/account/factor?") {
+					t.Errorf("GET %s before enrolling: %d %v", path, r.status, r.header.Get("Location"))
+				}
+			}
+			if r := e.do("GET", "/api/v1/pledges", "", "", "Authorization", "", "Cookie", cookie); r.status != 403 || !strings.Contains(string(r.body), "requires a second factor") {
+				t.Errorf("the API with the session before enrolling: %d %s", r.status, r.body)
+			}
+			if r := e.form(cookie, csrf, "/account/tokens", "name", "a way round", "expires", "90d"); r.status != 303 {
+				t.Errorf("making a token before enrolling: %d, want a redirect to enrol", r.status)
+			}
+			if r := e.do("GET", "/account/factor", "", "", "Authorization", "", "Cookie", cookie); r.status != 200 || !strings.Contains(string(r.body), `id="factor-required"`) {
+				t.Errorf("the factor page: %d", r.status)
+			}
+			secret, _ := e.enrolThroughPages(cookie, csrf)
+			if r := e.do("GET", "/pledges", "", "", "Authorization", "", "Cookie", cookie); r.status != 200 {
+				t.Errorf("GET /pledges after enrolling: %d", r.status)
+			}
+			// The required factor cannot be turned off by its owner.
+			e.clock(time.Minute)
+			code, _ := access.TOTPCode(secret, e.now)
+			if r := e.form(cookie, csrf, "/account/factor/disable", "code", code); r.status != 403 || !strings.Contains(string(r.body), "your role requires a second factor") {
+				t.Errorf("turning a required factor off: %d", r.status)
+			}
+		})
+	}
+}

@@ -1,0 +1,239 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+// The second factor's pages: the second step of a sign-in
+// (/signin/code), the account's factor (/account/factor: enrol, recovery
+// codes, turn off) and an administrator's reset. The rules are in
+// internal/access/totp.go.
+
+// ChallengeCookie holds the challenge of a sign-in waiting for its code,
+// only on the sign-in pages and for as long as the challenge lasts.
+const ChallengeCookie = "longhaul_challenge"
+
+// factorPath is the page of the account's second factor.
+const factorPath = "/account/factor"
+
+func (s *Server) mfaRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
+	add("GET", "/signin/code", access.Public, s.uiCodeForm)
+	add("POST", "/signin/code", access.Public, s.uiCode)
+	add("GET", factorPath, access.SignedIn, s.uiFactor)
+	add("POST", factorPath+"/begin", access.SignedIn, s.uiFactorBegin)
+	add("POST", factorPath+"/confirm", access.SignedIn, s.uiFactorConfirm)
+	add("POST", factorPath+"/recovery", access.SignedIn, s.uiFactorRecovery)
+	add("POST", factorPath+"/disable", access.SignedIn, s.uiFactorDisable)
+	add("POST", "/admin/users/{name}/factor/reset", access.UserAdmin, s.uiFactorReset)
+}
+
+func (s *Server) mfaAPIRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
+	add("POST", "/api/v1/users/{name}/factor/reset", access.UserAdmin, s.apiFactorReset)
+}
+
+type secureKey struct{}
+
+// secureCookies reports whether r's cookies are marked Secure: served over
+// TLS here, or by a server told it is behind a TLS proxy (--production).
+func secureCookies(r *http.Request) bool {
+	return r.TLS != nil || r.Context().Value(secureKey{}) != nil
+}
+
+// enrolFirst is the refusal of a request by someone whose role requires a
+// second factor they have not set up.
+var enrolFirst = &fault.Error{Code: fault.Forbidden, Field: "second_factor", Message: "your role requires a second factor: set it up under Your account, Second factor (" + factorPath + "), before anything else"}
+
+// enrolmentGate refuses everything but enrolling and signing out to a
+// session whose role requires a second factor it does not have.
+func (s *Server) enrolmentGate(ctx context.Context, rt Route, id access.Identity) error {
+	if rt.Perm == access.Public || id.Via != "session" || strings.HasPrefix(rt.Pattern, factorPath) || rt.Pattern == "/signout" || rt.Pattern == "/api/v1/me" {
+		return nil
+	}
+	must, err := s.Access.MustEnrol(ctx, id)
+	if err != nil {
+		return err
+	}
+	if must {
+		return enrolFirst
+	}
+	return nil
+}
+
+type codeView struct {
+	Next, Error string
+	Token       string // the sign-in form's own CSRF token
+}
+
+// startSecondStep keeps the challenge of a sign-in whose password passed
+// and sends the browser to the code's page.
+func startSecondStep(w http.ResponseWriter, r *http.Request, challenge, next string) {
+	http.SetCookie(w, &http.Cookie{Name: ChallengeCookie, Value: challenge, Path: "/signin", MaxAge: int(access.ChallengeLifetime / time.Second),
+		HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/signin/code?next="+url.QueryEscape(next), http.StatusSeeOther)
+}
+
+func (s *Server) uiCodeForm(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(ChallengeCookie); err != nil || c.Value == "" {
+		http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Sign in with your password first")+"&next="+url.QueryEscape(safeNext(r.URL.Query().Get("next"))), http.StatusSeeOther)
+		return nil
+	}
+	v := codeView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r)}
+	return s.page(w, r, 200, "mfa_code", "Your code", v, access.Unclassified)
+}
+
+func (s *Server) uiCode(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	v := codeView{Next: safeNext(r.PostForm.Get("next")), Token: signInToken(w, r)}
+	if c, err := r.Cookie(signInCookie); err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
+		err := fault.Errorf(fault.Forbidden, "the sign-in form has expired: sign in again")
+		s.refused(r, err)
+		v.Error = fault.As(err).Message
+		return s.page(w, r, http.StatusForbidden, "mfa_code", "Your code", v, access.Unclassified)
+	}
+	st := access.SecondStep{Code: r.PostForm.Get("code"), From: access.AddressKey(s.clientAddr(r))}
+	if c, err := r.Cookie(ChallengeCookie); err == nil {
+		st.Challenge = c.Value
+	}
+	if c, err := r.Cookie(DeviceCookie); err == nil {
+		st.Device = c.Value
+	}
+	in, err := s.Access.CompleteSignIn(r.Context(), st)
+	if err != nil {
+		switch {
+		case err == access.ChallengeExpired:
+			http.SetCookie(w, &http.Cookie{Name: ChallengeCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
+			http.Redirect(w, r, "/signin?msg="+url.QueryEscape(fault.As(err).Message)+"&next="+url.QueryEscape(v.Next), http.StatusSeeOther)
+			return nil
+		case fault.Code(err) == fault.Unauthorized:
+			v.Error = fault.As(err).Message
+			return s.page(w, r, http.StatusUnauthorized, "mfa_code", "Your code", v, access.Unclassified)
+		case fault.Code(err) == fault.TooMany:
+			e := fault.As(err)
+			v.Error = e.Message
+			w.Header().Set("Retry-After", retrySeconds(e.RetryAfter))
+			return s.page(w, r, http.StatusTooManyRequests, "mfa_code", "Your code", v, access.Unclassified)
+		}
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: ChallengeCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
+	if in.Device != "" {
+		http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: in.Device, Path: "/signin", MaxAge: int(access.DeviceLifetime / time.Second),
+			HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
+	}
+	setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
+	next := v.Next
+	if in.RecoveryLeft != nil {
+		next = factorPath + "?msg=" + url.QueryEscape(fmt.Sprintf("Signed in with a recovery code: %d left. Make new ones below if you are running out.", *in.RecoveryLeft))
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+type factorView struct {
+	access.FactorState
+	Codes  []string // new recovery codes, shown once
+	Errors formErrors
+	// QR is the enrolment's QR code, a PNG data: URL made by the server.
+	QR template.URL
+}
+
+func (s *Server) factorPage(w http.ResponseWriter, r *http.Request, status int, codes []string, errs formErrors) error {
+	st, err := s.Access.FactorState(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.page(w, r, status, "mfa_account", "Second factor", factorView{st, codes, errs, template.URL(st.QRCode)}, access.Unclassified)
+}
+
+func (s *Server) uiFactor(w http.ResponseWriter, r *http.Request) error {
+	return s.factorPage(w, r, 200, nil, nil)
+}
+
+func (s *Server) uiFactorBegin(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Access.BeginEnrolment(r.Context()); err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			return s.factorPage(w, r, statusFor(err), nil, fe)
+		}
+		return err
+	}
+	http.Redirect(w, r, factorPath, http.StatusSeeOther)
+	return nil
+}
+
+// factorCode runs a use case taking the form's code and shows the page
+// with the recovery codes it returns, or the form's errors.
+func (s *Server) factorCode(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, code string) ([]string, error)) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	codes, err := do(r.Context(), r.PostForm.Get("code"))
+	if err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			if e := fault.As(err); e.Field == "" && e.Code != fault.Conflict {
+				fe[""] = e.Message
+			}
+			return s.factorPage(w, r, statusFor(err), nil, fe)
+		}
+		return err
+	}
+	return s.factorPage(w, r, 200, codes, nil)
+}
+
+func (s *Server) uiFactorConfirm(w http.ResponseWriter, r *http.Request) error {
+	return s.factorCode(w, r, s.Access.ConfirmEnrolment)
+}
+
+func (s *Server) uiFactorRecovery(w http.ResponseWriter, r *http.Request) error {
+	return s.factorCode(w, r, s.Access.RegenerateRecoveryCodes)
+}
+
+func (s *Server) uiFactorDisable(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return &fault.Error{Code: malformed, Message: "the form could not be read"}
+	}
+	if err := s.Access.DisableFactor(r.Context(), r.PostForm.Get("code")); err != nil {
+		if fe, ok := toFormErrors(err); ok {
+			if e := fault.As(err); e.Field == "" {
+				fe[""] = e.Message
+			}
+			return s.factorPage(w, r, statusFor(err), nil, fe)
+		}
+		return err
+	}
+	http.Redirect(w, r, "/account?msg="+url.QueryEscape("Second factor turned off: you sign in with your password alone"), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) uiFactorReset(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	msg := "Second factor of " + name + " reset: they sign in with the password and set up a new one"
+	if err := s.Access.ResetFactor(r.Context(), name); err != nil {
+		e := fault.As(err)
+		if e == nil || e.Code == fault.Internal {
+			return err
+		}
+		msg = "Not reset: " + e.Error()
+	}
+	http.Redirect(w, r, "/admin/users?msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiFactorReset(w http.ResponseWriter, r *http.Request) error {
+	name := strings.ToLower(r.PathValue("name"))
+	if err := s.Access.ResetFactor(r.Context(), name); err != nil {
+		return err
+	}
+	return writeJSON(w, 200, map[string]any{"user": name, "second_factor": "reset"})
+}
