@@ -27,6 +27,7 @@ import (
 	"github.com/longhaul/longhaul/internal/logistics"
 	"github.com/longhaul/longhaul/internal/repair"
 	"github.com/longhaul/longhaul/internal/store"
+	"github.com/longhaul/longhaul/internal/telemetry"
 	"github.com/longhaul/longhaul/internal/training"
 	"github.com/longhaul/longhaul/internal/web"
 )
@@ -137,6 +138,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM) (LONGHAUL_TLS_KEY)")
 	nf := addNotifyFlags(fs)
 	proxies := fs.String("trusted-proxies", "", "addresses or prefixes of the reverse proxies whose X-Forwarded-For gives the client's address, comma-separated, e.g. 10.0.0.0/8 (LONGHAUL_TRUSTED_PROXIES)")
+	otlp := fs.String("otlp-endpoint", "", "base URL of an OTLP/HTTP receiver to send traces to, e.g. http://localhost:4318; the OTEL_EXPORTER_OTLP_* variables are honoured too (LONGHAUL_OTLP_ENDPOINT)")
 	oidc := ssoFlags(fs) // single sign-on
 	production := fs.Bool("production", false, "production mode: refuses --demo, requires TLS or --trusted-proxies, marks cookies Secure, and requires a second factor of coordinators and administrators unless --mfa-required-roles says otherwise (LONGHAUL_PRODUCTION)")
 	mfaRoles := fs.String("mfa-required-roles", "", "roles that must set up a second factor before doing anything else, comma-separated, e.g. coordinator,admin; none for none (default none, or coordinator,admin with --production) (LONGHAUL_MFA_REQUIRED_ROLES)")
@@ -168,12 +170,30 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err != nil {
 		return err
 	}
+	tracing, err := telemetry.Start(ctx, telemetry.Config{Endpoint: *otlp, Version: Version, Log: log}, env)
+	if err != nil {
+		return err
+	}
+	// The exporter is flushed once the server has stopped and the last
+	// transactions are done: the spans of the last requests go out too.
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(sctx); err != nil {
+			log.Error("traces: the last spans were not exported", "err", err)
+		}
+	}()
+	if tracing.Enabled() {
+		log = slog.New(telemetry.LogHandler(log.Handler()))
+		log.Info("tracing", "otlp", tracing.URL)
+	}
 	slog.SetDefault(log)
 	db, err := openDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	db.Trace(tracing.Provider())
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
 	}
@@ -194,6 +214,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	srv := NewServer(db, log, Version)
 	srv.TrustedProxies = trusted
+	srv.Tracing = tracing.Provider()
 	oidc.apply(srv, relying)
 	srv.Access.Factor.Required = requiredRoles
 	srv.SecureCookies = *production

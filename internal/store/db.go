@@ -54,6 +54,8 @@ type DB struct {
 	// fail for want of room; between probes it repeats what the last found.
 	ProbeEvery time.Duration
 	health     health
+	// tr records the spans of transactions and reads (see Trace).
+	tr tracing
 }
 
 // Dialect is SQLite or Postgres.
@@ -92,7 +94,7 @@ func open(dsn string) (*DB, error) {
 		w.SetMaxOpenConns(8)
 		w.SetMaxIdleConns(8)
 		db.write, db.read = w, w
-		db.rq = &readPool{db: w}
+		db.rq = &readPool{db: w, tr: &db.tr}
 		return db, nil
 	}
 	db.dialect = SQLite
@@ -115,7 +117,7 @@ func open(dsn string) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db.write, db.read = w, r
-	db.rq = &readPool{db: r, cache: true}
+	db.rq = &readPool{db: r, cache: true, tr: &db.tr}
 	return db, nil
 }
 

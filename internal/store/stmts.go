@@ -111,6 +111,7 @@ func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Row
 type readPool struct {
 	db    *sql.DB
 	cache bool
+	tr    *tracing
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
 }
@@ -144,6 +145,15 @@ func (p *readPool) stmt(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (p *readPool) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx, span := p.tr.startRead(ctx, q)
+	row := p.queryRow(ctx, q, args...)
+	if span != nil {
+		endSpan(span, row.Err())
+	}
+	return row
+}
+
+func (p *readPool) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if s := p.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -151,6 +161,15 @@ func (p *readPool) QueryRowContext(ctx context.Context, q string, args ...any) *
 }
 
 func (p *readPool) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx, span := p.tr.startRead(ctx, q)
+	rows, err := p.query(ctx, q, args...)
+	if span != nil {
+		endSpan(span, err)
+	}
+	return rows, err
+}
+
+func (p *readPool) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if s := p.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/assist"
 	"github.com/longhaul/longhaul/internal/audit"
@@ -34,7 +37,11 @@ func (tx *Tx) Now() time.Time { return tx.now }
 // and rolls back when fn returns an error or panics. A write that fails for
 // want of room in the storage returns a fault.Full (or fault.Unavailable)
 // error, and the database is not Ready until a write succeeds again.
-func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) error {
+func (db *DB) Transact(ctx context.Context, fn func(*Tx) error) (err error) {
+	ctx, span := db.tr.startTx(ctx)
+	if span != nil {
+		defer func() { endSpan(span, err) }()
+	}
 	wrote, err := db.transact(ctx, fn)
 	if err == nil && !wrote {
 		return nil // nothing written says nothing of the room left
@@ -73,6 +80,7 @@ func (db *DB) transact(ctx context.Context, fn func(*Tx) error) (wrote bool, err
 	if err := tx.queryRow(ctx, lock).Scan(&tx.headSeq, &tx.headHash); err != nil {
 		return false, fmt.Errorf("lock audit head: %w", err)
 	}
+	first := tx.headSeq
 	if err := fn(tx); err != nil {
 		return false, err
 	}
@@ -83,6 +91,9 @@ func (db *DB) transact(ctx context.Context, fn func(*Tx) error) (wrote bool, err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return false, fmt.Errorf("commit: %w", err)
+	}
+	if db.tr.tracer != nil {
+		trace.SpanFromContext(ctx).SetAttributes(attribute.Int64("longhaul.audit.events", tx.headSeq-first))
 	}
 	return tx.appended, nil
 }

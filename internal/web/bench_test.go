@@ -22,6 +22,7 @@ import (
 	"github.com/longhaul/longhaul/internal/cli"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/web"
 )
 
 var benchNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -58,10 +59,19 @@ func benchServer(b *testing.B) (url, token string) {
 
 // benchServerDB is benchServer that also returns the database.
 func benchServerDB(b *testing.B) (url, token string, db *store.DB) {
+	return benchServerWith(b, nil)
+}
+
+// benchServerWith is benchServerDB with setup, if any, run on the server
+// and the database before the server starts.
+func benchServerWith(b *testing.B, setup func(*web.Server, *store.DB)) (url, token string, db *store.DB) {
 	db = storetest.Open(b, storetest.SQLiteDSN(b), benchNow)
 	db.Now = time.Now
 	storetest.Seed(b, db)
 	srv := cli.NewServer(db, slog.New(slog.NewTextHandler(io.Discard, nil)), "bench")
+	if setup != nil {
+		setup(srv, db)
+	}
 	srv.Limits = nil // tests send far more than people do; the limits have tests of their own
 	ctx := storetest.Ctx()
 	if _, err := srv.Access.CreateUser(ctx, access.NewUser{Name: "bench-deu", DisplayName: "Bench officer", Nation: "DEU",

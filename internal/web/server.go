@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/longhaul/longhaul/internal/access"
 	"github.com/longhaul/longhaul/internal/accounts"
@@ -85,6 +86,9 @@ type Server struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed
 	// for the client's address.
 	TrustedProxies []netip.Prefix
+	// Tracing, when set, records a span for each request, named by its
+	// route; nil traces nothing.
+	Tracing trace.TracerProvider
 	// SSO signs people in through an OpenID provider; nil offers
 	// password sign-in only.
 	SSO *sso.Client
@@ -172,7 +176,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, !isHTMLRequest(r), notFoundPath(r))
 	})
-	return s.requestID(s.secure(s.recoverer(mux)))
+	if s.Tracing == nil {
+		return s.requestID(s.secure(s.recoverer(mux)))
+	}
+	return s.traced(s.requestID(s.secure(s.recoverer(s.nameSpan(mux)))))
 }
 
 // adapt turns a handlerFunc into an http.Handler that establishes who is
