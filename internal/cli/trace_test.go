@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,9 +88,9 @@ func (rc *otlpReceiver) received() (int, []*tracepb.Span) {
 	return rc.posts, append([]*tracepb.Span(nil), rc.spans...)
 }
 
-// startServe runs serve with env until the test stops it with the
+// startTracedServe runs serve with env until the test stops it with the
 // returned function, which waits for serve to exit.
-func startServe(t *testing.T, env map[string]string, args ...string) (base string, out, errs *syncBuffer, stop func()) {
+func startTracedServe(t *testing.T, env map[string]string, args ...string) (base string, out, errs *syncBuffer, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errs = &syncBuffer{}, &syncBuffer{}
@@ -191,8 +190,6 @@ func spanAttr(s *tracepb.Span, key string) string {
 	return ""
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
 // TestServeExportsTraces starts serve with --otlp-endpoint (through its
 // variable) pointing at a real OTLP/HTTP receiver: signing in (a page that
 // writes) gives a server span named by its route with its status code and
@@ -203,7 +200,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestServeExportsTraces(t *testing.T) {
 	rc := newOTLPReceiver(t)
 	env := map[string]string{"LONGHAUL_OTLP_ENDPOINT": rc.URL}
-	base, out, errs, stop := startServe(t, env, "--db", filepath.Join(t.TempDir(), "t.db"), "--log-format", "json")
+	base, out, errs, stop := startTracedServe(t, env, "--db", filepath.Join(t.TempDir(), "t.db"), "--log-format", "json")
 	claimed := "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 	client := signIn(t, base, out.String(), claimed)
 	res, err := client.Get(base + "/pledges/424242")
@@ -281,7 +278,7 @@ func TestServeExportsTraces(t *testing.T) {
 func TestServeTrustsTraceparentOfItsProxy(t *testing.T) {
 	rc := newOTLPReceiver(t)
 	env := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": rc.URL, "LONGHAUL_TRUSTED_PROXIES": "127.0.0.1/32"}
-	base, out, _, stop := startServe(t, env, "--db", filepath.Join(t.TempDir(), "p.db"), "--log-level", "warn")
+	base, out, _, stop := startTracedServe(t, env, "--db", filepath.Join(t.TempDir(), "p.db"), "--log-level", "warn")
 	signIn(t, base, out.String(), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
 	stop()
 	_, spans := rc.received()
@@ -304,7 +301,7 @@ func TestServeWithoutTracing(t *testing.T) {
 		"disabled":     {"LONGHAUL_OTLP_ENDPOINT": rc.URL, "OTEL_SDK_DISABLED": "true"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			base, out, errs, stop := startServe(t, env, "--db", filepath.Join(t.TempDir(), "n.db"), "--log-format", "json")
+			base, out, errs, stop := startTracedServe(t, env, "--db", filepath.Join(t.TempDir(), "n.db"), "--log-format", "json")
 			signIn(t, base, out.String(), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
 			stop()
 			if posts, _ := rc.received(); posts != 0 {
