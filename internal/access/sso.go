@@ -38,6 +38,10 @@ type ExternalSignIn struct {
 	Site              string
 	// Rule is the name of the rule that granted the rest, for the audit.
 	Rule string
+	// MultiFactor says the provider asked for a second factor itself. A
+	// user with a second factor of Longhaul's is asked for its code
+	// after the provider unless it did.
+	MultiFactor bool
 	// From is the client's address.
 	From string
 }
@@ -47,7 +51,9 @@ type ExternalSignIn struct {
 // to the issuer and subject; each time, the account's roles, nation,
 // clearance and site become what the rules grant now, audited when they
 // change. A disabled account, or a nation or site that is not one, is
-// refused and nothing is written.
+// refused and nothing is written. A user with a second factor whom the
+// provider did not ask for a second factor gets a challenge for its code
+// instead of a session (CompleteSignIn opens it).
 func (s *Service) SignInExternal(ctx context.Context, in ExternalSignIn) (Opened, error) {
 	if in.Issuer == "" || in.Subject == "" {
 		return Opened{}, fault.Errorf(fault.Unauthorized, "the provider named nobody")
@@ -73,6 +79,19 @@ func (s *Service) SignInExternal(ctx context.Context, in ExternalSignIn) (Opened
 			}
 		default:
 			return err
+		}
+		if !in.MultiFactor && s.Factor != nil {
+			// Second factor: the provider asked for one factor only, so
+			// the user's own is asked next, as after a password; what the
+			// rules grant is kept, the session waits for the code.
+			ch, err := s.secondStepDue(ctx, u)
+			if err != nil {
+				return err
+			}
+			if ch != "" {
+				out = Opened{User: u, Challenge: ch}
+				return nil
+			}
 		}
 		out.User = u
 		out.Secret = RandomToken(32)

@@ -302,3 +302,24 @@ func Suggested(claims map[string]any) (name, display string) {
 	display, _ = claims["name"].(string)
 	return name, display
 }
+
+// MultiFactor reports whether the provider says it asked for more than
+// one factor at this sign-in, by the ID token's amr claim (RFC 8176):
+// "mfa", or a possession or inherence method beside a knowledge one
+// ("pwd" with "otp", "hwk", "swk", "sms", "tel", "sc", "fpt", "face"…).
+// Without the claim, it did not say so.
+func MultiFactor(claims map[string]any) bool {
+	list, _ := claims["amr"].([]any)
+	knows, has := false, false
+	for _, v := range list {
+		switch m, _ := v.(string); m {
+		case "mfa":
+			return true
+		case "pwd", "pin", "kba":
+			knows = true
+		case "otp", "hwk", "swk", "sms", "tel", "sc", "pop", "fpt", "face", "iris", "retina", "vbm", "geo":
+			has = true
+		}
+	}
+	return knows && has
+}

@@ -136,3 +136,27 @@ func TestParseRulesRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestMultiFactorReadsTheAMRClaim(t *testing.T) {
+	for _, c := range []struct {
+		amr  any
+		want bool
+	}{
+		{nil, false},
+		{[]any{"pwd"}, false},
+		{[]any{"otp"}, false},
+		{[]any{"mfa"}, true},
+		{[]any{"pwd", "otp"}, true},
+		{[]any{"pin", "hwk"}, true},
+		{[]any{"pwd", "kba"}, false},
+		{"mfa", false}, // not a list: the claim is malformed
+	} {
+		claims := map[string]any{}
+		if c.amr != nil {
+			claims["amr"] = c.amr
+		}
+		if got := MultiFactor(claims); got != c.want {
+			t.Errorf("amr %v: %v, want %v", c.amr, got, c.want)
+		}
+	}
+}

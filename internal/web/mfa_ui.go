@@ -77,8 +77,13 @@ type codeView struct {
 // startSecondStep keeps the challenge of a sign-in whose password passed
 // and sends the browser to the code's page.
 func startSecondStep(w http.ResponseWriter, r *http.Request, challenge, next string) {
+	startSecondStepAs(w, r, challenge, next, http.SameSiteStrictMode)
+}
+
+// startSecondStepAs is startSecondStep with the challenge cookie's SameSite.
+func startSecondStepAs(w http.ResponseWriter, r *http.Request, challenge, next string, same http.SameSite) {
 	http.SetCookie(w, &http.Cookie{Name: ChallengeCookie, Value: challenge, Path: "/signin", MaxAge: int(access.ChallengeLifetime / time.Second),
-		HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: secureCookies(r), SameSite: same})
 	http.Redirect(w, r, "/signin/code?next="+url.QueryEscape(next), http.StatusSeeOther)
 }
 

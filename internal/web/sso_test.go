@@ -11,6 +11,7 @@ package web_test
 //	go test ./internal/web/ -run SSO -count=1 -v
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -470,6 +471,65 @@ func TestSSOPasswordSignInForAdminsOnly(t *testing.T) {
 	}
 	if status, _ := signIn("root"); status != 200 {
 		t.Fatalf("the administrator's password sign-in got %d, want 200", status)
+	}
+}
+
+// TestSSOAsksForTheUsersOwnSecondFactor: a user with a second factor of
+// Longhaul's, whom the provider asked for a password only, is asked for
+// the code after the provider, as after a password: no session until it
+// passes, and then one.
+func TestSSOAsksForTheUsersOwnSecondFactor(t *testing.T) {
+	a := startSSO(t, ssoRules)
+	if resp, body := a.signInAtOP(newBrowser(t), "anna", "anna-at-the-idp"); resp.Request.URL.String() != a.URL+"/" {
+		t.Fatalf("the first sign-in ended at %s:\n%.1500s", resp.Request.URL, body)
+	}
+	u, err := a.DB.UserByName(storetest.Ctx(), "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := access.WithIdentity(context.Background(), u.Identity("session"))
+	if err := a.Srv.Access.BeginEnrolment(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f, err := a.DB.FactorByUser(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := access.TOTPCode(f.Secret, time.Now())
+	if _, err := a.Srv.Access.ConfirmEnrolment(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	signins := a.events("session.signin")
+
+	b := newBrowser(t)
+	resp, body := a.signInAtOP(b, "anna", "anna-at-the-idp")
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/signin/code" {
+		t.Fatalf("with a factor the provider's sign-in ends at %s (%d), want the code's page:\n%.1500s", resp.Request.URL, resp.StatusCode, body)
+	}
+	if status, _ := a.me(b); status != 401 {
+		t.Fatalf("before the code the browser is signed in (%d)", status)
+	}
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if token == nil {
+		t.Fatalf("the code's page has no form token:\n%.1500s", body)
+	}
+	// The enrolment's code is spent: wait for the next one.
+	var next string
+	for deadline := time.Now().Add(35 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		if next, _ = access.TOTPCode(f.Secret, time.Now()); next != code {
+			break
+		}
+	}
+	resp, err = b.PostForm(a.URL+"/signin/code", url.Values{"code": {next}, "csrf": {token[1]}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if status, me := a.me(b); status != 200 || me["name"] != "anna" {
+		t.Fatalf("after the code: %d %v", status, me)
+	}
+	if n := a.events("session.signin"); n != signins+1 {
+		t.Errorf("%d sign-ins audited, want %d", n, signins+1)
 	}
 }
 

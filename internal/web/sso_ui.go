@@ -46,7 +46,7 @@ func (s *Server) uiSSOStart(w http.ResponseWriter, r *http.Request) error {
 	// Lax, so that the browser sends it back on the provider's redirect,
 	// a top-level navigation from another site.
 	http.SetCookie(w, &http.Cookie{Name: ssoFlowCookie, Value: flow.Encode(), Path: "/signin/sso", MaxAge: int(sso.FlowLifetime / time.Second),
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
@@ -57,7 +57,7 @@ func (s *Server) uiSSOCallback(w http.ResponseWriter, r *http.Request) error {
 		return s.ssoRefusal(w, r, fault.Errorf(fault.Forbidden, "this browser did not start a single sign-on, or it has expired: start again from the sign-in page"))
 	}
 	// A flow serves once.
-	http.SetCookie(w, &http.Cookie{Name: ssoFlowCookie, Value: "", Path: "/signin/sso", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: ssoFlowCookie, Value: "", Path: "/signin/sso", MaxAge: -1, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
 	flow, err := sso.DecodeFlow(c.Value, time.Now())
 	if err != nil {
 		return s.ssoRefusal(w, r, err)
@@ -74,7 +74,7 @@ func (s *Server) uiSSOCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	name, display := sso.Suggested(v.Claims)
 	in, err := s.Access.SignInExternal(r.Context(), access.ExternalSignIn{Issuer: v.Issuer, Subject: v.Subject, Name: name, DisplayName: display,
-		Roles: grant.Roles, Nation: grant.Nation, Clearance: grant.Clearance, Site: grant.Site, Rule: grant.Rule, From: from})
+		Roles: grant.Roles, Nation: grant.Nation, Clearance: grant.Clearance, Site: grant.Site, Rule: grant.Rule, From: from, MultiFactor: sso.MultiFactor(v.Claims)})
 	if err != nil {
 		if c := fault.Code(err); c == fault.Invalid || c == fault.Unauthorized || c == fault.Forbidden || c == fault.Conflict {
 			s.Access.RefusedExternal(v.Subject, from)
@@ -82,11 +82,22 @@ func (s *Server) uiSSOCallback(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
-	if len(v.IDToken) < 3800 { // a cookie holds 4096 bytes; without the hint the provider still signs out, asking first
-		http.SetCookie(w, &http.Cookie{Name: ssoHintCookie, Value: v.IDToken, Path: "/signout", Expires: in.Session.ExpiresAt,
-			HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	expires := in.Session.ExpiresAt
+	if in.Challenge != "" {
+		expires = time.Now().Add(access.SessionLifetime)
 	}
+	if len(v.IDToken) < 3800 { // a cookie holds 4096 bytes; without the hint the provider still signs out, asking first
+		http.SetCookie(w, &http.Cookie{Name: ssoHintCookie, Value: v.IDToken, Path: "/signout", Expires: expires,
+			HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
+	}
+	if in.Challenge != "" { // second factor (mfa_ui.go): the user's code comes next
+		// Lax, not Strict: this answer ends a redirect that started at
+		// the provider, and a strict cookie would not come back with the
+		// next page.
+		startSecondStepAs(w, r, in.Challenge, safeNext(flow.Next), http.SameSiteLaxMode)
+		return nil
+	}
+	setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
 	http.Redirect(w, r, safeNext(flow.Next), http.StatusSeeOther)
 	return nil
 }
@@ -98,7 +109,7 @@ func (s *Server) ssoSignOut(w http.ResponseWriter, r *http.Request) (string, boo
 	if err != nil || s.SSO == nil {
 		return "", false
 	}
-	http.SetCookie(w, &http.Cookie{Name: ssoHintCookie, Value: "", Path: "/signout", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: ssoHintCookie, Value: "", Path: "/signout", MaxAge: -1, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode})
 	return s.SSO.SignOutURL(c.Value, s.SSO.PostLogoutURL())
 }
 
