@@ -29,6 +29,7 @@ const (
 	PlanReady           = "plan.ready"
 	ApprovalDue         = "plan.approval_due"
 	LineAtRisk          = "line.at_risk"
+	LineOverdue         = "line.overdue"
 	LessonActionDue     = "lesson.action_due"
 )
 
@@ -50,6 +51,7 @@ var Kinds = []Kind{
 	{PlanReady, "A plan is ready for approval", access.PledgeAllocate},
 	{ApprovalDue, "A plan has waited a day for approval", access.PledgeAllocate},
 	{LineAtRisk, "A pledge line is flagged at risk", access.PledgeRead},
+	{LineOverdue, "A pledge line is past its promised date", access.PledgeRead},
 	{LessonActionDue, "A lesson's remedial action is due", access.LessonRead},
 }
 
@@ -151,12 +153,24 @@ func FromAudit(seq int64, action, entity, entityID string, after []byte) []Event
 }
 
 // Facts are what the periodic check reads: the open shipments with their
-// ETA, the open remedial actions with their due date, and the plans
-// waiting for approval.
+// ETA, the open remedial actions with their due date, the plans waiting
+// for approval, and the pledge lines with something to deliver and a
+// promised date.
 type Facts struct {
 	Shipments []OpenShipment
 	Actions   []OpenAction
 	Plans     []WaitingPlan
+	Lines     []OpenLine
+}
+
+// OpenLine is a pledge line with something left to deliver.
+type OpenLine struct {
+	Pledge, Line int64
+	No           int
+	// Promised is the last day of the pledge's promised period
+	// (YYYY-MM-DD), and Outstanding what is left to deliver.
+	Promised    string
+	Outstanding int64
 }
 
 // OpenShipment is a shipment not yet delivered, received or cancelled.
@@ -189,7 +203,8 @@ const (
 // Due returns the events the facts make at now: a shipment past its ETA
 // (once per ETA: a new ETA that passes is a new event), a remedial action
 // due within ActionLead days or overdue (once per due date), a plan
-// waiting longer than ApprovalWait (once).
+// waiting longer than ApprovalWait (once), a pledge line past its
+// promised date with something left to deliver (once per promised date).
 func Due(f Facts, now time.Time) []Event {
 	today := now.UTC().Format(time.DateOnly)
 	lead := now.UTC().AddDate(0, 0, ActionLead).Format(time.DateOnly)
@@ -213,6 +228,15 @@ func Due(f Facts, now time.Time) []Event {
 		lesson := fmt.Sprint(a.Lesson)
 		out = append(out, Event{Key: fmt.Sprintf("action:%d:%s", a.ID, a.Due), Kind: LessonActionDue, Entity: "lesson", EntityID: lesson,
 			Title: fmt.Sprintf("Remedial action %d of lesson %s (%s) %s", a.ID, lesson, a.Owner, word), Link: "/lessons/" + lesson})
+	}
+	for _, l := range f.Lines {
+		if l.Promised == "" || l.Promised >= today || l.Outstanding <= 0 {
+			continue
+		}
+		id := fmt.Sprint(l.Pledge)
+		out = append(out, Event{Key: fmt.Sprintf("overdue:%d:%s", l.Line, l.Promised), Kind: LineOverdue, Entity: "pledge", EntityID: id,
+			Title: fmt.Sprintf("Pledge P-%05d line %d is past its promised date, %s, with %d units to deliver", l.Pledge, l.No, l.Promised, l.Outstanding),
+			Link:  "/pledges/" + id})
 	}
 	for _, p := range f.Plans {
 		if now.Sub(p.MadeAt) < ApprovalWait {

@@ -57,6 +57,8 @@ func TestDue(t *testing.T) {
 		Actions: []notify.OpenAction{{ID: 1, Lesson: 5, Owner: "DEU", Due: "2026-03-13"}, {ID: 2, Lesson: 5, Owner: "POL", Due: "2026-03-14"},
 			{ID: 3, Lesson: 6, Owner: "NSATU", Due: "2026-03-01"}},
 		Plans: []notify.WaitingPlan{{ID: 8, MadeAt: now.Add(-25 * time.Hour)}, {ID: 9, MadeAt: now.Add(-time.Hour)}},
+		Lines: []notify.OpenLine{{Pledge: 4, Line: 40, No: 1, Promised: "2026-03-09", Outstanding: 12}, {Pledge: 4, Line: 41, No: 2, Promised: "2026-03-10", Outstanding: 3},
+			{Pledge: 5, Line: 50, No: 1, Promised: "", Outstanding: 7}, {Pledge: 6, Line: 60, No: 1, Promised: "2026-01-31", Outstanding: 0}},
 	}
 	got := map[string]notify.Event{}
 	for _, e := range notify.Due(f, now) {
@@ -67,6 +69,7 @@ func TestDue(t *testing.T) {
 		"action:1:2026-03-13":                                notify.LessonActionDue, // three days ahead
 		"action:3:2026-03-01":                                notify.LessonActionDue, // overdue
 		"approval:8":                                         notify.ApprovalDue,
+		"overdue:40:2026-03-09":                              notify.LineOverdue, // promised yesterday; line 41 is due today, 50 has no date, 60 is delivered
 	}
 	if len(got) != len(want) {
 		t.Errorf("events %v, want %v", keys(got), want)
@@ -78,6 +81,9 @@ func TestDue(t *testing.T) {
 	}
 	if e := got["action:3:2026-03-01"]; !strings.Contains(e.Title, "was due on 2026-03-01") || e.Link != "/lessons/6" || e.Entity != "lesson" {
 		t.Errorf("the overdue action: %+v", e)
+	}
+	if e := got["overdue:40:2026-03-09"]; e.Entity != "pledge" || e.EntityID != "4" || e.Link != "/pledges/4" || !strings.Contains(e.Title, "P-00004 line 1 is past its promised date, 2026-03-09, with 12 units") {
+		t.Errorf("the overdue line: %+v", e)
 	}
 	// The same facts later make the same keys: the store keeps each once.
 	again := notify.Due(f, now.Add(time.Minute))

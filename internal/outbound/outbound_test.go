@@ -537,3 +537,42 @@ func TestDigestNextMorning(t *testing.T) {
 		}
 	})
 }
+
+// TestOverdueLinesAreTheDashboards: the check's overdue lines are the
+// open lines past their promise that the dashboard counts, one event a
+// line, on both engines.
+func TestOverdueLinesAreTheDashboards(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			now := time.Now()
+			db := storetest.Open(t, dsn(t), now)
+			storetest.Demo(t, db, now)
+			f, err := store.Notify{DB: db}.Facts(storetest.Ctx())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var overdue []notify.Event
+			for _, e := range notify.Due(f, now) {
+				if e.Kind == notify.LineOverdue {
+					overdue = append(overdue, e)
+				}
+			}
+			d, err := db.Dashboard(storetest.Ctx(), now.UTC().Format(time.DateOnly), 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(overdue) == 0 || int64(len(overdue)) != d.OverdueCount {
+				t.Fatalf("%d overdue line events, the dashboard counts %d overdue lines", len(overdue), d.OverdueCount)
+			}
+			pledges := map[string]bool{}
+			for _, l := range d.Overdue {
+				pledges[fmt.Sprint(l.Pledge)] = true
+			}
+			for _, e := range overdue {
+				if !pledges[e.EntityID] {
+					t.Errorf("%s: pledge %s is not among the dashboard's overdue", e.Key, e.EntityID)
+				}
+			}
+		})
+	}
+}

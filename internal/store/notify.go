@@ -43,7 +43,8 @@ func (n Notify) UserSettings(ctx context.Context, userID int64) (notify.Settings
 }
 
 // Facts reads what the periodic check looks at: every open shipment,
-// remedial action and proposed plan (the recipients' visibility is
+// remedial action, proposed plan and pledge line with something left to
+// deliver (the recipients' visibility is
 // applied when the events are fanned out).
 func (n Notify) Facts(ctx context.Context) (notify.Facts, error) {
 	db := n.DB
@@ -77,6 +78,23 @@ func (n Notify) Facts(ctx context.Context) (notify.Facts, error) {
 			return f, err
 		}
 		f.Actions = append(f.Actions, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return f, err
+	}
+	rows, err = db.rq.QueryContext(ctx, `SELECT p.id, l.id, l.no, p.promised, l.pledged - l.delivered FROM pledge_lines l JOIN pledges p ON p.id = l.pledge_id
+		WHERE l.delivered < l.pledged AND p.promised <> '' ORDER BY p.id, l.no`)
+	if err != nil {
+		return f, err
+	}
+	for rows.Next() {
+		var l notify.OpenLine
+		if err := rows.Scan(&l.Pledge, &l.Line, &l.No, &l.Promised, &l.Outstanding); err != nil {
+			rows.Close()
+			return f, err
+		}
+		f.Lines = append(f.Lines, l)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
