@@ -107,7 +107,6 @@ func TestE2EPasskeySignIn(t *testing.T) {
 	a.signIn("deu-officer")
 	a.navigate("/account/factor", 200)
 	a.wantText("#passkey-none", "You have no passkeys.")
-	// No name, no ceremony: the browser is not even asked.
 	a.registerPasskey("work laptop")
 	a.wantText(`#passkey-list tr[data-passkey] .passkey-name`, "work laptop")
 	a.wantText(`#passkey-list tr[data-passkey] .passkey-used`, "never")

@@ -100,6 +100,11 @@
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       if (busy) return;
+      var name = form.querySelector('input[name="name"]');
+      if (name && !name.value.trim()) {
+        say(form, "Name the passkey first, e.g. work laptop.");
+        return;
+      }
       busy = true;
       ask(form.getAttribute(attr)).then(function (answer) {
         form.querySelector('input[name="response"]').value = JSON.stringify(answer);
