@@ -154,14 +154,13 @@ func (s *Service) MustEnrol(ctx context.Context, id Identity) (bool, error) {
 	if id.Via != "session" || !s.RequiresFactor(id) {
 		return false, nil
 	}
-	f, err := s.Factor.Read.FactorByUser(ctx, id.UserID)
-	switch {
-	case fault.Code(err) == fault.NotFound:
-		return true, nil
-	case err != nil:
+	_, active, err := s.activeFactor(ctx, id.UserID)
+	if err != nil || active {
 		return false, err
 	}
-	return !f.Active(), nil
+	// A passkey counts as a second factor (passkey.go).
+	n, err := s.passkeyCount(ctx, id.UserID)
+	return n == 0, err
 }
 
 // activeFactor returns the user's factor and whether it is active.
@@ -390,19 +389,34 @@ func (s *Service) ResetFactor(ctx context.Context, name string) error {
 			return fault.Errorf(fault.Forbidden, "you may not reset your own second factor: another administrator does")
 		}
 		f, err := tx.FactorByUser(ctx, u.ID)
-		if fault.Code(err) == fault.NotFound {
-			return fault.Errorf(fault.Conflict, "%s has no second factor", u.Name)
-		}
-		if err != nil {
+		if err != nil && fault.Code(err) != fault.NotFound {
 			return err
+		}
+		hadFactor := err == nil
+		passkeys := 0
+		ptx, withPasskeys := tx.(PasskeyTx)
+		if withPasskeys && s.PasskeysOn() {
+			ks, err := ptx.PasskeysByUser(ctx, s.Passkeys.RPID, u.ID)
+			if err != nil {
+				return err
+			}
+			passkeys = len(ks)
+		}
+		if !hadFactor && passkeys == 0 {
+			return fault.Errorf(fault.Conflict, "%s has no second factor", u.Name)
 		}
 		if err := tx.DeleteFactor(ctx, u.ID); err != nil {
 			return err
 		}
+		if withPasskeys {
+			if err := ptx.DeletePasskeys(ctx, u.ID); err != nil {
+				return err
+			}
+		}
 		if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, audit.Record{Action: "factor.reset", Entity: "user", EntityID: u.Name, Before: map[string]any{"active": f.Active()}})
+		return tx.Audit(ctx, audit.Record{Action: "factor.reset", Entity: "user", EntityID: u.Name, Before: map[string]any{"active": f.Active(), "passkeys": passkeys}})
 	})
 }
 
@@ -543,8 +557,17 @@ type SecondStep struct {
 // for u when u has an active factor, "" when they have none.
 func (s *Service) secondStepDue(ctx context.Context, u User) (string, error) {
 	f, active, err := s.activeFactor(ctx, u.ID)
-	if err != nil || !active {
+	if err != nil {
 		return "", err
+	}
+	if !active {
+		// A user with passkeys and no codes signs in with a passkey; the
+		// challenge is keyed by the password alone.
+		n, err := s.passkeyCount(ctx, u.ID)
+		if err != nil || n == 0 {
+			return "", err
+		}
+		f = Factor{}
 	}
 	return challenge(u, f, s.now().Add(ChallengeLifetime)), nil
 }

@@ -142,6 +142,9 @@ type Service struct {
 	// Factor is the second factor's port and settings (totp.go); nil
 	// asks nobody for a second factor.
 	Factor *SecondFactor
+	// Passkeys configures WebAuthn passkeys as a second factor
+	// (passkey.go); nil offers none.
+	Passkeys *Passkeys
 
 	once     sync.Once
 	refusals *refusalTally

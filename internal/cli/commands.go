@@ -141,6 +141,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	otlp := fs.String("otlp-endpoint", "", "base URL of an OTLP/HTTP receiver to send traces to, e.g. http://localhost:4318; the OTEL_EXPORTER_OTLP_* variables are honoured too (LONGHAUL_OTLP_ENDPOINT)")
 	oidc := ssoFlags(fs) // single sign-on
 	production := fs.Bool("production", false, "production mode: refuses --demo, requires TLS or --trusted-proxies, marks cookies Secure, and requires a second factor of coordinators and administrators unless --mfa-required-roles says otherwise (LONGHAUL_PRODUCTION)")
+	webauthnOrigin := fs.String("webauthn-origin", "", "the site's origin for passkeys (WebAuthn), https://HOST[:PORT] or http://localhost[:PORT]; default --public-url when it is one; off for none (LONGHAUL_WEBAUTHN_ORIGIN)")
 	mfaRoles := fs.String("mfa-required-roles", "", "roles that must set up a second factor before doing anything else, comma-separated, e.g. coordinator,admin; none for none (default none, or coordinator,admin with --production) (LONGHAUL_MFA_REQUIRED_ROLES)")
 	anchorFile := fs.String("anchor", "", "append a signed checkpoint of the audit chain's head to this file every --anchor-every and at shutdown (LONGHAUL_ANCHOR)")
 	anchorEvery := fs.Duration("anchor-every", 10*time.Minute, "how often serve appends a checkpoint to --anchor (LONGHAUL_ANCHOR_EVERY)")
@@ -217,6 +218,12 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	srv.Tracing = tracing.Provider()
 	oidc.apply(srv, relying)
 	srv.Access.Factor.Required = requiredRoles
+	if srv.Access.Passkeys, err = passkeys(db, *webauthnOrigin, nf.publicURL, log); err != nil {
+		return err
+	}
+	if srv.Access.Passkeys != nil {
+		log.Info("passkeys", "origin", srv.Access.Passkeys.Origin)
+	}
 	srv.SecureCookies = *production
 	if *sinkTo != "" {
 		sink, err := newSink(db, *sinkTo, *sinkFormat, *sinkCA, log)

@@ -105,20 +105,25 @@ type e2eApp struct {
 // headless browser with a profile of its own; both stop when the test ends.
 func e2eStart(t *testing.T) *e2eApp {
 	t.Helper()
-	return e2eStartWith(t, func(db *store.DB) {
-		storetest.Seed(t, db)
-		users := &access.Service{Store: store.Access{DB: db}, Read: db}
-		for _, u := range []access.NewUser{
-			{Name: "coordinator", Nation: "DEU", Roles: []access.Role{access.Coordinator}, Clearance: access.Secret},
-			{Name: "deu-officer", Nation: "DEU", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
-			{Name: "fra-officer", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
-		} {
-			u.Password = e2ePassword
-			if _, err := users.CreateUser(storetest.Ctx(), u); err != nil {
-				t.Fatal(err)
-			}
+	return e2eStartWith(t, func(db *store.DB) { e2eSeed(t, db) })
+}
+
+// e2eSeed fills db with the seed data and the end-to-end tests' users, a
+// coordinator and the officers of Germany and France.
+func e2eSeed(t *testing.T, db *store.DB) {
+	t.Helper()
+	storetest.Seed(t, db)
+	users := &access.Service{Store: store.Access{DB: db}, Read: db}
+	for _, u := range []access.NewUser{
+		{Name: "coordinator", Nation: "DEU", Roles: []access.Role{access.Coordinator}, Clearance: access.Secret},
+		{Name: "deu-officer", Nation: "DEU", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
+		{Name: "fra-officer", Nation: "FRA", Roles: []access.Role{access.NationOfficer}, Clearance: access.Restricted},
+	} {
+		u.Password = e2ePassword
+		if _, err := users.CreateUser(storetest.Ctx(), u); err != nil {
+			t.Fatal(err)
 		}
-	})
+	}
 }
 
 // e2eStartWith is e2eStart over a fresh SQLite database that load fills

@@ -35,6 +35,7 @@ func (s *Server) mfaRoutes(add func(method, pattern string, perm access.Permissi
 	add("POST", factorPath+"/recovery", access.SignedIn, s.uiFactorRecovery)
 	add("POST", factorPath+"/disable", access.SignedIn, s.uiFactorDisable)
 	add("POST", "/admin/users/{name}/factor/reset", access.UserAdmin, s.uiFactorReset)
+	s.passkeyRoutes(add)
 }
 
 func (s *Server) mfaAPIRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
@@ -72,6 +73,10 @@ func (s *Server) enrolmentGate(ctx context.Context, rt Route, id access.Identity
 type codeView struct {
 	Next, Error string
 	Token       string // the sign-in form's own CSRF token
+	// Code is whether a TOTP code is asked; Passkey, when not empty, the
+	// options of a passkey ceremony (passkey_ui.go) offered instead.
+	Code    bool
+	Passkey string
 }
 
 // startSecondStep keeps the challenge of a sign-in whose password passed
@@ -88,19 +93,32 @@ func startSecondStepAs(w http.ResponseWriter, r *http.Request, challenge, next s
 }
 
 func (s *Server) uiCodeForm(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(ChallengeCookie); err != nil || c.Value == "" {
+	c, err := r.Cookie(ChallengeCookie)
+	if err != nil || c.Value == "" {
 		http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Sign in with your password first")+"&next="+url.QueryEscape(safeNext(r.URL.Query().Get("next"))), http.StatusSeeOther)
 		return nil
 	}
 	v := codeView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r)}
-	return s.page(w, r, 200, "mfa_code", "Your code", v, access.Unclassified)
+	if err := s.offerSecondStep(w, r, &v, c.Value); err != nil {
+		if err == access.ChallengeExpired {
+			return s.signInExpired(w, r, v.Next, err)
+		}
+		return err
+	}
+	return s.page(w, r, 200, "mfa_code", "Your second factor", v, access.Unclassified)
 }
 
 func (s *Server) uiCode(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
-	v := codeView{Next: safeNext(r.PostForm.Get("next")), Token: signInToken(w, r)}
+	v := codeView{Next: safeNext(r.PostForm.Get("next")), Token: signInToken(w, r), Code: true}
+	if c, err := r.Cookie(ChallengeCookie); err == nil {
+		// Offered again after a refusal: a passkey, if there is one.
+		if err := s.offerSecondStep(w, r, &v, c.Value); err != nil && err != access.ChallengeExpired {
+			return err
+		}
+	}
 	if c, err := r.Cookie(signInCookie); err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
 		err := fault.Errorf(fault.Forbidden, "the sign-in form has expired: sign in again")
 		s.refused(r, err)
@@ -152,6 +170,8 @@ type factorView struct {
 	Errors formErrors
 	// QR is the enrolment's QR code, a PNG data: URL made by the server.
 	QR template.URL
+	// Passkeys is what the page shows of passkeys (passkey_ui.go).
+	Passkeys passkeyView
 }
 
 func (s *Server) factorPage(w http.ResponseWriter, r *http.Request, status int, codes []string, errs formErrors) error {
@@ -159,7 +179,12 @@ func (s *Server) factorPage(w http.ResponseWriter, r *http.Request, status int, 
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "mfa_account", "Second factor", factorView{st, codes, errs, template.URL(st.QRCode)}, access.Unclassified)
+	pk, err := s.passkeyPage(w, r)
+	if err != nil {
+		return err
+	}
+	pk.Required = st.Required
+	return s.page(w, r, status, "mfa_account", "Second factor", factorView{st, codes, errs, template.URL(st.QRCode), pk}, access.Unclassified)
 }
 
 func (s *Server) uiFactor(w http.ResponseWriter, r *http.Request) error {
