@@ -507,13 +507,7 @@ func (s *Service) CompletePasskeySignIn(ctx context.Context, st PasskeyStep) (Op
 	if err != nil {
 		return Opened{}, err
 	}
-	if err := s.overThrottle(counts, keys, 0, u.Name, st.From, now); err != nil {
-		return Opened{}, err
-	}
-	if counts, err = th.Count(ctx, keys, now, since); err != nil {
-		return Opened{}, err
-	}
-	if err := s.overThrottle(counts, keys, 1, u.Name, st.From, now); err != nil {
+	if err := s.countAttempt(ctx, counts, keys, u.Name, st.From, now, since); err != nil {
 		return Opened{}, err
 	}
 	failed := func(action string) (Opened, error) {

@@ -117,14 +117,8 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 		return Opened{}, err
 	}
 	th := s.throttle()
-	if err := s.overThrottle(counts, keys, 0, name, a.From, now); err != nil {
-		return Opened{}, err // over already: refused with no write at all
-	}
-	if counts, err = th.Count(ctx, keys, now, since); err != nil {
+	if err := s.countAttempt(ctx, counts, keys, name, a.From, now, since); err != nil {
 		return Opened{}, err
-	}
-	if err := s.overThrottle(counts, keys, 1, name, a.From, now); err != nil {
-		return Opened{}, err // others sent at the same moment came first
 	}
 	if !found {
 		BurnPasswordTime(a.Password)
@@ -182,6 +176,21 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 		return Opened{}, err
 	}
 	return out, nil
+}
+
+// countAttempt counts an attempt against keys, whose failures since are
+// counts. It is refused with TooMany, and not counted, when a key is over
+// its limit already (no write at all); counted, it is refused when others
+// sent at the same moment came first.
+func (s *Service) countAttempt(ctx context.Context, counts map[string]Failures, keys []string, name, from string, now, since time.Time) error {
+	if err := s.overThrottle(counts, keys, 0, name, from, now); err != nil {
+		return err
+	}
+	counts, err := s.throttle().Count(ctx, keys, now, since)
+	if err != nil {
+		return err
+	}
+	return s.overThrottle(counts, keys, 1, name, from, now)
 }
 
 // overThrottle returns the refusal of an attempt when one of its keys has

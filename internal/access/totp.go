@@ -612,13 +612,7 @@ func (s *Service) CompleteSignIn(ctx context.Context, st SecondStep) (Opened, er
 	if err != nil {
 		return Opened{}, err
 	}
-	if err := s.overThrottle(counts, keys, 0, u.Name, st.From, now); err != nil {
-		return Opened{}, err
-	}
-	if counts, err = th.Count(ctx, keys, now, since); err != nil {
-		return Opened{}, err
-	}
-	if err := s.overThrottle(counts, keys, 1, u.Name, st.From, now); err != nil {
+	if err := s.countAttempt(ctx, counts, keys, u.Name, st.From, now, since); err != nil {
 		return Opened{}, err
 	}
 	failed := func() (Opened, error) {

@@ -43,37 +43,36 @@
     return o;
   }
 
-  function attestation(c) {
-    var r = c.response;
+  // credential is a credential as the server reads it, with the parts of
+  // its response given.
+  function credential(c, response) {
     return {
       id: c.id,
       rawId: b64u(c.rawId),
       type: c.type,
       authenticatorAttachment: c.authenticatorAttachment || undefined,
       clientExtensionResults: c.getClientExtensionResults(),
-      response: {
-        clientDataJSON: b64u(r.clientDataJSON),
-        attestationObject: b64u(r.attestationObject),
-        transports: r.getTransports ? r.getTransports() : []
-      }
+      response: response
     };
+  }
+
+  function attestation(c) {
+    var r = c.response;
+    return credential(c, {
+      clientDataJSON: b64u(r.clientDataJSON),
+      attestationObject: b64u(r.attestationObject),
+      transports: r.getTransports ? r.getTransports() : []
+    });
   }
 
   function assertion(c) {
     var r = c.response;
-    return {
-      id: c.id,
-      rawId: b64u(c.rawId),
-      type: c.type,
-      authenticatorAttachment: c.authenticatorAttachment || undefined,
-      clientExtensionResults: c.getClientExtensionResults(),
-      response: {
-        clientDataJSON: b64u(r.clientDataJSON),
-        authenticatorData: b64u(r.authenticatorData),
-        signature: b64u(r.signature),
-        userHandle: r.userHandle ? b64u(r.userHandle) : null
-      }
-    };
+    return credential(c, {
+      clientDataJSON: b64u(r.clientDataJSON),
+      authenticatorData: b64u(r.authenticatorData),
+      signature: b64u(r.signature),
+      userHandle: r.userHandle ? b64u(r.userHandle) : null
+    });
   }
 
   function say(form, text) {
