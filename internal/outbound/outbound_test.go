@@ -352,6 +352,15 @@ func TestNotificationsArriveOnce(t *testing.T) {
 		if err != nil || len(log.Items) != 1 || log.Items[0].State != notify.Sent || log.Items[0].Attempts != 3 || log.Items[0].LastStatus != 200 {
 			t.Fatalf("the delivery log: %+v %v", log, err)
 		}
+		// The administrator, cleared below the shipment's marking, reads
+		// the log without its title; one cleared for it reads the title.
+		if got := log.Items[0].Title; got != "withheld: a record you may not see" {
+			t.Errorf("an uncleared administrator reads the title %q", got)
+		}
+		cleared := access.WithIdentity(context.Background(), access.Identity{UserID: 1, Name: "admin", Nation: "DEU", Roles: []access.Role{access.Admin, access.Coordinator}, Clearance: access.Secret, Via: "session"})
+		if log, err := db.Deliveries(cleared, notify.DeliveryFilter{Endpoint: deuHook.ID}, listAll); err != nil || len(log.Items) != 1 || !strings.Contains(log.Items[0].Title, "damaged") {
+			t.Errorf("a cleared administrator's log: %+v %v", log.Items, err)
+		}
 		at, err := db.Attempts(adminCtx, log.Items[0].ID)
 		if err != nil || len(at) != 3 || at[0].Status != 500 || at[1].Status != 500 || at[2].Status != 200 {
 			t.Errorf("attempts %+v %v", at, err)

@@ -571,7 +571,62 @@ func (db *DB) Deliveries(ctx context.Context, f notify.DeliveryFilter, o list.Op
 	for i := range p.Items {
 		out.Items = append(out.Items, p.Items[i].delivery())
 	}
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	return out, db.withholdTitles(ctx, out.Items)
+}
+
+// withholdTitles blanks the title of each delivery whose event names a
+// record the reader may not see: an administrator reads the log of every
+// webhook, not every record the webhooks' users may see.
+func (db *DB) withholdTitles(ctx context.Context, ds []notify.Delivery) error {
+	var ids []any
+	for _, d := range ds {
+		if d.EventID != 0 {
+			ids = append(ids, d.EventID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT id, entity, entity_id FROM notify_outbox WHERE id IN (`+placeholders(len(ids))+`)`), ids...)
+	if err != nil {
+		return err
+	}
+	type record struct{ entity, id string }
+	of := map[int64]record{}
+	for rows.Next() {
+		var id int64
+		var r record
+		if err := rows.Scan(&id, &r.entity, &r.id); err != nil {
+			rows.Close()
+			return err
+		}
+		of[id] = r
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	seen := map[record]bool{}
+	for i := range ds {
+		r, ok := of[ds[i].EventID]
+		if !ok {
+			continue
+		}
+		may, known := seen[r]
+		if !known {
+			if may, err = (Outbox{DB: db}).MaySee(ctx, r.entity, r.id); err != nil {
+				return err
+			}
+			seen[r] = may
+		}
+		if !may {
+			ds[i].Title = "withheld: a record you may not see"
+		}
+	}
+	return nil
 }
 
 // Attempts lists the attempts of a delivery, in order, to an
