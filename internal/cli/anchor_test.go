@@ -103,18 +103,26 @@ func TestAuditVerifyAnchor(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// startServe runs serve with args until stop, which returns its exit code.
+// startServe runs serve with args, logging warnings only, until stop,
+// which returns its exit code.
 func startServe(t *testing.T, args ...string) (stop func() int, out, errs *syncBuffer) {
+	t.Helper()
+	return startServeWith(t, nil, append([]string{"--log-level", "warn"}, args...)...)
+}
+
+// startServeWith runs serve with the variables env and args until stop,
+// which returns its exit code; the test's end stops it too.
+func startServeWith(t *testing.T, env map[string]string, args ...string) (stop func() int, out, errs *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errs = &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- cli.Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...),
-			func(string) string { return "" }, cli.IO{In: strings.NewReader(""), Out: out, Err: errs})
+		done <- cli.Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...),
+			func(k string) string { return env[k] }, cli.IO{In: strings.NewReader(""), Out: out, Err: errs})
 	}()
 	serving := regexp.MustCompile(`is serving`)
-	for i := 0; i < 200 && !serving.MatchString(out.String()); i++ {
+	for i := 0; i < 600 && !serving.MatchString(out.String()); i++ {
 		select {
 		case code := <-done:
 			t.Fatalf("serve stopped (%d):\n%s\n%s", code, out, errs)

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -89,29 +88,17 @@ func (rc *otlpReceiver) received() (int, []*tracepb.Span) {
 }
 
 // startTracedServe runs serve with env until the test stops it with the
-// returned function, which waits for serve to exit.
+// returned function, which waits for serve to exit, and returns the
+// address it serves.
 func startTracedServe(t *testing.T, env map[string]string, args ...string) (base string, out, errs *syncBuffer, stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	out, errs = &syncBuffer{}, &syncBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- cli.Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] },
-			cli.IO{In: strings.NewReader(""), Out: out, Err: errs})
-	}()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && base == ""; {
-		time.Sleep(50 * time.Millisecond)
-		if m := regexp.MustCompile(`serving (http://\S+)`).FindStringSubmatch(out.String()); m != nil {
-			base = strings.Replace(m[1], "localhost", "127.0.0.1", 1)
-		}
+	halt, out, errs := startServeWith(t, env, args...)
+	m := regexp.MustCompile(`serving (http://\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("serve says no address:\n%s", out)
 	}
-	if base == "" {
-		cancel()
-		t.Fatalf("serve did not start:\n%s\n%s", out, errs)
-	}
-	return base, out, errs, func() {
-		cancel()
-		if code := <-done; code != 0 {
+	return strings.Replace(m[1], "localhost", "127.0.0.1", 1), out, errs, func() {
+		if code := halt(); code != 0 {
 			t.Errorf("serve exited %d: %s", code, errs)
 		}
 	}
