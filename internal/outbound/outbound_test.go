@@ -33,34 +33,14 @@ import (
 	"github.com/longhaul/longhaul/internal/outbound"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/testbin"
 )
 
 // mailpitBin finds the mailpit binary: LONGHAUL_MAILPIT, else on PATH.
 // Without it the test is skipped, but fails under CI.
 func mailpitBin(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("LONGHAUL_MAILPIT"); p != "" {
-		return p
-	}
-	p, err := exec.LookPath("mailpit")
-	if err != nil {
-		msg := "mailpit not found (set LONGHAUL_MAILPIT or install it: GOBIN=/usr/local/bin go install github.com/axllent/mailpit@v1.33.1)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return testbin.Find(t, "LONGHAUL_MAILPIT", "mailpit not found (set LONGHAUL_MAILPIT or install it: GOBIN=/usr/local/bin go install github.com/axllent/mailpit@v1.33.1)", "mailpit")
 }
 
 // mailpit is a running mailpit: its SMTP address and its HTTP API.
@@ -71,7 +51,7 @@ type mailpit struct {
 
 // ports reserves an SMTP and an HTTP port for a mailpit started later.
 func ports(t *testing.T) mailpit {
-	return mailpit{smtp: fmt.Sprintf("127.0.0.1:%d", freePort(t)), api: fmt.Sprintf("http://127.0.0.1:%d", freePort(t))}
+	return mailpit{smtp: fmt.Sprintf("127.0.0.1:%d", testbin.FreePort(t)), api: fmt.Sprintf("http://127.0.0.1:%d", testbin.FreePort(t))}
 }
 
 // start starts mailpit on m's ports and waits until it answers; it is

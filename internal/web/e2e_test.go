@@ -18,7 +18,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -37,6 +36,7 @@ import (
 	"github.com/longhaul/longhaul/internal/list"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/testbin"
 )
 
 const (
@@ -52,24 +52,8 @@ const (
 // it skips the test, or fails it when CI is "true".
 func e2eChrome(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("LONGHAUL_CHROME"); p != "" {
-		path, err := exec.LookPath(p)
-		if err != nil {
-			t.Fatalf("LONGHAUL_CHROME=%q is not an executable browser: %v", p, err)
-		}
-		return path
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	const how = "no Chromium or Chrome found for the browser end-to-end tests: install one (Debian: apt-get install chromium) or set LONGHAUL_CHROME to the browser's path"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(how + " (CI=true, so the tests must run)")
-	}
-	t.Skip(how)
-	return ""
+	return testbin.Find(t, "LONGHAUL_CHROME", "no Chromium or Chrome found for the browser end-to-end tests: install one (Debian: apt-get install chromium) or set LONGHAUL_CHROME to the browser's path",
+		"chromium", "chromium-browser", "google-chrome")
 }
 
 // e2eBuffer is a bytes.Buffer safe for the browser's output goroutine.

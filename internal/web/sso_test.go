@@ -37,6 +37,7 @@ import (
 	"github.com/longhaul/longhaul/internal/sso"
 	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
+	"github.com/longhaul/longhaul/internal/testbin"
 	"github.com/longhaul/longhaul/internal/web"
 )
 
@@ -45,22 +46,8 @@ import (
 // CI is "true".
 func ssoOPBinary(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("LONGHAUL_TEST_OP"); p != "" {
-		path, err := exec.LookPath(p)
-		if err != nil {
-			t.Fatalf("LONGHAUL_TEST_OP=%q is not an executable: %v", p, err)
-		}
-		return path
-	}
-	if path, err := exec.LookPath("longhaul-test-op"); err == nil {
-		return path
-	}
-	const how = "no OpenID provider for the single sign-on tests: install it with (cd internal/sso/testdata/op && GOBIN=/usr/local/bin go install .) or set LONGHAUL_TEST_OP to its path"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(how + " (CI=true, so the tests must run)")
-	}
-	t.Skip(how)
-	return ""
+	return testbin.Find(t, "LONGHAUL_TEST_OP", "no OpenID provider for the single sign-on tests: install it with (cd internal/sso/testdata/op && GOBIN=/usr/local/bin go install .) or set LONGHAUL_TEST_OP to its path",
+		"longhaul-test-op")
 }
 
 // ssoUsers are the provider's users: anna is in the coordinators' group,
@@ -84,17 +71,6 @@ const ssoRules = `{
   ]
 }`
 
-// freePort returns a port nobody listens on now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // startOP starts the provider for a Longhaul at base, and returns its
 // issuer URL; it stops when the test ends.
 func startOP(t *testing.T, base string) string {
@@ -106,7 +82,7 @@ func startOP(t *testing.T, base string) string {
 	}
 	var out e2eBuffer
 	for range 3 { // another process may take the port between freePort and the start
-		port := freePort(t)
+		port := testbin.FreePort(t)
 		issuer := fmt.Sprintf("http://localhost:%d/", port)
 		cmd := exec.Command(bin)
 		cmd.Env = append(os.Environ(), fmt.Sprint("PORT=", port), "USERS_FILE="+users,
