@@ -37,7 +37,7 @@ func (r readinessForecasts) Expect(ctx context.Context, today string) (map[int64
 	if err != nil {
 		return nil, err
 	}
-	o, err := r.svc.Outlook(ctx, d)
+	o, err := r.svc.Forecasts(ctx, d)
 	if err != nil {
 		return nil, err
 	}

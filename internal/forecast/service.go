@@ -61,7 +61,7 @@ type Outlook struct {
 // see, from the history the same reader may see, and assesses each line's
 // promise with the early-warning rule.
 func (s *Service) Outlook(ctx context.Context, today Day) (*Outlook, error) {
-	lines, err := s.Read.ForecastLines(ctx)
+	o, err := s.Forecasts(ctx, today)
 	if err != nil {
 		return nil, err
 	}
@@ -69,13 +69,22 @@ func (s *Service) Outlook(ctx context.Context, today Day) (*Outlook, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := assess(lines, today)
 	for i := range flags {
 		if j, ok := o.byLine[flags[i].Line]; ok {
 			o.Entries[j].Flag = &flags[i]
 		}
 	}
 	return o, nil
+}
+
+// Forecasts is Outlook without the flags kept in history: for a reader
+// that needs only the forecasts and risks.
+func (s *Service) Forecasts(ctx context.Context, today Day) (*Outlook, error) {
+	lines, err := s.Read.ForecastLines(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return assess(lines, today), nil
 }
 
 // assess forecasts every open line of lines on day today and applies the

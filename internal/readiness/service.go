@@ -79,10 +79,20 @@ type Service struct {
 	Forecast Forecaster
 }
 
+// waiting reports whether part of what l allocates is neither delivered
+// nor on its way: the part its forecast dates.
+func waiting(l Line) bool {
+	open := l.Allocated - l.Delivered
+	for _, t := range l.Transit {
+		open -= t.Quantity
+	}
+	return open > 0
+}
+
 // facts reads the facts of ps with the forecasts of their open lines.
 func (s *Service) facts(ctx context.Context, ps []Package, today string) (Facts, error) {
 	f, err := s.Read.Facts(ctx, ps)
-	if err != nil || s.Forecast == nil || len(f.Lines) == 0 {
+	if err != nil || s.Forecast == nil || !slices.ContainsFunc(f.Lines, waiting) {
 		return f, err
 	}
 	ex, err := s.Forecast.Expect(ctx, today)

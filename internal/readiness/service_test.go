@@ -228,4 +228,11 @@ func TestAllocatedClosesByItsForecast(t *testing.T) {
 	if m := state(t, a, readiness.Item); m.ClosesOn != "2026-06-30" || m.Planned[0].Basis != readiness.BasisPromised {
 		t.Errorf("without a forecast: %+v", m)
 	}
+	// All of it on its way: its shipment dates it, and nothing is
+	// forecast.
+	s.facts.Lines[0].Transit = []readiness.Transit{{Shipment: 7, Quantity: 24, ETA: "2026-05-01"}}
+	fc.asked = ""
+	if _, err := svc.Assess(coordinator, 1, today); err != nil || fc.asked != "" {
+		t.Errorf("forecasts asked for (%q) when every line is on its way: %v", fc.asked, err)
+	}
 }
