@@ -273,6 +273,8 @@ func (s *Service) ceremonyOut(u User, purpose string, opts any, sd *webauthn.Ses
 	if err != nil {
 		return PasskeyCeremony{}, fmt.Errorf("passkey options: %w", err)
 	}
+	// The ceremony lasts by the service's clock, as a sign-in's challenge does.
+	sd.Expires = s.now().Add(ChallengeLifetime)
 	c, err := ceremony(u, purpose, sd)
 	return PasskeyCeremony{Options: string(b), Cookie: c}, err
 }

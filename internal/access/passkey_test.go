@@ -1,0 +1,539 @@
+package access
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
+	"github.com/go-webauthn/webauthn/protocol/webauthncose"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/longhaul/longhaul/internal/fault"
+)
+
+// fakePasskeys adds the passkeys' tables to fakeFactors, with a
+// transaction that rolls back what fn wrote when it fails and counts the
+// transactions that changed a passkey.
+type fakePasskeys struct {
+	*fakeFactors
+	handles    map[int64][]byte
+	keys       []Passkey
+	next       int64
+	challenges map[string]time.Time
+	writes     int
+}
+
+func newFakePasskeys(f *fakeFactors) *fakePasskeys {
+	return &fakePasskeys{fakeFactors: f, handles: map[int64][]byte{}, challenges: map[string]time.Time{}}
+}
+
+func (f *fakePasskeys) Transact(ctx context.Context, fn func(PasskeyTx) error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	handles, keys, next, challenges := map[int64][]byte{}, slices.Clone(f.keys), f.next, map[string]time.Time{}
+	for k, v := range f.handles {
+		handles[k] = v
+	}
+	for k, v := range f.challenges {
+		challenges[k] = v
+	}
+	before := len(f.audits) + f.sessions
+	err := fn(f)
+	if err != nil {
+		f.handles, f.keys, f.next, f.challenges = handles, keys, next, challenges
+		return err
+	}
+	if len(f.audits)+f.sessions != before {
+		f.writes++
+	}
+	return nil
+}
+
+func (f *fakePasskeys) PasskeyHandle(_ context.Context, _ string, id int64) ([]byte, error) {
+	if h, ok := f.handles[id]; ok {
+		return h, nil
+	}
+	return nil, fault.Errorf(fault.NotFound, "no handle")
+}
+
+func (f *fakePasskeys) PutPasskeyHandle(_ context.Context, _ string, id int64, h []byte, _ time.Time) error {
+	f.handles[id] = h
+	return nil
+}
+
+func (f *fakePasskeys) PasskeysByUser(_ context.Context, _ string, id int64) ([]Passkey, error) {
+	var out []Passkey
+	for _, k := range f.keys {
+		if k.UserID == id {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakePasskeys) AddPasskey(_ context.Context, _ string, p Passkey) (int64, error) {
+	for _, k := range f.keys {
+		if bytes.Equal(k.Credential.ID, p.Credential.ID) {
+			return 0, fault.Errorf(fault.Conflict, "credential already registered")
+		}
+	}
+	f.next++
+	p.ID = f.next
+	f.keys = append(f.keys, p)
+	return p.ID, nil
+}
+
+func (f *fakePasskeys) DeletePasskey(_ context.Context, _ string, user, id int64) (bool, error) {
+	n := len(f.keys)
+	f.keys = slices.DeleteFunc(f.keys, func(k Passkey) bool { return k.UserID == user && k.ID == id })
+	return len(f.keys) != n, nil
+}
+
+func (f *fakePasskeys) DeletePasskeys(_ context.Context, user int64) error {
+	f.keys = slices.DeleteFunc(f.keys, func(k Passkey) bool { return k.UserID == user })
+	delete(f.handles, user)
+	return nil
+}
+
+func (f *fakePasskeys) UsePasskey(_ context.Context, _ string, id int64, c webauthn.Credential, at time.Time) error {
+	for i, k := range f.keys {
+		if k.ID == id {
+			f.keys[i].Credential, f.keys[i].LastUsedAt = c, &at
+		}
+	}
+	return nil
+}
+
+func (f *fakePasskeys) TakeChallenge(_ context.Context, c string, at, _ time.Time) (bool, error) {
+	if _, ok := f.challenges[c]; ok {
+		return false, nil
+	}
+	f.challenges[c] = at
+	return true, nil
+}
+
+// factorsOf runs the factor use cases in the passkeys' transaction, as
+// the store does, so that a reset removes passkeys too.
+type factorsOf struct{ f *fakePasskeys }
+
+func (s factorsOf) Transact(ctx context.Context, fn func(FactorTx) error) error {
+	return s.f.Transact(ctx, func(tx PasskeyTx) error { return fn(tx.(FactorTx)) })
+}
+
+// passkeyReader reads the passkeys' tables outside a transaction.
+type passkeyReader struct{ f *fakePasskeys }
+
+func (r passkeyReader) PasskeyHandle(ctx context.Context, rp string, id int64) ([]byte, error) {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	return r.f.PasskeyHandle(ctx, rp, id)
+}
+
+func (r passkeyReader) PasskeysByUser(ctx context.Context, rp string, id int64) ([]Passkey, error) {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	return r.f.PasskeysByUser(ctx, rp, id)
+}
+
+const testOrigin = "https://longhaul.example.org"
+
+// passkeyService is factorService with passkeys offered at testOrigin.
+func passkeyService(t *testing.T, required ...Role) (*Service, *fakePasskeys, *time.Time) {
+	t.Helper()
+	s, ff, clock := factorService(t, required...)
+	// The WebAuthn library checks a ceremony's expiry by the wall clock too.
+	*clock = time.Now().UTC()
+	fp := newFakePasskeys(ff)
+	pk, err := NewPasskeys(testOrigin, fp, passkeyReader{fp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Passkeys = pk
+	s.Factor.Store = factorsOf{fp}
+	return s, fp, clock
+}
+
+// authenticator is a software authenticator: one P-256 credential, with
+// the sign counter it reports and the origin its browser puts in the
+// client data.
+type authenticator struct {
+	key     *ecdsa.PrivateKey
+	id      []byte
+	handle  []byte
+	counter uint32
+	origin  string
+	rpID    string
+}
+
+func newAuthenticator(t *testing.T) *authenticator {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := make([]byte, 16)
+	rand.Read(id)
+	return &authenticator{key: k, id: id, origin: testOrigin, rpID: "longhaul.example.org"}
+}
+
+var b64 = base64.RawURLEncoding
+
+func (a *authenticator) clientData(t *testing.T, typ string, challenge []byte) []byte {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"type": typ, "challenge": b64.EncodeToString(challenge), "origin": a.origin, "crossOrigin": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// authData is the authenticator data: the RP id's hash, the flags (user
+// present and verified, and attested credential data when attested is
+// given), the sign counter and the attested data.
+func (a *authenticator) authData(attested []byte) []byte {
+	rp := sha256.Sum256([]byte(a.rpID))
+	flags := byte(protocol.FlagUserPresent | protocol.FlagUserVerified)
+	if attested != nil {
+		flags |= byte(protocol.FlagAttestedCredentialData)
+	}
+	out := append(rp[:], flags)
+	out = binary.BigEndian.AppendUint32(out, a.counter)
+	return append(out, attested...)
+}
+
+// create answers a registration's options as navigator.credentials.create
+// would, with attestation "none".
+func (a *authenticator) create(t *testing.T, options string) string {
+	t.Helper()
+	var cc protocol.CredentialCreation
+	if err := json.Unmarshal([]byte(options), &cc); err != nil {
+		t.Fatalf("registration options: %v", err)
+	}
+	id, _ := cc.Response.User.ID.(string)
+	handle, err := b64.DecodeString(id)
+	if err != nil || len(handle) == 0 {
+		t.Fatalf("the user handle %v: %v", cc.Response.User.ID, err)
+	}
+	a.handle = handle
+	cose, err := webauthncbor.Marshal(webauthncose.EC2PublicKeyData{
+		PublicKeyData: webauthncose.PublicKeyData{KeyType: int64(webauthncose.EllipticKey), Algorithm: int64(webauthncose.AlgES256)},
+		Curve:         1, XCoord: a.key.X.FillBytes(make([]byte, 32)), YCoord: a.key.Y.FillBytes(make([]byte, 32)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attested := append(make([]byte, 16), byte(len(a.id)>>8), byte(len(a.id)))
+	attested = append(append(attested, a.id...), cose...)
+	obj, err := webauthncbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": a.authData(attested)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.answer(t, map[string]any{
+		"clientDataJSON":    b64.EncodeToString(a.clientData(t, "webauthn.create", cc.Response.Challenge)),
+		"attestationObject": b64.EncodeToString(obj),
+	})
+}
+
+// get answers a sign-in's options as navigator.credentials.get would.
+func (a *authenticator) get(t *testing.T, options string) string {
+	t.Helper()
+	var ca protocol.CredentialAssertion
+	if err := json.Unmarshal([]byte(options), &ca); err != nil {
+		t.Fatalf("sign-in options: %v", err)
+	}
+	a.counter++
+	cd := a.clientData(t, "webauthn.get", ca.Response.Challenge)
+	ad := a.authData(nil)
+	h := sha256.Sum256(cd)
+	digest := sha256.Sum256(append(slices.Clone(ad), h[:]...))
+	sig, err := ecdsa.SignASN1(rand.Reader, a.key, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.answer(t, map[string]any{
+		"clientDataJSON":    b64.EncodeToString(cd),
+		"authenticatorData": b64.EncodeToString(ad),
+		"signature":         b64.EncodeToString(sig),
+		"userHandle":        b64.EncodeToString(a.handle),
+	})
+}
+
+func (a *authenticator) answer(t *testing.T, response map[string]any) string {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"id": b64.EncodeToString(a.id), "rawId": b64.EncodeToString(a.id), "type": "public-key", "response": response})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// register registers a's credential for u under name.
+func register(t *testing.T, s *Service, u User, a *authenticator, name string) Passkey {
+	t.Helper()
+	ctx := as(u)
+	c, err := s.BeginPasskeyRegistration(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.FinishPasskeyRegistration(ctx, name, c.Cookie, a.create(t, c.Options))
+	if err != nil {
+		t.Fatalf("register %s: %v", name, err)
+	}
+	return p
+}
+
+// passkeyStep signs u in with its password and returns the second step's
+// challenge and passkey ceremony.
+func passkeyStep(t *testing.T, s *Service, name string) (string, PasskeyCeremony) {
+	t.Helper()
+	in, err := s.SignIn(context.Background(), Attempt{Name: name, Password: "the right passphrase", From: "198.51.100.7"})
+	if err != nil || in.Challenge == "" {
+		t.Fatalf("password step of %s: %+v, %v", name, in, err)
+	}
+	off, err := s.OfferSecondStep(context.Background(), in.Challenge)
+	if err != nil || off.Passkey == nil {
+		t.Fatalf("second step of %s: %+v, %v", name, off, err)
+	}
+	return in.Challenge, *off.Passkey
+}
+
+func TestPasskeyRegistersAndSignsInOnce(t *testing.T) {
+	s, f, _ := passkeyService(t, Coordinator)
+	owner := f.users["owner"]
+	if must, _ := s.MustEnrol(context.Background(), owner.Identity("session")); !must {
+		t.Fatal("a coordinator without a factor is not held back")
+	}
+	// Beginning writes nothing: the handle travels in the cookie.
+	writes := f.writes
+	if _, err := s.BeginPasskeyRegistration(as(owner)); err != nil || f.writes != writes || len(f.handles) != 0 {
+		t.Fatalf("begin: %v, %d writes, %d handles", err, f.writes-writes, len(f.handles))
+	}
+	a := newAuthenticator(t)
+	p := register(t, s, owner, a, "  work   laptop ")
+	if p.Name != "work laptop" || p.ID == 0 || !bytes.Equal(f.handles[owner.ID], a.handle) {
+		t.Fatalf("registered %+v, handle %x, authenticator's %x", p, f.handles[owner.ID], a.handle)
+	}
+	if last := f.audits[len(f.audits)-1]; last.Action != "factor.passkey_add" || last.EntityID != "owner" {
+		t.Errorf("audited %+v", last)
+	}
+	if must, _ := s.MustEnrol(context.Background(), owner.Identity("session")); must {
+		t.Error("a passkey does not count as the required second factor")
+	}
+	// The same credential again is refused by the exclusion list.
+	c, _ := s.BeginPasskeyRegistration(as(owner))
+	if _, err := s.FinishPasskeyRegistration(as(owner), "again", c.Cookie, a.create(t, c.Options)); err == nil {
+		t.Error("the same credential registered twice")
+	}
+
+	challenge, cer := passkeyStep(t, s, "owner")
+	answer := a.get(t, cer.Options)
+	sessions := f.sessions
+	out, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: challenge, Ceremony: cer.Cookie, Response: answer, From: "198.51.100.7"})
+	if err != nil || out.Secret == "" || f.sessions != sessions+1 {
+		t.Fatalf("passkey sign-in: %+v, %v", out, err)
+	}
+	if k := f.keys[0]; k.Credential.Authenticator.SignCount != a.counter || k.LastUsedAt == nil {
+		t.Errorf("the sign counter %d (authenticator %d), last used %v", k.Credential.Authenticator.SignCount, a.counter, k.LastUsedAt)
+	}
+	// The same answer again: its challenge is spent.
+	writes = f.writes
+	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: challenge, Ceremony: cer.Cookie, Response: answer}); err != PasskeyFailed {
+		t.Errorf("a replayed answer: %v", err)
+	}
+	if f.writes != writes || f.sessions != sessions+1 {
+		t.Errorf("a replayed answer wrote: %d transactions, %d sessions", f.writes-writes, f.sessions-sessions-1)
+	}
+}
+
+func TestPasskeyRefusesAnotherOrigin(t *testing.T) {
+	s, f, _ := passkeyService(t)
+	owner := f.users["owner"]
+	a := newAuthenticator(t)
+	a.origin = "https://longhaul.example.org.evil.example"
+	c, _ := s.BeginPasskeyRegistration(as(owner))
+	_, err := s.FinishPasskeyRegistration(as(owner), "phished", c.Cookie, a.create(t, c.Options))
+	if e := fault.As(err); e == nil || e.Field != "passkey" {
+		t.Fatalf("a registration from another origin: %v", err)
+	}
+	if len(f.keys) != 0 || len(f.handles) != 0 || f.writes != 0 {
+		t.Fatalf("a refused registration wrote: %d keys, %d handles", len(f.keys), len(f.handles))
+	}
+	// A sign-in answered for another origin, or for another site's RP id.
+	a.origin = testOrigin
+	register(t, s, owner, a, "laptop")
+	for _, tc := range []struct{ name, origin, rpID string }{
+		{"origin", "https://evil.example", "longhaul.example.org"},
+		{"rp id", testOrigin, "evil.example"},
+	} {
+		a.origin, a.rpID = tc.origin, tc.rpID
+		challenge, cer := passkeyStep(t, s, "owner")
+		sessions, writes := f.sessions, f.writes
+		if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: challenge, Ceremony: cer.Cookie, Response: a.get(t, cer.Options)}); err != PasskeyFailed {
+			t.Errorf("a sign-in of another %s: %v", tc.name, err)
+		}
+		if f.sessions != sessions || f.writes != writes {
+			t.Errorf("a sign-in of another %s wrote", tc.name)
+		}
+	}
+}
+
+func TestPasskeyCeremonyCookieHolds(t *testing.T) {
+	s, f, clock := passkeyService(t)
+	owner, admin := f.users["owner"], f.users["admin"]
+	a := newAuthenticator(t)
+	tamper := func(c string) string {
+		i := strings.IndexByte(c, '.') + 3
+		b := []byte(c)
+		b[i] ^= 1
+		return string(b)
+	}
+	cases := []struct {
+		name   string
+		cookie func() (string, string) // the cookie and the options answered
+		as     User
+	}{
+		{"tampered", func() (string, string) {
+			c, _ := s.BeginPasskeyRegistration(as(owner))
+			return tamper(c.Cookie), c.Options
+		}, owner},
+		{"another user's", func() (string, string) {
+			c, _ := s.BeginPasskeyRegistration(as(admin))
+			return c.Cookie, c.Options
+		}, owner},
+		{"expired", func() (string, string) {
+			c, _ := s.BeginPasskeyRegistration(as(owner))
+			*clock = clock.Add(ChallengeLifetime)
+			return c.Cookie, c.Options
+		}, owner},
+		{"made before the password changed", func() (string, string) {
+			c, _ := s.BeginPasskeyRegistration(as(owner))
+			u := f.users["owner"]
+			u.PasswordHash += "x"
+			f.users["owner"] = u
+			return c.Cookie, c.Options
+		}, owner},
+		{"of a sign-in", func() (string, string) {
+			_, cer := passkeyStep(t, s, "admin")
+			return cer.Cookie, cer.Options
+		}, admin},
+	}
+	// admin needs a passkey for its sign-in ceremony.
+	register(t, s, admin, newAuthenticator(t), "admin's key")
+	hash := owner.PasswordHash
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			keys := len(f.keys)
+			cookie, options := tc.cookie()
+			var answer string
+			if strings.Contains(options, `"rp"`) {
+				answer = a.create(t, options)
+			} else {
+				answer = a.get(t, options)
+			}
+			_, err := s.FinishPasskeyRegistration(as(f.users[tc.as.Name]), "key", cookie, answer)
+			if err != PasskeyExpired {
+				t.Errorf("finish: %v, want %v", err, PasskeyExpired)
+			}
+			if len(f.keys) != keys {
+				t.Error("a passkey was registered")
+			}
+		})
+	}
+	u := f.users["owner"]
+	u.PasswordHash = hash
+	f.users["owner"] = u
+	// A sign-in whose ceremony cookie was tampered with, or that expired.
+	register(t, s, owner, a, "laptop")
+	challenge, cer := passkeyStep(t, s, "owner")
+	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: challenge, Ceremony: tamper(cer.Cookie), Response: a.get(t, cer.Options)}); err != PasskeyFailed {
+		t.Errorf("a tampered sign-in ceremony: %v", err)
+	}
+	*clock = clock.Add(ChallengeLifetime)
+	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: challenge, Ceremony: cer.Cookie, Response: a.get(t, cer.Options)}); err == nil {
+		t.Error("an expired sign-in ceremony signed in")
+	}
+}
+
+func TestPasskeyWhoseCounterWentBackIsRefused(t *testing.T) {
+	s, f, _ := passkeyService(t)
+	a := newAuthenticator(t)
+	register(t, s, f.users["owner"], a, "laptop")
+	a.counter = 10
+	challenge, cer := passkeyStep(t, s, "owner")
+	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: challenge, Ceremony: cer.Cookie, Response: a.get(t, cer.Options)}); err != nil {
+		t.Fatal(err)
+	}
+	// A copy of the key that has signed fewer times than the original.
+	a.counter = 3
+	sessions := f.sessions
+	challenge, cer = passkeyStep(t, s, "owner")
+	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: challenge, Ceremony: cer.Cookie, Response: a.get(t, cer.Options)}); err != PasskeyFailed {
+		t.Errorf("a cloned authenticator: %v", err)
+	}
+	if f.sessions != sessions {
+		t.Error("a cloned authenticator opened a session")
+	}
+	if got := s.tally().counts[refusal{Action: "session.passkey_clone_warning", Subject: "owner"}]; got != 1 {
+		t.Errorf("clone warnings counted: %d", got)
+	}
+}
+
+func TestLastPasskeyStaysWhileTheRoleRequiresOne(t *testing.T) {
+	s, f, _ := passkeyService(t, Coordinator)
+	owner := f.users["owner"]
+	first := register(t, s, owner, newAuthenticator(t), "laptop")
+	ctx := as(owner)
+	if err := s.RemovePasskey(ctx, first.ID, "not my password"); fault.As(err) == nil || fault.As(err).Field != "password" {
+		t.Errorf("removing with a wrong password: %v", err)
+	}
+	if err := s.RemovePasskey(ctx, first.ID, "the right passphrase"); fault.Code(err) != fault.Forbidden {
+		t.Errorf("removing a coordinator's last factor: %v", err)
+	}
+	theirs := register(t, s, f.users["admin"], newAuthenticator(t), "admin's")
+	if err := s.RemovePasskey(ctx, theirs.ID, "the right passphrase"); fault.Code(err) != fault.NotFound {
+		t.Errorf("removing another user's passkey: %v", err)
+	}
+	second := register(t, s, owner, newAuthenticator(t), "phone")
+	if err := s.RemovePasskey(ctx, first.ID, "the right passphrase"); err != nil {
+		t.Fatalf("removing one of two: %v", err)
+	}
+	if ks, _ := s.MyPasskeys(ctx); len(ks) != 1 || ks[0].ID != second.ID {
+		t.Errorf("left: %+v", ks)
+	}
+	if last := f.audits[len(f.audits)-1]; last.Action != "factor.passkey_remove" {
+		t.Errorf("audited %+v", last)
+	}
+	// An administrator's reset removes every passkey and the handle.
+	if err := s.ResetFactor(as(f.users["admin"]), "owner"); err != nil {
+		t.Fatal(err)
+	}
+	if ks, _ := s.MyPasskeys(ctx); len(ks) != 0 || f.handles[owner.ID] != nil {
+		t.Errorf("after a reset: %d passkeys, handle %x", len(ks), f.handles[owner.ID])
+	}
+}
+
+func TestPasskeysOnlyForASecureOrigin(t *testing.T) {
+	for _, o := range []string{"http://longhaul.example.org", "https://10.0.0.1", "https://[::1]:8443", "https://host/path", "longhaul.example.org", "https://user@host"} {
+		if _, err := NewPasskeys(o, nil, nil); err == nil {
+			t.Errorf("%s accepted", o)
+		}
+	}
+	for o, rp := range map[string]string{"https://Longhaul.Example.org/": "longhaul.example.org", "http://localhost:8080": "localhost", "https://hub.example.org:8443": "hub.example.org"} {
+		p, err := NewPasskeys(o, nil, nil)
+		if err != nil || p.RPID != rp {
+			t.Errorf("%s: %v, rp %q", o, err, p.RPID)
+		}
+	}
+}
