@@ -40,6 +40,7 @@ type Passkey struct {
 	ID         int64               `json:"id"`
 	UserID     int64               `json:"-"`
 	Name       string              `json:"name"`
+	Site       string              `json:"site"` // the relying party id it was registered for
 	Credential webauthn.Credential `json:"-"`
 	CreatedAt  time.Time           `json:"created_at"`
 	LastUsedAt *time.Time          `json:"last_used_at,omitempty"`
@@ -587,5 +588,71 @@ func (s *Service) CompletePasskeySignIn(ctx context.Context, st PasskeyStep) (Op
 	if err := th.Forget(ctx, keys); err != nil {
 		return Opened{}, err
 	}
+	return out, nil
+}
+
+// FactorSummary is what a user has of second factors, without a secret:
+// whether their role requires one, their TOTP factor ("active",
+// "enrolling" or "none") with the recovery codes left, and their passkeys
+// on every site.
+type FactorSummary struct {
+	User              string    `json:"user"`
+	Required          bool      `json:"required"`
+	TOTP              string    `json:"totp"`
+	RecoveryCodesLeft int       `json:"recovery_codes_left"`
+	Passkeys          []Passkey `json:"passkeys"`
+	// PasskeysOffered says whether this server offers passkeys, and Site
+	// the site it offers them for.
+	PasskeysOffered bool   `json:"passkeys_offered"`
+	Site            string `json:"site,omitempty"`
+}
+
+// FactorSummaryOf returns the second factors of the user called name: the
+// signed-in user's own (name empty or theirs), or anyone's for an
+// administrator.
+func (s *Service) FactorSummaryOf(ctx context.Context, name string) (FactorSummary, error) {
+	me := IdentityFrom(ctx)
+	name = strings.ToLower(strings.TrimSpace(name))
+	var u User
+	var err error
+	switch {
+	case name == "" || name == me.Name:
+		if me.UserID == 0 {
+			return FactorSummary{}, fault.Errorf(fault.Unauthorized, "sign in to see your second factor")
+		}
+		u, err = s.Read.UserByID(ctx, me.UserID)
+	case me.Has(Admin) || me.Via == "system":
+		u, err = s.Read.UserByName(ctx, name)
+	default:
+		return FactorSummary{}, fault.Errorf(fault.Forbidden, "only an administrator sees another user's second factor")
+	}
+	if err != nil {
+		return FactorSummary{}, err
+	}
+	out := FactorSummary{User: u.Name, Required: s.RequiresFactor(u.Identity("session")), TOTP: "none", Passkeys: []Passkey{}, PasskeysOffered: s.PasskeysOn()}
+	if out.PasskeysOffered {
+		out.Site = s.Passkeys.RPID
+	}
+	if s.Factor == nil || s.Factor.Read == nil {
+		return out, nil // a server without second factors
+	}
+	fs := s.Factor
+	f, err := fs.Read.FactorByUser(ctx, u.ID)
+	switch {
+	case err == nil && f.Active():
+		out.TOTP = "active"
+		if out.RecoveryCodesLeft, err = fs.Read.RecoveryCodesLeft(ctx, u.ID); err != nil {
+			return FactorSummary{}, err
+		}
+	case err == nil:
+		out.TOTP = "enrolling"
+	case fault.Code(err) != fault.NotFound:
+		return FactorSummary{}, err
+	}
+	keys, err := fs.Read.PasskeysOfUser(ctx, u.ID)
+	if err != nil {
+		return FactorSummary{}, err
+	}
+	out.Passkeys = append(out.Passkeys, keys...)
 	return out, nil
 }

@@ -132,6 +132,24 @@ func (s factorsOf) Transact(ctx context.Context, fn func(FactorTx) error) error 
 	return s.f.Transact(ctx, func(tx PasskeyTx) error { return fn(tx.(FactorTx)) })
 }
 
+// passkeyFactors reads the factors with the passkeys of every site.
+type passkeyFactors struct {
+	factorReader
+	p *fakePasskeys
+}
+
+func (r passkeyFactors) PasskeysOfUser(_ context.Context, id int64) ([]Passkey, error) {
+	r.p.mu.Lock()
+	defer r.p.mu.Unlock()
+	var out []Passkey
+	for _, k := range r.p.keys {
+		if k.UserID == id {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
 // passkeyReader reads the passkeys' tables outside a transaction.
 type passkeyReader struct{ f *fakePasskeys }
 
@@ -162,6 +180,7 @@ func passkeyService(t *testing.T, required ...Role) (*Service, *fakePasskeys, *t
 	}
 	s.Passkeys = pk
 	s.Factor.Store = factorsOf{fp}
+	s.Factor.Read = passkeyFactors{factorReader{ff}, fp}
 	return s, fp, clock
 }
 
@@ -535,5 +554,37 @@ func TestPasskeysOnlyForASecureOrigin(t *testing.T) {
 		if err != nil || p.RPID != rp {
 			t.Errorf("%s: %v, rp %q", o, err, p.RPID)
 		}
+	}
+}
+
+func TestFactorSummaryShowsNoSecretAndOnlyToItsOwnerOrAnAdmin(t *testing.T) {
+	s, f, clock := passkeyService(t, Coordinator)
+	owner, admin := f.users["owner"], f.users["admin"]
+	p := register(t, s, owner, newAuthenticator(t), "laptop")
+	*clock = clock.Add(time.Minute)
+	enrol(t, s, f.fakeFactors)
+
+	mine, err := s.FactorSummaryOf(as(owner), "")
+	if err != nil || mine.User != "owner" || !mine.Required || mine.TOTP != "active" || mine.RecoveryCodesLeft != RecoveryCodes ||
+		len(mine.Passkeys) != 1 || mine.Passkeys[0].ID != p.ID || !mine.PasskeysOffered || mine.Site != "longhaul.example.org" {
+		t.Fatalf("own summary: %+v, %v", mine, err)
+	}
+	b, _ := json.Marshal(mine)
+	secret := f.factors[owner.ID].Secret
+	if strings.Contains(string(b), secret) || strings.Contains(string(b), "public") || strings.Contains(string(b), b64.EncodeToString(p.Credential.ID)) {
+		t.Errorf("the summary gives away a secret or credential: %s", b)
+	}
+	theirs, err := s.FactorSummaryOf(as(admin), " OWNER ")
+	if err != nil || theirs.User != "owner" || theirs.TOTP != "active" || len(theirs.Passkeys) != 1 {
+		t.Errorf("an administrator's view: %+v, %v", theirs, err)
+	}
+	if _, err := s.FactorSummaryOf(as(owner), "admin"); fault.Code(err) != fault.Forbidden {
+		t.Errorf("a coordinator reading an administrator's factor: %v", err)
+	}
+	if a, err := s.FactorSummaryOf(as(admin), ""); err != nil || a.Required || a.TOTP != "none" || len(a.Passkeys) != 0 {
+		t.Errorf("an administrator without factors: %+v, %v", a, err)
+	}
+	if _, err := s.FactorSummaryOf(as(admin), "nobody"); fault.Code(err) != fault.NotFound {
+		t.Errorf("no such user: %v", err)
 	}
 }

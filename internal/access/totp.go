@@ -102,6 +102,9 @@ type FactorStore interface {
 type FactorReader interface {
 	FactorByUser(ctx context.Context, userID int64) (Factor, error)
 	RecoveryCodesLeft(ctx context.Context, userID int64) (int, error)
+	// PasskeysOfUser returns the user's passkeys on every site, oldest
+	// first, each with its site.
+	PasskeysOfUser(ctx context.Context, userID int64) ([]Passkey, error)
 }
 
 // SecondFactor configures the second factor of a Service.

@@ -131,6 +131,8 @@ func (r factorReader) FactorByUser(ctx context.Context, id int64) (Factor, error
 	return r.f.FactorByUser(ctx, id)
 }
 
+func (r factorReader) PasskeysOfUser(context.Context, int64) ([]Passkey, error) { return nil, nil }
+
 func (r factorReader) RecoveryCodesLeft(ctx context.Context, id int64) (int, error) {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()

@@ -49,6 +49,7 @@ const userUsage = `Usage:
   longhaul user disable --name NAME
   longhaul user enable --name NAME
   longhaul user password --name NAME [--password-stdin]
+  longhaul user factor --name NAME          (the user's second factors: codes, recovery codes left, passkeys)
   longhaul user reset-factor --name NAME    (remove a lost second factor and end the user's sessions)
 Without --password-stdin a random password is made and printed once.
 Roles: coordinator, nation_officer, recipient_officer, hub_operator, facility_manager, analyst, auditor, admin.`
@@ -174,6 +175,30 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 		fmt.Fprintf(stdio.Out, "Password of %s changed.\n", *name)
 		if generated {
 			fmt.Fprintf(stdio.Out, "Password (shown once): %s\n", pw)
+		}
+	case "factor":
+		f, err := svc.FactorSummaryOf(ctx, *name)
+		if err != nil {
+			return err
+		}
+		codes := map[string]string{"active": fmt.Sprintf("active, %d recovery codes left", f.RecoveryCodesLeft), "enrolling": "being set up, not yet confirmed", "none": "none"}[f.TOTP]
+		fmt.Fprintf(stdio.Out, "Second factor of %s\nCodes (TOTP): %s\n", f.User, codes)
+		if len(f.Passkeys) == 0 {
+			fmt.Fprintln(stdio.Out, "Passkeys: none")
+			break
+		}
+		fmt.Fprintf(stdio.Out, "Passkeys: %d\n", len(f.Passkeys))
+		tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSITE\tNAME\tREGISTERED\tLAST USED")
+		for _, p := range f.Passkeys {
+			used := "never"
+			if p.LastUsedAt != nil {
+				used = p.LastUsedAt.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", p.ID, p.Site, p.Name, p.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), used)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
 		}
 	case "reset-factor":
 		if err := svc.ResetFactor(ctx, *name); err != nil {

@@ -55,7 +55,13 @@ func (tx *Tx) PutPasskeyHandle(ctx context.Context, rp string, userID int64, han
 	return mapConstraint(err, "the passkey handle")
 }
 
-const passkeysQuery = `SELECT id, user_id, name, credential, created_at, last_used_at FROM passkeys WHERE rp_id = ? AND user_id = ? ORDER BY id`
+const passkeysQuery = `SELECT id, rp_id, user_id, name, credential, created_at, last_used_at FROM passkeys WHERE rp_id = ? AND user_id = ? ORDER BY id`
+
+// PasskeysOfUser returns the user's passkeys on every site, read outside
+// any write.
+func (db *DB) PasskeysOfUser(ctx context.Context, userID int64) ([]access.Passkey, error) {
+	return scanPasskeys(db.rq.QueryContext(ctx, db.rebind(`SELECT id, rp_id, user_id, name, credential, created_at, last_used_at FROM passkeys WHERE user_id = ? ORDER BY id`), userID))
+}
 
 func scanPasskeys(rows *sql.Rows, err error) ([]access.Passkey, error) {
 	if err != nil {
@@ -67,7 +73,7 @@ func scanPasskeys(rows *sql.Rows, err error) ([]access.Passkey, error) {
 		var p access.Passkey
 		var cred, created string
 		var used sql.NullString
-		if err := rows.Scan(&p.ID, &p.UserID, &p.Name, &cred, &created, &used); err != nil {
+		if err := rows.Scan(&p.ID, &p.Site, &p.UserID, &p.Name, &cred, &created, &used); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(cred), &p.Credential); err != nil {

@@ -56,6 +56,23 @@ func TestPasskeys(t *testing.T) {
 			string(ps[0].Credential.PublicKey) != "public key" || ps[0].Credential.Authenticator.SignCount != 7 || ps[0].LastUsedAt != nil {
 			t.Fatalf("passkeys %+v %v", ps, err)
 		}
+		// On every site: one under another relying party shows with its own.
+		if err := tx(func(x access.PasskeyTx) error {
+			_, err := x.AddPasskey(ctx, "other.example", access.Passkey{UserID: ids[0], Name: "Phone", Credential: webauthn.Credential{ID: []byte{9}}, CreatedAt: at})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		all, err := db.PasskeysOfUser(ctx, ids[0])
+		if err != nil || len(all) != 2 || all[0].Site != rp || all[1].Site != "other.example" || all[1].Name != "Phone" {
+			t.Fatalf("passkeys of every site %+v %v", all, err)
+		}
+		if ps, _ := db.PasskeysByUser(ctx, rp, ids[0]); len(ps) != 1 || ps[0].Site != rp {
+			t.Errorf("passkeys under %s: %+v", rp, ps)
+		}
+		if none, err := db.PasskeysOfUser(ctx, ids[1]); err != nil || len(none) != 0 {
+			t.Errorf("another user's: %+v %v", none, err)
+		}
 		// The same credential again, even for another user, is refused.
 		err = tx(func(x access.PasskeyTx) error {
 			_, err := x.AddPasskey(ctx, rp, access.Passkey{UserID: ids[1], Name: "copy", Credential: cred, CreatedAt: at})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -84,6 +85,33 @@ type usersView struct {
 	Classifications []access.Classification
 	Password        string // a generated password, shown once
 	Names           names
+	Factors         map[string]string // by user name: what second factors they have
+}
+
+// factorWords says what second factors f shows, as the users' list does.
+func factorWords(f access.FactorSummary) string {
+	var parts []string
+	switch f.TOTP {
+	case "active":
+		parts = append(parts, fmt.Sprintf("codes (%d recovery left)", f.RecoveryCodesLeft))
+	case "enrolling":
+		parts = append(parts, "codes being set up")
+	}
+	switch n := len(f.Passkeys); n {
+	case 0:
+	case 1:
+		parts = append(parts, "1 passkey")
+	default:
+		parts = append(parts, fmt.Sprintf("%d passkeys", n))
+	}
+	out := strings.Join(parts, ", ")
+	if out == "" {
+		out = "none"
+		if f.Required {
+			out = "none: required by the role"
+		}
+	}
+	return out
 }
 
 func (s *Server) users(w http.ResponseWriter, r *http.Request, status int, in userInput, errs formErrors, password string) error {
@@ -95,7 +123,15 @@ func (s *Server) users(w http.ResponseWriter, r *http.Request, status int, in us
 	if err != nil {
 		return err
 	}
-	return s.page(w, r, status, "users", "Users", usersView{users, in, errs, access.Roles, access.Classifications(), password, nm}, access.Unclassified)
+	factors := map[string]string{}
+	for _, u := range users {
+		f, err := s.Access.FactorSummaryOf(r.Context(), u.Name)
+		if err != nil {
+			return err
+		}
+		factors[u.Name] = factorWords(f)
+	}
+	return s.page(w, r, status, "users", "Users", usersView{users, in, errs, access.Roles, access.Classifications(), password, nm, factors}, access.Unclassified)
 }
 
 func (s *Server) uiUsers(w http.ResponseWriter, r *http.Request) error {

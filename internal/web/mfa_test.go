@@ -1,14 +1,19 @@
 package web_test
 
 import (
+	"fmt"
 	"html"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/longhaul/longhaul/internal/access"
+	"github.com/longhaul/longhaul/internal/store"
 	"github.com/longhaul/longhaul/internal/store/storetest"
 	"github.com/longhaul/longhaul/internal/web"
 )
@@ -100,7 +105,7 @@ func TestSecondFactorThroughThePages(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newAPIEnv(t, dsn(t))
 			e.db.Now = func() time.Time { return e.now } // one clock for the server and its transactions
-			e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
+			officer := e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
 			cookie, csrf := e.session(e.signIn("est-officer", testPassword))
 			secret, recovery := e.enrolThroughPages(cookie, csrf)
 			if got := e.lastEvent(); got.Action != "factor.enrol" || got.EntityID != "est-officer" {
@@ -143,6 +148,22 @@ func TestSecondFactorThroughThePages(t *testing.T) {
 			// An administrator resets the factor through the API, audited;
 			// the password alone signs in again.
 			admin := e.user("ops-admin", "DEU", access.Unclassified, access.Admin)
+			// What the factor is shows to its owner and to an administrator,
+			// through the API and on the users' page, never its secret.
+			mine := e.do("GET", "/api/v1/account/factor", "", "", "Authorization", "Bearer "+officer)
+			if m := mine.json(t); mine.status != 200 || m["totp"] != "active" || m["recovery_codes_left"] != float64(access.RecoveryCodes-1) || strings.Contains(string(mine.body), secret) {
+				t.Errorf("own factor: %d %s", mine.status, mine.body)
+			}
+			if r := e.do("GET", "/api/v1/users/est-officer/factor", "", "", "Authorization", "Bearer "+admin); r.status != 200 || r.json(t)["user"] != "est-officer" || r.json(t)["totp"] != "active" {
+				t.Errorf("an administrator reads the factor: %d %s", r.status, r.body)
+			}
+			if r := e.do("GET", "/api/v1/users/ops-admin/factor", "", "", "Authorization", "Bearer "+officer); r.status != 403 {
+				t.Errorf("an officer reads an administrator's factor: %d", r.status)
+			}
+			users := e.do("GET", "/admin/users", "", "", "Authorization", "Bearer "+admin)
+			if !regexp.MustCompile(`data-factor="est-officer">codes \(9 recovery left\)<`).Match(users.body) || !strings.Contains(string(users.body), `data-factor="ops-admin">none<`) {
+				t.Errorf("the users' page shows no factors: %d %s", users.status, users.body)
+			}
 			reset := e.do("POST", "/api/v1/users/est-officer/factor/reset", "", "", "Authorization", "Bearer "+admin)
 			if reset.status != 200 {
 				t.Fatalf("reset: %d %s", reset.status, reset.body)
@@ -152,6 +173,9 @@ func TestSecondFactorThroughThePages(t *testing.T) {
 			}
 			if r := e.do("POST", "/api/v1/users/est-officer/factor/reset", "", "", "Authorization", "Bearer "+admin); r.status != 409 {
 				t.Errorf("a second reset: %d", r.status)
+			}
+			if r := e.do("GET", "/api/v1/account/factor", "", "", "Authorization", "Bearer "+officer); r.json(t)["totp"] != "none" {
+				t.Errorf("own factor after the reset: %s", r.body)
 			}
 			if r := e.signIn("est-officer", testPassword); r.status != 303 || cookieOf(r, web.SessionCookie) == "" {
 				t.Errorf("sign-in after the reset: %d %v", r.status, r.header)
@@ -200,6 +224,74 @@ func TestRequiredSecondFactorHoldsTheSessionToEnrolment(t *testing.T) {
 			code, _ := access.TOTPCode(secret, e.now)
 			if r := e.form(cookie, csrf, "/account/factor/disable", "code", code); r.status != 403 || !strings.Contains(string(r.body), "your role requires a second factor") {
 				t.Errorf("turning a required factor off: %d", r.status)
+			}
+		})
+	}
+}
+
+func TestPasskeysListedAndRemovedThroughTheAPI(t *testing.T) {
+	for name, dsn := range storetest.Engines(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newAPIEnv(t, dsn(t))
+			pk, err := access.NewPasskeys("http://localhost", store.Passkeys{DB: e.db}, e.db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.srv.Access.Passkeys = pk
+			officer := e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
+			u, err := e.db.UserByName(storetest.Ctx(), "est-officer")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			if err := (store.Passkeys{DB: e.db}).Transact(storetest.Ctx(), func(tx access.PasskeyTx) error {
+				for i, n := range []string{"laptop", "phone"} {
+					id, err := tx.AddPasskey(storetest.Ctx(), "localhost", access.Passkey{UserID: u.ID, Name: n, Credential: webauthn.Credential{ID: []byte{byte(i + 1)}}, CreatedAt: e.now})
+					if err != nil {
+						return err
+					}
+					ids = append(ids, id)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			bearer := "Bearer " + officer
+			list := func() []any {
+				r := e.do("GET", "/api/v1/account/factor", "", "", "Authorization", bearer)
+				m := r.json(t)
+				if r.status != 200 || m["passkeys_offered"] != true || m["site"] != "localhost" {
+					t.Fatalf("own factor: %d %s", r.status, r.body)
+				}
+				return m["passkeys"].([]any)
+			}
+			if ks := list(); len(ks) != 2 || ks[0].(map[string]any)["name"] != "laptop" || ks[1].(map[string]any)["site"] != "localhost" {
+				t.Fatalf("passkeys: %v", ks)
+			}
+			remove := func(id, password string) apiResponse {
+				return e.do("POST", "/api/v1/account/passkeys/"+id+"/remove", "application/json", `{"password":`+strconv.Quote(password)+`}`, "Authorization", bearer)
+			}
+			events := e.eventCount()
+			if r := remove(fmt.Sprint(ids[0]), "not the password"); r.status != 422 || !strings.Contains(string(r.body), `"password"`) {
+				t.Errorf("a wrong password: %d %s", r.status, r.body)
+			}
+			if r := remove("abc", testPassword); r.status != 404 {
+				t.Errorf("a passkey id that is no number: %d", r.status)
+			}
+			if e.eventCount() != events || len(list()) != 2 {
+				t.Fatal("a refused removal changed something")
+			}
+			if r := remove(fmt.Sprint(ids[0]), testPassword); r.status != 200 || r.json(t)["removed"] != float64(ids[0]) {
+				t.Fatalf("remove: %d %s", r.status, r.body)
+			}
+			if got := e.lastEvent(); got.Action != "factor.passkey_remove" || got.EntityID != "est-officer" {
+				t.Errorf("removal audited as %s %s", got.Action, got.EntityID)
+			}
+			if r := remove(fmt.Sprint(ids[0]), testPassword); r.status != 404 {
+				t.Errorf("removed twice: %d", r.status)
+			}
+			if ks := list(); len(ks) != 1 || ks[0].(map[string]any)["name"] != "phone" {
+				t.Errorf("left: %v", ks)
 			}
 		})
 	}

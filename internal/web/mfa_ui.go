@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +41,42 @@ func (s *Server) mfaRoutes(add func(method, pattern string, perm access.Permissi
 
 func (s *Server) mfaAPIRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
 	add("POST", "/api/v1/users/{name}/factor/reset", access.UserAdmin, s.apiFactorReset)
+	add("GET", "/api/v1/users/{name}/factor", access.UserAdmin, s.apiUserFactor)
+	add("GET", "/api/v1/account/factor", access.SignedIn, s.apiMyFactor)
+	add("POST", "/api/v1/account/passkeys/{id}/remove", access.SignedIn, s.apiPasskeyRemove)
+}
+
+func (s *Server) apiMyFactor(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.Access.FactorSummaryOf(r.Context(), "")
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, out)
+}
+
+func (s *Server) apiUserFactor(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.Access.FactorSummaryOf(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, out)
+}
+
+func (s *Server) apiPasskeyRemove(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return fault.Errorf(fault.NotFound, "no passkey %q", r.PathValue("id"))
+	}
+	var in struct {
+		Password string `json:"password"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Access.RemovePasskey(r.Context(), id, in.Password); err != nil {
+		return err
+	}
+	return writeJSON(w, 200, map[string]any{"removed": id})
 }
 
 type secureKey struct{}
@@ -57,7 +94,7 @@ var enrolFirst = &fault.Error{Code: fault.Forbidden, Field: "second_factor", Mes
 // enrolmentGate refuses everything but enrolling and signing out to a
 // session whose role requires a second factor it does not have.
 func (s *Server) enrolmentGate(ctx context.Context, rt Route, id access.Identity) error {
-	if rt.Perm == access.Public || id.Via != "session" || strings.HasPrefix(rt.Pattern, factorPath) || rt.Pattern == "/signout" || rt.Pattern == "/api/v1/me" {
+	if rt.Perm == access.Public || id.Via != "session" || strings.HasPrefix(rt.Pattern, factorPath) || strings.HasPrefix(rt.Pattern, "/api/v1"+factorPath) || rt.Pattern == "/signout" || rt.Pattern == "/api/v1/me" {
 		return nil
 	}
 	must, err := s.Access.MustEnrol(ctx, id)
