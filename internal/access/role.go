@@ -66,6 +66,9 @@ type Identity struct {
 	// Via says how the identity was established: "session", "token", or
 	// "system" for the command line and the demo loader.
 	Via string `json:"via"`
+	// ProviderMFA says a session's identity provider asked for a second
+	// factor at its sign-in, which meets a role's requirement of one.
+	ProviderMFA bool `json:"-"`
 }
 
 // Anonymous is the identity of a request without credentials.

@@ -95,12 +95,12 @@ func (s *Service) SignInExternal(ctx context.Context, in ExternalSignIn) (Opened
 		}
 		out.User = u
 		out.Secret = RandomToken(32)
-		out.Session = Session{UserID: u.ID, CSRF: RandomToken(24), CreatedAt: tx.Now(), ExpiresAt: tx.Now().Add(SessionLifetime)}
+		out.Session = Session{UserID: u.ID, CSRF: RandomToken(24), CreatedAt: tx.Now(), ExpiresAt: tx.Now().Add(SessionLifetime), ProviderMFA: in.MultiFactor}
 		if err := tx.CreateSession(ctx, Hash(out.Secret), out.Session); err != nil {
 			return err
 		}
 		return tx.Audit(WithIdentity(ctx, u.Identity("session")), audit.Record{Action: "session.signin", Entity: "user", EntityID: u.Name,
-			After: map[string]string{"from": in.From, "via": "oidc", "issuer": in.Issuer, "rule": in.Rule}})
+			After: map[string]any{"from": in.From, "via": "oidc", "issuer": in.Issuer, "rule": in.Rule, "provider_mfa": in.MultiFactor}})
 	})
 	if err != nil {
 		return Opened{}, err

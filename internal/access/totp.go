@@ -154,7 +154,7 @@ func (s *Service) RequiresFactor(id Identity) bool {
 // second factor before doing anything else: one of its roles requires one
 // and it has none active. API tokens are never held back.
 func (s *Service) MustEnrol(ctx context.Context, id Identity) (bool, error) {
-	if id.Via != "session" || !s.RequiresFactor(id) {
+	if id.Via != "session" || id.ProviderMFA || !s.RequiresFactor(id) {
 		return false, nil
 	}
 	_, active, err := s.activeFactor(ctx, id.UserID)

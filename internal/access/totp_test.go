@@ -312,6 +312,11 @@ func TestRequiredFactorHoldsBackTheRoleUntilEnrolled(t *testing.T) {
 	if must, _ := s.MustEnrol(ctx, f.users["owner"].Identity("token")); must {
 		t.Error("an API token is held back")
 	}
+	viaProvider := id
+	viaProvider.ProviderMFA = true
+	if must, _ := s.MustEnrol(ctx, viaProvider); must {
+		t.Error("a session whose provider asked for a second factor is held back")
+	}
 	if must, _ := s.MustEnrol(ctx, f.users["admin"].Identity("session")); must {
 		t.Error("an administrator is held back though only coordinators must enrol")
 	}

@@ -75,6 +75,9 @@ type Session struct {
 	CSRF      string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// ProviderMFA says the session was opened through an OpenID provider
+	// that asked for a second factor itself (sso.go).
+	ProviderMFA bool
 }
 
 // SessionLifetime is how long a session lasts after sign-in.
@@ -447,7 +450,9 @@ func (s *Service) Authenticate(ctx context.Context, sessionSecret, bearer string
 		if err != nil {
 			return Identity{}, Session{}, err
 		}
-		return u.Identity("session"), sess, nil
+		id := u.Identity("session")
+		id.ProviderMFA = sess.ProviderMFA
+		return id, sess, nil
 	}
 	return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "sign in or send an API token")
 }

@@ -258,14 +258,14 @@ func (db *DB) Tokens(ctx context.Context, userID int64) ([]access.Token, error) 
 
 // CreateSession inserts a session under the hash of its secret.
 func (tx *Tx) CreateSession(ctx context.Context, hash string, s access.Session) error {
-	_, err := tx.exec(ctx, `INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`, hash, s.UserID, s.CSRF, ts(s.CreatedAt), ts(s.ExpiresAt))
+	_, err := tx.exec(ctx, `INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at, provider_mfa) VALUES (?, ?, ?, ?, ?, ?)`, hash, s.UserID, s.CSRF, ts(s.CreatedAt), ts(s.ExpiresAt), s.ProviderMFA)
 	return err
 }
 
 func (db *DB) sessionByHash(ctx context.Context, q querier, hash string) (access.Session, error) {
 	var s access.Session
 	var created, expires string
-	err := q.QueryRowContext(ctx, db.rebind(`SELECT user_id, csrf, created_at, expires_at FROM sessions WHERE hash = ?`), hash).Scan(&s.UserID, &s.CSRF, &created, &expires)
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT user_id, csrf, created_at, expires_at, provider_mfa FROM sessions WHERE hash = ?`), hash).Scan(&s.UserID, &s.CSRF, &created, &expires, &s.ProviderMFA)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, notFound("no such session")
 	}

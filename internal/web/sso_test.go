@@ -51,8 +51,12 @@ func ssoOPBinary(t *testing.T) string {
 }
 
 // ssoUsers are the provider's users: anna is in the coordinators' group,
-// victor in none that any rule names.
+// victor in none that any rule names; marta is a coordinator whom the
+// provider asked for a one-time code as well as her password (amr).
 const ssoUsers = `{
+  "u-marta": {"ID": "u-marta", "Username": "marta", "Password": "marta-at-the-idp", "FirstName": "Marta", "LastName": "Kowalska",
+             "Email": "marta.kowalska@mon.example", "EmailVerified": true, "PreferredLanguage": "pl",
+             "Claims": {"groups": ["nsatu-coordinators"], "nation": "POL", "clearance": "NATO SECRET", "amr": ["pwd", "otp", "mfa"]}},
   "u-anna": {"ID": "u-anna", "Username": "anna", "Password": "anna-at-the-idp", "FirstName": "Anna", "LastName": "Schmidt",
              "Email": "anna.schmidt@bundeswehr.example", "EmailVerified": true, "PreferredLanguage": "de",
              "Claims": {"groups": ["staff", "nsatu-coordinators"], "nation": "DEU", "clearance": "NATO SECRET"}},
@@ -282,6 +286,21 @@ func (a *ssoApp) events(action string) int {
 	return n
 }
 
+// lastEvent returns the after record of the last event of action.
+func (a *ssoApp) lastEvent(action string) string {
+	a.t.Helper()
+	ev, err := a.DB.Events(storetest.Ctx(), "", "", 10000)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for _, e := range ev { // newest first
+		if e.Action == action {
+			return e.After
+		}
+	}
+	return ""
+}
+
 func TestSSOCodeFlowProvisionsAndSignsOut(t *testing.T) {
 	a := startSSO(t, ssoRules)
 	// The sign-in page offers the provider beside the password form.
@@ -506,6 +525,45 @@ func TestSSOAsksForTheUsersOwnSecondFactor(t *testing.T) {
 	}
 	if n := a.events("session.signin"); n != signins+1 {
 		t.Errorf("%d sign-ins audited, want %d", n, signins+1)
+	}
+}
+
+// TestSSOProviderFactorMeetsARequiredOne: where coordinators must have a
+// second factor, one whom the provider asked for a second factor (amr)
+// may work at once; one it asked for a password only must set up
+// Longhaul's own first, as after a password.
+func TestSSOProviderFactorMeetsARequiredOne(t *testing.T) {
+	a := startSSO(t, ssoRules)
+	a.Srv.Access.Factor.Required = []access.Role{access.Coordinator}
+	for _, c := range []struct {
+		user, password string
+		held           bool
+	}{
+		{"marta", "marta-at-the-idp", false},
+		{"anna", "anna-at-the-idp", true},
+	} {
+		b := newBrowser(t)
+		if resp, body := a.signInAtOP(b, c.user, c.password); resp.StatusCode != 200 {
+			t.Fatalf("%s's sign-in ended at %s (%d):\n%.1500s", c.user, resp.Request.URL, resp.StatusCode, body)
+		}
+		if status, me := a.me(b); status != 200 || me["name"] != c.user {
+			t.Fatalf("%s is not signed in: %d %v", c.user, status, me)
+		}
+		resp, body := b.get(t, a.URL+"/api/v1/pledges")
+		if held := resp.StatusCode == 403 && strings.Contains(body, "requires a second factor"); held != c.held || !held && resp.StatusCode != 200 {
+			t.Errorf("%s's pledges: %d, held back %v, want %v:\n%.600s", c.user, resp.StatusCode, held, c.held, body)
+		}
+		u, err := a.DB.UserByName(storetest.Ctx(), c.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := a.Srv.Access.FactorSummaryOf(access.WithIdentity(context.Background(), u.Identity("session")), "")
+		if err != nil || !f.Required || f.TOTP != "none" {
+			t.Errorf("%s's factors: %+v %v", c.user, f, err)
+		}
+		if got := a.lastEvent("session.signin"); !strings.Contains(got, fmt.Sprintf(`"provider_mfa":%v`, !c.held)) {
+			t.Errorf("%s's sign-in audited as %s", c.user, got)
+		}
 	}
 }
 

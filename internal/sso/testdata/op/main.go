@@ -1,9 +1,11 @@
 // Command longhaul-test-op is the OpenID provider the single sign-on tests
 // start: zitadel's example provider (its in-memory storage, its login page,
 // the library's authorization, token, userinfo and end-session endpoints),
-// with two things added that the example hard-codes away: claims of each
-// user beyond the standard ones (groups, nation, clearance, site), and the
-// post-logout redirect URIs of its client.
+// with three things added that the example hard-codes away: claims of each
+// user beyond the standard ones (groups, nation, clearance, site), the
+// authentication methods its ID tokens name (amr: the example always says
+// "pwd"; a user's "amr" claim says otherwise), and the post-logout
+// redirect URIs of its client.
 //
 // Environment: PORT (the issuer is http://localhost:PORT/), USERS_FILE (the
 // example's users, each with an optional "Claims" object), REDIRECT_URI and
@@ -18,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
@@ -35,8 +38,70 @@ type claimsStorage struct {
 
 func (s *claimsStorage) add(info *oidc.UserInfo, userID string) {
 	for k, v := range s.claims[userID] {
-		info.AppendClaims(k, v)
+		if k != "amr" {
+			info.AppendClaims(k, v)
+		}
 	}
+}
+
+// amrRequest is an authorization request whose ID token names the
+// methods of the user's "amr" claim.
+type amrRequest struct {
+	op.AuthRequest
+	amr []string
+}
+
+func (r amrRequest) GetAMR() []string {
+	if r.AuthRequest.GetAMR() == nil {
+		return nil // not yet authenticated
+	}
+	return r.amr
+}
+
+func (s *claimsStorage) withAMR(r op.AuthRequest) op.AuthRequest {
+	list, ok := s.claims[r.GetSubject()]["amr"].([]any)
+	if !ok {
+		return r
+	}
+	var amr []string
+	for _, v := range list {
+		if m, ok := v.(string); ok {
+			amr = append(amr, m)
+		}
+	}
+	return amrRequest{r, amr}
+}
+
+// unwrap gives the example's storage its own request type back.
+func unwrap(r op.TokenRequest) op.TokenRequest {
+	if a, ok := r.(amrRequest); ok {
+		return a.AuthRequest
+	}
+	return r
+}
+
+func (s *claimsStorage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	r, err := s.Storage.AuthRequestByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.withAMR(r), nil
+}
+
+func (s *claimsStorage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	r, err := s.Storage.AuthRequestByCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	return s.withAMR(r), nil
+}
+
+func (s *claimsStorage) CreateAccessToken(ctx context.Context, r op.TokenRequest) (string, time.Time, error) {
+	return s.Storage.CreateAccessToken(ctx, unwrap(r))
+}
+
+func (s *claimsStorage) CreateAccessAndRefreshTokens(ctx context.Context, r op.TokenRequest, current string) (string, string, time.Time, error) {
+	return s.Storage.CreateAccessAndRefreshTokens(ctx, unwrap(r), current)
 }
 
 func (s *claimsStorage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, token op.IDTokenRequest, scopes []string) error {
