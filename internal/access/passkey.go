@@ -174,17 +174,17 @@ func (p passkeyUser) WebAuthnCredentials() []webauthn.Credential {
 // ceremony is the signed cookie of a ceremony in progress: the user, what
 // the library must be given back, and a MAC keyed by what only the
 // database holds of the user, so a new password voids it.
-func ceremony(u User, purpose string, sd *webauthn.SessionData) (string, error) {
+func ceremony(key []byte, u User, purpose string, sd *webauthn.SessionData) (string, error) {
 	b, err := json.Marshal(sd)
 	if err != nil {
 		return "", fmt.Errorf("passkey ceremony: %w", err)
 	}
 	body := strconv.FormatInt(u.ID, 10) + "." + base64.RawURLEncoding.EncodeToString(b)
-	return body + "." + ceremonyMAC(u, purpose, body), nil
+	return body + "." + ceremonyMAC(key, u, purpose, body), nil
 }
 
-func ceremonyMAC(u User, purpose, body string) string {
-	key := sha256.Sum256([]byte("longhaul passkey\x00" + purpose + "\x00" + u.PasswordHash))
+func ceremonyMAC(server []byte, u User, purpose, body string) string {
+	key := sha256.Sum256([]byte("longhaul passkey\x00" + purpose + "\x00" + hex.EncodeToString(server) + "\x00" + u.PasswordHash))
 	m := hmac.New(sha256.New, key[:])
 	m.Write([]byte(body))
 	return hex.EncodeToString(m.Sum(nil))
@@ -202,10 +202,10 @@ func ceremonyUser(c string) (int64, bool) {
 
 // openCeremony verifies the cookie c of u for purpose and returns its
 // session data, or ok false when it is forged, of someone else or expired.
-func openCeremony(u User, purpose, c string, now time.Time) (webauthn.SessionData, bool) {
+func openCeremony(key []byte, u User, purpose, c string, now time.Time) (webauthn.SessionData, bool) {
 	var sd webauthn.SessionData
 	i := strings.LastIndexByte(c, '.')
-	if i < 0 || !hmac.Equal([]byte(ceremonyMAC(u, purpose, c[:i])), []byte(c[i+1:])) {
+	if i < 0 || !hmac.Equal([]byte(ceremonyMAC(key, u, purpose, c[:i])), []byte(c[i+1:])) {
 		return sd, false
 	}
 	id, rest, _ := strings.Cut(c[:i], ".")
@@ -266,17 +266,21 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context) (PasskeyCeremony
 	if err != nil {
 		return PasskeyCeremony{}, fmt.Errorf("begin passkey registration: %w", err)
 	}
-	return s.ceremonyOut(u, "register", opts, sd)
+	return s.ceremonyOut(ctx, u, "register", opts, sd)
 }
 
-func (s *Service) ceremonyOut(u User, purpose string, opts any, sd *webauthn.SessionData) (PasskeyCeremony, error) {
+func (s *Service) ceremonyOut(ctx context.Context, u User, purpose string, opts any, sd *webauthn.SessionData) (PasskeyCeremony, error) {
+	key, err := s.signInKey(ctx)
+	if err != nil {
+		return PasskeyCeremony{}, err
+	}
 	b, err := json.Marshal(opts)
 	if err != nil {
 		return PasskeyCeremony{}, fmt.Errorf("passkey options: %w", err)
 	}
 	// The ceremony lasts by the service's clock, as a sign-in's challenge does.
 	sd.Expires = s.now().Add(ChallengeLifetime)
-	c, err := ceremony(u, purpose, sd)
+	c, err := ceremony(key, u, purpose, sd)
 	return PasskeyCeremony{Options: string(b), Cookie: c}, err
 }
 
@@ -299,7 +303,11 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, name, cookie, r
 	if err != nil {
 		return Passkey{}, err
 	}
-	sd, ok := openCeremony(u, "register", cookie, s.now())
+	key, err := s.signInKey(ctx)
+	if err != nil {
+		return Passkey{}, err
+	}
+	sd, ok := openCeremony(key, u, "register", cookie, s.now())
 	if !ok {
 		return Passkey{}, PasskeyExpired
 	}
@@ -436,7 +444,11 @@ func (s *Service) verifyChallenge(ctx context.Context, c string) (User, Factor, 
 		f = Factor{}
 	}
 	body := c[:strings.LastIndexByte(c, '.')]
-	if u.Disabled || !hmac.Equal([]byte(challengeMAC(u, f, body)), []byte(c[len(body)+1:])) {
+	key, err := s.signInKey(ctx)
+	if err != nil {
+		return User{}, Factor{}, err
+	}
+	if u.Disabled || !hmac.Equal([]byte(challengeMAC(key, u, f, body)), []byte(c[len(body)+1:])) {
 		return User{}, Factor{}, ChallengeExpired
 	}
 	return u, f, nil
@@ -467,7 +479,7 @@ func (s *Service) OfferSecondStep(ctx context.Context, c string) (SecondStepOffe
 	if err != nil {
 		return off, fmt.Errorf("begin passkey sign-in: %w", err)
 	}
-	cer, err := s.ceremonyOut(u, "signin", opts, sd)
+	cer, err := s.ceremonyOut(ctx, u, "signin", opts, sd)
 	if err != nil {
 		return off, err
 	}
@@ -517,7 +529,11 @@ func (s *Service) CompletePasskeySignIn(ctx context.Context, st PasskeyStep) (Op
 		s.tally().add(refusal{Action: action, Subject: u.Name, From: st.From}, now)
 		return Opened{}, PasskeyFailed
 	}
-	sd, ok := openCeremony(u, "signin", st.Ceremony, now)
+	key, err := s.signInKey(ctx)
+	if err != nil {
+		return Opened{}, err
+	}
+	sd, ok := openCeremony(key, u, "signin", st.Ceremony, now)
 	if !ok {
 		return failed("session.factor_failed")
 	}

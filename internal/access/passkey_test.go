@@ -588,3 +588,45 @@ func TestFactorSummaryShowsNoSecretAndOnlyToItsOwnerOrAnAdmin(t *testing.T) {
 		t.Errorf("no such user: %v", err)
 	}
 }
+
+type fixedKey []byte
+
+func (k fixedKey) SignInKey(context.Context) ([]byte, error) { return k, nil }
+
+// An account without a password of Longhaul's (made by single sign-on)
+// has nothing secret to key its second step by but the deployment's key:
+// without it, anyone could make the challenge that skips the provider.
+func TestSecondStepOfAnAccountWithoutPasswordNeedsTheServerKey(t *testing.T) {
+	s, f, clock := passkeyService(t)
+	s.Keys = fixedKey("the deployment's own 32 bytes...")
+	a := newAuthenticator(t)
+	register(t, s, f.users["owner"], a, "laptop")
+	u := f.users["owner"]
+	u.PasswordHash = "" // as single sign-on provisions it
+	f.users["owner"] = u
+	forged := challenge(nil, u, Factor{}, clock.Add(ChallengeLifetime))
+	if _, err := s.OfferSecondStep(context.Background(), forged); err != ChallengeExpired {
+		t.Fatalf("a challenge made without the server's key: %v", err)
+	}
+	other := challenge([]byte("another deployment's key"), u, Factor{}, clock.Add(ChallengeLifetime))
+	if _, err := s.OfferSecondStep(context.Background(), other); err != ChallengeExpired {
+		t.Fatalf("a challenge of another deployment: %v", err)
+	}
+	ch, err := s.secondStepDue(context.Background(), u)
+	if err != nil || ch == "" {
+		t.Fatalf("the server's own challenge: %q %v", ch, err)
+	}
+	off, err := s.OfferSecondStep(context.Background(), ch)
+	if err != nil || off.Passkey == nil {
+		t.Fatalf("offer: %+v %v", off, err)
+	}
+	// A ceremony cookie made without the key does not hold either.
+	body := off.Passkey.Cookie[:strings.LastIndexByte(off.Passkey.Cookie, '.')]
+	fake := body + "." + ceremonyMAC(nil, u, "signin", body)
+	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: ch, Ceremony: fake, Response: a.get(t, off.Passkey.Options)}); err != PasskeyFailed {
+		t.Errorf("a ceremony made without the key: %v", err)
+	}
+	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: ch, Ceremony: off.Passkey.Cookie, Response: a.get(t, off.Passkey.Options)}); err != nil {
+		t.Errorf("the server's own ceremony: %v", err)
+	}
+}

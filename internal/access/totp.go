@@ -517,13 +517,13 @@ func recoveryHash(userID int64, code string) string {
 
 // challenge returns the signed challenge of user u with factor f until
 // expires.
-func challenge(u User, f Factor, expires time.Time) string {
+func challenge(key []byte, u User, f Factor, expires time.Time) string {
 	body := strconv.FormatInt(u.ID, 10) + "." + strconv.FormatInt(expires.Unix(), 10) + "." + RandomToken(9)
-	return body + "." + challengeMAC(u, f, body)
+	return body + "." + challengeMAC(key, u, f, body)
 }
 
-func challengeMAC(u User, f Factor, body string) string {
-	key := sha256.Sum256([]byte("longhaul second step\x00" + u.PasswordHash + "\x00" + f.Secret))
+func challengeMAC(server []byte, u User, f Factor, body string) string {
+	key := sha256.Sum256([]byte("longhaul second step\x00" + hex.EncodeToString(server) + "\x00" + u.PasswordHash + "\x00" + f.Secret))
 	m := hmac.New(sha256.New, key[:])
 	m.Write([]byte(body))
 	return hex.EncodeToString(m.Sum(nil))
@@ -572,7 +572,11 @@ func (s *Service) secondStepDue(ctx context.Context, u User) (string, error) {
 		}
 		f = Factor{}
 	}
-	return challenge(u, f, s.now().Add(ChallengeLifetime)), nil
+	key, err := s.signInKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	return challenge(key, u, f, s.now().Add(ChallengeLifetime)), nil
 }
 
 // CompleteSignIn checks the code of a second step and opens the session.
@@ -605,7 +609,11 @@ func (s *Service) CompleteSignIn(ctx context.Context, st SecondStep) (Opened, er
 		return Opened{}, err
 	}
 	body := st.Challenge[:strings.LastIndexByte(st.Challenge, '.')]
-	if !f.Active() || u.Disabled || !hmac.Equal([]byte(challengeMAC(u, f, body)), []byte(st.Challenge[len(body)+1:])) {
+	key, err := s.signInKey(ctx)
+	if err != nil {
+		return Opened{}, err
+	}
+	if !f.Active() || u.Disabled || !hmac.Equal([]byte(challengeMAC(key, u, f, body)), []byte(st.Challenge[len(body)+1:])) {
 		return Opened{}, ChallengeExpired
 	}
 	keys := []string{"factor:" + u.Name}

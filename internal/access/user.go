@@ -148,10 +148,38 @@ type Service struct {
 	// Passkeys configures WebAuthn passkeys as a second factor
 	// (passkey.go); nil offers none.
 	Passkeys *Passkeys
+	// Keys holds the deployment's sign-in key, which keys the second
+	// step's challenges and the passkey ceremonies together with what the
+	// database holds of the user; nil keys them by the latter alone.
+	Keys KeySource
 
 	once     sync.Once
+	keyMu    sync.Mutex
+	key      []byte
 	refusals *refusalTally
 	memory   *MemoryThrottle
+}
+
+// KeySource reads the deployment's sign-in key.
+type KeySource interface {
+	SignInKey(ctx context.Context) ([]byte, error)
+}
+
+// signInKey returns the deployment's sign-in key, read once.
+func (s *Service) signInKey(ctx context.Context) ([]byte, error) {
+	if s.Keys == nil {
+		return nil, nil
+	}
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.key == nil {
+		k, err := s.Keys.SignInKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.key = k
+	}
+	return s.key, nil
 }
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)

@@ -15,7 +15,7 @@ import (
 )
 
 func accessService(db *store.DB) *access.Service {
-	return &access.Service{Store: store.Access{DB: db}, Read: db, Factor: &access.SecondFactor{Store: store.Factors{DB: db}, Read: db}}
+	return &access.Service{Store: store.Access{DB: db}, Read: db, Factor: &access.SecondFactor{Store: store.Factors{DB: db}, Read: db}, Keys: db}
 }
 
 // subcommand splits "user add …" into "add" and the rest.

@@ -24,7 +24,7 @@ import (
 func NewServer(db *store.DB, log *slog.Logger, version string) *web.Server {
 	as := &assist.Service{Store: store.Assist{DB: db}}
 	cat := &catalog.Service{Store: store.Catalog{DB: db}}
-	acc := &access.Service{Store: store.Access{DB: db}, Read: db, Factor: &access.SecondFactor{Store: store.Factors{DB: db}, Read: db}}
+	acc := &access.Service{Store: store.Access{DB: db}, Read: db, Factor: &access.SecondFactor{Store: store.Factors{DB: db}, Read: db}, Keys: db}
 	if db.Dialect() == store.Postgres {
 		// Every server of the database counts failed sign-ins together;
 		// a SQLite database has one server, which counts them in memory.

@@ -226,6 +226,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.loadAudience(ctx); err != nil {
 		return err
 	}
+	if err := db.ensureKeys(ctx); err != nil {
+		return err
+	}
 	return db.seedAccounts(ctx)
 }
 
