@@ -192,6 +192,9 @@ type Vouched struct {
 	Claims map[string]any
 	// IDToken is the raw ID token, the hint of a later sign-out.
 	IDToken string
+	// MultiFactor is MultiFactor of the ID token's own claims: how the
+	// person signed in is the token's to say, never the userinfo's.
+	MultiFactor bool
 }
 
 // Finish completes a sign-in from the provider's answer q: the state must
@@ -240,6 +243,7 @@ func (c *Client) Finish(ctx context.Context, f Flow, q url.Values) (Vouched, err
 	if err := idt.Claims(&claims); err != nil {
 		return Vouched{}, fault.Errorf(fault.Unauthorized, "the ID token's claims cannot be read: %v", err)
 	}
+	mfa := MultiFactor(claims)
 	if d.provider.UserInfoEndpoint() != "" {
 		// Providers differ in what they put in the ID token; what only the
 		// userinfo endpoint tells is added, never put over the token's.
@@ -259,7 +263,7 @@ func (c *Client) Finish(ctx context.Context, f Flow, q url.Values) (Vouched, err
 			}
 		}
 	}
-	return Vouched{Issuer: idt.Issuer, Subject: idt.Subject, Claims: claims, IDToken: raw}, nil
+	return Vouched{Issuer: idt.Issuer, Subject: idt.Subject, Claims: claims, IDToken: raw, MultiFactor: mfa}, nil
 }
 
 // SignOutURL is where to send a browser to sign out at the provider too

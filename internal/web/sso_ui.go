@@ -74,7 +74,7 @@ func (s *Server) uiSSOCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	name, display := sso.Suggested(v.Claims)
 	in, err := s.Access.SignInExternal(r.Context(), access.ExternalSignIn{Issuer: v.Issuer, Subject: v.Subject, Name: name, DisplayName: display,
-		Roles: grant.Roles, Nation: grant.Nation, Clearance: grant.Clearance, Site: grant.Site, Rule: grant.Rule, From: from, MultiFactor: sso.MultiFactor(v.Claims)})
+		Roles: grant.Roles, Nation: grant.Nation, Clearance: grant.Clearance, Site: grant.Site, Rule: grant.Rule, From: from, MultiFactor: v.MultiFactor})
 	if err != nil {
 		if c := fault.Code(err); c == fault.Invalid || c == fault.Unauthorized || c == fault.Forbidden || c == fault.Conflict {
 			s.Access.RefusedExternal(v.Subject, from)
