@@ -53,7 +53,7 @@ func commands() []command {
 		{"forecast", "forecasts of the open lines: backtest, show, at-risk, check (the early warnings)", runForecast},
 		{"report", "reports: spending, the summit review (HTML, PDF, XLSX), IATI", runReport},
 		{"reliability", "how the nations keep their promised dates, by nation, channel or capability area", runReliability},
-		{"notify", "notifications: send (raise what is due and deliver the outbox once)", runNotify},
+		{"notify", "notifications: send (raise what is due and deliver the outbox once), webhooks, webhook-add, webhook-disable", runNotify},
 		{"audit", "audit commands: verify [--anchor FILE], anchor, stream", runAudit},
 		{"backup", "copy the database while the server runs (SQLite; pg_dump for PostgreSQL)", runBackup},
 		{"restore", "restore a backup into a database path or an empty PostgreSQL database", runRestore},

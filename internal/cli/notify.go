@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -112,15 +113,102 @@ func keepNotifying(ctx context.Context, svc *notify.Service, w *notify.Worker, l
 	}
 }
 
+var notifyUsage = `Usage:
+  longhaul notify send [--smtp-addr HOST:PORT --smtp-from ADDRESS] [--public-url URL]   (raise the events due now and deliver the outbox once)
+  longhaul notify webhooks                                             (the webhook endpoints)
+  longhaul notify webhook-add --name NAME --url URL --events KIND[,KIND] --as-user USER   (the signing secret is printed once)
+  longhaul notify webhook-disable --id ID
+Kinds: ` + strings.Join(notify.KindNames(), ", ") + "."
+
 func runNotify(ctx context.Context, args []string, env Env, stdio IO) error {
-	if len(args) == 0 || args[0] != "send" {
-		fmt.Fprintln(stdio.Err, "Usage: longhaul notify send [flags]: raise the events due now and deliver the outbox once")
-		return ErrUsage
+	sub, rest, err := subcommand(args, stdio, notifyUsage)
+	if err == errHelpShown {
+		return nil
 	}
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "send":
+		return runNotifySend(ctx, rest, env, stdio)
+	case "webhooks", "webhook-add", "webhook-disable":
+		return runWebhooks(ctx, sub, rest, env, stdio)
+	}
+	fmt.Fprintf(stdio.Err, "longhaul notify: unknown subcommand %q\n%s\n", sub, notifyUsage)
+	return ErrUsage
+}
+
+// runWebhooks lists, adds and disables webhook endpoints, as the
+// administrator's page does, audited as the system.
+func runWebhooks(ctx context.Context, sub string, args []string, env Env, stdio IO) error {
+	fs := flags("notify "+sub, strings.SplitN(notifyUsage, "\n", 2)[1], stdio)
+	dsn := dbFlag(fs)
+	name := fs.String("name", "", "what receives the events, e.g. the SIEM")
+	addr := fs.String("url", "", "the address the events are posted to")
+	events := fs.String("events", "", "the kinds of event, comma-separated")
+	asUser := fs.String("as-user", "", "the user whose view the endpoint gets: it receives only what they may see")
+	id := fs.Int64("id", 0, "the endpoint's id")
+	if err := parseNoArgs(fs, args, env, stdio); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := &notify.Service{Store: store.Notify{DB: db}}
+	ctx = access.WithIdentity(ctx, access.System)
+	switch sub {
+	case "webhooks":
+		es, err := db.Endpoints(ctx)
+		if err != nil {
+			return err
+		}
+		if len(es) == 0 {
+			fmt.Fprintln(stdio.Out, "No webhook endpoints.")
+			return nil
+		}
+		tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tURL\tEVENTS\tAS USER\tSTATE\tCREATED")
+		for _, e := range es {
+			state := "active"
+			if e.Disabled {
+				state = "disabled"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Name, e.URL, strings.Join(e.Events, ","), e.AsUserName, state, e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+		return tw.Flush()
+	case "webhook-add":
+		var kinds []string
+		for _, k := range strings.Split(*events, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				kinds = append(kinds, k)
+			}
+		}
+		e, secret, err := svc.CreateEndpoint(ctx, notify.NewEndpoint{Name: *name, URL: *addr, Events: kinds, AsUser: *asUser})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdio.Out, "Webhook %d (%s) posts %s to %s as %s sees it.\nSigning secret (shown once): %s\n", e.ID, e.Name, strings.Join(e.Events, ", "), e.URL, e.AsUserName, secret)
+	case "webhook-disable":
+		if *id <= 0 {
+			fmt.Fprintln(stdio.Err, "longhaul notify webhook-disable: --id is required")
+			return ErrUsage
+		}
+		e, err := svc.DisableEndpoint(ctx, *id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdio.Out, "Webhook %d (%s) disabled: nothing more is posted to %s.\n", e.ID, e.Name, e.URL)
+	}
+	return nil
+}
+
+func runNotifySend(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flags("notify send", "notify send [--db FILE|URL] [--smtp-addr HOST:PORT --smtp-from ADDRESS] [--public-url URL]", stdio)
 	dsn := dbFlag(fs)
 	nf := addNotifyFlags(fs)
-	if err := parseNoArgs(fs, args[1:], env, stdio); err != nil {
+	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stdio.Err, nil))
