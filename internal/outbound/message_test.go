@@ -34,7 +34,7 @@ func TestMessageEncoding(t *testing.T) {
 		{"a line longer than SMTP takes", "s", strings.Repeat("x", 1200) + "\n", true, "quoted-printable"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			raw := message("longhaul@example.org", notify.Mail{ID: "7", To: "lo@example.org", Subject: c.subject, Body: c.body}, c.eightBit, at)
+			raw := message("longhaul@example.org", notify.Mail{ID: "7", To: "lo@example.org", Subject: c.subject, Body: c.body, Language: "uk"}, c.eightBit, at)
 			head := raw[:bytes.Index(raw, []byte("\r\n\r\n"))]
 			for _, line := range strings.Split(string(head), "\r\n") {
 				if len(line) > 78 || (strings.Contains(line, "=?") && len(line) > 76) {
@@ -57,7 +57,7 @@ func TestMessageEncoding(t *testing.T) {
 			if got := m.Header.Get("Content-Transfer-Encoding"); got != c.cte {
 				t.Errorf("Content-Transfer-Encoding %s, want %s", got, c.cte)
 			}
-			if m.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+			if m.Header.Get("Content-Type") != "text/plain; charset=utf-8" || m.Header.Get("Content-Language") != "uk" {
 				t.Errorf("headers %v", m.Header)
 			}
 			var r io.Reader = m.Body

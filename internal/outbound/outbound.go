@@ -158,10 +158,10 @@ func message(from string, m notify.Mail, eightBit bool, now time.Time) []byte {
 	h("Message-ID", "<longhaul-delivery-"+m.ID+"@"+domain(from)+">")
 	h("MIME-Version", "1.0")
 	h("Content-Type", "text/plain; charset=utf-8")
-	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
-	if m.Redelivery {
-		body = "(This may repeat a notification sent before: its delivery could not be confirmed.)\r\n\r\n" + body
+	if m.Language != "" {
+		h("Content-Language", m.Language)
 	}
+	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
 	cte := transferEncoding(body, eightBit)
 	h("Content-Transfer-Encoding", cte)
 	h("X-Longhaul-Delivery", m.ID)
