@@ -38,6 +38,9 @@ type Delivery struct {
 	// Kind and Title are the event's, for the delivery log.
 	Kind  string `json:"kind,omitempty"`
 	Title string `json:"title,omitempty"`
+	// Language is what an e-mail or a digest is written in: its user's,
+	// as their settings say when it is sent.
+	Language string `json:"-"`
 }
 
 // Delivery channels and states.
@@ -102,14 +105,17 @@ type Deliveries interface {
 	EndpointByID(ctx context.Context, id int64) (Endpoint, error)
 }
 
-// Mail is one e-mail to send. ID is the same on every attempt of one
-// delivery (it becomes the Message-ID), so a redelivered mail can be told
-// from a new one.
+// Mail is one e-mail to send, its subject and body in UTF-8. ID is the
+// same on every attempt of one delivery (it becomes the Message-ID), so a
+// redelivered mail can be told from a new one; a redelivery's body says
+// so in its first line. Language is the code of the language it is
+// written in.
 type Mail struct {
 	ID         string
 	To         string
 	Subject    string
 	Body       string
+	Language   string
 	Redelivery bool
 }
 
@@ -383,14 +389,17 @@ func (w *Worker) attempt(ctx context.Context, d Delivery, redelivery bool) Resul
 		if err != nil {
 			return Result{Err: err.Error()}
 		}
-		return w.Mail.Send(ctx, Mail{ID: id, To: d.Address, Subject: fmt.Sprintf("[Longhaul] Daily digest: %d notification%s", len(evs), plural(len(evs))),
-			Body: w.digestBody(evs), Redelivery: redelivery})
+		wr := writerOf(d.Language)
+		return w.Mail.Send(ctx, Mail{ID: id, To: d.Address, Subject: "[Longhaul] " + wr.digestSubject(wr, len(evs)),
+			Body: withNotice(wr, w.digestBody(wr, evs), redelivery), Language: wr.lang, Redelivery: redelivery})
 	default:
 		ev, err := w.Store.Event(ctx, d.EventID)
 		if err != nil {
 			return Result{Err: err.Error()}
 		}
-		return w.Mail.Send(ctx, Mail{ID: id, To: d.Address, Subject: "[Longhaul] " + ev.Title, Body: w.mailBody(ev), Redelivery: redelivery})
+		wr := writerOf(d.Language)
+		return w.Mail.Send(ctx, Mail{ID: id, To: d.Address, Subject: "[Longhaul] " + ev.TitleIn(wr.lang),
+			Body: withNotice(wr, w.mailBody(wr, ev), redelivery), Language: wr.lang, Redelivery: redelivery})
 	}
 }
 
@@ -407,27 +416,30 @@ type HookBody struct {
 	Redelivery bool      `json:"redelivery"`
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
+// withNotice puts before a redelivery's body the line saying it may
+// repeat one sent before.
+func withNotice(wr writer, body string, redelivery bool) string {
+	if !redelivery {
+		return body
 	}
-	return "s"
+	return wr.redelivery + "\n\n" + body
 }
 
-// The e-mails are in English: Longhaul has no other language yet.
-func (w *Worker) mailBody(ev Event) string {
-	k, _ := KindOf(ev.Kind)
-	return ev.Title + "\n\nOpen it: " + w.link(ev.Link) + "\n\n" + "At " + ev.CreatedAt.UTC().Format("2006-01-02 15:04") + " UTC.\n\n" +
-		"You receive this because your notification settings ask for: " + strings.ToLower(k.Title) + ".\nChange them at " + w.link("/account/notifications") + "\n"
+// mailBody is the e-mail of one event in wr's language: its title (the
+// stored English one for an event kept without params), its link, when it
+// happened, and why the recipient receives it.
+func (w *Worker) mailBody(wr writer, ev Event) string {
+	at := ev.CreatedAt.UTC()
+	return wr.mail(ev.TitleIn(wr.lang), w.link(ev.Link), at.Format(time.DateOnly), at.Format("15:04"), wr.kind(ev.Kind), w.link("/account/notifications"))
 }
 
-func (w *Worker) digestBody(evs []Event) string {
+func (w *Worker) digestBody(wr writer, evs []Event) string {
 	var b strings.Builder
-	b.WriteString("What happened that your notification settings ask for:\n\n")
+	b.WriteString(wr.digestHead + "\n\n")
 	for _, ev := range evs {
-		fmt.Fprintf(&b, "- %s UTC  %s\n  %s\n", ev.CreatedAt.UTC().Format("2006-01-02 15:04"), ev.Title, w.link(ev.Link))
+		fmt.Fprintf(&b, "- %s UTC  %s\n  %s\n", ev.CreatedAt.UTC().Format(minute), ev.TitleIn(wr.lang), w.link(ev.Link))
 	}
-	b.WriteString("\nChange your settings at " + w.link("/account/notifications") + "\n")
+	b.WriteString("\n" + wr.digestFoot + w.link("/account/notifications") + "\n")
 	return b.String()
 }
 

@@ -115,6 +115,9 @@ func (f *fakeStore) DueDeliveries(ctx context.Context, now, stale time.Time, lim
 	var out []notify.Delivery
 	for _, d := range f.deliveries {
 		if (d.State == notify.Pending && !d.NextAt.After(now)) || (d.State == notify.Sending && d.ClaimedAt.Before(stale)) {
+			if d.Channel != notify.Webhook {
+				d.Language = f.settings[d.UserID].Language // as the settings say now
+			}
 			out = append(out, d)
 		}
 	}

@@ -6,7 +6,10 @@
 //
 // Its events are written to an outbox by the store in the transaction of
 // the change they tell of, so that a rolled-back change sends nothing and a
-// mail server that is down loses nothing. It imports nothing of ours but
+// mail server that is down loses nothing. Each keeps its English title,
+// which the webhooks and the delivery log read, and what the title is made
+// of, so that each e-mail is written in its recipient's language when it
+// is sent (words.go). It imports nothing of ours but
 // access, audit and fault; the network senders live in internal/outbound.
 package notify
 
@@ -98,6 +101,9 @@ type Event struct {
 	Link      string    `json:"link"`
 	AuditSeq  int64     `json:"audit_seq,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// Params are what Title is made of, to write it in each recipient's
+	// language; nil for an event kept before they were.
+	Params *Params `json:"params,omitempty"`
 }
 
 // FromAudit returns the events the audit event seq of action on entity
@@ -122,32 +128,29 @@ func FromAudit(seq int64, action, entity, entityID string, after []byte) []Event
 	if len(after) > 0 {
 		_ = json.Unmarshal(after, &a) // a record of another shape just gives a plainer title
 	}
-	ev := func(kind, ent, id, title, link string) []Event {
-		return []Event{{Key: fmt.Sprintf("audit:%d:%s", seq, kind), Kind: kind, Entity: ent, EntityID: id, Title: title, Link: link, AuditSeq: seq}}
+	ev := func(kind, ent, id, link string, p Params) []Event {
+		return []Event{{Key: fmt.Sprintf("audit:%d:%s", seq, kind), Kind: kind, Entity: ent, EntityID: id, Title: storedTitle(kind, p), Link: link, AuditSeq: seq, Params: &p}}
 	}
 	switch {
 	case action == "discrepancy.open" && entity == "discrepancy":
-		title := fmt.Sprintf("Discrepancy %s opened on shipment %d", entityID, a.Shipment)
+		p := Params{ID: entityID, Shipment: a.Shipment}
 		if a.Kind != "" {
-			title += fmt.Sprintf(": %d %s of %s", a.Quantity, a.Kind, a.NSN)
+			p.Kind, p.Quantity, p.NSN = a.Kind, a.Quantity, a.NSN
 		}
-		return ev(DiscrepancyOpened, "discrepancy", entityID, title, fmt.Sprintf("/discrepancies?shipment=%d", a.Shipment))
+		return ev(DiscrepancyOpened, "discrepancy", entityID, fmt.Sprintf("/discrepancies?shipment=%d", a.Shipment), p)
 	case action == "shipment.hold" && entity == "shipment":
-		return ev(ShipmentHeld, "shipment", entityID, "Shipment "+entityID+" is held", "/shipments/"+entityID)
+		return ev(ShipmentHeld, "shipment", entityID, "/shipments/"+entityID, Params{ID: entityID})
 	case action == "repair.awaiting_parts" && entity == "repair_order":
-		title := "Repair order " + entityID + " waits for parts"
+		p := Params{ID: entityID}
 		if a.ItemName != "" {
-			title += " (" + strings.TrimSpace(a.ItemName+" "+a.Serial) + ")"
+			p.Item = strings.TrimSpace(a.ItemName + " " + a.Serial)
 		}
-		return ev(RepairAwaitingParts, "repair_order", entityID, title, "/repairs/"+entityID)
+		return ev(RepairAwaitingParts, "repair_order", entityID, "/repairs/"+entityID, p)
 	case action == "plan.create" && entity == "plan":
-		return ev(PlanReady, "plan", entityID, "Plan "+entityID+" is ready for approval", "/plans/"+entityID)
+		return ev(PlanReady, "plan", entityID, "/plans/"+entityID, Params{ID: entityID})
 	case action == "pledge.at_risk" && entity == "pledge":
-		title := fmt.Sprintf("Pledge %s line %d is at risk", entityID, a.LineNo)
-		if a.Words != "" {
-			title += ": " + a.Words
-		}
-		return ev(LineAtRisk, "pledge", entityID, title, "/pledges/"+entityID)
+		return ev(LineAtRisk, "pledge", entityID, "/pledges/"+entityID,
+			Params{ID: entityID, Line: a.LineNo, Words: a.Words, Reason: a.Reason, Days: a.Days, Shipment: a.Shipment})
 	}
 	return nil
 }
@@ -192,6 +195,9 @@ type WaitingPlan struct {
 	MadeAt time.Time
 }
 
+// minute is how the titles and the e-mails write a time, in UTC.
+const minute = "2006-01-02 15:04"
+
 // ActionLead is how many days before its due date a remedial action is
 // notified as due; ApprovalWait how long a plan waits before its approval
 // is notified as due.
@@ -209,54 +215,52 @@ func Due(f Facts, now time.Time) []Event {
 	today := now.UTC().Format(time.DateOnly)
 	lead := now.UTC().AddDate(0, 0, ActionLead).Format(time.DateOnly)
 	var out []Event
+	raise := func(key, kind, entity, id, link string, p Params) {
+		out = append(out, Event{Key: key, Kind: kind, Entity: entity, EntityID: id, Title: storedTitle(kind, p), Link: link, Params: &p})
+	}
 	for _, s := range f.Shipments {
 		if s.ETA.IsZero() || !now.After(s.ETA) {
 			continue
 		}
-		id, eta := fmt.Sprint(s.ID), s.ETA.UTC().Format("2006-01-02 15:04")
-		out = append(out, Event{Key: "late:" + id + ":" + s.ETA.UTC().Format(time.RFC3339), Kind: ShipmentLate, Entity: "shipment", EntityID: id,
-			Title: "Shipment " + id + " is past its ETA of " + eta + " UTC", Link: "/shipments/" + id})
+		id := fmt.Sprint(s.ID)
+		raise("late:"+id+":"+s.ETA.UTC().Format(time.RFC3339), ShipmentLate, "shipment", id, "/shipments/"+id,
+			Params{ID: id, Time: s.ETA.UTC().Format(minute)})
 	}
 	for _, a := range f.Actions {
 		if a.Due == "" || a.Due > lead {
 			continue
 		}
-		word := "is due on " + a.Due
-		if a.Due < today {
-			word = "was due on " + a.Due
-		}
 		lesson := fmt.Sprint(a.Lesson)
-		out = append(out, Event{Key: fmt.Sprintf("action:%d:%s", a.ID, a.Due), Kind: LessonActionDue, Entity: "lesson", EntityID: lesson,
-			Title: fmt.Sprintf("Remedial action %d of lesson %s (%s) %s", a.ID, lesson, a.Owner, word), Link: "/lessons/" + lesson})
+		raise(fmt.Sprintf("action:%d:%s", a.ID, a.Due), LessonActionDue, "lesson", lesson, "/lessons/"+lesson,
+			Params{ID: fmt.Sprint(a.ID), Lesson: lesson, Owner: a.Owner, Date: a.Due, Past: a.Due < today})
 	}
 	for _, l := range f.Lines {
 		if l.Promised == "" || l.Promised >= today || l.Outstanding <= 0 {
 			continue
 		}
 		id := fmt.Sprint(l.Pledge)
-		out = append(out, Event{Key: fmt.Sprintf("overdue:%d:%s", l.Line, l.Promised), Kind: LineOverdue, Entity: "pledge", EntityID: id,
-			Title: fmt.Sprintf("Pledge P-%05d line %d is past its promised date, %s, with %d units to deliver", l.Pledge, l.No, l.Promised, l.Outstanding),
-			Link:  "/pledges/" + id})
+		raise(fmt.Sprintf("overdue:%d:%s", l.Line, l.Promised), LineOverdue, "pledge", id, "/pledges/"+id,
+			Params{ID: fmt.Sprintf("P-%05d", l.Pledge), Line: l.No, Date: l.Promised, Quantity: l.Outstanding})
 	}
 	for _, p := range f.Plans {
 		if now.Sub(p.MadeAt) < ApprovalWait {
 			continue
 		}
 		id := fmt.Sprint(p.ID)
-		out = append(out, Event{Key: "approval:" + id, Kind: ApprovalDue, Entity: "plan", EntityID: id,
-			Title: "Plan " + id + " has waited since " + p.MadeAt.UTC().Format("2006-01-02 15:04") + " UTC for approval", Link: "/plans/" + id})
+		raise("approval:"+id, ApprovalDue, "plan", id, "/plans/"+id, Params{ID: id, Time: p.MadeAt.UTC().Format(minute)})
 	}
 	return out
 }
 
 // Settings are what one user asks to be notified of, and how.
 type Settings struct {
-	UserID  int64     `json:"-"`
-	Email   string    `json:"email"`
-	Events  []string  `json:"events"`
-	Mode    string    `json:"mode"` // immediate or digest
-	Version int64     `json:"version"`
-	Updated time.Time `json:"updated_at,omitzero"`
+	UserID   int64     `json:"-"`
+	Email    string    `json:"email"`
+	Events   []string  `json:"events"`
+	Mode     string    `json:"mode"`     // immediate or digest
+	Language string    `json:"language"` // what the e-mails are written in: en, fr or uk
+	Version  int64     `json:"version"`
+	Updated  time.Time `json:"updated_at,omitzero"`
 }
 
 // Modes of delivery.

@@ -122,6 +122,8 @@ func TestSaveSettings(t *testing.T) {
 		{"an event the role may not ask for", notify.Settings{Email: "hub@example.org", Events: []string{notify.PlanReady}}, "events"},
 		{"no such event", notify.Settings{Email: "hub@example.org", Events: []string{"pledge.made"}}, "events"},
 		{"no such mode", notify.Settings{Email: "hub@example.org", Mode: "weekly"}, "mode"},
+		{"no such language", notify.Settings{Email: "hub@example.org", Events: []string{notify.ShipmentHeld}, Language: "de"}, "language"},
+		{"a language by its name", notify.Settings{Email: "hub@example.org", Language: "Français"}, "language"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := svc.SaveSettings(signedIn(hub), c.in, 0)
@@ -137,8 +139,18 @@ func TestSaveSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Version != 1 || strings.Join(s.Events, ",") != "shipment.held,shipment.late" || len(f.audited) != 1 || f.audited[0].Action != "notify.settings" {
+	if s.Version != 1 || strings.Join(s.Events, ",") != "shipment.held,shipment.late" || s.Language != notify.English || len(f.audited) != 1 || f.audited[0].Action != "notify.settings" {
 		t.Errorf("saved %+v, audited %+v", s, f.audited)
+	}
+	if s, err := svc.SaveSettings(signedIn(hub), notify.Settings{Email: "hub@example.org", Language: notify.Ukrainian}, 1); err != nil || s.Language != notify.Ukrainian || f.settings[1].Language != notify.Ukrainian {
+		t.Errorf("saved in Ukrainian: %+v %v", s, err)
+	}
+	if s, _ := svc.Settings(signedIn(hub)); s.Language != notify.Ukrainian {
+		t.Errorf("read back %+v", s)
+	}
+	if _, err := svc.SaveSettings(signedIn(hub), notify.Settings{Email: "hub@example.org", Language: "ua"}, 2); fault.As(err) == nil || fault.As(err).Field != "language" ||
+		!strings.Contains(err.Error(), `"ua"`) || !strings.Contains(err.Error(), "uk (Українська)") || f.settings[1].Version != 2 {
+		t.Errorf("an unknown language: %v, settings %+v", err, f.settings[1])
 	}
 	if _, err := svc.SaveSettings(signedIn(hub), notify.Settings{Email: "hub@example.org"}, 0); fault.Code(err) != fault.Conflict {
 		t.Errorf("a save from a stale version: %v, want a conflict", err)

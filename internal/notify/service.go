@@ -118,6 +118,11 @@ func (s *Service) SaveSettings(ctx context.Context, in Settings, version int64) 
 		in.Mode = Immediate
 	}
 	errs.OneOf("mode", in.Mode, []string{Immediate, Digest})
+	if in.Language == "" {
+		in.Language = English
+	} else if !KnownLanguage(in.Language) {
+		errs.Add("language", "%q is not a language the e-mails are written in: use %s", in.Language, languageList())
+	}
 	errs.Append("", CheckEvents("events", in.Events, KindsFor(id)))
 	if len(in.Events) > 0 && in.Email == "" && !errs.Has("email") {
 		errs.Add("email", "is required to be notified: give the address the e-mails go to")
@@ -162,6 +167,9 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 	out, err := s.Store.UserSettings(ctx, id.UserID)
 	if out.Mode == "" {
 		out.Mode = Immediate
+	}
+	if out.Language == "" {
+		out.Language = English
 	}
 	return out, err
 }

@@ -14,11 +14,12 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/smtp"
@@ -27,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/longhaul/longhaul/internal/notify"
 )
@@ -106,6 +108,8 @@ func (s *SMTP) Send(ctx context.Context, m notify.Mail) notify.Result {
 			return notify.Result{Err: "auth: " + err.Error()}
 		}
 	}
+	// net/smtp asks for BODY=8BITMIME itself when the server offers it.
+	eightBit, _ := c.Extension("8BITMIME")
 	if err := c.Mail(s.From); err != nil {
 		return notify.Result{Err: "mail from: " + err.Error(), Status: code(err)}
 	}
@@ -116,7 +120,7 @@ func (s *SMTP) Send(ctx context.Context, m notify.Mail) notify.Result {
 	if err != nil {
 		return notify.Result{Err: "data: " + err.Error(), Status: code(err)}
 	}
-	if _, err := w.Write(message(s.From, m)); err != nil {
+	if _, err := w.Write(message(s.From, m, eightBit, time.Now())); err != nil {
 		return notify.Result{Err: "write: " + err.Error(), Unknown: true}
 	}
 	if err := w.Close(); err != nil {
@@ -140,29 +144,112 @@ func code(err error) int {
 	return 0
 }
 
-// message is m as an RFC 5322 message in UTF-8.
-func message(from string, m notify.Mail) []byte {
+// message is m as an RFC 5322 message at now, in UTF-8: a subject that
+// is not plain ASCII as RFC 2047 encoded words, the headers in lines of at
+// most 78 characters, and the body as it is when it is ASCII, 8bit when
+// the server offers 8BITMIME, else quoted-printable.
+func message(from string, m notify.Mail, eightBit bool, now time.Time) []byte {
 	var b bytes.Buffer
-	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
+	h := func(k, v string) { b.WriteString(header(k, v)) }
 	h("From", from)
 	h("To", m.To)
-	h("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
-	h("Date", time.Now().UTC().Format(time.RFC1123Z))
+	h("Subject", m.Subject)
+	h("Date", now.UTC().Format(time.RFC1123Z))
 	h("Message-ID", "<longhaul-delivery-"+m.ID+"@"+domain(from)+">")
 	h("MIME-Version", "1.0")
 	h("Content-Type", "text/plain; charset=utf-8")
-	h("Content-Transfer-Encoding", "8bit")
+	if m.Language != "" {
+		h("Content-Language", m.Language)
+	}
+	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
+	cte := transferEncoding(body, eightBit)
+	h("Content-Transfer-Encoding", cte)
 	h("X-Longhaul-Delivery", m.ID)
 	if m.Redelivery {
 		h("X-Longhaul-Redelivery", "true")
 	}
 	b.WriteString("\r\n")
-	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
-	if m.Redelivery {
-		body = "(This may repeat a notification sent before: its delivery could not be confirmed.)\r\n\r\n" + body
+	if cte == "quoted-printable" {
+		q := quotedprintable.NewWriter(&b)
+		q.Write([]byte(body))
+		q.Close()
+	} else {
+		b.WriteString(body)
 	}
-	b.WriteString(body)
 	return b.Bytes()
+}
+
+// header writes the header k: v in lines of at most 78 characters. A v of
+// printable ASCII goes as it is, folded before a space where a line would
+// be longer; any other as RFC 2047 encoded words (B, UTF-8), one a line,
+// the first sized to fit beside k, so that every line keeps within the 76
+// characters RFC 2047 allows and no character is split between words
+// (the reader joins the words without the folds).
+func header(k, v string) string {
+	var b strings.Builder
+	b.WriteString(k + ":")
+	if printable(v) {
+		n := len(k) + 1
+		for i, w := range strings.Split(v, " ") {
+			if i > 0 && n+1+len(w) > 78 {
+				b.WriteString("\r\n")
+				n = 0
+			}
+			b.WriteString(" " + w)
+			n += 1 + len(w)
+		}
+		b.WriteString("\r\n")
+		return b.String()
+	}
+	const open, end = "=?utf-8?b?", "?="
+	room := 76 - len(k) - 2 // beside "k: "
+	for v != "" {
+		fit := (room - len(open) - len(end)) / 4 * 3 // octets a word holds
+		n := 0
+		for n < len(v) {
+			_, size := utf8.DecodeRuneInString(v[n:])
+			if n+size > fit && n > 0 {
+				break
+			}
+			n += size
+		}
+		b.WriteString(" " + open + base64.StdEncoding.EncodeToString([]byte(v[:n])) + end + "\r\n")
+		v, room = v[n:], 75
+	}
+	return b.String()
+}
+
+// printable reports whether v is printable ASCII, which a header carries
+// as it is.
+func printable(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] < ' ' || v[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// transferEncoding is how body (in CRLF lines) is sent: 7bit when it is
+// ASCII in lines SMTP takes (998 octets at most), 8bit when it is not
+// ASCII and the server offers 8BITMIME, else quoted-printable.
+func transferEncoding(body string, eightBit bool) string {
+	ascii := true
+	for _, line := range strings.Split(body, "\r\n") {
+		if len(line) > 998 {
+			return "quoted-printable"
+		}
+		for i := 0; i < len(line) && ascii; i++ {
+			ascii = line[i] < 0x80 && line[i] != 0 && line[i] != '\r'
+		}
+	}
+	switch {
+	case ascii:
+		return "7bit"
+	case eightBit:
+		return "8bit"
+	}
+	return "quoted-printable"
 }
 
 func domain(addr string) string {

@@ -565,3 +565,58 @@ func TestOverdueLinesAreTheDashboards(t *testing.T) {
 		})
 	}
 }
+
+// TestUkrainianMailArrivesIntact: an officer who reads Ukrainian gets the
+// discrepancy's e-mail from mailpit with its Ukrainian subject and body
+// whole, and a subject long enough to take several encoded words arrives
+// whole too.
+func TestUkrainianMailArrivesIntact(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		l := newLedger(t, db)
+		if _, err := l.notify.SaveSettings(as(l.deu), notify.Settings{Email: "deu-lo@example.org", Events: []string{notify.DiscrepancyOpened}, Language: notify.Ukrainian}, 1); err != nil {
+			t.Fatal(err)
+		}
+		mp := ports(t)
+		mp.start(t)
+		sh := l.discrepancy(t)
+		evs, err := store.Outbox{DB: db}.PendingEvents(storetest.Ctx(), 10)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("pending %+v %v", evs, err)
+		}
+		title := evs[0].TitleIn(notify.Ukrainian)
+		if want := fmt.Sprintf("щодо відправлення %d: пошкодження 2 од. (NSN %s)", sh.ID, storetest.NSN155); !strings.HasPrefix(title, "Відкрито розбіжність ") || !strings.HasSuffix(title, want) {
+			t.Fatalf("the Ukrainian title %q, want it to end %q", title, want)
+		}
+		smtp := &outbound.SMTP{Addr: mp.smtp, From: "longhaul@example.org", StartTLS: outbound.Off}
+		w := &notify.Worker{Store: store.Outbox{DB: db}, Hooks: &outbound.Webhooks{}, BaseURL: "http://longhaul.test", Mail: smtp,
+			Now: func() time.Time { return time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC) }}
+		if r, err := w.Pass(storetest.Ctx()); err != nil || r.Sent != 1 {
+			t.Fatalf("pass %+v %v", r, err)
+		}
+		long := "[Longhaul] Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1\u00a0250 од. — " +
+			"Рядок 2 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 12 од."
+		if res := smtp.Send(context.Background(), notify.Mail{ID: "long", To: "ukr-lo@example.org", Subject: long, Body: "Відкрити: http://longhaul.test/pledges/4\n", Language: notify.Ukrainian}); !res.OK {
+			t.Fatalf("the long subject: %+v", res)
+		}
+		got := map[string]message{}
+		for _, m := range mp.messages(t) {
+			got[m.To[0].Address] = m
+		}
+		m := got["deu-lo@example.org"]
+		if m.Subject != "[Longhaul] "+title {
+			t.Errorf("subject %q\nwant %q", m.Subject, "[Longhaul] "+title)
+		}
+		body, h := mp.text(t, m.ID)
+		for _, want := range []string{title + "\n", "Відкрити: http://longhaul.test/discrepancies?shipment=", "у ваших налаштуваннях сповіщень вибрано: відкрито розбіжність."} {
+			if !strings.Contains(strings.ReplaceAll(body, "\r\n", "\n"), want) {
+				t.Errorf("body %q lacks %q", body, want)
+			}
+		}
+		if strings.Join(h["Content-Language"], "") != "uk" || !strings.Contains(strings.Join(h["Content-Type"], ""), "charset=utf-8") {
+			t.Errorf("headers %v", h)
+		}
+		if m := got["ukr-lo@example.org"]; m.Subject != long {
+			t.Errorf("the long subject arrived as %q\nwant %q", m.Subject, long)
+		}
+	})
+}

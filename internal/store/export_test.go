@@ -57,3 +57,18 @@ func (db *DB) BackfillStages(ctx context.Context) error {
 	}
 	return nil
 }
+
+// InsertNotifyRowsOf0035 writes a user's notification settings and an
+// event as the store wrote them before migration 0036: without a
+// language, without params.
+func (db *DB) InsertNotifyRowsOf0035(ctx context.Context, userID int64, key string) error {
+	return db.Transact(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `INSERT INTO notify_settings (user_id, email, events, mode, version, updated_at) VALUES (?, ?, 'shipment.held', 'immediate', 1, ?)`,
+			userID, "old@example.org", ts(tx.now)); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO notify_outbox (event_key, kind, entity, entity_id, title, link, audit_seq, created_at) VALUES (?, 'shipment.held', 'shipment', '7', 'Shipment 7 is held', '/shipments/7', 0, ?)`,
+			key, ts(tx.now))
+		return err
+	})
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -21,12 +22,25 @@ import (
 func (tx *Tx) raiseFromAudit(ctx context.Context, seq int64, action, entity, entityID, after string) error {
 	evs := notify.FromAudit(seq, action, entity, entityID, []byte(after))
 	for _, ev := range evs {
-		if _, err := tx.exec(ctx, `INSERT INTO notify_outbox (event_key, kind, entity, entity_id, title, link, audit_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			ev.Key, ev.Kind, ev.Entity, ev.EntityID, ev.Title, ev.Link, seq, ts(tx.now)); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO notify_outbox (event_key, kind, entity, entity_id, title, params, link, audit_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ev.Key, ev.Kind, ev.Entity, ev.EntityID, ev.Title, params(ev.Params), ev.Link, seq, ts(tx.now)); err != nil {
 			return fmt.Errorf("write notification %s: %w", ev.Key, err)
 		}
 	}
 	return nil
+}
+
+// params is an event's params as the outbox keeps them: JSON, or empty
+// for none.
+func params(p *notify.Params) string {
+	if p == nil {
+		return ""
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // Notify adapts the store to notify.Store.
@@ -124,9 +138,10 @@ func (tx notifyTx) Settings(ctx context.Context, userID int64) (notify.Settings,
 }
 
 func (db *DB) settings(ctx context.Context, q querier, userID int64) (notify.Settings, error) {
-	s := notify.Settings{UserID: userID, Mode: notify.Immediate, Events: []string{}}
+	s := notify.Settings{UserID: userID, Mode: notify.Immediate, Language: notify.English, Events: []string{}}
 	var events, updated string
-	err := q.QueryRowContext(ctx, db.rebind(`SELECT email, events, mode, version, updated_at FROM notify_settings WHERE user_id = ?`), userID).Scan(&s.Email, &events, &s.Mode, &s.Version, &updated)
+	err := q.QueryRowContext(ctx, db.rebind(`SELECT email, events, mode, language, version, updated_at FROM notify_settings WHERE user_id = ?`), userID).
+		Scan(&s.Email, &events, &s.Mode, &s.Language, &s.Version, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, nil
 	}
@@ -151,12 +166,12 @@ func (tx notifyTx) SaveSettings(ctx context.Context, s *notify.Settings, version
 	s.Updated = tx.now
 	if version == 0 {
 		s.Version = 1
-		_, err := tx.exec(ctx, `INSERT INTO notify_settings (user_id, email, events, mode, version, updated_at) VALUES (?, ?, ?, ?, 1, ?)`,
-			s.UserID, s.Email, strings.Join(s.Events, ","), s.Mode, ts(tx.now))
+		_, err := tx.exec(ctx, `INSERT INTO notify_settings (user_id, email, events, mode, language, version, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)`,
+			s.UserID, s.Email, strings.Join(s.Events, ","), s.Mode, s.Language, ts(tx.now))
 		return err
 	}
-	res, err := tx.exec(ctx, `UPDATE notify_settings SET email = ?, events = ?, mode = ?, version = version + 1, updated_at = ? WHERE user_id = ? AND version = ?`,
-		s.Email, strings.Join(s.Events, ","), s.Mode, ts(tx.now), s.UserID, version)
+	res, err := tx.exec(ctx, `UPDATE notify_settings SET email = ?, events = ?, mode = ?, language = ?, version = version + 1, updated_at = ? WHERE user_id = ? AND version = ?`,
+		s.Email, strings.Join(s.Events, ","), s.Mode, s.Language, ts(tx.now), s.UserID, version)
 	if err != nil {
 		return err
 	}
@@ -207,8 +222,8 @@ func (tx notifyTx) DisableEndpoint(ctx context.Context, id int64) error {
 func (tx notifyTx) Raise(ctx context.Context, evs []notify.Event) (int, error) {
 	n := 0
 	for _, ev := range evs {
-		res, err := tx.exec(ctx, `INSERT INTO notify_outbox (event_key, kind, entity, entity_id, title, link, audit_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (event_key) DO NOTHING`,
-			ev.Key, ev.Kind, ev.Entity, ev.EntityID, ev.Title, ev.Link, ts(tx.now))
+		res, err := tx.exec(ctx, `INSERT INTO notify_outbox (event_key, kind, entity, entity_id, title, params, link, audit_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (event_key) DO NOTHING`,
+			ev.Key, ev.Kind, ev.Entity, ev.EntityID, ev.Title, params(ev.Params), ev.Link, ts(tx.now))
 		if err != nil {
 			return n, fmt.Errorf("raise %s: %w", ev.Key, err)
 		}
@@ -222,13 +237,20 @@ func (tx notifyTx) Raise(ctx context.Context, evs []notify.Event) (int, error) {
 // Outbox adapts the store to the notification worker.
 type Outbox struct{ DB *DB }
 
-const outboxColumns = "id, event_key, kind, entity, entity_id, title, link, audit_seq, created_at"
+const outboxColumns = "id, event_key, kind, entity, entity_id, title, params, link, audit_seq, created_at"
 
 func scanOutbox(s scanner) (notify.Event, error) {
 	var e notify.Event
-	var created string
-	err := s.Scan(&e.ID, &e.Key, &e.Kind, &e.Entity, &e.EntityID, &e.Title, &e.Link, &e.AuditSeq, &created)
+	var ps, created string
+	err := s.Scan(&e.ID, &e.Key, &e.Kind, &e.Entity, &e.EntityID, &e.Title, &ps, &e.Link, &e.AuditSeq, &created)
 	e.CreatedAt = parseTS(created)
+	if ps != "" {
+		var p notify.Params
+		// Params that do not read leave the event its English title.
+		if json.Unmarshal([]byte(ps), &p) == nil {
+			e.Params = &p
+		}
+	}
 	return e, err
 }
 
@@ -273,7 +295,7 @@ func (o Outbox) DigestEvents(ctx context.Context, digest int64) ([]notify.Event,
 func (o Outbox) Recipients(ctx context.Context) ([]notify.Recipient, error) {
 	db := o.DB
 	cols := strings.ReplaceAll("u."+userColumns, ", ", ", u.")
-	rows, err := db.rq.QueryContext(ctx, `SELECT `+cols+`, ns.email, ns.events, ns.mode, ns.version FROM notify_settings ns JOIN users u ON u.id = ns.user_id WHERE ns.events <> '' ORDER BY u.id`)
+	rows, err := db.rq.QueryContext(ctx, `SELECT `+cols+`, ns.email, ns.events, ns.mode, ns.language, ns.version FROM notify_settings ns JOIN users u ON u.id = ns.user_id WHERE ns.events <> '' ORDER BY u.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +306,7 @@ func (o Outbox) Recipients(ctx context.Context) ([]notify.Recipient, error) {
 		var roles, created, updated, events string
 		u := &r.User
 		if err := rows.Scan(&u.ID, &u.Name, &u.DisplayName, &u.Nation, &roles, &u.Clearance, &u.Site, &u.Disabled, &u.PasswordHash, &u.Version, &created, &updated,
-			&r.Settings.Email, &events, &r.Settings.Mode, &r.Settings.Version); err != nil {
+			&r.Settings.Email, &events, &r.Settings.Mode, &r.Settings.Language, &r.Settings.Version); err != nil {
 			return nil, err
 		}
 		for _, x := range splitList(roles) {
@@ -459,10 +481,12 @@ func (r *deliveryRow) delivery() notify.Delivery {
 }
 
 // DueDeliveries returns the pending deliveries due at now and those
-// claimed before stale (their worker stopped mid-send), oldest first.
+// claimed before stale (their worker stopped mid-send), oldest first,
+// each e-mail with its user's language as their settings say now.
 func (o Outbox) DueDeliveries(ctx context.Context, now, stale time.Time, limit int) ([]notify.Delivery, error) {
 	db := o.DB
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT `+deliveryColumns+` FROM `+deliveryFrom+`
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT `+deliveryColumns+`, COALESCE(ns.language, '') FROM `+deliveryFrom+`
+		LEFT JOIN notify_settings ns ON ns.user_id = d.user_id AND d.channel <> 'webhook'
 		WHERE (d.state = 'pending' AND d.next_at <= ?) OR (d.state = 'sending' AND d.claimed_at < ?) ORDER BY d.id LIMIT ?`), ts(now), ts(stale), limit)
 	if err != nil {
 		return nil, err
@@ -471,7 +495,7 @@ func (o Outbox) DueDeliveries(ctx context.Context, now, stale time.Time, limit i
 	var out []notify.Delivery
 	for rows.Next() {
 		r, dest := deliveryFields()
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(append(dest, &r.Language)...); err != nil {
 			return nil, err
 		}
 		out = append(out, r.delivery())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/longhaul/longhaul/internal/access"
@@ -40,20 +41,26 @@ func (s *Server) notifyAPI(add func(method, pattern string, perm access.Permissi
 
 // settingsInput is the settings as the API and the form send them.
 type settingsInput struct {
-	Email   string   `json:"email"`
-	Events  []string `json:"events"`
-	Mode    string   `json:"mode"`
-	Version int64    `json:"version"`
+	Email    string   `json:"email"`
+	Events   []string `json:"events"`
+	Mode     string   `json:"mode"`
+	Language string   `json:"language"`
+	Version  int64    `json:"version"`
+}
+
+func (in settingsInput) settings() notify.Settings {
+	return notify.Settings{Email: in.Email, Events: in.Events, Mode: in.Mode, Language: in.Language}
 }
 
 type notifySettingsView struct {
-	In     settingsInput
-	Kinds  []notify.Kind
-	Errors formErrors
+	In        settingsInput
+	Kinds     []notify.Kind
+	Languages []notify.Language
+	Errors    formErrors
 }
 
 func (s *Server) notifySettingsPage(w http.ResponseWriter, r *http.Request, status int, in *settingsInput, errs formErrors) error {
-	v := notifySettingsView{Kinds: notify.KindsFor(access.IdentityFrom(r.Context())), Errors: errs}
+	v := notifySettingsView{Kinds: notify.KindsFor(access.IdentityFrom(r.Context())), Languages: notify.Languages, Errors: errs}
 	if in != nil {
 		v.In = *in
 	} else {
@@ -61,7 +68,11 @@ func (s *Server) notifySettingsPage(w http.ResponseWriter, r *http.Request, stat
 		if err != nil {
 			return err
 		}
-		v.In = settingsInput{Email: cur.Email, Events: cur.Events, Mode: cur.Mode, Version: cur.Version}
+		v.In = settingsInput{Email: cur.Email, Events: cur.Events, Mode: cur.Mode, Language: cur.Language, Version: cur.Version}
+	}
+	if v.In.Language != "" && !notify.KnownLanguage(v.In.Language) {
+		// A refused language stays chosen beside its error, as it came.
+		v.Languages = append(slices.Clip(v.Languages), notify.Language{Code: v.In.Language, Name: v.In.Language})
 	}
 	return s.page(w, r, status, "notifications", "Notifications", v, access.Unclassified)
 }
@@ -75,13 +86,13 @@ func (s *Server) uiSaveNotifySettings(w http.ResponseWriter, r *http.Request) er
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	f := r.PostForm
-	in := settingsInput{Email: f.Get("email"), Events: f["events"], Mode: f.Get("mode")}
+	in := settingsInput{Email: f.Get("email"), Events: f["events"], Mode: f.Get("mode"), Language: f.Get("language")}
 	version, err := strconv.ParseInt(f.Get("version"), 10, 64)
 	if err != nil {
 		version = 0
 	}
 	in.Version = version
-	if _, err := s.Notify.SaveSettings(r.Context(), notify.Settings{Email: in.Email, Events: in.Events, Mode: in.Mode}, version); err != nil {
+	if _, err := s.Notify.SaveSettings(r.Context(), in.settings(), version); err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			return s.notifySettingsPage(w, r, statusFor(err), &in, fe)
 		}
@@ -104,7 +115,7 @@ func (s *Server) apiSaveNotifySettings(w http.ResponseWriter, r *http.Request) e
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	out, err := s.Notify.SaveSettings(r.Context(), notify.Settings{Email: in.Email, Events: in.Events, Mode: in.Mode}, in.Version)
+	out, err := s.Notify.SaveSettings(r.Context(), in.settings(), in.Version)
 	if err != nil {
 		return err
 	}

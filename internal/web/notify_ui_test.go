@@ -118,3 +118,57 @@ func TestWebhookPages(t *testing.T) {
 		t.Errorf("deliveries: %v", d)
 	}
 }
+
+// TestNotificationLanguage: the settings offer the languages by their own
+// names; the form saves the one chosen, which the API reads back; an
+// unknown one is refused beside its field, what was sent kept, and
+// changes nothing, by the form and by the API.
+func TestNotificationLanguage(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	form := "application/x-www-form-urlencoded"
+	if s := e.do("GET", "/api/v1/account/notifications", "", "").json(t); s["language"] != "en" {
+		t.Errorf("the language before any save: %v", s["language"])
+	}
+	page := string(e.do("GET", "/account/notifications", "", "").body)
+	for _, want := range []string{`name="language"`, `<option value="en" lang="en" selected>English</option>`, `<option value="fr" lang="fr" >Français</option>`, `<option value="uk" lang="uk" >Українська</option>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the settings page lacks %q", want)
+		}
+	}
+	before := e.fingerprint()
+	bad := url.Values{"email": {"coordinator@nsatu.example"}, "events": {"plan.ready"}, "mode": {"digest"}, "language": {"de"}, "version": {"0"}}
+	res := e.do("POST", "/account/notifications", form, bad.Encode())
+	body := string(res.body)
+	if res.status != 422 || !strings.Contains(body, `data-field="language"`) || !strings.Contains(body, `<option value="de" lang="de" selected>de</option>`) ||
+		!strings.Contains(body, `value="coordinator@nsatu.example"`) || !strings.Contains(body, `value="digest" checked`) || !strings.Contains(body, "uk (Українська)") {
+		t.Fatalf("an unknown language: %d\n%.4000s", res.status, body)
+	}
+	if strings.Count(body, " selected>") != 1 {
+		t.Errorf("the refused page selects more than what was sent:\n%.4000s", body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused language changed the database")
+	}
+	good := url.Values{"email": {"coordinator@nsatu.example"}, "events": {"plan.ready"}, "mode": {"immediate"}, "language": {"uk"}, "version": {"0"}}
+	if res := e.do("POST", "/account/notifications", form, good.Encode()); res.status != 303 {
+		t.Fatalf("settings in Ukrainian: %d %.800s", res.status, res.body)
+	}
+	if s := e.do("GET", "/api/v1/account/notifications", "", "").json(t); s["language"] != "uk" || s["version"] != float64(1) {
+		t.Errorf("the settings read back: %v", s)
+	}
+	if p := string(e.do("GET", "/account/notifications", "", "").body); !strings.Contains(p, `<option value="uk" lang="uk" selected>Українська</option>`) {
+		t.Error("the page does not show the saved language")
+	}
+	before = e.fingerprint()
+	if res := e.do("PUT", "/api/v1/account/notifications", "application/json", `{"email":"c@nsatu.example","events":["plan.ready"],"mode":"immediate","language":"ua","version":1}`); res.status != 422 ||
+		!strings.Contains(string(res.body), `"language"`) || !strings.Contains(string(res.body), `\"ua\"`) {
+		t.Errorf("an unknown language by the API: %d %s", res.status, res.body)
+	}
+	if e.fingerprint() != before {
+		t.Error("a refused language by the API changed the database")
+	}
+	if res := e.do("PUT", "/api/v1/account/notifications", "application/json", `{"email":"c@nsatu.example","events":["plan.ready"],"mode":"immediate","language":"fr","version":1}`); res.status != 200 ||
+		!strings.Contains(string(res.body), `"language": "fr"`) {
+		t.Errorf("French by the API: %d %s", res.status, res.body)
+	}
+}

@@ -1005,7 +1005,9 @@ func TestOpenAPIDescribesLiveResponses(t *testing.T) {
 	// Notifications: settings, webhooks and their log.
 	c.do(oaCall{method: "GET", path: "/api/v1/account/notifications", status: 200})
 	c.do(oaCall{method: "PUT", path: "/api/v1/account/notifications", status: 200,
-		body: oaJSON(map[string]any{"email": "oa@nsatu.example", "events": []string{"plan.ready", "discrepancy.opened"}, "mode": "digest", "version": 0})})
+		body: oaJSON(map[string]any{"email": "oa@nsatu.example", "events": []string{"plan.ready", "discrepancy.opened"}, "mode": "digest", "language": "fr", "version": 0})})
+	c.do(oaCall{method: "PUT", path: "/api/v1/account/notifications", status: 422, badRequest: true,
+		body: oaJSON(map[string]any{"email": "oa@nsatu.example", "events": []string{}, "mode": "immediate", "language": "de", "version": 1})})
 	c.do(oaCall{method: "PUT", path: "/api/v1/account/notifications", status: 409,
 		body: oaJSON(map[string]any{"email": "oa@nsatu.example", "events": []string{}, "mode": "immediate", "version": 0})})
 	c.do(oaCall{method: "GET", path: "/api/v1/account/notifications", status: 200})
