@@ -136,7 +136,13 @@ type Result struct {
 	Status  int
 	Err     string
 	Unknown bool
+	// Withheld says nothing was sent: the reader may no longer see it.
+	Withheld bool
 }
+
+// withheld is the outcome of a delivery whose reader lost sight of its
+// record between the fan-out and the send.
+var withheld = Result{Withheld: true, Err: "withheld: the recipient may no longer see its record"}
 
 // Mailer sends e-mail; Poster posts webhooks.
 type Mailer interface {
@@ -169,6 +175,9 @@ type Worker struct {
 // PassResult says what a pass did.
 type PassResult struct {
 	Fanned, Deliveries, Digests, Sent, Retried, Failed int
+	// Withheld counts the deliveries not sent because their reader may
+	// no longer see what they tell of.
+	Withheld int
 }
 
 func (w *Worker) now() time.Time {
@@ -281,6 +290,24 @@ func (w *Worker) recipients(ctx context.Context, ev Event) ([]Delivery, error) {
 	return out, nil
 }
 
+// stillSees reports whether the user reader, as they are now, may see
+// what ev tells of: a role, clearance or nation taken away, an account
+// disabled, or a record marked higher since the fan-out holds it back.
+func (w *Worker) stillSees(ctx context.Context, reader int64, ev Event) (bool, error) {
+	kind, ok := KindOf(ev.Kind)
+	if !ok {
+		return false, nil
+	}
+	u, err := w.Store.UserByID(ctx, reader)
+	if fault.Code(err) == fault.NotFound {
+		return false, nil
+	}
+	if err != nil || u.Disabled {
+		return false, err
+	}
+	return w.maySee(ctx, u, kind, ev)
+}
+
 func (w *Worker) maySee(ctx context.Context, u access.User, k Kind, ev Event) (bool, error) {
 	id := u.Identity("notify")
 	if !access.Allowed(id, k.Perm) {
@@ -337,6 +364,10 @@ func (w *Worker) deliver(ctx context.Context, d Delivery, now time.Time, r *Pass
 	case res.OK:
 		o.State, o.Uncertain = Sent, false
 		r.Sent++
+	case res.Withheld:
+		o.State, o.Uncertain = Failed, redelivery
+		r.Withheld++
+		w.log().InfoContext(ctx, "notification withheld: its reader may no longer see its record", "delivery", d.ID, "channel", d.Channel)
 	case attempts >= max:
 		o.State = Failed
 		r.Failed++
@@ -381,13 +412,29 @@ func (w *Worker) attempt(ctx context.Context, d Delivery, redelivery bool) Resul
 		if e.Disabled {
 			return Result{Err: "the endpoint is disabled"}
 		}
+		if ok, err := w.stillSees(ctx, e.AsUser, ev); err != nil {
+			return Result{Err: err.Error()}
+		} else if !ok {
+			return withheld
+		}
 		body, _ := json.Marshal(HookBody{Delivery: d.ID, Event: ev.ID, Kind: ev.Kind, Entity: ev.Entity, EntityID: ev.EntityID,
 			Title: ev.Title, Link: w.link(ev.Link), OccurredAt: ev.CreatedAt, Redelivery: redelivery})
 		return w.Hooks.Post(ctx, Hook{ID: id, URL: e.URL, Secret: e.Secret, Body: body, Redelivery: redelivery})
 	case DigestCh:
-		evs, err := w.Store.DigestEvents(ctx, d.ID)
+		all, err := w.Store.DigestEvents(ctx, d.ID)
 		if err != nil {
 			return Result{Err: err.Error()}
+		}
+		var evs []Event
+		for _, ev := range all {
+			if ok, err := w.stillSees(ctx, d.UserID, ev); err != nil {
+				return Result{Err: err.Error()}
+			} else if ok {
+				evs = append(evs, ev)
+			}
+		}
+		if len(evs) == 0 {
+			return withheld
 		}
 		wr := writerOf(d.Language)
 		return w.Mail.Send(ctx, Mail{ID: id, To: d.Address, Subject: "[Longhaul] " + wr.digestSubject(wr, len(evs)),
@@ -396,6 +443,11 @@ func (w *Worker) attempt(ctx context.Context, d Delivery, redelivery bool) Resul
 		ev, err := w.Store.Event(ctx, d.EventID)
 		if err != nil {
 			return Result{Err: err.Error()}
+		}
+		if ok, err := w.stillSees(ctx, d.UserID, ev); err != nil {
+			return Result{Err: err.Error()}
+		} else if !ok {
+			return withheld
 		}
 		wr := writerOf(d.Language)
 		return w.Mail.Send(ctx, Mail{ID: id, To: d.Address, Subject: "[Longhaul] " + ev.TitleIn(wr.lang),

@@ -370,3 +370,61 @@ func TestCheckRaisesOnce(t *testing.T) {
 		t.Errorf("events %+v", f.events)
 	}
 }
+
+// TestWorkerWithholdsWhatTheReaderNoLongerSees: who may see an event is
+// asked again when it is sent, so that a record marked higher, a role
+// taken away or an account disabled between the fan-out and the send
+// (a mail server down for an hour, a digest the next morning) holds the
+// mail, the webhook or the digest's line back.
+func TestWorkerWithholdsWhatTheReaderNoLongerSees(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	clock := now
+	f, m, h, w := world(now)
+	w.Now = func() time.Time { return clock }
+	f.visible["fra"] = []string{"shipment:7"}
+	f.raise(notify.Event{Key: "a", Kind: notify.ShipmentHeld, Entity: "shipment", EntityID: "7", Title: "Shipment 7 is held", Link: "/shipments/7", CreatedAt: now})
+	f.raise(notify.Event{Key: "b", Kind: notify.PlanReady, Entity: "plan", EntityID: "9", Title: "Plan 9 is ready for approval", Link: "/plans/9", CreatedAt: now})
+	// The mail server and the receiver are down at the fan-out.
+	m.fail = []notify.Result{{Err: "connect: refused"}, {Err: "connect: refused"}}
+	h.fail = []notify.Result{{Err: "connect: refused"}}
+	r, err := w.Pass(context.Background())
+	if err != nil || r.Deliveries != 5 || r.Retried != 3 {
+		t.Fatalf("first pass %+v %v", r, err)
+	}
+	// Then the shipment is marked so that neither the German officer nor
+	// the coordinator may see it, and the French officer's account (the
+	// webhook's too) is disabled.
+	f.visible["deu"] = nil
+	f.visible["coord"] = []string{"plan:9"}
+	f.users[1].Disabled = true
+	clock = now.Add(time.Hour)
+	sent := len(m.sent)
+	r, err = w.Pass(context.Background())
+	if err != nil || r.Withheld != 3 || r.Sent != 0 || len(m.sent) != sent || len(h.got) != 1 {
+		t.Fatalf("after the marking: %+v %v, mails %d, hooks %d", r, err, len(m.sent)-sent, len(h.got))
+	}
+	for _, d := range f.deliveries {
+		if d.State == notify.Failed && !strings.Contains(d.LastError, "withheld") {
+			t.Errorf("delivery %+v", d)
+		}
+	}
+	// The coordinator's digest the next morning holds only the plan.
+	clock = now.Add(20 * time.Hour)
+	if r, err := w.Pass(context.Background()); err != nil || r.Digests != 1 || r.Sent != 1 {
+		t.Fatalf("digest pass %+v %v", r, err)
+	}
+	d := m.sent[len(m.sent)-1]
+	if d.To != "coord@example.org" || !strings.Contains(d.Body, "/plans/9") || strings.Contains(d.Body, "Shipment 7") || !strings.Contains(d.Subject, "1 notification") {
+		t.Errorf("digest %+v", d)
+	}
+	// A digest with nothing left to tell is not sent at all.
+	f.raise(notify.Event{Key: "c", Kind: notify.PlanReady, Entity: "plan", EntityID: "10", Title: "Plan 10 is ready for approval", Link: "/plans/10", CreatedAt: clock})
+	f.visible["coord"] = []string{"plan:10"}
+	w.Pass(context.Background())
+	f.visible["coord"] = nil
+	clock = clock.Add(24 * time.Hour)
+	sent = len(m.sent)
+	if r, _ := w.Pass(context.Background()); r.Digests != 1 || r.Withheld != 1 || len(m.sent) != sent {
+		t.Errorf("an empty digest: %+v, %d mails", r, len(m.sent)-sent)
+	}
+}
