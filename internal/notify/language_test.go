@@ -47,18 +47,18 @@ func TestTitlesInEachLanguage(t *testing.T) {
 		{"discrepancy", audit("discrepancy.open", "discrepancy", "4", `{"shipment":12,"kind":"short","quantity":1250,"nsn":"1320-12-345-6789"}`),
 			"Discrepancy 4 opened on shipment 12: 1250 short of 1320-12-345-6789",
 			"Discrepancy 4 opened on shipment 12: 1,250 short of 1320-12-345-6789",
-			"Écart 4 ouvert sur l’expédition 12" + nbsp + ": manque de 1" + narrowNbsp + "250 unités (NSN 1320-12-345-6789)",
-			"Відкрито розбіжність 4 щодо відправлення 12: недостача 1" + nbsp + "250 од. (NSN 1320-12-345-6789)"},
+			"Écart 4 ouvert sur l’expédition 12" + nbsp + ": manque de 1" + narrowNbsp + "250 unités (NNO 1320-12-345-6789)",
+			"Відкрито розбіжність 4 щодо відправлення 12: нестача 1" + nbsp + "250" + nbsp + "од. (NSN 1320-12-345-6789)"},
 		{"one damaged", audit("discrepancy.open", "discrepancy", "5", `{"shipment":12,"kind":"damaged","quantity":1,"nsn":"1320-12-345-6789"}`),
 			"Discrepancy 5 opened on shipment 12: 1 damaged of 1320-12-345-6789",
 			"Discrepancy 5 opened on shipment 12: 1 damaged of 1320-12-345-6789",
-			"Écart 5 ouvert sur l’expédition 12" + nbsp + ": avarie de 1 unité (NSN 1320-12-345-6789)",
-			"Відкрито розбіжність 5 щодо відправлення 12: пошкодження 1 од. (NSN 1320-12-345-6789)"},
+			"Écart 5 ouvert sur l’expédition 12" + nbsp + ": avarie de 1 unité (NNO 1320-12-345-6789)",
+			"Відкрито розбіжність 5 щодо відправлення 12: пошкодження 1" + nbsp + "од. (NSN 1320-12-345-6789)"},
 		{"shipment held", audit("shipment.hold", "shipment", "7", `{}`),
 			"Shipment 7 is held", "Shipment 7 is held", "L’expédition 7 est mise en attente", "Відправлення 7 затримано"},
 		{"repair", audit("repair.awaiting_parts", "repair_order", "3", `{"item_name":"Leopard 2A6","serial":"L2-001"}`),
 			"Repair order 3 waits for parts (Leopard 2A6 L2-001)", "Repair order 3 waits for parts (Leopard 2A6 L2-001)",
-			"L’ordre de réparation 3 attend des pièces (Leopard 2A6 L2-001)", "Ремонтне замовлення 3 очікує на запчастини (Leopard 2A6 L2-001)"},
+			"L’ordre de réparation 3 attend des pièces (Leopard 2A6 L2-001)", "Наряд на ремонт №" + nbsp + "3 очікує на запчастини (Leopard 2A6 L2-001)"},
 		{"plan", audit("plan.create", "plan", "9", `{}`),
 			"Plan 9 is ready for approval", "Plan 9 is ready for approval", "Le plan 9 est prêt pour approbation", "План 9 готовий до затвердження"},
 		{"at risk by an ETA", audit("pledge.at_risk", "pledge", "2", `{"line_no":1,"reason":"eta","days":6,"shipment":12,"words":"S-00012's ETA, 2026-03-16, is 6 days after the promised 2026-03-10"}`),
@@ -81,20 +81,20 @@ func TestTitlesInEachLanguage(t *testing.T) {
 			"L’expédition 7 a dépassé son heure d’arrivée prévue (2026-03-10 11:00 UTC)", "Відправлення 7 запізнюється: очікувалося 2026-03-10 11:00 UTC"},
 		{"action due", due["action:1:2026-03-13"],
 			"Remedial action 1 of lesson 5 (DEU) is due on 2026-03-13", "Remedial action 1 of lesson 5 (DEU) is due on 2026-03-13",
-			"L’action corrective 1 de l’enseignement 5 (DEU) est due le 2026-03-13", "Строк виконання коригувальної дії 1 за уроком 5 (DEU): 2026-03-13"},
+			"L’action corrective 1 de l’enseignement 5 (DEU) arrive à échéance le 2026-03-13", "Строк виконання коригувальної дії 1 за уроком 5 (DEU) спливає 2026-03-13"},
 		{"action overdue", due["action:3:2026-03-01"],
 			"Remedial action 3 of lesson 6 (NSATU) was due on 2026-03-01", "Remedial action 3 of lesson 6 (NSATU) was due on 2026-03-01",
-			"L’action corrective 3 de l’enseignement 6 (NSATU) était due le 2026-03-01", "Строк виконання коригувальної дії 3 за уроком 6 (NSATU) минув 2026-03-01"},
+			"L’action corrective 3 de l’enseignement 6 (NSATU) est arrivée à échéance le 2026-03-01", "Строк виконання коригувальної дії 3 за уроком 6 (NSATU) минув 2026-03-01"},
 		{"line overdue", due["overdue:40:2026-03-09"],
 			"Pledge P-00004 line 1 is past its promised date, 2026-03-09, with 1250 units to deliver",
 			"Pledge P-00004 line 1 is past its promised date, 2026-03-09, with 1,250 units to deliver",
 			"La ligne 1 de l’engagement P-00004 a dépassé sa date promise (2026-03-09)" + nbsp + ": 1" + narrowNbsp + "250 unités restent à livrer",
-			"Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1" + nbsp + "250 од."},
+			"Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1" + nbsp + "250" + nbsp + "од."},
 		{"one unit overdue", due["overdue:50:2026-03-08"],
 			"Pledge P-00005 line 2 is past its promised date, 2026-03-08, with 1 unit to deliver",
 			"Pledge P-00005 line 2 is past its promised date, 2026-03-08, with 1 unit to deliver",
 			"La ligne 2 de l’engagement P-00005 a dépassé sa date promise (2026-03-08)" + nbsp + ": 1 unité reste à livrer",
-			"Рядок 2 зобов’язання P-00005 прострочено: обіцяна дата 2026-03-08, залишилося поставити 1 од."},
+			"Рядок 2 зобов’язання P-00005 прострочено: обіцяна дата 2026-03-08, залишилося поставити 1" + nbsp + "од."},
 		{"approval", due["approval:8"],
 			"Plan 8 has waited since 2026-03-09 11:00 UTC for approval", "Plan 8 has waited since 2026-03-09 11:00 UTC for approval",
 			"Le plan 8 attend son approbation depuis le 2026-03-09 11:00 UTC", "План 8 очікує на затвердження з 2026-03-09 11:00 UTC"},
@@ -169,15 +169,15 @@ func TestMailInTheRecipientsLanguage(t *testing.T) {
 			"Discrepancy 4 opened on shipment 12: 3 short of 1320-12-345-6789\n\nOpen it: " + link + "\n\nAt 2026-03-10 12:00 UTC.\n\n" +
 				"You receive this because your notification settings ask for: a discrepancy is opened.\nChange them at " + settings + "\n"},
 		{"fr-immediate@example.org", notify.French,
-			"[Longhaul] Écart 4 ouvert sur l’expédition 12" + nbsp + ": manque de 3 unités (NSN 1320-12-345-6789)",
+			"[Longhaul] Écart 4 ouvert sur l’expédition 12" + nbsp + ": manque de 3 unités (NNO 1320-12-345-6789)",
 			"[Longhaul] La ligne 1 de l’engagement P-00004 a dépassé sa date promise (2026-03-09)" + nbsp + ": 1" + narrowNbsp + "250 unités restent à livrer",
-			"Écart 4 ouvert sur l’expédition 12" + nbsp + ": manque de 3 unités (NSN 1320-12-345-6789)\n\nOuvrir" + nbsp + ": " + link + "\n\nLe 2026-03-10 à 12:00 UTC.\n\n" +
-				"Vous recevez ce message parce que vos paramètres de notification demandent" + nbsp + ": un écart est ouvert.\nPour les modifier" + nbsp + ": " + settings + "\n"},
+			"Écart 4 ouvert sur l’expédition 12" + nbsp + ": manque de 3 unités (NNO 1320-12-345-6789)\n\nOuvrir" + nbsp + ": " + link + "\n\nLe 2026-03-10 à 12:00 UTC.\n\n" +
+				"Vous recevez ce message parce que vos paramètres de notification prévoient" + nbsp + ": un écart est ouvert.\nPour les modifier" + nbsp + ": " + settings + "\n"},
 		{"uk-immediate@example.org", notify.Ukrainian,
-			"[Longhaul] Відкрито розбіжність 4 щодо відправлення 12: недостача 3 од. (NSN 1320-12-345-6789)",
-			"[Longhaul] Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1" + nbsp + "250 од.",
-			"Відкрито розбіжність 4 щодо відправлення 12: недостача 3 од. (NSN 1320-12-345-6789)\n\nВідкрити: " + link + "\n\nЧас події: 2026-03-10 12:00 UTC.\n\n" +
-				"Ви отримали цей лист, бо у ваших налаштуваннях сповіщень вибрано: відкрито розбіжність.\nЗмінити їх можна тут: " + settings + "\n"},
+			"[Longhaul] Відкрито розбіжність 4 щодо відправлення 12: нестача 3" + nbsp + "од. (NSN 1320-12-345-6789)",
+			"[Longhaul] Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1" + nbsp + "250" + nbsp + "од.",
+			"Відкрито розбіжність 4 щодо відправлення 12: нестача 3" + nbsp + "од. (NSN 1320-12-345-6789)\n\nВідкрити: " + link + "\n\nЧас події: 2026-03-10 12:00 UTC.\n\n" +
+				"Ви отримали цей лист, оскільки у ваших налаштуваннях сповіщень вибрано: відкрито розбіжність.\nЗмінити їх можна тут: " + settings + "\n"},
 	} {
 		t.Run(c.lang, func(t *testing.T) {
 			got := mails[c.to]
@@ -210,11 +210,11 @@ func TestMailInTheRecipientsLanguage(t *testing.T) {
 		{"en-digest@example.org", "[Longhaul] Daily digest: 2 notifications", "What happened that your notification settings ask for:\n\n",
 			"- 2026-03-10 12:01 UTC  Pledge P-00004 line 1 is past its promised date, 2026-03-09, with 1,250 units to deliver\n  https://longhaul.example.org/pledges/4\n",
 			"\nChange your settings at " + settings + "\n"},
-		{"fr-digest@example.org", "[Longhaul] Résumé quotidien" + nbsp + ": 2 notifications", "Voici ce qui s’est passé selon vos paramètres de notification" + nbsp + ":\n\n",
-			"- 2026-03-10 12:00 UTC  Écart 4 ouvert sur l’expédition 12" + nbsp + ": manque de 3 unités (NSN 1320-12-345-6789)\n  " + link + "\n",
+		{"fr-digest@example.org", "[Longhaul] Résumé quotidien" + nbsp + ": 2 notifications", "Voici les événements correspondant à vos paramètres de notification" + nbsp + ":\n\n",
+			"- 2026-03-10 12:00 UTC  Écart 4 ouvert sur l’expédition 12" + nbsp + ": manque de 3 unités (NNO 1320-12-345-6789)\n  " + link + "\n",
 			"\nPour modifier vos paramètres" + nbsp + ": " + settings + "\n"},
 		{"uk-digest@example.org", "[Longhaul] Щоденний підсумок: 2 сповіщення", "Ось що сталося відповідно до ваших налаштувань сповіщень:\n\n",
-			"- 2026-03-10 12:01 UTC  Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1" + nbsp + "250 од.\n",
+			"- 2026-03-10 12:01 UTC  Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1" + nbsp + "250" + nbsp + "од.\n",
 			"\nЗмінити налаштування: " + settings + "\n"},
 	} {
 		d, ok := digests[c.to]
@@ -259,8 +259,8 @@ func TestOldEventsAndRedeliveries(t *testing.T) {
 	}
 	got := m.sent[0]
 	if got.Subject != "[Longhaul] Discrepancy 4 opened on shipment 12: 3 short of 1320-12-345-6789" || !got.Redelivery || got.Language != notify.French ||
-		!strings.HasPrefix(got.Body, "(Ce message répète peut-être une notification déjà envoyée"+nbsp+": sa remise n’a pas pu être confirmée.)\n\nDiscrepancy 4 opened") ||
-		!strings.Contains(got.Body, "demandent"+nbsp+": un écart est ouvert.") {
+		!strings.HasPrefix(got.Body, "(Ce message est peut-être le doublon d’une notification déjà envoyée"+nbsp+": sa remise n’a pas pu être confirmée.)\n\nDiscrepancy 4 opened") ||
+		!strings.Contains(got.Body, "prévoient"+nbsp+": un écart est ouvert.") {
 		t.Errorf("the old event's redelivery:\n%q\n%s", got.Subject, got.Body)
 	}
 }

@@ -163,14 +163,14 @@ var french = writer{
 	},
 	mail: func(title, link, date, clock, kind, settings string) string {
 		return title + "\n\nOuvrir" + nbsp + ": " + link + "\n\nLe " + date + " à " + clock + " UTC.\n\n" +
-			"Vous recevez ce message parce que vos paramètres de notification demandent" + nbsp + ": " + kind + ".\nPour les modifier" + nbsp + ": " + settings + "\n"
+			"Vous recevez ce message parce que vos paramètres de notification prévoient" + nbsp + ": " + kind + ".\nPour les modifier" + nbsp + ": " + settings + "\n"
 	},
 	digestSubject: func(w writer, n int) string {
 		return "Résumé quotidien" + nbsp + ": " + w.num(int64(n)) + " " + pluralFR(int64(n), "notification", "notifications")
 	},
-	digestHead: "Voici ce qui s’est passé selon vos paramètres de notification" + nbsp + ":",
+	digestHead: "Voici les événements correspondant à vos paramètres de notification" + nbsp + ":",
 	digestFoot: "Pour modifier vos paramètres" + nbsp + ": ",
-	redelivery: "(Ce message répète peut-être une notification déjà envoyée" + nbsp + ": sa remise n’a pas pu être confirmée.)",
+	redelivery: "(Ce message est peut-être le doublon d’une notification déjà envoyée" + nbsp + ": sa remise n’a pas pu être confirmée.)",
 }
 
 // discrepancyFR names each kind of discrepancy as a noun: "manque de 3
@@ -185,7 +185,7 @@ func titleFR(w writer, kind string, p Params) string {
 		if p.Kind != "" {
 			t += nbsp + ": " + cmp.Or(discrepancyFR[p.Kind], p.Kind) + " de " + w.num(p.Quantity) + " " + pluralFR(p.Quantity, "unité", "unités")
 			if p.NSN != "" {
-				t += " (NSN " + p.NSN + ")"
+				t += " (NNO " + p.NSN + ")"
 			}
 		}
 		return t
@@ -211,9 +211,9 @@ func titleFR(w writer, kind string, p Params) string {
 	case ShipmentLate:
 		return "L’expédition " + p.ID + " a dépassé son heure d’arrivée prévue (" + p.Time + " UTC)"
 	case LessonActionDue:
-		word := "est due le "
+		word := "arrive à échéance le "
 		if p.Past {
-			word = "était due le "
+			word = "est arrivée à échéance le "
 		}
 		return fmt.Sprintf("L’action corrective %s de l’enseignement %s (%s) %s%s", p.ID, p.Lesson, p.Owner, word, p.Date)
 	case LineOverdue:
@@ -231,16 +231,16 @@ var ukrainian = writer{
 		DiscrepancyOpened:   "Відкрито розбіжність",
 		ShipmentHeld:        "Відправлення затримано",
 		ShipmentLate:        "Відправлення запізнюється",
-		RepairAwaitingParts: "Ремонтне замовлення очікує на запчастини",
+		RepairAwaitingParts: "Наряд на ремонт очікує на запчастини",
 		PlanReady:           "План готовий до затвердження",
-		ApprovalDue:         "План добу очікує на затвердження",
+		ApprovalDue:         "План очікує на затвердження понад добу",
 		LineAtRisk:          "Рядок зобов’язання під загрозою зриву",
 		LineOverdue:         "Рядок зобов’язання прострочено",
-		LessonActionDue:     "Настає строк коригувальної дії за уроком",
+		LessonActionDue:     "Настає строк виконання коригувальної дії за уроком",
 	},
 	mail: func(title, link, date, clock, kind, settings string) string {
 		return title + "\n\nВідкрити: " + link + "\n\nЧас події: " + date + " " + clock + " UTC.\n\n" +
-			"Ви отримали цей лист, бо у ваших налаштуваннях сповіщень вибрано: " + kind + ".\nЗмінити їх можна тут: " + settings + "\n"
+			"Ви отримали цей лист, оскільки у ваших налаштуваннях сповіщень вибрано: " + kind + ".\nЗмінити їх можна тут: " + settings + "\n"
 	},
 	digestSubject: func(w writer, n int) string {
 		return "Щоденний підсумок: " + w.num(int64(n)) + " " + pluralUK(int64(n), "сповіщення", "сповіщення", "сповіщень")
@@ -250,9 +250,9 @@ var ukrainian = writer{
 	redelivery: "(Можливо, це повтор уже надісланого сповіщення: його доставку не вдалося підтвердити.)",
 }
 
-// discrepancyUK names each kind of discrepancy as a noun: "недостача
+// discrepancyUK names each kind of discrepancy as a noun: "нестача
 // 3 од.".
-var discrepancyUK = map[string]string{"short": "недостача", "damaged": "пошкодження", "lost": "втрата", "surplus": "надлишок"}
+var discrepancyUK = map[string]string{"short": "нестача", "damaged": "пошкодження", "lost": "втрата", "surplus": "надлишок"}
 
 func titleUK(w writer, kind string, p Params) string {
 	days := func() string {
@@ -262,7 +262,7 @@ func titleUK(w writer, kind string, p Params) string {
 	case DiscrepancyOpened:
 		t := fmt.Sprintf("Відкрито розбіжність %s щодо відправлення %d", p.ID, p.Shipment)
 		if p.Kind != "" {
-			t += ": " + cmp.Or(discrepancyUK[p.Kind], p.Kind) + " " + w.num(p.Quantity) + " од."
+			t += ": " + cmp.Or(discrepancyUK[p.Kind], p.Kind) + " " + w.num(p.Quantity) + nbsp + "од."
 			if p.NSN != "" {
 				t += " (NSN " + p.NSN + ")"
 			}
@@ -271,7 +271,7 @@ func titleUK(w writer, kind string, p Params) string {
 	case ShipmentHeld:
 		return "Відправлення " + p.ID + " затримано"
 	case RepairAwaitingParts:
-		return "Ремонтне замовлення " + p.ID + " очікує на запчастини" + parens(p.Item)
+		return "Наряд на ремонт №" + nbsp + p.ID + " очікує на запчастини" + parens(p.Item)
 	case PlanReady:
 		return "План " + p.ID + " готовий до затвердження"
 	case LineAtRisk:
@@ -293,9 +293,9 @@ func titleUK(w writer, kind string, p Params) string {
 		if p.Past {
 			return fmt.Sprintf("Строк виконання коригувальної дії %s за уроком %s (%s) минув %s", p.ID, p.Lesson, p.Owner, p.Date)
 		}
-		return fmt.Sprintf("Строк виконання коригувальної дії %s за уроком %s (%s): %s", p.ID, p.Lesson, p.Owner, p.Date)
+		return fmt.Sprintf("Строк виконання коригувальної дії %s за уроком %s (%s) спливає %s", p.ID, p.Lesson, p.Owner, p.Date)
 	case LineOverdue:
-		return fmt.Sprintf("Рядок %d зобов’язання %s прострочено: обіцяна дата %s, залишилося поставити %s од.", p.Line, p.ID, p.Date, w.num(p.Quantity))
+		return fmt.Sprintf("Рядок %d зобов’язання %s прострочено: обіцяна дата %s, залишилося поставити %s"+nbsp+"од.", p.Line, p.ID, p.Date, w.num(p.Quantity))
 	case ApprovalDue:
 		return "План " + p.ID + " очікує на затвердження з " + p.Time + " UTC"
 	}

@@ -584,7 +584,7 @@ func TestUkrainianMailArrivesIntact(t *testing.T) {
 			t.Fatalf("pending %+v %v", evs, err)
 		}
 		title := evs[0].TitleIn(notify.Ukrainian)
-		if want := fmt.Sprintf("щодо відправлення %d: пошкодження 2 од. (NSN %s)", sh.ID, storetest.NSN155); !strings.HasPrefix(title, "Відкрито розбіжність ") || !strings.HasSuffix(title, want) {
+		if want := fmt.Sprintf("щодо відправлення %d: пошкодження 2\u00a0од. (NSN %s)", sh.ID, storetest.NSN155); !strings.HasPrefix(title, "Відкрито розбіжність ") || !strings.HasSuffix(title, want) {
 			t.Fatalf("the Ukrainian title %q, want it to end %q", title, want)
 		}
 		smtp := &outbound.SMTP{Addr: mp.smtp, From: "longhaul@example.org", StartTLS: outbound.Off}
@@ -593,8 +593,8 @@ func TestUkrainianMailArrivesIntact(t *testing.T) {
 		if r, err := w.Pass(storetest.Ctx()); err != nil || r.Sent != 1 {
 			t.Fatalf("pass %+v %v", r, err)
 		}
-		long := "[Longhaul] Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1\u00a0250 од. — " +
-			"Рядок 2 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 12 од."
+		long := "[Longhaul] Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1\u00a0250\u00a0од. — " +
+			"Рядок 2 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 12\u00a0од."
 		if res := smtp.Send(context.Background(), notify.Mail{ID: "long", To: "ukr-lo@example.org", Subject: long, Body: "Відкрити: http://longhaul.test/pledges/4\n", Language: notify.Ukrainian}); !res.OK {
 			t.Fatalf("the long subject: %+v", res)
 		}

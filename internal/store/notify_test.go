@@ -89,7 +89,7 @@ func TestNotifyLanguageAndParams(t *testing.T) {
 			byKey[e.Key] = e
 		}
 		if e := byKey[overdue.Key]; e.Params == nil || !reflect.DeepEqual(*e.Params, *overdue.Params) || e.Title != overdue.Title ||
-			e.TitleIn(notify.Ukrainian) != "Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1\u00a0250 од." {
+			e.TitleIn(notify.Ukrainian) != "Рядок 1 зобов’язання P-00004 прострочено: обіцяна дата 2026-03-09, залишилося поставити 1\u00a0250\u00a0од." {
 			t.Errorf("the overdue line came back %+v (params %+v), raised with %+v", e, e.Params, overdue.Params)
 		}
 		held := notify.FromAudit(0, "shipment.hold", "shipment", "7", nil)[0]
