@@ -13,6 +13,7 @@ import (
 // ssoSettings are serve's single sign-on flags.
 type ssoSettings struct {
 	issuer, clientID, secret, secretFile, redirect, rules, name, passwordSignIn *string
+	trustAMR                                                                    *bool
 }
 
 func ssoFlags(fs *flag.FlagSet) *ssoSettings {
@@ -24,6 +25,7 @@ func ssoFlags(fs *flag.FlagSet) *ssoSettings {
 		redirect:       fs.String("oidc-redirect-url", "", "Longhaul's callback as registered with the provider, https://HOST"+sso.CallbackPath+" (LONGHAUL_OIDC_REDIRECT_URL)"),
 		rules:          fs.String("oidc-rules", "", "claim-mapping rules file (JSON), see docs/sso.md (LONGHAUL_OIDC_RULES)"),
 		name:           fs.String("oidc-name", "", "the provider's name on the sign-in page: \"Sign in with NAME\"; default its host (LONGHAUL_OIDC_NAME)"),
+		trustAMR:       fs.Bool("oidc-trust-amr", false, "let the provider's word that it asked for a second factor (the ID token's amr claim) meet a role's requirement of one (LONGHAUL_OIDC_TRUST_AMR)"),
 		passwordSignIn: fs.String("password-signin", "all", "who may sign in with a password: all, or admins when everyone else uses single sign-on (LONGHAUL_PASSWORD_SIGNIN)"),
 	}
 }
@@ -53,6 +55,9 @@ func (f *ssoSettings) load() (*sso.Client, error) {
 				return nil, fmt.Errorf("the --oidc-* settings need --oidc-issuer")
 			}
 		}
+		if *f.trustAMR {
+			return nil, fmt.Errorf("--oidc-trust-amr needs --oidc-issuer")
+		}
 		return nil, nil
 	}
 	secret := *f.secret
@@ -66,7 +71,7 @@ func (f *ssoSettings) load() (*sso.Client, error) {
 		}
 		secret = strings.TrimSpace(string(b))
 	}
-	cfg := sso.Config{Issuer: *f.issuer, ClientID: *f.clientID, ClientSecret: secret, RedirectURL: *f.redirect, Name: *f.name}
+	cfg := sso.Config{Issuer: *f.issuer, ClientID: *f.clientID, ClientSecret: secret, RedirectURL: *f.redirect, Name: *f.name, TrustAMR: *f.trustAMR}
 	if *f.rules != "" {
 		rs, err := sso.LoadRules(*f.rules)
 		if err != nil {

@@ -33,6 +33,10 @@ type Config struct {
 	Name string
 	// Rules map the provider's claims to what Longhaul grants.
 	Rules *Rules
+	// TrustAMR lets the provider's word that it asked for a second factor
+	// (the ID token's amr claim) meet a role's requirement of one. Off,
+	// Longhaul asks for its own whatever the provider did.
+	TrustAMR bool
 }
 
 // Check refuses settings a sign-in could not work with, naming the
@@ -192,8 +196,9 @@ type Vouched struct {
 	Claims map[string]any
 	// IDToken is the raw ID token, the hint of a later sign-out.
 	IDToken string
-	// MultiFactor is MultiFactor of the ID token's own claims: how the
-	// person signed in is the token's to say, never the userinfo's.
+	// MultiFactor is MultiFactor of the ID token's own claims, where the
+	// provider is trusted to say so (Config.TrustAMR): how the person
+	// signed in is the token's to say, never the userinfo's.
 	MultiFactor bool
 }
 
@@ -243,7 +248,7 @@ func (c *Client) Finish(ctx context.Context, f Flow, q url.Values) (Vouched, err
 	if err := idt.Claims(&claims); err != nil {
 		return Vouched{}, fault.Errorf(fault.Unauthorized, "the ID token's claims cannot be read: %v", err)
 	}
-	mfa := MultiFactor(claims)
+	mfa := c.cfg.TrustAMR && MultiFactor(claims)
 	if d.provider.UserInfoEndpoint() != "" {
 		// Providers differ in what they put in the ID token; what only the
 		// userinfo endpoint tells is added, never put over the token's.
@@ -321,7 +326,8 @@ func MultiFactor(claims map[string]any) bool {
 			return true
 		case "pwd", "pin", "kba":
 			knows = true
-		case "otp", "hwk", "swk", "sms", "tel", "sc", "pop", "fpt", "face", "iris", "retina", "vbm", "geo":
+		case "otp", "hwk", "swk", "sms", "tel", "sc", "pop", "fpt", "face", "iris", "retina", "vbm":
+			// "geo" is where the person is, not a factor they hold.
 			has = true
 		}
 	}

@@ -149,6 +149,7 @@ func TestMultiFactorReadsTheAMRClaim(t *testing.T) {
 		{[]any{"pwd", "otp"}, true},
 		{[]any{"pin", "hwk"}, true},
 		{[]any{"pwd", "kba"}, false},
+		{[]any{"pwd", "geo"}, false}, // where the person is, not what they hold
 		{"mfa", false}, // not a list: the claim is malformed
 	} {
 		claims := map[string]any{}

@@ -52,7 +52,9 @@ func ssoOPBinary(t *testing.T) string {
 
 // ssoUsers are the provider's users: anna is in the coordinators' group,
 // victor in none that any rule names; marta is a coordinator whom the
-// provider asked for a one-time code as well as her password (amr).
+// provider asked for a one-time code as well as her password (amr);
+// oskar is a coordinator whose ID token names no method, and whose
+// userinfo answer claims a second factor the signed token does not.
 const ssoUsers = `{
   "u-marta": {"ID": "u-marta", "Username": "marta", "Password": "marta-at-the-idp", "FirstName": "Marta", "LastName": "Kowalska",
              "Email": "marta.kowalska@mon.example", "EmailVerified": true, "PreferredLanguage": "pl",
@@ -60,6 +62,9 @@ const ssoUsers = `{
   "u-anna": {"ID": "u-anna", "Username": "anna", "Password": "anna-at-the-idp", "FirstName": "Anna", "LastName": "Schmidt",
              "Email": "anna.schmidt@bundeswehr.example", "EmailVerified": true, "PreferredLanguage": "de",
              "Claims": {"groups": ["staff", "nsatu-coordinators"], "nation": "DEU", "clearance": "NATO SECRET"}},
+  "u-oskar": {"ID": "u-oskar", "Username": "oskar", "Password": "oskar-at-the-idp", "FirstName": "Oskar", "LastName": "Nowak",
+             "Email": "oskar.nowak@mon.example", "EmailVerified": true, "PreferredLanguage": "pl",
+             "Claims": {"groups": ["nsatu-coordinators"], "nation": "POL", "clearance": "NATO SECRET", "amr": [], "userinfo_amr": ["pwd", "otp", "mfa"]}},
   "u-victor": {"ID": "u-victor", "Username": "victor", "Password": "victor-at-the-idp", "FirstName": "Victor", "LastName": "Visitor",
              "Email": "victor@visitors.example", "EmailVerified": true, "PreferredLanguage": "en",
              "Claims": {"groups": ["visitors"], "nation": "DEU", "clearance": "NATO SECRET"}}
@@ -159,13 +164,17 @@ func startSSO(t *testing.T, rules string) *ssoApp {
 	return &ssoApp{t: t, DB: db, Srv: srv, URL: base, Issuer: issuer}
 }
 
-func ssoClient(t *testing.T, issuer, base, rules string) *sso.Client {
+func ssoClient(t *testing.T, issuer, base, rules string, opts ...func(*sso.Config)) *sso.Client {
 	t.Helper()
 	rs, err := sso.ParseRules([]byte(rules))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := sso.New(sso.Config{Issuer: issuer, ClientID: "web", ClientSecret: "secret", RedirectURL: base + sso.CallbackPath, Name: "Bundeswehr IdP", Rules: rs})
+	cfg := sso.Config{Issuer: issuer, ClientID: "web", ClientSecret: "secret", RedirectURL: base + sso.CallbackPath, Name: "Bundeswehr IdP", Rules: rs}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	c, err := sso.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,19 +538,31 @@ func TestSSOAsksForTheUsersOwnSecondFactor(t *testing.T) {
 }
 
 // TestSSOProviderFactorMeetsARequiredOne: where coordinators must have a
-// second factor, one whom the provider asked for a second factor (amr)
-// may work at once; one it asked for a password only must set up
-// Longhaul's own first, as after a password.
+// second factor and the provider is trusted to say it asked for one, a
+// coordinator whose ID token says so (marta) works at once; one whom the
+// provider signed in with a password alone (anna), or whose second factor
+// only the unsigned userinfo answer claims (oskar), is held to setting up
+// Longhaul's own. Where the provider is not trusted, the default, marta
+// is held too.
 func TestSSOProviderFactorMeetsARequiredOne(t *testing.T) {
 	a := startSSO(t, ssoRules)
 	a.Srv.Access.Factor.Required = []access.Role{access.Coordinator}
+	trusting := ssoClient(t, a.Issuer, a.URL, ssoRules, func(c *sso.Config) { c.TrustAMR = true })
 	for _, c := range []struct {
+		trust          bool
 		user, password string
 		held           bool
 	}{
-		{"marta", "marta-at-the-idp", false},
-		{"anna", "anna-at-the-idp", true},
+		{true, "marta", "marta-at-the-idp", false},
+		{true, "anna", "anna-at-the-idp", true},
+		{true, "oskar", "oskar-at-the-idp", true},
+		{false, "marta", "marta-at-the-idp", true},
 	} {
+		if c.trust {
+			a.Srv.SSO = trusting
+		} else {
+			a.Srv.SSO = ssoClient(t, a.Issuer, a.URL, ssoRules)
+		}
 		b := newBrowser(t)
 		if resp, body := a.signInAtOP(b, c.user, c.password); resp.StatusCode != 200 {
 			t.Fatalf("%s's sign-in ended at %s (%d):\n%.1500s", c.user, resp.Request.URL, resp.StatusCode, body)
@@ -551,7 +572,7 @@ func TestSSOProviderFactorMeetsARequiredOne(t *testing.T) {
 		}
 		resp, body := b.get(t, a.URL+"/api/v1/pledges")
 		if held := resp.StatusCode == 403 && strings.Contains(body, "requires a second factor"); held != c.held || !held && resp.StatusCode != 200 {
-			t.Errorf("%s's pledges: %d, held back %v, want %v:\n%.600s", c.user, resp.StatusCode, held, c.held, body)
+			t.Errorf("%s (provider trusted %v): pledges %d, held back %v, want %v:\n%.600s", c.user, c.trust, resp.StatusCode, held, c.held, body)
 		}
 		u, err := a.DB.UserByName(storetest.Ctx(), c.user)
 		if err != nil {
@@ -562,7 +583,7 @@ func TestSSOProviderFactorMeetsARequiredOne(t *testing.T) {
 			t.Errorf("%s's factors: %+v %v", c.user, f, err)
 		}
 		if got := a.lastEvent("session.signin"); !strings.Contains(got, fmt.Sprintf(`"provider_mfa":%v`, !c.held)) {
-			t.Errorf("%s's sign-in audited as %s", c.user, got)
+			t.Errorf("%s's sign-in (provider trusted %v) audited as %s", c.user, c.trust, got)
 		}
 	}
 }

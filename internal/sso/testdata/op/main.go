@@ -4,7 +4,8 @@
 // with three things added that the example hard-codes away: claims of each
 // user beyond the standard ones (groups, nation, clearance, site), the
 // authentication methods its ID tokens name (amr: the example always says
-// "pwd"; a user's "amr" claim says otherwise), and the post-logout
+// "pwd"; a user's "amr" claim says otherwise, and "userinfo_amr" puts
+// an amr in the userinfo endpoint's answer alone), and the post-logout
 // redirect URIs of its client.
 //
 // Environment: PORT (the issuer is http://localhost:PORT/), USERS_FILE (the
@@ -38,7 +39,7 @@ type claimsStorage struct {
 
 func (s *claimsStorage) add(info *oidc.UserInfo, userID string) {
 	for k, v := range s.claims[userID] {
-		if k != "amr" {
+		if k != "amr" && k != "userinfo_amr" {
 			info.AppendClaims(k, v)
 		}
 	}
@@ -117,6 +118,10 @@ func (s *claimsStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.Use
 		return err
 	}
 	s.add(info, info.Subject)
+	if amr, ok := s.claims[info.Subject]["userinfo_amr"]; ok {
+		// the userinfo endpoint's answer alone names these methods
+		info.AppendClaims("amr", amr)
+	}
 	return nil
 }
 
