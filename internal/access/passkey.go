@@ -618,9 +618,12 @@ type FactorSummary struct {
 	RecoveryCodesLeft int       `json:"recovery_codes_left"`
 	Passkeys          []Passkey `json:"passkeys"`
 	// PasskeysOffered says whether this server offers passkeys, and Site
-	// the site it offers them for.
+	// the site it offers them for; PasskeysUsable counts the passkeys that
+	// sign in here (those of Site, when offered): one of another site
+	// neither signs in nor meets a role's requirement.
 	PasskeysOffered bool   `json:"passkeys_offered"`
 	Site            string `json:"site,omitempty"`
+	PasskeysUsable  int    `json:"passkeys_usable"`
 }
 
 // FactorSummaryOf returns the second factors of the user called name: the
@@ -632,12 +635,17 @@ func (s *Service) FactorSummaryOf(ctx context.Context, name string) (FactorSumma
 	var u User
 	var err error
 	switch {
+	case me.Via == "system":
+		if name == "" {
+			return FactorSummary{}, fault.Field("name", "name the user whose second factor to show")
+		}
+		u, err = s.Read.UserByName(ctx, name)
 	case name == "" || name == me.Name:
 		if me.UserID == 0 {
 			return FactorSummary{}, fault.Errorf(fault.Unauthorized, "sign in to see your second factor")
 		}
 		u, err = s.Read.UserByID(ctx, me.UserID)
-	case me.Has(Admin) || me.Via == "system":
+	case me.Has(Admin):
 		u, err = s.Read.UserByName(ctx, name)
 	default:
 		return FactorSummary{}, fault.Errorf(fault.Forbidden, "only an administrator sees another user's second factor")
@@ -670,5 +678,10 @@ func (s *Service) FactorSummaryOf(ctx context.Context, name string) (FactorSumma
 		return FactorSummary{}, err
 	}
 	out.Passkeys = append(out.Passkeys, keys...)
+	for _, k := range keys {
+		if out.PasskeysOffered && k.Site == out.Site {
+			out.PasskeysUsable++
+		}
+	}
 	return out, nil
 }

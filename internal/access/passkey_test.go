@@ -73,31 +73,31 @@ func (f *fakePasskeys) PutPasskeyHandle(_ context.Context, _ string, id int64, h
 	return nil
 }
 
-func (f *fakePasskeys) PasskeysByUser(_ context.Context, _ string, id int64) ([]Passkey, error) {
+func (f *fakePasskeys) PasskeysByUser(_ context.Context, rp string, id int64) ([]Passkey, error) {
 	var out []Passkey
 	for _, k := range f.keys {
-		if k.UserID == id {
+		if k.UserID == id && k.Site == rp {
 			out = append(out, k)
 		}
 	}
 	return out, nil
 }
 
-func (f *fakePasskeys) AddPasskey(_ context.Context, _ string, p Passkey) (int64, error) {
+func (f *fakePasskeys) AddPasskey(_ context.Context, rp string, p Passkey) (int64, error) {
 	for _, k := range f.keys {
 		if bytes.Equal(k.Credential.ID, p.Credential.ID) {
 			return 0, fault.Errorf(fault.Conflict, "credential already registered")
 		}
 	}
 	f.next++
-	p.ID = f.next
+	p.ID, p.Site = f.next, rp
 	f.keys = append(f.keys, p)
 	return p.ID, nil
 }
 
-func (f *fakePasskeys) DeletePasskey(_ context.Context, _ string, user, id int64) (bool, error) {
+func (f *fakePasskeys) DeletePasskey(_ context.Context, rp string, user, id int64) (bool, error) {
 	n := len(f.keys)
-	f.keys = slices.DeleteFunc(f.keys, func(k Passkey) bool { return k.UserID == user && k.ID == id })
+	f.keys = slices.DeleteFunc(f.keys, func(k Passkey) bool { return k.UserID == user && k.ID == id && k.Site == rp })
 	return len(f.keys) != n, nil
 }
 
@@ -566,9 +566,19 @@ func TestFactorSummaryShowsNoSecretAndOnlyToItsOwnerOrAnAdmin(t *testing.T) {
 
 	mine, err := s.FactorSummaryOf(as(owner), "")
 	if err != nil || mine.User != "owner" || !mine.Required || mine.TOTP != "active" || mine.RecoveryCodesLeft != RecoveryCodes ||
-		len(mine.Passkeys) != 1 || mine.Passkeys[0].ID != p.ID || !mine.PasskeysOffered || mine.Site != "longhaul.example.org" {
+		len(mine.Passkeys) != 1 || mine.Passkeys[0].ID != p.ID || !mine.PasskeysOffered || mine.Site != "longhaul.example.org" || mine.PasskeysUsable != 1 {
 		t.Fatalf("own summary: %+v, %v", mine, err)
 	}
+	// A passkey of the site the server had before is listed, not counted
+	// as one that signs in here.
+	f.keys = append(f.keys, Passkey{ID: 99, UserID: owner.ID, Name: "old laptop", Site: "old.example.org", CreatedAt: clock.Add(-time.Hour)})
+	if again, err := s.FactorSummaryOf(as(owner), ""); err != nil || len(again.Passkeys) != 2 || again.PasskeysUsable != 1 {
+		t.Errorf("with a passkey of another site: %d listed, %d usable, %v", len(again.Passkeys), again.PasskeysUsable, err)
+	}
+	if err := s.RemovePasskey(as(owner), 99, "the right passphrase"); fault.Code(err) != fault.NotFound {
+		t.Errorf("removing a passkey of another site: %v", err)
+	}
+	f.keys = f.keys[:len(f.keys)-1]
 	b, _ := json.Marshal(mine)
 	secret := f.factors[owner.ID].Secret
 	if strings.Contains(string(b), secret) || strings.Contains(string(b), "public") || strings.Contains(string(b), b64.EncodeToString(p.Credential.ID)) {
@@ -586,6 +596,14 @@ func TestFactorSummaryShowsNoSecretAndOnlyToItsOwnerOrAnAdmin(t *testing.T) {
 	}
 	if _, err := s.FactorSummaryOf(as(admin), "nobody"); fault.Code(err) != fault.NotFound {
 		t.Errorf("no such user: %v", err)
+	}
+	// The command line names the user, even one called as it is.
+	f.users["cli"] = User{ID: 77, Name: "cli", Nation: "DEU", Roles: []Role{Analyst}}
+	if c, err := s.FactorSummaryOf(WithIdentity(context.Background(), System.Named("cli")), "cli"); err != nil || c.User != "cli" {
+		t.Errorf("the command line asking for the user cli: %+v, %v", c, err)
+	}
+	if _, err := s.FactorSummaryOf(WithIdentity(context.Background(), System.Named("cli")), ""); fault.As(err).Field != "name" {
+		t.Errorf("the command line naming nobody: %v", err)
 	}
 }
 

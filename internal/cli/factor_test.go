@@ -54,7 +54,7 @@ func TestUserFactorShowsAndResetRemoves(t *testing.T) {
 	db.Close()
 
 	r := run(t, env, "", "user", "factor", "--name", "NSATU-CO")
-	if r.code != 0 || !strings.Contains(r.out, "Codes (TOTP): active, 10 recovery codes left") || !strings.Contains(r.out, "Passkeys: 1") ||
+	if r.code != 0 || !strings.Contains(r.out, "Codes (TOTP): active, 10 recovery codes left") || !strings.Contains(r.out, "Passkeys: 1, none usable: this server does not offer passkeys") ||
 		!strings.Contains(r.out, "longhaul.example.org") || !strings.Contains(r.out, "work laptop") || !strings.Contains(r.out, "never") {
 		t.Fatalf("with codes and a passkey: %+v", r)
 	}
@@ -69,5 +69,8 @@ func TestUserFactorShowsAndResetRemoves(t *testing.T) {
 	}
 	if r := run(t, env, "", "user", "factor", "--name", "nobody"); r.code == 0 || !strings.Contains(r.err, "nobody") {
 		t.Errorf("an unknown user: %+v", r)
+	}
+	if r := run(t, env, "", "user", "factor"); r.code == 0 || !strings.Contains(r.err, "name") {
+		t.Errorf("naming no user: %+v", r)
 	}
 }

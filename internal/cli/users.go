@@ -187,7 +187,12 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 			fmt.Fprintln(stdio.Out, "Passkeys: none")
 			break
 		}
-		fmt.Fprintf(stdio.Out, "Passkeys: %d\n", len(f.Passkeys))
+		switch {
+		case !f.PasskeysOffered:
+			fmt.Fprintf(stdio.Out, "Passkeys: %d, none usable: this server does not offer passkeys\n", len(f.Passkeys))
+		default:
+			fmt.Fprintf(stdio.Out, "Passkeys: %d, %d usable on this server's site %s\n", len(f.Passkeys), f.PasskeysUsable, f.Site)
+		}
 		tw := tabwriter.NewWriter(stdio.Out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tSITE\tNAME\tREGISTERED\tLAST USED")
 		for _, p := range f.Passkeys {

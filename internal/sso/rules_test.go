@@ -150,7 +150,7 @@ func TestMultiFactorReadsTheAMRClaim(t *testing.T) {
 		{[]any{"pin", "hwk"}, true},
 		{[]any{"pwd", "kba"}, false},
 		{[]any{"pwd", "geo"}, false}, // where the person is, not what they hold
-		{"mfa", false}, // not a list: the claim is malformed
+		{"mfa", false},               // not a list: the claim is malformed
 	} {
 		claims := map[string]any{}
 		if c.amr != nil {

@@ -97,12 +97,8 @@ func factorWords(f access.FactorSummary) string {
 	case "enrolling":
 		parts = append(parts, "codes being set up")
 	}
-	switch n := len(f.Passkeys); n {
-	case 0:
-	case 1:
-		parts = append(parts, "1 passkey")
-	default:
-		parts = append(parts, fmt.Sprintf("%d passkeys", n))
+	if n := f.PasskeysUsable; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d passkey%s", n, plural(n)))
 	}
 	out := strings.Join(parts, ", ")
 	if out == "" {
@@ -110,6 +106,9 @@ func factorWords(f access.FactorSummary) string {
 		if f.Required {
 			out = "none: required by the role"
 		}
+	}
+	if other := len(f.Passkeys) - f.PasskeysUsable; other > 0 {
+		out += fmt.Sprintf("; %d passkey%s of another site, not usable here", other, plural(other))
 	}
 	return out
 }
