@@ -370,21 +370,29 @@ func (s *Service) MyPasskeys(ctx context.Context) ([]Passkey, error) {
 }
 
 // RemovePasskey removes the signed-in user's passkey id once they have
-// given their password again. A user whose role requires a second factor
-// keeps their last one.
+// given their password again (reconfirm: a recent sign-in for an account
+// without one). A user whose role requires a second factor keeps their
+// last one.
 func (s *Service) RemovePasskey(ctx context.Context, id int64, password string) error {
 	pk, err := s.passkeys()
 	if err != nil {
 		return err
 	}
 	me := IdentityFrom(ctx)
+	if me.UserID == 0 {
+		return fault.Errorf(fault.Unauthorized, "sign in to remove a passkey")
+	}
+	who, err := s.Read.UserByID(ctx, me.UserID)
+	if err != nil {
+		return err
+	}
+	if err := s.reconfirm(ctx, who, password, "password"); err != nil {
+		return err
+	}
 	return pk.Store.Transact(ctx, func(tx PasskeyTx) error {
 		u, err := tx.UserByID(ctx, me.UserID)
 		if err != nil {
 			return err
-		}
-		if !VerifyPassword(u.PasswordHash, password) {
-			return fault.Field("password", "is not your password")
 		}
 		keys, err := tx.PasskeysByUser(ctx, pk.RPID, u.ID)
 		if err != nil {

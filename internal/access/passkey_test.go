@@ -479,9 +479,16 @@ func TestPasskeyCeremonyCookieHolds(t *testing.T) {
 	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: challenge, Ceremony: tamper(cer.Cookie), Response: a.get(t, cer.Options)}); err != PasskeyFailed {
 		t.Errorf("a tampered sign-in ceremony: %v", err)
 	}
+	// The ceremony's own expiry: a fresh password step's challenge with a
+	// ceremony from one long past.
 	*clock = clock.Add(ChallengeLifetime)
-	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: challenge, Ceremony: cer.Cookie, Response: a.get(t, cer.Options)}); err == nil {
-		t.Error("an expired sign-in ceremony signed in")
+	fresh, _ := passkeyStep(t, s, "owner")
+	before := s.tally().counts[refusal{Action: "session.factor_failed", Subject: "owner"}]
+	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: fresh, Ceremony: cer.Cookie, Response: a.get(t, cer.Options)}); err != PasskeyFailed {
+		t.Errorf("an expired sign-in ceremony: %v, want %v", err, PasskeyFailed)
+	}
+	if got := s.tally().counts[refusal{Action: "session.factor_failed", Subject: "owner"}]; got != before+1 {
+		t.Errorf("the expired ceremony's refusal counted %d times", got-before)
 	}
 }
 
@@ -646,5 +653,50 @@ func TestSecondStepOfAnAccountWithoutPasswordNeedsTheServerKey(t *testing.T) {
 	}
 	if _, err := s.CompletePasskeySignIn(context.Background(), PasskeyStep{Challenge: ch, Ceremony: off.Passkey.Cookie, Response: a.get(t, off.Passkey.Options)}); err != nil {
 		t.Errorf("the server's own ceremony: %v", err)
+	}
+}
+
+// TestRemovingAPasskeyAsksWhoYouAre: the password a removal asks for again
+// is throttled as at the sign-in form, so that a stolen session cannot
+// guess it; an account made by single sign-on, without a password here,
+// removes one only soon after signing in.
+func TestRemovingAPasskeyAsksWhoYouAre(t *testing.T) {
+	s, f, clock := passkeyService(t)
+	owner := f.users["owner"]
+	p := register(t, s, owner, newAuthenticator(t), "laptop")
+	for range MaxAccountFailures {
+		if err := s.RemovePasskey(as(owner), p.ID, "a guess"); fault.As(err).Field != "password" {
+			t.Fatalf("a wrong password: %v", err)
+		}
+	}
+	if err := s.RemovePasskey(as(owner), p.ID, "the right passphrase"); fault.Code(err) != fault.TooMany {
+		t.Errorf("after %d wrong passwords, the right one: %v, want too many", MaxAccountFailures, err)
+	}
+	if ks, _ := s.MyPasskeys(as(owner)); len(ks) != 1 {
+		t.Fatalf("%d passkeys left after refused removals", len(ks))
+	}
+	if _, err := s.SignIn(context.Background(), Attempt{Name: "owner", Password: "the right passphrase", From: "192.0.2.9"}); fault.Code(err) != fault.TooMany {
+		t.Errorf("the sign-in form after the guesses: %v, want them counted there too", err)
+	}
+	*clock = clock.Add(SignInWindow + time.Second)
+	if err := s.RemovePasskey(as(owner), p.ID, "the right passphrase"); err != nil {
+		t.Fatalf("once the window has passed: %v", err)
+	}
+
+	sso := owner
+	sso.PasswordHash = ""
+	f.users["owner"] = sso
+	q := register(t, s, sso, newAuthenticator(t), "phone")
+	id := sso.Identity("session")
+	id.SignedInAt = clock.Add(-RecentSignIn - time.Minute)
+	if err := s.RemovePasskey(WithIdentity(context.Background(), id), q.ID, ""); fault.Code(err) != fault.Forbidden || !strings.Contains(fault.As(err).Message, "sign in again") {
+		t.Errorf("a single sign-on account signed in long ago: %v", err)
+	}
+	id.SignedInAt = clock.Add(-time.Minute)
+	if err := s.RemovePasskey(WithIdentity(context.Background(), id), q.ID, ""); err != nil {
+		t.Errorf("a single sign-on account just signed in: %v", err)
+	}
+	if ks, _ := s.MyPasskeys(as(sso)); len(ks) != 0 {
+		t.Errorf("%d passkeys left", len(ks))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/longhaul/longhaul/internal/fault"
 )
@@ -69,6 +70,8 @@ type Identity struct {
 	// ProviderMFA says a session's identity provider asked for a second
 	// factor at its sign-in, which meets a role's requirement of one.
 	ProviderMFA bool `json:"-"`
+	// SignedInAt is when a session's user signed in.
+	SignedInAt time.Time `json:"-"`
 }
 
 // Anonymous is the identity of a request without credentials.

@@ -343,8 +343,11 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, name, current, next str
 	if err != nil {
 		return err
 	}
-	if !VerifyPassword(u.PasswordHash, current) {
-		return fault.Field("current_password", "is not your current password")
+	if u.PasswordHash == "" {
+		return fault.Errorf(fault.Conflict, "your account signs in through single sign-on and has no password here to change")
+	}
+	if err := s.reconfirm(ctx, u, current, "current_password"); err != nil {
+		return err
 	}
 	if current == next {
 		return fault.Field("new_password", "is the same as the current one")
@@ -479,7 +482,7 @@ func (s *Service) Authenticate(ctx context.Context, sessionSecret, bearer string
 			return Identity{}, Session{}, err
 		}
 		id := u.Identity("session")
-		id.ProviderMFA = sess.ProviderMFA
+		id.ProviderMFA, id.SignedInAt = sess.ProviderMFA, sess.CreatedAt
 		return id, sess, nil
 	}
 	return Identity{}, Session{}, fault.Errorf(fault.Unauthorized, "sign in or send an API token")

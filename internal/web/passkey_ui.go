@@ -47,6 +47,9 @@ type passkeyView struct {
 	Options  string // the registration's options for navigator.credentials.create
 	Added    string // the name of the passkey just registered
 	Required bool
+	// NoPassword says the account has no password of Longhaul's (single
+	// sign-on): a recent sign-in confirms a removal instead.
+	NoPassword bool
 }
 
 // passkeyPage begins a registration for the factor page when passkeys are
@@ -59,12 +62,16 @@ func (s *Server) passkeyPage(w http.ResponseWriter, r *http.Request) (passkeyVie
 	if err != nil {
 		return passkeyView{}, err
 	}
+	hasPassword, err := s.Access.HasOwnPassword(r.Context())
+	if err != nil {
+		return passkeyView{}, err
+	}
 	c, err := s.Access.BeginPasskeyRegistration(r.Context())
 	if err != nil {
 		return passkeyView{}, err
 	}
 	ceremonyCookie(w, r, PasskeyRegisterCookie, factorPath, c.Cookie)
-	return passkeyView{On: true, Keys: keys, Options: c.Options}, nil
+	return passkeyView{On: true, Keys: keys, Options: c.Options, NoPassword: !hasPassword}, nil
 }
 
 func (s *Server) uiPasskeyAdd(w http.ResponseWriter, r *http.Request) error {
