@@ -102,8 +102,8 @@ func keepNotifying(ctx context.Context, svc *notify.Service, w *notify.Worker, l
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.ErrorContext(ctx, "notification pass failed", "err", err)
-		case err == nil && (n > 0 || r.Fanned > 0 || r.Sent > 0 || r.Retried > 0 || r.Failed > 0 || r.Withheld > 0):
-			log.InfoContext(ctx, "notification pass", "raised", n, "events", r.Fanned, "deliveries", r.Deliveries, "digests", r.Digests, "sent", r.Sent, "retried", r.Retried, "failed", r.Failed, "withheld", r.Withheld)
+		case err == nil && (n > 0 || r.Fanned > 0 || r.Sent > 0 || r.Retried > 0 || r.Failed > 0 || r.Withheld > 0 || r.Held > 0):
+			log.InfoContext(ctx, "notification pass", "raised", n, "events", r.Fanned, "deliveries", r.Deliveries, "digests", r.Digests, "sent", r.Sent, "retried", r.Retried, "failed", r.Failed, "withheld", r.Withheld, "held for a digest", r.Held)
 		}
 		select {
 		case <-ctx.Done():
@@ -228,7 +228,7 @@ func runNotifySend(ctx context.Context, args []string, env Env, stdio IO) error 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.Out, "%d events raised by the check, %d fanned out to %d deliveries, %d digests; %d sent, %d to retry, %d failed, %d withheld\n",
-		n, r.Fanned, r.Deliveries, r.Digests, r.Sent, r.Retried, r.Failed, r.Withheld)
+	fmt.Fprintf(stdio.Out, "%d events raised by the check, %d fanned out to %d deliveries, %d digests; %d sent, %d to retry, %d failed, %d withheld, %d held for a digest\n",
+		n, r.Fanned, r.Deliveries, r.Digests, r.Sent, r.Retried, r.Failed, r.Withheld, r.Held)
 	return nil
 }

@@ -38,9 +38,6 @@ type Delivery struct {
 	// Kind and Title are the event's, for the delivery log.
 	Kind  string `json:"kind,omitempty"`
 	Title string `json:"title,omitempty"`
-	// Language is what an e-mail or a digest is written in: its user's,
-	// as their settings say when it is sent.
-	Language string `json:"-"`
 }
 
 // Delivery channels and states.
@@ -76,6 +73,9 @@ type Outcome struct {
 	Err        string
 	Redelivery bool // the attempt was marked a redelivery
 	Uncertain  bool // this attempt, or one before, may have arrived
+	// Address, when set, is where the attempt went: the recipient's
+	// address as their settings say now.
+	Address string
 }
 
 // Deliveries is what the worker needs of storage.
@@ -85,6 +85,9 @@ type Deliveries interface {
 	Recipients(ctx context.Context) ([]Recipient, error)
 	ActiveEndpoints(ctx context.Context) ([]Endpoint, error)
 	UserByID(ctx context.Context, id int64) (access.User, error)
+	// UserSettings returns a user's notification settings as they are
+	// now, Version 0 when they have none.
+	UserSettings(ctx context.Context, userID int64) (Settings, error)
 	// MaySee reports whether the identity of ctx may read the record,
 	// by the same rule its lists apply.
 	MaySee(ctx context.Context, entity, id string) (bool, error)
@@ -136,13 +139,24 @@ type Result struct {
 	Status  int
 	Err     string
 	Unknown bool
-	// Withheld says nothing was sent: the reader may no longer see it.
+	// Withheld says nothing was sent: the reader may no longer see it,
+	// or no longer asks for it.
 	Withheld bool
+	// Held says nothing was sent: the reader asks for a daily digest
+	// now, and the delivery waits for it.
+	Held bool
 }
 
-// withheld is the outcome of a delivery whose reader lost sight of its
-// record between the fan-out and the send.
-var withheld = Result{Withheld: true, Err: "withheld: the recipient may no longer see its record"}
+// withhold is the outcome of a delivery not sent, and why.
+func withhold(why string) Result { return Result{Withheld: true, Err: "withheld: " + why} }
+
+// The reasons a delivery is withheld at its send.
+var (
+	withheld    = withhold("the recipient may no longer see its record")
+	noAddress   = withhold("the recipient's settings give no e-mail address now")
+	notAskedFor = withhold("the recipient's settings no longer ask for this event")
+	heldBack    = Result{Held: true, Err: "held for the daily digest: the recipient's settings ask for one now"}
+)
 
 // Mailer sends e-mail; Poster posts webhooks.
 type Mailer interface {
@@ -176,8 +190,9 @@ type Worker struct {
 type PassResult struct {
 	Fanned, Deliveries, Digests, Sent, Retried, Failed int
 	// Withheld counts the deliveries not sent because their reader may
-	// no longer see what they tell of.
-	Withheld int
+	// no longer see what they tell of, or no longer asks for it; Held
+	// those put back for the reader's daily digest.
+	Withheld, Held int
 }
 
 func (w *Worker) now() time.Time {
@@ -353,8 +368,11 @@ func (w *Worker) deliver(ctx context.Context, d Delivery, now time.Time, r *Pass
 	if err != nil || !ok {
 		return false, err
 	}
-	res := w.attempt(ctx, d, redelivery)
+	res, to := w.attempt(ctx, d, redelivery)
 	o := Outcome{Delivery: d.ID, At: now, Status: res.Status, Err: res.Err, Redelivery: redelivery, Uncertain: redelivery || res.Unknown}
+	if to != d.Address {
+		o.Address = to
+	}
 	attempts := d.Attempts + 1
 	max := w.MaxAttempts
 	if max <= 0 {
@@ -367,7 +385,10 @@ func (w *Worker) deliver(ctx context.Context, d Delivery, now time.Time, r *Pass
 	case res.Withheld:
 		o.State, o.Uncertain = Failed, redelivery
 		r.Withheld++
-		w.log().InfoContext(ctx, "notification withheld: its reader may no longer see its record", "delivery", d.ID, "channel", d.Channel)
+		w.log().InfoContext(ctx, "notification withheld", "delivery", d.ID, "channel", d.Channel, "why", res.Err)
+	case res.Held:
+		o.State, o.Uncertain = Held, redelivery
+		r.Held++
 	case attempts >= max:
 		o.State = Failed
 		r.Failed++
@@ -397,62 +418,90 @@ func (w *Worker) link(path string) string {
 	return strings.TrimRight(w.BaseURL, "/") + path
 }
 
-func (w *Worker) attempt(ctx context.Context, d Delivery, redelivery bool) Result {
+// attempt makes one attempt at d and says where it went. An e-mail or a
+// digest is sent as its recipient's settings say at this moment, not as
+// they said at the fan-out: to the address they give now, in the
+// language they ask for now; not at all when they no longer ask for the
+// event or give no address; into the daily digest when they ask for one
+// now.
+func (w *Worker) attempt(ctx context.Context, d Delivery, redelivery bool) (Result, string) {
 	id := fmt.Sprintf("%d", d.ID)
-	switch d.Channel {
-	case Webhook:
+	fail := func(err error) (Result, string) { return Result{Err: err.Error()}, d.Address }
+	if d.Channel == Webhook {
 		ev, err := w.Store.Event(ctx, d.EventID)
 		if err != nil {
-			return Result{Err: err.Error()}
+			return fail(err)
 		}
 		e, err := w.Store.EndpointByID(ctx, d.EndpointID)
 		if err != nil {
-			return Result{Err: err.Error()}
+			return fail(err)
 		}
 		if e.Disabled {
-			return Result{Err: "the endpoint is disabled"}
+			return Result{Err: "the endpoint is disabled"}, d.Address
 		}
 		if ok, err := w.stillSees(ctx, e.AsUser, ev); err != nil {
-			return Result{Err: err.Error()}
+			return fail(err)
 		} else if !ok {
-			return withheld
+			return withheld, d.Address
 		}
 		body, _ := json.Marshal(HookBody{Delivery: d.ID, Event: ev.ID, Kind: ev.Kind, Entity: ev.Entity, EntityID: ev.EntityID,
 			Title: ev.Title, Link: w.link(ev.Link), OccurredAt: ev.CreatedAt, Redelivery: redelivery})
-		return w.Hooks.Post(ctx, Hook{ID: id, URL: e.URL, Secret: e.Secret, Body: body, Redelivery: redelivery})
-	case DigestCh:
+		return w.Hooks.Post(ctx, Hook{ID: id, URL: e.URL, Secret: e.Secret, Body: body, Redelivery: redelivery}), e.URL
+	}
+	s, err := w.Store.UserSettings(ctx, d.UserID)
+	if err != nil {
+		return fail(err)
+	}
+	wr := writerOf(s.Language)
+	if d.Channel == DigestCh {
 		all, err := w.Store.DigestEvents(ctx, d.ID)
 		if err != nil {
-			return Result{Err: err.Error()}
+			return fail(err)
 		}
 		var evs []Event
+		wanted := 0
 		for _, ev := range all {
+			if !s.Wants(ev.Kind) {
+				continue
+			}
+			wanted++
 			if ok, err := w.stillSees(ctx, d.UserID, ev); err != nil {
-				return Result{Err: err.Error()}
+				return fail(err)
 			} else if ok {
 				evs = append(evs, ev)
 			}
 		}
-		if len(evs) == 0 {
-			return withheld
+		switch {
+		case wanted == 0:
+			return notAskedFor, d.Address
+		case len(evs) == 0:
+			return withheld, d.Address
+		case s.Email == "":
+			return noAddress, d.Address
 		}
-		wr := writerOf(d.Language)
-		return w.Mail.Send(ctx, Mail{ID: id, To: d.Address, Subject: "[Longhaul] " + wr.digestSubject(wr, len(evs)),
-			Body: withNotice(wr, w.digestBody(wr, evs), redelivery), Language: wr.lang, Redelivery: redelivery})
-	default:
-		ev, err := w.Store.Event(ctx, d.EventID)
-		if err != nil {
-			return Result{Err: err.Error()}
-		}
-		if ok, err := w.stillSees(ctx, d.UserID, ev); err != nil {
-			return Result{Err: err.Error()}
-		} else if !ok {
-			return withheld
-		}
-		wr := writerOf(d.Language)
-		return w.Mail.Send(ctx, Mail{ID: id, To: d.Address, Subject: "[Longhaul] " + ev.TitleIn(wr.lang),
-			Body: withNotice(wr, w.mailBody(wr, ev), redelivery), Language: wr.lang, Redelivery: redelivery})
+		return w.Mail.Send(ctx, Mail{ID: id, To: s.Email, Subject: "[Longhaul] " + wr.digestSubject(wr, len(evs)),
+			Body: withNotice(wr, w.digestBody(wr, evs), redelivery), Language: wr.lang, Redelivery: redelivery}), s.Email
 	}
+	ev, err := w.Store.Event(ctx, d.EventID)
+	if err != nil {
+		return fail(err)
+	}
+	switch {
+	case !s.Wants(ev.Kind):
+		return notAskedFor, d.Address
+	case s.Email == "":
+		return noAddress, d.Address
+	}
+	if ok, err := w.stillSees(ctx, d.UserID, ev); err != nil {
+		return fail(err)
+	} else if !ok {
+		return withheld, d.Address
+	}
+	if s.Mode == Digest {
+		return heldBack, d.Address
+	}
+	return w.Mail.Send(ctx, Mail{ID: id, To: s.Email, Subject: "[Longhaul] " + ev.TitleIn(wr.lang),
+		Body: withNotice(wr, w.mailBody(wr, ev), redelivery), Language: wr.lang, Redelivery: redelivery}), s.Email
 }
 
 // HookBody is the JSON a webhook receives.

@@ -115,9 +115,6 @@ func (f *fakeStore) DueDeliveries(ctx context.Context, now, stale time.Time, lim
 	var out []notify.Delivery
 	for _, d := range f.deliveries {
 		if (d.State == notify.Pending && !d.NextAt.After(now)) || (d.State == notify.Sending && d.ClaimedAt.Before(stale)) {
-			if d.Channel != notify.Webhook {
-				d.Language = f.settings[d.UserID].Language // as the settings say now
-			}
 			out = append(out, d)
 		}
 	}
@@ -138,6 +135,9 @@ func (f *fakeStore) Finish(ctx context.Context, o notify.Outcome) error {
 	c.State, c.Uncertain, c.LastStatus, c.LastError = o.State, o.Uncertain, o.Status, o.Err
 	if !o.NextAt.IsZero() {
 		c.NextAt = o.NextAt
+	}
+	if o.Address != "" {
+		c.Address = o.Address
 	}
 	f.attempts = append(f.attempts, o)
 	return nil

@@ -428,3 +428,87 @@ func TestWorkerWithholdsWhatTheReaderNoLongerSees(t *testing.T) {
 		t.Errorf("an empty digest: %+v, %d mails", r, len(m.sent)-sent)
 	}
 }
+
+// TestWorkerSendsAsTheSettingsSayNow: a recipient's settings are read
+// again when a delivery is sent, not taken from the fan-out, so that a
+// mail server down for an hour or a digest the next morning follows what
+// they changed meanwhile: a new address gets the mail (and the delivery
+// says so), an event turned off or an address cleared holds it back, a
+// switch to the daily digest puts it into the next one, and a digest
+// leaves out the events its reader no longer asks for.
+func TestWorkerSendsAsTheSettingsSayNow(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	clock := now
+	f, m, _, w := world(now)
+	w.Now = func() time.Time { return clock }
+	f.endpoints = nil
+	for i, name := range []string{"pol", "ita", "nld"} {
+		u := user(int64(4+i), name, strings.ToUpper(name), access.NationOfficer)
+		f.users = append(f.users, u)
+		f.settings[u.ID] = notify.Settings{UserID: u.ID, Email: name + "@example.org", Events: []string{notify.ShipmentHeld}, Mode: notify.Immediate}
+		f.visible[name] = []string{"shipment:7"}
+	}
+	f.raise(notify.Event{Key: "a", Kind: notify.ShipmentHeld, Entity: "shipment", EntityID: "7", Title: "Shipment 7 is held", Link: "/shipments/7", CreatedAt: now})
+	f.raise(notify.Event{Key: "b", Kind: notify.PlanReady, Entity: "plan", EntityID: "9", Title: "Plan 9 is ready for approval", Link: "/plans/9", CreatedAt: now})
+	// The mail server is down at the fan-out: deu, pol, ita and nld
+	// each have the shipment's mail to retry; coord has both held.
+	m.fail = []notify.Result{{Err: "connect: refused"}, {Err: "connect: refused"}, {Err: "connect: refused"}, {Err: "connect: refused"}}
+	if r, err := w.Pass(context.Background()); err != nil || r.Deliveries != 6 || r.Retried != 4 || len(m.sent) != 0 {
+		t.Fatalf("first pass %+v %v, sent %+v", r, err, m.sent)
+	}
+	change := func(id int64, fn func(*notify.Settings)) {
+		s := f.settings[id]
+		fn(&s)
+		f.settings[id] = s
+	}
+	change(1, func(s *notify.Settings) { s.Email = "deu.lo@example.org" })
+	change(4, func(s *notify.Settings) { s.Events = []string{notify.DiscrepancyOpened} })
+	change(5, func(s *notify.Settings) { s.Email = "" })
+	change(6, func(s *notify.Settings) { s.Mode = notify.Digest })
+	change(3, func(s *notify.Settings) { s.Events = []string{notify.PlanReady} })
+	clock = now.Add(time.Hour)
+	r, err := w.Pass(context.Background())
+	if err != nil || r.Sent != 1 || r.Withheld != 2 || r.Held != 1 || r.Retried != 0 {
+		t.Fatalf("after the changes: %+v %v", r, err)
+	}
+	if len(m.sent) != 1 || m.sent[0].To != "deu.lo@example.org" {
+		t.Fatalf("sent %+v, want one mail to deu's new address", m.sent)
+	}
+	want := map[int64]struct{ state, addr, err string }{
+		1: {notify.Sent, "deu.lo@example.org", ""},
+		4: {notify.Failed, "pol@example.org", "withheld: the recipient's settings no longer ask for this event"},
+		5: {notify.Failed, "ita@example.org", "withheld: the recipient's settings give no e-mail address now"},
+		6: {notify.Held, "nld@example.org", "held for the daily digest: the recipient's settings ask for one now"},
+	}
+	for _, d := range f.deliveries {
+		if c, ok := want[d.UserID]; ok && (d.State != c.state || d.Address != c.addr || d.LastError != c.err) {
+			t.Errorf("%s's delivery is %s to %s (%q), want %s to %s (%q)", f.users[d.UserID-1].Name, d.State, d.Address, d.LastError, c.state, c.addr, c.err)
+		}
+	}
+	// The next morning nld's digest holds the shipment; coord's only the
+	// plan, the one kind they still ask for.
+	clock = now.Add(20 * time.Hour)
+	sent := len(m.sent)
+	if r, err := w.Pass(context.Background()); err != nil || r.Digests != 2 || r.Sent != 2 {
+		t.Fatalf("digest pass %+v %v", r, err)
+	}
+	got := map[string]notify.Mail{}
+	for _, x := range m.sent[sent:] {
+		got[x.To] = x
+	}
+	if d := got["nld@example.org"]; !strings.Contains(d.Body, "/shipments/7") || !strings.Contains(d.Subject, "1 notification") {
+		t.Errorf("nld's digest %+v", d)
+	}
+	if d := got["coord@example.org"]; !strings.Contains(d.Body, "/plans/9") || strings.Contains(d.Body, "Shipment 7") || !strings.Contains(d.Subject, "1 notification") {
+		t.Errorf("coord's digest %+v", d)
+	}
+	// A digest none of whose events its reader still asks for is not sent.
+	f.raise(notify.Event{Key: "c", Kind: notify.ShipmentHeld, Entity: "shipment", EntityID: "7", Title: "Shipment 7 is held again", Link: "/shipments/7", CreatedAt: clock})
+	w.Pass(context.Background())
+	change(6, func(s *notify.Settings) { s.Events = nil })
+	clock = clock.Add(24 * time.Hour)
+	sent = len(m.sent)
+	if r, _ := w.Pass(context.Background()); r.Digests != 1 || r.Withheld != 1 || len(m.sent) != sent {
+		t.Errorf("a digest of what is no longer asked for: %+v, %d mails", r, len(m.sent)-sent)
+	}
+}

@@ -346,6 +346,11 @@ func (o Outbox) EndpointByID(ctx context.Context, id int64) (notify.Endpoint, er
 	return o.DB.endpoint(ctx, o.DB.rq, id)
 }
 
+// UserSettings returns a user's notification settings as they are now.
+func (o Outbox) UserSettings(ctx context.Context, userID int64) (notify.Settings, error) {
+	return o.DB.settings(ctx, o.DB.rq, userID)
+}
+
 // UserByID returns the user id.
 func (o Outbox) UserByID(ctx context.Context, id int64) (access.User, error) {
 	return o.DB.UserByID(ctx, id)
@@ -481,12 +486,10 @@ func (r *deliveryRow) delivery() notify.Delivery {
 }
 
 // DueDeliveries returns the pending deliveries due at now and those
-// claimed before stale (their worker stopped mid-send), oldest first,
-// each e-mail with its user's language as their settings say now.
+// claimed before stale (their worker stopped mid-send), oldest first.
 func (o Outbox) DueDeliveries(ctx context.Context, now, stale time.Time, limit int) ([]notify.Delivery, error) {
 	db := o.DB
-	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT `+deliveryColumns+`, COALESCE(ns.language, '') FROM `+deliveryFrom+`
-		LEFT JOIN notify_settings ns ON ns.user_id = d.user_id AND d.channel <> 'webhook'
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT `+deliveryColumns+` FROM `+deliveryFrom+`
 		WHERE (d.state = 'pending' AND d.next_at <= ?) OR (d.state = 'sending' AND d.claimed_at < ?) ORDER BY d.id LIMIT ?`), ts(now), ts(stale), limit)
 	if err != nil {
 		return nil, err
@@ -495,7 +498,7 @@ func (o Outbox) DueDeliveries(ctx context.Context, now, stale time.Time, limit i
 	var out []notify.Delivery
 	for rows.Next() {
 		r, dest := deliveryFields()
-		if err := rows.Scan(append(dest, &r.Language)...); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		out = append(out, r.delivery())
@@ -539,6 +542,11 @@ func (o Outbox) Finish(ctx context.Context, out notify.Outcome) error {
 		if _, err := tx.exec(ctx, `UPDATE notify_deliveries SET state = ?, uncertain = ?, next_at = ?, last_status = ?, last_error = ?, sent_at = ? WHERE id = ?`,
 			out.State, out.Uncertain, next, out.Status, truncate(out.Err, 500), sent, out.Delivery); err != nil {
 			return err
+		}
+		if out.Address != "" {
+			if _, err := tx.exec(ctx, `UPDATE notify_deliveries SET address = ? WHERE id = ?`, out.Address, out.Delivery); err != nil {
+				return err
+			}
 		}
 		_, err := tx.exec(ctx, `INSERT INTO notify_attempts (delivery_id, at, status, error, redelivery) VALUES (?, ?, ?, ?, ?)`,
 			out.Delivery, ts(out.At), out.Status, truncate(out.Err, 500), out.Redelivery)
