@@ -128,6 +128,9 @@ func appendCheckpoint(ctx context.Context, db *store.DB, key ed25519.PrivateKey,
 		return audit.Checkpoint{}, err
 	}
 	c := audit.SignCheckpoint(key, seq, hash, now)
+	if err := extendsAnchors(ctx, db, key, file, seq); err != nil {
+		return c, err
+	}
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return c, fmt.Errorf("anchor file: %w", err)
@@ -137,6 +140,39 @@ func appendCheckpoint(ctx context.Context, db *store.DB, key ed25519.PrivateKey,
 		return c, fmt.Errorf("anchor file %s: %w", file, err)
 	}
 	return c, errors.Join(f.Sync(), f.Close())
+}
+
+// extendsAnchors checks that a checkpoint of the chain whose head is seq
+// may follow the last one of file: the chain still holds that checkpoint's
+// event with its hash, and the key signed it. A database restored from an
+// older copy, or another database, would otherwise write into the file a
+// checkpoint that fails every later verify.
+func extendsAnchors(ctx context.Context, db *store.DB, key ed25519.PrivateKey, file string, seq int64) error {
+	f, err := os.Open(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("anchor file: %w", err)
+	}
+	cps, err := audit.ParseAnchors(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("anchor file %s: %w; nothing was appended", file, err)
+	}
+	if len(cps) == 0 {
+		return nil
+	}
+	last := cps[len(cps)-1:]
+	hashes, err := db.EventHashes(ctx, []int64{last[0].Seq})
+	if err != nil {
+		return err
+	}
+	lookup := func(seq int64) (string, bool) { h, ok := hashes[seq]; return h, ok }
+	if err := audit.CheckAnchors(last, key.Public().(ed25519.PublicKey), seq, lookup); err != nil {
+		return fmt.Errorf("%w; nothing was appended: this database is not the one %s anchors, or it lost events since (run 'longhaul audit verify --anchor'); after a restore you accept, keep %s as evidence and anchor to a new file", err, file, file)
+	}
+	return nil
 }
 
 func runAuditAnchor(ctx context.Context, args []string, env Env, stdio IO) error {
@@ -207,6 +243,9 @@ func runAuditVerify(ctx context.Context, args []string, env Env, stdio IO) error
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("anchor file %s: %w", *anchorFile, err)
+		}
+		if len(cps) == 0 {
+			return exitError{code: 3, err: fmt.Errorf("anchor file %s holds no checkpoint: it anchors nothing (is it the right file?)", *anchorFile)}
 		}
 		if pub, err = loadAnchorPublic(*keyFile); err != nil {
 			return err

@@ -30,13 +30,10 @@ func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
 		fs.Usage()
 		return ErrUsage
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		if !*force {
-			return fmt.Errorf("%s already exists: give --force to replace it", *out)
-		}
-		if err := os.Remove(*out); err != nil {
-			return err
-		}
+	// Nothing is removed here: a file replaced with --force stays whole
+	// until the new copy is.
+	if _, err := os.Lstat(*out); err == nil && !*force {
+		return fault.Errorf(fault.Conflict, "%s already exists: give --force to replace it", *out)
 	}
 	start := time.Now().UTC()
 	if store.IsPostgres(*dsn) {
@@ -45,7 +42,7 @@ func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
 	if _, err := os.Stat(*dsn); err != nil {
 		return fmt.Errorf("database %s: %w", *dsn, err)
 	}
-	info, err := store.BackupSQLite(ctx, *dsn, *out)
+	info, err := store.BackupSQLite(ctx, *dsn, *out, *force)
 	if err != nil {
 		return err
 	}
@@ -72,7 +69,8 @@ func backupPostgres(ctx context.Context, dsn, out string, start time.Time, stdio
 		return err
 	}
 	conn, schema := store.PgConn(dsn)
-	args := []string{"--format=custom", "--no-owner", "--file=" + out}
+	tmp := out + ".partial"
+	args := []string{"--format=custom", "--no-owner", "--file=" + tmp}
 	if schema != "" {
 		args = append(args, "--schema="+schema)
 	}
@@ -80,11 +78,15 @@ func backupPostgres(ctx context.Context, dsn, out string, start time.Time, stdio
 	var errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &errb
 	if err := cmd.Run(); err != nil {
-		os.Remove(out)
+		os.Remove(tmp)
 		return fmt.Errorf("pg_dump: %v: %s", err, strings.TrimSpace(errb.String()))
 	}
-	st, err := os.Stat(out)
+	st, err := os.Stat(tmp)
 	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	fmt.Fprintf(stdio.Out, "Backed up the PostgreSQL database to %s with pg_dump at %s: %d bytes, audit head event %d %s (or later).\n",

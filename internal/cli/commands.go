@@ -32,7 +32,22 @@ import (
 	"github.com/longhaul/longhaul/internal/web"
 )
 
+// openDB opens the database dsn names, which must exist: a mistyped path
+// given to check, audit verify or a report is an error, not a new empty
+// database that passes. Only the commands that set a database up (serve,
+// migrate, demo, import and user) create one, with createDB.
 func openDB(ctx context.Context, dsn string) (*store.DB, error) {
+	if !store.IsPostgres(dsn) && dsn != "" && !strings.Contains(dsn, ":memory:") {
+		if _, err := os.Stat(strings.TrimPrefix(dsn, "sqlite:")); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("database %s does not exist: give --db (or LONGHAUL_DB) the path of a Longhaul database; 'longhaul migrate --db %s' creates an empty one", dsn, dsn)
+		}
+	}
+	return createDB(ctx, dsn)
+}
+
+// createDB opens the database dsn names, creating a SQLite file that does
+// not exist, and brings its schema up to date.
+func createDB(ctx context.Context, dsn string) (*store.DB, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", dsnLabel(dsn), err)
@@ -155,11 +170,25 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	if *anchorEvery <= 0 {
 		return fmt.Errorf("--anchor-every %s: must be positive", *anchorEvery)
 	}
-	requiredRoles, err := serveMode{Production: *production, Demo: *withDemo, TLS: *tlsCert != "" || *tlsKey != "", BehindProxy: strings.TrimSpace(*proxies) != "", RequiredRoles: *mfaRoles}.check()
+	// Everything that can refuse the settings does so before the database
+	// is opened: a refused start creates nothing and spends no one-time
+	// password.
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
+	}
+	var cert *tls.Certificate
+	if *tlsCert != "" {
+		c, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		cert = &c
+	}
+	trusted, err := web.ParseProxies(*proxies)
 	if err != nil {
 		return err
 	}
-	trusted, err := web.ParseProxies(*proxies)
+	requiredRoles, err := serveMode{Production: *production, Demo: *withDemo, TLS: cert != nil, BehindProxy: len(trusted) > 0, RequiredRoles: *mfaRoles}.check()
 	if err != nil {
 		return err
 	}
@@ -189,15 +218,15 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		log.Info("tracing", "otlp", tracing.URL)
 	}
 	slog.SetDefault(log)
-	db, err := openDB(ctx, *dsn)
+	db, err := createDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	db.Trace(tracing.Provider())
-	if (*tlsCert == "") != (*tlsKey == "") {
-		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
+	if err := db.Hold(); err != nil {
+		return err
 	}
+	db.Trace(tracing.Provider())
 	if *withDemo {
 		if err := loadDemo(ctx, db, stdio.Out); err != nil {
 			return fmt.Errorf("demo: %w", err)
@@ -260,13 +289,21 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		if err != nil {
 			return err
 		}
+		// The first checkpoint is taken before serving: an anchor file
+		// that cannot be written refuses the start rather than leaving
+		// the chain unanchored.
+		first, err := appendCheckpoint(ctx, db, key, *anchorFile, time.Now())
+		if err != nil {
+			return fmt.Errorf("--anchor %s: %w", *anchorFile, err)
+		}
+		log.InfoContext(ctx, "audit anchor", "file", *anchorFile, "seq", first.Seq, "hash", first.Hash)
 		// The last checkpoint is taken after the server has stopped
 		// answering, so its own context outlives the signal's.
 		actx, stopAnchors := context.WithCancel(context.WithoutCancel(ctx))
 		anchored := make(chan struct{})
 		go func() {
 			defer close(anchored)
-			keepAnchors(actx, db, key, *anchorFile, *anchorEvery, log)
+			keepAnchors(actx, db, key, *anchorFile, *anchorEvery, first.Seq, log)
 		}()
 		defer func() { stopAnchors(); <-anchored }()
 	}
@@ -302,13 +339,8 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	scheme := "http"
-	if *tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("TLS certificate: %w", err)
-		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if cert != nil {
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	} else if !isLoopback(ln.Addr()) {
 		log.Warn("serving plain HTTP on an address other than loopback: passwords and session cookies cross the network unencrypted; use --tls-cert and --tls-key, or a TLS proxy", "addr", ln.Addr().String())
@@ -356,10 +388,9 @@ func keepWarnings(ctx context.Context, fc *forecast.Service, log *slog.Logger, e
 	}
 }
 
-// keepAnchors appends a checkpoint of the chain's head to file now, every
-// interval while the head moves, and once more when ctx ends.
-func keepAnchors(ctx context.Context, db *store.DB, key ed25519.PrivateKey, file string, every time.Duration, log *slog.Logger) {
-	last := int64(-1)
+// keepAnchors appends a checkpoint of the chain's head to file every
+// interval while the head moves past last, and once more when ctx ends.
+func keepAnchors(ctx context.Context, db *store.DB, key ed25519.PrivateKey, file string, every time.Duration, last int64, log *slog.Logger) {
 	anchor := func(ctx context.Context) {
 		if seq, _, err := db.AuditHead(ctx); err == nil && seq == last {
 			return // nothing new to hold
@@ -372,7 +403,6 @@ func keepAnchors(ctx context.Context, db *store.DB, key ed25519.PrivateKey, file
 		last = c.Seq
 		log.InfoContext(ctx, "audit anchor", "file", file, "seq", c.Seq, "hash", c.Hash)
 	}
-	anchor(ctx)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -408,7 +438,7 @@ func runMigrate(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn)
+	db, err := createDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}
@@ -427,7 +457,7 @@ func runDemo(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn)
+	db, err := createDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}
@@ -458,7 +488,7 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 		defer f.Close()
 		in = f
 	}
-	db, err := openDB(ctx, *dsn)
+	db, err := createDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}

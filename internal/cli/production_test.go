@@ -18,7 +18,7 @@ import (
 
 // TestServeProductionRefusesWhatIsUnsafe runs serve --production with each
 // setting it refuses: each stops before any database is made, with a
-// message naming the setting.
+// message naming the setting (and so before a one-time password is spent).
 func TestServeProductionRefusesWhatIsUnsafe(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := selfSigned(t, dir)
@@ -32,6 +32,9 @@ func TestServeProductionRefusesWhatIsUnsafe(t *testing.T) {
 		{"the demo by the environment", []string{"--demo"}, map[string]string{"LONGHAUL_PRODUCTION": "true", "LONGHAUL_TRUSTED_PROXIES": "10.0.0.0/8"}, "--production refuses --demo"},
 		{"plain HTTP without a proxy", []string{"--production"}, nil, "--production needs TLS: give --tls-cert and --tls-key, or --trusted-proxies"},
 		{"an unknown required role", []string{"--production", "--trusted-proxies", "10.0.0.1", "--mfa-required-roles", "coordinator,general"}, nil, `"general" is not a role`},
+		{"a proxy list of no address", []string{"--production", "--trusted-proxies", ","}, nil, "--production needs TLS"},
+		{"a certificate without its key", []string{"--production", "--tls-cert", cert}, nil, "give both --tls-cert and --tls-key"},
+		{"a certificate that is not there", []string{"--production", "--tls-cert", filepath.Join(dir, "none.pem"), "--tls-key", key}, nil, "TLS certificate: open"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

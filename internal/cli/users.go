@@ -78,7 +78,7 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 		fmt.Fprintln(stdio.Err, "longhaul user "+sub+": --name is required")
 		return ErrUsage
 	}
-	db, err := openDB(ctx, *dsn)
+	db, err := createDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}

@@ -23,13 +23,16 @@ type BackupInfo struct {
 }
 
 // BackupSQLite writes a consistent copy of the SQLite database at path to
-// file, which must not exist, while a server may go on writing. It copies
-// with VACUUM INTO in one read transaction of its own: the copy holds every
-// transaction committed before it started, those still in the write-ahead
-// log included, and none that commits while it runs; writers are not held
-// up. It neither migrates nor writes the database. A PostgreSQL database is
-// copied with pg_dump instead.
-func BackupSQLite(ctx context.Context, path, file string) (BackupInfo, error) {
+// file while a server may go on writing. It copies with VACUUM INTO in one
+// read transaction of its own: the copy holds every transaction committed
+// before it started, those still in the write-ahead log included, and none
+// that commits while it runs; writers are not held up. The copy is written
+// beside file, synced and read back, and only then renamed over it: a file
+// that exists (replaced only with replace set) stays whole until the new
+// copy is, and a backup that stops half-way leaves no half-written file
+// under its name. It neither migrates nor writes the database. A
+// PostgreSQL database is copied with pg_dump instead.
+func BackupSQLite(ctx context.Context, path, file string, replace bool) (BackupInfo, error) {
 	if IsPostgres(path) {
 		return BackupInfo{}, fault.Errorf(fault.Invalid, "a PostgreSQL database is backed up with pg_dump")
 	}
@@ -37,28 +40,79 @@ func BackupSQLite(ctx context.Context, path, file string) (BackupInfo, error) {
 	if _, err := InspectSQLite(ctx, path); err != nil {
 		return BackupInfo{}, err
 	}
-	if _, err := os.Lstat(file); err == nil {
+	if sameFile(path, file) {
+		return BackupInfo{}, fault.Errorf(fault.Invalid, "%s is the database itself: write the backup to another file", file)
+	}
+	if _, err := os.Lstat(file); err == nil && !replace {
 		return BackupInfo{}, fault.Errorf(fault.Conflict, "%s already exists", file)
 	}
-	// VACUUM INTO writes no page of the database it reads, but SQLite
-	// refuses it on a query-only connection.
-	conn, err := sql.Open("sqlite", "file:"+sqliteURIPath(path)+"?_pragma=busy_timeout(10000)")
+	return copySQLite(ctx, path, file+".partial", file, false)
+}
+
+// copySQLite copies the database at path into tmp with VACUUM INTO,
+// syncs the copy, checks it with InspectSQLite, and renames it to file;
+// what it returns is what the copy holds. readOnly opens path read-only
+// (a backup being restored); a live database is opened as its server
+// does, since SQLite refuses VACUUM INTO on a query-only connection.
+func copySQLite(ctx context.Context, path, tmp, file string, readOnly bool) (BackupInfo, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return BackupInfo{}, err
+	}
+	// A copy left by one that stopped half-way is ours to replace.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return BackupInfo{}, err
+	}
+	mode := "?_pragma=busy_timeout(10000)"
+	if readOnly {
+		mode = "?mode=ro&_pragma=busy_timeout(10000)"
+	}
+	conn, err := sql.Open("sqlite", "file:"+sqliteURIPath(abs)+mode)
 	if err != nil {
 		return BackupInfo{}, err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, file); err != nil {
-		os.Remove(file)
-		return BackupInfo{}, fmt.Errorf("copy the database into %s: %w", file, err)
+	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+		os.Remove(tmp)
+		return BackupInfo{}, fmt.Errorf("copy %s into %s: %w", path, tmp, err)
 	}
-	if err := syncFile(file); err != nil {
+	// A copy holds every record: only its owner reads it.
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		os.Remove(tmp)
 		return BackupInfo{}, err
 	}
-	info, err := InspectSQLite(ctx, file)
+	if err := syncFile(tmp); err != nil {
+		os.Remove(tmp)
+		return BackupInfo{}, err
+	}
+	info, err := InspectSQLite(ctx, tmp)
 	if err != nil {
+		os.Remove(tmp)
 		return BackupInfo{}, fmt.Errorf("read the copy back: %w", err)
 	}
+	if err := os.Rename(tmp, file); err != nil {
+		os.Remove(tmp)
+		return BackupInfo{}, err
+	}
+	syncDir(file)
 	return info, nil
+}
+
+// sameFile reports whether a and b name one file (b may not exist).
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}
+
+func syncDir(file string) {
+	if d, err := os.Open(filepath.Dir(file)); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }
 
 func syncFile(name string) error {
@@ -182,11 +236,13 @@ func firstOf(s string, err error) string {
 
 // RestoreSQLite replaces the SQLite database at target with the copy in
 // from, after InspectSQLite accepts it. A target that exists and is not
-// empty is refused unless force is set. The copy is written beside the
-// target, synced, and renamed over it, so that the target is at every
-// moment either the old database or the whole new one; the target's own
-// write-ahead log and shared-memory files are removed first, since they
-// belong to the old database. No server may have the target open.
+// empty is refused unless force is set, and one a server has open (see
+// Hold) is refused always. The copy is made with VACUUM INTO, so that what
+// from's own write-ahead log holds comes too, written beside the target,
+// synced, checked, and renamed over it: the target is at every moment
+// either the old database or the whole new one. The target's write-ahead
+// log and shared-memory files are removed first, since they belong to the
+// old database. What it returns is what the restored copy holds.
 func RestoreSQLite(ctx context.Context, from, target string, force bool) (BackupInfo, error) {
 	info, err := InspectSQLite(ctx, from)
 	if err != nil {
@@ -197,15 +253,30 @@ func RestoreSQLite(ctx context.Context, from, target string, force bool) (Backup
 	} else if err == nil && !st.Mode().IsRegular() {
 		return info, fault.Errorf(fault.Invalid, "%s is not a file", target)
 	}
-	if abs1, _ := filepath.Abs(from); abs1 != "" {
-		if abs2, _ := filepath.Abs(target); abs1 == abs2 {
-			return info, fault.Errorf(fault.Invalid, "--from and --db name the same file")
+	if sameFile(from, target) {
+		return info, fault.Errorf(fault.Invalid, "--from and --db name the same file")
+	}
+	if f, err := os.Open(target); err == nil {
+		defer f.Close()
+		free, err := flock(f, true)
+		if err != nil {
+			return info, fmt.Errorf("%s: %w", target, err)
+		}
+		if !free {
+			return info, fault.Errorf(fault.Conflict, "a server has %s open: stop it first, then restore", target)
 		}
 	}
 	tmp := target + ".restoring"
-	if err := copyFile(from, tmp); err != nil {
-		os.Remove(tmp)
-		return info, fmt.Errorf("copy %s beside %s: %w", from, target, err)
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		if err := os.Remove(tmp + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return info, err
+		}
+	}
+	// The copy is renamed only after the old database's files are gone:
+	// copy to tmp, then clear, then rename.
+	info, err = copySQLite(ctx, from, tmp, tmp, true)
+	if err != nil {
+		return info, err
 	}
 	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
 		if err := os.Remove(target + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -217,32 +288,8 @@ func RestoreSQLite(ctx context.Context, from, target string, force bool) (Backup
 		os.Remove(tmp)
 		return info, err
 	}
-	if d, err := os.Open(filepath.Dir(target)); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	syncDir(target)
 	return info, nil
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // PgConn splits a PostgreSQL URL into one pg_dump and pg_restore accept

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -56,6 +57,8 @@ type DB struct {
 	health     health
 	// tr records the spans of transactions and reads (see Trace).
 	tr tracing
+	// held is the SQLite file a server holds (see Hold), closed last.
+	held *os.File
 }
 
 // Dialect is SQLite or Postgres.
@@ -145,7 +148,31 @@ func (db *DB) Close() error {
 			err = e
 		}
 	}
+	// Only now: closing a descriptor of the file drops every fcntl lock
+	// this process holds on it, SQLite's among them.
+	if db.held != nil {
+		db.held.Close()
+	}
 	return err
+}
+
+// Hold marks a SQLite database as served by this process until it is
+// closed, so that a restore refuses to replace it under the server. It
+// does nothing on PostgreSQL.
+func (db *DB) Hold() error {
+	if db.dialect != SQLite || db.held != nil || strings.Contains(db.dsn, ":memory:") {
+		return nil
+	}
+	f, err := os.Open(strings.TrimPrefix(db.dsn, "sqlite:"))
+	if err != nil {
+		return fmt.Errorf("hold %s: %w", db.dsn, err)
+	}
+	if _, err := flock(f, false); err != nil {
+		f.Close()
+		return fmt.Errorf("hold %s: %w", db.dsn, err)
+	}
+	db.held = f
+	return nil
 }
 
 // Ping checks that the database answers.
