@@ -79,7 +79,17 @@ type Client struct {
 
 	mu sync.Mutex
 	d  *discovered
+	// failed and failure are the last discovery that failed: for
+	// RetryAfter after it, others are answered with its error at once
+	// rather than each waiting for the provider in turn.
+	failed  time.Time
+	failure error
+	now     func() time.Time
 }
+
+// RetryAfter is how long a provider that did not answer discovery is
+// taken as down before it is asked again.
+const RetryAfter = 10 * time.Second
 
 type discovered struct {
 	verifier   *oidc.IDTokenVerifier
@@ -97,7 +107,7 @@ func New(cfg Config) (*Client, error) {
 		u, _ := url.Parse(cfg.Issuer)
 		cfg.Name = u.Hostname()
 	}
-	return &Client{cfg: cfg, http: &http.Client{Timeout: 15 * time.Second}}, nil
+	return &Client{cfg: cfg, http: &http.Client{Timeout: 15 * time.Second}, now: time.Now}, nil
 }
 
 // Name is the provider's name as the sign-in page shows it.
@@ -116,6 +126,20 @@ func (c *Client) discover() (*discovered, error) {
 	if c.d != nil {
 		return c.d, nil
 	}
+	if c.failure != nil && c.now().Sub(c.failed) < RetryAfter {
+		return nil, c.failure
+	}
+	d, err := c.fetch()
+	if err != nil {
+		c.failed, c.failure = c.now(), err
+		return nil, err
+	}
+	c.d, c.failure = d, nil
+	return d, nil
+}
+
+// fetch reads the provider's discovery document.
+func (c *Client) fetch() (*discovered, error) {
 	// The provider keeps the context for fetching its keys later: not a
 	// request's, which ends with the request.
 	ctx := oidc.ClientContext(context.Background(), c.http)
@@ -130,14 +154,13 @@ func (c *Client) discover() (*discovered, error) {
 	if err := p.Claims(&meta); err != nil {
 		return nil, fault.Errorf(fault.Unavailable, "the sign-in provider's discovery document: %v", err)
 	}
-	c.d = &discovered{
+	return &discovered{
 		provider: p,
 		verifier: p.Verifier(&oidc.Config{ClientID: c.cfg.ClientID}),
 		oauth: oauth2.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret, Endpoint: p.Endpoint(), RedirectURL: c.cfg.RedirectURL,
 			Scopes: []string{oidc.ScopeOpenID, "profile", "email"}},
 		endSession: meta.EndSession,
-	}
-	return c.d, nil
+	}, nil
 }
 
 // Flow is what a browser keeps, in a cookie, between leaving for the
