@@ -320,10 +320,10 @@ func runAuditStream(ctx context.Context, args []string, env Env, stdio IO) error
 	if err := sink.Run(ctx); err != nil {
 		return err
 	}
-	pos, err := db.SinkPosition(context.WithoutCancel(ctx), *to)
+	at, err := db.SinkPosition(context.WithoutCancel(ctx), *to)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.Out, "Sent %d audit events to %s as %s; it has every event up to %d.\n", sink.Sent.Load(), *to, sink.Format, pos)
+	fmt.Fprintf(stdio.Out, "Sent %d audit events to %s as %s; it has every event up to %d.\n", sink.Sent.Load(), *to, sink.Format, at.Delivered)
 	return nil
 }
