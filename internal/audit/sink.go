@@ -45,7 +45,8 @@ const keepEvery = time.Second
 
 // A Link is one connection to a receiver.
 type Link interface {
-	Write(b []byte) error
+	// Write sends b, giving up when ctx ends.
+	Write(ctx context.Context, b []byte) error
 	// Alive reports whether the receiver is still there as far as can be
 	// told: a receiver that closed the connection is not.
 	Alive() bool
@@ -249,10 +250,14 @@ func (s *Sink) Run(ctx context.Context) (err error) {
 			}
 			maxSent = last
 		}
-		if err := link.Write(buf); err != nil {
-			log.WarnContext(ctx, "audit sink: sending failed; reconnecting", "sink", s.Name, "err", err, "delivered_to", delivered)
+		if err := link.Write(ctx, buf); err != nil {
 			link.Close()
 			link = nil
+			if ctx.Err() != nil {
+				log.WarnContext(ctx, "audit sink: stopped before the receiver took the last batch; it goes again, marked resent", "sink", s.Name, "delivered_to", delivered, "sent_to", last)
+				return nil
+			}
+			log.WarnContext(ctx, "audit sink: sending failed; reconnecting", "sink", s.Name, "err", err, "delivered_to", delivered)
 			failing = true
 			if !wait(backoff) {
 				return nil
@@ -335,8 +340,17 @@ type netLink struct {
 	closed chan struct{}
 }
 
-func (l *netLink) Write(b []byte) error {
-	l.c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+// Write gives a receiver that stops reading 30 s, or until ctx ends if
+// that is sooner: the end of ctx closes the connection under the write, so
+// that a stalled receiver never holds up a shutdown.
+func (l *netLink) Write(ctx context.Context, b []byte) error {
+	deadline := time.Now().Add(30 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	l.c.SetWriteDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { l.c.Close() })
+	defer stop()
 	_, err := l.c.Write(b)
 	return err
 }
@@ -367,7 +381,7 @@ func (t fileTransport) Open(ctx context.Context) (Link, error) {
 
 type fileLink struct{ f *os.File }
 
-func (l fileLink) Write(b []byte) error {
+func (l fileLink) Write(_ context.Context, b []byte) error {
 	if _, err := l.f.Write(b); err != nil {
 		return err
 	}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,7 +107,7 @@ func (t *fakeTransport) Open(context.Context) (audit.Link, error) {
 	}
 	return &fakeLink{t: t}, nil
 }
-func (l *fakeLink) Write(b []byte) error {
+func (l *fakeLink) Write(_ context.Context, b []byte) error {
 	time.Sleep(l.t.delay)
 	l.t.mu.Lock()
 	defer l.t.mu.Unlock()
@@ -278,4 +280,84 @@ func (p *countingPositions) SetSinkPosition(ctx context.Context, name string, se
 	*p.saves = append(*p.saves, seq)
 	p.mu.Unlock()
 	return p.fakeChain.SetSinkPosition(ctx, name, seq)
+}
+
+// TestSinkStopsOnAStalledReceiver sends to a real TCP receiver that takes
+// the connection and never reads: a batch far larger than the buffers
+// between them holds the write, and the end of the sink's context, by
+// cancel or by deadline, ends it within a few seconds, not the write's own
+// 30 s. Nothing counts as delivered, and the batch is marked as written,
+// so that it goes again marked resent.
+func TestSinkStopsOnAStalledReceiver(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		// end ends ctx once the write has begun, or leaves it to its
+		// deadline.
+		end func(stop context.CancelFunc)
+	}{
+		{"cancelled", func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+			func(stop context.CancelFunc) { time.Sleep(100 * time.Millisecond); stop() }},
+		{"past its deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), time.Second)
+		},
+			func(context.CancelFunc) {}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			accepted := make(chan net.Conn, 1)
+			go func() {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				conn.(*net.TCPConn).SetReadBuffer(4096)
+				accepted <- conn // and never read
+			}()
+			chain := newChain(64)
+			for i := range chain.events {
+				chain.events[i].After = `{"note":"` + strings.Repeat("x", 256<<10) + `"}` // 16 MiB in all
+			}
+			tr, err := audit.NewTransport("tcp://"+ln.Addr().String(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &audit.Sink{Name: "siem", Source: chain, Positions: chain, Transport: tr, Format: audit.FormatSyslog,
+				Batch: 64, Follow: true, Log: quiet}
+			ctx, stop := c.ctx()
+			defer stop()
+			done := make(chan error, 1)
+			go func() { done <- s.Run(ctx) }()
+			select {
+			case conn := <-accepted:
+				defer conn.Close()
+			case <-time.After(5 * time.Second):
+				t.Fatal("the sink never connected")
+			}
+			for chain.position("siem").SentTo == 0 { // until the write begins
+				if ctx.Err() != nil {
+					t.Fatal("the context ended before the sink began to write")
+				}
+				time.Sleep(time.Millisecond)
+			}
+			c.end(stop)
+			<-ctx.Done()
+			stopped := time.Now()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5*time.Second - time.Since(stopped)):
+				t.Fatal("the sink was still writing to a stalled receiver 5 s after its context ended")
+			}
+			if p := chain.position("siem"); s.Sent.Load() != 0 || p != (audit.Position{SentTo: 64}) {
+				t.Errorf("sent %d, position %+v; want nothing delivered and events up to 64 marked as written", s.Sent.Load(), p)
+			}
+		})
+	}
 }
