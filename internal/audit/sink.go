@@ -18,15 +18,35 @@ type Source interface {
 	EventsAfter(ctx context.Context, seq int64, limit int) ([]Event, error)
 }
 
-// Positions keeps, durably, the last event each sink has delivered.
+// Positions keeps, durably, how far each sink has got.
 type Positions interface {
-	SinkPosition(ctx context.Context, name string) (int64, error)
+	SinkPosition(ctx context.Context, name string) (Position, error)
+	// SetSinkPosition records that the receiver has every event up to seq.
 	SetSinkPosition(ctx context.Context, name string, seq int64) error
+	// SetSinkSentTo records, before a batch goes, that the sink is about
+	// to write every event up to seq.
+	SetSinkSentTo(ctx context.Context, name string, seq int64) error
 }
+
+// Position is how far a sink has got.
+type Position struct {
+	// Delivered is the last event the receiver is known to have: the sink
+	// resumes after it.
+	Delivered int64
+	// SentTo is the last event ever written to the receiver, delivered or
+	// not: one up to it that goes again is marked resent.
+	SentTo int64
+}
+
+// keepEvery is how often, at most, a sink that keeps sending saves its
+// position: a busy server counts batches as delivered all the time, and a
+// crash sends again, marked resent, only what it had not saved.
+const keepEvery = time.Second
 
 // A Link is one connection to a receiver.
 type Link interface {
-	Write(b []byte) error
+	// Write sends b, giving up when ctx ends.
+	Write(ctx context.Context, b []byte) error
 	// Alive reports whether the receiver is still there as far as can be
 	// told: a receiver that closed the connection is not.
 	Alive() bool
@@ -51,7 +71,9 @@ type Transport interface {
 // the chain after the fact. A receiver that is down delays it; it retries
 // with a backoff and says so in the log. Events written to a link that
 // then broke before they counted as delivered are sent again, marked as
-// resent, since the receiver may or may not have them.
+// resent, since the receiver may or may not have them; so are those a run
+// that stopped or crashed had written beyond its kept position, since it
+// records, before each batch, the last event it is about to write.
 type Sink struct {
 	Name      string
 	Source    Source
@@ -79,7 +101,7 @@ type Sink struct {
 // is delivered). It returns nil when it stops with ctx or is done, and an
 // error when it cannot read the chain or keep its position, or, without
 // Follow, when three attempts in a row cannot reach the receiver.
-func (s *Sink) Run(ctx context.Context) error {
+func (s *Sink) Run(ctx context.Context) (err error) {
 	poll, maxBackoff, batch := s.Poll, s.MaxBackoff, s.Batch
 	if poll <= 0 {
 		poll = time.Second
@@ -94,13 +116,20 @@ func (s *Sink) Run(ctx context.Context) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	pos, err := s.Positions.SinkPosition(ctx, s.Name)
+	grace := s.Transport.Grace()
+	at, err := s.Positions.SinkPosition(ctx, s.Name)
 	if err != nil {
 		return fmt.Errorf("audit sink %s: read its position: %w", s.Name, err)
 	}
+	// pos is the position kept; delivered, what counts as delivered, is
+	// kept once no batch waits for its grace, at least every keepEvery
+	// while they keep coming, and when Run returns.
+	pos := at.Delivered
 	if s.From > 0 {
 		pos = s.From - 1
 	}
+	delivered := pos
+	var kept time.Time
 	confirm := func(seq int64) error {
 		if seq == pos {
 			return nil
@@ -108,16 +137,31 @@ func (s *Sink) Run(ctx context.Context) error {
 		if err := s.Positions.SetSinkPosition(context.WithoutCancel(ctx), s.Name, seq); err != nil {
 			return fmt.Errorf("audit sink %s: keep its position: %w", s.Name, err)
 		}
-		pos = seq
+		pos, kept = seq, time.Now()
 		return nil
 	}
+	defer func() {
+		if kerr := confirm(delivered); err == nil {
+			err = kerr
+		}
+	}()
 	var link Link
 	defer func() {
 		if link != nil {
 			link.Close()
 		}
 	}()
-	sent, maxSent := pos, pos
+	// Every event up to maxSent may have reached the receiver already, in
+	// this run or in one that ended, or crashed, before it counted as
+	// delivered.
+	sent, maxSent := delivered, max(at.Delivered, at.SentTo)
+	// pending are the batches written on the link that have not yet stayed
+	// up for the grace, by their last event.
+	type written struct {
+		seq int64
+		at  time.Time
+	}
+	var pending []written
 	var wrote time.Time
 	backoff, failing, attempts := 100*time.Millisecond, false, 0
 	wait := func(d time.Duration) bool {
@@ -131,10 +175,10 @@ func (s *Sink) Run(ctx context.Context) error {
 	for {
 		if ctx.Err() != nil {
 			// What the receiver had time to take counts as delivered.
-			if link != nil && sent > pos && link.Alive() {
-				time.Sleep(s.Transport.Grace() - time.Since(wrote))
+			if link != nil && sent > delivered && link.Alive() {
+				time.Sleep(grace - time.Since(wrote))
 				if link.Alive() {
-					return confirm(sent)
+					delivered = sent
 				}
 			}
 			return nil
@@ -148,7 +192,7 @@ func (s *Sink) Run(ctx context.Context) error {
 				if attempts++; !s.Follow && attempts >= 3 {
 					return fmt.Errorf("audit sink %s: the receiver is not reachable: %w", s.Name, err)
 				}
-				log.WarnContext(ctx, "audit sink: the receiver is not reachable; retrying", "sink", s.Name, "err", err, "retry_in", backoff.String(), "delivered_to", pos)
+				log.WarnContext(ctx, "audit sink: the receiver is not reachable; retrying", "sink", s.Name, "err", err, "retry_in", backoff.String(), "delivered_to", delivered)
 				failing = true
 				if !wait(backoff) {
 					return nil
@@ -157,22 +201,24 @@ func (s *Sink) Run(ctx context.Context) error {
 				continue
 			}
 			if failing {
-				log.InfoContext(ctx, "audit sink: the receiver is back", "sink", s.Name, "resume_after", pos)
+				log.InfoContext(ctx, "audit sink: the receiver is back", "sink", s.Name, "resume_after", delivered)
 			}
-			link, failing, backoff, sent, attempts = l, false, 100*time.Millisecond, pos, 0
+			link, failing, backoff, sent, attempts, pending = l, false, 100*time.Millisecond, delivered, 0, nil
 		}
 		// A receiver that went away gets nothing more on the old link.
 		if !link.Alive() {
-			log.WarnContext(ctx, "audit sink: the receiver closed the connection; sending again from the last event delivered", "sink", s.Name, "delivered_to", pos, "sent_to", sent)
+			log.WarnContext(ctx, "audit sink: the receiver closed the connection; sending again from the last event delivered", "sink", s.Name, "delivered_to", delivered, "sent_to", sent)
 			link.Close()
 			link = nil
 			continue
 		}
-		if sent > pos {
-			if time.Since(wrote) >= s.Transport.Grace() {
-				if err := confirm(sent); err != nil {
-					return err
-				}
+		now := time.Now()
+		for len(pending) > 0 && now.Sub(pending[0].at) >= grace {
+			delivered, pending = pending[0].seq, pending[1:]
+		}
+		if delivered > pos && (len(pending) == 0 || now.Sub(kept) >= keepEvery) {
+			if err := confirm(delivered); err != nil {
+				return err
 			}
 		}
 		events, err := s.Source.EventsAfter(ctx, sent, batch)
@@ -183,12 +229,12 @@ func (s *Sink) Run(ctx context.Context) error {
 			return fmt.Errorf("audit sink %s: read events after %d: %w", s.Name, sent, err)
 		}
 		if len(events) == 0 {
-			if !s.Follow && sent == pos {
+			if !s.Follow && sent == delivered {
 				return nil
 			}
 			d := poll
-			if sent > pos {
-				d = min(poll, s.Transport.Grace()+10*time.Millisecond)
+			if sent > delivered {
+				d = min(poll, grace+10*time.Millisecond)
 			}
 			wait(d) // the loop's first check ends it when ctx ends
 			continue
@@ -197,10 +243,21 @@ func (s *Sink) Run(ctx context.Context) error {
 		for _, e := range events {
 			buf = append(buf, Frame(s.Format, e, s.Origin, e.Seq <= maxSent, s.Transport.Stream())...)
 		}
-		if err := link.Write(buf); err != nil {
-			log.WarnContext(ctx, "audit sink: sending failed; reconnecting", "sink", s.Name, "err", err, "delivered_to", pos)
+		last := events[len(events)-1].Seq
+		if last > maxSent {
+			if err := s.Positions.SetSinkSentTo(context.WithoutCancel(ctx), s.Name, last); err != nil {
+				return fmt.Errorf("audit sink %s: keep what it sends: %w", s.Name, err)
+			}
+			maxSent = last
+		}
+		if err := link.Write(ctx, buf); err != nil {
 			link.Close()
 			link = nil
+			if ctx.Err() != nil {
+				log.WarnContext(ctx, "audit sink: stopped before the receiver took the last batch; it goes again, marked resent", "sink", s.Name, "delivered_to", delivered, "sent_to", last)
+				return nil
+			}
+			log.WarnContext(ctx, "audit sink: sending failed; reconnecting", "sink", s.Name, "err", err, "delivered_to", delivered)
 			failing = true
 			if !wait(backoff) {
 				return nil
@@ -209,8 +266,8 @@ func (s *Sink) Run(ctx context.Context) error {
 			continue
 		}
 		s.Sent.Add(int64(len(events)))
-		sent, wrote = events[len(events)-1].Seq, time.Now()
-		maxSent = max(maxSent, sent)
+		sent, wrote = last, time.Now()
+		pending = append(pending, written{sent, wrote})
 	}
 }
 
@@ -283,8 +340,17 @@ type netLink struct {
 	closed chan struct{}
 }
 
-func (l *netLink) Write(b []byte) error {
-	l.c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+// Write gives a receiver that stops reading 30 s, or until ctx ends if
+// that is sooner: the end of ctx closes the connection under the write, so
+// that a stalled receiver never holds up a shutdown.
+func (l *netLink) Write(ctx context.Context, b []byte) error {
+	deadline := time.Now().Add(30 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	l.c.SetWriteDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { l.c.Close() })
+	defer stop()
 	_, err := l.c.Write(b)
 	return err
 }
@@ -315,7 +381,7 @@ func (t fileTransport) Open(ctx context.Context) (Link, error) {
 
 type fileLink struct{ f *os.File }
 
-func (l fileLink) Write(b []byte) error {
+func (l fileLink) Write(_ context.Context, b []byte) error {
 	if _, err := l.f.Write(b); err != nil {
 		return err
 	}

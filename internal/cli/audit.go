@@ -324,11 +324,12 @@ func newSink(db *store.DB, to, format, ca string, log *slog.Logger) (*audit.Sink
 }
 
 func runAuditStream(ctx context.Context, args []string, env Env, stdio IO) error {
-	fs := flags("audit stream", "audit stream --to tcp://HOST:PORT|tls://HOST:PORT|file:///PATH [--format syslog|cef|json] [--from-seq N] [--follow] [--db FILE|URL]", stdio)
+	fs := flags("audit stream", "audit stream --to tcp://HOST:PORT|tls://HOST:PORT|file:///PATH [--format syslog|cef|json] [--from-seq N] [--follow] [--audit-sink-ca FILE] [--db FILE|URL]", stdio)
 	dsn := dbFlag(fs)
 	to := fs.String("to", "", "where to send the events: tcp://HOST:PORT, tls://HOST:PORT or file:///PATH (required)")
 	format := fs.String("format", "", "syslog (RFC 5424), cef (CEF over syslog) or json (lines); empty: json for a file, syslog otherwise")
-	ca := fs.String("ca", "", "PEM file of the CA certificates to trust for tls:// (default: the system's)")
+	ca := fs.String("audit-sink-ca", "", "PEM file of the CA certificates to trust for tls:// (default: the system's) (LONGHAUL_AUDIT_SINK_CA)")
+	formerCA := fs.String("ca", "", "the former name of --audit-sink-ca (LONGHAUL_CA)")
 	from := fs.Int64("from-seq", 0, "the first event to send; 0 resumes after the last event this address has received")
 	follow := fs.Bool("follow", false, "keep sending new events until interrupted")
 	if err := parseNoArgs(fs, args, env, stdio); err != nil {
@@ -341,6 +342,16 @@ func runAuditStream(ctx context.Context, args []string, env Env, stdio IO) error
 	}
 	if *from < 0 {
 		return fmt.Errorf("--from-seq %d: must be 1 or more (0 resumes)", *from)
+	}
+	// --ca on the command line wins over LONGHAUL_AUDIT_SINK_CA, as any
+	// flag over a variable; LONGHAUL_CA counts only without either.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if given["ca"] && given["audit-sink-ca"] {
+		return errors.New("give --audit-sink-ca or its former name --ca, not both")
+	}
+	if *formerCA != "" && (given["ca"] || *ca == "") {
+		*ca = *formerCA
 	}
 	db, err := openDB(ctx, *dsn)
 	if err != nil {
@@ -359,10 +370,10 @@ func runAuditStream(ctx context.Context, args []string, env Env, stdio IO) error
 	if err := sink.Run(ctx); err != nil {
 		return err
 	}
-	pos, err := db.SinkPosition(context.WithoutCancel(ctx), *to)
+	at, err := db.SinkPosition(context.WithoutCancel(ctx), *to)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.Out, "Sent %d audit events to %s as %s; it has every event up to %d.\n", sink.Sent.Load(), *to, sink.Format, pos)
+	fmt.Fprintf(stdio.Out, "Sent %d audit events to %s as %s; it has every event up to %d.\n", sink.Sent.Load(), *to, sink.Format, at.Delivered)
 	return nil
 }

@@ -208,7 +208,7 @@ func checkOnce(t *testing.T, got []received, chain []string, from, to int64, str
 
 // TestAuditStreamToTCPAndTLS streams a demo database's chain with longhaul
 // audit stream to a TCP receiver as syslog and to a TLS receiver (its
-// self-signed certificate trusted through --ca) as CEF: each gets every
+// self-signed certificate trusted through --audit-sink-ca) as CEF: each gets every
 // event once, in order, with its sequence number and hash. A second run
 // resumes where the first ended and sends nothing; --from-seq sends again
 // from an event.
@@ -246,12 +246,43 @@ func TestAuditStreamToTCPAndTLS(t *testing.T) {
 				t.Fatalf("a TLS receiver whose certificate is not trusted: %+v", r)
 			}
 			// Not trusted: it was never reached, so nothing is lost.
-			r = run(t, nil, "", "audit", "stream", "--db", url, "--to", "tls://"+tlsRecv.addr, "--format", "cef", "--ca", certFile)
+			r = run(t, nil, "", "audit", "stream", "--db", url, "--to", "tls://"+tlsRecv.addr, "--format", "cef", "--audit-sink-ca", certFile)
 			if r.code != 0 || !strings.Contains(r.out, fmt.Sprintf("Sent %d audit events", head)) {
 				t.Fatalf("stream over TLS: %+v", r)
 			}
 			tlsRecv.waitFor(t, head)
 			checkOnce(t, tlsRecv.events(), chain, 1, head, true)
+		})
+	}
+}
+
+// TestAuditStreamCAFlag gives audit stream its CA file in each of the ways
+// it takes one, the file missing, and checks which file it tried to read:
+// --audit-sink-ca or LONGHAUL_AUDIT_SINK_CA as for serve, its former name
+// --ca, which on the command line wins over the variable, and LONGHAUL_CA
+// only without either.
+func TestAuditStreamCAFlag(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "l.db")
+	for _, c := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"the flag", []string{"--audit-sink-ca", "/missing/flag.pem"}, nil, "/missing/flag.pem"},
+		{"its variable", nil, map[string]string{"LONGHAUL_AUDIT_SINK_CA": "/missing/var.pem"}, "/missing/var.pem"},
+		{"the former flag", []string{"--ca", "/missing/former.pem"}, nil, "/missing/former.pem"},
+		{"the former flag over the variable", []string{"--ca", "/missing/former.pem"}, map[string]string{"LONGHAUL_AUDIT_SINK_CA": "/missing/var.pem"}, "/missing/former.pem"},
+		{"the flag over the former variable", []string{"--audit-sink-ca", "/missing/flag.pem"}, map[string]string{"LONGHAUL_CA": "/missing/formervar.pem"}, "/missing/flag.pem"},
+		{"the variable over the former variable", nil, map[string]string{"LONGHAUL_AUDIT_SINK_CA": "/missing/var.pem", "LONGHAUL_CA": "/missing/formervar.pem"}, "/missing/var.pem"},
+		{"the former variable alone", nil, map[string]string{"LONGHAUL_CA": "/missing/formervar.pem"}, "/missing/formervar.pem"},
+		{"both flags", []string{"--audit-sink-ca", "/missing/flag.pem", "--ca", "/missing/former.pem"}, nil, "not both"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"audit", "stream", "--db", db, "--to", "tls://127.0.0.1:6514"}, c.args...)
+			if r := run(t, c.env, "", args...); r.code == 0 || !strings.Contains(r.err, c.want) {
+				t.Fatalf("want an error naming %s: %+v", c.want, r)
+			}
 		})
 	}
 }

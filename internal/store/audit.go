@@ -325,15 +325,24 @@ func (db *DB) EventsAfter(ctx context.Context, seq int64, limit int) ([]audit.Ev
 	return out, rows.Err()
 }
 
-// SinkPosition returns the last event the audit sink name has delivered,
-// 0 for a sink that has delivered none.
-func (db *DB) SinkPosition(ctx context.Context, name string) (int64, error) {
-	var seq int64
-	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT seq FROM audit_sinks WHERE name = ?`), name).Scan(&seq)
+// SinkPosition returns how far the audit sink name has got: the last event
+// its receiver has and the last it has written; zero for a sink that has
+// sent none.
+func (db *DB) SinkPosition(ctx context.Context, name string) (audit.Position, error) {
+	var p audit.Position
+	err := db.rq.QueryRowContext(ctx, db.rebind(`SELECT seq, sent_to FROM audit_sinks WHERE name = ?`), name).Scan(&p.Delivered, &p.SentTo)
 	if err == sql.ErrNoRows {
-		return 0, nil
+		return audit.Position{}, nil
 	}
-	return seq, err
+	return p, err
+}
+
+// SetSinkSentTo records that the audit sink name is about to write every
+// event up to seq. It never moves the mark back.
+func (db *DB) SetSinkSentTo(ctx context.Context, name string, seq int64) error {
+	_, err := db.write.ExecContext(ctx, db.rebind(`INSERT INTO audit_sinks (name, seq, sent_to, updated_at) VALUES (?, 0, ?, ?) ON CONFLICT (name) DO UPDATE SET sent_to = excluded.sent_to, updated_at = excluded.updated_at WHERE excluded.sent_to > audit_sinks.sent_to`),
+		name, seq, time.Now().UTC().Format(audit.TimeLayout))
+	return err
 }
 
 // SetSinkPosition records that the audit sink name has delivered every
