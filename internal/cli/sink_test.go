@@ -263,6 +263,9 @@ func TestAuditStreamToTCPAndTLS(t *testing.T) {
 // only without either.
 func TestAuditStreamCAFlag(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "l.db")
+	if r := run(t, nil, "", "migrate", "--db", db); r.code != 0 {
+		t.Fatal(r)
+	}
 	for _, c := range []struct {
 		name string
 		args []string
