@@ -105,6 +105,9 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 	name := strings.ToLower(strings.TrimSpace(a.Name))
 	now := s.now()
 	since := now.Add(-SignInWindow)
+	if len(name) > MaxNameLength {
+		return Opened{}, s.noSuchName(ctx, name, a.From, now, since)
+	}
 	// Everything up to a success is read outside any write transaction,
 	// so that guesses, however many, never wait for or hold the writer.
 	u, err := s.Read.UserByName(ctx, name)
@@ -176,6 +179,23 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 		return Opened{}, err
 	}
 	return out, nil
+}
+
+// noSuchName refuses a sign-in with a name longer than any account may
+// have, as a wrong name is refused, before anything is looked up: it
+// counts against the address alone, since a throttle key per invented
+// name would cost memory by the size of the name.
+func (s *Service) noSuchName(ctx context.Context, name, from string, now, since time.Time) error {
+	keys := []string{"address:" + from}
+	counts, err := s.throttle().Failures(ctx, keys, since)
+	if err != nil {
+		return err
+	}
+	if err := s.countAttempt(ctx, counts, keys, name, from, now, since); err != nil {
+		return err
+	}
+	s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: from}, now)
+	return SignInFailed
 }
 
 // countAttempt counts an attempt against keys, whose failures since are

@@ -182,6 +182,11 @@ func (s *Service) signInKey(ctx context.Context) ([]byte, error) {
 	return s.key, nil
 }
 
+// MaxNameLength is the longest name an account may have, in bytes (the
+// name pattern allows ASCII only). A sign-in with a longer name is refused
+// before anything is looked up or counted against it.
+const MaxNameLength = 64
+
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 
 // NewUser is what an administrator gives to create a user.

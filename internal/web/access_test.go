@@ -602,6 +602,37 @@ func TestSignInThrottleHoldsUnderParallelAttempts(t *testing.T) {
 	}
 }
 
+// TestStrangersCannotMakeTheSummaryLarge: names of any length typed at
+// the sign-in form, and paths of any length asked for without
+// credentials, make a summary of refusals of a bounded size: a long name
+// is refused as a wrong one, and a path is counted by its route.
+func TestStrangersCannotMakeTheSummaryLarge(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	if err := e.srv.Access.FlushRefusals(storetest.Ctx()); err != nil { // what the set-up left
+		t.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		name := fmt.Sprintf("%03d", i) + strings.Repeat("a", 256<<10)
+		if r := e.signIn(name, "not the password at all"); r.status != 401 && r.status != 429 {
+			t.Fatalf("sign-in %d with a 256 KiB name: %d, want the answer to a wrong name", i, r.status)
+		} else if i == 0 && !strings.Contains(string(r.body), "the name or password is wrong") {
+			t.Errorf("a 256 KiB name: %s", r.body)
+		}
+	}
+	for i := 0; i < 10; i++ {
+		if r := e.do("GET", fmt.Sprintf("/api/v1/users/%d%s/factor", i, strings.Repeat("b", 200<<10)), "", "", "Authorization", ""); r.status != 401 {
+			t.Fatalf("a long path without credentials: %d", r.status)
+		}
+	}
+	sum := e.lastSummary()
+	if n := count(sum, "access.refused", "GET /api/v1/users/{name}/factor"); n != 10 {
+		t.Errorf("the long paths are counted %d times under their route, want 10", n)
+	}
+	if after := e.lastEvent().After; len(after) > 16<<10 {
+		t.Errorf("the summary of %d refusals is %d bytes", sum.Total, len(after))
+	}
+}
+
 func TestNewPasswordEndsSessions(t *testing.T) {
 	e := newAPIEnv(t, storetest.SQLiteDSN(t))
 	token := e.user("nor-officer", "NOR", access.Restricted, access.NationOfficer)

@@ -121,7 +121,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 
 // overLimit counts a request refused for its rate and returns the refusal.
 func (s *Server) overLimit(r *http.Request, addr string, wait time.Duration) error {
-	s.Access.RateLimited(r.Context(), r.Method+" "+r.URL.Path, addr)
+	s.Access.RateLimited(r.Context(), routeOf(r), addr)
 	return access.TooMany(wait, "too many requests: try again in %s", access.WaitWords(wait))
 }
 
@@ -129,9 +129,20 @@ func (s *Server) overLimit(r *http.Request, addr string, wait time.Duration) err
 // audit trail at once; for anyone else, in the counts of the next summary.
 func (s *Server) refused(r *http.Request, reason error) {
 	ctx := r.Context()
-	if err := s.Access.Refused(ctx, r.Method+" "+r.URL.Path, reason.Error(), s.clientAddr(r)); err != nil {
+	req := access.Request{Route: routeOf(r), Path: r.Method + " " + r.URL.Path, From: s.clientAddr(r)}
+	if err := s.Access.Refused(ctx, req, reason.Error()); err != nil {
 		s.Log.ErrorContext(ctx, "audit of a refusal failed", "request_id", RequestID(ctx), "err", err)
 	}
+}
+
+// routeOf is the route r was routed by, as it was registered ("GET
+// /api/v1/users/{name}/factor"), or its method and path when it matched
+// none.
+func routeOf(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.Method + " " + r.URL.Path
 }
 
 // clientAddr is the address of the client: the peer of the connection, or,
