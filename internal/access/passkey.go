@@ -231,9 +231,12 @@ type PasskeyCeremony struct {
 }
 
 // BeginPasskeyRegistration starts registering a passkey for the signed-in
-// user. It writes nothing: the user's handle, new or not, travels in the
+// user, in a browser session (CheckFactorChange). It writes nothing: the user's handle, new or not, travels in the
 // ceremony's cookie and is recorded when the passkey is.
 func (s *Service) BeginPasskeyRegistration(ctx context.Context) (PasskeyCeremony, error) {
+	if err := CheckFactorChange(IdentityFrom(ctx)); err != nil {
+		return PasskeyCeremony{}, err
+	}
 	pk, err := s.passkeys()
 	if err != nil {
 		return PasskeyCeremony{}, err
@@ -287,6 +290,9 @@ func (s *Service) ceremonyOut(ctx context.Context, u User, purpose string, opts 
 // FinishPasskeyRegistration checks the browser's answer to the ceremony
 // of cookie and records the new passkey under name.
 func (s *Service) FinishPasskeyRegistration(ctx context.Context, name, cookie, response string) (Passkey, error) {
+	if err := CheckFactorChange(IdentityFrom(ctx)); err != nil {
+		return Passkey{}, err
+	}
 	pk, err := s.passkeys()
 	if err != nil {
 		return Passkey{}, err
@@ -369,9 +375,9 @@ func (s *Service) MyPasskeys(ctx context.Context) ([]Passkey, error) {
 	return pk.Read.PasskeysByUser(ctx, pk.RPID, IdentityFrom(ctx).UserID)
 }
 
-// RemovePasskey removes the signed-in user's passkey id once they have
-// given their password again (reconfirm: a recent sign-in for an account
-// without one). A user whose role requires a second factor keeps their
+// RemovePasskey removes the signed-in user's passkey id, in a browser
+// session (CheckFactorChange), once they have given their password again
+// (reconfirm: a recent sign-in for an account without one). A user whose role requires a second factor keeps their
 // last one.
 func (s *Service) RemovePasskey(ctx context.Context, id int64, password string) error {
 	pk, err := s.passkeys()
@@ -381,6 +387,9 @@ func (s *Service) RemovePasskey(ctx context.Context, id int64, password string) 
 	me := IdentityFrom(ctx)
 	if me.UserID == 0 {
 		return fault.Errorf(fault.Unauthorized, "sign in to remove a passkey")
+	}
+	if err := CheckFactorChange(me); err != nil {
+		return err
 	}
 	who, err := s.Read.UserByID(ctx, me.UserID)
 	if err != nil {
@@ -524,13 +533,7 @@ func (s *Service) CompletePasskeySignIn(ctx context.Context, st PasskeyStep) (Op
 	}
 	now := s.now()
 	keys := []string{"factor:" + u.Name}
-	since := now.Add(-SignInWindow)
-	th := s.throttle()
-	counts, err := th.Failures(ctx, keys, since)
-	if err != nil {
-		return Opened{}, err
-	}
-	if err := s.countAttempt(ctx, counts, keys, u.Name, st.From, now, since); err != nil {
+	if err := s.countAgainst(ctx, keys, u.Name, st.From, now); err != nil {
 		return Opened{}, err
 	}
 	failed := func(action string) (Opened, error) {
@@ -609,7 +612,7 @@ func (s *Service) CompletePasskeySignIn(ctx context.Context, st PasskeyStep) (Op
 	if err != nil {
 		return Opened{}, err
 	}
-	if err := th.Forget(ctx, keys); err != nil {
+	if err := s.throttle().Forget(ctx, keys); err != nil {
 		return Opened{}, err
 	}
 	return out, nil

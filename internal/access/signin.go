@@ -106,7 +106,7 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 	now := s.now()
 	since := now.Add(-SignInWindow)
 	if len(name) > MaxNameLength {
-		return Opened{}, s.noSuchName(ctx, name, a.From, now, since)
+		return Opened{}, s.noSuchName(ctx, name, a.From, now)
 	}
 	// Everything up to a success is read outside any write transaction,
 	// so that guesses, however many, never wait for or hold the writer.
@@ -185,17 +185,24 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 // have, as a wrong name is refused, before anything is looked up: it
 // counts against the address alone, since a throttle key per invented
 // name would cost memory by the size of the name.
-func (s *Service) noSuchName(ctx context.Context, name, from string, now, since time.Time) error {
-	keys := []string{"address:" + from}
-	counts, err := s.throttle().Failures(ctx, keys, since)
-	if err != nil {
-		return err
-	}
-	if err := s.countAttempt(ctx, counts, keys, name, from, now, since); err != nil {
+func (s *Service) noSuchName(ctx context.Context, name, from string, now time.Time) error {
+	if err := s.countAgainst(ctx, []string{"address:" + from}, name, from, now); err != nil {
 		return err
 	}
 	s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: from}, now)
 	return SignInFailed
+}
+
+// countAgainst counts an attempt at now against keys, reading their
+// failures first (countAttempt): for the attempts whose keys are known
+// before anything is looked up.
+func (s *Service) countAgainst(ctx context.Context, keys []string, name, from string, now time.Time) error {
+	since := now.Add(-SignInWindow)
+	counts, err := s.throttle().Failures(ctx, keys, since)
+	if err != nil {
+		return err
+	}
+	return s.countAttempt(ctx, counts, keys, name, from, now, since)
 }
 
 // countAttempt counts an attempt against keys, whose failures since are
@@ -220,6 +227,10 @@ func (s *Service) overThrottle(counts map[string]Failures, keys []string, self i
 		if f, ok := counts[k]; ok && f.Count-self >= signInLimit(k) {
 			wait := f.Since.Add(SignInWindow).Sub(now)
 			s.tally().add(refusal{Action: "session.signin_throttled", Subject: name, From: from}, now)
+			if strings.HasPrefix(k, "factor:") {
+				// Codes count against the account wherever they are typed.
+				return TooMany(wait, "%s: try again in %s", throttledWhy(k), WaitWords(wait))
+			}
 			return TooMany(wait, "%s: try again in %s, or sign in from a browser you have signed in with before", throttledWhy(k), WaitWords(wait))
 		}
 	}

@@ -239,6 +239,7 @@ func TestPasskeysListedAndRemovedThroughTheAPI(t *testing.T) {
 			}
 			e.srv.Access.Passkeys = pk
 			officer := e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
+			cookie, csrf := e.session(e.signIn("est-officer", testPassword)) // signed in before the passkeys are registered
 			u, err := e.db.UserByName(storetest.Ctx(), "est-officer")
 			if err != nil {
 				t.Fatal(err)
@@ -268,8 +269,14 @@ func TestPasskeysListedAndRemovedThroughTheAPI(t *testing.T) {
 			if ks := list(); len(ks) != 2 || ks[0].(map[string]any)["name"] != "laptop" || ks[1].(map[string]any)["site"] != "localhost" {
 				t.Fatalf("passkeys: %v", ks)
 			}
+			// A change of second factors comes from a browser session, with
+			// its CSRF token; an API token reads them but changes none.
+			body := func(password string) string { return `{"password":` + strconv.Quote(password) + `}` }
+			if r := e.do("POST", fmt.Sprintf("/api/v1/account/passkeys/%d/remove", ids[0]), "application/json", body(testPassword), "Authorization", bearer); r.status != 403 || !strings.Contains(string(r.body), "not with an API token") {
+				t.Errorf("removing a passkey with an API token: %d %s", r.status, r.body)
+			}
 			remove := func(id, password string) apiResponse {
-				return e.do("POST", "/api/v1/account/passkeys/"+id+"/remove", "application/json", `{"password":`+strconv.Quote(password)+`}`, "Authorization", bearer)
+				return e.do("POST", "/api/v1/account/passkeys/"+id+"/remove", "application/json", body(password), "Authorization", "", "Cookie", cookie, "X-CSRF-Token", csrf)
 			}
 			events := e.eventCount()
 			if r := remove(fmt.Sprint(ids[0]), "not the password"); r.status != 422 || !strings.Contains(string(r.body), `"password"`) {
@@ -294,5 +301,50 @@ func TestPasskeysListedAndRemovedThroughTheAPI(t *testing.T) {
 				t.Errorf("left: %v", ks)
 			}
 		})
+	}
+}
+
+// TestFactorPageCodesAreThrottledAndNeedTheSession: the codes the
+// account's factor page asks for count against the sign-in's factor
+// throttle (429 past it, there and at the sign-in's second step), and an
+// API token changes no second factor.
+func TestFactorPageCodesAreThrottledAndNeedTheSession(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.db.Now = func() time.Time { return e.now }
+	token := e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
+	cookie, csrf := e.session(e.signIn("est-officer", testPassword))
+	secret, _ := e.enrolThroughPages(cookie, csrf)
+	e.clock(time.Minute)
+	code, _ := access.TOTPCode(secret, e.now)
+	for _, path := range []string{"/account/factor/recovery", "/account/factor/disable", "/account/factor/begin"} {
+		if r := e.do("POST", path, "application/x-www-form-urlencoded", "code="+code, "Authorization", "Bearer "+token); r.status != 403 || !strings.Contains(string(r.body), "not with an API token") {
+			t.Errorf("POST %s with an API token: %d", path, r.status)
+		}
+	}
+	if err := e.srv.Access.FlushRefusals(storetest.Ctx()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < access.MaxFactorFailures; i++ {
+		if r := e.form(cookie, csrf, "/account/factor/recovery", "code", fmt.Sprintf("%06d", 100000+i)); r.status != 422 {
+			t.Fatalf("wrong code %d: %d", i, r.status)
+		}
+	}
+	for _, path := range []string{"/account/factor/recovery", "/account/factor/disable"} {
+		r := e.form(cookie, csrf, path, "code", code)
+		if r.status != 429 || r.header.Get("Retry-After") == "" || !strings.Contains(string(r.body), "too many wrong codes") {
+			t.Errorf("the right code at %s after %d wrong ones: %d, Retry-After %q", path, access.MaxFactorFailures, r.status, r.header.Get("Retry-After"))
+		}
+	}
+	if r := e.codeStep(e.signIn("est-officer", testPassword), code); r.status != 429 {
+		t.Errorf("the right code at the sign-in after the page's wrong ones: %d, want 429", r.status)
+	}
+	if n := count(e.lastSummary(), "session.factor_failed", "est-officer"); n != int64(access.MaxFactorFailures) {
+		t.Errorf("the summary counts %d wrong codes, want %d", n, access.MaxFactorFailures)
+	}
+	e.clock(access.SignInWindow)
+	code, _ = access.TOTPCode(secret, e.now)
+	r := e.form(cookie, csrf, "/account/factor/recovery", "code", code)
+	if n := len(regexp.MustCompile(`<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>`).FindAll(r.body, -1)); r.status != 200 || n != access.RecoveryCodes {
+		t.Errorf("the right code once the window has passed: %d, %d new recovery codes", r.status, n)
 	}
 }

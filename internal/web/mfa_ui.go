@@ -211,6 +211,24 @@ type factorView struct {
 	Passkeys passkeyView
 }
 
+// factorRefused shows the factor page with the refusal err of a use case
+// as the form's errors, or returns err when it is not one to show there.
+// A code refused by the throttle says when to try again.
+func (s *Server) factorRefused(w http.ResponseWriter, r *http.Request, err error) error {
+	fe, ok := toFormErrors(err)
+	if !ok {
+		return err
+	}
+	e := fault.As(err)
+	if e.Field == "" {
+		fe[""] = e.Message
+	}
+	if e.Code == fault.TooMany {
+		w.Header().Set("Retry-After", retrySeconds(e.RetryAfter))
+	}
+	return s.factorPage(w, r, statusFor(err), nil, fe)
+}
+
 func (s *Server) factorPage(w http.ResponseWriter, r *http.Request, status int, codes []string, errs formErrors) error {
 	st, err := s.Access.FactorState(r.Context())
 	if err != nil {
@@ -230,10 +248,7 @@ func (s *Server) uiFactor(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uiFactorBegin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Access.BeginEnrolment(r.Context()); err != nil {
-		if fe, ok := toFormErrors(err); ok {
-			return s.factorPage(w, r, statusFor(err), nil, fe)
-		}
-		return err
+		return s.factorRefused(w, r, err)
 	}
 	http.Redirect(w, r, factorPath, http.StatusSeeOther)
 	return nil
@@ -247,13 +262,7 @@ func (s *Server) factorCode(w http.ResponseWriter, r *http.Request, do func(ctx 
 	}
 	codes, err := do(r.Context(), r.PostForm.Get("code"))
 	if err != nil {
-		if fe, ok := toFormErrors(err); ok {
-			if e := fault.As(err); e.Field == "" && e.Code != fault.Conflict {
-				fe[""] = e.Message
-			}
-			return s.factorPage(w, r, statusFor(err), nil, fe)
-		}
-		return err
+		return s.factorRefused(w, r, err)
 	}
 	return s.factorPage(w, r, 200, codes, nil)
 }
@@ -271,13 +280,7 @@ func (s *Server) uiFactorDisable(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	if err := s.Access.DisableFactor(r.Context(), r.PostForm.Get("code")); err != nil {
-		if fe, ok := toFormErrors(err); ok {
-			if e := fault.As(err); e.Field == "" {
-				fe[""] = e.Message
-			}
-			return s.factorPage(w, r, statusFor(err), nil, fe)
-		}
-		return err
+		return s.factorRefused(w, r, err)
 	}
 	http.Redirect(w, r, "/account?msg="+url.QueryEscape("Second factor turned off: you sign in with your password alone"), http.StatusSeeOther)
 	return nil

@@ -66,6 +66,10 @@ func (s *Server) passkeyPage(w http.ResponseWriter, r *http.Request) (passkeyVie
 	if err != nil {
 		return passkeyView{}, err
 	}
+	if access.CheckFactorChange(access.IdentityFrom(r.Context())) != nil {
+		// An API token reads the page but registers nothing.
+		return passkeyView{On: true, Keys: keys, NoPassword: !hasPassword}, nil
+	}
 	c, err := s.Access.BeginPasskeyRegistration(r.Context())
 	if err != nil {
 		return passkeyView{}, err
