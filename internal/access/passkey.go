@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +65,9 @@ type PasskeyTx interface {
 	// DeletePasskey removes the user's passkey id and reports whether
 	// there was one.
 	DeletePasskey(ctx context.Context, rp string, userID, id int64) (bool, error)
-	// DeletePasskeys removes all the user's passkeys and their handle.
-	DeletePasskeys(ctx context.Context, userID int64) error
+	// DeletePasskeys removes all the user's passkeys and their handle, of
+	// every site, and returns how many passkeys there were.
+	DeletePasskeys(ctx context.Context, userID int64) (int, error)
 	// UsePasskey records what a sign-in changed of the credential (its
 	// sign counter) and when it was used.
 	UsePasskey(ctx context.Context, rp string, id int64, c webauthn.Credential, at time.Time) error
@@ -144,6 +146,34 @@ func (s *Service) passkeyCount(ctx context.Context, userID int64) (int, error) {
 	}
 	ps, err := s.Passkeys.Read.PasskeysByUser(ctx, s.Passkeys.RPID, userID)
 	return len(ps), err
+}
+
+// unusablePasskeys refuses the sign-in of a user without a usable second
+// factor who has passkeys stored: of another site (registered before the
+// server moved to another name), or on a server that offers no passkeys.
+// Letting the password alone in would make their second factor vanish
+// with a change of the server's name or settings; they are told why, and
+// an administrator's reset (or passkeys offered for their site again) lets
+// them in. It returns nil for a user without passkeys.
+func (s *Service) unusablePasskeys(ctx context.Context, userID int64) error {
+	if s.Factor == nil || s.Factor.Read == nil {
+		return nil
+	}
+	keys, err := s.Factor.Read.PasskeysOfUser(ctx, userID)
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	if !s.PasskeysOn() {
+		return fault.Errorf(fault.Unauthorized, "your second factor is a passkey, and this server does not offer passkeys: ask an administrator to reset your second factor")
+	}
+	var sites []string
+	for _, k := range keys {
+		if !slices.Contains(sites, k.Site) {
+			sites = append(sites, k.Site)
+		}
+	}
+	slices.Sort(sites)
+	return fault.Errorf(fault.Unauthorized, "your passkeys are for another site (%s), not this one (%s): ask an administrator to reset your second factor", strings.Join(sites, ", "), s.Passkeys.RPID)
 }
 
 // passkeyUser is a user as the WebAuthn library sees them.

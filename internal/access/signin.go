@@ -136,10 +136,16 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 		return Opened{}, PasswordNotHere
 	}
 	// --- second factor (totp.go): a user with one gets a challenge, not
-	// a session; the password was right, so its attempt is taken back.
+	// a session; the password was right, so its attempt is taken back. A
+	// user whose passkeys do not sign in here is refused, and told why.
 	if ch, err := s.secondStepDue(ctx, u); err != nil || ch != "" {
-		if err == nil {
-			err = th.Uncount(ctx, keys)
+		if fault.Code(err) == fault.Unauthorized {
+			s.tally().add(refusal{Action: "session.factor_unusable", Subject: name, From: a.From}, now)
+		}
+		if err == nil || fault.Code(err) == fault.Unauthorized {
+			if uerr := th.Uncount(ctx, keys); err == nil {
+				err = uerr
+			}
 		}
 		return Opened{Challenge: ch}, err
 	}

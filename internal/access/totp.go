@@ -450,25 +450,19 @@ func (s *Service) ResetFactor(ctx context.Context, name string) error {
 			return err
 		}
 		hadFactor := err == nil
-		passkeys := 0
-		ptx, withPasskeys := tx.(PasskeyTx)
-		if withPasskeys && s.PasskeysOn() {
-			ks, err := ptx.PasskeysByUser(ctx, s.Passkeys.RPID, u.ID)
-			if err != nil {
-				return err
-			}
-			passkeys = len(ks)
-		}
-		if !hadFactor && passkeys == 0 {
-			return fault.Errorf(fault.Conflict, "%s has no second factor", u.Name)
-		}
 		if err := tx.DeleteFactor(ctx, u.ID); err != nil {
 			return err
 		}
-		if withPasskeys {
-			if err := ptx.DeletePasskeys(ctx, u.ID); err != nil {
+		// Passkeys of every site go, whether or not this server offers
+		// them: those that sign in nowhere are what a reset is asked for.
+		passkeys := 0
+		if ptx, ok := tx.(PasskeyTx); ok {
+			if passkeys, err = ptx.DeletePasskeys(ctx, u.ID); err != nil {
 				return err
 			}
+		}
+		if !hadFactor && passkeys == 0 {
+			return fault.Errorf(fault.Conflict, "%s has no second factor", u.Name)
 		}
 		if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
 			return err
@@ -611,7 +605,9 @@ type SecondStep struct {
 }
 
 // secondStepDue returns the challenge of a sign-in whose password passed
-// for u when u has an active factor, "" when they have none.
+// for u when u has an active factor, "" when they have none. A user whose
+// only factor is passkeys that do not sign in here is refused
+// (unusablePasskeys).
 func (s *Service) secondStepDue(ctx context.Context, u User) (string, error) {
 	f, active, err := s.activeFactor(ctx, u.ID)
 	if err != nil {
@@ -621,8 +617,11 @@ func (s *Service) secondStepDue(ctx context.Context, u User) (string, error) {
 		// A user with passkeys and no codes signs in with a passkey; the
 		// challenge is keyed by the password alone.
 		n, err := s.passkeyCount(ctx, u.ID)
-		if err != nil || n == 0 {
+		if err != nil {
 			return "", err
+		}
+		if n == 0 {
+			return "", s.unusablePasskeys(ctx, u.ID)
 		}
 		f = Factor{}
 	}

@@ -348,3 +348,55 @@ func TestFactorPageCodesAreThrottledAndNeedTheSession(t *testing.T) {
 		t.Errorf("the right code once the window has passed: %d, %d new recovery codes", r.status, n)
 	}
 }
+
+// TestPasskeysNotTakenHereRefuseThePassword: a user whose second factor
+// is passkeys alone is not let in with the password once the server
+// offers no passkeys, or offers them for another name; they are told
+// why, and an administrator's reset lets them in again.
+func TestPasskeysNotTakenHereRefuseThePassword(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	pk, err := access.NewPasskeys("https://longhaul.example", store.Passkeys{DB: e.db}, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := access.NewPasskeys("https://longhaul.new.example", store.Passkeys{DB: e.db}, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Access.Passkeys = pk
+	e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
+	u, _ := e.db.UserByName(storetest.Ctx(), "est-officer")
+	if err := (store.Passkeys{DB: e.db}).Transact(storetest.Ctx(), func(tx access.PasskeyTx) error {
+		if err := tx.PutPasskeyHandle(storetest.Ctx(), "longhaul.example", u.ID, []byte("handle-of-est-officer-0123456789"), e.now); err != nil {
+			return err
+		}
+		_, err := tx.AddPasskey(storetest.Ctx(), "longhaul.example", access.Passkey{UserID: u.ID, Name: "key", Credential: webauthn.Credential{ID: []byte{1, 2, 3}}, CreatedAt: e.now})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.signIn("est-officer", testPassword); r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), "/signin/code") {
+		t.Fatalf("the password step with passkeys on: %d %s", r.status, r.header.Get("Location"))
+	}
+	for _, c := range []struct {
+		name string
+		pk   *access.Passkeys
+		says string
+	}{
+		{"passkeys off", nil, "this server does not offer passkeys"},
+		{"another name", moved, "for another site (longhaul.example), not this one (longhaul.new.example)"},
+	} {
+		e.srv.Access.Passkeys = c.pk
+		r := e.signIn("est-officer", testPassword)
+		if r.status != 401 || cookieOf(r, web.SessionCookie) != "" || cookieOf(r, web.ChallengeCookie) != "" || !strings.Contains(string(r.body), c.says) || !strings.Contains(string(r.body), "ask an administrator to reset your second factor") {
+			t.Errorf("the password step, %s: %d %s, session %q", c.name, r.status, r.header.Get("Location"), cookieOf(r, web.SessionCookie))
+		}
+	}
+	admin := e.user("ops-admin", "DEU", access.Unclassified, access.Admin)
+	if r := e.do("POST", "/api/v1/users/est-officer/factor/reset", "", "", "Authorization", "Bearer "+admin); r.status != 200 {
+		t.Fatalf("the reset, passkeys of another site: %d %s", r.status, r.body)
+	}
+	if r := e.signIn("est-officer", testPassword); r.status != 303 || cookieOf(r, web.SessionCookie) == "" {
+		t.Errorf("the password after the reset: %d %s", r.status, r.header.Get("Location"))
+	}
+}
