@@ -123,10 +123,7 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 	if err := s.countAttempt(ctx, counts, keys, name, a.From, now, since); err != nil {
 		return Opened{}, err
 	}
-	if !found {
-		BurnPasswordTime(a.Password)
-	}
-	if !found || u.Disabled || !VerifyPassword(u.PasswordHash, a.Password) {
+	if !s.passwordHolds(u, found, a.Password) {
 		s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: a.From}, now)
 		return Opened{}, SignInFailed
 	}

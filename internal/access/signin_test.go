@@ -361,3 +361,46 @@ func TestRefusalsRecordBoundedValues(t *testing.T) {
 		t.Errorf("the strangers' refusals: %d lines, the first of route %.80q and a reason of %d bytes", len(sum.Lines), sum.Lines[0].Route, len(sum.Lines[0].Reason))
 	}
 }
+
+// A sign-in verifies exactly one argon2id hash of the same cost whatever
+// the name is: unknown, disabled, without a password of Longhaul's (single
+// sign-on), or an active account's. How long it takes cannot be measured
+// reliably here; that the same work is done in each case can.
+func TestSignInVerifiesOnePasswordWhatever(t *testing.T) {
+	s, f, _ := signInService(t, "owner", "gone", "sso")
+	gone, sso := f.users["gone"], f.users["sso"]
+	gone.Disabled, sso.PasswordHash = true, ""
+	f.users["gone"], f.users["sso"] = gone, sso
+	var verified []string
+	s.verify = func(hash, pw string) bool {
+		verified = append(verified, hash)
+		return VerifyPassword(hash, pw)
+	}
+	cost := func(hash string) string {
+		return hash[:strings.LastIndexByte(hash[:strings.LastIndexByte(hash, '$')], '$')]
+	}
+	owner := f.users["owner"].PasswordHash
+	for _, c := range []struct {
+		name, password string
+		want           error
+		hash           string // the hash verified
+	}{
+		{"nobody", "a guess", SignInFailed, dummyHash},
+		{"gone", "a guess", SignInFailed, dummyHash},
+		{"gone", "the right passphrase", SignInFailed, dummyHash},
+		{"sso", "a guess", SignInFailed, dummyHash},
+		{"sso", "", SignInFailed, dummyHash},
+		{"owner", "a guess", SignInFailed, owner},
+		{"owner", "the right passphrase", nil, owner},
+	} {
+		t.Run(c.name+" "+c.password, func(t *testing.T) {
+			verified = nil
+			if _, err := s.SignIn(context.Background(), Attempt{Name: c.name, Password: c.password, From: "192.0.2." + c.name}); err != c.want {
+				t.Fatalf("%v, want %v", err, c.want)
+			}
+			if len(verified) != 1 || verified[0] != c.hash || cost(verified[0]) != cost(owner) {
+				t.Errorf("verified %d hashes %q, want one of the cost %q", len(verified), verified, cost(owner))
+			}
+		})
+	}
+}

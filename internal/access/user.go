@@ -153,6 +153,10 @@ type Service struct {
 	// database holds of the user; nil keys them by the latter alone.
 	Keys KeySource
 
+	// verify checks a password against its hash; nil is VerifyPassword.
+	// It is a field so that what a sign-in verifies can be observed.
+	verify func(hash, pw string) bool
+
 	once     sync.Once
 	keyMu    sync.Mutex
 	key      []byte
