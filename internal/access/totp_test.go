@@ -487,6 +487,10 @@ func TestFactorChangesNeedASession(t *testing.T) {
 	if len(f.audits) != audits || len(f.keys) != 1 || !f.factors[owner.ID].Active() || len(f.codes[owner.ID]) != RecoveryCodes {
 		t.Errorf("refused changes changed something: %d audits, %d passkeys, factor %+v", len(f.audits)-audits, len(f.keys), f.factors[owner.ID])
 	}
+	// The routes that change them say so: factor.own is a session's.
+	if Allowed(owner.Identity("token"), FactorOwn) || !Allowed(owner.Identity("session"), FactorOwn) || Check(owner.Identity("token"), FactorOwn) != FactorChangeNeedsSession {
+		t.Errorf("factor.own: a token allowed %v, a session %v", Allowed(owner.Identity("token"), FactorOwn), Allowed(owner.Identity("session"), FactorOwn))
+	}
 	// The session changes them.
 	if _, err := s.FinishPasskeyRegistration(as(owner), "phone", cer.Cookie, answer); err != nil {
 		t.Errorf("registering in the session: %v", err)

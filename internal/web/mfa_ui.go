@@ -31,10 +31,10 @@ func (s *Server) mfaRoutes(add func(method, pattern string, perm access.Permissi
 	add("GET", "/signin/code", access.Public, s.uiCodeForm)
 	add("POST", "/signin/code", access.Public, s.uiCode)
 	add("GET", factorPath, access.SignedIn, s.uiFactor)
-	add("POST", factorPath+"/begin", access.SignedIn, s.uiFactorBegin)
-	add("POST", factorPath+"/confirm", access.SignedIn, s.uiFactorConfirm)
-	add("POST", factorPath+"/recovery", access.SignedIn, s.uiFactorRecovery)
-	add("POST", factorPath+"/disable", access.SignedIn, s.uiFactorDisable)
+	add("POST", factorPath+"/begin", access.FactorOwn, s.uiFactorBegin)
+	add("POST", factorPath+"/confirm", access.FactorOwn, s.uiFactorConfirm)
+	add("POST", factorPath+"/recovery", access.FactorOwn, s.uiFactorRecovery)
+	add("POST", factorPath+"/disable", access.FactorOwn, s.uiFactorDisable)
 	add("POST", "/admin/users/{name}/factor/reset", access.UserAdmin, s.uiFactorReset)
 	s.passkeyRoutes(add)
 }
@@ -43,7 +43,7 @@ func (s *Server) mfaAPIRoutes(add func(method, pattern string, perm access.Permi
 	add("POST", "/api/v1/users/{name}/factor/reset", access.UserAdmin, s.apiFactorReset)
 	add("GET", "/api/v1/users/{name}/factor", access.UserAdmin, s.apiUserFactor)
 	add("GET", "/api/v1/account/factor", access.SignedIn, s.apiMyFactor)
-	add("POST", "/api/v1/account/passkeys/{id}/remove", access.SignedIn, s.apiPasskeyRemove)
+	add("POST", "/api/v1/account/passkeys/{id}/remove", access.FactorOwn, s.apiPasskeyRemove)
 }
 
 func (s *Server) apiMyFactor(w http.ResponseWriter, r *http.Request) error {

@@ -27,8 +27,8 @@ const (
 
 func (s *Server) passkeyRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
 	add("POST", "/signin/passkey", access.Public, s.uiPasskeySignIn)
-	add("POST", factorPath+"/passkeys", access.SignedIn, s.uiPasskeyAdd)
-	add("POST", factorPath+"/passkeys/{id}/remove", access.SignedIn, s.uiPasskeyRemove)
+	add("POST", factorPath+"/passkeys", access.FactorOwn, s.uiPasskeyAdd)
+	add("POST", factorPath+"/passkeys/{id}/remove", access.FactorOwn, s.uiPasskeyRemove)
 }
 
 func ceremonyCookie(w http.ResponseWriter, r *http.Request, name, path, value string) {
