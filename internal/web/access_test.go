@@ -555,6 +555,29 @@ func TestSignInStaysOnThisSite(t *testing.T) {
 	}
 }
 
+// TestALinkPutsNoWordsOnThePages: the notice a page shows is one of the
+// server's fixed texts, named by the redirect that ends a change; a link
+// with words of its own in msg shows nothing, on the sign-in page or any
+// other.
+func TestALinkPutsNoWordsOnThePages(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	phish := "Your password has expired. Call the NSATU service desk on +1 555 0100 and give them your password to renew it."
+	for _, path := range []string{"/signin", "/pledges", "/account"} {
+		for _, msg := range []string{phish, "pledge-recorded~" + phish, "signed-out~" + phish} {
+			r := e.do("GET", path+"?msg="+url.QueryEscape(msg), "", "", "Authorization", map[bool]string{true: "", false: "Bearer " + e.token}[path == "/signin"])
+			if r.status != 200 || strings.Contains(string(r.body), `class="flash"`) || strings.Contains(string(r.body), "service desk") {
+				t.Errorf("GET %s?msg=%.30q…: %d, shows a notice", path, msg, r.status)
+			}
+		}
+	}
+	// The server's own notices still show: signing out says so.
+	cookie, csrf := e.session(e.signIn("coordinator", testPassword))
+	out := e.do("POST", "/signout", "application/x-www-form-urlencoded", "csrf="+csrf, "Authorization", "", "Cookie", cookie)
+	if got := e.notice(out, "Authorization", ""); got != "Signed out" {
+		t.Errorf("after signing out the sign-in page says %q, want Signed out", got)
+	}
+}
+
 func TestAdministratorListsEveryToken(t *testing.T) {
 	e := newAPIEnv(t, storetest.SQLiteDSN(t))
 	admin := e.user("root", "DEU", access.Secret, access.Admin)

@@ -331,7 +331,7 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
 	if in.MustEnrol { // second factor (mfa_ui.go): the role requires one
-		v.Next = factorPath + "?msg=" + url.QueryEscape("Your role requires a second factor: set it up to go on")
+		v.Next = withNotice(factorPath, "role-requires-factor")
 	}
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 	return nil
@@ -348,7 +348,7 @@ func (s *Server) uiSignOut(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
 	}
-	http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Signed out"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/signin", "signed-out"), http.StatusSeeOther)
 	return nil
 }
 

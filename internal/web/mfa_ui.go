@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -132,13 +131,13 @@ func startSecondStepAs(w http.ResponseWriter, r *http.Request, challenge, next s
 func (s *Server) uiCodeForm(w http.ResponseWriter, r *http.Request) error {
 	c, err := r.Cookie(ChallengeCookie)
 	if err != nil || c.Value == "" {
-		http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Sign in with your password first")+"&next="+url.QueryEscape(safeNext(r.URL.Query().Get("next"))), http.StatusSeeOther)
+		http.Redirect(w, r, withNotice("/signin", "password-first")+"&next="+url.QueryEscape(safeNext(r.URL.Query().Get("next"))), http.StatusSeeOther)
 		return nil
 	}
 	v := codeView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r)}
 	if err := s.offerSecondStep(w, r, &v, c.Value); err != nil {
 		if err == access.ChallengeExpired {
-			return s.signInExpired(w, r, v.Next, err)
+			return s.signInExpired(w, r, v.Next)
 		}
 		return err
 	}
@@ -173,9 +172,7 @@ func (s *Server) uiCode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		switch {
 		case err == access.ChallengeExpired:
-			http.SetCookie(w, &http.Cookie{Name: ChallengeCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
-			http.Redirect(w, r, "/signin?msg="+url.QueryEscape(fault.As(err).Message)+"&next="+url.QueryEscape(v.Next), http.StatusSeeOther)
-			return nil
+			return s.signInExpired(w, r, v.Next)
 		case fault.Code(err) == fault.Unauthorized:
 			v.Error = fault.As(err).Message
 			return s.page(w, r, http.StatusUnauthorized, "mfa_code", "Your code", v, access.Unclassified)
@@ -195,7 +192,7 @@ func (s *Server) uiCode(w http.ResponseWriter, r *http.Request) error {
 	setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
 	next := v.Next
 	if in.RecoveryLeft != nil {
-		next = factorPath + "?msg=" + url.QueryEscape(fmt.Sprintf("Signed in with a recovery code: %d left. Make new ones below if you are running out.", *in.RecoveryLeft))
+		next = withNotice(factorPath, "recovery-code-used", *in.RecoveryLeft)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
@@ -282,21 +279,16 @@ func (s *Server) uiFactorDisable(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Access.DisableFactor(r.Context(), r.PostForm.Get("code")); err != nil {
 		return s.factorRefused(w, r, err)
 	}
-	http.Redirect(w, r, "/account?msg="+url.QueryEscape("Second factor turned off: you sign in with your password alone"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/account", "factor-off"), http.StatusSeeOther)
 	return nil
 }
 
 func (s *Server) uiFactorReset(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	msg := "Second factor of " + name + " reset: they sign in with the password and set up a new one"
+	name := strings.ToLower(r.PathValue("name"))
 	if err := s.Access.ResetFactor(r.Context(), name); err != nil {
-		e := fault.As(err)
-		if e == nil || e.Code == fault.Internal {
-			return err
-		}
-		msg = "Not reset: " + e.Error()
+		return err // shown as the page of the refusal, saying why
 	}
-	http.Redirect(w, r, "/admin/users?msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/admin/users", "factor-reset", name), http.StatusSeeOther)
 	return nil
 }
 
