@@ -774,3 +774,46 @@ func TestPasskeysThatDoNotSignInHereRefuseThePassword(t *testing.T) {
 		t.Errorf("the second step offers %+v, %v, want the code alone", off, err)
 	}
 }
+
+// A user whose role requires a second factor turns their codes off when a
+// passkey that signs in here remains, as they remove their last passkey
+// when codes remain; never so that none is left.
+func TestCodesTurnOffWhileAUsablePasskeyRemains(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		passkey bool
+		server  func(here *Passkeys, f *fakePasskeys) *Passkeys // the passkeys the server offers then
+		allowed bool
+	}{
+		{"a passkey of this site", true, func(here *Passkeys, _ *fakePasskeys) *Passkeys { return here }, true},
+		{"no passkey", false, func(here *Passkeys, _ *fakePasskeys) *Passkeys { return here }, false},
+		{"a passkey of another site", true, func(_ *Passkeys, f *fakePasskeys) *Passkeys {
+			pk, _ := NewPasskeys("https://longhaul.new.example", f, passkeyReader{f})
+			return pk
+		}, false},
+		{"passkeys off", true, func(*Passkeys, *fakePasskeys) *Passkeys { return nil }, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, f, clock := passkeyService(t, Coordinator)
+			owner := f.users["owner"]
+			if c.passkey {
+				register(t, s, owner, newAuthenticator(t), "laptop")
+			}
+			secret, _ := enrol(t, s, f.fakeFactors)
+			s.Passkeys = c.server(s.Passkeys, f)
+			*clock = clock.Add(time.Minute)
+			code, _ := TOTPCode(secret, *clock)
+			err := s.DisableFactor(as(owner), code)
+			_, kept := f.factors[owner.ID]
+			switch {
+			case c.allowed && (err != nil || kept):
+				t.Fatalf("turning the codes off: %v, codes kept %v", err, kept)
+			case !c.allowed && (fault.Code(err) != fault.Forbidden || !kept):
+				t.Fatalf("turning the codes off: %v, codes kept %v, want refused", err, kept)
+			}
+			if must, _ := s.MustEnrol(context.Background(), owner.Identity("session")); must {
+				t.Error("the role's requirement is no longer met")
+			}
+		})
+	}
+}

@@ -355,18 +355,29 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, code string) ([]s
 	return codes, nil
 }
 
-// DisableFactor turns the signed-in user's second factor off after
-// checking a current code (or a recovery code). A user whose role requires
-// one keeps it.
+// DisableFactor turns the signed-in user's codes off after checking a
+// current code (or a recovery code). A user whose role requires a second
+// factor keeps them unless a passkey that signs in here remains, as a user
+// keeps their last passkey unless codes remain (RemovePasskey).
 func (s *Service) DisableFactor(ctx context.Context, code string) error {
 	me := IdentityFrom(ctx)
 	if err := CheckFactorChange(me); err != nil {
 		return err
 	}
-	if s.RequiresFactor(me) {
-		return fault.Errorf(fault.Forbidden, "your role requires a second factor: it stays on (an administrator can reset it)")
-	}
 	return s.withCode(ctx, code, "factor.disable", func(tx FactorTx) error {
+		if s.RequiresFactor(me) {
+			passkeys := 0
+			if ptx, ok := tx.(PasskeyTx); ok && s.PasskeysOn() {
+				ks, err := ptx.PasskeysByUser(ctx, s.Passkeys.RPID, me.UserID)
+				if err != nil {
+					return err
+				}
+				passkeys = len(ks)
+			}
+			if passkeys == 0 {
+				return fault.Errorf(fault.Forbidden, "your role requires a second factor: your codes stay on until you have registered a passkey (an administrator can reset them)")
+			}
+		}
 		return tx.DeleteFactor(ctx, me.UserID)
 	})
 }

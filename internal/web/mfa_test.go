@@ -399,3 +399,45 @@ func TestPasskeysNotTakenHereRefuseThePassword(t *testing.T) {
 		t.Errorf("the password after the reset: %d %s", r.status, r.header.Get("Location"))
 	}
 }
+
+// TestRequiredCodesTurnOffWhileAPasskeyRemains: a user whose role requires
+// a second factor turns their codes off through the page once a passkey of
+// this site remains, and not before.
+func TestRequiredCodesTurnOffWhileAPasskeyRemains(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.db.Now = func() time.Time { return e.now }
+	pk, err := access.NewPasskeys("http://localhost", store.Passkeys{DB: e.db}, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Access.Passkeys = pk
+	e.srv.Access.Factor.Required = []access.Role{access.Coordinator}
+	e.user("nsatu-co", "DEU", access.Restricted, access.Coordinator)
+	cookie, csrf := e.session(e.signIn("nsatu-co", testPassword))
+	secret, _ := e.enrolThroughPages(cookie, csrf)
+	e.clock(time.Minute)
+	code, _ := access.TOTPCode(secret, e.now)
+	if r := e.form(cookie, csrf, "/account/factor/disable", "code", code); r.status != 403 || !strings.Contains(string(r.body), "until you have registered a passkey") {
+		t.Errorf("turning the only factor off: %d", r.status)
+	}
+	u, _ := e.db.UserByName(storetest.Ctx(), "nsatu-co")
+	if err := (store.Passkeys{DB: e.db}).Transact(storetest.Ctx(), func(tx access.PasskeyTx) error {
+		if err := tx.PutPasskeyHandle(storetest.Ctx(), "localhost", u.ID, []byte("handle-of-nsatu-co-0123456789ab"), e.now); err != nil {
+			return err
+		}
+		_, err := tx.AddPasskey(storetest.Ctx(), "localhost", access.Passkey{UserID: u.ID, Name: "security key", Credential: webauthn.Credential{ID: []byte{4, 2}}, CreatedAt: e.now})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock(time.Minute)
+	code, _ = access.TOTPCode(secret, e.now)
+	r := e.form(cookie, csrf, "/account/factor/disable", "code", code)
+	if got := e.notice(r, "Authorization", "", "Cookie", cookie); r.status != 303 || !strings.HasPrefix(got, "Second factor turned off") {
+		t.Fatalf("turning the codes off beside a passkey: %d %q", r.status, got)
+	}
+	f := e.do("GET", "/api/v1/account/factor", "", "", "Authorization", "", "Cookie", cookie).json(t)
+	if f["totp"] != "none" || f["passkeys_usable"] != float64(1) {
+		t.Errorf("the factors left: %v", f)
+	}
+}
