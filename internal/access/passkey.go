@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +65,9 @@ type PasskeyTx interface {
 	// DeletePasskey removes the user's passkey id and reports whether
 	// there was one.
 	DeletePasskey(ctx context.Context, rp string, userID, id int64) (bool, error)
-	// DeletePasskeys removes all the user's passkeys and their handle.
-	DeletePasskeys(ctx context.Context, userID int64) error
+	// DeletePasskeys removes all the user's passkeys and their handle, of
+	// every site, and returns how many passkeys there were.
+	DeletePasskeys(ctx context.Context, userID int64) (int, error)
 	// UsePasskey records what a sign-in changed of the credential (its
 	// sign counter) and when it was used.
 	UsePasskey(ctx context.Context, rp string, id int64, c webauthn.Credential, at time.Time) error
@@ -144,6 +146,34 @@ func (s *Service) passkeyCount(ctx context.Context, userID int64) (int, error) {
 	}
 	ps, err := s.Passkeys.Read.PasskeysByUser(ctx, s.Passkeys.RPID, userID)
 	return len(ps), err
+}
+
+// unusablePasskeys refuses the sign-in of a user without a usable second
+// factor who has passkeys stored: of another site (registered before the
+// server moved to another name), or on a server that offers no passkeys.
+// Letting the password alone in would make their second factor vanish
+// with a change of the server's name or settings; they are told why, and
+// an administrator's reset (or passkeys offered for their site again) lets
+// them in. It returns nil for a user without passkeys.
+func (s *Service) unusablePasskeys(ctx context.Context, userID int64) error {
+	if s.Factor == nil || s.Factor.Read == nil {
+		return nil
+	}
+	keys, err := s.Factor.Read.PasskeysOfUser(ctx, userID)
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	if !s.PasskeysOn() {
+		return fault.Errorf(fault.Unauthorized, "your second factor is a passkey, and this server does not offer passkeys: ask an administrator to reset your second factor")
+	}
+	var sites []string
+	for _, k := range keys {
+		if !slices.Contains(sites, k.Site) {
+			sites = append(sites, k.Site)
+		}
+	}
+	slices.Sort(sites)
+	return fault.Errorf(fault.Unauthorized, "your passkeys are for another site (%s), not this one (%s): ask an administrator to reset your second factor", strings.Join(sites, ", "), s.Passkeys.RPID)
 }
 
 // passkeyUser is a user as the WebAuthn library sees them.
@@ -231,9 +261,12 @@ type PasskeyCeremony struct {
 }
 
 // BeginPasskeyRegistration starts registering a passkey for the signed-in
-// user. It writes nothing: the user's handle, new or not, travels in the
+// user, in a browser session (CheckFactorChange). It writes nothing: the user's handle, new or not, travels in the
 // ceremony's cookie and is recorded when the passkey is.
 func (s *Service) BeginPasskeyRegistration(ctx context.Context) (PasskeyCeremony, error) {
+	if err := CheckFactorChange(IdentityFrom(ctx)); err != nil {
+		return PasskeyCeremony{}, err
+	}
 	pk, err := s.passkeys()
 	if err != nil {
 		return PasskeyCeremony{}, err
@@ -287,6 +320,9 @@ func (s *Service) ceremonyOut(ctx context.Context, u User, purpose string, opts 
 // FinishPasskeyRegistration checks the browser's answer to the ceremony
 // of cookie and records the new passkey under name.
 func (s *Service) FinishPasskeyRegistration(ctx context.Context, name, cookie, response string) (Passkey, error) {
+	if err := CheckFactorChange(IdentityFrom(ctx)); err != nil {
+		return Passkey{}, err
+	}
 	pk, err := s.passkeys()
 	if err != nil {
 		return Passkey{}, err
@@ -369,9 +405,9 @@ func (s *Service) MyPasskeys(ctx context.Context) ([]Passkey, error) {
 	return pk.Read.PasskeysByUser(ctx, pk.RPID, IdentityFrom(ctx).UserID)
 }
 
-// RemovePasskey removes the signed-in user's passkey id once they have
-// given their password again (reconfirm: a recent sign-in for an account
-// without one). A user whose role requires a second factor keeps their
+// RemovePasskey removes the signed-in user's passkey id, in a browser
+// session (CheckFactorChange), once they have given their password again
+// (reconfirm: a recent sign-in for an account without one). A user whose role requires a second factor keeps their
 // last one.
 func (s *Service) RemovePasskey(ctx context.Context, id int64, password string) error {
 	pk, err := s.passkeys()
@@ -381,6 +417,9 @@ func (s *Service) RemovePasskey(ctx context.Context, id int64, password string) 
 	me := IdentityFrom(ctx)
 	if me.UserID == 0 {
 		return fault.Errorf(fault.Unauthorized, "sign in to remove a passkey")
+	}
+	if err := CheckFactorChange(me); err != nil {
+		return err
 	}
 	who, err := s.Read.UserByID(ctx, me.UserID)
 	if err != nil {
@@ -524,13 +563,7 @@ func (s *Service) CompletePasskeySignIn(ctx context.Context, st PasskeyStep) (Op
 	}
 	now := s.now()
 	keys := []string{"factor:" + u.Name}
-	since := now.Add(-SignInWindow)
-	th := s.throttle()
-	counts, err := th.Failures(ctx, keys, since)
-	if err != nil {
-		return Opened{}, err
-	}
-	if err := s.countAttempt(ctx, counts, keys, u.Name, st.From, now, since); err != nil {
+	if err := s.countAgainst(ctx, keys, u.Name, st.From, now); err != nil {
 		return Opened{}, err
 	}
 	failed := func(action string) (Opened, error) {
@@ -609,7 +642,7 @@ func (s *Service) CompletePasskeySignIn(ctx context.Context, st PasskeyStep) (Op
 	if err != nil {
 		return Opened{}, err
 	}
-	if err := th.Forget(ctx, keys); err != nil {
+	if err := s.throttle().Forget(ctx, keys); err != nil {
 		return Opened{}, err
 	}
 	return out, nil

@@ -101,10 +101,11 @@ func (f *fakePasskeys) DeletePasskey(_ context.Context, rp string, user, id int6
 	return len(f.keys) != n, nil
 }
 
-func (f *fakePasskeys) DeletePasskeys(_ context.Context, user int64) error {
+func (f *fakePasskeys) DeletePasskeys(_ context.Context, user int64) (int, error) {
+	n := len(f.keys)
 	f.keys = slices.DeleteFunc(f.keys, func(k Passkey) bool { return k.UserID == user })
 	delete(f.handles, user)
-	return nil
+	return n - len(f.keys), nil
 }
 
 func (f *fakePasskeys) UsePasskey(_ context.Context, _ string, id int64, c webauthn.Credential, at time.Time) error {
@@ -698,5 +699,121 @@ func TestRemovingAPasskeyAsksWhoYouAre(t *testing.T) {
 	}
 	if ks, _ := s.MyPasskeys(as(sso)); len(ks) != 0 {
 		t.Errorf("%d passkeys left", len(ks))
+	}
+}
+
+// A second factor that is passkeys alone does not vanish when the server
+// stops offering passkeys or moves to another name: the password is
+// refused, saying why, unless codes are there to ask for instead.
+func TestPasskeysThatDoNotSignInHereRefuseThePassword(t *testing.T) {
+	s, f, _ := passkeyService(t)
+	register(t, s, f.users["owner"], newAuthenticator(t), "laptop")
+	here := s.Passkeys
+	elsewhere, err := NewPasskeys("https://longhaul.new.example", f, passkeyReader{f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	good := Attempt{Name: "owner", Password: "the right passphrase", From: "198.51.100.7"}
+	for _, c := range []struct {
+		name string
+		pk   *Passkeys
+		says []string
+	}{
+		{"passkeys off", nil, []string{"this server does not offer passkeys", "ask an administrator to reset your second factor"}},
+		{"another site", elsewhere, []string{"for another site (longhaul.example.org), not this one (longhaul.new.example)", "ask an administrator to reset your second factor"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s.Passkeys = c.pk
+			sessions := f.sessions
+			// More than the account's limit: the password was right, so
+			// its attempt is taken back each time.
+			for i := 0; i <= MaxAccountFailures; i++ {
+				in, err := s.SignIn(ctx, good)
+				e := fault.As(err)
+				if e == nil || e.Code != fault.Unauthorized || in.Secret != "" || in.Challenge != "" {
+					t.Fatalf("attempt %d: session %v, challenge %v, %v, want refused", i, in.Secret != "", in.Challenge != "", err)
+				}
+				for _, w := range c.says {
+					if !strings.Contains(e.Message, w) {
+						t.Errorf("the refusal %q does not say %q", e.Message, w)
+					}
+				}
+			}
+			if f.sessions != sessions {
+				t.Error("a session was opened with the password alone")
+			}
+		})
+	}
+	if n := s.tally().counts[refusal{Action: "session.factor_unusable", Subject: "owner", From: "198.51.100.7"}]; n != 2*(MaxAccountFailures+1) {
+		t.Errorf("%d refusals counted as session.factor_unusable", n)
+	}
+	// An administrator's reset, on a server that does not take them,
+	// removes them, and the password signs in.
+	for _, pk := range []*Passkeys{nil, elsewhere} {
+		s.Passkeys = here
+		register(t, s, f.users["owner"], newAuthenticator(t), "laptop")
+		s.Passkeys = pk
+		if err := s.ResetFactor(as(f.users["admin"]), "owner"); err != nil {
+			t.Fatalf("resetting passkeys of another site, passkeys on: %v: %v", pk != nil, err)
+		}
+		if in, err := s.SignIn(ctx, good); err != nil || in.Secret == "" || len(f.keys) != 0 {
+			t.Errorf("after the reset: %+v, %v, %d passkeys left", in, err, len(f.keys))
+		}
+	}
+	// With codes too, the codes are asked for instead.
+	s.Passkeys = here
+	register(t, s, f.users["owner"], newAuthenticator(t), "laptop")
+	enrol(t, s, f.fakeFactors)
+	s.Passkeys = elsewhere
+	in, err := s.SignIn(ctx, good)
+	if err != nil || in.Challenge == "" {
+		t.Fatalf("with codes as well: %+v, %v, want the code asked for", in, err)
+	}
+	if off, err := s.OfferSecondStep(ctx, in.Challenge); err != nil || !off.Code || off.Passkey != nil {
+		t.Errorf("the second step offers %+v, %v, want the code alone", off, err)
+	}
+}
+
+// A user whose role requires a second factor turns their codes off when a
+// passkey that signs in here remains, as they remove their last passkey
+// when codes remain; never so that none is left.
+func TestCodesTurnOffWhileAUsablePasskeyRemains(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		passkey bool
+		server  func(here *Passkeys, f *fakePasskeys) *Passkeys // the passkeys the server offers then
+		allowed bool
+	}{
+		{"a passkey of this site", true, func(here *Passkeys, _ *fakePasskeys) *Passkeys { return here }, true},
+		{"no passkey", false, func(here *Passkeys, _ *fakePasskeys) *Passkeys { return here }, false},
+		{"a passkey of another site", true, func(_ *Passkeys, f *fakePasskeys) *Passkeys {
+			pk, _ := NewPasskeys("https://longhaul.new.example", f, passkeyReader{f})
+			return pk
+		}, false},
+		{"passkeys off", true, func(*Passkeys, *fakePasskeys) *Passkeys { return nil }, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, f, clock := passkeyService(t, Coordinator)
+			owner := f.users["owner"]
+			if c.passkey {
+				register(t, s, owner, newAuthenticator(t), "laptop")
+			}
+			secret, _ := enrol(t, s, f.fakeFactors)
+			s.Passkeys = c.server(s.Passkeys, f)
+			*clock = clock.Add(time.Minute)
+			code, _ := TOTPCode(secret, *clock)
+			err := s.DisableFactor(as(owner), code)
+			_, kept := f.factors[owner.ID]
+			switch {
+			case c.allowed && (err != nil || kept):
+				t.Fatalf("turning the codes off: %v, codes kept %v", err, kept)
+			case !c.allowed && (fault.Code(err) != fault.Forbidden || !kept):
+				t.Fatalf("turning the codes off: %v, codes kept %v, want refused", err, kept)
+			}
+			if must, _ := s.MustEnrol(context.Background(), owner.Identity("session")); must {
+				t.Error("the role's requirement is no longer met")
+			}
+		})
 	}
 }

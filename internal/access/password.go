@@ -87,12 +87,28 @@ func VerifyPassword(encoded, pw string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// dummyHash is verified against when a name does not exist, so that a
-// sign-in takes as long whether or not the account exists.
+// dummyHash is verified against when there is no password to verify (no
+// such name, a disabled account, one without a password of Longhaul's),
+// so that a sign-in takes as long whichever it is.
 var dummyHash, _ = HashPassword("not a password of anyone's")
 
-// BurnPasswordTime spends the time of one password check.
-func BurnPasswordTime(pw string) { VerifyPassword(dummyHash, pw) }
+// passwordHolds reports whether pw is the password of u (found: the name
+// exists), spending exactly one verification of an argon2id hash whatever
+// the case: against a dummy hash when the name does not exist, the
+// account is disabled or has no password of Longhaul's (single sign-on),
+// so that how long a sign-in takes tells nothing of which it was.
+func (s *Service) passwordHolds(u User, found bool, pw string) bool {
+	usable := found && !u.Disabled && u.PasswordHash != ""
+	hash := dummyHash
+	if usable {
+		hash = u.PasswordHash
+	}
+	verify := s.verify
+	if verify == nil {
+		verify = VerifyPassword
+	}
+	return verify(hash, pw) && usable
+}
 
 // RandomToken returns n random bytes encoded for URLs and cookies.
 func RandomToken(n int) string {

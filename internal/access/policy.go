@@ -11,10 +11,12 @@ import (
 type Permission string
 
 // The permissions. Public needs no identity at all; SignedIn needs any
-// signed-in user.
+// signed-in user; FactorOwn a user signed in with a browser session, who
+// may change their own second factors (CheckFactorChange).
 const (
 	Public           Permission = "public"
 	SignedIn         Permission = "signed_in"
+	FactorOwn        Permission = "factor.own"
 	CatalogRead      Permission = "catalog.read"
 	CatalogWrite     Permission = "catalog.write"
 	RequirementRead  Permission = "requirement.read"
@@ -110,6 +112,8 @@ func Allowed(id Identity, p Permission) bool {
 		return true
 	case SignedIn:
 		return id.SignedIn()
+	case FactorOwn:
+		return id.SignedIn() && CheckFactorChange(id) == nil
 	}
 	if !id.SignedIn() {
 		return false
@@ -131,12 +135,15 @@ func Check(id Identity, p Permission) error {
 	if !id.SignedIn() && p != Public {
 		return fault.Errorf(fault.Unauthorized, "sign in or send an API token")
 	}
+	if p == FactorOwn {
+		return CheckFactorChange(id)
+	}
 	return fault.Errorf(fault.Forbidden, "%s may not do this (%s)", id.Name, p)
 }
 
 // Known reports whether p is in the policy table.
 func Known(p Permission) bool {
-	if p == Public || p == SignedIn {
+	if p == Public || p == SignedIn || p == FactorOwn {
 		return true
 	}
 	_, ok := Policy[p]

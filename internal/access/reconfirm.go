@@ -28,20 +28,14 @@ func (s *Service) reconfirm(ctx context.Context, u User, password, field string)
 		return fault.Errorf(fault.Forbidden, "your account signs in through single sign-on: sign in again, then do this within %s", WaitWords(RecentSignIn))
 	}
 	keys := []string{"account:" + u.Name}
-	since := now.Add(-SignInWindow)
-	th := s.throttle()
-	counts, err := th.Failures(ctx, keys, since)
-	if err != nil {
-		return err
-	}
-	if err := s.countAttempt(ctx, counts, keys, u.Name, "", now, since); err != nil {
+	if err := s.countAgainst(ctx, keys, u.Name, "", now); err != nil {
 		return err
 	}
 	if !VerifyPassword(u.PasswordHash, password) {
 		s.tally().add(refusal{Action: "session.reconfirm_failed", Subject: u.Name}, now)
 		return fault.Field(field, "is not your password")
 	}
-	return th.Uncount(ctx, keys)
+	return s.throttle().Uncount(ctx, keys)
 }
 
 // HasOwnPassword reports whether the signed-in user's account has a

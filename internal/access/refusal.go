@@ -2,6 +2,8 @@ package access
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"sort"
 	"sync"
 	"time"
@@ -9,23 +11,58 @@ import (
 	"github.com/longhaul/longhaul/internal/audit"
 )
 
-// Refused records the refusal of a request: what was asked (route, e.g.
-// "POST /api/v1/pledges"), why it was refused and the address it came
-// from. The refusal of a signed-in user is written to the audit trail at
-// once, in a transaction of its own. The refusal of someone not signed in
-// costs no write: it is counted in memory and the counts reach the trail
-// as one access.refused_summary event per interval (FlushRefusals), so
-// that nobody without credentials can make the server write at the rate
-// they send requests.
-func (s *Service) Refused(ctx context.Context, route, reason, from string) error {
+// Request is what a refusal records of the request refused: Route is the
+// pattern of the route that matched ("GET /api/v1/users/{name}/factor"),
+// or the method and path when none did; Path is the method and the path
+// asked for; From is the client's address.
+type Request struct {
+	Route, Path, From string
+}
+
+// Refused records the refusal of a request, and why it was refused. The
+// refusal of a signed-in user is written to the audit trail at once, in a
+// transaction of its own, with the path they asked for. The refusal of
+// someone not signed in costs no write: it is counted in memory, by its
+// route rather than its path, and the counts reach the trail as one
+// access.refused_summary event per interval (FlushRefusals), so that
+// nobody without credentials can make the server write at the rate they
+// send requests, or a line per path they invent. Either records at most
+// maxRecorded characters of each value (bounded).
+func (s *Service) Refused(ctx context.Context, req Request, reason string) error {
 	if !IdentityFrom(ctx).SignedIn() {
-		s.tally().add(refusal{Action: "access.refused", Route: route, Reason: reason, From: from}, s.now())
+		route := req.Route
+		if route == "" {
+			route = req.Path
+		}
+		s.tally().add(refusal{Action: "access.refused", Route: route, Reason: reason, From: req.From}, s.now())
 		return nil
 	}
 	return s.Store.Transact(ctx, func(tx Tx) error {
-		return tx.Audit(ctx, audit.Record{Action: "access.refused", Entity: "access", EntityID: route,
-			After: map[string]string{"reason": reason, "from": from}})
+		return tx.Audit(ctx, audit.Record{Action: "access.refused", Entity: "access", EntityID: bounded(req.Path),
+			After: map[string]string{"reason": bounded(reason), "from": bounded(req.From)}})
 	})
+}
+
+// maxRecorded is the most characters a refusal records of each value it
+// is given: a name typed, a route or path asked for, a reason. Past it,
+// the value is cut and a short hash of the whole is added, so that
+// distinct values stay distinct lines of a summary while nobody makes a
+// line, or an event, as large as what they send.
+const maxRecorded = 64
+
+// bounded returns s when it has at most maxRecorded characters, and
+// otherwise its first maxRecorded, "…#" and the first 12 hex digits of
+// the SHA-256 of the whole.
+func bounded(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxRecorded {
+			h := sha256.Sum256([]byte(s))
+			return s[:i] + "…#" + hex.EncodeToString(h[:6])
+		}
+		n++
+	}
+	return s
 }
 
 // RefusalInterval is how often the counts of refusals of people not signed
@@ -72,7 +109,9 @@ type refusalTally struct {
 	to     time.Time
 }
 
+// add counts one refusal at at, each of its values bounded.
 func (t *refusalTally) add(r refusal, at time.Time) {
+	r.Action, r.Route, r.Reason, r.Subject, r.From = bounded(r.Action), bounded(r.Route), bounded(r.Reason), bounded(r.Subject), bounded(r.From)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.addLocked(r, 1, at, at)

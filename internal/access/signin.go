@@ -105,6 +105,9 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 	name := strings.ToLower(strings.TrimSpace(a.Name))
 	now := s.now()
 	since := now.Add(-SignInWindow)
+	if len(name) > MaxNameLength {
+		return Opened{}, s.noSuchName(ctx, name, a.From, now)
+	}
 	// Everything up to a success is read outside any write transaction,
 	// so that guesses, however many, never wait for or hold the writer.
 	u, err := s.Read.UserByName(ctx, name)
@@ -120,10 +123,7 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 	if err := s.countAttempt(ctx, counts, keys, name, a.From, now, since); err != nil {
 		return Opened{}, err
 	}
-	if !found {
-		BurnPasswordTime(a.Password)
-	}
-	if !found || u.Disabled || !VerifyPassword(u.PasswordHash, a.Password) {
+	if !s.passwordHolds(u, found, a.Password) {
 		s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: a.From}, now)
 		return Opened{}, SignInFailed
 	}
@@ -133,10 +133,16 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 		return Opened{}, PasswordNotHere
 	}
 	// --- second factor (totp.go): a user with one gets a challenge, not
-	// a session; the password was right, so its attempt is taken back.
+	// a session; the password was right, so its attempt is taken back. A
+	// user whose passkeys do not sign in here is refused, and told why.
 	if ch, err := s.secondStepDue(ctx, u); err != nil || ch != "" {
-		if err == nil {
-			err = th.Uncount(ctx, keys)
+		if fault.Code(err) == fault.Unauthorized {
+			s.tally().add(refusal{Action: "session.factor_unusable", Subject: name, From: a.From}, now)
+		}
+		if err == nil || fault.Code(err) == fault.Unauthorized {
+			if uerr := th.Uncount(ctx, keys); err == nil {
+				err = uerr
+			}
 		}
 		return Opened{Challenge: ch}, err
 	}
@@ -178,6 +184,30 @@ func (s *Service) SignIn(ctx context.Context, a Attempt) (Opened, error) {
 	return out, nil
 }
 
+// noSuchName refuses a sign-in with a name longer than any account may
+// have, as a wrong name is refused, before anything is looked up: it
+// counts against the address alone, since a throttle key per invented
+// name would cost memory by the size of the name.
+func (s *Service) noSuchName(ctx context.Context, name, from string, now time.Time) error {
+	if err := s.countAgainst(ctx, []string{"address:" + from}, name, from, now); err != nil {
+		return err
+	}
+	s.tally().add(refusal{Action: "session.signin_failed", Subject: name, From: from}, now)
+	return SignInFailed
+}
+
+// countAgainst counts an attempt at now against keys, reading their
+// failures first (countAttempt): for the attempts whose keys are known
+// before anything is looked up.
+func (s *Service) countAgainst(ctx context.Context, keys []string, name, from string, now time.Time) error {
+	since := now.Add(-SignInWindow)
+	counts, err := s.throttle().Failures(ctx, keys, since)
+	if err != nil {
+		return err
+	}
+	return s.countAttempt(ctx, counts, keys, name, from, now, since)
+}
+
 // countAttempt counts an attempt against keys, whose failures since are
 // counts. It is refused with TooMany, and not counted, when a key is over
 // its limit already (no write at all); counted, it is refused when others
@@ -200,6 +230,10 @@ func (s *Service) overThrottle(counts map[string]Failures, keys []string, self i
 		if f, ok := counts[k]; ok && f.Count-self >= signInLimit(k) {
 			wait := f.Since.Add(SignInWindow).Sub(now)
 			s.tally().add(refusal{Action: "session.signin_throttled", Subject: name, From: from}, now)
+			if strings.HasPrefix(k, "factor:") {
+				// Codes count against the account wherever they are typed.
+				return TooMany(wait, "%s: try again in %s", throttledWhy(k), WaitWords(wait))
+			}
 			return TooMany(wait, "%s: try again in %s, or sign in from a browser you have signed in with before", throttledWhy(k), WaitWords(wait))
 		}
 	}

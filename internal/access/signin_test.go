@@ -2,6 +2,8 @@ package access
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ type fakeAccounts struct {
 	sessions int
 	audits   []audit.Record
 	txs      int // transactions that wrote
+	lookups  int // users looked up by name outside a transaction
 	fail     error
 	now      time.Time
 }
@@ -72,6 +75,7 @@ type fakeReader struct {
 func (r fakeReader) UserByName(ctx context.Context, name string) (User, error) {
 	r.f.mu.Lock()
 	defer r.f.mu.Unlock()
+	r.f.lookups++
 	return r.f.UserByName(ctx, name)
 }
 
@@ -192,13 +196,13 @@ func TestRefusalsOfStrangersAreSummarised(t *testing.T) {
 	s, f, _ := signInService(t, "owner")
 	ctx := context.Background()
 	for i := 0; i < 1000; i++ {
-		if err := s.Refused(ctx, "GET /api/v1/pledges", "the API token is unknown, expired or revoked", "203.0.113.7"); err != nil {
+		if err := s.Refused(ctx, Request{Route: "GET /api/v1/pledges", Path: "GET /api/v1/pledges", From: "203.0.113.7"}, "the API token is unknown, expired or revoked"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Invented addresses cost a line each up to a bound, then one count.
 	for i := 0; i < maxRefusalLines+50; i++ {
-		s.Refused(ctx, "GET /", "sign in", "10.0."+string(rune('a'+i%26))+"."+time.Duration(i).String())
+		s.Refused(ctx, Request{Route: "GET /", Path: "GET /", From: "10.0." + string(rune('a'+i%26)) + "." + time.Duration(i).String()}, "sign in")
 	}
 	if f.txs != 0 {
 		t.Fatalf("refusals of strangers wrote %d transactions", f.txs)
@@ -227,7 +231,7 @@ func TestRefusalsOfStrangersAreSummarised(t *testing.T) {
 	}
 	// A signed-in user's refusal is audited at once.
 	who := WithIdentity(ctx, Identity{UserID: 1, Name: "owner", Via: "token"})
-	if err := s.Refused(who, "GET /api/v1/users", "forbidden", "203.0.113.7"); err != nil || f.txs != 2 || f.audits[1].Action != "access.refused" {
+	if err := s.Refused(who, Request{Route: "GET /api/v1/users", Path: "GET /api/v1/users", From: "203.0.113.7"}, "forbidden"); err != nil || f.txs != 2 || f.audits[1].Action != "access.refused" {
 		t.Errorf("a signed-in refusal: %v, %d transactions", err, f.txs)
 	}
 }
@@ -269,5 +273,134 @@ func TestLimiterHoldsToItsRate(t *testing.T) {
 	}
 	if n := len(l.full); n > 100 {
 		t.Errorf("%d keys kept, the bound is 100", n)
+	}
+}
+
+// A name longer than any account may have is refused as a wrong one is,
+// before it is looked up, and counts against the address alone; what the
+// summary records of it is bounded.
+func TestSignInWithANameNoAccountMayHave(t *testing.T) {
+	if !namePattern.MatchString(strings.Repeat("a", MaxNameLength)) || namePattern.MatchString(strings.Repeat("a", MaxNameLength+1)) {
+		t.Fatalf("MaxNameLength %d is not the longest name the name pattern allows", MaxNameLength)
+	}
+	s, f, _ := signInService(t, "owner")
+	ctx := context.Background()
+	if _, err := s.SignIn(ctx, Attempt{Name: strings.Repeat("b", MaxNameLength), Password: "a guess", From: "192.0.2.1"}); err != SignInFailed || f.lookups != 1 {
+		t.Fatalf("the longest name an account may have: %v, %d lookups, want it looked up", err, f.lookups)
+	}
+	for i := 0; i < MaxAddressFailures; i++ {
+		name := strings.Repeat("a", MaxNameLength) + string(rune('a'+i))
+		if i%2 == 1 {
+			name = string(rune('a'+i)) + strings.Repeat("x", 256<<10)
+		}
+		if _, err := s.SignIn(ctx, Attempt{Name: name, Password: "a guess", From: "203.0.113.7"}); err != SignInFailed {
+			t.Fatalf("a name of %d bytes: %v, want the answer to a wrong name", len(name), err)
+		}
+	}
+	if f.lookups != 1 {
+		t.Errorf("names longer than %d bytes were looked up %d times", MaxNameLength, f.lookups-1)
+	}
+	// Counted against the address: the next is held back as any is.
+	if _, err := s.SignIn(ctx, Attempt{Name: "owner", Password: "the right passphrase", From: "203.0.113.7"}); fault.Code(err) != fault.TooMany {
+		t.Errorf("the address after %d long names: %v, want held back", MaxAddressFailures, err)
+	}
+	if err := s.FlushRefusals(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sum := f.audits[len(f.audits)-1].After.(RefusalSummary)
+	b, _ := json.Marshal(sum)
+	if len(sum.Lines) != MaxAddressFailures+2 || len(b) > 8<<10 {
+		t.Errorf("the summary has %d lines in %d bytes, want %d lines in a few KiB", len(sum.Lines), len(b), MaxAddressFailures+2)
+	}
+}
+
+// A refusal records at most maxRecorded characters of each value, with a
+// hash of the whole that keeps distinct values apart; a stranger's is
+// counted by its route, a signed-in user's audited with its path.
+func TestRefusalsRecordBoundedValues(t *testing.T) {
+	long := strings.Repeat("é", maxRecorded)
+	for _, c := range []struct {
+		name, in string
+		same     bool
+	}{
+		{"short", "GET /api/v1/pledges", true},
+		{"exactly the bound", long, true},
+		{"one past the bound", long + "x", false},
+		{"far past it", long + strings.Repeat("y", 1<<20), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := bounded(c.in)
+			if (got == c.in) != c.same || !strings.HasPrefix(got, c.in[:min(len(c.in), len(long))]) || len([]rune(got)) > maxRecorded+14 {
+				t.Errorf("bounded: %d characters %q", len([]rune(got)), got[:min(len(got), 200)])
+			}
+		})
+	}
+	if bounded(long+"x") == bounded(long+"y") {
+		t.Error("two values that differ past the bound are recorded alike")
+	}
+	s, f, _ := signInService(t, "owner")
+	ctx := context.Background()
+	path := "GET /api/v1/users/" + strings.Repeat("p", 200<<10) + "/factor"
+	for i := 0; i < 3; i++ {
+		req := Request{Route: "GET /api/v1/users/{name}/factor", Path: path + string(rune('a'+i)), From: "203.0.113.7"}
+		if err := s.Refused(ctx, req, "sign in: "+strings.Repeat("r", 100<<10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Refused(WithIdentity(ctx, Identity{UserID: 1, Name: "owner", Via: "token"}), Request{Route: "GET /", Path: path, From: "203.0.113.7"}, "forbidden"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := f.audits[0]; ev.Action != "access.refused" || ev.EntityID != bounded(path) {
+		t.Errorf("a signed-in refusal audited as %s %q", ev.Action, ev.EntityID[:min(len(ev.EntityID), 200)])
+	}
+	if err := s.FlushRefusals(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sum := f.audits[1].After.(RefusalSummary)
+	if len(sum.Lines) != 1 || sum.Lines[0].Count != 3 || sum.Lines[0].Route != "GET /api/v1/users/{name}/factor" || len(sum.Lines[0].Reason) > 4*maxRecorded+20 {
+		t.Errorf("the strangers' refusals: %d lines, the first of route %.80q and a reason of %d bytes", len(sum.Lines), sum.Lines[0].Route, len(sum.Lines[0].Reason))
+	}
+}
+
+// A sign-in verifies exactly one argon2id hash of the same cost whatever
+// the name is: unknown, disabled, without a password of Longhaul's (single
+// sign-on), or an active account's. How long it takes cannot be measured
+// reliably here; that the same work is done in each case can.
+func TestSignInVerifiesOnePasswordWhatever(t *testing.T) {
+	s, f, _ := signInService(t, "owner", "gone", "sso")
+	gone, sso := f.users["gone"], f.users["sso"]
+	gone.Disabled, sso.PasswordHash = true, ""
+	f.users["gone"], f.users["sso"] = gone, sso
+	var verified []string
+	s.verify = func(hash, pw string) bool {
+		verified = append(verified, hash)
+		return VerifyPassword(hash, pw)
+	}
+	cost := func(hash string) string {
+		return hash[:strings.LastIndexByte(hash[:strings.LastIndexByte(hash, '$')], '$')]
+	}
+	owner := f.users["owner"].PasswordHash
+	for _, c := range []struct {
+		name, password string
+		want           error
+		hash           string // the hash verified
+	}{
+		{"nobody", "a guess", SignInFailed, dummyHash},
+		{"gone", "a guess", SignInFailed, dummyHash},
+		{"gone", "the right passphrase", SignInFailed, dummyHash},
+		{"sso", "a guess", SignInFailed, dummyHash},
+		{"sso", "", SignInFailed, dummyHash},
+		{"owner", "a guess", SignInFailed, owner},
+		{"owner", "the right passphrase", nil, owner},
+	} {
+		t.Run(c.name+" "+c.password, func(t *testing.T) {
+			verified = nil
+			if _, err := s.SignIn(context.Background(), Attempt{Name: c.name, Password: c.password, From: "192.0.2." + c.name}); err != c.want {
+				t.Fatalf("%v, want %v", err, c.want)
+			}
+			if len(verified) != 1 || verified[0] != c.hash || cost(verified[0]) != cost(owner) {
+				t.Errorf("verified %d hashes %q, want one of the cost %q", len(verified), verified, cost(owner))
+			}
+		})
 	}
 }

@@ -33,7 +33,10 @@ import (
 // replayed from a log, is refused within its window. Failed codes count
 // against the throttle as failed passwords do and cost no durable write.
 // API tokens are not asked for a code: a token is itself a secret that
-// only a signed-in user (past their second factor) can make.
+// only a signed-in user (past their second factor) can make. Nor does a
+// token change a second factor: that is done in a browser session
+// (CheckFactorChange), and the codes its changes ask for count against
+// the same throttle as those of the sign-in.
 const (
 	// TOTPPeriod is how long one code lasts.
 	TOTPPeriod = 30 * time.Second
@@ -252,11 +255,31 @@ func qrDataURL(k *otp.Key) (string, error) {
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
 }
 
+// CheckFactorChange refuses a change of id's second factors (enrolling,
+// new recovery codes, turning codes off, registering or removing a
+// passkey) unless it comes from a browser session: an API token is a
+// secret a program keeps, needs no CSRF token, and was never asked for a
+// second factor, so one that leaks must not be able to weaken or replace
+// the factor that guards its user's sessions.
+func CheckFactorChange(id Identity) error {
+	if id.Via != "session" {
+		return FactorChangeNeedsSession
+	}
+	return nil
+}
+
+// FactorChangeNeedsSession is the refusal of a change of second factors
+// asked for with an API token.
+var FactorChangeNeedsSession = fault.Errorf(fault.Forbidden, "second factors are changed only in the browser, signed in under Your account, Second factor (/account/factor): not with an API token")
+
 // BeginEnrolment gives the signed-in user a new secret to confirm, in
 // place of an enrolment not finished. A user with an active factor turns
 // it off first.
 func (s *Service) BeginEnrolment(ctx context.Context) error {
 	me := IdentityFrom(ctx)
+	if err := CheckFactorChange(me); err != nil {
+		return err
+	}
 	fs, err := s.factors()
 	if err != nil {
 		return err
@@ -281,6 +304,9 @@ func (s *Service) BeginEnrolment(ctx context.Context) error {
 // code and returns their recovery codes, shown this once.
 func (s *Service) ConfirmEnrolment(ctx context.Context, code string) ([]string, error) {
 	me := IdentityFrom(ctx)
+	if err := CheckFactorChange(me); err != nil {
+		return nil, err
+	}
 	fs, err := s.factors()
 	if err != nil {
 		return nil, err
@@ -316,6 +342,9 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, code string) ([]string, 
 // after checking a current code, and returns the new ones, shown once.
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, code string) ([]string, error) {
 	me := IdentityFrom(ctx)
+	if err := CheckFactorChange(me); err != nil {
+		return nil, err
+	}
 	codes, hashes := newRecoveryCodes(me.UserID)
 	err := s.withCode(ctx, code, "factor.recovery_regenerate", func(tx FactorTx) error {
 		return tx.ReplaceRecoveryCodes(ctx, me.UserID, hashes, tx.Now())
@@ -326,29 +355,57 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, code string) ([]s
 	return codes, nil
 }
 
-// DisableFactor turns the signed-in user's second factor off after
-// checking a current code (or a recovery code). A user whose role requires
-// one keeps it.
+// DisableFactor turns the signed-in user's codes off after checking a
+// current code (or a recovery code). A user whose role requires a second
+// factor keeps them unless a passkey that signs in here remains, as a user
+// keeps their last passkey unless codes remain (RemovePasskey).
 func (s *Service) DisableFactor(ctx context.Context, code string) error {
 	me := IdentityFrom(ctx)
-	if s.RequiresFactor(me) {
-		return fault.Errorf(fault.Forbidden, "your role requires a second factor: it stays on (an administrator can reset it)")
+	if err := CheckFactorChange(me); err != nil {
+		return err
 	}
 	return s.withCode(ctx, code, "factor.disable", func(tx FactorTx) error {
+		if s.RequiresFactor(me) {
+			passkeys := 0
+			if ptx, ok := tx.(PasskeyTx); ok && s.PasskeysOn() {
+				ks, err := ptx.PasskeysByUser(ctx, s.Passkeys.RPID, me.UserID)
+				if err != nil {
+					return err
+				}
+				passkeys = len(ks)
+			}
+			if passkeys == 0 {
+				return fault.Errorf(fault.Forbidden, "your role requires a second factor: your codes stay on until you have registered a passkey (an administrator can reset them)")
+			}
+		}
 		return tx.DeleteFactor(ctx, me.UserID)
 	})
 }
 
+// wrongCode is the refusal of a code that is neither current nor an
+// unused recovery code, on the account's own factor page.
+var wrongCode = fault.Field("code", "is not a current code or an unused recovery code")
+
 // withCode runs change with the signed-in user's active factor once code,
 // a current code or an unused recovery code, has been taken, and audits
-// it as action.
+// it as action. The code counts against the account's factor throttle,
+// the one the sign-in's second step counts against, so that a session
+// (stolen, or left open) guesses codes no faster than a stranger at the
+// sign-in: a wrong one is counted there and in the next summary as
+// session.factor_failed, and past the limit every code is refused with
+// TooMany until the window has passed; the right one is taken back.
 func (s *Service) withCode(ctx context.Context, code, action string, change func(FactorTx) error) error {
 	me := IdentityFrom(ctx)
 	fs, err := s.factors()
 	if err != nil {
 		return err
 	}
-	return fs.Store.Transact(ctx, func(tx FactorTx) error {
+	now := s.now()
+	keys := []string{"factor:" + me.Name}
+	if err := s.countAgainst(ctx, keys, me.Name, "", now); err != nil {
+		return err
+	}
+	err = fs.Store.Transact(ctx, func(tx FactorTx) error {
 		f, err := tx.FactorByUser(ctx, me.UserID)
 		if fault.Code(err) == fault.NotFound || (err == nil && !f.Active()) {
 			return fault.Errorf(fault.Conflict, "you have no second factor")
@@ -361,13 +418,21 @@ func (s *Service) withCode(ctx context.Context, code, action string, change func
 			return err
 		}
 		if how == "" {
-			return fault.Field("code", "is not a current code or an unused recovery code")
+			return wrongCode
 		}
 		if err := change(tx); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, audit.Record{Action: action, Entity: "user", EntityID: me.Name, After: map[string]string{"with": how}})
 	})
+	if err == wrongCode {
+		s.tally().add(refusal{Action: "session.factor_failed", Subject: me.Name}, now)
+		return err
+	}
+	if uerr := s.throttle().Uncount(ctx, keys); err == nil {
+		err = uerr
+	}
+	return err
 }
 
 // ResetFactor removes the second factor of the user named, for an
@@ -396,25 +461,19 @@ func (s *Service) ResetFactor(ctx context.Context, name string) error {
 			return err
 		}
 		hadFactor := err == nil
-		passkeys := 0
-		ptx, withPasskeys := tx.(PasskeyTx)
-		if withPasskeys && s.PasskeysOn() {
-			ks, err := ptx.PasskeysByUser(ctx, s.Passkeys.RPID, u.ID)
-			if err != nil {
-				return err
-			}
-			passkeys = len(ks)
-		}
-		if !hadFactor && passkeys == 0 {
-			return fault.Errorf(fault.Conflict, "%s has no second factor", u.Name)
-		}
 		if err := tx.DeleteFactor(ctx, u.ID); err != nil {
 			return err
 		}
-		if withPasskeys {
-			if err := ptx.DeletePasskeys(ctx, u.ID); err != nil {
+		// Passkeys of every site go, whether or not this server offers
+		// them: those that sign in nowhere are what a reset is asked for.
+		passkeys := 0
+		if ptx, ok := tx.(PasskeyTx); ok {
+			if passkeys, err = ptx.DeletePasskeys(ctx, u.ID); err != nil {
 				return err
 			}
+		}
+		if !hadFactor && passkeys == 0 {
+			return fault.Errorf(fault.Conflict, "%s has no second factor", u.Name)
 		}
 		if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
 			return err
@@ -557,7 +616,9 @@ type SecondStep struct {
 }
 
 // secondStepDue returns the challenge of a sign-in whose password passed
-// for u when u has an active factor, "" when they have none.
+// for u when u has an active factor, "" when they have none. A user whose
+// only factor is passkeys that do not sign in here is refused
+// (unusablePasskeys).
 func (s *Service) secondStepDue(ctx context.Context, u User) (string, error) {
 	f, active, err := s.activeFactor(ctx, u.ID)
 	if err != nil {
@@ -567,8 +628,11 @@ func (s *Service) secondStepDue(ctx context.Context, u User) (string, error) {
 		// A user with passkeys and no codes signs in with a passkey; the
 		// challenge is keyed by the password alone.
 		n, err := s.passkeyCount(ctx, u.ID)
-		if err != nil || n == 0 {
+		if err != nil {
 			return "", err
+		}
+		if n == 0 {
+			return "", s.unusablePasskeys(ctx, u.ID)
 		}
 		f = Factor{}
 	}
@@ -617,13 +681,7 @@ func (s *Service) CompleteSignIn(ctx context.Context, st SecondStep) (Opened, er
 		return Opened{}, ChallengeExpired
 	}
 	keys := []string{"factor:" + u.Name}
-	since := now.Add(-SignInWindow)
-	th := s.throttle()
-	counts, err := th.Failures(ctx, keys, since)
-	if err != nil {
-		return Opened{}, err
-	}
-	if err := s.countAttempt(ctx, counts, keys, u.Name, st.From, now, since); err != nil {
+	if err := s.countAgainst(ctx, keys, u.Name, st.From, now); err != nil {
 		return Opened{}, err
 	}
 	failed := func() (Opened, error) {
@@ -678,7 +736,7 @@ func (s *Service) CompleteSignIn(ctx context.Context, st SecondStep) (Opened, er
 	if err != nil {
 		return Opened{}, err
 	}
-	if err := th.Forget(ctx, keys); err != nil {
+	if err := s.throttle().Forget(ctx, keys); err != nil {
 		return Opened{}, err
 	}
 	return out, nil

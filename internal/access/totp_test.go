@@ -377,3 +377,125 @@ func TestParseRequiredRoles(t *testing.T) {
 		t.Error("an unknown role is taken")
 	}
 }
+
+// The codes the account's own factor page asks for count against the
+// throttle of the sign-in's second step: a session, stolen or left open,
+// guesses them no faster than a stranger at the sign-in.
+func TestFactorPageCodesAreThrottled(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		use  func(s *Service, ctx context.Context, code string) error
+	}{
+		{"new recovery codes", func(s *Service, ctx context.Context, code string) error {
+			_, err := s.RegenerateRecoveryCodes(ctx, code)
+			return err
+		}},
+		{"turning the codes off", func(s *Service, ctx context.Context, code string) error { return s.DisableFactor(ctx, code) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, f, clock := factorService(t)
+			secret, _ := enrol(t, s, f)
+			owner := as(f.users["owner"])
+			*clock = clock.Add(time.Minute)
+			writes := f.txs
+			for i := 0; i < MaxFactorFailures; i++ {
+				if err := c.use(s, owner, "999999"); fault.As(err) == nil || fault.As(err).Field != "code" {
+					t.Fatalf("wrong code %d: %v", i, err)
+				}
+			}
+			if f.txs != writes {
+				t.Errorf("wrong codes wrote %d transactions", f.txs-writes)
+			}
+			if n := s.tally().counts[refusal{Action: "session.factor_failed", Subject: "owner"}]; n != MaxFactorFailures {
+				t.Errorf("%d wrong codes counted as session.factor_failed, want %d", n, MaxFactorFailures)
+			}
+			code, _ := TOTPCode(secret, *clock)
+			err := c.use(s, owner, code)
+			if e := fault.As(err); e == nil || e.Code != fault.TooMany || e.RetryAfter != SignInWindow || !strings.Contains(e.Message, "wrong codes") {
+				t.Fatalf("the right code after %d wrong ones: %v, want held back", MaxFactorFailures, err)
+			}
+			if _, ok := f.factors[f.users["owner"].ID]; !ok {
+				t.Fatal("a code past the limit changed the factor")
+			}
+			// The same throttle holds the sign-in's second step.
+			in, _ := s.SignIn(context.Background(), Attempt{Name: "owner", Password: "the right passphrase"})
+			if _, err := s.CompleteSignIn(context.Background(), SecondStep{Challenge: in.Challenge, Code: code}); fault.Code(err) != fault.TooMany {
+				t.Errorf("the sign-in's code after the page's wrong ones: %v, want held back", err)
+			}
+			*clock = clock.Add(SignInWindow)
+			code, _ = TOTPCode(secret, *clock)
+			if err := c.use(s, owner, code); err != nil {
+				t.Errorf("the right code once the window has passed: %v", err)
+			}
+		})
+	}
+	// The right code is taken back: it leaves the count where it was.
+	s, f, clock := factorService(t)
+	secret, _ := enrol(t, s, f)
+	owner := as(f.users["owner"])
+	*clock = clock.Add(time.Minute)
+	for i := 0; i < MaxFactorFailures-1; i++ {
+		s.RegenerateRecoveryCodes(owner, "999999")
+	}
+	code, _ := TOTPCode(secret, *clock)
+	if _, err := s.RegenerateRecoveryCodes(owner, code); err != nil {
+		t.Fatalf("the right code after %d wrong ones: %v", MaxFactorFailures-1, err)
+	}
+	if _, err := s.RegenerateRecoveryCodes(owner, "999999"); fault.As(err) == nil || fault.As(err).Field != "code" {
+		t.Errorf("the last wrong code within the limit: %v", err)
+	}
+}
+
+// A second factor is changed only in a browser session: an API token,
+// which was never asked for a second factor and sends no CSRF token,
+// neither weakens nor replaces it.
+func TestFactorChangesNeedASession(t *testing.T) {
+	s, f, clock := passkeyService(t)
+	owner := f.users["owner"]
+	p := register(t, s, owner, newAuthenticator(t), "laptop")
+	secret, codes := enrol(t, s, f.fakeFactors)
+	*clock = clock.Add(time.Minute)
+	code, _ := TOTPCode(secret, *clock)
+	token := WithIdentity(context.Background(), owner.Identity("token"))
+	cer, err := s.BeginPasskeyRegistration(as(owner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := newAuthenticator(t).create(t, cer.Options)
+	audits := len(f.audits)
+	for _, c := range []struct {
+		name string
+		do   func() error
+	}{
+		{"setting up codes", func() error { return s.BeginEnrolment(token) }},
+		{"confirming codes", func() error { _, err := s.ConfirmEnrolment(token, code); return err }},
+		{"new recovery codes", func() error { _, err := s.RegenerateRecoveryCodes(token, codes[0]); return err }},
+		{"turning the codes off", func() error { return s.DisableFactor(token, code) }},
+		{"beginning a passkey", func() error { _, err := s.BeginPasskeyRegistration(token); return err }},
+		{"registering a passkey", func() error {
+			_, err := s.FinishPasskeyRegistration(token, "phone", cer.Cookie, answer)
+			return err
+		}},
+		{"removing a passkey", func() error { return s.RemovePasskey(token, p.ID, "the right passphrase") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.do(); err != FactorChangeNeedsSession || fault.Code(err) != fault.Forbidden {
+				t.Errorf("with an API token: %v, want %v", err, FactorChangeNeedsSession)
+			}
+		})
+	}
+	if len(f.audits) != audits || len(f.keys) != 1 || !f.factors[owner.ID].Active() || len(f.codes[owner.ID]) != RecoveryCodes {
+		t.Errorf("refused changes changed something: %d audits, %d passkeys, factor %+v", len(f.audits)-audits, len(f.keys), f.factors[owner.ID])
+	}
+	// The routes that change them say so: factor.own is a session's.
+	if Allowed(owner.Identity("token"), FactorOwn) || !Allowed(owner.Identity("session"), FactorOwn) || Check(owner.Identity("token"), FactorOwn) != FactorChangeNeedsSession {
+		t.Errorf("factor.own: a token allowed %v, a session %v", Allowed(owner.Identity("token"), FactorOwn), Allowed(owner.Identity("session"), FactorOwn))
+	}
+	// The session changes them.
+	if _, err := s.FinishPasskeyRegistration(as(owner), "phone", cer.Cookie, answer); err != nil {
+		t.Errorf("registering in the session: %v", err)
+	}
+	if err := s.DisableFactor(as(owner), code); err != nil {
+		t.Errorf("turning the codes off in the session: %v", err)
+	}
+}

@@ -153,6 +153,10 @@ type Service struct {
 	// database holds of the user; nil keys them by the latter alone.
 	Keys KeySource
 
+	// verify checks a password against its hash; nil is VerifyPassword.
+	// It is a field so that what a sign-in verifies can be observed.
+	verify func(hash, pw string) bool
+
 	once     sync.Once
 	keyMu    sync.Mutex
 	key      []byte
@@ -181,6 +185,11 @@ func (s *Service) signInKey(ctx context.Context) ([]byte, error) {
 	}
 	return s.key, nil
 }
+
+// MaxNameLength is the longest name an account may have, in bytes (the
+// name pattern allows ASCII only). A sign-in with a longer name is refused
+// before anything is looked up or counted against it.
+const MaxNameLength = 64
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 

@@ -253,6 +253,9 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	if srv.Access.Passkeys != nil {
 		log.Info("passkeys", "origin", srv.Access.Passkeys.Origin)
 	}
+	if err := warnUnusablePasskeys(ctx, db, srv.Access.Passkeys, log); err != nil {
+		return err
+	}
 	srv.SecureCookies = *production
 	if *sinkTo != "" {
 		sink, err := newSink(db, *sinkTo, *sinkFormat, *sinkCA, log)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 
@@ -29,4 +30,28 @@ func passkeys(db *store.DB, origin, publicURL string, log *slog.Logger) (*access
 		return nil, nil
 	}
 	return pk, nil
+}
+
+// warnUnusablePasskeys warns when users have passkeys that the server, with
+// passkeys pk (nil: none), does not take: passkeys are off, or the
+// passkeys are of another site than its origin's. Those users, unless
+// they have codes too, are refused at sign-in until passkeys are offered
+// for their site again or an administrator resets their second factor.
+func warnUnusablePasskeys(ctx context.Context, db *store.DB, pk *access.Passkeys, log *slog.Logger) error {
+	var site string
+	if pk != nil {
+		site = pk.RPID
+	}
+	sites, users, err := db.PasskeysElsewhere(ctx, site)
+	if err != nil || len(sites) == 0 {
+		return err
+	}
+	if pk == nil {
+		log.Warn("passkeys are not offered, but users have passkeys: those without codes are refused at sign-in until --webauthn-origin offers passkeys for their site or an administrator resets their second factor",
+			"users", users, "passkey_sites", strings.Join(sites, ","))
+		return nil
+	}
+	log.Warn("users have passkeys of another site than this server's: those without codes are refused at sign-in until an administrator resets their second factor, or --webauthn-origin names their site again",
+		"site", site, "users", users, "passkey_sites", strings.Join(sites, ","))
+	return nil
 }

@@ -63,6 +63,31 @@ func (db *DB) PasskeysOfUser(ctx context.Context, userID int64) ([]access.Passke
 	return scanPasskeys(db.rq.QueryContext(ctx, db.rebind(`SELECT id, rp_id, user_id, name, credential, created_at, last_used_at FROM passkeys WHERE user_id = ? ORDER BY id`), userID))
 }
 
+// PasskeysElsewhere returns the sites other than site that passkeys are
+// stored for, in order, and how many users have one of them: the passkeys
+// a server at site (none: "") does not take.
+func (db *DB) PasskeysElsewhere(ctx context.Context, site string) ([]string, int64, error) {
+	rows, err := db.rq.QueryContext(ctx, db.rebind(`SELECT DISTINCT rp_id FROM passkeys WHERE rp_id <> ? ORDER BY rp_id`), site)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var sites []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, 0, err
+		}
+		sites = append(sites, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	var users int64
+	err = db.rq.QueryRowContext(ctx, db.rebind(`SELECT COUNT(DISTINCT user_id) FROM passkeys WHERE rp_id <> ?`), site).Scan(&users)
+	return sites, users, err
+}
+
 func scanPasskeys(rows *sql.Rows, err error) ([]access.Passkey, error) {
 	if err != nil {
 		return nil, err
@@ -121,13 +146,19 @@ func (tx *Tx) DeletePasskey(ctx context.Context, rp string, userID, id int64) (b
 	return n == 1, err
 }
 
-// DeletePasskeys removes all the user's passkeys and handles.
-func (tx *Tx) DeletePasskeys(ctx context.Context, userID int64) error {
-	if _, err := tx.exec(ctx, `DELETE FROM passkeys WHERE user_id = ?`, userID); err != nil {
-		return err
+// DeletePasskeys removes all the user's passkeys and handles, of every
+// site, and returns how many passkeys there were.
+func (tx *Tx) DeletePasskeys(ctx context.Context, userID int64) (int, error) {
+	res, err := tx.exec(ctx, `DELETE FROM passkeys WHERE user_id = ?`, userID)
+	if err != nil {
+		return 0, err
 	}
-	_, err := tx.exec(ctx, `DELETE FROM passkey_users WHERE user_id = ?`, userID)
-	return err
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.exec(ctx, `DELETE FROM passkey_users WHERE user_id = ?`, userID)
+	return int(n), err
 }
 
 // UsePasskey stores the credential record as a sign-in left it (its sign

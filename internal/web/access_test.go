@@ -555,6 +555,29 @@ func TestSignInStaysOnThisSite(t *testing.T) {
 	}
 }
 
+// TestALinkPutsNoWordsOnThePages: the notice a page shows is one of the
+// server's fixed texts, named by the redirect that ends a change; a link
+// with words of its own in msg shows nothing, on the sign-in page or any
+// other.
+func TestALinkPutsNoWordsOnThePages(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	phish := "Your password has expired. Call the NSATU service desk on +1 555 0100 and give them your password to renew it."
+	for _, path := range []string{"/signin", "/pledges", "/account"} {
+		for _, msg := range []string{phish, "pledge-recorded~" + phish, "signed-out~" + phish} {
+			r := e.do("GET", path+"?msg="+url.QueryEscape(msg), "", "", "Authorization", map[bool]string{true: "", false: "Bearer " + e.token}[path == "/signin"])
+			if r.status != 200 || strings.Contains(string(r.body), `class="flash"`) || strings.Contains(string(r.body), "service desk") {
+				t.Errorf("GET %s?msg=%.30q…: %d, shows a notice", path, msg, r.status)
+			}
+		}
+	}
+	// The server's own notices still show: signing out says so.
+	cookie, csrf := e.session(e.signIn("coordinator", testPassword))
+	out := e.do("POST", "/signout", "application/x-www-form-urlencoded", "csrf="+csrf, "Authorization", "", "Cookie", cookie)
+	if got := e.notice(out, "Authorization", ""); got != "Signed out" {
+		t.Errorf("after signing out the sign-in page says %q, want Signed out", got)
+	}
+}
+
 func TestAdministratorListsEveryToken(t *testing.T) {
 	e := newAPIEnv(t, storetest.SQLiteDSN(t))
 	admin := e.user("root", "DEU", access.Secret, access.Admin)
@@ -599,6 +622,37 @@ func TestSignInThrottleHoldsUnderParallelAttempts(t *testing.T) {
 	}
 	if n := count(e.lastSummary(), "session.signin_failed", "esp-officer"); n != int64(checked) {
 		t.Errorf("summary counts %d failures, %d were answered", n, checked)
+	}
+}
+
+// TestStrangersCannotMakeTheSummaryLarge: names of any length typed at
+// the sign-in form, and paths of any length asked for without
+// credentials, make a summary of refusals of a bounded size: a long name
+// is refused as a wrong one, and a path is counted by its route.
+func TestStrangersCannotMakeTheSummaryLarge(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	if err := e.srv.Access.FlushRefusals(storetest.Ctx()); err != nil { // what the set-up left
+		t.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		name := fmt.Sprintf("%03d", i) + strings.Repeat("a", 256<<10)
+		if r := e.signIn(name, "not the password at all"); r.status != 401 && r.status != 429 {
+			t.Fatalf("sign-in %d with a 256 KiB name: %d, want the answer to a wrong name", i, r.status)
+		} else if i == 0 && !strings.Contains(string(r.body), "the name or password is wrong") {
+			t.Errorf("a 256 KiB name: %s", r.body)
+		}
+	}
+	for i := 0; i < 10; i++ {
+		if r := e.do("GET", fmt.Sprintf("/api/v1/users/%d%s/factor", i, strings.Repeat("b", 200<<10)), "", "", "Authorization", ""); r.status != 401 {
+			t.Fatalf("a long path without credentials: %d", r.status)
+		}
+	}
+	sum := e.lastSummary()
+	if n := count(sum, "access.refused", "GET /api/v1/users/{name}/factor"); n != 10 {
+		t.Errorf("the long paths are counted %d times under their route, want 10", n)
+	}
+	if after := e.lastEvent().After; len(after) > 16<<10 {
+		t.Errorf("the summary of %d refusals is %d bytes", sum.Total, len(after))
 	}
 }
 

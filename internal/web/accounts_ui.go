@@ -262,7 +262,7 @@ func (s *Server) uiSaveBaseline(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/accounts?year=%d&msg=%s", b.Year, url.QueryEscape(fmt.Sprintf("Baseline %d saved: %s among %d nations", b.Year, b.Amount.Human(true), len(b.Nations)))), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/accounts?year=%d", b.Year), "baseline-saved", b.Year, int64(b.Amount), len(b.Nations)), http.StatusSeeOther)
 	return nil
 }
 
@@ -280,7 +280,7 @@ func (s *Server) uiSaveRate(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/baselines?msg="+url.QueryEscape(fmt.Sprintf("Rate saved: 1 EUR = %s %s in %d", saved.PerEUR, saved.Currency, saved.Year)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/baselines", "rate-saved", saved.PerEUR, saved.Currency, saved.Year), http.StatusSeeOther)
 	return nil
 }
 
@@ -495,11 +495,11 @@ func (s *Server) uiAddContribution(w http.ResponseWriter, r *http.Request) error
 		}
 		return err
 	}
-	msg := fmt.Sprintf("Contribution %s recorded: %s of %s", c.Ref(), c.Amount.Human(false), c.Nation)
+	to := withNotice("/contributions", "contribution-recorded", c.Ref(), int64(c.Amount), c.Nation)
 	if !c.Counts() {
-		msg += fmt.Sprintf(", reported against P-%05d, whose deliveries count", c.Pledge)
+		to = withNotice("/contributions", "contribution-for-pledge", c.Ref(), int64(c.Amount), c.Nation, fmt.Sprintf("P-%05d", c.Pledge))
 	}
-	http.Redirect(w, r, "/contributions?msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
@@ -608,7 +608,7 @@ func (s *Server) uiSaveAgreement(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/agreements?msg="+url.QueryEscape(fmt.Sprintf("The agreement of %s, signed %s, is in the register", saved.Signatory, saved.Signed)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/agreements", "agreement-saved", saved.Nation, saved.Signed), http.StatusSeeOther)
 	return nil
 }
 

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -61,7 +60,7 @@ func (s *Server) uiChangePassword(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	clearSessionCookie(w, r)
-	http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Password changed: sign in with the new one"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/signin", "password-changed"), http.StatusSeeOther)
 	return nil
 }
 
@@ -73,7 +72,7 @@ func (s *Server) uiRevokeToken(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Access.RevokeToken(r.Context(), id); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/account?msg="+url.QueryEscape("Token revoked"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/account", "token-revoked"), http.StatusSeeOther)
 	return nil
 }
 
@@ -169,8 +168,7 @@ func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	name := r.PathValue("name")
-	msg := "User " + name + " updated"
-	_, err := s.Access.UpdateUser(r.Context(), name, f.Get("do"), func(u *access.User) error {
+	u, err := s.Access.UpdateUser(r.Context(), name, f.Get("do"), func(u *access.User) error {
 		switch f.Get("do") {
 		case "disable":
 			u.Disabled = true
@@ -193,12 +191,8 @@ func (s *Server) uiUpdateUser(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	})
 	if err != nil {
-		e := fault.As(err)
-		if e == nil || e.Code == fault.Internal {
-			return err
-		}
-		msg = "Not changed: " + e.Error()
+		return err // shown as the page of the refusal, saying why
 	}
-	http.Redirect(w, r, "/admin/users?msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/admin/users", "user-updated", u.Name), http.StatusSeeOther)
 	return nil
 }

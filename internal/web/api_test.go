@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -199,6 +200,23 @@ func (e *apiEnv) signInOn(device, name, password string, next ...string) apiResp
 		cookies += "; " + web.DeviceCookie + "=" + device
 	}
 	return e.do("POST", "/signin", "application/x-www-form-urlencoded", form.Encode(), "Authorization", "", "Cookie", cookies)
+}
+
+// notice returns the notice that the page a redirect r leads to shows,
+// read with header (the env's token unless it names another), or "" when
+// it shows none.
+func (e *apiEnv) notice(r apiResponse, header ...string) string {
+	e.t.Helper()
+	loc := r.header.Get("Location")
+	if r.status != http.StatusSeeOther || loc == "" {
+		return ""
+	}
+	page := e.do("GET", loc, "", "", header...)
+	m := regexp.MustCompile(`<p class="flash" role="status">([^<]*)</p>`).FindSubmatch(page.body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(string(m[1]))
 }
 
 // noRedirect answers a redirect itself, so that tests see it.

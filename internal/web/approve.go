@@ -1,9 +1,7 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -90,13 +88,4 @@ func (a planApproval[V]) api() handlerFunc {
 		}
 		return writeJSON(w, 201, map[string]int{a.apiKey: n})
 	}
-}
-
-// withMsg is path with a message for the page it leads to.
-func withMsg(path, format string, args ...any) string {
-	sep := "?"
-	if u, err := url.Parse(path); err == nil && u.RawQuery != "" {
-		sep = "&"
-	}
-	return path + sep + "msg=" + url.QueryEscape(fmt.Sprintf(format, args...))
 }

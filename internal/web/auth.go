@@ -121,7 +121,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (*h
 
 // overLimit counts a request refused for its rate and returns the refusal.
 func (s *Server) overLimit(r *http.Request, addr string, wait time.Duration) error {
-	s.Access.RateLimited(r.Context(), r.Method+" "+r.URL.Path, addr)
+	s.Access.RateLimited(r.Context(), routeOf(r), addr)
 	return access.TooMany(wait, "too many requests: try again in %s", access.WaitWords(wait))
 }
 
@@ -129,9 +129,20 @@ func (s *Server) overLimit(r *http.Request, addr string, wait time.Duration) err
 // audit trail at once; for anyone else, in the counts of the next summary.
 func (s *Server) refused(r *http.Request, reason error) {
 	ctx := r.Context()
-	if err := s.Access.Refused(ctx, r.Method+" "+r.URL.Path, reason.Error(), s.clientAddr(r)); err != nil {
+	req := access.Request{Route: routeOf(r), Path: r.Method + " " + r.URL.Path, From: s.clientAddr(r)}
+	if err := s.Access.Refused(ctx, req, reason.Error()); err != nil {
 		s.Log.ErrorContext(ctx, "audit of a refusal failed", "request_id", RequestID(ctx), "err", err)
 	}
+}
+
+// routeOf is the route r was routed by, as it was registered ("GET
+// /api/v1/users/{name}/factor"), or its method and path when it matched
+// none.
+func routeOf(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.Method + " " + r.URL.Path
 }
 
 // clientAddr is the address of the client: the peer of the connection, or,
@@ -320,7 +331,7 @@ func (s *Server) uiSignIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
 	if in.MustEnrol { // second factor (mfa_ui.go): the role requires one
-		v.Next = factorPath + "?msg=" + url.QueryEscape("Your role requires a second factor: set it up to go on")
+		v.Next = withNotice(factorPath, "role-requires-factor")
 	}
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 	return nil
@@ -337,7 +348,7 @@ func (s *Server) uiSignOut(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
 	}
-	http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Signed out"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/signin", "signed-out"), http.StatusSeeOther)
 	return nil
 }
 

@@ -306,7 +306,7 @@ func TestGridActsOnManyLinesAtOnce(t *testing.T) {
 	if e.fingerprint() != before {
 		t.Fatal("a refused grid changed the database")
 	}
-	if ok := post("60", "10"); ok.status != 303 || !strings.Contains(ok.header.Get("Location"), "Committed+on+2+lines") {
+	if ok := post("60", "10"); ok.status != 303 || e.notice(ok) != "Committed on 2 lines" {
 		t.Fatalf("the grid: %d %s", ok.status, ok.header.Get("Location"))
 	}
 	got := e.do("GET", fmt.Sprintf("/api/v1/pledges/%d", id), "", "").json(t)["lines"].([]any)

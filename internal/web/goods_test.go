@@ -179,7 +179,7 @@ func TestReceiveAndAcceptInOneStep(t *testing.T) {
 		t.Errorf("a handover of too many: %d %.600s", res.status, res.body)
 	}
 	res = g.do("POST", fmt.Sprintf("/pledges/%d/handover", g.pledge), "application/x-www-form-urlencoded", url.Values{"allocation": {fmt.Sprint(g.alloc)}, "quantity": {"60"}}.Encode())
-	if res.status != 303 || !strings.Contains(res.header.Get("Location"), "waits+for+the+recipient") {
+	if res.status != 303 || !strings.Contains(g.notice(res), "waits for the recipient's receipt at") {
 		t.Fatalf("handover: %d %s %.300s", res.status, res.header.Get("Location"), res.body)
 	}
 	if got := g.lineQuantities(); got != "60 0 0" {
@@ -193,7 +193,7 @@ func TestReceiveAndAcceptInOneStep(t *testing.T) {
 		t.Fatal("the receipt form does not offer receive and accept")
 	}
 	res = g.do("POST", fmt.Sprintf("/shipments/%d/receive", id), "application/x-www-form-urlencoded", url.Values{"no": {"1"}, "received": {"60"}, "accept": {"1"}}.Encode())
-	if res.status != 303 || !strings.Contains(res.header.Get("Location"), "Received+and+accepted") {
+	if res.status != 303 || !strings.HasPrefix(g.notice(res), "Received and accepted S-") {
 		t.Fatalf("receive and accept: %d %s", res.status, res.header.Get("Location"))
 	}
 	if got := g.lineQuantities(); got != "60 60 60" {

@@ -139,7 +139,7 @@ func (s *Server) uiSubmitLesson(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/lessons/%d?msg=%s", l.ID, url.QueryEscape(l.Ref()+" submitted for triage")), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/lessons/%d", l.ID), "lesson-submitted", l.Ref()), http.StatusSeeOther)
 	return nil
 }
 
@@ -192,9 +192,9 @@ func (s *Server) uiLesson(w http.ResponseWriter, r *http.Request) error {
 	return s.lessonPage(w, r, 200, "")
 }
 
-// uiLessonOutcome answers a lesson form: back to the lesson with a message,
-// or its page again with the refusal.
-func (s *Server) uiLessonOutcome(w http.ResponseWriter, r *http.Request, err error, msg string) error {
+// uiLessonOutcome answers a lesson form: back to the lesson with the
+// notice key and its values, or its page again with the refusal.
+func (s *Server) uiLessonOutcome(w http.ResponseWriter, r *http.Request, err error, key string, values ...any) error {
 	if err != nil {
 		e := fault.As(err)
 		if e == nil || e.Code == fault.Internal || e.Code == fault.NotFound {
@@ -202,7 +202,7 @@ func (s *Server) uiLessonOutcome(w http.ResponseWriter, r *http.Request, err err
 		}
 		return s.lessonPage(w, r, statusFor(err), problemText(e))
 	}
-	http.Redirect(w, r, fmt.Sprintf("/lessons/%s?msg=%s", r.PathValue("id"), url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/lessons/"+url.PathEscape(r.PathValue("id")), key, values...), http.StatusSeeOther)
 	return nil
 }
 
@@ -217,7 +217,7 @@ func (s *Server) uiLessonStep(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	version, _ := strconv.ParseInt(f.Get("version"), 10, 64)
 	l, err := s.Lessons.Advance(r.Context(), id, version, lessons.Step{To: f.Get("to"), Reason: f.Get("reason"), Analysis: f.Get("analysis"), Conclusion: f.Get("conclusion"), Recommendation: f.Get("recommendation")})
-	return s.uiLessonOutcome(w, r, err, fmt.Sprintf("%s is %s", l.Ref(), l.State))
+	return s.uiLessonOutcome(w, r, err, "lesson-state", l.Ref(), l.State)
 }
 
 func (s *Server) uiLessonAction(w http.ResponseWriter, r *http.Request) error {
@@ -230,7 +230,7 @@ func (s *Server) uiLessonAction(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	a, err := s.Lessons.AddAction(r.Context(), id, lessons.Action{OwnerKind: f.Get("owner_kind"), Owner: f.Get("owner"), Description: f.Get("description"), Due: f.Get("due")})
-	return s.uiLessonOutcome(w, r, err, fmt.Sprintf("Action assigned to %s, due %s", a.Owner, a.Due))
+	return s.uiLessonOutcome(w, r, err, "action-assigned", a.Due)
 }
 
 func (s *Server) uiLessonActionDone(w http.ResponseWriter, r *http.Request) error {
@@ -243,7 +243,7 @@ func (s *Server) uiLessonActionDone(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	_, err = s.Lessons.ActionDone(r.Context(), id, action)
-	return s.uiLessonOutcome(w, r, err, "Action done")
+	return s.uiLessonOutcome(w, r, err, "action-done")
 }
 
 func (s *Server) uiLessonLink(w http.ResponseWriter, r *http.Request) error {
@@ -256,7 +256,7 @@ func (s *Server) uiLessonLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	k := lessons.Link{Kind: r.PostForm.Get("kind"), Ref: r.PostForm.Get("ref")}
 	err = s.Lessons.Link(r.Context(), id, k)
-	return s.uiLessonOutcome(w, r, err, fmt.Sprintf("Linked to %s %s", k.Kind, strings.ToUpper(k.Ref)))
+	return s.uiLessonOutcome(w, r, err, "lesson-linked", strings.ToLower(strings.TrimSpace(k.Kind)), strings.ToUpper(strings.TrimSpace(k.Ref)))
 }
 
 func (s *Server) apiLessons(w http.ResponseWriter, r *http.Request) error {

@@ -165,8 +165,7 @@ func (s *Server) uiCreateShipment(w http.ResponseWriter, r *http.Request) error 
 		}
 		return err
 	}
-	msg := fmt.Sprintf("Planned %s: %s, ETA %s", sh.Ref(), strings.Join(sh.Route(), " → "), sh.ETA.UTC().Format("2006-01-02 15:04 UTC"))
-	http.Redirect(w, r, fmt.Sprintf("/shipments/%d?msg=%s", sh.ID, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/shipments/%d", sh.ID), "shipment-planned", sh.Ref(), strings.Join(sh.Route(), ","), sh.ETA.UTC().Format(minuteLayout)), http.StatusSeeOther)
 	return nil
 }
 
@@ -320,8 +319,7 @@ func (s *Server) uiHand(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	msg := fmt.Sprintf("%s %s: now %s", custodyDone[m.Action], sh.Ref(), logistics.Label(sh.State))
-	http.Redirect(w, r, fmt.Sprintf("/shipments/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/shipments/%d", id), "custody-recorded", m.Action, sh.Ref(), sh.State), http.StatusSeeOther)
 	return nil
 }
 
@@ -362,14 +360,11 @@ func (s *Server) uiReceive(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	msg := fmt.Sprintf("Received %s", sh.Ref())
+	key := "received"
 	if rc.Accept {
-		msg = fmt.Sprintf("Received and accepted %s", sh.Ref())
+		key = "received-accepted"
 	}
-	if len(ds) > 0 {
-		msg += fmt.Sprintf(" with %d discrepanc%s opened", len(ds), map[bool]string{true: "y", false: "ies"}[len(ds) == 1])
-	}
-	http.Redirect(w, r, fmt.Sprintf("/shipments/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/shipments/%d", id), key, sh.Ref(), len(ds)), http.StatusSeeOther)
 	return nil
 }
 
@@ -435,11 +430,7 @@ func (s *Server) uiResolve(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	sep := "?"
-	if strings.Contains(back, "?") {
-		sep = "&"
-	}
-	http.Redirect(w, r, back+sep+"msg="+url.QueryEscape(fmt.Sprintf("Resolved %s as %s", d.Ref(), d.Resolution)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(back, "discrepancy-resolved", d.Ref(), d.Resolution), http.StatusSeeOther)
 	return nil
 }
 
@@ -510,7 +501,7 @@ func (s *Server) uiSaveLink(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/network?msg="+url.QueryEscape("Saved the link "+saved.Ref()), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/network", "link-saved", saved.From, saved.To, saved.Mode), http.StatusSeeOther)
 	return nil
 }
 
@@ -532,7 +523,7 @@ func (s *Server) uiSetHub(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/network?msg="+url.QueryEscape("Saved the limits of "+code), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/network", "limits-saved", code), http.StatusSeeOther)
 	return nil
 }
 
@@ -561,11 +552,11 @@ func (s *Server) uiNetworkImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.networkPage(w, r, problemFor(err).Status, networkView{Import: probs, Notices: notices})
 	}
-	msg := fmt.Sprintf("Imported %d rows: %d sites and %d links created or updated", len(rows), sites, links)
 	if len(notices) > 0 {
-		msg += ". " + strings.Join(notices, " ")
+		// What had to be done to read the file is shown with the result.
+		return s.networkPage(w, showNotice(r, "network-imported", len(rows), sites, links), 200, networkView{Notices: notices})
 	}
-	http.Redirect(w, r, "/network?msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/network", "network-imported", len(rows), sites, links), http.StatusSeeOther)
 	return nil
 }
 
@@ -692,7 +683,6 @@ func (s *Server) uiCount(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	msg := fmt.Sprintf("Counted %d items: %d adjustments", res.Counted, len(res.Adjustments))
-	http.Redirect(w, r, "/hubs/"+res.Site+"?msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/hubs/"+url.PathEscape(res.Site), "stock-counted", res.Counted, len(res.Adjustments)), http.StatusSeeOther)
 	return nil
 }

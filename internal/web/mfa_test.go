@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"fmt"
-	"html"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -138,7 +137,7 @@ func TestSecondFactorThroughThePages(t *testing.T) {
 			}
 			// A recovery code works once.
 			r = e.codeStep(e.signIn("est-officer", testPassword), strings.ToUpper(recovery[0]))
-			if r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), "/account/factor?msg=") || !strings.Contains(html.UnescapeString(r.header.Get("Location")), "9+left") {
+			if r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), "/account/factor?msg=") || !strings.Contains(e.notice(r, "Authorization", "", "Cookie", sessionOf(t, r)), "a recovery code: 9 left") {
 				t.Fatalf("a recovery code: %d %v", r.status, r.header)
 			}
 			if r := e.codeStep(e.signIn("est-officer", testPassword), recovery[0]); r.status != 401 {
@@ -239,6 +238,7 @@ func TestPasskeysListedAndRemovedThroughTheAPI(t *testing.T) {
 			}
 			e.srv.Access.Passkeys = pk
 			officer := e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
+			cookie, csrf := e.session(e.signIn("est-officer", testPassword)) // signed in before the passkeys are registered
 			u, err := e.db.UserByName(storetest.Ctx(), "est-officer")
 			if err != nil {
 				t.Fatal(err)
@@ -268,8 +268,14 @@ func TestPasskeysListedAndRemovedThroughTheAPI(t *testing.T) {
 			if ks := list(); len(ks) != 2 || ks[0].(map[string]any)["name"] != "laptop" || ks[1].(map[string]any)["site"] != "localhost" {
 				t.Fatalf("passkeys: %v", ks)
 			}
+			// A change of second factors comes from a browser session, with
+			// its CSRF token; an API token reads them but changes none.
+			body := func(password string) string { return `{"password":` + strconv.Quote(password) + `}` }
+			if r := e.do("POST", fmt.Sprintf("/api/v1/account/passkeys/%d/remove", ids[0]), "application/json", body(testPassword), "Authorization", bearer); r.status != 403 || !strings.Contains(string(r.body), "not with an API token") {
+				t.Errorf("removing a passkey with an API token: %d %s", r.status, r.body)
+			}
 			remove := func(id, password string) apiResponse {
-				return e.do("POST", "/api/v1/account/passkeys/"+id+"/remove", "application/json", `{"password":`+strconv.Quote(password)+`}`, "Authorization", bearer)
+				return e.do("POST", "/api/v1/account/passkeys/"+id+"/remove", "application/json", body(password), "Authorization", "", "Cookie", cookie, "X-CSRF-Token", csrf)
 			}
 			events := e.eventCount()
 			if r := remove(fmt.Sprint(ids[0]), "not the password"); r.status != 422 || !strings.Contains(string(r.body), `"password"`) {
@@ -294,5 +300,144 @@ func TestPasskeysListedAndRemovedThroughTheAPI(t *testing.T) {
 				t.Errorf("left: %v", ks)
 			}
 		})
+	}
+}
+
+// TestFactorPageCodesAreThrottledAndNeedTheSession: the codes the
+// account's factor page asks for count against the sign-in's factor
+// throttle (429 past it, there and at the sign-in's second step), and an
+// API token changes no second factor.
+func TestFactorPageCodesAreThrottledAndNeedTheSession(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.db.Now = func() time.Time { return e.now }
+	token := e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
+	cookie, csrf := e.session(e.signIn("est-officer", testPassword))
+	secret, _ := e.enrolThroughPages(cookie, csrf)
+	e.clock(time.Minute)
+	code, _ := access.TOTPCode(secret, e.now)
+	for _, path := range []string{"/account/factor/recovery", "/account/factor/disable", "/account/factor/begin"} {
+		if r := e.do("POST", path, "application/x-www-form-urlencoded", "code="+code, "Authorization", "Bearer "+token); r.status != 403 || !strings.Contains(string(r.body), "not with an API token") {
+			t.Errorf("POST %s with an API token: %d", path, r.status)
+		}
+	}
+	if err := e.srv.Access.FlushRefusals(storetest.Ctx()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < access.MaxFactorFailures; i++ {
+		if r := e.form(cookie, csrf, "/account/factor/recovery", "code", fmt.Sprintf("%06d", 100000+i)); r.status != 422 {
+			t.Fatalf("wrong code %d: %d", i, r.status)
+		}
+	}
+	for _, path := range []string{"/account/factor/recovery", "/account/factor/disable"} {
+		r := e.form(cookie, csrf, path, "code", code)
+		if r.status != 429 || r.header.Get("Retry-After") == "" || !strings.Contains(string(r.body), "too many wrong codes") {
+			t.Errorf("the right code at %s after %d wrong ones: %d, Retry-After %q", path, access.MaxFactorFailures, r.status, r.header.Get("Retry-After"))
+		}
+	}
+	if r := e.codeStep(e.signIn("est-officer", testPassword), code); r.status != 429 {
+		t.Errorf("the right code at the sign-in after the page's wrong ones: %d, want 429", r.status)
+	}
+	if n := count(e.lastSummary(), "session.factor_failed", "est-officer"); n != int64(access.MaxFactorFailures) {
+		t.Errorf("the summary counts %d wrong codes, want %d", n, access.MaxFactorFailures)
+	}
+	e.clock(access.SignInWindow)
+	code, _ = access.TOTPCode(secret, e.now)
+	r := e.form(cookie, csrf, "/account/factor/recovery", "code", code)
+	if n := len(regexp.MustCompile(`<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>`).FindAll(r.body, -1)); r.status != 200 || n != access.RecoveryCodes {
+		t.Errorf("the right code once the window has passed: %d, %d new recovery codes", r.status, n)
+	}
+}
+
+// TestPasskeysNotTakenHereRefuseThePassword: a user whose second factor
+// is passkeys alone is not let in with the password once the server
+// offers no passkeys, or offers them for another name; they are told
+// why, and an administrator's reset lets them in again.
+func TestPasskeysNotTakenHereRefuseThePassword(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	pk, err := access.NewPasskeys("https://longhaul.example", store.Passkeys{DB: e.db}, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := access.NewPasskeys("https://longhaul.new.example", store.Passkeys{DB: e.db}, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Access.Passkeys = pk
+	e.user("est-officer", "EST", access.Restricted, access.NationOfficer)
+	u, _ := e.db.UserByName(storetest.Ctx(), "est-officer")
+	if err := (store.Passkeys{DB: e.db}).Transact(storetest.Ctx(), func(tx access.PasskeyTx) error {
+		if err := tx.PutPasskeyHandle(storetest.Ctx(), "longhaul.example", u.ID, []byte("handle-of-est-officer-0123456789"), e.now); err != nil {
+			return err
+		}
+		_, err := tx.AddPasskey(storetest.Ctx(), "longhaul.example", access.Passkey{UserID: u.ID, Name: "key", Credential: webauthn.Credential{ID: []byte{1, 2, 3}}, CreatedAt: e.now})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.signIn("est-officer", testPassword); r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), "/signin/code") {
+		t.Fatalf("the password step with passkeys on: %d %s", r.status, r.header.Get("Location"))
+	}
+	for _, c := range []struct {
+		name string
+		pk   *access.Passkeys
+		says string
+	}{
+		{"passkeys off", nil, "this server does not offer passkeys"},
+		{"another name", moved, "for another site (longhaul.example), not this one (longhaul.new.example)"},
+	} {
+		e.srv.Access.Passkeys = c.pk
+		r := e.signIn("est-officer", testPassword)
+		if r.status != 401 || cookieOf(r, web.SessionCookie) != "" || cookieOf(r, web.ChallengeCookie) != "" || !strings.Contains(string(r.body), c.says) || !strings.Contains(string(r.body), "ask an administrator to reset your second factor") {
+			t.Errorf("the password step, %s: %d %s, session %q", c.name, r.status, r.header.Get("Location"), cookieOf(r, web.SessionCookie))
+		}
+	}
+	admin := e.user("ops-admin", "DEU", access.Unclassified, access.Admin)
+	if r := e.do("POST", "/api/v1/users/est-officer/factor/reset", "", "", "Authorization", "Bearer "+admin); r.status != 200 {
+		t.Fatalf("the reset, passkeys of another site: %d %s", r.status, r.body)
+	}
+	if r := e.signIn("est-officer", testPassword); r.status != 303 || cookieOf(r, web.SessionCookie) == "" {
+		t.Errorf("the password after the reset: %d %s", r.status, r.header.Get("Location"))
+	}
+}
+
+// TestRequiredCodesTurnOffWhileAPasskeyRemains: a user whose role requires
+// a second factor turns their codes off through the page once a passkey of
+// this site remains, and not before.
+func TestRequiredCodesTurnOffWhileAPasskeyRemains(t *testing.T) {
+	e := newAPIEnv(t, storetest.SQLiteDSN(t))
+	e.db.Now = func() time.Time { return e.now }
+	pk, err := access.NewPasskeys("http://localhost", store.Passkeys{DB: e.db}, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Access.Passkeys = pk
+	e.srv.Access.Factor.Required = []access.Role{access.Coordinator}
+	e.user("nsatu-co", "DEU", access.Restricted, access.Coordinator)
+	cookie, csrf := e.session(e.signIn("nsatu-co", testPassword))
+	secret, _ := e.enrolThroughPages(cookie, csrf)
+	e.clock(time.Minute)
+	code, _ := access.TOTPCode(secret, e.now)
+	if r := e.form(cookie, csrf, "/account/factor/disable", "code", code); r.status != 403 || !strings.Contains(string(r.body), "until you have registered a passkey") {
+		t.Errorf("turning the only factor off: %d", r.status)
+	}
+	u, _ := e.db.UserByName(storetest.Ctx(), "nsatu-co")
+	if err := (store.Passkeys{DB: e.db}).Transact(storetest.Ctx(), func(tx access.PasskeyTx) error {
+		if err := tx.PutPasskeyHandle(storetest.Ctx(), "localhost", u.ID, []byte("handle-of-nsatu-co-0123456789ab"), e.now); err != nil {
+			return err
+		}
+		_, err := tx.AddPasskey(storetest.Ctx(), "localhost", access.Passkey{UserID: u.ID, Name: "security key", Credential: webauthn.Credential{ID: []byte{4, 2}}, CreatedAt: e.now})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock(time.Minute)
+	code, _ = access.TOTPCode(secret, e.now)
+	r := e.form(cookie, csrf, "/account/factor/disable", "code", code)
+	if got := e.notice(r, "Authorization", "", "Cookie", cookie); r.status != 303 || !strings.HasPrefix(got, "Second factor turned off") {
+		t.Fatalf("turning the codes off beside a passkey: %d %q", r.status, got)
+	}
+	f := e.do("GET", "/api/v1/account/factor", "", "", "Authorization", "", "Cookie", cookie).json(t)
+	if f["totp"] != "none" || f["passkeys_usable"] != float64(1) {
+		t.Errorf("the factors left: %v", f)
 	}
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -31,10 +30,10 @@ func (s *Server) mfaRoutes(add func(method, pattern string, perm access.Permissi
 	add("GET", "/signin/code", access.Public, s.uiCodeForm)
 	add("POST", "/signin/code", access.Public, s.uiCode)
 	add("GET", factorPath, access.SignedIn, s.uiFactor)
-	add("POST", factorPath+"/begin", access.SignedIn, s.uiFactorBegin)
-	add("POST", factorPath+"/confirm", access.SignedIn, s.uiFactorConfirm)
-	add("POST", factorPath+"/recovery", access.SignedIn, s.uiFactorRecovery)
-	add("POST", factorPath+"/disable", access.SignedIn, s.uiFactorDisable)
+	add("POST", factorPath+"/begin", access.FactorOwn, s.uiFactorBegin)
+	add("POST", factorPath+"/confirm", access.FactorOwn, s.uiFactorConfirm)
+	add("POST", factorPath+"/recovery", access.FactorOwn, s.uiFactorRecovery)
+	add("POST", factorPath+"/disable", access.FactorOwn, s.uiFactorDisable)
 	add("POST", "/admin/users/{name}/factor/reset", access.UserAdmin, s.uiFactorReset)
 	s.passkeyRoutes(add)
 }
@@ -43,7 +42,7 @@ func (s *Server) mfaAPIRoutes(add func(method, pattern string, perm access.Permi
 	add("POST", "/api/v1/users/{name}/factor/reset", access.UserAdmin, s.apiFactorReset)
 	add("GET", "/api/v1/users/{name}/factor", access.UserAdmin, s.apiUserFactor)
 	add("GET", "/api/v1/account/factor", access.SignedIn, s.apiMyFactor)
-	add("POST", "/api/v1/account/passkeys/{id}/remove", access.SignedIn, s.apiPasskeyRemove)
+	add("POST", "/api/v1/account/passkeys/{id}/remove", access.FactorOwn, s.apiPasskeyRemove)
 }
 
 func (s *Server) apiMyFactor(w http.ResponseWriter, r *http.Request) error {
@@ -132,13 +131,13 @@ func startSecondStepAs(w http.ResponseWriter, r *http.Request, challenge, next s
 func (s *Server) uiCodeForm(w http.ResponseWriter, r *http.Request) error {
 	c, err := r.Cookie(ChallengeCookie)
 	if err != nil || c.Value == "" {
-		http.Redirect(w, r, "/signin?msg="+url.QueryEscape("Sign in with your password first")+"&next="+url.QueryEscape(safeNext(r.URL.Query().Get("next"))), http.StatusSeeOther)
+		http.Redirect(w, r, withNotice("/signin", "password-first")+"&next="+url.QueryEscape(safeNext(r.URL.Query().Get("next"))), http.StatusSeeOther)
 		return nil
 	}
 	v := codeView{Next: safeNext(r.URL.Query().Get("next")), Token: signInToken(w, r)}
 	if err := s.offerSecondStep(w, r, &v, c.Value); err != nil {
 		if err == access.ChallengeExpired {
-			return s.signInExpired(w, r, v.Next, err)
+			return s.signInExpired(w, r, v.Next)
 		}
 		return err
 	}
@@ -173,9 +172,7 @@ func (s *Server) uiCode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		switch {
 		case err == access.ChallengeExpired:
-			http.SetCookie(w, &http.Cookie{Name: ChallengeCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteStrictMode})
-			http.Redirect(w, r, "/signin?msg="+url.QueryEscape(fault.As(err).Message)+"&next="+url.QueryEscape(v.Next), http.StatusSeeOther)
-			return nil
+			return s.signInExpired(w, r, v.Next)
 		case fault.Code(err) == fault.Unauthorized:
 			v.Error = fault.As(err).Message
 			return s.page(w, r, http.StatusUnauthorized, "mfa_code", "Your code", v, access.Unclassified)
@@ -195,7 +192,7 @@ func (s *Server) uiCode(w http.ResponseWriter, r *http.Request) error {
 	setSessionCookie(w, r, in.Secret, in.Session.ExpiresAt)
 	next := v.Next
 	if in.RecoveryLeft != nil {
-		next = factorPath + "?msg=" + url.QueryEscape(fmt.Sprintf("Signed in with a recovery code: %d left. Make new ones below if you are running out.", *in.RecoveryLeft))
+		next = withNotice(factorPath, "recovery-code-used", *in.RecoveryLeft)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
@@ -209,6 +206,24 @@ type factorView struct {
 	QR template.URL
 	// Passkeys is what the page shows of passkeys (passkey_ui.go).
 	Passkeys passkeyView
+}
+
+// factorRefused shows the factor page with the refusal err of a use case
+// as the form's errors, or returns err when it is not one to show there.
+// A code refused by the throttle says when to try again.
+func (s *Server) factorRefused(w http.ResponseWriter, r *http.Request, err error) error {
+	fe, ok := toFormErrors(err)
+	if !ok {
+		return err
+	}
+	e := fault.As(err)
+	if e.Field == "" {
+		fe[""] = e.Message
+	}
+	if e.Code == fault.TooMany {
+		w.Header().Set("Retry-After", retrySeconds(e.RetryAfter))
+	}
+	return s.factorPage(w, r, statusFor(err), nil, fe)
 }
 
 func (s *Server) factorPage(w http.ResponseWriter, r *http.Request, status int, codes []string, errs formErrors) error {
@@ -230,10 +245,7 @@ func (s *Server) uiFactor(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uiFactorBegin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Access.BeginEnrolment(r.Context()); err != nil {
-		if fe, ok := toFormErrors(err); ok {
-			return s.factorPage(w, r, statusFor(err), nil, fe)
-		}
-		return err
+		return s.factorRefused(w, r, err)
 	}
 	http.Redirect(w, r, factorPath, http.StatusSeeOther)
 	return nil
@@ -247,13 +259,7 @@ func (s *Server) factorCode(w http.ResponseWriter, r *http.Request, do func(ctx 
 	}
 	codes, err := do(r.Context(), r.PostForm.Get("code"))
 	if err != nil {
-		if fe, ok := toFormErrors(err); ok {
-			if e := fault.As(err); e.Field == "" && e.Code != fault.Conflict {
-				fe[""] = e.Message
-			}
-			return s.factorPage(w, r, statusFor(err), nil, fe)
-		}
-		return err
+		return s.factorRefused(w, r, err)
 	}
 	return s.factorPage(w, r, 200, codes, nil)
 }
@@ -271,29 +277,18 @@ func (s *Server) uiFactorDisable(w http.ResponseWriter, r *http.Request) error {
 		return &fault.Error{Code: malformed, Message: "the form could not be read"}
 	}
 	if err := s.Access.DisableFactor(r.Context(), r.PostForm.Get("code")); err != nil {
-		if fe, ok := toFormErrors(err); ok {
-			if e := fault.As(err); e.Field == "" {
-				fe[""] = e.Message
-			}
-			return s.factorPage(w, r, statusFor(err), nil, fe)
-		}
-		return err
+		return s.factorRefused(w, r, err)
 	}
-	http.Redirect(w, r, "/account?msg="+url.QueryEscape("Second factor turned off: you sign in with your password alone"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/account", "factor-off"), http.StatusSeeOther)
 	return nil
 }
 
 func (s *Server) uiFactorReset(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	msg := "Second factor of " + name + " reset: they sign in with the password and set up a new one"
+	name := strings.ToLower(r.PathValue("name"))
 	if err := s.Access.ResetFactor(r.Context(), name); err != nil {
-		e := fault.As(err)
-		if e == nil || e.Code == fault.Internal {
-			return err
-		}
-		msg = "Not reset: " + e.Error()
+		return err // shown as the page of the refusal, saying why
 	}
-	http.Redirect(w, r, "/admin/users?msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/admin/users", "factor-reset", name), http.StatusSeeOther)
 	return nil
 }
 

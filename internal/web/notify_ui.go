@@ -2,9 +2,7 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 
@@ -98,7 +96,7 @@ func (s *Server) uiSaveNotifySettings(w http.ResponseWriter, r *http.Request) er
 		}
 		return err
 	}
-	http.Redirect(w, r, "/account/notifications?msg="+url.QueryEscape("Notification settings saved"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/account/notifications", "notifications-saved"), http.StatusSeeOther)
 	return nil
 }
 
@@ -190,15 +188,10 @@ func (s *Server) uiDisableWebhook(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Webhook %d disabled", id)
 	if _, err := s.Notify.DisableEndpoint(r.Context(), id); err != nil {
-		e := fault.As(err)
-		if e == nil || e.Code == fault.Internal {
-			return err
-		}
-		msg = "Not changed: " + e.Error()
+		return err // shown as the page of the refusal, saying why
 	}
-	http.Redirect(w, r, "/admin/webhooks?msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/admin/webhooks", "webhook-disabled", id), http.StatusSeeOther)
 	return nil
 }
 

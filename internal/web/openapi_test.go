@@ -192,6 +192,8 @@ func oaPermission(p access.Permission) string {
 		return "Permission: `public` (no credentials needed)."
 	case access.SignedIn:
 		return "Permission: `signed_in` (any signed-in user)."
+	case access.FactorOwn:
+		return "Permission: `factor.own` (any user signed in with a browser session, not an API token)."
 	}
 	roles := make([]string, 0, len(access.Policy[p]))
 	for _, r := range access.Policy[p] {

@@ -175,7 +175,7 @@ type pageData struct {
 func (s *Server) pageData(r *http.Request, title string, data any) pageData {
 	nav := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0]
 	id := access.IdentityFrom(r.Context())
-	pd := pageData{Title: title, Nav: nav, Path: r.URL.Path, Query: r.URL.Query(), Flash: r.URL.Query().Get("msg"), Version: s.Version, Today: s.today(), Data: data,
+	pd := pageData{Title: title, Nav: nav, Path: r.URL.Path, Query: r.URL.Query(), Flash: noticeOf(r), Version: s.Version, Today: s.today(), Data: data,
 		Me: id, Can: map[string]bool{}}
 	if sess, ok := sessionFrom(r.Context()); ok {
 		pd.CSRF = sess.CSRF

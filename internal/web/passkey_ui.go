@@ -27,8 +27,8 @@ const (
 
 func (s *Server) passkeyRoutes(add func(method, pattern string, perm access.Permission, h handlerFunc)) {
 	add("POST", "/signin/passkey", access.Public, s.uiPasskeySignIn)
-	add("POST", factorPath+"/passkeys", access.SignedIn, s.uiPasskeyAdd)
-	add("POST", factorPath+"/passkeys/{id}/remove", access.SignedIn, s.uiPasskeyRemove)
+	add("POST", factorPath+"/passkeys", access.FactorOwn, s.uiPasskeyAdd)
+	add("POST", factorPath+"/passkeys/{id}/remove", access.FactorOwn, s.uiPasskeyRemove)
 }
 
 func ceremonyCookie(w http.ResponseWriter, r *http.Request, name, path, value string) {
@@ -66,6 +66,10 @@ func (s *Server) passkeyPage(w http.ResponseWriter, r *http.Request) (passkeyVie
 	if err != nil {
 		return passkeyView{}, err
 	}
+	if access.CheckFactorChange(access.IdentityFrom(r.Context())) != nil {
+		// An API token reads the page but registers nothing.
+		return passkeyView{On: true, Keys: keys, NoPassword: !hasPassword}, nil
+	}
 	c, err := s.Access.BeginPasskeyRegistration(r.Context())
 	if err != nil {
 		return passkeyView{}, err
@@ -82,14 +86,14 @@ func (s *Server) uiPasskeyAdd(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(PasskeyRegisterCookie); err == nil {
 		cookie = c.Value
 	}
-	p, err := s.Access.FinishPasskeyRegistration(r.Context(), r.PostForm.Get("name"), cookie, r.PostForm.Get("response"))
+	_, err := s.Access.FinishPasskeyRegistration(r.Context(), r.PostForm.Get("name"), cookie, r.PostForm.Get("response"))
 	if err != nil {
 		if fe, ok := toFormErrors(err); ok {
 			return s.factorPage(w, r, statusFor(err), nil, fe)
 		}
 		return err
 	}
-	http.Redirect(w, r, factorPath+"?msg="+url.QueryEscape("Passkey “"+p.Name+"” registered: use it to sign in after your password"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(factorPath, "passkey-added"), http.StatusSeeOther)
 	return nil
 }
 
@@ -112,7 +116,7 @@ func (s *Server) uiPasskeyRemove(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, factorPath+"?msg="+url.QueryEscape("Passkey removed"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(factorPath, "passkey-removed"), http.StatusSeeOther)
 	return nil
 }
 
@@ -135,7 +139,7 @@ func (s *Server) uiPasskeySignIn(w http.ResponseWriter, r *http.Request) error {
 		// A new ceremony for the next try.
 		if err := s.offerSecondStep(w, r, &v, st.Challenge); err != nil {
 			if err == access.ChallengeExpired {
-				return s.signInExpired(w, r, v.Next, err)
+				return s.signInExpired(w, r, v.Next)
 			}
 			return err
 		}
@@ -151,7 +155,7 @@ func (s *Server) uiPasskeySignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		switch {
 		case err == access.ChallengeExpired:
-			return s.signInExpired(w, r, v.Next, err)
+			return s.signInExpired(w, r, v.Next)
 		case fault.Code(err) == fault.Unauthorized:
 			return again(http.StatusUnauthorized, fault.As(err).Message)
 		case fault.Code(err) == fault.TooMany:
@@ -188,10 +192,10 @@ func (s *Server) offerSecondStep(w http.ResponseWriter, r *http.Request, v *code
 }
 
 // signInExpired sends the browser back to the password, the challenge
-// dropped.
-func (s *Server) signInExpired(w http.ResponseWriter, r *http.Request, next string, err error) error {
+// dropped, saying the sign-in has expired (access.ChallengeExpired).
+func (s *Server) signInExpired(w http.ResponseWriter, r *http.Request, next string) error {
 	ceremonyCookie(w, r, ChallengeCookie, "/signin", "")
 	ceremonyCookie(w, r, PasskeyCookie, "/signin", "")
-	http.Redirect(w, r, "/signin?msg="+url.QueryEscape(fault.As(err).Message)+"&next="+url.QueryEscape(next), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/signin", "signin-expired")+"&next="+url.QueryEscape(next), http.StatusSeeOther)
 	return nil
 }

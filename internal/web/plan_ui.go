@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -301,8 +300,7 @@ func (s *Server) uiMakePlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Plan %d made in %.0f ms: review it and approve", sv.ID, float64(time.Since(t0).Microseconds())/1000)
-	http.Redirect(w, r, fmt.Sprintf("/plans/%d?msg=%s", sv.ID, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/plans/%d", sv.ID), "plan-made", sv.ID, (time.Since(t0).Microseconds()+500)/1000), http.StatusSeeOther)
 	return nil
 }
 
@@ -368,7 +366,7 @@ func (s *Server) uiApprovePlan(w http.ResponseWriter, r *http.Request) error {
 		v.Error = e.Message
 		return s.proposalPage(w, r, problemFor(err).Status, v)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/plans/%d?msg=%s", v.ID, url.QueryEscape("Approved: the allocations are made and the shipments planned")), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/plans/%d", v.ID), "plan-approved"), http.StatusSeeOther)
 	return nil
 }
 

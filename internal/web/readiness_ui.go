@@ -236,11 +236,11 @@ func (s *Server) savePackage(w http.ResponseWriter, r *http.Request, existing re
 		}
 		return err
 	}
-	msg := p.Ref() + " " + p.Name + " defined"
+	key := "package-defined"
 	if existing.ID != 0 {
-		msg = p.Ref() + " saved"
+		key = "package-saved"
 	}
-	http.Redirect(w, r, fmt.Sprintf("/readiness/%d?msg=%s", p.ID, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/readiness/%d", p.ID), key, p.Ref()), http.StatusSeeOther)
 	return nil
 }
 

@@ -122,7 +122,7 @@ func (s *Server) uiRegister(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/equipment/%d?msg=%s", e.ID, url.QueryEscape(fmt.Sprintf("%s registered: %s %s", e.Ref(), e.ItemName, e.Serial))), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/equipment/%d", e.ID), "equipment-registered", e.Ref()), http.StatusSeeOther)
 	return nil
 }
 
@@ -184,14 +184,14 @@ func (s *Server) uiDamage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	msg := fmt.Sprintf("Damage reported: %s opened", o.Ref())
+	to := withNotice(fmt.Sprintf("/equipment/%d", v.ID), "damage-reported", o.Ref())
 	if d.Severity == repair.Beyond {
-		msg = v.Ref() + " is beyond repair and leaves the fleet"
+		to = withNotice(fmt.Sprintf("/equipment/%d", v.ID), "beyond-repair", v.Ref())
 		if req != nil {
-			msg += fmt.Sprintf("; replacement asked for as %s", req.Ref())
+			to = withNotice(fmt.Sprintf("/equipment/%d", v.ID), "beyond-repair-replacement", v.Ref(), req.Ref())
 		}
 	}
-	http.Redirect(w, r, fmt.Sprintf("/equipment/%d?msg=%s", v.ID, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
@@ -432,7 +432,7 @@ func (s *Server) uiAddParts(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.orderPage(w, r, statusFor(err), o, orderView{PartsText: text, Errors: problemText(e)})
 	}
-	http.Redirect(w, r, fmt.Sprintf("/repairs/%d?msg=%s", o.ID, url.QueryEscape(fmt.Sprintf("%d parts asked for, as requirements at the facility", len(parts)))), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/repairs/%d", o.ID), "parts-asked", len(parts)), http.StatusSeeOther)
 	return nil
 }
 
@@ -520,7 +520,7 @@ func (s *Server) uiMoveOrder(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.orderPage(w, r, statusFor(err), cur, orderView{Errors: e.Message})
 	}
-	http.Redirect(w, r, fmt.Sprintf("/repairs/%d?msg=%s", o.ID, url.QueryEscape(fmt.Sprintf("%s is %s", o.Ref(), strings.ReplaceAll(o.State, "_", " ")))), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/repairs/%d", o.ID), "repair-state", o.Ref(), o.State), http.StatusSeeOther)
 	return nil
 }
 
@@ -645,7 +645,7 @@ func (s *Server) uiSaveFacility(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/repair-facilities?msg="+url.QueryEscape(fmt.Sprintf("%s: %d slots, %d systems", in.Site, in.Slots, len(in.Competences))), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/repair-facilities", "facility-saved", in.Site, in.Slots, len(in.Competences)), http.StatusSeeOther)
 	return nil
 }
 
@@ -757,7 +757,7 @@ func (s *Server) repairApproval() planApproval[repairPlanView] {
 		withErr:  func(v repairPlanView, msg string) repairPlanView { v.Error = msg; return v },
 		template: "repair_plan", title: "Repair plan", apiKey: "assigned",
 		done: func(n int) string {
-			return withMsg("/repairs?state=assigned", "Approved: %d repair orders assigned to their facilities", n)
+			return withNotice("/repairs?state=assigned", "repairs-approved", n)
 		}}
 }
 
@@ -796,7 +796,7 @@ func (s *Server) uiRepairCost(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.orderPage(w, r, statusFor(err), cur, orderView{Errors: problemText(e)})
 	}
-	http.Redirect(w, r, fmt.Sprintf("/repairs/%d?msg=%s", o.ID, url.QueryEscape(fmt.Sprintf("Cost of %s recorded: %s paid by %s, counted in its pledge accounts", o.Ref(), money.Cents(o.Cost).Human(false), o.PaidBy))), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/repairs/%d", o.ID), "repair-cost", o.Ref(), int64(o.Cost), o.PaidBy), http.StatusSeeOther)
 	return nil
 }
 
@@ -828,7 +828,7 @@ func (s *Server) uiWriteOff(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/equipment/%d?msg=%s", e.ID, url.QueryEscape(e.Ref()+" is written off and leaves the fleet")), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/equipment/%d", e.ID), "written-off", e.Ref()), http.StatusSeeOther)
 	return nil
 }
 

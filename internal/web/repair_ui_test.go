@@ -28,8 +28,8 @@ func TestRepairPlanPageAndApproval(t *testing.T) {
 	}
 	form.Set("fingerprint", m[1])
 	res := e.do("POST", "/repairs/plan/approve", "application/x-www-form-urlencoded", form.Encode())
-	if loc, _ := url.QueryUnescape(res.header.Get("Location")); res.status != 303 || !strings.Contains(loc, "Approved: 7 repair orders") {
-		t.Fatalf("approve: %d %s", res.status, loc)
+	if got := e.notice(res); res.status != 303 || !strings.Contains(got, "Approved: 7 repair orders") {
+		t.Fatalf("approve: %d %q", res.status, got)
 	}
 	list := string(e.do("GET", "/repairs?state=assigned", "", "").body)
 	if n := strings.Count(list, `data-state="assigned"`); n != 7 {
@@ -66,8 +66,8 @@ func TestRepairPlanPageAndApproval(t *testing.T) {
 		t.Errorf("a Romanian facility manager crediting Germany: %d", res.status)
 	}
 	res = e.do("POST", "/repairs/"+id+"/cost", "application/x-www-form-urlencoded", url.Values{"cost": {"1200000"}, "paid_by": {"ROU"}}.Encode())
-	if loc, _ := url.QueryUnescape(res.header.Get("Location")); res.status != 303 || !strings.Contains(loc, "€ 1,200,000.00 paid by ROU") {
-		t.Fatalf("the cost: %d %s %.500s", res.status, loc, res.body)
+	if got := e.notice(res); res.status != 303 || !strings.Contains(got, "€ 1,200,000.00 paid by ROU") {
+		t.Fatalf("the cost: %d %q %.500s", res.status, got, res.body)
 	}
 	e.token = siteToken(e, "gli-manager", "POL", "PL-GLI", access.FacilityManager)
 	if p := string(e.do("GET", "/repairs", "", "").body); strings.Contains(p, `<tr data-id="`+id+`"`) {
@@ -95,8 +95,8 @@ func TestEquipmentPages(t *testing.T) {
 		t.Errorf("damage without a fault: %d", res.status)
 	}
 	res = e.do("POST", piece+"/damage", "application/x-www-form-urlencoded", url.Values{"fault": {"hit by artillery"}, "severity": {"beyond"}, "priority": {"1"}, "replace": {"1"}, "location": {"UA-KYIV"}}.Encode())
-	if loc, _ := url.QueryUnescape(res.header.Get("Location")); res.status != 303 || !strings.Contains(loc, "beyond repair") || !strings.Contains(loc, "replacement asked for as R-") {
-		t.Fatalf("beyond repair: %d %s", res.status, loc)
+	if got := e.notice(res); res.status != 303 || !strings.Contains(got, "beyond repair") || !strings.Contains(got, "replacement asked for as R-") {
+		t.Fatalf("beyond repair: %d %q", res.status, got)
 	}
 	p := string(e.do("GET", piece, "", "").body)
 	if !strings.Contains(p, `id="piece-state">destroyed`) && !strings.Contains(p, `id="piece-state">Destroyed`) || strings.Contains(p, `id="damage-form"`) {

@@ -158,10 +158,10 @@ func (s *Server) uiCreateRequirements(w http.ResponseWriter, r *http.Request) er
 	for i := range qs {
 		refs[i] = qs[i].Ref()
 	}
-	msg := fmt.Sprintf("%d requirements submitted: %s", len(qs), strings.Join(refs, ", "))
+	to := withNotice("/requirements?sort=-id", "requirements-submitted", len(qs), strings.Join(refs, ","))
 	if len(qs) == 1 {
-		msg = "Requirement " + refs[0] + " submitted"
+		to = withNotice("/requirements?sort=-id", "requirement-submitted", refs[0])
 	}
-	http.Redirect(w, r, "/requirements?sort=-id&msg="+url.QueryEscape(msg), http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }

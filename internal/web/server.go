@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -207,7 +206,7 @@ func (s *Server) adapt(rt Route) http.Handler {
 				return
 			}
 			if !rt.API && err == enrolFirst { // second factor (mfa_ui.go)
-				http.Redirect(w, r, factorPath+"?msg="+url.QueryEscape(enrolFirst.Message), http.StatusSeeOther)
+				http.Redirect(w, r, withNotice(factorPath, "enrol-first"), http.StatusSeeOther)
 				return
 			}
 			s.renderError(w, r, rt.API, err)

@@ -140,7 +140,7 @@ func (s *Server) uiSaveCourse(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/training?msg="+url.QueryEscape(fmt.Sprintf("Course %s offered at %s", o.Code, o.Site)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/training", "course-offered", o.Code, o.Site), http.StatusSeeOther)
 	return nil
 }
 
@@ -161,7 +161,7 @@ func (s *Server) uiAddClass(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/training?msg="+url.QueryEscape(fmt.Sprintf("Class of %s from %s to %s added", c.Course, c.Start, c.End)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/training", "class-added", c.Course, c.Start, c.End), http.StatusSeeOther)
 	return nil
 }
 
@@ -190,7 +190,7 @@ func (s *Server) uiAddCohort(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/training?msg="+url.QueryEscape(fmt.Sprintf("Cohort %d of %d trainees for %s nominated", c.ID, c.Size, c.Skill)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/training", "cohort-nominated", c.ID, c.Size), http.StatusSeeOther)
 	return nil
 }
 
@@ -258,7 +258,7 @@ func (s *Server) trainingApproval() planApproval[trainingPlanView] {
 		},
 		withErr:  func(v trainingPlanView, msg string) trainingPlanView { v.Error = msg; return v },
 		template: "training_plan", title: "Training plan", apiKey: "enrolled",
-		done: func(n int) string { return withMsg("/training", "Approved: %d enrolments", n) }}
+		done: func(n int) string { return withNotice("/training", "enrolments-approved", n) }}
 }
 
 type classView struct {
@@ -324,7 +324,7 @@ func (s *Server) uiRecordClass(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.classPage(w, r, statusFor(err), problemText(e))
 	}
-	http.Redirect(w, r, fmt.Sprintf("/training/classes/%d?msg=%s", c.ID, url.QueryEscape(fmt.Sprintf("Recorded: %d trainees completed", n))), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/training/classes/%d", c.ID), "trainees-completed", n), http.StatusSeeOther)
 	return nil
 }
 

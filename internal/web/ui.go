@@ -432,7 +432,7 @@ func (s *Server) uiCreateSite(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/sites?q="+url.QueryEscape(site.Code)+"&msg="+url.QueryEscape("Site "+site.Code+" added"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/sites?q="+url.QueryEscape(site.Code), "site-added", site.Code), http.StatusSeeOther)
 	return nil
 }
 
@@ -520,7 +520,7 @@ func (s *Server) uiUpdateItem(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/items?q="+url.QueryEscape(it.NSN)+"&msg="+url.QueryEscape("Item "+it.NSN+" updated"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/items?q="+url.QueryEscape(it.NSN), "item-updated", it.NSN), http.StatusSeeOther)
 	return nil
 }
 
@@ -543,7 +543,7 @@ func (s *Server) uiCreateItem(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/items?q="+url.QueryEscape(it.NSN)+"&msg="+url.QueryEscape("Item "+it.NSN+" added to the catalogue"), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice("/items?q="+url.QueryEscape(it.NSN), "item-added", it.NSN), http.StatusSeeOther)
 	return nil
 }
 
@@ -709,7 +709,7 @@ func (s *Server) uiUpdateRequirement(w http.ResponseWriter, r *http.Request) err
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/requirements/%d?msg=%s", id, url.QueryEscape("Requirement "+q.Ref()+" updated")), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/requirements/%d", id), "requirement-updated", q.Ref()), http.StatusSeeOther)
 	return nil
 }
 
@@ -731,7 +731,7 @@ func (s *Server) uiCreateRequirement(w http.ResponseWriter, r *http.Request) err
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/requirements/%d?msg=%s", q.ID, url.QueryEscape("Requirement "+q.Ref()+" submitted")), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/requirements/%d", q.ID), "requirement-submitted", q.Ref()), http.StatusSeeOther)
 	return nil
 }
 
@@ -785,14 +785,10 @@ func (s *Server) uiCancelRequirement(w http.ResponseWriter, r *http.Request) err
 	}
 	version, _ := strconv.ParseInt(r.FormValue("version"), 10, 64)
 	q, err := s.Assist.CancelRequirement(r.Context(), id, version)
-	msg := "Requirement " + q.Ref() + " cancelled"
 	if err != nil {
-		if fault.Code(err) == fault.Internal || fault.Code(err) == fault.NotFound {
-			return err
-		}
-		msg = "Not cancelled: " + fault.As(err).Message
+		return err // shown as the page of the refusal, saying why
 	}
-	http.Redirect(w, r, fmt.Sprintf("/requirements/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/requirements/%d", id), "requirement-cancelled", q.Ref()), http.StatusSeeOther)
 	return nil
 }
 
@@ -955,7 +951,7 @@ func (s *Server) uiUpdatePledge(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape("Pledge "+p.Ref()+" updated")), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/pledges/%d", id), "pledge-updated", p.Ref()), http.StatusSeeOther)
 	return nil
 }
 
@@ -1029,7 +1025,7 @@ func (s *Server) uiCreatePledge(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", p.ID, url.QueryEscape("Pledge "+p.Ref()+" recorded")), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/pledges/%d", p.ID), "pledge-recorded", p.Ref()), http.StatusSeeOther)
 	return nil
 }
 
@@ -1299,8 +1295,7 @@ func (s *Server) uiHandOver(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	msg := fmt.Sprintf("Handed over: %s waits for the recipient's receipt at %s", sh.Ref(), sh.Destination)
-	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/pledges/%d", id), "handed-over", sh.Ref(), sh.Destination), http.StatusSeeOther)
 	return nil
 }
 
@@ -1335,8 +1330,7 @@ func (s *Server) uiAct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l, _ := p.Line(a.Line)
-	msg := fmt.Sprintf("%s %s on line %d", pastTense[a.Kind], formatInt(a.Quantity), l.No)
-	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/pledges/%d", id), "line-acted", a.Kind, a.Quantity, l.No), http.StatusSeeOther)
 	return nil
 }
 
@@ -1372,8 +1366,7 @@ func (s *Server) uiPay(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	msg := fmt.Sprintf("Recorded %s %s on %s", pay.Amount.Human(false), strings.TrimSpace(pay.Stage), strings.TrimSpace(pay.Date))
-	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, withNotice(fmt.Sprintf("/pledges/%d", id), "payment-recorded", int64(pay.Amount), strings.ToLower(strings.TrimSpace(pay.Stage)), strings.TrimSpace(pay.Date)), http.StatusSeeOther)
 	return nil
 }
 
@@ -1426,8 +1419,11 @@ func (s *Server) uiRevalue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rv := p.Revaluations[len(p.Revaluations)-1]
-	msg := fmt.Sprintf("Revalued %s: %s, was %s", rv.What(), rv.EUR.In(""), rv.Was.In(""))
-	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", id, url.QueryEscape(msg)), http.StatusSeeOther)
+	to := withNotice(fmt.Sprintf("/pledges/%d", id), "amount-revalued", int64(rv.EUR), int64(rv.Was))
+	if rv.Line != 0 {
+		to = withNotice(fmt.Sprintf("/pledges/%d", id), "line-revalued", rv.Line, int64(rv.EUR), int64(rv.Was))
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
@@ -1485,11 +1481,11 @@ func (s *Server) uiGrid(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.pledgeViewGrid(w, r, statusFor(errOr(err, fault.Field("grid", "invalid"))), id, fe, f)
 	}
-	msg := fmt.Sprintf("%s on %d lines", pastTense[kind], len(as))
+	to := withNotice(fmt.Sprintf("/pledges/%d", p.ID), "lines-acted", kind, len(as))
 	if len(as) == 1 {
-		msg = fmt.Sprintf("%s on 1 line", pastTense[kind])
+		to = withNotice(fmt.Sprintf("/pledges/%d", p.ID), "one-line-acted", kind)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/pledges/%d?msg=%s", p.ID, url.QueryEscape(msg)), http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
