@@ -148,32 +148,39 @@ func (s *Service) passkeyCount(ctx context.Context, userID int64) (int, error) {
 	return len(ps), err
 }
 
-// unusablePasskeys refuses the sign-in of a user without a usable second
-// factor who has passkeys stored: of another site (registered before the
-// server moved to another name), or on a server that offers no passkeys.
-// Letting the password alone in would make their second factor vanish
-// with a change of the server's name or settings; they are told why, and
-// an administrator's reset (or passkeys offered for their site again) lets
-// them in. It returns nil for a user without passkeys.
-func (s *Service) unusablePasskeys(ctx context.Context, userID int64) error {
+// signInPasskeys counts the passkeys of a user without codes that sign
+// in here, reading their passkeys of every site once. A user who has
+// passkeys and none of them usable (of another site, registered before the
+// server moved to another name, or on a server that offers no passkeys) is
+// refused: letting the password alone in would make their second factor
+// vanish with a change of the server's name or settings; they are told
+// why, and an administrator's reset (or passkeys offered for their site
+// again) lets them in.
+func (s *Service) signInPasskeys(ctx context.Context, userID int64) (int, error) {
 	if s.Factor == nil || s.Factor.Read == nil {
-		return nil
+		return s.passkeyCount(ctx, userID)
 	}
 	keys, err := s.Factor.Read.PasskeysOfUser(ctx, userID)
 	if err != nil || len(keys) == 0 {
-		return err
+		return 0, err
 	}
 	if !s.PasskeysOn() {
-		return fault.Errorf(fault.Unauthorized, "your second factor is a passkey, and this server does not offer passkeys: ask an administrator to reset your second factor")
+		return 0, fault.Errorf(fault.Unauthorized, "your second factor is a passkey, and this server does not offer passkeys: ask an administrator to reset your second factor")
 	}
 	var sites []string
+	usable := 0
 	for _, k := range keys {
-		if !slices.Contains(sites, k.Site) {
+		if k.Site == s.Passkeys.RPID {
+			usable++
+		} else if !slices.Contains(sites, k.Site) {
 			sites = append(sites, k.Site)
 		}
 	}
+	if usable > 0 {
+		return usable, nil
+	}
 	slices.Sort(sites)
-	return fault.Errorf(fault.Unauthorized, "your passkeys are for another site (%s), not this one (%s): ask an administrator to reset your second factor", strings.Join(sites, ", "), s.Passkeys.RPID)
+	return 0, fault.Errorf(fault.Unauthorized, "your passkeys are for another site (%s), not this one (%s): ask an administrator to reset your second factor", strings.Join(sites, ", "), s.Passkeys.RPID)
 }
 
 // passkeyUser is a user as the WebAuthn library sees them.

@@ -618,7 +618,7 @@ type SecondStep struct {
 // secondStepDue returns the challenge of a sign-in whose password passed
 // for u when u has an active factor, "" when they have none. A user whose
 // only factor is passkeys that do not sign in here is refused
-// (unusablePasskeys).
+// (signInPasskeys).
 func (s *Service) secondStepDue(ctx context.Context, u User) (string, error) {
 	f, active, err := s.activeFactor(ctx, u.ID)
 	if err != nil {
@@ -627,12 +627,9 @@ func (s *Service) secondStepDue(ctx context.Context, u User) (string, error) {
 	if !active {
 		// A user with passkeys and no codes signs in with a passkey; the
 		// challenge is keyed by the password alone.
-		n, err := s.passkeyCount(ctx, u.ID)
-		if err != nil {
+		n, err := s.signInPasskeys(ctx, u.ID)
+		if err != nil || n == 0 {
 			return "", err
-		}
-		if n == 0 {
-			return "", s.unusablePasskeys(ctx, u.ID)
 		}
 		f = Factor{}
 	}

@@ -227,6 +227,23 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		return err
 	}
 	db.Trace(tracing.Provider())
+	// The first checkpoint is taken before anything else is written (the
+	// demo, the first administrator): an anchor file that cannot be
+	// written, or that anchors another chain, refuses the start before it
+	// has spent a one-time password or left the chain unanchored.
+	var anchor ed25519.PrivateKey
+	var anchoredTo int64
+	if *anchorFile != "" {
+		if anchor, err = loadAnchorKey(*anchorKey); err != nil {
+			return err
+		}
+		first, err := appendCheckpoint(ctx, db, anchor, *anchorFile, time.Now())
+		if err != nil {
+			return fmt.Errorf("--anchor %s: %w", *anchorFile, err)
+		}
+		log.InfoContext(ctx, "audit anchor", "file", *anchorFile, "seq", first.Seq, "hash", first.Hash)
+		anchoredTo = first.Seq
+	}
 	if *withDemo {
 		if err := loadDemo(ctx, db, stdio.Out); err != nil {
 			return fmt.Errorf("demo: %w", err)
@@ -288,25 +305,13 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 		}()
 	}
 	if *anchorFile != "" {
-		key, err := loadAnchorKey(*anchorKey)
-		if err != nil {
-			return err
-		}
-		// The first checkpoint is taken before serving: an anchor file
-		// that cannot be written refuses the start rather than leaving
-		// the chain unanchored.
-		first, err := appendCheckpoint(ctx, db, key, *anchorFile, time.Now())
-		if err != nil {
-			return fmt.Errorf("--anchor %s: %w", *anchorFile, err)
-		}
-		log.InfoContext(ctx, "audit anchor", "file", *anchorFile, "seq", first.Seq, "hash", first.Hash)
 		// The last checkpoint is taken after the server has stopped
 		// answering, so its own context outlives the signal's.
 		actx, stopAnchors := context.WithCancel(context.WithoutCancel(ctx))
 		anchored := make(chan struct{})
 		go func() {
 			defer close(anchored)
-			keepAnchors(actx, db, key, *anchorFile, *anchorEvery, first.Seq, log)
+			keepAnchors(actx, db, anchor, *anchorFile, *anchorEvery, anchoredTo, log)
 		}()
 		defer func() { stopAnchors(); <-anchored }()
 	}

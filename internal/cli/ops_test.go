@@ -167,10 +167,15 @@ func TestAnchorsOnlyExtendTheirChain(t *testing.T) {
 	if r := run(t, nil, "", "audit", "verify", "--db", one, "--anchor", empty, "--anchor-key", key); r.code != 3 || !strings.Contains(r.err, "holds no checkpoint") {
 		t.Errorf("verify against an empty anchor file: %+v", r)
 	}
-	errs := &syncBuffer{}
-	code := cli.Run(context.Background(), []string{"serve", "--db", one, "--addr", "127.0.0.1:0", "--anchor", filepath.Join(dir, "no-dir", "a.jsonl"), "--anchor-key", key},
-		func(string) string { return "" }, cli.IO{In: strings.NewReader(""), Out: &syncBuffer{}, Err: errs})
+	// Refused before anything is written: a new database's one-time
+	// administrator password is not spent on a start that fails.
+	out, errs := &syncBuffer{}, &syncBuffer{}
+	code := cli.Run(context.Background(), []string{"serve", "--db", filepath.Join(dir, "new.db"), "--addr", "127.0.0.1:0", "--anchor", filepath.Join(dir, "no-dir", "a.jsonl"), "--anchor-key", key},
+		func(string) string { return "" }, cli.IO{In: strings.NewReader(""), Out: out, Err: errs})
 	if code == 0 || !strings.Contains(errs.String(), "--anchor "+filepath.Join(dir, "no-dir", "a.jsonl")) {
 		t.Errorf("serve with an anchor file it cannot write: exit %d, %s", code, errs)
+	}
+	if strings.Contains(out.String(), "one-time password") {
+		t.Errorf("the refused start created the first administrator: %s", out)
 	}
 }

@@ -46,15 +46,21 @@ func BackupSQLite(ctx context.Context, path, file string, replace bool) (BackupI
 	if _, err := os.Lstat(file); err == nil && !replace {
 		return BackupInfo{}, fault.Errorf(fault.Conflict, "%s already exists", file)
 	}
-	return copySQLite(ctx, path, file+".partial", file, false)
+	tmp := file + ".partial"
+	info, err := copySQLite(ctx, path, tmp, false)
+	if err != nil {
+		return info, err
+	}
+	return info, renameOver(tmp, file)
 }
 
 // copySQLite copies the database at path into tmp with VACUUM INTO,
-// syncs the copy, checks it with InspectSQLite, and renames it to file;
-// what it returns is what the copy holds. readOnly opens path read-only
-// (a backup being restored); a live database is opened as its server
-// does, since SQLite refuses VACUUM INTO on a query-only connection.
-func copySQLite(ctx context.Context, path, tmp, file string, readOnly bool) (BackupInfo, error) {
+// syncs the copy and checks it with InspectSQLite; what it returns is what
+// the copy holds. A copy that fails is removed. readOnly opens path
+// read-only (a backup being restored); a live database is opened as its
+// server does, since SQLite refuses VACUUM INTO on a query-only
+// connection.
+func copySQLite(ctx context.Context, path, tmp string, readOnly bool) (BackupInfo, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return BackupInfo{}, err
@@ -90,12 +96,21 @@ func copySQLite(ctx context.Context, path, tmp, file string, readOnly bool) (Bac
 		os.Remove(tmp)
 		return BackupInfo{}, fmt.Errorf("read the copy back: %w", err)
 	}
+	return info, nil
+}
+
+// renameOver puts the whole copy tmp in the place of file, at once, and
+// syncs the directory so that the rename survives a crash.
+func renameOver(tmp, file string) error {
 	if err := os.Rename(tmp, file); err != nil {
 		os.Remove(tmp)
-		return BackupInfo{}, err
+		return err
 	}
-	syncDir(file)
-	return info, nil
+	if d, err := os.Open(filepath.Dir(file)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 // sameFile reports whether a and b name one file (b may not exist).
@@ -106,13 +121,6 @@ func sameFile(a, b string) bool {
 	}
 	sb, err := os.Stat(b)
 	return err == nil && os.SameFile(sa, sb)
-}
-
-func syncDir(file string) {
-	if d, err := os.Open(filepath.Dir(file)); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 func syncFile(name string) error {
@@ -274,8 +282,7 @@ func RestoreSQLite(ctx context.Context, from, target string, force bool) (Backup
 	}
 	// The copy is renamed only after the old database's files are gone:
 	// copy to tmp, then clear, then rename.
-	info, err = copySQLite(ctx, from, tmp, tmp, true)
-	if err != nil {
+	if info, err = copySQLite(ctx, from, tmp, true); err != nil {
 		return info, err
 	}
 	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
@@ -284,12 +291,7 @@ func RestoreSQLite(ctx context.Context, from, target string, force bool) (Backup
 			return info, err
 		}
 	}
-	if err := os.Rename(tmp, target); err != nil {
-		os.Remove(tmp)
-		return info, err
-	}
-	syncDir(target)
-	return info, nil
+	return info, renameOver(tmp, target)
 }
 
 // PgConn splits a PostgreSQL URL into one pg_dump and pg_restore accept

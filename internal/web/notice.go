@@ -196,15 +196,20 @@ var notices = map[string]notice{
 // the page a change redirects to. A value is written as fmt.Sprint writes
 // it: a list's values joined by commas, a time in minuteLayout.
 func withNotice(path, key string, values ...any) string {
-	v := key
-	for _, x := range values {
-		v += "~" + fmt.Sprint(x)
-	}
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return path + sep + "msg=" + url.QueryEscape(v)
+	return path + sep + "msg=" + url.QueryEscape(noticeMsg(key, values...))
+}
+
+// noticeMsg is the msg naming the notice key with its values.
+func noticeMsg(key string, values ...any) string {
+	v := key
+	for _, x := range values {
+		v += "~" + fmt.Sprint(x)
+	}
+	return v
 }
 
 // noticeText is the text of the notice msg names, "" when it names none:
@@ -233,9 +238,7 @@ type noticeKey struct{}
 // showNotice returns r with the notice key (and its values) for a page
 // rendered at once rather than after a redirect.
 func showNotice(r *http.Request, key string, values ...any) *http.Request {
-	msg := strings.TrimPrefix(withNotice("", key, values...), "?msg=")
-	msg, _ = url.QueryUnescape(msg)
-	return r.WithContext(context.WithValue(r.Context(), noticeKey{}, msg))
+	return r.WithContext(context.WithValue(r.Context(), noticeKey{}, noticeMsg(key, values...)))
 }
 
 // noticeOf is the text of the notice of the page r asks for.
